@@ -1,0 +1,45 @@
+// Timestamps: int64 nanoseconds since 1970-01-01T00:00:00Z.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "strata/status.h"
+
+namespace strata {
+
+inline constexpr int64_t kNanosPerMicro = 1'000;
+inline constexpr int64_t kNanosPerMilli = 1'000'000;
+inline constexpr int64_t kNanosPerSecond = 1'000'000'000;
+inline constexpr int64_t kNanosPerMinute = 60 * kNanosPerSecond;
+inline constexpr int64_t kNanosPerHour = 60 * kNanosPerMinute;
+inline constexpr int64_t kNanosPerDay = 24 * kNanosPerHour;
+
+// Accepts:
+//   ISO-8601 dates and times: "2026-03-02", "2026-03-02T14:00", "2026-03-02T14:00:05",
+//   "2026-03-02 14:00:05.123456789" (a space may replace 'T'), with up to 9 fractional digits,
+//   and an optional zone "Z", "+05:30", "-0400" or "+05" (no zone means UTC);
+//   an integer count of nanoseconds since the epoch: "1772460000000000000".
+// Errors name the text and what is wrong with it.
+Result<int64_t> ParseTimestamp(std::string_view text);
+
+// "2026-03-02T14:00:05.123Z": UTC, with 0, 3, 6 or 9 fractional digits (the fewest that are
+// exact), so that ParseTimestamp(FormatTimestamp(t)) == t for every int64 t in years 0000-9999.
+std::string FormatTimestamp(int64_t ns);
+// Appends the same text to `out` (no allocation when `out` has room).
+void AppendTimestamp(int64_t ns, std::string* out);
+
+// Parses a duration: "500ms", "1s", "1m", "15m", "1h", "1d", "250us", "100ns", or plain ns.
+Result<int64_t> ParseDuration(std::string_view text);
+
+// Days since the epoch for a civil date, and back (proleptic Gregorian).
+int64_t DaysFromCivil(int64_t year, unsigned month, unsigned day);
+void CivilFromDays(int64_t days, int64_t* year, unsigned* month, unsigned* day);
+
+// "YYYY-MM-DD" of the UTC day containing `ns`.
+std::string FormatDate(int64_t ns);
+// Floor division of ns by a day: the UTC day number.
+inline int64_t DayOf(int64_t ns) { return ns >= 0 ? ns / kNanosPerDay : -((-ns - 1) / kNanosPerDay) - 1; }
+
+}  // namespace strata

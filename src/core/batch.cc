@@ -1,0 +1,303 @@
+#include "strata/batch.h"
+
+#include <charconv>
+#include <cmath>
+#include <cstring>
+
+#include "strata/timestamp.h"
+
+namespace strata {
+
+void Column::AppendString(std::string_view v) {
+  chars_.append(v);
+  offsets_.push_back(static_cast<uint32_t>(chars_.size()));
+  Grew();
+}
+
+void Column::AppendNull() {
+  if (validity_.empty()) validity_.assign(size_, 1);
+  switch (type_) {
+    case ColumnType::kTimestamp:
+    case ColumnType::kInt64: i64_.push_back(0); break;
+    case ColumnType::kInt32: i32_.push_back(0); break;
+    case ColumnType::kFloat64: f64_.push_back(0); break;
+    case ColumnType::kBool: u8_.push_back(0); break;
+    case ColumnType::kSymbol:
+    case ColumnType::kString: offsets_.push_back(static_cast<uint32_t>(chars_.size())); break;
+  }
+  ++size_;
+  validity_.push_back(0);
+}
+
+void Column::AppendFrom(const Column& other, size_t row) {
+  if (other.IsNull(row)) {
+    AppendNull();
+    return;
+  }
+  switch (type_) {
+    case ColumnType::kTimestamp:
+    case ColumnType::kInt64: AppendInt64(other.i64_[row]); break;
+    case ColumnType::kInt32: AppendInt32(other.i32_[row]); break;
+    case ColumnType::kFloat64: AppendDouble(other.f64_[row]); break;
+    case ColumnType::kBool: AppendBool(other.u8_[row] != 0); break;
+    case ColumnType::kSymbol:
+    case ColumnType::kString: AppendString(other.GetString(row)); break;
+  }
+}
+
+bool Column::has_nulls() const {
+  for (uint8_t v : validity_) {
+    if (v == 0) return true;
+  }
+  return false;
+}
+
+Status Column::SetSizeFromStorage() {
+  size_t n = 0;
+  switch (type_) {
+    case ColumnType::kTimestamp:
+    case ColumnType::kInt64: n = i64_.size(); break;
+    case ColumnType::kInt32: n = i32_.size(); break;
+    case ColumnType::kFloat64: n = f64_.size(); break;
+    case ColumnType::kBool: n = u8_.size(); break;
+    case ColumnType::kSymbol:
+    case ColumnType::kString:
+      if (offsets_.empty() || offsets_.front() != 0 || offsets_.back() != chars_.size()) {
+        return Status::Internal("string column offsets do not match its characters");
+      }
+      n = offsets_.size() - 1;
+      break;
+  }
+  if (!validity_.empty() && validity_.size() != n) {
+    return Status::Internal("column validity has " + std::to_string(validity_.size()) + " entries for " +
+                            std::to_string(n) + " values");
+  }
+  size_ = n;
+  return Status::OK();
+}
+
+void Column::Reserve(size_t rows, size_t chars_hint) {
+  switch (type_) {
+    case ColumnType::kTimestamp:
+    case ColumnType::kInt64: i64_.reserve(rows); break;
+    case ColumnType::kInt32: i32_.reserve(rows); break;
+    case ColumnType::kFloat64: f64_.reserve(rows); break;
+    case ColumnType::kBool: u8_.reserve(rows); break;
+    case ColumnType::kSymbol:
+    case ColumnType::kString:
+      offsets_.reserve(rows + 1);
+      chars_.reserve(chars_hint);
+      break;
+  }
+}
+
+void Column::Clear() {
+  size_ = 0;
+  i64_.clear();
+  i32_.clear();
+  f64_.clear();
+  u8_.clear();
+  offsets_.assign(1, 0);
+  chars_.clear();
+  validity_.clear();
+}
+
+size_t Column::ByteSize() const {
+  size_t bytes = i64_.size() * 8 + i32_.size() * 4 + f64_.size() * 8 + u8_.size() + validity_.size();
+  if (IsStringLike(type_)) bytes += offsets_.size() * sizeof(uint32_t) + chars_.size();
+  return bytes;
+}
+
+bool Column::Equals(const Column& other) const {
+  if (type_ != other.type_ || size_ != other.size_) return false;
+  for (size_t i = 0; i < size_; ++i) {
+    bool null_a = IsNull(i), null_b = other.IsNull(i);
+    if (null_a != null_b) return false;
+    if (null_a) continue;
+    switch (type_) {
+      case ColumnType::kTimestamp:
+      case ColumnType::kInt64:
+        if (i64_[i] != other.i64_[i]) return false;
+        break;
+      case ColumnType::kInt32:
+        if (i32_[i] != other.i32_[i]) return false;
+        break;
+      case ColumnType::kFloat64:
+        // Bitwise, so NaN equals NaN and -0 differs from +0: storage must round-trip exactly.
+        if (std::memcmp(&f64_[i], &other.f64_[i], sizeof(double)) != 0) return false;
+        break;
+      case ColumnType::kBool:
+        if (u8_[i] != other.u8_[i]) return false;
+        break;
+      case ColumnType::kSymbol:
+      case ColumnType::kString:
+        if (GetString(i) != other.GetString(i)) return false;
+        break;
+    }
+  }
+  return true;
+}
+
+Column Column::Slice(size_t begin, size_t count) const {
+  Column out(type_);
+  out.Reserve(count);
+  for (size_t i = begin; i < begin + count; ++i) out.AppendFrom(*this, i);
+  return out;
+}
+
+Column Column::Take(std::span<const uint32_t> rows) const {
+  Column out(type_);
+  out.Reserve(rows.size());
+  for (uint32_t r : rows) out.AppendFrom(*this, r);
+  return out;
+}
+
+RecordBatch::RecordBatch(std::vector<Field> fields) : fields_(std::move(fields)) {
+  columns_.reserve(fields_.size());
+  for (const Field& f : fields_) columns_.emplace_back(f.type);
+}
+
+RecordBatch::RecordBatch(std::vector<Field> fields, std::vector<Column> columns)
+    : fields_(std::move(fields)), columns_(std::move(columns)) {}
+
+int RecordBatch::FieldIndex(std::string_view name) const {
+  for (size_t i = 0; i < fields_.size(); ++i) {
+    if (fields_[i].name == name) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+Status RecordBatch::Validate() const {
+  if (columns_.size() != fields_.size()) {
+    return Status::InvalidArgument("batch has " + std::to_string(columns_.size()) + " columns for " +
+                                   std::to_string(fields_.size()) + " fields");
+  }
+  size_t n = num_rows();
+  for (size_t i = 0; i < columns_.size(); ++i) {
+    const Column& c = columns_[i];
+    if (c.type() != fields_[i].type) {
+      return Status::InvalidArgument("column '" + fields_[i].name + "' holds " + std::string(ColumnTypeName(c.type())) +
+                                     " values but its field is " + std::string(ColumnTypeName(fields_[i].type)));
+    }
+    if (c.size() != n) {
+      return Status::InvalidArgument("column '" + fields_[i].name + "' has " + std::to_string(c.size()) +
+                                     " rows, expected " + std::to_string(n));
+    }
+    if (!fields_[i].nullable && c.has_nulls()) {
+      return Status::InvalidArgument("column '" + fields_[i].name + "' is not nullable but holds nulls");
+    }
+  }
+  return Status::OK();
+}
+
+Status RecordBatch::ValidateAgainst(const Schema& schema) const {
+  if (fields_ != schema.fields()) {
+    std::string have;
+    for (const Field& f : fields_) have += (have.empty() ? "" : ",") + f.name + ":" + std::string(ColumnTypeName(f.type)) + (f.nullable ? "?" : "");
+    return Status::InvalidArgument("batch columns (" + have + ") do not match the table schema (" +
+                                   schema.ToString() + ")");
+  }
+  return Validate();
+}
+
+size_t RecordBatch::ByteSize() const {
+  size_t bytes = 0;
+  for (const Column& c : columns_) bytes += c.ByteSize();
+  return bytes;
+}
+
+void RecordBatch::Reserve(size_t rows) {
+  for (Column& c : columns_) c.Reserve(rows, IsStringLike(c.type()) ? rows * 8 : 0);
+}
+
+void RecordBatch::Clear() {
+  for (Column& c : columns_) c.Clear();
+}
+
+bool RecordBatch::Equals(const RecordBatch& other) const {
+  if (fields_ != other.fields_ || columns_.size() != other.columns_.size()) return false;
+  for (size_t i = 0; i < columns_.size(); ++i) {
+    if (!columns_[i].Equals(other.columns_[i])) return false;
+  }
+  return true;
+}
+
+RecordBatch RecordBatch::Slice(size_t begin, size_t count) const {
+  std::vector<Column> cols;
+  cols.reserve(columns_.size());
+  for (const Column& c : columns_) cols.push_back(c.Slice(begin, count));
+  return RecordBatch(fields_, std::move(cols));
+}
+
+RecordBatch RecordBatch::Take(std::span<const uint32_t> rows) const {
+  std::vector<Column> cols;
+  cols.reserve(columns_.size());
+  for (const Column& c : columns_) cols.push_back(c.Take(rows));
+  return RecordBatch(fields_, std::move(cols));
+}
+
+Result<RecordBatch> RecordBatch::Project(const std::vector<std::string>& names) const {
+  std::vector<Field> fields;
+  std::vector<Column> cols;
+  for (const std::string& name : names) {
+    int i = FieldIndex(name);
+    if (i < 0) return Status::NotFound("no column '" + name + "'");
+    fields.push_back(fields_[i]);
+    cols.push_back(columns_[i]);
+  }
+  return RecordBatch(std::move(fields), std::move(cols));
+}
+
+Status RecordBatch::Append(const RecordBatch& other) {
+  if (fields_ != other.fields_) return Status::InvalidArgument("cannot append a batch with different columns");
+  for (size_t c = 0; c < columns_.size(); ++c) {
+    Column& dst = columns_[c];
+    const Column& src = other.columns_[c];
+    if (src.validity().empty() && dst.validity().empty()) {
+      switch (dst.type()) {
+        case ColumnType::kTimestamp:
+        case ColumnType::kInt64: dst.int64s().insert(dst.int64s().end(), src.int64s().begin(), src.int64s().end()); break;
+        case ColumnType::kInt32: dst.int32s().insert(dst.int32s().end(), src.int32s().begin(), src.int32s().end()); break;
+        case ColumnType::kFloat64: dst.doubles().insert(dst.doubles().end(), src.doubles().begin(), src.doubles().end()); break;
+        case ColumnType::kBool: dst.bools().insert(dst.bools().end(), src.bools().begin(), src.bools().end()); break;
+        case ColumnType::kSymbol:
+        case ColumnType::kString: {
+          uint32_t base = static_cast<uint32_t>(dst.chars().size());
+          dst.chars().append(src.chars());
+          for (size_t i = 1; i < src.offsets().size(); ++i) dst.offsets().push_back(base + src.offsets()[i]);
+          break;
+        }
+      }
+      RETURN_IF_ERROR(dst.SetSizeFromStorage());
+    } else {
+      for (size_t r = 0; r < src.size(); ++r) dst.AppendFrom(src, r);
+    }
+  }
+  return Status::OK();
+}
+
+std::string RecordBatch::RowToString(size_t row) const {
+  std::string out;
+  for (size_t c = 0; c < columns_.size(); ++c) {
+    if (c) out += ',';
+    const Column& col = columns_[c];
+    if (col.IsNull(row)) continue;
+    switch (col.type()) {
+      case ColumnType::kTimestamp: AppendTimestamp(col.int64s()[row], &out); break;
+      case ColumnType::kInt64: out += std::to_string(col.int64s()[row]); break;
+      case ColumnType::kInt32: out += std::to_string(col.int32s()[row]); break;
+      case ColumnType::kFloat64: {
+        char buf[32];
+        auto [p, ec] = std::to_chars(buf, buf + sizeof buf, col.doubles()[row]);
+        out.append(buf, p);
+        break;
+      }
+      case ColumnType::kBool: out += col.bools()[row] ? "true" : "false"; break;
+      case ColumnType::kSymbol:
+      case ColumnType::kString: out += col.GetString(row); break;
+    }
+  }
+  return out;
+}
+
+}  // namespace strata

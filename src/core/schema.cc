@@ -1,0 +1,167 @@
+#include "strata/schema.h"
+
+#include <unordered_set>
+
+namespace strata {
+namespace {
+
+bool IsIdentifier(std::string_view s) {
+  if (s.empty() || s.size() > 128) return false;
+  auto alpha = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; };
+  if (!alpha(s[0])) return false;
+  for (char c : s) {
+    if (!alpha(c) && !(c >= '0' && c <= '9')) return false;
+  }
+  return true;
+}
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+}  // namespace
+
+std::string_view ColumnTypeName(ColumnType type) {
+  switch (type) {
+    case ColumnType::kTimestamp: return "timestamp";
+    case ColumnType::kSymbol: return "symbol";
+    case ColumnType::kInt32: return "i32";
+    case ColumnType::kInt64: return "i64";
+    case ColumnType::kFloat64: return "f64";
+    case ColumnType::kString: return "string";
+    case ColumnType::kBool: return "bool";
+  }
+  return "unknown";
+}
+
+Result<ColumnType> ParseColumnType(std::string_view name) {
+  static constexpr ColumnType kAll[] = {ColumnType::kTimestamp, ColumnType::kSymbol, ColumnType::kInt32,
+                                        ColumnType::kInt64,     ColumnType::kFloat64, ColumnType::kString,
+                                        ColumnType::kBool};
+  for (ColumnType t : kAll) {
+    if (ColumnTypeName(t) == name) return t;
+  }
+  return Status::InvalidArgument("unknown column type '" + std::string(name) +
+                                 "' (expected timestamp, symbol, i32, i64, f64, string or bool)");
+}
+
+int FixedWidth(ColumnType type) {
+  switch (type) {
+    case ColumnType::kTimestamp:
+    case ColumnType::kInt64:
+    case ColumnType::kFloat64: return 8;
+    case ColumnType::kInt32: return 4;
+    case ColumnType::kBool: return 1;
+    case ColumnType::kSymbol:
+    case ColumnType::kString: return 0;
+  }
+  return 0;
+}
+
+Result<Schema> Schema::Make(std::vector<Field> fields) {
+  Schema s;
+  std::unordered_set<std::string_view> names;
+  for (size_t i = 0; i < fields.size(); ++i) {
+    const Field& f = fields[i];
+    if (!IsIdentifier(f.name)) {
+      return Status::InvalidArgument("bad column name '" + f.name +
+                                     "': use letters, digits and '_', starting with a letter or '_'");
+    }
+    if (!names.insert(f.name).second) return Status::InvalidArgument("duplicate column name '" + f.name + "'");
+    if (f.type == ColumnType::kTimestamp || f.type == ColumnType::kSymbol) {
+      int& slot = f.type == ColumnType::kTimestamp ? s.ts_index_ : s.symbol_index_;
+      if (slot != -1) {
+        return Status::InvalidArgument("a table has exactly one " + std::string(ColumnTypeName(f.type)) +
+                                       " column; found '" + fields[slot].name + "' and '" + f.name + "'");
+      }
+      if (f.nullable) return Status::InvalidArgument("column '" + f.name + "' cannot be nullable");
+      slot = static_cast<int>(i);
+    }
+  }
+  if (s.ts_index_ == -1) return Status::InvalidArgument("schema has no timestamp column");
+  if (s.symbol_index_ == -1) return Status::InvalidArgument("schema has no symbol column");
+  s.fields_ = std::move(fields);
+  return s;
+}
+
+Result<Schema> Schema::Parse(std::string_view spec) {
+  std::vector<Field> fields;
+  while (true) {
+    size_t comma = spec.find(',');
+    std::string_view item = Trim(spec.substr(0, comma));
+    size_t colon = item.find(':');
+    if (colon == std::string_view::npos) {
+      return Status::InvalidArgument("bad schema item '" + std::string(item) + "': expected name:type");
+    }
+    Field f;
+    f.name = std::string(Trim(item.substr(0, colon)));
+    std::string_view type = Trim(item.substr(colon + 1));
+    if (!type.empty() && type.back() == '?') {
+      f.nullable = true;
+      type.remove_suffix(1);
+    }
+    ASSIGN_OR_RETURN(f.type, ParseColumnType(type));
+    fields.push_back(std::move(f));
+    if (comma == std::string_view::npos) break;
+    spec.remove_prefix(comma + 1);
+  }
+  return Make(std::move(fields));
+}
+
+std::vector<std::string> Schema::TemplateNames() { return {"trades", "quotes", "bars"}; }
+
+Result<Schema> Schema::Template(std::string_view name) {
+  if (name == "trades") {
+    return Parse("ts:timestamp,symbol:symbol,price:f64,size:i64,trade_id:i64,exchange:string");
+  }
+  if (name == "quotes") {
+    return Parse("ts:timestamp,symbol:symbol,bid:f64,ask:f64,bid_size:i64,ask_size:i64");
+  }
+  if (name == "bars") {
+    return Parse("ts:timestamp,symbol:symbol,open:f64,high:f64,low:f64,close:f64,volume:i64");
+  }
+  return Status::NotFound("no table template '" + std::string(name) + "' (templates: trades, quotes, bars)");
+}
+
+int Schema::FieldIndex(std::string_view name) const {
+  for (size_t i = 0; i < fields_.size(); ++i) {
+    if (fields_[i].name == name) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+std::string Schema::ToString() const {
+  std::string out;
+  for (const Field& f : fields_) {
+    if (!out.empty()) out += ',';
+    out += f.name;
+    out += ':';
+    out += ColumnTypeName(f.type);
+    if (f.nullable) out += '?';
+  }
+  return out;
+}
+
+Status TableDef::ValidateName(std::string_view name) {
+  if (!IsIdentifier(name)) {
+    return Status::InvalidArgument("bad table name '" + std::string(name) +
+                                   "': use letters, digits and '_', starting with a letter or '_'");
+  }
+  return Status::OK();
+}
+
+Status TableDef::Validate() const {
+  RETURN_IF_ERROR(ValidateName(name));
+  if (dedup_key) {
+    int i = schema.FieldIndex(*dedup_key);
+    if (i < 0) return Status::InvalidArgument("dedup key '" + *dedup_key + "' is not a column of " + name);
+    if (i == schema.ts_index() || i == schema.symbol_index()) {
+      return Status::InvalidArgument("dedup key '" + *dedup_key + "' must not be the timestamp or symbol column");
+    }
+  }
+  return Status::OK();
+}
+
+}  // namespace strata

@@ -1,0 +1,107 @@
+#include "strata/schema.h"
+
+#include <gtest/gtest.h>
+
+#include "strata/batch.h"
+#include "testutil/testutil.h"
+
+namespace strata {
+namespace {
+
+TEST(Schema, TemplatesAreValid) {
+  for (const std::string& name : Schema::TemplateNames()) {
+    ASSERT_OK_AND_ASSIGN(Schema s, Schema::Template(name));
+    EXPECT_EQ(s.field(s.ts_index()).name, "ts");
+    EXPECT_EQ(s.field(s.symbol_index()).name, "symbol");
+    ASSERT_OK_AND_ASSIGN(Schema back, Schema::Parse(s.ToString()));
+    EXPECT_EQ(back, s);
+  }
+  EXPECT_FALSE(Schema::Template("orders").ok());
+}
+
+TEST(Schema, ParseNullableAndErrors) {
+  ASSERT_OK_AND_ASSIGN(Schema s, Schema::Parse("ts:timestamp, symbol:symbol, note:string?, qty:i32"));
+  EXPECT_TRUE(s.field(2).nullable);
+  EXPECT_EQ(s.FieldIndex("qty"), 3);
+  EXPECT_EQ(s.FieldIndex("nope"), -1);
+  EXPECT_EQ(s.ToString(), "ts:timestamp,symbol:symbol,note:string?,qty:i32");
+
+  EXPECT_FALSE(Schema::Parse("ts:timestamp").ok());                           // no symbol
+  EXPECT_FALSE(Schema::Parse("symbol:symbol,x:i64").ok());                    // no timestamp
+  EXPECT_FALSE(Schema::Parse("ts:timestamp,symbol:symbol,t2:timestamp").ok());
+  EXPECT_FALSE(Schema::Parse("ts:timestamp,symbol:symbol,x:decimal").ok());
+  EXPECT_FALSE(Schema::Parse("ts:timestamp,symbol:symbol,x:i64,x:f64").ok());
+  EXPECT_FALSE(Schema::Parse("ts:timestamp,symbol:symbol,9x:i64").ok());
+  EXPECT_FALSE(Schema::Parse("ts:timestamp?,symbol:symbol").ok());
+  EXPECT_FALSE(Schema::Parse("ts timestamp,symbol:symbol").ok());
+}
+
+TEST(TableDef, DedupKeyMustBeAValueColumn) {
+  TableDef def{"trades", *Schema::Template("trades"), "trade_id"};
+  EXPECT_OK(def.Validate());
+  def.dedup_key = "nope";
+  EXPECT_FALSE(def.Validate().ok());
+  def.dedup_key = "ts";
+  EXPECT_FALSE(def.Validate().ok());
+  def.dedup_key.reset();
+  def.name = "bad-name";
+  EXPECT_FALSE(def.Validate().ok());
+}
+
+TEST(RecordBatch, AppendSliceTakeProject) {
+  RecordBatch a = testing::MakeTrades(100, 3, 0, 1);
+  ASSERT_OK(a.ValidateAgainst(*Schema::Template("trades")));
+  RecordBatch b = a.Slice(10, 20);
+  EXPECT_EQ(b.num_rows(), 20u);
+  EXPECT_EQ(b.RowToString(0), a.RowToString(10));
+  RecordBatch c = a.Slice(0, 10);
+  ASSERT_OK(c.Append(b));
+  EXPECT_EQ(c.num_rows(), 30u);
+  EXPECT_EQ(c.RowToString(29), a.RowToString(29));
+  std::vector<uint32_t> rows = {5, 1, 99};
+  RecordBatch t = a.Take(rows);
+  EXPECT_EQ(t.RowToString(2), a.RowToString(99));
+  ASSERT_OK_AND_ASSIGN(RecordBatch p, a.Project({"price", "ts"}));
+  EXPECT_EQ(p.num_columns(), 2u);
+  EXPECT_TRUE(p.column(1).Equals(a.column(0)));
+  EXPECT_FALSE(a.Project({"nope"}).ok());
+  EXPECT_TRUE(a.Equals(a.Slice(0, 100)));
+  EXPECT_FALSE(a.Equals(b));
+}
+
+TEST(RecordBatch, NullsAndValidation) {
+  ASSERT_OK_AND_ASSIGN(Schema s, Schema::Parse("ts:timestamp,symbol:symbol,x:f64?,y:i64"));
+  RecordBatch b(s);
+  b.column(0).AppendInt64(1);
+  b.column(1).AppendString("A");
+  b.column(2).AppendNull();
+  b.column(3).AppendInt64(7);
+  b.column(0).AppendInt64(2);
+  b.column(1).AppendString("A");
+  b.column(2).AppendDouble(1.5);
+  b.column(3).AppendInt64(8);
+  ASSERT_OK(b.ValidateAgainst(s));
+  EXPECT_TRUE(b.column(2).IsNull(0));
+  EXPECT_FALSE(b.column(2).IsNull(1));
+  EXPECT_EQ(b.RowToString(0), "1970-01-01T00:00:00.000000001Z,A,,7");
+  b.column(3).AppendNull();  // y is not nullable, and now too long
+  EXPECT_FALSE(b.Validate().ok());
+}
+
+TEST(Status, MessagesAndMacros) {
+  Status st = Status::Corruption("bad CRC").WithContext("wal/0000000001.log offset 64");
+  EXPECT_EQ(st.ToString(), "Corruption: wal/0000000001.log offset 64: bad CRC");
+  auto f = [](bool fail) -> Result<int> {
+    if (fail) return Status::NotFound("x");
+    return 3;
+  };
+  auto g = [&](bool fail) -> Result<int> {
+    ASSIGN_OR_RETURN(int v, f(fail));
+    return v + 1;
+  };
+  EXPECT_EQ(*g(false), 4);
+  EXPECT_TRUE(g(true).status().IsNotFound());
+}
+
+}  // namespace
+}  // namespace strata

@@ -1,0 +1,75 @@
+#include "strata/timestamp.h"
+
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "testutil/testutil.h"
+
+namespace strata {
+namespace {
+
+TEST(Timestamp, ParsesIsoForms) {
+  const int64_t day = DaysFromCivil(2026, 3, 2) * kNanosPerDay;
+  EXPECT_EQ(*ParseTimestamp("2026-03-02"), day);
+  EXPECT_EQ(*ParseTimestamp("2026-03-02T14:00"), day + 14 * kNanosPerHour);
+  EXPECT_EQ(*ParseTimestamp("2026-03-02T14:00:05Z"), day + 14 * kNanosPerHour + 5 * kNanosPerSecond);
+  EXPECT_EQ(*ParseTimestamp("2026-03-02 14:00:05.5"), day + 14 * kNanosPerHour + 5 * kNanosPerSecond + 500'000'000);
+  EXPECT_EQ(*ParseTimestamp("2026-03-02T14:00:05.123456789Z"),
+            day + 14 * kNanosPerHour + 5 * kNanosPerSecond + 123'456'789);
+  EXPECT_EQ(*ParseTimestamp("2026-03-02T14:00:00+02:00"), day + 12 * kNanosPerHour);
+  EXPECT_EQ(*ParseTimestamp("2026-03-02T14:00:00-0430"), day + 18 * kNanosPerHour + 30 * kNanosPerMinute);
+  EXPECT_EQ(*ParseTimestamp("2026-03-02T14:00:00+05"), day + 9 * kNanosPerHour);
+}
+
+TEST(Timestamp, ParsesIntegerNanos) {
+  EXPECT_EQ(*ParseTimestamp("1772460000000000000"), 1772460000000000000);
+  EXPECT_EQ(*ParseTimestamp("0"), 0);
+  EXPECT_EQ(*ParseTimestamp("-5"), -5);
+}
+
+TEST(Timestamp, RejectsGarbageWithReason) {
+  for (const char* bad : {"", "yesterday", "2026-13-01", "2026-02-30", "2026-03-02T25:00", "2026-03-02T14:00:00.",
+                          "2026-03-02T14:00:00.1234567890", "2026-03-02X", "2026-3-2", "99999999999999999999",
+                          "2263-01-01", "2026-03-02T14:00:00+25:00"}) {
+    auto r = ParseTimestamp(bad);
+    EXPECT_FALSE(r.ok()) << bad;
+    if (!r.ok()) {
+      EXPECT_NE(r.status().message().find("bad timestamp"), std::string::npos) << r.status().ToString();
+    }
+  }
+}
+
+TEST(Timestamp, FormatsFewestExactDigits) {
+  const int64_t t = *ParseTimestamp("2026-03-02T14:00:05Z");
+  EXPECT_EQ(FormatTimestamp(t), "2026-03-02T14:00:05Z");
+  EXPECT_EQ(FormatTimestamp(t + 120'000'000), "2026-03-02T14:00:05.120Z");
+  EXPECT_EQ(FormatTimestamp(t + 120'001'000), "2026-03-02T14:00:05.120001Z");
+  EXPECT_EQ(FormatTimestamp(t + 1), "2026-03-02T14:00:05.000000001Z");
+  EXPECT_EQ(FormatTimestamp(0), "1970-01-01T00:00:00Z");
+  EXPECT_EQ(FormatTimestamp(-1), "1969-12-31T23:59:59.999999999Z");
+  EXPECT_EQ(FormatDate(t), "2026-03-02");
+}
+
+TEST(Timestamp, RoundTripsRandomValues) {
+  std::mt19937_64 rng(7);
+  for (int i = 0; i < 100000; ++i) {
+    int64_t t = static_cast<int64_t>(rng());
+    auto back = ParseTimestamp(FormatTimestamp(t));
+    ASSERT_TRUE(back.ok()) << FormatTimestamp(t) << " " << back.status().ToString();
+    ASSERT_EQ(*back, t) << FormatTimestamp(t);
+  }
+}
+
+TEST(Timestamp, Durations) {
+  EXPECT_EQ(*ParseDuration("1s"), kNanosPerSecond);
+  EXPECT_EQ(*ParseDuration("15m"), 15 * kNanosPerMinute);
+  EXPECT_EQ(*ParseDuration("250us"), 250 * kNanosPerMicro);
+  EXPECT_EQ(*ParseDuration("1d"), kNanosPerDay);
+  EXPECT_EQ(*ParseDuration("42"), 42);
+  EXPECT_FALSE(ParseDuration("1 fortnight").ok());
+  EXPECT_FALSE(ParseDuration("-1s").ok());
+}
+
+}  // namespace
+}  // namespace strata

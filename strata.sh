@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# strata's one entry point for people and CI. See ./strata.sh help.
+set -euo pipefail
+cd "$(dirname "$0")"
+ROOT_DIR=$(pwd)
+BUILD_DIR=${STRATA_BUILD_DIR:-$ROOT_DIR/build}
+ASAN_DIR=${STRATA_ASAN_DIR:-$ROOT_DIR/build-asan}
+JOBS=${STRATA_JOBS:-$(nproc)}
+
+usage() {
+  cat <<'USAGE'
+usage: ./strata.sh COMMAND
+
+  demo     install what is missing, build, and run the main job end to end on generated
+           market data (gen -> ingest -> stats -> latest -> query), timing each step
+  test     install what is missing, build (release and ASan+UBSan), run every test
+  build    install what is missing and build the release tree (./build/strata)
+  bench    build and run the benchmarks, peers included (see BENCHMARKS.md)
+  format   clang-format every C++ file in place
+  help     this text
+
+Environment: STRATA_BUILD_DIR, STRATA_ASAN_DIR, STRATA_JOBS, DEMO_ROOT (demo's database).
+USAGE
+}
+
+setup() { bash tools/setup.sh "$@"; }
+
+configure_and_build() {  # dir, extra cmake args...
+  local dir=$1
+  shift
+  if [[ ! -f "$dir/build.ninja" ]]; then
+    cmake -S . -B "$dir" -G Ninja "$@" >/dev/null
+  fi
+  cmake --build "$dir" -j "$JOBS"
+}
+
+build() {
+  setup
+  configure_and_build "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo
+}
+
+run_tests() {
+  build
+  echo "== tests (release build)"
+  ctest --test-dir "$BUILD_DIR" --output-on-failure -j "$JOBS" --timeout 900
+  echo "== unit tests under AddressSanitizer + UndefinedBehaviorSanitizer"
+  configure_and_build "$ASAN_DIR" -DCMAKE_BUILD_TYPE=Debug -DSTRATA_SANITIZE=ON -DSTRATA_BENCH=OFF
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    STRATA_SANITIZED=1 ctest --test-dir "$ASAN_DIR" --output-on-failure -j "$JOBS" --timeout 900
+}
+
+demo() {
+  build
+  bash tools/demo.sh "$BUILD_DIR/strata"
+}
+
+bench() {
+  setup --bench
+  configure_and_build "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo
+  bash bench/run.sh "$BUILD_DIR"
+}
+
+format() {
+  git ls-files '*.cc' '*.h' | xargs clang-format -i
+}
+
+case "${1:-help}" in
+  demo) demo ;;
+  test) run_tests ;;
+  build) build ;;
+  bench) bench ;;
+  format) format ;;
+  help | -h | --help) usage ;;
+  *)
+    echo "strata.sh: unknown command '$1'" >&2
+    usage >&2
+    exit 2
+    ;;
+esac

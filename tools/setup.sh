@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs the Debian packages strata needs to build, test and benchmark.
+# Idempotent: runs `apt-get update` once, and only when something is missing.
+set -euo pipefail
+
+PACKAGES=(
+  build-essential cmake ninja-build pkg-config git
+  libsqlite3-dev libzstd-dev liblz4-dev libsnappy-dev zlib1g-dev
+  libssl-dev libcurl4-openssl-dev
+  libcli11-dev nlohmann-json3-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  clang-format
+)
+# Peers used only by benchmarks.
+BENCH_PACKAGES=(postgresql hyperfine)
+
+want=("${PACKAGES[@]}")
+if [[ "${1:-}" == "--bench" ]]; then want+=("${BENCH_PACKAGES[@]}"); fi
+
+missing=()
+for p in "${want[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+if ((${#missing[@]} == 0)); then exit 0; fi
+
+echo "strata setup: installing ${missing[*]}" >&2
+SUDO=""
+if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
