@@ -183,7 +183,6 @@ void WalWriter::LeadGroup(std::unique_lock<std::mutex>& lock) {
   } else if (active_bytes_ > kSegmentHeaderSize && active_bytes_ + group_.size() > options_.segment_bytes) {
     st = RollTo(first, &rolled_synced);
   }
-  const std::string path = file_ ? file_->path() : options_.dir;
   if (st.ok()) st = file_->Append(group_);
   if (st.ok()) active_bytes_ += group_.size();
   if (st.ok() && options_.sync.mode == FsyncMode::kAlways) st = file_->Sync();
@@ -201,8 +200,10 @@ void WalWriter::LeadGroup(std::unique_lock<std::mutex>& lock) {
     bytes_.fetch_add(group_bytes, std::memory_order_acq_rel);
     if (options_.sync.mode == FsyncMode::kAlways) synced_lsn_.store(last, std::memory_order_release);
   } else if (error_.ok()) {
-    error_ = st.WithContext("WAL write of LSNs " + std::to_string(first) + ".." + std::to_string(last) + " to " + path +
-                            " failed; the WAL writer is stopped");
+    // file_ is gone only when a roll failed half way; the directory then says enough.
+    const std::string& where = file_ ? file_->path() : options_.dir;
+    error_ = st.WithContext("WAL write of LSNs " + std::to_string(first) + ".." + std::to_string(last) + " to " +
+                            where + " failed; the WAL writer is stopped");
   }
   cv_.notify_all();
 }
