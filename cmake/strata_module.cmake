@@ -1,6 +1,6 @@
 # strata_warnings(target): our code builds warning-free.
 function(strata_warnings target)
-  target_compile_options(${target} PRIVATE -Wall -Wextra -Werror)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Werror -Wno-missing-field-initializers)
 endfunction()
 
 # strata_module(NAME DEPS ...): library strata_NAME from src/NAME/*.cc and test binary
