@@ -1,0 +1,91 @@
+#include "cli/cli.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+
+namespace strata::cli {
+
+Result<std::unique_ptr<Database>> Context::OpenDatabase(bool read_only, const std::string& note) const {
+  Options options;
+  options.read_only = read_only;
+  options.process_note = note;
+  return Database::Open(root, options);
+}
+
+bool StdoutIsTerminal() { return ::isatty(STDOUT_FILENO) == 1; }
+bool StderrIsTerminal() { return ::isatty(STDERR_FILENO) == 1; }
+
+std::string WithThousands(uint64_t n) {
+  std::string digits = std::to_string(n);
+  std::string out;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out.push_back(',');
+    out.push_back(digits[i]);
+  }
+  return out;
+}
+
+std::string HumanBytes(uint64_t bytes) {
+  static const char* kUnits[] = {"B", "KB", "MB", "GB", "TB"};
+  double v = static_cast<double>(bytes);
+  int u = 0;
+  while (v >= 1000 && u < 4) {
+    v /= 1000;
+    ++u;
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.1f %s", v, kUnits[u]);
+  return buf;
+}
+
+double SecondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+int RunCli(int argc, char** argv) {
+  CLI::App app{
+      "strata: a tiered storage engine for trading and machine-learning data.\n"
+      "Appends go through a write-ahead log into a hot in-memory tier; every acknowledged row\n"
+      "survives kill -9."};
+  app.name("strata");
+  app.require_subcommand(1);
+  app.fallthrough();
+  app.set_version_flag("--version", "strata 0.1.0");
+  Context ctx;
+  if (const char* env = std::getenv("STRATA_ROOT"); env != nullptr && *env != '\0') ctx.root = env;
+  app.add_option("--root", ctx.root, "database directory (env STRATA_ROOT, default ./strata-data)");
+  app.footer(
+      "Start here:\n"
+      "  strata init                                   # create ./strata-data\n"
+      "  strata table create trades --template trades\n"
+      "  strata gen trades --symbols 8 --rows 1000000 --date 2026-03-02 --out trades.csv\n"
+      "  strata ingest trades trades.csv\n"
+      "  strata query trades --symbol AAPL --from 2026-03-02T14:30 --to 2026-03-02T15:30\n"
+      "  strata latest trades\n"
+      "  strata stats\n"
+      "Run `strata COMMAND --help` for each command's options and examples.");
+
+  AddInitAndTableCommands(app, &ctx);
+  AddIngestCommand(app, &ctx);
+  AddQueryCommands(app, &ctx);
+  AddStatsCommand(app, &ctx);
+  AddGenCommand(app, &ctx);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+    std::fprintf(stderr, "strata: error: %s\n", e.what());
+    std::fprintf(stderr, "Run `strata --help` or `strata COMMAND --help` for usage.\n");
+    return 2;
+  }
+  if (!ctx.status.ok()) {
+    std::fprintf(stderr, "strata: error: %s\n", ctx.status.message().c_str());
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace strata::cli

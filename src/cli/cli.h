@@ -1,0 +1,49 @@
+// The `strata` command line. Each cmd_*.cc adds one group of subcommands.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <memory>
+#include <string>
+
+#include "strata/database.h"
+#include "strata/status.h"
+
+namespace strata::cli {
+
+// State shared by all subcommands of one invocation.
+struct Context {
+  std::string root = "./strata-data";
+  Status status;  // the first failure; main prints it and exits non-zero
+
+  // Opens the database at `root` for writing or reading.
+  Result<std::unique_ptr<Database>> OpenDatabase(bool read_only, const std::string& note) const;
+};
+
+// Runs `fn` and records its failure in ctx.status.
+template <typename Fn>
+void Run(Context* ctx, Fn&& fn) {
+  Status st = fn();
+  if (!st.ok() && ctx->status.ok()) ctx->status = st;
+}
+
+void AddInitAndTableCommands(CLI::App& app, Context* ctx);
+void AddIngestCommand(CLI::App& app, Context* ctx);
+void AddQueryCommands(CLI::App& app, Context* ctx);
+void AddStatsCommand(CLI::App& app, Context* ctx);
+void AddGenCommand(CLI::App& app, Context* ctx);
+
+// Parses argv, runs the subcommand, prints errors as one line; returns the exit code.
+int RunCli(int argc, char** argv);
+
+// Helpers for commands.
+bool StdoutIsTerminal();
+bool StderrIsTerminal();
+// "1,234,567"
+std::string WithThousands(uint64_t n);
+// "12.3 MB"
+std::string HumanBytes(uint64_t bytes);
+// Seconds since `start` (steady clock), for "took 1.23 s".
+double SecondsSince(std::chrono::steady_clock::time_point start);
+
+}  // namespace strata::cli
