@@ -152,7 +152,9 @@ Result<int64_t> ParseTimestamp(std::string_view text) {
 
 void AppendTimestamp(int64_t ns, std::string* out) {
   int64_t days = DayOf(ns);
-  int64_t in_day = ns - days * kNanosPerDay;  // [0, kNanosPerDay)
+  // ns % day rather than ns - days * day: the product overflows near INT64_MIN.
+  int64_t in_day = ns % kNanosPerDay;
+  if (in_day < 0) in_day += kNanosPerDay;
   int64_t year;
   unsigned month, day;
   CivilFromDays(days, &year, &month, &day);
