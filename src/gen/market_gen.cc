@@ -1,161 +1,151 @@
 #include "gen/market_gen.h"
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
+#include <cstdio>
+#include <functional>
 
+#include "gen/mid_walk.h"
+#include "gen/sampling.h"
 #include "strata/timestamp.h"
 
 namespace strata {
 namespace {
 
+using gen::ExpSource;
+using gen::IntradayShape;
+using gen::MidWalk;
+using gen::Rng;
+using gen::SplitMix;
+using gen::u128;
+
 constexpr int64_t kSessionOpen = 14 * kNanosPerHour + 30 * kNanosPerMinute;
 constexpr int64_t kSessionLength = 6 * kNanosPerHour + 30 * kNanosPerMinute;
 constexpr int kSessionSeconds = static_cast<int>(kSessionLength / kNanosPerSecond);
 
-uint64_t SplitMix(uint64_t x) {
-  x += 0x9E3779B97F4A7C15ull;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-  return x ^ (x >> 31);
-}
-
-// xoshiro256**: small, fast, and the same everywhere.
-class Rng {
- public:
-  explicit Rng(uint64_t seed) {
-    for (auto& w : s_) w = seed = SplitMix(seed);
-  }
-  uint64_t Next() {
-    uint64_t result = Rotl(s_[1] * 5, 7) * 9, t = s_[1] << 17;
-    s_[2] ^= s_[0];
-    s_[3] ^= s_[1];
-    s_[1] ^= s_[2];
-    s_[0] ^= s_[3];
-    s_[2] ^= t;
-    s_[3] = Rotl(s_[3], 45);
-    return result;
-  }
-  double Uniform() { return static_cast<double>(Next() >> 11) * 0x1.0p-53; }  // [0, 1)
-  uint64_t Below(uint64_t n) { return Next() % n; }
-
- private:
-  static uint64_t Rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-  uint64_t s_[4];
-};
-
-const char* const kTickers[] = {"AAPL", "MSFT", "NVDA", "AMZN", "GOOGL", "META", "TSLA", "JPM", "V",    "XOM",
-                                "UNH",  "JNJ",  "WMT",  "PG",   "MA",    "HD",   "CVX",  "KO",  "PEP",  "ABBV",
+const char* const kTickers[] = {"AAPL", "MSFT", "NVDA", "AMZN", "GOOGL", "META", "TSLA", "JPM",  "V",   "XOM",
+                                "UNH",  "JNJ",  "WMT",  "PG",   "MA",    "HD",   "CVX",  "KO",   "PEP", "ABBV",
                                 "MRK",  "AVGO", "COST", "LLY",  "BAC",   "ADBE", "CRM",  "NFLX", "AMD", "INTC",
-                                "CSCO", "ORCL", "DIS",  "NKE",  "MCD",   "QCOM", "TXN",  "IBM", "GS",   "CAT"};
+                                "CSCO", "ORCL", "DIS",  "NKE",  "MCD",   "QCOM", "TXN",  "IBM",  "GS",  "CAT"};
 constexpr int kNumTickers = sizeof(kTickers) / sizeof(kTickers[0]);
 
-// Inverse CDF of the U-shaped intensity 1 + 3(2x-1)^2 on [0, 1], tabulated.
-class UShape {
- public:
-  UShape() {
-    // F(x) = (x + ((2x-1)^3 + 1) / 2) / 2; invert by bisection at table points.
-    for (int i = 0; i <= kN; ++i) {
-      double u = static_cast<double>(i) / kN, lo = 0, hi = 1;
-      for (int it = 0; it < 60; ++it) {
-        double mid = (lo + hi) / 2, y = 2 * mid - 1;
-        ((mid + (y * y * y + 1) / 2) / 2 < u ? lo : hi) = mid;
-      }
-      table_[i] = lo;
-    }
-  }
-  double Inverse(double u) const {
-    double x = u * kN;
-    int i = std::min(static_cast<int>(x), kN - 1);
-    return table_[i] + (table_[i + 1] - table_[i]) * (x - i);
-  }
-
- private:
-  static constexpr int kN = 4096;
-  double table_[kN + 1];
-};
-
-const UShape& Shape() {
-  static const UShape* shape = new UShape();
-  return *shape;
-}
-
-}  // namespace
-
-std::string GenSymbolName(int i) {
-  if (i < kNumTickers) return kTickers[i];
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "S%04d", i);
-  return buf;
-}
-
-struct MarketGenerator::SymbolState {
-  std::string name;
-  std::vector<int64_t> times;  // sorted arrival times of this symbol's rows
-  size_t next = 0;
-  Rng rng{0};
-  // The mid price walk, shared by trades and quotes of the same seed.
-  uint64_t walk_seed = 0;
-  int walk_second = -1;
-  int64_t mid_ticks = 0;
-  int64_t trade_id = 0;
-
-  int64_t MidAt(int64_t ts_in_session) {
-    int second = static_cast<int>(ts_in_session / kNanosPerSecond);
-    while (walk_second < second) {
-      ++walk_second;
-      uint64_t h = SplitMix(walk_seed ^ static_cast<uint64_t>(walk_second));
-      // Mostly still; moves of 1-3 ticks either way.
-      int step = static_cast<int>(h % 16);
-      int delta = step < 8 ? 0 : step < 12 ? 1 : step < 14 ? 2 : 3;
-      mid_ticks += (h >> 8) & 1 ? delta : -delta;
-      if (mid_ticks < 100) mid_ticks = 100;
-    }
-    return mid_ticks;
-  }
-};
-
-MarketGenerator::MarketGenerator(GenOptions options) : options_(std::move(options)) {
-  schema_ = *Schema::Template(options_.kind == GenKind::kTrades ? "trades" : "quotes");
-  const int n = std::max(1, options_.symbols);
-  // Zipf-like activity weights; every symbol gets at least one row when rows >= symbols.
-  std::vector<double> w(n);
+// Rows per symbol: shares ~ 1/(i+1)^0.75, at least one each when rows >= n, summing to rows.
+std::vector<int64_t> SplitRows(int64_t rows, int n) {
+  std::vector<double> weight(static_cast<size_t>(n));
   double total = 0;
-  for (int i = 0; i < n; ++i) total += w[i] = 1.0 / std::pow(i + 1.0, 0.7);
-  std::vector<int64_t> counts(n, 0);
-  int64_t assigned = 0;
   for (int i = 0; i < n; ++i) {
-    counts[i] = options_.rows >= n ? std::max<int64_t>(1, static_cast<int64_t>(options_.rows * w[i] / total)) : 0;
+    const double root = std::sqrt(static_cast<double>(i + 1));
+    const double w = 1.0 / (root * std::sqrt(root));
+    weight[static_cast<size_t>(i)] = w;
+    total += w;
+  }
+  std::vector<int64_t> counts(static_cast<size_t>(n), 0);
+  if (rows < n) {
+    for (int64_t i = 0; i < rows; ++i) counts[static_cast<size_t>(i)] = 1;
+    return counts;
+  }
+  int64_t assigned = 0;
+  for (size_t i = 0; i < counts.size(); ++i) {
+    const double share = static_cast<double>(rows) * weight[i];
+    counts[i] = std::max<int64_t>(1, static_cast<int64_t>(share / total));
     assigned += counts[i];
   }
-  for (int i = 0; assigned < options_.rows; i = (i + 1) % n, ++assigned) ++counts[i];
-  for (int i = n - 1; assigned > options_.rows; i = (i + n - 1) % n) {
+  // Flooring leaves fewer than n rows over; the minimum of one can overshoot, taken back from
+  // the busiest symbols (counts are non-increasing in i, and rows >= n keeps this finite).
+  for (size_t i = 0; assigned < rows; i = (i + 1) % counts.size(), ++assigned) ++counts[i];
+  for (size_t i = 0; assigned > rows; i = (i + 1) % counts.size()) {
     if (counts[i] > 1) {
       --counts[i];
       --assigned;
     }
   }
-  const uint64_t kind_salt = options_.kind == GenKind::kTrades ? 0x7472616465ull : 0x71756f7465ull;
-  for (int i = 0; i < n; ++i) {
-    auto s = std::make_unique<SymbolState>();
+  return counts;
+}
+
+constexpr uint64_t kTradeSalt = 0x7472616465ull;  // "trade"
+constexpr uint64_t kQuoteSalt = 0x71756f7465ull;  // "quote"
+constexpr uint64_t kWalkSalt = 0x57414c4bull;     // "WALK"
+constexpr uint64_t kTimeSalt = 0x54494d45ull;     // "TIME"
+
+// Spreads in ticks: mostly 1-2, up to 5.
+constexpr int kSpreadTicks[16] = {1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 4, 4, 5};
+
+}  // namespace
+
+std::string GenSymbolName(int i) {
+  if (i >= 0 && i < kNumTickers) return kTickers[i];
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "S%04d", i);
+  return buf;
+}
+
+struct MarketGenerator::SymbolState {
+  explicit SymbolState(uint64_t time_seed) : gaps(time_seed) {}
+
+  std::string name;
+  // Arrivals: the k-th of n sorted points is cum_k / total, with cum the running sum of n+1
+  // exponential spacings (their sum `total` was drawn in a first pass with an identical source),
+  // mapped through the intraday shape. O(1) memory per symbol.
+  ExpSource gaps;
+  int64_t n = 0;
+  int64_t k = 0;
+  uint64_t total = 0;
+  uint64_t cum = 0;
+  int64_t prev_t = -1;
+  // Row attributes (sizes, sides, spreads): independent of the arrival stream.
+  Rng rng;
+  MidWalk mid;
+  int64_t trade_id = 0;
+
+  // The next arrival as an offset into the session. REQUIRES k < n.
+  int64_t NextArrival() {
+    cum += gaps.Next();
+    const double u = static_cast<double>(cum) / static_cast<double>(total);  // < 1 up to rounding
+    const uint64_t u48 = std::min<uint64_t>(static_cast<uint64_t>(u * 0x1p48), (uint64_t{1} << 48) - 1);
+    const uint64_t x48 = IntradayShape::Get().InverseQ48(u48);
+    int64_t t = static_cast<int64_t>((static_cast<u128>(x48) * kSessionLength) >> 48);
+    // Strictly increasing and room left for the rows still to come (n <= session ns is far
+    // beyond any realistic row count).
+    t = std::min(std::max(t, prev_t + 1), kSessionLength - (n - k));
+    ++k;
+    return prev_t = t;
+  }
+};
+
+MarketGenerator::MarketGenerator(GenOptions options) : options_(std::move(options)) {
+  options_.symbols = std::max(1, options_.symbols);
+  options_.rows = std::max<int64_t>(0, options_.rows);
+  options_.batch_rows = std::max<size_t>(1, options_.batch_rows);
+  const bool trades = options_.kind == GenKind::kTrades;
+  schema_ = *Schema::Template(trades ? "trades" : "quotes");
+  const std::vector<int64_t> counts = SplitRows(options_.rows, options_.symbols);
+  for (int i = 0; i < options_.symbols; ++i) {
+    // Everything about a symbol derives from (seed, i); the kind only salts the streams that
+    // differ between trades and quotes, so both share the start price and the walk.
+    const uint64_t sym_seed = SplitMix(SplitMix(options_.seed) ^ (static_cast<uint64_t>(i) * 0x9E3779B97F4A7C15ull));
+    const uint64_t kind_salt = trades ? kTradeSalt : kQuoteSalt;
+    const uint64_t time_seed = SplitMix(sym_seed ^ kTimeSalt ^ kind_salt);
+    auto s = std::make_unique<SymbolState>(time_seed);
     s->name = GenSymbolName(i);
-    uint64_t sym_seed = SplitMix(options_.seed * 1000003 + static_cast<uint64_t>(i));
-    s->walk_seed = SplitMix(sym_seed ^ 0x57414c4bull);
-    s->mid_ticks = 2000 + static_cast<int64_t>(sym_seed % 88000);  // $20 - $900
-    s->trade_id = static_cast<int64_t>(i + 1) * 1'000'000'000 + static_cast<int64_t>(sym_seed % 1'000'000);
     s->rng = Rng(SplitMix(sym_seed ^ kind_salt));
-    // Sorted uniforms from cumulative exponential spacings, mapped through the U-shape.
-    std::vector<double> cum(static_cast<size_t>(counts[i]) + 1);
-    double acc = 0;
-    for (double& c : cum) c = acc += -std::log(1.0 - s->rng.Uniform());
-    s->times.resize(static_cast<size_t>(counts[i]));
-    int64_t prev = 0;
-    for (size_t k = 0; k < s->times.size(); ++k) {
-      double x = Shape().Inverse(cum[k] / acc);
-      int64_t t = std::min(static_cast<int64_t>(x * static_cast<double>(kSessionLength)), kSessionLength - 1);
-      s->times[k] = prev = std::max(prev, t);
+    // $20-$900, more names at the low end (u^2), as in the real cross-section.
+    const uint64_t u = (sym_seed >> 20) % 1000;
+    const int64_t start = 2000 + static_cast<int64_t>(u * u * 88000 / 1'000'000);
+    // Daily volatility ~1.5% of price: per-second variance (0.015 P)^2 / 23400 ticks^2 over a
+    // mean squared move of 21/8 ticks^2 gives the chance of a move per second, which is capped
+    // at 90% for pricey names (steps stay small) and is at least 1/256 for cheap ones.
+    const u128 p = static_cast<u128>(start);
+    const u128 p256 = p * p * 225 * 256 * 8 / (u128{1'000'000} * kSessionSeconds * 21);
+    s->mid = MidWalk(SplitMix(sym_seed ^ kWalkSalt), start, static_cast<int>(std::clamp<u128>(p256, 1, 230)));
+    s->trade_id = static_cast<int64_t>(i + 1) * 1'000'000'000 + static_cast<int64_t>(sym_seed % 1'000'000);
+    s->n = counts[static_cast<size_t>(i)];
+    if (s->n > 0) {
+      ExpSource pass1(time_seed);
+      uint64_t total = 0;
+      for (int64_t j = 0; j <= s->n; ++j) total += pass1.Next();
+      s->total = total;
+      heap_.emplace_back(s->NextArrival(), i);
     }
-    if (!s->times.empty()) heap_.emplace_back(s->times[0], i);
     symbols_.push_back(std::move(s));
   }
   std::make_heap(heap_.begin(), heap_.end(), std::greater<>());
@@ -163,137 +153,70 @@ MarketGenerator::MarketGenerator(GenOptions options) : options_(std::move(option
 
 MarketGenerator::~MarketGenerator() = default;
 
-void MarketGenerator::AppendRow(SymbolState& s, RecordBatch* b) {
-  int64_t t = s.times[s.next++];
-  int64_t mid = s.MidAt(t);
-  Rng& rng = s.rng;
+void MarketGenerator::AppendRow(SymbolState& s, int64_t t, RecordBatch* b) {
+  const int64_t mid = s.mid.At(t / kNanosPerSecond);
+  const uint64_t r = s.rng.Next();
+  const int64_t spread = kSpreadTicks[r & 15];
+  const int64_t bid = std::max<int64_t>(mid - spread / 2, 1);
   b->column(0).AppendInt64(options_.day_start_ns + kSessionOpen + t);
   b->column(1).AppendString(s.name);
-  if (options_.kind == GenKind::kTrades) {
-    uint64_t r = rng.Next();
-    int64_t px = mid + static_cast<int64_t>(r % 3) - 1;
-    b->column(2).AppendDouble(static_cast<double>(std::max<int64_t>(px, 1)) / 100.0);
-    static constexpr int kLots[] = {1, 1, 1, 1, 2, 2, 3, 4, 5, 10};
-    uint64_t kind = (r >> 8) % 100;
-    int64_t size;
-    if (kind < 72) size = 100 * kLots[(r >> 16) % 10];
-    else if (kind < 97) size = 1 + static_cast<int64_t>((r >> 16) % 99);
-    else if (kind < 99) size = 100 * (11 + static_cast<int64_t>((r >> 16) % 40));
-    else size = 5000 + 100 * static_cast<int64_t>((r >> 16) % 451);  // blocks up to 50,000
-    b->column(3).AppendInt64(size);
-    s.trade_id += 1 + static_cast<int64_t>((r >> 40) % 3);
-    b->column(4).AppendInt64(s.trade_id);
-    static const char* kExchanges[] = {"XNAS", "XNYS", "ARCX", "BATS", "IEXG", "EDGX"};
-    static constexpr int kCum[] = {35, 55, 70, 82, 90, 100};
-    int pick = static_cast<int>((r >> 48) % 100), e = 0;
-    while (pick >= kCum[e]) ++e;
-    b->column(5).AppendString(kExchanges[e]);
-  } else {
-    uint64_t r = rng.Next();
-    static constexpr int kSpread[] = {1, 1, 1, 1, 1, 2, 2, 2, 3, 4, 5};
-    int64_t spread = kSpread[r % 11];
-    int64_t bid = std::max<int64_t>(mid - spread / 2, 1);
+  if (options_.kind == GenKind::kQuotes) {
+    static constexpr int kQuoteLots[16] = {1, 1, 1, 1, 2, 2, 2, 3, 3, 4, 5, 5, 6, 8, 10, 20};
     b->column(2).AppendDouble(static_cast<double>(bid) / 100.0);
     b->column(3).AppendDouble(static_cast<double>(bid + spread) / 100.0);
-    b->column(4).AppendInt64(100 * (1 + static_cast<int64_t>((r >> 8) % 20)));
-    b->column(5).AppendInt64(100 * (1 + static_cast<int64_t>((r >> 16) % 20)));
+    b->column(4).AppendInt64(100 * kQuoteLots[(r >> 8) & 15]);
+    b->column(5).AppendInt64(100 * kQuoteLots[(r >> 12) & 15]);
+    return;
   }
+  // Trades hit the bid or lift the ask of a quote around the same mid; some print inside.
+  // Each choice reads its own 16 bits of r (spread: bits 0-3), so choices are independent.
+  const uint64_t side = ((r >> 4) & 0xFFFF) % 20;
+  const int64_t px = side < 9 ? bid : side < 18 ? bid + spread : mid;
+  b->column(2).AppendDouble(static_cast<double>(px) / 100.0);
+  static constexpr int kRoundLots[10] = {1, 1, 1, 1, 2, 2, 3, 4, 5, 10};
+  static constexpr int kBlocks[10] = {5000, 5000, 5000, 7500, 10000, 10000, 15000, 20000, 25000, 50000};
+  const uint64_t kind = ((r >> 20) & 0xFFFF) % 100, pick = ((r >> 36) & 0xFFFF) % 990;
+  int64_t size;
+  if (kind < 72) {
+    size = 100 * kRoundLots[pick % 10];
+  } else if (kind < 97) {
+    size = 1 + static_cast<int64_t>(pick % 99);  // odd lot
+  } else if (kind < 99) {
+    size = 100 * (11 + static_cast<int64_t>(pick % 40));  // 1,100-5,000
+  } else {
+    size = kBlocks[pick % 10];  // heavy tail
+  }
+  b->column(3).AppendInt64(size);
+  const uint64_t r2 = s.rng.Next();
+  s.trade_id += 1 + static_cast<int64_t>((r2 & 0xFFFF) % 3);  // gaps: ids also number other events
+  b->column(4).AppendInt64(s.trade_id);
+  static constexpr const char* kExchanges[6] = {"XNAS", "XNYS", "ARCX", "BATS", "IEXG", "EDGX"};
+  static constexpr int kCumPercent[6] = {35, 55, 70, 82, 90, 100};
+  const int e_pick = static_cast<int>(((r2 >> 16) & 0xFFFF) % 100);
+  int e = 0;
+  while (e_pick >= kCumPercent[e]) ++e;
+  b->column(5).AppendString(kExchanges[e]);
 }
 
 bool MarketGenerator::Next(RecordBatch* batch) {
   if (batch->fields() != schema_.fields()) *batch = RecordBatch(schema_);
   batch->Clear();
   if (heap_.empty()) return false;
-  batch->Reserve(options_.batch_rows);
+  batch->Reserve(std::min<size_t>(options_.batch_rows, static_cast<size_t>(options_.rows - produced_)));
   while (batch->num_rows() < options_.batch_rows && !heap_.empty()) {
     std::pop_heap(heap_.begin(), heap_.end(), std::greater<>());
-    int i = heap_.back().second;
+    auto& [t, i] = heap_.back();
     SymbolState& s = *symbols_[static_cast<size_t>(i)];
-    AppendRow(s, batch);
+    AppendRow(s, t, batch);
     ++produced_;
-    if (s.next < s.times.size()) {
-      heap_.back().first = s.times[s.next];
+    if (s.k < s.n) {
+      t = s.NextArrival();
       std::push_heap(heap_.begin(), heap_.end(), std::greater<>());
     } else {
       heap_.pop_back();
     }
   }
   return true;
-}
-
-namespace {
-
-void AppendCents(double v, std::string* out) {
-  int64_t cents = std::llround(v * 100);
-  char buf[24];
-  auto [p, ec] = std::to_chars(buf, buf + sizeof buf, cents / 100);
-  out->append(buf, p);
-  out->push_back('.');
-  out->push_back(static_cast<char>('0' + cents % 100 / 10));
-  out->push_back(static_cast<char>('0' + cents % 10));
-}
-
-void AppendInt(int64_t v, std::string* out) {
-  char buf[24];
-  auto [p, ec] = std::to_chars(buf, buf + sizeof buf, v);
-  out->append(buf, p);
-}
-
-// "2026-03-02T14:30:00.123456789Z": always 9 digits, the date cached per day.
-void AppendTs9(int64_t ns, int64_t* cached_day, std::string* cached_date, std::string* out) {
-  int64_t day = DayOf(ns);
-  if (day != *cached_day) {
-    *cached_day = day;
-    *cached_date = FormatDate(ns);
-  }
-  int64_t in_day = ns - day * kNanosPerDay, secs = in_day / kNanosPerSecond, frac = in_day % kNanosPerSecond;
-  char buf[20] = "T00:00:00.000000000";
-  auto two = [&](int at, int64_t v) {
-    buf[at] = static_cast<char>('0' + v / 10);
-    buf[at + 1] = static_cast<char>('0' + v % 10);
-  };
-  two(1, secs / 3600);
-  two(4, secs / 60 % 60);
-  two(7, secs % 60);
-  for (int i = 18; i >= 10; --i, frac /= 10) buf[i] = static_cast<char>('0' + frac % 10);
-  out->append(*cached_date);
-  out->append(buf, 19);
-  out->push_back('Z');
-}
-
-}  // namespace
-
-Status WriteCsv(MarketGenerator* gen, WritableFile* out) {
-  const Schema& schema = gen->schema();
-  std::string buf;
-  for (size_t c = 0; c < schema.num_fields(); ++c) {
-    if (c) buf.push_back(',');
-    buf += schema.field(c).name;
-  }
-  buf.push_back('\n');
-  int64_t cached_day = INT64_MIN;
-  std::string cached_date;
-  RecordBatch batch;
-  while (gen->Next(&batch)) {
-    for (size_t r = 0; r < batch.num_rows(); ++r) {
-      for (size_t c = 0; c < batch.num_columns(); ++c) {
-        if (c) buf.push_back(',');
-        const Column& col = batch.column(c);
-        switch (col.type()) {
-          case ColumnType::kTimestamp: AppendTs9(col.int64s()[r], &cached_day, &cached_date, &buf); break;
-          case ColumnType::kFloat64: AppendCents(col.doubles()[r], &buf); break;
-          case ColumnType::kInt64: AppendInt(col.int64s()[r], &buf); break;
-          default: buf.append(col.GetString(r));
-        }
-      }
-      buf.push_back('\n');
-      if (buf.size() >= (4 << 20)) {
-        RETURN_IF_ERROR(out->Append(buf));
-        buf.clear();
-      }
-    }
-  }
-  return out->Append(buf);
 }
 
 }  // namespace strata

@@ -1,23 +1,39 @@
 // Synthetic market data that looks like a day of US equities: deterministic for a seed and
-// identical on every platform (own PRNG, no <random> distributions).
+// identical on every platform (own PRNG and integer/fixed-point sampling; no <random>
+// distributions, no libm transcendental functions on any path that shapes the output).
 //
-// - Session 14:30-21:00 UTC. Arrivals per symbol follow a U-shaped intraday intensity (about
-//   four times busier at the open and close than at midday); symbols differ in activity
-//   (Zipf-like weights) but every symbol gets rows. Timestamps are in ns, non-decreasing per
-//   symbol, and batches come in global time order, as a feed would deliver them.
-// - A per-symbol mid price walks on the 0.01 tick grid second by second, derived from (seed,
-//   symbol) only, so trades and quotes generated with the same seed fit together.
-// - Trades: price = mid +- a tick, mostly round-lot sizes with odd lots and rare blocks, trade ids
-//   strictly increasing per symbol, skewed exchange codes. Quotes: bid < ask, spreads 1-5 ticks.
+// What the output guarantees (tests check each of these):
+// - Exactly `rows` rows in total, in batches of up to `batch_rows` rows, in global time order
+//   (timestamps non-decreasing across the whole output; ties are broken by symbol index), the
+//   rows of all symbols interleaved as a feed would deliver them. The rows do not depend on
+//   batch_rows: only how they are cut into batches does.
+// - Timestamps lie in the session [day_start + 14:30, day_start + 21:00) UTC with nanosecond
+//   resolution and are STRICTLY increasing per symbol (no two rows of a symbol share a ts).
+// - Arrivals per symbol follow an inhomogeneous Poisson process (conditioned on the row count)
+//   with a U-shaped intraday intensity: about 4x the midday rate at the open, 5x at the close.
+// - Symbol i gets a Zipf-like share ~ 1/(i+1)^0.75 of the rows; when rows >= symbols every
+//   symbol gets at least one row (with fewer rows, the first `rows` symbols get one each).
+// - A per-symbol mid price walks on the 0.01 tick grid second by second (steps of 1-3 ticks,
+//   more often for higher-priced names), never below $1.00. Start price ($20-$900) and walk
+//   depend only on (seed, symbol index), so trades and quotes made with the same seed and the
+//   same symbols quote around the same prices at the same times.
+// - Trades: price at the bid, the ask or the mid of a 1-5 tick spread around that mid; sizes
+//   mostly round lots, ~25% odd lots (1-99), ~1% blocks of 5,000-50,000; trade_id strictly
+//   increasing per symbol from a per-symbol base ((i+1) * 1e9 + a seed-dependent offset);
+//   exchange one of XNAS, XNYS, ARCX, BATS, IEXG, EDGX with skewed frequencies.
+// - Quotes: bid < ask always, spread 1-5 ticks (mostly 1-2), bid/ask sizes round lots of 100.
 #pragma once
 
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "strata/batch.h"
 #include "strata/file_system.h"
+#include "strata/schema.h"
+#include "strata/status.h"
 
 namespace strata {
 
@@ -25,37 +41,54 @@ enum class GenKind { kTrades, kQuotes };
 
 struct GenOptions {
   GenKind kind = GenKind::kTrades;
-  int symbols = 8;
-  int64_t rows = 1'000'000;  // total across all symbols
+  int symbols = 8;           // REQUIRES >= 1 (values below are treated as 1)
+  int64_t rows = 1'000'000;  // total across all symbols; negative is treated as 0
   int64_t day_start_ns = 0;  // midnight UTC of the trading day
   uint64_t seed = 42;
-  size_t batch_rows = 65536;
+  size_t batch_rows = 65536;  // 0 is treated as 1
 };
 
-// AAPL, MSFT, NVDA, ... for the first 40 symbols, then S0040, S0041, ...
+// AAPL, MSFT, NVDA, AMZN, GOOGL, ... for the first 40 symbols (i = 0..39), then "S0040",
+// "S0041", ... (at least four digits). REQUIRES i >= 0.
 std::string GenSymbolName(int i);
 
+// Not thread-safe; one generator is used by one thread at a time. Memory is O(symbols), not
+// O(rows): arrival times are produced on the fly. Construction costs about a third of the
+// generation time (it pre-draws each symbol's arrival spacings to normalize them).
 class MarketGenerator {
  public:
   explicit MarketGenerator(GenOptions options);
   ~MarketGenerator();
+  MarketGenerator(const MarketGenerator&) = delete;
+  MarketGenerator& operator=(const MarketGenerator&) = delete;
+
+  // Schema::Template("trades") or Schema::Template("quotes").
   const Schema& schema() const { return schema_; }
-  // Refills *batch with the next up to batch_rows rows; false when all rows were produced.
+  const GenOptions& options() const { return options_; }
+  // Rows handed out by Next() so far.
+  int64_t rows_produced() const { return produced_; }
+
+  // Replaces *batch's contents with the next 1..batch_rows rows (fields = schema(); a batch with
+  // other fields is re-created) and returns true; returns false, leaving *batch empty, once
+  // all `rows` rows have been produced.
   bool Next(RecordBatch* batch);
 
  private:
   struct SymbolState;
-  void AppendRow(SymbolState& s, RecordBatch* batch);
+  void AppendRow(SymbolState& s, int64_t t, RecordBatch* batch);
 
   GenOptions options_;
   Schema schema_;
   std::vector<std::unique_ptr<SymbolState>> symbols_;
-  std::vector<std::pair<int64_t, int>> heap_;  // (next ts, symbol), a min-heap
+  std::vector<std::pair<int64_t, int>> heap_;  // (next ts in session, symbol): a min-heap
   int64_t produced_ = 0;
 };
 
-// Writes all of the generator's rows as CSV with a header: timestamps with 9 fractional digits
-// and 'Z', prices with 2 decimals, columns in schema order.
+// Writes all of the generator's remaining rows to `out` as CSV: a header row of the schema's
+// field names, then one line per row in schema column order; ts as ISO-8601 UTC with exactly 9
+// fractional digits and 'Z' ("2026-03-02T14:30:00.123456789Z"), prices with exactly 2 decimals,
+// integers and names verbatim, '\n' line ends. Appends in pieces of about 1 MiB; returns the
+// first Append error (naming the file). Does not Sync or Close `out`.
 Status WriteCsv(MarketGenerator* gen, WritableFile* out);
 
 }  // namespace strata
