@@ -1,345 +1,408 @@
 #include "csv/csv_reader.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cstring>
-#include <unordered_map>
+#include <optional>
+#include <utility>
 
 #include "strata/timestamp.h"
 
 namespace strata {
 namespace {
 
-constexpr size_t kBlockBytes = 4 << 20;
+// Large reads keep the per-read cost (a syscall for stdin, a pread for files) out of the profile;
+// a small input gets a buffer its size, so opening many small files stays cheap.
+constexpr size_t kBlockBytes = size_t{4} << 20;
+constexpr size_t kMinBufferBytes = size_t{4} << 10;
+// Pipes deliver at most their capacity (64 KiB by default) per read.
+constexpr size_t kPipeBufferBytes = size_t{256} << 10;
+// String columns have 32-bit offsets; ending a batch at 1 GiB of input (plus at most one line of
+// at most 1 GiB) keeps every column's characters under 4 GiB.
+constexpr size_t kMaxBatchBytes = size_t{1} << 30;
+constexpr size_t kMaxLineLimit = size_t{1} << 30;
+// Capacity reserved up front for a new batch; beyond it the columns grow as usual.
+constexpr size_t kReserveRows = 65536;
+// How much of a bad value or an over-long line an error message shows.
+constexpr size_t kShownBytes = 60;
 
-inline bool Digit(char c) { return c >= '0' && c <= '9'; }
-inline int D2(const char* p) { return (p[0] - '0') * 10 + (p[1] - '0'); }
-
-// "YYYY-MM-DDTHH:MM:SS" + optional ".f{1,9}" + "Z"; false if the text has another shape.
-bool FastTimestamp(std::string_view s, char* cached_date, int64_t* cached_days, int64_t* out) {
-  if (s.size() < 20 || s.size() > 30 || s.back() != 'Z') return false;
-  const char* p = s.data();
-  static constexpr int kDigits[] = {0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18};
-  for (int i : kDigits) {
-    if (!Digit(p[i])) return false;
-  }
-  if (p[4] != '-' || p[7] != '-' || p[10] != 'T' || p[13] != ':' || p[16] != ':') return false;
-  int64_t frac = 0;
-  size_t n = s.size() - 1;  // without 'Z'
-  if (n > 19) {
-    if (p[19] != '.' || n == 20) return false;
-    int digits = 0;
-    for (size_t i = 20; i < n; ++i) {
-      if (!Digit(p[i])) return false;
-      frac = frac * 10 + (p[i] - '0');
-      ++digits;
-    }
-    static constexpr int64_t kScale[] = {1, 100000000, 10000000, 1000000, 100000, 10000, 1000, 100, 10, 1};
-    frac *= kScale[digits];
-  }
-  int hour = D2(p + 11), minute = D2(p + 14), second = D2(p + 17);
-  if (hour > 23 || minute > 59 || second > 59) return false;
-  if (std::memcmp(p, cached_date, 10) != 0) {
-    int year = D2(p) * 100 + D2(p + 2), month = D2(p + 5), day = D2(p + 8);
-    if (month < 1 || month > 12 || day < 1 || day > 28) return false;  // let the full parser check month ends
-    *cached_days = DaysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
-    std::memcpy(cached_date, p, 10);
-  }
-  *out = (*cached_days * 86400 + hour * 3600 + minute * 60 + second) * kNanosPerSecond + frac;
-  return true;
-}
-
+// 'text' for messages, cut at kShownBytes.
 std::string Quote(std::string_view s) {
-  std::string out;
-  out.reserve(48);
-  out.push_back('\'');
-  out.append(s.substr(0, 40));
-  if (s.size() > 40) out.append("...");
+  std::string out = "'";
+  out.append(s.substr(0, kShownBytes));
+  if (s.size() > kShownBytes) out.append("...");
   out.push_back('\'');
   return out;
 }
 
-}  // namespace
-
-Result<int64_t> ParseCsvTimestamp(std::string_view text) {
-  char date[10] = {};
-  int64_t days = 0, out;
-  if (FastTimestamp(text, date, &days, &out)) return out;
-  return ParseTimestamp(text);
+bool EqualsIgnoreCase(std::string_view text, std::string_view lower) {
+  if (text.size() != lower.size()) return false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    if (c != lower[i]) return false;
+  }
+  return true;
 }
+
+// Skips one leading '+', which from_chars does not take; "+-1" and "+" stay invalid.
+const char* SkipPlus(const char* b, const char* e) {
+  if (b != e && *b == '+' && b + 1 != e && b[1] != '-' && b[1] != '+') return b + 1;
+  return b;
+}
+
+std::string ColumnList(const Schema& schema) {
+  std::string out;
+  for (const Field& f : schema.fields()) {
+    if (!out.empty()) out += ", ";
+    out += f.name;
+  }
+  return out;
+}
+
+}  // namespace
 
 CsvReader::CsvReader(std::unique_ptr<ByteSource> source, const Schema& schema, CsvOptions options)
     : source_(std::move(source)), schema_(schema), options_(std::move(options)) {}
 
 Result<std::unique_ptr<CsvReader>> CsvReader::Open(std::unique_ptr<ByteSource> source, const Schema& schema,
                                                    CsvOptions options) {
-  if (options.batch_rows == 0) options.batch_rows = 1;
-  std::unique_ptr<CsvReader> r(new CsvReader(std::move(source), schema, std::move(options)));
-  r->buf_.resize(kBlockBytes);
-  std::string_view header;
-  while (true) {
-    ASSIGN_OR_RETURN(bool got, r->NextLine(&header));
-    if (!got) return Status::InvalidArgument(r->source_->name() + ": empty file, expected a header row");
-    if (r->line_no_ == 1 && header.size() >= 3 && std::memcmp(header.data(), "\xEF\xBB\xBF", 3) == 0) {
-      header.remove_prefix(3);
-    }
-    if (!header.empty()) break;
+  const std::string& name = source->name();
+  if (options.batch_rows == 0) return Status::InvalidArgument(name + ": CSV batch_rows must be at least 1");
+  if (options.delimiter == '"' || options.delimiter == '\r' || options.delimiter == '\n') {
+    return Status::InvalidArgument(name + ": a quote or a line end cannot be the CSV delimiter");
   }
-  std::vector<std::string_view> names;
-  RETURN_IF_ERROR(r->SplitFields(header, &names));
-  r->field_of_column_.assign(schema.num_fields(), -1);
-  for (size_t i = 0; i < names.size(); ++i) {
-    std::string_view trimmed = names[i];
-    while (!trimmed.empty() && trimmed.back() == ' ') trimmed.remove_suffix(1);
-    while (!trimmed.empty() && trimmed.front() == ' ') trimmed.remove_prefix(1);
-    std::string name(trimmed);
-    int c = schema.FieldIndex(name);
-    std::string where = r->source_->name() + ":" + std::to_string(r->line_no_) + ": header";
-    if (c < 0) {
-      return Status::InvalidArgument(where + " names column '" + name + "', which the table does not have (columns: " +
-                                     schema.ToString() + ")");
-    }
-    if (r->field_of_column_[c] != -1) return Status::InvalidArgument(where + " names column '" + name + "' twice");
-    r->field_of_column_[c] = static_cast<int>(i);
-    r->column_of_field_.push_back(c);
+  if (options.max_line_bytes == 0 || options.max_line_bytes > kMaxLineLimit) {
+    return Status::InvalidArgument(name + ": CSV max_line_bytes must be between 1 and " +
+                                   std::to_string(kMaxLineLimit));
   }
-  for (size_t c = 0; c < schema.num_fields(); ++c) {
-    if (r->field_of_column_[c] == -1 && !schema.field(c).nullable) {
-      return Status::InvalidArgument(r->source_->name() + ": header has no column '" + schema.field(c).name +
-                                     "', which is required (header: " + std::string(header) + ")");
-    }
-  }
-  return r;
+  std::unique_ptr<CsvReader> reader(new CsvReader(std::move(source), schema, std::move(options)));
+  RETURN_IF_ERROR(reader->ReadHeader());
+  return reader;
 }
 
-Result<bool> CsvReader::NextLine(std::string_view* line) {
+Status CsvReader::ReadHeader() {
+  const std::optional<uint64_t> total = source_->TotalSize();
+  cap_ = total ? static_cast<size_t>(std::clamp<uint64_t>(*total + 1, kMinBufferBytes, kBlockBytes)) : kPipeBufferBytes;
+  buf_ = std::make_unique_for_overwrite<char[]>(cap_);
+  std::string_view header;
   while (true) {
-    const char* start = buf_.data() + pos_;
-    const void* nl = std::memchr(start, '\n', end_ - pos_);
-    if (nl != nullptr) {
-      size_t len = static_cast<size_t>(static_cast<const char*>(nl) - start);
+    ASSIGN_OR_RETURN(LineKind kind, NextLine(&header));
+    if (kind == LineKind::kEnd) return Status::InvalidArgument(source_->name() + ": empty file, expected a header row");
+    if (kind == LineKind::kTooLong) {
+      return LineError(
+          -1, "the header is longer than " + std::to_string(options_.max_line_bytes) + " bytes (is this a CSV file?)");
+    }
+    if (line_no_ == 1 && header.starts_with("\xEF\xBB\xBF")) header.remove_prefix(3);
+    if (!header.empty()) break;
+  }
+  RETURN_IF_ERROR(SplitFields(header));
+  const size_t ncols = schema_.num_fields();
+  field_of_column_.assign(ncols, -1);
+  for (size_t i = 0; i < fields_.size(); ++i) {
+    std::string_view name = fields_[i];
+    while (!name.empty() && name.front() == ' ') name.remove_prefix(1);
+    while (!name.empty() && name.back() == ' ') name.remove_suffix(1);
+    const int c = schema_.FieldIndex(name);
+    if (c < 0) {
+      return LineError(-1, "the header names column '" + std::string(name) +
+                               "', which the table does not have (columns: " + ColumnList(schema_) + ")");
+    }
+    if (field_of_column_[c] != -1) return LineError(-1, "the header names column '" + std::string(name) + "' twice");
+    field_of_column_[c] = static_cast<int>(i);
+    column_of_field_.push_back(c);
+  }
+  for (size_t c = 0; c < ncols; ++c) {
+    if (field_of_column_[c] == -1 && !schema_.field(c).nullable) {
+      return LineError(-1, "the header has no column '" + schema_.field(c).name +
+                               "', which the table requires (header: " + Quote(header) + ")");
+    }
+  }
+  values_.resize(ncols);
+  is_null_.resize(ncols);
+  return Status::OK();
+}
+
+Result<CsvReader::LineKind> CsvReader::NextLine(std::string_view* line) {
+  size_t scanned = 0;  // bytes after pos_ already known to hold no '\n'
+  while (true) {
+    const char* start = buf_.get() + pos_;
+    const void* nl = std::memchr(start + scanned, '\n', end_ - pos_ - scanned);
+    if (nl != nullptr || (eof_ && pos_ < end_)) {
+      // A line, or the last line of the input without a line end.
+      const size_t len = nl != nullptr ? static_cast<size_t>(static_cast<const char*>(nl) - start) : end_ - pos_;
+      const size_t used = nl != nullptr ? len + 1 : len;
+      pos_ += used;
+      bytes_consumed_ += used;
+      ++line_no_;
       *line = std::string_view(start, len);
-      pos_ += len + 1;
-      bytes_consumed_ += len + 1;
-      ++line_no_;
       if (!line->empty() && line->back() == '\r') line->remove_suffix(1);
-      return true;
+      if (line->size() <= options_.max_line_bytes) return LineKind::kLine;
+      long_line_.assign(line->substr(0, kShownBytes)).append("...");
+      *line = long_line_;
+      return LineKind::kTooLong;
     }
-    if (eof_) {
-      if (pos_ == end_) return false;
-      // A last line without a newline.
-      *line = std::string_view(start, end_ - pos_);
-      bytes_consumed_ += end_ - pos_;
-      pos_ = end_;
-      ++line_no_;
-      if (!line->empty() && line->back() == '\r') line->remove_suffix(1);
-      return true;
-    }
-    // Move the partial line to the front and read more; grow for lines longer than a block.
+    if (eof_) return LineKind::kEnd;
     size_t rest = end_ - pos_;
-    if (pos_ > 0) {
-      std::memmove(buf_.data(), buf_.data() + pos_, rest);
-      pos_ = 0;
-      end_ = rest;
+    if (rest > options_.max_line_bytes + 1) {  // +1: room for a '\r' before the '\n'
+      // Drop the line's bytes up to its newline without keeping them.
+      long_line_.assign(start, std::min(rest, kShownBytes)).append("...");
+      bytes_consumed_ += rest;
+      pos_ = end_ = 0;
+      while (true) {
+        ASSIGN_OR_RETURN(size_t got, source_->Read(buf_.get(), cap_));
+        if (got == 0) {
+          eof_ = true;
+          break;
+        }
+        end_ = got;
+        const void* at = std::memchr(buf_.get(), '\n', got);
+        if (at != nullptr) {
+          pos_ = static_cast<size_t>(static_cast<const char*>(at) - buf_.get()) + 1;
+          bytes_consumed_ += pos_;
+          break;
+        }
+        bytes_consumed_ += got;
+        end_ = 0;
+      }
+      ++line_no_;
+      *line = long_line_;
+      return LineKind::kTooLong;
     }
-    if (end_ == buf_.size()) buf_.resize(buf_.size() * 2);
-    ASSIGN_OR_RETURN(size_t got, source_->Read(buf_.data() + end_, buf_.size() - end_));
+    // Keep the partial line, move it to the front (into a larger buffer if it fills this one),
+    // and read more behind it.
+    if (rest == cap_) {
+      const size_t cap = std::max(cap_ * 2, kBlockBytes);
+      std::unique_ptr<char[]> bigger = std::make_unique_for_overwrite<char[]>(cap);
+      std::memcpy(bigger.get(), start, rest);
+      buf_ = std::move(bigger);
+      cap_ = cap;
+    } else if (pos_ > 0) {
+      std::memmove(buf_.get(), start, rest);
+    }
+    pos_ = 0;
+    end_ = rest;
+    scanned = rest;
+    ASSIGN_OR_RETURN(size_t got, source_->Read(buf_.get() + end_, cap_ - end_));
     if (got == 0) eof_ = true;
     end_ += got;
   }
 }
 
-Status CsvReader::SplitFields(std::string_view line, std::vector<std::string_view>* fields) {
-  fields->clear();
+Status CsvReader::SplitFields(std::string_view line) {
+  fields_.clear();
   const char delim = options_.delimiter;
-  if (std::memchr(line.data(), '"', line.size()) == nullptr) {
-    size_t start = 0;
+  line_has_quotes_ = std::memchr(line.data(), '"', line.size()) != nullptr;
+  if (!line_has_quotes_) {
+    const char* p = line.data();
+    const char* const end = p + line.size();
     while (true) {
-      const void* d = std::memchr(line.data() + start, delim, line.size() - start);
+      const char* d = static_cast<const char*>(std::memchr(p, delim, static_cast<size_t>(end - p)));
       if (d == nullptr) {
-        fields->emplace_back(line.data() + start, line.size() - start);
+        fields_.emplace_back(p, static_cast<size_t>(end - p));
         return Status::OK();
       }
-      size_t at = static_cast<size_t>(static_cast<const char*>(d) - line.data());
-      fields->emplace_back(line.data() + start, at - start);
-      start = at + 1;
+      fields_.emplace_back(p, static_cast<size_t>(d - p));
+      p = d + 1;
     }
   }
-  // Quoted fields: unescape into unquoted_, reserved up front so views into it stay valid.
+  // Unquoted text never outgrows the line, so reserving the line's size keeps the views into
+  // unquoted_ valid while it fills.
+  field_quoted_.clear();
   unquoted_.clear();
   unquoted_.reserve(line.size());
   size_t i = 0;
   while (true) {
+    const size_t field = fields_.size();
     if (i < line.size() && line[i] == '"') {
-      size_t begin = unquoted_.size();
+      const size_t begin = unquoted_.size();
       ++i;
       while (true) {
-        if (i >= line.size()) {
-          return LineError("", "unterminated quoted field (newlines inside quoted fields are not supported)");
+        const size_t q = line.find('"', i);
+        if (q == std::string_view::npos) {
+          return FieldError(field, "unterminated quoted field (a newline inside quotes is not supported)");
         }
-        if (line[i] == '"') {
-          if (i + 1 < line.size() && line[i + 1] == '"') {
-            unquoted_.push_back('"');
-            i += 2;
-            continue;
-          }
-          ++i;
-          break;
+        unquoted_.append(line.substr(i, q - i));
+        if (q + 1 < line.size() && line[q + 1] == '"') {
+          unquoted_.push_back('"');
+          i = q + 2;
+          continue;
         }
-        unquoted_.push_back(line[i++]);
+        i = q + 1;
+        break;
       }
-      fields->emplace_back(unquoted_.data() + begin, unquoted_.size() - begin);
+      fields_.emplace_back(unquoted_.data() + begin, unquoted_.size() - begin);
+      field_quoted_.push_back(1);
       if (i == line.size()) return Status::OK();
-      if (line[i] != delim) return LineError("", "unexpected text after a closing quote");
+      if (line[i] != delim) return FieldError(field, "unexpected text after the closing quote");
       ++i;
     } else {
-      size_t at = line.find(delim, i);
-      std::string_view f = line.substr(i, at == std::string_view::npos ? std::string_view::npos : at - i);
-      if (f.find('"') != std::string_view::npos) return LineError("", "a quote inside an unquoted field");
-      fields->push_back(f);
+      const size_t at = line.find(delim, i);
+      const std::string_view f = line.substr(i, at == std::string_view::npos ? std::string_view::npos : at - i);
+      if (f.find('"') != std::string_view::npos) {
+        return FieldError(field, Quote(f) + " has a quote but does not start with one");
+      }
+      fields_.push_back(f);
+      field_quoted_.push_back(0);
       if (at == std::string_view::npos) return Status::OK();
       i = at + 1;
     }
   }
 }
 
-Status CsvReader::LineError(const std::string& column, const std::string& why) const {
+Status CsvReader::LineError(int column, std::string_view why) const {
   std::string msg = source_->name() + ":" + std::to_string(line_no_) + ": ";
-  if (!column.empty()) msg += "column '" + column + "': ";
-  return Status::InvalidArgument(msg + why);
+  if (column >= 0) msg += "column '" + schema_.field(static_cast<size_t>(column)).name + "': ";
+  msg += why;
+  return Status::InvalidArgument(std::move(msg));
 }
 
-Status CsvReader::ParseLine(std::string_view line, RecordBatch* batch) {
-  RETURN_IF_ERROR(SplitFields(line, &fields_));
+Status CsvReader::FieldError(size_t field, std::string_view why) const {
+  if (field < column_of_field_.size()) return LineError(column_of_field_[field], why);
+  return LineError(-1, "field " + std::to_string(field + 1) + ": " + std::string(why));
+}
+
+Status CsvReader::ParseValue(size_t c, std::string_view text) {
+  const Field& f = schema_.field(c);
+  const char* b = text.data();
+  const char* const e = b + text.size();
+  switch (f.type) {
+    case ColumnType::kTimestamp: {
+      if (ts_parser_.TryFast(text, &values_[c].i64)) return Status::OK();
+      Result<int64_t> ts = ParseTimestamp(text);
+      if (!ts.ok()) return LineError(static_cast<int>(c), ts.status().message());
+      values_[c].i64 = *ts;
+      return Status::OK();
+    }
+    case ColumnType::kInt32:
+    case ColumnType::kInt64: {
+      int64_t v = 0;
+      auto [p, ec] = std::from_chars(SkipPlus(b, e), e, v);
+      if (p != e || (ec != std::errc() && ec != std::errc::result_out_of_range)) {
+        return LineError(static_cast<int>(c), Quote(text) + " is not an integer");
+      }
+      if (ec == std::errc::result_out_of_range || (f.type == ColumnType::kInt32 && (v < INT32_MIN || v > INT32_MAX))) {
+        return LineError(static_cast<int>(c),
+                         Quote(text) + " is out of range for " + std::string(ColumnTypeName(f.type)));
+      }
+      values_[c].i64 = v;
+      return Status::OK();
+    }
+    case ColumnType::kFloat64: {
+      double v = 0;
+      auto [p, ec] = std::from_chars(SkipPlus(b, e), e, v);
+      if (p != e || (ec != std::errc() && ec != std::errc::result_out_of_range)) {
+        return LineError(static_cast<int>(c), Quote(text) + " is not a number");
+      }
+      if (ec == std::errc::result_out_of_range) {
+        return LineError(static_cast<int>(c), Quote(text) + " is out of range for f64");
+      }
+      values_[c].f64 = v;
+      return Status::OK();
+    }
+    case ColumnType::kBool: {
+      if (text == "1" || EqualsIgnoreCase(text, "true") || EqualsIgnoreCase(text, "t")) {
+        values_[c].i64 = 1;
+      } else if (text == "0" || EqualsIgnoreCase(text, "false") || EqualsIgnoreCase(text, "f")) {
+        values_[c].i64 = 0;
+      } else {
+        return LineError(static_cast<int>(c), Quote(text) + " is not a bool (true, false, t, f, 1 or 0)");
+      }
+      return Status::OK();
+    }
+    case ColumnType::kSymbol:
+    case ColumnType::kString: return Status::OK();  // appended straight from the field
+  }
+  return Status::Internal("unknown column type");
+}
+
+Status CsvReader::ParseRow(RecordBatch* batch) {
   if (fields_.size() != column_of_field_.size()) {
-    return LineError("", "expected " + std::to_string(column_of_field_.size()) + " fields, found " +
-                             std::to_string(fields_.size()));
+    return LineError(
+        -1, "expected " + std::to_string(column_of_field_.size()) + " fields, found " + std::to_string(fields_.size()));
   }
-  // Convert every field before appending any, so a bad field leaves the batch unchanged.
-  union Value {
-    int64_t i64;
-    double f64;
-  };
-  Value values[64];
-  std::vector<Value> many;
-  Value* vals = values;
   const size_t ncols = schema_.num_fields();
-  if (ncols > 64) {
-    many.resize(ncols);
-    vals = many.data();
-  }
-  uint64_t null_mask_small = 0;
-  std::vector<bool> nulls(ncols > 64 ? ncols : 0);
-  auto set_null = [&](size_t c) {
-    if (ncols > 64) nulls[c] = true; else null_mask_small |= uint64_t{1} << c;
-  };
-  auto is_null = [&](size_t c) { return ncols > 64 ? bool(nulls[c]) : ((null_mask_small >> c) & 1) != 0; };
   for (size_t c = 0; c < ncols; ++c) {
     const Field& f = schema_.field(c);
-    int fi = field_of_column_[c];
-    std::string_view text = fi < 0 ? std::string_view() : fields_[static_cast<size_t>(fi)];
+    const int fi = field_of_column_[c];
+    is_null_[c] = 0;
+    if (fi < 0) {
+      is_null_[c] = 1;  // Open allows only nullable columns to be missing
+      continue;
+    }
+    const std::string_view text = fields_[static_cast<size_t>(fi)];
     if (text.empty()) {
+      const bool quoted = line_has_quotes_ && field_quoted_[static_cast<size_t>(fi)] != 0;
+      if (f.type == ColumnType::kString && (quoted || !f.nullable)) continue;  // the empty string
+      if (f.type == ColumnType::kSymbol && quoted) return LineError(static_cast<int>(c), "a symbol cannot be empty");
       if (f.nullable) {
-        set_null(c);
+        is_null_[c] = 1;
         continue;
       }
-      if (f.type == ColumnType::kString) continue;
-      return LineError(f.name, "empty value in a column that is not nullable");
+      return LineError(static_cast<int>(c), "empty value in a column that is not nullable");
     }
-    const char* b = text.data();
-    const char* e = b + text.size();
-    switch (f.type) {
-      case ColumnType::kTimestamp: {
-        if (!FastTimestamp(text, last_date_, &last_date_days_, &vals[c].i64)) {
-          auto ts = ParseTimestamp(text);
-          if (!ts.ok()) return LineError(f.name, ts.status().message());
-          vals[c].i64 = *ts;
-        }
-        break;
-      }
-      case ColumnType::kInt64:
-      case ColumnType::kInt32: {
-        if (*b == '+') ++b;
-        int64_t v = 0;
-        auto [p, ec] = std::from_chars(b, e, v);
-        if (ec == std::errc::result_out_of_range || (f.type == ColumnType::kInt32 && (v < INT32_MIN || v > INT32_MAX))) {
-          return LineError(f.name, Quote(text) + " is out of range for " + std::string(ColumnTypeName(f.type)));
-        }
-        if (ec != std::errc() || p != e) return LineError(f.name, Quote(text) + " is not an integer");
-        vals[c].i64 = v;
-        break;
-      }
-      case ColumnType::kFloat64: {
-        if (*b == '+') ++b;
-        double v = 0;
-        auto [p, ec] = std::from_chars(b, e, v);
-        if (ec != std::errc() || p != e) return LineError(f.name, Quote(text) + " is not a number");
-        vals[c].f64 = v;
-        break;
-      }
-      case ColumnType::kBool: {
-        if (text == "true" || text == "TRUE" || text == "True" || text == "1" || text == "t" || text == "T") {
-          vals[c].i64 = 1;
-        } else if (text == "false" || text == "FALSE" || text == "False" || text == "0" || text == "f" || text == "F") {
-          vals[c].i64 = 0;
-        } else {
-          return LineError(f.name, Quote(text) + " is not a bool (true/false/1/0)");
-        }
-        break;
-      }
-      case ColumnType::kSymbol:
-      case ColumnType::kString: break;
-    }
+    RETURN_IF_ERROR(ParseValue(c, text));
   }
   for (size_t c = 0; c < ncols; ++c) {
     Column& col = batch->column(c);
-    if (is_null(c)) {
+    if (is_null_[c] != 0) {
       col.AppendNull();
       continue;
     }
     switch (col.type()) {
       case ColumnType::kTimestamp:
-      case ColumnType::kInt64: col.AppendInt64(vals[c].i64); break;
-      case ColumnType::kInt32: col.AppendInt32(static_cast<int32_t>(vals[c].i64)); break;
-      case ColumnType::kFloat64: col.AppendDouble(vals[c].f64); break;
-      case ColumnType::kBool: col.AppendBool(vals[c].i64 != 0); break;
+      case ColumnType::kInt64: col.AppendInt64(values_[c].i64); break;
+      case ColumnType::kInt32: col.AppendInt32(static_cast<int32_t>(values_[c].i64)); break;
+      case ColumnType::kFloat64: col.AppendDouble(values_[c].f64); break;
+      case ColumnType::kBool: col.AppendBool(values_[c].i64 != 0); break;
       case ColumnType::kSymbol:
-      case ColumnType::kString: {
-        int fi = field_of_column_[c];
-        col.AppendString(fi < 0 ? std::string_view() : fields_[static_cast<size_t>(fi)]);
-      }
+      case ColumnType::kString: col.AppendString(fields_[static_cast<size_t>(field_of_column_[c])]); break;
     }
   }
   return Status::OK();
 }
 
-Result<bool> CsvReader::Next(RecordBatch* batch) {
-  if (!pending_error_.ok()) {
-    Status st = pending_error_;
-    pending_error_ = Status::OK();
-    eof_ = true;
-    pos_ = end_;
-    return st;
+Result<bool> CsvReader::Stop(Status error, RecordBatch* batch) {
+  if (batch->num_rows() == 0) {
+    finished_ = true;
+    return error;
   }
-  if (batch->fields() != schema_.fields()) *batch = RecordBatch(schema_);
+  pending_error_ = std::move(error);
+  return true;
+}
+
+Result<bool> CsvReader::Next(RecordBatch* batch) {
+  if (batch->fields() != schema_.fields()) {
+    *batch = RecordBatch(schema_);
+    batch->Reserve(std::min(options_.batch_rows, kReserveRows));
+  }
   batch->Clear();
-  while (batch->num_rows() < options_.batch_rows) {
+  if (!pending_error_.ok()) {
+    finished_ = true;
+    return std::exchange(pending_error_, Status::OK());
+  }
+  if (finished_) return false;
+  const uint64_t batch_start = bytes_consumed_;
+  while (batch->num_rows() < options_.batch_rows && bytes_consumed_ - batch_start < kMaxBatchBytes) {
     std::string_view line;
-    ASSIGN_OR_RETURN(bool got, NextLine(&line));
-    if (!got) break;
-    if (line.empty()) continue;
-    Status st = ParseLine(line, batch);
-    if (st.ok()) {
-      ++rows_read_;
-      continue;
+    Result<LineKind> kind = NextLine(&line);
+    if (!kind.ok()) return Stop(kind.status(), batch);
+    if (*kind == LineKind::kEnd) break;
+    Status st;
+    if (*kind == LineKind::kTooLong) {
+      st = LineError(-1, "line is longer than " + std::to_string(options_.max_line_bytes) + " bytes");
+    } else {
+      if (line.empty()) continue;
+      st = SplitFields(line);
+      if (st.ok()) st = ParseRow(batch);
+      if (st.ok()) {
+        ++rows_read_;
+        continue;
+      }
     }
-    if (options_.skip_bad_lines) {
-      ++rows_rejected_;
-      if (options_.on_reject) options_.on_reject(line_no_, line, st);
-      continue;
-    }
-    if (batch->num_rows() == 0) return st;
-    pending_error_ = st;
-    return true;
+    if (!options_.skip_bad_lines) return Stop(std::move(st), batch);
+    ++rows_rejected_;
+    if (options_.on_reject) options_.on_reject(line_no_, line, st);
   }
   return batch->num_rows() > 0;
 }
