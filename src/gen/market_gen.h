@@ -15,8 +15,8 @@
 //   symbol gets at least one row (with fewer rows, the first `rows` symbols get one each).
 // - A per-symbol mid price walks on the 0.01 tick grid second by second (steps of 1-3 ticks,
 //   more often for higher-priced names), never below $1.00. Start price ($20-$900) and walk
-//   depend only on (seed, symbol index), so trades and quotes made with the same seed and the
-//   same symbols quote around the same prices at the same times.
+//   depend only on (seed, symbol index), not on kind, rows or symbols, so trades and quotes made
+//   with the same seed put a symbol at the same prices at the same times.
 // - Trades: price at the bid, the ask or the mid of a 1-5 tick spread around that mid; sizes
 //   mostly round lots, ~25% odd lots (1-99), ~1% blocks of 5,000-50,000; trade_id strictly
 //   increasing per symbol from a per-symbol base ((i+1) * 1e9 + a seed-dependent offset);
@@ -53,8 +53,9 @@ struct GenOptions {
 std::string GenSymbolName(int i);
 
 // Not thread-safe; one generator is used by one thread at a time. Memory is O(symbols), not
-// O(rows): arrival times are produced on the fly. Construction costs about a third of the
-// generation time (it pre-draws each symbol's arrival spacings to normalize them).
+// O(rows): arrival times are produced on the fly (construction pre-draws each symbol's arrival
+// spacings once to normalize them, ~15% of the total time). Rows per symbol must stay below
+// ~10^11 (fixed-point sums), far beyond any practical use.
 class MarketGenerator {
  public:
   explicit MarketGenerator(GenOptions options);
