@@ -35,10 +35,12 @@ Status FileSystem::WriteFileAtomic(const std::string& path, std::string_view dat
 }
 
 Status FileSystem::RemoveAll(const std::string& dir) {
-  ASSIGN_OR_RETURN(bool exists, Exists(dir));
-  if (!exists) return Status::OK();
+  // Unlink first: it removes files and symlinks (never what a symlink points to), and fails on a
+  // real directory. Listing first would follow a symlink to a directory and empty its target.
+  Status unlinked = RemoveFile(dir);
+  if (unlinked.ok() || unlinked.IsNotFound()) return Status::OK();
   auto entries = ListDir(dir);
-  if (!entries.ok()) return RemoveFile(dir);  // not a directory
+  if (!entries.ok()) return unlinked;  // not a directory: the unlink error is the real one
   for (const std::string& name : *entries) RETURN_IF_ERROR(RemoveAll(JoinPath(dir, name)));
   return RemoveDir(dir);
 }
