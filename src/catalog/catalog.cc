@@ -1,99 +1,33 @@
+// Catalog: opening, migrations, transactions, settings, WAL state, tables and runs.
+// Files (the largest part of the catalog) are in catalog_files.cc.
 #include "catalog/catalog.h"
 
 #include <sqlite3.h>
 
+#include <cerrno>
 #include <chrono>
-#include <cstring>
+#include <nlohmann/json.hpp>
+
+#include "catalog/catalog_internal.h"
+#include "catalog/statement.h"
 
 namespace strata {
 namespace {
 
-// Schema migrations, applied in order; PRAGMA user_version counts how many ran. A later module
-// adds its tables by appending an entry — never edit one that has shipped.
-constexpr const char* kMigrations[] = {
-    // 1: the foundation.
-    R"sql(
-    CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-    CREATE TABLE tables (
-      id INTEGER PRIMARY KEY AUTOINCREMENT,
-      name TEXT NOT NULL UNIQUE,
-      schema TEXT NOT NULL,
-      dedup_key TEXT,
-      policy_json TEXT NOT NULL DEFAULT '{}',
-      created_at INTEGER NOT NULL);
-    CREATE TABLE files (
-      id INTEGER PRIMARY KEY AUTOINCREMENT,
-      table_id INTEGER NOT NULL REFERENCES tables(id),
-      tier TEXT NOT NULL CHECK (tier IN ('hot', 'warm', 'cold')),
-      uri TEXT NOT NULL,
-      symbol TEXT NOT NULL,
-      min_ts INTEGER NOT NULL,
-      max_ts INTEGER NOT NULL,
-      row_count INTEGER NOT NULL,
-      bytes INTEGER NOT NULL,
-      max_lsn INTEGER NOT NULL DEFAULT 0,
-      sha256 TEXT NOT NULL,
-      state TEXT NOT NULL DEFAULT 'live' CHECK (state IN ('live', 'retired')),
-      created_at INTEGER NOT NULL,
-      verified_at INTEGER);
-    CREATE INDEX files_by_series ON files(table_id, symbol, min_ts);
-    CREATE INDEX files_by_tier ON files(tier);
-    CREATE UNIQUE INDEX files_by_uri ON files(uri);
-    CREATE TABLE wal_state (
-      id INTEGER PRIMARY KEY CHECK (id = 1),
-      durable_lsn INTEGER NOT NULL,
-      flushed_lsn INTEGER NOT NULL);
-    INSERT INTO wal_state VALUES (1, 0, 0);
-    CREATE TABLE runs (
-      id INTEGER PRIMARY KEY AUTOINCREMENT,
-      kind TEXT NOT NULL,
-      inputs_json TEXT NOT NULL DEFAULT '{}',
-      outputs_json TEXT NOT NULL DEFAULT '{}',
-      config_json TEXT NOT NULL DEFAULT '{}',
-      status TEXT NOT NULL CHECK (status IN ('running', 'ok', 'failed')),
-      started_at INTEGER NOT NULL,
-      finished_at INTEGER,
-      error TEXT NOT NULL DEFAULT '');
-    CREATE INDEX runs_by_kind ON runs(kind, started_at);
-    )sql",
-};
-constexpr int kSchemaVersion = sizeof(kMigrations) / sizeof(kMigrations[0]);
+// Long enough to ride out another process's flush commit, short enough that a wedged writer
+// surfaces as an error (kBusy) instead of a hang.
+constexpr int kBusyTimeoutMs = 10'000;
 
-int64_t NowNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+constexpr char kTableColumns[] = "SELECT id, name, schema, dedup_key, policy_json, created_at FROM tables";
 
-// A prepared statement, finalized on destruction.
-class Stmt {
- public:
-  Stmt(sqlite3* db, const char* sql) { rc_ = sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr); }
-  ~Stmt() { sqlite3_finalize(stmt_); }
-  bool ok() const { return rc_ == SQLITE_OK; }
-  sqlite3_stmt* get() { return stmt_; }
-  void Bind(int i, int64_t v) { sqlite3_bind_int64(stmt_, i, v); }
-  void Bind(int i, std::string_view v) { sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT); }
-  void BindNull(int i) { sqlite3_bind_null(stmt_, i); }
-  int Step() { return sqlite3_step(stmt_); }
-  int64_t Int(int col) { return sqlite3_column_int64(stmt_, col); }
-  bool IsNull(int col) { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
-  std::string Text(int col) {
-    const unsigned char* p = sqlite3_column_text(stmt_, col);
-    return p ? std::string(reinterpret_cast<const char*>(p), sqlite3_column_bytes(stmt_, col)) : std::string();
-  }
-
- private:
-  sqlite3_stmt* stmt_ = nullptr;
-  int rc_;
-};
-
-Result<TableInfo> RowToTable(Stmt& s, const std::string& catalog_path) {
+Result<TableInfo> RowToTable(const sql::Statement& s, const std::string& catalog_path) {
   TableInfo t;
   t.id = s.Int(0);
   t.def.name = s.Text(1);
   auto schema = Schema::Parse(s.Text(2));
   if (!schema.ok()) {
-    return Status::Corruption(catalog_path + ": table " + t.def.name + " has a bad schema: " + schema.status().message());
+    return Status::Corruption("catalog " + catalog_path + ": table " + t.def.name +
+                              " has an unreadable schema: " + schema.status().message());
   }
   t.def.schema = std::move(*schema);
   if (!s.IsNull(3)) t.def.dedup_key = s.Text(3);
@@ -102,9 +36,44 @@ Result<TableInfo> RowToTable(Stmt& s, const std::string& catalog_path) {
   return t;
 }
 
-constexpr char kTableColumns[] = "SELECT id, name, schema, dedup_key, policy_json, created_at FROM tables";
+// Runs `fn` (if set) on destruction; keeps InTransaction's bookkeeping right on every exit path.
+template <typename F>
+class Cleanup {
+ public:
+  explicit Cleanup(F fn) : fn_(std::move(fn)) {}
+  ~Cleanup() {
+    if (armed_) fn_();
+  }
+  void Cancel() { armed_ = false; }
+
+ private:
+  F fn_;
+  bool armed_ = true;
+};
 
 }  // namespace
+
+namespace catalog_internal {
+
+int64_t NowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+Status CheckJson(std::string_view text, std::string_view what, bool object_only) {
+  // parse(..., allow_exceptions=false) reports malformed input as a discarded value, not a throw.
+  nlohmann::json j = nlohmann::json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) return Status::InvalidArgument(std::string(what) + " is not valid JSON: " + std::string(text));
+  if (object_only && !j.is_object()) {
+    return Status::InvalidArgument(std::string(what) + " must be a JSON object, got: " + std::string(text));
+  }
+  return Status::OK();
+}
+
+}  // namespace catalog_internal
+
+using catalog_internal::CheckJson;
+using catalog_internal::NowNs;
 
 std::string_view TierName(Tier tier) {
   switch (tier) {
@@ -122,110 +91,207 @@ Result<Tier> ParseTier(std::string_view name) {
   return Status::InvalidArgument("unknown tier '" + std::string(name) + "' (hot, warm or cold)");
 }
 
-Result<std::unique_ptr<Catalog>> Catalog::Open(const std::string& path, bool read_only) {
-  int flags = read_only ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
-  flags |= SQLITE_OPEN_FULLMUTEX;
-  sqlite3* db = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
-  if (rc != SQLITE_OK) {
-    std::string msg = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
-    sqlite3_close(db);
-    if (read_only && rc == SQLITE_CANTOPEN) {
-      return Status::NotFound("no catalog at " + path + " (create the database with `strata init`)");
-    }
-    return Status::IOError("open catalog " + path + ": " + msg);
-  }
-  std::unique_ptr<Catalog> catalog(new Catalog(path, db, read_only));
-  sqlite3_busy_timeout(db, 10000);
-  if (!read_only) {
-    RETURN_IF_ERROR(catalog->Exec("PRAGMA journal_mode=WAL"));
-    RETURN_IF_ERROR(catalog->Exec("PRAGMA synchronous=FULL"));
-  }
-  RETURN_IF_ERROR(catalog->Exec("PRAGMA foreign_keys=ON"));
-  RETURN_IF_ERROR(catalog->Migrate());
-  return catalog;
-}
+// --- Opening and migrations -------------------------------------------------------------------
+
+Catalog::Catalog(std::string path, sqlite3* db, bool read_only)
+    : path_(std::move(path)), db_(db), read_only_(read_only) {}
 
 Catalog::~Catalog() { sqlite3_close_v2(db_); }
 
-Status Catalog::Error(std::string_view what) const {
-  return Status::IOError("catalog " + path_ + ": " + std::string(what) + ": " + sqlite3_errmsg(db_));
+int Catalog::LatestSchemaVersion() { return static_cast<int>(CatalogMigrations().size()); }
+
+Result<std::unique_ptr<Catalog>> Catalog::Open(const std::string& path, bool read_only) {
+  return Open(path, read_only, CatalogMigrations());
 }
 
-Status Catalog::Exec(const char* sql) {
-  char* err = nullptr;
-  if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
-    std::string msg = err ? err : "unknown error";
-    sqlite3_free(err);
-    std::string head(sql, std::min<size_t>(std::strlen(sql), 60));
-    return Status::IOError("catalog " + path_ + ": " + msg + " (in: " + head + ")");
+Result<std::unique_ptr<Catalog>> Catalog::Open(const std::string& path, bool read_only,
+                                               std::span<const CatalogMigration> migrations) {
+  // FULLMUTEX is belt and braces: our own mutex already serializes use of the connection.
+  int flags = (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) | SQLITE_OPEN_FULLMUTEX;
+  sqlite3* db = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
+  if (rc != SQLITE_OK) {
+    Status st =
+        db != nullptr ? sql::LastError(db, path, "open") : sql::SqliteError(rc, sqlite3_errstr(rc), path, "open");
+    // CANTOPEN also covers a file we may not read; only a missing one means "not created yet".
+    const int os_errno = db != nullptr ? sqlite3_system_errno(db) : 0;
+    sqlite3_close(db);
+    if (read_only && (rc & 0xff) == SQLITE_CANTOPEN && (os_errno == ENOENT || os_errno == 0)) {
+      return Status::NotFound("no catalog at " + path + " (create the database with `strata init`)");
+    }
+    return st;
   }
-  return Status::OK();
+  std::unique_ptr<Catalog> catalog(new Catalog(path, db, read_only));
+  RETURN_IF_ERROR(catalog->Configure());
+  RETURN_IF_ERROR(catalog->Migrate(migrations));
+  return catalog;
 }
 
-Status Catalog::Migrate() {
-  Stmt s(db_, "PRAGMA user_version");
-  if (!s.ok() || s.Step() != SQLITE_ROW) return Error("read schema version");
-  version_ = static_cast<int>(s.Int(0));
-  if (version_ > kSchemaVersion) {
-    return Status::Unsupported("catalog " + path_ + " has schema version " + std::to_string(version_) +
-                               ", newer than this strata binary understands (" + std::to_string(kSchemaVersion) +
-                               "); upgrade strata");
+Status Catalog::Configure() {
+  sqlite3_busy_timeout(db_, kBusyTimeoutMs);
+  sqlite3_extended_result_codes(db_, 1);
+  if (!read_only_) {
+    // The first statement that reads the file: a non-SQLite file fails here (kCorruption).
+    sql::Statement mode(db_, "PRAGMA journal_mode=WAL", path_, "switch to WAL journal mode");
+    ASSIGN_OR_RETURN(bool row, mode.Step());
+    std::string got = row ? mode.Text(0) : "";
+    // Without WAL mode readers would block the writer (and vice versa); refuse rather than degrade.
+    if (got != "wal") {
+      return Status::IOError("catalog " + path_ + ": could not switch to WAL journal mode (got '" + got +
+                             "'); is it on a file system without shared memory support?");
+    }
   }
-  if (version_ == kSchemaVersion) return Status::OK();
+  // FULL: a commit is on disk before it returns, so a flush's catalog change survives power loss.
+  RETURN_IF_ERROR(sql::Exec(db_, "PRAGMA synchronous=FULL", path_));
+  return sql::Exec(db_, "PRAGMA foreign_keys=ON", path_);
+}
+
+Result<int> Catalog::ReadUserVersion() {
+  sql::Statement s(db_, "PRAGMA user_version", path_, "read the schema version");
+  ASSIGN_OR_RETURN(bool row, s.Step());
+  if (!row) return Status::Internal("catalog " + path_ + ": PRAGMA user_version returned no row");
+  return static_cast<int>(s.Int(0));
+}
+
+Status Catalog::Migrate(std::span<const CatalogMigration> migrations) {
+  const int latest = static_cast<int>(migrations.size());
+  for (int i = 0; i < latest; ++i) {
+    if (migrations[i].version != i + 1) {
+      return Status::Internal("catalog migration list is out of order: entry " + std::to_string(i) + " has version " +
+                              std::to_string(migrations[i].version));
+    }
+  }
+  auto too_new = [&](int version) {
+    return Status::Unsupported("catalog " + path_ + " has schema version " + std::to_string(version) +
+                               ", newer than this strata binary understands (" + std::to_string(latest) +
+                               "); use a newer strata");
+  };
+  ASSIGN_OR_RETURN(version_, ReadUserVersion());
+  if (version_ > latest) return too_new(version_);
+  if (version_ == latest) return Status::OK();
   if (read_only_) {
     if (version_ == 0) return Status::NotFound("no strata catalog in " + path_ + " (create it with `strata init`)");
     return Status::InvalidArgument("catalog " + path_ + " has schema version " + std::to_string(version_) +
-                                   " and needs migrating to " + std::to_string(kSchemaVersion) +
-                                   "; open it once for writing");
+                                   ", older than this strata binary's " + std::to_string(latest) +
+                                   "; open it once for writing to migrate it");
   }
-  while (version_ < kSchemaVersion) {
-    int next = version_ + 1;
+  while (version_ < latest) {
+    int applied = 0;
+    // Re-read the version under the write lock: another process may have migrated meanwhile.
     Status st = InTransaction([&]() -> Status {
-      RETURN_IF_ERROR(Exec(kMigrations[version_]));
-      return Exec(("PRAGMA user_version=" + std::to_string(next)).c_str());
+      ASSIGN_OR_RETURN(int current, ReadUserVersion());
+      if (current >= latest) {
+        applied = current;
+        return Status::OK();
+      }
+      if (current == 0) {
+        sql::Statement s(db_, "SELECT count(*) FROM sqlite_schema", path_, "inspect an unversioned catalog");
+        ASSIGN_OR_RETURN(bool row, s.Step());
+        if (row && s.Int(0) > 0) {
+          return Status::InvalidArgument(path_ + " is an SQLite database but not a strata catalog (it has tables " +
+                                         "and no schema version); refusing to add the catalog's tables to it");
+        }
+      }
+      const CatalogMigration& m = migrations[current];
+      RETURN_IF_ERROR(sql::Exec(db_, m.sql, path_));
+      RETURN_IF_ERROR(sql::Exec(db_, "PRAGMA user_version=" + std::to_string(m.version), path_));
+      applied = m.version;
+      return Status::OK();
     });
-    if (!st.ok()) return st.WithContext("migrating the catalog to version " + std::to_string(next));
-    version_ = next;
+    if (!st.ok()) {
+      const CatalogMigration& m = migrations[version_];
+      return st.WithContext("migrating catalog " + path_ + " to version " + std::to_string(m.version) + " (" +
+                            std::string(m.name) + ")");
+    }
+    version_ = applied;
   }
+  if (version_ > latest) return too_new(version_);
   return Status::OK();
+}
+
+// --- Transactions -----------------------------------------------------------------------------
+
+Status Catalog::CheckWritable(std::string_view op) const {
+  if (!read_only_) return Status::OK();
+  return Status::InvalidArgument("catalog " + path_ + " is open read-only: cannot " + std::string(op));
 }
 
 Status Catalog::InTransaction(const std::function<Status()>& fn) {
   std::lock_guard lock(mu_);
-  RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
+  const bool outer = tx_depth_ == 0;
+  const std::string savepoint = "strata_sp" + std::to_string(tx_depth_);
+  // A read-only catalog gets a read transaction: one consistent snapshot for everything fn reads.
+  std::string begin = outer ? (read_only_ ? "BEGIN" : "BEGIN IMMEDIATE") : "SAVEPOINT " + savepoint;
+  RETURN_IF_ERROR(sql::Exec(db_, begin, path_));
+  ++tx_depth_;
+  // Undo on every exit that does not finish normally (fn failed, or threw).
+  Cleanup undo([&] {
+    --tx_depth_;
+    if (sqlite3_get_autocommit(db_)) return;  // SQLite already rolled back (e.g. after an I/O error)
+    if (outer) {
+      sql::Exec(db_, "ROLLBACK", path_).IgnoreError();
+    } else {
+      sql::Exec(db_, "ROLLBACK TO " + savepoint + "; RELEASE " + savepoint, path_).IgnoreError();
+    }
+  });
   Status st = fn();
-  if (st.ok()) st = Exec("COMMIT");
-  if (!st.ok()) Exec("ROLLBACK").IgnoreError();
-  return st;
-}
-
-Result<std::optional<std::string>> Catalog::GetSetting(std::string_view key) {
-  std::lock_guard lock(mu_);
-  Stmt s(db_, "SELECT value FROM settings WHERE key = ?");
-  if (!s.ok()) return Error("read setting");
-  s.Bind(1, key);
-  int rc = s.Step();
-  if (rc == SQLITE_ROW) return std::optional<std::string>(s.Text(0));
-  if (rc == SQLITE_DONE) return std::optional<std::string>();
-  return Error("read setting " + std::string(key));
-}
-
-Status Catalog::PutSetting(std::string_view key, std::string_view value) {
-  std::lock_guard lock(mu_);
-  Stmt s(db_, "INSERT INTO settings(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value");
-  if (!s.ok()) return Error("write setting");
-  s.Bind(1, key);
-  s.Bind(2, value);
-  if (s.Step() != SQLITE_DONE) return Error("write setting " + std::string(key));
+  if (!st.ok()) return st;
+  st = sql::Exec(db_, outer ? std::string("COMMIT") : "RELEASE " + savepoint, path_);
+  if (!st.ok()) return st;
+  undo.Cancel();
+  --tx_depth_;
   return Status::OK();
 }
 
+// --- Settings and WAL state -------------------------------------------------------------------
+
+Result<std::optional<std::string>> Catalog::GetSetting(std::string_view key) {
+  std::lock_guard lock(mu_);
+  sql::Statement s(db_, "SELECT value FROM settings WHERE key = ?", path_, "read setting " + std::string(key));
+  s.Bind(1, key);
+  ASSIGN_OR_RETURN(bool row, s.Step());
+  if (!row) return std::optional<std::string>();
+  return std::optional<std::string>(s.Text(0));
+}
+
+Status Catalog::PutSetting(std::string_view key, std::string_view value) {
+  std::string op = "write setting " + std::string(key);
+  RETURN_IF_ERROR(CheckWritable(op));
+  std::lock_guard lock(mu_);
+  sql::Statement s(
+      db_, "INSERT INTO settings(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+      path_, op);
+  s.Bind(1, key);
+  s.Bind(2, value);
+  return s.Run();
+}
+
+Result<WalState> Catalog::GetWalState() {
+  std::lock_guard lock(mu_);
+  sql::Statement s(db_, "SELECT durable_lsn, flushed_lsn FROM wal_state WHERE id = 1", path_, "read WAL state");
+  ASSIGN_OR_RETURN(bool row, s.Step());
+  if (!row) return Status::Corruption("catalog " + path_ + ": the wal_state row is missing");
+  return WalState{static_cast<uint64_t>(s.Int(0)), static_cast<uint64_t>(s.Int(1))};
+}
+
+Status Catalog::SetDurableLsn(uint64_t lsn) {
+  RETURN_IF_ERROR(CheckWritable("set the durable LSN"));
+  std::lock_guard lock(mu_);
+  // LSNs are stored as SQLite's signed 64-bit integers; the bit pattern round-trips.
+  sql::Statement s(db_, "UPDATE wal_state SET durable_lsn = ? WHERE id = 1", path_, "set the durable LSN");
+  s.Bind(1, static_cast<int64_t>(lsn));
+  return s.Run();
+}
+
+// --- Tables -----------------------------------------------------------------------------------
+
 Result<TableInfo> Catalog::CreateTable(const TableDef& def) {
   RETURN_IF_ERROR(def.Validate());
+  RETURN_IF_ERROR(CheckJson(def.policy_json, "policy of table " + def.name, /*object_only=*/true));
+  RETURN_IF_ERROR(CheckWritable("create table " + def.name));
   std::lock_guard lock(mu_);
-  Stmt s(db_, "INSERT INTO tables(name, schema, dedup_key, policy_json, created_at) VALUES (?, ?, ?, ?, ?)");
-  if (!s.ok()) return Error("create table");
+  sql::Statement s(db_, "INSERT INTO tables(name, schema, dedup_key, policy_json, created_at) VALUES (?, ?, ?, ?, ?)",
+                   path_, "create table " + def.name);
   s.Bind(1, def.name);
   s.Bind(2, def.schema.ToString());
   if (def.dedup_key) {
@@ -234,233 +300,128 @@ Result<TableInfo> Catalog::CreateTable(const TableDef& def) {
     s.BindNull(3);
   }
   s.Bind(4, def.policy_json);
-  int64_t now = NowNs();
+  const int64_t now = NowNs();
   s.Bind(5, now);
-  int rc = s.Step();
-  if (rc == SQLITE_CONSTRAINT) return Status::AlreadyExists("table " + def.name + " already exists");
-  if (rc != SQLITE_DONE) return Error("create table " + def.name);
-  return TableInfo{sqlite3_last_insert_rowid(db_), def, now};
+  Status st = s.Run();
+  if (st.code() == StatusCode::kAlreadyExists) {
+    return Status::AlreadyExists("table " + def.name + " already exists in catalog " + path_);
+  }
+  RETURN_IF_ERROR(st);
+  return TableInfo{s.last_insert_rowid(), def, now};
 }
 
 Result<TableInfo> Catalog::GetTable(std::string_view name) {
   std::lock_guard lock(mu_);
-  Stmt s(db_, (std::string(kTableColumns) + " WHERE name = ?").c_str());
-  if (!s.ok()) return Error("read table");
+  sql::Statement s(db_, std::string(kTableColumns) + " WHERE name = ?", path_, "read table " + std::string(name));
   s.Bind(1, name);
-  int rc = s.Step();
-  if (rc == SQLITE_ROW) return RowToTable(s, path_);
-  if (rc != SQLITE_DONE) return Error("read table " + std::string(name));
-  ASSIGN_OR_RETURN(auto all, ListTables());
+  ASSIGN_OR_RETURN(bool row, s.Step());
+  if (row) return RowToTable(s, path_);
+  ASSIGN_OR_RETURN(auto all, ListTablesLocked());
   std::string names;
   for (const TableInfo& t : all) names += (names.empty() ? "" : ", ") + t.def.name;
-  return Status::NotFound("no table '" + std::string(name) + "' (tables: " + (names.empty() ? "none" : names) + ")");
+  return Status::NotFound("no table '" + std::string(name) + "' in catalog " + path_ +
+                          " (tables: " + (names.empty() ? "none" : names) + ")");
 }
 
 Result<TableInfo> Catalog::GetTableById(int64_t id) {
   std::lock_guard lock(mu_);
-  Stmt s(db_, (std::string(kTableColumns) + " WHERE id = ?").c_str());
-  if (!s.ok()) return Error("read table");
+  sql::Statement s(db_, std::string(kTableColumns) + " WHERE id = ?", path_, "read table " + std::to_string(id));
   s.Bind(1, id);
-  int rc = s.Step();
-  if (rc == SQLITE_ROW) return RowToTable(s, path_);
-  if (rc != SQLITE_DONE) return Error("read table " + std::to_string(id));
-  return Status::NotFound("no table with id " + std::to_string(id));
+  ASSIGN_OR_RETURN(bool row, s.Step());
+  if (row) return RowToTable(s, path_);
+  return Status::NotFound("no table with id " + std::to_string(id) + " in catalog " + path_);
 }
 
 Result<std::vector<TableInfo>> Catalog::ListTables() {
   std::lock_guard lock(mu_);
-  Stmt s(db_, (std::string(kTableColumns) + " ORDER BY name").c_str());
-  if (!s.ok()) return Error("list tables");
+  return ListTablesLocked();
+}
+
+Result<std::vector<TableInfo>> Catalog::ListTablesLocked() {
+  sql::Statement s(db_, std::string(kTableColumns) + " ORDER BY name", path_, "list tables");
   std::vector<TableInfo> out;
-  int rc;
-  while ((rc = s.Step()) == SQLITE_ROW) {
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
     ASSIGN_OR_RETURN(TableInfo t, RowToTable(s, path_));
     out.push_back(std::move(t));
   }
-  if (rc != SQLITE_DONE) return Error("list tables");
   return out;
 }
 
 Status Catalog::SetTablePolicy(std::string_view name, std::string_view policy_json) {
+  std::string op = "set the policy of table " + std::string(name);
+  RETURN_IF_ERROR(CheckJson(policy_json, "policy of table " + std::string(name), /*object_only=*/true));
+  RETURN_IF_ERROR(CheckWritable(op));
   std::lock_guard lock(mu_);
-  Stmt s(db_, "UPDATE tables SET policy_json = ? WHERE name = ?");
-  if (!s.ok()) return Error("set table policy");
+  sql::Statement s(db_, "UPDATE tables SET policy_json = ? WHERE name = ?", path_, op);
   s.Bind(1, policy_json);
   s.Bind(2, name);
-  if (s.Step() != SQLITE_DONE) return Error("set policy of " + std::string(name));
-  if (sqlite3_changes(db_) == 0) return Status::NotFound("no table '" + std::string(name) + "'");
+  RETURN_IF_ERROR(s.Run());
+  if (s.changes() == 0) return Status::NotFound("no table '" + std::string(name) + "' in catalog " + path_);
   return Status::OK();
 }
 
-Result<std::vector<FileRecord>> Catalog::ListFiles(const FileQuery& q) {
-  std::string sql =
-      "SELECT id, table_id, tier, uri, symbol, min_ts, max_ts, row_count, bytes, max_lsn, sha256, state, "
-      "created_at, verified_at FROM files WHERE 1";
-  if (q.table_id) sql += " AND table_id = ?1";
-  if (q.tier) sql += " AND tier = ?2";
-  if (q.symbol) sql += " AND symbol = ?3";
-  if (q.to_ts) sql += " AND min_ts < ?4";
-  if (q.from_ts) sql += " AND max_ts >= ?5";
-  if (q.state) sql += " AND state = ?6";
-  sql += " ORDER BY table_id, symbol, min_ts, id";
-  std::lock_guard lock(mu_);
-  Stmt s(db_, sql.c_str());
-  if (!s.ok()) return Error("list files");
-  if (q.table_id) s.Bind(1, *q.table_id);
-  if (q.tier) s.Bind(2, TierName(*q.tier));
-  if (q.symbol) s.Bind(3, *q.symbol);
-  if (q.to_ts) s.Bind(4, *q.to_ts);
-  if (q.from_ts) s.Bind(5, *q.from_ts);
-  if (q.state) s.Bind(6, *q.state);
-  std::vector<FileRecord> out;
-  int rc;
-  while ((rc = s.Step()) == SQLITE_ROW) {
-    FileRecord f;
-    f.id = s.Int(0);
-    f.table_id = s.Int(1);
-    ASSIGN_OR_RETURN(f.tier, ParseTier(s.Text(2)));
-    f.uri = s.Text(3);
-    f.symbol = s.Text(4);
-    f.min_ts = s.Int(5);
-    f.max_ts = s.Int(6);
-    f.row_count = s.Int(7);
-    f.bytes = s.Int(8);
-    f.max_lsn = static_cast<uint64_t>(s.Int(9));
-    f.sha256 = s.Text(10);
-    f.state = s.Text(11);
-    f.created_at_ns = s.Int(12);
-    if (!s.IsNull(13)) f.verified_at_ns = s.Int(13);
-    out.push_back(std::move(f));
-  }
-  if (rc != SQLITE_DONE) return Error("list files");
-  return out;
-}
-
-Status Catalog::CommitLocked(const CatalogChange& change, std::vector<int64_t>* ids) {
-  if (!change.add.empty()) {
-    Stmt s(db_,
-           "INSERT INTO files(table_id, tier, uri, symbol, min_ts, max_ts, row_count, bytes, max_lsn, sha256, state, "
-           "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-    if (!s.ok()) return Error("add files");
-    for (const FileRecord& f : change.add) {
-      sqlite3_reset(s.get());
-      s.Bind(1, f.table_id);
-      s.Bind(2, TierName(f.tier));
-      s.Bind(3, f.uri);
-      s.Bind(4, f.symbol);
-      s.Bind(5, f.min_ts);
-      s.Bind(6, f.max_ts);
-      s.Bind(7, f.row_count);
-      s.Bind(8, f.bytes);
-      s.Bind(9, static_cast<int64_t>(f.max_lsn));
-      s.Bind(10, f.sha256);
-      s.Bind(11, f.state);
-      s.Bind(12, f.created_at_ns != 0 ? f.created_at_ns : NowNs());
-      if (s.Step() != SQLITE_DONE) return Error("add file " + f.uri);
-      ids->push_back(sqlite3_last_insert_rowid(db_));
-    }
-  }
-  if (!change.retire.empty()) {
-    Stmt s(db_, "UPDATE files SET state = 'retired' WHERE id = ?");
-    if (!s.ok()) return Error("retire files");
-    for (int64_t id : change.retire) {
-      sqlite3_reset(s.get());
-      s.Bind(1, id);
-      if (s.Step() != SQLITE_DONE) return Error("retire file " + std::to_string(id));
-      if (sqlite3_changes(db_) == 0) return Status::NotFound("retire: no file with id " + std::to_string(id));
-    }
-  }
-  if (!change.remove.empty()) {
-    Stmt s(db_, "DELETE FROM files WHERE id = ?");
-    if (!s.ok()) return Error("remove files");
-    for (int64_t id : change.remove) {
-      sqlite3_reset(s.get());
-      s.Bind(1, id);
-      if (s.Step() != SQLITE_DONE) return Error("remove file " + std::to_string(id));
-      if (sqlite3_changes(db_) == 0) return Status::NotFound("remove: no file with id " + std::to_string(id));
-    }
-  }
-  if (change.flushed_lsn) {
-    Stmt s(db_, "UPDATE wal_state SET flushed_lsn = ? WHERE id = 1");
-    if (!s.ok()) return Error("set flushed LSN");
-    s.Bind(1, static_cast<int64_t>(*change.flushed_lsn));
-    if (s.Step() != SQLITE_DONE) return Error("set flushed LSN");
-  }
-  return Status::OK();
-}
-
-Result<std::vector<int64_t>> Catalog::Commit(const CatalogChange& change) {
-  std::vector<int64_t> ids;
-  RETURN_IF_ERROR(InTransaction([&] { return CommitLocked(change, &ids); }));
-  return ids;
-}
-
-Status Catalog::MarkVerified(int64_t file_id, int64_t at_ns) {
-  std::lock_guard lock(mu_);
-  Stmt s(db_, "UPDATE files SET verified_at = ? WHERE id = ?");
-  if (!s.ok()) return Error("mark verified");
-  s.Bind(1, at_ns);
-  s.Bind(2, file_id);
-  if (s.Step() != SQLITE_DONE) return Error("mark file verified");
-  if (sqlite3_changes(db_) == 0) return Status::NotFound("no file with id " + std::to_string(file_id));
-  return Status::OK();
-}
-
-Result<WalState> Catalog::GetWalState() {
-  std::lock_guard lock(mu_);
-  Stmt s(db_, "SELECT durable_lsn, flushed_lsn FROM wal_state WHERE id = 1");
-  if (!s.ok() || s.Step() != SQLITE_ROW) return Error("read WAL state");
-  return WalState{static_cast<uint64_t>(s.Int(0)), static_cast<uint64_t>(s.Int(1))};
-}
-
-Status Catalog::SetDurableLsn(uint64_t lsn) {
-  std::lock_guard lock(mu_);
-  Stmt s(db_, "UPDATE wal_state SET durable_lsn = ? WHERE id = 1");
-  if (!s.ok()) return Error("set durable LSN");
-  s.Bind(1, static_cast<int64_t>(lsn));
-  if (s.Step() != SQLITE_DONE) return Error("set durable LSN");
-  return Status::OK();
-}
+// --- Runs -------------------------------------------------------------------------------------
 
 Result<int64_t> Catalog::BeginRun(std::string_view kind, std::string_view inputs_json, std::string_view config_json) {
+  std::string op = "begin a " + std::string(kind) + " run";
+  if (kind.empty()) return Status::InvalidArgument("a run needs a kind (ingest, flush, migrate, ...)");
+  if (inputs_json.empty()) inputs_json = "{}";
+  if (config_json.empty()) config_json = "{}";
+  RETURN_IF_ERROR(CheckJson(inputs_json, "inputs of a " + std::string(kind) + " run", false));
+  RETURN_IF_ERROR(CheckJson(config_json, "config of a " + std::string(kind) + " run", false));
+  RETURN_IF_ERROR(CheckWritable(op));
   std::lock_guard lock(mu_);
-  Stmt s(db_, "INSERT INTO runs(kind, inputs_json, config_json, status, started_at) VALUES (?, ?, ?, 'running', ?)");
-  if (!s.ok()) return Error("begin run");
+  sql::Statement s(
+      db_, "INSERT INTO runs(kind, inputs_json, config_json, status, started_at) VALUES (?, ?, ?, 'running', ?)", path_,
+      op);
   s.Bind(1, kind);
   s.Bind(2, inputs_json);
   s.Bind(3, config_json);
   s.Bind(4, NowNs());
-  if (s.Step() != SQLITE_DONE) return Error("begin run " + std::string(kind));
-  return sqlite3_last_insert_rowid(db_);
+  RETURN_IF_ERROR(s.Run());
+  return s.last_insert_rowid();
 }
 
 Status Catalog::FinishRun(int64_t id, bool ok, std::string_view outputs_json, std::string_view error) {
+  std::string op = "finish run " + std::to_string(id);
+  if (outputs_json.empty()) outputs_json = "{}";
+  RETURN_IF_ERROR(CheckJson(outputs_json, "outputs of run " + std::to_string(id), false));
+  RETURN_IF_ERROR(CheckWritable(op));
   std::lock_guard lock(mu_);
-  Stmt s(db_, "UPDATE runs SET status = ?, outputs_json = ?, error = ?, finished_at = ? WHERE id = ?");
-  if (!s.ok()) return Error("finish run");
+  // Only a running run may finish: a second FinishRun would rewrite history.
+  sql::Statement s(db_,
+                   "UPDATE runs SET status = ?, outputs_json = ?, error = ?, finished_at = ? "
+                   "WHERE id = ? AND status = 'running'",
+                   path_, op);
   s.Bind(1, ok ? "ok" : "failed");
   s.Bind(2, outputs_json);
   s.Bind(3, error);
   s.Bind(4, NowNs());
   s.Bind(5, id);
-  if (s.Step() != SQLITE_DONE) return Error("finish run");
-  if (sqlite3_changes(db_) == 0) return Status::NotFound("no run with id " + std::to_string(id));
-  return Status::OK();
+  RETURN_IF_ERROR(s.Run());
+  if (s.changes() > 0) return Status::OK();
+  sql::Statement check(db_, "SELECT status FROM runs WHERE id = ?", path_, op);
+  check.Bind(1, id);
+  ASSIGN_OR_RETURN(bool row, check.Step());
+  if (!row) return Status::NotFound("no run with id " + std::to_string(id) + " in catalog " + path_);
+  return Status::InvalidArgument("run " + std::to_string(id) + " already finished (" + check.Text(0) + ")");
 }
 
 Result<std::vector<RunRecord>> Catalog::ListRuns(std::optional<std::string> kind, int limit) {
   std::lock_guard lock(mu_);
-  std::string sql =
+  std::string text =
       "SELECT id, kind, inputs_json, outputs_json, config_json, status, started_at, finished_at, error FROM runs";
-  if (kind) sql += " WHERE kind = ?1";
-  sql += " ORDER BY id DESC LIMIT ?2";
-  Stmt s(db_, sql.c_str());
-  if (!s.ok()) return Error("list runs");
+  if (kind) text += " WHERE kind = ?1";
+  text += " ORDER BY id DESC LIMIT ?2";  // a negative LIMIT means none in SQLite
+  sql::Statement s(db_, text, path_, "list runs");
   if (kind) s.Bind(1, *kind);
-  s.Bind(2, static_cast<int64_t>(limit));
+  s.Bind(2, static_cast<int64_t>(limit > 0 ? limit : -1));
   std::vector<RunRecord> out;
-  int rc;
-  while ((rc = s.Step()) == SQLITE_ROW) {
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
     RunRecord r;
     r.id = s.Int(0);
     r.kind = s.Text(1);
@@ -469,11 +430,10 @@ Result<std::vector<RunRecord>> Catalog::ListRuns(std::optional<std::string> kind
     r.config_json = s.Text(4);
     r.status = s.Text(5);
     r.started_at_ns = s.Int(6);
-    if (!s.IsNull(7)) r.finished_at_ns = s.Int(7);
+    r.finished_at_ns = s.OptionalInt(7);
     r.error = s.Text(8);
     out.push_back(std::move(r));
   }
-  if (rc != SQLITE_DONE) return Error("list runs");
   return out;
 }
 

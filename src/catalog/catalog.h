@@ -1,9 +1,16 @@
 // The catalog: the one source of truth for what exists where — tables, files in every tier, the
-// WAL's flushed LSN, runs (lineage) and settings — in SQLite (WAL journal mode).
+// WAL's durable and flushed LSNs, runs (lineage) and settings — in one SQLite file.
 //
-// Thread-safety: a Catalog may be used from several threads (calls are serialized by a mutex).
-// Several processes may open the same file: one writer, any number of readers.
-// Later modules add their tables by appending a migration to kMigrations in catalog.cc.
+// Durability: WAL journal mode with synchronous=FULL, so a commit that returned OK survives
+// power loss. SQLite does its own file I/O; it is the one accepted exception to the rule that
+// all I/O goes through strata::FileSystem.
+//
+// Thread-safety: a Catalog may be used from several threads; calls are serialized by one
+// mutex per Catalog. Several Catalogs (in this or other processes) may open the same file:
+// one writer at a time (busy_timeout makes a second writer wait rather than fail), any
+// number of readers, which never block and see each commit once it is complete.
+//
+// Schema growth: see migrations.h (append a migration; never edit a shipped one).
 #pragma once
 
 #include <cstdint>
@@ -11,10 +18,12 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "catalog/migrations.h"
 #include "strata/schema.h"
 #include "strata/status.h"
 
@@ -33,20 +42,23 @@ struct TableInfo {
 };
 
 struct FileRecord {
-  int64_t id = 0;
+  int64_t id = 0;  // assigned by Commit
   int64_t table_id = 0;
   Tier tier = Tier::kWarm;
-  std::string uri;  // relative to the database root, or s3://...
+  std::string uri;  // relative to the database root, or s3://...; unique over all rows, retired included
   std::string symbol;
-  int64_t min_ts = 0, max_ts = 0, row_count = 0, bytes = 0;
-  uint64_t max_lsn = 0;  // highest WAL LSN whose rows are in this file (0 if none)
-  std::string sha256;    // hex
-  std::string state = "live";  // live | retired
-  int64_t created_at_ns = 0;
+  int64_t min_ts = 0, max_ts = 0;  // both inclusive
+  int64_t row_count = 0, bytes = 0;
+  uint64_t max_lsn = 0;        // highest WAL LSN whose rows are in this file (0 if not from the WAL)
+  std::string sha256;          // hex
+  std::string state = "live";  // live | retired (kept so a crash between commit and delete is recoverable)
+  int64_t created_at_ns = 0;   // 0 in a record to add: Commit stamps the current time
   std::optional<int64_t> verified_at_ns;
 };
 
-// Every set field must match; [from_ts, to_ts) selects files overlapping the range.
+// Every set field must match. With from_ts and/or to_ts set, selects the files overlapping
+// [from_ts, to_ts): min_ts < to_ts and max_ts >= from_ts. State defaults to live files only;
+// reset it to std::nullopt for every state.
 struct FileQuery {
   std::optional<int64_t> table_id;
   std::optional<Tier> tier;
@@ -55,11 +67,11 @@ struct FileQuery {
   std::optional<std::string> state = "live";
 };
 
-// Applied in one transaction.
+// Applied in one transaction, in this order: add, retire, remove, flushed_lsn.
 struct CatalogChange {
   std::vector<FileRecord> add;
-  std::vector<int64_t> retire;  // state = retired
-  std::vector<int64_t> remove;  // rows deleted
+  std::vector<int64_t> retire;  // set state = retired
+  std::vector<int64_t> remove;  // delete rows
   std::optional<uint64_t> flushed_lsn;
 };
 
@@ -80,53 +92,84 @@ struct RunRecord {
 
 class Catalog {
  public:
-  // Opens or creates `path` and applies pending migrations. read_only: the file must exist
-  // (NotFound with a hint otherwise), and its schema version must be this binary's.
+  // Opens or creates `path` (its directory must exist) and applies pending migrations.
+  // read_only: opens with SQLITE_OPEN_READONLY; the file must exist (NotFound with a hint to run
+  // `strata init` otherwise) and be at exactly this binary's schema version (an older one is
+  // an error saying to open it once for writing; no migration is applied). A catalog newer
+  // than this binary is refused (Unsupported) in both modes. A file that is not SQLite is
+  // Corruption.
   static Result<std::unique_ptr<Catalog>> Open(const std::string& path, bool read_only);
+  // The same with an explicit migration list, for tests of the migration machinery.
+  // REQUIRES: migrations[i].version == i + 1.
+  static Result<std::unique_ptr<Catalog>> Open(const std::string& path, bool read_only,
+                                               std::span<const CatalogMigration> migrations);
   ~Catalog();
   Catalog(const Catalog&) = delete;
   Catalog& operator=(const Catalog&) = delete;
 
+  // The number of migrations this binary knows (what Open brings a writable catalog to).
+  static int LatestSchemaVersion();
   int schema_version() const { return version_; }
   const std::string& path() const { return path_; }
+  bool read_only() const { return read_only_; }
 
+  // Settings (database options such as the fsync policy): key/value text.
   Result<std::optional<std::string>> GetSetting(std::string_view key);
-  Status PutSetting(std::string_view key, std::string_view value);
+  Status PutSetting(std::string_view key, std::string_view value);  // insert or replace
 
-  Result<TableInfo> CreateTable(const TableDef& def);  // AlreadyExists if the name is taken
-  Result<TableInfo> GetTable(std::string_view name);   // NotFound listing the existing tables
+  // Validate()s def and checks policy_json is a JSON object; AlreadyExists if the name is taken.
+  Result<TableInfo> CreateTable(const TableDef& def);
+  Result<TableInfo> GetTable(std::string_view name);  // NotFound naming it and listing the tables
   Result<TableInfo> GetTableById(int64_t id);
-  Result<std::vector<TableInfo>> ListTables();          // by name
-  Status SetTablePolicy(std::string_view name, std::string_view policy_json);
+  Result<std::vector<TableInfo>> ListTables();                                 // by name
+  Status SetTablePolicy(std::string_view name, std::string_view policy_json);  // a JSON object
 
-  Result<std::vector<FileRecord>> ListFiles(const FileQuery& query);  // by table, symbol, min_ts
-  Result<std::vector<int64_t>> Commit(const CatalogChange& change);   // ids of added files
-  Status MarkVerified(int64_t file_id, int64_t at_ns);
+  Result<std::vector<FileRecord>> ListFiles(const FileQuery& query);  // by table, symbol, min_ts, id
+  // All or nothing. Added records must name an existing table, have a non-empty uri, min_ts <=
+  // max_ts, non-negative counts and state live or retired (InvalidArgument / NotFound naming the
+  // uri); a uri already in the catalog is AlreadyExists; retiring or removing an unknown id is
+  // NotFound. Returns the ids of the added files, in order.
+  Result<std::vector<int64_t>> Commit(const CatalogChange& change);
+  Status MarkVerified(int64_t file_id, int64_t at_ns);  // NotFound for an unknown id
 
   Result<WalState> GetWalState();
   Status SetDurableLsn(uint64_t lsn);
 
+  // Lineage. JSON arguments must be valid JSON; an empty one is stored as "{}".
   Result<int64_t> BeginRun(std::string_view kind, std::string_view inputs_json, std::string_view config_json);
+  // NotFound for an unknown id; InvalidArgument if the run already finished.
   Status FinishRun(int64_t id, bool ok, std::string_view outputs_json, std::string_view error);
+  // Newest first; only runs of `kind` when set; limit <= 0 means no limit.
   Result<std::vector<RunRecord>> ListRuns(std::optional<std::string> kind, int limit);
 
-  // Runs fn inside BEGIN IMMEDIATE ... COMMIT; rolls back if fn fails. Not reentrant.
+  // Runs fn inside one transaction: BEGIN IMMEDIATE (waits for other writers) ... COMMIT, or
+  // ROLLBACK if fn returns an error (which is then returned). The catalog's lock is held
+  // throughout, so fn may call this Catalog's methods (they join the transaction) and use db(),
+  // while other threads wait. A nested InTransaction is a SAVEPOINT: its failure undoes only its
+  // own part if the outer fn carries on.
   Status InTransaction(const std::function<Status()>& fn);
-  // Raw handle for modules that own their own tables. REQUIRES: the caller serializes its use.
+
+  // The raw connection, for modules that own their tables (added by a migration).
+  // REQUIRES: used only inside InTransaction's fn (which holds the lock), so that no other
+  // thread uses the connection at the same time. Do not COMMIT or ROLLBACK through it.
   sqlite3* db() { return db_; }
 
  private:
-  Catalog(std::string path, sqlite3* db, bool read_only) : path_(std::move(path)), db_(db), read_only_(read_only) {}
-  Status Migrate();
-  Status Exec(const char* sql);
-  Status Error(std::string_view what) const;
+  Catalog(std::string path, sqlite3* db, bool read_only);
+  Status Configure();
+  Status Migrate(std::span<const CatalogMigration> migrations);
+  Result<int> ReadUserVersion();
+  Status CheckWritable(std::string_view op) const;
   Status CommitLocked(const CatalogChange& change, std::vector<int64_t>* ids);
+  Result<std::vector<TableInfo>> ListTablesLocked();
 
-  std::string path_;
-  sqlite3* db_;
-  bool read_only_;
+  const std::string path_;
+  sqlite3* const db_;  // owned; closed by the destructor
+  const bool read_only_;
   int version_ = 0;
+  // Recursive so that InTransaction's fn can call the other methods. Guards db_ and tx_depth_.
   std::recursive_mutex mu_;
+  int tx_depth_ = 0;  // InTransaction nesting: 0 outside, 1 in the transaction, >1 in savepoints
 };
 
 }  // namespace strata
