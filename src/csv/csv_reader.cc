@@ -21,8 +21,6 @@ constexpr size_t kPipeBufferBytes = size_t{256} << 10;
 // at most 1 GiB) keeps every column's characters under 4 GiB.
 constexpr size_t kMaxBatchBytes = size_t{1} << 30;
 constexpr size_t kMaxLineLimit = size_t{1} << 30;
-// Capacity reserved up front for a new batch; beyond it the columns grow as usual.
-constexpr size_t kReserveRows = 65536;
 // How much of a bad value or an over-long line an error message shows.
 constexpr size_t kShownBytes = 60;
 
@@ -372,10 +370,8 @@ Result<bool> CsvReader::Stop(Status error, RecordBatch* batch) {
 }
 
 Result<bool> CsvReader::Next(RecordBatch* batch) {
-  if (batch->fields() != schema_.fields()) {
-    *batch = RecordBatch(schema_);
-    batch->Reserve(std::min(options_.batch_rows, kReserveRows));
-  }
+  // A reused batch keeps its columns' capacity, so only the first batch pays for growing them.
+  if (batch->fields() != schema_.fields()) *batch = RecordBatch(schema_);
   batch->Clear();
   if (!pending_error_.ok()) {
     finished_ = true;

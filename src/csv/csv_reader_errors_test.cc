@@ -293,7 +293,7 @@ TEST(CsvReaderErrors, RandomGarbageIsRowsOrRejects) {
   std::mt19937_64 rng(17);
   const std::string alphabet = "0123456789,,,\"\"\r\n\n-+.:TZeEnaifx ";
   Schema schema = *Schema::Parse("ts:timestamp,symbol:symbol,x:f64?,s:string");
-  for (int round = 0; round < 300; ++round) {
+  for (int round = 0; round < 200; ++round) {
     std::string text = "ts,symbol,x,s\n";
     size_t lines = 0;
     for (int l = 0; l < 20; ++l) {

@@ -48,7 +48,7 @@ TEST(CsvTimestamp, RandomFieldsMatchTheFullParser) {
   CsvTimestampParser reused;
   const int years[] = {0, 1600, 1677, 1678, 1969, 1970, 2000, 2024, 2026, 2100, 2261, 2262, 2263, 9999};
   int fast = 0;
-  for (int i = 0; i < 300000; ++i) {
+  for (int i = 0; i < 100000; ++i) {
     const int year = rng() % 4 == 0 ? years[rng() % std::size(years)] : 1900 + static_cast<int>(rng() % 200);
     std::string s = std::to_string(year);
     s.insert(0, 4 - std::min<size_t>(4, s.size()), '0');
@@ -67,7 +67,7 @@ TEST(CsvTimestamp, RandomFieldsMatchTheFullParser) {
     int64_t ignored;
     fast += fresh.TryFast(s, &ignored) ? 1 : 0;
   }
-  EXPECT_GT(fast, 50000) << "the fast path should take most valid texts";
+  EXPECT_GT(fast, 40000) << "the fast path should take most valid texts";
 }
 
 TEST(CsvTimestamp, MutatedTextsMatchTheFullParser) {
@@ -77,7 +77,7 @@ TEST(CsvTimestamp, MutatedTextsMatchTheFullParser) {
   CsvTimestampParser parser;
   const std::string seeds[] = {"2026-03-02T14:30:00.123456789Z", "2026-03-02T14:30:00Z", "2024-02-29T23:59:59.5Z",
                                "2262-04-11T23:47:16.854775807Z", "1677-09-21T00:12:43.145224192Z"};
-  for (int i = 0; i < 200000; ++i) {
+  for (int i = 0; i < 100000; ++i) {
     std::string s = seeds[rng() % std::size(seeds)];
     for (int m = 1 + static_cast<int>(rng() % 3); m > 0; --m) {
       const size_t at = rng() % (s.size() + 1);
