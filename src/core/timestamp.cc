@@ -144,6 +144,12 @@ Result<int64_t> ParseTimestamp(std::string_view text) {
     return BadTimestamp(text, "outside the nanosecond range (years 1677 to 2262)");
   }
   int64_t ns;
+  // Before the epoch with a fraction, fold one second into the fraction first: seconds * 1e9
+  // alone overflows in the first second of the int64 range although the sum does not.
+  if (seconds < 0 && frac > 0) {
+    seconds += 1;
+    frac -= kNanosPerSecond;
+  }
   if (__builtin_mul_overflow(seconds, kNanosPerSecond, &ns) || __builtin_add_overflow(ns, frac, &ns)) {
     return BadTimestamp(text, "outside the nanosecond range (years 1677 to 2262)");
   }

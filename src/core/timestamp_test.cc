@@ -61,6 +61,14 @@ TEST(Timestamp, RoundTripsRandomValues) {
   }
 }
 
+TEST(Timestamp, RoundTripsTheEdgesOfTheRange) {
+  for (int64_t t : {INT64_MIN, INT64_MIN + 1, INT64_MIN + 999'999'999, INT64_MAX, INT64_MAX - 1, int64_t{-1}}) {
+    auto back = ParseTimestamp(FormatTimestamp(t));
+    ASSERT_TRUE(back.ok()) << FormatTimestamp(t) << " " << back.status().ToString();
+    EXPECT_EQ(*back, t) << FormatTimestamp(t);
+  }
+}
+
 TEST(Timestamp, Durations) {
   EXPECT_EQ(*ParseDuration("1s"), kNanosPerSecond);
   EXPECT_EQ(*ParseDuration("15m"), 15 * kNanosPerMinute);
