@@ -1,0 +1,84 @@
+// Encodes one column of a row group into a Parquet column chunk: data pages (v1 or v2) with
+// definition levels, values in the column's encoding, compression and CRC, a dictionary page
+// first when the column is dictionary-encoded, statistics and the page index entries.
+//
+// Pages are cut by WriterOptions::page_rows and page_bytes. A dictionary that outgrows
+// dictionary_page_bytes stops growing: the pages after it use the fallback encoding, and the
+// chunk holds both kinds, as the format allows.
+//
+// Not thread-safe. The Codec is borrowed and must outlive the writer.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "codec/compression.h"
+#include "parquet/dictionary_builder.h"
+#include "parquet/format.h"
+#include "parquet/parquet_options.h"
+#include "parquet/statistics.h"
+#include "strata/batch.h"
+
+namespace strata::parquet {
+
+// What a finished chunk contributes to the footer and page index. Offsets are absolute.
+struct ChunkResult {
+  ColumnChunk chunk;
+  std::optional<ColumnIndex> column_index;  // absent when the spec forbids one (all-NaN page)
+  OffsetIndex offset_index;
+};
+
+class ColumnChunkWriter {
+ public:
+  // `encoding` must be resolved (see ResolveEncoding); `fallback` is used after a dictionary fills.
+  ColumnChunkWriter(Field field, ColumnEncoding encoding, ColumnEncoding fallback, const WriterOptions& options,
+                    Codec* codec);
+
+  // Encodes rows [begin, begin + n) of `col` as one chunk that will sit at `file_offset`;
+  // appends its bytes to *out. REQUIRES: col has the field's type and at least begin + n rows.
+  Status WriteChunk(const Column& col, size_t begin, size_t n, uint64_t file_offset, std::string* out,
+                    ChunkResult* result);
+
+ private:
+  struct PageRecord {
+    size_t offset;  // within the data pages buffer
+    int32_t size;   // header + body
+    int64_t first_row;
+    ValueStats stats;
+  };
+
+  size_t PageEnd(const Column& col, size_t begin, size_t end) const;
+  Status WritePage(const Column& col, size_t begin, size_t end, size_t chunk_begin);
+  void GatherNonNull(const Column& col, size_t begin, size_t end, size_t nulls);
+  Status EncodeValues(const Column& col, size_t begin, size_t end, size_t nulls, Encoding* used);
+  Status FinishPage(PageType type, Encoding encoding, size_t rows, size_t nulls, std::string* dest);
+  void EncodeDictionaryPage(std::string* dest, int32_t* size);
+  size_t DictionaryBytes() const;
+  void ResetDictionary();
+
+  Field field_;
+  ColumnEncoding encoding_;
+  ColumnEncoding fallback_;
+  const WriterOptions& options_;
+  Codec* codec_;
+
+  bool dictionary_on_ = false;
+  DictionaryBuilder<int64_t> dict_i64_;
+  DictionaryBuilder<int32_t> dict_i32_;
+  DictionaryBuilder<double> dict_f64_;
+  StringDictionaryBuilder dict_str_;
+
+  // Per-page scratch, reused.
+  std::string levels_, values_, body_, compressed_, header_;
+  std::vector<uint32_t> indices_;
+  Column dense_;  // non-null values of the page when it has nulls
+  std::vector<PageRecord> pages_;
+  std::string data_pages_;
+  std::vector<Encoding> encodings_;
+  std::vector<PageEncodingStats> encoding_stats_;
+  int64_t uncompressed_total_ = 0;
+};
+
+}  // namespace strata::parquet

@@ -1,0 +1,70 @@
+// Options of the Parquet writer and reader.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+
+#include "codec/compression.h"
+#include "strata/schema.h"
+#include "strata/status.h"
+
+namespace strata::parquet {
+
+// The value encoding of a column.
+enum class ColumnEncoding : uint8_t {
+  kAuto,       // what common writers do: dictionary (falling back to PLAIN) except PLAIN for bool
+  kStrongest,  // smallest files: DELTA_BINARY_PACKED for ts/i64/i32, BYTE_STREAM_SPLIT for f64,
+               // dictionary (falling back to DELTA_BYTE_ARRAY) for strings, RLE for bool
+  kPlain,
+  kDictionary,            // RLE_DICTIONARY with a PLAIN dictionary page; PLAIN once the dictionary is full
+  kDeltaBinaryPacked,     // ts, i64, i32
+  kByteStreamSplit,       // f64, i64, i32, ts
+  kDeltaLengthByteArray,  // string, symbol
+  kDeltaByteArray,        // string, symbol
+  kRle,                   // bool
+};
+
+// "auto", "strongest", "plain", "dictionary", "delta_binary_packed", "byte_stream_split",
+// "delta_length_byte_array", "delta_byte_array", "rle".
+std::string_view ColumnEncodingName(ColumnEncoding e);
+Result<ColumnEncoding> ParseColumnEncoding(std::string_view name);
+// The encoding `e` resolves to for a column of `type` (kAuto and kStrongest resolve to a
+// concrete choice); InvalidArgument if the encoding cannot store that type.
+Result<ColumnEncoding> ResolveEncoding(ColumnEncoding e, ColumnType type);
+
+enum class PageVersion : uint8_t { kV1 = 1, kV2 = 2 };
+
+struct WriterOptions {
+  CompressionType compression = CompressionType::kSnappy;
+  int compression_level = 0;  // 0: the codec's default
+  PageVersion page_version = PageVersion::kV1;
+  ColumnEncoding default_encoding = ColumnEncoding::kAuto;
+  std::map<std::string, ColumnEncoding> column_encodings;  // by column name; overrides the default
+
+  int64_t row_group_rows = 1 << 20;
+  int64_t page_bytes = 1 << 20;  // target raw bytes of values per data page
+  int64_t page_rows = 20000;     // at most this many rows per data page
+  // A dictionary that grows past this (in PLAIN bytes) stops; later pages use the fallback.
+  int64_t dictionary_page_bytes = 1 << 20;
+
+  bool write_statistics = true;  // column chunk min/max/null count
+  bool write_page_index = true;  // ColumnIndex + OffsetIndex
+  bool write_page_crc = true;    // CRC32 of every page
+  // Write to PATH.tmp-<pid>, fsync, rename over PATH, fsync the directory. Without it the file
+  // is written in place and only fsynced if `sync` is set.
+  bool atomic = false;
+  bool sync = false;
+  std::string created_by = "strata version 0.1.0";
+};
+
+struct ReaderOptions {
+  bool verify_checksums = true;  // check page CRCs where the writer stored them
+  // Limits that keep a hostile file from making us allocate without bound.
+  uint64_t max_footer_bytes = 256ull << 20;
+  uint64_t max_page_bytes = 512ull << 20;  // uncompressed size of one page
+  uint64_t max_page_values = 1ull << 27;
+};
+
+}  // namespace strata::parquet

@@ -1,0 +1,516 @@
+#include "parquet/parquet_reader.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "parquet/column_reader.h"
+#include "parquet/column_util.h"
+#include "parquet/statistics.h"
+
+namespace strata::parquet {
+namespace {
+
+using Ranges = std::vector<std::pair<int64_t, int64_t>>;  // sorted, disjoint [begin, end)
+
+constexpr uint64_t kTailRead = 64 * 1024;  // one read usually gets the whole footer
+constexpr int64_t kMaxReserveRows = 1 << 22;
+
+int64_t SatAdd(int64_t a, int64_t b) {
+  int64_t r;
+  return __builtin_add_overflow(a, b, &r) ? (b > 0 ? INT64_MAX : INT64_MIN) : r;
+}
+
+int64_t SatMul(int64_t a, int64_t b) {
+  int64_t r;
+  return __builtin_mul_overflow(a, b, &r) ? ((a < 0) != (b < 0) ? INT64_MIN : INT64_MAX) : r;
+}
+
+Ranges Intersect(const Ranges& a, const Ranges& b) {
+  Ranges out;
+  size_t i = 0, j = 0;
+  while (i < a.size() && j < b.size()) {
+    int64_t lo = std::max(a[i].first, b[j].first), hi = std::min(a[i].second, b[j].second);
+    if (lo < hi) out.emplace_back(lo, hi);
+    (a[i].second < b[j].second) ? ++i : ++j;
+  }
+  return out;
+}
+
+void AddRange(Ranges* r, int64_t lo, int64_t hi) {
+  if (lo >= hi) return;
+  if (!r->empty() && r->back().second >= lo) {
+    r->back().second = std::max(r->back().second, hi);
+  } else {
+    r->emplace_back(lo, hi);
+  }
+}
+
+int64_t ScaleOf(Conversion c) {
+  return c == Conversion::kMillisToNanos ? 1000000 : c == Conversion::kMicrosToNanos ? 1000 : 1;
+}
+
+}  // namespace
+
+class ParquetReader::Impl {
+ public:
+  Impl(std::unique_ptr<RangeSource> source, const ReaderOptions& options)
+      : source_(std::move(source)), options_(options) {}
+
+  Status Open() {
+    const std::string& name = source_->name();
+    ASSIGN_OR_RETURN(size_, source_->Size());
+    if (size_ < 12) {
+      return Status::Corruption(name + ": " + std::to_string(size_) + " bytes is too small for a Parquet file");
+    }
+    uint64_t tail_len = std::min(size_, kTailRead);
+    ASSIGN_OR_RETURN(std::string tail, Fetch(size_ - tail_len, tail_len));
+    std::string_view magic = std::string_view(tail).substr(tail.size() - 4);
+    if (magic == "PARE") return Status::Unsupported(name + ": encrypted Parquet footers are not supported");
+    if (magic != "PAR1") return Status::Corruption(name + ": not a Parquet file (no PAR1 magic at its end)");
+    uint32_t footer_len;
+    std::memcpy(&footer_len, tail.data() + tail.size() - 8, 4);
+    if (footer_len > size_ - 12) {
+      return Status::Corruption(name + ": footer length " + std::to_string(footer_len) + " exceeds the file (" +
+                                std::to_string(size_) + " bytes)");
+    }
+    if (footer_len > options_.max_footer_bytes) {
+      return Status::Corruption(name + ": footer of " + std::to_string(footer_len) + " bytes is over the limit");
+    }
+    std::string footer;
+    if (footer_len + 8 <= tail.size()) {
+      footer = tail.substr(tail.size() - 8 - footer_len, footer_len);
+    } else {
+      ASSIGN_OR_RETURN(footer, Fetch(size_ - 8 - footer_len, footer_len));
+    }
+    RETURN_IF_ERROR(DecodeFileMetaData(footer, name + " footer", &md_));
+    if (md_.encrypted) return Status::Unsupported(name + ": encrypted Parquet files are not supported");
+    auto columns = MapFileSchema(md_);
+    if (!columns.ok()) return columns.status().WithContext(name);
+    columns_ = std::move(*columns);
+    int leaves = 0;
+    for (const ColumnInfo& c : columns_) leaves += c.leaf_count;
+    int64_t start = 0;
+    for (size_t g = 0; g < md_.row_groups.size(); ++g) {
+      const RowGroup& rg = md_.row_groups[g];
+      if (rg.columns.size() != static_cast<size_t>(leaves)) {
+        return Status::Corruption(name + ": row group " + std::to_string(g) + " has " +
+                                  std::to_string(rg.columns.size()) + " column chunks, the schema " +
+                                  std::to_string(leaves) + " columns");
+      }
+      if (rg.num_rows < 0 || SatAdd(start, rg.num_rows) == INT64_MAX) {
+        return Status::Corruption(name + ": row group " + std::to_string(g) + " has " + std::to_string(rg.num_rows) +
+                                  " rows");
+      }
+      rg_start_.push_back(start);
+      start += rg.num_rows;
+    }
+    num_rows_ = start;
+    return Status::OK();
+  }
+
+  Result<std::vector<int>> ResolveColumns(const std::vector<std::string>& names) const {
+    std::vector<int> out;
+    if (names.empty()) {
+      for (size_t i = 0; i < columns_.size(); ++i) out.push_back(static_cast<int>(i));
+    } else {
+      for (const std::string& n : names) {
+        int i = FindColumn(n);
+        if (i < 0) return Status::NotFound(source_->name() + ": no column named '" + n + "'");
+        out.push_back(i);
+      }
+    }
+    for (int i : out) {
+      if (!columns_[i].unsupported.empty()) {
+        return Status::Unsupported(source_->name() + ": " + columns_[i].unsupported);
+      }
+    }
+    return out;
+  }
+
+  int FindColumn(std::string_view name) const {
+    for (size_t i = 0; i < columns_.size(); ++i) {
+      if (columns_[i].field.name == name) return static_cast<int>(i);
+    }
+    return -1;
+  }
+
+  Result<int> ResolveTimeColumn(const TimeRange& tr) const {
+    if (!tr.column.empty()) {
+      ASSIGN_OR_RETURN(std::vector<int> cols, ResolveColumns({tr.column}));
+      if (columns_[cols[0]].field.type != ColumnType::kTimestamp) {
+        return Status::InvalidArgument(source_->name() + ": time range column '" + tr.column + "' is not a timestamp");
+      }
+      return cols[0];
+    }
+    for (size_t i = 0; i < columns_.size(); ++i) {
+      if (columns_[i].unsupported.empty() && columns_[i].field.type == ColumnType::kTimestamp) {
+        return static_cast<int>(i);
+      }
+    }
+    return Status::InvalidArgument(source_->name() + ": a time range needs a timestamp column, the file has none");
+  }
+
+  bool TimestampBounds(int rg, int col, int64_t* min, int64_t* max) const {
+    if (rg < 0 || rg >= static_cast<int>(md_.row_groups.size()) || col < 0 ||
+        col >= static_cast<int>(columns_.size())) {
+      return false;
+    }
+    const ColumnInfo& c = columns_[col];
+    if (!c.unsupported.empty() || c.field.type != ColumnType::kTimestamp || c.physical != Type::kInt64) return false;
+    const ColumnChunk& cc = md_.row_groups[rg].columns[c.leaf_index];
+    if (!cc.meta_data || !cc.meta_data->statistics) return false;
+    if (!Int64Bounds(*cc.meta_data->statistics, min, max)) return false;
+    int64_t scale = ScaleOf(c.conversion);
+    *min = SatMul(*min, scale);
+    *max = SatMul(*max, scale);
+    return true;
+  }
+
+  // Row ranges of row group `rg` selected by the row range, before time pruning.
+  Ranges RowRanges(int rg, const ReadOptions& o) const {
+    int64_t start = rg_start_[rg], rows = md_.row_groups[rg].num_rows;
+    int64_t lo = std::max<int64_t>(0, o.row_offset - start);
+    int64_t hi = rows;
+    if (o.row_limit >= 0) hi = std::min(hi, std::max<int64_t>(0, SatAdd(o.row_offset, o.row_limit) - start));
+    Ranges r;
+    if (lo < hi) r.emplace_back(lo, hi);
+    return r;
+  }
+
+  bool StatsExclude(int rg, int ts, const TimeRange& tr) const {
+    int64_t mn, mx;
+    if (TimestampBounds(rg, ts, &mn, &mx) && (mx < tr.from || mn >= tr.to)) return true;
+    const ColumnChunk& cc = md_.row_groups[rg].columns[columns_[ts].leaf_index];
+    if (cc.meta_data && cc.meta_data->statistics && cc.meta_data->statistics->null_count &&
+        *cc.meta_data->statistics->null_count == md_.row_groups[rg].num_rows && md_.row_groups[rg].num_rows > 0) {
+      return true;  // all null: no timestamp can match
+    }
+    return false;
+  }
+
+  Result<std::vector<int>> SelectRowGroups(const ReadOptions& o) const {
+    int ts = -1;
+    if (o.time_range) {
+      ASSIGN_OR_RETURN(ts, ResolveTimeColumn(*o.time_range));
+    }
+    std::vector<int> out;
+    for (int g = 0; g < static_cast<int>(md_.row_groups.size()); ++g) {
+      if (RowRanges(g, o).empty()) continue;
+      if (ts >= 0 && StatsExclude(g, ts, *o.time_range)) continue;
+      out.push_back(g);
+    }
+    return out;
+  }
+
+  Result<std::string> Fetch(uint64_t offset, uint64_t n) {
+    bytes_read_ += n;
+    return source_->ReadRange(offset, n);
+  }
+
+  // Checks a column chunk and returns its byte range.
+  Status ChunkRange(int rg, const ColumnInfo& info, const std::string& where, uint64_t* start, uint64_t* size) const {
+    const ColumnChunk& cc = md_.row_groups[rg].columns[info.leaf_index];
+    if (!cc.meta_data) return Status::Corruption(where + ": column chunk has no metadata");
+    if (cc.file_path) return Status::Unsupported(where + ": column data lives in another file (" + *cc.file_path + ")");
+    if (cc.encrypted) return Status::Unsupported(where + ": encrypted columns are not supported");
+    const ColumnMetaData& m = *cc.meta_data;
+    if (m.type != info.physical) {
+      return Status::Corruption(where + ": chunk type " + TypeName(m.type) + " differs from the schema's " +
+                                TypeName(info.physical));
+    }
+    int64_t s = m.data_page_offset;
+    // Some writers store 0 for "no dictionary"; a dictionary page, if any, then starts the chunk.
+    if (m.dictionary_page_offset && *m.dictionary_page_offset > 0 && *m.dictionary_page_offset < s) {
+      s = *m.dictionary_page_offset;
+    }
+    if (s < 0 || m.total_compressed_size < 0 || static_cast<uint64_t>(s) > size_ ||
+        static_cast<uint64_t>(m.total_compressed_size) > size_ - static_cast<uint64_t>(s)) {
+      return Status::Corruption(where + ": column chunk at offset " + std::to_string(s) + " of " +
+                                std::to_string(m.total_compressed_size) + " bytes lies outside the file (" +
+                                std::to_string(size_) + " bytes)");
+    }
+    *start = static_cast<uint64_t>(s);
+    *size = static_cast<uint64_t>(m.total_compressed_size);
+    return Status::OK();
+  }
+
+  // The offset index of a chunk, if present and consistent with the chunk; nullopt otherwise.
+  std::optional<OffsetIndex> LoadOffsetIndex(int rg, const ColumnInfo& info, uint64_t start, uint64_t size,
+                                             const std::string& where) {
+    const ColumnChunk& cc = md_.row_groups[rg].columns[info.leaf_index];
+    if (!cc.offset_index_offset || !cc.offset_index_length) return std::nullopt;
+    int64_t off = *cc.offset_index_offset, len = *cc.offset_index_length;
+    if (off < 0 || len <= 0 || static_cast<uint64_t>(off) > size_ || static_cast<uint64_t>(len) > size_ - off) {
+      return std::nullopt;
+    }
+    auto bytes = Fetch(static_cast<uint64_t>(off), static_cast<uint64_t>(len));
+    if (!bytes.ok()) return std::nullopt;
+    OffsetIndex oi;
+    if (!DecodeOffsetIndex(*bytes, where + " offset index", &oi).ok() || oi.page_locations.empty()) return std::nullopt;
+    int64_t rows = md_.row_groups[rg].num_rows;
+    int64_t prev_row = -1;
+    uint64_t prev_end = start;
+    for (const PageLocation& p : oi.page_locations) {
+      if (p.first_row_index <= prev_row || p.first_row_index >= rows || p.compressed_page_size <= 0 ||
+          p.offset < static_cast<int64_t>(prev_end) ||
+          static_cast<uint64_t>(p.offset) + p.compressed_page_size > start + size) {
+        return std::nullopt;
+      }
+      prev_row = p.first_row_index;
+      prev_end = static_cast<uint64_t>(p.offset) + p.compressed_page_size;
+    }
+    if (oi.page_locations[0].first_row_index != 0) return std::nullopt;
+    return oi;
+  }
+
+  // Row ranges of pages whose timestamps may fall in the range; nullopt without a usable index.
+  std::optional<Ranges> PageTimeRanges(int rg, int ts, const TimeRange& tr) {
+    const ColumnInfo& info = columns_[ts];
+    if (info.physical != Type::kInt64) return std::nullopt;
+    const ColumnChunk& cc = md_.row_groups[rg].columns[info.leaf_index];
+    if (!cc.column_index_offset || !cc.column_index_length) return std::nullopt;
+    std::string where = source_->name() + " column " + info.field.name + " row group " + std::to_string(rg);
+    uint64_t start, size;
+    if (!ChunkRange(rg, info, where, &start, &size).ok()) return std::nullopt;
+    auto oi = LoadOffsetIndex(rg, info, start, size, where);
+    if (!oi) return std::nullopt;
+    int64_t off = *cc.column_index_offset, len = *cc.column_index_length;
+    if (off < 0 || len <= 0 || static_cast<uint64_t>(off) > size_ || static_cast<uint64_t>(len) > size_ - off) {
+      return std::nullopt;
+    }
+    auto bytes = Fetch(static_cast<uint64_t>(off), static_cast<uint64_t>(len));
+    ColumnIndex ci;
+    if (!bytes.ok() || !DecodeColumnIndex(*bytes, where + " column index", &ci).ok()) return std::nullopt;
+    size_t pages = oi->page_locations.size();
+    if (ci.null_pages.size() != pages || ci.min_values.size() != pages || ci.max_values.size() != pages) {
+      return std::nullopt;
+    }
+    int64_t rows = md_.row_groups[rg].num_rows, scale = ScaleOf(info.conversion);
+    Ranges out;
+    for (size_t i = 0; i < pages; ++i) {
+      int64_t lo = oi->page_locations[i].first_row_index;
+      int64_t hi = i + 1 < pages ? oi->page_locations[i + 1].first_row_index : rows;
+      if (ci.null_pages[i]) continue;
+      auto mn = DecodeInt64Stat(ci.min_values[i]), mx = DecodeInt64Stat(ci.max_values[i]);
+      if (!mn || !mx) return std::nullopt;
+      if (SatMul(*mx, scale) < tr.from || SatMul(*mn, scale) >= tr.to) continue;
+      AddRange(&out, lo, hi);
+    }
+    return out;
+  }
+
+  // Reads the rows `ranges` of one column of one row group into *out.
+  Status ReadColumn(int rg, int col, const Ranges& ranges, bool use_page_index, Column* out) {
+    const ColumnInfo& info = columns_[col];
+    std::string where = source_->name() + " column " + info.field.name + " row group " + std::to_string(rg);
+    uint64_t start, size;
+    RETURN_IF_ERROR(ChunkRange(rg, info, where, &start, &size));
+    int64_t rows = md_.row_groups[rg].num_rows;
+    *out = Column(info.field.type);
+    ColumnChunkReader reader(info, md_.row_groups[rg].columns[info.leaf_index].meta_data->codec, where, options_);
+    bool whole = ranges.size() == 1 && ranges[0].first == 0 && ranges[0].second == rows;
+    if (!whole && use_page_index) {
+      auto oi = LoadOffsetIndex(rg, info, start, size, where);
+      if (oi) return ReadPages(rg, start, *oi, ranges, where, &reader, out);
+    }
+    out->Reserve(static_cast<size_t>(std::min(rows, kMaxReserveRows)));
+    ASSIGN_OR_RETURN(std::string bytes, Fetch(start, size));
+    RETURN_IF_ERROR(reader.DecodeChunk(bytes, start, rows, out));
+    RETURN_IF_ERROR(out->SetSizeFromStorage());
+    if (!whole) {
+      std::vector<std::pair<size_t, size_t>> sel(ranges.begin(), ranges.end());
+      *out = SelectRanges(*out, sel);
+    }
+    return Status::OK();
+  }
+
+  Status ReadPages(int rg, uint64_t start, const OffsetIndex& oi, const Ranges& ranges, const std::string& where,
+                   ColumnChunkReader* reader, Column* out) {
+    int64_t rows = md_.row_groups[rg].num_rows;
+    const auto& locs = oi.page_locations;
+    size_t pages = locs.size();
+    auto page_end_row = [&](size_t i) { return i + 1 < pages ? locs[i + 1].first_row_index : rows; };
+    std::vector<bool> selected(pages, false);
+    size_t r = 0;
+    for (size_t i = 0; i < pages; ++i) {
+      int64_t lo = locs[i].first_row_index, hi = page_end_row(i);
+      while (r < ranges.size() && ranges[r].second <= lo) ++r;
+      selected[i] = r < ranges.size() && ranges[r].first < hi;
+    }
+    RETURN_IF_ERROR(reader->Reset());
+    // A dictionary page sits between the chunk start and the first data page.
+    if (static_cast<uint64_t>(locs[0].offset) > start) {
+      ASSIGN_OR_RETURN(std::string dict, Fetch(start, locs[0].offset - start));
+      size_t pos = 0;
+      while (pos < dict.size()) {
+        int64_t got;
+        size_t consumed;
+        RETURN_IF_ERROR(reader->DecodePage(std::string_view(dict).substr(pos), start + pos, 0, out, &got, &consumed));
+        pos += consumed;
+      }
+    }
+    Ranges decoded;  // row spans decoded, in order
+    for (size_t i = 0; i < pages;) {
+      if (!selected[i]) {
+        ++i;
+        continue;
+      }
+      size_t j = i;
+      while (j + 1 < pages && selected[j + 1]) ++j;
+      // One read for a run of adjacent pages.
+      uint64_t run_start = static_cast<uint64_t>(locs[i].offset);
+      uint64_t run_end = static_cast<uint64_t>(locs[j].offset) + locs[j].compressed_page_size;
+      ASSIGN_OR_RETURN(std::string bytes, Fetch(run_start, run_end - run_start));
+      for (size_t k = i; k <= j; ++k) {
+        uint64_t at = static_cast<uint64_t>(locs[k].offset);
+        std::string_view page = std::string_view(bytes).substr(at - run_start, locs[k].compressed_page_size);
+        int64_t expect = page_end_row(k) - locs[k].first_row_index, got = 0;
+        size_t consumed;
+        RETURN_IF_ERROR(reader->DecodePage(page, at, expect, out, &got, &consumed));
+        if (got != expect) {
+          return Status::Corruption(where + ": page at offset " + std::to_string(at) + " holds " + std::to_string(got) +
+                                    " rows, the offset index says " + std::to_string(expect));
+        }
+        AddRange(&decoded, locs[k].first_row_index, page_end_row(k));
+      }
+      i = j + 1;
+    }
+    RETURN_IF_ERROR(out->SetSizeFromStorage());
+    // Map the wanted row ranges to positions in what was decoded.
+    std::vector<std::pair<size_t, size_t>> sel;
+    int64_t base = 0;
+    for (const auto& d : decoded) {
+      for (const auto& w : ranges) {
+        int64_t lo = std::max(w.first, d.first), hi = std::min(w.second, d.second);
+        if (lo < hi) sel.emplace_back(base + (lo - d.first), base + (hi - d.first));
+      }
+      base += d.second - d.first;
+    }
+    if (!(sel.size() == 1 && sel[0].first == 0 && sel[0].second == out->size())) *out = SelectRanges(*out, sel);
+    return Status::OK();
+  }
+
+  Result<RecordBatch> ReadRowGroup(int rg, const ReadOptions& o) {
+    if (rg < 0 || rg >= static_cast<int>(md_.row_groups.size())) {
+      return Status::InvalidArgument(source_->name() + ": no row group " + std::to_string(rg));
+    }
+    ASSIGN_OR_RETURN(std::vector<int> cols, ResolveColumns(o.columns));
+    Ranges ranges = RowRanges(rg, o);
+    int ts = -1;
+    if (o.time_range) {
+      ASSIGN_OR_RETURN(ts, ResolveTimeColumn(*o.time_range));
+      if (StatsExclude(rg, ts, *o.time_range)) ranges.clear();
+      if (!ranges.empty() && o.use_page_index) {
+        if (auto pr = PageTimeRanges(rg, ts, *o.time_range)) ranges = Intersect(ranges, *pr);
+      }
+    }
+    std::vector<int> need = cols;
+    int ts_pos = -1;
+    if (ts >= 0) {
+      auto it = std::find(need.begin(), need.end(), ts);
+      if (it == need.end()) {
+        need.push_back(ts);
+        ts_pos = static_cast<int>(need.size()) - 1;
+      } else {
+        ts_pos = static_cast<int>(it - need.begin());
+      }
+    }
+    std::vector<Column> data;
+    for (int c : need) data.emplace_back(columns_[c].field.type);
+    if (!ranges.empty()) {
+      for (size_t i = 0; i < need.size(); ++i)
+        RETURN_IF_ERROR(ReadColumn(rg, need[i], ranges, o.use_page_index, &data[i]));
+    }
+    if (ts_pos >= 0 && data[ts_pos].size() > 0) {
+      const Column& t = data[ts_pos];
+      const int64_t* v = t.int64s().data();
+      std::vector<std::pair<size_t, size_t>> keep;
+      for (size_t i = 0, n = t.size(); i < n;) {
+        while (i < n && (t.IsNull(i) || v[i] < o.time_range->from || v[i] >= o.time_range->to)) ++i;
+        size_t b = i;
+        while (i < n && !t.IsNull(i) && v[i] >= o.time_range->from && v[i] < o.time_range->to) ++i;
+        if (b < i) keep.emplace_back(b, i);
+      }
+      if (!(keep.size() == 1 && keep[0].first == 0 && keep[0].second == t.size())) {
+        for (size_t i = 0; i < cols.size(); ++i) data[i] = SelectRanges(data[i], keep);
+      }
+    }
+    data.resize(cols.size());
+    std::vector<Field> fields;
+    for (int c : cols) fields.push_back(columns_[c].field);
+    RecordBatch batch(std::move(fields), std::move(data));
+    return batch;
+  }
+
+  Result<RecordBatch> Read(const ReadOptions& o) {
+    ASSIGN_OR_RETURN(std::vector<Field> fields, FieldsFor(o.columns));
+    ASSIGN_OR_RETURN(std::vector<int> groups, SelectRowGroups(o));
+    if (groups.size() == 1) return ReadRowGroup(groups[0], o);
+    RecordBatch out(fields);
+    for (int g : groups) {
+      ASSIGN_OR_RETURN(RecordBatch b, ReadRowGroup(g, o));
+      RETURN_IF_ERROR(out.Append(b));
+    }
+    return out;
+  }
+
+  Result<std::vector<Field>> FieldsFor(const std::vector<std::string>& names) const {
+    ASSIGN_OR_RETURN(std::vector<int> cols, ResolveColumns(names));
+    std::vector<Field> fields;
+    for (int c : cols) fields.push_back(columns_[c].field);
+    return fields;
+  }
+
+  std::unique_ptr<RangeSource> source_;
+  ReaderOptions options_;
+  uint64_t size_ = 0;
+  uint64_t bytes_read_ = 0;
+  FileMetaData md_;
+  std::vector<ColumnInfo> columns_;
+  std::vector<int64_t> rg_start_;
+  int64_t num_rows_ = 0;
+};
+
+ParquetReader::ParquetReader(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+ParquetReader::~ParquetReader() = default;
+
+Result<std::unique_ptr<ParquetReader>> ParquetReader::Open(FileSystem* fs, const std::string& path,
+                                                           const ReaderOptions& options) {
+  ASSIGN_OR_RETURN(auto source, OpenFileRangeSource(fs, path));
+  return Open(std::move(source), options);
+}
+
+Result<std::unique_ptr<ParquetReader>> ParquetReader::Open(std::unique_ptr<RangeSource> source,
+                                                           const ReaderOptions& options) {
+  auto impl = std::make_unique<Impl>(std::move(source), options);
+  RETURN_IF_ERROR(impl->Open());
+  return std::unique_ptr<ParquetReader>(new ParquetReader(std::move(impl)));
+}
+
+const std::string& ParquetReader::name() const { return impl_->source_->name(); }
+uint64_t ParquetReader::file_size() const { return impl_->size_; }
+const FileMetaData& ParquetReader::metadata() const { return impl_->md_; }
+const std::vector<ColumnInfo>& ParquetReader::columns() const { return impl_->columns_; }
+int ParquetReader::FindColumn(std::string_view name) const { return impl_->FindColumn(name); }
+Result<std::vector<Field>> ParquetReader::FieldsFor(const std::vector<std::string>& names) const {
+  return impl_->FieldsFor(names);
+}
+int64_t ParquetReader::num_rows() const { return impl_->num_rows_; }
+int ParquetReader::num_row_groups() const { return static_cast<int>(impl_->md_.row_groups.size()); }
+int64_t ParquetReader::row_group_num_rows(int g) const { return impl_->md_.row_groups.at(g).num_rows; }
+bool ParquetReader::TimestampBounds(int g, int c, int64_t* min, int64_t* max) const {
+  return impl_->TimestampBounds(g, c, min, max);
+}
+Result<std::vector<int>> ParquetReader::SelectRowGroups(const ReadOptions& o) const {
+  return impl_->SelectRowGroups(o);
+}
+Result<RecordBatch> ParquetReader::ReadRowGroup(int g, const ReadOptions& o) { return impl_->ReadRowGroup(g, o); }
+Result<RecordBatch> ParquetReader::Read(const ReadOptions& o) { return impl_->Read(o); }
+uint64_t ParquetReader::bytes_read() const { return impl_->bytes_read_; }
+
+Result<RecordBatch> ReadParquetFile(FileSystem* fs, const std::string& path, const ReadOptions& options) {
+  ASSIGN_OR_RETURN(auto reader, ParquetReader::Open(fs, path));
+  return reader->Read(options);
+}
+
+}  // namespace strata::parquet

@@ -1,0 +1,212 @@
+#include "parquet/parquet_writer.h"
+
+#include <unistd.h>
+
+#include "parquet/column_util.h"
+#include "parquet/column_writer.h"
+#include "parquet/format.h"
+#include "parquet/schema_mapping.h"
+
+namespace strata::parquet {
+
+class ParquetWriter::Impl {
+ public:
+  Impl(FileSystem* fs, std::string path, std::vector<Field> fields, const WriterOptions& options)
+      : fs_(fs), path_(std::move(path)), fields_(std::move(fields)), options_(options), pending_(fields_) {}
+
+  ~Impl() {
+    if (!closed_ && file_ != nullptr) {
+      file_->Close().IgnoreError();
+      fs_->RemoveFile(write_path_).IgnoreError();
+    }
+  }
+
+  Status Init() {
+    if (fields_.empty()) return Status::InvalidArgument("parquet writer for " + path_ + ": no columns");
+    if (options_.row_group_rows <= 0 || options_.page_rows <= 0 || options_.page_bytes <= 0) {
+      return Status::InvalidArgument("parquet writer for " + path_ +
+                                     ": row_group_rows, page_rows and page_bytes must be positive");
+    }
+    for (const auto& [name, enc] : options_.column_encodings) {
+      bool known = false;
+      for (const Field& f : fields_) known |= f.name == name;
+      if (!known)
+        return Status::InvalidArgument("parquet writer for " + path_ + ": encoding given for unknown column " + name);
+    }
+    ASSIGN_OR_RETURN(codec_, MakeCodec(options_.compression, options_.compression_level));
+    for (const Field& f : fields_) {
+      auto it = options_.column_encodings.find(f.name);
+      ColumnEncoding requested = it == options_.column_encodings.end() ? options_.default_encoding : it->second;
+      auto resolved = ResolveEncoding(requested, f.type);
+      if (!resolved.ok()) return resolved.status().WithContext("parquet writer for " + path_ + " column " + f.name);
+      ColumnEncoding fallback = requested == ColumnEncoding::kStrongest && IsStringLike(f.type)
+                                    ? ColumnEncoding::kDeltaByteArray
+                                    : ColumnEncoding::kPlain;
+      writers_.push_back(std::make_unique<ColumnChunkWriter>(f, *resolved, fallback, options_, codec_.get()));
+    }
+    write_path_ = options_.atomic ? path_ + ".tmp-" + std::to_string(::getpid()) : path_;
+    ASSIGN_OR_RETURN(file_, fs_->NewWritableFile(write_path_, OpenMode::kTruncate));
+    buf_ = "PAR1";
+    return Flush();
+  }
+
+  Status Write(const RecordBatch& batch) {
+    if (closed_) return Status::InvalidArgument("parquet writer for " + path_ + ": write after close");
+    if (batch.fields() != fields_) {
+      return Status::InvalidArgument("parquet writer for " + path_ + ": batch columns differ from the file's");
+    }
+    RETURN_IF_ERROR(batch.Validate().WithContext("parquet writer for " + path_));
+    size_t rows = batch.num_rows(), pos = 0;
+    size_t group = static_cast<size_t>(options_.row_group_rows);
+    while (pos < rows) {
+      if (pending_.num_rows() == 0 && rows - pos >= group) {
+        RETURN_IF_ERROR(WriteRowGroup(batch, pos, group));  // straight from the caller's batch
+        pos += group;
+        continue;
+      }
+      size_t take = std::min(rows - pos, group - pending_.num_rows());
+      for (size_t c = 0; c < fields_.size(); ++c) AppendRange(batch.column(c), pos, take, &pending_.column(c));
+      pos += take;
+      if (pending_.num_rows() == group) RETURN_IF_ERROR(FlushPending());
+    }
+    return Status::OK();
+  }
+
+  Status Close() {
+    if (closed_) return Status::InvalidArgument("parquet writer for " + path_ + ": closed twice");
+    RETURN_IF_ERROR(FlushPending());
+    RETURN_IF_ERROR(WritePageIndex());
+    FileMetaData md;
+    md.version = 1;  // the spec asks writers to say 1, whatever features they use
+    md.schema = ToParquetSchema(fields_);
+    md.num_rows = rows_;
+    md.row_groups = std::move(row_groups_);
+    md.key_value_metadata.push_back({kStrataSchemaKey, FieldsToString(fields_)});
+    md.created_by = options_.created_by;
+    md.column_orders.assign(fields_.size(), ColumnOrder{});
+    size_t footer_start = buf_.size();
+    EncodeFileMetaData(md, &buf_);
+    uint32_t len = static_cast<uint32_t>(buf_.size() - footer_start);
+    buf_.append(reinterpret_cast<const char*>(&len), 4);
+    buf_ += "PAR1";
+    RETURN_IF_ERROR(Flush());
+    if (options_.atomic || options_.sync) RETURN_IF_ERROR(file_->Sync());
+    RETURN_IF_ERROR(file_->Close());
+    if (options_.atomic) {
+      RETURN_IF_ERROR(fs_->Rename(write_path_, path_));
+      RETURN_IF_ERROR(fs_->SyncDir(DirName(path_)));
+    }
+    closed_ = true;
+    return Status::OK();
+  }
+
+  const std::vector<Field>& fields() const { return fields_; }
+  int64_t rows() const { return rows_; }
+  uint64_t bytes() const { return offset_ + buf_.size(); }
+
+ private:
+  Status Flush() {
+    if (buf_.empty()) return Status::OK();
+    RETURN_IF_ERROR(file_->Append(buf_));
+    offset_ += buf_.size();
+    buf_.clear();
+    return Status::OK();
+  }
+
+  Status FlushPending() {
+    if (pending_.num_rows() == 0) return Status::OK();
+    RETURN_IF_ERROR(WriteRowGroup(pending_, 0, pending_.num_rows()));
+    pending_.Clear();
+    return Status::OK();
+  }
+
+  Status WriteRowGroup(const RecordBatch& batch, size_t begin, size_t n) {
+    RowGroup rg;
+    rg.num_rows = static_cast<int64_t>(n);
+    rg.file_offset = static_cast<int64_t>(offset_);
+    rg.ordinal = static_cast<int16_t>(row_groups_.size());
+    int64_t uncompressed = 0, compressed = 0;
+    std::vector<ChunkResult> results(fields_.size());
+    for (size_t c = 0; c < fields_.size(); ++c) {
+      uint64_t at = offset_;
+      RETURN_IF_ERROR(writers_[c]
+                          ->WriteChunk(batch.column(c), begin, n, at, &buf_, &results[c])
+                          .WithContext("parquet writer for " + path_ + " column " + fields_[c].name));
+      RETURN_IF_ERROR(Flush());
+      uncompressed += results[c].chunk.meta_data->total_uncompressed_size;
+      compressed += results[c].chunk.meta_data->total_compressed_size;
+      rg.columns.push_back(results[c].chunk);
+    }
+    rg.total_byte_size = uncompressed;
+    rg.total_compressed_size = compressed;
+    row_groups_.push_back(std::move(rg));
+    indexes_.push_back(std::move(results));
+    rows_ += static_cast<int64_t>(n);
+    return Status::OK();
+  }
+
+  // All column indexes, then all offset indexes, between the last row group and the footer.
+  Status WritePageIndex() {
+    if (!options_.write_page_index) return Status::OK();
+    for (size_t g = 0; g < row_groups_.size(); ++g) {
+      for (size_t c = 0; c < fields_.size(); ++c) {
+        const auto& ci = indexes_[g][c].column_index;
+        if (!ci) continue;
+        size_t start = buf_.size();
+        EncodeColumnIndex(*ci, &buf_);
+        row_groups_[g].columns[c].column_index_offset = static_cast<int64_t>(offset_ + start);
+        row_groups_[g].columns[c].column_index_length = static_cast<int32_t>(buf_.size() - start);
+      }
+    }
+    for (size_t g = 0; g < row_groups_.size(); ++g) {
+      for (size_t c = 0; c < fields_.size(); ++c) {
+        size_t start = buf_.size();
+        EncodeOffsetIndex(indexes_[g][c].offset_index, &buf_);
+        row_groups_[g].columns[c].offset_index_offset = static_cast<int64_t>(offset_ + start);
+        row_groups_[g].columns[c].offset_index_length = static_cast<int32_t>(buf_.size() - start);
+      }
+    }
+    indexes_.clear();
+    return Flush();
+  }
+
+  FileSystem* fs_;
+  std::string path_, write_path_;
+  std::vector<Field> fields_;
+  WriterOptions options_;
+  std::unique_ptr<Codec> codec_;
+  std::vector<std::unique_ptr<ColumnChunkWriter>> writers_;
+  std::unique_ptr<WritableFile> file_;
+  RecordBatch pending_;
+  std::string buf_;
+  uint64_t offset_ = 0;  // bytes appended to the file
+  int64_t rows_ = 0;
+  std::vector<RowGroup> row_groups_;
+  std::vector<std::vector<ChunkResult>> indexes_;
+  bool closed_ = false;
+};
+
+ParquetWriter::ParquetWriter(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+ParquetWriter::~ParquetWriter() = default;
+
+Result<std::unique_ptr<ParquetWriter>> ParquetWriter::Open(FileSystem* fs, const std::string& path,
+                                                           std::vector<Field> fields, const WriterOptions& options) {
+  auto impl = std::make_unique<Impl>(fs, path, std::move(fields), options);
+  RETURN_IF_ERROR(impl->Init());
+  return std::unique_ptr<ParquetWriter>(new ParquetWriter(std::move(impl)));
+}
+
+Status ParquetWriter::Write(const RecordBatch& batch) { return impl_->Write(batch); }
+Status ParquetWriter::Close() { return impl_->Close(); }
+const std::vector<Field>& ParquetWriter::fields() const { return impl_->fields(); }
+int64_t ParquetWriter::rows_written() const { return impl_->rows(); }
+uint64_t ParquetWriter::bytes_written() const { return impl_->bytes(); }
+
+Status WriteParquetFile(FileSystem* fs, const std::string& path, const RecordBatch& batch,
+                        const WriterOptions& options) {
+  ASSIGN_OR_RETURN(auto writer, ParquetWriter::Open(fs, path, batch.fields(), options));
+  RETURN_IF_ERROR(writer->Write(batch));
+  return writer->Close();
+}
+
+}  // namespace strata::parquet

@@ -1,0 +1,31 @@
+// Byte-range access to a Parquet file: a local file through the FileSystem, an in-memory
+// buffer, or (in the cold tier) an object store answering ranged GETs. The reader asks for the
+// footer first, then only the column chunks and page-index ranges it needs.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "strata/file_system.h"
+#include "strata/status.h"
+
+namespace strata::parquet {
+
+class RangeSource {
+ public:
+  virtual ~RangeSource() = default;
+  // Returns exactly bytes [offset, offset + n); a range past the end is an error (Corruption
+  // naming the source: the file is shorter than its metadata says).
+  virtual Result<std::string> ReadRange(uint64_t offset, uint64_t n) = 0;
+  virtual Result<uint64_t> Size() = 0;
+  // The path or URI, for error messages.
+  virtual const std::string& name() const = 0;
+};
+
+// Reads through fs->NewRandomAccessFile(path). The file object is opened once.
+Result<std::unique_ptr<RangeSource>> OpenFileRangeSource(FileSystem* fs, const std::string& path);
+// Serves a buffer (tests, data already in memory).
+std::unique_ptr<RangeSource> MakeStringRangeSource(std::string data, std::string name);
+
+}  // namespace strata::parquet
