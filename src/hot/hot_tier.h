@@ -1,11 +1,12 @@
-// The hot tier: rows that are in the WAL but not yet in Parquet, in RAM, per series
-// (table, symbol), as column buffers that grow in chunks.
+// The hot tier: rows that are in the WAL but not yet in Parquet, held in RAM per series
+// (table, symbol) as column buffers that grow in chunks (see series_buffer.h for the layout and
+// the memory-ordering argument).
 //
-// Concurrency: any number of threads insert and read at once. Each series has a mutex that a
-// writer holds while appending and a reader holds only to snapshot (row count + chunk
-// pointers); chunks never move and rows below a snapshot's count are never rewritten, so a
-// reader then copies a consistent prefix without blocking writers. DropUpTo swaps in new chunks;
-// readers holding a snapshot keep the old ones alive through shared_ptr.
+// Thread-safety: every method may be called from any number of threads at once. Inserts into
+// different series run in parallel; inserts into one series serialise on that series' writer
+// mutex. Readers (Latest, Scan, Symbols, Stats) never wait for writers: each reads a prefix of
+// every series that ends at an Insert boundary (a concurrent Insert's part of a series is wholly
+// in or wholly out). Only DropUpTo briefly excludes readers of a series, to swap its storage.
 #pragma once
 
 #include <atomic>
@@ -13,10 +14,8 @@
 #include <functional>
 #include <limits>
 #include <memory>
-#include <shared_mutex>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "strata/batch.h"
@@ -25,57 +24,81 @@ namespace strata {
 
 struct HotScanRequest {
   uint32_t table_id = 0;
-  std::vector<std::string> symbols;  // empty = every symbol of the table
+  std::vector<std::string> symbols;                       // empty = every symbol of the table
   int64_t from_ts = std::numeric_limits<int64_t>::min();  // inclusive
   int64_t to_ts = std::numeric_limits<int64_t>::max();    // exclusive
-  std::vector<std::string> columns;  // projection; empty = all, in schema order
+  std::vector<std::string> columns;                       // projection; empty = all, in schema order
 };
 
 struct HotTableStats {
   uint32_t table_id = 0;
   uint64_t rows = 0;
-  uint64_t bytes = 0;
-  uint64_t series = 0;
+  uint64_t bytes = 0;   // allocated bytes of the table's series (capacity, not just rows)
+  uint64_t series = 0;  // series with at least one row
   uint64_t max_lsn = 0;
 };
-
-class SeriesBuffer;
 
 class HotTier {
  public:
   struct Options {
     size_t memory_budget_bytes = 2ull << 30;
-    // Called from the inserting thread, outside hot-tier locks, while used bytes exceed the budget.
+    // Called (outside any hot-tier lock, from the inserting thread) when used bytes cross the
+    // budget; the database uses it to trigger a flush. Called after every Insert while over budget;
+    // must be cheap and thread-safe, and must not call back into this HotTier's DropUpTo inline.
     std::function<void(size_t used_bytes)> on_pressure;
+    // Memory of dropped chunks kept for reuse by later inserts instead of being freed, so that
+    // ingest after a flush writes to pages already mapped (a page fault per fresh 4 KiB page is
+    // what dominates insert cost otherwise). Not counted in used_bytes(); see pooled_bytes().
+    size_t chunk_pool_bytes = 256ull << 20;
   };
 
   explicit HotTier(Options options);
   ~HotTier();
+  HotTier(const HotTier&) = delete;
+  HotTier& operator=(const HotTier&) = delete;
 
-  // Registers a table; idempotent for the same schema.
+  // Registers a table. OK again for the same schema; InvalidArgument for a different one.
   Status AddTable(uint32_t table_id, const Schema& schema);
-  // Inserts `batch` (fields == the table's schema), split by symbol, tagged with `lsn`.
+
+  // Inserts the rows of `batch`, split by symbol, tagging them with `lsn` (the series' max LSN
+  // becomes at least `lsn`). Out-of-order timestamps are accepted and kept in arrival order.
+  // REQUIRES: batch.ValidateAgainst(schema) would pass; Insert re-checks only the fields and the
+  // column shapes (NotFound for an unknown table, InvalidArgument otherwise, and for an empty
+  // symbol; then nothing is inserted).
   Status Insert(uint32_t table_id, const RecordBatch& batch, uint64_t lsn);
-  // The latest row (greatest ts; the later arrival on ties) of a series, into *out (refilled,
-  // keeping its capacity). NotFound if the series has no rows. O(1).
+
+  // The latest row of one series (greatest ts; on equal ts the later arrival), written into *out:
+  // refilled in place when *out already has the table's fields (keeping its capacity, so a reused
+  // `out` does not allocate), else replaced by a one-row batch of the table's fields. NotFound if
+  // the table or series does not exist or has no rows. O(1): a hash lookup and one row copied.
   Status Latest(uint32_t table_id, std::string_view symbol, RecordBatch* out) const;
-  // One batch per symbol that has rows in range, symbols in lexicographic order, each sorted by
-  // ts (stable: equal timestamps keep arrival order).
+
+  // Rows of the requested symbols with ts in [from_ts, to_ts), projected, sorted by ts within each
+  // symbol (stable: equal timestamps keep arrival order); one batch per symbol that has such rows,
+  // symbols in lexicographic order. Unknown symbols are skipped (they may live in other tiers).
+  // NotFound for an unknown table, InvalidArgument for an unknown column.
   Result<std::vector<RecordBatch>> Scan(const HotScanRequest& request) const;
+
+  // Symbols of the table that have rows, sorted. Empty for an unknown table.
   std::vector<std::string> Symbols(uint32_t table_id) const;
+  // One entry per registered table, by table id.
   std::vector<HotTableStats> Stats() const;
+  // Bytes allocated by all series (chunk capacity, string blocks, directories, headers).
   size_t used_bytes() const { return used_bytes_.load(std::memory_order_relaxed); }
-  // Removes every row whose LSN <= lsn (after a flush made them durable elsewhere).
+  // Bytes of dropped chunk memory held for reuse (at most Options::chunk_pool_bytes).
+  size_t pooled_bytes() const;
+
+  // Removes every row inserted with an LSN <= lsn (after a flush made them durable elsewhere) and
+  // frees their memory. Rows with a greater LSN stay, in their order, with their LSNs. A series
+  // emptied this way keeps a small header (a few hundred bytes) so that readers never race with its
+  // deletion; it no longer appears in Symbols() or in Stats().series.
   Status DropUpTo(uint64_t lsn);
 
  private:
-  struct Table;
-  Result<Table*> FindTable(uint32_t table_id) const;
-  SeriesBuffer* GetOrCreateSeries(Table* table, std::string_view symbol);
+  struct State;
 
-  Options options_;
-  mutable std::shared_mutex tables_mu_;
-  std::unordered_map<uint32_t, std::unique_ptr<Table>> tables_;
+  const Options options_;
+  const std::unique_ptr<State> state_;
   std::atomic<size_t> used_bytes_{0};
 };
 

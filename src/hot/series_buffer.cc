@@ -2,395 +2,301 @@
 
 #include <algorithm>
 #include <cstring>
-#include <numeric>
+#include <shared_mutex>
 
 namespace strata {
 namespace {
 
-constexpr uint32_t kFirstChunkRows = 256;
-constexpr uint32_t kMaxChunkRows = 16 * 1024;  // bounds the unused tail of the last chunk
+// A series' first chunk is small so that thousands of thin series stay cheap; chunks then double
+// up to kMaxChunkRows, which bounds the unused tail of the last chunk.
+constexpr uint32_t kFirstChunkRows = 16;
+constexpr uint32_t kMaxChunkRows = 16 * 1024;
+constexpr uint64_t kNoRow = ~uint64_t{0};
 
-size_t ChunkIndex(const std::vector<uint64_t>& first_row, uint64_t row) {
-  return static_cast<size_t>(std::upper_bound(first_row.begin(), first_row.end(), row) - first_row.begin()) - 1;
+uint64_t PackRow(uint64_t chunk, uint32_t row) { return (chunk << 32) | row; }
+
+// Row j of a selection: rows[j], or first + j for a dense selection (rows == nullptr).
+inline size_t RowAt(const uint32_t* rows, size_t first, size_t j) { return rows ? rows[j] : first + j; }
+
+template <typename T>
+void CopyValues(T* dst, const T* src, const uint32_t* rows, size_t first, size_t k) {
+  if (rows == nullptr) {
+    std::memcpy(dst, src + first, k * sizeof(T));
+    return;
+  }
+  for (size_t j = 0; j < k; ++j) dst[j] = src[rows[j]];
+}
+
+uint64_t StringBytes(const Column& col, const uint32_t* rows, size_t first, size_t k) {
+  const uint32_t* off = col.offsets().data();
+  if (rows == nullptr) return off[first + k] - off[first];
+  uint64_t bytes = 0;
+  for (size_t j = 0; j < k; ++j) bytes += off[rows[j] + 1] - off[rows[j]];
+  return bytes;
 }
 
 }  // namespace
 
-SeriesChunk::SeriesChunk(const Schema& schema, uint32_t cap, const std::vector<size_t>& arena_bytes) : capacity(cap) {
-  const size_t n = schema.num_fields();
-  fixed.resize(n);
-  ends.resize(n);
-  arenas.resize(n);
-  arena_capacity.assign(n, 0);
-  validity.resize(n);
-  for (size_t c = 0; c < n; ++c) {
-    const Field& f = schema.field(c);
-    if (f.type == ColumnType::kSymbol) continue;  // one value per series, kept by the series
-    if (IsStringLike(f.type)) {
-      ends[c] = std::make_unique_for_overwrite<uint32_t[]>(cap);
-      arenas[c] = std::make_unique_for_overwrite<char[]>(arena_bytes[c]);
-      arena_capacity[c] = arena_bytes[c];
-      allocated += cap * sizeof(uint32_t) + arena_bytes[c];
-    } else {
-      size_t bytes = static_cast<size_t>(FixedWidth(f.type)) * cap;
-      fixed[c] = std::make_unique_for_overwrite<uint8_t[]>(bytes);
-      allocated += bytes;
-    }
-    if (f.nullable) {
-      validity[c] = std::make_unique_for_overwrite<uint8_t[]>(cap);
-      allocated += cap;
-    }
-  }
-}
+struct SeriesBuffer::Generation {
+  explicit Generation(size_t num_columns) : string_bytes(num_columns, 0) {}
 
-SeriesBuffer::SeriesBuffer(std::string symbol, const Schema* schema)
+  // Read by readers (see the memory-ordering note in the header).
+  ChunkDirectory dir;
+  std::atomic<uint64_t> rows{0};
+  std::atomic<uint64_t> num_chunks{0};
+  std::atomic<uint64_t> latest{kNoRow};         // PackRow(chunk index, row in chunk)
+  std::atomic<uint64_t> unsorted_from{kNoRow};  // first row whose ts is below its predecessor's
+
+  // Writer-only.
+  std::vector<std::unique_ptr<SeriesChunk>> chunks;
+  SeriesChunk* chunk = nullptr;  // the chunk being filled, chunks.back()
+  uint32_t used_in_chunk = 0;
+  bool sealed = false;  // a string column ran out of blocks: the next row starts a new chunk
+  bool unsorted = false;
+  uint64_t written = 0;
+  int64_t last_ts = INT64_MIN;
+  int64_t latest_ts = INT64_MIN;
+  std::vector<uint64_t> string_bytes;  // per column, for sizing string blocks
+  std::vector<LsnRun> runs;
+  size_t data_bytes = 0;  // chunks with their blocks, and directory segments
+};
+
+SeriesBuffer::SeriesBuffer(std::string symbol, const Schema* schema, ChunkPool* pool)
     : symbol_(std::move(symbol)),
       schema_(schema),
+      pool_(pool),
       ts_col_(schema->ts_index()),
-      arena_used_(schema->num_fields(), 0),
-      string_bytes_seen_(schema->num_fields(), 0) {}
-
-size_t SeriesBuffer::NewChunk(const std::vector<size_t>& min_arena) {
-  uint32_t cap = chunks_.empty() ? kFirstChunkRows : std::min(chunks_.back()->capacity * 2, kMaxChunkRows);
-  std::vector<size_t> arena(schema_->num_fields(), 0);
-  for (size_t c = 0; c < arena.size(); ++c) {
-    if (!IsStringLike(schema_->field(c).type)) continue;
-    // Size the arena from the average string length seen so far, with 12% headroom.
-    double avg = rows_ > 0 ? static_cast<double>(string_bytes_seen_[c]) / static_cast<double>(rows_) : 8.0;
-    arena[c] = std::max(min_arena[c], static_cast<size_t>(avg * 1.12 * cap) + 16);
-  }
-  bool replace = !chunks_.empty() && used_in_last_ == 0;  // an empty last chunk whose arena was too small
-  auto chunk = std::make_shared<SeriesChunk>(*schema_, cap, arena);
-  size_t added = chunk->allocated;
-  if (replace) {
-    allocated_ -= chunks_.back()->allocated;
-    added -= std::min(added, chunks_.back()->allocated);
-    chunks_.back() = std::move(chunk);
-  } else {
-    chunks_.push_back(std::move(chunk));
-    first_row_.push_back(rows_);
-  }
-  allocated_ += chunks_.back()->allocated;
-  used_in_last_ = 0;
-  std::fill(arena_used_.begin(), arena_used_.end(), 0);
-  return added;
+      gen_(std::make_unique<Generation>(schema->num_fields())) {
+  allocated_.store(MetadataBytes(*gen_), std::memory_order_relaxed);
 }
 
-size_t SeriesBuffer::Append(const RecordBatch& batch, const uint32_t* rows, size_t n, uint64_t lsn) {
-  std::lock_guard lock(mu_);
-  if (lsn_runs_.empty() || lsn_runs_.back().lsn != lsn) lsn_runs_.push_back({rows_, lsn});
-  max_lsn_ = std::max(max_lsn_, lsn);
-  return AppendLocked(batch, rows, n);
+SeriesBuffer::~SeriesBuffer() = default;
+
+size_t SeriesBuffer::MetadataBytes(const Generation& g) const {
+  return sizeof(SeriesBuffer) + symbol_.size() + sizeof(Generation) + g.runs.capacity() * sizeof(LsnRun) +
+         g.chunks.capacity() * sizeof(g.chunks[0]) + g.string_bytes.capacity() * sizeof(uint64_t);
 }
 
-size_t SeriesBuffer::AppendLocked(const RecordBatch& batch, const uint32_t* rows, size_t n) {
-  const size_t ncols = schema_->num_fields();
-  size_t added = 0;
-  size_t done = 0;
-  std::vector<size_t> need(ncols, 0);
-  while (done < n) {
-    if (chunks_.empty() || used_in_last_ == chunks_.back()->capacity) added += NewChunk(need);
-    SeriesChunk& ch = *chunks_.back();
-    size_t k = std::min(n - done, static_cast<size_t>(ch.capacity - used_in_last_));
-    // Shrink k until every string column's bytes fit the arena.
-    for (size_t c = 0; c < ncols && k > 0; ++c) {
-      if (!ch.arenas[c]) continue;
-      const Column& col = batch.column(c);
-      size_t room = ch.arena_capacity[c] - arena_used_[c], bytes = 0, fit = 0;
-      for (; fit < k; ++fit) {
-        uint32_t r = rows[done + fit];
-        size_t len = col.offsets()[r + 1] - col.offsets()[r];
-        if (bytes + len > room) break;
-        bytes += len;
-      }
-      k = fit;
+int64_t SeriesBuffer::Append(const RecordBatch& batch, const uint32_t* rows, size_t n, uint64_t lsn) {
+  if (n == 0) return 0;
+  std::lock_guard lock(write_mu_);
+  Generation& g = *gen_;
+  if (g.runs.empty() || g.runs.back().lsn != lsn) g.runs.push_back({g.written, lsn});
+  AppendRows(g, batch, rows, 0, n);
+  if (lsn > max_lsn_.load(std::memory_order_relaxed)) max_lsn_.store(lsn, std::memory_order_relaxed);
+  size_t now = g.data_bytes + MetadataBytes(g);
+  return static_cast<int64_t>(now) - static_cast<int64_t>(allocated_.exchange(now, std::memory_order_relaxed));
+}
+
+void SeriesBuffer::StartChunk(Generation& g, size_t pending) {
+  const uint64_t want = std::max<uint64_t>(g.written, pending);
+  uint32_t cap = kFirstChunkRows;
+  while (cap < want && cap < kMaxChunkRows) cap *= 2;
+  auto chunk = std::make_unique<SeriesChunk>(*schema_, cap, pool_);
+  const uint64_t index = g.chunks.size();
+  g.data_bytes += chunk->allocated_bytes() + g.dir.Put(index, {chunk.get(), g.written});
+  g.chunk = chunk.get();
+  g.chunks.push_back(std::move(chunk));
+  g.used_in_chunk = 0;
+  g.sealed = false;
+  g.num_chunks.store(index + 1, std::memory_order_release);  // publishes the directory entry
+}
+
+size_t SeriesBuffer::ReserveStrings(Generation& g, const RecordBatch& batch, const uint32_t* rows, size_t first,
+                                    size_t k) {
+  SeriesChunk& ch = *g.chunk;
+  for (size_t c = 0; c < schema_->num_fields() && k > 0; ++c) {
+    if (schema_->field(c).type != ColumnType::kString) continue;
+    ChunkColumn& dc = ch.column(c);
+    const Column& src = batch.column(c);
+    const uint64_t bytes = StringBytes(src, rows, first, k);
+    const StringBlock& fill = dc.blocks[dc.fill_block];
+    const uint64_t end = dc.num_blocks == 0 ? 0 : uint64_t{fill.start} + fill.capacity;
+    if (dc.used + bytes <= end) continue;
+    // A new block takes these rows (those that do not fit the current block's tail) and the rest of
+    // the chunk at the average length seen so far plus 1/16: a block's unused tail stays small.
+    const uint64_t rest = ch.capacity() - g.used_in_chunk - k;
+    const double avg = static_cast<double>(g.string_bytes[c] + bytes) / static_cast<double>(g.written + k);
+    const uint64_t want = std::min<uint64_t>(
+        bytes + static_cast<uint64_t>(avg * 1.0625 * static_cast<double>(rest)) + 64, uint64_t{1} << 31);
+    size_t before = ch.allocated_bytes();
+    bool ok = ch.AddBlock(c, want) || (want > bytes && ch.AddBlock(c, bytes));
+    g.data_bytes += ch.allocated_bytes() - before;
+    if (ok) continue;
+    // Out of blocks: take only the rows whose strings fit the current block's tail.
+    const uint32_t* off = src.offsets().data();
+    uint64_t used = dc.used;
+    size_t fit = 0;
+    for (; fit < k; ++fit) {
+      size_t r = RowAt(rows, first, fit);
+      if (used + (off[r + 1] - off[r]) > end) break;
+      used += off[r + 1] - off[r];
     }
+    k = fit;
+  }
+  return k;
+}
+
+void SeriesBuffer::AppendRows(Generation& g, const RecordBatch& batch, const uint32_t* rows, size_t first, size_t n) {
+  uint64_t latest = kNoRow;
+  size_t done = 0;
+  while (done < n) {
+    if (g.chunk == nullptr || g.sealed || g.used_in_chunk == g.chunk->capacity()) StartChunk(g, n - done);
+    SeriesChunk& ch = *g.chunk;
+    const uint32_t* rs = rows ? rows + done : nullptr;
+    const size_t base = rows ? 0 : first + done;
+    size_t k = std::min(n - done, static_cast<size_t>(ch.capacity() - g.used_in_chunk));
+    // A fresh chunk always fits one row (a block can hold any string a Column can), so this ends.
+    k = ReserveStrings(g, batch, rs, base, k);
     if (k == 0) {
-      // Not even one row fits: seal this chunk and start one whose arenas hold that row.
-      for (size_t c = 0; c < ncols; ++c) {
-        if (!ch.arenas[c]) continue;
-        uint32_t r = rows[done];
-        need[c] = batch.column(c).offsets()[r + 1] - batch.column(c).offsets()[r];
-      }
-      added += NewChunk(need);
-      std::fill(need.begin(), need.end(), 0);
+      g.sealed = true;
       continue;
     }
-    const uint32_t* rs = rows + done;
-    const size_t at = used_in_last_;
-    for (size_t c = 0; c < ncols; ++c) {
-      const Column& col = batch.column(c);
-      const ColumnType type = col.type();
-      if (type == ColumnType::kSymbol) continue;
-      if (ch.validity[c]) {
-        uint8_t* v = ch.validity[c].get() + at;
-        if (col.validity().empty()) {
-          std::memset(v, 1, k);
+    const uint32_t at = g.used_in_chunk;
+    for (size_t c = 0; c < schema_->num_fields(); ++c) {
+      const Field& f = schema_->field(c);
+      const Column& src = batch.column(c);
+      ChunkColumn& dc = ch.column(c);
+      if (f.type == ColumnType::kSymbol) continue;
+      if (dc.validity != nullptr) {
+        if (src.validity().empty()) {
+          std::memset(dc.validity + at, 1, k);
         } else {
-          for (size_t j = 0; j < k; ++j) v[j] = col.validity()[rs[j]];
+          CopyValues(dc.validity + at, src.validity().data(), rs, base, k);
         }
       }
-      if (ch.arenas[c]) {
-        uint32_t* ends = ch.ends[c].get() + at;
-        char* arena = ch.arenas[c].get();
-        size_t pos = arena_used_[c];
-        for (size_t j = 0; j < k; ++j) {
-          uint32_t b = col.offsets()[rs[j]], e = col.offsets()[rs[j] + 1];
-          std::memcpy(arena + pos, col.chars().data() + b, e - b);
-          pos += e - b;
-          ends[j] = static_cast<uint32_t>(pos);
-        }
-        string_bytes_seen_[c] += pos - arena_used_[c];
-        arena_used_[c] = pos;
-        continue;
-      }
-      switch (FixedWidth(type)) {
-        case 8: {
-          uint64_t* dst = reinterpret_cast<uint64_t*>(ch.fixed[c].get()) + at;
-          const uint64_t* src = type == ColumnType::kFloat64 ? reinterpret_cast<const uint64_t*>(col.doubles().data())
-                                                             : reinterpret_cast<const uint64_t*>(col.int64s().data());
-          for (size_t j = 0; j < k; ++j) dst[j] = src[rs[j]];
+      switch (f.type) {
+        case ColumnType::kTimestamp:
+        case ColumnType::kInt64: CopyValues(dc.As<int64_t>() + at, src.int64s().data(), rs, base, k); break;
+        case ColumnType::kFloat64: CopyValues(dc.As<double>() + at, src.doubles().data(), rs, base, k); break;
+        case ColumnType::kInt32: CopyValues(dc.As<int32_t>() + at, src.int32s().data(), rs, base, k); break;
+        case ColumnType::kBool: CopyValues(dc.values + at, src.bools().data(), rs, base, k); break;
+        case ColumnType::kSymbol: break;
+        case ColumnType::kString: {
+          // ReserveStrings made sure the rows fit the current block's tail plus at most the next block.
+          const uint32_t* off = src.offsets().data();
+          const char* chars = src.chars().data();
+          uint32_t* ends = dc.As<uint32_t>() + at;
+          const StringBlock* blk = &dc.blocks[dc.fill_block];
+          uint32_t used = dc.used;
+          for (size_t j = 0; j < k; ++j) {
+            const size_t r = RowAt(rs, base, j);
+            const uint32_t len = off[r + 1] - off[r];
+            if (uint64_t{used} + len > uint64_t{blk->start} + blk->capacity) {
+              blk = &dc.blocks[++dc.fill_block];
+              used = blk->start;
+            }
+            if (len > 0) std::memcpy(blk->data + (used - blk->start), chars + off[r], len);
+            used += len;
+            ends[j] = used;
+          }
+          g.string_bytes[c] += StringBytes(src, rs, base, k);
+          dc.used = used;
           break;
-        }
-        case 4: {
-          int32_t* dst = reinterpret_cast<int32_t*>(ch.fixed[c].get()) + at;
-          for (size_t j = 0; j < k; ++j) dst[j] = col.int32s()[rs[j]];
-          break;
-        }
-        default: {
-          uint8_t* dst = ch.fixed[c].get() + at;
-          for (size_t j = 0; j < k; ++j) dst[j] = col.bools()[rs[j]];
         }
       }
     }
-    const int64_t* ts = batch.column(ts_col_).int64s().data();
+    const int64_t* ts = ch.column(static_cast<size_t>(ts_col_)).As<int64_t>() + at;
     for (size_t j = 0; j < k; ++j) {
-      int64_t t = ts[rs[j]];
-      if (t < last_ts_) sorted_ = false;
-      last_ts_ = t;
-      if (t >= latest_ts_) {
-        latest_ts_ = t;
-        latest_row_ = rows_ + j;
+      const int64_t t = ts[j];
+      if (t < g.last_ts && !g.unsorted) {
+        g.unsorted = true;
+        g.unsorted_from.store(g.written + j, std::memory_order_relaxed);  // ordered by rows.store below
+      }
+      g.last_ts = t;
+      if (t >= g.latest_ts) {  // >=: on equal ts the later arrival is the latest
+        g.latest_ts = t;
+        latest = PackRow(g.chunks.size() - 1, at + static_cast<uint32_t>(j));
       }
     }
-    used_in_last_ += static_cast<uint32_t>(k);
-    rows_ += k;
+    g.used_in_chunk += static_cast<uint32_t>(k);
+    g.written += k;
     done += k;
   }
-  return added;
+  // Publish all n rows at once (see the header): values first, then the count, then the latest row,
+  // so whatever Latest returns is also inside the prefix a scan sees.
+  g.rows.store(g.written, std::memory_order_release);
+  if (latest != kNoRow) g.latest.store(latest, std::memory_order_release);
 }
 
-SeriesBuffer::Snapshot SeriesBuffer::Take() const {
-  std::lock_guard lock(mu_);
-  Snapshot s;
-  s.rows = rows_;
-  s.sorted = sorted_;
-  s.chunks.assign(chunks_.begin(), chunks_.end());
-  s.first_row = first_row_;
-  return s;
-}
-
-namespace {
-
-// Appends row `row` of the snapshot's column c to `out`.
-void AppendValue(const SeriesBuffer::Snapshot& s, const Field& f, size_t c, uint64_t row, const std::string& symbol,
-                 Column* out) {
-  if (f.type == ColumnType::kSymbol) {
-    out->AppendString(symbol);
-    return;
+SeriesView SeriesBuffer::View(const Generation& g) {
+  SeriesView view;
+  view.rows = g.rows.load(std::memory_order_acquire);
+  const uint64_t chunks = g.num_chunks.load(std::memory_order_acquire);
+  const uint64_t unsorted = g.unsorted_from.load(std::memory_order_relaxed);
+  view.sorted_rows = std::min(unsorted, view.rows);
+  for (uint64_t c = 0; c < chunks; ++c) {
+    const ChunkDirectory::Entry& e = g.dir.Get(c);
+    if (e.first_row >= view.rows) break;
+    uint64_t end = c + 1 < chunks ? std::min(g.dir.Get(c + 1).first_row, view.rows) : view.rows;
+    view.parts.push_back({e.chunk, e.first_row, static_cast<uint32_t>(end - e.first_row)});
   }
-  size_t ci = ChunkIndex(s.first_row, row);
-  const SeriesChunk& ch = *s.chunks[ci];
-  size_t i = static_cast<size_t>(row - s.first_row[ci]);
-  if (ch.validity[c] && ch.validity[c][i] == 0) {
-    out->AppendNull();
-    return;
-  }
-  switch (f.type) {
-    case ColumnType::kTimestamp:
-    case ColumnType::kInt64: out->AppendInt64(reinterpret_cast<const int64_t*>(ch.fixed[c].get())[i]); break;
-    case ColumnType::kFloat64: out->AppendDouble(reinterpret_cast<const double*>(ch.fixed[c].get())[i]); break;
-    case ColumnType::kInt32: out->AppendInt32(reinterpret_cast<const int32_t*>(ch.fixed[c].get())[i]); break;
-    case ColumnType::kBool: out->AppendBool(ch.fixed[c][i] != 0); break;
-    default: {
-      uint32_t b = i == 0 ? 0 : ch.ends[c][i - 1];
-      out->AppendString(std::string_view(ch.arenas[c].get() + b, ch.ends[c][i] - b));
-    }
-  }
+  return view;
 }
-
-int64_t TsAt(const SeriesBuffer::Snapshot& s, int ts_col, uint64_t row) {
-  size_t ci = ChunkIndex(s.first_row, row);
-  return reinterpret_cast<const int64_t*>(s.chunks[ci]->fixed[ts_col].get())[row - s.first_row[ci]];
-}
-
-}  // namespace
 
 bool SeriesBuffer::CopyLatest(RecordBatch* out) const {
-  std::lock_guard lock(mu_);
-  if (rows_ == 0) return false;
-  size_t ci = ChunkIndex(first_row_, latest_row_);
-  const SeriesChunk& ch = *chunks_[ci];
-  size_t i = static_cast<size_t>(latest_row_ - first_row_[ci]);
-  for (size_t c = 0; c < schema_->num_fields(); ++c) {
-    Column& col = out->column(c);
-    col.Clear();
-    const Field& f = schema_->field(c);
-    if (f.type == ColumnType::kSymbol) {
-      col.AppendString(symbol_);
-      continue;
-    }
-    if (ch.validity[c] && ch.validity[c][i] == 0) {
-      col.AppendNull();
-      continue;
-    }
-    switch (f.type) {
-      case ColumnType::kTimestamp:
-      case ColumnType::kInt64: col.AppendInt64(reinterpret_cast<const int64_t*>(ch.fixed[c].get())[i]); break;
-      case ColumnType::kFloat64: col.AppendDouble(reinterpret_cast<const double*>(ch.fixed[c].get())[i]); break;
-      case ColumnType::kInt32: col.AppendInt32(reinterpret_cast<const int32_t*>(ch.fixed[c].get())[i]); break;
-      case ColumnType::kBool: col.AppendBool(ch.fixed[c][i] != 0); break;
-      default: {
-        uint32_t b = i == 0 ? 0 : ch.ends[c][i - 1];
-        col.AppendString(std::string_view(ch.arenas[c].get() + b, ch.ends[c][i] - b));
-      }
-    }
-  }
+  std::shared_lock lock(gen_mu_);
+  const Generation& g = *gen_;
+  const uint64_t packed = g.latest.load(std::memory_order_acquire);
+  if (packed == kNoRow) return false;
+  CopyOneRow(*g.dir.Get(packed >> 32).chunk, static_cast<uint32_t>(packed), *schema_, symbol_, out);
   return true;
 }
 
-void SeriesBuffer::CopyRange(const Snapshot& snap, const Schema& schema, const std::vector<int>& cols, int64_t from,
-                             int64_t to, const std::string& symbol, RecordBatch* out) {
-  const int ts_col = schema.ts_index();
-  std::vector<uint64_t> order;
-  uint64_t lo = 0, hi = 0;
-  if (snap.sorted) {
-    // Binary search the sorted ts for [from, to).
-    auto lower = [&](int64_t t) {
-      uint64_t a = 0, b = snap.rows;
-      while (a < b) {
-        uint64_t m = a + (b - a) / 2;
-        if (TsAt(snap, ts_col, m) < t) a = m + 1; else b = m;
-      }
-      return a;
-    };
-    lo = lower(from);
-    hi = lower(to);
-    if (hi <= lo) return;
-  } else {
-    for (uint64_t r = 0; r < snap.rows; ++r) {
-      int64_t t = TsAt(snap, ts_col, r);
-      if (t >= from && t < to) order.push_back(r);
-    }
-    if (order.empty()) return;
-    std::stable_sort(order.begin(), order.end(),
-                     [&](uint64_t a, uint64_t b) { return TsAt(snap, ts_col, a) < TsAt(snap, ts_col, b); });
-  }
-  size_t n = snap.sorted ? static_cast<size_t>(hi - lo) : order.size();
-  for (size_t k = 0; k < cols.size(); ++k) {
-    const int c = cols[k];
-    const Field& f = schema.field(c);
-    Column& dst = out->column(k);
-    dst.Reserve(dst.size() + n);
-    bool bulk = snap.sorted && f.type != ColumnType::kSymbol && !IsStringLike(f.type) && !f.nullable;
-    if (bulk) {
-      // Copy contiguous runs chunk by chunk.
-      uint64_t r = lo;
-      while (r < hi) {
-        size_t ci = ChunkIndex(snap.first_row, r);
-        const SeriesChunk& ch = *snap.chunks[ci];
-        uint64_t chunk_end = ci + 1 < snap.first_row.size() ? snap.first_row[ci + 1] : snap.rows;
-        uint64_t end = std::min(hi, chunk_end);
-        size_t i = static_cast<size_t>(r - snap.first_row[ci]), cnt = static_cast<size_t>(end - r);
-        const uint8_t* src = ch.fixed[c].get();
-        switch (f.type) {
-          case ColumnType::kTimestamp:
-          case ColumnType::kInt64: {
-            auto p = reinterpret_cast<const int64_t*>(src) + i;
-            dst.int64s().insert(dst.int64s().end(), p, p + cnt);
-            break;
-          }
-          case ColumnType::kFloat64: {
-            auto p = reinterpret_cast<const double*>(src) + i;
-            dst.doubles().insert(dst.doubles().end(), p, p + cnt);
-            break;
-          }
-          case ColumnType::kInt32: {
-            auto p = reinterpret_cast<const int32_t*>(src) + i;
-            dst.int32s().insert(dst.int32s().end(), p, p + cnt);
-            break;
-          }
-          default: dst.bools().insert(dst.bools().end(), src + i, src + i + cnt);
-        }
-        r = end;
-      }
-      dst.SetSizeFromStorage().IgnoreError();  // sizes agree by construction
-      continue;
-    }
-    for (size_t j = 0; j < n; ++j) {
-      AppendValue(snap, f, static_cast<size_t>(c), snap.sorted ? lo + j : order[j], symbol, &dst);
-    }
-  }
+void SeriesBuffer::Scan(int64_t from, int64_t to, const std::vector<int>& cols, RecordBatch* out) const {
+  std::shared_lock lock(gen_mu_);
+  ScanView(View(*gen_), *schema_, symbol_, from, to, cols, out);
 }
 
 int64_t SeriesBuffer::DropUpTo(uint64_t lsn) {
-  std::lock_guard lock(mu_);
-  bool any = false, all = true;
-  for (const LsnRun& run : lsn_runs_) {
-    if (run.lsn <= lsn) any = true; else all = false;
-  }
-  if (!any) return 0;
-  // Copy the rows to keep, in arrival order, then rebuild the chunks from them.
-  Snapshot snap{rows_, true, {chunks_.begin(), chunks_.end()}, first_row_};
-  std::vector<LsnRun> runs = lsn_runs_;
-  size_t before = allocated_;
-  chunks_.clear();
-  first_row_.clear();
-  rows_ = 0;
-  used_in_last_ = 0;
-  sorted_ = true;
-  last_ts_ = INT64_MIN;
-  latest_ts_ = INT64_MIN;
-  latest_row_ = 0;
-  lsn_runs_.clear();
-  max_lsn_ = 0;
-  allocated_ = 0;
-  std::fill(string_bytes_seen_.begin(), string_bytes_seen_.end(), 0);
-  if (!all) {
-    std::vector<int> cols(schema_->num_fields());
-    std::iota(cols.begin(), cols.end(), 0);
-    for (size_t k = 0; k < runs.size(); ++k) {
-      if (runs[k].lsn <= lsn) continue;
-      uint64_t end = k + 1 < runs.size() ? runs[k + 1].first_row : snap.rows;
-      RecordBatch rows(*schema_);
-      for (size_t c = 0; c < cols.size(); ++c) {
-        for (uint64_t r = runs[k].first_row; r < end; ++r) {
-          AppendValue(snap, schema_->field(c), c, r, symbol_, &rows.column(c));
-        }
+  std::lock_guard lock(write_mu_);
+  const Generation& old = *gen_;
+  const std::vector<LsnRun>& runs = old.runs;
+  if (std::none_of(runs.begin(), runs.end(), [&](const LsnRun& r) { return r.lsn <= lsn; })) return 0;
+  // Rebuild from the kept rows, in arrival order, run by run so each keeps its LSN. Holding
+  // write_mu_ makes `old` immutable; readers keep using it until the swap below.
+  auto fresh = std::make_unique<Generation>(schema_->num_fields());
+  const SeriesView view = View(old);
+  RecordBatch kept(*schema_);
+  uint64_t max_lsn = 0;
+  for (size_t k = 0; k < runs.size();) {
+    if (runs[k].lsn <= lsn) {
+      ++k;
+      continue;
+    }
+    size_t m = k;  // [k, m): consecutive kept runs, copied out at once
+    while (m < runs.size() && runs[m].lsn > lsn) ++m;
+    const uint64_t begin = runs[k].first_row;
+    const uint64_t end = m < runs.size() ? runs[m].first_row : old.written;
+    kept.Clear();
+    CopyArrivalOrder(view, *schema_, symbol_, begin, end, &kept);
+    for (; k < m; ++k) {
+      const uint64_t run_end = k + 1 < runs.size() ? runs[k + 1].first_row : old.written;
+      if (fresh->runs.empty() || fresh->runs.back().lsn != runs[k].lsn) {
+        fresh->runs.push_back({fresh->written, runs[k].lsn});
       }
-      std::vector<uint32_t> idx(rows.num_rows());
-      std::iota(idx.begin(), idx.end(), 0);
-      lsn_runs_.push_back({rows_, runs[k].lsn});
-      max_lsn_ = std::max(max_lsn_, runs[k].lsn);
-      AppendLocked(rows, idx.data(), idx.size());
+      AppendRows(*fresh, kept, nullptr, runs[k].first_row - begin, run_end - runs[k].first_row);
+      max_lsn = std::max(max_lsn, runs[k].lsn);
     }
   }
-  return static_cast<int64_t>(allocated_) - static_cast<int64_t>(before);
+  const size_t now = fresh->data_bytes + MetadataBytes(*fresh);
+  {
+    std::unique_lock gen_lock(gen_mu_);  // waits for readers of the old generation
+    gen_.swap(fresh);
+  }
+  fresh.reset();  // the old generation, freed outside gen_mu_
+  max_lsn_.store(max_lsn, std::memory_order_relaxed);
+  return static_cast<int64_t>(now) - static_cast<int64_t>(allocated_.exchange(now, std::memory_order_relaxed));
 }
 
 uint64_t SeriesBuffer::rows() const {
-  std::lock_guard lock(mu_);
-  return rows_;
+  std::shared_lock lock(gen_mu_);
+  return gen_->rows.load(std::memory_order_acquire);
 }
 
-uint64_t SeriesBuffer::max_lsn() const {
-  std::lock_guard lock(mu_);
-  return max_lsn_;
-}
-
-size_t SeriesBuffer::allocated_bytes() const {
-  std::lock_guard lock(mu_);
-  return allocated_;
+uint64_t SeriesBuffer::num_chunks() const {
+  std::shared_lock lock(gen_mu_);
+  return gen_->num_chunks.load(std::memory_order_acquire);
 }
 
 }  // namespace strata

@@ -1,84 +1,113 @@
-// One series' rows in RAM: column values in chunks that never move once allocated. See the
-// concurrency note in hot_tier.h.
+// One hot series (table, symbol): its rows in RAM, column by column, in chunks (internal to
+// src/hot; HotTier is the public face).
+//
+// Concurrency and memory ordering
+// -------------------------------
+// Writers (Append, DropUpTo) serialise on write_mu_. Readers (CopyLatest, Scan, rows) never take
+// write_mu_, so they neither wait for nor slow down an Append.
+//
+// All rows live in a Generation. The writer writes an Append's values into chunk memory that
+// readers do not look at yet (rows at or above the published count), creating chunks as needed
+// (each new chunk: directory entry written, then num_chunks.store(release)), and only then
+// publishes the whole Append: rows.store(old + n, release), then, if the latest row moved,
+// latest.store(release). (unsorted_from, set once, is a relaxed store made before that release.)
+// A scanning reader does rows.load(acquire) first, then num_chunks.load(acquire), and reads only
+// rows below the count it loaded. The acquire synchronises with the release that published that
+// count, so every value, end offset, string block and directory entry written before it is
+// visible, and rows below the count are never written again. Chunks and directory segments never
+// move, so pointers the reader follows stay valid while the writer appends beyond them. Because
+// one store publishes all rows of one Append, a reader sees each Append (one Insert call's part of
+// this series) wholly or not at all: a prefix of arrival order that ends at an Append boundary.
+// CopyLatest does latest.load(acquire) and reads that one row and its chunk's directory entry,
+// both written before the store; the row is already inside the published prefix.
+//
+// DropUpTo builds a new Generation holding the rows it keeps and swaps it in under gen_mu_
+// (exclusive). Readers hold gen_mu_ shared while they read, so the old generation is freed only
+// when no reader uses it; writers are already excluded by write_mu_. Appends never take gen_mu_.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
 
+#include "hot/reader_gate.h"
+#include "hot/series_chunk.h"
+#include "hot/series_reader.h"
 #include "strata/batch.h"
 
 namespace strata {
 
-// A fixed-capacity block of rows. String columns keep per-row end offsets into a chunk-local
-// arena; a chunk is sealed when its rows or any arena run out.
-struct SeriesChunk {
-  SeriesChunk(const Schema& schema, uint32_t capacity, const std::vector<size_t>& arena_bytes);
-  uint32_t capacity;
-  size_t allocated = 0;
-  std::vector<std::unique_ptr<uint8_t[]>> fixed;    // fixed-width values, per column
-  std::vector<std::unique_ptr<uint32_t[]>> ends;    // string end offsets, per column
-  std::vector<std::unique_ptr<char[]>> arenas;      // string bytes, per column
-  std::vector<size_t> arena_capacity;
-  std::vector<std::unique_ptr<uint8_t[]>> validity; // nullable columns: 1 = valid
-};
-
 class SeriesBuffer {
  public:
-  SeriesBuffer(std::string symbol, const Schema* schema);
+  // `schema` and `pool` (may be null) must outlive the buffer. Column `schema.symbol_index()` is not
+  // stored per row: every row of this series has `symbol`.
+  SeriesBuffer(std::string symbol, const Schema* schema, ChunkPool* pool = nullptr);
+  ~SeriesBuffer();
+  SeriesBuffer(const SeriesBuffer&) = delete;
+  SeriesBuffer& operator=(const SeriesBuffer&) = delete;
 
   const std::string& symbol() const { return symbol_; }
+  const Schema& schema() const { return *schema_; }
 
-  // Appends rows[0..n) of `batch` with `lsn`; returns bytes newly allocated.
-  size_t Append(const RecordBatch& batch, const uint32_t* rows, size_t n, uint64_t lsn);
+  // Appends rows rows[0..n) of `batch` (or rows 0..n-1 when `rows` is null), all tagged `lsn`, and
+  // publishes them at once (see the note above). REQUIRES: batch has the schema's fields and
+  // well-formed columns, and those rows' symbol is symbol(). Returns the change in allocated_bytes().
+  int64_t Append(const RecordBatch& batch, const uint32_t* rows, size_t n, uint64_t lsn);
 
-  struct Snapshot {
-    uint64_t rows = 0;
-    bool sorted = true;
-    std::vector<std::shared_ptr<const SeriesChunk>> chunks;
-    std::vector<uint64_t> first_row;  // of each chunk
-  };
-  Snapshot Take() const;
-
-  // Copies the latest row into `out` (fields = schema); false if empty.
+  // Clears and refills every column of *out (capacity kept) with the latest row: the greatest ts,
+  // the later arrival on ties. False if the series has no rows. REQUIRES: out's fields == schema's.
   bool CopyLatest(RecordBatch* out) const;
-  // Appends rows of `snap` with ts in [from, to) to `out` (projected columns `cols`), sorted by ts.
-  static void CopyRange(const Snapshot& snap, const Schema& schema, const std::vector<int>& cols, int64_t from,
-                        int64_t to, const std::string& symbol, RecordBatch* out);
-  // Removes rows with LSN <= lsn. Returns the change in allocated bytes (<= 0).
+
+  // Appends to *out the rows with ts in [from, to), sorted by ts (stable: ties in arrival order),
+  // column k of *out taking column cols[k] of the schema. Reads one consistent prefix of the series.
+  // REQUIRES: *out has no rows and the fields of those columns.
+  void Scan(int64_t from, int64_t to, const std::vector<int>& cols, RecordBatch* out) const;
+
+  // Removes every row appended with an LSN <= lsn; the rest keep their order, LSNs and latest row.
+  // Returns the change in allocated_bytes() (<= 0 unless the kept rows repack badly).
   int64_t DropUpTo(uint64_t lsn);
 
   uint64_t rows() const;
-  uint64_t max_lsn() const;
-  size_t allocated_bytes() const;
+  uint64_t max_lsn() const { return max_lsn_.load(std::memory_order_relaxed); }
+  // Everything this series holds: chunks, string blocks, directory, LSN runs and its own header.
+  size_t allocated_bytes() const { return allocated_.load(std::memory_order_relaxed); }
+  // Chunks in the current generation (for tests of the chunking policy).
+  uint64_t num_chunks() const;
 
  private:
   struct LsnRun {
-    uint64_t first_row;
+    uint64_t first_row;  // the run covers rows [first_row, next run's first_row)
     uint64_t lsn;
   };
-  size_t NewChunk(const std::vector<size_t>& min_arena);
-  size_t AppendLocked(const RecordBatch& batch, const uint32_t* rows, size_t n);
+  struct Generation;
+
+  // Under write_mu_ (these add what they allocate to g.data_bytes):
+  // Appends rows[0..n) of `batch`, or rows first..first+n-1 when `rows` is null, to `g` and
+  // publishes them with one store.
+  void AppendRows(Generation& g, const RecordBatch& batch, const uint32_t* rows, size_t first, size_t n);
+  // Starts a new chunk sized for the series so far and `pending` more rows.
+  void StartChunk(Generation& g, size_t pending);
+  // Makes room in the current chunk's string blocks for up to k rows; returns how many fit (0: the
+  // chunk must be sealed).
+  size_t ReserveStrings(Generation& g, const RecordBatch& batch, const uint32_t* rows, size_t first, size_t k);
+  size_t MetadataBytes(const Generation& g) const;
+  // The published prefix of `g`. REQUIRES: gen_mu_ held (shared) or write_mu_ held.
+  static SeriesView View(const Generation& g);
 
   const std::string symbol_;
-  const Schema* schema_;
+  const Schema* const schema_;
+  ChunkPool* const pool_;
   const int ts_col_;
-  mutable std::mutex mu_;
-  std::vector<std::shared_ptr<SeriesChunk>> chunks_;
-  std::vector<uint64_t> first_row_;
-  uint64_t rows_ = 0;
-  uint32_t used_in_last_ = 0;
-  std::vector<size_t> arena_used_;  // in the last chunk, per column
-  std::vector<uint64_t> string_bytes_seen_;
-  bool sorted_ = true;
-  int64_t last_ts_ = INT64_MIN;
-  uint64_t latest_row_ = 0;
-  int64_t latest_ts_ = INT64_MIN;
-  std::vector<LsnRun> lsn_runs_;
-  uint64_t max_lsn_ = 0;
-  size_t allocated_ = 0;
+
+  std::mutex write_mu_;              // serialises Append and DropUpTo
+  mutable ReaderGate gen_mu_;        // readers shared; DropUpTo exclusive to swap gen_
+  std::unique_ptr<Generation> gen_;  // replaced only under both locks
+  std::atomic<uint64_t> max_lsn_{0};
+  std::atomic<size_t> allocated_{0};
 };
 
 }  // namespace strata
