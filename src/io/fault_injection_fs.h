@@ -79,7 +79,8 @@ class FaultInjectionFileSystem final : public FileSystem {
   // n < 1 is ignored.
   void FailNth(FsOp op, int n, Status error = Status());
   // The n-th future write appends only the first `bytes` bytes of its data (all of it if shorter),
-  // then fails with `error`, by default an IOError naming the path and the byte counts. One-shot.
+  // then fails with `error`, by default an IOError naming the path and the byte counts. One-shot;
+  // n < 1 is ignored.
   void ShortWriteNth(int n, size_t bytes, Status error = Status());
   // A full disk: once bytes_written() would exceed `bytes`, a write lands only what still fits
   // (as a real write(2) does) and fails with NoSpace naming the path; later writes fail outright.
@@ -89,7 +90,8 @@ class FaultInjectionFileSystem final : public FileSystem {
   uint64_t bytes_written() const;
 
   // Crash point: the n-th (1 = the next) future mutating op, and every call after it (mutating or
-  // not), fails with Aborted("crashed at <op> <path>") and changes nothing. n < 1 disarms.
+  // not), fails with Aborted and changes nothing: that op with "crashed at <op> <path>", later calls
+  // with "crashed at <op> <path>; <their op> <their path> refused after the crash". n < 1 disarms.
   void CrashAtOp(int n);
   bool crashed() const;
   // Mutating ops attempted (including failed and refused ones) since construction or ResetCounters().
