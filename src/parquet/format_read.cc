@@ -26,9 +26,10 @@ void CheckRequired(CompactReader& r, uint64_t seen, const char* struct_name, Req
 
 uint64_t Bit(int16_t id) { return id >= 0 && id < 64 ? uint64_t{1} << id : 0; }
 
+// False (and the value skipped) when a field or element that should be a struct is not.
 bool ExpectStruct(CompactReader& r, ThriftType t) {
   if (t == ThriftType::kStruct) return true;
-  r.Fail("wire type " + std::to_string(static_cast<int>(t)) + " where a struct was expected");
+  r.Skip(t);
   return false;
 }
 
@@ -123,7 +124,7 @@ void ReadLogicalType(CompactReader& r, LogicalType* lt) {
   int16_t id;
   ThriftType t;
   while (r.NextField(&id, &t)) {
-    if (!ExpectStruct(r, t)) break;
+    if (!ExpectStruct(r, t)) continue;
     switch (id) {
       case 7:
       case 8:

@@ -101,8 +101,12 @@ bool CompactReader::NextField(int16_t* id, ThriftType* type) {
 }
 
 bool CompactReader::CheckType(ThriftType type, bool ok_type, const char* expected) {
+  (void)expected;
   if (ok_type) return ok();
-  Fail(std::string("wire type ") + std::to_string(static_cast<int>(type)) + " where " + expected + " was expected");
+  // As Thrift's generated readers do: a field whose wire type is not the declared one is
+  // skipped (some writers put their own data under ids the spec later assigned). A required
+  // field skipped this way is then reported as missing by the struct decoder.
+  Skip(type);
   return false;
 }
 

@@ -47,7 +47,8 @@ class CompactReader {
   bool NextField(int16_t* id, ThriftType* type);
 
   // Values of a field (or list element) whose wire type is `type`. A wire type that cannot hold
-  // the requested value is an error.
+  // the requested value makes the reader skip the value and return a zero value, as Thrift's
+  // generated code does.
   int32_t ReadI32(ThriftType type);
   int64_t ReadI64(ThriftType type);
   bool ReadBool(ThriftType type);  // a field's bool (the value is in the field header)
