@@ -43,8 +43,8 @@ class HotTier {
   struct Options {
     size_t memory_budget_bytes = 2ull << 30;
     // Called (outside any hot-tier lock, from the inserting thread) when used bytes cross the
-    // budget; the database uses it to trigger a flush. Called after every Insert while over budget;
-    // must be cheap and thread-safe, and must not call back into this HotTier's DropUpTo inline.
+    // budget; the database uses it to trigger a flush. Called after every Insert that leaves
+    // used_bytes() over budget, so it must be cheap (signal, do not flush inline) and thread-safe.
     std::function<void(size_t used_bytes)> on_pressure;
     // Memory of dropped chunks kept for reuse by later inserts instead of being freed, so that
     // ingest after a flush writes to pages already mapped (a page fault per fresh 4 KiB page is

@@ -77,6 +77,14 @@ size_t SeriesBuffer::MetadataBytes(const Generation& g) const {
          g.chunks.capacity() * sizeof(g.chunks[0]) + g.string_bytes.capacity() * sizeof(uint64_t);
 }
 
+int64_t SeriesBuffer::SetAllocated(size_t now) {
+  // Only the writer (under write_mu_) stores allocated_, so a load and a store suffice; no locked
+  // exchange on the insert path.
+  const size_t before = allocated_.load(std::memory_order_relaxed);
+  allocated_.store(now, std::memory_order_relaxed);
+  return static_cast<int64_t>(now) - static_cast<int64_t>(before);
+}
+
 int64_t SeriesBuffer::Append(const RecordBatch& batch, const uint32_t* rows, size_t n, uint64_t lsn) {
   if (n == 0) return 0;
   std::lock_guard lock(write_mu_);
@@ -85,7 +93,7 @@ int64_t SeriesBuffer::Append(const RecordBatch& batch, const uint32_t* rows, siz
   AppendRows(g, batch, rows, 0, n);
   if (lsn > max_lsn_.load(std::memory_order_relaxed)) max_lsn_.store(lsn, std::memory_order_relaxed);
   size_t now = g.data_bytes + MetadataBytes(g);
-  return static_cast<int64_t>(now) - static_cast<int64_t>(allocated_.exchange(now, std::memory_order_relaxed));
+  return SetAllocated(now);
 }
 
 void SeriesBuffer::StartChunk(Generation& g, size_t pending) {
@@ -286,7 +294,7 @@ int64_t SeriesBuffer::DropUpTo(uint64_t lsn) {
   }
   fresh.reset();  // the old generation, freed outside gen_mu_
   max_lsn_.store(max_lsn, std::memory_order_relaxed);
-  return static_cast<int64_t>(now) - static_cast<int64_t>(allocated_.exchange(now, std::memory_order_relaxed));
+  return SetAllocated(now);
 }
 
 uint64_t SeriesBuffer::rows() const {

@@ -95,6 +95,8 @@ class SeriesBuffer {
   // chunk must be sealed).
   size_t ReserveStrings(Generation& g, const RecordBatch& batch, const uint32_t* rows, size_t first, size_t k);
   size_t MetadataBytes(const Generation& g) const;
+  // Publishes the series' allocated bytes; returns the change. REQUIRES: write_mu_ held.
+  int64_t SetAllocated(size_t now);
   // The published prefix of `g`. REQUIRES: gen_mu_ held (shared) or write_mu_ held.
   static SeriesView View(const Generation& g);
 
