@@ -67,14 +67,31 @@ int CompareBounds(ColumnType type, std::string_view a, std::string_view b) {
 
 }  // namespace
 
-ColumnChunkWriter::ColumnChunkWriter(Field field, ColumnEncoding encoding, ColumnEncoding fallback,
+ColumnChunkWriter::ColumnChunkWriter(Field field, ColumnEncoding encoding, ColumnEncoding fallback, bool adaptive,
                                      const WriterOptions& options, Codec* codec)
     : field_(std::move(field)),
       encoding_(encoding),
       fallback_(fallback),
+      adaptive_(adaptive),
       options_(options),
       codec_(codec),
       dense_(field_.type) {}
+
+bool ColumnChunkWriter::MostlyDistinct(size_t rows) const {
+  size_t values = rows - static_cast<size_t>(pages_.front().stats.null_count());
+  size_t distinct = 0;
+  switch (field_.type) {
+    case ColumnType::kTimestamp:
+    case ColumnType::kInt64: distinct = dict_i64_.size(); break;
+    case ColumnType::kInt32: distinct = dict_i32_.size(); break;
+    case ColumnType::kFloat64: distinct = dict_f64_.size(); break;
+    case ColumnType::kSymbol:
+    case ColumnType::kString: distinct = dict_str_.size(); break;
+    case ColumnType::kBool: return false;
+  }
+  // Tiny pages say little about a column; keep the dictionary for them.
+  return values >= 64 && static_cast<double>(distinct) > options_.dictionary_max_distinct_ratio * values;
+}
 
 void ColumnChunkWriter::ResetDictionary() {
   dict_i64_.Clear();
@@ -371,6 +388,18 @@ Status ColumnChunkWriter::WriteChunk(const Column& col, size_t begin, size_t n, 
   for (size_t b = begin; b < end;) {
     size_t e = PageEnd(col, b, end);
     RETURN_IF_ERROR(WritePage(col, b, e, begin));
+    if (b == begin && dictionary_on_ && adaptive_ && MostlyDistinct(e - b)) {
+      // Start over without a dictionary: the first page is re-encoded with the fallback.
+      pages_.clear();
+      data_pages_.clear();
+      encodings_.clear();
+      if (field_.nullable) AddUnique(&encodings_, Encoding::kRle);
+      encoding_stats_.clear();
+      uncompressed_total_ = 0;
+      ResetDictionary();
+      dictionary_on_ = false;
+      continue;
+    }
     b = e;
   }
   if (n == 0) RETURN_IF_ERROR(WritePage(col, begin, begin, begin));  // an empty page keeps the chunk valid

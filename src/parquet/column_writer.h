@@ -4,7 +4,8 @@
 //
 // Pages are cut by WriterOptions::page_rows and page_bytes. A dictionary that outgrows
 // dictionary_page_bytes stops growing: the pages after it use the fallback encoding, and the
-// chunk holds both kinds, as the format allows.
+// chunk holds both kinds, as the format allows. A dictionary that is mostly distinct values
+// after the first page (dictionary_max_distinct_ratio) is dropped and that page re-encoded.
 //
 // Not thread-safe. The Codec is borrowed and must outlive the writer.
 #pragma once
@@ -33,8 +34,10 @@ struct ChunkResult {
 class ColumnChunkWriter {
  public:
   // `encoding` must be resolved (see ResolveEncoding); `fallback` is used after a dictionary fills.
-  ColumnChunkWriter(Field field, ColumnEncoding encoding, ColumnEncoding fallback, const WriterOptions& options,
-                    Codec* codec);
+  // With `adaptive`, a mostly-distinct dictionary is abandoned after the first page (the
+  // writer's kAuto and kStrongest); an explicitly requested dictionary is kept.
+  ColumnChunkWriter(Field field, ColumnEncoding encoding, ColumnEncoding fallback, bool adaptive,
+                    const WriterOptions& options, Codec* codec);
 
   // Encodes rows [begin, begin + n) of `col` as one chunk that will sit at `file_offset`;
   // appends its bytes to *out. REQUIRES: col has the field's type and at least begin + n rows.
@@ -56,11 +59,13 @@ class ColumnChunkWriter {
   Status FinishPage(PageType type, Encoding encoding, size_t rows, size_t nulls, std::string* dest);
   void EncodeDictionaryPage(std::string* dest, int32_t* size);
   size_t DictionaryBytes() const;
+  bool MostlyDistinct(size_t rows) const;
   void ResetDictionary();
 
   Field field_;
   ColumnEncoding encoding_;
   ColumnEncoding fallback_;
+  bool adaptive_;
   const WriterOptions& options_;
   Codec* codec_;
 

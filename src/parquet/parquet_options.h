@@ -40,14 +40,20 @@ struct WriterOptions {
   CompressionType compression = CompressionType::kSnappy;
   int compression_level = 0;  // 0: the codec's default
   PageVersion page_version = PageVersion::kV1;
+  // Applies to every column that can take it (the others use kAuto).
   ColumnEncoding default_encoding = ColumnEncoding::kAuto;
-  std::map<std::string, ColumnEncoding> column_encodings;  // by column name; overrides the default
+  // By column name; overrides the default; an encoding the column's type cannot take is an error.
+  std::map<std::string, ColumnEncoding> column_encodings;
 
   int64_t row_group_rows = 1 << 20;
   int64_t page_bytes = 1 << 20;  // target raw bytes of values per data page
   int64_t page_rows = 20000;     // at most this many rows per data page
   // A dictionary that grows past this (in PLAIN bytes) stops; later pages use the fallback.
   int64_t dictionary_page_bytes = 1 << 20;
+  // After the first page of a chunk, a dictionary holding more than this fraction of the values
+  // seen is abandoned (unique timestamps, ids): the page is re-encoded with the fallback and the
+  // chunk gets no dictionary page. 1 or more keeps every dictionary.
+  double dictionary_max_distinct_ratio = 0.5;
 
   bool write_statistics = true;  // column chunk min/max/null count
   bool write_page_index = true;  // ColumnIndex + OffsetIndex

@@ -38,11 +38,17 @@ class ParquetWriter::Impl {
       auto it = options_.column_encodings.find(f.name);
       ColumnEncoding requested = it == options_.column_encodings.end() ? options_.default_encoding : it->second;
       auto resolved = ResolveEncoding(requested, f.type);
+      if (!resolved.ok() && it == options_.column_encodings.end()) {
+        // The default applies where it can; other columns get what common writers use.
+        requested = ColumnEncoding::kAuto;
+        resolved = ResolveEncoding(requested, f.type);
+      }
       if (!resolved.ok()) return resolved.status().WithContext("parquet writer for " + path_ + " column " + f.name);
       ColumnEncoding fallback = requested == ColumnEncoding::kStrongest && IsStringLike(f.type)
                                     ? ColumnEncoding::kDeltaByteArray
                                     : ColumnEncoding::kPlain;
-      writers_.push_back(std::make_unique<ColumnChunkWriter>(f, *resolved, fallback, options_, codec_.get()));
+      bool adaptive = requested == ColumnEncoding::kAuto || requested == ColumnEncoding::kStrongest;
+      writers_.push_back(std::make_unique<ColumnChunkWriter>(f, *resolved, fallback, adaptive, options_, codec_.get()));
     }
     write_path_ = options_.atomic ? path_ + ".tmp-" + std::to_string(::getpid()) : path_;
     ASSIGN_OR_RETURN(file_, fs_->NewWritableFile(write_path_, OpenMode::kTruncate));
@@ -50,7 +56,23 @@ class ParquetWriter::Impl {
     return Flush();
   }
 
+  // After a failed Write or Close the file is in an unknown state: every later call fails.
   Status Write(const RecordBatch& batch) {
+    if (!failed_.ok()) return failed_;
+    Status st = DoWrite(batch);
+    if (!st.ok() && st.code() != StatusCode::kInvalidArgument) failed_ = st;
+    return st;
+  }
+
+  Status Close() {
+    if (!failed_.ok()) return failed_;
+    Status st = DoClose();
+    if (!st.ok() && st.code() != StatusCode::kInvalidArgument) failed_ = st;
+    return st;
+  }
+
+ private:
+  Status DoWrite(const RecordBatch& batch) {
     if (closed_) return Status::InvalidArgument("parquet writer for " + path_ + ": write after close");
     if (batch.fields() != fields_) {
       return Status::InvalidArgument("parquet writer for " + path_ + ": batch columns differ from the file's");
@@ -72,7 +94,7 @@ class ParquetWriter::Impl {
     return Status::OK();
   }
 
-  Status Close() {
+  Status DoClose() {
     if (closed_) return Status::InvalidArgument("parquet writer for " + path_ + ": closed twice");
     RETURN_IF_ERROR(FlushPending());
     RETURN_IF_ERROR(WritePageIndex());
@@ -100,11 +122,6 @@ class ParquetWriter::Impl {
     return Status::OK();
   }
 
-  const std::vector<Field>& fields() const { return fields_; }
-  int64_t rows() const { return rows_; }
-  uint64_t bytes() const { return offset_ + buf_.size(); }
-
- private:
   Status Flush() {
     if (buf_.empty()) return Status::OK();
     RETURN_IF_ERROR(file_->Append(buf_));
@@ -184,6 +201,12 @@ class ParquetWriter::Impl {
   std::vector<RowGroup> row_groups_;
   std::vector<std::vector<ChunkResult>> indexes_;
   bool closed_ = false;
+  Status failed_;
+
+ public:
+  const std::vector<Field>& fields() const { return fields_; }
+  int64_t rows() const { return rows_; }
+  uint64_t bytes() const { return offset_ + buf_.size(); }
 };
 
 ParquetWriter::ParquetWriter(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}

@@ -30,9 +30,11 @@ class ParquetWriter {
   ParquetWriter(const ParquetWriter&) = delete;
   ParquetWriter& operator=(const ParquetWriter&) = delete;
 
-  // Appends the rows of `batch`, whose fields must equal the writer's.
+  // Appends the rows of `batch`, whose fields must equal the writer's (InvalidArgument
+  // otherwise, and the writer stays usable). Any other error (I/O, full disk) is final: every
+  // later Write and Close returns it.
   Status Write(const RecordBatch& batch);
-  // Finishes the file. REQUIRES: not closed yet.
+  // Finishes the file. InvalidArgument if already closed.
   Status Close();
 
   const std::vector<Field>& fields() const;
