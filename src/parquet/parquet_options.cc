@@ -54,7 +54,8 @@ Result<ColumnEncoding> ResolveEncoding(ColumnEncoding e, ColumnType type) {
       if (is_int) return e;
       break;
     case ColumnEncoding::kByteStreamSplit:
-      if (is_int || type == ColumnType::kFloat64) return e;
+      // The format allows it for integers too (since 2.11), but DuckDB rejects those files.
+      if (type == ColumnType::kFloat64) return e;
       break;
     case ColumnEncoding::kDeltaLengthByteArray:
     case ColumnEncoding::kDeltaByteArray:

@@ -20,7 +20,7 @@ enum class ColumnEncoding : uint8_t {
   kPlain,
   kDictionary,            // RLE_DICTIONARY with a PLAIN dictionary page; PLAIN once the dictionary is full
   kDeltaBinaryPacked,     // ts, i64, i32
-  kByteStreamSplit,       // f64, i64, i32, ts
+  kByteStreamSplit,       // f64 (the format also allows integers, which DuckDB cannot read)
   kDeltaLengthByteArray,  // string, symbol
   kDeltaByteArray,        // string, symbol
   kRle,                   // bool
@@ -55,6 +55,10 @@ struct WriterOptions {
   // chunk gets no dictionary page. 1 or more keeps every dictionary.
   double dictionary_max_distinct_ratio = 0.5;
 
+  // TIMESTAMP(NANOS) columns say isAdjustedToUTC (instants, the default). DuckDB has no
+  // nanosecond type with a time zone and reads such columns as microseconds; false makes it read
+  // TIMESTAMP_NS, exactly (the values are the same either way).
+  bool timestamp_adjusted_to_utc = true;
   bool write_statistics = true;  // column chunk min/max/null count
   bool write_page_index = true;  // ColumnIndex + OffsetIndex
   bool write_page_crc = true;    // CRC32 of every page

@@ -100,7 +100,7 @@ class ParquetWriter::Impl {
     RETURN_IF_ERROR(WritePageIndex());
     FileMetaData md;
     md.version = 1;  // the spec asks writers to say 1, whatever features they use
-    md.schema = ToParquetSchema(fields_);
+    md.schema = ToParquetSchema(fields_, options_.timestamp_adjusted_to_utc);
     md.num_rows = rows_;
     md.row_groups = std::move(row_groups_);
     md.key_value_metadata.push_back({kStrataSchemaKey, FieldsToString(fields_)});

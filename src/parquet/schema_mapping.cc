@@ -186,7 +186,7 @@ Result<std::vector<ColumnInfo>> MapFileSchema(const FileMetaData& md) {
   return columns;
 }
 
-std::vector<SchemaElement> ToParquetSchema(const std::vector<Field>& fields) {
+std::vector<SchemaElement> ToParquetSchema(const std::vector<Field>& fields, bool timestamp_adjusted_to_utc) {
   std::vector<SchemaElement> out;
   SchemaElement root;
   root.name = "schema";
@@ -200,7 +200,7 @@ std::vector<SchemaElement> ToParquetSchema(const std::vector<Field>& fields) {
     if (f.type == ColumnType::kTimestamp) {
       LogicalType lt;
       lt.kind = LK::kTimestamp;
-      lt.is_adjusted_to_utc = true;
+      lt.is_adjusted_to_utc = timestamp_adjusted_to_utc;
       lt.unit = TimeUnit::kNanos;
       e.logical_type = lt;  // no ConvertedType exists for nanoseconds
     } else if (IsStringLike(f.type)) {

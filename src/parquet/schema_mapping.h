@@ -60,7 +60,7 @@ struct ColumnInfo {
 Result<std::vector<ColumnInfo>> MapFileSchema(const FileMetaData& metadata);
 
 // The Parquet schema elements (root first) for strata fields.
-std::vector<SchemaElement> ToParquetSchema(const std::vector<Field>& fields);
+std::vector<SchemaElement> ToParquetSchema(const std::vector<Field>& fields, bool timestamp_adjusted_to_utc = true);
 Type PhysicalType(ColumnType type);
 
 // "ts:timestamp,symbol:symbol,note:string?" and back; the parser accepts any field list
