@@ -21,7 +21,7 @@ echo "== date: $(date -u +%Y-%m-%dT%H:%MZ), commit $(git rev-parse --short HEAD 
 
 echo
 echo "== db_bench (in-process append, latest, hot memory), $RUNS runs"
-for i in $(seq "$RUNS"); do "$BUILD/db_bench" --dir "$WORK/db_bench"; done | tee "$WORK/db_bench.txt"
+for i in $(seq "$RUNS"); do "$BUILD/bench/db_bench" --dir "$WORK/db_bench"; done | tee "$WORK/db_bench.txt"
 for w in append_interval append_always; do
   m=$(grep "^$w " "$WORK/db_bench.txt" | awk '{ for (i = 1; i <= NF; i++) if ($(i + 1) == "rows/s") print $i }' | median)
   p50=$(grep "^$w " "$WORK/db_bench.txt" | sed -E 's/.*p50=([0-9.]+).*/\1/' | median)

@@ -148,7 +148,7 @@ class DatabaseImpl final : public Database {
   Result<std::shared_ptr<const OpenTable>> TableByName(std::string_view name) {
     {
       std::shared_lock lock(tables_mu_);
-      auto it = tables_by_name_.find(std::string(name));
+      auto it = tables_by_name_.find(name);  // heterogeneous: no allocation on the Latest path
       if (it != tables_by_name_.end()) return it->second;
     }
     // Another process may have created it since we opened.
