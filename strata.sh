@@ -41,6 +41,9 @@ build() {
 
 run_tests() {
   build
+  setup --interop
+  echo "== installing the Parquet interop peers (DuckDB, parquet-wasm, hyparquet) from npm"
+  bash tools/interop/setup.sh >/dev/null
   echo "== tests (release build)"
   ctest --test-dir "$BUILD_DIR" --output-on-failure -j "$JOBS" --timeout 900
   echo "== unit tests under AddressSanitizer + UndefinedBehaviorSanitizer"

@@ -16,6 +16,8 @@ BENCH_PACKAGES=(postgresql hyperfine)
 
 want=("${PACKAGES[@]}")
 if [[ "${1:-}" == "--bench" ]]; then want+=("${BENCH_PACKAGES[@]}"); fi
+# The Parquet interop tests run DuckDB, parquet-wasm and hyparquet under Node.js (from npm).
+if [[ "${1:-}" == "--interop" ]] && ! command -v node >/dev/null; then want+=(nodejs npm); fi
 
 missing=()
 for p in "${want[@]}"; do
