@@ -140,16 +140,22 @@ int main(int argc, char** argv) {
   strata::Args args;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string flag = argv[i];
-    if (flag == "--workloads") args.workloads = argv[i + 1];
-    else if (flag == "--rows") args.rows = std::stoll(argv[i + 1]);
-    else if (flag == "--always-rows") args.always_rows = std::stoll(argv[i + 1]);
-    else if (flag == "--dir") args.dir = argv[i + 1];
+    if (flag == "--workloads")
+      args.workloads = argv[i + 1];
+    else if (flag == "--rows")
+      args.rows = std::stoll(argv[i + 1]);
+    else if (flag == "--always-rows")
+      args.always_rows = std::stoll(argv[i + 1]);
+    else if (flag == "--dir")
+      args.dir = argv[i + 1];
     else {
       std::fprintf(stderr, "usage: db_bench [--workloads LIST] [--rows N] [--always-rows N] [--dir DIR]\n");
       return 2;
     }
   }
-  auto has = [&](const char* w) { return ("," + args.workloads + ",").find(std::string(",") + w + ",") != std::string::npos; };
+  auto has = [&](const char* w) {
+    return ("," + args.workloads + ",").find(std::string(",") + w + ",") != std::string::npos;
+  };
   if (has("append_interval")) strata::Append(args, "interval=10", args.rows, "append_interval");
   if (has("append_always")) strata::Append(args, "always", args.always_rows, "append_always");
   if (has("latest") || has("hot_memory")) strata::LatestAndMemory(args, has("latest"), has("hot_memory"));

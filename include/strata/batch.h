@@ -42,10 +42,22 @@ class Column {
   std::vector<uint8_t>& validity() { return validity_; }
   const std::vector<uint8_t>& validity() const { return validity_; }
 
-  void AppendInt64(int64_t v) { i64_.push_back(v); Grew(); }
-  void AppendInt32(int32_t v) { i32_.push_back(v); Grew(); }
-  void AppendDouble(double v) { f64_.push_back(v); Grew(); }
-  void AppendBool(bool v) { u8_.push_back(v ? 1 : 0); Grew(); }
+  void AppendInt64(int64_t v) {
+    i64_.push_back(v);
+    Grew();
+  }
+  void AppendInt32(int32_t v) {
+    i32_.push_back(v);
+    Grew();
+  }
+  void AppendDouble(double v) {
+    f64_.push_back(v);
+    Grew();
+  }
+  void AppendBool(bool v) {
+    u8_.push_back(v ? 1 : 0);
+    Grew();
+  }
   void AppendString(std::string_view v);
   // Appends a null: a zero/empty value marked invalid.
   void AppendNull();

@@ -47,10 +47,10 @@ struct Options {
 
 struct ScanRequest {
   std::string table;
-  std::vector<std::string> symbols;  // empty = all symbols
+  std::vector<std::string> symbols;                       // empty = all symbols
   int64_t from_ts = std::numeric_limits<int64_t>::min();  // inclusive
   int64_t to_ts = std::numeric_limits<int64_t>::max();    // exclusive
-  std::vector<std::string> columns;  // empty = every column
+  std::vector<std::string> columns;                       // empty = every column
 };
 
 struct TierStats {

@@ -72,7 +72,7 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : v_(std::move(value)) {}        // NOLINT: implicit by design
   Result(Status status) : v_(std::move(status)) {  // NOLINT: implicit by design
     assert(!std::get<Status>(v_).ok() && "Result constructed from an OK Status");
   }
@@ -102,15 +102,14 @@ class [[nodiscard]] Result {
 #define STRATA_CONCAT(a, b) STRATA_CONCAT_INNER(a, b)
 
 // Returns the status from the enclosing function if `expr` is not OK.
-#define RETURN_IF_ERROR(expr)                          \
-  do {                                                 \
-    ::strata::Status _strata_st = (expr);              \
-    if (!_strata_st.ok()) return _strata_st;           \
+#define RETURN_IF_ERROR(expr)                \
+  do {                                       \
+    ::strata::Status _strata_st = (expr);    \
+    if (!_strata_st.ok()) return _strata_st; \
   } while (0)
 
 // `ASSIGN_OR_RETURN(auto x, Foo());` declares x from Foo()'s value or returns its error.
-#define ASSIGN_OR_RETURN(lhs, expr) \
-  ASSIGN_OR_RETURN_IMPL(STRATA_CONCAT(_strata_res_, __LINE__), lhs, expr)
+#define ASSIGN_OR_RETURN(lhs, expr) ASSIGN_OR_RETURN_IMPL(STRATA_CONCAT(_strata_res_, __LINE__), lhs, expr)
 #define ASSIGN_OR_RETURN_IMPL(res, lhs, expr) \
   auto res = (expr);                          \
   if (!res.ok()) return res.status();         \

@@ -118,10 +118,10 @@ Status Ingest(Context* ctx, const IngestArgs& args) {
   RETURN_IF_ERROR(reject_error.WithContext("writing rejects to " + args.rejects));
   double secs = SecondsSince(start);
   if (!args.quiet) {
-    std::printf("ingested %s rows into %s from %s in %.2f s (%s, %s/s)", WithThousands(stored).c_str(),
-                args.table.c_str(), source_name.c_str(), secs, HumanBytes(reader->bytes_read()).c_str(),
-                HumanBytes(static_cast<uint64_t>(static_cast<double>(reader->bytes_read()) / std::max(secs, 1e-9)))
-                    .c_str());
+    std::printf(
+        "ingested %s rows into %s from %s in %.2f s (%s, %s/s)", WithThousands(stored).c_str(), args.table.c_str(),
+        source_name.c_str(), secs, HumanBytes(reader->bytes_read()).c_str(),
+        HumanBytes(static_cast<uint64_t>(static_cast<double>(reader->bytes_read()) / std::max(secs, 1e-9))).c_str());
     if (!args.rejects.empty()) {
       std::printf("; %s rejected -> %s", WithThousands(reader->rows_rejected()).c_str(), args.rejects.c_str());
     }

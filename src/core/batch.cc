@@ -193,9 +193,10 @@ Status RecordBatch::Validate() const {
 Status RecordBatch::ValidateAgainst(const Schema& schema) const {
   if (fields_ != schema.fields()) {
     std::string have;
-    for (const Field& f : fields_) have += (have.empty() ? "" : ",") + f.name + ":" + std::string(ColumnTypeName(f.type)) + (f.nullable ? "?" : "");
-    return Status::InvalidArgument("batch columns (" + have + ") do not match the table schema (" +
-                                   schema.ToString() + ")");
+    for (const Field& f : fields_)
+      have += (have.empty() ? "" : ",") + f.name + ":" + std::string(ColumnTypeName(f.type)) + (f.nullable ? "?" : "");
+    return Status::InvalidArgument("batch columns (" + have + ") do not match the table schema (" + schema.ToString() +
+                                   ")");
   }
   return Validate();
 }
@@ -256,9 +257,15 @@ Status RecordBatch::Append(const RecordBatch& other) {
     if (src.validity().empty() && dst.validity().empty()) {
       switch (dst.type()) {
         case ColumnType::kTimestamp:
-        case ColumnType::kInt64: dst.int64s().insert(dst.int64s().end(), src.int64s().begin(), src.int64s().end()); break;
-        case ColumnType::kInt32: dst.int32s().insert(dst.int32s().end(), src.int32s().begin(), src.int32s().end()); break;
-        case ColumnType::kFloat64: dst.doubles().insert(dst.doubles().end(), src.doubles().begin(), src.doubles().end()); break;
+        case ColumnType::kInt64:
+          dst.int64s().insert(dst.int64s().end(), src.int64s().begin(), src.int64s().end());
+          break;
+        case ColumnType::kInt32:
+          dst.int32s().insert(dst.int32s().end(), src.int32s().begin(), src.int32s().end());
+          break;
+        case ColumnType::kFloat64:
+          dst.doubles().insert(dst.doubles().end(), src.doubles().begin(), src.doubles().end());
+          break;
         case ColumnType::kBool: dst.bools().insert(dst.bools().end(), src.bools().begin(), src.bools().end()); break;
         case ColumnType::kSymbol:
         case ColumnType::kString: {

@@ -37,7 +37,7 @@ std::string_view ColumnTypeName(ColumnType type) {
 }
 
 Result<ColumnType> ParseColumnType(std::string_view name) {
-  static constexpr ColumnType kAll[] = {ColumnType::kTimestamp, ColumnType::kSymbol, ColumnType::kInt32,
+  static constexpr ColumnType kAll[] = {ColumnType::kTimestamp, ColumnType::kSymbol,  ColumnType::kInt32,
                                         ColumnType::kInt64,     ColumnType::kFloat64, ColumnType::kString,
                                         ColumnType::kBool};
   for (ColumnType t : kAll) {

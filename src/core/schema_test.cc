@@ -26,8 +26,8 @@ TEST(Schema, ParseNullableAndErrors) {
   EXPECT_EQ(s.FieldIndex("nope"), -1);
   EXPECT_EQ(s.ToString(), "ts:timestamp,symbol:symbol,note:string?,qty:i32");
 
-  EXPECT_FALSE(Schema::Parse("ts:timestamp").ok());                           // no symbol
-  EXPECT_FALSE(Schema::Parse("symbol:symbol,x:i64").ok());                    // no timestamp
+  EXPECT_FALSE(Schema::Parse("ts:timestamp").ok());         // no symbol
+  EXPECT_FALSE(Schema::Parse("symbol:symbol,x:i64").ok());  // no timestamp
   EXPECT_FALSE(Schema::Parse("ts:timestamp,symbol:symbol,t2:timestamp").ok());
   EXPECT_FALSE(Schema::Parse("ts:timestamp,symbol:symbol,x:decimal").ok());
   EXPECT_FALSE(Schema::Parse("ts:timestamp,symbol:symbol,x:i64,x:f64").ok());

@@ -223,14 +223,22 @@ Result<int64_t> ParseDuration(std::string_view text) {
   }
   std::string_view unit(p, s.data() + s.size() - p);
   int64_t mult;
-  if (unit.empty() || unit == "ns") mult = 1;
-  else if (unit == "us") mult = kNanosPerMicro;
-  else if (unit == "ms") mult = kNanosPerMilli;
-  else if (unit == "s") mult = kNanosPerSecond;
-  else if (unit == "m" || unit == "min") mult = kNanosPerMinute;
-  else if (unit == "h") mult = kNanosPerHour;
-  else if (unit == "d") mult = kNanosPerDay;
-  else return Status::InvalidArgument("bad duration unit in '" + std::string(text) + "' (ns, us, ms, s, m, h, d)");
+  if (unit.empty() || unit == "ns")
+    mult = 1;
+  else if (unit == "us")
+    mult = kNanosPerMicro;
+  else if (unit == "ms")
+    mult = kNanosPerMilli;
+  else if (unit == "s")
+    mult = kNanosPerSecond;
+  else if (unit == "m" || unit == "min")
+    mult = kNanosPerMinute;
+  else if (unit == "h")
+    mult = kNanosPerHour;
+  else if (unit == "d")
+    mult = kNanosPerDay;
+  else
+    return Status::InvalidArgument("bad duration unit in '" + std::string(text) + "' (ns, us, ms, s, m, h, d)");
   int64_t out;
   if (__builtin_mul_overflow(n, mult, &out)) return Status::InvalidArgument("duration too large: " + std::string(text));
   return out;

@@ -164,7 +164,8 @@ class DatabaseImpl final : public Database {
       if (it != tables_by_id_.end()) return it->second;
     }
     auto info = catalog_->GetTableById(id);
-    if (!info.ok()) return Status::Corruption("WAL record names table id " + std::to_string(id) + " which the catalog does not know");
+    if (!info.ok())
+      return Status::Corruption("WAL record names table id " + std::to_string(id) + " which the catalog does not know");
     RETURN_IF_ERROR(RegisterTable(*info));
     return TableById(id);
   }
@@ -223,8 +224,8 @@ class DatabaseImpl final : public Database {
     ASSIGN_OR_RETURN(auto table, TableByName(request.table));
     for (const std::string& c : request.columns) {
       if (table->def.schema.FieldIndex(c) < 0) {
-        return Status::InvalidArgument("table " + table->def.name + " has no column '" + c + "' (columns: " +
-                                       table->def.schema.ToString() + ")");
+        return Status::InvalidArgument("table " + table->def.name + " has no column '" + c +
+                                       "' (columns: " + table->def.schema.ToString() + ")");
       }
     }
     HotScanRequest hot_request;

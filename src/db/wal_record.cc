@@ -16,7 +16,8 @@ void EncodeRowsRecord(uint32_t table_id, const RecordBatch& batch, std::string* 
 }
 
 Result<RowsRecordHeader> ParseRowsRecord(std::string_view payload) {
-  if (payload.size() < 5) return Status::Corruption("WAL record of " + std::to_string(payload.size()) + " bytes is too short");
+  if (payload.size() < 5)
+    return Status::Corruption("WAL record of " + std::to_string(payload.size()) + " bytes is too short");
   if (static_cast<uint8_t>(payload[0]) != kWalRowsRecord) {
     return Status::Corruption("unknown WAL record kind " + std::to_string(static_cast<uint8_t>(payload[0])));
   }

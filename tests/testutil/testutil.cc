@@ -1,12 +1,12 @@
 #include "testutil/testutil.h"
 
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <filesystem>
 #include <fstream>
 #include <random>
 #include <sstream>
-#include <filesystem>
-
-#include <stdlib.h>
-#include <unistd.h>
 
 namespace strata::testing {
 

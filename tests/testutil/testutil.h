@@ -9,19 +9,18 @@
 #include "strata/batch.h"
 #include "strata/status.h"
 
-#define ASSERT_OK(expr)                                   \
-  do {                                                    \
+#define ASSERT_OK(expr)                                       \
+  do {                                                        \
     ::strata::Status _st = ::strata::testing::ToStatus(expr); \
-    ASSERT_TRUE(_st.ok()) << _st.ToString();              \
+    ASSERT_TRUE(_st.ok()) << _st.ToString();                  \
   } while (0)
-#define EXPECT_OK(expr)                                   \
-  do {                                                    \
+#define EXPECT_OK(expr)                                       \
+  do {                                                        \
     ::strata::Status _st = ::strata::testing::ToStatus(expr); \
-    EXPECT_TRUE(_st.ok()) << _st.ToString();              \
+    EXPECT_TRUE(_st.ok()) << _st.ToString();                  \
   } while (0)
 // `ASSERT_OK_AND_ASSIGN(auto x, Foo());`
-#define ASSERT_OK_AND_ASSIGN(lhs, expr) \
-  ASSERT_OK_AND_ASSIGN_IMPL(STRATA_CONCAT(_strata_t_, __LINE__), lhs, expr)
+#define ASSERT_OK_AND_ASSIGN(lhs, expr) ASSERT_OK_AND_ASSIGN_IMPL(STRATA_CONCAT(_strata_t_, __LINE__), lhs, expr)
 #define ASSERT_OK_AND_ASSIGN_IMPL(res, lhs, expr)   \
   auto res = (expr);                                \
   ASSERT_TRUE(res.ok()) << res.status().ToString(); \
