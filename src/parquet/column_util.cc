@@ -1,6 +1,51 @@
 #include "parquet/column_util.h"
 
+#include <sys/mman.h>
+
+#include <cstdint>
+
 namespace strata::parquet {
+namespace {
+
+void AdviseHugePages(const void* p, size_t bytes) {
+#ifdef MADV_HUGEPAGE
+  constexpr uintptr_t kHuge = uintptr_t{2} << 20;
+  if (bytes < 2 * kHuge) return;
+  uintptr_t b = (reinterpret_cast<uintptr_t>(p) + kHuge - 1) & ~(kHuge - 1);
+  uintptr_t e = (reinterpret_cast<uintptr_t>(p) + bytes) & ~(kHuge - 1);
+  // Advice only: failure (no THP, not a mapping of its own) changes nothing.
+  if (e > b) (void)madvise(reinterpret_cast<void*>(b), e - b, MADV_HUGEPAGE);
+#else
+  (void)p;
+  (void)bytes;
+#endif
+}
+
+template <typename T>
+void ReserveVector(std::vector<T>* v, size_t more) {
+  v->reserve(v->size() + more);
+  AdviseHugePages(v->data(), v->capacity() * sizeof(T));
+}
+
+}  // namespace
+
+void ReserveChars(Column* col, size_t bytes) {
+  if (col->chars().capacity() >= bytes) return;
+  col->chars().reserve(bytes);
+  AdviseHugePages(col->chars().data(), col->chars().capacity());
+}
+
+void ReserveRows(Column* col, size_t rows) {
+  switch (col->type()) {
+    case ColumnType::kTimestamp:
+    case ColumnType::kInt64: ReserveVector(&col->int64s(), rows); break;
+    case ColumnType::kInt32: ReserveVector(&col->int32s(), rows); break;
+    case ColumnType::kFloat64: ReserveVector(&col->doubles(), rows); break;
+    case ColumnType::kBool: ReserveVector(&col->bools(), rows); break;
+    case ColumnType::kSymbol:
+    case ColumnType::kString: ReserveVector(&col->offsets(), rows); break;
+  }
+}
 
 void AppendRange(const Column& src, size_t begin, size_t count, Column* dst) {
   if (count == 0) return;

@@ -67,12 +67,11 @@ int CompareBounds(ColumnType type, std::string_view a, std::string_view b) {
 
 }  // namespace
 
-ColumnChunkWriter::ColumnChunkWriter(Field field, ColumnEncoding encoding, ColumnEncoding fallback, bool adaptive,
-                                     const WriterOptions& options, Codec* codec)
+ColumnChunkWriter::ColumnChunkWriter(Field field, ColumnEncoding requested, const WriterOptions& options, Codec* codec)
     : field_(std::move(field)),
-      encoding_(encoding),
-      fallback_(fallback),
-      adaptive_(adaptive),
+      requested_(requested),
+      encoding_(ResolveEncoding(requested, field_.type).ValueOr(ColumnEncoding::kPlain)),
+      fallback_(ColumnEncoding::kPlain),
       options_(options),
       codec_(codec),
       dense_(field_.type) {}
@@ -353,7 +352,61 @@ Status ColumnChunkWriter::WritePage(const Column& col, size_t begin, size_t end,
   return Status::OK();
 }
 
-void ColumnChunkWriter::EncodeDictionaryPage(std::string* dest, int32_t* size) {
+namespace {
+
+std::vector<ColumnEncoding> Candidates(ColumnType t) {
+  switch (t) {
+    case ColumnType::kTimestamp:
+    case ColumnType::kInt64:
+    case ColumnType::kInt32:
+      return {ColumnEncoding::kDeltaBinaryPacked, ColumnEncoding::kDictionary, ColumnEncoding::kPlain};
+    case ColumnType::kFloat64:
+      return {ColumnEncoding::kByteStreamSplit, ColumnEncoding::kDictionary, ColumnEncoding::kPlain};
+    case ColumnType::kSymbol:
+    case ColumnType::kString:
+      return {ColumnEncoding::kDictionary, ColumnEncoding::kDeltaByteArray, ColumnEncoding::kDeltaLengthByteArray,
+              ColumnEncoding::kPlain};
+    case ColumnType::kBool: return {ColumnEncoding::kRle, ColumnEncoding::kPlain};
+  }
+  return {ColumnEncoding::kPlain};
+}
+
+}  // namespace
+
+void ColumnChunkWriter::ChooseEncoding(const Column& col, size_t begin, size_t end) {
+  size_t nulls = 0;
+  if (!col.validity().empty()) {
+    for (size_t i = begin; i < end; ++i) nulls += col.validity()[i] == 0;
+  }
+  auto compressed_size = [&](const std::string& raw) -> size_t {
+    if (codec_->type() == CompressionType::kNone) return raw.size();
+    trial_.clear();
+    return codec_->Compress(raw, &trial_).ok() ? trial_.size() : SIZE_MAX;
+  };
+  size_t best_size = SIZE_MAX, best_other_size = SIZE_MAX;
+  ColumnEncoding best = ColumnEncoding::kPlain, best_other = ColumnEncoding::kPlain;
+  for (ColumnEncoding cand : Candidates(field_.type)) {
+    encoding_ = cand;
+    fallback_ = ColumnEncoding::kPlain;
+    dictionary_on_ = cand == ColumnEncoding::kDictionary;
+    ResetDictionary();
+    Encoding used;
+    if (!EncodeValues(col, begin, end, nulls, &used).ok()) continue;
+    size_t size = compressed_size(values_);
+    if (cand == ColumnEncoding::kDictionary && size != SIZE_MAX) {
+      EncodeDictionaryValues();
+      size_t dict = compressed_size(values_);
+      size = dict == SIZE_MAX ? SIZE_MAX : size + dict;
+    }
+    if (size < best_size) best_size = size, best = cand;
+    if (cand != ColumnEncoding::kDictionary && size < best_other_size) best_other_size = size, best_other = cand;
+  }
+  encoding_ = best;
+  fallback_ = best_other;
+  ResetDictionary();
+}
+
+size_t ColumnChunkWriter::EncodeDictionaryValues() {
   values_.clear();
   size_t n = 0;
   switch (field_.type) {
@@ -367,6 +420,11 @@ void ColumnChunkWriter::EncodeDictionaryPage(std::string* dest, int32_t* size) {
       break;
     case ColumnType::kBool: break;
   }
+  return n;
+}
+
+void ColumnChunkWriter::EncodeDictionaryPage(std::string* dest, int32_t* size) {
+  size_t n = EncodeDictionaryValues();
   size_t before = dest->size();
   // Cannot fail for a dictionary page: its size is bounded by dictionary_page_bytes plus one page.
   FinishPage(PageType::kDictionaryPage, Encoding::kPlain, n, 0, dest).IgnoreError();
@@ -380,15 +438,22 @@ Status ColumnChunkWriter::WriteChunk(const Column& col, size_t begin, size_t n, 
   encodings_.clear();
   encoding_stats_.clear();
   uncompressed_total_ = 0;
+  size_t end = begin + n;
+  if (requested_ == ColumnEncoding::kStrongest && n > 0) {
+    ChooseEncoding(col, begin, PageEnd(col, begin, end));
+  } else if (requested_ == ColumnEncoding::kStrongest || requested_ == ColumnEncoding::kAuto) {
+    encoding_ = ResolveEncoding(requested_, field_.type).ValueOr(ColumnEncoding::kPlain);
+    fallback_ = IsStringLike(field_.type) && requested_ == ColumnEncoding::kStrongest ? ColumnEncoding::kDeltaByteArray
+                                                                                      : ColumnEncoding::kPlain;
+  }
   ResetDictionary();
   dictionary_on_ = encoding_ == ColumnEncoding::kDictionary;
   if (field_.nullable) AddUnique(&encodings_, Encoding::kRle);  // definition levels
 
-  size_t end = begin + n;
   for (size_t b = begin; b < end;) {
     size_t e = PageEnd(col, b, end);
     RETURN_IF_ERROR(WritePage(col, b, e, begin));
-    if (b == begin && dictionary_on_ && adaptive_ && MostlyDistinct(e - b)) {
+    if (b == begin && dictionary_on_ && requested_ == ColumnEncoding::kAuto && MostlyDistinct(e - b)) {
       // Start over without a dictionary: the first page is re-encoded with the fallback.
       pages_.clear();
       data_pages_.clear();

@@ -33,11 +33,12 @@ struct ChunkResult {
 
 class ColumnChunkWriter {
  public:
-  // `encoding` must be resolved (see ResolveEncoding); `fallback` is used after a dictionary fills.
-  // With `adaptive`, a mostly-distinct dictionary is abandoned after the first page (the
-  // writer's kAuto and kStrongest); an explicitly requested dictionary is kept.
-  ColumnChunkWriter(Field field, ColumnEncoding encoding, ColumnEncoding fallback, bool adaptive,
-                    const WriterOptions& options, Codec* codec);
+  // `requested` must be valid for the field's type (see ResolveEncoding). kAuto: dictionary,
+  // dropped after the first page when that page's values are mostly distinct (PLAIN then).
+  // kStrongest: per chunk, the first page is encoded with every encoding the type allows and
+  // compressed; the smallest wins, and the smallest non-dictionary one is the fallback should a
+  // dictionary overflow. Anything else is used as given (a dictionary falls back to PLAIN).
+  ColumnChunkWriter(Field field, ColumnEncoding requested, const WriterOptions& options, Codec* codec);
 
   // Encodes rows [begin, begin + n) of `col` as one chunk that will sit at `file_offset`;
   // appends its bytes to *out. REQUIRES: col has the field's type and at least begin + n rows.
@@ -58,14 +59,16 @@ class ColumnChunkWriter {
   Status EncodeValues(const Column& col, size_t begin, size_t end, size_t nulls, Encoding* used);
   Status FinishPage(PageType type, Encoding encoding, size_t rows, size_t nulls, std::string* dest);
   void EncodeDictionaryPage(std::string* dest, int32_t* size);
+  size_t EncodeDictionaryValues();  // into values_; returns the entry count
+  void ChooseEncoding(const Column& col, size_t begin, size_t end);
   size_t DictionaryBytes() const;
   bool MostlyDistinct(size_t rows) const;
   void ResetDictionary();
 
   Field field_;
-  ColumnEncoding encoding_;
+  ColumnEncoding requested_;
+  ColumnEncoding encoding_;  // for the current chunk
   ColumnEncoding fallback_;
-  bool adaptive_;
   const WriterOptions& options_;
   Codec* codec_;
 
@@ -76,7 +79,7 @@ class ColumnChunkWriter {
   StringDictionaryBuilder dict_str_;
 
   // Per-page scratch, reused.
-  std::string levels_, values_, body_, compressed_, header_;
+  std::string levels_, values_, body_, compressed_, header_, trial_;
   std::vector<uint32_t> indices_;
   Column dense_;  // non-null values of the page when it has nulls
   std::vector<PageRecord> pages_;

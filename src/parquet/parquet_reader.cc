@@ -207,6 +207,12 @@ class ParquetReader::Impl {
     return source_->ReadRange(offset, n);
   }
 
+  // A view of the range, valid until the next FetchView (it may live in scratch_).
+  Result<std::string_view> FetchView(uint64_t offset, uint64_t n) {
+    bytes_read_ += n;
+    return source_->ReadRangeView(offset, n, &scratch_);
+  }
+
   // Checks a column chunk and returns its byte range.
   Status ChunkRange(int rg, const ColumnInfo& info, const std::string& where, uint64_t* start, uint64_t* size) const {
     const ColumnChunk& cc = md_.row_groups[rg].columns[info.leaf_index];
@@ -299,33 +305,42 @@ class ParquetReader::Impl {
     return out;
   }
 
-  // Reads the rows `ranges` of one column of one row group into *out.
+  // Appends the rows `ranges` of one column of one row group to *out (of the column's type).
   Status ReadColumn(int rg, int col, const Ranges& ranges, bool use_page_index, Column* out) {
     const ColumnInfo& info = columns_[col];
     std::string where = source_->name() + " column " + info.field.name + " row group " + std::to_string(rg);
     uint64_t start, size;
     RETURN_IF_ERROR(ChunkRange(rg, info, where, &start, &size));
     int64_t rows = md_.row_groups[rg].num_rows;
-    *out = Column(info.field.type);
     ColumnChunkReader reader(info, md_.row_groups[rg].columns[info.leaf_index].meta_data->codec, where, options_);
     bool whole = ranges.size() == 1 && ranges[0].first == 0 && ranges[0].second == rows;
-    if (!whole && use_page_index) {
-      auto oi = LoadOffsetIndex(rg, info, start, size, where);
-      if (oi) return ReadPages(rg, start, *oi, ranges, where, &reader, out);
+    if (whole) {
+      // The common case: decode straight into the caller's column.
+      ASSIGN_OR_RETURN(std::string_view bytes, FetchView(start, size));
+      RETURN_IF_ERROR(reader.DecodeChunk(bytes, start, rows, out));
+      return out->SetSizeFromStorage();
     }
-    out->Reserve(static_cast<size_t>(std::min(rows, kMaxReserveRows)));
-    ASSIGN_OR_RETURN(std::string bytes, Fetch(start, size));
-    RETURN_IF_ERROR(reader.DecodeChunk(bytes, start, rows, out));
-    RETURN_IF_ERROR(out->SetSizeFromStorage());
-    if (!whole) {
-      std::vector<std::pair<size_t, size_t>> sel(ranges.begin(), ranges.end());
-      *out = SelectRanges(*out, sel);
+    Column part(info.field.type);
+    std::vector<std::pair<size_t, size_t>> sel;
+    std::optional<OffsetIndex> oi;
+    if (use_page_index) oi = LoadOffsetIndex(rg, info, start, size, where);
+    if (oi) {
+      RETURN_IF_ERROR(ReadPages(rg, start, *oi, ranges, where, &reader, &part, &sel));
+    } else {
+      part.Reserve(static_cast<size_t>(std::min(rows, kMaxReserveRows)));
+      ASSIGN_OR_RETURN(std::string_view bytes, FetchView(start, size));
+      RETURN_IF_ERROR(reader.DecodeChunk(bytes, start, rows, &part));
+      RETURN_IF_ERROR(part.SetSizeFromStorage());
+      sel.assign(ranges.begin(), ranges.end());
     }
+    for (const auto& r : sel) AppendRange(part, r.first, r.second - r.first, out);
     return Status::OK();
   }
 
+  // Decodes the pages of a chunk that overlap `ranges` into *out and sets *sel to the positions
+  // in *out of the wanted rows.
   Status ReadPages(int rg, uint64_t start, const OffsetIndex& oi, const Ranges& ranges, const std::string& where,
-                   ColumnChunkReader* reader, Column* out) {
+                   ColumnChunkReader* reader, Column* out, std::vector<std::pair<size_t, size_t>>* sel) {
     int64_t rows = md_.row_groups[rg].num_rows;
     const auto& locs = oi.page_locations;
     size_t pages = locs.size();
@@ -340,12 +355,12 @@ class ParquetReader::Impl {
     RETURN_IF_ERROR(reader->Reset());
     // A dictionary page sits between the chunk start and the first data page.
     if (static_cast<uint64_t>(locs[0].offset) > start) {
-      ASSIGN_OR_RETURN(std::string dict, Fetch(start, locs[0].offset - start));
+      ASSIGN_OR_RETURN(std::string_view dict, FetchView(start, locs[0].offset - start));
       size_t pos = 0;
       while (pos < dict.size()) {
         int64_t got;
         size_t consumed;
-        RETURN_IF_ERROR(reader->DecodePage(std::string_view(dict).substr(pos), start + pos, 0, out, &got, &consumed));
+        RETURN_IF_ERROR(reader->DecodePage(dict.substr(pos), start + pos, 0, out, &got, &consumed));
         pos += consumed;
       }
     }
@@ -360,10 +375,10 @@ class ParquetReader::Impl {
       // One read for a run of adjacent pages.
       uint64_t run_start = static_cast<uint64_t>(locs[i].offset);
       uint64_t run_end = static_cast<uint64_t>(locs[j].offset) + locs[j].compressed_page_size;
-      ASSIGN_OR_RETURN(std::string bytes, Fetch(run_start, run_end - run_start));
+      ASSIGN_OR_RETURN(std::string_view bytes, FetchView(run_start, run_end - run_start));
       for (size_t k = i; k <= j; ++k) {
         uint64_t at = static_cast<uint64_t>(locs[k].offset);
-        std::string_view page = std::string_view(bytes).substr(at - run_start, locs[k].compressed_page_size);
+        std::string_view page = bytes.substr(at - run_start, locs[k].compressed_page_size);
         int64_t expect = page_end_row(k) - locs[k].first_row_index, got = 0;
         size_t consumed;
         RETURN_IF_ERROR(reader->DecodePage(page, at, expect, out, &got, &consumed));
@@ -377,79 +392,124 @@ class ParquetReader::Impl {
     }
     RETURN_IF_ERROR(out->SetSizeFromStorage());
     // Map the wanted row ranges to positions in what was decoded.
-    std::vector<std::pair<size_t, size_t>> sel;
+    sel->clear();
     int64_t base = 0;
     for (const auto& d : decoded) {
       for (const auto& w : ranges) {
         int64_t lo = std::max(w.first, d.first), hi = std::min(w.second, d.second);
-        if (lo < hi) sel.emplace_back(base + (lo - d.first), base + (hi - d.first));
+        if (lo < hi) sel->emplace_back(base + (lo - d.first), base + (hi - d.first));
       }
       base += d.second - d.first;
     }
-    if (!(sel.size() == 1 && sel[0].first == 0 && sel[0].second == out->size())) *out = SelectRanges(*out, sel);
     return Status::OK();
   }
 
-  Result<RecordBatch> ReadRowGroup(int rg, const ReadOptions& o) {
+  // True when the row group's statistics put every timestamp inside the range (no nulls):
+  // then no row needs filtering.
+  bool StatsInside(int rg, int ts, const TimeRange& tr) const {
+    int64_t mn, mx;
+    if (!TimestampBounds(rg, ts, &mn, &mx) || mn < tr.from || mx >= tr.to) return false;
+    const ColumnChunk& cc = md_.row_groups[rg].columns[columns_[ts].leaf_index];
+    const auto& st = cc.meta_data->statistics;
+    return st->null_count && *st->null_count == 0;
+  }
+
+  // Appends the selected rows of row group `rg` to `out` (one column per entry of `cols`).
+  Status ReadRowGroupAppend(int rg, const ReadOptions& o, const std::vector<int>& cols, std::vector<Column>* out) {
     if (rg < 0 || rg >= static_cast<int>(md_.row_groups.size())) {
       return Status::InvalidArgument(source_->name() + ": no row group " + std::to_string(rg));
     }
-    ASSIGN_OR_RETURN(std::vector<int> cols, ResolveColumns(o.columns));
     Ranges ranges = RowRanges(rg, o);
     int ts = -1;
     if (o.time_range) {
       ASSIGN_OR_RETURN(ts, ResolveTimeColumn(*o.time_range));
       if (StatsExclude(rg, ts, *o.time_range)) ranges.clear();
-      if (!ranges.empty() && o.use_page_index) {
+      if (!ranges.empty() && StatsInside(rg, ts, *o.time_range)) ts = -1;  // nothing to filter
+      if (!ranges.empty() && ts >= 0 && o.use_page_index) {
         if (auto pr = PageTimeRanges(rg, ts, *o.time_range)) ranges = Intersect(ranges, *pr);
       }
     }
-    std::vector<int> need = cols;
-    int ts_pos = -1;
-    if (ts >= 0) {
-      auto it = std::find(need.begin(), need.end(), ts);
-      if (it == need.end()) {
-        need.push_back(ts);
-        ts_pos = static_cast<int>(need.size()) - 1;
-      } else {
-        ts_pos = static_cast<int>(it - need.begin());
+    if (ranges.empty()) return Status::OK();
+    if (ts < 0) {
+      for (size_t i = 0; i < cols.size(); ++i) {
+        RETURN_IF_ERROR(ReadColumn(rg, cols[i], ranges, o.use_page_index, &(*out)[i]));
       }
+      return Status::OK();
     }
-    std::vector<Column> data;
-    for (int c : need) data.emplace_back(columns_[c].field.type);
-    if (!ranges.empty()) {
-      for (size_t i = 0; i < need.size(); ++i)
-        RETURN_IF_ERROR(ReadColumn(rg, need[i], ranges, o.use_page_index, &data[i]));
+    // Read the candidate rows (and the timestamps, projected or not), then keep the matches.
+    std::vector<Column> part;
+    for (int c : cols) part.emplace_back(columns_[c].field.type);
+    auto it = std::find(cols.begin(), cols.end(), ts);
+    size_t ts_pos = static_cast<size_t>(it - cols.begin());
+    if (it == cols.end()) part.emplace_back(ColumnType::kTimestamp);
+    for (size_t i = 0; i < part.size(); ++i) {
+      RETURN_IF_ERROR(ReadColumn(rg, i < cols.size() ? cols[i] : ts, ranges, o.use_page_index, &part[i]));
     }
-    if (ts_pos >= 0 && data[ts_pos].size() > 0) {
-      const Column& t = data[ts_pos];
-      const int64_t* v = t.int64s().data();
-      std::vector<std::pair<size_t, size_t>> keep;
-      for (size_t i = 0, n = t.size(); i < n;) {
-        while (i < n && (t.IsNull(i) || v[i] < o.time_range->from || v[i] >= o.time_range->to)) ++i;
-        size_t b = i;
-        while (i < n && !t.IsNull(i) && v[i] >= o.time_range->from && v[i] < o.time_range->to) ++i;
-        if (b < i) keep.emplace_back(b, i);
-      }
-      if (!(keep.size() == 1 && keep[0].first == 0 && keep[0].second == t.size())) {
-        for (size_t i = 0; i < cols.size(); ++i) data[i] = SelectRanges(data[i], keep);
-      }
+    const Column& t = part[ts_pos];
+    const int64_t* v = t.int64s().data();
+    int64_t from = o.time_range->from, to = o.time_range->to;
+    auto match = [&](size_t i) { return !t.IsNull(i) && v[i] >= from && v[i] < to; };
+    for (size_t i = 0, n = t.size(); i < n;) {
+      while (i < n && !match(i)) ++i;
+      size_t b = i;
+      while (i < n && match(i)) ++i;
+      for (size_t c = 0; c < cols.size() && b < i; ++c) AppendRange(part[c], b, i - b, &(*out)[c]);
     }
-    data.resize(cols.size());
-    std::vector<Field> fields;
-    for (int c : cols) fields.push_back(columns_[c].field);
-    RecordBatch batch(std::move(fields), std::move(data));
+    return Status::OK();
+  }
+
+  Result<RecordBatch> ReadRowGroup(int rg, const ReadOptions& o) {
+    RecordBatch batch;
+    RETURN_IF_ERROR(ReadRowGroupInto(rg, o, &batch));
     return batch;
   }
 
+  Status ReadRowGroupInto(int rg, const ReadOptions& o, RecordBatch* out) {
+    ASSIGN_OR_RETURN(std::vector<int> cols, ResolveColumns(o.columns));
+    std::vector<Field> fields;
+    for (int c : cols) fields.push_back(columns_[c].field);
+    if (out->fields() != fields) {
+      *out = RecordBatch(std::move(fields));
+    } else {
+      for (Column& c : out->columns()) c.Clear();  // keeps the capacity for the next row group
+    }
+    if (rg >= 0 && rg < static_cast<int>(md_.row_groups.size()) && !o.time_range) {
+      for (Column& c : out->columns()) {
+        c.Reserve(static_cast<size_t>(std::min(md_.row_groups[rg].num_rows, kMaxReserveRows)));
+      }
+    }
+    Status st = ReadRowGroupAppend(rg, o, cols, &out->columns());
+    if (!st.ok()) out->Clear();
+    return st;
+  }
+
   Result<RecordBatch> Read(const ReadOptions& o) {
-    ASSIGN_OR_RETURN(std::vector<Field> fields, FieldsFor(o.columns));
+    ASSIGN_OR_RETURN(std::vector<int> cols, ResolveColumns(o.columns));
     ASSIGN_OR_RETURN(std::vector<int> groups, SelectRowGroups(o));
-    if (groups.size() == 1) return ReadRowGroup(groups[0], o);
-    RecordBatch out(fields);
-    for (int g : groups) {
-      ASSIGN_OR_RETURN(RecordBatch b, ReadRowGroup(g, o));
-      RETURN_IF_ERROR(out.Append(b));
+    std::vector<Field> fields;
+    for (int c : cols) fields.push_back(columns_[c].field);
+    RecordBatch out(std::move(fields));
+    if (!o.time_range) {
+      // Sized once: every row group decodes straight into its place.
+      int64_t rows = 0;
+      for (int g : groups) {
+        for (const auto& r : RowRanges(g, o)) rows += r.second - r.first;
+      }
+      for (Column& c : out.columns()) ReserveRows(&c, static_cast<size_t>(rows));
+    }
+    int64_t total_rows = 0;
+    for (int g : groups) total_rows += md_.row_groups[g].num_rows;
+    for (size_t i = 0; i < groups.size(); ++i) {
+      RETURN_IF_ERROR(ReadRowGroupAppend(groups[i], o, cols, &out.columns()));
+      if (i == 0 && groups.size() > 1 && out.num_rows() > 0) {
+        // Characters cannot be sized from metadata; extrapolate from the first row group so
+        // they do not grow (and get copied) a doubling at a time.
+        double per_row = 1.0 / static_cast<double>(out.num_rows());
+        for (Column& c : out.columns()) {
+          if (IsStringLike(c.type()))
+            ReserveChars(&c, static_cast<size_t>(c.chars().size() * per_row * total_rows * 1.1));
+        }
+      }
     }
     return out;
   }
@@ -469,6 +529,7 @@ class ParquetReader::Impl {
   std::vector<ColumnInfo> columns_;
   std::vector<int64_t> rg_start_;
   int64_t num_rows_ = 0;
+  std::string scratch_;  // chunk bytes from sources that cannot lend them
 };
 
 ParquetReader::ParquetReader(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -505,6 +566,9 @@ Result<std::vector<int>> ParquetReader::SelectRowGroups(const ReadOptions& o) co
   return impl_->SelectRowGroups(o);
 }
 Result<RecordBatch> ParquetReader::ReadRowGroup(int g, const ReadOptions& o) { return impl_->ReadRowGroup(g, o); }
+Status ParquetReader::ReadRowGroupInto(int g, const ReadOptions& o, RecordBatch* out) {
+  return impl_->ReadRowGroupInto(g, o, out);
+}
 Result<RecordBatch> ParquetReader::Read(const ReadOptions& o) { return impl_->Read(o); }
 uint64_t ParquetReader::bytes_read() const { return impl_->bytes_read_; }
 

@@ -79,6 +79,9 @@ class ParquetReader {
   Result<std::vector<int>> SelectRowGroups(const ReadOptions& options) const;
   // The selected rows of one row group.
   Result<RecordBatch> ReadRowGroup(int row_group, const ReadOptions& options);
+  // The same into *out, reusing its columns' memory when its fields already match (the way to
+  // stream a file row group by row group without allocating for each). On error *out is empty.
+  Status ReadRowGroupInto(int row_group, const ReadOptions& options, RecordBatch* out);
   // All selected rows.
   Result<RecordBatch> Read(const ReadOptions& options = {});
 

@@ -44,11 +44,7 @@ class ParquetWriter::Impl {
         resolved = ResolveEncoding(requested, f.type);
       }
       if (!resolved.ok()) return resolved.status().WithContext("parquet writer for " + path_ + " column " + f.name);
-      ColumnEncoding fallback = requested == ColumnEncoding::kStrongest && IsStringLike(f.type)
-                                    ? ColumnEncoding::kDeltaByteArray
-                                    : ColumnEncoding::kPlain;
-      bool adaptive = requested == ColumnEncoding::kAuto || requested == ColumnEncoding::kStrongest;
-      writers_.push_back(std::make_unique<ColumnChunkWriter>(f, *resolved, fallback, adaptive, options_, codec_.get()));
+      writers_.push_back(std::make_unique<ColumnChunkWriter>(f, requested, options_, codec_.get()));
     }
     write_path_ = options_.atomic ? path_ + ".tmp-" + std::to_string(::getpid()) : path_;
     ASSIGN_OR_RETURN(file_, fs_->NewWritableFile(write_path_, OpenMode::kTruncate));

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <random>
 
 #include "io/fault_injection_fs.h"
 #include "parquet/parquet_reader.h"
@@ -292,6 +293,39 @@ TEST(ParquetWriter, CorruptedPageFailsItsCrc) {
                                          ": page CRC mismatch"),
             std::string::npos)
       << back.status().ToString();
+}
+
+TEST(ParquetWriter, StrongestPicksTheSmallestEncodingPerColumn) {
+  TempDir dir;
+  RecordBatch batch({Field{"seq", ColumnType::kInt64, false}, Field{"lots", ColumnType::kInt64, false},
+                     Field{"noise", ColumnType::kFloat64, false}, Field{"ticks", ColumnType::kFloat64, false},
+                     Field{"key", ColumnType::kString, false}, Field{"flag", ColumnType::kBool, false}});
+  std::mt19937_64 rng(3);
+  for (int i = 0; i < 30000; ++i) {
+    batch.column(0).AppendInt64(1000000 + i * 3);                             // steady steps: delta
+    batch.column(1).AppendInt64(100 * (1 + static_cast<int>(rng() % 5)));     // few values: dictionary
+    batch.column(2).AppendDouble(static_cast<double>(rng()) / 3.0);           // noise: byte stream split
+    batch.column(3).AppendDouble(100 + static_cast<int>(rng() % 20) * 0.01);  // few prices: dictionary
+    batch.column(4).AppendString("customer-" + std::to_string(1000000 + i));  // sorted keys: delta strings
+    batch.column(5).AppendBool(i >= 15000);                                   // long runs: RLE
+  }
+  WriterOptions o;
+  o.default_encoding = ColumnEncoding::kStrongest;
+  o.compression = CompressionType::kZstd;
+  ASSERT_OK(WriteParquetFile(DefaultFileSystem(), dir.Join("s.parquet"), batch, o));
+  ASSERT_OK_AND_ASSIGN(auto reader, ParquetReader::Open(DefaultFileSystem(), dir.Join("s.parquet")));
+  auto has = [&](int c, Encoding e) {
+    const auto& v = reader->metadata().row_groups[0].columns[c].meta_data->encodings;
+    return std::find(v.begin(), v.end(), e) != v.end();
+  };
+  EXPECT_TRUE(has(0, Encoding::kDeltaBinaryPacked));
+  EXPECT_TRUE(has(1, Encoding::kRleDictionary));
+  EXPECT_TRUE(has(2, Encoding::kByteStreamSplit) || has(2, Encoding::kPlain));
+  EXPECT_TRUE(has(3, Encoding::kRleDictionary));
+  EXPECT_TRUE(has(4, Encoding::kDeltaByteArray));
+  EXPECT_TRUE(has(5, Encoding::kRle));
+  ASSERT_OK_AND_ASSIGN(RecordBatch back, reader->Read());
+  EXPECT_EQ(FirstDifference(batch, back), "");
 }
 
 TEST(ParquetWriter, StrongestEncodingsShrinkTrades) {

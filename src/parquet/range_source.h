@@ -18,12 +18,17 @@ class RangeSource {
   // Returns exactly bytes [offset, offset + n); a range past the end is an error (Corruption
   // naming the source: the file is shorter than its metadata says).
   virtual Result<std::string> ReadRange(uint64_t offset, uint64_t n) = 0;
+  // The same bytes as a view that stays valid until the next call with the same `scratch` (or
+  // for a mapped file, as long as the source lives). The default reads into *scratch; sources
+  // that hold the bytes already (a memory map) return them without copying.
+  virtual Result<std::string_view> ReadRangeView(uint64_t offset, uint64_t n, std::string* scratch);
   virtual Result<uint64_t> Size() = 0;
   // The path or URI, for error messages.
   virtual const std::string& name() const = 0;
 };
 
-// Reads through fs->NewRandomAccessFile(path). The file object is opened once.
+// Reads a local file: through fs->MapFile(path) (zero-copy views), or fs->NewRandomAccessFile
+// where the file cannot be mapped (empty files, file systems without mmap).
 Result<std::unique_ptr<RangeSource>> OpenFileRangeSource(FileSystem* fs, const std::string& path);
 // Serves a buffer (tests, data already in memory).
 std::unique_ptr<RangeSource> MakeStringRangeSource(std::string data, std::string name);

@@ -174,30 +174,30 @@ Status DecodeBinaryValues(Encoding enc, Type physical, int32_t type_length, cons
   }
   if (IsDictionary(enc)) {
     if (!dict.present) return Status::Corruption("dictionary-encoded page without a dictionary page");
+    // All indices first, so the page's characters are sized with one resize.
+    thread_local std::vector<uint32_t> indices;
+    indices.resize(n);
+    RETURN_IF_ERROR(ForEachIndexBatch(data, size, n, dict.size, [&](const uint32_t* idx, size_t k, size_t at) {
+      std::memcpy(indices.data() + at, idx, k * sizeof(uint32_t));
+    }));
     const uint32_t* doff = dict.offsets.data();
     const char* dchars = dict.chars.data();
+    uint64_t total = 0;
+    for (size_t i = 0; i < n; ++i) total += doff[indices[i] + 1] - doff[indices[i]];
+    RETURN_IF_ERROR(CheckStringCapacity(chars->size(), total));
+    size_t pos = chars->size();
+    chars->resize(pos + total);
+    char* dst = chars->data();
     size_t off_base = offsets->size();
     offsets->resize(off_base + n);
-    Status capacity;
-    RETURN_IF_ERROR(ForEachIndexBatch(data, size, n, dict.size, [&](const uint32_t* idx, size_t k, size_t at) {
-      if (!capacity.ok()) return;
-      // Sizes first, then one resize and straight copies.
-      uint64_t total = 0;
-      for (size_t i = 0; i < k; ++i) total += doff[idx[i] + 1] - doff[idx[i]];
-      capacity = CheckStringCapacity(chars->size(), total);
-      if (!capacity.ok()) return;
-      size_t pos = chars->size();
-      chars->resize(pos + total);
-      char* dst = chars->data();
-      uint32_t* off = offsets->data() + off_base + at;
-      for (size_t i = 0; i < k; ++i) {
-        uint32_t b = doff[idx[i]], len = doff[idx[i] + 1] - b;
-        std::memcpy(dst + pos, dchars + b, len);
-        pos += len;
-        off[i] = static_cast<uint32_t>(pos);
-      }
-    }));
-    return capacity;
+    uint32_t* off = offsets->data() + off_base;
+    for (size_t i = 0; i < n; ++i) {
+      uint32_t b = doff[indices[i]], len = doff[indices[i] + 1] - b;
+      std::memcpy(dst + pos, dchars + b, len);
+      pos += len;
+      off[i] = static_cast<uint32_t>(pos);
+    }
+    return Status::OK();
   }
   if (enc == Encoding::kDeltaByteArray) {
     size_t before = chars->size();
