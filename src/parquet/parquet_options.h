@@ -75,6 +75,7 @@ struct ReaderOptions {
   uint64_t max_footer_bytes = 256ull << 20;
   uint64_t max_page_bytes = 512ull << 20;  // uncompressed size of one page
   uint64_t max_page_values = 1ull << 27;
+  uint64_t max_row_group_rows = 1ull << 32;
 };
 
 }  // namespace strata::parquet

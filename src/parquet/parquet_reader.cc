@@ -1,6 +1,7 @@
 #include "parquet/parquet_reader.h"
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 
 #include "parquet/column_reader.h"
@@ -97,7 +98,8 @@ class ParquetReader::Impl {
                                   std::to_string(rg.columns.size()) + " column chunks, the schema " +
                                   std::to_string(leaves) + " columns");
       }
-      if (rg.num_rows < 0 || SatAdd(start, rg.num_rows) == INT64_MAX) {
+      if (rg.num_rows < 0 || static_cast<uint64_t>(rg.num_rows) > options_.max_row_group_rows ||
+          SatAdd(start, rg.num_rows) == INT64_MAX) {
         return Status::Corruption(name + ": row group " + std::to_string(g) + " has " + std::to_string(rg.num_rows) +
                                   " rows");
       }
@@ -320,7 +322,11 @@ class ParquetReader::Impl {
       RETURN_IF_ERROR(reader.DecodeChunk(bytes, start, rows, out));
       return out->SetSizeFromStorage();
     }
-    Column part(info.field.type);
+    // Pages are decoded into a reused scratch column, so selective reads do not fault in fresh
+    // memory for every column of every row group.
+    Column& part = scratch_by_type_[static_cast<size_t>(info.field.type)];
+    if (part.type() != info.field.type) part = Column(info.field.type);
+    part.Clear();
     std::vector<std::pair<size_t, size_t>> sel;
     std::optional<OffsetIndex> oi;
     if (use_page_index) oi = LoadOffsetIndex(rg, info, start, size, where);
@@ -333,8 +339,20 @@ class ParquetReader::Impl {
       RETURN_IF_ERROR(part.SetSizeFromStorage());
       sel.assign(ranges.begin(), ranges.end());
     }
-    for (const auto& r : sel) AppendRange(part, r.first, r.second - r.first, out);
+    AppendSelected(part, sel, out);
     return Status::OK();
+  }
+
+  // Appends the rows `sel` of `part` to *out with one reservation and bulk copies.
+  static void AppendSelected(const Column& part, const std::vector<std::pair<size_t, size_t>>& sel, Column* out) {
+    size_t rows = 0, chars = 0;
+    for (const auto& r : sel) {
+      rows += r.second - r.first;
+      if (IsStringLike(part.type())) chars += part.offsets()[r.second] - part.offsets()[r.first];
+    }
+    ReserveRows(out, rows);
+    if (IsStringLike(part.type())) ReserveChars(out, out->chars().size() + chars);
+    for (const auto& r : sel) AppendRange(part, r.first, r.second - r.first, out);
   }
 
   // Decodes the pages of a chunk that overlap `ranges` into *out and sets *sel to the positions
@@ -352,6 +370,9 @@ class ParquetReader::Impl {
       while (r < ranges.size() && ranges[r].second <= lo) ++r;
       selected[i] = r < ranges.size() && ranges[r].first < hi;
     }
+    int64_t selected_rows = 0;
+    for (size_t i = 0; i < pages; ++i) selected_rows += selected[i] ? page_end_row(i) - locs[i].first_row_index : 0;
+    ReserveRows(out, static_cast<size_t>(selected_rows));
     RETURN_IF_ERROR(reader->Reset());
     // A dictionary page sits between the chunk start and the first data page.
     if (static_cast<uint64_t>(locs[0].offset) > start) {
@@ -437,11 +458,16 @@ class ParquetReader::Impl {
       return Status::OK();
     }
     // Read the candidate rows (and the timestamps, projected or not), then keep the matches.
-    std::vector<Column> part;
-    for (int c : cols) part.emplace_back(columns_[c].field.type);
+    std::vector<Column>& part = filter_scratch_;
+    part.resize(cols.size() + 1);
+    for (size_t i = 0; i <= cols.size(); ++i) {
+      ColumnType t = i < cols.size() ? columns_[cols[i]].field.type : ColumnType::kTimestamp;
+      if (part[i].type() != t) part[i] = Column(t);
+      part[i].Clear();
+    }
     auto it = std::find(cols.begin(), cols.end(), ts);
     size_t ts_pos = static_cast<size_t>(it - cols.begin());
-    if (it == cols.end()) part.emplace_back(ColumnType::kTimestamp);
+    if (it != cols.end()) part.resize(cols.size());
     for (size_t i = 0; i < part.size(); ++i) {
       RETURN_IF_ERROR(ReadColumn(rg, i < cols.size() ? cols[i] : ts, ranges, o.use_page_index, &part[i]));
     }
@@ -449,12 +475,14 @@ class ParquetReader::Impl {
     const int64_t* v = t.int64s().data();
     int64_t from = o.time_range->from, to = o.time_range->to;
     auto match = [&](size_t i) { return !t.IsNull(i) && v[i] >= from && v[i] < to; };
+    std::vector<std::pair<size_t, size_t>> keep;
     for (size_t i = 0, n = t.size(); i < n;) {
       while (i < n && !match(i)) ++i;
       size_t b = i;
       while (i < n && match(i)) ++i;
-      for (size_t c = 0; c < cols.size() && b < i; ++c) AppendRange(part[c], b, i - b, &(*out)[c]);
+      if (b < i) keep.emplace_back(b, i);
     }
+    for (size_t c = 0; c < cols.size(); ++c) AppendSelected(part[c], keep, &(*out)[c]);
     return Status::OK();
   }
 
@@ -495,7 +523,10 @@ class ParquetReader::Impl {
       for (int g : groups) {
         for (const auto& r : RowRanges(g, o)) rows += r.second - r.first;
       }
-      for (Column& c : out.columns()) ReserveRows(&c, static_cast<size_t>(rows));
+      // Metadata is untrusted: reserve no more than the file could plausibly hold.
+      int64_t plausible =
+          std::max<int64_t>(kMaxReserveRows, static_cast<int64_t>(std::min<uint64_t>(size_, 1ull << 40)) * 8);
+      for (Column& c : out.columns()) ReserveRows(&c, static_cast<size_t>(std::min(rows, plausible)));
     }
     int64_t total_rows = 0;
     for (int g : groups) total_rows += md_.row_groups[g].num_rows;
@@ -529,7 +560,9 @@ class ParquetReader::Impl {
   std::vector<ColumnInfo> columns_;
   std::vector<int64_t> rg_start_;
   int64_t num_rows_ = 0;
-  std::string scratch_;  // chunk bytes from sources that cannot lend them
+  std::string scratch_;                    // chunk bytes from sources that cannot lend them
+  std::array<Column, 8> scratch_by_type_;  // decoded pages of partly read chunks, by ColumnType
+  std::vector<Column> filter_scratch_;     // candidate rows of a time-range read
 };
 
 ParquetReader::ParquetReader(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}

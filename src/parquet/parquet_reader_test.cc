@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <random>
 
 #include "parquet/parquet_test_util.h"
@@ -242,6 +243,72 @@ TEST(Reader, DamagedFilesNeverCrash) {
   }
   EXPECT_GT(opened, 1000);  // most damage lands in pages, past the footer
   EXPECT_LT(read_ok, opened);
+}
+
+// A footer that lies about sizes and counts: refused or bounded, never a huge allocation.
+TEST(Reader, HostileMetadataIsBounded) {
+  TempDir dir;
+  RecordBatch batch = ::strata::testing::MakeTrades(1000, 2, 1772460000000000000LL, 3);
+  ASSERT_OK(WriteParquetFile(DefaultFileSystem(), dir.Join("h.parquet"), batch));
+  ASSERT_OK_AND_ASSIGN(std::string file, DefaultFileSystem()->ReadFile(dir.Join("h.parquet")));
+  uint32_t len;
+  std::memcpy(&len, file.data() + file.size() - 8, 4);
+  FileMetaData md;
+  ASSERT_OK(DecodeFileMetaData(std::string_view(file).substr(file.size() - 8 - len, len), "footer", &md));
+  auto rebuild = [&](const FileMetaData& m) {
+    std::string out = file.substr(0, file.size() - 8 - len);
+    std::string footer;
+    EncodeFileMetaData(m, &footer);
+    out += footer;
+    uint32_t n = static_cast<uint32_t>(footer.size());
+    out.append(reinterpret_cast<const char*>(&n), 4);
+    return out + "PAR1";
+  };
+  auto read = [&](const FileMetaData& m) -> Status {
+    ASSIGN_OR_RETURN(auto reader, ParquetReader::Open(MakeStringRangeSource(rebuild(m), "mem://hostile")));
+    return reader->Read().status();
+  };
+  FileMetaData m = md;
+  m.row_groups[0].num_rows = int64_t{1} << 40;  // beyond max_row_group_rows
+  EXPECT_NE(read(m).message().find("rows"), std::string::npos);
+  m = md;
+  m.row_groups[0].num_rows = int64_t{1} << 31;  // allowed, but the pages hold 1000
+  EXPECT_NE(read(m).message().find("holds 1000 rows"), std::string::npos) << read(m).ToString();
+  m = md;
+  m.row_groups[0].columns[2].meta_data->total_compressed_size = int64_t{1} << 50;
+  EXPECT_NE(read(m).message().find("lies outside the file"), std::string::npos);
+  m = md;
+  m.row_groups[0].columns[2].meta_data->data_page_offset = 3;  // into the magic: garbage pages
+  EXPECT_TRUE(read(m).IsCorruption()) << read(m).ToString();
+  m = md;
+  m.row_groups[0].columns.pop_back();
+  EXPECT_NE(read(m).message().find("column chunks"), std::string::npos);
+  m = md;
+  m.schema[0].num_children = 1000;
+  EXPECT_NE(read(m).message().find("children"), std::string::npos);
+  m = md;
+  m.schema[3].type = static_cast<Type>(77);
+  EXPECT_NE(read(m).message().find("unsupported physical type"), std::string::npos) << read(m).ToString();
+}
+
+// Inputs the fuzzer (tools/parquet_fuzz.sh) once crashed on: each must now read or fail with a
+// message, never crash. The directory is found beside this source file.
+TEST(Reader, FuzzRegressionsFailCleanly) {
+  std::string dir = std::string(__FILE__).substr(0, std::string(__FILE__).rfind('/')) + "/fuzz/regressions";
+  ASSERT_OK_AND_ASSIGN(std::vector<std::string> names, DefaultFileSystem()->ListDir(dir));
+  ReaderOptions ro;
+  ro.max_page_values = 1 << 18;
+  ro.max_row_group_rows = 1 << 20;
+  for (const std::string& n : names) {
+    if (n == "README") continue;
+    ASSERT_OK_AND_ASSIGN(std::string bytes, DefaultFileSystem()->ReadFile(dir + "/" + n));
+    auto reader = ParquetReader::Open(MakeStringRangeSource(bytes, n), ro);
+    if (!reader.ok()) continue;
+    auto batch = (*reader)->Read();
+    if (batch.ok()) {
+      EXPECT_TRUE(batch->Validate().ok()) << n;
+    }
+  }
 }
 
 }  // namespace
