@@ -1,0 +1,63 @@
+// Where the cold tier (and later the model store's cold copies) keeps whole files: a local
+// directory or an S3-compatible bucket, behind one small interface keyed by relative paths
+// ("trades/year=2026/month=03/symbol=AAPL/part-000001.parquet").
+//
+// Every implementation makes a Put all-or-nothing: a reader sees the old object (or none) or
+// the whole new one, never a prefix. That is what lets a migration write first, commit the
+// catalog second and retire the old files last.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "strata/file_system.h"
+#include "strata/status.h"
+
+namespace strata {
+
+struct ObjectInfo {
+  std::string key;
+  uint64_t size = 0;
+};
+
+class ObjectStore {
+ public:
+  virtual ~ObjectStore() = default;
+
+  // The full location of `key` ("/data/cold/trades/..." or "s3://bucket/prefix/trades/..."), for
+  // the catalog's uris and for error messages.
+  virtual std::string Uri(std::string_view key) const = 0;
+
+  // Stores `data` under `key`, replacing any object there, atomically.
+  virtual Status Put(std::string_view key, std::string_view data) = 0;
+  // Stores the local file `path` (read through `fs`) under `key`, atomically, streaming it
+  // (large files go up in parts on S3) instead of holding it in memory.
+  virtual Status PutFile(std::string_view key, FileSystem* fs, const std::string& path) = 0;
+
+  // Random access to an object for ranged reads (the Parquet reader asks for the footer first,
+  // then only the column chunks it needs). NotFound when there is no such object.
+  virtual Result<std::unique_ptr<RandomAccessFile>> OpenRead(std::string_view key) = 0;
+  // The whole object. NotFound when there is no such object.
+  virtual Result<std::string> Get(std::string_view key) = 0;
+  // The object's size in bytes. NotFound when there is no such object.
+  virtual Result<uint64_t> Size(std::string_view key) = 0;
+
+  // Every object whose key starts with `prefix`, sorted by key (recursive; "" lists all).
+  virtual Result<std::vector<ObjectInfo>> List(std::string_view prefix) = 0;
+  // Removes the object; OK when it is already gone.
+  virtual Status Delete(std::string_view key) = 0;
+};
+
+// A directory on a FileSystem as an object store: key "a/b.parquet" is file `root`/a/b.parquet.
+// Puts go to a temporary name ("<file>.tmp-<pid>"), are fsynced, renamed and the directory
+// fsynced. List skips those temporaries (a crash may leave one; callers clean them with
+// ListTemporaries + Delete).
+std::unique_ptr<ObjectStore> NewLocalObjectStore(FileSystem* fs, std::string root);
+
+// True for the temporary names a local Put uses before its rename.
+bool IsTemporaryObjectKey(std::string_view key);
+
+}  // namespace strata
