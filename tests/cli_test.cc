@@ -7,39 +7,21 @@
 #include <string>
 
 #include "strata/database.h"
+#include "testutil/cli_runner.h"
 #include "testutil/testutil.h"
 
 namespace strata {
 namespace {
 
-struct CliRun {
-  int exit_code;
-  std::string out;
-  std::string err;
-};
+using testing::CliRun;
 
 class CliTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    const char* bin = std::getenv("STRATA_BIN");
-    ASSERT_NE(bin, nullptr) << "STRATA_BIN is set by ctest";
-    bin_ = bin;
-    root_ = dir_.Join("db");
-  }
+  void SetUp() override { root_ = dir_.Join("db"); }
 
-  // Runs `strata --root ROOT ARGS` through the shell; stdin from `input` when given.
+  // Runs `strata --root ROOT ARGS`; stdin from `input` when given.
   CliRun Strata(const std::string& args, const std::string& input = "") {
-    std::string out_path = dir_.Join("out.txt"), err_path = dir_.Join("err.txt");
-    std::string cmd = bin_ + " --root " + root_ + " " + args + " >" + out_path + " 2>" + err_path;
-    if (!input.empty()) {
-      std::string in_path = dir_.Join("stdin.txt");
-      testing::WriteTextFile(in_path, input);
-      cmd += " <" + in_path;
-    } else {
-      cmd += " </dev/null";
-    }
-    int status = std::system(cmd.c_str());
-    return {WEXITSTATUS(status), testing::ReadTextFile(out_path), testing::ReadTextFile(err_path)};
+    return testing::RunStrata(dir_, "--root " + root_ + " " + args, input);
   }
 
   void InitWithTrades() {
@@ -49,7 +31,6 @@ class CliTest : public ::testing::Test {
   }
 
   testing::TempDir dir_;
-  std::string bin_;
   std::string root_;
 };
 

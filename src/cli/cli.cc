@@ -65,6 +65,7 @@ int RunCli(int argc, char** argv) {
       "  strata query trades --symbol AAPL --from 2026-03-02T14:30 --to 2026-03-02T15:30\n"
       "  strata latest trades\n"
       "  strata stats\n"
+      "  strata parquet inspect FILE.parquet              # any Parquet file, any writer\n"
       "Run `strata COMMAND --help` for each command's options and examples.");
 
   AddInitAndTableCommands(app, &ctx);
@@ -72,6 +73,7 @@ int RunCli(int argc, char** argv) {
   AddQueryCommands(app, &ctx);
   AddStatsCommand(app, &ctx);
   AddGenCommand(app, &ctx);
+  AddParquetCommands(app, &ctx);
 
   try {
     app.parse(argc, argv);
