@@ -13,7 +13,8 @@ usage: ./strata.sh COMMAND
 
   demo     install what is missing, build, and run the main job end to end on generated
            market data (gen -> ingest -> stats -> latest -> query), timing each step
-  test     install what is missing, build (release and ASan+UBSan), run every test
+  test     install what is missing, build (release and ASan+UBSan), run every test, then fuzz
+           the Parquet reader for 60 s (STRATA_FUZZ_SECONDS)
   build    install what is missing and build the release tree (./build/strata)
   bench    build and run the benchmarks, peers included (see BENCHMARKS.md)
   format   clang-format every C++ file in place
@@ -41,7 +42,7 @@ build() {
 
 run_tests() {
   build
-  setup --interop
+  setup --test
   echo "== installing the Parquet interop peers (DuckDB, parquet-wasm, hyparquet) from npm"
   bash tools/interop/setup.sh >/dev/null
   echo "== tests (release build)"
@@ -50,6 +51,13 @@ run_tests() {
   configure_and_build "$ASAN_DIR" -DCMAKE_BUILD_TYPE=Debug -DSTRATA_SANITIZE=ON -DSTRATA_BENCH=OFF
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     STRATA_SANITIZED=1 ctest --test-dir "$ASAN_DIR" --output-on-failure -j "$JOBS" --timeout 900
+  echo "== fuzzing the Parquet reader for ${STRATA_FUZZ_SECONDS:-60} s (libFuzzer + ASan + UBSan)"
+  bash tools/parquet_fuzz.sh "${STRATA_FUZZ_SECONDS:-60}" 2>"$BUILD_DIR/parquet_fuzz.log" || {
+    tail -n 60 "$BUILD_DIR/parquet_fuzz.log" >&2
+    echo "strata.sh: the Parquet fuzzer found a crash; its input is in ~/.cache/strata/fuzz (see tools/parquet_fuzz.sh)" >&2
+    exit 1
+  }
+  tail -n 6 "$BUILD_DIR/parquet_fuzz.log"
 }
 
 demo() {

@@ -19,9 +19,14 @@ for dir in src/parquet src/codec src/io src/core; do
   done
 done
 bin="$work/parquet_reader_fuzzer"
-clang++ -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-  -I"$root/src" -I"$root/include" "$root/src/parquet/fuzz/parquet_reader_fuzzer.cc" "${sources[@]}" \
-  -lzstd -lsnappy -llz4 -lz -o "$bin"
+export FUZZ_CXXFLAGS="-std=c++20 -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all -I$root/src -I$root/include"
+export FUZZ_OBJ_DIR="$work/obj"
+rm -rf "$FUZZ_OBJ_DIR" && mkdir -p "$FUZZ_OBJ_DIR"
+# One object per source, compiled in parallel (one clang call would use one core for minutes).
+printf '%s\0' "$root/src/parquet/fuzz/parquet_reader_fuzzer.cc" "${sources[@]}" |
+  xargs -0 -P "$(nproc)" -n 1 sh -c \
+    'clang++ $FUZZ_CXXFLAGS -c "$0" -o "$FUZZ_OBJ_DIR/$(basename "$(dirname "$0")")_$(basename "$0" .cc).o"'
+clang++ -fsanitize=fuzzer,address,undefined "$FUZZ_OBJ_DIR"/*.o -lzstd -lsnappy -llz4 -lz -o "$bin"
 
 seeds=("$work/corpus" "$root/src/parquet/fuzz/regressions")
 [[ -d "$shared/data/parquet-testing/data" ]] && seeds+=("$shared/data/parquet-testing/data")

@@ -13,11 +13,16 @@ PACKAGES=(
 )
 # Peers used only by benchmarks.
 BENCH_PACKAGES=(postgresql hyperfine)
+# The test command also fuzzes the Parquet reader for a bounded time (clang's libFuzzer).
+TEST_PACKAGES=(clang libclang-rt-14-dev)
 
 want=("${PACKAGES[@]}")
 if [[ "${1:-}" == "--bench" ]]; then want+=("${BENCH_PACKAGES[@]}"); fi
-# The Parquet interop tests run DuckDB, parquet-wasm and hyparquet under Node.js (from npm).
-if [[ "${1:-}" == "--interop" ]] && ! command -v node >/dev/null; then want+=(nodejs npm); fi
+if [[ "${1:-}" == "--test" ]]; then
+  want+=("${TEST_PACKAGES[@]}")
+  # The Parquet interop tests run DuckDB, parquet-wasm and hyparquet under Node.js (from npm).
+  if ! command -v node >/dev/null; then want+=(nodejs npm); fi
+fi
 
 missing=()
 for p in "${want[@]}"; do
