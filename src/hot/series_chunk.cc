@@ -47,7 +47,7 @@ SeriesChunk::~SeriesChunk() {
   if (pool_) {
     pool_->Give(fixed_, fixed_bytes_);
   } else {
-    ChunkPool::Free(fixed_);
+    delete[] fixed_;
   }
 }
 
