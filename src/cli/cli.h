@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "strata/database.h"
 #include "strata/status.h"
@@ -39,6 +40,8 @@ int RunCli(int argc, char** argv);
 // Helpers for commands.
 bool StdoutIsTerminal();
 bool StderrIsTerminal();
+// "a,b,,c" -> {"a", "b", "c"} (empty items dropped).
+std::vector<std::string> SplitCommaList(const std::string& text);
 // "1,234,567"
 std::string WithThousands(uint64_t n);
 // "12.3 MB"

@@ -15,19 +15,6 @@
 namespace strata::cli {
 namespace {
 
-std::vector<std::string> SplitList(const std::string& list) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start <= list.size() && !list.empty()) {
-    size_t comma = list.find(',', start);
-    std::string item = list.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-    if (!item.empty()) out.push_back(item);
-    if (comma == std::string::npos) break;
-    start = comma + 1;
-  }
-  return out;
-}
-
 Status Inspect(const std::string& file) {
   std::string text;
   RETURN_IF_ERROR(parquet::InspectParquet(DefaultFileSystem(), file, &text));
@@ -51,7 +38,7 @@ Status Cat(const CatArgs& args) {
   if (args.offset < 0) return Status::InvalidArgument("--offset must be 0 or more");
   ASSIGN_OR_RETURN(auto reader, parquet::ParquetReader::Open(DefaultFileSystem(), args.file));
   parquet::ReadOptions options;
-  options.columns = SplitList(args.columns);
+  options.columns = SplitCommaList(args.columns);
   options.row_offset = args.offset;
   options.row_limit = args.limit;
   if (!args.from.empty() || !args.to.empty()) {
