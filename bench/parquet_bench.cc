@@ -2,6 +2,7 @@
 // second, plus file sizes in bytes per row.
 //   STRATA_BENCH_ROWS  rows to generate (default 10,000,000)
 //   STRATA_BENCH_DIR   where the files go (default /tmp)
+//   STRATA_BENCH_ZSTD_LEVEL  zstd level of the "strongest" file (default: zstd's default, 3)
 // Compare with DuckDB on the same files: node tools/interop/duckdb_bench.mjs FILE (after
 // tools/interop/setup.sh; run it from the npm cache directory setup.sh prints).
 #include <benchmark/benchmark.h>
@@ -43,6 +44,11 @@ WriterOptions ZstdStrongest() {
   WriterOptions o;
   o.compression = CompressionType::kZstd;
   o.default_encoding = ColumnEncoding::kStrongest;
+  // The same int64 ns values either way; without the UTC flag DuckDB reads TIMESTAMP_NS instead
+  // of truncating to microseconds, so the files it writes for the size comparison hold the same
+  // values as ours.
+  o.timestamp_adjusted_to_utc = false;
+  if (const char* level = std::getenv("STRATA_BENCH_ZSTD_LEVEL")) o.compression_level = std::atoi(level);
   return o;
 }
 
