@@ -7,27 +7,27 @@
 
 namespace strata {
 
-struct Sha256Hasher::Ctx {
+struct StreamingDigest::Ctx {
   EVP_MD_CTX* md = nullptr;
   ~Ctx() { EVP_MD_CTX_free(md); }
 };
 
-Sha256Hasher::Sha256Hasher() : ctx_(std::make_unique<Ctx>()) {
+StreamingDigest::StreamingDigest(bool sha256) : ctx_(std::make_unique<Ctx>()) {
   ctx_->md = EVP_MD_CTX_new();
-  if (ctx_->md == nullptr || EVP_DigestInit_ex(ctx_->md, EVP_sha256(), nullptr) != 1) std::abort();
+  if (ctx_->md == nullptr || EVP_DigestInit_ex(ctx_->md, sha256 ? EVP_sha256() : EVP_md5(), nullptr) != 1) {
+    std::abort();
+  }
 }
 
-Sha256Hasher::~Sha256Hasher() = default;
+StreamingDigest::~StreamingDigest() = default;
 
-void Sha256Hasher::Update(std::string_view data) {
+void StreamingDigest::Update(std::string_view data) {
   if (EVP_DigestUpdate(ctx_->md, data.data(), data.size()) != 1) std::abort();
 }
 
-Sha256Digest Sha256Hasher::Finish() {
-  Sha256Digest out{};
-  unsigned int n = 0;
-  if (EVP_DigestFinal_ex(ctx_->md, out.data(), &n) != 1 || n != out.size()) std::abort();
-  return out;
+void StreamingDigest::Finish(uint8_t* out, size_t n) {
+  unsigned int got = 0;
+  if (EVP_DigestFinal_ex(ctx_->md, out, &got) != 1 || got != n) std::abort();
 }
 
 namespace {

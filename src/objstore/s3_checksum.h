@@ -15,16 +15,38 @@ using Md5Digest = std::array<uint8_t, 16>;
 using Sha256Digest = std::array<uint8_t, 32>;
 
 // Incremental digests (OpenSSL EVP). Not thread-safe.
-class Sha256Hasher {
+class StreamingDigest {
  public:
-  Sha256Hasher();
-  ~Sha256Hasher();
+  ~StreamingDigest();
   void Update(std::string_view data);
-  Sha256Digest Finish();
+
+ protected:
+  explicit StreamingDigest(bool sha256);
+  void Finish(uint8_t* out, size_t n);
 
  private:
   struct Ctx;
   std::unique_ptr<Ctx> ctx_;
+};
+
+class Sha256Hasher : public StreamingDigest {
+ public:
+  Sha256Hasher() : StreamingDigest(true) {}
+  Sha256Digest Finish() {
+    Sha256Digest d;
+    StreamingDigest::Finish(d.data(), d.size());
+    return d;
+  }
+};
+
+class Md5Hasher : public StreamingDigest {
+ public:
+  Md5Hasher() : StreamingDigest(false) {}
+  Md5Digest Finish() {
+    Md5Digest d;
+    StreamingDigest::Finish(d.data(), d.size());
+    return d;
+  }
 };
 
 Sha256Digest Sha256(std::string_view data);

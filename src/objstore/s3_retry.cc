@@ -14,7 +14,7 @@ bool IsRetryable(TransportError transport, long http_status, std::string_view co
   }
   if (code == "RequestTimeout" || code == "SlowDown" || code == "InternalError" || code == "ServiceUnavailable" ||
       code == "Throttling" || code == "ThrottlingException" || code == "RequestTimeTooSkewed" ||
-      code == "RequestLimitExceeded") {
+      code == "RequestLimitExceeded" || code == "BadDigest" || code == "XAmzContentSHA256Mismatch") {
     return true;
   }
   return http_status >= 500 || http_status == 429 || http_status == 408;

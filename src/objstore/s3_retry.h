@@ -16,8 +16,9 @@ enum class TransportError {
   kOther,           // anything else (bad URL, a local read callback failed, ...): not retried
 };
 
-// Retry 5xx, 429, S3's throttling/timeout codes (also when sent with a 400/403), and the transport
-// errors a new connection can cure. Never other 4xx: asking again will not help.
+// Retry 5xx, 429, S3's throttling/timeout codes and its checksum mismatches (BadDigest,
+// XAmzContentSHA256Mismatch: the body was damaged on the way), also when sent with a 400/403, and
+// the transport errors a new connection can cure. Never other 4xx: asking again will not help.
 bool IsRetryable(TransportError transport, long http_status, std::string_view s3_error_code);
 
 struct RetryPolicy {
