@@ -534,8 +534,25 @@ TEST(S3SigV4, EveryRequestIsSignedCorrectlyAndCarriesTheRealPayloadHash) {
   const std::string list_xml =
       "<?xml version=\"1.0\"?><ListBucketResult><IsTruncated>false</IsTruncated><Contents><Key>pre fix/p/a b</Key>"
       "<Size>3</Size></Contents></ListBucketResult>";
+  std::string parts_concat;  // the fake's multipart upload: the parts in order
   FakeHttpServer fake([&](const HttpMessage& req) -> std::optional<std::string> {
     const std::string m = req.method();
+    auto md5_hex = [](std::string_view data) {
+      unsigned char md5[16];
+      unsigned int n = 0;
+      EVP_Digest(data.data(), data.size(), md5, &n, EVP_md5(), nullptr);
+      return Hex(md5, 16);
+    };
+    if (m == "POST" && req.target().find("uploads=") != std::string::npos) {
+      return testing::HttpResponseText(
+          200, "OK", "<InitiateMultipartUploadResult><UploadId>up/1+x</UploadId></InitiateMultipartUploadResult>");
+    }
+    if (m == "POST") {
+      return testing::HttpResponseText(200, "OK",
+                                       "<CompleteMultipartUploadResult><ETag>&quot;" + md5_hex(parts_concat) +
+                                           "&quot;</ETag></CompleteMultipartUploadResult>");
+    }
+    if (m == "PUT" && req.target().find("partNumber=") != std::string::npos) parts_concat += req.body;
     if (m == "PUT") {
       unsigned char md5[16];
       unsigned int n = 0;
@@ -560,9 +577,16 @@ TEST(S3SigV4, EveryRequestIsSignedCorrectlyAndCarriesTheRealPayloadHash) {
   ASSERT_OK(store->Get("x").status());
   ASSERT_OK(store->List("p/").status());
   ASSERT_OK(store->Delete("x"));
+  // A body above 1 MiB (libcurl adds "Expect: 100-continue" itself), and a multipart upload:
+  // initiate (?uploads=), parts (?partNumber=&uploadId=), complete (?uploadId=).
+  ASSERT_OK(store->Put("big", Pattern(3 << 20, 5)));
+  o.multipart_threshold = 5 << 20;
+  o.part_size = 5 << 20;
+  ASSERT_OK_AND_ASSIGN(auto multipart, NewS3ObjectStore(o));
+  ASSERT_OK(multipart->Put("mp", Pattern((5 << 20) + 100, 6)));
 
   const auto seen = fake.seen();
-  ASSERT_EQ(seen.size(), 4u);
+  ASSERT_EQ(seen.size(), 9u);
   for (const HttpMessage& req : seen) {
     SCOPED_TRACE(req.start_line);
     const std::string auth = req.Header("Authorization");
@@ -603,6 +627,9 @@ TEST(S3SigV4, EveryRequestIsSignedCorrectlyAndCarriesTheRealPayloadHash) {
   EXPECT_EQ(seen[0].target(), "/sig-bucket/pre%20fix/dir/a%20b%2Bc.parquet");
   EXPECT_FALSE(seen[0].Header("Content-MD5").empty());
   EXPECT_EQ(seen[2].target(), "/sig-bucket?list-type=2&prefix=pre%20fix%2Fp%2F");
+  EXPECT_EQ(seen[5].target(), "/sig-bucket/pre%20fix/mp?uploads=");
+  EXPECT_EQ(seen[6].target(), "/sig-bucket/pre%20fix/mp?partNumber=1&uploadId=up%2F1%2Bx");
+  EXPECT_EQ(seen[8].target(), "/sig-bucket/pre%20fix/mp?uploadId=up%2F1%2Bx");
   // A wrong secret gives a different signature: the check above can fail.
   std::map<std::string, std::string> h = {
       {"host", "h"}, {"x-amz-content-sha256", "x"}, {"x-amz-date", "20260101T000000Z"}};
