@@ -9,6 +9,7 @@ namespace strata {
 namespace {
 
 constexpr size_t kMaxErrorBody = 1 << 20;
+constexpr uint64_t kMaxReserve = 1ull << 32;  // trust Content-Length for preallocation up to 4 GiB
 
 void GlobalInit() {
   static const bool done = [] { return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK; }();
@@ -58,6 +59,10 @@ size_t OnBody(char* data, size_t size, size_t nmemb, void* user) {
     return n;
   }
   if (!Is2xx(r->status) && r->body.size() >= kMaxErrorBody) return n;  // keep the start of an error
+  if (r->body.empty() && Is2xx(r->status)) {
+    const uint64_t length = std::strtoull(r->Header("content-length").c_str(), nullptr, 10);
+    if (length > n && length <= kMaxReserve) r->body.reserve(length);
+  }
   r->body.append(data, n);
   return n;
 }
