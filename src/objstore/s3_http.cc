@@ -112,7 +112,12 @@ std::string HttpResponse::Header(std::string_view lower_name) const {
   return "";
 }
 
-HttpClient::HttpClient(const S3Options& options) : options_(options), sigv4_("aws:amz:" + options.region + ":s3") {
+HttpClient::HttpClient(const S3Options& options)
+    : options_(options),
+      sigv4_("aws:amz:" + options.region + ":s3"),
+      loopback_(options.endpoint.find("://127.") != std::string::npos ||
+                options.endpoint.find("://localhost") != std::string::npos ||
+                options.endpoint.find("://[::1]") != std::string::npos) {
   GlobalInit();
 }
 
@@ -173,6 +178,7 @@ HttpResponse HttpClient::Perform(const HttpRequest& req) {
     curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1024L);
     curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, static_cast<long>(options_.low_speed_timeout_s));
   }
+  if (loopback_) curl_easy_setopt(h, CURLOPT_NOPROXY, "*");  // a local server is never behind a proxy
   if (!options_.verify_tls) {
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);

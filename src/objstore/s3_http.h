@@ -56,6 +56,7 @@ class HttpClient {
 
   const S3Options options_;
   const std::string sigv4_;
+  const bool loopback_;  // endpoint on this machine: ignore http_proxy & co.
   std::mutex mu_;
   std::vector<void*> idle_;  // CURL* handles with live connections
 };

@@ -170,7 +170,10 @@ class S3ObjectStore final : public ObjectStore {
     RETURN_IF_ERROR(CheckKey(key));
     HttpRequest req = NewRequest("DELETE", ObjectUrl(key), kEmptySha256);
     Result<HttpResponse> resp = Execute("DELETE", Uri(key), req, nullptr);
-    if (!resp.ok() && !resp.status().IsNotFound()) return resp.status();
+    if (!resp.ok() &&
+        (!resp.status().IsNotFound() || resp.status().message().find("NoSuchBucket") != std::string::npos)) {
+      return resp.status();
+    }
     return Status::OK();
   }
 

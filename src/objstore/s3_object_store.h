@@ -12,7 +12,8 @@
 //    connection errors and corrupted transfers; bounded by S3Options::max_attempts and
 //    retry_budget_ms. Errors name the s3:// URI, the HTTP status and S3's Code and Message.
 //
-// Thread-safe: any number of threads may share one store (connections are pooled).
+// Thread-safe: any number of threads may share one store (connections are pooled). Files from
+// OpenRead must not outlive their store.
 #pragma once
 
 #include <memory>

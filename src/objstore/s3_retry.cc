@@ -29,7 +29,7 @@ int BackoffDelayMs(const RetryPolicy& p, int retry, uint64_t random) {
 }
 
 bool ShouldRetryAgain(const RetryPolicy& p, int attempts, int64_t elapsed_ms, int next_delay_ms) {
-  return attempts < p.max_attempts && elapsed_ms + next_delay_ms <= p.budget_ms;
+  return attempts < p.max_attempts && elapsed_ms + next_delay_ms < p.budget_ms;
 }
 
 }  // namespace strata

@@ -33,7 +33,7 @@ struct RetryPolicy {
 int BackoffDelayMs(const RetryPolicy& policy, int retry, uint64_t random);
 
 // Whether to try again after `attempts` attempts that took `elapsed_ms` so far, if the next
-// wait is `next_delay_ms`: within max_attempts and within the total budget.
+// wait is `next_delay_ms`: within max_attempts, and the retry would start before the budget ends.
 bool ShouldRetryAgain(const RetryPolicy& policy, int attempts, int64_t elapsed_ms, int next_delay_ms);
 
 }  // namespace strata

@@ -266,8 +266,9 @@ TEST(S3Retry, BackoffGrowsExponentiallyWithFullJitterAndIsCapped) {
   EXPECT_TRUE(ShouldRetryAgain(p, 1, 0, 100));
   EXPECT_TRUE(ShouldRetryAgain(p, 5, 0, 100));
   EXPECT_FALSE(ShouldRetryAgain(p, 6, 0, 100));
-  EXPECT_TRUE(ShouldRetryAgain(p, 2, 4900, 100));
-  EXPECT_FALSE(ShouldRetryAgain(p, 2, 4950, 100));
+  EXPECT_TRUE(ShouldRetryAgain(p, 2, 4899, 100));
+  EXPECT_FALSE(ShouldRetryAgain(p, 2, 4900, 100));
+  EXPECT_FALSE(ShouldRetryAgain(RetryPolicy{6, 0, 0, 0}, 1, 0, 0));  // no budget: no retry
 }
 
 TEST(S3Checksum, DigestsAndEncodings) {
