@@ -203,6 +203,36 @@ TEST_F(S3StoreTest, MultipartUploadAboveTheThreshold) {
   EXPECT_EQ(listed[0].size, data.size());
 }
 
+// The tier reads column chunks from several threads: one store, shared, pooled connections.
+TEST_F(S3StoreTest, ThreadsShareOneStore) {
+  auto store = Store(Options());
+  const std::string data = Pattern(1 << 20, 9);
+  ASSERT_OK(store->Put("shared", data));
+  std::atomic<int> bad{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      auto file = store->OpenRead("shared");
+      if (!file.ok()) {
+        ++bad;
+        return;
+      }
+      std::string buf(8192, '\0');
+      for (int i = 0; i < 40; ++i) {
+        const uint64_t off =
+            (static_cast<uint64_t>(t) * 7919 + static_cast<uint64_t>(i) * 104729) % (data.size() - 8192);
+        auto n = (*file)->Read(off, 8192, buf.data());
+        if (!n.ok() || *n != 8192 || std::string_view(buf) != std::string_view(data).substr(off, 8192)) ++bad;
+      }
+      if (!store->Put("t" + std::to_string(t), std::to_string(t)).ok()) ++bad;
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(bad, 0);
+  ASSERT_OK_AND_ASSIGN(auto listed, store->List("t"));
+  EXPECT_EQ(listed.size(), 4u);
+}
+
 // A proxy in front of s3rver whose behaviour each test scripts.
 class FaultProxy {
  public:
