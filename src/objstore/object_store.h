@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "objstore/s3_options.h"
 #include "strata/file_system.h"
 #include "strata/status.h"
 
@@ -59,5 +60,16 @@ std::unique_ptr<ObjectStore> NewLocalObjectStore(FileSystem* fs, std::string roo
 
 // True for the temporary names a local Put uses before its rename.
 bool IsTemporaryObjectKey(std::string_view key);
+
+// The store for a cold-tier location:
+//   "/data/cold", "rel/dir", "file:///data/cold"  -> NewLocalObjectStore(fs, path)
+//   "s3://bucket", "s3://bucket/some/prefix"       -> an S3 store (src/objstore/s3_object_store.h)
+//     on that bucket and key prefix; everything else from `s3_defaults`, whose empty fields come
+//     from the AWS environment variables (AWS_ENDPOINT_URL[_S3], AWS_REGION, AWS_ACCESS_KEY_ID, ...;
+//     see s3_options.h).
+// InvalidArgument for an empty location, an unknown scheme, a file:// URI with a host, or a
+// malformed s3:// URI. Opening does not contact the server.
+Result<std::unique_ptr<ObjectStore>> OpenObjectStore(std::string_view location, FileSystem* fs,
+                                                     const S3Options& s3_defaults = {});
 
 }  // namespace strata
