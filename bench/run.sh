@@ -46,6 +46,10 @@ else
 fi
 
 echo
+echo "== Object store (issue 4): the S3 store on a local s3rver vs the local-directory store"
+bash "$(dirname "$0")/s3_bench.sh" "$BUILD" || echo "s3 bench failed (is s3rver installed? tools/interop/setup.sh)"
+
+echo
 echo "== CSV ingest: strata ingest vs PostgreSQL COPY of the same file ($ROWS trades)"
 "$BUILD/strata" gen trades --symbols 10 --rows "$ROWS" --date 2026-03-02 --seed 3 --out "$WORK/trades.csv"
 chmod 644 "$WORK/trades.csv"
