@@ -226,7 +226,7 @@ Result<StoreStats> ModelStore::Stats() {
   StoreStats st;
   RETURN_IF_ERROR(catalog_->InTransaction([&]() -> Status {
     sql::Statement s(catalog_->db(),
-                     "SELECT (SELECT COUNT(*) FROM models), (SELECT COUNT(*) FROM model_versions), "
+                     "SELECT (SELECT COUNT(*) FROM artifact_models), (SELECT COUNT(*) FROM model_versions), "
                      "(SELECT COALESCE(SUM(size), 0) FROM model_versions), (SELECT COUNT(*) FROM artifact_chunks), "
                      "(SELECT COALESCE(SUM(raw_len), 0) FROM artifact_chunks), "
                      "(SELECT COALESCE(SUM(stored_len), 0) FROM artifact_chunks), (SELECT COUNT(*) FROM "
@@ -301,11 +301,12 @@ Result<VerifyReport> ModelStore::Verify() {
     // Name every model version that uses the chunk.
     size_t before = report.corrupt.size();
     RETURN_IF_ERROR(catalog_->InTransaction([&]() -> Status {
-      sql::Statement r(catalog_->db(),
-                       "SELECT m.name, v.version, mc.seq FROM model_version_chunks mc JOIN model_versions v ON v.id = "
-                       "mc.version_id JOIN models m ON m.id = v.model_id WHERE mc.chunk_id = ? ORDER BY m.name, "
-                       "v.version, mc.seq",
-                       where, "chunk users");
+      sql::Statement r(
+          catalog_->db(),
+          "SELECT m.name, v.version, mc.seq FROM model_version_chunks mc JOIN model_versions v ON v.id = "
+          "mc.version_id JOIN artifact_models m ON m.id = v.model_id WHERE mc.chunk_id = ? ORDER BY m.name, "
+          "v.version, mc.seq",
+          where, "chunk users");
       r.Bind(1, c.id);
       for (;;) {
         ASSIGN_OR_RETURN(bool row, r.Step());

@@ -232,10 +232,11 @@ Result<PutResult> ModelStore::PutBytes(std::string_view name, std::string_view d
   uint64_t current_bytes = 0;
   RETURN_IF_ERROR(catalog_->InTransaction([&]() -> Status {
     if (options.version) {
-      sql::Statement q(catalog_->db(),
-                       "SELECT 1 FROM model_versions v JOIN models m ON m.id = v.model_id WHERE m.name = ? AND "
-                       "v.version = ?",
-                       where, "check version");
+      sql::Statement q(
+          catalog_->db(),
+          "SELECT 1 FROM model_versions v JOIN artifact_models m ON m.id = v.model_id WHERE m.name = ? AND "
+          "v.version = ?",
+          where, "check version");
       q.Bind(1, name);
       q.Bind(2, *options.version);
       ASSIGN_OR_RETURN(bool taken, q.Step());
@@ -345,13 +346,13 @@ Result<PutResult> ModelStore::PutBytes(std::string_view name, std::string_view d
       ins.Bind(6, static_cast<int64_t>(c.loc.codec));
       RETURN_IF_ERROR(ins.Run());
     }
-    sql::Statement m(db, "INSERT OR IGNORE INTO models (name, created_at) VALUES (?, ?)", where, "add model");
+    sql::Statement m(db, "INSERT OR IGNORE INTO artifact_models (name, created_at) VALUES (?, ?)", where, "add model");
     m.Bind(1, name);
     m.Bind(2, now);
     RETURN_IF_ERROR(m.Run());
     sql::Statement mid(db,
-                       "SELECT id, (SELECT MAX(version) FROM model_versions WHERE model_id = models.id) FROM "
-                       "models WHERE name = ?",
+                       "SELECT id, (SELECT MAX(version) FROM model_versions WHERE model_id = artifact_models.id) FROM "
+                       "artifact_models WHERE name = ?",
                        where, "find model");
     mid.Bind(1, name);
     ASSIGN_OR_RETURN(bool found, mid.Step());
@@ -398,7 +399,7 @@ namespace {
 
 constexpr char kVersionColumns[] =
     "SELECT m.name, v.version, v.id, v.size, v.sha256, v.chunk_count, v.meta_json, v.metrics_json, v.run_id, "
-    "v.stage, v.created_at FROM model_versions v JOIN models m ON m.id = v.model_id ";
+    "v.stage, v.created_at FROM model_versions v JOIN artifact_models m ON m.id = v.model_id ";
 
 VersionInfo RowToVersion(const sql::Statement& s) {
   VersionInfo v;
@@ -450,7 +451,7 @@ Result<VersionInfo> ModelStore::Resolve(std::string_view name, std::string_view 
     if (!latest && !by_number) s.Bind(2, ref);
     ASSIGN_OR_RETURN(bool found, s.Step());
     if (!found) {
-      sql::Statement m(catalog_->db(), "SELECT 1 FROM models WHERE name = ?", where, "find model");
+      sql::Statement m(catalog_->db(), "SELECT 1 FROM artifact_models WHERE name = ?", where, "find model");
       m.Bind(1, name);
       ASSIGN_OR_RETURN(bool model_exists, m.Step());
       if (!model_exists) return Status::NotFound("no model named '" + std::string(name) + "'");
@@ -467,10 +468,11 @@ Result<VersionInfo> ModelStore::Resolve(std::string_view name, std::string_view 
 Result<std::vector<ModelSummary>> ModelStore::ListModels() {
   std::vector<ModelSummary> out;
   RETURN_IF_ERROR(catalog_->InTransaction([&]() -> Status {
-    sql::Statement s(catalog_->db(),
-                     "SELECT m.name, COUNT(v.id), COALESCE(MAX(v.version), 0), COALESCE(SUM(v.size), 0) FROM models "
-                     "m LEFT JOIN model_versions v ON v.model_id = m.id GROUP BY m.id ORDER BY m.name",
-                     catalog_->path(), "list models");
+    sql::Statement s(
+        catalog_->db(),
+        "SELECT m.name, COUNT(v.id), COALESCE(MAX(v.version), 0), COALESCE(SUM(v.size), 0) FROM artifact_models "
+        "m LEFT JOIN model_versions v ON v.model_id = m.id GROUP BY m.id ORDER BY m.name",
+        catalog_->path(), "list models");
     for (;;) {
       ASSIGN_OR_RETURN(bool row, s.Step());
       if (!row) break;
@@ -494,7 +496,7 @@ Result<std::vector<VersionInfo>> ModelStore::ListVersions(std::string_view name)
       RETURN_IF_ERROR(FillAliases(catalog_->db(), catalog_->path(), &out.back()));
     }
     if (out.empty()) {
-      sql::Statement m(catalog_->db(), "SELECT 1 FROM models WHERE name = ?", catalog_->path(), "find model");
+      sql::Statement m(catalog_->db(), "SELECT 1 FROM artifact_models WHERE name = ?", catalog_->path(), "find model");
       m.Bind(1, name);
       ASSIGN_OR_RETURN(bool model_exists, m.Step());
       if (!model_exists) return Status::NotFound("no model named '" + std::string(name) + "'");
@@ -528,7 +530,7 @@ Status ModelStore::SetAlias(std::string_view name, std::string_view alias, std::
                                    "' is reserved or malformed (not empty, 'latest', digits or containing @)");
   }
   return catalog_->InTransaction([&]() -> Status {
-    sql::Statement m(catalog_->db(), "SELECT id FROM models WHERE name = ?", catalog_->path(), "find model");
+    sql::Statement m(catalog_->db(), "SELECT id FROM artifact_models WHERE name = ?", catalog_->path(), "find model");
     m.Bind(1, name);
     ASSIGN_OR_RETURN(bool found, m.Step());
     if (!found) return Status::NotFound("no model named '" + std::string(name) + "'");
@@ -567,11 +569,11 @@ Status ModelStore::Remove(std::string_view name, std::optional<std::string_view>
     }
     if (!ref) {
       sql::Statement a(catalog_->db(),
-                       "DELETE FROM model_aliases WHERE model_id = (SELECT id FROM models WHERE name = ?)",
+                       "DELETE FROM model_aliases WHERE model_id = (SELECT id FROM artifact_models WHERE name = ?)",
                        catalog_->path(), "remove aliases");
       a.Bind(1, name);
       RETURN_IF_ERROR(a.Run());
-      sql::Statement d(catalog_->db(), "DELETE FROM models WHERE name = ?", catalog_->path(), "remove model");
+      sql::Statement d(catalog_->db(), "DELETE FROM artifact_models WHERE name = ?", catalog_->path(), "remove model");
       d.Bind(1, name);
       RETURN_IF_ERROR(d.Run());
     }

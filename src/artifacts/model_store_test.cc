@@ -167,11 +167,12 @@ void CorruptChunk(ModelStore* store, const std::string& root, const std::string&
   std::string pack;
   int64_t offset = 0;
   ASSERT_OK(c->InTransaction([&]() -> Status {
-    sql::Statement s(c->db(),
-                     "SELECT mc.chunk_id, p.name, ch.offset FROM model_version_chunks mc JOIN model_versions v ON "
-                     "v.id = mc.version_id JOIN models m ON m.id = v.model_id JOIN artifact_chunks ch ON ch.chunk_id "
-                     "= mc.chunk_id JOIN artifact_packs p ON p.id = ch.pack_id WHERE m.name = ? AND mc.seq = ?",
-                     c->path(), "test");
+    sql::Statement s(
+        c->db(),
+        "SELECT mc.chunk_id, p.name, ch.offset FROM model_version_chunks mc JOIN model_versions v ON "
+        "v.id = mc.version_id JOIN artifact_models m ON m.id = v.model_id JOIN artifact_chunks ch ON ch.chunk_id "
+        "= mc.chunk_id JOIN artifact_packs p ON p.id = ch.pack_id WHERE m.name = ? AND mc.seq = ?",
+        c->path(), "test");
     s.Bind(1, model);
     s.Bind(2, int64_t{seq});
     ASSIGN_OR_RETURN(bool row, s.Step());

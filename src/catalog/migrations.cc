@@ -65,13 +65,13 @@ constexpr CatalogMigration kCatalogMigrations[] = {
       raw_len INTEGER NOT NULL,
       codec INTEGER NOT NULL) WITHOUT ROWID;
     CREATE INDEX artifact_chunks_by_pack ON artifact_chunks(pack_id, offset);
-    CREATE TABLE models (
+    CREATE TABLE artifact_models (
       id INTEGER PRIMARY KEY AUTOINCREMENT,
       name TEXT NOT NULL UNIQUE,
       created_at INTEGER NOT NULL);
     CREATE TABLE model_versions (
       id INTEGER PRIMARY KEY AUTOINCREMENT,
-      model_id INTEGER NOT NULL REFERENCES models(id),
+      model_id INTEGER NOT NULL REFERENCES artifact_models(id),
       version INTEGER NOT NULL CHECK (version >= 1),
       size INTEGER NOT NULL,
       sha256 TEXT NOT NULL,
@@ -89,7 +89,7 @@ constexpr CatalogMigration kCatalogMigrations[] = {
       PRIMARY KEY (version_id, seq)) WITHOUT ROWID;
     CREATE INDEX model_version_chunks_by_chunk ON model_version_chunks(chunk_id);
     CREATE TABLE model_aliases (
-      model_id INTEGER NOT NULL REFERENCES models(id),
+      model_id INTEGER NOT NULL REFERENCES artifact_models(id),
       alias TEXT NOT NULL,
       version_id INTEGER NOT NULL REFERENCES model_versions(id) ON DELETE CASCADE,
       PRIMARY KEY (model_id, alias));
