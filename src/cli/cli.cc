@@ -72,6 +72,8 @@ int RunCli(int argc, char** argv) {
   AddQueryCommands(app, &ctx);
   AddStatsCommand(app, &ctx);
   AddGenCommand(app, &ctx);
+  AddModelCommands(app, &ctx);
+  AddTensorCommands(app, &ctx);
 
   try {
     app.parse(argc, argv);
