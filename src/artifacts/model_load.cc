@@ -88,6 +88,12 @@ ChunkLocation RowToLocation(const sql::Statement& s, int first) {
 Result<std::vector<ManifestEntry>> ReadManifest(Catalog* catalog, int64_t version_id) {
   std::vector<ManifestEntry> out;
   RETURN_IF_ERROR(catalog->InTransaction([&]() -> Status {
+    // In the same transaction as the manifest: a version removed since it was resolved is
+    // NotFound, not an empty (corrupt-looking) manifest.
+    sql::Statement v(catalog->db(), "SELECT 1 FROM model_versions WHERE id = ?", catalog->path(), "find version");
+    v.Bind(1, version_id);
+    ASSIGN_OR_RETURN(bool exists, v.Step());
+    if (!exists) return Status::NotFound("the version was removed while it was being loaded");
     sql::Statement s(catalog->db(),
                      "SELECT m.chunk_id, c.pack_id, c.offset, c.stored_len, c.raw_len, c.codec FROM "
                      "model_version_chunks m LEFT JOIN artifact_chunks c ON c.chunk_id = m.chunk_id WHERE "
@@ -204,7 +210,9 @@ Result<std::shared_ptr<const LoadedModel>> ModelStore::Load(std::string_view nam
     return std::shared_ptr<const LoadedModel>(std::move(out));
   }
 
-  ASSIGN_OR_RETURN(std::vector<ManifestEntry> manifest, ReadManifest(catalog_.get(), v.version_id));
+  auto read = ReadManifest(catalog_.get(), v.version_id);
+  if (!read.ok()) return read.status().WithContext("model " + v.model + " version " + std::to_string(v.version));
+  std::vector<ManifestEntry> manifest = std::move(*read);
   std::vector<uint64_t> dest(manifest.size() + 1, 0);
   for (size_t i = 0; i < manifest.size(); ++i) dest[i + 1] = dest[i] + manifest[i].loc.raw_len;
   if (manifest.size() != v.chunk_count || dest.back() != v.size) {
