@@ -55,12 +55,13 @@ class ColdStore {
 struct ModelStoreOptions {
   FileSystem* fs = nullptr;  // nullptr = DefaultFileSystem()
   ChunkerOptions chunker;
-  // Per chunk: "auto" (zstd level 1 if a sample shows it saves > 3%, else raw), "zstd", "lz4",
+  // Per chunk: "auto" (zstd level 1 if a sample's byte entropy says it saves > 3%, else raw), "zstd", "lz4",
   // "none". Whatever is chosen, a chunk is stored raw when compressing does not save > 3%.
   std::string compression = "auto";
   uint64_t pack_roll_bytes = 256ull << 20;
   uint64_t cache_budget_bytes = 4ull << 30;  // RAM cache; 0 disables it
   int load_threads = 2;                      // threads that read and verify one load (1 or 2)
+  int put_threads = 2;                       // 2: the file's SHA-256 on a helper thread; 1: everything on the caller's
   ColdStore* cold_store = nullptr;           // not owned
   bool create_if_missing = false;            // create <root> and its catalog if absent
   int lock_wait_ms = 60'000;                 // how long a put or gc waits for another writer
