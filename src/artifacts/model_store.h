@@ -239,8 +239,10 @@ class ModelStore {
   std::unique_ptr<Impl> impl_;
 };
 
-// For `strata verify`: verifies every chunk of the model store at `root` (no-op report if the
-// database has no artifact tables yet).
+// For `strata verify`: verifies every chunk of the model store of the database at `root`
+// (NotFound if there is no database). Opens the catalog for writing like every ModelStore (it
+// applies pending migrations, so a database without models gets empty artifact tables and an
+// empty report). Uses no cache and takes no writer lock: safe while puts, loads and gc run.
 Result<VerifyReport> VerifyModelStore(const std::string& root, FileSystem* fs = nullptr);
 
 }  // namespace strata::artifacts
