@@ -3,8 +3,10 @@
 //   BM_PutIncompressible/T        put of 256 MiB of random bytes (chunk + hash + codec probe +
 //                                 pack write + fsync + catalog commit); T=1 all on one core,
 //                                 T=2 the whole-file SHA-256 on a helper thread
-//   BM_LoadLocal/threads          load a 1 GiB version from local packs (in the page cache) into
-//                                 RAM, every chunk verified; 1 and 2 threads
+//   BM_LoadLocal/T/P              load a 1 GiB version from local packs (in the page cache) into
+//                                 RAM, every chunk verified; T = 1 or 2 threads; P = 0: fresh
+//                                 memory every load (page faults), P = 1: the buffer pool reuses
+//                                 the previous load's released memory
 //   BM_LoadRam                    the same version from the RAM cache (a view, no copy)
 //   BM_CatFloor                   `cat <the packs> > /dev/null` of the same bytes: the floor
 //   BM_FineTuneStorage            base 256 MiB F16 safetensors + 10 fine-tunes (10% of the tensors
@@ -49,8 +51,10 @@ std::unique_ptr<ModelStore> FreshStore(const std::string& root, uint64_t cache_b
   return std::move(*s);
 }
 
-std::unique_ptr<ModelStore> Reopen(const std::string& root, uint64_t cache_bytes, int threads) {
+std::unique_ptr<ModelStore> Reopen(const std::string& root, uint64_t cache_bytes, int threads,
+                                   uint64_t pool_bytes = 0) {
   ModelStoreOptions o;
+  o.buffer_pool_bytes = pool_bytes;
   o.cache_budget_bytes = cache_bytes;
   o.load_threads = threads;
   auto s = ModelStore::Open(root, o);
@@ -106,7 +110,7 @@ const std::string& OneGiBStore() {
 
 void BM_LoadLocal(benchmark::State& state) {
   const std::string& root = OneGiBStore();
-  auto store = Reopen(root, 0, static_cast<int>(state.range(0)));
+  auto store = Reopen(root, 0, static_cast<int>(state.range(0)), state.range(1) ? uint64_t{1} << 30 : 0);
   Check(store->Load("big", "").status());  // warm the page cache
   for (auto _ : state) {
     auto l = store->Load("big", "");
@@ -115,7 +119,14 @@ void BM_LoadLocal(benchmark::State& state) {
   }
   state.SetBytesProcessed(int64_t(state.iterations()) << 30);
 }
-BENCHMARK(BM_LoadLocal)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->Iterations(5)->UseRealTime();
+BENCHMARK(BM_LoadLocal)
+    ->Args({1, 0})
+    ->Args({2, 0})
+    ->Args({1, 1})
+    ->Args({2, 1})
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(5)
+    ->UseRealTime();
 
 void BM_LoadRam(benchmark::State& state) {
   const std::string& root = OneGiBStore();

@@ -27,21 +27,76 @@ int CodecSlot(CompressionType t) { return static_cast<int>(t); }
 
 }  // namespace
 
-ModelBuffer::ModelBuffer(size_t size) : size_(size) {
+BufferPool::~BufferPool() {
+  for (auto& [p, n] : free_) std::free(p);
+}
+
+char* BufferPool::Take(size_t size, size_t* alloc_size) {
+  {
+    std::lock_guard lock(mu_);
+    size_t best = free_.size();
+    for (size_t i = 0; i < free_.size(); ++i) {
+      if (free_[i].second >= size && free_[i].second - size <= std::max(size / 8, kHugePage) &&
+          (best == free_.size() || free_[i].second < free_[best].second)) {
+        best = i;
+      }
+    }
+    if (best != free_.size()) {
+      char* p = free_[best].first;
+      *alloc_size = free_[best].second;
+      bytes_ -= *alloc_size;
+      free_.erase(free_.begin() + best);
+      return p;
+    }
+  }
+  char* p = nullptr;
   // Large buffers on 2 MiB boundaries with transparent huge pages: a 1 GiB load then takes 512
   // page faults instead of 262,144.
   if (size >= kHugePage) {
-    alloc_size_ = (size + kHugePage - 1) / kHugePage * kHugePage;
-    data_ = static_cast<char*>(std::aligned_alloc(kHugePage, alloc_size_));
-    if (data_ != nullptr) ::madvise(data_, alloc_size_, MADV_HUGEPAGE);
+    *alloc_size = (size + kHugePage - 1) / kHugePage * kHugePage;
+    p = static_cast<char*>(std::aligned_alloc(kHugePage, *alloc_size));
+    if (p != nullptr) ::madvise(p, *alloc_size, MADV_HUGEPAGE);
   } else {
-    alloc_size_ = size == 0 ? 1 : size;
-    data_ = static_cast<char*>(std::malloc(alloc_size_));
+    *alloc_size = size == 0 ? 1 : size;
+    p = static_cast<char*>(std::malloc(*alloc_size));
   }
-  if (data_ == nullptr) throw std::bad_alloc();
+  if (p == nullptr) throw std::bad_alloc();
+  return p;
 }
 
-ModelBuffer::~ModelBuffer() { std::free(data_); }
+void BufferPool::Give(char* data, size_t alloc_size) {
+  {
+    std::lock_guard lock(mu_);
+    if (alloc_size >= kHugePage && bytes_ + alloc_size <= budget_) {
+      free_.push_back({data, alloc_size});
+      bytes_ += alloc_size;
+      return;
+    }
+  }
+  std::free(data);
+}
+
+uint64_t BufferPool::bytes() const {
+  std::lock_guard lock(mu_);
+  return bytes_;
+}
+
+ModelBuffer::ModelBuffer(size_t size, std::shared_ptr<BufferPool> pool) : pool_(std::move(pool)), size_(size) {
+  if (pool_) {
+    data_ = pool_->Take(size, &alloc_size_);
+  } else {
+    BufferPool none(0);
+    data_ = none.Take(size, &alloc_size_);
+  }
+}
+
+ModelBuffer::~ModelBuffer() {
+  if (pool_) {
+    pool_->Give(data_, alloc_size_);
+  } else {
+    std::free(data_);
+  }
+}
 
 Status ReadChunkInto(const RandomAccessFile& pack, const ChunkLocation& loc, const Sha256Digest& id, char* dest,
                      std::string* scratch, Sha256* hasher, std::unique_ptr<Codec>* codecs) {
@@ -221,7 +276,7 @@ Result<std::shared_ptr<const LoadedModel>> ModelStore::Load(std::string_view nam
                               " bytes, the version says " + std::to_string(v.chunk_count) + " chunks of " +
                               std::to_string(v.size) + " bytes");
   }
-  auto buffer = std::make_shared<ModelBuffer>(v.size);
+  auto buffer = std::make_shared<ModelBuffer>(v.size, impl.pool);
   char* base = buffer->mutable_data();
   const int threads = manifest.size() >= 64 ? impl.options.load_threads : 1;
   std::vector<ChunkReader> readers(threads);
@@ -300,6 +355,8 @@ Status ModelStore::Get(std::string_view name, std::string_view ref, const std::s
   }
   return fs->SyncDir(DirName(out_path));
 }
+
+uint64_t ModelStore::buffer_pool_bytes() const { return impl_->pool->bytes(); }
 
 Status ModelStore::FlushLoadLog() {
   std::vector<LoadRecord> records;

@@ -181,6 +181,7 @@ Result<std::unique_ptr<ModelStore>> ModelStore::Open(const std::string& root, co
     RETURN_IF_ERROR(impl.fs->SyncDir(root));
   }
   impl.cache = std::make_unique<ModelCache>(options.cache_budget_bytes);
+  impl.pool = std::make_shared<BufferPool>(options.buffer_pool_bytes);
   impl.worker = std::thread([&impl] { impl.WorkerLoop(); });
   return store;
 }

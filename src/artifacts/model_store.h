@@ -24,6 +24,7 @@
 #include <functional>
 #include <future>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
@@ -61,6 +62,7 @@ struct ModelStoreOptions {
   uint64_t pack_roll_bytes = 256ull << 20;
   uint64_t cache_budget_bytes = 4ull << 30;  // RAM cache; 0 disables it
   int load_threads = 2;                      // threads that read and verify one load (1 or 2)
+  uint64_t buffer_pool_bytes = 1ull << 30;   // released model memory kept for reuse; 0 = none
   int put_threads = 2;                       // 2: the file's SHA-256 on a helper thread; 1: everything on the caller's
   ColdStore* cold_store = nullptr;           // not owned
   bool create_if_missing = false;            // create <root> and its catalog if absent
@@ -147,10 +149,32 @@ struct VerifyReport {
   Status ToStatus() const;
 };
 
+// Memory for model buffers that have been released, kept for the next load: touching fresh
+// memory costs a page fault per page (slow in VMs), so swapping one model for another of about
+// the same size reuses the old one's pages. Thread-safe; shared by a store and its buffers.
+class BufferPool {
+ public:
+  explicit BufferPool(uint64_t budget_bytes) : budget_(budget_bytes) {}
+  ~BufferPool();
+  // A block of at least `size` bytes: a pooled one at most max(size/8, 2 MiB) larger, or a new one
+  // (2 MiB-aligned with transparent huge pages when large). Sets *alloc_size.
+  char* Take(size_t size, size_t* alloc_size);
+  // Keeps the block if the pool stays within budget, else frees it.
+  void Give(char* data, size_t alloc_size);
+  uint64_t bytes() const;
+
+ private:
+  const uint64_t budget_;
+  mutable std::mutex mu_;
+  std::vector<std::pair<char*, size_t>> free_;
+  uint64_t bytes_ = 0;
+};
+
 // An immutable model image in memory; shared by the cache and every caller that holds it.
 class ModelBuffer {
  public:
-  explicit ModelBuffer(size_t size);
+  // `pool` may be null (plain allocation).
+  ModelBuffer(size_t size, std::shared_ptr<BufferPool> pool);
   ~ModelBuffer();
   ModelBuffer(const ModelBuffer&) = delete;
   ModelBuffer& operator=(const ModelBuffer&) = delete;
@@ -159,6 +183,7 @@ class ModelBuffer {
   std::string_view view() const { return {data_, size_}; }
 
  private:
+  std::shared_ptr<BufferPool> pool_;
   char* data_;
   size_t size_;
   size_t alloc_size_;
@@ -227,6 +252,7 @@ class ModelStore {
   // Load records written so far are flushed to the catalog (model_loads) before this returns.
   Status FlushLoadLog();
   uint64_t cache_bytes() const;
+  uint64_t buffer_pool_bytes() const;
   Catalog* catalog() { return catalog_.get(); }
   const std::string& root() const { return root_; }
 

@@ -35,6 +35,7 @@ struct ModelStore::Impl {
   std::string artifacts_dir, packs_dir, lock_path;
   std::optional<Chunker> chunker;
   std::unique_ptr<ModelCache> cache;
+  std::shared_ptr<BufferPool> pool;
 
   // Serialises puts and gc of this process (the LOCK file does it across processes).
   std::mutex writer_mu;

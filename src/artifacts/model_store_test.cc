@@ -266,3 +266,39 @@ TEST(ModelStoreTest, ParseModelRef) {
 
 }  // namespace
 }  // namespace strata::artifacts
+
+namespace strata::artifacts {
+namespace {
+
+TEST(ModelStoreTest, ReleasedBuffersAreReusedWithinTheirBudget) {
+  strata::testing::TempDir dir;
+  ModelStoreOptions o = testing::SmallStoreOptions();
+  o.cache_budget_bytes = 0;
+  o.buffer_pool_bytes = 5 << 20;
+  ASSERT_OK_AND_ASSIGN(auto store, ModelStore::Open(dir.path(), o));
+  const std::string a = testing::RandomBytes(3 << 20, 1);
+  const std::string b = testing::RandomBytes((3 << 20) + 1000, 2);
+  ASSERT_OK(store->PutBytes("a", a, {}));
+  ASSERT_OK(store->PutBytes("b", b, {}));
+  const void* first = nullptr;
+  {
+    ASSERT_OK_AND_ASSIGN(auto la, store->Load("a", ""));
+    first = la->bytes().data();
+    EXPECT_EQ(store->buffer_pool_bytes(), 0u);
+  }
+  EXPECT_EQ(store->buffer_pool_bytes(), 4u << 20);  // 3 MiB rounded up to 2 MiB pages
+  {
+    // A model of about the same size takes the released memory, and its bytes are its own.
+    ASSERT_OK_AND_ASSIGN(auto lb, store->Load("b", ""));
+    EXPECT_EQ(lb->bytes().data(), first);
+    EXPECT_TRUE(lb->view() == b);
+    EXPECT_EQ(store->buffer_pool_bytes(), 0u);
+    ASSERT_OK_AND_ASSIGN(auto la, store->Load("a", ""));  // a second one needs new memory
+    EXPECT_NE(la->bytes().data(), first);
+    EXPECT_TRUE(la->view() == a);
+  }
+  EXPECT_EQ(store->buffer_pool_bytes(), 4u << 20);  // the second 4 MiB block is over budget: freed
+}
+
+}  // namespace
+}  // namespace strata::artifacts
