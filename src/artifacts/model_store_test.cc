@@ -302,3 +302,55 @@ TEST(ModelStoreTest, ReleasedBuffersAreReusedWithinTheirBudget) {
 
 }  // namespace
 }  // namespace strata::artifacts
+
+namespace strata::artifacts {
+namespace {
+
+// A cold store that serves packs from another directory (the tiers module will serve S3).
+class DirColdStore : public ColdStore {
+ public:
+  explicit DirColdStore(std::string dir) : dir_(std::move(dir)) {}
+  Result<std::unique_ptr<RandomAccessFile>> OpenPack(const std::string& pack_name) override {
+    opened++;
+    return DefaultFileSystem()->NewRandomAccessFile(dir_ + "/" + pack_name);
+  }
+  int opened = 0;
+
+ private:
+  std::string dir_;
+};
+
+TEST(ModelStoreTest, PacksMissingLocallyComeFromTheColdStore) {
+  strata::testing::TempDir dir;
+  const std::string data = testing::RandomBytes(200'000, 4);
+  {
+    ASSERT_OK_AND_ASSIGN(auto store, ModelStore::Open(dir.path(), testing::SmallStoreOptions()));
+    ASSERT_OK(store->PutBytes("m", data, {}));
+  }
+  // Move every pack to the "cold" directory.
+  const std::string packs = dir.path() + "/artifacts/packs", cold = dir.Join("cold");
+  ASSERT_OK(DefaultFileSystem()->CreateDirs(cold));
+  ASSERT_OK_AND_ASSIGN(auto names, DefaultFileSystem()->ListDir(packs));
+  ASSERT_GT(names.size(), 1u);
+  for (const std::string& n : names) ASSERT_OK(DefaultFileSystem()->Rename(packs + "/" + n, cold + "/" + n));
+
+  {  // Without a cold store the load fails, naming the model and a chunk.
+    ASSERT_OK_AND_ASSIGN(auto store, ModelStore::Open(dir.path(), testing::SmallStoreOptions()));
+    auto l = store->Load("m", "");
+    ASSERT_FALSE(l.ok());
+    EXPECT_NE(l.status().message().find("model m version 1: chunk 0"), std::string::npos) << l.status().ToString();
+  }
+  DirColdStore cold_store(cold);
+  ModelStoreOptions o = testing::SmallStoreOptions();
+  o.cold_store = &cold_store;
+  ASSERT_OK_AND_ASSIGN(auto store, ModelStore::Open(dir.path(), o));
+  ASSERT_OK_AND_ASSIGN(auto l, store->Load("m", ""));
+  EXPECT_EQ(l->tier, "cold");
+  EXPECT_TRUE(l->view() == data);
+  EXPECT_GE(cold_store.opened, static_cast<int>(names.size()));
+  ASSERT_OK_AND_ASSIGN(VerifyReport rep, store->Verify());
+  EXPECT_OK(rep.ToStatus());
+}
+
+}  // namespace
+}  // namespace strata::artifacts
