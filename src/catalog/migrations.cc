@@ -50,7 +50,59 @@ constexpr CatalogMigration kCatalogMigrations[] = {
       error TEXT NOT NULL DEFAULT '');
     CREATE INDEX runs_by_kind ON runs(kind, started_at);
     )sql"},
-    // Next: {2, "...", R"sql( CREATE TABLE ... )sql"},
+    {2, "artifacts: packs, chunks, models, versions, manifests, aliases, loads",
+     R"sql(
+    CREATE TABLE artifact_packs (
+      id INTEGER PRIMARY KEY AUTOINCREMENT,
+      name TEXT NOT NULL UNIQUE,
+      bytes INTEGER NOT NULL,
+      created_at INTEGER NOT NULL);
+    CREATE TABLE artifact_chunks (
+      chunk_id TEXT PRIMARY KEY,
+      pack_id INTEGER NOT NULL REFERENCES artifact_packs(id),
+      offset INTEGER NOT NULL,
+      stored_len INTEGER NOT NULL,
+      raw_len INTEGER NOT NULL,
+      codec INTEGER NOT NULL) WITHOUT ROWID;
+    CREATE INDEX artifact_chunks_by_pack ON artifact_chunks(pack_id, offset);
+    CREATE TABLE artifact_models (
+      id INTEGER PRIMARY KEY AUTOINCREMENT,
+      name TEXT NOT NULL UNIQUE,
+      created_at INTEGER NOT NULL);
+    CREATE TABLE model_versions (
+      id INTEGER PRIMARY KEY AUTOINCREMENT,
+      model_id INTEGER NOT NULL REFERENCES artifact_models(id),
+      version INTEGER NOT NULL CHECK (version >= 1),
+      size INTEGER NOT NULL,
+      sha256 TEXT NOT NULL,
+      chunk_count INTEGER NOT NULL,
+      meta_json TEXT NOT NULL DEFAULT '{}',
+      metrics_json TEXT NOT NULL DEFAULT '{}',
+      run_id INTEGER,
+      stage TEXT NOT NULL DEFAULT 'staging' CHECK (stage IN ('staging', 'production', 'archived')),
+      created_at INTEGER NOT NULL,
+      UNIQUE (model_id, version));
+    CREATE TABLE model_version_chunks (
+      version_id INTEGER NOT NULL REFERENCES model_versions(id) ON DELETE CASCADE,
+      seq INTEGER NOT NULL,
+      chunk_id TEXT NOT NULL,
+      PRIMARY KEY (version_id, seq)) WITHOUT ROWID;
+    CREATE INDEX model_version_chunks_by_chunk ON model_version_chunks(chunk_id);
+    CREATE TABLE model_aliases (
+      model_id INTEGER NOT NULL REFERENCES artifact_models(id),
+      alias TEXT NOT NULL,
+      version_id INTEGER NOT NULL REFERENCES model_versions(id) ON DELETE CASCADE,
+      PRIMARY KEY (model_id, alias));
+    CREATE TABLE model_loads (
+      id INTEGER PRIMARY KEY AUTOINCREMENT,
+      model TEXT NOT NULL,
+      version INTEGER NOT NULL,
+      tier TEXT NOT NULL CHECK (tier IN ('ram', 'local', 'cold')),
+      bytes INTEGER NOT NULL,
+      duration_ns INTEGER NOT NULL,
+      started_at INTEGER NOT NULL);
+    CREATE INDEX model_loads_by_model ON model_loads(model, version, started_at);
+    )sql"},
 };
 
 }  // namespace

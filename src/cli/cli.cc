@@ -87,6 +87,8 @@ int RunCli(int argc, char** argv) {
   AddStatsCommand(app, &ctx);
   AddGenCommand(app, &ctx);
   AddParquetCommands(app, &ctx);
+  AddModelCommands(app, &ctx);
+  AddTensorCommands(app, &ctx);
 
   try {
     app.parse(argc, argv);

@@ -33,6 +33,8 @@ void AddQueryCommands(CLI::App& app, Context* ctx);
 void AddStatsCommand(CLI::App& app, Context* ctx);
 void AddGenCommand(CLI::App& app, Context* ctx);
 void AddParquetCommands(CLI::App& app, Context* ctx);
+void AddModelCommands(CLI::App& app, Context* ctx);
+void AddTensorCommands(CLI::App& app, Context* ctx);
 
 // Parses argv, runs the subcommand, prints errors as one line; returns the exit code.
 int RunCli(int argc, char** argv);

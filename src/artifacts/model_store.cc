@@ -1,0 +1,612 @@
+// ModelStore: opening, put, and the registry (resolve, list, promote, aliases, remove).
+// Loading is in model_load.cc; gc, stats and verify in model_maintenance.cc.
+#include "artifacts/model_store.h"
+
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <nlohmann/json.hpp>
+#include <thread>
+#include <unordered_set>
+
+#include "artifacts/model_store_internal.h"
+#include "catalog/statement.h"
+
+namespace strata::artifacts {
+namespace {
+
+int64_t NowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+Status ValidateName(std::string_view name) {
+  if (name.empty() || name.size() > 200) return Status::InvalidArgument("model name must be 1..200 characters");
+  for (char c : name) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
+              c == '.' || c == '/';
+    if (!ok) {
+      return Status::InvalidArgument("model name '" + std::string(name) + "' may use only letters, digits and _ - . /");
+    }
+  }
+  return Status::OK();
+}
+
+Status ValidateJsonObject(std::string_view text, std::string_view what) {
+  auto j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object()) {
+    return Status::InvalidArgument(std::string(what) + " must be a JSON object, got '" + std::string(text) + "'");
+  }
+  return Status::OK();
+}
+
+bool IsDigits(std::string_view s) {
+  if (s.empty() || s.size() > 18) return false;
+  for (char c : s)
+    if (c < '0' || c > '9') return false;
+  return true;
+}
+
+// One chunk of the input: where it is and its id.
+struct PendingChunk {
+  uint64_t offset;
+  uint32_t len;
+  Sha256Digest id;
+};
+
+// Whether an order-0 entropy estimate of an 8 KiB sample says entropy coding would save > 3%.
+// Trial compression of random float weights costs more than the store's whole put budget for no
+// gain; a histogram costs a few microseconds. (A plug-in estimate from 8 KiB reads random bytes
+// as ~7.98 bits/byte, well above the 7.76 threshold.) Data that only compresses by long matches
+// with high byte entropy is stored raw: rare in model files, and duplicates dedupe anyway.
+bool EntropySuggestsSavings(std::string_view raw) {
+  std::string_view sample = raw.size() <= (8 << 10) ? raw : raw.substr(raw.size() / 2 - (4 << 10), 8 << 10);
+  uint32_t counts[256] = {};
+  for (unsigned char c : sample) counts[c]++;
+  double bits = 0;
+  const double n = static_cast<double>(sample.size());
+  for (uint32_t c : counts) {
+    if (c != 0) bits -= c * std::log2(c / n);
+  }
+  return bits / n < 8.0 * 0.97;
+}
+
+// Picks a codec for one chunk and fills *out with the stored bytes when it is compressed.
+CompressionType Compress(std::string_view raw, std::string_view mode, Codec* zstd, Codec* lz4, std::string* out) {
+  out->clear();
+  if (mode == "none" || raw.size() < 512) return CompressionType::kNone;
+  Codec* codec = mode == "lz4" ? lz4 : zstd;
+  if (mode == "auto" && raw.size() > (16 << 10) && !EntropySuggestsSavings(raw)) return CompressionType::kNone;
+  if (!codec->Compress(raw, out).ok() || out->size() * 100 > raw.size() * 97) {
+    out->clear();
+    return CompressionType::kNone;
+  }
+  return codec->type();
+}
+
+}  // namespace
+
+Result<ModelRef> ParseModelRef(std::string_view text) {
+  ModelRef ref;
+  size_t at = text.find('@');
+  ref.name = std::string(text.substr(0, at));
+  if (at != std::string_view::npos) {
+    ref.ref = std::string(text.substr(at + 1));
+    if (ref.ref.empty())
+      return Status::InvalidArgument("model reference '" + std::string(text) + "' has nothing after @");
+  }
+  RETURN_IF_ERROR(ValidateName(ref.name));
+  return ref;
+}
+
+// ---- writer lock, background worker ----
+
+Result<std::unique_ptr<WriterLock>> WriterLock::Acquire(ModelStore::Impl* impl, std::string_view what) {
+  auto lock = std::unique_ptr<WriterLock>(new WriterLock);
+  lock->local_ = std::unique_lock<std::mutex>(impl->writer_mu);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(impl->options.lock_wait_ms);
+  std::string note = std::string(what) + " (pid " + std::to_string(::getpid()) + ")";
+  for (;;) {
+    auto file = impl->fs->TryLock(impl->lock_path, note);
+    if (file.ok()) {
+      lock->file_ = std::move(*file);
+      return lock;
+    }
+    if (file.status().code() != StatusCode::kBusy || std::chrono::steady_clock::now() > deadline) {
+      return file.status().WithContext("model store writer lock " + impl->lock_path);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+void ModelStore::Impl::Submit(std::function<void()> fn) {
+  {
+    std::lock_guard lock(work_mu);
+    work.push_back(std::move(fn));
+  }
+  work_cv.notify_one();
+}
+
+void ModelStore::Impl::WorkerLoop() {
+  for (;;) {
+    std::function<void()> fn;
+    {
+      std::unique_lock lock(work_mu);
+      work_cv.wait(lock, [&] { return stopping || !work.empty(); });
+      if (work.empty()) return;
+      fn = std::move(work.front());
+      work.pop_front();
+    }
+    fn();
+  }
+}
+
+// ---- open ----
+
+Result<std::unique_ptr<ModelStore>> ModelStore::Open(const std::string& root, const ModelStoreOptions& options) {
+  std::unique_ptr<ModelStore> store(new ModelStore);
+  store->root_ = root;
+  store->impl_ = std::make_unique<Impl>();
+  Impl& impl = *store->impl_;
+  impl.fs = options.fs ? options.fs : DefaultFileSystem();
+  impl.options = options;
+  if (impl.options.load_threads < 1) impl.options.load_threads = 1;
+  if (impl.options.load_threads > 2) impl.options.load_threads = 2;
+  if (options.compression != "auto" && options.compression != "zstd" && options.compression != "lz4" &&
+      options.compression != "none") {
+    return Status::InvalidArgument("model store compression must be auto, zstd, lz4 or none, got '" +
+                                   options.compression + "'");
+  }
+  ASSIGN_OR_RETURN(Chunker chunker, Chunker::Make(options.chunker));
+  impl.chunker = chunker;
+  const std::string catalog_path = JoinPath(root, "catalog.db");
+  ASSIGN_OR_RETURN(bool exists, impl.fs->Exists(catalog_path));
+  if (!exists) {
+    if (!options.create_if_missing) {
+      return Status::NotFound("no database at " + root + " (create one with `strata init --root " + root + "`)");
+    }
+    RETURN_IF_ERROR(impl.fs->CreateDirs(root));
+  }
+  ASSIGN_OR_RETURN(store->catalog_, Catalog::Open(catalog_path, /*read_only=*/false));
+  impl.artifacts_dir = JoinPath(root, "artifacts");
+  impl.packs_dir = JoinPath(impl.artifacts_dir, "packs");
+  impl.lock_path = JoinPath(impl.artifacts_dir, "LOCK");
+  ASSIGN_OR_RETURN(bool packs_exist, impl.fs->Exists(impl.packs_dir));
+  if (!packs_exist) {
+    RETURN_IF_ERROR(impl.fs->CreateDirs(impl.packs_dir));
+    RETURN_IF_ERROR(impl.fs->SyncDir(impl.artifacts_dir));
+    RETURN_IF_ERROR(impl.fs->SyncDir(root));
+  }
+  impl.cache = std::make_unique<ModelCache>(options.cache_budget_bytes);
+  impl.pool = std::make_shared<BufferPool>(options.buffer_pool_bytes);
+  impl.worker = std::thread([&impl] { impl.WorkerLoop(); });
+  return store;
+}
+
+ModelStore::~ModelStore() {
+  if (!impl_) return;
+  {
+    std::lock_guard lock(impl_->work_mu);
+    impl_->stopping = true;
+  }
+  impl_->work_cv.notify_all();
+  if (impl_->worker.joinable()) impl_->worker.join();
+  FlushLoadLog().IgnoreError();  // best effort: load records are statistics
+}
+
+// ---- put ----
+
+Result<PutResult> ModelStore::Put(std::string_view name, const std::string& path, const PutOptions& options) {
+  ASSIGN_OR_RETURN(auto mapped, impl_->fs->MapFile(path));
+  auto result = PutBytes(name, mapped->data(), options);
+  if (!result.ok()) return result.status().WithContext("model put " + std::string(name) + " from " + path);
+  return result;
+}
+
+Result<PutResult> ModelStore::PutBytes(std::string_view name, std::string_view data, const PutOptions& options) {
+  RETURN_IF_ERROR(ValidateName(name));
+  RETURN_IF_ERROR(ValidateJsonObject(options.meta_json, "metadata"));
+  RETURN_IF_ERROR(ValidateJsonObject(options.metrics_json, "metrics"));
+  if (options.version && *options.version < 1) {
+    return Status::InvalidArgument("model version must be >= 1, got " + std::to_string(*options.version));
+  }
+  Impl& impl = *impl_;
+  const std::string where = catalog_->path();
+
+  // 1. Chunk and hash, without any lock.
+  std::vector<PendingChunk> chunks;
+  chunks.reserve(data.size() / impl.chunker->options().avg_size + 2);
+  PutResult result;
+  result.size = data.size();
+  // The whole file's SHA-256 is a second full hashing pass: on a helper thread when allowed
+  // (put_threads = 2), overlapping chunking, hashing and pack writes; else inline, chunk by chunk
+  // while each is hot in cache.
+  Sha256 chunk_hasher, file_hasher;
+  std::thread file_hash_thread;
+  const bool hash_file_apart = impl.options.put_threads > 1 && data.size() >= (4 << 20);
+  if (hash_file_apart) file_hash_thread = std::thread([&] { file_hasher.Update(data); });
+  struct JoinOnExit {
+    std::thread* t;
+    ~JoinOnExit() {
+      if (t->joinable()) t->join();
+    }
+  } join_on_exit{&file_hash_thread};
+  for (uint64_t off = 0; off < data.size();) {
+    std::string_view rest = data.substr(off);
+    size_t len = impl.chunker->NextCut(rest);
+    std::string_view piece = rest.substr(0, len);
+    chunks.push_back({off, static_cast<uint32_t>(len), chunk_hasher.Digest(piece)});
+    if (!hash_file_apart) file_hasher.Update(piece);
+    off += len;
+  }
+  result.chunks = chunks.size();
+  std::vector<std::string> hex(chunks.size());
+  for (size_t i = 0; i < chunks.size(); ++i) hex[i] = DigestHex(chunks[i].id);
+
+  // 2. Under the writer lock: which chunks are new, and where to append them.
+  ASSIGN_OR_RETURN(auto writer_lock, WriterLock::Acquire(&impl, "strata model put " + std::string(name)));
+  std::vector<bool> is_new(chunks.size(), false);
+  int64_t current_pack = 0, next_pack = 1;
+  uint64_t current_bytes = 0;
+  RETURN_IF_ERROR(catalog_->InTransaction([&]() -> Status {
+    if (options.version) {
+      sql::Statement q(
+          catalog_->db(),
+          "SELECT 1 FROM model_versions v JOIN artifact_models m ON m.id = v.model_id WHERE m.name = ? AND "
+          "v.version = ?",
+          where, "check version");
+      q.Bind(1, name);
+      q.Bind(2, *options.version);
+      ASSIGN_OR_RETURN(bool taken, q.Step());
+      if (taken) {
+        return Status::AlreadyExists("model " + std::string(name) + " version " + std::to_string(*options.version) +
+                                     " already exists");
+      }
+    }
+    sql::Statement q(catalog_->db(), "SELECT 1 FROM artifact_chunks WHERE chunk_id = ?", where, "find chunk");
+    std::unordered_set<std::string_view> seen;
+    for (size_t i = 0; i < chunks.size(); ++i) {
+      if (!seen.insert(hex[i]).second) continue;  // repeated within this file: stored once
+      q.Reset();
+      q.Bind(1, hex[i]);
+      ASSIGN_OR_RETURN(bool found, q.Step());
+      is_new[i] = !found;
+    }
+    sql::Statement p(catalog_->db(), "SELECT id, bytes FROM artifact_packs ORDER BY id DESC LIMIT 1", where,
+                     "current pack");
+    ASSIGN_OR_RETURN(bool has_pack, p.Step());
+    if (has_pack) {
+      current_pack = p.Int(0);
+      current_bytes = static_cast<uint64_t>(p.Int(1));
+    }
+    sql::Statement s(catalog_->db(), "SELECT seq FROM sqlite_sequence WHERE name = 'artifact_packs'", where,
+                     "next pack id");
+    ASSIGN_OR_RETURN(bool has_seq, s.Step());
+    next_pack = (has_seq ? s.Int(0) : 0) + 1;
+    return Status::OK();
+  }));
+
+  // 3. Append the new chunks to packs and make them durable.
+  struct NewChunk {
+    size_t index;
+    ChunkLocation loc;
+  };
+  std::vector<NewChunk> new_chunks;
+  struct PackUpdate {
+    int64_t id;
+    uint64_t bytes;
+    bool created;
+  };
+  std::vector<PackUpdate> pack_updates;
+  std::unique_ptr<PackWriter> writer;
+  auto finish_writer = [&]() -> Status {
+    if (!writer) return Status::OK();
+    RETURN_IF_ERROR(writer->Finish());
+    pack_updates.push_back({writer->pack_id(), writer->size(), writer->created()});
+    writer.reset();
+    return Status::OK();
+  };
+  ASSIGN_OR_RETURN(auto zstd, MakeCodec(CompressionType::kZstd, 1));
+  ASSIGN_OR_RETURN(auto lz4, MakeCodec(CompressionType::kLz4Raw));
+  std::string compressed;
+  for (size_t i = 0; i < chunks.size(); ++i) {
+    if (!is_new[i]) continue;
+    std::string_view raw = data.substr(chunks[i].offset, chunks[i].len);
+    CompressionType codec = Compress(raw, impl.options.compression, zstd.get(), lz4.get(), &compressed);
+    std::string_view payload = codec == CompressionType::kNone ? raw : std::string_view(compressed);
+    if (writer && writer->size() + kRecordHeaderSize + payload.size() > impl.options.pack_roll_bytes &&
+        writer->size() > kPackHeaderSize) {
+      RETURN_IF_ERROR(finish_writer());
+    }
+    if (!writer) {
+      if (current_pack != 0 && pack_updates.empty() &&
+          current_bytes + kRecordHeaderSize + payload.size() <= impl.options.pack_roll_bytes) {
+        ASSIGN_OR_RETURN(writer, PackWriter::Open(impl.fs, impl.packs_dir, current_pack, false, current_bytes));
+      } else {
+        ASSIGN_OR_RETURN(writer, PackWriter::Open(impl.fs, impl.packs_dir, next_pack++, true, 0));
+      }
+    }
+    ASSIGN_OR_RETURN(uint64_t offset, writer->Add(chunks[i].id, codec, chunks[i].len, payload));
+    new_chunks.push_back(
+        {i, ChunkLocation{writer->pack_id(), offset, static_cast<uint32_t>(payload.size()), chunks[i].len, codec}});
+    result.new_chunks++;
+    result.new_raw_bytes += chunks[i].len;
+    result.new_stored_bytes += payload.size();
+  }
+  RETURN_IF_ERROR(finish_writer());
+
+  if (file_hash_thread.joinable()) file_hash_thread.join();
+  result.sha256 = DigestHex(file_hasher.Finish());
+
+  // 4. Commit: packs' lengths, chunk rows, the version and its manifest, all at once.
+  RETURN_IF_ERROR(catalog_->InTransaction([&]() -> Status {
+    sqlite3* db = catalog_->db();
+    const int64_t now = NowNs();
+    for (const PackUpdate& u : pack_updates) {
+      sql::Statement s(db,
+                       u.created ? "INSERT INTO artifact_packs (id, name, bytes, created_at) VALUES (?, ?, ?, ?)"
+                                 : "UPDATE artifact_packs SET bytes = ?3 WHERE id = ?1",
+                       where, "record pack");
+      s.Bind(1, u.id);
+      if (u.created) s.Bind(2, PackFileName(u.id));
+      s.Bind(3, static_cast<int64_t>(u.bytes));
+      if (u.created) s.Bind(4, now);
+      RETURN_IF_ERROR(s.Run());
+    }
+    sql::Statement ins(db,
+                       "INSERT INTO artifact_chunks (chunk_id, pack_id, offset, stored_len, raw_len, codec) VALUES "
+                       "(?, ?, ?, ?, ?, ?)",
+                       where, "record chunk");
+    for (const NewChunk& c : new_chunks) {
+      ins.Reset();
+      ins.Bind(1, hex[c.index]);
+      ins.Bind(2, c.loc.pack_id);
+      ins.Bind(3, static_cast<int64_t>(c.loc.offset));
+      ins.Bind(4, static_cast<int64_t>(c.loc.stored_len));
+      ins.Bind(5, static_cast<int64_t>(c.loc.raw_len));
+      ins.Bind(6, static_cast<int64_t>(c.loc.codec));
+      RETURN_IF_ERROR(ins.Run());
+    }
+    sql::Statement m(db, "INSERT OR IGNORE INTO artifact_models (name, created_at) VALUES (?, ?)", where, "add model");
+    m.Bind(1, name);
+    m.Bind(2, now);
+    RETURN_IF_ERROR(m.Run());
+    sql::Statement mid(db,
+                       "SELECT id, (SELECT MAX(version) FROM model_versions WHERE model_id = artifact_models.id) FROM "
+                       "artifact_models WHERE name = ?",
+                       where, "find model");
+    mid.Bind(1, name);
+    ASSIGN_OR_RETURN(bool found, mid.Step());
+    if (!found) return Status::Internal("model " + std::string(name) + " vanished inside its put transaction");
+    const int64_t model_id = mid.Int(0);
+    result.version = options.version ? *options.version : mid.OptionalInt(1).value_or(0) + 1;
+    sql::Statement v(db,
+                     "INSERT INTO model_versions (model_id, version, size, sha256, chunk_count, meta_json, "
+                     "metrics_json, run_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                     where, "add version");
+    v.Bind(1, model_id);
+    v.Bind(2, result.version);
+    v.Bind(3, static_cast<int64_t>(result.size));
+    v.Bind(4, result.sha256);
+    v.Bind(5, static_cast<int64_t>(chunks.size()));
+    v.Bind(6, options.meta_json);
+    v.Bind(7, options.metrics_json);
+    v.Bind(8, options.run_id);
+    v.Bind(9, now);
+    Status st = v.Run();
+    if (st.code() == StatusCode::kAlreadyExists) {
+      return Status::AlreadyExists("model " + std::string(name) + " version " + std::to_string(result.version) +
+                                   " already exists");
+    }
+    RETURN_IF_ERROR(st);
+    const int64_t version_id = v.last_insert_rowid();
+    sql::Statement mc(db, "INSERT INTO model_version_chunks (version_id, seq, chunk_id) VALUES (?, ?, ?)", where,
+                      "add manifest");
+    for (size_t i = 0; i < chunks.size(); ++i) {
+      mc.Reset();
+      mc.Bind(1, version_id);
+      mc.Bind(2, static_cast<int64_t>(i));
+      mc.Bind(3, hex[i]);
+      RETURN_IF_ERROR(mc.Run());
+    }
+    return Status::OK();
+  }));
+  return result;
+}
+
+// ---- registry ----
+
+namespace {
+
+constexpr char kVersionColumns[] =
+    "SELECT m.name, v.version, v.id, v.size, v.sha256, v.chunk_count, v.meta_json, v.metrics_json, v.run_id, "
+    "v.stage, v.created_at FROM model_versions v JOIN artifact_models m ON m.id = v.model_id ";
+
+VersionInfo RowToVersion(const sql::Statement& s) {
+  VersionInfo v;
+  v.model = s.Text(0);
+  v.version = s.Int(1);
+  v.version_id = s.Int(2);
+  v.size = static_cast<uint64_t>(s.Int(3));
+  v.sha256 = s.Text(4);
+  v.chunk_count = static_cast<uint64_t>(s.Int(5));
+  v.meta_json = s.Text(6);
+  v.metrics_json = s.Text(7);
+  v.run_id = s.OptionalInt(8);
+  v.stage = s.Text(9);
+  v.created_at_ns = s.Int(10);
+  return v;
+}
+
+Status FillAliases(sqlite3* db, const std::string& where, VersionInfo* v) {
+  sql::Statement a(db, "SELECT alias FROM model_aliases WHERE version_id = ? ORDER BY alias", where, "aliases");
+  a.Bind(1, v->version_id);
+  for (;;) {
+    ASSIGN_OR_RETURN(bool row, a.Step());
+    if (!row) break;
+    v->aliases.push_back(a.Text(0));
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+Result<VersionInfo> ModelStore::Resolve(std::string_view name, std::string_view ref) {
+  RETURN_IF_ERROR(ValidateName(name));
+  VersionInfo out;
+  const std::string where = catalog_->path();
+  RETURN_IF_ERROR(catalog_->InTransaction([&]() -> Status {
+    std::string sql = kVersionColumns;
+    bool by_number = IsDigits(ref);
+    bool latest = ref.empty() || ref == "latest";
+    if (latest) {
+      sql += "WHERE m.name = ? ORDER BY v.version DESC LIMIT 1";
+    } else if (by_number) {
+      sql += "WHERE m.name = ? AND v.version = ?";
+    } else {
+      sql += "JOIN model_aliases a ON a.version_id = v.id WHERE m.name = ? AND a.alias = ?";
+    }
+    sql::Statement s(catalog_->db(), sql, where, "resolve model");
+    s.Bind(1, name);
+    if (by_number) s.Bind(2, static_cast<int64_t>(std::stoll(std::string(ref))));
+    if (!latest && !by_number) s.Bind(2, ref);
+    ASSIGN_OR_RETURN(bool found, s.Step());
+    if (!found) {
+      sql::Statement m(catalog_->db(), "SELECT 1 FROM artifact_models WHERE name = ?", where, "find model");
+      m.Bind(1, name);
+      ASSIGN_OR_RETURN(bool model_exists, m.Step());
+      if (!model_exists) return Status::NotFound("no model named '" + std::string(name) + "'");
+      if (latest) return Status::NotFound("model '" + std::string(name) + "' has no versions");
+      return Status::NotFound("model '" + std::string(name) + "' has no " + (by_number ? "version " : "alias ") +
+                              std::string(ref));
+    }
+    out = RowToVersion(s);
+    return FillAliases(catalog_->db(), where, &out);
+  }));
+  return out;
+}
+
+Result<std::vector<ModelSummary>> ModelStore::ListModels() {
+  std::vector<ModelSummary> out;
+  RETURN_IF_ERROR(catalog_->InTransaction([&]() -> Status {
+    sql::Statement s(
+        catalog_->db(),
+        "SELECT m.name, COUNT(v.id), COALESCE(MAX(v.version), 0), COALESCE(SUM(v.size), 0) FROM artifact_models "
+        "m LEFT JOIN model_versions v ON v.model_id = m.id GROUP BY m.id ORDER BY m.name",
+        catalog_->path(), "list models");
+    for (;;) {
+      ASSIGN_OR_RETURN(bool row, s.Step());
+      if (!row) break;
+      out.push_back({s.Text(0), s.Int(1), s.Int(2), static_cast<uint64_t>(s.Int(3))});
+    }
+    return Status::OK();
+  }));
+  return out;
+}
+
+Result<std::vector<VersionInfo>> ModelStore::ListVersions(std::string_view name) {
+  std::vector<VersionInfo> out;
+  RETURN_IF_ERROR(catalog_->InTransaction([&]() -> Status {
+    sql::Statement s(catalog_->db(), std::string(kVersionColumns) + "WHERE m.name = ? ORDER BY v.version",
+                     catalog_->path(), "list versions");
+    s.Bind(1, name);
+    for (;;) {
+      ASSIGN_OR_RETURN(bool row, s.Step());
+      if (!row) break;
+      out.push_back(RowToVersion(s));
+      RETURN_IF_ERROR(FillAliases(catalog_->db(), catalog_->path(), &out.back()));
+    }
+    if (out.empty()) {
+      sql::Statement m(catalog_->db(), "SELECT 1 FROM artifact_models WHERE name = ?", catalog_->path(), "find model");
+      m.Bind(1, name);
+      ASSIGN_OR_RETURN(bool model_exists, m.Step());
+      if (!model_exists) return Status::NotFound("no model named '" + std::string(name) + "'");
+    }
+    return Status::OK();
+  }));
+  return out;
+}
+
+Status ModelStore::Promote(std::string_view name, std::string_view ref, std::string_view stage) {
+  if (stage != "staging" && stage != "production" && stage != "archived") {
+    return Status::InvalidArgument("stage must be staging, production or archived, got '" + std::string(stage) + "'");
+  }
+  return catalog_->InTransaction([&]() -> Status {
+    ASSIGN_OR_RETURN(VersionInfo v, Resolve(name, ref));
+    sql::Statement s(catalog_->db(), "UPDATE model_versions SET stage = ? WHERE id = ?", catalog_->path(), "set stage");
+    s.Bind(1, stage);
+    s.Bind(2, v.version_id);
+    RETURN_IF_ERROR(s.Run());
+    if (stage == "production") return SetAlias(name, "production", std::to_string(v.version));
+    if (std::find(v.aliases.begin(), v.aliases.end(), "production") != v.aliases.end()) {
+      return SetAlias(name, "production", "");
+    }
+    return Status::OK();
+  });
+}
+
+Status ModelStore::SetAlias(std::string_view name, std::string_view alias, std::string_view ref) {
+  if (alias.empty() || alias == "latest" || IsDigits(alias) || alias.find('@') != std::string_view::npos) {
+    return Status::InvalidArgument("alias '" + std::string(alias) +
+                                   "' is reserved or malformed (not empty, 'latest', digits or containing @)");
+  }
+  return catalog_->InTransaction([&]() -> Status {
+    sql::Statement m(catalog_->db(), "SELECT id FROM artifact_models WHERE name = ?", catalog_->path(), "find model");
+    m.Bind(1, name);
+    ASSIGN_OR_RETURN(bool found, m.Step());
+    if (!found) return Status::NotFound("no model named '" + std::string(name) + "'");
+    const int64_t model_id = m.Int(0);
+    sql::Statement d(catalog_->db(), "DELETE FROM model_aliases WHERE model_id = ? AND alias = ?", catalog_->path(),
+                     "remove alias");
+    d.Bind(1, model_id);
+    d.Bind(2, alias);
+    RETURN_IF_ERROR(d.Run());
+    if (ref.empty()) return Status::OK();
+    ASSIGN_OR_RETURN(VersionInfo v, Resolve(name, ref));
+    sql::Statement s(catalog_->db(), "INSERT INTO model_aliases (model_id, alias, version_id) VALUES (?, ?, ?)",
+                     catalog_->path(), "set alias");
+    s.Bind(1, model_id);
+    s.Bind(2, alias);
+    s.Bind(3, v.version_id);
+    return s.Run();
+  });
+}
+
+Status ModelStore::Remove(std::string_view name, std::optional<std::string_view> ref) {
+  std::vector<int64_t> removed;
+  RETURN_IF_ERROR(catalog_->InTransaction([&]() -> Status {
+    std::vector<VersionInfo> versions;
+    if (ref) {
+      ASSIGN_OR_RETURN(VersionInfo v, Resolve(name, *ref));
+      versions.push_back(v);
+    } else {
+      ASSIGN_OR_RETURN(versions, ListVersions(name));
+    }
+    for (const VersionInfo& v : versions) {
+      sql::Statement d(catalog_->db(), "DELETE FROM model_versions WHERE id = ?", catalog_->path(), "remove version");
+      d.Bind(1, v.version_id);
+      RETURN_IF_ERROR(d.Run());
+      removed.push_back(v.version_id);
+    }
+    if (!ref) {
+      sql::Statement a(catalog_->db(),
+                       "DELETE FROM model_aliases WHERE model_id = (SELECT id FROM artifact_models WHERE name = ?)",
+                       catalog_->path(), "remove aliases");
+      a.Bind(1, name);
+      RETURN_IF_ERROR(a.Run());
+      sql::Statement d(catalog_->db(), "DELETE FROM artifact_models WHERE name = ?", catalog_->path(), "remove model");
+      d.Bind(1, name);
+      RETURN_IF_ERROR(d.Run());
+    }
+    return Status::OK();
+  }));
+  for (int64_t id : removed) impl_->cache->Erase(id);
+  return Status::OK();
+}
+
+uint64_t ModelStore::cache_bytes() const { return impl_->cache->bytes(); }
+
+}  // namespace strata::artifacts

@@ -1,0 +1,274 @@
+// The model store: versioned, deduplicated, compressed, verified model files.
+//
+// Layers (see README.md in this folder):
+//   Chunker (FastCDC) -> chunk id = SHA-256 -> per-chunk codec choice -> pack files (pack.h)
+//   catalog tables (migration "artifacts"): packs, chunks, models, versions, manifests
+//   (model_version_chunks), aliases, loads
+//   loading: RAM cache (ModelCache, LRU by bytes) -> local packs -> ColdStore (a seam, below)
+//
+// Consistency: a put writes new chunks to a pack, fsyncs it, and only then commits the version
+// (its manifest, the chunk rows and the pack's new committed length) in one catalog
+// transaction; a crash at any point leaves the version either wholly visible or absent. Bytes
+// written but never committed are cut off by the next put or removed by gc.
+//
+// gc while others read: gc copies live chunks out of packs that hold dead ones, commits the new
+// locations, then deletes the old packs. A reader that finds a pack gone (NotFound) re-reads the
+// chunk's location from the catalog and retries; a reader that already opened the old pack keeps
+// reading it (POSIX keeps an unlinked open file). Puts and gc are serialised by a writer lock
+// (a mutex in the process and the file <root>/artifacts/LOCK across processes).
+//
+// Thread-safety: every method may be called from any number of threads at once.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "artifacts/chunker.h"
+#include "artifacts/pack.h"
+#include "strata/file_system.h"
+#include "strata/status.h"
+
+namespace strata {
+class Catalog;
+}
+
+namespace strata::artifacts {
+
+class ModelCache;
+
+// The tier a cold store serves: opens a pack that is no longer on local disk. Implemented by the
+// cold-tier module (local directory or S3); none by default.
+class ColdStore {
+ public:
+  virtual ~ColdStore() = default;
+  // The pack named `pack_name` (e.g. "pack-0000000003.pack"), NotFound if the cold store lacks it.
+  virtual Result<std::unique_ptr<RandomAccessFile>> OpenPack(const std::string& pack_name) = 0;
+};
+
+struct ModelStoreOptions {
+  FileSystem* fs = nullptr;  // nullptr = DefaultFileSystem()
+  ChunkerOptions chunker;
+  // Per chunk: "auto" (zstd level 1 if a sample's byte entropy says it saves > 3%, else raw), "zstd", "lz4",
+  // "none". Whatever is chosen, a chunk is stored raw when compressing does not save > 3%.
+  std::string compression = "auto";
+  uint64_t pack_roll_bytes = 256ull << 20;
+  uint64_t cache_budget_bytes = 4ull << 30;  // RAM cache; 0 disables it
+  int load_threads = 2;                      // threads that read and verify one load (1 or 2)
+  uint64_t buffer_pool_bytes = 1ull << 30;   // released model memory kept for reuse; 0 = none
+  int put_threads = 2;                       // 2: the file's SHA-256 on a helper thread; 1: everything on the caller's
+  ColdStore* cold_store = nullptr;           // not owned
+  bool create_if_missing = false;            // create <root> and its catalog if absent
+  int lock_wait_ms = 60'000;                 // how long a put or gc waits for another writer
+};
+
+struct PutOptions {
+  std::optional<int64_t> version;  // default: one more than the highest so far (1 for a new model)
+  std::string meta_json = "{}";    // a JSON object: format, framework, dtype, tags, anything
+  std::string metrics_json = "{}";
+  std::optional<int64_t> run_id;  // lineage: the run that produced it
+};
+
+struct PutResult {
+  int64_t version = 0;
+  uint64_t size = 0;
+  std::string sha256;
+  uint64_t chunks = 0;
+  uint64_t new_chunks = 0;
+  uint64_t new_raw_bytes = 0;     // bytes of chunks the store did not have yet
+  uint64_t new_stored_bytes = 0;  // what they took in the pack, after compression
+};
+
+struct VersionInfo {
+  std::string model;
+  int64_t version = 0;
+  int64_t version_id = 0;  // catalog row id, unique forever
+  uint64_t size = 0;
+  std::string sha256;
+  uint64_t chunk_count = 0;
+  std::string meta_json, metrics_json;
+  std::optional<int64_t> run_id;
+  std::string stage;
+  std::vector<std::string> aliases;  // stored aliases; "latest" is implicit (the highest version)
+  int64_t created_at_ns = 0;
+};
+
+struct ModelSummary {
+  std::string name;
+  int64_t versions = 0;
+  int64_t latest = 0;
+  uint64_t bytes = 0;  // logical bytes of all versions
+};
+
+struct DiffResult {
+  uint64_t a_bytes = 0, b_bytes = 0;
+  uint64_t shared_bytes = 0;  // bytes of B in chunks that A also has
+  uint64_t new_bytes = 0;     // bytes of B in chunks A lacks
+  uint64_t shared_chunks = 0, new_chunks = 0;
+};
+
+struct StoreStats {
+  uint64_t models = 0, versions = 0, chunks = 0, packs = 0;
+  uint64_t logical_bytes = 0;     // sum of the versions' file sizes
+  uint64_t unique_raw_bytes = 0;  // sum of distinct chunks' raw sizes
+  uint64_t stored_bytes = 0;      // sum of distinct chunks' stored (compressed) sizes
+  uint64_t pack_bytes = 0;        // committed pack bytes (stored + record headers + dead chunks)
+  double dedup_ratio() const { return unique_raw_bytes ? double(logical_bytes) / unique_raw_bytes : 1.0; }
+  double compression_ratio() const { return stored_bytes ? double(unique_raw_bytes) / stored_bytes : 1.0; }
+};
+
+struct GcResult {
+  uint64_t chunks_removed = 0;
+  uint64_t bytes_reclaimed = 0;  // pack bytes freed
+  uint64_t packs_rewritten = 0;
+  uint64_t orphan_files_removed = 0;
+};
+
+struct CorruptChunk {
+  std::string model;  // empty if no version references the chunk
+  int64_t version = 0;
+  int64_t seq = 0;  // index in the version's manifest
+  std::string chunk_id;
+  std::string pack;
+  uint64_t offset = 0;
+  std::string error;
+};
+
+struct VerifyReport {
+  uint64_t chunks_checked = 0;
+  uint64_t bytes_checked = 0;
+  std::vector<CorruptChunk> corrupt;
+  // OK, or Corruption naming the first few corrupt chunks (model, version, chunk) and the count.
+  Status ToStatus() const;
+};
+
+// Memory for model buffers that have been released, kept for the next load: touching fresh
+// memory costs a page fault per page (slow in VMs), so swapping one model for another of about
+// the same size reuses the old one's pages. Thread-safe; shared by a store and its buffers.
+class BufferPool {
+ public:
+  explicit BufferPool(uint64_t budget_bytes) : budget_(budget_bytes) {}
+  ~BufferPool();
+  // A block of at least `size` bytes: a pooled one at most max(size/8, 2 MiB) larger, or a new one
+  // (2 MiB-aligned with transparent huge pages when large). Sets *alloc_size.
+  char* Take(size_t size, size_t* alloc_size);
+  // Keeps the block if the pool stays within budget, else frees it.
+  void Give(char* data, size_t alloc_size);
+  uint64_t bytes() const;
+
+ private:
+  const uint64_t budget_;
+  mutable std::mutex mu_;
+  std::vector<std::pair<char*, size_t>> free_;
+  uint64_t bytes_ = 0;
+};
+
+// An immutable model image in memory; shared by the cache and every caller that holds it.
+class ModelBuffer {
+ public:
+  // `pool` may be null (plain allocation).
+  ModelBuffer(size_t size, std::shared_ptr<BufferPool> pool);
+  ~ModelBuffer();
+  ModelBuffer(const ModelBuffer&) = delete;
+  ModelBuffer& operator=(const ModelBuffer&) = delete;
+  char* mutable_data() { return data_; }
+  std::span<const std::byte> bytes() const { return {reinterpret_cast<const std::byte*>(data_), size_}; }
+  std::string_view view() const { return {data_, size_}; }
+
+ private:
+  std::shared_ptr<BufferPool> pool_;
+  char* data_;
+  size_t size_;
+  size_t alloc_size_;
+};
+
+// A loaded model: a read-only view of a shared buffer (no copy, whoever else holds it).
+struct LoadedModel {
+  std::string model;
+  int64_t version = 0;
+  std::string sha256;
+  std::string tier;  // where it came from: "ram", "local" or "cold"
+  double seconds = 0;
+  std::shared_ptr<const ModelBuffer> buffer;
+  std::span<const std::byte> bytes() const { return buffer->bytes(); }
+  std::string_view view() const { return buffer->view(); }
+};
+
+// "NAME", "NAME@3", "NAME@production" -> name and reference ("" = latest).
+struct ModelRef {
+  std::string name;
+  std::string ref;
+};
+Result<ModelRef> ParseModelRef(std::string_view text);
+
+class ModelStore {
+ public:
+  // Opens the store of the database at `root` (its catalog, creating the artifact tables by
+  // migration, and <root>/artifacts/packs/).
+  static Result<std::unique_ptr<ModelStore>> Open(const std::string& root, const ModelStoreOptions& options);
+  ~ModelStore();  // waits for prefetches and flushes the load log
+
+  // Stores the file at `path` as a new version of model `name` (created if new).
+  Result<PutResult> Put(std::string_view name, const std::string& path, const PutOptions& options);
+  // The same from bytes in memory.
+  Result<PutResult> PutBytes(std::string_view name, std::string_view data, const PutOptions& options);
+
+  // The version `ref` names: "" or "latest" = the highest, digits = that version, else an alias.
+  Result<VersionInfo> Resolve(std::string_view name, std::string_view ref);
+  Result<std::vector<ModelSummary>> ListModels();
+  Result<std::vector<VersionInfo>> ListVersions(std::string_view name);
+
+  // Loads a version into memory through the cache; every chunk read from disk is verified.
+  // Corruption names the model, version, chunk and pack.
+  Result<std::shared_ptr<const LoadedModel>> Load(std::string_view name, std::string_view ref);
+  // Starts loading in the background; the future says how it went.
+  std::shared_future<Status> Prefetch(std::string_view name, std::string_view ref);
+  // Writes a version to `out_path` (atomically: temp file, fsync, rename) and checks its SHA-256.
+  Status Get(std::string_view name, std::string_view ref, const std::string& out_path);
+
+  Result<DiffResult> Diff(std::string_view a_name, std::string_view a_ref, std::string_view b_name,
+                          std::string_view b_ref);
+  // Sets a version's stage (staging, production, archived); production also moves the
+  // "production" alias to it.
+  Status Promote(std::string_view name, std::string_view ref, std::string_view stage);
+  // Points alias (not "latest" or digits) at a version; an empty ref removes the alias.
+  Status SetAlias(std::string_view name, std::string_view alias, std::string_view ref);
+  // Removes one version (ref set) or the whole model (ref empty). Chunks stay until gc.
+  Status Remove(std::string_view name, std::optional<std::string_view> ref);
+
+  Result<GcResult> Gc();
+  Result<StoreStats> Stats();
+  // Re-reads every stored chunk and checks its hash (no cache). Corrupt chunks are listed with
+  // every model version that uses them; the report is OK only if none are.
+  Result<VerifyReport> Verify();
+
+  // Load records written so far are flushed to the catalog (model_loads) before this returns.
+  Status FlushLoadLog();
+  uint64_t cache_bytes() const;
+  uint64_t buffer_pool_bytes() const;
+  Catalog* catalog() { return catalog_.get(); }
+  const std::string& root() const { return root_; }
+
+  struct Impl;  // model_store_internal.h
+
+ private:
+  ModelStore() = default;
+  std::string root_;
+  std::unique_ptr<Catalog> catalog_;
+  std::unique_ptr<Impl> impl_;
+};
+
+// For `strata verify`: verifies every chunk of the model store of the database at `root`
+// (NotFound if there is no database). Opens the catalog for writing like every ModelStore (it
+// applies pending migrations, so a database without models gets empty artifact tables and an
+// empty report). Uses no cache and takes no writer lock: safe while puts, loads and gc run.
+Result<VerifyReport> VerifyModelStore(const std::string& root, FileSystem* fs = nullptr);
+
+}  // namespace strata::artifacts

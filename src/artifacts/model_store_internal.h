@@ -1,0 +1,80 @@
+// Shared between model_store.cc (open, put, registry), model_load.cc (load, cache, prefetch)
+// and model_maintenance.cc (gc, stats, verify). Not part of the API.
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "artifacts/model_cache.h"
+#include "artifacts/model_store.h"
+#include "catalog/catalog.h"
+
+namespace strata::artifacts {
+
+struct ManifestEntry {
+  std::string chunk_id;  // hex
+  ChunkLocation loc;
+};
+
+struct LoadRecord {
+  std::string model;
+  int64_t version;
+  std::string tier;
+  uint64_t bytes;
+  int64_t duration_ns;
+  int64_t started_at_ns;
+};
+
+struct ModelStore::Impl {
+  FileSystem* fs = nullptr;
+  ModelStoreOptions options;
+  std::string artifacts_dir, packs_dir, lock_path;
+  std::optional<Chunker> chunker;
+  std::unique_ptr<ModelCache> cache;
+  std::shared_ptr<BufferPool> pool;
+
+  // Serialises puts and gc of this process (the LOCK file does it across processes).
+  std::mutex writer_mu;
+
+  // Background worker: prefetches and load-log flushes.
+  std::mutex work_mu;
+  std::condition_variable work_cv;
+  std::deque<std::function<void()>> work;
+  bool stopping = false;
+  std::thread worker;
+
+  std::mutex log_mu;
+  std::vector<LoadRecord> load_log;
+  bool log_flush_queued = false;
+
+  void Submit(std::function<void()> fn);
+  void WorkerLoop();
+};
+
+// Holds the cross-process writer lock (and the in-process mutex) for a put or gc.
+class WriterLock {
+ public:
+  static Result<std::unique_ptr<WriterLock>> Acquire(ModelStore::Impl* impl, std::string_view what);
+  ~WriterLock() = default;
+
+ private:
+  std::unique_lock<std::mutex> local_;
+  std::unique_ptr<FileLock> file_;
+};
+
+// Reads one chunk (payload at loc) into dest[0, loc.raw_len), decompressing as needed, and
+// checks its SHA-256 against `id`. `scratch` holds compressed payloads. Corruption names the
+// pack and offset; NotFound if the pack is gone.
+Status ReadChunkInto(const RandomAccessFile& pack, const ChunkLocation& loc, const Sha256Digest& id, char* dest,
+                     std::string* scratch, Sha256* hasher, std::unique_ptr<Codec>* codecs);
+
+// Manifest of a version with every chunk's current location, in order.
+Result<std::vector<ManifestEntry>> ReadManifest(Catalog* catalog, int64_t version_id);
+// Current location of one chunk; NotFound if no longer stored.
+Result<ChunkLocation> LocateChunk(Catalog* catalog, const std::string& chunk_id);
+
+}  // namespace strata::artifacts
