@@ -81,6 +81,10 @@ std::string QueryPlan::ToString() const {
     for (const std::string& t : sc->tiers) tiers += (tiers.empty() ? "" : ",") + t;
     s += "scan " + sc->table + ": tiers " + (tiers.empty() ? "-" : tiers) + "; rows read " +
          std::to_string(sc->rows_read) + "\n";
+    if (sc->files_total == 0) {
+      s += "  no files (in-memory tiers only); bytes read " + std::to_string(sc->bytes_read) + "\n";
+      continue;
+    }
     s += "  files " + Pruned(sc->files_pruned, sc->files_total) + "; row groups " +
          Pruned(sc->row_groups_pruned, sc->row_groups_total) + "; pages " + Pruned(sc->pages_pruned, sc->pages_total) +
          "; bytes read " + std::to_string(sc->bytes_read) + "\n";
