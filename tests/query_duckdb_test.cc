@@ -350,9 +350,13 @@ TEST_F(QueryVsDuckDB, AsofJoinsMatch) {
     ASSERT_EQ(ours.num_rows(), state_->trades.num_rows());
     size_t matched = 0;
     for (size_t r = 0; r < ours.num_rows(); ++r) matched += !ours.column(5).IsNull(r);
-    if (c.tol != 0) EXPECT_GT(matched, 0u) << c.name;
+    if (c.tol != 0) {
+      EXPECT_GT(matched, 0u) << c.name;
+    }
     // Trades before the first quote of the first day have no previous quote.
-    if (c.dir == AsofDirection::kPrev) EXPECT_LT(matched, ours.num_rows()) << c.name;
+    if (c.dir == AsofDirection::kPrev) {
+      EXPECT_LT(matched, ours.num_rows()) << c.name;
+    }
     EXPECT_EQ(CompareWithPeer(ours, answers[c.name]), "") << c.name;
   }
 }
