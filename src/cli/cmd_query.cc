@@ -99,8 +99,8 @@ Result<QuerySpec> MakeSpec(const QueryArgs& a) {
     ASSIGN_OR_RETURN(s.left.to_ts, ParseTimestamp(a.to));
   }
   if (s.left.from_ts > s.left.to_ts) {
-    return Status::InvalidArgument("--from " + FormatTimestamp(s.left.from_ts) + " is after --to " +
-                                   FormatTimestamp(s.left.to_ts) + " (the range is [from, to))");
+    return Status::InvalidArgument("time range is backwards: --from " + FormatTimestamp(s.left.from_ts) +
+                                   " is after --to " + FormatTimestamp(s.left.to_ts) + " (the range is [from, to))");
   }
   ASSIGN_OR_RETURN(s.tiers, ParseTiers(a.tiers));
   s.output_columns = SplitColumns(a.columns);
