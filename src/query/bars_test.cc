@@ -161,3 +161,37 @@ TEST(Bars, EdgesEmptyAndErrors) {
 
 }  // namespace
 }  // namespace strata::query
+
+namespace strata::query {
+namespace {
+
+TEST(Bars, FromBarsWithoutVwapOrCount) {
+  // The `bars` table template: ts, symbol, open, high, low, close, volume (no vwap, no count).
+  std::vector<Field> f = {{"ts", ColumnType::kTimestamp, false}, {"symbol", ColumnType::kSymbol, false},
+                          {"open", ColumnType::kFloat64, false}, {"high", ColumnType::kFloat64, false},
+                          {"low", ColumnType::kFloat64, false},  {"close", ColumnType::kFloat64, false},
+                          {"volume", ColumnType::kInt64, false}};
+  RecordBatch in(f);
+  auto add = [&](int64_t minute, double o, double h, double l, double c, int64_t v) {
+    in.column(0).AppendInt64(minute * kNanosPerMinute);
+    in.column(1).AppendString("Z");
+    in.column(2).AppendDouble(o);
+    in.column(3).AppendDouble(h);
+    in.column(4).AppendDouble(l);
+    in.column(5).AppendDouble(c);
+    in.column(6).AppendInt64(v);
+  };
+  add(0, 10, 12, 9, 11, 100);
+  add(1, 11, 15, 10, 14, 50);
+  add(5, 14, 14, 13, 13, 10);
+  ASSERT_OK_AND_ASSIGN(auto s, MakeBarsStream(MakeVectorStream(f, {in}), 5 * kNanosPerMinute));
+  ASSERT_OK_AND_ASSIGN(RecordBatch b, Collect(s.get()));
+  ASSERT_EQ(b.num_rows(), 2u);
+  EXPECT_EQ(b.RowToString(0).substr(b.RowToString(0).find(',') + 1), "Z,10,15,9,14,150,,");
+  EXPECT_TRUE(b.column(7).IsNull(0));
+  EXPECT_TRUE(b.column(8).IsNull(0));
+  EXPECT_EQ(b.column(0).int64s()[1], 5 * kNanosPerMinute);
+}
+
+}  // namespace
+}  // namespace strata::query
