@@ -108,7 +108,8 @@ BENCHMARK(BM_Bars)->Arg(60)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime(
 
 void BM_Filter(benchmark::State& state) {
   const Data& d = D();
-  const char* exprs[] = {"size >= 500", "size >= 500 and exchange in ('XNAS', 'ARCX') and price > 10"};
+  const char* exprs[] = {"size >= 500", "size >= 500 and exchange in ('XNAS', 'ARCX') and price > 10",
+                         "symbol in ('AAPL', 'MSFT') and price > 10"};
   auto f = Filter::Compile(exprs[state.range(0)], d.trades.front().fields());
   if (!f.ok()) {
     state.SkipWithError(f.status().ToString().c_str());
@@ -126,7 +127,7 @@ void BM_Filter(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * d.trade_rows));
   state.SetLabel(exprs[state.range(0)]);
 }
-BENCHMARK(BM_Filter)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_Filter)->Arg(0)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
 }  // namespace strata::query

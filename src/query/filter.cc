@@ -526,10 +526,18 @@ void EvalLeaf(const Filter::Node& node, const RecordBatch& batch, uint8_t* out) 
         }
         case ColumnType::kSymbol:
         case ColumnType::kString: {
+          // Runs of equal symbols (one run per symbol in a grouped stream) reuse the last answer.
           const std::string_view lit = node.strings[0];
+          const bool runs = c.type() == ColumnType::kSymbol;
+          std::string_view prev;
           for (size_t i = 0; i < n; ++i) {
-            int r = c.GetString(i).compare(lit);
-            out[i] = CompareOne(r, node.op);
+            std::string_view v = c.GetString(i);
+            if (runs && i > 0 && v == prev) {
+              out[i] = out[i - 1];
+              continue;
+            }
+            out[i] = CompareOne(v.compare(lit), node.op);
+            prev = v;
           }
           break;
         }
@@ -540,10 +548,17 @@ void EvalLeaf(const Filter::Node& node, const RecordBatch& batch, uint8_t* out) 
     const bool dbl = node.as_double || c.type() == ColumnType::kFloat64;
     if (dbl && c.type() != ColumnType::kFloat64) ToDoubles(c, &tmp);
     const double* dv = c.type() == ColumnType::kFloat64 ? c.doubles().data() : tmp.data();
+    const bool runs = c.type() == ColumnType::kSymbol;  // one run per symbol in a grouped stream
+    std::string_view prev;
     for (size_t i = 0; i < n; ++i) {
       bool found = false;
       if (IsStringLike(c.type())) {
         std::string_view v = c.GetString(i);
+        if (runs && i > 0 && v == prev) {
+          out[i] = out[i - 1];
+          continue;
+        }
+        prev = v;
         for (const std::string& s : node.strings) found |= (v == s);
       } else if (dbl) {
         for (double d : node.doubles) found |= (dv[i] == d);
