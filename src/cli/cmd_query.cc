@@ -1,12 +1,22 @@
 // strata query, strata latest
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
 
 #include "cli/cli.h"
 #include "cli/output.h"
+#include "query/asof.h"
+#include "query/bars.h"
+#include "query/batch_stream.h"
+#include "query/filter.h"
+#include "query/plan.h"
+#include "query/sink.h"
 #include "strata/timestamp.h"
 
 namespace strata::cli {
 namespace {
+
+using query::BatchStream;
 
 struct QueryArgs {
   std::string table;
@@ -16,65 +26,320 @@ struct QueryArgs {
   std::string columns;
   std::string format;
   int64_t limit = -1;
+  std::string bars;
+  std::string where;
+  std::string asof;
+  std::string tolerance;
+  std::string direction = "prev";
+  std::string tiers;
+  int repeat = 1;
+  std::string out;
+  bool explain = false;
+  bool merge = false;
 };
 
-std::vector<std::string> SplitColumns(const std::string& text) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start <= text.size() && !text.empty()) {
-    size_t comma = text.find(',', start);
-    std::string item = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-    if (!item.empty()) out.push_back(item);
-    if (comma == std::string::npos) break;
-    start = comma + 1;
-  }
-  return out;
-}
+// Everything parsed and validated before the database is opened.
+struct QuerySpec {
+  ScanRequest left;
+  std::optional<ScanRequest> right;  // --asof
+  std::vector<std::string> tiers;    // hot, warm, cold (all when not given)
+  std::vector<std::string> output_columns;
+  std::optional<query::FilterExpr> where;
+  int64_t bar_interval = 0;
+  std::string bar_text;
+  query::AsofOptions asof;
+  uint64_t limit = UINT64_MAX;
+  bool merge = false;
+};
 
 Result<OutputFormat> ChooseFormat(const std::string& format) {
   if (format.empty()) return StdoutIsTerminal() ? OutputFormat::kTable : OutputFormat::kCsv;
   return ParseOutputFormat(format);
 }
 
-Status Query(Context* ctx, const QueryArgs& args) {
-  ScanRequest request;
-  request.table = args.table;
-  request.symbols = args.symbols;
-  request.columns = SplitColumns(args.columns);
-  if (!args.from.empty()) {
-    ASSIGN_OR_RETURN(request.from_ts, ParseTimestamp(args.from));
+Result<std::vector<std::string>> ParseTiers(const std::string& text) {
+  const std::vector<std::string> all = {"hot", "warm", "cold"};
+  if (text.empty()) return all;
+  std::vector<std::string> tiers;
+  for (const std::string& t : SplitCommaList(text)) {
+    if (std::find(all.begin(), all.end(), t) == all.end()) {
+      return Status::InvalidArgument("--tiers: unknown tier '" + t + "' (hot, warm, cold)");
+    }
+    if (std::find(tiers.begin(), tiers.end(), t) == tiers.end()) tiers.push_back(t);
   }
-  if (!args.to.empty()) {
-    ASSIGN_OR_RETURN(request.to_ts, ParseTimestamp(args.to));
+  if (tiers.empty()) return Status::InvalidArgument("--tiers: no tier given (hot, warm, cold)");
+  return tiers;
+}
+
+void AddUnique(std::vector<std::string>* v, const std::string& s) {
+  if (std::find(v->begin(), v->end(), s) == v->end()) v->push_back(s);
+}
+
+Result<QuerySpec> MakeSpec(const QueryArgs& a) {
+  QuerySpec s;
+  s.left.table = a.table;
+  s.left.symbols = a.symbols;
+  if (!a.from.empty()) {
+    ASSIGN_OR_RETURN(s.left.from_ts, ParseTimestamp(a.from));
   }
-  ASSIGN_OR_RETURN(OutputFormat format, ChooseFormat(args.format));
-  ASSIGN_OR_RETURN(auto db, ctx->OpenDatabase(true, ""));
-  ASSIGN_OR_RETURN(auto batches, db->Scan(request));
-  std::vector<Field> fields;
-  if (!batches.empty()) {
-    fields = batches.front().fields();
+  if (!a.to.empty()) {
+    ASSIGN_OR_RETURN(s.left.to_ts, ParseTimestamp(a.to));
+  }
+  if (s.left.from_ts > s.left.to_ts) {
+    return Status::InvalidArgument("time range is backwards: --from " + FormatTimestamp(s.left.from_ts) +
+                                   " is after --to " + FormatTimestamp(s.left.to_ts) + " (the range is [from, to))");
+  }
+  ASSIGN_OR_RETURN(s.tiers, ParseTiers(a.tiers));
+  s.output_columns = SplitCommaList(a.columns);
+  if (!a.where.empty()) {
+    ASSIGN_OR_RETURN(query::FilterExpr e, query::FilterExpr::Parse(a.where));
+    s.where.emplace(std::move(e));
+  }
+  if (!a.bars.empty()) {
+    ASSIGN_OR_RETURN(s.bar_interval, query::ParseBarInterval(a.bars));
+    s.bar_text = a.bars;
+  }
+  if (a.asof.empty()) {
+    if (!a.tolerance.empty()) return Status::InvalidArgument("--tolerance needs --asof");
+    if (a.direction != "prev") return Status::InvalidArgument("--direction needs --asof");
   } else {
-    ASSIGN_OR_RETURN(TableDef def, db->GetTable(args.table));
-    fields = def.schema.fields();
-    if (!request.columns.empty()) {
-      std::vector<Field> projected;
-      for (const std::string& c : request.columns) projected.push_back(fields[def.schema.FieldIndex(c)]);
-      fields = std::move(projected);
+    if (!s.bar_text.empty()) return Status::InvalidArgument("--bars and --asof cannot be combined in one query");
+    ASSIGN_OR_RETURN(s.asof.direction, query::ParseAsofDirection(a.direction));
+    if (!a.tolerance.empty()) {
+      auto tol = ParseDuration(a.tolerance);
+      if (!tol.ok()) return Status::InvalidArgument("--tolerance: " + tol.status().message());
+      if (*tol < 0) return Status::InvalidArgument("--tolerance must not be negative");
+      s.asof.tolerance_ns = *tol;
     }
-  }
-  BatchPrinter printer(stdout, format, fields);
-  uint64_t left = args.limit < 0 ? UINT64_MAX : static_cast<uint64_t>(args.limit);
-  for (const RecordBatch& b : batches) {
-    if (left == 0) break;
-    if (b.num_rows() <= left) {
-      printer.Print(b);
-      left -= b.num_rows();
+    // The right rows that can match a left row in [from, to). Without a tolerance a "prev" match
+    // may lie anywhere before `from`, so the right scan starts at the beginning of time.
+    ScanRequest r;
+    r.table = a.asof;
+    r.symbols = a.symbols;
+    const int64_t tol = s.asof.tolerance_ns.value_or(-1);
+    if (s.asof.direction == query::AsofDirection::kPrev) {
+      r.from_ts = tol < 0 ? INT64_MIN : (s.left.from_ts < INT64_MIN + tol ? INT64_MIN : s.left.from_ts - tol);
+      r.to_ts = s.left.to_ts;
     } else {
-      printer.Print(b.Slice(0, left));
-      left = 0;
+      r.from_ts = s.left.from_ts;
+      r.to_ts = tol < 0 ? INT64_MAX : (s.left.to_ts > INT64_MAX - tol ? INT64_MAX : s.left.to_ts + tol);
+    }
+    s.right = r;
+  }
+  if (a.repeat < 1) return Status::InvalidArgument("--repeat must be at least 1");
+  if (a.limit >= 0) s.limit = static_cast<uint64_t>(a.limit);
+  s.merge = a.merge;
+  return s;
+}
+
+// Chooses the columns the left scan reads: what the operators and the output need, always with
+// ts and symbol (the operators key on them; a final projection drops what was not asked for).
+Status ResolveColumns(const TableDef& def, QuerySpec* s) {
+  const Schema& schema = def.schema;
+  auto need = [&](const std::string& c) -> Status {
+    if (schema.FieldIndex(c) < 0) {
+      return Status::InvalidArgument("table " + def.name + " has no column '" + c + "' (columns: " + schema.ToString() +
+                                     ")");
+    }
+    AddUnique(&s->left.columns, c);
+    return Status::OK();
+  };
+  std::vector<std::string> where_cols = s->where ? s->where->Columns() : std::vector<std::string>{};
+  if (!s->bar_text.empty()) {
+    s->left.columns.clear();
+    RETURN_IF_ERROR(need(schema.field(schema.ts_index()).name));
+    RETURN_IF_ERROR(need(schema.field(schema.symbol_index()).name));
+    if (schema.FieldIndex("price") >= 0 && schema.FieldIndex("size") >= 0) {
+      RETURN_IF_ERROR(need("price"));
+      RETURN_IF_ERROR(need("size"));
+    } else {
+      for (const char* c : {"open", "high", "low", "close", "volume"}) RETURN_IF_ERROR(need(c));
+      for (const char* c : {"vwap", "count"}) {
+        if (schema.FieldIndex(c) >= 0) RETURN_IF_ERROR(need(c));
+      }
+    }
+    for (const std::string& c : where_cols) RETURN_IF_ERROR(need(c));
+  } else if (!s->right && !s->output_columns.empty()) {
+    RETURN_IF_ERROR(need(schema.field(schema.ts_index()).name));
+    RETURN_IF_ERROR(need(schema.field(schema.symbol_index()).name));
+    for (const std::string& c : s->output_columns) RETURN_IF_ERROR(need(c));
+    for (const std::string& c : where_cols) RETURN_IF_ERROR(need(c));
+  }
+  return Status::OK();
+}
+
+std::vector<Field> ScanFields(const TableDef& def, const ScanRequest& request) {
+  if (request.columns.empty()) return def.schema.fields();
+  std::vector<Field> out;
+  for (const std::string& c : request.columns) out.push_back(def.schema.field(def.schema.FieldIndex(c)));
+  return out;
+}
+
+struct SymbolStream {
+  std::string symbol;
+  std::unique_ptr<BatchStream> stream;
+};
+
+// THE read path of `strata query`: every row a query reads comes from here, one ts-sorted stream
+// per symbol, symbols ascending. Today it reads the hot tier through Database::Scan; the
+// cross-tier scan replaces this body (and fills the file/row-group/page/byte counters).
+Result<std::vector<SymbolStream>> ScanPerSymbol(Database* db, const ScanRequest& request,
+                                                const std::vector<std::string>& tiers, const std::vector<Field>& fields,
+                                                query::ScanCounters* counters) {
+  std::vector<SymbolStream> out;
+  // Only the hot tier exists in this build; a tier hint without it reads nothing.
+  if (std::find(tiers.begin(), tiers.end(), "hot") == tiers.end()) return out;
+  counters->tiers = {"hot"};
+  ASSIGN_OR_RETURN(std::vector<RecordBatch> batches, db->Scan(request));
+  const int sym = query::SymbolField(fields);
+  for (RecordBatch& b : batches) {
+    if (b.num_rows() == 0) continue;
+    counters->rows_read += b.num_rows();
+    counters->bytes_read += b.ByteSize();
+    std::string symbol(b.column(sym).GetString(0));
+    out.push_back({std::move(symbol), query::MakeVectorStream(fields, {std::move(b)})});
+  }
+  return out;
+}
+
+struct Pipeline {
+  std::unique_ptr<BatchStream> stream;
+};
+
+std::string AsofDetail(const QuerySpec& s) {
+  std::string d = s.right->table + " (" + (s.asof.direction == query::AsofDirection::kPrev ? "prev" : "next");
+  if (s.asof.tolerance_ns) d += ", tolerance " + std::to_string(*s.asof.tolerance_ns) + " ns";
+  return d + ")";
+}
+
+Result<Pipeline> BuildPipeline(Database* db, const QuerySpec& s, const TableDef& left_def, const TableDef* right_def,
+                               query::QueryPlan* plan) {
+  Pipeline p;
+  const std::vector<Field> left_fields = ScanFields(left_def, s.left);
+  std::shared_ptr<const query::Filter> filter;
+  if (s.where) {
+    ASSIGN_OR_RETURN(filter, query::Filter::Bind(*s.where, left_fields));
+  }
+  query::StageStats* scan_stage = plan->AddStage("scan " + s.left.table);
+  query::StageStats* filter_stage = filter ? plan->AddStage("filter", filter->ToString()) : nullptr;
+  query::StageStats* bars_stage = s.bar_interval ? plan->AddStage("bars " + s.bar_text) : nullptr;
+  query::StageStats* rscan_stage = s.right ? plan->AddStage("scan " + s.right->table) : nullptr;
+  query::StageStats* asof_stage = s.right ? plan->AddStage("asof", AsofDetail(s)) : nullptr;
+
+  auto timed_scan = [&](const ScanRequest& request, const std::vector<Field>& fields,
+                        query::StageStats* stage) -> Result<std::vector<SymbolStream>> {
+    auto t0 = std::chrono::steady_clock::now();
+    auto r = ScanPerSymbol(db, request, s.tiers, fields, plan->AddScan(request.table));
+    int64_t ns = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count();
+    stage->self_ns += ns;
+    stage->inclusive_ns += ns;
+    return r;
+  };
+  ASSIGN_OR_RETURN(std::vector<SymbolStream> left, timed_scan(s.left, left_fields, scan_stage));
+  std::vector<Field> right_fields;
+  std::vector<SymbolStream> right;
+  if (s.right) {
+    right_fields = right_def->schema.fields();
+    ASSIGN_OR_RETURN(right, timed_scan(*s.right, right_fields, rscan_stage));
+  }
+  // An empty result still needs the pipeline's fields: run it over one empty input.
+  if (left.empty()) left.push_back({"", query::MakeVectorStream(left_fields, {})});
+
+  std::vector<std::unique_ptr<BatchStream>> per_symbol;
+  size_t ri = 0;
+  for (SymbolStream& ls : left) {
+    std::unique_ptr<BatchStream> st = query::MakeTimedStream(std::move(ls.stream), scan_stage);
+    if (filter) st = query::MakeTimedStream(query::MakeFilterStream(std::move(st), filter), filter_stage);
+    if (bars_stage) {
+      ASSIGN_OR_RETURN(auto bars, query::MakeBarsStream(std::move(st), s.bar_interval));
+      st = query::MakeTimedStream(std::move(bars), bars_stage);
+    }
+    if (s.right) {
+      while (ri < right.size() && right[ri].symbol < ls.symbol) ++ri;
+      std::unique_ptr<BatchStream> rs = (ri < right.size() && right[ri].symbol == ls.symbol)
+                                            ? std::move(right[ri].stream)
+                                            : query::MakeVectorStream(right_fields, {});
+      rs = query::MakeTimedStream(std::move(rs), rscan_stage);
+      ASSIGN_OR_RETURN(auto join, query::MakeAsofJoinStream(std::move(st), std::move(rs), s.asof));
+      st = query::MakeTimedStream(std::move(join), asof_stage);
+    }
+    per_symbol.push_back(std::move(st));
+  }
+  std::unique_ptr<BatchStream> out =
+      s.merge ? query::MakeMergeByTsStream(std::move(per_symbol)) : query::MakeConcatStream(std::move(per_symbol));
+  if (!s.output_columns.empty()) {
+    std::vector<std::string> names;
+    for (const Field& f : out->fields()) names.push_back(f.name);
+    if (names != s.output_columns) {
+      ASSIGN_OR_RETURN(out, query::MakeProjectStream(std::move(out), s.output_columns));
     }
   }
-  printer.Finish();
+  if (s.limit != UINT64_MAX) out = query::MakeLimitStream(std::move(out), s.limit);
+  p.stream = std::move(out);
+  return p;
+}
+
+double Median(std::vector<int64_t> v) {
+  std::sort(v.begin(), v.end());
+  const size_t n = v.size();
+  return n % 2 ? static_cast<double>(v[n / 2])
+               : (static_cast<double>(v[n / 2 - 1]) + static_cast<double>(v[n / 2])) / 2;
+}
+
+Status Query(Context* ctx, const QueryArgs& args) {
+  ASSIGN_OR_RETURN(QuerySpec spec, MakeSpec(args));
+  OutputFormat format = OutputFormat::kCsv;
+  if (args.out.empty()) {
+    ASSIGN_OR_RETURN(format, ChooseFormat(args.format));
+  } else if (!args.format.empty()) {
+    return Status::InvalidArgument("--format and --out cannot be combined (--out writes Parquet)");
+  }
+  ASSIGN_OR_RETURN(auto db, ctx->OpenDatabase(true, ""));
+  ASSIGN_OR_RETURN(TableDef left_def, db->GetTable(spec.left.table));
+  std::optional<TableDef> right_def;
+  if (spec.right) {
+    ASSIGN_OR_RETURN(right_def, db->GetTable(spec.right->table));
+  }
+  RETURN_IF_ERROR(ResolveColumns(left_def, &spec));
+
+  std::vector<int64_t> times;
+  query::QueryPlan plan;
+  uint64_t rows = 0;
+  for (int run = 0; run < args.repeat; ++run) {
+    plan = query::QueryPlan();
+    const bool last = run == args.repeat - 1;
+    auto start = std::chrono::steady_clock::now();
+    ASSIGN_OR_RETURN(Pipeline p, BuildPipeline(db.get(), spec, left_def, right_def ? &*right_def : nullptr, &plan));
+    if (!last) {
+      ASSIGN_OR_RETURN(rows, query::Drain(p.stream.get()));
+    } else if (!args.out.empty()) {
+      ASSIGN_OR_RETURN(rows, query::WriteStreamToParquet(DefaultFileSystem(), args.out, p.stream.get()));
+    } else {
+      BatchPrinter printer(stdout, format, p.stream->fields());
+      ASSIGN_OR_RETURN(rows, query::Drain(p.stream.get(), [&](const RecordBatch& b) { printer.Print(b); }));
+      printer.Finish();
+    }
+    plan.total_ns =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start).count();
+    times.push_back(plan.total_ns);
+    // The time not spent inside the operators is the output's (and the drain loop's).
+    query::StageStats* out_stage =
+        plan.AddStage(args.out.empty() ? (last ? "output (print)" : "output (discard)") : "output (parquet)");
+    out_stage->rows_out = rows;
+    int64_t inside = 0;
+    for (const auto& st : plan.stages()) inside += st->self_ns;
+    out_stage->self_ns = out_stage->inclusive_ns = std::max<int64_t>(0, plan.total_ns - inside);
+  }
+  if (!args.out.empty()) {
+    std::fprintf(stderr, "wrote %s rows to %s\n", WithThousands(rows).c_str(), args.out.c_str());
+  }
+  if (args.repeat > 1) {
+    std::fprintf(stderr, "query: median %.3f ms over %d runs (min %.3f ms, max %.3f ms), %s rows\n",
+                 Median(times) / 1e6, args.repeat,
+                 static_cast<double>(*std::min_element(times.begin(), times.end())) / 1e6,
+                 static_cast<double>(*std::max_element(times.begin(), times.end())) / 1e6, WithThousands(rows).c_str());
+  }
+  if (args.explain) std::fputs(plan.ToString().c_str(), stderr);
   return Status::OK();
 }
 
@@ -114,11 +379,30 @@ void AddQueryCommands(CLI::App& app, Context* ctx) {
   q->add_option("--columns", args->columns, "comma-separated columns to print (default all)");
   q->add_option("--format", args->format, "table, csv or json (default: table on a terminal, else csv)");
   q->add_option("--limit", args->limit, "print at most this many rows");
+  q->add_option("--where", args->where,
+                "keep rows of the table where EXPR holds: comparisons (= != < <= > >=) and in (...), "
+                "with and/or/not and parentheses; strings in quotes");
+  q->add_option("--bars", args->bars, "resample trades (or bars) to OHLCV bars of this interval, 1s..1d (1m, 5m, 1h)");
+  q->add_option("--asof", args->asof,
+                "as-of join each row with the last row of this table (same symbol) at or before its ts");
+  q->add_option("--tolerance", args->tolerance,
+                "with --asof: no match older (or, with next, newer) than this (500ms, 1s)");
+  q->add_option("--direction", args->direction, "with --asof: prev (at or before, default) or next (at or after)");
+  q->add_option("--tiers", args->tiers, "read only these tiers: comma-separated hot,warm,cold (default all)");
+  q->add_flag("--merge", args->merge, "interleave the symbols in one ts order (default: symbol by symbol)");
+  q->add_option("--repeat", args->repeat, "run the query N times in this process; print the median time to stderr");
+  q->add_option("--out", args->out, "write the result to this Parquet file instead of printing it");
+  q->add_flag("--explain", args->explain, "print the stages, rows, time per stage and what the scan read to stderr");
   q->footer(
-      "Rows come sorted by time within each symbol, symbols in alphabetical order.\n"
+      "Rows come sorted by time within each symbol, symbols in alphabetical order (--merge: one time order).\n"
+      "--where filters the rows of TABLE before --bars or --asof; --columns picks the output columns.\n"
       "Examples:\n"
       "  strata query trades --symbol AAPL --from 2026-03-02T14:00 --to 2026-03-02T15:00\n"
-      "  strata query quotes -s AAPL -s MSFT --from 2026-03-02 --to 2026-03-03 --columns ts,bid,ask --format csv");
+      "  strata query quotes -s AAPL -s MSFT --from 2026-03-02 --to 2026-03-03 --columns ts,bid,ask --format csv\n"
+      "  strata query trades -s AAPL --from 2026-03-02 --to 2026-03-03 --bars 1m\n"
+      "  strata query trades -s AAPL --where \"size >= 1000 and exchange in ('XNAS', 'ARCX')\"\n"
+      "  strata query trades -s AAPL --from 2026-03-02 --to 2026-03-03 --asof quotes --tolerance 1s --out aj.parquet\n"
+      "  strata query trades -s AAPL --bars 5m --repeat 10 --explain > /dev/null");
   q->callback([ctx, args] { Run(ctx, [&] { return Query(ctx, *args); }); });
 
   auto table = std::make_shared<std::string>();
