@@ -72,6 +72,9 @@ int RunCli(int argc, char** argv) {
   AddQueryCommands(app, &ctx);
   AddStatsCommand(app, &ctx);
   AddGenCommand(app, &ctx);
+  AddFlushCommand(app, &ctx);
+  AddMigrateCommands(app, &ctx);
+  AddVerifyCommand(app, &ctx);
 
   try {
     app.parse(argc, argv);

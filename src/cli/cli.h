@@ -31,6 +31,9 @@ void AddIngestCommand(CLI::App& app, Context* ctx);
 void AddQueryCommands(CLI::App& app, Context* ctx);
 void AddStatsCommand(CLI::App& app, Context* ctx);
 void AddGenCommand(CLI::App& app, Context* ctx);
+void AddFlushCommand(CLI::App& app, Context* ctx);
+void AddMigrateCommands(CLI::App& app, Context* ctx);
+void AddVerifyCommand(CLI::App& app, Context* ctx);
 
 // Parses argv, runs the subcommand, prints errors as one line; returns the exit code.
 int RunCli(int argc, char** argv);
