@@ -395,8 +395,11 @@ class DatabaseImpl final : public Database {
     if (request.to_ts != std::numeric_limits<int64_t>::max()) q.to_ts = request.to_ts;
     ASSIGN_OR_RETURN(auto files, catalog_->ListFiles(q));
     std::set<std::string> wanted(request.symbols.begin(), request.symbols.end());
-    std::stable_sort(files.begin(), files.end(), [](const FileRecord& a, const FileRecord& b) {
-      return a.tier == Tier::kCold && b.tier != Tier::kCold;
+    // Cold first, then by id: files were created in arrival order per series-day (a compaction's
+    // output replaces every older part), so equal timestamps come out in arrival order.
+    std::sort(files.begin(), files.end(), [](const FileRecord& a, const FileRecord& b) {
+      const bool ac = a.tier == Tier::kCold, bc = b.tier == Tier::kCold;
+      return ac != bc ? ac : a.id < b.id;
     });
     std::map<std::string, std::vector<RecordBatch>> pieces;
     parquet::ReadOptions ro;

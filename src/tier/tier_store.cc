@@ -344,7 +344,10 @@ Status TierStore::MigrateGroup(const TableInfo& table, const TablePolicy& policy
   q.to_ts = MonthStartNs(month + 1);
   ASSIGN_OR_RETURN(auto cold, catalog_->ListFiles(q));
   std::sort(cold.begin(), cold.end(), [](const FileRecord& a, const FileRecord& b) { return a.id < b.id; });
-  std::vector<FileRecord> all = cold;  // cold rows first: on equal keys the older copy wins
+  // Cold rows first, then warm parts in creation (= arrival) order: on equal timestamps rows keep
+  // their arrival order and on equal dedup keys the first arrival wins.
+  std::sort(inputs.begin(), inputs.end(), [](const FileRecord& a, const FileRecord& b) { return a.id < b.id; });
+  std::vector<FileRecord> all = cold;
   all.insert(all.end(), inputs.begin(), inputs.end());
 
   RecordBatch merged(table.def.schema);
