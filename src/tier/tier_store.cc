@@ -3,11 +3,14 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
+#include <thread>
 #include <tuple>
 
 #include "parquet/parquet_writer.h"
@@ -132,6 +135,15 @@ Result<FileRecord> TierStore::WriteWarmPart(const TableInfo& table, const TableP
   }
   wo.atomic = true;
   wo.timestamp_adjusted_to_utc = false;  // DuckDB then reads TIMESTAMP_NS exactly
+  // Cheap encodings that halve the warm size: timestamps and the dedup key (ids) grow steadily,
+  // so their deltas are small; dictionaries of them would be abandoned after a page anyway.
+  for (const Field& f : table.def.schema.fields()) {
+    const bool key = table.def.dedup_key && *table.def.dedup_key == f.name &&
+                     (f.type == ColumnType::kInt64 || f.type == ColumnType::kInt32);
+    if (f.type == ColumnType::kTimestamp || key) {
+      wo.column_encodings[f.name] = parquet::ColumnEncoding::kDeltaBinaryPacked;
+    }
+  }
   RETURN_IF_ERROR(parquet::WriteParquetFile(fs_, path, sorted, wo).WithContext("writing warm file " + rel));
   FileRecord rec;
   RETURN_IF_ERROR(Sha256File(fs_, path, &rec.sha256, reinterpret_cast<uint64_t*>(&rec.bytes)));
@@ -147,57 +159,91 @@ Result<FileRecord> TierStore::WriteWarmPart(const TableInfo& table, const TableP
   return rec;
 }
 
+Status TierStore::WriteFlush(const std::vector<FlushSeries>& series, uint64_t cut_lsn,
+                             const std::function<void()>& after_commit,
+                             std::set<std::tuple<int64_t, std::string, int64_t>>* touched, TierRunResult* r) {
+  CatalogChange change;
+  change.flushed_lsn = cut_lsn;
+  r->flushed_lsn = cut_lsn;
+  std::map<int64_t, std::pair<TableInfo, TablePolicy>> tables;
+  // One job per series-day; jobs run on a few threads (each writes its own file).
+  struct Job {
+    const TableInfo* info;
+    const TablePolicy* policy;
+    const std::string* symbol;
+    std::shared_ptr<RecordBatch> sorted;
+    size_t begin, end;
+    int64_t day;
+  };
+  std::vector<Job> jobs;
+  for (const FlushSeries& s : series) {
+    auto it = tables.find(s.table_id);
+    if (it == tables.end()) {
+      ASSIGN_OR_RETURN(TableInfo info, Table(s.table_id));
+      ASSIGN_OR_RETURN(TablePolicy policy, PolicyOf(info));
+      it = tables.emplace(s.table_id, std::make_pair(std::move(info), std::move(policy))).first;
+    }
+    const TableInfo& info = it->second.first;
+    const int ts_col = info.def.schema.ts_index();
+    auto sorted = std::make_shared<RecordBatch>(SortByTs(s.rows, ts_col));
+    const std::vector<int64_t>& ts = sorted->column(ts_col).int64s();
+    r->rows_in += sorted->num_rows();
+    for (size_t i = 0; i < ts.size();) {
+      const int64_t day = DayOf(ts[i]);
+      size_t j = i;
+      while (j < ts.size() && DayOf(ts[j]) == day) ++j;
+      jobs.push_back({&info, &it->second.second, &s.symbol, sorted, i, j, day});
+      touched->emplace(s.table_id, s.symbol, day);
+      i = j;
+    }
+  }
+  std::vector<std::optional<Result<FileRecord>>> done(jobs.size());
+  std::atomic<size_t> next{0};
+  auto worker = [&] {
+    for (size_t k; (k = next.fetch_add(1)) < jobs.size();) {
+      const Job& job = jobs[k];
+      const bool whole = job.begin == 0 && job.end == job.sorted->num_rows();
+      done[k] = WriteWarmPart(*job.info, *job.policy, *job.symbol, job.day,
+                              whole ? *job.sorted : job.sorted->Slice(job.begin, job.end - job.begin), cut_lsn);
+    }
+  };
+  const size_t threads = std::min<size_t>(jobs.size(), std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 4));
+  std::vector<std::thread> pool;
+  for (size_t t = 1; t < threads; ++t) pool.emplace_back(worker);
+  worker();
+  for (std::thread& t : pool) t.join();
+  Status st;
+  for (auto& d : done) {
+    if (!d->ok()) {
+      if (st.ok()) st = d->status();
+      continue;
+    }
+    FileRecord& rec = **d;
+    r->rows_out += static_cast<uint64_t>(rec.row_count);
+    r->bytes_out += static_cast<uint64_t>(rec.bytes);
+    ++r->files_out;
+    change.add.push_back(std::move(rec));
+  }
+  if (st.ok()) {
+    std::unique_lock<std::shared_mutex> lock;
+    if (options_.view_mu != nullptr) lock = std::unique_lock(*options_.view_mu);
+    st = catalog_->Commit(change).status();
+    if (st.ok() && after_commit) after_commit();
+  }
+  if (!st.ok()) {
+    // Not committed: what was written is an orphan. Remove it now (best effort; after a crash the
+    // next open's cleanup does it).
+    for (const FileRecord& f : change.add) fs_->RemoveFile(JoinPath(options_.root, f.uri)).IgnoreError();
+  }
+  return st;
+}
+
 Result<TierRunResult> TierStore::Flush(const std::vector<FlushSeries>& series, uint64_t cut_lsn,
                                        const std::function<void()>& after_commit) {
   std::set<std::tuple<int64_t, std::string, int64_t>> touched;  // (table, symbol, day)
   nlohmann::json inputs = {{"cut_lsn", cut_lsn}, {"series", series.size()}};
-  ASSIGN_OR_RETURN(TierRunResult result, RecordRun(catalog_, "flush", inputs, [&](TierRunResult* r) -> Status {
-                     CatalogChange change;
-                     change.flushed_lsn = cut_lsn;
-                     std::map<int64_t, std::pair<TableInfo, TablePolicy>> tables;
-                     Status st = [&]() -> Status {
-                       for (const FlushSeries& s : series) {
-                         auto it = tables.find(s.table_id);
-                         if (it == tables.end()) {
-                           ASSIGN_OR_RETURN(TableInfo info, Table(s.table_id));
-                           ASSIGN_OR_RETURN(TablePolicy policy, PolicyOf(info));
-                           it = tables.emplace(s.table_id, std::make_pair(std::move(info), std::move(policy))).first;
-                         }
-                         const TableInfo& info = it->second.first;
-                         const int ts_col = info.def.schema.ts_index();
-                         RecordBatch sorted = SortByTs(s.rows, ts_col);
-                         const std::vector<int64_t>& ts = sorted.column(ts_col).int64s();
-                         r->rows_in += sorted.num_rows();
-                         for (size_t i = 0; i < ts.size();) {
-                           const int64_t day = DayOf(ts[i]);
-                           size_t j = i;
-                           while (j < ts.size() && DayOf(ts[j]) == day) ++j;
-                           ASSIGN_OR_RETURN(
-                               FileRecord rec,
-                               WriteWarmPart(info, it->second.second, s.symbol, day,
-                                             (i == 0 && j == ts.size()) ? sorted : sorted.Slice(i, j - i), cut_lsn));
-                           r->rows_out += static_cast<uint64_t>(rec.row_count);
-                           r->bytes_out += static_cast<uint64_t>(rec.bytes);
-                           ++r->files_out;
-                           change.add.push_back(std::move(rec));
-                           touched.emplace(s.table_id, s.symbol, day);
-                           i = j;
-                         }
-                       }
-                       std::unique_lock<std::shared_mutex> lock;
-                       if (options_.view_mu != nullptr) lock = std::unique_lock(*options_.view_mu);
-                       RETURN_IF_ERROR(catalog_->Commit(change).status());
-                       if (after_commit) after_commit();
-                       return Status::OK();
-                     }();
-                     if (!st.ok()) {
-                       // Not committed: what was written is an orphan. Remove it now (best effort; a crash leaves it
-                       // to the next open's cleanup).
-                       for (const FileRecord& f : change.add)
-                         fs_->RemoveFile(JoinPath(options_.root, f.uri)).IgnoreError();
-                     }
-                     r->flushed_lsn = cut_lsn;
-                     return st;
+  ASSIGN_OR_RETURN(TierRunResult result, RecordRun(catalog_, "flush", inputs, [&](TierRunResult* r) {
+                     return WriteFlush(series, cut_lsn, after_commit, &touched, r);
                    }));
   // Compaction of the series-days that now have too many parts.
   std::set<int64_t> tables;

@@ -20,8 +20,10 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <shared_mutex>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "catalog/catalog.h"
@@ -88,6 +90,8 @@ class TierStore {
   struct WrittenFile {
     FileRecord record;
   };
+  Status WriteFlush(const std::vector<FlushSeries>& series, uint64_t cut_lsn, const std::function<void()>& after_commit,
+                    std::set<std::tuple<int64_t, std::string, int64_t>>* touched, TierRunResult* r);
   Result<TableInfo> Table(int64_t table_id);
   Result<TablePolicy> PolicyOf(const TableInfo& info);
   Result<FileRecord> WriteWarmPart(const TableInfo& table, const TablePolicy& policy, const std::string& symbol,
