@@ -3,6 +3,7 @@
 //   STRATA_BENCH_TRADES  trades to generate (default 10,000,000; quotes are twice as many)
 //   STRATA_BENCH_DIR     where the databases go (default /tmp); each case makes its own
 //   STRATA_BENCH_KEEP=1  keep the databases (to read the lake with DuckDB: bench/tier_duckdb.mjs)
+//   STRATA_BENCH_COLD_LEVEL  ZSTD level of cold files (table policy cold_zstd_level; default 9)
 // Cases:
 //   flush/<table>/<codec>  appends every row (untimed), then times Database::Flush (hot -> warm)
 //   migrate/<table>        appends and flushes (untimed), then times Migrate(all) (warm -> cold)
@@ -70,6 +71,9 @@ std::unique_ptr<Database> FreshDb(benchmark::State& state, const std::string& na
   }
   TableDef def{table, *Schema::Template(table), std::nullopt, "{}"};
   if (table == "trades") def.dedup_key = "trade_id";
+  if (const char* level = std::getenv("STRATA_BENCH_COLD_LEVEL")) {
+    def.policy_json = std::string(R"({"cold_zstd_level":)") + level + "}";
+  }
   st = (*db)->CreateTable(def);
   if (!st.ok()) state.SkipWithError(st.ToString().c_str());
   return std::move(*db);
