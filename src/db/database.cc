@@ -308,7 +308,7 @@ class DatabaseImpl final : public Database {
     for (HotTier::SeriesRows& s : hot_->CollectUpTo(cut)) {
       input.push_back({static_cast<int64_t>(s.table_id), std::move(s.symbol), std::move(s.rows)});
     }
-    auto flushed = tier_->Flush(input, cut, [&] {
+    auto flushed = tier_->Flush(std::move(input), cut, [&] {
       hot_->DropUpTo(cut).IgnoreError();
       flushed_lsn_ = cut;
     });

@@ -170,6 +170,12 @@ RecordBatch SortByTs(const RecordBatch& batch, int ts_col) {
   return batch.Take(order);
 }
 
+RecordBatch SortByTs(RecordBatch&& batch, int ts_col) {
+  std::vector<uint32_t> order = StableTsOrder(batch, ts_col);
+  if (order.empty()) return std::move(batch);
+  return batch.Take(order);
+}
+
 namespace {
 
 bool RowsEqual(const RecordBatch& b, size_t x, size_t y) {

@@ -54,6 +54,8 @@ Status CreateDirsDurably(FileSystem* fs, const std::string& durable_root, const 
 std::vector<uint32_t> StableTsOrder(const RecordBatch& batch, int ts_col);
 // `batch` sorted by ts, stable.
 RecordBatch SortByTs(const RecordBatch& batch, int ts_col);
+// The same, without a copy when `batch` is already sorted.
+RecordBatch SortByTs(RecordBatch&& batch, int ts_col);
 
 // Removes duplicates from a ts-sorted batch of one series: rows with the same value of column
 // `key_col` when >= 0 (the first in ts order is kept), otherwise rows equal in every column.

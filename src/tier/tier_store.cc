@@ -159,7 +159,7 @@ Result<FileRecord> TierStore::WriteWarmPart(const TableInfo& table, const TableP
   return rec;
 }
 
-Status TierStore::WriteFlush(const std::vector<FlushSeries>& series, uint64_t cut_lsn,
+Status TierStore::WriteFlush(std::vector<FlushSeries>& series, uint64_t cut_lsn,
                              const std::function<void()>& after_commit,
                              std::set<std::tuple<int64_t, std::string, int64_t>>* touched, TierRunResult* r) {
   CatalogChange change;
@@ -176,7 +176,7 @@ Status TierStore::WriteFlush(const std::vector<FlushSeries>& series, uint64_t cu
     int64_t day;
   };
   std::vector<Job> jobs;
-  for (const FlushSeries& s : series) {
+  for (FlushSeries& s : series) {
     auto it = tables.find(s.table_id);
     if (it == tables.end()) {
       ASSIGN_OR_RETURN(TableInfo info, Table(s.table_id));
@@ -185,7 +185,7 @@ Status TierStore::WriteFlush(const std::vector<FlushSeries>& series, uint64_t cu
     }
     const TableInfo& info = it->second.first;
     const int ts_col = info.def.schema.ts_index();
-    auto sorted = std::make_shared<RecordBatch>(SortByTs(s.rows, ts_col));
+    auto sorted = std::make_shared<RecordBatch>(SortByTs(std::move(s.rows), ts_col));
     const std::vector<int64_t>& ts = sorted->column(ts_col).int64s();
     r->rows_in += sorted->num_rows();
     for (size_t i = 0; i < ts.size();) {
@@ -238,7 +238,7 @@ Status TierStore::WriteFlush(const std::vector<FlushSeries>& series, uint64_t cu
   return st;
 }
 
-Result<TierRunResult> TierStore::Flush(const std::vector<FlushSeries>& series, uint64_t cut_lsn,
+Result<TierRunResult> TierStore::Flush(std::vector<FlushSeries> series, uint64_t cut_lsn,
                                        const std::function<void()>& after_commit) {
   std::set<std::tuple<int64_t, std::string, int64_t>> touched;  // (table, symbol, day)
   nlohmann::json inputs = {{"cut_lsn", cut_lsn}, {"series", series.size()}};

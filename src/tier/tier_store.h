@@ -62,7 +62,7 @@ class TierStore {
   // WAL flushed LSN `cut_lsn` in one catalog transaction. `after_commit` runs right after the
   // commit while `view_mu` is held exclusively (the database drops the flushed hot rows there, so
   // no scan sees them twice). Then compacts the series-days it touched that have too many parts.
-  Result<TierRunResult> Flush(const std::vector<FlushSeries>& series, uint64_t cut_lsn,
+  Result<TierRunResult> Flush(std::vector<FlushSeries> series, uint64_t cut_lsn,
                               const std::function<void()>& after_commit);
 
   // Merges the live warm parts of every series-day of the table that has more than its
@@ -90,7 +90,7 @@ class TierStore {
   struct WrittenFile {
     FileRecord record;
   };
-  Status WriteFlush(const std::vector<FlushSeries>& series, uint64_t cut_lsn, const std::function<void()>& after_commit,
+  Status WriteFlush(std::vector<FlushSeries>& series, uint64_t cut_lsn, const std::function<void()>& after_commit,
                     std::set<std::tuple<int64_t, std::string, int64_t>>* touched, TierRunResult* r);
   Result<TableInfo> Table(int64_t table_id);
   Result<TablePolicy> PolicyOf(const TableInfo& info);
