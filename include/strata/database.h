@@ -43,6 +43,25 @@ struct Options {
   std::function<void(std::string_view)> on_warning;
   // A note stored in the lock file so a second writer's error can name us ("strata ingest").
   std::string process_note;
+
+  // Flushing hot rows to warm Parquet files (writers only). A background thread checks the
+  // triggers every flush_check_interval_ms and flushes when one fires: the hot rows of a table
+  // reach its policy's flush_rows (else flush_rows below), the oldest unflushed row was appended
+  // flush_age_ms ago, or the hot tier went over flush_memory_fraction of its memory budget
+  // (signalled at once by the hot tier). Database::Flush() flushes on demand.
+  bool background_flush = true;
+  uint64_t flush_rows = 8'000'000;
+  int64_t flush_age_ms = 10 * 60 * 1000;
+  double flush_memory_fraction = 0.5;
+  int64_t flush_check_interval_ms = 1000;
+  // Warm codec when the table's policy names none: "snappy" or "lz4_raw".
+  std::string warm_codec = "snappy";
+  // Compact a series-day's warm parts into one when it has more than this (the table's policy's
+  // max_warm_parts wins).
+  int max_warm_parts = 4;
+  // Remove files a crash left behind (temporaries, files written but never committed, files
+  // retired but not yet deleted) when a writer opens. Read-only opens never modify anything.
+  bool clean_orphans_on_open = true;
 };
 
 struct ScanRequest {
@@ -75,6 +94,44 @@ struct DatabaseStats {
   std::string fsync;
 };
 
+// What a flush, compaction, migration or retention pass did.
+struct TierRunResult {
+  uint64_t rows_in = 0, rows_out = 0;  // rows read and written (differ by dedup)
+  uint64_t files_in = 0, files_out = 0;
+  uint64_t bytes_in = 0, bytes_out = 0;
+  uint64_t duplicates_removed = 0;
+  uint64_t flushed_lsn = 0;  // flush: the WAL LSN now covered by warm files
+  double seconds = 0;
+};
+
+struct MigrateOptions {
+  std::string table;                 // empty = every table
+  std::optional<int64_t> before_ts;  // migrate warm files whose rows are all older than this
+  bool all = false;                  // migrate every warm file
+  bool apply_policy = true;          // also what warm_days and warm_max_bytes select
+  std::optional<int64_t> now_ns;     // the clock for policies (tests); default: now
+  std::function<void(std::string_view)> on_progress;
+};
+
+struct VerifyOptions {
+  std::string tier;  // "warm", "cold" or empty for both
+  std::function<void(std::string_view)> on_progress;
+};
+
+struct VerifyProblem {
+  std::string kind;  // "missing", "corrupt", "orphan"
+  std::string uri;   // relative to the root (warm, local cold) or the object store's URI
+  std::string detail;
+};
+
+struct VerifyReport {
+  uint64_t files_checked = 0;
+  uint64_t bytes_checked = 0;
+  uint64_t rows_checked = 0;
+  std::vector<VerifyProblem> problems;
+  bool ok() const { return problems.empty(); }
+};
+
 class Appender {
  public:
   virtual ~Appender() = default;
@@ -104,7 +161,10 @@ class Database {
   virtual Status Append(std::string_view table, const RecordBatch& batch) = 0;
 
   // Rows of the request, one batch per symbol (symbols in lexicographic order), sorted by ts
-  // within a symbol. Hot tier only until the warm tier exists.
+  // within a symbol (ties: cold, then warm, then hot rows, each in their stored order). Reads the
+  // hot tier and the warm and cold files the catalog lists for the table, symbols and range; a
+  // row moving between tiers (flush, migration) is seen exactly once. A file that is missing or
+  // damaged fails the scan with an error naming it.
   virtual Result<std::vector<RecordBatch>> Scan(const ScanRequest& request) = 0;
   // The latest row (greatest ts) of one symbol as a one-row batch in *out (reused without
   // allocation). NotFound if the symbol has no rows.
@@ -112,6 +172,21 @@ class Database {
   virtual Result<std::vector<std::string>> Symbols(std::string_view table) = 0;
 
   virtual Result<DatabaseStats> Stats() = 0;
+
+  // Tiers (writers only, except Verify). Flush writes every hot row appended so far to warm
+  // Parquet files, commits them with the WAL's flushed LSN, then drops them from RAM and deletes
+  // WAL segments wholly flushed; appends continue meanwhile. Compacts series-days that got too
+  // many parts.
+  virtual Result<TierRunResult> Flush() = 0;
+  // Moves warm files to the cold tier (merged per series-month, sorted, deduplicated, re-encoded).
+  virtual Result<TierRunResult> Migrate(const MigrateOptions& options) = 0;
+  // Deletes cold files older than the tables' cold_days (tables without it: nothing).
+  virtual Result<TierRunResult> ApplyRetention(std::optional<int64_t> now_ns = std::nullopt) = 0;
+  // Sets the table's tier policy (JSON object; see src/tier/policy.h), merged into the current one.
+  virtual Status SetTablePolicy(std::string_view table, std::string_view policy_json) = 0;
+  // Re-reads every warm/cold file: size and SHA-256 against the catalog, valid Parquet with the
+  // recorded row count; lists missing, corrupt and orphan files.
+  virtual Result<VerifyReport> Verify(const VerifyOptions& options) = 0;
   // Makes every acknowledged row durable now (fsync), whatever the policy.
   virtual Status Sync() = 0;
   virtual Status Close() = 0;

@@ -89,6 +89,9 @@ int RunCli(int argc, char** argv) {
   AddParquetCommands(app, &ctx);
   AddModelCommands(app, &ctx);
   AddTensorCommands(app, &ctx);
+  AddFlushCommand(app, &ctx);
+  AddMigrateCommands(app, &ctx);
+  AddVerifyCommand(app, &ctx);
 
   try {
     app.parse(argc, argv);

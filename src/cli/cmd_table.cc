@@ -1,5 +1,6 @@
 // strata init, strata table create|list|show
 #include <cstdio>
+#include <optional>
 
 #include "cli/cli.h"
 
@@ -11,11 +12,46 @@ struct InitArgs {
   uint64_t segment_mb = 64;
 };
 
+// Tier policy options (see src/tier/policy.h); unset ones are left as they are.
+struct PolicyArgs {
+  std::optional<int64_t> warm_days, cold_days, warm_max_bytes, flush_rows, cold_zstd_level, max_warm_parts;
+  std::optional<std::string> warm_codec;
+
+  void AddTo(CLI::App* cmd) {
+    cmd->add_option("--warm-days", warm_days, "move warm files whose newest row is older than N days to cold");
+    cmd->add_option("--cold-days", cold_days, "delete cold files whose newest row is older than N days");
+    cmd->add_option("--warm-max-bytes", warm_max_bytes, "over this many warm bytes, move the oldest months to cold");
+    cmd->add_option("--flush-rows", flush_rows, "flush when the table has this many hot rows");
+    cmd->add_option("--warm-codec", warm_codec, "warm Parquet codec: snappy or lz4_raw");
+    cmd->add_option("--cold-zstd-level", cold_zstd_level, "ZSTD level of cold files (1-22, default 9)");
+    cmd->add_option("--max-warm-parts", max_warm_parts, "compact a series-day with more parts than this (default 4)");
+  }
+  bool any() const {
+    return warm_days || cold_days || warm_max_bytes || flush_rows || cold_zstd_level || max_warm_parts || warm_codec;
+  }
+  std::string ToJson() const {
+    std::string j = "{";
+    auto add = [&](const char* k, const std::string& v) {
+      if (j.size() > 1) j += ",";
+      j += std::string("\"") + k + "\":" + v;
+    };
+    if (warm_days) add("warm_days", std::to_string(*warm_days));
+    if (cold_days) add("cold_days", std::to_string(*cold_days));
+    if (warm_max_bytes) add("warm_max_bytes", std::to_string(*warm_max_bytes));
+    if (flush_rows) add("flush_rows", std::to_string(*flush_rows));
+    if (cold_zstd_level) add("cold_zstd_level", std::to_string(*cold_zstd_level));
+    if (max_warm_parts) add("max_warm_parts", std::to_string(*max_warm_parts));
+    if (warm_codec) add("warm_codec", "\"" + *warm_codec + "\"");
+    return j + "}";
+  }
+};
+
 struct CreateArgs {
   std::string name;
   std::string template_name;
   std::string schema;
   std::string dedup_key;
+  PolicyArgs policy;
 };
 
 void PrintTable(const TableDef& def) {
@@ -31,6 +67,7 @@ void PrintTable(const TableDef& def) {
                 f.nullable ? " nullable" : "", role.c_str());
   }
   std::printf("  schema: %s\n", def.schema.ToString().c_str());
+  std::printf("  policy: %s\n", def.policy_json.c_str());
 }
 
 }  // namespace
@@ -71,10 +108,12 @@ void AddInitAndTableCommands(CLI::App& app, Context* ctx) {
   tmpl->excludes(schema);
   create->add_option("--dedup-key", create_args->dedup_key,
                      "column whose value identifies a row within a symbol (e.g. trade_id)");
+  create_args->policy.AddTo(create);
   create->footer(
       "Examples:\n"
       "  strata table create trades --template trades --dedup-key trade_id\n"
-      "  strata table create fills --schema 'ts:timestamp,symbol:symbol,px:f64,qty:i64,venue:string?'");
+      "  strata table create fills --schema 'ts:timestamp,symbol:symbol,px:f64,qty:i64,venue:string?'\n"
+      "  strata table create quotes --template quotes --warm-days 7 --cold-days 3650");
   create->callback([ctx, create_args] {
     Run(ctx, [&]() -> Status {
       TableDef def;
@@ -89,6 +128,10 @@ void AddInitAndTableCommands(CLI::App& app, Context* ctx) {
       if (!create_args->dedup_key.empty()) def.dedup_key = create_args->dedup_key;
       ASSIGN_OR_RETURN(auto db, ctx->OpenDatabase(false, "strata table create"));
       RETURN_IF_ERROR(db->CreateTable(def));
+      if (create_args->policy.any()) {
+        RETURN_IF_ERROR(db->SetTablePolicy(def.name, create_args->policy.ToJson()));
+        ASSIGN_OR_RETURN(def, db->GetTable(def.name));
+      }
       PrintTable(def);
       return db->Close();
     });
@@ -102,6 +145,28 @@ void AddInitAndTableCommands(CLI::App& app, Context* ctx) {
       if (tables.empty()) std::printf("no tables (create one with `strata table create NAME --template trades`)\n");
       for (const TableDef& t : tables) std::printf("%-20s %s\n", t.name.c_str(), t.schema.ToString().c_str());
       return Status::OK();
+    });
+  });
+
+  auto policy_name = std::make_shared<std::string>();
+  auto policy_args = std::make_shared<PolicyArgs>();
+  CLI::App* set_policy = table->add_subcommand("set-policy", "set a table's tier policy (flush, migration, retention)");
+  set_policy->add_option("name", *policy_name, "table name")->required();
+  policy_args->AddTo(set_policy);
+  set_policy->footer(
+      "Options not given keep their current value; a rule never set does nothing (no migration by age,\n"
+      "no deletion).\n"
+      "Examples:\n"
+      "  strata table set-policy trades --warm-days 7 --cold-days 3650\n"
+      "  strata table set-policy quotes --warm-max-bytes 50000000000 --warm-codec lz4_raw --flush-rows 2000000");
+  set_policy->callback([ctx, policy_name, policy_args] {
+    Run(ctx, [&]() -> Status {
+      if (!policy_args->any()) return Status::InvalidArgument("table set-policy: give at least one policy option");
+      ASSIGN_OR_RETURN(auto db, ctx->OpenDatabase(false, "strata table set-policy"));
+      RETURN_IF_ERROR(db->SetTablePolicy(*policy_name, policy_args->ToJson()));
+      ASSIGN_OR_RETURN(TableDef def, db->GetTable(*policy_name));
+      std::printf("table %s policy: %s\n", def.name.c_str(), def.policy_json.c_str());
+      return db->Close();
     });
   });
 

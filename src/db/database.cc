@@ -9,17 +9,25 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <map>
 #include <mutex>
+#include <set>
 #include <shared_mutex>
+#include <thread>
 
 #include "catalog/catalog.h"
 #include "db/layout.h"
 #include "db/wal_record.h"
 #include "hot/hot_tier.h"
+#include "objstore/object_store.h"
 #include "strata/timestamp.h"
+#include "tier/lake.h"
+#include "tier/policy.h"
+#include "tier/tier_store.h"
 #include "wal/batch_codec.h"
 #include "wal/wal.h"
 
@@ -88,10 +96,71 @@ class DatabaseImpl final : public Database {
 
     HotTier::Options hot_options;
     hot_options.memory_budget_bytes = options_.hot_memory_budget_bytes;
+    hot_options.on_pressure = [this](size_t) { SignalFlusher(); };
     hot_ = std::make_unique<HotTier>(std::move(hot_options));
     ASSIGN_OR_RETURN(auto tables, catalog_->ListTables());
     for (const TableInfo& t : tables) RETURN_IF_ERROR(RegisterTable(t));
-    return Recover();
+    RETURN_IF_ERROR(Recover());
+
+    cold_ = NewLocalObjectStore(fs_, layout::ColdDir(root_));
+    tier::TierStoreOptions to;
+    to.fs = fs_;
+    to.root = root_;
+    to.catalog = catalog_.get();
+    to.cold = cold_.get();
+    to.view_mu = &view_mu_;
+    to.default_warm_codec = options_.warm_codec;
+    to.default_max_warm_parts = options_.max_warm_parts;
+    to.on_warning = [this](std::string_view msg) { Warn(msg); };
+    tier_ = std::make_unique<tier::TierStore>(std::move(to));
+    if (options_.read_only) return Status::OK();
+    if (options_.clean_orphans_on_open) {
+      RETURN_IF_ERROR(tier_->CleanupOnOpen().WithContext("cleaning files an earlier crash left in " + root_));
+    }
+    if (options_.background_flush) flusher_ = std::thread([this] { FlusherLoop(); });
+    return Status::OK();
+  }
+
+  void SignalFlusher() {
+    if (pressure_.exchange(true, std::memory_order_relaxed)) return;
+    std::lock_guard lock(flusher_mu_);
+    flusher_cv_.notify_one();
+  }
+
+  // Does any flush trigger fire now?
+  bool FlushDue() {
+    if (pressure_.exchange(false, std::memory_order_relaxed)) return true;
+    if (static_cast<double>(hot_->used_bytes()) >
+        options_.flush_memory_fraction * static_cast<double>(options_.hot_memory_budget_bytes)) {
+      return true;
+    }
+    const int64_t first = first_unflushed_ns_.load(std::memory_order_relaxed);
+    if (first != 0 && NowNs() - first >= options_.flush_age_ms * 1'000'000) return true;
+    for (const HotTableStats& hs : hot_->Stats()) {
+      uint64_t limit = options_.flush_rows;
+      auto t = TableById(hs.table_id);
+      if (t.ok()) {
+        auto policy = tier::TablePolicy::Parse((*t)->def.policy_json);
+        if (policy.ok() && policy->flush_rows) limit = static_cast<uint64_t>(*policy->flush_rows);
+      }
+      if (hs.rows >= limit) return true;
+    }
+    return false;
+  }
+
+  void FlusherLoop() {
+    std::unique_lock lock(flusher_mu_);
+    while (!stop_flusher_) {
+      flusher_cv_.wait_for(lock, std::chrono::milliseconds(std::max<int64_t>(1, options_.flush_check_interval_ms)),
+                           [&] { return stop_flusher_ || pressure_.load(std::memory_order_relaxed); });
+      if (stop_flusher_) break;
+      lock.unlock();
+      if (FlushDue()) {
+        auto r = Flush();
+        if (!r.ok()) Warn("background flush failed: " + r.status().ToString());
+      }
+      lock.lock();
+    }
   }
 
   Status Recover() {
@@ -212,9 +281,74 @@ class DatabaseImpl final : public Database {
     if (batch.num_rows() == 0) return Status::OK();
     thread_local std::string payload;
     EncodeRowsRecord(table.id, batch, &payload);
+    // Shared: a flush takes the gate exclusively to pick its LSN cut, so every row at or below the
+    // cut is in the hot tier when the flush collects it.
+    std::shared_lock gate(append_gate_);
     ASSIGN_OR_RETURN(uint64_t lsn, wal_->Append(payload));
+    if (first_unflushed_ns_.load(std::memory_order_relaxed) == 0) {
+      int64_t expected = 0;
+      first_unflushed_ns_.compare_exchange_strong(expected, NowNs(), std::memory_order_relaxed);
+    }
     return hot_->Insert(table.id, batch, lsn);
   }
+
+  Result<TierRunResult> Flush() override {
+    RETURN_IF_ERROR(CheckWritable());
+    std::lock_guard op(tier_op_mu_);
+    uint64_t cut;
+    {
+      std::unique_lock gate(append_gate_);
+      cut = wal_->last_lsn();
+      first_unflushed_ns_.store(0, std::memory_order_relaxed);
+    }
+    TierRunResult result;
+    result.flushed_lsn = flushed_lsn_;
+    if (cut <= flushed_lsn_) return result;
+    std::vector<tier::FlushSeries> input;
+    for (HotTier::SeriesRows& s : hot_->CollectUpTo(cut)) {
+      input.push_back({static_cast<int64_t>(s.table_id), std::move(s.symbol), std::move(s.rows)});
+    }
+    auto flushed = tier_->Flush(std::move(input), cut, [&] {
+      hot_->DropUpTo(cut).IgnoreError();
+      flushed_lsn_ = cut;
+    });
+    if (!flushed.ok()) {
+      if (flushed_lsn_ != cut) first_unflushed_ns_.store(NowNs(), std::memory_order_relaxed);  // retry by age later
+      return flushed.status();
+    }
+    result = *flushed;
+    RETURN_IF_ERROR(wal_->RemoveSegmentsUpTo(cut).WithContext("deleting flushed WAL segments"));
+    return result;
+  }
+
+  Result<TierRunResult> Migrate(const MigrateOptions& options) override {
+    RETURN_IF_ERROR(CheckWritable());
+    std::lock_guard op(tier_op_mu_);
+    return tier_->Migrate(options);
+  }
+
+  Result<TierRunResult> ApplyRetention(std::optional<int64_t> now_ns) override {
+    RETURN_IF_ERROR(CheckWritable());
+    std::lock_guard op(tier_op_mu_);
+    return tier_->ApplyRetention(now_ns.value_or(NowNs()));
+  }
+
+  Status SetTablePolicy(std::string_view table, std::string_view policy_json) override {
+    RETURN_IF_ERROR(CheckWritable());
+    ASSIGN_OR_RETURN(tier::TablePolicy update, tier::TablePolicy::Parse(policy_json));
+    ASSIGN_OR_RETURN(TableInfo info, catalog_->GetTable(table));
+    ASSIGN_OR_RETURN(tier::TablePolicy policy, tier::TablePolicy::Parse(info.def.policy_json));
+    policy.MergeFrom(update);
+    RETURN_IF_ERROR(catalog_->SetTablePolicy(table, policy.ToJson()));
+    info.def.policy_json = policy.ToJson();
+    auto updated = std::make_shared<OpenTable>(OpenTable{static_cast<uint32_t>(info.id), info.def});
+    std::unique_lock lock(tables_mu_);
+    tables_by_name_[info.def.name] = updated;
+    tables_by_id_[updated->id] = updated;
+    return Status::OK();
+  }
+
+  Result<VerifyReport> Verify(const VerifyOptions& options) override { return tier_->Verify(options); }
 
   Result<std::vector<RecordBatch>> Scan(const ScanRequest& request) override {
     if (request.from_ts > request.to_ts) {
@@ -228,23 +362,122 @@ class DatabaseImpl final : public Database {
                                        "' (columns: " + table->def.schema.ToString() + ")");
       }
     }
+    const Schema& schema = table->def.schema;
+    // Internally every piece carries ts (to merge) and symbol (to group); projected at the end.
+    std::vector<std::string> cols = request.columns;
+    if (cols.empty()) {
+      for (const Field& f : schema.fields()) cols.push_back(f.name);
+    }
+    std::vector<std::string> internal = cols;
+    for (int idx : {schema.ts_index(), schema.symbol_index()}) {
+      const std::string& name = schema.field(idx).name;
+      if (std::find(internal.begin(), internal.end(), name) == internal.end()) internal.push_back(name);
+    }
+    const int ts_pos = static_cast<int>(
+        std::find(internal.begin(), internal.end(), schema.field(schema.ts_index()).name) - internal.begin());
+    const int sym_pos = static_cast<int>(
+        std::find(internal.begin(), internal.end(), schema.field(schema.symbol_index()).name) - internal.begin());
+
+    RETURN_IF_ERROR(CatchUpWithFlushes());
+    std::shared_lock view(view_mu_);
     HotScanRequest hot_request;
     hot_request.table_id = table->id;
     hot_request.symbols = request.symbols;
     hot_request.from_ts = request.from_ts;
     hot_request.to_ts = request.to_ts;
-    hot_request.columns = request.columns;
-    return hot_->Scan(hot_request);
+    hot_request.columns = internal;
+    ASSIGN_OR_RETURN(auto hot_batches, hot_->Scan(hot_request));
+
+    FileQuery q;
+    q.table_id = table->id;
+    if (request.symbols.size() == 1) q.symbol = request.symbols[0];
+    if (request.from_ts != std::numeric_limits<int64_t>::min()) q.from_ts = request.from_ts;
+    if (request.to_ts != std::numeric_limits<int64_t>::max()) q.to_ts = request.to_ts;
+    ASSIGN_OR_RETURN(auto files, catalog_->ListFiles(q));
+    std::set<std::string> wanted(request.symbols.begin(), request.symbols.end());
+    // Cold first, then by id: files were created in arrival order per series-day (a compaction's
+    // output replaces every older part), so equal timestamps come out in arrival order.
+    std::sort(files.begin(), files.end(), [](const FileRecord& a, const FileRecord& b) {
+      const bool ac = a.tier == Tier::kCold, bc = b.tier == Tier::kCold;
+      return ac != bc ? ac : a.id < b.id;
+    });
+    std::map<std::string, std::vector<RecordBatch>> pieces;
+    parquet::ReadOptions ro;
+    ro.columns = internal;
+    if (q.from_ts || q.to_ts)
+      ro.time_range = parquet::TimeRange{schema.field(schema.ts_index()).name, request.from_ts, request.to_ts};
+    for (const FileRecord& f : files) {
+      if (!wanted.empty() && !wanted.count(f.symbol)) continue;
+      ASSIGN_OR_RETURN(RecordBatch b, tier_->Read(f, ro));
+      if (b.num_rows() > 0) pieces[f.symbol].push_back(std::move(b));
+    }
+    for (RecordBatch& b : hot_batches) {
+      if (b.num_rows() == 0) continue;
+      std::string sym(b.column(sym_pos).GetString(0));
+      pieces[sym].push_back(std::move(b));
+    }
+    std::vector<RecordBatch> out;
+    for (auto& [sym, parts] : pieces) {
+      RecordBatch merged = std::move(parts[0]);
+      for (size_t i = 1; i < parts.size(); ++i) {
+        Status st = merged.Append(parts[i]);
+        if (!st.ok()) return st.WithContext("scan of " + table->def.name + " " + sym);
+      }
+      if (parts.size() > 1) merged = tier::SortByTs(merged, ts_pos);
+      if (internal.size() != cols.size()) {
+        ASSIGN_OR_RETURN(merged, merged.Project(cols));
+      }
+      out.push_back(std::move(merged));
+    }
+    return out;
+  }
+
+  // A read-only process: rows a writer flushed since we replayed the WAL are in warm files now.
+  Status CatchUpWithFlushes() {
+    if (!options_.read_only) return Status::OK();
+    ASSIGN_OR_RETURN(WalState state, catalog_->GetWalState());
+    std::lock_guard lock(catch_up_mu_);
+    if (state.flushed_lsn > flushed_lsn_) {
+      std::unique_lock view(view_mu_);
+      RETURN_IF_ERROR(hot_->DropUpTo(state.flushed_lsn));
+      flushed_lsn_ = state.flushed_lsn;
+    }
+    return Status::OK();
   }
 
   Status Latest(std::string_view table, std::string_view symbol, RecordBatch* out) override {
     ASSIGN_OR_RETURN(auto t, TableByName(table));
-    return hot_->Latest(t->id, symbol, out);
+    Status st = hot_->Latest(t->id, symbol, out);
+    if (st.code() != StatusCode::kNotFound) return st;
+    // Flushed: the newest row of the file with the greatest max_ts.
+    FileQuery q;
+    q.table_id = t->id;
+    q.symbol = std::string(symbol);
+    ASSIGN_OR_RETURN(auto files, catalog_->ListFiles(q));
+    if (files.empty()) return st;
+    const FileRecord* best = &files[0];
+    for (const FileRecord& f : files) {
+      if (f.max_ts > best->max_ts) best = &f;
+    }
+    parquet::ReadOptions ro;
+    ro.time_range =
+        parquet::TimeRange{t->def.schema.field(t->def.schema.ts_index()).name, best->max_ts,
+                           best->max_ts == std::numeric_limits<int64_t>::max() ? best->max_ts : best->max_ts + 1};
+    ASSIGN_OR_RETURN(RecordBatch b, tier_->Read(*best, ro));
+    if (b.num_rows() == 0) return Status::Corruption("file " + best->uri + " has no row at its recorded max_ts");
+    *out = b.Slice(b.num_rows() - 1, 1);
+    return Status::OK();
   }
 
   Result<std::vector<std::string>> Symbols(std::string_view table) override {
     ASSIGN_OR_RETURN(auto t, TableByName(table));
-    return hot_->Symbols(t->id);
+    std::set<std::string> all;
+    for (std::string& s : hot_->Symbols(t->id)) all.insert(std::move(s));
+    FileQuery q;
+    q.table_id = t->id;
+    ASSIGN_OR_RETURN(auto files, catalog_->ListFiles(q));
+    for (const FileRecord& f : files) all.insert(f.symbol);
+    return std::vector<std::string>(all.begin(), all.end());
   }
 
   Result<DatabaseStats> Stats() override {
@@ -305,6 +538,15 @@ class DatabaseImpl final : public Database {
 
   Status Close() override {
     if (closed_) return Status::OK();
+    if (flusher_.joinable()) {
+      {
+        std::lock_guard lock(flusher_mu_);
+        stop_flusher_ = true;
+      }
+      flusher_cv_.notify_all();
+      flusher_.join();
+    }
+    std::lock_guard op(tier_op_mu_);
     closed_ = true;
     Status st;
     if (wal_) {
@@ -329,9 +571,22 @@ class DatabaseImpl final : public Database {
   std::unique_ptr<WalWriter> wal_;
   SyncPolicy sync_policy_;
   uint64_t segment_bytes_ = 64ull << 20;
-  uint64_t flushed_lsn_ = 0;
+  std::atomic<uint64_t> flushed_lsn_{0};
   uint64_t last_replayed_lsn_ = 0;
   bool closed_ = false;
+
+  std::unique_ptr<ObjectStore> cold_;
+  std::unique_ptr<tier::TierStore> tier_;
+  std::shared_mutex append_gate_;  // appends shared; a flush's cut exclusive
+  std::shared_mutex view_mu_;      // scans shared; a tier commit + hot drop exclusive
+  std::mutex tier_op_mu_;          // one flush / migration / retention at a time
+  std::mutex catch_up_mu_;
+  std::atomic<int64_t> first_unflushed_ns_{0};
+  std::atomic<bool> pressure_{false};
+  std::mutex flusher_mu_;
+  std::condition_variable flusher_cv_;
+  bool stop_flusher_ = false;  // guarded by flusher_mu_
+  std::thread flusher_;
 
   std::shared_mutex tables_mu_;
   std::map<std::string, std::shared_ptr<const OpenTable>, std::less<>> tables_by_name_;

@@ -293,6 +293,27 @@ std::vector<HotTableStats> HotTier::Stats() const {
 
 size_t HotTier::pooled_bytes() const { return state_->pool.pooled_bytes(); }
 
+std::vector<HotTier::SeriesRows> HotTier::CollectUpTo(uint64_t lsn) const {
+  std::vector<std::pair<const State::Table*, const SeriesBuffer*>> all;
+  {
+    std::shared_lock lock(state_->mu);
+    for (const auto& [id, table] : state_->tables) {
+      for (const SeriesBuffer* series : table->series) all.emplace_back(table.get(), series);
+    }
+  }
+  std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) {
+    return a.first->id != b.first->id ? a.first->id < b.first->id : a.second->symbol() < b.second->symbol();
+  });
+  std::vector<SeriesRows> out;
+  for (const auto& [table, series] : all) {
+    if (series->max_lsn() == 0) continue;
+    SeriesRows rows{table->id, series->symbol(), RecordBatch(table->schema)};
+    series->CopyUpTo(lsn, &rows.rows);
+    if (rows.rows.num_rows() > 0) out.push_back(std::move(rows));
+  }
+  return out;
+}
+
 Status HotTier::DropUpTo(uint64_t lsn) {
   std::vector<SeriesBuffer*> all;
   {

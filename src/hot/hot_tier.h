@@ -94,6 +94,16 @@ class HotTier {
   // deletion; it no longer appears in Symbols() or in Stats().series.
   Status DropUpTo(uint64_t lsn);
 
+  // Every row inserted with an LSN <= lsn, per series in arrival order with all columns (a flush's
+  // input). Series without such rows are left out; order: table id, then symbol. Runs beside
+  // inserts. REQUIRES: no DropUpTo runs at the same time.
+  struct SeriesRows {
+    uint32_t table_id = 0;
+    std::string symbol;
+    RecordBatch rows;
+  };
+  std::vector<SeriesRows> CollectUpTo(uint64_t lsn) const;
+
  private:
   struct State;
 

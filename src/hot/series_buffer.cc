@@ -297,6 +297,35 @@ int64_t SeriesBuffer::DropUpTo(uint64_t lsn) {
   return SetAllocated(now);
 }
 
+void SeriesBuffer::CopyUpTo(uint64_t lsn, RecordBatch* out) const {
+  std::unique_lock write_lock(write_mu_);
+  std::shared_lock gen_lock(gen_mu_);  // held until the copy ends: DropUpTo cannot swap gen_ meanwhile
+  const Generation& g = *gen_;
+  std::vector<std::pair<uint64_t, uint64_t>> ranges;  // [begin, end) of rows to copy
+  for (size_t k = 0; k < g.runs.size(); ++k) {
+    if (g.runs[k].lsn > lsn) continue;
+    const uint64_t begin = g.runs[k].first_row;
+    const uint64_t end = k + 1 < g.runs.size() ? g.runs[k + 1].first_row : g.written;
+    if (!ranges.empty() && ranges.back().second == begin) {
+      ranges.back().second = end;
+    } else {
+      ranges.emplace_back(begin, end);
+    }
+  }
+  const SeriesView view = View(g);
+  write_lock.unlock();  // rows below the published count are never rewritten
+  RecordBatch part(*schema_);
+  for (const auto& [begin, end] : ranges) {
+    if (out->num_rows() == 0) {
+      CopyArrivalOrder(view, *schema_, symbol_, begin, end, out);
+    } else {
+      part.Clear();
+      CopyArrivalOrder(view, *schema_, symbol_, begin, end, &part);
+      out->Append(part).IgnoreError();  // same fields by construction
+    }
+  }
+}
+
 uint64_t SeriesBuffer::rows() const {
   std::shared_lock lock(gen_mu_);
   return gen_->rows.load(std::memory_order_acquire);

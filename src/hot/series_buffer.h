@@ -71,6 +71,10 @@ class SeriesBuffer {
   // Returns the change in allocated_bytes() (<= 0 unless the kept rows repack badly).
   int64_t DropUpTo(uint64_t lsn);
 
+  // Appends to *out (fields == schema's, no rows) every row appended with an LSN <= lsn, in arrival
+  // order. Holds write_mu_ only to read the LSN runs; the copy runs beside appends.
+  void CopyUpTo(uint64_t lsn, RecordBatch* out) const;
+
   uint64_t rows() const;
   uint64_t max_lsn() const { return max_lsn_.load(std::memory_order_relaxed); }
   // Everything this series holds: chunks, string blocks, directory, LSN runs and its own header.
@@ -105,7 +109,7 @@ class SeriesBuffer {
   ChunkPool* const pool_;
   const int ts_col_;
 
-  std::mutex write_mu_;              // serialises Append and DropUpTo
+  mutable std::mutex write_mu_;      // serialises Append and DropUpTo
   mutable ReaderGate gen_mu_;        // readers shared; DropUpTo exclusive to swap gen_
   std::unique_ptr<Generation> gen_;  // replaced only under both locks
   std::atomic<uint64_t> max_lsn_{0};

@@ -90,6 +90,11 @@ Result<std::unique_ptr<RangeSource>> OpenFileRangeSource(FileSystem* fs, const s
   return std::unique_ptr<RangeSource>(new FileRangeSource(std::move(file), size));
 }
 
+Result<std::unique_ptr<RangeSource>> MakeRandomAccessRangeSource(std::unique_ptr<RandomAccessFile> file) {
+  ASSIGN_OR_RETURN(uint64_t size, file->Size());
+  return std::unique_ptr<RangeSource>(new FileRangeSource(std::move(file), size));
+}
+
 std::unique_ptr<RangeSource> MakeStringRangeSource(std::string data, std::string name) {
   return std::make_unique<StringRangeSource>(std::move(data), std::move(name));
 }

@@ -30,6 +30,8 @@ class RangeSource {
 // Reads a local file: through fs->MapFile(path) (zero-copy views), or fs->NewRandomAccessFile
 // where the file cannot be mapped (empty files, file systems without mmap).
 Result<std::unique_ptr<RangeSource>> OpenFileRangeSource(FileSystem* fs, const std::string& path);
+// Reads through an already open RandomAccessFile (an ObjectStore's OpenRead: ranged GETs on S3).
+Result<std::unique_ptr<RangeSource>> MakeRandomAccessRangeSource(std::unique_ptr<RandomAccessFile> file);
 // Serves a buffer (tests, data already in memory).
 std::unique_ptr<RangeSource> MakeStringRangeSource(std::string data, std::string name);
 

@@ -1,0 +1,45 @@
+// strata flush [TABLE]
+#include <cstdio>
+
+#include "cli/cli.h"
+
+namespace strata::cli {
+
+void PrintRunResult(const char* what, const TierRunResult& r) {
+  std::printf("%s: %s rows in %s files -> %s rows in %s files (%s -> %s)", what, WithThousands(r.rows_in).c_str(),
+              WithThousands(r.files_in).c_str(), WithThousands(r.rows_out).c_str(), WithThousands(r.files_out).c_str(),
+              HumanBytes(r.bytes_in).c_str(), HumanBytes(r.bytes_out).c_str());
+  if (r.duplicates_removed > 0) std::printf(", %s duplicates removed", WithThousands(r.duplicates_removed).c_str());
+  std::printf(", took %.2f s\n", r.seconds);
+}
+
+void AddFlushCommand(CLI::App& app, Context* ctx) {
+  auto table = std::make_shared<std::string>();
+  CLI::App* cmd = app.add_subcommand("flush", "write the hot tier's rows to warm Parquet files now");
+  cmd->add_option("table", *table, "check that this table exists (a flush covers every table: the WAL cut is one LSN)");
+  cmd->footer(
+      "Writes every row appended so far (replayed from the WAL) to\n"
+      "warm/<table>/date=YYYY-MM-DD/symbol=<SYM>/part-<seq>.parquet, commits them with the WAL's\n"
+      "flushed LSN, deletes wholly flushed WAL segments and compacts series-days with too many parts.\n"
+      "A writer process also flushes in the background (rows, age, memory triggers).\n"
+      "Examples:\n"
+      "  strata flush\n"
+      "  strata flush trades");
+  cmd->callback([ctx, table] {
+    Run(ctx, [&]() -> Status {
+      ASSIGN_OR_RETURN(auto db, ctx->OpenDatabase(false, "strata flush"));
+      if (!table->empty()) RETURN_IF_ERROR(db->GetTable(*table).status());
+      ASSIGN_OR_RETURN(TierRunResult r, db->Flush());
+      if (r.files_out == 0) {
+        std::printf("nothing to flush (flushed LSN %s)\n", WithThousands(r.flushed_lsn).c_str());
+      } else {
+        std::printf("flushed %s rows into %s warm files (%s), flushed LSN %s, took %.2f s\n",
+                    WithThousands(r.rows_out).c_str(), WithThousands(r.files_out).c_str(),
+                    HumanBytes(r.bytes_out).c_str(), WithThousands(r.flushed_lsn).c_str(), r.seconds);
+      }
+      return db->Close();
+    });
+  });
+}
+
+}  // namespace strata::cli

@@ -1,0 +1,65 @@
+// Where warm and cold files live and how they are named (see doc/layout.md), plus the small
+// helpers every tier operation shares: SHA-256 of bytes and files, durable directory creation,
+// stable sorting of rows by timestamp and de-duplication.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "strata/batch.h"
+#include "strata/file_system.h"
+#include "strata/schema.h"
+#include "strata/status.h"
+
+namespace strata::tier {
+
+inline constexpr char kWarmDirName[] = "warm";
+inline constexpr char kColdDirName[] = "cold";
+inline constexpr char kTmpDirName[] = "tmp";  // staging for cold files, under the root
+
+// A symbol as a Hive partition value: bytes outside [A-Za-z0-9._-] become %XX.
+std::string EscapePartitionValue(std::string_view value);
+
+// "warm/<table>/date=YYYY-MM-DD/symbol=<SYM>/part-<seq>.parquet", relative to the root. `day` is
+// days since the epoch (DayOf).
+std::string WarmRelPath(std::string_view table, int64_t day, std::string_view symbol, int64_t seq);
+// "<table>/year=YYYY/month=MM/symbol=<SYM>/part-<seq>.parquet": the key in the cold ObjectStore.
+std::string ColdKey(std::string_view table, int64_t month, std::string_view symbol, int64_t seq);
+// The directory part of the above (everything before "part-").
+std::string WarmSeriesDayDir(std::string_view table, int64_t day, std::string_view symbol);
+std::string ColdSeriesMonthPrefix(std::string_view table, int64_t month, std::string_view symbol);
+// The <seq> of a ".../part-<seq>.parquet" path, or nullopt.
+std::optional<int64_t> PartSeq(std::string_view path);
+
+// Months since 1970-01 of a timestamp (for year=/month= partitions).
+int64_t MonthOf(int64_t ns);
+// First ns of day `day` / month `month`.
+int64_t DayStartNs(int64_t day);
+int64_t MonthStartNs(int64_t month);
+
+std::string Sha256Hex(std::string_view data);
+// SHA-256 of a file read through `fs`, and its size.
+Status Sha256File(FileSystem* fs, const std::string& path, std::string* hex, uint64_t* size);
+
+// Creates `dir` (and parents) and makes every level from `durable_root` down durable (fsync of
+// each parent), so that a file renamed into `dir` and a SyncDir(dir) survive power loss.
+// REQUIRES: dir is inside durable_root, which exists durably.
+Status CreateDirsDurably(FileSystem* fs, const std::string& durable_root, const std::string& dir);
+
+// Row order [0, n) sorted by the timestamp column, stable (ties keep their order). Empty when
+// already sorted (the caller can then skip a Take).
+std::vector<uint32_t> StableTsOrder(const RecordBatch& batch, int ts_col);
+// `batch` sorted by ts, stable.
+RecordBatch SortByTs(const RecordBatch& batch, int ts_col);
+// The same, without a copy when `batch` is already sorted.
+RecordBatch SortByTs(RecordBatch&& batch, int ts_col);
+
+// Removes duplicates from a ts-sorted batch of one series: rows with the same value of column
+// `key_col` when >= 0 (the first in ts order is kept), otherwise rows equal in every column.
+// Returns how many rows were removed.
+size_t Dedup(RecordBatch* batch, int key_col);
+
+}  // namespace strata::tier

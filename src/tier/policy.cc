@@ -1,0 +1,84 @@
+#include "tier/policy.h"
+
+#include <nlohmann/json.hpp>
+
+namespace strata::tier {
+namespace {
+
+Status GetInt(const nlohmann::json& j, const char* key, int64_t min, std::optional<int64_t>* out) {
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return Status::OK();
+  if (!it->is_number_integer()) return Status::InvalidArgument(std::string("policy: ") + key + " must be an integer");
+  const int64_t v = it->get<int64_t>();
+  if (v < min) {
+    return Status::InvalidArgument(std::string("policy: ") + key + " must be at least " + std::to_string(min) +
+                                   ", got " + std::to_string(v));
+  }
+  *out = v;
+  return Status::OK();
+}
+
+}  // namespace
+
+Result<TablePolicy> TablePolicy::Parse(std::string_view json) {
+  nlohmann::json j = nlohmann::json::parse(json.begin(), json.end(), nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object())
+    return Status::InvalidArgument("policy is not a JSON object: " + std::string(json));
+  static const char* kKnown[] = {"warm_days",  "cold_days",       "warm_max_bytes", "flush_rows",
+                                 "warm_codec", "cold_zstd_level", "max_warm_parts"};
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    bool known = false;
+    for (const char* k : kKnown) known = known || it.key() == k;
+    if (!known) return Status::InvalidArgument("policy: unknown key '" + it.key() + "'");
+  }
+  TablePolicy p;
+  RETURN_IF_ERROR(GetInt(j, "warm_days", 0, &p.warm_days));
+  RETURN_IF_ERROR(GetInt(j, "cold_days", 0, &p.cold_days));
+  RETURN_IF_ERROR(GetInt(j, "warm_max_bytes", 0, &p.warm_max_bytes));
+  RETURN_IF_ERROR(GetInt(j, "flush_rows", 1, &p.flush_rows));
+  std::optional<int64_t> v;
+  RETURN_IF_ERROR(GetInt(j, "cold_zstd_level", 1, &v));
+  if (v) {
+    if (*v > 22) return Status::InvalidArgument("policy: cold_zstd_level must be 1..22");
+    p.cold_zstd_level = static_cast<int>(*v);
+  }
+  v.reset();
+  RETURN_IF_ERROR(GetInt(j, "max_warm_parts", 1, &v));
+  if (v) p.max_warm_parts = static_cast<int>(std::min<int64_t>(*v, 1 << 20));
+  if (auto it = j.find("warm_codec"); it != j.end() && !it->is_null()) {
+    if (!it->is_string()) return Status::InvalidArgument("policy: warm_codec must be a string");
+    p.warm_codec = it->get<std::string>();
+    RETURN_IF_ERROR(p.WarmCompression().status());
+  }
+  return p;
+}
+
+std::string TablePolicy::ToJson() const {
+  nlohmann::json j = nlohmann::json::object();
+  if (warm_days) j["warm_days"] = *warm_days;
+  if (cold_days) j["cold_days"] = *cold_days;
+  if (warm_max_bytes) j["warm_max_bytes"] = *warm_max_bytes;
+  if (flush_rows) j["flush_rows"] = *flush_rows;
+  if (warm_codec) j["warm_codec"] = *warm_codec;
+  if (cold_zstd_level) j["cold_zstd_level"] = *cold_zstd_level;
+  if (max_warm_parts) j["max_warm_parts"] = *max_warm_parts;
+  return j.dump();
+}
+
+void TablePolicy::MergeFrom(const TablePolicy& o) {
+  if (o.warm_days) warm_days = o.warm_days;
+  if (o.cold_days) cold_days = o.cold_days;
+  if (o.warm_max_bytes) warm_max_bytes = o.warm_max_bytes;
+  if (o.flush_rows) flush_rows = o.flush_rows;
+  if (o.warm_codec) warm_codec = o.warm_codec;
+  if (o.cold_zstd_level) cold_zstd_level = o.cold_zstd_level;
+  if (o.max_warm_parts) max_warm_parts = o.max_warm_parts;
+}
+
+Result<CompressionType> TablePolicy::WarmCompression() const {
+  if (!warm_codec || *warm_codec == "snappy") return CompressionType::kSnappy;
+  if (*warm_codec == "lz4_raw" || *warm_codec == "lz4") return CompressionType::kLz4Raw;
+  return Status::InvalidArgument("policy: warm_codec must be snappy or lz4_raw, got '" + *warm_codec + "'");
+}
+
+}  // namespace strata::tier

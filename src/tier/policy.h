@@ -1,0 +1,39 @@
+// A table's tier policy, stored as JSON in the catalog's tables.policy_json. Every field is
+// optional: an unset field means "no such rule" (nothing is migrated by age, nothing deleted) or
+// the engine's default (codecs, part limits).
+//
+//   {"warm_days": 7, "cold_days": 3650, "warm_max_bytes": 10000000000, "flush_rows": 1000000,
+//    "warm_codec": "lz4_raw", "cold_zstd_level": 9, "max_warm_parts": 4}
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "codec/compression.h"
+#include "strata/status.h"
+
+namespace strata::tier {
+
+struct TablePolicy {
+  std::optional<int64_t> warm_days;       // warm files whose newest row is older move to cold
+  std::optional<int64_t> cold_days;       // cold files whose newest row is older are deleted
+  std::optional<int64_t> warm_max_bytes;  // over this, the oldest warm series-months move to cold
+  std::optional<int64_t> flush_rows;      // hot rows of the table that trigger a flush
+  std::optional<std::string> warm_codec;  // "snappy" (default) or "lz4_raw"
+  std::optional<int> cold_zstd_level;     // default 9
+  std::optional<int> max_warm_parts;      // parts of a series-day before compaction (default 4)
+
+  // InvalidArgument naming the field for a wrong type, a negative number or an unknown key.
+  static Result<TablePolicy> Parse(std::string_view json);
+  std::string ToJson() const;
+  // Fields set in `other` replace ours.
+  void MergeFrom(const TablePolicy& other);
+
+  Result<CompressionType> WarmCompression() const;
+  int ColdZstdLevel() const { return cold_zstd_level.value_or(9); }
+  int MaxWarmParts() const { return max_warm_parts.value_or(4); }
+};
+
+}  // namespace strata::tier

@@ -1,0 +1,587 @@
+#include "tier/tier_store.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <set>
+#include <thread>
+#include <tuple>
+
+#include "parquet/parquet_writer.h"
+#include "strata/timestamp.h"
+#include "tier/lake.h"
+
+namespace strata::tier {
+namespace {
+
+int64_t NowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+double Since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+std::string ResultJson(const TierRunResult& r) {
+  nlohmann::json j = {{"rows_in", r.rows_in},
+                      {"rows_out", r.rows_out},
+                      {"files_in", r.files_in},
+                      {"files_out", r.files_out},
+                      {"bytes_in", r.bytes_in},
+                      {"bytes_out", r.bytes_out},
+                      {"duplicates", r.duplicates_removed},
+                      {"seconds", r.seconds}};
+  if (r.flushed_lsn != 0) j["flushed_lsn"] = r.flushed_lsn;
+  return j.dump();
+}
+
+void Accumulate(const TierRunResult& a, TierRunResult* r) {
+  r->rows_in += a.rows_in;
+  r->rows_out += a.rows_out;
+  r->files_in += a.files_in;
+  r->files_out += a.files_out;
+  r->bytes_in += a.bytes_in;
+  r->bytes_out += a.bytes_out;
+  r->duplicates_removed += a.duplicates_removed;
+}
+
+// Records one operation in the runs table around `fn`.
+Result<TierRunResult> RecordRun(Catalog* catalog, std::string_view kind, const nlohmann::json& inputs,
+                                const std::function<Status(TierRunResult*)>& fn) {
+  const auto t0 = std::chrono::steady_clock::now();
+  ASSIGN_OR_RETURN(int64_t run, catalog->BeginRun(kind, inputs.dump(), "{}"));
+  TierRunResult r;
+  Status st = fn(&r);
+  r.seconds = Since(t0);
+  Status fin = catalog->FinishRun(run, st.ok(), st.ok() ? ResultJson(r) : "{}", st.ok() ? "" : st.ToString());
+  RETURN_IF_ERROR(st);
+  RETURN_IF_ERROR(fin);
+  return r;
+}
+
+}  // namespace
+
+TierStore::TierStore(TierStoreOptions options)
+    : options_(std::move(options)), fs_(options_.fs), catalog_(options_.catalog) {}
+
+void TierStore::Warn(std::string_view msg) {
+  if (options_.on_warning) options_.on_warning(msg);
+}
+
+void TierStore::WaitForReaders() {
+  if (options_.view_mu != nullptr) std::unique_lock lock(*options_.view_mu);
+}
+
+std::string TierStore::ColdUri(const std::string& key) const {
+  std::string uri = options_.cold->Uri(key);
+  if (uri.find("://") == std::string::npos) return std::string(kColdDirName) + "/" + key;
+  return uri;
+}
+
+std::string TierStore::ColdKeyOf(const std::string& uri) const {
+  const std::string local_prefix = std::string(kColdDirName) + "/";
+  if (uri.rfind(local_prefix, 0) == 0) return uri.substr(local_prefix.size());
+  const std::string prefix = options_.cold->Uri("");
+  if (uri.rfind(prefix, 0) == 0) return uri.substr(prefix.size());
+  return uri;
+}
+
+Result<TableInfo> TierStore::Table(int64_t table_id) { return catalog_->GetTableById(table_id); }
+
+Result<TablePolicy> TierStore::PolicyOf(const TableInfo& info) {
+  auto policy = TablePolicy::Parse(info.def.policy_json);
+  if (!policy.ok()) return policy.status().WithContext("table " + info.def.name);
+  return policy;
+}
+
+Result<int64_t> TierStore::NextSeq(int64_t table_id, Tier tier, const std::string& symbol,
+                                   const std::string& dir_prefix) {
+  FileQuery q;
+  q.table_id = table_id;
+  q.tier = tier;
+  q.symbol = symbol;
+  q.state = std::nullopt;
+  ASSIGN_OR_RETURN(auto files, catalog_->ListFiles(q));
+  int64_t max_seq = 0;
+  for (const FileRecord& f : files) {
+    if (f.uri.rfind(dir_prefix, 0) != 0) continue;
+    if (auto seq = PartSeq(f.uri)) max_seq = std::max(max_seq, *seq);
+  }
+  return max_seq + 1;
+}
+
+Result<FileRecord> TierStore::WriteWarmPart(const TableInfo& table, const TablePolicy& policy,
+                                            const std::string& symbol, int64_t day, const RecordBatch& sorted,
+                                            uint64_t max_lsn) {
+  ASSIGN_OR_RETURN(int64_t seq,
+                   NextSeq(table.id, Tier::kWarm, symbol, WarmSeriesDayDir(table.def.name, day, symbol) + "/"));
+  const std::string rel = WarmRelPath(table.def.name, day, symbol, seq);
+  const std::string path = JoinPath(options_.root, rel);
+  RETURN_IF_ERROR(CreateDirsDurably(fs_, options_.root, DirName(path)));
+  parquet::WriterOptions wo;
+  if (policy.warm_codec) {
+    ASSIGN_OR_RETURN(wo.compression, policy.WarmCompression());
+  } else {
+    TablePolicy d;
+    d.warm_codec = options_.default_warm_codec;
+    ASSIGN_OR_RETURN(wo.compression, d.WarmCompression());
+  }
+  wo.atomic = true;
+  wo.timestamp_adjusted_to_utc = false;  // DuckDB then reads TIMESTAMP_NS exactly
+  // Cheap encodings that halve the warm size: timestamps and the dedup key (ids) grow steadily,
+  // so their deltas are small; dictionaries of them would be abandoned after a page anyway.
+  for (const Field& f : table.def.schema.fields()) {
+    const bool key = table.def.dedup_key && *table.def.dedup_key == f.name &&
+                     (f.type == ColumnType::kInt64 || f.type == ColumnType::kInt32);
+    if (f.type == ColumnType::kTimestamp || key) {
+      wo.column_encodings[f.name] = parquet::ColumnEncoding::kDeltaBinaryPacked;
+    }
+  }
+  RETURN_IF_ERROR(parquet::WriteParquetFile(fs_, path, sorted, wo).WithContext("writing warm file " + rel));
+  FileRecord rec;
+  RETURN_IF_ERROR(Sha256File(fs_, path, &rec.sha256, reinterpret_cast<uint64_t*>(&rec.bytes)));
+  const std::vector<int64_t>& ts = sorted.column(table.def.schema.ts_index()).int64s();
+  rec.table_id = table.id;
+  rec.tier = Tier::kWarm;
+  rec.uri = rel;
+  rec.symbol = symbol;
+  rec.min_ts = ts.front();
+  rec.max_ts = ts.back();
+  rec.row_count = static_cast<int64_t>(sorted.num_rows());
+  rec.max_lsn = max_lsn;
+  return rec;
+}
+
+Status TierStore::WriteFlush(std::vector<FlushSeries>& series, uint64_t cut_lsn,
+                             const std::function<void()>& after_commit,
+                             std::set<std::tuple<int64_t, std::string, int64_t>>* touched, TierRunResult* r) {
+  CatalogChange change;
+  change.flushed_lsn = cut_lsn;
+  r->flushed_lsn = cut_lsn;
+  std::map<int64_t, std::pair<TableInfo, TablePolicy>> tables;
+  // One job per series-day; jobs run on a few threads (each writes its own file).
+  struct Job {
+    const TableInfo* info;
+    const TablePolicy* policy;
+    const std::string* symbol;
+    std::shared_ptr<RecordBatch> sorted;
+    size_t begin, end;
+    int64_t day;
+  };
+  std::vector<Job> jobs;
+  for (FlushSeries& s : series) {
+    auto it = tables.find(s.table_id);
+    if (it == tables.end()) {
+      ASSIGN_OR_RETURN(TableInfo info, Table(s.table_id));
+      ASSIGN_OR_RETURN(TablePolicy policy, PolicyOf(info));
+      it = tables.emplace(s.table_id, std::make_pair(std::move(info), std::move(policy))).first;
+    }
+    const TableInfo& info = it->second.first;
+    const int ts_col = info.def.schema.ts_index();
+    auto sorted = std::make_shared<RecordBatch>(SortByTs(std::move(s.rows), ts_col));
+    const std::vector<int64_t>& ts = sorted->column(ts_col).int64s();
+    r->rows_in += sorted->num_rows();
+    for (size_t i = 0; i < ts.size();) {
+      const int64_t day = DayOf(ts[i]);
+      size_t j = i;
+      while (j < ts.size() && DayOf(ts[j]) == day) ++j;
+      jobs.push_back({&info, &it->second.second, &s.symbol, sorted, i, j, day});
+      touched->emplace(s.table_id, s.symbol, day);
+      i = j;
+    }
+  }
+  std::vector<std::optional<Result<FileRecord>>> done(jobs.size());
+  std::atomic<size_t> next{0};
+  auto worker = [&] {
+    for (size_t k; (k = next.fetch_add(1)) < jobs.size();) {
+      const Job& job = jobs[k];
+      const bool whole = job.begin == 0 && job.end == job.sorted->num_rows();
+      done[k] = WriteWarmPart(*job.info, *job.policy, *job.symbol, job.day,
+                              whole ? *job.sorted : job.sorted->Slice(job.begin, job.end - job.begin), cut_lsn);
+    }
+  };
+  const size_t threads = std::min<size_t>(jobs.size(), std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 4));
+  std::vector<std::thread> pool;
+  for (size_t t = 1; t < threads; ++t) pool.emplace_back(worker);
+  worker();
+  for (std::thread& t : pool) t.join();
+  Status st;
+  for (auto& d : done) {
+    if (!d->ok()) {
+      if (st.ok()) st = d->status();
+      continue;
+    }
+    FileRecord& rec = **d;
+    r->rows_out += static_cast<uint64_t>(rec.row_count);
+    r->bytes_out += static_cast<uint64_t>(rec.bytes);
+    ++r->files_out;
+    change.add.push_back(std::move(rec));
+  }
+  if (st.ok()) {
+    std::unique_lock<std::shared_mutex> lock;
+    if (options_.view_mu != nullptr) lock = std::unique_lock(*options_.view_mu);
+    st = catalog_->Commit(change).status();
+    if (st.ok() && after_commit) after_commit();
+  }
+  if (!st.ok()) {
+    // Not committed: what was written is an orphan. Remove it now (best effort; after a crash the
+    // next open's cleanup does it).
+    for (const FileRecord& f : change.add) fs_->RemoveFile(JoinPath(options_.root, f.uri)).IgnoreError();
+  }
+  return st;
+}
+
+Result<TierRunResult> TierStore::Flush(std::vector<FlushSeries> series, uint64_t cut_lsn,
+                                       const std::function<void()>& after_commit) {
+  std::set<std::tuple<int64_t, std::string, int64_t>> touched;  // (table, symbol, day)
+  nlohmann::json inputs = {{"cut_lsn", cut_lsn}, {"series", series.size()}};
+  ASSIGN_OR_RETURN(TierRunResult result, RecordRun(catalog_, "flush", inputs, [&](TierRunResult* r) {
+                     return WriteFlush(series, cut_lsn, after_commit, &touched, r);
+                   }));
+  // Compaction of the series-days that now have too many parts.
+  std::set<int64_t> tables;
+  for (const auto& [table_id, symbol, day] : touched) tables.insert(table_id);
+  for (int64_t table_id : tables) {
+    auto compacted = CompactWarm(table_id);
+    if (!compacted.ok()) return compacted.status().WithContext("compacting after a flush");
+  }
+  return result;
+}
+
+Result<RecordBatch> TierStore::Read(const FileRecord& file, const parquet::ReadOptions& options) {
+  const bool warm = file.tier == Tier::kWarm;
+  const std::string what = std::string(TierName(file.tier)) + " file " + file.uri;
+  std::unique_ptr<parquet::RangeSource> source;
+  if (warm) {
+    auto src = parquet::OpenFileRangeSource(fs_, JoinPath(options_.root, file.uri));
+    if (!src.ok()) {
+      auto exists = fs_->Exists(JoinPath(options_.root, file.uri));
+      if (exists.ok() && !*exists) {
+        return Status::NotFound(what + " (catalog id " + std::to_string(file.id) +
+                                ") is missing from storage; run `strata verify`");
+      }
+      return src.status().WithContext("opening " + what);
+    }
+    source = std::move(*src);
+  } else {
+    auto f = options_.cold->OpenRead(ColdKeyOf(file.uri));
+    if (!f.ok()) {
+      if (f.status().code() == StatusCode::kNotFound) {
+        return Status::NotFound(what + " (catalog id " + std::to_string(file.id) +
+                                ") is missing from storage; run `strata verify`");
+      }
+      return f.status().WithContext("opening " + what);
+    }
+    ASSIGN_OR_RETURN(source, parquet::MakeRandomAccessRangeSource(std::move(*f)));
+  }
+  ASSIGN_OR_RETURN(uint64_t size, source->Size());
+  if (size != static_cast<uint64_t>(file.bytes)) {
+    return Status::Corruption(what + " is " + std::to_string(size) + " bytes but the catalog recorded " +
+                              std::to_string(file.bytes) + "; run `strata verify`");
+  }
+  auto reader = parquet::ParquetReader::Open(std::move(source));
+  if (!reader.ok()) return Status::Corruption(what + " is not valid Parquet: " + reader.status().message());
+  auto batch = (*reader)->Read(options);
+  if (!batch.ok()) return batch.status().WithContext("reading " + what);
+  return batch;
+}
+
+Result<RecordBatch> TierStore::ReadAll(const FileRecord& file, const Schema& schema) {
+  ASSIGN_OR_RETURN(RecordBatch batch, Read(file, {}));
+  if (batch.fields() != schema.fields()) {
+    return Status::Corruption(std::string(TierName(file.tier)) + " file " + file.uri +
+                              " does not have the table's columns (" + schema.ToString() + ")");
+  }
+  if (batch.num_rows() != static_cast<size_t>(file.row_count)) {
+    return Status::Corruption(std::string(TierName(file.tier)) + " file " + file.uri + " has " +
+                              std::to_string(batch.num_rows()) + " rows but the catalog recorded " +
+                              std::to_string(file.row_count));
+  }
+  return batch;
+}
+
+Status TierStore::DeleteStorage(const FileRecord& file) {
+  if (file.tier == Tier::kWarm) {
+    const std::string path = JoinPath(options_.root, file.uri);
+    ASSIGN_OR_RETURN(bool exists, fs_->Exists(path));
+    if (!exists) return Status::OK();
+    RETURN_IF_ERROR(fs_->RemoveFile(path));
+    return fs_->SyncDir(DirName(path));
+  }
+  return options_.cold->Delete(ColdKeyOf(file.uri));
+}
+
+Status TierStore::DeleteRetired(const std::vector<FileRecord>& files) {
+  if (files.empty()) return Status::OK();
+  WaitForReaders();
+  CatalogChange change;
+  for (const FileRecord& f : files) {
+    RETURN_IF_ERROR(DeleteStorage(f).WithContext("deleting retired file " + f.uri));
+    change.remove.push_back(f.id);
+  }
+  return catalog_->Commit(change).status();
+}
+
+Result<TierRunResult> TierStore::CompactWarm(int64_t table_id, bool force_all) {
+  ASSIGN_OR_RETURN(TableInfo table, Table(table_id));
+  ASSIGN_OR_RETURN(TablePolicy policy, PolicyOf(table));
+  const int max_parts = policy.max_warm_parts.value_or(options_.default_max_warm_parts);
+  FileQuery q;
+  q.table_id = table_id;
+  q.tier = Tier::kWarm;
+  ASSIGN_OR_RETURN(auto files, catalog_->ListFiles(q));
+  std::map<std::pair<std::string, int64_t>, std::vector<FileRecord>> groups;  // (symbol, day)
+  for (FileRecord& f : files) groups[{f.symbol, DayOf(f.min_ts)}].push_back(std::move(f));
+  TierRunResult total;
+  for (auto& [key, parts] : groups) {
+    if (parts.size() <= static_cast<size_t>(max_parts) && !(force_all && parts.size() > 1)) continue;
+    std::sort(parts.begin(), parts.end(), [](const FileRecord& a, const FileRecord& b) { return a.id < b.id; });
+    nlohmann::json inputs = nlohmann::json::array();
+    for (const FileRecord& f : parts) inputs.push_back(f.uri);
+    ASSIGN_OR_RETURN(TierRunResult r, RecordRun(catalog_, "compact", {{"files", inputs}}, [&](TierRunResult* r) {
+                       return [&]() -> Status {
+                         RecordBatch merged(table.def.schema);
+                         uint64_t max_lsn = 0;
+                         for (const FileRecord& f : parts) {
+                           ASSIGN_OR_RETURN(RecordBatch b, ReadAll(f, table.def.schema));
+                           RETURN_IF_ERROR(merged.Append(b));
+                           max_lsn = std::max(max_lsn, f.max_lsn);
+                           r->rows_in += static_cast<uint64_t>(f.row_count);
+                           r->bytes_in += static_cast<uint64_t>(f.bytes);
+                           ++r->files_in;
+                         }
+                         RecordBatch sorted = SortByTs(merged, table.def.schema.ts_index());
+                         ASSIGN_OR_RETURN(FileRecord rec,
+                                          WriteWarmPart(table, policy, key.first, key.second, sorted, max_lsn));
+                         CatalogChange change;
+                         change.add.push_back(rec);
+                         for (const FileRecord& f : parts) change.retire.push_back(f.id);
+                         Status st = catalog_->Commit(change).status();
+                         if (!st.ok()) {
+                           fs_->RemoveFile(JoinPath(options_.root, rec.uri)).IgnoreError();
+                           return st;
+                         }
+                         r->rows_out += static_cast<uint64_t>(rec.row_count);
+                         r->bytes_out += static_cast<uint64_t>(rec.bytes);
+                         ++r->files_out;
+                         return DeleteRetired(parts);
+                       }();
+                     }));
+    Accumulate(r, &total);
+  }
+  return total;
+}
+
+Status TierStore::MigrateGroup(const TableInfo& table, const TablePolicy& policy, const std::string& symbol,
+                               int64_t month, std::vector<FileRecord> inputs, TierRunResult* r) {
+  // A month already in cold (late data): its parts are merged into the new part and retired.
+  FileQuery q;
+  q.table_id = table.id;
+  q.tier = Tier::kCold;
+  q.symbol = symbol;
+  q.from_ts = MonthStartNs(month);
+  q.to_ts = MonthStartNs(month + 1);
+  ASSIGN_OR_RETURN(auto cold, catalog_->ListFiles(q));
+  std::sort(cold.begin(), cold.end(), [](const FileRecord& a, const FileRecord& b) { return a.id < b.id; });
+  // Cold rows first, then warm parts in creation (= arrival) order: on equal timestamps rows keep
+  // their arrival order and on equal dedup keys the first arrival wins.
+  std::sort(inputs.begin(), inputs.end(), [](const FileRecord& a, const FileRecord& b) { return a.id < b.id; });
+  std::vector<FileRecord> all = cold;
+  all.insert(all.end(), inputs.begin(), inputs.end());
+
+  RecordBatch merged(table.def.schema);
+  for (const FileRecord& f : all) {
+    ASSIGN_OR_RETURN(RecordBatch b, ReadAll(f, table.def.schema));
+    RETURN_IF_ERROR(merged.Append(b));
+    r->rows_in += static_cast<uint64_t>(f.row_count);
+    r->bytes_in += static_cast<uint64_t>(f.bytes);
+    ++r->files_in;
+  }
+  RecordBatch sorted = SortByTs(merged, table.def.schema.ts_index());
+  merged = RecordBatch();
+  const int key_col = table.def.dedup_key ? table.def.schema.FieldIndex(*table.def.dedup_key) : -1;
+  r->duplicates_removed += Dedup(&sorted, key_col);
+
+  parquet::WriterOptions wo;
+  wo.compression = CompressionType::kZstd;
+  wo.compression_level = policy.ColdZstdLevel();
+  wo.default_encoding = parquet::ColumnEncoding::kStrongest;
+  wo.timestamp_adjusted_to_utc = false;
+  const std::string tmp_dir = JoinPath(options_.root, kTmpDirName);
+  RETURN_IF_ERROR(fs_->CreateDirs(tmp_dir));
+  const std::string staged =
+      JoinPath(tmp_dir, "migrate-" + std::to_string(::getpid()) + "-" + std::to_string(++staged_) + ".parquet");
+  auto cleanup_staged = [&] { fs_->RemoveFile(staged).IgnoreError(); };
+  Status st = parquet::WriteParquetFile(fs_, staged, sorted, wo);
+  if (!st.ok()) {
+    cleanup_staged();
+    return st.WithContext("staging a cold file for " + table.def.name + " " + symbol);
+  }
+  FileRecord rec;
+  uint64_t size = 0;
+  st = Sha256File(fs_, staged, &rec.sha256, &size);
+  ASSIGN_OR_RETURN(int64_t seq, NextSeq(table.id, Tier::kCold, symbol,
+                                        ColdUri(ColdSeriesMonthPrefix(table.def.name, month, symbol) + "/")));
+  const std::string key = ColdKey(table.def.name, month, symbol, seq);
+  if (st.ok()) st = options_.cold->PutFile(key, fs_, staged).WithContext("uploading cold file " + key);
+  cleanup_staged();
+  if (!st.ok()) return st;
+  // Read it back: the bytes the store holds must be the bytes we wrote, and decode to our rows.
+  st = [&]() -> Status {
+    ASSIGN_OR_RETURN(std::string back, options_.cold->Get(key));
+    if (back.size() != size || Sha256Hex(back) != rec.sha256) {
+      return Status::Corruption("cold file " + ColdUri(key) + " read back differs from what was written (" +
+                                std::to_string(back.size()) + " of " + std::to_string(size) + " bytes)");
+    }
+    ASSIGN_OR_RETURN(auto reader, parquet::ParquetReader::Open(parquet::MakeStringRangeSource(std::move(back), key)));
+    if (reader->num_rows() != static_cast<int64_t>(sorted.num_rows())) {
+      return Status::Corruption("cold file " + ColdUri(key) + " read back has " + std::to_string(reader->num_rows()) +
+                                " rows, wrote " + std::to_string(sorted.num_rows()));
+    }
+    return Status::OK();
+  }();
+  if (!st.ok()) {
+    options_.cold->Delete(key).IgnoreError();
+    return st;
+  }
+  const std::vector<int64_t>& ts = sorted.column(table.def.schema.ts_index()).int64s();
+  rec.table_id = table.id;
+  rec.tier = Tier::kCold;
+  rec.uri = ColdUri(key);
+  rec.symbol = symbol;
+  rec.min_ts = ts.empty() ? MonthStartNs(month) : ts.front();
+  rec.max_ts = ts.empty() ? MonthStartNs(month) : ts.back();
+  rec.row_count = static_cast<int64_t>(sorted.num_rows());
+  rec.bytes = static_cast<int64_t>(size);
+  for (const FileRecord& f : all) rec.max_lsn = std::max(rec.max_lsn, f.max_lsn);
+  CatalogChange change;
+  change.add.push_back(rec);
+  for (const FileRecord& f : all) change.retire.push_back(f.id);
+  st = catalog_->Commit(change).status();
+  if (!st.ok()) {
+    options_.cold->Delete(key).IgnoreError();
+    return st;
+  }
+  r->rows_out += sorted.num_rows();
+  r->bytes_out += size;
+  ++r->files_out;
+  return DeleteRetired(all);
+}
+
+Result<TierRunResult> TierStore::Migrate(const MigrateOptions& options) {
+  std::vector<TableInfo> tables;
+  if (!options.table.empty()) {
+    ASSIGN_OR_RETURN(TableInfo t, catalog_->GetTable(options.table));
+    tables.push_back(std::move(t));
+  } else {
+    ASSIGN_OR_RETURN(tables, catalog_->ListTables());
+  }
+  const int64_t now = options.now_ns.value_or(NowNs());
+  TierRunResult total;
+  for (const TableInfo& table : tables) {
+    ASSIGN_OR_RETURN(TablePolicy policy, PolicyOf(table));
+    FileQuery q;
+    q.table_id = table.id;
+    q.tier = Tier::kWarm;
+    ASSIGN_OR_RETURN(auto files, catalog_->ListFiles(q));
+    std::set<int64_t> chosen;
+    int64_t kept_bytes = 0;
+    for (const FileRecord& f : files) {
+      bool pick = options.all || (options.before_ts && f.max_ts < *options.before_ts);
+      if (options.apply_policy && policy.warm_days && f.max_ts < now - *policy.warm_days * kNanosPerDay) pick = true;
+      if (pick) {
+        chosen.insert(f.id);
+      } else {
+        kept_bytes += f.bytes;
+      }
+    }
+    if (options.apply_policy && policy.warm_max_bytes && kept_bytes > *policy.warm_max_bytes) {
+      // Oldest series-months first until the rest fits the budget.
+      std::map<std::pair<int64_t, std::string>, std::vector<const FileRecord*>> by_month;
+      for (const FileRecord& f : files) {
+        if (!chosen.count(f.id)) by_month[{MonthOf(f.min_ts), f.symbol}].push_back(&f);
+      }
+      for (auto& [key, group] : by_month) {
+        if (kept_bytes <= *policy.warm_max_bytes) break;
+        for (const FileRecord* f : group) {
+          chosen.insert(f->id);
+          kept_bytes -= f->bytes;
+        }
+      }
+    }
+    if (chosen.empty()) continue;
+    std::map<std::pair<int64_t, std::string>, std::vector<FileRecord>> groups;  // (month, symbol)
+    for (const FileRecord& f : files) {
+      if (chosen.count(f.id)) groups[{MonthOf(f.min_ts), f.symbol}].push_back(f);
+    }
+    nlohmann::json inputs = {{"table", table.def.name}, {"files", chosen.size()}, {"groups", groups.size()}};
+    ASSIGN_OR_RETURN(TierRunResult r, RecordRun(catalog_, "migrate", inputs, [&](TierRunResult* r) -> Status {
+                       size_t done = 0;
+                       for (auto& [key, group] : groups) {
+                         const auto t0 = std::chrono::steady_clock::now();
+                         const uint64_t rows_before = r->rows_out;
+                         RETURN_IF_ERROR(MigrateGroup(table, policy, key.second, key.first, std::move(group), r)
+                                             .WithContext("migrating " + table.def.name + " " + key.second + " " +
+                                                          FormatDate(MonthStartNs(key.first)).substr(0, 7)));
+                         ++done;
+                         if (options.on_progress) {
+                           char buf[256];
+                           std::snprintf(buf, sizeof buf, "[%zu/%zu] %s %s %s: %llu rows in %.2f s", done,
+                                         groups.size(), table.def.name.c_str(), key.second.c_str(),
+                                         FormatDate(MonthStartNs(key.first)).substr(0, 7).c_str(),
+                                         static_cast<unsigned long long>(r->rows_out - rows_before), Since(t0));
+                           options.on_progress(buf);
+                         }
+                       }
+                       return Status::OK();
+                     }));
+    Accumulate(r, &total);
+    total.seconds += r.seconds;
+  }
+  return total;
+}
+
+Result<TierRunResult> TierStore::ApplyRetention(int64_t now_ns) {
+  ASSIGN_OR_RETURN(auto tables, catalog_->ListTables());
+  TierRunResult total;
+  for (const TableInfo& table : tables) {
+    ASSIGN_OR_RETURN(TablePolicy policy, PolicyOf(table));
+    if (!policy.cold_days) continue;  // nothing is deleted by a policy that is not set
+    const int64_t cutoff = now_ns - *policy.cold_days * kNanosPerDay;
+    FileQuery q;
+    q.table_id = table.id;
+    q.tier = Tier::kCold;
+    ASSIGN_OR_RETURN(auto files, catalog_->ListFiles(q));
+    std::vector<FileRecord> expired;
+    for (FileRecord& f : files) {
+      if (f.max_ts < cutoff) expired.push_back(std::move(f));
+    }
+    if (expired.empty()) continue;
+    nlohmann::json inputs = {{"table", table.def.name}, {"cold_days", *policy.cold_days}, {"files", expired.size()}};
+    ASSIGN_OR_RETURN(TierRunResult r, RecordRun(catalog_, "retention", inputs, [&](TierRunResult* r) -> Status {
+                       CatalogChange change;  // the catalog first: a crash after it leaves orphans, cleaned on open
+                       for (const FileRecord& f : expired) {
+                         change.remove.push_back(f.id);
+                         r->rows_in += static_cast<uint64_t>(f.row_count);
+                         r->bytes_in += static_cast<uint64_t>(f.bytes);
+                         ++r->files_in;
+                       }
+                       RETURN_IF_ERROR(catalog_->Commit(change).status());
+                       WaitForReaders();
+                       for (const FileRecord& f : expired)
+                         RETURN_IF_ERROR(DeleteStorage(f).WithContext("deleting expired " + f.uri));
+                       return Status::OK();
+                     }));
+    Accumulate(r, &total);
+  }
+  return total;
+}
+
+}  // namespace strata::tier

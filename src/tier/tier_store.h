@@ -1,0 +1,118 @@
+// TierStore: the warm and cold tiers of one database root — writing flushed rows as warm Parquet
+// parts, compacting a series-day's parts, migrating warm files to the cold ObjectStore,
+// retention, crash cleanup, verification and reading files for scans.
+//
+// Every change follows one order, so that a crash at any point leaves either the old or the new
+// state visible, never both and never neither:
+//   1. write new files (temp name, fsync, rename, fsync of the directory; cold: staged locally,
+//      then ObjectStore::PutFile, then read back and checked);
+//   2. commit the catalog in one transaction (new files live, replaced ones retired);
+//   3. wait for scans that may still read the replaced files (`view_mu`, exclusive);
+//   4. delete the replaced files, then their catalog rows.
+// Files written but never committed and files retired but not deleted are what CleanupOnOpen
+// removes (a writer's open).
+//
+// Thread-safety: one mutating operation at a time (the database serialises Flush, Migrate,
+// ApplyRetention); Read and Verify may run beside them.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <set>
+#include <shared_mutex>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "catalog/catalog.h"
+#include "objstore/object_store.h"
+#include "parquet/parquet_reader.h"
+#include "strata/batch.h"
+#include "strata/database.h"
+#include "strata/file_system.h"
+#include "tier/policy.h"
+
+namespace strata::tier {
+
+// One series' rows to flush, in arrival order, every column of the table.
+struct FlushSeries {
+  int64_t table_id = 0;
+  std::string symbol;
+  RecordBatch rows;
+};
+
+struct TierStoreOptions {
+  FileSystem* fs = nullptr;
+  std::string root;
+  Catalog* catalog = nullptr;
+  ObjectStore* cold = nullptr;           // the cold tier (local directory or S3)
+  std::shared_mutex* view_mu = nullptr;  // scans hold it shared; see step 3 above (may be null)
+  std::string default_warm_codec = "snappy";
+  int default_max_warm_parts = 4;
+  std::function<void(std::string_view)> on_warning;
+};
+
+class TierStore {
+ public:
+  explicit TierStore(TierStoreOptions options);
+
+  // Writes `series` as warm parts (split by UTC day, each sorted by ts) and commits them with the
+  // WAL flushed LSN `cut_lsn` in one catalog transaction. `after_commit` runs right after the
+  // commit while `view_mu` is held exclusively (the database drops the flushed hot rows there, so
+  // no scan sees them twice). Then compacts the series-days it touched that have too many parts.
+  Result<TierRunResult> Flush(std::vector<FlushSeries> series, uint64_t cut_lsn,
+                              const std::function<void()>& after_commit);
+
+  // Merges the live warm parts of every series-day of the table that has more than its
+  // max_warm_parts into one part.
+  Result<TierRunResult> CompactWarm(int64_t table_id, bool force_all = false);
+
+  Result<TierRunResult> Migrate(const MigrateOptions& options);
+  Result<TierRunResult> ApplyRetention(int64_t now_ns);
+
+  // Deletes retired files and their rows, temporaries, and files on storage the catalog does not
+  // know. Reports what it removed through on_warning.
+  Status CleanupOnOpen();
+  Result<VerifyReport> Verify(const VerifyOptions& options);
+
+  // Reads one catalog file (with options' projection and time range). Errors name the file:
+  // NotFound if it is missing, Corruption if its size differs from the catalog's or it does not
+  // decode.
+  Result<RecordBatch> Read(const FileRecord& file, const parquet::ReadOptions& options);
+
+  std::string ColdUri(const std::string& key) const;
+  // The cold key of a cold file's uri.
+  std::string ColdKeyOf(const std::string& uri) const;
+
+ private:
+  struct WrittenFile {
+    FileRecord record;
+  };
+  Status WriteFlush(std::vector<FlushSeries>& series, uint64_t cut_lsn, const std::function<void()>& after_commit,
+                    std::set<std::tuple<int64_t, std::string, int64_t>>* touched, TierRunResult* r);
+  Result<TableInfo> Table(int64_t table_id);
+  Result<TablePolicy> PolicyOf(const TableInfo& info);
+  Result<FileRecord> WriteWarmPart(const TableInfo& table, const TablePolicy& policy, const std::string& symbol,
+                                   int64_t day, const RecordBatch& sorted, uint64_t max_lsn);
+  Result<int64_t> NextSeq(int64_t table_id, Tier tier, const std::string& symbol, const std::string& dir_prefix);
+  Result<RecordBatch> ReadAll(const FileRecord& file, const Schema& schema);
+  // Deletes the storage of retired `files` (after waiting for readers), then their catalog rows.
+  Status DeleteRetired(const std::vector<FileRecord>& files);
+  Status DeleteStorage(const FileRecord& file);
+  // Migrates one series-month group; adds to *result.
+  Status MigrateGroup(const TableInfo& table, const TablePolicy& policy, const std::string& symbol, int64_t month,
+                      std::vector<FileRecord> inputs, TierRunResult* result);
+  // Relative paths of every file under root/warm, and keys of every cold object.
+  Result<std::vector<std::string>> ListWarmFiles();
+  void Warn(std::string_view msg);
+  void WaitForReaders();
+
+  TierStoreOptions options_;
+  FileSystem* fs_;
+  Catalog* catalog_;
+  uint64_t staged_ = 0;
+};
+
+}  // namespace strata::tier

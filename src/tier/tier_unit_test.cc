@@ -1,0 +1,86 @@
+#include <gtest/gtest.h>
+
+#include "strata/timestamp.h"
+#include "testutil/testutil.h"
+#include "tier/lake.h"
+#include "tier/policy.h"
+
+namespace strata::tier {
+namespace {
+
+TEST(LakePaths, HivePartitionedNames) {
+  const int64_t day = DaysFromCivil(2026, 3, 2);
+  EXPECT_EQ(WarmRelPath("trades", day, "AAPL", 3), "warm/trades/date=2026-03-02/symbol=AAPL/part-000003.parquet");
+  const int64_t month = MonthOf(day * kNanosPerDay + 5);
+  EXPECT_EQ(ColdKey("trades", month, "BRK/B", 12), "trades/year=2026/month=03/symbol=BRK%2FB/part-000012.parquet");
+  EXPECT_EQ(MonthStartNs(month), DaysFromCivil(2026, 3, 1) * kNanosPerDay);
+  EXPECT_EQ(MonthOf(-1), -1);  // December 1969
+  EXPECT_EQ(MonthStartNs(-1), DaysFromCivil(1969, 12, 1) * kNanosPerDay);
+  EXPECT_EQ(EscapePartitionValue(".."), "%..");
+  EXPECT_EQ(EscapePartitionValue("a b=c"), "a%20b%3Dc");
+  EXPECT_EQ(PartSeq("x/part-000042.parquet"), 42);
+  EXPECT_EQ(PartSeq("x/part-.parquet"), std::nullopt);
+  EXPECT_EQ(PartSeq("x/part-12a.parquet"), std::nullopt);
+  EXPECT_EQ(PartSeq("x/stray.parquet"), std::nullopt);
+}
+
+TEST(LakeRows, StableSortAndDedup) {
+  Schema schema = *Schema::Template("trades");
+  RecordBatch b(schema);
+  auto add = [&](int64_t ts, int64_t id, double px) {
+    b.column(0).AppendInt64(ts);
+    b.column(1).AppendString("X");
+    b.column(2).AppendDouble(px);
+    b.column(3).AppendInt64(1);
+    b.column(4).AppendInt64(id);
+    b.column(5).AppendString("E");
+  };
+  add(30, 3, 1.0);
+  add(10, 1, 1.0);
+  add(30, 4, 2.0);
+  add(10, 1, 9.0);  // same key as row 1: dropped (the first in ts order wins)
+  add(20, 2, 1.0);
+  RecordBatch sorted = SortByTs(b, 0);
+  EXPECT_EQ(sorted.column(4).int64s(), (std::vector<int64_t>{1, 1, 2, 3, 4}));
+  EXPECT_EQ(sorted.column(2).doubles()[1], 9.0);  // stable
+  RecordBatch by_key = sorted;
+  EXPECT_EQ(Dedup(&by_key, 4), 1u);
+  EXPECT_EQ(by_key.column(2).doubles(), (std::vector<double>{1.0, 1.0, 1.0, 2.0}));
+  RecordBatch exact = sorted;
+  EXPECT_EQ(Dedup(&exact, -1), 0u);  // no two rows equal in every column
+  RecordBatch twice = sorted;
+  ASSERT_OK(twice.Append(sorted));
+  twice = SortByTs(twice, 0);
+  EXPECT_EQ(Dedup(&twice, -1), 5u);
+  EXPECT_TRUE(twice.Equals(sorted));
+}
+
+TEST(LakeHash, Sha256) {
+  EXPECT_EQ(Sha256Hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+TEST(TablePolicyTest, ParseValidateRoundTrip) {
+  ASSERT_OK_AND_ASSIGN(TablePolicy p, TablePolicy::Parse(R"({"warm_days":7,"cold_days":3650,"warm_codec":"lz4_raw"})"));
+  EXPECT_EQ(*p.warm_days, 7);
+  EXPECT_EQ(*p.cold_days, 3650);
+  EXPECT_EQ(*p.WarmCompression(), CompressionType::kLz4Raw);
+  EXPECT_EQ(p.ColdZstdLevel(), 9);
+  EXPECT_EQ(p.MaxWarmParts(), 4);
+  ASSERT_OK_AND_ASSIGN(TablePolicy back, TablePolicy::Parse(p.ToJson()));
+  EXPECT_EQ(back.ToJson(), p.ToJson());
+  ASSERT_OK_AND_ASSIGN(TablePolicy empty, TablePolicy::Parse("{}"));
+  EXPECT_FALSE(empty.warm_days || empty.cold_days || empty.warm_max_bytes);
+  EXPECT_EQ(*empty.WarmCompression(), CompressionType::kSnappy);
+  TablePolicy update;
+  update.cold_days = 10;
+  p.MergeFrom(update);
+  EXPECT_EQ(*p.cold_days, 10);
+  EXPECT_EQ(*p.warm_days, 7);
+  for (const char* bad : {"[]", "nope", R"({"warm_days":"7"})", R"({"warm_days":-1})", R"({"x":1})",
+                          R"({"cold_zstd_level":40})", R"({"warm_codec":"gzip"})", R"({"flush_rows":0})"}) {
+    EXPECT_FALSE(TablePolicy::Parse(bad).ok()) << bad;
+  }
+}
+
+}  // namespace
+}  // namespace strata::tier

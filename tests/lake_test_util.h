@@ -1,0 +1,112 @@
+// Helpers shared by the tier tests (tests/tier_*_test.cc, tests/lake_*_test.cc).
+#pragma once
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "strata/database.h"
+#include "strata/timestamp.h"
+#include "testutil/testutil.h"
+#include "tier/lake.h"
+
+namespace strata::testing {
+
+inline constexpr int64_t kDayNs = 86'400'000'000'000;
+// 2026-03-02T00:00:00Z
+inline const int64_t kMar2 = DaysFromCivil(2026, 3, 2) * kDayNs;
+
+// MakeTrades with trade ids offset by id_base, so batches made with different bases never share
+// a (symbol, trade_id).
+inline RecordBatch Trades(size_t rows, int symbols, int64_t start_ns, uint64_t seed, int64_t id_base) {
+  RecordBatch b = MakeTrades(rows, symbols, start_ns, seed);
+  for (int64_t& id : b.column(4).int64s()) id += id_base;
+  return b;
+}
+
+// Per symbol, the rows of `batches` sorted by ts (stable), as Scan returns them.
+inline std::vector<RecordBatch> Expected(const std::vector<RecordBatch>& batches) {
+  std::map<std::string, std::vector<uint32_t>> rows_of;
+  RecordBatch all(batches.at(0).fields());
+  for (const RecordBatch& b : batches) EXPECT_TRUE(all.Append(b).ok());
+  for (size_t r = 0; r < all.num_rows(); ++r) rows_of[std::string(all.column(1).GetString(r))].push_back(r);
+  std::vector<RecordBatch> out;
+  for (auto& [sym, rows] : rows_of) out.push_back(tier::SortByTs(all.Take(rows), 0));
+  return out;
+}
+
+inline std::vector<RecordBatch> ScanAll(Database* db, const std::string& table = "trades") {
+  ScanRequest req;
+  req.table = table;
+  auto r = db->Scan(req);
+  EXPECT_TRUE(r.ok()) << r.status().ToString();
+  return r.ok() ? *r : std::vector<RecordBatch>{};
+}
+
+// Gtest-friendly comparison of Scan output with expected batches.
+inline ::testing::AssertionResult SameRows(const std::vector<RecordBatch>& got, const std::vector<RecordBatch>& want) {
+  if (got.size() != want.size()) {
+    return ::testing::AssertionFailure() << "got " << got.size() << " symbols, want " << want.size();
+  }
+  for (size_t i = 0; i < got.size(); ++i) {
+    if (!got[i].Equals(want[i])) {
+      auto f = ::testing::AssertionFailure();
+      f << "symbol batch " << i << ": got " << got[i].num_rows() << " rows, want " << want[i].num_rows();
+      for (size_t r = 0; r < std::min(got[i].num_rows(), want[i].num_rows()); ++r) {
+        if (got[i].RowToString(r) != want[i].RowToString(r)) {
+          f << "; first difference at row " << r << ": got " << got[i].RowToString(r) << " want "
+            << want[i].RowToString(r);
+          break;
+        }
+      }
+      return f;
+    }
+  }
+  return ::testing::AssertionSuccess();
+}
+
+inline uint64_t TierRows(Database* db, const std::string& tier, const std::string& table = "trades") {
+  auto stats = db->Stats();
+  EXPECT_TRUE(stats.ok());
+  if (!stats.ok()) return 0;
+  for (const TableStats& t : stats->tables) {
+    if (t.table != table) continue;
+    for (const TierStats& s : t.tiers) {
+      if (s.tier == tier) return s.rows;
+    }
+  }
+  return 0;
+}
+
+inline uint64_t TierFiles(Database* db, const std::string& tier, const std::string& table = "trades") {
+  auto stats = db->Stats();
+  if (!stats.ok()) return 0;
+  for (const TableStats& t : stats->tables) {
+    if (t.table != table) continue;
+    for (const TierStats& s : t.tiers) {
+      if (s.tier == tier) return s.files;
+    }
+  }
+  return 0;
+}
+
+// The crash tests model durability in the fault-injecting file system, so real fsyncs only cost
+// time: put their temporary directories on tmpfs when there is one and TMPDIR is not set.
+inline void PreferMemoryTmpDir() {
+  if (getenv("TMPDIR") == nullptr && access("/dev/shm", W_OK) == 0) setenv("TMPDIR", "/dev/shm", 0);
+}
+
+inline Options TestOptions(FileSystem* fs = nullptr) {
+  Options o;
+  o.fs = fs;
+  o.background_flush = false;
+  o.on_warning = [](std::string_view) {};
+  return o;
+}
+
+}  // namespace strata::testing
