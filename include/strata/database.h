@@ -31,6 +31,10 @@ struct InitOptions {
   // "always" (ack after fsync), "interval=<ms>" (fsync in the background every ms) or "none".
   std::string fsync = "interval=10";
   uint64_t wal_segment_bytes = 64ull << 20;
+  // Where the cold tier lives: empty for <root>/cold, another directory, or
+  // "s3://bucket/prefix" (endpoint, region and credentials from the AWS_* environment variables;
+  // see src/objstore/README.md). Stored in the catalog; every later open uses it.
+  std::string cold_location;
 };
 
 struct Options {
@@ -62,6 +66,9 @@ struct Options {
   // Remove files a crash left behind (temporaries, files written but never committed, files
   // retired but not yet deleted) when a writer opens. Read-only opens never modify anything.
   bool clean_orphans_on_open = true;
+  // Overrides the stored cold location for this process when non-empty (same forms as
+  // InitOptions::cold_location), e.g. to reach the same bucket through another endpoint.
+  std::string cold_location;
 };
 
 struct ScanRequest {

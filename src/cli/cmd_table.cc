@@ -10,6 +10,7 @@ namespace {
 struct InitArgs {
   std::string fsync = "interval=10";
   uint64_t segment_mb = 64;
+  std::string cold;
 };
 
 // Tier policy options (see src/tier/policy.h); unset ones are left as they are.
@@ -80,17 +81,24 @@ void AddInitAndTableCommands(CLI::App& app, Context* ctx) {
                    "background every MS ms; a crash of the machine may lose the last MS ms), 'none'")
       ->capture_default_str();
   init->add_option("--wal-segment-mb", init_args->segment_mb, "roll WAL segments at this size")->capture_default_str();
+  init->add_option("--cold", init_args->cold,
+                   "where the cold tier lives: a directory, or s3://bucket/prefix (credentials, region and\n"
+                   "endpoint from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION, AWS_ENDPOINT_URL_S3);\n"
+                   "default ROOT/cold");
   init->footer(
       "Examples:\n"
       "  strata init --root /data/strata\n"
-      "  strata init --fsync always          # every acknowledged row is on disk");
+      "  strata init --fsync always          # every acknowledged row is on disk\n"
+      "  strata init --cold s3://lake/strata # cold Parquet in a bucket (AWS_* environment variables)");
   init->callback([ctx, init_args] {
     Run(ctx, [&]() -> Status {
       InitOptions options;
       options.fsync = init_args->fsync;
       options.wal_segment_bytes = init_args->segment_mb << 20;
+      options.cold_location = init_args->cold;
       RETURN_IF_ERROR(Database::Init(ctx->root, options));
-      std::printf("created database %s (fsync=%s)\n", ctx->root.c_str(), options.fsync.c_str());
+      std::printf("created database %s (fsync=%s, cold tier %s)\n", ctx->root.c_str(), options.fsync.c_str(),
+                  options.cold_location.empty() ? (ctx->root + "/cold").c_str() : options.cold_location.c_str());
       return Status::OK();
     });
   });

@@ -102,7 +102,18 @@ class DatabaseImpl final : public Database {
     for (const TableInfo& t : tables) RETURN_IF_ERROR(RegisterTable(t));
     RETURN_IF_ERROR(Recover());
 
-    cold_ = NewLocalObjectStore(fs_, layout::ColdDir(root_));
+    std::string cold_location = options_.cold_location;
+    if (cold_location.empty()) {
+      ASSIGN_OR_RETURN(auto stored, catalog_->GetSetting(layout::kColdLocationSetting));
+      cold_location = stored.value_or("");
+    }
+    if (cold_location.empty()) {
+      cold_ = NewLocalObjectStore(fs_, layout::ColdDir(root_));
+    } else {
+      auto cold = OpenObjectStore(cold_location, fs_, S3Options{});
+      if (!cold.ok()) return cold.status().WithContext("opening the cold tier at " + cold_location);
+      cold_ = std::move(cold).value();
+    }
     tier::TierStoreOptions to;
     to.fs = fs_;
     to.root = root_;
@@ -599,6 +610,11 @@ Status AppenderImpl::Append(const RecordBatch& batch) { return db_->AppendTo(*ta
 
 Status Database::Init(const std::string& root, const InitOptions& options, FileSystem* fs) {
   if (fs == nullptr) fs = DefaultFileSystem();
+  if (!options.cold_location.empty()) {
+    // Refuse a malformed location before anything is created, not at every later open.
+    auto store = OpenObjectStore(options.cold_location, fs, S3Options{});
+    if (!store.ok()) return store.status().WithContext("cold tier location");
+  }
   ASSIGN_OR_RETURN(SyncPolicy policy, SyncPolicy::Parse(options.fsync));
   if (options.wal_segment_bytes < 4096) return Status::InvalidArgument("WAL segment size must be at least 4096 bytes");
   ASSIGN_OR_RETURN(bool exists, fs->Exists(layout::CatalogPath(root)));
@@ -608,6 +624,9 @@ Status Database::Init(const std::string& root, const InitOptions& options, FileS
   ASSIGN_OR_RETURN(auto catalog, Catalog::Open(layout::CatalogPath(root), /*read_only=*/false));
   RETURN_IF_ERROR(catalog->PutSetting(layout::kFsyncSetting, policy.ToString()));
   RETURN_IF_ERROR(catalog->PutSetting(layout::kSegmentBytesSetting, std::to_string(options.wal_segment_bytes)));
+  if (!options.cold_location.empty()) {
+    RETURN_IF_ERROR(catalog->PutSetting(layout::kColdLocationSetting, options.cold_location));
+  }
   return fs->SyncDir(root);
 }
 

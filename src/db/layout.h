@@ -16,5 +16,6 @@ inline std::string ColdDir(const std::string& root) { return JoinPath(root, "col
 // Catalog settings keys.
 inline constexpr char kFsyncSetting[] = "fsync";
 inline constexpr char kSegmentBytesSetting[] = "wal_segment_bytes";
+inline constexpr char kColdLocationSetting[] = "cold_location";
 
 }  // namespace strata::layout
