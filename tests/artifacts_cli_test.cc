@@ -118,6 +118,14 @@ TEST_F(ArtifactsCliTest, VerifyNamesTheCorruptChunkAndFails) {
   r = Strata("model get beta " + dir_.Join("out"));
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.err.find("model beta version 1: chunk"), std::string::npos) << r.err;
+  // The database-wide check finds it too (and only checks the models with --tier models).
+  for (const char* cmd : {"verify", "verify --tier models"}) {
+    r = Strata(cmd);
+    EXPECT_EQ(r.exit_code, 1) << cmd;
+    EXPECT_NE(r.out.find("corrupt  model beta version 1 chunk"), std::string::npos) << cmd << ": " << r.out;
+    EXPECT_NE(r.err.find("verify found 1 problem"), std::string::npos) << cmd << ": " << r.err;
+  }
+  EXPECT_EQ(Strata("verify --tier warm").exit_code, 0);
 }
 
 TEST_F(ArtifactsCliTest, TensorInfo) {
