@@ -152,7 +152,7 @@ TEST_F(QueryCli, EmptyResultsAndErrors) {
   CliRun r = Run("query trades --from 2026-03-02T15:00 --to 2026-03-02T15:00 --format csv");
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1);
-  // --tiers without hot reads nothing in this build; a bad tier is an error.
+  // The rows are all hot (nothing flushed): a hint without hot reads nothing; a bad tier is an error.
   r = Run("query trades --tiers warm,cold --format csv");
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1);

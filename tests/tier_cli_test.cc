@@ -89,6 +89,11 @@ TEST_F(TierCliTest, FlushMigrateVerifyRetention) {
   EXPECT_EQ(Files("cold").size(), 3u);
   r = Strata("query trades --format csv");
   EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 20001) << r.err;
+  // A tier hint reads only those tiers: everything is cold now.
+  r = Strata("query trades --tiers cold --format csv");
+  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 20001) << r.err;
+  r = Strata("query trades --tiers hot,warm --format csv");
+  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1) << r.out << r.err;
 
   // Damage a cold file: verify fails naming it, a query touching it fails naming it.
   std::string victim = Files("cold")[0];

@@ -77,6 +77,7 @@ struct ScanRequest {
   int64_t from_ts = std::numeric_limits<int64_t>::min();  // inclusive
   int64_t to_ts = std::numeric_limits<int64_t>::max();    // exclusive
   std::vector<std::string> columns;                       // empty = every column
+  std::vector<std::string> tiers;                         // "hot", "warm", "cold"; empty = all
 };
 
 struct TierStats {

@@ -187,10 +187,10 @@ Result<std::vector<SymbolStream>> ScanPerSymbol(Database* db, const ScanRequest&
                                                 const std::vector<std::string>& tiers, const std::vector<Field>& fields,
                                                 query::ScanCounters* counters) {
   std::vector<SymbolStream> out;
-  // Only the hot tier exists in this build; a tier hint without it reads nothing.
-  if (std::find(tiers.begin(), tiers.end(), "hot") == tiers.end()) return out;
-  counters->tiers = {"hot"};
-  ASSIGN_OR_RETURN(std::vector<RecordBatch> batches, db->Scan(request));
+  counters->tiers = tiers;
+  ScanRequest with_tiers = request;
+  with_tiers.tiers = tiers;
+  ASSIGN_OR_RETURN(std::vector<RecordBatch> batches, db->Scan(with_tiers));
   const int sym = query::SymbolField(fields);
   for (RecordBatch& b : batches) {
     if (b.num_rows() == 0) continue;

@@ -373,6 +373,18 @@ class DatabaseImpl final : public Database {
                                        "' (columns: " + table->def.schema.ToString() + ")");
       }
     }
+    bool want_hot = request.tiers.empty(), want_warm = request.tiers.empty(), want_cold = request.tiers.empty();
+    for (const std::string& t : request.tiers) {
+      if (t == "hot") {
+        want_hot = true;
+      } else if (t == "warm") {
+        want_warm = true;
+      } else if (t == "cold") {
+        want_cold = true;
+      } else {
+        return Status::InvalidArgument("unknown tier '" + t + "' (hot, warm or cold)");
+      }
+    }
     const Schema& schema = table->def.schema;
     // Internally every piece carries ts (to merge) and symbol (to group); projected at the end.
     std::vector<std::string> cols = request.columns;
@@ -397,7 +409,10 @@ class DatabaseImpl final : public Database {
     hot_request.from_ts = request.from_ts;
     hot_request.to_ts = request.to_ts;
     hot_request.columns = internal;
-    ASSIGN_OR_RETURN(auto hot_batches, hot_->Scan(hot_request));
+    std::vector<RecordBatch> hot_batches;
+    if (want_hot) {
+      ASSIGN_OR_RETURN(hot_batches, hot_->Scan(hot_request));
+    }
 
     FileQuery q;
     q.table_id = table->id;
@@ -419,6 +434,7 @@ class DatabaseImpl final : public Database {
       ro.time_range = parquet::TimeRange{schema.field(schema.ts_index()).name, request.from_ts, request.to_ts};
     for (const FileRecord& f : files) {
       if (!wanted.empty() && !wanted.count(f.symbol)) continue;
+      if (!(f.tier == Tier::kCold ? want_cold : want_warm)) continue;
       ASSIGN_OR_RETURN(RecordBatch b, tier_->Read(f, ro));
       if (b.num_rows() > 0) pieces[f.symbol].push_back(std::move(b));
     }
