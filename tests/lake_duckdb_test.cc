@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "lake_test_util.h"
+#include "testutil/node_runner.h"
 
 namespace strata {
 namespace {
@@ -21,33 +22,10 @@ namespace fs = std::filesystem;
 using json = nlohmann::json;
 using testing::kDayNs;
 using testing::kMar2;
+using testing::NpmDir;
+using testing::RunNode;
 using testing::TestOptions;
 using testing::Trades;
-
-std::string NpmDir() {
-  if (const char* d = std::getenv("STRATA_NPM_DIR"); d && *d) return d;
-  if (const char* c = std::getenv("STRATA_CACHE"); c && *c) return std::string(c) + "/npm";
-  const char* home = std::getenv("HOME");
-  return std::string(home ? home : "") + "/.cache/strata/npm";
-}
-
-Result<std::string> RunNode(const std::string& dir, const std::string& args) {
-  const std::string err_path = dir + "/.lake-stderr";
-  const std::string cmd = "cd '" + dir + "' && node " + args + " 2>'" + err_path + "'";
-  FILE* p = popen(cmd.c_str(), "r");
-  if (p == nullptr) return Status::IOError("cannot run: " + cmd);
-  std::string out;
-  char buf[65536];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  if (int rc = pclose(p); rc != 0) {
-    std::ifstream e(err_path);
-    std::stringstream ss;
-    ss << e.rdbuf();
-    return Status::IOError("node " + args + " failed (status " + std::to_string(rc) + "): " + ss.str());
-  }
-  return out;
-}
 
 // Our scan as the rows DuckDB prints (same order: symbol, ts, trade_id).
 std::vector<json> OurRows(Database* db, bool cold) {

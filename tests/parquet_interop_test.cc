@@ -25,6 +25,7 @@
 #include "parquet/parquet_reader.h"
 #include "parquet/parquet_test_util.h"
 #include "parquet/parquet_writer.h"
+#include "testutil/node_runner.h"
 #include "testutil/testutil.h"
 
 namespace strata::parquet {
@@ -32,33 +33,8 @@ namespace {
 
 using json = nlohmann::json;
 namespace fs = std::filesystem;
-
-std::string NpmDir() {
-  if (const char* d = std::getenv("STRATA_NPM_DIR"); d && *d) return d;
-  if (const char* c = std::getenv("STRATA_CACHE"); c && *c) return std::string(c) + "/npm";
-  const char* home = std::getenv("HOME");
-  return std::string(home ? home : "") + "/.cache/strata/npm";
-}
-
-// Runs `node script args` in the npm directory; returns stdout, or an error with stderr.
-Result<std::string> RunNode(const std::string& dir, const std::string& args) {
-  std::string err_path = dir + "/.last-stderr";
-  std::string cmd = "cd '" + dir + "' && node " + args + " 2>'" + err_path + "'";
-  FILE* p = popen(cmd.c_str(), "r");
-  if (p == nullptr) return Status::IOError("cannot run: " + cmd);
-  std::string out;
-  char buf[65536];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  int rc = pclose(p);
-  if (rc != 0) {
-    std::ifstream e(err_path);
-    std::stringstream ss;
-    ss << e.rdbuf();
-    return Status::IOError("node " + args + " failed (status " + std::to_string(rc) + "): " + ss.str());
-  }
-  return out;
-}
+using strata::testing::NpmDir;
+using strata::testing::RunNode;
 
 class Interop : public ::testing::Test {
  protected:

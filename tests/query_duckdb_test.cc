@@ -24,6 +24,7 @@
 #include "query/bars.h"
 #include "query/filter.h"
 #include "strata/timestamp.h"
+#include "testutil/node_runner.h"
 #include "testutil/testutil.h"
 
 namespace strata::query {
@@ -31,32 +32,8 @@ namespace {
 
 using json = nlohmann::json;
 namespace fs = std::filesystem;
-
-std::string NpmDir() {
-  if (const char* d = std::getenv("STRATA_NPM_DIR"); d && *d) return d;
-  if (const char* c = std::getenv("STRATA_CACHE"); c && *c) return std::string(c) + "/npm";
-  const char* home = std::getenv("HOME");
-  return std::string(home ? home : "") + "/.cache/strata/npm";
-}
-
-Result<std::string> RunNode(const std::string& dir, const std::string& args) {
-  std::string err_path = dir + "/.query-last-stderr";
-  std::string cmd = "cd '" + dir + "' && node " + args + " 2>'" + err_path + "'";
-  FILE* p = popen(cmd.c_str(), "r");
-  if (p == nullptr) return Status::IOError("cannot run: " + cmd);
-  std::string out;
-  char buf[65536];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  int rc = pclose(p);
-  if (rc != 0) {
-    std::ifstream e(err_path);
-    std::stringstream ss;
-    ss << e.rdbuf();
-    return Status::IOError("node " + args + " failed (status " + std::to_string(rc) + "): " + ss.str());
-  }
-  return out;
-}
+using strata::testing::NpmDir;
+using strata::testing::RunNode;
 
 // All rows of `kind` for the two days, grouped by symbol (ascending), ts order within a symbol.
 RecordBatch Generate(GenKind kind, int64_t rows) {
