@@ -1,38 +1,24 @@
 // End-to-end tests of `strata flush`, `migrate`, `retention`, `verify` and `table set-policy`:
 // real processes, real files.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <string>
 
+#include "testutil/cli_runner.h"
 #include "testutil/testutil.h"
 
 namespace strata {
 namespace {
 
-struct CliRun {
-  int exit_code;
-  std::string out;
-  std::string err;
-};
+using testing::CliRun;
 
 class TierCliTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    const char* bin = std::getenv("STRATA_BIN");
-    ASSERT_NE(bin, nullptr) << "STRATA_BIN is set by ctest";
-    bin_ = bin;
-    root_ = dir_.Join("db");
-  }
-  CliRun Strata(const std::string& args) {
-    std::string out_path = dir_.Join("out.txt"), err_path = dir_.Join("err.txt");
-    std::string cmd = bin_ + " --root " + root_ + " " + args + " >" + out_path + " 2>" + err_path + " </dev/null";
-    int status = std::system(cmd.c_str());
-    return {WEXITSTATUS(status), testing::ReadTextFile(out_path), testing::ReadTextFile(err_path)};
-  }
+  void SetUp() override { root_ = dir_.Join("db"); }
+  CliRun Strata(const std::string& args) { return testing::RunStrata(dir_, "--root " + root_ + " " + args); }
   std::vector<std::string> Files(const std::string& rel) {
     std::vector<std::string> out;
     if (!std::filesystem::exists(root_ + "/" + rel)) return out;
@@ -44,7 +30,6 @@ class TierCliTest : public ::testing::Test {
   }
 
   testing::TempDir dir_;
-  std::string bin_;
   std::string root_;
 };
 
