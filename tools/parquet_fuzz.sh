@@ -19,7 +19,7 @@ for dir in src/parquet src/codec src/io src/core; do
   done
 done
 bin="$work/parquet_reader_fuzzer"
-export FUZZ_CXXFLAGS="-std=c++20 -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all -I$root/src -I$root/include"
+export FUZZ_CXXFLAGS="-std=c++20 -O1 -gline-tables-only -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all -I$root/src -I$root/include"
 export FUZZ_OBJ_DIR="$work/obj"
 rm -rf "$FUZZ_OBJ_DIR" && mkdir -p "$FUZZ_OBJ_DIR"
 # One object per source, compiled in parallel (one clang call would use one core for minutes).
