@@ -134,6 +134,11 @@ else
   s init --fsync interval=10 >/dev/null
   s table create trades --template trades >/dev/null
   s table create quotes --template quotes >/dev/null
+  # Flushes happen where the script says (one per day, never inside an ingest), whatever the scale:
+  # the rows trigger above a day's rows (the default 8 M would flush during a 10 M-trade ingest).
+  flush_rows=$((4 * (TPD > QPD ? TPD : QPD)))
+  s table set-policy trades --flush-rows "$flush_rows" >/dev/null
+  s table set-policy quotes --flush-rows "$flush_rows" >/dev/null
   : >"$WORK/flush.log"
   gen_s=0 ingest_s=0
   for i in "${!DAYS[@]}"; do
@@ -168,6 +173,8 @@ else
     "$STRATA" --root "$S3ROOT" init --fsync interval=10 --cold s3://lakebench/strata >/dev/null
     "$STRATA" --root "$S3ROOT" table create trades --template trades >/dev/null
     "$STRATA" --root "$S3ROOT" table create quotes --template quotes >/dev/null
+    "$STRATA" --root "$S3ROOT" table set-policy trades --flush-rows "$flush_rows" >/dev/null
+    "$STRATA" --root "$S3ROOT" table set-policy quotes --flush-rows "$flush_rows" >/dev/null
     : >"$WORK/flush_s3.log"
     for ((i = 0; i < S3_DAYS && i < NDAYS; i++)); do
       day=${DAYS[i]}
