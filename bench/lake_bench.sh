@@ -202,8 +202,8 @@ s stats 2>/dev/null | sed 's/^/   /' || true
 # ---------------------------------------------------------------------------------------------
 # Queries. Each: strata's arguments, DuckDB's spec entry, the target ratio.
 iso() { echo "${1}T${2}Z"; }
-Q1C=(trades -s "$SYM" --from "$(iso "$QDAY" 15:00:00)" --to "$(iso "$QDAY" 16:00:00)" --columns ts,price)
-Q1W=(trades -s "$SYM" --from "$(iso "$WDAY" 15:00:00)" --to "$(iso "$WDAY" 16:00:00)" --columns ts,price)
+Q1C=(trades -s "$SYM" --from "$(iso "$QDAY" 15:00:00)" --to "$(iso "$QDAY" 16:00:00)" --columns "ts,price")
+Q1W=(trades -s "$SYM" --from "$(iso "$WDAY" 15:00:00)" --to "$(iso "$WDAY" 16:00:00)" --columns "ts,price")
 Q2=(trades -s "$SYM" --from "$(iso "$QDAY" 00:00:00)" --to "$(iso "$(next_day "$QDAY")" 00:00:00)" --bars 1m)
 Q3=(trades --from "$(iso "${DAYS[0]}" 00:00:00)" --to "$(iso "$HOT_DAY" 00:00:00)" --columns size)
 Q4=(trades -s "$SYM" --from "$(iso "$QDAY" 00:00:00)" --to "$(iso "$(next_day "$QDAY")" 00:00:00)" --asof quotes --tolerance 1h)
