@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs strata's benchmarks and the peers they are compared with, on this machine, in one go.
-# Usage: bench/run.sh BUILD_DIR      (./strata.sh bench calls it)
+# Usage: bench/run.sh BUILD_DIR      (./strata.sh bench calls it; BENCH_LAKE=1 adds bench/lake_bench.sh)
 # Results go to stdout; BENCHMARKS.md records them with the machine and the exact command.
 set -euo pipefail
 BUILD=${1:?usage: bench/run.sh BUILD_DIR}
@@ -48,6 +48,15 @@ fi
 echo
 echo "== Object store (issue 4): the S3 store on a local s3rver vs the local-directory store"
 bash "$(dirname "$0")/s3_bench.sh" "$BUILD" || echo "s3 bench failed (is s3rver installed? tools/interop/setup.sh)"
+
+if [[ "${BENCH_LAKE:-0}" == 1 ]]; then
+  echo
+  echo "== Lake (issues 4, 5): reads vs DuckDB on the same warm/cold files, migration throughput (bench/lake_bench.sh)"
+  LAKE_DIR="$WORK/lake" bash "$(dirname "$0")/lake_bench.sh" "$BUILD" || echo "lake bench failed"
+else
+  echo
+  echo "== Lake (issues 4, 5): skipped (long); BENCH_LAKE=1 runs bench/lake_bench.sh (LAKE_* settings in its header)"
+fi
 
 echo
 echo "== CSV ingest: strata ingest vs PostgreSQL COPY of the same file ($ROWS trades)"
