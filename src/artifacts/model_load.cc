@@ -199,7 +199,12 @@ class ReadaheadFile final : public RandomAccessFile {
     }
     if (n >= window_) return base_->Read(offset, n, scratch);
     buf_.resize(window_);
-    ASSIGN_OR_RETURN(size_t got, base_->Read(offset, window_, buf_.data()));
+    auto read = base_->Read(offset, window_, buf_.data());
+    if (!read.ok()) {
+      buf_.clear();  // no stale window
+      return read.status();
+    }
+    const size_t got = *read;
     buf_.resize(got);
     start_ = offset;
     const size_t give = std::min(n, got);
