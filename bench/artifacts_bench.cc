@@ -9,6 +9,12 @@
 //                                 the previous load's released memory
 //   BM_LoadRam                    the same version from the RAM cache (a view, no copy)
 //   BM_CatFloor                   `cat <the packs> > /dev/null` of the same bytes: the floor
+//   BM_LoadCold/S/R               load a 256 MiB version whose packs were archived to the cold
+//                                 tier, every chunk verified: S = 0 a local-directory cold store,
+//                                 S = 1 S3 (the local s3rver at $STRATA_BENCH_S3_ENDPOINT, e.g.
+//                                 from `tools/s3/server.sh start DIR`); R = read-ahead window in
+//                                 KiB (0 = one ranged GET per chunk)
+//   BM_LoadLocal256               the same 256 MiB version from local packs, same run
 //   BM_FineTuneStorage            base 256 MiB F16 safetensors + 10 fine-tunes (10% of the tensors
 //                                 changed each): stored / logical bytes as counters
 // Data lives under $BENCH_DIR (default /tmp/strata-artifacts-bench).
@@ -21,6 +27,7 @@
 
 #include "artifacts/artifacts_test_util.h"
 #include "artifacts/model_store.h"
+#include "objstore/s3_object_store.h"
 
 namespace strata::artifacts {
 namespace {
@@ -127,6 +134,100 @@ BENCHMARK(BM_LoadLocal)
     ->Unit(benchmark::kMillisecond)
     ->Iterations(5)
     ->UseRealTime();
+
+// A 256 MiB version, archived (cold only) to a local directory (s3 = false) or to a bucket on
+// the S3 server at $STRATA_BENCH_S3_ENDPOINT; "" when that is not set.
+std::string ColdStoreRoot(bool s3) {
+  std::string location = BenchDir("cold-objects");
+  if (s3) {
+    const char* endpoint = std::getenv("STRATA_BENCH_S3_ENDPOINT");
+    if (endpoint == nullptr || *endpoint == '\0') return "";
+    ::setenv("AWS_ACCESS_KEY_ID", "S3RVER", 1);
+    ::setenv("AWS_SECRET_ACCESS_KEY", "S3RVER", 1);
+    ::setenv("AWS_ENDPOINT_URL_S3", endpoint, 1);
+    ::setenv("AWS_REGION", "us-east-1", 1);
+    S3Options o;
+    o.endpoint = endpoint;
+    o.bucket = "modelbench";
+    o.credentials = {"S3RVER", "S3RVER", ""};
+    CreateS3Bucket(o).IgnoreError();  // exists from an earlier run
+    location = "s3://modelbench/bench";
+  } else {
+    std::filesystem::remove_all(location);
+  }
+  std::string root = BenchDir(s3 ? "cold-s3" : "cold-dir");
+  std::filesystem::remove_all(root);
+  ModelStoreOptions o;
+  o.create_if_missing = true;
+  o.cache_budget_bytes = 0;
+  o.cold_location = location;
+  auto store = ModelStore::Open(root, o);
+  Check(store.status());
+  Check((*store)->PutBytes("big", testing::RandomBytes(size_t{256} << 20, 5), {}).status());
+  Check((*store)->Archive({.all = true}).status());
+  Check((*store)->Gc().status());  // objects of earlier runs
+  return root;
+}
+
+void BM_LoadCold(benchmark::State& state) {
+  const bool s3 = state.range(0) == 1;
+  static std::string roots[2];
+  static bool made[2] = {false, false};
+  if (!made[s3]) {
+    roots[s3] = ColdStoreRoot(s3);
+    made[s3] = true;
+  }
+  if (roots[s3].empty()) {
+    state.SkipWithError("set STRATA_BENCH_S3_ENDPOINT to a local s3rver (tools/s3/server.sh start DIR)");
+    return;
+  }
+  ModelStoreOptions o;
+  o.cache_budget_bytes = 0;
+  o.buffer_pool_bytes = 1ull << 30;
+  o.cold_readahead_bytes = static_cast<uint64_t>(state.range(1)) << 10;
+  if (s3)
+    o.cold_location = "s3://modelbench/bench";
+  else
+    o.cold_location = BenchDir("cold-objects");
+  auto store = ModelStore::Open(roots[s3], o);
+  Check(store.status());
+  Check((*store)->Load("big", "").status());  // warm (the local directory's page cache)
+  for (auto _ : state) {
+    auto l = (*store)->Load("big", "");
+    Check(l.status());
+    if ((*l)->tier != "cold") Check(Status::Internal("expected a cold load, got " + (*l)->tier));
+    benchmark::DoNotOptimize(l->get());
+  }
+  state.SetBytesProcessed(int64_t(state.iterations()) << 28);
+}
+BENCHMARK(BM_LoadCold)
+    ->Args({0, 0})
+    ->Args({0, 8 << 10})
+    ->Args({0, 64 << 10})
+    ->Args({1, 0})
+    ->Args({1, 8 << 10})
+    ->Args({1, 64 << 10})
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(3)
+    ->UseRealTime();
+
+void BM_LoadLocal256(benchmark::State& state) {
+  static const std::string root = [] {
+    std::string r = BenchDir("load256");
+    auto store = FreshStore(r, 0, 2);
+    Check(store->PutBytes("big", testing::RandomBytes(size_t{256} << 20, 5), {}).status());
+    return r;
+  }();
+  auto store = Reopen(root, 0, 2, uint64_t{1} << 30);
+  Check(store->Load("big", "").status());
+  for (auto _ : state) {
+    auto l = store->Load("big", "");
+    Check(l.status());
+    benchmark::DoNotOptimize(l->get());
+  }
+  state.SetBytesProcessed(int64_t(state.iterations()) << 28);
+}
+BENCHMARK(BM_LoadLocal256)->Unit(benchmark::kMillisecond)->Iterations(3)->UseRealTime();
 
 void BM_LoadRam(benchmark::State& state) {
   const std::string& root = OneGiBStore();

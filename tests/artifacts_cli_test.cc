@@ -42,8 +42,9 @@ class ArtifactsCliTest : public ::testing::Test {
 };
 
 TEST_F(ArtifactsCliTest, HelpTeachesWithExamples) {
-  for (const char* cmd : {"model", "model put", "model get", "model list", "model show", "model diff", "model promote",
-                          "model alias", "model rm", "model gc", "model stats", "model verify", "tensor info"}) {
+  for (const char* cmd :
+       {"model", "model put", "model get", "model list", "model show", "model diff", "model promote", "model alias",
+        "model rm", "model archive", "model restore", "model gc", "model stats", "model verify", "tensor info"}) {
     CliRun r = Strata(std::string(cmd) + " --help");
     EXPECT_EQ(r.exit_code, 0) << cmd;
     EXPECT_NE(r.out.find("Examples"), std::string::npos) << cmd << ":\n" << r.out;
@@ -141,6 +142,52 @@ TEST_F(ArtifactsCliTest, TensorInfo) {
   r = Strata("tensor info " + dir_.Join("bad.safetensors"));
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.err.find("bad.safetensors"), std::string::npos) << r.err;
+}
+
+TEST_F(ArtifactsCliTest, ArchiveToTheColdTierLoadRestoreVerify) {
+  artifacts::testing::ModelSpec base = artifacts::testing::MakeModel(4 << 20, 10, 3);
+  ASSERT_OK(artifacts::testing::WriteModel(base, dir_.Join("v1.safetensors")));
+  ASSERT_EQ(Strata("model put alpha " + dir_.Join("v1.safetensors")).exit_code, 0);
+  ASSERT_EQ(Strata("model put alpha " + dir_.Join("v1.safetensors") + " --version 2").exit_code, 0);
+  ASSERT_EQ(Strata("model promote alpha@2 --stage production").exit_code, 0);
+
+  CliRun r = Strata("model archive alpha@2");
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("strata: error: "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("production"), std::string::npos) << r.err;
+  ASSERT_EQ(Strata("model promote alpha@2 --stage staging").exit_code, 0);
+
+  r = Strata("model archive --all");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("archived 2 version(s)"), std::string::npos) << r.out;
+  ASSERT_OK_AND_ASSIGN(auto names, DefaultFileSystem()->ListDir(root_ + "/artifacts/packs"));
+  EXPECT_TRUE(names.empty());
+  ASSERT_OK_AND_ASSIGN(auto cold, DefaultFileSystem()->ListDir(root_ + "/cold/models/packs"));
+  EXPECT_FALSE(cold.empty());
+
+  r = Strata("model stats");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("local disk:        0 B"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("cold store:"), std::string::npos) << r.out;
+
+  ASSERT_EQ(Strata("model get alpha@1 " + dir_.Join("out.safetensors")).exit_code, 0);
+  EXPECT_EQ(testing::ReadTextFile(dir_.Join("out.safetensors")), testing::ReadTextFile(dir_.Join("v1.safetensors")));
+  r = Strata("verify --tier models");
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("cold packs: OK"), std::string::npos) << r.out;
+
+  // A missing cold pack is named by both verifies.
+  ASSERT_OK(DefaultFileSystem()->RemoveFile(root_ + "/cold/models/packs/" + cold[0]));
+  r = Strata("verify --tier models");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.out.find(cold[0]), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("missing"), std::string::npos) << r.out;
+  r = Strata("model verify");
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.out.find("COLD pack " + cold[0]), std::string::npos) << r.out;
+  r = Strata("model restore alpha@1");
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find(cold[0]), std::string::npos) << r.err;
 }
 
 }  // namespace

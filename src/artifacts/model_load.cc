@@ -186,6 +186,41 @@ Result<ChunkLocation> LocateChunk(Catalog* catalog, const std::string& chunk_id)
 
 namespace {
 
+// A cold pack read through windows: a read outside the current window fetches
+// [offset, offset + window) with one ranged read (one GET on S3) and later reads inside it are
+// copies. A version's chunks sit mostly in pack order, so one window serves many chunks.
+class ReadaheadFile final : public RandomAccessFile {
+ public:
+  ReadaheadFile(std::unique_ptr<RandomAccessFile> base, uint64_t window) : base_(std::move(base)), window_(window) {}
+  Result<size_t> Read(uint64_t offset, size_t n, char* scratch) const override {
+    if (offset >= start_ && offset + n <= start_ + buf_.size()) {
+      std::memcpy(scratch, buf_.data() + (offset - start_), n);
+      return n;
+    }
+    if (n >= window_) return base_->Read(offset, n, scratch);
+    buf_.resize(window_);
+    auto read = base_->Read(offset, window_, buf_.data());
+    if (!read.ok()) {
+      buf_.clear();  // no stale window
+      return read.status();
+    }
+    const size_t got = *read;
+    buf_.resize(got);
+    start_ = offset;
+    const size_t give = std::min(n, got);
+    std::memcpy(scratch, buf_.data(), give);
+    return give;
+  }
+  Result<uint64_t> Size() const override { return base_->Size(); }
+  const std::string& path() const override { return base_->path(); }
+
+ private:
+  std::unique_ptr<RandomAccessFile> base_;
+  const uint64_t window_;
+  mutable std::string buf_;
+  mutable uint64_t start_ = 0;
+};
+
 // Reads chunks [begin, end) of a manifest into the buffer. Each worker has its own open packs,
 // scratch and codecs.
 struct ChunkReader {
@@ -203,9 +238,18 @@ struct ChunkReader {
     if (it != packs.end()) return it->second.get();
     const std::string name = PackFileName(pack_id);
     auto file = impl->fs->NewRandomAccessFile(JoinPath(impl->packs_dir, name));
-    if (!file.ok() && file.status().IsNotFound() && impl->options.cold_store != nullptr) {
-      file = impl->options.cold_store->OpenPack(name);
-      if (file.ok()) used_cold = true;
+    if (!file.ok() && file.status().IsNotFound() && impl->cold != nullptr) {
+      file = impl->cold->OpenPack(name);
+      if (file.ok()) {
+        used_cold = true;
+        if (impl->options.cold_readahead_bytes > 0) {
+          file = std::unique_ptr<RandomAccessFile>(
+              std::make_unique<ReadaheadFile>(std::move(*file), impl->options.cold_readahead_bytes));
+        }
+      } else if (file.status().IsNotFound()) {
+        file = Status::NotFound("pack " + name + " is neither on local disk nor in the cold store (" +
+                                impl->cold->PackUri(name) + "): " + file.status().message());
+      }
     }
     if (!file.ok()) return file.status();
     return (packs[pack_id] = std::move(*file)).get();

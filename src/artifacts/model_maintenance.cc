@@ -40,8 +40,10 @@ constexpr char kUnreferenced[] =
 }  // namespace
 
 Status VerifyReport::ToStatus() const {
-  if (corrupt.empty()) return Status::OK();
-  std::string msg = std::to_string(corrupt.size()) + " corrupt chunk reference(s):";
+  if (corrupt.empty() && cold_problems.empty()) return Status::OK();
+  std::string msg = std::to_string(corrupt.size()) + " corrupt chunk reference(s)" +
+                    (cold_problems.empty() ? "" : ", " + std::to_string(cold_problems.size()) + " bad cold pack(s)") +
+                    ":";
   for (size_t i = 0; i < corrupt.size() && i < 5; ++i) {
     const CorruptChunk& c = corrupt[i];
     msg += (i ? "; " : " ");
@@ -54,6 +56,11 @@ Status VerifyReport::ToStatus() const {
     msg += ": " + c.error;
   }
   if (corrupt.size() > 5) msg += "; ...";
+  for (size_t i = 0; i < cold_problems.size() && i < 5; ++i) {
+    msg += (i || !corrupt.empty() ? "; " : " ") + std::string("cold pack ") + cold_problems[i].pack + ": " +
+           cold_problems[i].error;
+  }
+  if (cold_problems.size() > 5) msg += "; ...";
   return Status::Corruption(msg);
 }
 
@@ -62,13 +69,17 @@ Result<GcResult> ModelStore::Gc() {
   const std::string where = catalog_->path();
   GcResult result;
   ASSIGN_OR_RETURN(auto writer_lock, WriterLock::Acquire(&impl, "strata model gc"));
+  RETURN_IF_ERROR(GcCold(&result));
 
   std::map<int64_t, uint64_t> packs;  // id -> committed bytes
   std::vector<ChunkRow> dead, live_in_victims;
   std::set<int64_t> victims;
   int64_t next_pack = 1;
   RETURN_IF_ERROR(catalog_->InTransaction([&]() -> Status {
-    sql::Statement p(catalog_->db(), "SELECT id, bytes FROM artifact_packs", where, "list packs");
+    // Cold-only packs are not rewritten (GcCold deleted their dead chunks' rows), and a local file
+    // of one (an archive that crashed before removing it) counts as an orphan below.
+    sql::Statement p(catalog_->db(), "SELECT id, bytes FROM artifact_packs WHERE location != 'cold'", where,
+                     "list packs");
     for (;;) {
       ASSIGN_OR_RETURN(bool row, p.Step());
       if (!row) break;
@@ -222,6 +233,74 @@ Result<GcResult> ModelStore::Gc() {
   return result;
 }
 
+Status ModelStore::GcCold(GcResult* result) {
+  Impl& impl = *impl_;
+  const std::string where = catalog_->path();
+  ASSIGN_OR_RETURN(std::vector<PackRow> packs, ReadPacks(catalog_.get()));
+  const bool any_cold = std::any_of(packs.begin(), packs.end(), [](const PackRow& p) { return p.location != "local"; });
+  auto cold = cold_store();
+  if (!cold.ok()) {
+    if (any_cold) return cold.status().WithContext("gc of the packs in the cold store");
+    return Status::OK();  // nothing was ever archived: gc works without the cold tier
+  }
+  // Archived packs are sealed and not rewritten: their dead chunks' rows go, and a pack with no
+  // live chunk left goes whole (row first, then the object and any local copy).
+  std::vector<PackRow> dead_packs;
+  RETURN_IF_ERROR(catalog_->InTransaction([&]() -> Status {
+    sql::Statement d(catalog_->db(),
+                     "DELETE FROM artifact_chunks WHERE pack_id IN (SELECT id FROM artifact_packs WHERE location != "
+                     "'local') AND " +
+                         std::string(kUnreferenced),
+                     where, "remove dead archived chunks");
+    RETURN_IF_ERROR(d.Run());
+    result->chunks_removed += static_cast<uint64_t>(sqlite3_changes(catalog_->db()));
+    sql::Statement q(catalog_->db(),
+                     "SELECT id FROM artifact_packs p WHERE location != 'local' AND NOT EXISTS (SELECT 1 FROM "
+                     "artifact_chunks c WHERE c.pack_id = p.id)",
+                     where, "dead archived packs");
+    std::set<int64_t> ids;
+    for (;;) {
+      ASSIGN_OR_RETURN(bool row, q.Step());
+      if (!row) break;
+      ids.insert(q.Int(0));
+    }
+    sql::Statement r(catalog_->db(), "DELETE FROM artifact_packs WHERE id = ?", where, "remove archived pack");
+    for (const PackRow& p : packs) {
+      if (!ids.count(p.id)) continue;
+      dead_packs.push_back(p);
+      r.Reset();
+      r.Bind(1, p.id);
+      RETURN_IF_ERROR(r.Run());
+    }
+    return Status::OK();
+  }));
+  for (const PackRow& p : dead_packs) {
+    const std::string name = PackFileName(p.id);
+    RETURN_IF_ERROR((*cold)->DeletePack(name).WithContext("gc: committed, but deleting cold pack " + name + " failed"));
+    result->cold_packs_removed++;
+    result->cold_bytes_reclaimed += p.bytes;
+    Status st = impl.fs->RemoveFile(JoinPath(impl.packs_dir, name));  // its local copy, if "both"
+    if (!st.ok() && !st.IsNotFound()) return st.WithContext("gc: removing the local copy of " + name);
+  }
+  // Objects the catalog does not know: an upload whose archive crashed before its commit.
+  auto listed = (*cold)->ListPacks();
+  if (!listed.ok()) {
+    if (any_cold) return listed.status().WithContext("gc: listing the cold store");
+    return Status::OK();
+  }
+  std::set<std::string> known;
+  for (const PackRow& p : packs) {
+    if (p.location != "local") known.insert(PackFileName(p.id));
+  }
+  for (const PackRow& p : dead_packs) known.erase(PackFileName(p.id));
+  for (const std::string& name : *listed) {
+    if (known.count(name) || name.rfind("pack-", 0) != 0) continue;
+    RETURN_IF_ERROR((*cold)->DeletePack(name).WithContext("gc: deleting orphan cold pack " + name));
+    result->cold_orphans_removed++;
+  }
+  return Status::OK();
+}
+
 Result<StoreStats> ModelStore::Stats() {
   StoreStats st;
   RETURN_IF_ERROR(catalog_->InTransaction([&]() -> Status {
@@ -242,6 +321,25 @@ Result<StoreStats> ModelStore::Stats() {
     st.stored_bytes = s.Int(5);
     st.packs = s.Int(6);
     st.pack_bytes = s.Int(7);
+    sql::Statement l(catalog_->db(),
+                     "SELECT location, COUNT(*), COALESCE(SUM(bytes), 0) FROM artifact_packs GROUP BY location",
+                     catalog_->path(), "stats by location");
+    for (;;) {
+      ASSIGN_OR_RETURN(bool more, l.Step());
+      if (!more) break;
+      const std::string loc = l.Text(0);
+      const uint64_t n = l.Int(1), bytes = l.Int(2);
+      if (loc == "local") {
+        st.local_packs = n;
+        st.local_pack_bytes = bytes;
+      } else if (loc == "both") {
+        st.both_packs = n;
+        st.both_pack_bytes = bytes;
+      } else {
+        st.cold_packs = n;
+        st.cold_pack_bytes = bytes;
+      }
+    }
     return Status::OK();
   }));
   return st;
@@ -261,19 +359,60 @@ Result<VerifyReport> ModelStore::Verify() {
     return Status::OK();
   }));
   VerifyReport report;
+  ASSIGN_OR_RETURN(std::vector<PackRow> pack_rows, ReadPacks(catalog_.get()));
+  std::unordered_map<int64_t, PackRow> pack_info;
+  for (const PackRow& p : pack_rows) pack_info[p.id] = p;
+  std::set<int64_t> cold_checked;
+  std::unordered_map<int64_t, Status> cold_missing;  // checked once, not again per chunk
+  // Checks the cold copy of a pack once; with `keep`, returns its bytes for the chunk checks.
+  auto check_cold = [&](const PackRow& p, std::string* keep) {
+    cold_checked.insert(p.id);
+    report.cold_packs_checked++;
+    const std::string name = PackFileName(p.id);
+    Status st = impl.cold ? CheckColdPack(impl.cold, p, keep) : impl.cold_error;
+    if (!st.ok()) {
+      report.cold_problems.push_back({name, impl.cold ? impl.cold->PackUri(name) : "",
+                                      (st.IsNotFound() ? "missing: " : "corrupt: ") + st.message()});
+    }
+    return st;
+  };
+  for (const PackRow& p : pack_rows) {
+    if (p.location == "both") check_cold(p, nullptr).IgnoreError();
+  }
   std::unordered_map<int64_t, std::unique_ptr<RandomAccessFile>> open;
+  auto open_pack = [&](int64_t pack_id) -> Result<std::unique_ptr<RandomAccessFile>> {
+    const std::string name = PackFileName(pack_id);
+    auto f = impl.fs->NewRandomAccessFile(JoinPath(impl.packs_dir, name));
+    if (f.ok() || !f.status().IsNotFound() || impl.cold == nullptr) return f;
+    auto info = pack_info.find(pack_id);
+    if (info == pack_info.end() || info->second.location == "local") return impl.cold->OpenPack(name);
+    // An archived pack: fetched whole once, its size and hash checked, then its chunks (a corrupt
+    // object's chunks are still checked one by one, to name the versions it breaks).
+    auto missing = cold_missing.find(pack_id);
+    if (missing != cold_missing.end()) return missing->second;
+    std::string data;
+    Status st = check_cold(info->second, &data);
+    if (st.IsNotFound() || data.size() != info->second.bytes) {
+      cold_missing[pack_id] = st.ok() ? Status::Corruption("cold pack " + name + " is incomplete") : st;
+      return cold_missing[pack_id];
+    }
+    return std::unique_ptr<RandomAccessFile>(std::make_unique<StringFile>(std::move(data), impl.cold->PackUri(name)));
+  };
   std::string scratch, raw;
   Sha256 hasher;
   std::unique_ptr<Codec> codecs[8];
+  int64_t previous_pack = 0;
   for (const ChunkRow& c : chunks) {
     ChunkLocation loc = c.loc;
+    if (loc.pack_id != previous_pack) {
+      open.erase(previous_pack);  // chunks come in pack order: one pack (or fetched cold pack) at a time
+      previous_pack = loc.pack_id;
+    }
     Status st;
     for (int attempt = 0; attempt < 3; ++attempt) {
       auto& file = open[loc.pack_id];
       if (!file) {
-        const std::string name = PackFileName(loc.pack_id);
-        auto f = impl.fs->NewRandomAccessFile(JoinPath(impl.packs_dir, name));
-        if (!f.ok() && f.status().IsNotFound() && impl.options.cold_store) f = impl.options.cold_store->OpenPack(name);
+        auto f = open_pack(loc.pack_id);
         if (f.ok()) file = std::move(*f);
         st = f.status();
       }
@@ -319,6 +458,9 @@ Result<VerifyReport> ModelStore::Verify() {
     if (report.corrupt.size() == before) {
       report.corrupt.push_back({"", 0, 0, c.id, PackFileName(loc.pack_id), loc.offset, st.message()});
     }
+  }
+  for (const PackRow& p : pack_rows) {  // cold packs no chunk led to
+    if (p.location == "cold" && !cold_checked.count(p.id)) check_cold(p, nullptr).IgnoreError();
   }
   return report;
 }

@@ -12,6 +12,7 @@
 #include <thread>
 #include <unordered_set>
 
+#include "artifacts/cold_store.h"
 #include "artifacts/model_store_internal.h"
 #include "catalog/statement.h"
 
@@ -180,6 +181,24 @@ Result<std::unique_ptr<ModelStore>> ModelStore::Open(const std::string& root, co
     RETURN_IF_ERROR(impl.fs->SyncDir(impl.artifacts_dir));
     RETURN_IF_ERROR(impl.fs->SyncDir(root));
   }
+  if (options.cold_store != nullptr) {
+    impl.cold = options.cold_store;
+  } else {
+    std::string location = options.cold_location;
+    for (const char* key : {kModelsColdLocationSetting, "cold_location"}) {
+      if (!location.empty()) break;
+      ASSIGN_OR_RETURN(auto stored, store->catalog_->GetSetting(key));
+      location = stored.value_or("");
+    }
+    if (location.empty()) location = JoinPath(root, "cold");
+    auto objects = OpenObjectStore(location, impl.fs, S3Options{});
+    if (objects.ok()) {
+      impl.owned_cold = std::make_unique<ObjectColdStore>(std::move(*objects));
+      impl.cold = impl.owned_cold.get();
+    } else {
+      impl.cold_error = objects.status().WithContext("opening the model store's cold tier at " + location);
+    }
+  }
   impl.cache = std::make_unique<ModelCache>(options.cache_budget_bytes);
   impl.pool = std::make_shared<BufferPool>(options.buffer_pool_bytes);
   impl.worker = std::thread([&impl] { impl.WorkerLoop(); });
@@ -266,19 +285,25 @@ Result<PutResult> ModelStore::PutBytes(std::string_view name, std::string_view d
                                      " already exists");
       }
     }
-    sql::Statement q(catalog_->db(), "SELECT 1 FROM artifact_chunks WHERE chunk_id = ?", where, "find chunk");
+    // A chunk stored only in the cold store is stored again locally (its row then points at the
+    // new copy): a new version never depends on archived bytes to load at local speed.
+    sql::Statement q(catalog_->db(),
+                     "SELECT p.location FROM artifact_chunks c JOIN artifact_packs p ON p.id = c.pack_id WHERE "
+                     "c.chunk_id = ?",
+                     where, "find chunk");
     std::unordered_set<std::string_view> seen;
     for (size_t i = 0; i < chunks.size(); ++i) {
       if (!seen.insert(hex[i]).second) continue;  // repeated within this file: stored once
       q.Reset();
       q.Bind(1, hex[i]);
       ASSIGN_OR_RETURN(bool found, q.Step());
-      is_new[i] = !found;
+      is_new[i] = !found || q.Text(0) == "cold";
     }
-    sql::Statement p(catalog_->db(), "SELECT id, bytes FROM artifact_packs ORDER BY id DESC LIMIT 1", where,
+    // Appends go to the newest pack while it is local only; an archived pack is sealed.
+    sql::Statement p(catalog_->db(), "SELECT id, bytes, location FROM artifact_packs ORDER BY id DESC LIMIT 1", where,
                      "current pack");
     ASSIGN_OR_RETURN(bool has_pack, p.Step());
-    if (has_pack) {
+    if (has_pack && p.Text(2) == "local") {
       current_pack = p.Int(0);
       current_bytes = static_cast<uint64_t>(p.Int(1));
     }
@@ -357,7 +382,8 @@ Result<PutResult> ModelStore::PutBytes(std::string_view name, std::string_view d
       RETURN_IF_ERROR(s.Run());
     }
     sql::Statement ins(db,
-                       "INSERT INTO artifact_chunks (chunk_id, pack_id, offset, stored_len, raw_len, codec) VALUES "
+                       "INSERT OR REPLACE INTO artifact_chunks (chunk_id, pack_id, offset, stored_len, raw_len, codec) "
+                       "VALUES "
                        "(?, ?, ?, ?, ?, ?)",
                        where, "record chunk");
     for (const NewChunk& c : new_chunks) {
@@ -608,5 +634,13 @@ Status ModelStore::Remove(std::string_view name, std::optional<std::string_view>
 }
 
 uint64_t ModelStore::cache_bytes() const { return impl_->cache->bytes(); }
+
+Result<ColdStore*> ModelStore::cold_store() {
+  if (impl_->cold == nullptr) {
+    if (!impl_->cold_error.ok()) return impl_->cold_error;
+    return Status::NotFound("the model store has no cold tier");
+  }
+  return impl_->cold;
+}
 
 }  // namespace strata::artifacts

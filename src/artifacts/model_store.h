@@ -44,13 +44,25 @@ namespace strata::artifacts {
 
 class ModelCache;
 
-// The tier a cold store serves: opens a pack that is no longer on local disk. Implemented by the
-// cold-tier module (local directory or S3); none by default.
+// Where packs go when they leave local disk: ObjectColdStore (cold_store.h) on the database's
+// cold object store (a local directory or S3). Only OpenPack is needed to load; archive, restore,
+// gc and verify use the rest (the defaults say Unsupported).
 class ColdStore {
  public:
   virtual ~ColdStore() = default;
   // The pack named `pack_name` (e.g. "pack-0000000003.pack"), NotFound if the cold store lacks it.
+  // Reads of the returned file are ranged reads (ranged GETs on S3).
   virtual Result<std::unique_ptr<RandomAccessFile>> OpenPack(const std::string& pack_name) = 0;
+  // Stores the local file `path` as pack `pack_name`, atomically (all or nothing).
+  virtual Status PutPack(const std::string& pack_name, FileSystem* fs, const std::string& path);
+  // The stored pack's size; NotFound if absent.
+  virtual Result<uint64_t> PackSize(const std::string& pack_name);
+  // Removes the pack; OK if already gone.
+  virtual Status DeletePack(const std::string& pack_name);
+  // Names of every stored pack.
+  virtual Result<std::vector<std::string>> ListPacks();
+  // Where the pack lives, for the catalog and error messages ("s3://bucket/db/models/packs/...").
+  virtual std::string PackUri(const std::string& pack_name) const;
 };
 
 struct ModelStoreOptions {
@@ -64,9 +76,16 @@ struct ModelStoreOptions {
   int load_threads = 2;                      // threads that read and verify one load (1 or 2)
   uint64_t buffer_pool_bytes = 1ull << 30;   // released model memory kept for reuse; 0 = none
   int put_threads = 2;                       // 2: the file's SHA-256 on a helper thread; 1: everything on the caller's
-  ColdStore* cold_store = nullptr;           // not owned
-  bool create_if_missing = false;            // create <root> and its catalog if absent
-  int lock_wait_ms = 60'000;                 // how long a put or gc waits for another writer
+  // The cold tier. nullptr: the store opens its own on `cold_location` if set, else on the
+  // catalog setting "models_cold_location", else "cold_location" (the tiers'), else <root>/cold.
+  // A location that cannot be opened (say S3 without credentials) only fails what needs it.
+  ColdStore* cold_store = nullptr;  // not owned
+  std::string cold_location;
+  // Loading from the cold tier reads whole windows of this many bytes around the chunks it needs
+  // (one ranged GET serves many consecutive chunks); 0 = one ranged read per chunk.
+  uint64_t cold_readahead_bytes = 8ull << 20;
+  bool create_if_missing = false;  // create <root> and its catalog if absent
+  int lock_wait_ms = 60'000;       // how long a put or gc waits for another writer
 };
 
 struct PutOptions {
@@ -120,6 +139,11 @@ struct StoreStats {
   uint64_t unique_raw_bytes = 0;  // sum of distinct chunks' raw sizes
   uint64_t stored_bytes = 0;      // sum of distinct chunks' stored (compressed) sizes
   uint64_t pack_bytes = 0;        // committed pack bytes (stored + record headers + dead chunks)
+  // Where the packs are: only on local disk, on both, only in the cold store.
+  uint64_t local_packs = 0, both_packs = 0, cold_packs = 0;
+  uint64_t local_pack_bytes = 0, both_pack_bytes = 0, cold_pack_bytes = 0;
+  uint64_t local_disk_bytes() const { return local_pack_bytes + both_pack_bytes; }
+  uint64_t cold_store_bytes() const { return cold_pack_bytes + both_pack_bytes; }
   double dedup_ratio() const { return unique_raw_bytes ? double(logical_bytes) / unique_raw_bytes : 1.0; }
   double compression_ratio() const { return stored_bytes ? double(unique_raw_bytes) / stored_bytes : 1.0; }
 };
@@ -129,6 +153,34 @@ struct GcResult {
   uint64_t bytes_reclaimed = 0;  // pack bytes freed
   uint64_t packs_rewritten = 0;
   uint64_t orphan_files_removed = 0;
+  uint64_t cold_packs_removed = 0;  // packs in the cold store no version uses any more
+  uint64_t cold_bytes_reclaimed = 0;
+  uint64_t cold_orphans_removed = 0;  // cold objects the catalog does not know (an archive that crashed)
+};
+
+// `strata model archive`: which versions go to the cold store.
+struct ArchiveOptions {
+  // A model name: with `ref`, that one version; without, every version of it that is not in
+  // production. Empty name with all = every non-production version of every model. Empty name
+  // without all = the versions already at stage "archived" (set by promote).
+  std::string name;
+  std::optional<std::string> ref;
+  bool all = false;
+  // Keep the local pack files (the cold copy is then a backup).
+  bool keep_local = false;
+};
+
+struct ArchiveResult {
+  std::vector<std::string> versions;  // "name@version", now at stage archived
+  uint64_t packs_uploaded = 0, bytes_uploaded = 0;
+  uint64_t packs_already_cold = 0;
+  uint64_t packs_removed_local = 0, bytes_removed_local = 0;
+  // Packs uploaded but kept on local disk: a version not archived (or --keep-local) still uses them.
+  uint64_t packs_kept_local = 0;
+};
+
+struct RestoreResult {
+  uint64_t packs_restored = 0, bytes_restored = 0;
 };
 
 struct CorruptChunk {
@@ -141,11 +193,20 @@ struct CorruptChunk {
   std::string error;
 };
 
+// A pack in the cold store that is missing or not what the catalog recorded.
+struct ColdPackProblem {
+  std::string pack;
+  std::string uri;
+  std::string error;  // "missing: ..." or "corrupt: ..."
+};
+
 struct VerifyReport {
   uint64_t chunks_checked = 0;
   uint64_t bytes_checked = 0;
+  uint64_t cold_packs_checked = 0;
   std::vector<CorruptChunk> corrupt;
-  // OK, or Corruption naming the first few corrupt chunks (model, version, chunk) and the count.
+  std::vector<ColdPackProblem> cold_problems;
+  // OK, or Corruption naming the first few corrupt chunks (model, version, chunk) and cold packs.
   Status ToStatus() const;
 };
 
@@ -243,16 +304,32 @@ class ModelStore {
   // Removes one version (ref set) or the whole model (ref empty). Chunks stay until gc.
   Status Remove(std::string_view name, std::optional<std::string_view> ref);
 
+  // Copies the packs of the chosen versions to the cold store (each upload read back and checked:
+  // size and SHA-256), records them in the catalog, sets the versions' stage to "archived", and
+  // then deletes the local files of the packs that only archived versions use (unless
+  // keep_local). Production versions are never archived. Crash-safe: a pack's local file goes
+  // only after its verified cold copy is committed, so every version stays loadable throughout.
+  // A pack that has been archived is sealed: later puts start new packs.
+  Result<ArchiveResult> Archive(const ArchiveOptions& options);
+  // Brings the cold-only packs of one version back to local disk (verified), and sets its stage
+  // from archived back to staging.
+  Result<RestoreResult> Restore(std::string_view name, std::string_view ref);
+
+  // Removes unreferenced chunks: rewrites local packs that hold some, deletes cold packs that
+  // hold only such (and cold objects the catalog does not know).
   Result<GcResult> Gc();
   Result<StoreStats> Stats();
-  // Re-reads every stored chunk and checks its hash (no cache). Corrupt chunks are listed with
-  // every model version that uses them; the report is OK only if none are.
+  // Re-reads every stored chunk and checks its hash (no cache), and every cold pack's size and
+  // SHA-256 (missing or corrupt cold packs listed). Corrupt chunks are listed with every model
+  // version that uses them; the report is OK only if nothing is wrong.
   Result<VerifyReport> Verify();
 
   // Load records written so far are flushed to the catalog (model_loads) before this returns.
   Status FlushLoadLog();
   uint64_t cache_bytes() const;
   uint64_t buffer_pool_bytes() const;
+  // The cold tier in use, or the error that kept it from opening.
+  Result<ColdStore*> cold_store();
   Catalog* catalog() { return catalog_.get(); }
   const std::string& root() const { return root_; }
 
@@ -260,6 +337,7 @@ class ModelStore {
 
  private:
   ModelStore() = default;
+  Status GcCold(GcResult* result);
   std::string root_;
   std::unique_ptr<Catalog> catalog_;
   std::unique_ptr<Impl> impl_;

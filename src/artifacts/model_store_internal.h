@@ -37,6 +37,12 @@ struct ModelStore::Impl {
   std::unique_ptr<ModelCache> cache;
   std::shared_ptr<BufferPool> pool;
 
+  // The cold tier: options.cold_store, or one opened on the cold location (owned_cold); null
+  // with cold_error set when that location could not be opened.
+  ColdStore* cold = nullptr;
+  std::unique_ptr<ColdStore> owned_cold;
+  Status cold_error;
+
   // Serialises puts and gc of this process (the LOCK file does it across processes).
   std::mutex writer_mu;
 
@@ -71,6 +77,32 @@ class WriterLock {
 // pack and offset; NotFound if the pack is gone.
 Status ReadChunkInto(const RandomAccessFile& pack, const ChunkLocation& loc, const Sha256Digest& id, char* dest,
                      std::string* scratch, Sha256* hasher, std::unique_ptr<Codec>* codecs);
+
+// A pack as the catalog records it.
+struct PackRow {
+  int64_t id = 0;
+  uint64_t bytes = 0;
+  std::string location;  // local, both, cold
+  std::string sha256;    // of the committed bytes; set once archived
+};
+Result<std::vector<PackRow>> ReadPacks(Catalog* catalog);
+
+// Streams the cold copy of `pack` and checks its size and SHA-256 against the catalog's. If
+// `keep` is set the bytes are also returned there. NotFound if missing, Corruption if different;
+// both name the object's URI.
+Status CheckColdPack(ColdStore* cold, const PackRow& pack, std::string* keep);
+
+// A RandomAccessFile over bytes in memory (a cold pack fetched whole).
+class StringFile final : public RandomAccessFile {
+ public:
+  StringFile(std::string data, std::string path) : data_(std::move(data)), path_(std::move(path)) {}
+  Result<size_t> Read(uint64_t offset, size_t n, char* scratch) const override;
+  Result<uint64_t> Size() const override { return data_.size(); }
+  const std::string& path() const override { return path_; }
+
+ private:
+  std::string data_, path_;
+};
 
 // Manifest of a version with every chunk's current location, in order.
 Result<std::vector<ManifestEntry>> ReadManifest(Catalog* catalog, int64_t version_id);

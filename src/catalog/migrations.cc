@@ -103,6 +103,15 @@ constexpr CatalogMigration kCatalogMigrations[] = {
       started_at INTEGER NOT NULL);
     CREATE INDEX model_loads_by_model ON model_loads(model, version, started_at);
     )sql"},
+    {3, "artifacts: model packs in the cold store (where each pack lives, its SHA-256 once archived)",
+     R"sql(
+    ALTER TABLE artifact_packs ADD COLUMN location TEXT NOT NULL DEFAULT 'local'
+      CHECK (location IN ('local', 'both', 'cold'));
+    ALTER TABLE artifact_packs ADD COLUMN sha256 TEXT;
+    ALTER TABLE artifact_packs ADD COLUMN cold_uri TEXT;
+    ALTER TABLE artifact_packs ADD COLUMN archived_at INTEGER;
+    CREATE INDEX artifact_packs_by_location ON artifact_packs(location);
+    )sql"},
 };
 
 }  // namespace

@@ -1,4 +1,4 @@
-// strata model put|get|list|show|diff|promote|alias|rm|gc|stats|verify
+// strata model put|get|list|show|diff|promote|alias|rm|archive|restore|gc|stats|verify
 #include <cstdio>
 
 #include "artifacts/model_store.h"
@@ -53,6 +53,7 @@ void AddModelCommands(CLI::App& app, Context* ctx) {
       "  strata model get alpha@production alpha.safetensors\n"
       "  strata model diff alpha@1 alpha@2\n"
       "  strata model promote alpha@2 --stage production\n"
+      "  strata model archive alpha@1\n"
       "  strata model stats");
 
   auto put_args = std::make_shared<PutArgs>();
@@ -219,6 +220,70 @@ void AddModelCommands(CLI::App& app, Context* ctx) {
     });
   });
 
+  struct ArchiveArgs {
+    std::string ref;
+    bool all = false, keep_local = false;
+  };
+  auto archive_args = std::make_shared<ArchiveArgs>();
+  CLI::App* archive = model->add_subcommand("archive", "move versions' packs to the cold store (local dir or S3)");
+  archive->add_option("ref", archive_args->ref, "NAME@VERSION, or NAME for all its non-production versions");
+  archive->add_flag("--all", archive_args->all, "every non-production version of every model");
+  archive->add_flag("--keep-local", archive_args->keep_local, "upload and verify, but keep the local pack files");
+  archive->footer(
+      "Copies the packs of the chosen versions to <cold>/models/packs/ (the database's cold location,\n"
+      "`strata init --cold`, or the catalog setting models_cold_location), reads each upload back and\n"
+      "checks its size and SHA-256, records it in the catalog, sets the versions' stage to archived,\n"
+      "then deletes the local pack files that only archived versions use. Production versions are\n"
+      "never archived. Without NAME or --all: the versions already promoted to --stage archived.\n"
+      "Archived versions still load (from the cold tier, every chunk verified); `restore` brings\n"
+      "one back to local disk. Safe to interrupt and re-run.\n"
+      "Examples:\n"
+      "  strata model archive alpha@1\n"
+      "  strata model archive alpha --keep-local\n"
+      "  strata model archive --all");
+  archive->callback([ctx, archive_args] {
+    Run(ctx, [&]() -> Status {
+      artifacts::ArchiveOptions options;
+      options.all = archive_args->all;
+      options.keep_local = archive_args->keep_local;
+      if (!archive_args->ref.empty()) {
+        ASSIGN_OR_RETURN(ModelRef ref, artifacts::ParseModelRef(archive_args->ref));
+        options.name = ref.name;
+        if (!ref.ref.empty()) options.ref = ref.ref;
+      }
+      ASSIGN_OR_RETURN(auto store, OpenStore(ctx));
+      auto start = std::chrono::steady_clock::now();
+      ASSIGN_OR_RETURN(auto r, store->Archive(options));
+      std::printf(
+          "archived %zu version(s): uploaded %llu packs (%s, verified), %llu already in the cold store; removed "
+          "%llu local packs (%s), kept %llu local (used by versions not archived%s) in %.2f s\n",
+          r.versions.size(), static_cast<unsigned long long>(r.packs_uploaded), HumanBytes(r.bytes_uploaded).c_str(),
+          static_cast<unsigned long long>(r.packs_already_cold), static_cast<unsigned long long>(r.packs_removed_local),
+          HumanBytes(r.bytes_removed_local).c_str(), static_cast<unsigned long long>(r.packs_kept_local),
+          options.keep_local ? " or --keep-local" : "", SecondsSince(start));
+      return Status::OK();
+    });
+  });
+
+  auto restore_ref = std::make_shared<std::string>();
+  CLI::App* restore = model->add_subcommand("restore", "bring an archived version's packs back to local disk");
+  restore->add_option("ref", *restore_ref, "NAME@VERSION")->required();
+  restore->footer(
+      "Fetches the version's cold-only packs (size and SHA-256 checked), and sets its stage back to staging.\n"
+      "Examples:\n  strata model restore alpha@1");
+  restore->callback([ctx, restore_ref] {
+    Run(ctx, [&]() -> Status {
+      ASSIGN_OR_RETURN(ModelRef ref, artifacts::ParseModelRef(*restore_ref));
+      ASSIGN_OR_RETURN(auto store, OpenStore(ctx));
+      auto start = std::chrono::steady_clock::now();
+      ASSIGN_OR_RETURN(auto r, store->Restore(ref.name, ref.ref));
+      std::printf("restored %s: %llu packs (%s) in %.2f s\n", restore_ref->c_str(),
+                  static_cast<unsigned long long>(r.packs_restored), HumanBytes(r.bytes_restored).c_str(),
+                  SecondsSince(start));
+      return Status::OK();
+    });
+  });
+
   CLI::App* gc = model->add_subcommand("gc", "delete chunks no version uses (safe while others read)");
   gc->footer("Examples:\n  strata model gc");
   gc->callback([ctx] {
@@ -228,6 +293,11 @@ void AddModelCommands(CLI::App& app, Context* ctx) {
       std::printf("removed %llu chunks, rewrote %llu packs, removed %llu orphan files, reclaimed %s\n",
                   static_cast<unsigned long long>(g.chunks_removed), static_cast<unsigned long long>(g.packs_rewritten),
                   static_cast<unsigned long long>(g.orphan_files_removed), HumanBytes(g.bytes_reclaimed).c_str());
+      if (g.cold_packs_removed + g.cold_orphans_removed > 0) {
+        std::printf("cold store: removed %llu unused packs (%s) and %llu orphan objects\n",
+                    static_cast<unsigned long long>(g.cold_packs_removed), HumanBytes(g.cold_bytes_reclaimed).c_str(),
+                    static_cast<unsigned long long>(g.cold_orphans_removed));
+      }
       return Status::OK();
     });
   });
@@ -248,6 +318,14 @@ void AddModelCommands(CLI::App& app, Context* ctx) {
                   WithThousands(s.stored_bytes).c_str());
       std::printf("pack bytes:        %s in %llu packs\n", HumanBytes(s.pack_bytes).c_str(),
                   static_cast<unsigned long long>(s.packs));
+      std::printf("local disk:        %s in %llu packs (%llu also in the cold store)\n",
+                  HumanBytes(s.local_disk_bytes()).c_str(),
+                  static_cast<unsigned long long>(s.local_packs + s.both_packs),
+                  static_cast<unsigned long long>(s.both_packs));
+      std::printf("cold store:        %s in %llu packs (%llu only there, %s)\n",
+                  HumanBytes(s.cold_store_bytes()).c_str(),
+                  static_cast<unsigned long long>(s.cold_packs + s.both_packs),
+                  static_cast<unsigned long long>(s.cold_packs), HumanBytes(s.cold_pack_bytes).c_str());
       std::printf("dedup ratio:       %.2fx\n", s.dedup_ratio());
       std::printf("compression ratio: %.2fx\n", s.compression_ratio());
       std::printf("stored / logical:  %s\n", Percent(s.pack_bytes, s.logical_bytes).c_str());
@@ -255,7 +333,8 @@ void AddModelCommands(CLI::App& app, Context* ctx) {
     });
   });
 
-  CLI::App* verify = model->add_subcommand("verify", "re-read every chunk and check its SHA-256");
+  CLI::App* verify =
+      model->add_subcommand("verify", "re-read every chunk and check its SHA-256 (and every cold pack's)");
   verify->footer(
       "Exits non-zero and names model, version and chunk for every corrupt chunk.\nExamples:\n  strata model verify");
   verify->callback([ctx] {
@@ -272,8 +351,13 @@ void AddModelCommands(CLI::App& app, Context* ctx) {
                       c.error.c_str());
         }
       }
-      std::printf("checked %llu chunks (%s): %zu corrupt\n", static_cast<unsigned long long>(rep.chunks_checked),
-                  HumanBytes(rep.bytes_checked).c_str(), rep.corrupt.size());
+      for (const auto& p : rep.cold_problems) {
+        std::printf("COLD pack %s (%s): %s\n", p.pack.c_str(), p.uri.c_str(), p.error.c_str());
+      }
+      std::printf("checked %llu chunks (%s) and %llu cold packs: %zu corrupt chunk references, %zu bad cold packs\n",
+                  static_cast<unsigned long long>(rep.chunks_checked), HumanBytes(rep.bytes_checked).c_str(),
+                  static_cast<unsigned long long>(rep.cold_packs_checked), rep.corrupt.size(),
+                  rep.cold_problems.size());
       return rep.ToStatus();
     });
   });

@@ -55,10 +55,14 @@ void AddVerifyCommand(CLI::App& app, Context* ctx) {
                       static_cast<long long>(c.seq), c.chunk_id.c_str(), c.pack.c_str(),
                       static_cast<unsigned long long>(c.offset), c.error.c_str());
         }
-        std::printf("models: checked %s chunks, %s: %s\n", WithThousands(models.chunks_checked).c_str(),
-                    HumanBytes(models.bytes_checked).c_str(),
-                    models.corrupt.empty() ? "OK" : (std::to_string(models.corrupt.size()) + " corrupt").c_str());
-        problems += models.corrupt.size();
+        for (const artifacts::ColdPackProblem& p : models.cold_problems) {
+          std::printf("cold     model pack %s (%s): %s\n", p.pack.c_str(), p.uri.c_str(), p.error.c_str());
+        }
+        const size_t bad = models.corrupt.size() + models.cold_problems.size();
+        std::printf("models: checked %s chunks, %s, %s cold packs: %s\n", WithThousands(models.chunks_checked).c_str(),
+                    HumanBytes(models.bytes_checked).c_str(), WithThousands(models.cold_packs_checked).c_str(),
+                    bad == 0 ? "OK" : (std::to_string(bad) + " problem(s)").c_str());
+        problems += bad;
       }
       if (problems > 0) return Status::Corruption("verify found " + std::to_string(problems) + " problem(s)");
       return Status::OK();

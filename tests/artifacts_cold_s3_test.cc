@@ -1,0 +1,182 @@
+// Model packs in an S3 cold store (a real S3-compatible server, s3rver, on 127.0.0.1): put ->
+// archive -> local packs gone -> get from S3 equals the original -> a corrupted object is named;
+// and a server killed in the middle of an archive loses nothing and the archive can be retried.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+
+#include "artifacts/artifacts_test_util.h"
+#include "artifacts/cold_store.h"
+#include "objstore/object_store.h"
+#include "objstore/s3_object_store.h"
+#include "s3_fake_server.h"
+#include "strata/database.h"
+
+namespace strata {
+namespace {
+
+using artifacts::ArchiveOptions;
+using artifacts::ModelStore;
+using artifacts::ModelStoreOptions;
+using testing::LocalS3Server;
+using testing::TempDir;
+
+bool HaveNode() { return std::system("command -v node >/dev/null 2>&1") == 0; }
+
+class ArtifactsColdS3Test : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    if (!HaveNode()) return;
+    server_dir_ = new TempDir();
+    server_ = new LocalS3Server();
+    start_error_ = server_->Start(server_dir_->path() + "/s3");
+  }
+  static void TearDownTestSuite() {
+    delete server_;
+    delete server_dir_;
+    server_ = nullptr;
+    server_dir_ = nullptr;
+  }
+
+  void SetUp() override {
+    if (!HaveNode()) GTEST_SKIP() << "node is not installed: the local S3 server (s3rver) cannot run";
+    ASSERT_EQ(start_error_, "") << "cannot start the local S3 server (run tools/interop/setup.sh)";
+    ::setenv("AWS_ACCESS_KEY_ID", "S3RVER", 1);
+    ::setenv("AWS_SECRET_ACCESS_KEY", "S3RVER", 1);
+    ::setenv("AWS_ENDPOINT_URL_S3", server_->endpoint().c_str(), 1);
+    ::setenv("AWS_REGION", "us-east-1", 1);
+    bucket_ = "models" + std::to_string(++counter_);
+    S3Options o;
+    o.endpoint = server_->endpoint();
+    o.bucket = bucket_;
+    o.credentials = {"S3RVER", "S3RVER", ""};
+    ASSERT_OK(CreateS3Bucket(o));
+    root_ = dir_.Join("db");
+    location_ = "s3://" + bucket_ + "/strata";
+    ASSERT_OK(Database::Init(root_, {.fsync = "none", .cold_location = location_}));
+    data_ = artifacts::testing::RandomBytes(1'500'000, 77);
+  }
+
+  ModelStoreOptions Options() const {
+    ModelStoreOptions o = artifacts::testing::SmallStoreOptions();
+    o.chunker = {4 << 10, 16 << 10, 64 << 10};
+    o.pack_roll_bytes = 256 << 10;
+    o.cache_budget_bytes = 0;
+    return o;
+  }
+  std::unique_ptr<ObjectStore> Bucket() const {
+    auto store = OpenObjectStore(location_, DefaultFileSystem(), S3Options{});
+    EXPECT_TRUE(store.ok()) << store.status().ToString();
+    return store.ok() ? std::move(*store) : nullptr;
+  }
+  std::vector<std::string> ColdKeys() const {
+    auto objects = Bucket()->List("models/packs/");
+    EXPECT_TRUE(objects.ok()) << objects.status().ToString();
+    std::vector<std::string> keys;
+    if (objects.ok()) {
+      for (const ObjectInfo& o : *objects) keys.push_back(o.key);
+    }
+    return keys;
+  }
+  size_t LocalPacks() const {
+    auto names = DefaultFileSystem()->ListDir(root_ + "/artifacts/packs");
+    return names.ok() ? names->size() : 0;
+  }
+
+  static inline TempDir* server_dir_ = nullptr;
+  static inline LocalS3Server* server_ = nullptr;
+  static inline std::string start_error_;
+  static inline int counter_ = 0;
+  TempDir dir_;
+  std::string root_, bucket_, location_, data_;
+};
+
+TEST_F(ArtifactsColdS3Test, PutArchiveGetCorrupt) {
+  ASSERT_OK_AND_ASSIGN(auto store, ModelStore::Open(root_, Options()));
+  ASSERT_OK(store->PutBytes("alpha", data_, {}).status());
+  const size_t packs = LocalPacks();
+  ASSERT_GE(packs, 3u);
+  ASSERT_OK_AND_ASSIGN(auto a, store->Archive({.name = "alpha"}));
+  EXPECT_EQ(a.packs_uploaded, packs);
+  EXPECT_EQ(LocalPacks(), 0u);
+  std::vector<std::string> keys = ColdKeys();
+  ASSERT_EQ(keys.size(), packs);
+
+  const std::string out = dir_.Join("alpha.bin");
+  ASSERT_OK(store->Get("alpha", "1", out));
+  ASSERT_OK_AND_ASSIGN(std::string got, DefaultFileSystem()->ReadFile(out));
+  EXPECT_TRUE(got == data_);
+  ASSERT_OK_AND_ASSIGN(auto loaded, store->Load("alpha", ""));
+  EXPECT_EQ(loaded->tier, "cold");
+  ASSERT_OK_AND_ASSIGN(auto rep, store->Verify());
+  EXPECT_OK(rep.ToStatus());
+
+  // Corrupt the second pack's first chunk in the bucket.
+  std::unique_ptr<ObjectStore> bucket = Bucket();
+  ASSERT_OK_AND_ASSIGN(std::string obj, bucket->Get(keys[1]));
+  obj[artifacts::kPackHeaderSize + artifacts::kRecordHeaderSize + 100] ^= 1;
+  ASSERT_OK(bucket->Put(keys[1], obj));
+  auto bad = store->Get("alpha", "1", out);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_TRUE(bad.IsCorruption()) << bad.ToString();
+  EXPECT_NE(bad.message().find("model alpha version 1: chunk "), std::string::npos) << bad.ToString();
+  EXPECT_NE(bad.message().find("s3://" + bucket_ + "/strata/" + keys[1]), std::string::npos) << bad.ToString();
+  ASSERT_OK_AND_ASSIGN(rep, store->Verify());
+  ASSERT_EQ(rep.cold_problems.size(), 1u);
+  EXPECT_EQ("models/packs/" + rep.cold_problems[0].pack, keys[1]);
+  ASSERT_FALSE(rep.corrupt.empty());
+  EXPECT_EQ(rep.corrupt[0].model, "alpha");
+}
+
+// Kills the server just before the n-th pack upload.
+class KillingColdStore : public artifacts::ColdStore {
+ public:
+  KillingColdStore(artifacts::ColdStore* base, LocalS3Server* server, int n) : base_(base), server_(server), n_(n) {}
+  Result<std::unique_ptr<RandomAccessFile>> OpenPack(const std::string& p) override { return base_->OpenPack(p); }
+  Status PutPack(const std::string& p, FileSystem* fs, const std::string& path) override {
+    if (++puts_ == n_) server_->Kill();
+    return base_->PutPack(p, fs, path);
+  }
+  Result<uint64_t> PackSize(const std::string& p) override { return base_->PackSize(p); }
+  Status DeletePack(const std::string& p) override { return base_->DeletePack(p); }
+  Result<std::vector<std::string>> ListPacks() override { return base_->ListPacks(); }
+  std::string PackUri(const std::string& p) const override { return base_->PackUri(p); }
+
+ private:
+  artifacts::ColdStore* base_;
+  LocalS3Server* server_;
+  int n_, puts_ = 0;
+};
+
+TEST_F(ArtifactsColdS3Test, ServerKilledMidArchiveLosesNothingAndTheArchiveCanBeRetried) {
+  artifacts::ObjectColdStore s3(Bucket());
+  KillingColdStore killing(&s3, server_, 3);
+  ModelStoreOptions o = Options();
+  o.cold_store = &killing;
+  ASSERT_OK_AND_ASSIGN(auto store, ModelStore::Open(root_, o));
+  ASSERT_OK(store->PutBytes("alpha", data_, {}).status());
+  const size_t packs = LocalPacks();
+  auto first = store->Archive({.name = "alpha"});
+  ASSERT_FALSE(first.ok());
+  EXPECT_NE(first.status().message().find("s3://" + bucket_), std::string::npos) << first.status().ToString();
+  EXPECT_EQ(LocalPacks(), packs);  // nothing deleted before the whole archive is committed
+  ASSERT_OK_AND_ASSIGN(auto loaded, store->Load("alpha", "1"));
+  EXPECT_EQ(loaded->tier, "local");
+  EXPECT_TRUE(loaded->view() == data_);
+
+  ASSERT_EQ(server_->Start(server_->dir(), server_->port()), "");
+  ASSERT_OK_AND_ASSIGN(auto a, store->Archive({.name = "alpha"}));
+  EXPECT_EQ(a.packs_uploaded + a.packs_already_cold, packs);
+  EXPECT_EQ(LocalPacks(), 0u);
+  ASSERT_OK(store->Gc().status());
+  EXPECT_EQ(ColdKeys().size(), packs);
+  ASSERT_OK_AND_ASSIGN(loaded, store->Load("alpha", "1"));
+  EXPECT_EQ(loaded->tier, "cold");
+  EXPECT_TRUE(loaded->view() == data_);
+  ASSERT_OK_AND_ASSIGN(auto rep, store->Verify());
+  EXPECT_OK(rep.ToStatus());
+}
+
+}  // namespace
+}  // namespace strata
