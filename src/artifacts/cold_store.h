@@ -31,6 +31,7 @@ class ObjectColdStore final : public ColdStore {
   Status DeletePack(const std::string& pack_name) override { return store_->Delete(prefix_ + pack_name); }
   Result<std::vector<std::string>> ListPacks() override;
   std::string PackUri(const std::string& pack_name) const override { return store_->Uri(prefix_ + pack_name); }
+  bool Remote() const override { return store_->Uri("").rfind("s3://", 0) == 0; }
 
   ObjectStore* object_store() { return store_.get(); }
 

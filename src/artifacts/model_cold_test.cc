@@ -14,6 +14,20 @@ namespace {
 
 using strata::testing::TempDir;
 
+// Read-ahead windows pay off only where each read is a round trip (S3): the default follows the
+// store.
+TEST(ObjectColdStore, OnlyS3IsRemote) {
+  TempDir dir;
+  ObjectColdStore local(NewLocalObjectStore(DefaultFileSystem(), dir.path()));
+  EXPECT_FALSE(local.Remote());
+  S3Options s3;
+  s3.endpoint = "http://127.0.0.1:1";
+  s3.credentials.access_key_id = "k";
+  s3.credentials.secret_access_key = "s";
+  ASSERT_OK_AND_ASSIGN(auto bucket, OpenObjectStore("s3://bucket/prefix", DefaultFileSystem(), s3));
+  EXPECT_TRUE(ObjectColdStore(std::move(bucket)).Remote());
+}
+
 struct ColdFixture {
   TempDir dir;
   std::string v1 = testing::RandomBytes(300'000, 11);

@@ -242,9 +242,9 @@ struct ChunkReader {
       file = impl->cold->OpenPack(name);
       if (file.ok()) {
         used_cold = true;
-        if (impl->options.cold_readahead_bytes > 0) {
-          file = std::unique_ptr<RandomAccessFile>(
-              std::make_unique<ReadaheadFile>(std::move(*file), impl->options.cold_readahead_bytes));
+        const uint64_t window = impl->options.cold_readahead_bytes.value_or(impl->cold->Remote() ? 8ull << 20 : 0);
+        if (window > 0) {
+          file = std::unique_ptr<RandomAccessFile>(std::make_unique<ReadaheadFile>(std::move(*file), window));
         }
       } else if (file.status().IsNotFound()) {
         file = Status::NotFound("pack " + name + " is neither on local disk nor in the cold store (" +

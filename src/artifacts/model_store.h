@@ -63,6 +63,9 @@ class ColdStore {
   virtual Result<std::vector<std::string>> ListPacks();
   // Where the pack lives, for the catalog and error messages ("s3://bucket/db/models/packs/...").
   virtual std::string PackUri(const std::string& pack_name) const;
+  // Whether reads pay a round trip each (S3): loads then read windows of cold_readahead_bytes
+  // around the chunks they need. A local directory reads faster one chunk at a time.
+  virtual bool Remote() const { return true; }
 };
 
 struct ModelStoreOptions {
@@ -82,8 +85,10 @@ struct ModelStoreOptions {
   ColdStore* cold_store = nullptr;  // not owned
   std::string cold_location;
   // Loading from the cold tier reads whole windows of this many bytes around the chunks it needs
-  // (one ranged GET serves many consecutive chunks); 0 = one ranged read per chunk.
-  uint64_t cold_readahead_bytes = 8ull << 20;
+  // (one ranged GET serves many consecutive chunks); 0 = one ranged read per chunk. Unset: 8 MiB
+  // windows on a remote store (S3: 9x faster than a GET per chunk), per chunk on a local
+  // directory (windows made it slower there: 0.46 vs 0.64 GB/s).
+  std::optional<uint64_t> cold_readahead_bytes;
   bool create_if_missing = false;  // create <root> and its catalog if absent
   int lock_wait_ms = 60'000;       // how long a put or gc waits for another writer
 };
