@@ -103,6 +103,12 @@ constexpr CatalogMigration kCatalogMigrations[] = {
       started_at INTEGER NOT NULL);
     CREATE INDEX model_loads_by_model ON model_loads(model, version, started_at);
     )sql"},
+    {3, "table_flush_state: per-table flushed WAL LSN (one-table flushes)",
+     R"sql(
+    CREATE TABLE table_flush_state (
+      table_id INTEGER PRIMARY KEY REFERENCES tables(id),
+      flushed_lsn INTEGER NOT NULL);
+    )sql"},
 };
 
 }  // namespace
