@@ -4,12 +4,17 @@
 //   STRATA_BENCH_DIR     where the databases go (default /tmp); each case makes its own
 //   STRATA_BENCH_KEEP=1  keep the databases (to read the lake with DuckDB: bench/tier_duckdb.mjs)
 //   STRATA_BENCH_COLD_LEVEL  ZSTD level of cold files (table policy cold_zstd_level; default 9)
+//   STRATA_BENCH_PERF_CTL  a perf control FIFO: the timed part is bracketed with "enable"/"disable",
+//                          so `perf record -D -1 --control fifo:$CTL` profiles only what is timed:
+//     mkfifo /tmp/ctl; STRATA_BENCH_PERF_CTL=/tmp/ctl perf record -g -D -1 --control fifo:/tmp/ctl \
+//       build/bench/tier_bench --benchmark_filter=BM_Flush/trades_snappy
 // Cases:
 //   flush/<table>/<codec>  appends every row (untimed), then times Database::Flush (hot -> warm)
 //   migrate/<table>        appends and flushes (untimed), then times Migrate(all) (warm -> cold)
 // Counters: rows_per_s, bytes_per_row (whole files) and per column (compressed column chunks).
 #include <benchmark/benchmark.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <map>
@@ -47,6 +52,17 @@ const std::vector<RecordBatch>& Data(GenKind kind) {
 std::string BenchRoot(const std::string& name) {
   const char* dir = std::getenv("STRATA_BENCH_DIR");
   return std::string(dir ? dir : "/tmp") + "/strata_tier_bench_" + name;
+}
+
+// Tells perf (see STRATA_BENCH_PERF_CTL above) to start or stop sampling.
+void PerfControl(const char* command) {
+  static FILE* ctl = [] {
+    const char* path = std::getenv("STRATA_BENCH_PERF_CTL");
+    return path != nullptr ? std::fopen(path, "w") : nullptr;
+  }();
+  if (ctl == nullptr) return;
+  std::fputs(command, ctl);
+  std::fflush(ctl);
 }
 
 bool Keep() {
@@ -119,7 +135,9 @@ void BM_Flush(benchmark::State& state, std::string table, GenKind kind, std::str
     if (!db) return;
     AppendAll(state, db.get(), table, kind);
     state.ResumeTiming();
+    PerfControl("enable\n");
     auto r = db->Flush();
+    PerfControl("disable\n");
     if (!r.ok()) {
       state.SkipWithError(r.status().ToString().c_str());
       return;
