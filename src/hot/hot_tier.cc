@@ -332,11 +332,8 @@ std::vector<HotTier::PendingSeries> HotTier::PendingUpTo(uint64_t lsn, std::opti
   std::vector<PendingSeries> out;
   for (const auto& [table, series] : all) {
     if (series->max_lsn() == 0) continue;
-    out.push_back({table->id, series->symbol(), [table = table, series = series, lsn] {
-                     RecordBatch rows(table->schema);
-                     series->CopyUpTo(lsn, &rows);
-                     return rows;
-                   }});
+    out.push_back(
+        {table->id, series->symbol(), [series = series, lsn](RecordBatch* rows) { series->CopyUpTo(lsn, rows); }});
   }
   return out;
 }

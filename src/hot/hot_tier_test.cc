@@ -360,7 +360,8 @@ TEST(HotTier, PendingUpToAndOneTableDrop) {
   ASSERT_EQ(lazy.size(), 5u);  // every series with rows, even those with none at or below the LSN
   size_t k = 0;
   for (const auto& p : lazy) {
-    RecordBatch rows = p.load();
+    RecordBatch rows(Trades());
+    p.load(&rows);
     if (rows.num_rows() == 0) continue;
     ASSERT_LT(k, eager.size());
     EXPECT_EQ(p.table_id, eager[k].table_id);

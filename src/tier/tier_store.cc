@@ -205,13 +205,24 @@ Status TierStore::WriteFlush(std::vector<FlushSeries>& series, uint64_t cut_lsn,
   std::vector<Done> done(series.size());
   std::atomic<size_t> next{0};
   auto worker = [&] {
+    RecordBatch buffer;  // reused: its capacity is already mapped for the next series
     for (size_t k; (k = next.fetch_add(1)) < series.size();) {
       FlushSeries& s = series[k];
       Done& d = done[k];
       const auto& [info, policy] = tables.at(s.table_id);
       const int ts_col = info.def.schema.ts_index();
-      RecordBatch sorted = SortByTs(s.load ? s.load() : std::move(s.rows), ts_col);
-      s.rows = RecordBatch();
+      if (s.load) {
+        if (buffer.fields() != info.def.schema.fields()) buffer = RecordBatch(info.def.schema);
+        buffer.Clear();
+        s.load(&buffer);
+      } else {
+        buffer = std::move(s.rows);
+      }
+      // Sorted only when needed (appends usually arrive in ts order).
+      std::vector<uint32_t> order = StableTsOrder(buffer, ts_col);
+      RecordBatch reordered;
+      if (!order.empty()) reordered = buffer.Take(order);
+      const RecordBatch& sorted = order.empty() ? buffer : reordered;
       const std::vector<int64_t>& ts = sorted.column(ts_col).int64s();
       d.rows_in = ts.size();
       for (size_t i = 0; i < ts.size();) {

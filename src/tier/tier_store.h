@@ -38,13 +38,14 @@
 namespace strata::tier {
 
 // One series' rows to flush, in arrival order, every column of the table: `rows`, or what `load`
-// returns when it is set (called once, on a flush thread, so that series are copied out of the hot
-// tier in parallel and one at a time per thread).
+// appends to its argument (the table's fields, no rows) when it is set. `load` is called once, on
+// a flush thread, so series are copied out of the hot tier in parallel, each thread reusing one
+// buffer.
 struct FlushSeries {
   int64_t table_id = 0;
   std::string symbol;
   RecordBatch rows;
-  std::function<RecordBatch()> load;
+  std::function<void(RecordBatch* out)> load;
 };
 
 struct TierStoreOptions {
