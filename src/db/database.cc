@@ -346,7 +346,8 @@ class DatabaseImpl final : public Database {
     if (cut <= flushed_lsn_) return result;
     std::vector<tier::FlushSeries> input;
     for (HotTier::PendingSeries& s : hot_->PendingUpTo(cut)) {  // copied by the flush threads
-      input.push_back({static_cast<int64_t>(s.table_id), std::move(s.symbol), RecordBatch(), std::move(s.load)});
+      input.push_back(
+          {static_cast<int64_t>(s.table_id), std::move(s.symbol), RecordBatch(), std::move(s.load), s.rows_hint});
     }
     auto flushed = tier_->Flush(std::move(input), cut, [&] {
       hot_->DropUpTo(cut).IgnoreError();
@@ -379,7 +380,7 @@ class DatabaseImpl final : public Database {
     if (cut <= done) return result;
     std::vector<tier::FlushSeries> input;
     for (HotTier::PendingSeries& s : hot_->PendingUpTo(cut, table->id)) {
-      input.push_back({id, std::move(s.symbol), RecordBatch(), std::move(s.load)});
+      input.push_back({id, std::move(s.symbol), RecordBatch(), std::move(s.load), s.rows_hint});
     }
     auto flushed = tier_->Flush(
         std::move(input), cut,

@@ -332,8 +332,8 @@ std::vector<HotTier::PendingSeries> HotTier::PendingUpTo(uint64_t lsn, std::opti
   std::vector<PendingSeries> out;
   for (const auto& [table, series] : all) {
     if (series->max_lsn() == 0) continue;
-    out.push_back(
-        {table->id, series->symbol(), [series = series, lsn](RecordBatch* rows) { series->CopyUpTo(lsn, rows); }});
+    out.push_back({table->id, series->symbol(),
+                   [series = series, lsn](RecordBatch* rows) { series->CopyUpTo(lsn, rows); }, series->rows()});
   }
   return out;
 }

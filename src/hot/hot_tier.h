@@ -118,6 +118,7 @@ class HotTier {
     uint32_t table_id = 0;
     std::string symbol;
     std::function<void(RecordBatch* out)> load;
+    uint64_t rows_hint = 0;  // the series' rows when listed (at least what `load` copies, barring drops)
   };
   std::vector<PendingSeries> PendingUpTo(uint64_t lsn, std::optional<uint32_t> table_id = std::nullopt) const;
 

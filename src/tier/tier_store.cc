@@ -204,6 +204,8 @@ Status TierStore::WriteFlush(std::vector<FlushSeries>& series, uint64_t cut_lsn,
   };
   std::vector<Done> done(series.size());
   std::atomic<size_t> next{0};
+  uint64_t largest = 0;
+  for (const FlushSeries& s : series) largest = std::max(largest, s.rows_hint);
   auto worker = [&] {
     RecordBatch buffer;  // reused: its capacity is already mapped for the next series
     for (size_t k; (k = next.fetch_add(1)) < series.size();) {
@@ -212,7 +214,10 @@ Status TierStore::WriteFlush(std::vector<FlushSeries>& series, uint64_t cut_lsn,
       const auto& [info, policy] = tables.at(s.table_id);
       const int ts_col = info.def.schema.ts_index();
       if (s.load) {
-        if (buffer.fields() != info.def.schema.fields()) buffer = RecordBatch(info.def.schema);
+        if (buffer.fields() != info.def.schema.fields()) {
+          buffer = RecordBatch(info.def.schema);
+          buffer.Reserve(largest);  // one allocation (and one round of page faults) per thread
+        }
         buffer.Clear();
         s.load(&buffer);
       } else {

@@ -46,6 +46,7 @@ struct FlushSeries {
   std::string symbol;
   RecordBatch rows;
   std::function<void(RecordBatch* out)> load;
+  uint64_t rows_hint = 0;  // about how many rows `load` appends (to size the buffer once)
 };
 
 struct TierStoreOptions {
