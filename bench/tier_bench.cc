@@ -4,12 +4,21 @@
 //   STRATA_BENCH_DIR     where the databases go (default /tmp); each case makes its own
 //   STRATA_BENCH_KEEP=1  keep the databases (to read the lake with DuckDB: bench/tier_duckdb.mjs)
 //   STRATA_BENCH_COLD_LEVEL  ZSTD level of cold files (table policy cold_zstd_level; default 9)
+//   STRATA_BENCH_PERF_CTL  a perf control FIFO: the timed part is bracketed with "enable"/"disable",
+//                          so `perf record -D -1 --control fifo:$CTL` profiles only what is timed:
+//     mkfifo /tmp/ctl
+//     STRATA_BENCH_PERF_CTL=/tmp/ctl perf record -g -D -1 --control fifo:/tmp/ctl
+//       build/bench/tier_bench --benchmark_filter=BM_Flush/trades_snappy
 // Cases:
 //   flush/<table>/<codec>  appends every row (untimed), then times Database::Flush (hot -> warm)
 //   migrate/<table>        appends and flushes (untimed), then times Migrate(all) (warm -> cold)
-// Counters: rows_per_s, bytes_per_row (whole files) and per column (compressed column chunks).
+// Counters: rows_per_s (wall), cpu_s (user + system CPU of the whole process, every thread, during
+// the timed part: steadier than wall time on a shared machine) and rows_per_cpu_s, bytes_per_row
+// (whole files) and per column (compressed column chunks).
 #include <benchmark/benchmark.h>
+#include <sys/resource.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <map>
@@ -47,6 +56,25 @@ const std::vector<RecordBatch>& Data(GenKind kind) {
 std::string BenchRoot(const std::string& name) {
   const char* dir = std::getenv("STRATA_BENCH_DIR");
   return std::string(dir ? dir : "/tmp") + "/strata_tier_bench_" + name;
+}
+
+// Tells perf (see STRATA_BENCH_PERF_CTL above) to start or stop sampling.
+void PerfControl(const char* command) {
+  static FILE* ctl = [] {
+    const char* path = std::getenv("STRATA_BENCH_PERF_CTL");
+    return path != nullptr ? std::fopen(path, "w") : nullptr;
+  }();
+  if (ctl == nullptr) return;
+  std::fputs(command, ctl);
+  std::fflush(ctl);
+}
+
+// User + system CPU seconds of this process so far (all threads).
+double ProcessCpuSeconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  auto sec = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
+  return sec(u.ru_utime) + sec(u.ru_stime);
 }
 
 bool Keep() {
@@ -113,13 +141,18 @@ void ColumnCounters(benchmark::State& state, const std::string& dir, uint64_t ro
 void BM_Flush(benchmark::State& state, std::string table, GenKind kind, std::string codec) {
   const std::string name = "flush_" + table + "_" + codec;
   uint64_t rows = 0;
+  double cpu = 0;
   for (auto _ : state) {
     state.PauseTiming();
     auto db = FreshDb(state, name, table, codec);
     if (!db) return;
     AppendAll(state, db.get(), table, kind);
     state.ResumeTiming();
+    PerfControl("enable\n");
+    const double cpu0 = ProcessCpuSeconds();
     auto r = db->Flush();
+    cpu += ProcessCpuSeconds() - cpu0;
+    PerfControl("disable\n");
     if (!r.ok()) {
       state.SkipWithError(r.status().ToString().c_str());
       return;
@@ -129,6 +162,8 @@ void BM_Flush(benchmark::State& state, std::string table, GenKind kind, std::str
   }
   state.counters["rows_per_s"] =
       benchmark::Counter(static_cast<double>(rows * state.iterations()), benchmark::Counter::kIsRate);
+  state.counters["cpu_s"] = cpu / static_cast<double>(state.iterations());
+  state.counters["rows_per_cpu_s"] = static_cast<double>(rows * state.iterations()) / cpu;
   ColumnCounters(state, BenchRoot(name) + "/warm", rows);
   if (!Keep()) std::filesystem::remove_all(BenchRoot(name));
 }

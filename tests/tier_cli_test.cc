@@ -41,6 +41,30 @@ TEST_F(TierCliTest, HelpHasExamples) {
   }
 }
 
+TEST_F(TierCliTest, FlushOneTable) {
+  ASSERT_EQ(Strata("init --fsync none").exit_code, 0);
+  ASSERT_EQ(Strata("table create trades --template trades").exit_code, 0);
+  ASSERT_EQ(Strata("table create other --template trades").exit_code, 0);
+  const std::string csv = dir_.Join("t.csv");
+  ASSERT_EQ(Strata("gen trades --symbols 2 --rows 5000 --date 2026-03-02 --out " + csv).exit_code, 0);
+  ASSERT_EQ(Strata("ingest trades " + csv).exit_code, 0);
+  ASSERT_EQ(Strata("ingest other " + csv).exit_code, 0);
+  CliRun r = Strata("flush other");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("flushed 5,000 rows into 2 warm files"), std::string::npos) << r.out;
+  EXPECT_EQ(Files("warm/other").size(), 2u);
+  EXPECT_EQ(Files("warm/trades").size(), 0u);  // the other table stays in the WAL and RAM
+  r = Strata("flush other");                   // a new process: the replay skipped the flushed rows of `other`
+  EXPECT_NE(r.out.find("nothing to flush"), std::string::npos) << r.out;
+  r = Strata("flush");  // only `trades`: the replays skipped the rows of `other` already in warm files
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("flushed 5,000 rows into 2 warm files"), std::string::npos) << r.out;
+  EXPECT_EQ(Files("warm/trades").size(), 2u);
+  EXPECT_EQ(Files("warm/other").size(), 2u);
+  r = Strata("verify");
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+}
+
 TEST_F(TierCliTest, FlushMigrateVerifyRetention) {
   ASSERT_EQ(Strata("init --fsync none").exit_code, 0);
   CliRun r = Strata("table create trades --template trades --dedup-key trade_id --warm-codec lz4_raw");

@@ -49,15 +49,21 @@ struct Options {
   std::string process_note;
 
   // Flushing hot rows to warm Parquet files (writers only). A background thread checks the
-  // triggers every flush_check_interval_ms and flushes when one fires: the hot rows of a table
-  // reach its policy's flush_rows (else flush_rows below), the oldest unflushed row was appended
-  // flush_age_ms ago, or the hot tier went over flush_memory_fraction of its memory budget
-  // (signalled at once by the hot tier). Database::Flush() flushes on demand.
+  // triggers every flush_check_interval_ms (Database::FlushTrigger) and flushes when one fires:
+  // the hot rows of a table reach its policy's flush_rows (else flush_rows below), one series
+  // (table, symbol) reaches the policy's flush_series_rows or flush_series_bytes (else the
+  // options below; 0 = off), the oldest unflushed row was appended flush_age_ms ago, or the hot
+  // tier went over flush_memory_fraction of its memory budget (signalled at once by the hot
+  // tier). Database::Flush() and FlushTable() flush on demand.
   bool background_flush = true;
   uint64_t flush_rows = 8'000'000;
+  uint64_t flush_series_rows = 0;
+  uint64_t flush_series_bytes = 0;
   int64_t flush_age_ms = 10 * 60 * 1000;
   double flush_memory_fraction = 0.5;
   int64_t flush_check_interval_ms = 1000;
+  // The wall clock (ns since the epoch) for the age trigger; tests inject one. Default: the system's.
+  std::function<int64_t()> clock;
   // Warm codec when the table's policy names none: "snappy" or "lz4_raw".
   std::string warm_codec = "snappy";
   // Compact a series-day's warm parts into one when it has more than this (the table's policy's
@@ -186,6 +192,15 @@ class Database {
   // WAL segments wholly flushed; appends continue meanwhile. Compacts series-days that got too
   // many parts.
   virtual Result<TierRunResult> Flush() = 0;
+  // Flushes only `table`'s hot rows appended so far; they are committed with a per-table flushed
+  // LSN, so reopening replays the WAL for the other tables and skips this one's flushed rows.
+  // WAL segments are deleted only by a full Flush(). NotFound for an unknown table.
+  virtual Result<TierRunResult> FlushTable(std::string_view table) = 0;
+  // Which flush trigger fires now ("" if none): "rows: ...", "series rows: ...",
+  // "series bytes: ...", "age: ...", "memory: ...". Always "" for read-only opens.
+  virtual std::string FlushTrigger() = 0;
+  // Flush() if FlushTrigger() fires (what the background flusher runs); nullopt if none did.
+  virtual Result<std::optional<TierRunResult>> FlushIfDue() = 0;
   // Moves warm files to the cold tier (merged per series-month, sorted, deduplicated, re-encoded).
   virtual Result<TierRunResult> Migrate(const MigrateOptions& options) = 0;
   // Deletes cold files older than the tables' cold_days (tables without it: nothing).

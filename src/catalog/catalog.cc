@@ -274,6 +274,18 @@ Result<WalState> Catalog::GetWalState() {
   return WalState{static_cast<uint64_t>(s.Int(0)), static_cast<uint64_t>(s.Int(1))};
 }
 
+Result<std::map<int64_t, uint64_t>> Catalog::GetTableFlushedLsns() {
+  std::lock_guard lock(mu_);
+  sql::Statement s(db_, "SELECT table_id, flushed_lsn FROM table_flush_state", path_, "read per-table flushed LSNs");
+  std::map<int64_t, uint64_t> out;
+  for (;;) {
+    ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    out[s.Int(0)] = static_cast<uint64_t>(s.Int(1));
+  }
+  return out;
+}
+
 Status Catalog::SetDurableLsn(uint64_t lsn) {
   RETURN_IF_ERROR(CheckWritable("set the durable LSN"));
   std::lock_guard lock(mu_);

@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -67,12 +68,17 @@ struct FileQuery {
   std::optional<std::string> state = "live";
 };
 
-// Applied in one transaction, in this order: add, retire, remove, flushed_lsn.
+// Applied in one transaction, in this order: add, retire, remove, flushed_lsn, table_flushed_lsns.
 struct CatalogChange {
   std::vector<FileRecord> add;
   std::vector<int64_t> retire;  // set state = retired
   std::vector<int64_t> remove;  // delete rows
+  // The WAL LSN up to which every table's rows are in warm files. Setting it also forgets the
+  // per-table LSNs at or below it.
   std::optional<uint64_t> flushed_lsn;
+  // (table id, LSN): that table's rows up to the LSN are in warm files (a one-table flush); a
+  // table's LSN only grows.
+  std::vector<std::pair<int64_t, uint64_t>> table_flushed_lsns;
 };
 
 struct WalState {
@@ -133,6 +139,8 @@ class Catalog {
   Status MarkVerified(int64_t file_id, int64_t at_ns);  // NotFound for an unknown id
 
   Result<WalState> GetWalState();
+  // Per-table flushed LSNs above the global one (table id -> LSN); see CatalogChange.
+  Result<std::map<int64_t, uint64_t>> GetTableFlushedLsns();
   Status SetDurableLsn(uint64_t lsn);
 
   // Lineage. JSON arguments must be valid JSON; an empty one is stored as "{}".

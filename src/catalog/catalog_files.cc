@@ -153,6 +153,23 @@ Status Catalog::CommitLocked(const CatalogChange& change, std::vector<int64_t>* 
     sql::Statement s(db_, "UPDATE wal_state SET flushed_lsn = ? WHERE id = 1", path_, "set the flushed LSN");
     s.Bind(1, static_cast<int64_t>(*change.flushed_lsn));
     RETURN_IF_ERROR(s.Run());
+    sql::Statement forget(db_, "DELETE FROM table_flush_state WHERE flushed_lsn <= ?", path_,
+                          "forget per-table flushed LSNs");
+    forget.Bind(1, static_cast<int64_t>(*change.flushed_lsn));
+    RETURN_IF_ERROR(forget.Run());
+  }
+  if (!change.table_flushed_lsns.empty()) {
+    sql::Statement s(db_,
+                     "INSERT INTO table_flush_state(table_id, flushed_lsn) VALUES (?, ?) ON CONFLICT(table_id) "
+                     "DO UPDATE SET flushed_lsn = max(flushed_lsn, excluded.flushed_lsn)",
+                     path_, "set a table's flushed LSN");
+    for (const auto& [table_id, lsn] : change.table_flushed_lsns) {
+      s.Reset();
+      s.Bind(1, table_id);
+      s.Bind(2, static_cast<int64_t>(lsn));
+      Status st = s.Run();
+      if (!st.ok()) return st.WithContext("table id " + std::to_string(table_id));
+    }
   }
   return Status::OK();
 }

@@ -380,6 +380,30 @@ TEST_F(CatalogTest, SettingsAndWalState) {
   EXPECT_EQ(catalog_->GetWalState()->durable_lsn, UINT64_MAX);
 }
 
+TEST_F(CatalogTest, PerTableFlushedLsns) {
+  ASSERT_OK_AND_ASSIGN(TableInfo a, catalog_->CreateTable({"a", *Schema::Template("trades"), std::nullopt}));
+  ASSERT_OK_AND_ASSIGN(TableInfo b, catalog_->CreateTable({"b", *Schema::Template("trades"), std::nullopt}));
+  EXPECT_TRUE(catalog_->GetTableFlushedLsns()->empty());
+  CatalogChange c;
+  c.table_flushed_lsns = {{a.id, 20}, {b.id, 30}};
+  ASSERT_OK(catalog_->Commit(c).status());
+  c.table_flushed_lsns = {{a.id, 15}};  // never goes back
+  ASSERT_OK(catalog_->Commit(c).status());
+  EXPECT_EQ(*catalog_->GetTableFlushedLsns(), (std::map<int64_t, uint64_t>{{a.id, 20}, {b.id, 30}}));
+  EXPECT_EQ(catalog_->GetWalState()->flushed_lsn, 0u);  // the global one is separate
+  // A global flushed LSN forgets the per-table ones it covers, in the same transaction.
+  CatalogChange all;
+  all.flushed_lsn = 25;
+  ASSERT_OK(catalog_->Commit(all).status());
+  EXPECT_EQ(*catalog_->GetTableFlushedLsns(), (std::map<int64_t, uint64_t>{{b.id, 30}}));
+  // An unknown table fails the whole change.
+  CatalogChange bad;
+  bad.flushed_lsn = 40;
+  bad.table_flushed_lsns = {{9999, 50}};
+  EXPECT_FALSE(catalog_->Commit(bad).ok());
+  EXPECT_EQ(catalog_->GetWalState()->flushed_lsn, 25u);
+}
+
 TEST_F(CatalogTest, Runs) {
   ASSERT_OK_AND_ASSIGN(int64_t ingest, catalog_->BeginRun("ingest", R"({"file":"a.csv"})", R"({"batch":1})"));
   ASSERT_OK_AND_ASSIGN(int64_t flush, catalog_->BeginRun("flush", "", ""));

@@ -112,6 +112,12 @@ constexpr CatalogMigration kCatalogMigrations[] = {
     ALTER TABLE artifact_packs ADD COLUMN archived_at INTEGER;
     CREATE INDEX artifact_packs_by_location ON artifact_packs(location);
     )sql"},
+    {4, "table_flush_state: per-table flushed WAL LSN (one-table flushes)",
+     R"sql(
+    CREATE TABLE table_flush_state (
+      table_id INTEGER PRIMARY KEY REFERENCES tables(id),
+      flushed_lsn INTEGER NOT NULL);
+    )sql"},
 };
 
 }  // namespace

@@ -16,20 +16,27 @@ void PrintRunResult(const char* what, const TierRunResult& r) {
 void AddFlushCommand(CLI::App& app, Context* ctx) {
   auto table = std::make_shared<std::string>();
   CLI::App* cmd = app.add_subcommand("flush", "write the hot tier's rows to warm Parquet files now");
-  cmd->add_option("table", *table, "check that this table exists (a flush covers every table: the WAL cut is one LSN)");
+  cmd->add_option("table", *table, "flush only this table (default: every table)");
   cmd->footer(
       "Writes every row appended so far (replayed from the WAL) to\n"
       "warm/<table>/date=YYYY-MM-DD/symbol=<SYM>/part-<seq>.parquet, commits them with the WAL's\n"
       "flushed LSN, deletes wholly flushed WAL segments and compacts series-days with too many parts.\n"
-      "A writer process also flushes in the background (rows, age, memory triggers).\n"
+      "With TABLE, only that table's rows are written and committed with a flushed LSN of its own;\n"
+      "WAL segments stay until a flush of every table.\n"
+      "A writer process also flushes in the background (table rows, series rows or bytes, age and\n"
+      "memory triggers; see `strata table set-policy`).\n"
       "Examples:\n"
       "  strata flush\n"
       "  strata flush trades");
   cmd->callback([ctx, table] {
     Run(ctx, [&]() -> Status {
       ASSIGN_OR_RETURN(auto db, ctx->OpenDatabase(false, "strata flush"));
-      if (!table->empty()) RETURN_IF_ERROR(db->GetTable(*table).status());
-      ASSIGN_OR_RETURN(TierRunResult r, db->Flush());
+      TierRunResult r;
+      if (table->empty()) {
+        ASSIGN_OR_RETURN(r, db->Flush());
+      } else {
+        ASSIGN_OR_RETURN(r, db->FlushTable(*table));
+      }
       if (r.files_out == 0) {
         std::printf("nothing to flush (flushed LSN %s)\n", WithThousands(r.flushed_lsn).c_str());
       } else {

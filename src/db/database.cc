@@ -101,6 +101,9 @@ class DatabaseImpl final : public Database {
     ASSIGN_OR_RETURN(auto tables, catalog_->ListTables());
     for (const TableInfo& t : tables) RETURN_IF_ERROR(RegisterTable(t));
     RETURN_IF_ERROR(Recover());
+    for (const HotTableStats& hs : hot_->Stats()) {
+      if (hs.rows > 0) first_unflushed_ns_.store(Now(), std::memory_order_relaxed);  // replayed rows age too
+    }
 
     std::string cold_location = options_.cold_location;
     if (cold_location.empty()) {
@@ -138,25 +141,47 @@ class DatabaseImpl final : public Database {
     flusher_cv_.notify_one();
   }
 
-  // Does any flush trigger fire now?
-  bool FlushDue() {
-    if (pressure_.exchange(false, std::memory_order_relaxed)) return true;
-    if (static_cast<double>(hot_->used_bytes()) >
+  int64_t Now() const { return options_.clock ? options_.clock() : NowNs(); }
+
+  std::string FlushTrigger() override {
+    if (options_.read_only || closed_) return "";
+    const size_t used = hot_->used_bytes();
+    if (static_cast<double>(used) >
         options_.flush_memory_fraction * static_cast<double>(options_.hot_memory_budget_bytes)) {
-      return true;
+      return "memory: the hot tier holds " + std::to_string(used) + " bytes";
     }
     const int64_t first = first_unflushed_ns_.load(std::memory_order_relaxed);
-    if (first != 0 && NowNs() - first >= options_.flush_age_ms * 1'000'000) return true;
-    for (const HotTableStats& hs : hot_->Stats()) {
-      uint64_t limit = options_.flush_rows;
-      auto t = TableById(hs.table_id);
-      if (t.ok()) {
-        auto policy = tier::TablePolicy::Parse((*t)->def.policy_json);
-        if (policy.ok() && policy->flush_rows) limit = static_cast<uint64_t>(*policy->flush_rows);
-      }
-      if (hs.rows >= limit) return true;
+    if (first != 0 && Now() - first >= options_.flush_age_ms * 1'000'000) {
+      return "age: the oldest unflushed row was appended " + std::to_string((Now() - first) / 1'000'000) + " ms ago";
     }
-    return false;
+    for (const HotTableStats& hs : hot_->Stats()) {
+      uint64_t rows = options_.flush_rows, series_rows = options_.flush_series_rows,
+               series_bytes = options_.flush_series_bytes;
+      auto t = TableById(hs.table_id);
+      if (!t.ok()) continue;
+      const std::string& name = (*t)->def.name;
+      auto policy = tier::TablePolicy::Parse((*t)->def.policy_json);
+      if (policy.ok()) {
+        if (policy->flush_rows) rows = static_cast<uint64_t>(*policy->flush_rows);
+        if (policy->flush_series_rows) series_rows = static_cast<uint64_t>(*policy->flush_series_rows);
+        if (policy->flush_series_bytes) series_bytes = static_cast<uint64_t>(*policy->flush_series_bytes);
+      }
+      if (rows > 0 && hs.rows >= rows) return "rows: table " + name + " has " + std::to_string(hs.rows) + " hot rows";
+      if (series_rows > 0 && hs.max_series_rows >= series_rows) {
+        return "series rows: a series of table " + name + " has " + std::to_string(hs.max_series_rows) + " hot rows";
+      }
+      if (series_bytes > 0 && hs.max_series_rows > 0 && hs.max_series_bytes >= series_bytes) {
+        return "series bytes: a series of table " + name + " holds " + std::to_string(hs.max_series_bytes) + " bytes";
+      }
+    }
+    return "";
+  }
+
+  Result<std::optional<TierRunResult>> FlushIfDue() override {
+    RETURN_IF_ERROR(CheckWritable());
+    if (FlushTrigger().empty()) return std::optional<TierRunResult>();
+    ASSIGN_OR_RETURN(TierRunResult r, Flush());
+    return std::optional<TierRunResult>(std::move(r));
   }
 
   void FlusherLoop() {
@@ -166,10 +191,9 @@ class DatabaseImpl final : public Database {
                            [&] { return stop_flusher_ || pressure_.load(std::memory_order_relaxed); });
       if (stop_flusher_) break;
       lock.unlock();
-      if (FlushDue()) {
-        auto r = Flush();
-        if (!r.ok()) Warn("background flush failed: " + r.status().ToString());
-      }
+      pressure_.store(false, std::memory_order_relaxed);
+      auto r = FlushIfDue();
+      if (!r.ok()) Warn("background flush failed: " + r.status().ToString());
       lock.lock();
     }
   }
@@ -177,6 +201,8 @@ class DatabaseImpl final : public Database {
   Status Recover() {
     ASSIGN_OR_RETURN(WalState wal_state, catalog_->GetWalState());
     flushed_lsn_ = wal_state.flushed_lsn;
+    // Tables flushed on their own since: their records up to their LSN are in warm files already.
+    ASSIGN_OR_RETURN(table_flushed_, catalog_->GetTableFlushedLsns());
     WalReadOptions ro;
     ro.fs = fs_;
     ro.dir = layout::WalDir(root_);
@@ -187,6 +213,9 @@ class DatabaseImpl final : public Database {
     if (wal_exists) {
       auto replay = [&](uint64_t lsn, std::string_view payload) -> Status {
         ASSIGN_OR_RETURN(RowsRecordHeader rec, ParseRowsRecord(payload));
+        if (auto it = table_flushed_.find(rec.table_id); it != table_flushed_.end() && lsn <= it->second) {
+          return Status::OK();
+        }
         ASSIGN_OR_RETURN(std::shared_ptr<const OpenTable> table, TableById(rec.table_id));
         ASSIGN_OR_RETURN(RecordBatch batch, DecodeBatch(rec.encoded_batch, table->def.schema.fields()));
         return hot_->Insert(table->id, batch, lsn);
@@ -298,7 +327,7 @@ class DatabaseImpl final : public Database {
     ASSIGN_OR_RETURN(uint64_t lsn, wal_->Append(payload));
     if (first_unflushed_ns_.load(std::memory_order_relaxed) == 0) {
       int64_t expected = 0;
-      first_unflushed_ns_.compare_exchange_strong(expected, NowNs(), std::memory_order_relaxed);
+      first_unflushed_ns_.compare_exchange_strong(expected, Now(), std::memory_order_relaxed);
     }
     return hot_->Insert(table.id, batch, lsn);
   }
@@ -316,20 +345,52 @@ class DatabaseImpl final : public Database {
     result.flushed_lsn = flushed_lsn_;
     if (cut <= flushed_lsn_) return result;
     std::vector<tier::FlushSeries> input;
-    for (HotTier::SeriesRows& s : hot_->CollectUpTo(cut)) {
-      input.push_back({static_cast<int64_t>(s.table_id), std::move(s.symbol), std::move(s.rows)});
+    for (HotTier::PendingSeries& s : hot_->PendingUpTo(cut)) {  // copied by the flush threads
+      input.push_back(
+          {static_cast<int64_t>(s.table_id), std::move(s.symbol), RecordBatch(), std::move(s.load), s.rows_hint});
     }
     auto flushed = tier_->Flush(std::move(input), cut, [&] {
       hot_->DropUpTo(cut).IgnoreError();
       flushed_lsn_ = cut;
+      std::erase_if(table_flushed_, [&](const auto& e) { return e.second <= cut; });
     });
     if (!flushed.ok()) {
-      if (flushed_lsn_ != cut) first_unflushed_ns_.store(NowNs(), std::memory_order_relaxed);  // retry by age later
+      if (flushed_lsn_ != cut) first_unflushed_ns_.store(Now(), std::memory_order_relaxed);  // retry by age later
       return flushed.status();
     }
     result = *flushed;
     RETURN_IF_ERROR(wal_->RemoveSegmentsUpTo(cut).WithContext("deleting flushed WAL segments"));
     return result;
+  }
+
+  Result<TierRunResult> FlushTable(std::string_view name) override {
+    RETURN_IF_ERROR(CheckWritable());
+    ASSIGN_OR_RETURN(auto table, TableByName(name));
+    std::lock_guard op(tier_op_mu_);
+    uint64_t cut;
+    {
+      std::unique_lock gate(append_gate_);
+      cut = wal_->last_lsn();
+    }
+    const int64_t id = table->id;
+    uint64_t done = flushed_lsn_;
+    if (auto it = table_flushed_.find(id); it != table_flushed_.end()) done = std::max(done, it->second);
+    TierRunResult result;
+    result.flushed_lsn = done;
+    if (cut <= done) return result;
+    std::vector<tier::FlushSeries> input;
+    for (HotTier::PendingSeries& s : hot_->PendingUpTo(cut, table->id)) {
+      input.push_back({id, std::move(s.symbol), RecordBatch(), std::move(s.load), s.rows_hint});
+    }
+    auto flushed = tier_->Flush(
+        std::move(input), cut,
+        [&] {
+          hot_->DropUpTo(cut, table->id).IgnoreError();
+          table_flushed_[id] = cut;
+        },
+        id);
+    if (!flushed.ok()) return flushed.status();
+    return *flushed;
   }
 
   Result<TierRunResult> Migrate(const MigrateOptions& options) override {
@@ -468,6 +529,15 @@ class DatabaseImpl final : public Database {
       std::unique_lock view(view_mu_);
       RETURN_IF_ERROR(hot_->DropUpTo(state.flushed_lsn));
       flushed_lsn_ = state.flushed_lsn;
+    }
+    ASSIGN_OR_RETURN(auto per_table, catalog_->GetTableFlushedLsns());
+    for (const auto& [id, lsn] : per_table) {
+      uint64_t& known = table_flushed_[id];
+      if (lsn <= std::max<uint64_t>(known, flushed_lsn_)) continue;
+      std::unique_lock view(view_mu_);
+      Status st = hot_->DropUpTo(lsn, static_cast<uint32_t>(id));
+      if (!st.ok() && st.code() != StatusCode::kNotFound) return st;
+      known = lsn;
     }
     return Status::OK();
   }
@@ -611,6 +681,9 @@ class DatabaseImpl final : public Database {
   SyncPolicy sync_policy_;
   uint64_t segment_bytes_ = 64ull << 20;
   std::atomic<uint64_t> flushed_lsn_{0};
+  // Per-table flushed LSNs above flushed_lsn_ (FlushTable). Writers: guarded by tier_op_mu_ after
+  // open; read-only opens: by catch_up_mu_.
+  std::map<int64_t, uint64_t> table_flushed_;
   uint64_t last_replayed_lsn_ = 0;
   bool closed_ = false;
 

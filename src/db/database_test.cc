@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <thread>
 
 #include "testutil/testutil.h"
@@ -206,6 +207,146 @@ TEST_F(DatabaseTest, StatsCountHotRowsAndWal) {
   EXPECT_GT(stats.wal_bytes, 1000u * 30);
   EXPECT_EQ(stats.last_lsn, 1u);
   EXPECT_EQ(stats.fsync, "none");
+}
+
+// Flush triggers, checked through FlushTrigger()/FlushIfDue() (what the background flusher runs)
+// with the background thread off, so nothing depends on timing.
+class FlushTriggerTest : public DatabaseTest {
+ protected:
+  std::unique_ptr<Database> Open(Options o) {
+    o.background_flush = false;
+    o.on_warning = [](std::string_view) {};
+    auto db = Database::Open(root_, o);
+    EXPECT_TRUE(db.ok()) << db.status().ToString();
+    if (!db.ok()) return nullptr;
+    EXPECT_OK((*db)->CreateTable({"trades", *Schema::Template("trades"), std::nullopt}));
+    return std::move(*db);
+  }
+  static uint64_t HotRows(Database* db) {
+    auto stats = db->Stats();
+    EXPECT_TRUE(stats.ok());
+    return stats.ok() ? stats->tables[0].tiers[0].rows : 0;
+  }
+  static std::string Kind(const std::string& trigger) { return trigger.substr(0, trigger.find(':')); }
+};
+
+TEST_F(FlushTriggerTest, TableRows) {
+  Options o;
+  o.flush_rows = 100;
+  auto db = Open(o);
+  ASSERT_OK(db->Append("trades", MakeTrades(99, 3, 0, 1)));
+  EXPECT_EQ(db->FlushTrigger(), "");
+  ASSERT_OK_AND_ASSIGN(auto none, db->FlushIfDue());
+  EXPECT_FALSE(none.has_value());
+  EXPECT_EQ(HotRows(db.get()), 99u);
+  ASSERT_OK(db->Append("trades", MakeTrades(1, 1, 1'000'000'000, 2)));
+  EXPECT_EQ(Kind(db->FlushTrigger()), "rows");
+  ASSERT_OK_AND_ASSIGN(auto flushed, db->FlushIfDue());
+  ASSERT_TRUE(flushed.has_value());
+  EXPECT_EQ(flushed->rows_out, 100u);
+  EXPECT_EQ(HotRows(db.get()), 0u);
+  EXPECT_EQ(db->FlushTrigger(), "");
+  // The table's policy wins over the option.
+  ASSERT_OK(db->SetTablePolicy("trades", R"({"flush_rows": 10})"));
+  ASSERT_OK(db->Append("trades", MakeTrades(9, 3, 2'000'000'000, 3)));
+  EXPECT_EQ(db->FlushTrigger(), "");
+  ASSERT_OK(db->Append("trades", MakeTrades(1, 1, 3'000'000'000, 4)));
+  EXPECT_EQ(Kind(db->FlushTrigger()), "rows");
+}
+
+TEST_F(FlushTriggerTest, SeriesRows) {
+  Options o;
+  o.flush_series_rows = 100;  // the option; the policy below wins
+  auto db = Open(o);
+  ASSERT_OK(db->Append("trades", MakeTrades(120, 3, 0, 1)));
+  size_t largest = 0;
+  for (const RecordBatch& b : ScanAll(db.get())) largest = std::max(largest, b.num_rows());
+  ASSERT_LT(largest, 100u);  // no series at the option's threshold, though the table has 120 rows
+  EXPECT_EQ(db->FlushTrigger(), "");
+  // The largest series, not the table, is what counts: one row above it does not fire.
+  ASSERT_OK(db->SetTablePolicy("trades", "{\"flush_series_rows\": " + std::to_string(largest + 1) + "}"));
+  EXPECT_EQ(db->FlushTrigger(), "");
+  ASSERT_OK(db->SetTablePolicy("trades", "{\"flush_series_rows\": " + std::to_string(largest) + "}"));
+  EXPECT_EQ(Kind(db->FlushTrigger()), "series rows");
+  ASSERT_OK(db->FlushIfDue());
+  EXPECT_EQ(HotRows(db.get()), 0u);
+  EXPECT_EQ(db->FlushTrigger(), "");
+}
+
+TEST_F(FlushTriggerTest, SeriesBytes) {
+  auto db = Open({});
+  ASSERT_OK(db->Append("trades", MakeTrades(1000, 1, 0, 1)));  // one series: its bytes are the table's
+  ASSERT_OK_AND_ASSIGN(DatabaseStats stats, db->Stats());
+  const uint64_t bytes = stats.tables[0].tiers[0].bytes;
+  ASSERT_GT(bytes, 0u);
+  ASSERT_OK(db->SetTablePolicy("trades", "{\"flush_series_bytes\": " + std::to_string(bytes + 1) + "}"));
+  EXPECT_EQ(db->FlushTrigger(), "");
+  ASSERT_OK(db->SetTablePolicy("trades", "{\"flush_series_bytes\": " + std::to_string(bytes) + "}"));
+  EXPECT_EQ(Kind(db->FlushTrigger()), "series bytes");
+  ASSERT_OK(db->FlushIfDue());
+  EXPECT_EQ(HotRows(db.get()), 0u);
+  EXPECT_EQ(db->FlushTrigger(), "");  // an emptied series keeps a header, but has no rows to flush
+}
+
+TEST_F(FlushTriggerTest, AgeOfTheOldestUnflushedRow) {
+  auto now = std::make_shared<std::atomic<int64_t>>(1'000'000'000'000);
+  Options o;
+  o.flush_age_ms = 1000;
+  o.clock = [now] { return now->load(); };
+  auto db = Open(o);
+  EXPECT_EQ(db->FlushTrigger(), "");
+  ASSERT_OK(db->Append("trades", MakeTrades(10, 2, 0, 1)));
+  *now += 999'000'000;
+  EXPECT_EQ(db->FlushTrigger(), "");
+  ASSERT_OK(db->Append("trades", MakeTrades(10, 2, 1'000'000'000, 2)));  // a newer row does not reset the age
+  *now += 1'000'000;
+  EXPECT_EQ(Kind(db->FlushTrigger()), "age");
+  ASSERT_OK_AND_ASSIGN(auto flushed, db->FlushIfDue());
+  ASSERT_TRUE(flushed.has_value());
+  EXPECT_EQ(flushed->rows_out, 20u);
+  EXPECT_EQ(db->FlushTrigger(), "");
+  *now += 10'000'000'000;  // nothing unflushed: no age
+  EXPECT_EQ(db->FlushTrigger(), "");
+  // Rows replayed from the WAL at open count as unflushed from then on.
+  ASSERT_OK(db->Append("trades", MakeTrades(5, 1, 2'000'000'000, 3)));
+  ASSERT_OK(db->Close());
+  db.reset();
+  auto reopened = Database::Open(root_, o);
+  ASSERT_OK(reopened);
+  EXPECT_EQ((*reopened)->FlushTrigger(), "");
+  *now += 1'000'000'000;
+  EXPECT_EQ(Kind((*reopened)->FlushTrigger()), "age");
+}
+
+TEST_F(FlushTriggerTest, MemoryBudget) {
+  Options o;
+  o.hot_memory_budget_bytes = 1 << 20;
+  o.flush_memory_fraction = 0.5;
+  auto db = Open(o);
+  EXPECT_EQ(db->FlushTrigger(), "");
+  ASSERT_OK(db->Append("trades", MakeTrades(100, 1, 0, 1)));  // a few KiB
+  EXPECT_EQ(db->FlushTrigger(), "");
+  ASSERT_OK(db->Append("trades", MakeTrades(40000, 1, 1'000'000'000, 2)));  // over 512 KiB
+  EXPECT_EQ(Kind(db->FlushTrigger()), "memory");
+  ASSERT_OK_AND_ASSIGN(auto flushed, db->FlushIfDue());
+  ASSERT_TRUE(flushed.has_value());
+  EXPECT_EQ(flushed->rows_out, 40100u);
+}
+
+TEST_F(FlushTriggerTest, ReadOnlyNeverTriggersAndPolicyRejectsBadThresholds) {
+  Options o;
+  o.flush_rows = 1;
+  auto db = Open(o);
+  ASSERT_OK(db->Append("trades", MakeTrades(5, 1, 0, 1)));
+  EXPECT_EQ(Kind(db->FlushTrigger()), "rows");
+  EXPECT_FALSE(db->SetTablePolicy("trades", R"({"flush_series_rows": 0})").ok());
+  EXPECT_FALSE(db->SetTablePolicy("trades", R"({"flush_series_bytes": "big"})").ok());
+  Options ro;
+  ro.read_only = true;
+  ro.flush_rows = 1;
+  ASSERT_OK_AND_ASSIGN(auto reader, Database::Open(root_, ro));
+  EXPECT_EQ(reader->FlushTrigger(), "");
+  EXPECT_FALSE(reader->FlushIfDue().ok());
 }
 
 }  // namespace

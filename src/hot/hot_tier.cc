@@ -283,6 +283,8 @@ std::vector<HotTableStats> HotTier::Stats() const {
       if (rows == 0) continue;
       s.rows += rows;
       s.max_lsn = std::max(s.max_lsn, series->max_lsn());
+      s.max_series_rows = std::max(s.max_series_rows, rows);
+      s.max_series_bytes = std::max<uint64_t>(s.max_series_bytes, series->allocated_bytes());
       ++s.series;
     }
     out.push_back(s);
@@ -293,11 +295,12 @@ std::vector<HotTableStats> HotTier::Stats() const {
 
 size_t HotTier::pooled_bytes() const { return state_->pool.pooled_bytes(); }
 
-std::vector<HotTier::SeriesRows> HotTier::CollectUpTo(uint64_t lsn) const {
+std::vector<HotTier::SeriesRows> HotTier::CollectUpTo(uint64_t lsn, std::optional<uint32_t> table_id) const {
   std::vector<std::pair<const State::Table*, const SeriesBuffer*>> all;
   {
     std::shared_lock lock(state_->mu);
     for (const auto& [id, table] : state_->tables) {
+      if (table_id && id != *table_id) continue;
       for (const SeriesBuffer* series : table->series) all.emplace_back(table.get(), series);
     }
   }
@@ -314,9 +317,38 @@ std::vector<HotTier::SeriesRows> HotTier::CollectUpTo(uint64_t lsn) const {
   return out;
 }
 
-Status HotTier::DropUpTo(uint64_t lsn) {
-  std::vector<SeriesBuffer*> all;
+std::vector<HotTier::PendingSeries> HotTier::PendingUpTo(uint64_t lsn, std::optional<uint32_t> table_id) const {
+  std::vector<std::pair<const State::Table*, const SeriesBuffer*>> all;
   {
+    std::shared_lock lock(state_->mu);
+    for (const auto& [id, table] : state_->tables) {
+      if (table_id && id != *table_id) continue;
+      for (const SeriesBuffer* series : table->series) all.emplace_back(table.get(), series);
+    }
+  }
+  std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) {
+    return a.first->id != b.first->id ? a.first->id < b.first->id : a.second->symbol() < b.second->symbol();
+  });
+  std::vector<PendingSeries> out;
+  for (const auto& [table, series] : all) {
+    if (series->max_lsn() == 0) continue;
+    out.push_back({table->id, series->symbol(),
+                   [series = series, lsn](RecordBatch* rows) { series->CopyUpTo(lsn, rows); }, series->rows()});
+  }
+  return out;
+}
+
+Status HotTier::DropUpTo(uint64_t lsn, std::optional<uint32_t> table_id) {
+  std::vector<SeriesBuffer*> all;
+  if (table_id) {
+    const State::Table* table = nullptr;
+    {
+      std::shared_lock lock(state_->mu);
+      table = state_->FindTable(*table_id);
+    }
+    if (table == nullptr) return Status::NotFound("hot tier has no table " + std::to_string(*table_id));
+    all = state_->SeriesOf(*table);
+  } else {
     std::shared_lock lock(state_->mu);
     for (const auto& [key, series] : state_->series) all.push_back(series.get());
   }

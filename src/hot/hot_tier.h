@@ -14,6 +14,7 @@
 #include <functional>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -36,6 +37,8 @@ struct HotTableStats {
   uint64_t bytes = 0;   // allocated bytes of the table's series (capacity, not just rows)
   uint64_t series = 0;  // series with at least one row
   uint64_t max_lsn = 0;
+  uint64_t max_series_rows = 0;   // rows of the table's largest series (a per-series flush trigger)
+  uint64_t max_series_bytes = 0;  // allocated bytes of the table's largest series
 };
 
 class HotTier {
@@ -92,7 +95,8 @@ class HotTier {
   // frees their memory. Rows with a greater LSN stay, in their order, with their LSNs. A series
   // emptied this way keeps a small header (a few hundred bytes) so that readers never race with its
   // deletion; it no longer appears in Symbols() or in Stats().series.
-  Status DropUpTo(uint64_t lsn);
+  // With `table_id` set, only that table's rows are removed (a one-table flush).
+  Status DropUpTo(uint64_t lsn, std::optional<uint32_t> table_id = std::nullopt);
 
   // Every row inserted with an LSN <= lsn, per series in arrival order with all columns (a flush's
   // input). Series without such rows are left out; order: table id, then symbol. Runs beside
@@ -102,7 +106,21 @@ class HotTier {
     std::string symbol;
     RecordBatch rows;
   };
-  std::vector<SeriesRows> CollectUpTo(uint64_t lsn) const;
+  // With `table_id` set, only that table's series.
+  std::vector<SeriesRows> CollectUpTo(uint64_t lsn, std::optional<uint32_t> table_id = std::nullopt) const;
+
+  // CollectUpTo without the copy: one entry per series that may have such rows, whose `load`
+  // appends them (all columns, arrival order; possibly none) to *out (the table's fields, no rows)
+  // when called, from any thread, so a flush copies series in parallel, one at a time per thread,
+  // into a buffer it reuses (fresh memory for every series costs a page fault per 4 KiB).
+  // REQUIRES: no DropUpTo runs until every `load` has returned; the HotTier outlives them.
+  struct PendingSeries {
+    uint32_t table_id = 0;
+    std::string symbol;
+    std::function<void(RecordBatch* out)> load;
+    uint64_t rows_hint = 0;  // the series' rows when listed (at least what `load` copies, barring drops)
+  };
+  std::vector<PendingSeries> PendingUpTo(uint64_t lsn, std::optional<uint32_t> table_id = std::nullopt) const;
 
  private:
   struct State;

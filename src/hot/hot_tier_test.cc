@@ -337,6 +337,52 @@ TEST(HotTier, DropUpToRemovesFlushedRowsOnly) {
   EXPECT_EQ(hot.Stats()[0].bytes, hot.used_bytes());
 }
 
+TEST(HotTier, PendingUpToAndOneTableDrop) {
+  HotTier hot({});
+  ASSERT_OK(hot.AddTable(1, Trades()));
+  ASSERT_OK(hot.AddTable(2, Trades()));
+  RecordBatch a = MakeTrades(1000, 2, 0, 5), b = MakeTrades(600, 3, 0, 6);
+  ASSERT_OK(hot.Insert(1, a.Slice(0, 500), 1));
+  ASSERT_OK(hot.Insert(2, b, 2));
+  ASSERT_OK(hot.Insert(1, a.Slice(500, 500), 3));
+  // The largest series of each table, for the per-series flush triggers.
+  for (const HotTableStats& st : hot.Stats()) {
+    uint64_t largest = 0;
+    ASSERT_OK_AND_ASSIGN(auto per_symbol, hot.Scan({.table_id = st.table_id}));
+    for (const RecordBatch& s : per_symbol) largest = std::max<uint64_t>(largest, s.num_rows());
+    EXPECT_EQ(st.max_series_rows, largest);
+    EXPECT_GT(st.max_series_bytes, 0u);
+    EXPECT_LE(st.max_series_bytes, st.bytes);
+  }
+  // Lazy loads copy the same rows CollectUpTo copies, for every table or just one.
+  const auto eager = hot.CollectUpTo(2);
+  const auto lazy = hot.PendingUpTo(2);
+  ASSERT_EQ(lazy.size(), 5u);  // every series with rows, even those with none at or below the LSN
+  size_t k = 0;
+  for (const auto& p : lazy) {
+    RecordBatch rows(Trades());
+    p.load(&rows);
+    if (rows.num_rows() == 0) continue;
+    ASSERT_LT(k, eager.size());
+    EXPECT_EQ(p.table_id, eager[k].table_id);
+    EXPECT_EQ(p.symbol, eager[k].symbol);
+    EXPECT_TRUE(rows.Equals(eager[k].rows));
+    ++k;
+  }
+  EXPECT_EQ(k, eager.size());
+  const auto only2 = hot.PendingUpTo(3, 2u);
+  ASSERT_EQ(only2.size(), 3u);
+  for (const auto& p : only2) EXPECT_EQ(p.table_id, 2u);
+  // Dropping table 1 only leaves table 2 whole.
+  ASSERT_OK(hot.DropUpTo(3, 1u));
+  EXPECT_TRUE(hot.Scan({.table_id = 1})->empty());
+  ASSERT_OK_AND_ASSIGN(auto rest, hot.Scan({.table_id = 2}));
+  size_t rows = 0;
+  for (const RecordBatch& r : rest) rows += r.num_rows();
+  EXPECT_EQ(rows, 600u);
+  EXPECT_TRUE(hot.DropUpTo(3, 7u).IsNotFound());
+}
+
 TEST(HotTier, DropUpToKeepsOutOfOrderAndStringRowsIntact) {
   HotTier hot({});
   Schema schema = EveryTypeSchema();

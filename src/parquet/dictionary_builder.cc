@@ -24,6 +24,7 @@ void StringDictionaryBuilder::Clear() {
   offsets_.assign(1, 0);
   chars_.clear();
   slots_.assign(1024, Slot{kEmpty, 0});
+  last_ = kEmpty;
 }
 
 void StringDictionaryBuilder::Grow() {

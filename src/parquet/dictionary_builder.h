@@ -89,20 +89,10 @@ class StringDictionaryBuilder {
   StringDictionaryBuilder() { Clear(); }
 
   uint32_t Insert(std::string_view v) {
-    uint64_t h = HashBytes(v.data(), v.size());
-    size_t mask = slots_.size() - 1;
-    for (size_t s = h & mask;; s = (s + 1) & mask) {
-      Slot& slot = slots_[s];
-      if (slot.index == kEmpty) {
-        uint32_t idx = static_cast<uint32_t>(offsets_.size() - 1);
-        chars_.append(v);
-        offsets_.push_back(static_cast<uint32_t>(chars_.size()));
-        slot = {idx, static_cast<uint32_t>(h >> 32)};
-        if ((offsets_.size() - 1) * 2 > slots_.size()) Grow();
-        return idx;
-      }
-      if (slot.hash_high == static_cast<uint32_t>(h >> 32) && Get(slot.index) == v) return slot.index;
-    }
+    // Runs of one value (a symbol column, sorted or clustered strings) skip the hash.
+    if (last_ != kEmpty && Get(last_) == v) return last_;
+    last_ = InsertHashed(v);
+    return last_;
   }
 
   size_t size() const { return offsets_.size() - 1; }
@@ -122,7 +112,24 @@ class StringDictionaryBuilder {
     uint32_t hash_high;  // cheap pre-check before comparing bytes
   };
   void Grow();
+  uint32_t InsertHashed(std::string_view v) {
+    uint64_t h = HashBytes(v.data(), v.size());
+    size_t mask = slots_.size() - 1;
+    for (size_t s = h & mask;; s = (s + 1) & mask) {
+      Slot& slot = slots_[s];
+      if (slot.index == kEmpty) {
+        uint32_t idx = static_cast<uint32_t>(offsets_.size() - 1);
+        chars_.append(v);
+        offsets_.push_back(static_cast<uint32_t>(chars_.size()));
+        slot = {idx, static_cast<uint32_t>(h >> 32)};
+        if ((offsets_.size() - 1) * 2 > slots_.size()) Grow();
+        return idx;
+      }
+      if (slot.hash_high == static_cast<uint32_t>(h >> 32) && Get(slot.index) == v) return slot.index;
+    }
+  }
 
+  uint32_t last_ = kEmpty;  // index of the last value inserted or found
   std::vector<uint32_t> offsets_;
   std::string chars_;
   std::vector<Slot> slots_;

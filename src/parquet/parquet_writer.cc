@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+
 #include "parquet/column_util.h"
 #include "parquet/column_writer.h"
 #include "parquet/format.h"
@@ -53,9 +55,9 @@ class ParquetWriter::Impl {
   }
 
   // After a failed Write or Close the file is in an unknown state: every later call fails.
-  Status Write(const RecordBatch& batch) {
+  Status Write(const RecordBatch& batch, bool last) {
     if (!failed_.ok()) return failed_;
-    Status st = DoWrite(batch);
+    Status st = DoWrite(batch, last);
     if (!st.ok() && st.code() != StatusCode::kInvalidArgument) failed_ = st;
     return st;
   }
@@ -68,7 +70,7 @@ class ParquetWriter::Impl {
   }
 
  private:
-  Status DoWrite(const RecordBatch& batch) {
+  Status DoWrite(const RecordBatch& batch, bool last) {
     if (closed_) return Status::InvalidArgument("parquet writer for " + path_ + ": write after close");
     if (batch.fields() != fields_) {
       return Status::InvalidArgument("parquet writer for " + path_ + ": batch columns differ from the file's");
@@ -77,9 +79,10 @@ class ParquetWriter::Impl {
     size_t rows = batch.num_rows(), pos = 0;
     size_t group = static_cast<size_t>(options_.row_group_rows);
     while (pos < rows) {
-      if (pending_.num_rows() == 0 && rows - pos >= group) {
-        RETURN_IF_ERROR(WriteRowGroup(batch, pos, group));  // straight from the caller's batch
-        pos += group;
+      if (pending_.num_rows() == 0 && (rows - pos >= group || last)) {
+        const size_t take = std::min(rows - pos, group);   // a short one only as the last row group
+        RETURN_IF_ERROR(WriteRowGroup(batch, pos, take));  // straight from the caller's batch
+        pos += take;
         continue;
       }
       size_t take = std::min(rows - pos, group - pending_.num_rows());
@@ -215,7 +218,8 @@ Result<std::unique_ptr<ParquetWriter>> ParquetWriter::Open(FileSystem* fs, const
   return std::unique_ptr<ParquetWriter>(new ParquetWriter(std::move(impl)));
 }
 
-Status ParquetWriter::Write(const RecordBatch& batch) { return impl_->Write(batch); }
+Status ParquetWriter::Write(const RecordBatch& batch) { return impl_->Write(batch, /*last=*/false); }
+Status ParquetWriter::WriteLast(const RecordBatch& batch) { return impl_->Write(batch, /*last=*/true); }
 Status ParquetWriter::Close() { return impl_->Close(); }
 const std::vector<Field>& ParquetWriter::fields() const { return impl_->fields(); }
 int64_t ParquetWriter::rows_written() const { return impl_->rows(); }
@@ -224,7 +228,7 @@ uint64_t ParquetWriter::bytes_written() const { return impl_->bytes(); }
 Status WriteParquetFile(FileSystem* fs, const std::string& path, const RecordBatch& batch,
                         const WriterOptions& options) {
   ASSIGN_OR_RETURN(auto writer, ParquetWriter::Open(fs, path, batch.fields(), options));
-  RETURN_IF_ERROR(writer->Write(batch));
+  RETURN_IF_ERROR(writer->WriteLast(batch));
   return writer->Close();
 }
 

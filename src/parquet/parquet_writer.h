@@ -34,6 +34,10 @@ class ParquetWriter {
   // otherwise, and the writer stays usable). Any other error (I/O, full disk) is final: every
   // later Write and Close returns it.
   Status Write(const RecordBatch& batch);
+  // Write() of the file's last rows: the final short row group is encoded straight from `batch`
+  // instead of being copied into the writer's buffer first (same file). More writes after it are
+  // allowed but leave that short row group in the middle of the file.
+  Status WriteLast(const RecordBatch& batch);
   // Finishes the file. InvalidArgument if already closed.
   Status Close();
 

@@ -24,8 +24,9 @@ Result<TablePolicy> TablePolicy::Parse(std::string_view json) {
   nlohmann::json j = nlohmann::json::parse(json.begin(), json.end(), nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object())
     return Status::InvalidArgument("policy is not a JSON object: " + std::string(json));
-  static const char* kKnown[] = {"warm_days",  "cold_days",       "warm_max_bytes", "flush_rows",
-                                 "warm_codec", "cold_zstd_level", "max_warm_parts"};
+  static const char* kKnown[] = {"warm_days",      "cold_days",         "warm_max_bytes",
+                                 "flush_rows",     "warm_codec",        "cold_zstd_level",
+                                 "max_warm_parts", "flush_series_rows", "flush_series_bytes"};
   for (auto it = j.begin(); it != j.end(); ++it) {
     bool known = false;
     for (const char* k : kKnown) known = known || it.key() == k;
@@ -36,6 +37,8 @@ Result<TablePolicy> TablePolicy::Parse(std::string_view json) {
   RETURN_IF_ERROR(GetInt(j, "cold_days", 0, &p.cold_days));
   RETURN_IF_ERROR(GetInt(j, "warm_max_bytes", 0, &p.warm_max_bytes));
   RETURN_IF_ERROR(GetInt(j, "flush_rows", 1, &p.flush_rows));
+  RETURN_IF_ERROR(GetInt(j, "flush_series_rows", 1, &p.flush_series_rows));
+  RETURN_IF_ERROR(GetInt(j, "flush_series_bytes", 1, &p.flush_series_bytes));
   std::optional<int64_t> v;
   RETURN_IF_ERROR(GetInt(j, "cold_zstd_level", 1, &v));
   if (v) {
@@ -59,6 +62,8 @@ std::string TablePolicy::ToJson() const {
   if (cold_days) j["cold_days"] = *cold_days;
   if (warm_max_bytes) j["warm_max_bytes"] = *warm_max_bytes;
   if (flush_rows) j["flush_rows"] = *flush_rows;
+  if (flush_series_rows) j["flush_series_rows"] = *flush_series_rows;
+  if (flush_series_bytes) j["flush_series_bytes"] = *flush_series_bytes;
   if (warm_codec) j["warm_codec"] = *warm_codec;
   if (cold_zstd_level) j["cold_zstd_level"] = *cold_zstd_level;
   if (max_warm_parts) j["max_warm_parts"] = *max_warm_parts;
@@ -70,6 +75,8 @@ void TablePolicy::MergeFrom(const TablePolicy& o) {
   if (o.cold_days) cold_days = o.cold_days;
   if (o.warm_max_bytes) warm_max_bytes = o.warm_max_bytes;
   if (o.flush_rows) flush_rows = o.flush_rows;
+  if (o.flush_series_rows) flush_series_rows = o.flush_series_rows;
+  if (o.flush_series_bytes) flush_series_bytes = o.flush_series_bytes;
   if (o.warm_codec) warm_codec = o.warm_codec;
   if (o.cold_zstd_level) cold_zstd_level = o.cold_zstd_level;
   if (o.max_warm_parts) max_warm_parts = o.max_warm_parts;

@@ -3,7 +3,8 @@
 // the engine's default (codecs, part limits).
 //
 //   {"warm_days": 7, "cold_days": 3650, "warm_max_bytes": 10000000000, "flush_rows": 1000000,
-//    "warm_codec": "lz4_raw", "cold_zstd_level": 9, "max_warm_parts": 4}
+//    "flush_series_rows": 200000, "flush_series_bytes": 67108864, "warm_codec": "lz4_raw", "cold_zstd_level": 9,
+//    "max_warm_parts": 4}
 #pragma once
 
 #include <cstdint>
@@ -17,13 +18,15 @@
 namespace strata::tier {
 
 struct TablePolicy {
-  std::optional<int64_t> warm_days;       // warm files whose newest row is older move to cold
-  std::optional<int64_t> cold_days;       // cold files whose newest row is older are deleted
-  std::optional<int64_t> warm_max_bytes;  // over this, the oldest warm series-months move to cold
-  std::optional<int64_t> flush_rows;      // hot rows of the table that trigger a flush
-  std::optional<std::string> warm_codec;  // "snappy" (default) or "lz4_raw"
-  std::optional<int> cold_zstd_level;     // default 9
-  std::optional<int> max_warm_parts;      // parts of a series-day before compaction (default 4)
+  std::optional<int64_t> warm_days;           // warm files whose newest row is older move to cold
+  std::optional<int64_t> cold_days;           // cold files whose newest row is older are deleted
+  std::optional<int64_t> warm_max_bytes;      // over this, the oldest warm series-months move to cold
+  std::optional<int64_t> flush_rows;          // hot rows of the table that trigger a flush
+  std::optional<int64_t> flush_series_rows;   // hot rows of one series (symbol) that trigger a flush
+  std::optional<int64_t> flush_series_bytes;  // hot bytes (allocated) of one series that trigger a flush
+  std::optional<std::string> warm_codec;      // "snappy" (default) or "lz4_raw"
+  std::optional<int> cold_zstd_level;         // default 9
+  std::optional<int> max_warm_parts;          // parts of a series-day before compaction (default 4)
 
   // InvalidArgument naming the field for a wrong type, a negative number or an unknown key.
   static Result<TablePolicy> Parse(std::string_view json);

@@ -13,6 +13,7 @@
 #include <thread>
 #include <tuple>
 
+#include "io/hashing_file_system.h"
 #include "parquet/parquet_writer.h"
 #include "strata/timestamp.h"
 #include "tier/lake.h"
@@ -144,9 +145,19 @@ Result<FileRecord> TierStore::WriteWarmPart(const TableInfo& table, const TableP
       wo.column_encodings[f.name] = parquet::ColumnEncoding::kDeltaBinaryPacked;
     }
   }
-  RETURN_IF_ERROR(parquet::WriteParquetFile(fs_, path, sorted, wo).WithContext("writing warm file " + rel));
+  // The SHA-256 is computed over the bytes as they are written (no read-back); the size check
+  // below makes sure the file holds exactly the bytes hashed.
+  HashingFileSystem hashing(fs_);
+  RETURN_IF_ERROR(parquet::WriteParquetFile(&hashing, path, sorted, wo).WithContext("writing warm file " + rel));
+  ASSIGN_OR_RETURN(FileDigest digest, hashing.DigestOf(path));
+  ASSIGN_OR_RETURN(uint64_t on_disk, fs_->FileSize(path));
+  if (on_disk != digest.bytes) {
+    return Status::IOError("warm file " + rel + " is " + std::to_string(on_disk) + " bytes but " +
+                           std::to_string(digest.bytes) + " were written");
+  }
   FileRecord rec;
-  RETURN_IF_ERROR(Sha256File(fs_, path, &rec.sha256, reinterpret_cast<uint64_t*>(&rec.bytes)));
+  rec.sha256 = std::move(digest.sha256);
+  rec.bytes = static_cast<int64_t>(digest.bytes);
   const std::vector<int64_t>& ts = sorted.column(table.def.schema.ts_index()).int64s();
   rec.table_id = table.id;
   rec.tier = Tier::kWarm;
@@ -160,69 +171,101 @@ Result<FileRecord> TierStore::WriteWarmPart(const TableInfo& table, const TableP
 }
 
 Status TierStore::WriteFlush(std::vector<FlushSeries>& series, uint64_t cut_lsn,
-                             const std::function<void()>& after_commit,
+                             const std::function<void()>& after_commit, std::optional<int64_t> only_table,
                              std::set<std::tuple<int64_t, std::string, int64_t>>* touched, TierRunResult* r) {
   CatalogChange change;
-  change.flushed_lsn = cut_lsn;
+  if (only_table) {
+    for (const FlushSeries& s : series) {
+      if (s.table_id != *only_table) {
+        return Status::Internal("a flush of table id " + std::to_string(*only_table) + " got rows of table id " +
+                                std::to_string(s.table_id));
+      }
+    }
+    change.table_flushed_lsns.emplace_back(*only_table, cut_lsn);
+  } else {
+    change.flushed_lsn = cut_lsn;
+  }
   r->flushed_lsn = cut_lsn;
   std::map<int64_t, std::pair<TableInfo, TablePolicy>> tables;
-  // One job per series-day; jobs run on a few threads (each writes its own file).
-  struct Job {
-    const TableInfo* info;
-    const TablePolicy* policy;
-    const std::string* symbol;
-    std::shared_ptr<RecordBatch> sorted;
-    size_t begin, end;
-    int64_t day;
-  };
-  std::vector<Job> jobs;
-  for (FlushSeries& s : series) {
-    auto it = tables.find(s.table_id);
-    if (it == tables.end()) {
-      ASSIGN_OR_RETURN(TableInfo info, Table(s.table_id));
-      ASSIGN_OR_RETURN(TablePolicy policy, PolicyOf(info));
-      it = tables.emplace(s.table_id, std::make_pair(std::move(info), std::move(policy))).first;
-    }
-    const TableInfo& info = it->second.first;
-    const int ts_col = info.def.schema.ts_index();
-    auto sorted = std::make_shared<RecordBatch>(SortByTs(std::move(s.rows), ts_col));
-    const std::vector<int64_t>& ts = sorted->column(ts_col).int64s();
-    r->rows_in += sorted->num_rows();
-    for (size_t i = 0; i < ts.size();) {
-      const int64_t day = DayOf(ts[i]);
-      size_t j = i;
-      while (j < ts.size() && DayOf(ts[j]) == day) ++j;
-      jobs.push_back({&info, &it->second.second, &s.symbol, sorted, i, j, day});
-      touched->emplace(s.table_id, s.symbol, day);
-      i = j;
-    }
+  for (const FlushSeries& s : series) {
+    if (tables.count(s.table_id) != 0) continue;
+    ASSIGN_OR_RETURN(TableInfo info, Table(s.table_id));
+    ASSIGN_OR_RETURN(TablePolicy policy, PolicyOf(info));
+    tables.emplace(s.table_id, std::make_pair(std::move(info), std::move(policy)));
   }
-  std::vector<std::optional<Result<FileRecord>>> done(jobs.size());
+  // One job per series, on a few threads: copy its rows out of the hot tier (FlushSeries::load),
+  // sort them by ts unless they already are (the usual case: appends arrive in order), then write
+  // one part per UTC day. Each thread holds one series' rows at a time.
+  struct Done {
+    Status st;
+    uint64_t rows_in = 0;
+    std::vector<int64_t> days;
+    std::vector<FileRecord> files;
+  };
+  std::vector<Done> done(series.size());
   std::atomic<size_t> next{0};
+  uint64_t largest = 0;
+  for (const FlushSeries& s : series) largest = std::max(largest, s.rows_hint);
   auto worker = [&] {
-    for (size_t k; (k = next.fetch_add(1)) < jobs.size();) {
-      const Job& job = jobs[k];
-      const bool whole = job.begin == 0 && job.end == job.sorted->num_rows();
-      done[k] = WriteWarmPart(*job.info, *job.policy, *job.symbol, job.day,
-                              whole ? *job.sorted : job.sorted->Slice(job.begin, job.end - job.begin), cut_lsn);
+    RecordBatch buffer;  // reused: its capacity is already mapped for the next series
+    for (size_t k; (k = next.fetch_add(1)) < series.size();) {
+      FlushSeries& s = series[k];
+      Done& d = done[k];
+      const auto& [info, policy] = tables.at(s.table_id);
+      const int ts_col = info.def.schema.ts_index();
+      if (s.load) {
+        if (buffer.fields() != info.def.schema.fields()) {
+          buffer = RecordBatch(info.def.schema);
+          buffer.Reserve(largest);  // one allocation (and one round of page faults) per thread
+        }
+        buffer.Clear();
+        s.load(&buffer);
+      } else {
+        buffer = std::move(s.rows);
+      }
+      // Sorted only when needed (appends usually arrive in ts order).
+      std::vector<uint32_t> order = StableTsOrder(buffer, ts_col);
+      RecordBatch reordered;
+      if (!order.empty()) reordered = buffer.Take(order);
+      const RecordBatch& sorted = order.empty() ? buffer : reordered;
+      const std::vector<int64_t>& ts = sorted.column(ts_col).int64s();
+      d.rows_in = ts.size();
+      for (size_t i = 0; i < ts.size();) {
+        const int64_t day = DayOf(ts[i]);
+        // Rows are sorted: the day ends at the first row of a later day.
+        const size_t j = static_cast<size_t>(
+            std::lower_bound(ts.begin() + static_cast<ptrdiff_t>(i), ts.end(), DayStartNs(day + 1)) - ts.begin());
+        d.days.push_back(day);
+        // (Not `whole ? sorted : sorted.Slice(..)`: that conditional would copy `sorted`.)
+        auto rec = i == 0 && j == ts.size()
+                       ? WriteWarmPart(info, policy, s.symbol, day, sorted, cut_lsn)
+                       : WriteWarmPart(info, policy, s.symbol, day, sorted.Slice(i, j - i), cut_lsn);
+        if (!rec.ok()) {
+          d.st = rec.status();
+          break;
+        }
+        d.files.push_back(std::move(*rec));
+        i = j;
+      }
     }
   };
-  const size_t threads = std::min<size_t>(jobs.size(), std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 4));
+  const size_t threads = std::min<size_t>(series.size(), std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 4));
   std::vector<std::thread> pool;
   for (size_t t = 1; t < threads; ++t) pool.emplace_back(worker);
   worker();
   for (std::thread& t : pool) t.join();
   Status st;
-  for (auto& d : done) {
-    if (!d->ok()) {
-      if (st.ok()) st = d->status();
-      continue;
+  for (size_t k = 0; k < done.size(); ++k) {
+    Done& d = done[k];
+    if (!d.st.ok() && st.ok()) st = d.st;
+    r->rows_in += d.rows_in;
+    for (int64_t day : d.days) touched->emplace(series[k].table_id, series[k].symbol, day);
+    for (FileRecord& rec : d.files) {
+      r->rows_out += static_cast<uint64_t>(rec.row_count);
+      r->bytes_out += static_cast<uint64_t>(rec.bytes);
+      ++r->files_out;
+      change.add.push_back(std::move(rec));
     }
-    FileRecord& rec = **d;
-    r->rows_out += static_cast<uint64_t>(rec.row_count);
-    r->bytes_out += static_cast<uint64_t>(rec.bytes);
-    ++r->files_out;
-    change.add.push_back(std::move(rec));
   }
   if (st.ok()) {
     std::unique_lock<std::shared_mutex> lock;
@@ -239,11 +282,12 @@ Status TierStore::WriteFlush(std::vector<FlushSeries>& series, uint64_t cut_lsn,
 }
 
 Result<TierRunResult> TierStore::Flush(std::vector<FlushSeries> series, uint64_t cut_lsn,
-                                       const std::function<void()>& after_commit) {
+                                       const std::function<void()>& after_commit, std::optional<int64_t> only_table) {
   std::set<std::tuple<int64_t, std::string, int64_t>> touched;  // (table, symbol, day)
   nlohmann::json inputs = {{"cut_lsn", cut_lsn}, {"series", series.size()}};
+  if (only_table) inputs["table_id"] = *only_table;
   ASSIGN_OR_RETURN(TierRunResult result, RecordRun(catalog_, "flush", inputs, [&](TierRunResult* r) {
-                     return WriteFlush(series, cut_lsn, after_commit, &touched, r);
+                     return WriteFlush(series, cut_lsn, after_commit, only_table, &touched, r);
                    }));
   // Compaction of the series-days that now have too many parts.
   std::set<int64_t> tables;

@@ -20,6 +20,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <shared_mutex>
 #include <string>
@@ -36,11 +37,16 @@
 
 namespace strata::tier {
 
-// One series' rows to flush, in arrival order, every column of the table.
+// One series' rows to flush, in arrival order, every column of the table: `rows`, or what `load`
+// appends to its argument (the table's fields, no rows) when it is set. `load` is called once, on
+// a flush thread, so series are copied out of the hot tier in parallel, each thread reusing one
+// buffer.
 struct FlushSeries {
   int64_t table_id = 0;
   std::string symbol;
   RecordBatch rows;
+  std::function<void(RecordBatch* out)> load;
+  uint64_t rows_hint = 0;  // about how many rows `load` appends (to size the buffer once)
 };
 
 struct TierStoreOptions {
@@ -62,8 +68,11 @@ class TierStore {
   // WAL flushed LSN `cut_lsn` in one catalog transaction. `after_commit` runs right after the
   // commit while `view_mu` is held exclusively (the database drops the flushed hot rows there, so
   // no scan sees them twice). Then compacts the series-days it touched that have too many parts.
+  // With `only_table` set, every series must be of that table and the LSN is committed as that
+  // table's flushed LSN (CatalogChange::table_flushed_lsns) instead of the global one.
   Result<TierRunResult> Flush(std::vector<FlushSeries> series, uint64_t cut_lsn,
-                              const std::function<void()>& after_commit);
+                              const std::function<void()>& after_commit,
+                              std::optional<int64_t> only_table = std::nullopt);
 
   // Merges the live warm parts of every series-day of the table that has more than its
   // max_warm_parts into one part.
@@ -91,7 +100,8 @@ class TierStore {
     FileRecord record;
   };
   Status WriteFlush(std::vector<FlushSeries>& series, uint64_t cut_lsn, const std::function<void()>& after_commit,
-                    std::set<std::tuple<int64_t, std::string, int64_t>>* touched, TierRunResult* r);
+                    std::optional<int64_t> only_table, std::set<std::tuple<int64_t, std::string, int64_t>>* touched,
+                    TierRunResult* r);
   Result<TableInfo> Table(int64_t table_id);
   Result<TablePolicy> PolicyOf(const TableInfo& info);
   Result<FileRecord> WriteWarmPart(const TableInfo& table, const TablePolicy& policy, const std::string& symbol,
