@@ -384,6 +384,7 @@ class DatabaseImpl final : public Database {
     ctx.hot = hot_.get();
     ctx.view_mu = &view_mu_;
     ctx.pins = pins_;
+    ctx.readers = readers_;
     return db::NewScanCursor(ctx, table->id, table->def, request);
   }
 
@@ -556,6 +557,7 @@ class DatabaseImpl final : public Database {
   std::thread flusher_;
   // Files that open scan cursors may still read: their deletion waits (see db/scan.h).
   std::shared_ptr<db::FilePins> pins_ = std::make_shared<db::FilePins>();
+  std::shared_ptr<db::ReaderCache> readers_ = std::make_shared<db::ReaderCache>();
 
   std::shared_mutex tables_mu_;
   std::map<std::string, std::shared_ptr<const OpenTable>, std::less<>> tables_by_name_;

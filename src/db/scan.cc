@@ -30,6 +30,30 @@ bool FilePins::IsPinned(int64_t id) const {
   return counts_.count(id) != 0;
 }
 
+std::unique_ptr<parquet::ParquetReader> ReaderCache::Take(int64_t file_id) {
+  std::lock_guard lock(mu_);
+  auto it = entries_.find(file_id);
+  if (it == entries_.end()) return nullptr;
+  auto r = std::move(it->second.reader);
+  entries_.erase(it);
+  return r;
+}
+
+void ReaderCache::Put(int64_t file_id, std::unique_ptr<parquet::ParquetReader> reader) {
+  std::unique_ptr<parquet::ParquetReader> evicted;  // closed outside the lock
+  std::lock_guard lock(mu_);
+  if (capacity_ == 0) return;
+  if (entries_.size() >= capacity_) {
+    auto oldest = entries_.begin();
+    for (auto it = entries_.begin(); it != entries_.end(); ++it) {
+      if (it->second.used < oldest->second.used) oldest = it;
+    }
+    evicted = std::move(oldest->second.reader);
+    entries_.erase(oldest);
+  }
+  entries_.emplace(file_id, Entry{++clock_, std::move(reader)});
+}
+
 void AppendColumnRange(const Column& src, size_t begin, size_t count, Column* dst) {
   if (count == 0) return;
   const size_t old = dst->size();
@@ -122,6 +146,7 @@ class ScanCursorImpl final : public ScanCursor {
   }
 
   ~ScanCursorImpl() override {
+    for (auto& s : sources_) Release(s.get());  // a cursor stopped early (--limit)
     if (ctx_.pins) ctx_.pins->Unpin(pinned_);
   }
 
@@ -216,7 +241,7 @@ class ScanCursorImpl final : public ScanCursor {
       if (s->next_rg >= s->row_groups.size()) {
         s->done = true;
         s->buf = RecordBatch();
-        s->reader.reset();
+        Release(s);
         break;
       }
       const int rg = s->row_groups[s->next_rg++];
@@ -241,8 +266,25 @@ class ScanCursorImpl final : public ScanCursor {
     s->counted_pages_read = pr;
   }
 
+  void Release(Source* s) {
+    if (!s->reader) return;
+    if (ctx_.readers) {
+      ctx_.readers->Put(s->file.id, std::move(s->reader));
+    } else {
+      s->reader.reset();
+    }
+  }
+
   Status Open(Source* s) {
     Timer t(&stats_.open_ns);
+    if (ctx_.readers) s->reader = ctx_.readers->Take(s->file.id);
+    if (s->reader) {
+      ++stats_.files_from_cache;
+      s->counted_bytes = s->reader->bytes_read();
+      s->counted_pages_total = s->reader->pages_total();
+      s->counted_pages_read = s->reader->pages_read();
+      return SelectRowGroups(s);
+    }
     const FileRecord& file = s->file;
     const std::string what = std::string(TierName(file.tier)) + " file " + file.uri;
     std::unique_ptr<parquet::RangeSource> source;
@@ -277,6 +319,11 @@ class ScanCursorImpl final : public ScanCursor {
     auto reader = parquet::ParquetReader::Open(std::move(source));
     if (!reader.ok()) return Status::Corruption(what + " is not valid Parquet: " + reader.status().message());
     s->reader = std::move(*reader);
+    return SelectRowGroups(s);
+  }
+
+  Status SelectRowGroups(Source* s) {
+    const std::string what = std::string(TierName(s->file.tier)) + " file " + s->file.uri;
     auto rgs = s->reader->SelectRowGroups(ro_);
     if (!rgs.ok()) return rgs.status().WithContext("reading " + what);
     s->row_groups = std::move(*rgs);

@@ -27,6 +27,7 @@
 #include "catalog/catalog.h"
 #include "hot/hot_tier.h"
 #include "objstore/object_store.h"
+#include "parquet/parquet_reader.h"
 #include "strata/database.h"
 #include "strata/file_system.h"
 
@@ -44,6 +45,27 @@ class FilePins {
   std::unordered_map<int64_t, int> counts_;
 };
 
+// Open Parquet readers of catalog files (footer parsed, file mapped, decode buffers warm), kept
+// between scans so that repeated small queries skip the open, the footer and fresh memory. A
+// reader is used by one cursor at a time: Take() removes it, Put() returns it. Catalog ids are
+// never reused, so a cached reader of a retired file is only ever evicted. Thread-safe.
+class ReaderCache {
+ public:
+  explicit ReaderCache(size_t capacity = 64) : capacity_(capacity) {}
+  std::unique_ptr<parquet::ParquetReader> Take(int64_t file_id);
+  void Put(int64_t file_id, std::unique_ptr<parquet::ParquetReader> reader);
+
+ private:
+  std::mutex mu_;
+  size_t capacity_;
+  uint64_t clock_ = 0;
+  struct Entry {
+    uint64_t used;
+    std::unique_ptr<parquet::ParquetReader> reader;
+  };
+  std::unordered_multimap<int64_t, Entry> entries_;
+};
+
 // What a cursor needs from the database. Everything but `pins` must outlive the cursor.
 struct ScanContext {
   FileSystem* fs = nullptr;
@@ -54,6 +76,7 @@ struct ScanContext {
   HotTier* hot = nullptr;
   std::shared_mutex* view_mu = nullptr;  // held shared while planning
   std::shared_ptr<FilePins> pins;
+  std::shared_ptr<ReaderCache> readers;  // may be null
 };
 
 // Validates `request` (range, columns, tiers) and plans a cursor over table `table_id`.

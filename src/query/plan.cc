@@ -86,7 +86,7 @@ std::string QueryPlan::ToString() const {
          std::to_string(st.peak_rows_buffered) + "\n";
     s += "  files: " + std::to_string(st.files_listed) + " listed by the catalog, " +
          std::to_string(st.files_pruned_by_catalog) + " pruned (symbol/tier), " + std::to_string(st.files_read) +
-         " read\n";
+         " read (" + std::to_string(st.files_from_cache) + " with a cached footer)\n";
     s += "  row groups: " + Pruned(st.row_groups_pruned, st.row_groups_total) + " by statistics; " +
          std::to_string(st.row_groups_read) + " decoded\n";
     s += "  pages (partially read row groups): " + Pruned(st.pages_total - st.pages_read, st.pages_total) +
@@ -105,6 +105,7 @@ void AccumulateScanStats(const ScanStats& now, ScanStats* seen, ScanStats* total
   add(now.files_listed, seen->files_listed, &total->files_listed);
   add(now.files_pruned_by_catalog, seen->files_pruned_by_catalog, &total->files_pruned_by_catalog);
   add(now.files_read, seen->files_read, &total->files_read);
+  add(now.files_from_cache, seen->files_from_cache, &total->files_from_cache);
   add(now.row_groups_total, seen->row_groups_total, &total->row_groups_total);
   add(now.row_groups_read, seen->row_groups_read, &total->row_groups_read);
   add(now.row_groups_pruned, seen->row_groups_pruned, &total->row_groups_pruned);
