@@ -78,7 +78,9 @@ struct ScanRequest {
   int64_t to_ts = std::numeric_limits<int64_t>::max();    // exclusive
   std::vector<std::string> columns;                       // empty = every column
   std::vector<std::string> tiers;                         // "hot", "warm", "cold"; empty = all
-  size_t max_batch_rows = 65536;                          // NewScan: rows per output batch at most
+  // NewScan: rows per batch at most; 0 = a row group that needs no merging passes through whole
+  // (no copy), other batches (merged runs, hot rows) hold up to 65536 rows.
+  size_t max_batch_rows = 0;
 };
 
 // What a streaming scan pruned and read (ScanCursor::stats()); filled as the cursor advances.
@@ -105,12 +107,11 @@ struct ScanStats {
 };
 
 // A streaming scan (Database::NewScan). Next() fills *out with the next batch and returns true,
-// or returns false at the end. Batches hold rows of one symbol, at most max_batch_rows of them;
-// symbols come in lexicographic order, rows of a symbol in ts order (ties: cold, then warm, then
-// hot rows, each in stored order). The cursor works on a snapshot taken when it was created: rows
-// appended later are not seen, and files a migration, compaction or retention retires meanwhile
-// stay readable (their deletion waits until the cursor is gone). A cursor must not outlive its
-// Database; it is used from one thread at a time.
+// or returns false at the end. Batches hold rows of one symbol (at most one row group's, or
+// ScanRequest::max_batch_rows); symbols come in lexicographic order, rows of a symbol in ts order (ties: cold, then
+// warm, then hot rows, each in stored order). The cursor works on a snapshot taken when it was created: rows appended
+// later are not seen, and files a migration, compaction or retention retires meanwhile stay readable (their deletion
+// waits until the cursor is gone). A cursor must not outlive its Database; it is used from one thread at a time.
 class ScanCursor {
  public:
   virtual ~ScanCursor() = default;

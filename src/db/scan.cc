@@ -142,6 +142,8 @@ class ScanCursorImpl final : public ScanCursor {
         request_.to_ts != std::numeric_limits<int64_t>::max()) {
       ro_.time_range = parquet::TimeRange{internal_[ts_col_], request_.from_ts, request_.to_ts};
     }
+    // 0: a row group that needs no merging passes through whole; other batches up to 65536 rows.
+    pass_through_ = request_.max_batch_rows == 0;
     if (request_.max_batch_rows == 0) request_.max_batch_rows = 65536;
   }
 
@@ -388,9 +390,11 @@ class ScanCursorImpl final : public ScanCursor {
     if (next_pending_ < pending_.size()) bound(pending_[next_pending_]->min_ts, pending_[next_pending_]->prio);
     if (active_.size() > 1) stats_.merged_rows += end - best->pos;
     const size_t room = request_.max_batch_rows - acc_rows_;
-    if (end - best->pos > room) end = best->pos + room;
+    const bool whole = pass_through_ && acc_rows_ == 0 && best->pos == 0 && end == ts.size();
+    if (!whole && end - best->pos > room) end = best->pos + room;
 
-    if (acc_rows_ == 0 && best->pos == 0 && end == ts.size() && ts.size() <= request_.max_batch_rows) {
+    if (acc_rows_ == 0 && best->pos == 0 && end == ts.size() &&
+        (pass_through_ || ts.size() <= request_.max_batch_rows)) {
       // The fast path: the whole buffer is one run.
       Project(std::move(best->buf), out);
       best->buf = RecordBatch();
@@ -459,6 +463,7 @@ class ScanCursorImpl final : public ScanCursor {
   std::vector<std::string> internal_;
   std::vector<int> out_cols_;  // positions in internal columns of the output; empty = same
   int ts_col_;
+  bool pass_through_ = false;
   parquet::ReadOptions ro_;
   std::map<std::string, SymbolPlan> plan_;
   std::map<std::string, SymbolPlan>::iterator next_symbol_;
