@@ -180,5 +180,42 @@ TEST_F(QueryCli, EmptyResultsAndErrors) {
   }
 }
 
+// The same answers once the rows are in warm and cold files, --explain naming what the scan
+// pruned and read, and --limit stopping the scan early.
+TEST_F(QueryCli, TieredScanExplainAndLimit) {
+  const std::string q = "query trades -s MSFT --from 2026-03-02T15:00 --to 2026-03-02T16:00 --format csv";
+  CliRun hot = Run(q);
+  ASSERT_EQ(hot.exit_code, 0) << hot.err;
+  ASSERT_GT(std::count(hot.out.begin(), hot.out.end(), '\n'), 100);
+  ASSERT_EQ(
+      Run("gen trades --symbols 3 --rows 20000 --seed 5 --date 2026-03-03 --out " + tmp_.Join("t2.csv")).exit_code, 0);
+  ASSERT_EQ(Run("ingest -q trades " + tmp_.Join("t2.csv")).exit_code, 0);
+  ASSERT_EQ(Run("flush").exit_code, 0);
+  CliRun warm = Run(q + " --explain");
+  ASSERT_EQ(warm.exit_code, 0) << warm.err;
+  EXPECT_EQ(warm.out, hot.out);
+  EXPECT_NE(warm.err.find("files: 1 listed by the catalog, 0 pruned (symbol/tier), 1 read"), std::string::npos)
+      << warm.err;
+  EXPECT_NE(warm.err.find("row groups: 1 of 1 read"), std::string::npos) << warm.err;
+  EXPECT_NE(warm.err.find("pages (partially read row groups)"), std::string::npos) << warm.err;
+  ASSERT_EQ(Run("migrate -q --before 2026-03-03").exit_code, 0);
+  CliRun cold = Run(q + " --explain");
+  ASSERT_EQ(cold.exit_code, 0) << cold.err;
+  EXPECT_EQ(cold.out, hot.out);
+  EXPECT_NE(cold.err.find("1 read"), std::string::npos) << cold.err;
+  // --tiers hot now finds nothing; --tiers cold everything.
+  CliRun none = Run(q + " --tiers hot");
+  ASSERT_EQ(none.exit_code, 0) << none.err;
+  EXPECT_EQ(std::count(none.out.begin(), none.out.end(), '\n'), 1);
+  EXPECT_EQ(Run(q + " --tiers cold").out, hot.out);
+
+  // --limit: the scan stops after the first batch (the two-day range holds several).
+  CliRun lim = Run("query trades --limit 5 --format csv --explain");
+  ASSERT_EQ(lim.exit_code, 0) << lim.err;
+  EXPECT_EQ(std::count(lim.out.begin(), lim.out.end(), '\n'), 6);
+  EXPECT_NE(lim.err.find("files: 6 listed by the catalog, 0 pruned (symbol/tier), 1 read"), std::string::npos)
+      << lim.err;
+}
+
 }  // namespace
 }  // namespace strata

@@ -84,6 +84,49 @@ struct ScanRequest {
   int64_t to_ts = std::numeric_limits<int64_t>::max();    // exclusive
   std::vector<std::string> columns;                       // empty = every column
   std::vector<std::string> tiers;                         // "hot", "warm", "cold"; empty = all
+  // NewScan: rows per batch at most; 0 = a row group that needs no merging passes through whole
+  // (no copy), other batches (merged runs, hot rows) hold up to 65536 rows.
+  size_t max_batch_rows = 0;
+};
+
+// What a streaming scan pruned and read (ScanCursor::stats()); filled as the cursor advances.
+struct ScanStats {
+  uint64_t files_listed = 0;             // warm/cold files the catalog holds for the table
+  uint64_t files_pruned_by_catalog = 0;  // of those, outside the symbols, range or tiers
+  uint64_t files_read = 0;               // opened (footer read)
+  uint64_t files_from_cache = 0;         // of those, open already (footer cached in this process)
+  uint64_t row_groups_total = 0;         // in the files read
+  uint64_t row_groups_read = 0;          // decoded
+  uint64_t row_groups_pruned = 0;        // skipped by their ts statistics
+  uint64_t pages_total = 0;              // data pages of column chunks read partially
+  uint64_t pages_read = 0;               // of those, decoded (the rest pruned by the page index)
+  uint64_t bytes_read = 0;               // fetched from warm/cold storage, footers included
+  uint64_t hot_rows = 0;                 // rows taken from the hot tier
+  uint64_t rows_returned = 0;
+  uint64_t batches_returned = 0;
+  uint64_t peak_rows_buffered = 0;  // most rows held at once in file/row-group buffers
+  uint64_t merged_rows = 0;         // rows that went through the k-way merge (overlaps)
+  int64_t plan_ns = 0;              // catalog listing + hot snapshot
+  int64_t open_ns = 0;              // opening files and reading footers
+  int64_t read_ns = 0;              // reading and decoding row groups
+  int64_t merge_ns = 0;             // merging and slicing into output batches
+};
+
+// A streaming scan (Database::NewScan). Next() fills *out with the next batch and returns true,
+// or returns false at the end. Batches hold rows of one symbol (at most one row group's, or
+// ScanRequest::max_batch_rows); symbols come in lexicographic order, rows of a symbol in ts order (ties: cold, then
+// warm, then hot rows, each in stored order). The cursor works on a snapshot taken when it was created: rows appended
+// later are not seen, and files a migration, compaction or retention retires meanwhile stay readable (their deletion
+// waits until the cursor is gone). A cursor must not outlive its Database; it is used from one thread at a time.
+class ScanCursor {
+ public:
+  virtual ~ScanCursor() = default;
+  virtual Result<bool> Next(RecordBatch* out) = 0;
+  // The fields of every batch (the request's columns, in order; all columns when none given).
+  virtual const std::vector<Field>& fields() const = 0;
+  // The symbol of the batch Next() returned last.
+  virtual const std::string& symbol() const = 0;
+  virtual const ScanStats& stats() const = 0;
 };
 
 struct TierStats {
@@ -179,7 +222,12 @@ class Database {
   // hot tier and the warm and cold files the catalog lists for the table, symbols and range; a
   // row moving between tiers (flush, migration) is seen exactly once. A file that is missing or
   // damaged fails the scan with an error naming it.
+  // Drains NewScan(request), one batch per symbol.
   virtual Result<std::vector<RecordBatch>> Scan(const ScanRequest& request) = 0;
+  // The same rows as a stream of bounded batches (see ScanCursor): memory stays around one
+  // Parquet row group per file being merged, whatever the range. InvalidArgument for from > to,
+  // an unknown column or tier; NotFound for an unknown table; an unknown symbol yields no rows.
+  virtual Result<std::unique_ptr<ScanCursor>> NewScan(const ScanRequest& request) = 0;
   // The latest row (greatest ts) of one symbol as a one-row batch in *out (reused without
   // allocation). NotFound if the symbol has no rows.
   virtual Status Latest(std::string_view table, std::string_view symbol, RecordBatch* out) = 0;

@@ -8,6 +8,7 @@
 #include "query/asof.h"
 #include "query/bars.h"
 #include "query/batch_stream.h"
+#include "query/cursor_stream.h"
 #include "query/filter.h"
 #include "query/plan.h"
 #include "query/sink.h"
@@ -175,98 +176,90 @@ std::vector<Field> ScanFields(const TableDef& def, const ScanRequest& request) {
   return out;
 }
 
-struct SymbolStream {
-  std::string symbol;
-  std::unique_ptr<BatchStream> stream;
-};
-
-// THE read path of `strata query`: every row a query reads comes from here, one ts-sorted stream
-// per symbol, symbols ascending. Today it reads the hot tier through Database::Scan; the
-// cross-tier scan replaces this body (and fills the file/row-group/page/byte counters).
-Result<std::vector<SymbolStream>> ScanPerSymbol(Database* db, const ScanRequest& request,
-                                                const std::vector<std::string>& tiers, const std::vector<Field>& fields,
-                                                query::ScanCounters* counters) {
-  std::vector<SymbolStream> out;
-  counters->tiers = tiers;
-  ScanRequest with_tiers = request;
-  with_tiers.tiers = tiers;
-  ASSIGN_OR_RETURN(std::vector<RecordBatch> batches, db->Scan(with_tiers));
-  const int sym = query::SymbolField(fields);
-  for (RecordBatch& b : batches) {
-    if (b.num_rows() == 0) continue;
-    counters->rows_read += b.num_rows();
-    counters->bytes_read += b.ByteSize();
-    std::string symbol(b.column(sym).GetString(0));
-    out.push_back({std::move(symbol), query::MakeVectorStream(fields, {std::move(b)})});
-  }
-  return out;
-}
-
-struct Pipeline {
-  std::unique_ptr<BatchStream> stream;
-};
-
 std::string AsofDetail(const QuerySpec& s) {
   std::string d = s.right->table + " (" + (s.asof.direction == query::AsofDirection::kPrev ? "prev" : "next");
   if (s.asof.tolerance_ns) d += ", tolerance " + std::to_string(*s.asof.tolerance_ns) + " ns";
   return d + ")";
 }
 
-Result<Pipeline> BuildPipeline(Database* db, const QuerySpec& s, const TableDef& left_def, const TableDef* right_def,
-                               query::QueryPlan* plan) {
-  Pipeline p;
-  const std::vector<Field> left_fields = ScanFields(left_def, s.left);
+// THE read path of `strata query`: a streaming cross-tier scan (Database::NewScan) as a grouped
+// stream — symbols ascending, ts order within a symbol, batches of at most a row group or so —
+// adding what it read to `counters`.
+Result<std::unique_ptr<BatchStream>> OpenScan(Database* db, const ScanRequest& request,
+                                              const std::vector<std::string>& tiers, query::ScanCounters* counters) {
+  counters->tiers = tiers;
+  ScanRequest with_tiers = request;
+  with_tiers.tiers = tiers;
+  ASSIGN_OR_RETURN(std::unique_ptr<ScanCursor> cursor, db->NewScan(with_tiers));
+  return query::MakeCursorStream(std::move(cursor), counters);
+}
+
+// The symbols a --merge query reads: the requested ones, or every symbol of the table.
+Result<std::vector<std::string>> MergeSymbols(Database* db, const QuerySpec& s) {
+  if (!s.left.symbols.empty()) {
+    std::vector<std::string> v = s.left.symbols;
+    std::sort(v.begin(), v.end());
+    v.erase(std::unique(v.begin(), v.end()), v.end());
+    return v;
+  }
+  return db->Symbols(s.left.table);
+}
+
+Result<std::unique_ptr<BatchStream>> BuildPipeline(Database* db, const QuerySpec& s, const TableDef& left_def,
+                                                   query::QueryPlan* plan) {
   std::shared_ptr<const query::Filter> filter;
   if (s.where) {
-    ASSIGN_OR_RETURN(filter, query::Filter::Bind(*s.where, left_fields));
+    ASSIGN_OR_RETURN(filter, query::Filter::Bind(*s.where, ScanFields(left_def, s.left)));
   }
   query::StageStats* scan_stage = plan->AddStage("scan " + s.left.table);
   query::StageStats* filter_stage = filter ? plan->AddStage("filter", filter->ToString()) : nullptr;
   query::StageStats* bars_stage = s.bar_interval ? plan->AddStage("bars " + s.bar_text) : nullptr;
   query::StageStats* rscan_stage = s.right ? plan->AddStage("scan " + s.right->table) : nullptr;
   query::StageStats* asof_stage = s.right ? plan->AddStage("asof", AsofDetail(s)) : nullptr;
+  query::ScanCounters* left_counters = plan->AddScan(s.left.table);
+  query::ScanCounters* right_counters = s.right ? plan->AddScan(s.right->table) : nullptr;
 
-  auto timed_scan = [&](const ScanRequest& request, const std::vector<Field>& fields,
-                        query::StageStats* stage) -> Result<std::vector<SymbolStream>> {
-    auto t0 = std::chrono::steady_clock::now();
-    auto r = ScanPerSymbol(db, request, s.tiers, fields, plan->AddScan(request.table));
-    int64_t ns = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count();
-    stage->self_ns += ns;
-    stage->inclusive_ns += ns;
-    return r;
-  };
-  ASSIGN_OR_RETURN(std::vector<SymbolStream> left, timed_scan(s.left, left_fields, scan_stage));
-  std::vector<Field> right_fields;
-  std::vector<SymbolStream> right;
-  if (s.right) {
-    right_fields = right_def->schema.fields();
-    ASSIGN_OR_RETURN(right, timed_scan(*s.right, right_fields, rscan_stage));
-  }
-  // An empty result still needs the pipeline's fields: run it over one empty input.
-  if (left.empty()) left.push_back({"", query::MakeVectorStream(left_fields, {})});
-
-  std::vector<std::unique_ptr<BatchStream>> per_symbol;
-  size_t ri = 0;
-  for (SymbolStream& ls : left) {
-    std::unique_ptr<BatchStream> st = query::MakeTimedStream(std::move(ls.stream), scan_stage);
+  // One pipeline over the given symbols (all the query's when `symbols` is empty).
+  auto pipeline = [&](const std::vector<std::string>* symbols) -> Result<std::unique_ptr<BatchStream>> {
+    ScanRequest left = s.left;
+    if (symbols) left.symbols = *symbols;
+    ASSIGN_OR_RETURN(std::unique_ptr<BatchStream> st, OpenScan(db, left, s.tiers, left_counters));
+    st = query::MakeTimedStream(std::move(st), scan_stage);
     if (filter) st = query::MakeTimedStream(query::MakeFilterStream(std::move(st), filter), filter_stage);
     if (bars_stage) {
       ASSIGN_OR_RETURN(auto bars, query::MakeBarsStream(std::move(st), s.bar_interval));
       st = query::MakeTimedStream(std::move(bars), bars_stage);
     }
     if (s.right) {
-      while (ri < right.size() && right[ri].symbol < ls.symbol) ++ri;
-      std::unique_ptr<BatchStream> rs = (ri < right.size() && right[ri].symbol == ls.symbol)
-                                            ? std::move(right[ri].stream)
-                                            : query::MakeVectorStream(right_fields, {});
+      ScanRequest right = *s.right;
+      if (symbols) right.symbols = *symbols;
+      ASSIGN_OR_RETURN(std::unique_ptr<BatchStream> rs, OpenScan(db, right, s.tiers, right_counters));
       rs = query::MakeTimedStream(std::move(rs), rscan_stage);
       ASSIGN_OR_RETURN(auto join, query::MakeAsofJoinStream(std::move(st), std::move(rs), s.asof));
       st = query::MakeTimedStream(std::move(join), asof_stage);
     }
-    per_symbol.push_back(std::move(st));
+    return st;
+  };
+
+  std::unique_ptr<BatchStream> out;
+  if (s.merge) {
+    // One cursor per symbol, interleaved by ts.
+    ASSIGN_OR_RETURN(std::vector<std::string> symbols, MergeSymbols(db, s));
+    std::vector<std::unique_ptr<BatchStream>> per_symbol;
+    for (const std::string& sym : symbols) {
+      std::vector<std::string> one = {sym};
+      ASSIGN_OR_RETURN(auto st, pipeline(&one));
+      per_symbol.push_back(std::move(st));
+    }
+    if (per_symbol.empty()) {
+      std::vector<std::string> none = {""};
+      ASSIGN_OR_RETURN(auto st, pipeline(&none));  // no rows, but the pipeline's fields
+      per_symbol.push_back(std::move(st));
+    }
+    out = query::MakeMergeByTsStream(std::move(per_symbol));
+  } else {
+    ASSIGN_OR_RETURN(out, pipeline(nullptr));
   }
-  std::unique_ptr<BatchStream> out =
-      s.merge ? query::MakeMergeByTsStream(std::move(per_symbol)) : query::MakeConcatStream(std::move(per_symbol));
   if (!s.output_columns.empty()) {
     std::vector<std::string> names;
     for (const Field& f : out->fields()) names.push_back(f.name);
@@ -275,8 +268,7 @@ Result<Pipeline> BuildPipeline(Database* db, const QuerySpec& s, const TableDef&
     }
   }
   if (s.limit != UINT64_MAX) out = query::MakeLimitStream(std::move(out), s.limit);
-  p.stream = std::move(out);
-  return p;
+  return out;
 }
 
 double Median(std::vector<int64_t> v) {
@@ -309,16 +301,17 @@ Status Query(Context* ctx, const QueryArgs& args) {
     plan = query::QueryPlan();
     const bool last = run == args.repeat - 1;
     auto start = std::chrono::steady_clock::now();
-    ASSIGN_OR_RETURN(Pipeline p, BuildPipeline(db.get(), spec, left_def, right_def ? &*right_def : nullptr, &plan));
+    ASSIGN_OR_RETURN(std::unique_ptr<BatchStream> stream, BuildPipeline(db.get(), spec, left_def, &plan));
     if (!last) {
-      ASSIGN_OR_RETURN(rows, query::Drain(p.stream.get()));
+      ASSIGN_OR_RETURN(rows, query::Drain(stream.get()));
     } else if (!args.out.empty()) {
-      ASSIGN_OR_RETURN(rows, query::WriteStreamToParquet(DefaultFileSystem(), args.out, p.stream.get()));
+      ASSIGN_OR_RETURN(rows, query::WriteStreamToParquet(DefaultFileSystem(), args.out, stream.get()));
     } else {
-      BatchPrinter printer(stdout, format, p.stream->fields());
-      ASSIGN_OR_RETURN(rows, query::Drain(p.stream.get(), [&](const RecordBatch& b) { printer.Print(b); }));
+      BatchPrinter printer(stdout, format, stream->fields());
+      ASSIGN_OR_RETURN(rows, query::Drain(stream.get(), [&](const RecordBatch& b) { printer.Print(b); }));
       printer.Finish();
     }
+    stream.reset();  // the cursors release their files
     plan.total_ns =
         std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start).count();
     times.push_back(plan.total_ns);

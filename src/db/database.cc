@@ -21,6 +21,7 @@
 
 #include "catalog/catalog.h"
 #include "db/layout.h"
+#include "db/scan.h"
 #include "db/wal_record.h"
 #include "hot/hot_tier.h"
 #include "objstore/object_store.h"
@@ -126,6 +127,7 @@ class DatabaseImpl final : public Database {
     to.default_warm_codec = options_.warm_codec;
     to.default_max_warm_parts = options_.max_warm_parts;
     to.on_warning = [this](std::string_view msg) { Warn(msg); };
+    to.file_in_use = [pins = pins_](int64_t id) { return pins->IsPinned(id); };
     tier_ = std::make_unique<tier::TierStore>(std::move(to));
     if (options_.read_only) return Status::OK();
     if (options_.clean_orphans_on_open) {
@@ -423,101 +425,28 @@ class DatabaseImpl final : public Database {
   Result<VerifyReport> Verify(const VerifyOptions& options) override { return tier_->Verify(options); }
 
   Result<std::vector<RecordBatch>> Scan(const ScanRequest& request) override {
+    ASSIGN_OR_RETURN(auto cursor, NewScan(request));
+    return db::DrainScan(cursor.get());
+  }
+
+  Result<std::unique_ptr<ScanCursor>> NewScan(const ScanRequest& request) override {
     if (request.from_ts > request.to_ts) {
       return Status::InvalidArgument("time range is backwards: from " + FormatTimestamp(request.from_ts) +
                                      " is after to " + FormatTimestamp(request.to_ts));
     }
     ASSIGN_OR_RETURN(auto table, TableByName(request.table));
-    for (const std::string& c : request.columns) {
-      if (table->def.schema.FieldIndex(c) < 0) {
-        return Status::InvalidArgument("table " + table->def.name + " has no column '" + c +
-                                       "' (columns: " + table->def.schema.ToString() + ")");
-      }
-    }
-    bool want_hot = request.tiers.empty(), want_warm = request.tiers.empty(), want_cold = request.tiers.empty();
-    for (const std::string& t : request.tiers) {
-      if (t == "hot") {
-        want_hot = true;
-      } else if (t == "warm") {
-        want_warm = true;
-      } else if (t == "cold") {
-        want_cold = true;
-      } else {
-        return Status::InvalidArgument("unknown tier '" + t + "' (hot, warm or cold)");
-      }
-    }
-    const Schema& schema = table->def.schema;
-    // Internally every piece carries ts (to merge) and symbol (to group); projected at the end.
-    std::vector<std::string> cols = request.columns;
-    if (cols.empty()) {
-      for (const Field& f : schema.fields()) cols.push_back(f.name);
-    }
-    std::vector<std::string> internal = cols;
-    for (int idx : {schema.ts_index(), schema.symbol_index()}) {
-      const std::string& name = schema.field(idx).name;
-      if (std::find(internal.begin(), internal.end(), name) == internal.end()) internal.push_back(name);
-    }
-    const int ts_pos = static_cast<int>(
-        std::find(internal.begin(), internal.end(), schema.field(schema.ts_index()).name) - internal.begin());
-    const int sym_pos = static_cast<int>(
-        std::find(internal.begin(), internal.end(), schema.field(schema.symbol_index()).name) - internal.begin());
-
     RETURN_IF_ERROR(CatchUpWithFlushes());
-    std::shared_lock view(view_mu_);
-    HotScanRequest hot_request;
-    hot_request.table_id = table->id;
-    hot_request.symbols = request.symbols;
-    hot_request.from_ts = request.from_ts;
-    hot_request.to_ts = request.to_ts;
-    hot_request.columns = internal;
-    std::vector<RecordBatch> hot_batches;
-    if (want_hot) {
-      ASSIGN_OR_RETURN(hot_batches, hot_->Scan(hot_request));
-    }
-
-    FileQuery q;
-    q.table_id = table->id;
-    if (request.symbols.size() == 1) q.symbol = request.symbols[0];
-    if (request.from_ts != std::numeric_limits<int64_t>::min()) q.from_ts = request.from_ts;
-    if (request.to_ts != std::numeric_limits<int64_t>::max()) q.to_ts = request.to_ts;
-    ASSIGN_OR_RETURN(auto files, catalog_->ListFiles(q));
-    std::set<std::string> wanted(request.symbols.begin(), request.symbols.end());
-    // Cold first, then by id: files were created in arrival order per series-day (a compaction's
-    // output replaces every older part), so equal timestamps come out in arrival order.
-    std::sort(files.begin(), files.end(), [](const FileRecord& a, const FileRecord& b) {
-      const bool ac = a.tier == Tier::kCold, bc = b.tier == Tier::kCold;
-      return ac != bc ? ac : a.id < b.id;
-    });
-    std::map<std::string, std::vector<RecordBatch>> pieces;
-    parquet::ReadOptions ro;
-    ro.columns = internal;
-    if (q.from_ts || q.to_ts)
-      ro.time_range = parquet::TimeRange{schema.field(schema.ts_index()).name, request.from_ts, request.to_ts};
-    for (const FileRecord& f : files) {
-      if (!wanted.empty() && !wanted.count(f.symbol)) continue;
-      if (!(f.tier == Tier::kCold ? want_cold : want_warm)) continue;
-      ASSIGN_OR_RETURN(RecordBatch b, tier_->Read(f, ro));
-      if (b.num_rows() > 0) pieces[f.symbol].push_back(std::move(b));
-    }
-    for (RecordBatch& b : hot_batches) {
-      if (b.num_rows() == 0) continue;
-      std::string sym(b.column(sym_pos).GetString(0));
-      pieces[sym].push_back(std::move(b));
-    }
-    std::vector<RecordBatch> out;
-    for (auto& [sym, parts] : pieces) {
-      RecordBatch merged = std::move(parts[0]);
-      for (size_t i = 1; i < parts.size(); ++i) {
-        Status st = merged.Append(parts[i]);
-        if (!st.ok()) return st.WithContext("scan of " + table->def.name + " " + sym);
-      }
-      if (parts.size() > 1) merged = tier::SortByTs(merged, ts_pos);
-      if (internal.size() != cols.size()) {
-        ASSIGN_OR_RETURN(merged, merged.Project(cols));
-      }
-      out.push_back(std::move(merged));
-    }
-    return out;
+    db::ScanContext ctx;
+    ctx.fs = fs_;
+    ctx.root = root_;
+    ctx.cold = cold_.get();
+    ctx.cold_key_of = [tier = tier_.get()](const std::string& uri) { return tier->ColdKeyOf(uri); };
+    ctx.catalog = catalog_.get();
+    ctx.hot = hot_.get();
+    ctx.view_mu = &view_mu_;
+    ctx.pins = pins_;
+    ctx.readers = readers_;
+    return db::NewScanCursor(ctx, table->id, table->def, request);
   }
 
   // A read-only process: rows a writer flushed since we replayed the WAL are in warm files now.
@@ -699,6 +628,9 @@ class DatabaseImpl final : public Database {
   std::condition_variable flusher_cv_;
   bool stop_flusher_ = false;  // guarded by flusher_mu_
   std::thread flusher_;
+  // Files that open scan cursors may still read: their deletion waits (see db/scan.h).
+  std::shared_ptr<db::FilePins> pins_ = std::make_shared<db::FilePins>();
+  std::shared_ptr<db::ReaderCache> readers_ = std::make_shared<db::ReaderCache>();
 
   std::shared_mutex tables_mu_;
   std::map<std::string, std::shared_ptr<const OpenTable>, std::less<>> tables_by_name_;

@@ -372,6 +372,8 @@ class ParquetReader::Impl {
     }
     int64_t selected_rows = 0;
     for (size_t i = 0; i < pages; ++i) selected_rows += selected[i] ? page_end_row(i) - locs[i].first_row_index : 0;
+    pages_total_ += pages;
+    for (size_t i = 0; i < pages; ++i) pages_read_ += selected[i] ? 1 : 0;
     ReserveRows(out, static_cast<size_t>(selected_rows));
     RETURN_IF_ERROR(reader->Reset());
     // A dictionary page sits between the chunk start and the first data page.
@@ -556,6 +558,7 @@ class ParquetReader::Impl {
   ReaderOptions options_;
   uint64_t size_ = 0;
   uint64_t bytes_read_ = 0;
+  uint64_t pages_total_ = 0, pages_read_ = 0;
   FileMetaData md_;
   std::vector<ColumnInfo> columns_;
   std::vector<int64_t> rg_start_;
@@ -604,6 +607,8 @@ Status ParquetReader::ReadRowGroupInto(int g, const ReadOptions& o, RecordBatch*
 }
 Result<RecordBatch> ParquetReader::Read(const ReadOptions& o) { return impl_->Read(o); }
 uint64_t ParquetReader::bytes_read() const { return impl_->bytes_read_; }
+uint64_t ParquetReader::pages_total() const { return impl_->pages_total_; }
+uint64_t ParquetReader::pages_read() const { return impl_->pages_read_; }
 
 Result<RecordBatch> ReadParquetFile(FileSystem* fs, const std::string& path, const ReadOptions& options) {
   ASSIGN_OR_RETURN(auto reader, ParquetReader::Open(fs, path));

@@ -87,6 +87,10 @@ class ParquetReader {
 
   // Bytes fetched from the source so far, footer included (to see what pruning saved).
   uint64_t bytes_read() const;
+  // Data pages of the column chunks read through the page index (partial row groups) so far, and
+  // how many of them were decoded: pages_total() - pages_read() were pruned by the page index.
+  uint64_t pages_total() const;
+  uint64_t pages_read() const;
 
  private:
   class Impl;

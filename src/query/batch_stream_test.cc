@@ -69,7 +69,7 @@ TEST(BatchStream, TimedStreamCountsRowsAndPlanPrints) {
   StageStats* st = plan.AddStage("scan trades");
   ScanCounters* sc = plan.AddScan("trades");
   sc->tiers = {"hot"};
-  sc->rows_read = 2;
+  sc->stats.rows_returned = 2;
   auto s = MakeTimedStream(MakeVectorStream(a.fields(), {a, a}), st);
   ASSERT_OK_AND_ASSIGN(RecordBatch all, Collect(s.get()));
   EXPECT_EQ(st->rows_out, 4u);

@@ -1,5 +1,6 @@
 #include "query/plan.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 
@@ -77,20 +78,50 @@ std::string QueryPlan::ToString() const {
     s += "\n";
   }
   for (const auto& sc : scans_) {
+    const ScanStats& st = sc->stats;
     std::string tiers;
     for (const std::string& t : sc->tiers) tiers += (tiers.empty() ? "" : ",") + t;
-    s += "scan " + sc->table + ": tiers " + (tiers.empty() ? "-" : tiers) + "; rows read " +
-         std::to_string(sc->rows_read) + "\n";
-    if (sc->files_total == 0) {
-      s += "  no files (in-memory tiers only); bytes read " + std::to_string(sc->bytes_read) + "\n";
-      continue;
-    }
-    s += "  files " + Pruned(sc->files_pruned, sc->files_total) + "; row groups " +
-         Pruned(sc->row_groups_pruned, sc->row_groups_total) + "; pages " + Pruned(sc->pages_pruned, sc->pages_total) +
-         "; bytes read " + std::to_string(sc->bytes_read) + "\n";
+    s += "scan " + sc->table + ": tiers " + (tiers.empty() ? "-" : tiers) + "; rows returned " +
+         std::to_string(st.rows_returned) + " (" + std::to_string(st.hot_rows) + " from hot); peak rows buffered " +
+         std::to_string(st.peak_rows_buffered) + "\n";
+    s += "  files: " + std::to_string(st.files_listed) + " listed by the catalog, " +
+         std::to_string(st.files_pruned_by_catalog) + " pruned (symbol/tier), " + std::to_string(st.files_read) +
+         " read (" + std::to_string(st.files_from_cache) + " with a cached footer)\n";
+    s += "  row groups: " + Pruned(st.row_groups_pruned, st.row_groups_total) + " by statistics; " +
+         std::to_string(st.row_groups_read) + " decoded\n";
+    s += "  pages (partially read row groups): " + Pruned(st.pages_total - st.pages_read, st.pages_total) +
+         " by the page index\n";
+    s += "  bytes read from storage " + std::to_string(st.bytes_read) + "; rows merged across overlapping sources " +
+         std::to_string(st.merged_rows) + "\n";
+    s += "  time: plan " + Millis(st.plan_ns) + ", open files " + Millis(st.open_ns) + ", read row groups " +
+         Millis(st.read_ns) + ", merge " + Millis(st.merge_ns) + "\n";
   }
   s += "total " + Millis(total_ns) + "\n";
   return s;
+}
+
+void AccumulateScanStats(const ScanStats& now, ScanStats* seen, ScanStats* total) {
+  auto add = [](auto a, auto b, auto* t) { *t += a - b; };
+  add(now.files_listed, seen->files_listed, &total->files_listed);
+  add(now.files_pruned_by_catalog, seen->files_pruned_by_catalog, &total->files_pruned_by_catalog);
+  add(now.files_read, seen->files_read, &total->files_read);
+  add(now.files_from_cache, seen->files_from_cache, &total->files_from_cache);
+  add(now.row_groups_total, seen->row_groups_total, &total->row_groups_total);
+  add(now.row_groups_read, seen->row_groups_read, &total->row_groups_read);
+  add(now.row_groups_pruned, seen->row_groups_pruned, &total->row_groups_pruned);
+  add(now.pages_total, seen->pages_total, &total->pages_total);
+  add(now.pages_read, seen->pages_read, &total->pages_read);
+  add(now.bytes_read, seen->bytes_read, &total->bytes_read);
+  add(now.hot_rows, seen->hot_rows, &total->hot_rows);
+  add(now.rows_returned, seen->rows_returned, &total->rows_returned);
+  add(now.batches_returned, seen->batches_returned, &total->batches_returned);
+  add(now.merged_rows, seen->merged_rows, &total->merged_rows);
+  add(now.plan_ns, seen->plan_ns, &total->plan_ns);
+  add(now.open_ns, seen->open_ns, &total->open_ns);
+  add(now.read_ns, seen->read_ns, &total->read_ns);
+  add(now.merge_ns, seen->merge_ns, &total->merge_ns);
+  total->peak_rows_buffered = std::max(total->peak_rows_buffered, now.peak_rows_buffered);
+  *seen = now;
 }
 
 std::unique_ptr<BatchStream> MakeTimedStream(std::unique_ptr<BatchStream> input, StageStats* stats) {

@@ -12,20 +12,21 @@
 #include <vector>
 
 #include "query/batch_stream.h"
+#include "strata/database.h"
 
 namespace strata::query {
 
-// What the scan considered, pruned and read. Filled by the scan that produced the input; the
-// hot-tier scan only fills rows/batches and the tiers it looked at.
+// What a scan considered, pruned and read: the sum of the ScanStats of the cursors that fed the
+// query (peak_rows_buffered: the largest of them), filled as the cursors advance.
 struct ScanCounters {
   std::string table;
   std::vector<std::string> tiers;  // tiers the scan looked at
-  uint64_t files_total = 0, files_pruned = 0;
-  uint64_t row_groups_total = 0, row_groups_pruned = 0;
-  uint64_t pages_total = 0, pages_pruned = 0;
-  uint64_t bytes_read = 0;
-  uint64_t rows_read = 0;
+  ScanStats stats;
+  uint64_t cursors = 0;
 };
+
+// Adds what `now` counted since `seen` into *total, then sets *seen = now.
+void AccumulateScanStats(const ScanStats& now, ScanStats* seen, ScanStats* total);
 
 struct StageStats {
   std::string name;    // "scan trades", "filter", "bars 1m", "asof quotes", "output"

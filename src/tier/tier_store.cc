@@ -365,8 +365,22 @@ Status TierStore::DeleteStorage(const FileRecord& file) {
 Status TierStore::DeleteRetired(const std::vector<FileRecord>& files) {
   if (files.empty()) return Status::OK();
   WaitForReaders();
+  std::vector<FileRecord> todo = files;
+  if (options_.file_in_use) {
+    // Files an open scan listed are deleted later; earlier deferred ones now, if released.
+    FileQuery q;
+    q.state = "retired";
+    ASSIGN_OR_RETURN(auto retired, catalog_->ListFiles(q));
+    for (FileRecord& f : retired) {
+      if (std::none_of(todo.begin(), todo.end(), [&](const FileRecord& t) { return t.id == f.id; })) {
+        todo.push_back(std::move(f));
+      }
+    }
+    std::erase_if(todo, [&](const FileRecord& f) { return options_.file_in_use(f.id); });
+    if (todo.empty()) return Status::OK();
+  }
   CatalogChange change;
-  for (const FileRecord& f : files) {
+  for (const FileRecord& f : todo) {
     RETURN_IF_ERROR(DeleteStorage(f).WithContext("deleting retired file " + f.uri));
     change.remove.push_back(f.id);
   }

@@ -58,6 +58,9 @@ struct TierStoreOptions {
   std::string default_warm_codec = "snappy";
   int default_max_warm_parts = 4;
   std::function<void(std::string_view)> on_warning;
+  // True while a scan may still read the file (catalog id): its deletion is deferred (it stays
+  // retired) to a later DeleteRetired or the next CleanupOnOpen. May be empty.
+  std::function<bool(int64_t)> file_in_use;
 };
 
 class TierStore {

@@ -1,0 +1,598 @@
+#include "db/scan.h"
+
+#include <algorithm>
+#include <chrono>
+#include <limits>
+#include <map>
+#include <set>
+
+#include "parquet/parquet_reader.h"
+#include "parquet/range_source.h"
+#include "strata/timestamp.h"
+
+namespace strata::db {
+
+void FilePins::Pin(const std::vector<int64_t>& ids) {
+  std::lock_guard lock(mu_);
+  for (int64_t id : ids) ++counts_[id];
+}
+
+void FilePins::Unpin(const std::vector<int64_t>& ids) {
+  std::lock_guard lock(mu_);
+  for (int64_t id : ids) {
+    auto it = counts_.find(id);
+    if (it != counts_.end() && --it->second == 0) counts_.erase(it);
+  }
+}
+
+bool FilePins::IsPinned(int64_t id) const {
+  std::lock_guard lock(mu_);
+  return counts_.count(id) != 0;
+}
+
+std::unique_ptr<parquet::ParquetReader> ReaderCache::Take(int64_t file_id) {
+  std::lock_guard lock(mu_);
+  auto it = entries_.find(file_id);
+  if (it == entries_.end()) return nullptr;
+  auto r = std::move(it->second.reader);
+  entries_.erase(it);
+  return r;
+}
+
+void ReaderCache::Put(int64_t file_id, std::unique_ptr<parquet::ParquetReader> reader) {
+  std::unique_ptr<parquet::ParquetReader> evicted;  // closed outside the lock
+  std::lock_guard lock(mu_);
+  if (capacity_ == 0) return;
+  if (entries_.size() >= capacity_) {
+    auto oldest = entries_.begin();
+    for (auto it = entries_.begin(); it != entries_.end(); ++it) {
+      if (it->second.used < oldest->second.used) oldest = it;
+    }
+    evicted = std::move(oldest->second.reader);
+    entries_.erase(oldest);
+  }
+  entries_.emplace(file_id, Entry{++clock_, std::move(reader)});
+}
+
+void AppendColumnRange(const Column& src, size_t begin, size_t count, Column* dst) {
+  if (count == 0) return;
+  const size_t old = dst->size();
+  switch (src.type()) {
+    case ColumnType::kTimestamp:
+    case ColumnType::kInt64:
+      dst->int64s().insert(dst->int64s().end(), src.int64s().begin() + begin, src.int64s().begin() + begin + count);
+      break;
+    case ColumnType::kInt32:
+      dst->int32s().insert(dst->int32s().end(), src.int32s().begin() + begin, src.int32s().begin() + begin + count);
+      break;
+    case ColumnType::kFloat64:
+      dst->doubles().insert(dst->doubles().end(), src.doubles().begin() + begin, src.doubles().begin() + begin + count);
+      break;
+    case ColumnType::kBool:
+      dst->bools().insert(dst->bools().end(), src.bools().begin() + begin, src.bools().begin() + begin + count);
+      break;
+    case ColumnType::kSymbol:
+    case ColumnType::kString: {
+      const uint32_t from = src.offsets()[begin], to = src.offsets()[begin + count];
+      const uint32_t base = static_cast<uint32_t>(dst->chars().size());
+      dst->chars().append(src.chars().data() + from, to - from);
+      auto& offs = dst->offsets();
+      offs.reserve(offs.size() + count);
+      for (size_t i = 1; i <= count; ++i) offs.push_back(base + (src.offsets()[begin + i] - from));
+      break;
+    }
+  }
+  if (!src.validity().empty() || !dst->validity().empty()) {
+    auto& v = dst->validity();
+    if (v.empty()) v.assign(old, 1);
+    if (src.validity().empty()) {
+      v.insert(v.end(), count, 1);
+    } else {
+      v.insert(v.end(), src.validity().begin() + begin, src.validity().begin() + begin + count);
+    }
+  }
+  dst->SetSizeFromStorage().IgnoreError();
+}
+
+namespace {
+
+int64_t Now() { return std::chrono::steady_clock::now().time_since_epoch().count(); }
+
+struct Timer {
+  explicit Timer(int64_t* acc) : acc_(acc), start_(Now()) {}
+  ~Timer() { *acc_ += Now() - start_; }
+  int64_t* acc_;
+  int64_t start_;
+};
+
+// One input of a symbol's merge: a cold or warm file, or the hot rows.
+struct Source {
+  int prio = 0;        // position in tie order (cold by id, warm by id, hot); lower first
+  int64_t min_ts = 0;  // no row of the source is earlier (catalog bound or first hot row)
+  bool is_hot = false;
+  FileRecord file;  // files
+  RecordBatch hot;  // hot rows, sorted
+  size_t hot_pos = 0;
+  std::unique_ptr<parquet::ParquetReader> reader;
+  std::vector<int> row_groups;
+  size_t next_rg = 0;
+  RecordBatch buf;  // the current row group (or hot slice)
+  size_t pos = 0;   // next row of buf
+  bool done = false;
+  uint64_t counted_bytes = 0, counted_pages_total = 0, counted_pages_read = 0;
+};
+
+struct SymbolPlan {
+  std::vector<FileRecord> files;
+  RecordBatch hot;
+};
+
+class ScanCursorImpl final : public ScanCursor {
+ public:
+  ScanCursorImpl(ScanContext ctx, ScanRequest request, std::vector<Field> out_fields, std::vector<std::string> internal,
+                 std::vector<int> out_cols, int ts_col)
+      : ctx_(std::move(ctx)),
+        request_(std::move(request)),
+        fields_(std::move(out_fields)),
+        internal_(std::move(internal)),
+        out_cols_(std::move(out_cols)),
+        ts_col_(ts_col) {
+    ro_.columns = internal_;
+    if (request_.from_ts != std::numeric_limits<int64_t>::min() ||
+        request_.to_ts != std::numeric_limits<int64_t>::max()) {
+      ro_.time_range = parquet::TimeRange{internal_[ts_col_], request_.from_ts, request_.to_ts};
+    }
+    // 0: a row group that needs no merging passes through whole; other batches up to 65536 rows.
+    pass_through_ = request_.max_batch_rows == 0;
+    if (request_.max_batch_rows == 0) request_.max_batch_rows = 65536;
+  }
+
+  ~ScanCursorImpl() override {
+    for (auto& s : sources_) Release(s.get());  // a cursor stopped early (--limit)
+    if (ctx_.pins) ctx_.pins->Unpin(pinned_);
+  }
+
+  const std::vector<Field>& fields() const override { return fields_; }
+  const std::string& symbol() const override { return out_symbol_; }
+  const ScanStats& stats() const override { return stats_; }
+
+  std::map<std::string, SymbolPlan>& plan() { return plan_; }
+  std::vector<int64_t>& pinned() { return pinned_; }
+  ScanStats& mutable_stats() { return stats_; }
+
+  Result<bool> Next(RecordBatch* out) override {
+    if (!status_.ok()) return status_;
+    auto r = NextImpl(out);
+    if (!r.ok()) status_ = r.status();
+    return r;
+  }
+
+ private:
+  Result<bool> NextImpl(RecordBatch* out) {
+    // merge_ns: the time in Next() not spent opening files or reading row groups.
+    const int64_t start = Now(), inner = stats_.read_ns + stats_.open_ns;
+    auto done = [&] { stats_.merge_ns += (Now() - start) - (stats_.read_ns + stats_.open_ns - inner); };
+    while (true) {
+      if (!in_symbol_) {
+        if (next_symbol_ == plan_.end()) {
+          done();
+          return false;
+        }
+        StartSymbol();
+      }
+      auto emitted = Step(out);
+      if (!emitted.ok() || *emitted) {
+        done();
+        return emitted;
+      }
+    }
+  }
+
+  void StartSymbol() {
+    auto it = next_symbol_++;
+    symbol_ = it->first;
+    SymbolPlan& p = it->second;
+    sources_.clear();
+    std::sort(p.files.begin(), p.files.end(), [](const FileRecord& a, const FileRecord& b) {
+      const bool ac = a.tier == Tier::kCold, bc = b.tier == Tier::kCold;
+      return ac != bc ? ac : a.id < b.id;
+    });
+    for (FileRecord& f : p.files) {
+      auto s = std::make_unique<Source>();
+      s->prio = static_cast<int>(sources_.size());
+      s->min_ts = std::max(f.min_ts, request_.from_ts);
+      s->file = std::move(f);
+      sources_.push_back(std::move(s));
+    }
+    if (p.hot.num_rows() > 0) {
+      auto s = std::make_unique<Source>();
+      s->prio = static_cast<int>(sources_.size());
+      s->is_hot = true;
+      s->min_ts = p.hot.column(ts_col_).int64s()[0];
+      s->hot = std::move(p.hot);
+      sources_.push_back(std::move(s));
+    }
+    pending_.clear();
+    for (auto& s : sources_) pending_.push_back(s.get());
+    std::sort(pending_.begin(), pending_.end(), [](const Source* a, const Source* b) {
+      return a->min_ts != b->min_ts ? a->min_ts < b->min_ts : a->prio < b->prio;
+    });
+    next_pending_ = 0;
+    active_.clear();
+    in_symbol_ = true;
+  }
+
+  // Loads the next non-empty buffer of `s`; marks it done at its end.
+  Status Fill(Source* s) {
+    while (s->pos >= s->buf.num_rows() && !s->done) {
+      s->pos = 0;
+      if (s->is_hot) {
+        const size_t n = s->hot.num_rows();
+        if (s->hot_pos >= n) {
+          s->done = true;
+          s->buf = RecordBatch();
+          break;
+        }
+        const size_t take = std::min(n - s->hot_pos, request_.max_batch_rows);
+        s->buf = s->hot_pos == 0 && take == n ? std::move(s->hot) : s->hot.Slice(s->hot_pos, take);
+        s->hot_pos += take;
+        stats_.hot_rows += take;
+        continue;
+      }
+      if (!s->reader) RETURN_IF_ERROR(Open(s));
+      if (s->next_rg >= s->row_groups.size()) {
+        s->done = true;
+        s->buf = RecordBatch();
+        Release(s);
+        break;
+      }
+      const int rg = s->row_groups[s->next_rg++];
+      {
+        Timer tr(&stats_.read_ns);
+        Status st = s->reader->ReadRowGroupInto(rg, ro_, &s->buf);
+        if (!st.ok()) return st.WithContext("reading " + std::string(TierName(s->file.tier)) + " file " + s->file.uri);
+      }
+      ++stats_.row_groups_read;
+      CountReader(s);
+    }
+    return Status::OK();
+  }
+
+  void CountReader(Source* s) {
+    const uint64_t b = s->reader->bytes_read(), pt = s->reader->pages_total(), pr = s->reader->pages_read();
+    stats_.bytes_read += b - s->counted_bytes;
+    stats_.pages_total += pt - s->counted_pages_total;
+    stats_.pages_read += pr - s->counted_pages_read;
+    s->counted_bytes = b;
+    s->counted_pages_total = pt;
+    s->counted_pages_read = pr;
+  }
+
+  void Release(Source* s) {
+    if (!s->reader) return;
+    if (ctx_.readers) {
+      ctx_.readers->Put(s->file.id, std::move(s->reader));
+    } else {
+      s->reader.reset();
+    }
+  }
+
+  Status Open(Source* s) {
+    Timer t(&stats_.open_ns);
+    if (ctx_.readers) s->reader = ctx_.readers->Take(s->file.id);
+    if (s->reader) {
+      ++stats_.files_from_cache;
+      s->counted_bytes = s->reader->bytes_read();
+      s->counted_pages_total = s->reader->pages_total();
+      s->counted_pages_read = s->reader->pages_read();
+      return SelectRowGroups(s);
+    }
+    const FileRecord& file = s->file;
+    const std::string what = std::string(TierName(file.tier)) + " file " + file.uri;
+    std::unique_ptr<parquet::RangeSource> source;
+    if (file.tier == Tier::kWarm) {
+      const std::string path = JoinPath(ctx_.root, file.uri);
+      auto src = parquet::OpenFileRangeSource(ctx_.fs, path);
+      if (!src.ok()) {
+        auto exists = ctx_.fs->Exists(path);
+        if (exists.ok() && !*exists) {
+          return Status::NotFound(what + " (catalog id " + std::to_string(file.id) +
+                                  ") is missing from storage; run `strata verify`");
+        }
+        return src.status().WithContext("opening " + what);
+      }
+      source = std::move(*src);
+    } else {
+      auto f = ctx_.cold->OpenRead(ctx_.cold_key_of(file.uri));
+      if (!f.ok()) {
+        if (f.status().code() == StatusCode::kNotFound) {
+          return Status::NotFound(what + " (catalog id " + std::to_string(file.id) +
+                                  ") is missing from storage; run `strata verify`");
+        }
+        return f.status().WithContext("opening " + what);
+      }
+      ASSIGN_OR_RETURN(source, parquet::MakeRandomAccessRangeSource(std::move(*f)));
+    }
+    ASSIGN_OR_RETURN(uint64_t size, source->Size());
+    if (size != static_cast<uint64_t>(file.bytes)) {
+      return Status::Corruption(what + " is " + std::to_string(size) + " bytes but the catalog recorded " +
+                                std::to_string(file.bytes) + "; run `strata verify`");
+    }
+    auto reader = parquet::ParquetReader::Open(std::move(source));
+    if (!reader.ok()) return Status::Corruption(what + " is not valid Parquet: " + reader.status().message());
+    s->reader = std::move(*reader);
+    return SelectRowGroups(s);
+  }
+
+  Status SelectRowGroups(Source* s) {
+    const std::string what = std::string(TierName(s->file.tier)) + " file " + s->file.uri;
+    auto rgs = s->reader->SelectRowGroups(ro_);
+    if (!rgs.ok()) return rgs.status().WithContext("reading " + what);
+    s->row_groups = std::move(*rgs);
+    ++stats_.files_read;
+    stats_.row_groups_total += static_cast<uint64_t>(s->reader->num_row_groups());
+    stats_.row_groups_pruned += static_cast<uint64_t>(s->reader->num_row_groups()) - s->row_groups.size();
+    CountReader(s);
+    return Status::OK();
+  }
+
+  int64_t Head(const Source* s) const { return s->buf.column(ts_col_).int64s()[s->pos]; }
+
+  void NoteBuffered() {
+    uint64_t rows = acc_rows_;
+    for (const Source* s : active_) rows += s->buf.num_rows();
+    stats_.peak_rows_buffered = std::max(stats_.peak_rows_buffered, rows);
+  }
+
+  // Activates `s`: loads its first buffer; keeps it if it has rows.
+  Status Activate(Source* s) {
+    RETURN_IF_ERROR(Fill(s));
+    if (!s->done) active_.push_back(s);
+    NoteBuffered();
+    return Status::OK();
+  }
+
+  // Moves one run of rows into the output. Returns true when *out was filled.
+  Result<bool> Step(RecordBatch* out) {
+    while (active_.empty() && next_pending_ < pending_.size()) RETURN_IF_ERROR(Activate(pending_[next_pending_++]));
+    if (active_.empty()) {
+      in_symbol_ = false;
+      sources_.clear();
+      if (acc_rows_) {
+        Emit(out);
+        return true;
+      }
+      return false;
+    }
+    // Every source that may hold a row at or before the earliest head must take part.
+    while (next_pending_ < pending_.size()) {
+      int64_t h = std::numeric_limits<int64_t>::max();
+      for (const Source* s : active_) h = std::min(h, Head(s));
+      if (pending_[next_pending_]->min_ts > h) break;
+      RETURN_IF_ERROR(Activate(pending_[next_pending_++]));
+    }
+    Source* best = active_[0];
+    for (Source* s : active_) {
+      const int64_t hs = Head(s), hb = Head(best);
+      if (hs < hb || (hs == hb && s->prio < best->prio)) best = s;
+    }
+    const std::vector<int64_t>& ts = best->buf.column(ts_col_).int64s();
+    size_t end = ts.size();
+    auto bound = [&](int64_t limit, int other_prio) {
+      // Rows of `best` strictly before `limit` go first; rows equal to it too when best wins ties.
+      auto b = ts.begin() + static_cast<std::ptrdiff_t>(best->pos), e = ts.begin() + static_cast<std::ptrdiff_t>(end);
+      auto it = best->prio < other_prio ? std::upper_bound(b, e, limit) : std::lower_bound(b, e, limit);
+      end = static_cast<size_t>(it - ts.begin());
+    };
+    for (const Source* s : active_) {
+      if (s != best) bound(Head(s), s->prio);
+    }
+    if (next_pending_ < pending_.size()) bound(pending_[next_pending_]->min_ts, pending_[next_pending_]->prio);
+    if (active_.size() > 1) stats_.merged_rows += end - best->pos;
+    const size_t room = request_.max_batch_rows - acc_rows_;
+    const bool whole = pass_through_ && acc_rows_ == 0 && best->pos == 0 && end == ts.size();
+    if (!whole && end - best->pos > room) end = best->pos + room;
+
+    if (acc_rows_ == 0 && best->pos == 0 && end == ts.size() &&
+        (pass_through_ || ts.size() <= request_.max_batch_rows)) {
+      // The fast path: the whole buffer is one run.
+      Project(std::move(best->buf), out);
+      best->buf = RecordBatch();
+      best->pos = 0;
+      RETURN_IF_ERROR(Advance(best));
+      Finish(out);
+      return true;
+    }
+    if (acc_rows_ == 0) {
+      std::vector<Field> f = best->buf.fields();
+      acc_ = RecordBatch(std::move(f));
+    }
+    for (size_t c = 0; c < acc_.num_columns(); ++c) {
+      AppendColumnRange(best->buf.column(c), best->pos, end - best->pos, &acc_.column(c));
+    }
+    acc_rows_ += end - best->pos;
+    best->pos = end;
+    NoteBuffered();
+    if (best->pos >= best->buf.num_rows()) RETURN_IF_ERROR(Advance(best));
+    if (acc_rows_ >= request_.max_batch_rows) {
+      Emit(out);
+      return true;
+    }
+    return false;
+  }
+
+  // `s` used up its buffer: load the next one or retire it.
+  Status Advance(Source* s) {
+    RETURN_IF_ERROR(Fill(s));
+    if (s->done) active_.erase(std::find(active_.begin(), active_.end(), s));
+    NoteBuffered();
+    return Status::OK();
+  }
+
+  void Project(RecordBatch&& b, RecordBatch* out) {
+    if (out_cols_.empty()) {
+      *out = std::move(b);
+      return;
+    }
+    std::vector<Column> cols;
+    cols.reserve(out_cols_.size());
+    for (int c : out_cols_) cols.push_back(std::move(b.column(static_cast<size_t>(c))));
+    *out = RecordBatch(fields_, std::move(cols));
+  }
+
+  void Emit(RecordBatch* out) {
+    Project(std::move(acc_), out);
+    acc_ = RecordBatch();
+    acc_rows_ = 0;
+    Finish(out);
+  }
+
+  void Finish(RecordBatch* out) {
+    out_symbol_ = symbol_;
+    stats_.rows_returned += out->num_rows();
+    ++stats_.batches_returned;
+  }
+
+ public:
+  void Begin() { next_symbol_ = plan_.begin(); }
+
+ private:
+  ScanContext ctx_;
+  ScanRequest request_;
+  std::vector<Field> fields_;
+  std::vector<std::string> internal_;
+  std::vector<int> out_cols_;  // positions in internal columns of the output; empty = same
+  int ts_col_;
+  bool pass_through_ = false;
+  parquet::ReadOptions ro_;
+  std::map<std::string, SymbolPlan> plan_;
+  std::map<std::string, SymbolPlan>::iterator next_symbol_;
+  std::vector<int64_t> pinned_;
+  ScanStats stats_;
+  Status status_;
+
+  std::string symbol_, out_symbol_;
+  bool in_symbol_ = false;
+  std::vector<std::unique_ptr<Source>> sources_;
+  std::vector<Source*> pending_;  // by (min_ts, prio)
+  size_t next_pending_ = 0;
+  std::vector<Source*> active_;
+  RecordBatch acc_;
+  size_t acc_rows_ = 0;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<ScanCursor>> NewScanCursor(const ScanContext& ctx, uint32_t table_id, const TableDef& def,
+                                                  const ScanRequest& request) {
+  const int64_t t0 = Now();
+  if (request.from_ts > request.to_ts) {
+    return Status::InvalidArgument("time range is backwards: from " + FormatTimestamp(request.from_ts) +
+                                   " is after to " + FormatTimestamp(request.to_ts));
+  }
+  const Schema& schema = def.schema;
+  for (const std::string& c : request.columns) {
+    if (schema.FieldIndex(c) < 0) {
+      return Status::InvalidArgument("table " + def.name + " has no column '" + c + "' (columns: " + schema.ToString() +
+                                     ")");
+    }
+  }
+  bool want_hot = request.tiers.empty(), want_warm = request.tiers.empty(), want_cold = request.tiers.empty();
+  for (const std::string& t : request.tiers) {
+    if (t == "hot") {
+      want_hot = true;
+    } else if (t == "warm") {
+      want_warm = true;
+    } else if (t == "cold") {
+      want_cold = true;
+    } else {
+      return Status::InvalidArgument("unknown tier '" + t + "' (hot, warm or cold)");
+    }
+  }
+  // Internally every source carries ts (to merge) and symbol (to group the hot rows); the output
+  // has the requested columns.
+  std::vector<std::string> cols = request.columns;
+  if (cols.empty()) {
+    for (const Field& f : schema.fields()) cols.push_back(f.name);
+  }
+  std::vector<std::string> internal = cols;
+  const std::string& ts_name = schema.field(schema.ts_index()).name;
+  const std::string& sym_name = schema.field(schema.symbol_index()).name;
+  for (const std::string* n : {&ts_name, &sym_name}) {
+    if (std::find(internal.begin(), internal.end(), *n) == internal.end()) internal.push_back(*n);
+  }
+  const int ts_pos = static_cast<int>(std::find(internal.begin(), internal.end(), ts_name) - internal.begin());
+  const int sym_pos = static_cast<int>(std::find(internal.begin(), internal.end(), sym_name) - internal.begin());
+  std::vector<int> out_cols;
+  if (internal.size() != cols.size()) {
+    for (size_t i = 0; i < cols.size(); ++i) out_cols.push_back(static_cast<int>(i));
+  }
+  std::vector<Field> out_fields;
+  for (const std::string& c : cols) out_fields.push_back(schema.field(schema.FieldIndex(c)));
+
+  auto cursor =
+      std::make_unique<ScanCursorImpl>(ctx, request, std::move(out_fields), internal, std::move(out_cols), ts_pos);
+  ScanStats& stats = cursor->mutable_stats();
+  auto& plan = cursor->plan();
+  std::set<std::string> wanted(request.symbols.begin(), request.symbols.end());
+  if (request.from_ts < request.to_ts) {
+    std::shared_lock view(*ctx.view_mu);
+    if (want_hot) {
+      HotScanRequest hr;
+      hr.table_id = table_id;
+      hr.symbols = request.symbols;
+      hr.from_ts = request.from_ts;
+      hr.to_ts = request.to_ts;
+      hr.columns = internal;
+      ASSIGN_OR_RETURN(std::vector<RecordBatch> hot, ctx.hot->Scan(hr));
+      for (RecordBatch& b : hot) {
+        if (b.num_rows() == 0) continue;
+        plan[std::string(b.column(static_cast<size_t>(sym_pos)).GetString(0))].hot = std::move(b);
+      }
+    }
+    FileQuery q;
+    q.table_id = table_id;
+    if (request.symbols.size() == 1) q.symbol = request.symbols[0];
+    if (request.from_ts != std::numeric_limits<int64_t>::min()) q.from_ts = request.from_ts;
+    if (request.to_ts != std::numeric_limits<int64_t>::max()) q.to_ts = request.to_ts;
+    if (want_warm != want_cold) q.tier = want_warm ? Tier::kWarm : Tier::kCold;
+    ASSIGN_OR_RETURN(auto files, ctx.catalog->ListFiles(q));
+    stats.files_listed = files.size();
+    for (FileRecord& f : files) {
+      const bool keep = (f.tier == Tier::kCold ? want_cold : want_warm) && (wanted.empty() || wanted.count(f.symbol)) &&
+                        f.min_ts < request.to_ts && f.max_ts >= request.from_ts;
+      if (!keep) {
+        ++stats.files_pruned_by_catalog;
+        continue;
+      }
+      cursor->pinned().push_back(f.id);
+      plan[f.symbol].files.push_back(std::move(f));
+    }
+    if (ctx.pins) ctx.pins->Pin(cursor->pinned());
+  } else {
+    stats.files_listed = 0;
+  }
+  cursor->Begin();
+  stats.plan_ns = Now() - t0;
+  return std::unique_ptr<ScanCursor>(std::move(cursor));
+}
+
+Result<std::vector<RecordBatch>> DrainScan(ScanCursor* cursor) {
+  std::vector<RecordBatch> out;
+  std::string last;
+  RecordBatch b;
+  while (true) {
+    ASSIGN_OR_RETURN(bool more, cursor->Next(&b));
+    if (!more) break;
+    if (!out.empty() && cursor->symbol() == last) {
+      RETURN_IF_ERROR(out.back().Append(b));
+    } else {
+      last = cursor->symbol();
+      out.push_back(std::move(b));
+      b = RecordBatch();
+    }
+  }
+  return out;
+}
+
+}  // namespace strata::db
