@@ -72,8 +72,14 @@ TEST(BarKernel, IncrementalEqualsWhole) {
 
 TEST(BarKernel, BadInput) {
   EXPECT_FALSE(ComputeBars(Trades({{5, "A", 1, 1}, {4, "A", 1, 1}}), kMin).ok());  // unsorted
-  EXPECT_FALSE(ComputeBars(Trades({{5, "B", 1, 1}, {6, "A", 1, 1}}), kMin).ok());  // not grouped
-  EXPECT_FALSE(ComputeBars(Trades({}), 10).ok());                                  // interval < 1s
+  {
+    ASSERT_OK_AND_ASSIGN(BarInput in, DetectBarInput(TradeFields()));
+    BarBuilder b(in, kMin);
+    RecordBatch out(BarFields());
+    ASSERT_OK(b.Consume(Trades({{5, "B", 1, 1}}), &out));
+    EXPECT_FALSE(b.Consume(Trades({{6, "A", 1, 1}}), &out).ok());  // not grouped
+  }
+  EXPECT_FALSE(ComputeBars(Trades({}), 10).ok());  // interval < 1s
   RecordBatch no_price({{"ts", ColumnType::kTimestamp, false}, {"symbol", ColumnType::kSymbol, false}});
   EXPECT_FALSE(ComputeBars(no_price, kMin).ok());
   EXPECT_FALSE(ParseBarInterval("2d").ok());
