@@ -5,6 +5,7 @@
 
 #include "cli/cli.h"
 #include "cli/output.h"
+#include "cli/query_derived_bars.h"
 #include "query/asof.h"
 #include "query/bars.h"
 #include "query/batch_stream.h"
@@ -215,6 +216,12 @@ std::string AsofDetail(const QuerySpec& s) {
 Result<Pipeline> BuildPipeline(Database* db, const QuerySpec& s, const TableDef& left_def, const TableDef* right_def,
                                query::QueryPlan* plan) {
   Pipeline p;
+  if (s.bar_interval && !s.where && !s.right) {  // a derived bar table may answer (query_derived_bars.h)
+    ASSIGN_OR_RETURN(
+        p.stream,
+        DerivedBarsPipeline(db, left_def, {s.left, s.tiers, s.bar_interval, s.merge, s.output_columns, s.limit}, plan));
+    if (p.stream) return p;
+  }
   const std::vector<Field> left_fields = ScanFields(left_def, s.left);
   std::shared_ptr<const query::Filter> filter;
   if (s.where) {
