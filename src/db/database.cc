@@ -129,6 +129,16 @@ class DatabaseImpl final : public Database {
     if (options_.clean_orphans_on_open) {
       RETURN_IF_ERROR(tier_->CleanupOnOpen().WithContext("cleaning files an earlier crash left in " + root_));
     }
+    // A crash between creating a table and its derived bar tables: create and build them now.
+    for (const TableInfo& t : tables) {
+      ASSIGN_OR_RETURN(std::vector<TableDef> defs, tier::DerivedBarTableDefs(t.def));
+      for (const TableDef& d : defs) {
+        if (!catalog_->GetTable(d.name).ok()) {
+          RETURN_IF_ERROR(SyncDerivedBars(t));
+          break;
+        }
+      }
+    }
     if (options_.background_flush) flusher_ = std::thread([this] { FlusherLoop(); });
     return Status::OK();
   }
