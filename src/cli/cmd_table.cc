@@ -186,7 +186,8 @@ void AddInitAndTableCommands(CLI::App& app, Context* ctx) {
       "no deletion).\n"
       "Examples:\n"
       "  strata table set-policy trades --warm-days 7 --cold-days 3650\n"
-      "  strata table set-policy quotes --warm-max-bytes 50000000000 --warm-codec lz4_raw --flush-rows 2000000");
+      "  strata table set-policy quotes --warm-max-bytes 50000000000 --warm-codec lz4_raw --flush-rows 2000000\n"
+      "  strata table set-policy trades --bars 1m,1d   # builds trades_bars_1m/_1d from the rows already flushed");
   set_policy->callback([ctx, policy_name, policy_args] {
     Run(ctx, [&]() -> Status {
       if (!policy_args->any()) return Status::InvalidArgument("table set-policy: give at least one policy option");
