@@ -5,6 +5,7 @@
 
 #include "cli/cli.h"
 #include "cli/output.h"
+#include "cli/query_derived_bars.h"
 #include "query/asof.h"
 #include "query/bars.h"
 #include "query/batch_stream.h"
@@ -207,6 +208,12 @@ Result<std::vector<std::string>> MergeSymbols(Database* db, const QuerySpec& s) 
 
 Result<std::unique_ptr<BatchStream>> BuildPipeline(Database* db, const QuerySpec& s, const TableDef& left_def,
                                                    query::QueryPlan* plan) {
+  if (s.bar_interval && !s.where && !s.right) {  // a derived bar table may answer (query_derived_bars.h)
+    ASSIGN_OR_RETURN(
+        std::unique_ptr<BatchStream> derived,
+        DerivedBarsPipeline(db, left_def, {s.left, s.tiers, s.bar_interval, s.merge, s.output_columns, s.limit}, plan));
+    if (derived) return derived;
+  }
   std::shared_ptr<const query::Filter> filter;
   if (s.where) {
     ASSIGN_OR_RETURN(filter, query::Filter::Bind(*s.where, ScanFields(left_def, s.left)));

@@ -3,6 +3,8 @@
 #include <optional>
 
 #include "cli/cli.h"
+#include "tier/derived_bars.h"
+#include "tier/policy.h"
 
 namespace strata::cli {
 namespace {
@@ -17,6 +19,7 @@ struct InitArgs {
 struct PolicyArgs {
   std::optional<int64_t> warm_days, cold_days, warm_max_bytes, flush_rows, cold_zstd_level, max_warm_parts;
   std::optional<std::string> warm_codec;
+  std::optional<std::string> bars;  // "1m,1d"
 
   void AddTo(CLI::App* cmd) {
     cmd->add_option("--warm-days", warm_days, "move warm files whose newest row is older than N days to cold");
@@ -26,9 +29,13 @@ struct PolicyArgs {
     cmd->add_option("--warm-codec", warm_codec, "warm Parquet codec: snappy or lz4_raw");
     cmd->add_option("--cold-zstd-level", cold_zstd_level, "ZSTD level of cold files (1-22, default 9)");
     cmd->add_option("--max-warm-parts", max_warm_parts, "compact a series-day with more parts than this (default 4)");
+    cmd->add_option("--bars", bars,
+                    "derived bar tables to keep, comma-separated intervals dividing a day (1m,1d): each is a "
+                    "table <name>_bars_<interval> rebuilt on every flush and migration ('' for none)");
   }
   bool any() const {
-    return warm_days || cold_days || warm_max_bytes || flush_rows || cold_zstd_level || max_warm_parts || warm_codec;
+    return warm_days || cold_days || warm_max_bytes || flush_rows || cold_zstd_level || max_warm_parts || warm_codec ||
+           bars;
   }
   std::string ToJson() const {
     std::string j = "{";
@@ -43,6 +50,11 @@ struct PolicyArgs {
     if (cold_zstd_level) add("cold_zstd_level", std::to_string(*cold_zstd_level));
     if (max_warm_parts) add("max_warm_parts", std::to_string(*max_warm_parts));
     if (warm_codec) add("warm_codec", "\"" + *warm_codec + "\"");
+    if (bars) {
+      std::string list;
+      for (const std::string& b : SplitCommaList(*bars)) list += (list.empty() ? "\"" : ",\"") + b + "\"";
+      add("bars", "[" + list + "]");
+    }
     return j + "}";
   }
 };
@@ -121,7 +133,8 @@ void AddInitAndTableCommands(CLI::App& app, Context* ctx) {
       "Examples:\n"
       "  strata table create trades --template trades --dedup-key trade_id\n"
       "  strata table create fills --schema 'ts:timestamp,symbol:symbol,px:f64,qty:i64,venue:string?'\n"
-      "  strata table create quotes --template quotes --warm-days 7 --cold-days 3650");
+      "  strata table create quotes --template quotes --warm-days 7 --cold-days 3650\n"
+      "  strata table create trades --template trades --bars 1m,1d   # + trades_bars_1m, trades_bars_1d");
   create->callback([ctx, create_args] {
     Run(ctx, [&]() -> Status {
       TableDef def;
@@ -134,13 +147,20 @@ void AddInitAndTableCommands(CLI::App& app, Context* ctx) {
         return Status::InvalidArgument("table create needs --template NAME or --schema 'name:type,...'");
       }
       if (!create_args->dedup_key.empty()) def.dedup_key = create_args->dedup_key;
+      if (create_args->policy.any()) {
+        // Validated (and derived bar tables created) with the table, so a bad policy creates nothing.
+        ASSIGN_OR_RETURN(tier::TablePolicy policy, tier::TablePolicy::Parse(create_args->policy.ToJson()));
+        def.policy_json = policy.ToJson();
+      }
       ASSIGN_OR_RETURN(auto db, ctx->OpenDatabase(false, "strata table create"));
       RETURN_IF_ERROR(db->CreateTable(def));
-      if (create_args->policy.any()) {
-        RETURN_IF_ERROR(db->SetTablePolicy(def.name, create_args->policy.ToJson()));
-        ASSIGN_OR_RETURN(def, db->GetTable(def.name));
-      }
+      ASSIGN_OR_RETURN(def, db->GetTable(def.name));
       PrintTable(def);
+      if (auto p = tier::TablePolicy::Parse(def.policy_json); p.ok()) {
+        for (int64_t iv : p->BarIntervals()) {
+          std::printf("  derived: %s\n", tier::DerivedBarTableName(def.name, iv).c_str());
+        }
+      }
       return db->Close();
     });
   });
@@ -166,7 +186,8 @@ void AddInitAndTableCommands(CLI::App& app, Context* ctx) {
       "no deletion).\n"
       "Examples:\n"
       "  strata table set-policy trades --warm-days 7 --cold-days 3650\n"
-      "  strata table set-policy quotes --warm-max-bytes 50000000000 --warm-codec lz4_raw --flush-rows 2000000");
+      "  strata table set-policy quotes --warm-max-bytes 50000000000 --warm-codec lz4_raw --flush-rows 2000000\n"
+      "  strata table set-policy trades --bars 1m,1d   # builds trades_bars_1m/_1d from the rows already flushed");
   set_policy->callback([ctx, policy_name, policy_args] {
     Run(ctx, [&]() -> Status {
       if (!policy_args->any()) return Status::InvalidArgument("table set-policy: give at least one policy option");

@@ -26,6 +26,7 @@
 #include "hot/hot_tier.h"
 #include "objstore/object_store.h"
 #include "strata/timestamp.h"
+#include "tier/derived_bars.h"
 #include "tier/lake.h"
 #include "tier/policy.h"
 #include "tier/tier_store.h"
@@ -132,6 +133,16 @@ class DatabaseImpl final : public Database {
     if (options_.read_only) return Status::OK();
     if (options_.clean_orphans_on_open) {
       RETURN_IF_ERROR(tier_->CleanupOnOpen().WithContext("cleaning files an earlier crash left in " + root_));
+    }
+    // A crash between creating a table and its derived bar tables: create and build them now.
+    for (const TableInfo& t : tables) {
+      ASSIGN_OR_RETURN(std::vector<TableDef> defs, tier::DerivedBarTableDefs(t.def));
+      for (const TableDef& d : defs) {
+        if (!catalog_->GetTable(d.name).ok()) {
+          RETURN_IF_ERROR(SyncDerivedBars(t));
+          break;
+        }
+      }
     }
     if (options_.background_flush) flusher_ = std::thread([this] { FlusherLoop(); });
     return Status::OK();
@@ -290,8 +301,31 @@ class DatabaseImpl final : public Database {
   Status CreateTable(const TableDef& def) override {
     RETURN_IF_ERROR(CheckWritable());
     RETURN_IF_ERROR(def.Validate());
+    RETURN_IF_ERROR(tier::DerivedBarTableDefs(def).status());
     ASSIGN_OR_RETURN(TableInfo info, catalog_->CreateTable(def));
-    return RegisterTable(info);
+    RETURN_IF_ERROR(RegisterTable(info));
+    return SyncDerivedBars(info);
+  }
+
+  // The derived bar tables the policy of `source` declares (src/tier/derived_bars.h): creates
+  // the missing ones and recomputes their bars from the rows already in warm and cold.
+  Status SyncDerivedBars(const TableInfo& source) {
+    ASSIGN_OR_RETURN(std::vector<TableDef> defs, tier::DerivedBarTableDefs(source.def));
+    if (defs.empty()) return Status::OK();
+    for (const TableDef& d : defs) {
+      auto existing = catalog_->GetTable(d.name);
+      if (existing.ok()) {
+        if (existing->def.policy_json != d.policy_json) {
+          return Status::AlreadyExists("table " + d.name + " exists and is not a bar table derived from " +
+                                       source.def.name);
+        }
+        continue;
+      }
+      ASSIGN_OR_RETURN(TableInfo info, catalog_->CreateTable(d));
+      RETURN_IF_ERROR(RegisterTable(info));
+    }
+    std::lock_guard op(tier_op_mu_);
+    return tier_->RebuildBars(source);
   }
 
   Result<TableDef> GetTable(std::string_view name) override {
@@ -413,13 +447,19 @@ class DatabaseImpl final : public Database {
     ASSIGN_OR_RETURN(TableInfo info, catalog_->GetTable(table));
     ASSIGN_OR_RETURN(tier::TablePolicy policy, tier::TablePolicy::Parse(info.def.policy_json));
     policy.MergeFrom(update);
+    if (update.bars) {
+      TableDef check = info.def;
+      check.policy_json = policy.ToJson();
+      RETURN_IF_ERROR(tier::DerivedBarTableDefs(check).status());
+    }
     RETURN_IF_ERROR(catalog_->SetTablePolicy(table, policy.ToJson()));
     info.def.policy_json = policy.ToJson();
     auto updated = std::make_shared<OpenTable>(OpenTable{static_cast<uint32_t>(info.id), info.def});
     std::unique_lock lock(tables_mu_);
     tables_by_name_[info.def.name] = updated;
     tables_by_id_[updated->id] = updated;
-    return Status::OK();
+    lock.unlock();
+    return update.bars ? SyncDerivedBars(info) : Status::OK();
   }
 
   Result<VerifyReport> Verify(const VerifyOptions& options) override { return tier_->Verify(options); }

@@ -1,4 +1,5 @@
-// Bars: OHLCV resampling of trades (or of finer bars) per symbol, streaming.
+// Bars: OHLCV resampling of trades (or of finer bars) per symbol, streaming. The arithmetic is
+// the kernel in src/bars/bar_kernel.h (shared with the derived bar tables of src/tier).
 //
 // A bar covers [ts, ts + interval) with ts a multiple of the interval counted from the Unix epoch
 // (UTC; so "1d" bars are UTC days and "1h" bars start on the hour). Only intervals with at least
@@ -21,12 +22,13 @@
 #include <memory>
 #include <string_view>
 
+#include "bars/bar_kernel.h"
 #include "query/batch_stream.h"
 
 namespace strata::query {
 
-inline constexpr int64_t kMinBarInterval = 1'000'000'000LL;             // 1 s
-inline constexpr int64_t kMaxBarInterval = 86'400LL * 1'000'000'000LL;  // 1 day
+inline constexpr int64_t kMinBarInterval = bars::kMinBarInterval;  // 1 s
+inline constexpr int64_t kMaxBarInterval = bars::kMaxBarInterval;  // 1 day
 
 // "1s", "5m", "1h", "1d", "90s", ... -> ns. InvalidArgument outside [1s, 1d] or when not a
 // whole number of seconds.

@@ -1,6 +1,10 @@
 #include "tier/policy.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
+
+#include "bars/bar_kernel.h"
+#include "strata/timestamp.h"
 
 namespace strata::tier {
 namespace {
@@ -24,9 +28,9 @@ Result<TablePolicy> TablePolicy::Parse(std::string_view json) {
   nlohmann::json j = nlohmann::json::parse(json.begin(), json.end(), nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object())
     return Status::InvalidArgument("policy is not a JSON object: " + std::string(json));
-  static const char* kKnown[] = {"warm_days",      "cold_days",         "warm_max_bytes",
-                                 "flush_rows",     "warm_codec",        "cold_zstd_level",
-                                 "max_warm_parts", "flush_series_rows", "flush_series_bytes"};
+  static const char* kKnown[] = {
+      "warm_days",  "cold_days",       "warm_max_bytes", "flush_rows", "flush_series_rows", "flush_series_bytes",
+      "warm_codec", "cold_zstd_level", "max_warm_parts", "bars",       "derived_from",      "bar_interval"};
   for (auto it = j.begin(); it != j.end(); ++it) {
     bool known = false;
     for (const char* k : kKnown) known = known || it.key() == k;
@@ -53,7 +57,47 @@ Result<TablePolicy> TablePolicy::Parse(std::string_view json) {
     p.warm_codec = it->get<std::string>();
     RETURN_IF_ERROR(p.WarmCompression().status());
   }
+  if (auto it = j.find("bars"); it != j.end() && !it->is_null()) {
+    if (!it->is_array()) return Status::InvalidArgument("policy: bars must be an array of intervals such as [\"1m\"]");
+    std::vector<int64_t> ns;
+    for (const auto& e : *it) {
+      if (!e.is_string()) return Status::InvalidArgument("policy: bars must be an array of interval strings");
+      ASSIGN_OR_RETURN(int64_t iv, bars::ParseBarInterval(e.get<std::string>()));
+      if (kNanosPerDay % iv != 0) {
+        return Status::InvalidArgument("policy: bars interval '" + e.get<std::string>() +
+                                       "' does not divide a day (derived bars are kept per series-day)");
+      }
+      if (std::find(ns.begin(), ns.end(), iv) == ns.end()) ns.push_back(iv);
+    }
+    std::sort(ns.begin(), ns.end());
+    p.bars.emplace();
+    for (int64_t iv : ns) p.bars->push_back(bars::BarIntervalName(iv));
+  }
+  for (const char* key : {"derived_from", "bar_interval"}) {
+    auto it = j.find(key);
+    if (it == j.end() || it->is_null()) continue;
+    if (!it->is_string()) return Status::InvalidArgument(std::string("policy: ") + key + " must be a string");
+    (std::string_view(key) == "derived_from" ? p.derived_from : p.bar_interval) = it->get<std::string>();
+  }
+  if (p.derived_from.has_value() != p.bar_interval.has_value()) {
+    return Status::InvalidArgument("policy: derived_from and bar_interval go together");
+  }
+  if (p.bar_interval) RETURN_IF_ERROR(bars::ParseBarInterval(*p.bar_interval).status());
+  if (p.derived_from && p.bars && !p.bars->empty()) {
+    return Status::InvalidArgument("policy: a derived bar table cannot declare bars of its own");
+  }
   return p;
+}
+
+std::vector<int64_t> TablePolicy::BarIntervals() const {
+  std::vector<int64_t> out;
+  if (!bars) return out;
+  for (const std::string& b : *bars) {
+    auto iv = bars::ParseBarInterval(b);
+    if (iv.ok()) out.push_back(*iv);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 std::string TablePolicy::ToJson() const {
@@ -67,6 +111,9 @@ std::string TablePolicy::ToJson() const {
   if (warm_codec) j["warm_codec"] = *warm_codec;
   if (cold_zstd_level) j["cold_zstd_level"] = *cold_zstd_level;
   if (max_warm_parts) j["max_warm_parts"] = *max_warm_parts;
+  if (bars) j["bars"] = *bars;
+  if (derived_from) j["derived_from"] = *derived_from;
+  if (bar_interval) j["bar_interval"] = *bar_interval;
   return j.dump();
 }
 
@@ -80,6 +127,9 @@ void TablePolicy::MergeFrom(const TablePolicy& o) {
   if (o.warm_codec) warm_codec = o.warm_codec;
   if (o.cold_zstd_level) cold_zstd_level = o.cold_zstd_level;
   if (o.max_warm_parts) max_warm_parts = o.max_warm_parts;
+  if (o.bars) bars = o.bars;
+  if (o.derived_from) derived_from = o.derived_from;
+  if (o.bar_interval) bar_interval = o.bar_interval;
 }
 
 Result<CompressionType> TablePolicy::WarmCompression() const {

@@ -4,13 +4,18 @@
 //
 //   {"warm_days": 7, "cold_days": 3650, "warm_max_bytes": 10000000000, "flush_rows": 1000000,
 //    "flush_series_rows": 200000, "flush_series_bytes": 67108864, "warm_codec": "lz4_raw", "cold_zstd_level": 9,
-//    "max_warm_parts": 4}
+//    "max_warm_parts": 4, "bars": ["1m", "1d"]}
+//
+// "bars" declares derived bar tables (see derived_bars.h): each interval (1s..1d, dividing a day)
+// gets a table <name>_bars_<interval>. A derived table's own policy carries
+// {"derived_from": "<source>", "bar_interval": "<interval>"}; users do not set those.
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "codec/compression.h"
 #include "strata/status.h"
@@ -18,15 +23,22 @@
 namespace strata::tier {
 
 struct TablePolicy {
-  std::optional<int64_t> warm_days;           // warm files whose newest row is older move to cold
-  std::optional<int64_t> cold_days;           // cold files whose newest row is older are deleted
-  std::optional<int64_t> warm_max_bytes;      // over this, the oldest warm series-months move to cold
-  std::optional<int64_t> flush_rows;          // hot rows of the table that trigger a flush
-  std::optional<int64_t> flush_series_rows;   // hot rows of one series (symbol) that trigger a flush
-  std::optional<int64_t> flush_series_bytes;  // hot bytes (allocated) of one series that trigger a flush
-  std::optional<std::string> warm_codec;      // "snappy" (default) or "lz4_raw"
-  std::optional<int> cold_zstd_level;         // default 9
-  std::optional<int> max_warm_parts;          // parts of a series-day before compaction (default 4)
+  std::optional<int64_t> warm_days;              // warm files whose newest row is older move to cold
+  std::optional<int64_t> cold_days;              // cold files whose newest row is older are deleted
+  std::optional<int64_t> warm_max_bytes;         // over this, the oldest warm series-months move to cold
+  std::optional<int64_t> flush_rows;             // hot rows of the table that trigger a flush
+  std::optional<int64_t> flush_series_rows;      // hot rows of one series (symbol) that trigger a flush
+  std::optional<int64_t> flush_series_bytes;     // hot bytes (allocated) of one series that trigger a flush
+  std::optional<std::string> warm_codec;         // "snappy" (default) or "lz4_raw"
+  std::optional<int> cold_zstd_level;            // default 9
+  std::optional<int> max_warm_parts;             // parts of a series-day before compaction (default 4)
+  std::optional<std::vector<std::string>> bars;  // derived bar intervals, canonical ("1m", "1d")
+  std::optional<std::string> derived_from;       // set on a derived bar table: its source table
+  std::optional<std::string> bar_interval;       // ... and its interval
+
+  // The derived intervals in ns (empty when none), ascending.
+  std::vector<int64_t> BarIntervals() const;
+  bool IsDerived() const { return derived_from.has_value(); }
 
   // InvalidArgument naming the field for a wrong type, a negative number or an unknown key.
   static Result<TablePolicy> Parse(std::string_view json);

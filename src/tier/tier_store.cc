@@ -16,6 +16,7 @@
 #include "io/hashing_file_system.h"
 #include "parquet/parquet_writer.h"
 #include "strata/timestamp.h"
+#include "tier/derived_bars.h"
 #include "tier/lake.h"
 
 namespace strata::tier {
@@ -70,7 +71,18 @@ Result<TierRunResult> RecordRun(Catalog* catalog, std::string_view kind, const n
 }  // namespace
 
 TierStore::TierStore(TierStoreOptions options)
-    : options_(std::move(options)), fs_(options_.fs), catalog_(options_.catalog) {}
+    : options_(std::move(options)), fs_(options_.fs), catalog_(options_.catalog) {
+  bars_ = std::make_unique<DerivedBars>(
+      DerivedBarsOptions{fs_, options_.root, catalog_,
+                         [this](const FileRecord& f, const parquet::ReadOptions& ro) { return Read(f, ro); }});
+}
+
+TierStore::~TierStore() = default;
+
+Status TierStore::RebuildBars(const TableInfo& source) {
+  ASSIGN_OR_RETURN(std::vector<FileRecord> retired, bars_->Rebuild(source));
+  return DeleteRetired(retired);
+}
 
 void TierStore::Warn(std::string_view msg) {
   if (options_.on_warning) options_.on_warning(msg);
@@ -267,6 +279,8 @@ Status TierStore::WriteFlush(std::vector<FlushSeries>& series, uint64_t cut_lsn,
       change.add.push_back(std::move(rec));
     }
   }
+  DerivedBars::Pending bars;  // derived bar tables: same transaction (derived_bars.h)
+  if (st.ok()) st = bars_->Prepare(&change, {}, &bars);
   if (st.ok()) {
     std::unique_lock<std::shared_mutex> lock;
     if (options_.view_mu != nullptr) lock = std::unique_lock(*options_.view_mu);
@@ -277,8 +291,9 @@ Status TierStore::WriteFlush(std::vector<FlushSeries>& series, uint64_t cut_lsn,
     // Not committed: what was written is an orphan. Remove it now (best effort; after a crash the
     // next open's cleanup does it).
     for (const FileRecord& f : change.add) fs_->RemoveFile(JoinPath(options_.root, f.uri)).IgnoreError();
+    return st;
   }
-  return st;
+  return DeleteRetired(bars.replaced);
 }
 
 Result<TierRunResult> TierStore::Flush(std::vector<FlushSeries> series, uint64_t cut_lsn,
@@ -522,14 +537,18 @@ Status TierStore::MigrateGroup(const TableInfo& table, const TablePolicy& policy
   CatalogChange change;
   change.add.push_back(rec);
   for (const FileRecord& f : all) change.retire.push_back(f.id);
-  st = catalog_->Commit(change).status();
+  DerivedBars::Pending bars;  // derived bar tables: same transaction (derived_bars.h)
+  st = bars_->Prepare(&change, all, &bars);
+  if (st.ok()) st = catalog_->Commit(change).status();
   if (!st.ok()) {
+    bars_->Abandon(bars);
     options_.cold->Delete(key).IgnoreError();
     return st;
   }
   r->rows_out += sorted.num_rows();
   r->bytes_out += size;
   ++r->files_out;
+  all.insert(all.end(), bars.replaced.begin(), bars.replaced.end());
   return DeleteRetired(all);
 }
 
@@ -545,6 +564,7 @@ Result<TierRunResult> TierStore::Migrate(const MigrateOptions& options) {
   TierRunResult total;
   for (const TableInfo& table : tables) {
     ASSIGN_OR_RETURN(TablePolicy policy, PolicyOf(table));
+    if (policy.IsDerived()) continue;  // bar files follow their source (derived_bars.h)
     FileQuery q;
     q.table_id = table.id;
     q.tier = Tier::kWarm;
@@ -631,11 +651,15 @@ Result<TierRunResult> TierStore::ApplyRetention(int64_t now_ns) {
                          r->bytes_in += static_cast<uint64_t>(f.bytes);
                          ++r->files_in;
                        }
-                       RETURN_IF_ERROR(catalog_->Commit(change).status());
+                       DerivedBars::Pending bars;  // bars of the removed days go with them
+                       RETURN_IF_ERROR(bars_->Prepare(&change, expired, &bars));
+                       Status st = catalog_->Commit(change).status();
+                       if (!st.ok()) bars_->Abandon(bars);
+                       RETURN_IF_ERROR(st);
                        WaitForReaders();
                        for (const FileRecord& f : expired)
                          RETURN_IF_ERROR(DeleteStorage(f).WithContext("deleting expired " + f.uri));
-                       return Status::OK();
+                       return DeleteRetired(bars.replaced);
                      }));
     Accumulate(r, &total);
   }

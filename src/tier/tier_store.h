@@ -37,6 +37,8 @@
 
 namespace strata::tier {
 
+class DerivedBars;  // derived_bars.h
+
 // One series' rows to flush, in arrival order, every column of the table: `rows`, or what `load`
 // appends to its argument (the table's fields, no rows) when it is set. `load` is called once, on
 // a flush thread, so series are copied out of the hot tier in parallel, each thread reusing one
@@ -66,6 +68,7 @@ struct TierStoreOptions {
 class TierStore {
  public:
   explicit TierStore(TierStoreOptions options);
+  ~TierStore();
 
   // Writes `series` as warm parts (split by UTC day, each sorted by ts) and commits them with the
   // WAL flushed LSN `cut_lsn` in one catalog transaction. `after_commit` runs right after the
@@ -93,6 +96,10 @@ class TierStore {
   // NotFound if it is missing, Corruption if its size differs from the catalog's or it does not
   // decode.
   Result<RecordBatch> Read(const FileRecord& file, const parquet::ReadOptions& options);
+
+  // Recomputes every series-day of the derived bar tables `source` declares (which must exist in
+  // the catalog; see derived_bars.h), e.g. after bars were declared on a table with data.
+  Status RebuildBars(const TableInfo& source);
 
   std::string ColdUri(const std::string& key) const;
   // The cold key of a cold file's uri.
@@ -126,6 +133,7 @@ class TierStore {
   FileSystem* fs_;
   Catalog* catalog_;
   uint64_t staged_ = 0;
+  std::unique_ptr<DerivedBars> bars_;  // keeps derived bar tables in step with every commit
 };
 
 }  // namespace strata::tier

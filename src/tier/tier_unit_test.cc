@@ -2,6 +2,7 @@
 
 #include "strata/timestamp.h"
 #include "testutil/testutil.h"
+#include "tier/derived_bars.h"
 #include "tier/lake.h"
 #include "tier/policy.h"
 
@@ -80,6 +81,48 @@ TEST(TablePolicyTest, ParseValidateRoundTrip) {
                           R"({"cold_zstd_level":40})", R"({"warm_codec":"gzip"})", R"({"flush_rows":0})"}) {
     EXPECT_FALSE(TablePolicy::Parse(bad).ok()) << bad;
   }
+}
+
+}  // namespace
+}  // namespace strata::tier
+
+namespace strata::tier {
+namespace {
+
+TEST(PolicyBars, ParsesValidatesAndRoundTrips) {
+  ASSERT_OK_AND_ASSIGN(TablePolicy p, TablePolicy::Parse(R"({"bars": ["1d", "60s", "1m", "5m"]})"));
+  ASSERT_TRUE(p.bars.has_value());
+  EXPECT_EQ(*p.bars, (std::vector<std::string>{"1m", "5m", "1d"}));  // canonical, unique, ascending
+  EXPECT_EQ(p.BarIntervals(), (std::vector<int64_t>{kNanosPerMinute, 5 * kNanosPerMinute, kNanosPerDay}));
+  ASSERT_OK_AND_ASSIGN(TablePolicy back, TablePolicy::Parse(p.ToJson()));
+  EXPECT_EQ(back.bars, p.bars);
+  for (const char* bad : {R"({"bars": "1m"})", R"({"bars": [60]})", R"({"bars": ["7m"]})", R"({"bars": ["2d"]})",
+                          R"({"bars": ["500ms"]})", R"({"derived_from": "trades"})",
+                          R"({"derived_from": "t", "bar_interval": "1m", "bars": ["1m"]})"}) {
+    EXPECT_FALSE(TablePolicy::Parse(bad).ok()) << bad;
+  }
+  TablePolicy merged;
+  merged.MergeFrom(p);
+  EXPECT_EQ(merged.bars, p.bars);
+}
+
+TEST(PolicyBars, DerivedTableDefs) {
+  TableDef trades{"trades", *Schema::Template("trades"), std::nullopt, R"({"bars": ["1m", "1d"]})"};
+  ASSERT_OK_AND_ASSIGN(auto defs, DerivedBarTableDefs(trades));
+  ASSERT_EQ(defs.size(), 2u);
+  EXPECT_EQ(defs[0].name, "trades_bars_1m");
+  EXPECT_EQ(defs[1].name, "trades_bars_1d");
+  ASSERT_OK_AND_ASSIGN(TablePolicy d, TablePolicy::Parse(defs[0].policy_json));
+  EXPECT_TRUE(d.IsDerived());
+  EXPECT_EQ(*d.derived_from, "trades");
+  EXPECT_EQ(defs[0].schema.ToString(),
+            "ts:timestamp,symbol:symbol,open:f64,high:f64,low:f64,close:f64,volume:i64,"
+            "vwap:f64?,count:i64?");
+  TableDef quotes{"quotes", *Schema::Template("quotes"), std::nullopt, R"({"bars": ["1m"]})"};
+  EXPECT_FALSE(DerivedBarTableDefs(quotes).ok());
+  TableDef plain{"trades", *Schema::Template("trades"), std::nullopt, "{}"};
+  ASSERT_OK_AND_ASSIGN(defs, DerivedBarTableDefs(plain));
+  EXPECT_TRUE(defs.empty());
 }
 
 }  // namespace

@@ -1,0 +1,97 @@
+#include "bars/bar_kernel.h"
+
+#include <gtest/gtest.h>
+
+#include "strata/timestamp.h"
+#include "testutil/testutil.h"
+
+namespace strata::bars {
+namespace {
+
+std::vector<Field> TradeFields() {
+  return {{"ts", ColumnType::kTimestamp, false},
+          {"symbol", ColumnType::kSymbol, false},
+          {"price", ColumnType::kFloat64, false},
+          {"size", ColumnType::kInt64, false}};
+}
+
+RecordBatch Trades(const std::vector<std::tuple<int64_t, std::string, double, int64_t>>& rows) {
+  RecordBatch b(TradeFields());
+  for (const auto& [ts, sym, p, q] : rows) {
+    b.column(0).AppendInt64(ts);
+    b.column(1).AppendString(sym);
+    b.column(2).AppendDouble(p);
+    b.column(3).AppendInt64(q);
+  }
+  return b;
+}
+
+constexpr int64_t kMin = kNanosPerMinute;
+
+TEST(BarKernel, TradesToMinuteBars) {
+  RecordBatch t =
+      Trades({{0, "A", 10, 1}, {10, "A", 12, 3}, {kMin - 1, "A", 9, 2}, {kMin, "A", 11, 5}, {5, "B", 1, 1}});
+  // B comes after A: grouped.
+  ASSERT_OK_AND_ASSIGN(RecordBatch bars, ComputeBars(t, kMin));
+  ASSERT_EQ(bars.num_rows(), 3u);
+  EXPECT_EQ(bars.column(0).int64s()[0], 0);
+  EXPECT_EQ(bars.column(2).doubles()[0], 10);  // open
+  EXPECT_EQ(bars.column(3).doubles()[0], 12);  // high
+  EXPECT_EQ(bars.column(4).doubles()[0], 9);   // low
+  EXPECT_EQ(bars.column(5).doubles()[0], 9);   // close
+  EXPECT_EQ(bars.column(6).int64s()[0], 6);    // volume
+  EXPECT_DOUBLE_EQ(bars.column(7).doubles()[0], (10.0 + 36 + 18) / 6);
+  EXPECT_EQ(bars.column(8).int64s()[0], 3);
+  EXPECT_EQ(bars.column(0).int64s()[1], kMin);
+  EXPECT_EQ(bars.column(1).GetString(2), "B");
+}
+
+TEST(BarKernel, BarsOfBarsKeepOhlcvAndCount) {
+  RecordBatch t = Trades({{0, "A", 10, 1}, {kMin + 1, "A", 14, 2}, {2 * kMin, "A", 8, 1}, {6 * kMin, "A", 9, 4}});
+  ASSERT_OK_AND_ASSIGN(RecordBatch m1, ComputeBars(t, kMin));
+  ASSERT_OK_AND_ASSIGN(RecordBatch m5, ComputeBars(m1, 5 * kMin));
+  ASSERT_OK_AND_ASSIGN(RecordBatch direct, ComputeBars(t, 5 * kMin));
+  ASSERT_EQ(m5.num_rows(), direct.num_rows());
+  for (size_t c = 0; c < 7; ++c) EXPECT_TRUE(m5.column(c).Equals(direct.column(c))) << c;
+  EXPECT_TRUE(m5.column(8).Equals(direct.column(8)));
+  for (size_t r = 0; r < m5.num_rows(); ++r) {
+    EXPECT_NEAR(m5.column(7).doubles()[r], direct.column(7).doubles()[r], 1e-12);
+  }
+}
+
+TEST(BarKernel, IncrementalEqualsWhole) {
+  RecordBatch t = Trades({{0, "A", 10, 1}, {kMin + 1, "A", 14, 2}, {kMin + 2, "A", 8, 1}, {3, "B", 9, 4}});
+  ASSERT_OK_AND_ASSIGN(RecordBatch whole, ComputeBars(t, kMin));
+  ASSERT_OK_AND_ASSIGN(BarInput in, DetectBarInput(t.fields()));
+  BarBuilder b(in, kMin);
+  RecordBatch out(BarFields());
+  for (size_t i = 0; i < t.num_rows(); ++i) ASSERT_OK(b.Consume(t.Slice(i, 1), &out));
+  b.Finish(&out);
+  EXPECT_TRUE(out.Equals(whole));
+}
+
+TEST(BarKernel, BadInput) {
+  EXPECT_FALSE(ComputeBars(Trades({{5, "A", 1, 1}, {4, "A", 1, 1}}), kMin).ok());  // unsorted
+  {
+    ASSERT_OK_AND_ASSIGN(BarInput in, DetectBarInput(TradeFields()));
+    BarBuilder b(in, kMin);
+    RecordBatch out(BarFields());
+    ASSERT_OK(b.Consume(Trades({{5, "B", 1, 1}}), &out));
+    EXPECT_FALSE(b.Consume(Trades({{6, "A", 1, 1}}), &out).ok());  // not grouped
+  }
+  EXPECT_FALSE(ComputeBars(Trades({}), 10).ok());  // interval < 1s
+  RecordBatch no_price({{"ts", ColumnType::kTimestamp, false}, {"symbol", ColumnType::kSymbol, false}});
+  EXPECT_FALSE(ComputeBars(no_price, kMin).ok());
+  EXPECT_FALSE(ParseBarInterval("2d").ok());
+  EXPECT_FALSE(ParseBarInterval("1500ms").ok());
+}
+
+TEST(BarKernel, IntervalNames) {
+  EXPECT_EQ(BarIntervalName(kNanosPerDay), "1d");
+  EXPECT_EQ(BarIntervalName(kMin), "1m");
+  EXPECT_EQ(BarIntervalName(90 * kNanosPerSecond), "90s");
+  EXPECT_EQ(BarIntervalName(2 * kNanosPerHour), "2h");
+}
+
+}  // namespace
+}  // namespace strata::bars

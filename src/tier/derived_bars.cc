@@ -1,0 +1,244 @@
+#include "tier/derived_bars.h"
+
+#include <algorithm>
+#include <limits>
+#include <tuple>
+
+#include "bars/bar_kernel.h"
+#include "parquet/parquet_writer.h"
+#include "strata/timestamp.h"
+#include "tier/lake.h"
+
+namespace strata::tier {
+
+std::string DerivedBarTableName(std::string_view source, int64_t interval_ns) {
+  return std::string(source) + "_bars_" + bars::BarIntervalName(interval_ns);
+}
+
+Result<std::vector<TableDef>> DerivedBarTableDefs(const TableDef& source) {
+  ASSIGN_OR_RETURN(TablePolicy policy, TablePolicy::Parse(source.policy_json));
+  std::vector<TableDef> out;
+  const std::vector<int64_t> intervals = policy.BarIntervals();
+  if (intervals.empty()) return out;
+  if (policy.IsDerived()) {
+    return Status::InvalidArgument("table " + source.name + " is a derived bar table; it cannot declare bars");
+  }
+  const Schema& s = source.schema;
+  const int price = s.FieldIndex("price"), size = s.FieldIndex("size");
+  if (price < 0 || size < 0 || s.field(price).type != ColumnType::kFloat64 ||
+      (s.field(size).type != ColumnType::kInt64 && s.field(size).type != ColumnType::kInt32)) {
+    return Status::InvalidArgument("table " + source.name + " cannot have derived bars: it needs price:f64 and " +
+                                   "size:i64 columns (columns: " + s.ToString() + ")");
+  }
+  ASSIGN_OR_RETURN(Schema bar_schema, Schema::Make(bars::BarFields()));
+  for (int64_t iv : intervals) {
+    TableDef d;
+    d.name = DerivedBarTableName(source.name, iv);
+    d.schema = bar_schema;
+    TablePolicy p;
+    p.derived_from = source.name;
+    p.bar_interval = bars::BarIntervalName(iv);
+    d.policy_json = p.ToJson();
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
+DerivedBars::DerivedBars(DerivedBarsOptions options) : options_(std::move(options)) {}
+
+Result<const DerivedBars::Source*> DerivedBars::SourceOf(int64_t table_id) {
+  auto it = sources_.find(table_id);
+  if (it != sources_.end()) return &it->second;
+  Source src;
+  ASSIGN_OR_RETURN(src.table, options_.catalog->GetTableById(table_id));
+  auto policy = TablePolicy::Parse(src.table.def.policy_json);
+  if (!policy.ok()) return policy.status().WithContext("table " + src.table.def.name);
+  if (!policy->IsDerived()) {
+    for (int64_t iv : policy->BarIntervals()) {
+      const std::string name = DerivedBarTableName(src.table.def.name, iv);
+      auto t = options_.catalog->GetTable(name);
+      if (!t.ok()) {
+        return t.status().WithContext("derived bar table " + name + " of " + src.table.def.name +
+                                      " (set the policy through the database to create it)");
+      }
+      src.targets.push_back({std::move(*t), iv});
+    }
+  }
+  return &sources_.emplace(table_id, std::move(src)).first->second;
+}
+
+Result<FileRecord> DerivedBars::WriteBarFile(const TableInfo& table, const std::string& symbol, int64_t day,
+                                             const RecordBatch& bars) {
+  const std::string dir = WarmSeriesDayDir(table.def.name, day, symbol) + "/";
+  FileQuery q;
+  q.table_id = table.id;
+  q.symbol = symbol;
+  q.state = std::nullopt;
+  ASSIGN_OR_RETURN(auto files, options_.catalog->ListFiles(q));
+  int64_t seq = 0;
+  for (const FileRecord& f : files) {
+    if (f.uri.rfind(dir, 0) != 0) continue;
+    if (auto s = PartSeq(f.uri)) seq = std::max(seq, *s);
+  }
+  const std::string rel = WarmRelPath(table.def.name, day, symbol, seq + 1);
+  const std::string path = JoinPath(options_.root, rel);
+  FileSystem* fs = options_.fs;
+  RETURN_IF_ERROR(CreateDirsDurably(fs, options_.root, DirName(path)));
+  parquet::WriterOptions wo;
+  wo.compression = CompressionType::kSnappy;
+  wo.atomic = true;
+  wo.timestamp_adjusted_to_utc = false;  // as the warm tier: DuckDB reads TIMESTAMP_NS exactly
+  wo.column_encodings["ts"] = parquet::ColumnEncoding::kDeltaBinaryPacked;
+  RETURN_IF_ERROR(parquet::WriteParquetFile(fs, path, bars, wo).WithContext("writing bar file " + rel));
+  FileRecord rec;
+  RETURN_IF_ERROR(Sha256File(fs, path, &rec.sha256, reinterpret_cast<uint64_t*>(&rec.bytes)));
+  const std::vector<int64_t>& ts = bars.column(0).int64s();
+  rec.table_id = table.id;
+  rec.tier = Tier::kWarm;
+  rec.uri = rel;
+  rec.symbol = symbol;
+  rec.min_ts = ts.front();
+  rec.max_ts = ts.back();
+  rec.row_count = static_cast<int64_t>(bars.num_rows());
+  return rec;
+}
+
+Status DerivedBars::PrepareSeriesDay(const Source& src, const std::string& symbol, int64_t day, CatalogChange* change,
+                                     const std::set<int64_t>& gone_ids, size_t source_adds, Pending* pending) {
+  const int64_t from = DayStartNs(day), to = DayStartNs(day + 1);
+  // The source files holding the series-day after the change, in scan order: cold first, then by
+  // id (files the change adds get ids after every existing one, in the change's order).
+  FileQuery q;
+  q.table_id = src.table.id;
+  q.symbol = symbol;
+  q.from_ts = from;
+  q.to_ts = to;
+  ASSIGN_OR_RETURN(auto live, options_.catalog->ListFiles(q));
+  std::vector<std::tuple<bool, int64_t, const FileRecord*>> order;
+  for (const FileRecord& f : live) {
+    if (!gone_ids.count(f.id)) order.emplace_back(f.tier != Tier::kCold, f.id, &f);
+  }
+  for (size_t i = 0; i < source_adds; ++i) {
+    const FileRecord& f = change->add[i];
+    if (f.table_id != src.table.id || f.symbol != symbol || f.min_ts >= to || f.max_ts < from) continue;
+    order.emplace_back(f.tier != Tier::kCold, std::numeric_limits<int64_t>::max() / 2 + static_cast<int64_t>(i), &f);
+  }
+  std::sort(order.begin(), order.end(), [](const auto& a, const auto& b) {
+    return std::tie(std::get<0>(a), std::get<1>(a)) < std::tie(std::get<0>(b), std::get<1>(b));
+  });
+  const Schema& schema = src.table.def.schema;
+  const std::string ts_name = schema.field(schema.ts_index()).name;
+  parquet::ReadOptions ro;
+  ro.columns = {ts_name, schema.field(schema.symbol_index()).name, "price", "size"};
+  ro.time_range = parquet::TimeRange{ts_name, from, to};
+  RecordBatch rows;
+  bool first = true;
+  for (const auto& [warm, id, f] : order) {
+    ASSIGN_OR_RETURN(RecordBatch b, options_.read(*f, ro));
+    if (first) {
+      rows = std::move(b);
+      first = false;
+    } else {
+      RETURN_IF_ERROR(rows.Append(b).WithContext("bars of " + src.table.def.name + " " + symbol));
+    }
+  }
+  if (order.size() > 1) rows = SortByTs(rows, 0);
+  for (const Target& t : src.targets) {
+    // The bar files this replaces (whatever their tier).
+    FileQuery bq;
+    bq.table_id = t.table.id;
+    bq.symbol = symbol;
+    bq.from_ts = from;
+    bq.to_ts = to;
+    ASSIGN_OR_RETURN(auto old, options_.catalog->ListFiles(bq));
+    for (FileRecord& f : old) {
+      change->retire.push_back(f.id);
+      pending->replaced.push_back(std::move(f));
+    }
+    if (rows.num_rows() == 0) continue;
+    ASSIGN_OR_RETURN(RecordBatch bars, bars::ComputeBars(rows, t.interval));
+    if (bars.num_rows() == 0) continue;
+    ASSIGN_OR_RETURN(FileRecord rec, WriteBarFile(t.table, symbol, day, bars));
+    pending->written.push_back(rec);
+    change->add.push_back(std::move(rec));
+  }
+  return Status::OK();
+}
+
+Status DerivedBars::Prepare(CatalogChange* change, const std::vector<FileRecord>& gone, Pending* pending) {
+  sources_.clear();
+  std::set<std::tuple<int64_t, std::string, int64_t>> touched;  // (source table, symbol, day)
+  auto touch = [&](const FileRecord& f) -> Status {
+    ASSIGN_OR_RETURN(const Source* src, SourceOf(f.table_id));
+    if (src->targets.empty()) return Status::OK();
+    for (int64_t d = DayOf(f.min_ts); d <= DayOf(f.max_ts); ++d) touched.emplace(f.table_id, f.symbol, d);
+    return Status::OK();
+  };
+  for (const FileRecord& f : change->add) RETURN_IF_ERROR(touch(f));
+  for (const FileRecord& f : gone) RETURN_IF_ERROR(touch(f));
+  if (touched.empty()) return Status::OK();
+  std::set<int64_t> gone_ids(change->retire.begin(), change->retire.end());
+  gone_ids.insert(change->remove.begin(), change->remove.end());
+  for (const FileRecord& f : gone) gone_ids.insert(f.id);
+  const size_t source_adds = change->add.size();
+  const size_t retire_before = change->retire.size();
+  Pending mine;
+  Status st;
+  for (const auto& [table_id, symbol, day] : touched) {
+    st = PrepareSeriesDay(sources_.at(table_id), symbol, day, change, gone_ids, source_adds, &mine);
+    if (!st.ok()) {
+      st = st.WithContext("derived bars of " + sources_.at(table_id).table.def.name + " " + symbol + " " +
+                          FormatDate(DayStartNs(day)));
+      break;
+    }
+  }
+  if (!st.ok()) {
+    Abandon(mine);
+    change->add.resize(source_adds);
+    change->retire.resize(retire_before);
+    return st;
+  }
+  pending->written.insert(pending->written.end(), mine.written.begin(), mine.written.end());
+  pending->replaced.insert(pending->replaced.end(), mine.replaced.begin(), mine.replaced.end());
+  return Status::OK();
+}
+
+void DerivedBars::Abandon(const Pending& pending) {
+  for (const FileRecord& f : pending.written) options_.fs->RemoveFile(JoinPath(options_.root, f.uri)).IgnoreError();
+}
+
+Result<std::vector<FileRecord>> DerivedBars::Rebuild(const TableInfo& source) {
+  sources_.clear();
+  ASSIGN_OR_RETURN(const Source* src, SourceOf(source.id));
+  std::vector<FileRecord> retired;
+  if (src->targets.empty()) return retired;
+  std::set<std::pair<std::string, int64_t>> days;
+  FileQuery q;
+  q.table_id = source.id;
+  ASSIGN_OR_RETURN(auto files, options_.catalog->ListFiles(q));
+  for (const FileRecord& f : files) {
+    for (int64_t d = DayOf(f.min_ts); d <= DayOf(f.max_ts); ++d) days.emplace(f.symbol, d);
+  }
+  for (const Target& t : src->targets) {
+    FileQuery bq;
+    bq.table_id = t.table.id;
+    ASSIGN_OR_RETURN(auto bar_files, options_.catalog->ListFiles(bq));
+    for (const FileRecord& f : bar_files) days.emplace(f.symbol, DayOf(f.min_ts));
+  }
+  // One transaction per series-day keeps each commit small; each is exact on its own.
+  for (const auto& [symbol, day] : days) {
+    CatalogChange change;
+    Pending pending;
+    Status st = PrepareSeriesDay(*src, symbol, day, &change, {}, 0, &pending);
+    if (st.ok()) st = options_.catalog->Commit(change).status();
+    if (!st.ok()) {
+      Abandon(pending);
+      return st.WithContext("rebuilding the bars of " + source.def.name + " " + symbol + " " +
+                            FormatDate(DayStartNs(day)));
+    }
+    retired.insert(retired.end(), pending.replaced.begin(), pending.replaced.end());
+  }
+  return retired;
+}
+
+}  // namespace strata::tier

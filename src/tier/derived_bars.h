@@ -1,0 +1,98 @@
+// Derived bar tables (downsampling): a table whose policy says {"bars": ["1m", "1d"]} gets one
+// real catalog table per interval, <table>_bars_<interval> (schema bars::BarFields(): ts, symbol,
+// open, high, low, close, volume, vwap, count), stored like any table in the warm layout
+// (warm/<table>_bars_1m/date=YYYY-MM-DD/symbol=<SYM>/part-<seq>.parquet), so `strata query
+// trades_bars_1m` and DuckDB read it as they read trades. See src/tier/README.md for the design.
+//
+// Exactness: each bar file holds the bars of exactly one series-day, computed by the shared
+// kernel (bars/bar_kernel.h) from ALL of that series-day's source rows in warm and cold, in the
+// order a scan returns them (cold files first, then by catalog id, stable by ts). Every tier
+// operation that changes a series-day's source rows (flush, migration, retention) calls Prepare
+// on its CatalogChange before committing it: Prepare recomputes the bars of every series-day the
+// change touches as they will be after it, writes new bar files (temp + fsync + rename) and adds
+// them, and the retirement of the old bar files, to the SAME change. So the source rows and their
+// bars change in one catalog transaction: a crash leaves both old or both new, and late rows
+// for a day already flushed or migrated produce correct bars. Compaction does not call it: it
+// keeps a series-day's rows and their order, so the bars stay right.
+//
+// Derived tables are never flushed, compacted, migrated or retained by themselves; their files
+// are replaced by Prepare (and removed when their source rows are gone).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "catalog/catalog.h"
+#include "parquet/parquet_reader.h"
+#include "strata/batch.h"
+#include "strata/file_system.h"
+#include "strata/schema.h"
+#include "tier/policy.h"
+
+namespace strata::tier {
+
+// "<source>_bars_<interval>" ("trades_bars_1m").
+std::string DerivedBarTableName(std::string_view source, int64_t interval_ns);
+
+// The definitions of the derived bar tables `source`'s policy declares (empty when none).
+// InvalidArgument when it declares bars but has no price:f64 and integer size column, or when it
+// is itself derived.
+Result<std::vector<TableDef>> DerivedBarTableDefs(const TableDef& source);
+
+struct DerivedBarsOptions {
+  FileSystem* fs = nullptr;
+  std::string root;
+  Catalog* catalog = nullptr;
+  // Reads one catalog file (warm or cold) with a projection and time range (TierStore::Read).
+  std::function<Result<RecordBatch>(const FileRecord&, const parquet::ReadOptions&)> read;
+};
+
+class DerivedBars {
+ public:
+  explicit DerivedBars(DerivedBarsOptions options);
+
+  // What Prepare wrote and replaced.
+  struct Pending {
+    std::vector<FileRecord> written;   // new bar files (uncommitted until the change commits)
+    std::vector<FileRecord> replaced;  // old bar files `change` now retires
+  };
+
+  // Adds the bar files of every series-day that `change` touches (through its added files and
+  // `gone`, the records of the source files it retires or removes) to `change`. On error, what
+  // it wrote is removed and `change` is unchanged.
+  Status Prepare(CatalogChange* change, const std::vector<FileRecord>& gone, Pending* pending);
+  // The change did not commit: removes the files Prepare wrote (best effort; cleanup on open
+  // removes what a crash leaves).
+  void Abandon(const Pending& pending);
+
+  // Creates the missing derived tables of `source` and recomputes every series-day of its bars
+  // (and removes bar files whose series-day has no source rows), committing per table. For a
+  // policy just set on a table with data, and for repair. Returns the retired files for the
+  // caller to delete. REQUIRES: no other tier operation runs meanwhile.
+  Result<std::vector<FileRecord>> Rebuild(const TableInfo& source);
+
+ private:
+  struct Target {
+    TableInfo table;  // the derived table
+    int64_t interval = 0;
+  };
+  struct Source {
+    TableInfo table;
+    std::vector<Target> targets;  // empty: no bars declared
+  };
+  Result<const Source*> SourceOf(int64_t table_id);
+  Status PrepareSeriesDay(const Source& src, const std::string& symbol, int64_t day, CatalogChange* change,
+                          const std::set<int64_t>& gone_ids, size_t source_adds, Pending* pending);
+  Result<FileRecord> WriteBarFile(const TableInfo& table, const std::string& symbol, int64_t day,
+                                  const RecordBatch& bars);
+
+  DerivedBarsOptions options_;
+  std::map<int64_t, Source> sources_;  // cache for one Prepare
+};
+
+}  // namespace strata::tier
