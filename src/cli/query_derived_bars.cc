@@ -30,16 +30,6 @@ int64_t CeilTo(int64_t ts, int64_t d) {
 }
 
 // Per symbol: a batch of rows (one Scan's output).
-std::map<std::string, RecordBatch> BySymbol(std::vector<RecordBatch> batches, int sym_col) {
-  std::map<std::string, RecordBatch> out;
-  for (RecordBatch& b : batches) {
-    if (b.num_rows() == 0) continue;
-    std::string s(b.column(sym_col).GetString(0));
-    out.emplace(std::move(s), std::move(b));
-  }
-  return out;
-}
-
 }  // namespace
 
 Result<std::unique_ptr<query::BatchStream>> DerivedBarsPipeline(Database* db, const TableDef& def,
@@ -78,12 +68,25 @@ Result<std::unique_ptr<query::BatchStream>> DerivedBarsPipeline(Database* db, co
     s.to_ts = to;
     s.columns = std::move(cols);
     s.tiers = std::move(tiers);
-    ASSIGN_OR_RETURN(std::vector<RecordBatch> batches, db->Scan(s));
-    for (const RecordBatch& x : batches) {
-      counters->rows_read += x.num_rows();
-      counters->bytes_read += x.ByteSize();
+    ASSIGN_OR_RETURN(std::unique_ptr<ScanCursor> cursor, db->NewScan(s));
+    std::map<std::string, RecordBatch> out;  // one batch per symbol
+    RecordBatch b;
+    while (true) {
+      ASSIGN_OR_RETURN(bool more, cursor->Next(&b));
+      if (!more) break;
+      if (b.num_rows() == 0) continue;
+      auto [it, fresh] = out.try_emplace(cursor->symbol());
+      if (fresh) {
+        it->second = std::move(b);
+        b = RecordBatch();
+      } else {
+        RETURN_IF_ERROR(it->second.Append(b));
+      }
     }
-    return BySymbol(std::move(batches), 1);
+    ScanStats seen;
+    query::AccumulateScanStats(cursor->stats(), &seen, &counters->stats);
+    ++counters->cursors;
+    return out;
   };
   query::ScanCounters* raw_counters = plan->AddScan(def.name);
   raw_counters->tiers = r.tiers;
