@@ -132,6 +132,13 @@ TEST_F(TierCliTest, FlushMigrateVerifyRetention) {
   r = Strata("table set-policy trades --warm-codec brotli");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("warm_codec"), std::string::npos) << r.err;
+  r = Strata("table set-policy trades --flush-series-rows 5000 --flush-series-bytes 1048576");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("\"flush_series_rows\":5000"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\"flush_series_bytes\":1048576"), std::string::npos) << r.out;
+  r = Strata("table set-policy trades --flush-series-rows 0");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("flush_series_rows"), std::string::npos) << r.err;
 }
 
 }  // namespace

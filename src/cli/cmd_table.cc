@@ -17,7 +17,8 @@ struct InitArgs {
 
 // Tier policy options (see src/tier/policy.h); unset ones are left as they are.
 struct PolicyArgs {
-  std::optional<int64_t> warm_days, cold_days, warm_max_bytes, flush_rows, cold_zstd_level, max_warm_parts;
+  std::optional<int64_t> warm_days, cold_days, warm_max_bytes, flush_rows, flush_series_rows, flush_series_bytes,
+      cold_zstd_level, max_warm_parts;
   std::optional<std::string> warm_codec;
   std::optional<std::string> bars;  // "1m,1d"
 
@@ -26,6 +27,8 @@ struct PolicyArgs {
     cmd->add_option("--cold-days", cold_days, "delete cold files whose newest row is older than N days");
     cmd->add_option("--warm-max-bytes", warm_max_bytes, "over this many warm bytes, move the oldest months to cold");
     cmd->add_option("--flush-rows", flush_rows, "flush when the table has this many hot rows");
+    cmd->add_option("--flush-series-rows", flush_series_rows, "flush when one symbol has this many hot rows");
+    cmd->add_option("--flush-series-bytes", flush_series_bytes, "flush when one symbol holds this many bytes of RAM");
     cmd->add_option("--warm-codec", warm_codec, "warm Parquet codec: snappy or lz4_raw");
     cmd->add_option("--cold-zstd-level", cold_zstd_level, "ZSTD level of cold files (1-22, default 9)");
     cmd->add_option("--max-warm-parts", max_warm_parts, "compact a series-day with more parts than this (default 4)");
@@ -34,8 +37,8 @@ struct PolicyArgs {
                     "table <name>_bars_<interval> rebuilt on every flush and migration ('' for none)");
   }
   bool any() const {
-    return warm_days || cold_days || warm_max_bytes || flush_rows || cold_zstd_level || max_warm_parts || warm_codec ||
-           bars;
+    return warm_days || cold_days || warm_max_bytes || flush_rows || flush_series_rows || flush_series_bytes ||
+           cold_zstd_level || max_warm_parts || warm_codec || bars;
   }
   std::string ToJson() const {
     std::string j = "{";
@@ -47,6 +50,8 @@ struct PolicyArgs {
     if (cold_days) add("cold_days", std::to_string(*cold_days));
     if (warm_max_bytes) add("warm_max_bytes", std::to_string(*warm_max_bytes));
     if (flush_rows) add("flush_rows", std::to_string(*flush_rows));
+    if (flush_series_rows) add("flush_series_rows", std::to_string(*flush_series_rows));
+    if (flush_series_bytes) add("flush_series_bytes", std::to_string(*flush_series_bytes));
     if (cold_zstd_level) add("cold_zstd_level", std::to_string(*cold_zstd_level));
     if (max_warm_parts) add("max_warm_parts", std::to_string(*max_warm_parts));
     if (warm_codec) add("warm_codec", "\"" + *warm_codec + "\"");
@@ -187,7 +192,8 @@ void AddInitAndTableCommands(CLI::App& app, Context* ctx) {
       "Examples:\n"
       "  strata table set-policy trades --warm-days 7 --cold-days 3650\n"
       "  strata table set-policy quotes --warm-max-bytes 50000000000 --warm-codec lz4_raw --flush-rows 2000000\n"
-      "  strata table set-policy trades --bars 1m,1d   # builds trades_bars_1m/_1d from the rows already flushed");
+      "  strata table set-policy trades --bars 1m,1d   # builds trades_bars_1m/_1d from the rows already flushed\n"
+      "  strata table set-policy trades --flush-series-rows 500000   # a busy symbol flushes on its own");
   set_policy->callback([ctx, policy_name, policy_args] {
     Run(ctx, [&]() -> Status {
       if (!policy_args->any()) return Status::InvalidArgument("table set-policy: give at least one policy option");
