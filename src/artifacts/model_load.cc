@@ -403,6 +403,7 @@ Status ModelStore::Get(std::string_view name, std::string_view ref, const std::s
 uint64_t ModelStore::buffer_pool_bytes() const { return impl_->pool->bytes(); }
 
 Status ModelStore::FlushLoadLog() {
+  std::lock_guard flushing(impl_->log_flush_mu);
   std::vector<LoadRecord> records;
   {
     std::lock_guard lock(impl_->log_mu);

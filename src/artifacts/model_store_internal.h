@@ -54,6 +54,9 @@ struct ModelStore::Impl {
   std::thread worker;
 
   std::mutex log_mu;
+  // Held for a whole FlushLoadLog, so one that finds nothing queued still waits for the flush on
+  // the background thread that took the records before it (callers expect them written).
+  std::mutex log_flush_mu;
   std::vector<LoadRecord> load_log;
   bool log_flush_queued = false;
 
