@@ -171,9 +171,11 @@ Status Catalog::Migrate(std::span<const CatalogMigration> migrations) {
   if (version_ == latest) return Status::OK();
   if (read_only_) {
     if (version_ == 0) return Status::NotFound("no strata catalog in " + path_ + " (create it with `strata init`)");
-    return Status::InvalidArgument("catalog " + path_ + " has schema version " + std::to_string(version_) +
-                                   ", older than this strata binary's " + std::to_string(latest) +
-                                   "; open it once for writing to migrate it");
+    return Status::InvalidArgument(
+        "catalog " + path_ + " has schema version " + std::to_string(version_) + ", older than this strata binary's " +
+        std::to_string(latest) +
+        "; open it once for writing to migrate it (any command that writes does, e.g. `strata flush` "
+        "or `strata table set-policy`)");
   }
   while (version_ < latest) {
     int applied = 0;
