@@ -52,11 +52,17 @@ run_tests() {
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     STRATA_SANITIZED=1 ctest --test-dir "$ASAN_DIR" --output-on-failure -j "$JOBS" --timeout 900
   echo "== fuzzing the Parquet reader for ${STRATA_FUZZ_SECONDS:-60} s (libFuzzer + ASan + UBSan)"
-  bash tools/parquet_fuzz.sh "${STRATA_FUZZ_SECONDS:-60}" 2>"$BUILD_DIR/parquet_fuzz.log" || {
+  local fuzz_rc=0
+  bash tools/parquet_fuzz.sh "${STRATA_FUZZ_SECONDS:-60}" 2>"$BUILD_DIR/parquet_fuzz.log" || fuzz_rc=$?
+  if ((fuzz_rc != 0)); then
     tail -n 60 "$BUILD_DIR/parquet_fuzz.log" >&2
-    echo "strata.sh: the Parquet fuzzer found a crash; its input is in ~/.cache/strata/fuzz (see tools/parquet_fuzz.sh)" >&2
+    if ((fuzz_rc == 3)); then
+      echo "strata.sh: the Parquet fuzzer did not build (see above)" >&2
+    else
+      echo "strata.sh: the Parquet fuzzer found a crash; its input is in ~/.cache/strata/fuzz (see tools/parquet_fuzz.sh)" >&2
+    fi
     exit 1
-  }
+  fi
   tail -n 6 "$BUILD_DIR/parquet_fuzz.log"
 }
 
