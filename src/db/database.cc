@@ -477,10 +477,7 @@ class DatabaseImpl final : public Database {
     ASSIGN_OR_RETURN(auto table, TableByName(request.table));
     RETURN_IF_ERROR(CatchUpWithFlushes());
     db::ScanContext ctx;
-    ctx.fs = fs_;
-    ctx.root = root_;
-    ctx.cold = cold_.get();
-    ctx.cold_key_of = [tier = tier_.get()](const std::string& uri) { return tier->ColdKeyOf(uri); };
+    ctx.open_file = [tier = tier_.get()](const FileRecord& file) { return tier->OpenReader(file); };
     ctx.catalog = catalog_.get();
     ctx.hot = hot_.get();
     ctx.view_mu = &view_mu_;

@@ -6,8 +6,8 @@
 #include <map>
 #include <set>
 
+#include "parquet/column_util.h"
 #include "parquet/parquet_reader.h"
-#include "parquet/range_source.h"
 #include "strata/timestamp.h"
 
 namespace strata::db {
@@ -52,46 +52,6 @@ void ReaderCache::Put(int64_t file_id, std::unique_ptr<parquet::ParquetReader> r
     entries_.erase(oldest);
   }
   entries_.emplace(file_id, Entry{++clock_, std::move(reader)});
-}
-
-void AppendColumnRange(const Column& src, size_t begin, size_t count, Column* dst) {
-  if (count == 0) return;
-  const size_t old = dst->size();
-  switch (src.type()) {
-    case ColumnType::kTimestamp:
-    case ColumnType::kInt64:
-      dst->int64s().insert(dst->int64s().end(), src.int64s().begin() + begin, src.int64s().begin() + begin + count);
-      break;
-    case ColumnType::kInt32:
-      dst->int32s().insert(dst->int32s().end(), src.int32s().begin() + begin, src.int32s().begin() + begin + count);
-      break;
-    case ColumnType::kFloat64:
-      dst->doubles().insert(dst->doubles().end(), src.doubles().begin() + begin, src.doubles().begin() + begin + count);
-      break;
-    case ColumnType::kBool:
-      dst->bools().insert(dst->bools().end(), src.bools().begin() + begin, src.bools().begin() + begin + count);
-      break;
-    case ColumnType::kSymbol:
-    case ColumnType::kString: {
-      const uint32_t from = src.offsets()[begin], to = src.offsets()[begin + count];
-      const uint32_t base = static_cast<uint32_t>(dst->chars().size());
-      dst->chars().append(src.chars().data() + from, to - from);
-      auto& offs = dst->offsets();
-      offs.reserve(offs.size() + count);
-      for (size_t i = 1; i <= count; ++i) offs.push_back(base + (src.offsets()[begin + i] - from));
-      break;
-    }
-  }
-  if (!src.validity().empty() || !dst->validity().empty()) {
-    auto& v = dst->validity();
-    if (v.empty()) v.assign(old, 1);
-    if (src.validity().empty()) {
-      v.insert(v.end(), count, 1);
-    } else {
-      v.insert(v.end(), src.validity().begin() + begin, src.validity().begin() + begin + count);
-    }
-  }
-  dst->SetSizeFromStorage().IgnoreError();
 }
 
 namespace {
@@ -287,40 +247,7 @@ class ScanCursorImpl final : public ScanCursor {
       s->counted_pages_read = s->reader->pages_read();
       return SelectRowGroups(s);
     }
-    const FileRecord& file = s->file;
-    const std::string what = std::string(TierName(file.tier)) + " file " + file.uri;
-    std::unique_ptr<parquet::RangeSource> source;
-    if (file.tier == Tier::kWarm) {
-      const std::string path = JoinPath(ctx_.root, file.uri);
-      auto src = parquet::OpenFileRangeSource(ctx_.fs, path);
-      if (!src.ok()) {
-        auto exists = ctx_.fs->Exists(path);
-        if (exists.ok() && !*exists) {
-          return Status::NotFound(what + " (catalog id " + std::to_string(file.id) +
-                                  ") is missing from storage; run `strata verify`");
-        }
-        return src.status().WithContext("opening " + what);
-      }
-      source = std::move(*src);
-    } else {
-      auto f = ctx_.cold->OpenRead(ctx_.cold_key_of(file.uri));
-      if (!f.ok()) {
-        if (f.status().code() == StatusCode::kNotFound) {
-          return Status::NotFound(what + " (catalog id " + std::to_string(file.id) +
-                                  ") is missing from storage; run `strata verify`");
-        }
-        return f.status().WithContext("opening " + what);
-      }
-      ASSIGN_OR_RETURN(source, parquet::MakeRandomAccessRangeSource(std::move(*f)));
-    }
-    ASSIGN_OR_RETURN(uint64_t size, source->Size());
-    if (size != static_cast<uint64_t>(file.bytes)) {
-      return Status::Corruption(what + " is " + std::to_string(size) + " bytes but the catalog recorded " +
-                                std::to_string(file.bytes) + "; run `strata verify`");
-    }
-    auto reader = parquet::ParquetReader::Open(std::move(source));
-    if (!reader.ok()) return Status::Corruption(what + " is not valid Parquet: " + reader.status().message());
-    s->reader = std::move(*reader);
+    ASSIGN_OR_RETURN(s->reader, ctx_.open_file(s->file));
     return SelectRowGroups(s);
   }
 
@@ -408,7 +335,7 @@ class ScanCursorImpl final : public ScanCursor {
       acc_ = RecordBatch(std::move(f));
     }
     for (size_t c = 0; c < acc_.num_columns(); ++c) {
-      AppendColumnRange(best->buf.column(c), best->pos, end - best->pos, &acc_.column(c));
+      parquet::AppendRange(best->buf.column(c), best->pos, end - best->pos, &acc_.column(c));
     }
     acc_rows_ += end - best->pos;
     best->pos = end;

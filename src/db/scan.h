@@ -26,10 +26,8 @@
 
 #include "catalog/catalog.h"
 #include "hot/hot_tier.h"
-#include "objstore/object_store.h"
 #include "parquet/parquet_reader.h"
 #include "strata/database.h"
-#include "strata/file_system.h"
 
 namespace strata::db {
 
@@ -68,10 +66,8 @@ class ReaderCache {
 
 // What a cursor needs from the database. Everything but `pins` must outlive the cursor.
 struct ScanContext {
-  FileSystem* fs = nullptr;
-  std::string root;                                            // warm uris are relative to it
-  ObjectStore* cold = nullptr;                                 // the cold tier
-  std::function<std::string(const std::string&)> cold_key_of;  // cold uri -> key in `cold`
+  // Opens a warm or cold file checked against its catalog record (tier::TierStore::OpenReader).
+  std::function<Result<std::unique_ptr<parquet::ParquetReader>>(const FileRecord&)> open_file;
   Catalog* catalog = nullptr;
   HotTier* hot = nullptr;
   std::shared_mutex* view_mu = nullptr;  // held shared while planning
@@ -85,8 +81,5 @@ Result<std::unique_ptr<ScanCursor>> NewScanCursor(const ScanContext& ctx, uint32
 
 // Drains a cursor into one batch per symbol (what Database::Scan returns).
 Result<std::vector<RecordBatch>> DrainScan(ScanCursor* cursor);
-
-// Appends rows [begin, begin + count) of `src` to `dst` (same type).
-void AppendColumnRange(const Column& src, size_t begin, size_t count, Column* dst);
 
 }  // namespace strata::db

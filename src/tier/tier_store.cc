@@ -314,7 +314,7 @@ Result<TierRunResult> TierStore::Flush(std::vector<FlushSeries> series, uint64_t
   return result;
 }
 
-Result<RecordBatch> TierStore::Read(const FileRecord& file, const parquet::ReadOptions& options) {
+Result<std::unique_ptr<parquet::ParquetReader>> TierStore::OpenReader(const FileRecord& file) {
   const bool warm = file.tier == Tier::kWarm;
   const std::string what = std::string(TierName(file.tier)) + " file " + file.uri;
   std::unique_ptr<parquet::RangeSource> source;
@@ -347,8 +347,14 @@ Result<RecordBatch> TierStore::Read(const FileRecord& file, const parquet::ReadO
   }
   auto reader = parquet::ParquetReader::Open(std::move(source));
   if (!reader.ok()) return Status::Corruption(what + " is not valid Parquet: " + reader.status().message());
-  auto batch = (*reader)->Read(options);
-  if (!batch.ok()) return batch.status().WithContext("reading " + what);
+  return std::move(*reader);
+}
+
+Result<RecordBatch> TierStore::Read(const FileRecord& file, const parquet::ReadOptions& options) {
+  ASSIGN_OR_RETURN(std::unique_ptr<parquet::ParquetReader> reader, OpenReader(file));
+  auto batch = reader->Read(options);
+  if (!batch.ok())
+    return batch.status().WithContext("reading " + std::string(TierName(file.tier)) + " file " + file.uri);
   return batch;
 }
 

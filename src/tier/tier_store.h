@@ -92,6 +92,10 @@ class TierStore {
   Status CleanupOnOpen();
   Result<VerifyReport> Verify(const VerifyOptions& options);
 
+  // Opens a warm or cold file as Parquet, checked against its catalog record: NotFound naming it
+  // when it is gone, Corruption when its size differs or it is not Parquet. The scan's cursors open
+  // files through it too.
+  Result<std::unique_ptr<parquet::ParquetReader>> OpenReader(const FileRecord& file);
   // Reads one catalog file (with options' projection and time range). Errors name the file:
   // NotFound if it is missing, Corruption if its size differs from the catalog's or it does not
   // decode.
