@@ -87,6 +87,9 @@ struct ScanRequest {
   // NewScan: rows per batch at most; 0 = a row group that needs no merging passes through whole
   // (no copy), other batches (merged runs, hot rows) hold up to 65536 rows.
   size_t max_batch_rows = 0;
+  // Columns of a row group decoded in parallel on up to this many threads; 0 = one per core, at
+  // most 4.
+  int decode_threads = 0;
 };
 
 // What a streaming scan pruned and read (ScanCursor::stats()); filled as the cursor advances.
@@ -98,6 +101,7 @@ struct ScanStats {
   uint64_t row_groups_total = 0;         // in the files read
   uint64_t row_groups_read = 0;          // decoded
   uint64_t row_groups_pruned = 0;        // skipped by their ts statistics
+  uint64_t row_groups_parallel = 0;      // of those decoded, on several threads (decode_threads)
   uint64_t pages_total = 0;              // data pages of column chunks read partially
   uint64_t pages_read = 0;               // of those, decoded (the rest pruned by the page index)
   uint64_t bytes_read = 0;               // fetched from warm/cold storage, footers included

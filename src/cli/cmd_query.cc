@@ -35,6 +35,7 @@ struct QueryArgs {
   std::string direction = "prev";
   std::string tiers;
   int repeat = 1;
+  int threads = 0;
   std::string out;
   bool explain = false;
   bool merge = false;
@@ -129,6 +130,9 @@ Result<QuerySpec> MakeSpec(const QueryArgs& a) {
     s.right = r;
   }
   if (a.repeat < 1) return Status::InvalidArgument("--repeat must be at least 1");
+  if (a.threads < 0) return Status::InvalidArgument("--threads must be 0 (one per core) or more");
+  s.left.decode_threads = a.threads;
+  if (s.right) s.right->decode_threads = a.threads;
   if (a.limit >= 0) s.limit = static_cast<uint64_t>(a.limit);
   s.merge = a.merge;
   return s;
@@ -391,6 +395,8 @@ void AddQueryCommands(CLI::App& app, Context* ctx) {
   q->add_option("--tiers", args->tiers, "read only these tiers: comma-separated hot,warm,cold (default all)");
   q->add_flag("--merge", args->merge, "interleave the symbols in one ts order (default: symbol by symbol)");
   q->add_option("--repeat", args->repeat, "run the query N times in this process; print the median time to stderr");
+  q->add_option("--threads", args->threads,
+                "decode the columns of a row group on up to N threads (default 0: one per core, at most 4)");
   q->add_option("--out", args->out, "write the result to this Parquet file instead of printing it");
   q->add_flag("--explain", args->explain, "print the stages, rows, time per stage and what the scan read to stderr");
   q->footer(

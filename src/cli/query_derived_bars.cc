@@ -68,6 +68,7 @@ Result<std::unique_ptr<query::BatchStream>> DerivedBarsPipeline(Database* db, co
     s.to_ts = to;
     s.columns = std::move(cols);
     s.tiers = std::move(tiers);
+    s.decode_threads = q.decode_threads;
     ASSIGN_OR_RETURN(std::unique_ptr<ScanCursor> cursor, db->NewScan(s));
     std::map<std::string, RecordBatch> out;  // one batch per symbol
     RecordBatch b;

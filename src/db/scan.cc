@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <limits>
 #include <map>
 #include <set>
+#include <thread>
 
 #include "parquet/column_util.h"
 #include "parquet/parquet_reader.h"
@@ -65,6 +67,25 @@ struct Timer {
   int64_t start_;
 };
 
+// A file holds one series, the symbol the catalog records for it, so a scan makes that column
+// instead of decoding it: `symbol` repeated over `rows` rows.
+Result<Column> ConstantStringColumn(ColumnType type, const std::string& symbol, size_t rows) {
+  const uint64_t chars = static_cast<uint64_t>(symbol.size()) * rows;
+  if (chars > std::numeric_limits<uint32_t>::max()) {
+    return Status::Unsupported("a row group of " + std::to_string(rows) + " rows is too large for a symbol column");
+  }
+  Column c(type);
+  auto& off = c.offsets();
+  off.resize(rows + 1);
+  const uint32_t len = static_cast<uint32_t>(symbol.size());
+  for (size_t i = 0; i <= rows; ++i) off[i] = static_cast<uint32_t>(i) * len;
+  std::string& ch = c.chars();
+  ch.resize(chars);
+  for (size_t i = 0; i < rows; ++i) std::memcpy(ch.data() + i * len, symbol.data(), len);
+  RETURN_IF_ERROR(c.SetSizeFromStorage());
+  return c;
+}
+
 // One input of a symbol's merge: a cold or warm file, or the hot rows.
 struct Source {
   int prio = 0;        // position in tie order (cold by id, warm by id, hot); lower first
@@ -79,7 +100,7 @@ struct Source {
   RecordBatch buf;  // the current row group (or hot slice)
   size_t pos = 0;   // next row of buf
   bool done = false;
-  uint64_t counted_bytes = 0, counted_pages_total = 0, counted_pages_read = 0;
+  uint64_t counted_bytes = 0, counted_pages_total = 0, counted_pages_read = 0, counted_parallel = 0;
 };
 
 struct SymbolPlan {
@@ -89,18 +110,24 @@ struct SymbolPlan {
 
 class ScanCursorImpl final : public ScanCursor {
  public:
-  ScanCursorImpl(ScanContext ctx, ScanRequest request, std::vector<Field> out_fields, std::vector<std::string> internal,
-                 std::vector<int> out_cols, int ts_col)
+  ScanCursorImpl(ScanContext ctx, ScanRequest request, std::vector<Field> out_fields, std::vector<Field> internal,
+                 std::vector<int> out_cols, int ts_col, int sym_col)
       : ctx_(std::move(ctx)),
         request_(std::move(request)),
         fields_(std::move(out_fields)),
         internal_(std::move(internal)),
         out_cols_(std::move(out_cols)),
-        ts_col_(ts_col) {
-    ro_.columns = internal_;
+        ts_col_(ts_col),
+        sym_col_(sym_col) {
+    for (int i = 0; i < static_cast<int>(internal_.size()); ++i) {
+      if (i != sym_col_) ro_.columns.push_back(internal_[static_cast<size_t>(i)].name);
+    }
+    const int cores = static_cast<int>(std::thread::hardware_concurrency());
+    ro_.decode_threads = request_.decode_threads > 0 ? request_.decode_threads : std::clamp(cores, 1, 4);
     if (request_.from_ts != std::numeric_limits<int64_t>::min() ||
         request_.to_ts != std::numeric_limits<int64_t>::max()) {
-      ro_.time_range = parquet::TimeRange{internal_[ts_col_], request_.from_ts, request_.to_ts};
+      ro_.time_range =
+          parquet::TimeRange{internal_[static_cast<size_t>(ts_col_)].name, request_.from_ts, request_.to_ts};
     }
     // 0: a row group that needs no merging passes through whole; other batches up to 65536 rows.
     pass_through_ = request_.max_batch_rows == 0;
@@ -210,11 +237,26 @@ class ScanCursorImpl final : public ScanCursor {
       {
         Timer tr(&stats_.read_ns);
         Status st = s->reader->ReadRowGroupInto(rg, ro_, &s->buf);
+        if (st.ok() && sym_col_ >= 0) st = AddSymbolColumn(s);
         if (!st.ok()) return st.WithContext("reading " + std::string(TierName(s->file.tier)) + " file " + s->file.uri);
       }
       ++stats_.row_groups_read;
       CountReader(s);
     }
+    return Status::OK();
+  }
+
+  // Puts the file's symbol column in its place in s->buf, which holds the other columns.
+  Status AddSymbolColumn(Source* s) {
+    const size_t rows = s->buf.num_rows();
+    const Field& f = internal_[static_cast<size_t>(sym_col_)];
+    ASSIGN_OR_RETURN(Column sym, ConstantStringColumn(f.type, s->file.symbol, rows));
+    std::vector<Column> cols;
+    cols.reserve(internal_.size());
+    for (size_t i = 0, j = 0; i < internal_.size(); ++i) {
+      cols.push_back(static_cast<int>(i) == sym_col_ ? std::move(sym) : std::move(s->buf.column(j++)));
+    }
+    s->buf = RecordBatch(internal_, std::move(cols));
     return Status::OK();
   }
 
@@ -226,6 +268,8 @@ class ScanCursorImpl final : public ScanCursor {
     s->counted_bytes = b;
     s->counted_pages_total = pt;
     s->counted_pages_read = pr;
+    stats_.row_groups_parallel += s->reader->parallel_reads() - s->counted_parallel;
+    s->counted_parallel = s->reader->parallel_reads();
   }
 
   void Release(Source* s) {
@@ -245,6 +289,7 @@ class ScanCursorImpl final : public ScanCursor {
       s->counted_bytes = s->reader->bytes_read();
       s->counted_pages_total = s->reader->pages_total();
       s->counted_pages_read = s->reader->pages_read();
+      s->counted_parallel = s->reader->parallel_reads();
       return SelectRowGroups(s);
     }
     ASSIGN_OR_RETURN(s->reader, ctx_.open_file(s->file));
@@ -387,9 +432,10 @@ class ScanCursorImpl final : public ScanCursor {
   ScanContext ctx_;
   ScanRequest request_;
   std::vector<Field> fields_;
-  std::vector<std::string> internal_;
-  std::vector<int> out_cols_;  // positions in internal columns of the output; empty = same
+  std::vector<Field> internal_;  // the columns every source's batches carry
+  std::vector<int> out_cols_;    // positions in internal columns of the output; empty = same
   int ts_col_;
+  int sym_col_;  // position of the symbol in internal_, or -1; files do not decode it
   bool pass_through_ = false;
   parquet::ReadOptions ro_;
   std::map<std::string, SymbolPlan> plan_;
@@ -436,8 +482,8 @@ Result<std::unique_ptr<ScanCursor>> NewScanCursor(const ScanContext& ctx, uint32
       return Status::InvalidArgument("unknown tier '" + t + "' (hot, warm or cold)");
     }
   }
-  // Internally every source carries ts (to merge) and symbol (to group the hot rows); the output
-  // has the requested columns.
+  // Internally every source carries ts (to merge); the output has the requested columns. The
+  // symbol is carried only when requested, and made from the catalog's record for files.
   std::vector<std::string> cols = request.columns;
   if (cols.empty()) {
     for (const Field& f : schema.fields()) cols.push_back(f.name);
@@ -445,20 +491,22 @@ Result<std::unique_ptr<ScanCursor>> NewScanCursor(const ScanContext& ctx, uint32
   std::vector<std::string> internal = cols;
   const std::string& ts_name = schema.field(schema.ts_index()).name;
   const std::string& sym_name = schema.field(schema.symbol_index()).name;
-  for (const std::string* n : {&ts_name, &sym_name}) {
-    if (std::find(internal.begin(), internal.end(), *n) == internal.end()) internal.push_back(*n);
-  }
-  const int ts_pos = static_cast<int>(std::find(internal.begin(), internal.end(), ts_name) - internal.begin());
-  const int sym_pos = static_cast<int>(std::find(internal.begin(), internal.end(), sym_name) - internal.begin());
+  if (std::find(internal.begin(), internal.end(), ts_name) == internal.end()) internal.push_back(ts_name);
+  auto pos_of = [&](const std::string& n) {
+    auto it = std::find(internal.begin(), internal.end(), n);
+    return it == internal.end() ? -1 : static_cast<int>(it - internal.begin());
+  };
+  const int ts_pos = pos_of(ts_name), sym_pos = pos_of(sym_name);
   std::vector<int> out_cols;
   if (internal.size() != cols.size()) {
     for (size_t i = 0; i < cols.size(); ++i) out_cols.push_back(static_cast<int>(i));
   }
-  std::vector<Field> out_fields;
+  std::vector<Field> out_fields, internal_fields;
   for (const std::string& c : cols) out_fields.push_back(schema.field(schema.FieldIndex(c)));
+  for (const std::string& c : internal) internal_fields.push_back(schema.field(schema.FieldIndex(c)));
 
-  auto cursor =
-      std::make_unique<ScanCursorImpl>(ctx, request, std::move(out_fields), internal, std::move(out_cols), ts_pos);
+  auto cursor = std::make_unique<ScanCursorImpl>(ctx, request, std::move(out_fields), internal_fields,
+                                                 std::move(out_cols), ts_pos, sym_pos);
   ScanStats& stats = cursor->mutable_stats();
   auto& plan = cursor->plan();
   std::set<std::string> wanted(request.symbols.begin(), request.symbols.end());
@@ -471,10 +519,18 @@ Result<std::unique_ptr<ScanCursor>> NewScanCursor(const ScanContext& ctx, uint32
       hr.from_ts = request.from_ts;
       hr.to_ts = request.to_ts;
       hr.columns = internal;
+      if (sym_pos < 0) hr.columns.push_back(sym_name);  // to group the rows by symbol; dropped below
       ASSIGN_OR_RETURN(std::vector<RecordBatch> hot, ctx.hot->Scan(hr));
+      const size_t sym_at = sym_pos >= 0 ? static_cast<size_t>(sym_pos) : internal.size();
       for (RecordBatch& b : hot) {
         if (b.num_rows() == 0) continue;
-        plan[std::string(b.column(static_cast<size_t>(sym_pos)).GetString(0))].hot = std::move(b);
+        std::string symbol(b.column(sym_at).GetString(0));
+        if (sym_pos < 0) {
+          std::vector<Column> keep;
+          for (size_t i = 0; i < internal.size(); ++i) keep.push_back(std::move(b.column(i)));
+          b = RecordBatch(internal_fields, std::move(keep));
+        }
+        plan[symbol].hot = std::move(b);
       }
     }
     FileQuery q;

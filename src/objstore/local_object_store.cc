@@ -61,6 +61,11 @@ class LocalObjectStore final : public ObjectStore {
     return fs_->NewRandomAccessFile(Uri(key));
   }
 
+  Result<std::unique_ptr<MappedFile>> MapRead(std::string_view key) override {
+    RETURN_IF_ERROR(CheckKey(key));
+    return fs_->MapFile(Uri(key));
+  }
+
   Result<std::string> Get(std::string_view key) override {
     RETURN_IF_ERROR(CheckKey(key));
     return fs_->ReadFile(Uri(key));

@@ -41,6 +41,11 @@ class ObjectStore {
   // Random access to an object for ranged reads (the Parquet reader asks for the footer first,
   // then only the column chunks it needs). NotFound when there is no such object.
   virtual Result<std::unique_ptr<RandomAccessFile>> OpenRead(std::string_view key) = 0;
+  // A read-only memory map of the object, for stores on this machine's file system (zero-copy
+  // reads that several threads may share); Unsupported for remote stores and empty objects.
+  virtual Result<std::unique_ptr<MappedFile>> MapRead(std::string_view key) {
+    return Status::Unsupported("cannot map " + Uri(key) + ": not a local object store");
+  }
   // The whole object. NotFound when there is no such object.
   virtual Result<std::string> Get(std::string_view key) = 0;
   // The object's size in bytes. NotFound when there is no such object.

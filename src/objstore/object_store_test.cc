@@ -24,6 +24,8 @@ TEST_F(LocalObjectStoreTest, PutGetSizeRangeReadAndDelete) {
   char buf[5];
   ASSERT_OK_AND_ASSIGN(size_t n, file->Read(6, 5, buf));
   EXPECT_EQ(std::string_view(buf, n), "world");
+  ASSERT_OK_AND_ASSIGN(auto map, store_->MapRead("t/year=2026/month=03/symbol=AAPL/part-1.parquet"));
+  EXPECT_EQ(map->data(), "hello world");
   EXPECT_EQ(store_->Uri("a/b"), dir_.path() + "/cold/a/b");
 
   ASSERT_OK(store_->Delete("t/year=2026/month=03/symbol=AAPL/part-1.parquet"));
@@ -31,6 +33,7 @@ TEST_F(LocalObjectStoreTest, PutGetSizeRangeReadAndDelete) {
   EXPECT_TRUE(store_->Get("t/year=2026/month=03/symbol=AAPL/part-1.parquet").status().IsNotFound());
   EXPECT_TRUE(store_->Size("nope").status().IsNotFound());
   EXPECT_TRUE(store_->OpenRead("nope").status().IsNotFound());
+  EXPECT_FALSE(store_->MapRead("nope").ok());
 }
 
 TEST_F(LocalObjectStoreTest, ListIsRecursiveSortedFilteredByPrefixAndSkipsTemporaries) {
@@ -66,6 +69,7 @@ TEST_F(LocalObjectStoreTest, RefusesKeysThatEscapeTheRoot) {
   for (std::string_view key : {"", "/abs", "a/../../etc/passwd", "a//b", "dir/", "./a"}) {
     EXPECT_EQ(store_->Put(key, "x").code(), StatusCode::kInvalidArgument) << key;
     EXPECT_EQ(store_->Get(key).status().code(), StatusCode::kInvalidArgument) << key;
+    EXPECT_EQ(store_->MapRead(key).status().code(), StatusCode::kInvalidArgument) << key;
   }
 }
 

@@ -3,6 +3,10 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <functional>
+#include <system_error>
+#include <thread>
+#include <utility>
 
 #include "parquet/column_reader.h"
 #include "parquet/column_util.h"
@@ -15,6 +19,8 @@ using Ranges = std::vector<std::pair<int64_t, int64_t>>;  // sorted, disjoint [b
 
 constexpr uint64_t kTailRead = 64 * 1024;  // one read usually gets the whole footer
 constexpr int64_t kMaxReserveRows = 1 << 22;
+// Below this many rows a read is too short to pay for starting a thread (~50 us).
+constexpr int64_t kMinParallelRows = 32 * 1024;
 
 int64_t SatAdd(int64_t a, int64_t b) {
   int64_t r;
@@ -209,10 +215,31 @@ class ParquetReader::Impl {
     return source_->ReadRange(offset, n);
   }
 
-  // A view of the range, valid until the next FetchView (it may live in scratch_).
-  Result<std::string_view> FetchView(uint64_t offset, uint64_t n) {
-    bytes_read_ += n;
-    return source_->ReadRangeView(offset, n, &scratch_);
+  // What one thread reading column chunks uses and counts. Reads of several columns of a row
+  // group may run at once, each with its own ColumnWork; Fold() adds the counts to the reader's.
+  struct ColumnWork {
+    std::string fetch;              // chunk bytes from sources that cannot lend them
+    std::array<Column, 8> by_type;  // decoded pages of partly read chunks, by ColumnType
+    uint64_t bytes = 0, pages_total = 0, pages_read = 0;
+  };
+
+  Result<std::string> Fetch(ColumnWork& w, uint64_t offset, uint64_t n) {
+    w.bytes += n;
+    return source_->ReadRange(offset, n);
+  }
+
+  // A view of the range, valid until the next FetchView with the same `w` (it may live in w.fetch).
+  Result<std::string_view> FetchView(ColumnWork& w, uint64_t offset, uint64_t n) {
+    w.bytes += n;
+    return source_->ReadRangeView(offset, n, &w.fetch);
+  }
+
+  void Fold() {
+    for (ColumnWork& w : work_) {
+      bytes_read_ += std::exchange(w.bytes, 0);
+      pages_total_ += std::exchange(w.pages_total, 0);
+      pages_read_ += std::exchange(w.pages_read, 0);
+    }
   }
 
   // Checks a column chunk and returns its byte range.
@@ -243,15 +270,15 @@ class ParquetReader::Impl {
   }
 
   // The offset index of a chunk, if present and consistent with the chunk; nullopt otherwise.
-  std::optional<OffsetIndex> LoadOffsetIndex(int rg, const ColumnInfo& info, uint64_t start, uint64_t size,
-                                             const std::string& where) {
+  std::optional<OffsetIndex> LoadOffsetIndex(ColumnWork& w, int rg, const ColumnInfo& info, uint64_t start,
+                                             uint64_t size, const std::string& where) {
     const ColumnChunk& cc = md_.row_groups[rg].columns[info.leaf_index];
     if (!cc.offset_index_offset || !cc.offset_index_length) return std::nullopt;
     int64_t off = *cc.offset_index_offset, len = *cc.offset_index_length;
     if (off < 0 || len <= 0 || static_cast<uint64_t>(off) > size_ || static_cast<uint64_t>(len) > size_ - off) {
       return std::nullopt;
     }
-    auto bytes = Fetch(static_cast<uint64_t>(off), static_cast<uint64_t>(len));
+    auto bytes = Fetch(w, static_cast<uint64_t>(off), static_cast<uint64_t>(len));
     if (!bytes.ok()) return std::nullopt;
     OffsetIndex oi;
     if (!DecodeOffsetIndex(*bytes, where + " offset index", &oi).ok() || oi.page_locations.empty()) return std::nullopt;
@@ -280,7 +307,7 @@ class ParquetReader::Impl {
     std::string where = source_->name() + " column " + info.field.name + " row group " + std::to_string(rg);
     uint64_t start, size;
     if (!ChunkRange(rg, info, where, &start, &size).ok()) return std::nullopt;
-    auto oi = LoadOffsetIndex(rg, info, start, size, where);
+    auto oi = LoadOffsetIndex(work_[0], rg, info, start, size, where);
     if (!oi) return std::nullopt;
     int64_t off = *cc.column_index_offset, len = *cc.column_index_length;
     if (off < 0 || len <= 0 || static_cast<uint64_t>(off) > size_ || static_cast<uint64_t>(len) > size_ - off) {
@@ -308,7 +335,7 @@ class ParquetReader::Impl {
   }
 
   // Appends the rows `ranges` of one column of one row group to *out (of the column's type).
-  Status ReadColumn(int rg, int col, const Ranges& ranges, bool use_page_index, Column* out) {
+  Status ReadColumn(ColumnWork& w, int rg, int col, const Ranges& ranges, bool use_page_index, Column* out) {
     const ColumnInfo& info = columns_[col];
     std::string where = source_->name() + " column " + info.field.name + " row group " + std::to_string(rg);
     uint64_t start, size;
@@ -318,23 +345,24 @@ class ParquetReader::Impl {
     bool whole = ranges.size() == 1 && ranges[0].first == 0 && ranges[0].second == rows;
     if (whole) {
       // The common case: decode straight into the caller's column.
-      ASSIGN_OR_RETURN(std::string_view bytes, FetchView(start, size));
+      ReserveRows(out, out->size() + static_cast<size_t>(std::min(rows, kMaxReserveRows)));
+      ASSIGN_OR_RETURN(std::string_view bytes, FetchView(w, start, size));
       RETURN_IF_ERROR(reader.DecodeChunk(bytes, start, rows, out));
       return out->SetSizeFromStorage();
     }
     // Pages are decoded into a reused scratch column, so selective reads do not fault in fresh
     // memory for every column of every row group.
-    Column& part = scratch_by_type_[static_cast<size_t>(info.field.type)];
+    Column& part = w.by_type[static_cast<size_t>(info.field.type)];
     if (part.type() != info.field.type) part = Column(info.field.type);
     part.Clear();
     std::vector<std::pair<size_t, size_t>> sel;
     std::optional<OffsetIndex> oi;
-    if (use_page_index) oi = LoadOffsetIndex(rg, info, start, size, where);
+    if (use_page_index) oi = LoadOffsetIndex(w, rg, info, start, size, where);
     if (oi) {
-      RETURN_IF_ERROR(ReadPages(rg, start, *oi, ranges, where, &reader, &part, &sel));
+      RETURN_IF_ERROR(ReadPages(w, rg, start, *oi, ranges, where, &reader, &part, &sel));
     } else {
       part.Reserve(static_cast<size_t>(std::min(rows, kMaxReserveRows)));
-      ASSIGN_OR_RETURN(std::string_view bytes, FetchView(start, size));
+      ASSIGN_OR_RETURN(std::string_view bytes, FetchView(w, start, size));
       RETURN_IF_ERROR(reader.DecodeChunk(bytes, start, rows, &part));
       RETURN_IF_ERROR(part.SetSizeFromStorage());
       sel.assign(ranges.begin(), ranges.end());
@@ -357,8 +385,9 @@ class ParquetReader::Impl {
 
   // Decodes the pages of a chunk that overlap `ranges` into *out and sets *sel to the positions
   // in *out of the wanted rows.
-  Status ReadPages(int rg, uint64_t start, const OffsetIndex& oi, const Ranges& ranges, const std::string& where,
-                   ColumnChunkReader* reader, Column* out, std::vector<std::pair<size_t, size_t>>* sel) {
+  Status ReadPages(ColumnWork& w, int rg, uint64_t start, const OffsetIndex& oi, const Ranges& ranges,
+                   const std::string& where, ColumnChunkReader* reader, Column* out,
+                   std::vector<std::pair<size_t, size_t>>* sel) {
     int64_t rows = md_.row_groups[rg].num_rows;
     const auto& locs = oi.page_locations;
     size_t pages = locs.size();
@@ -372,13 +401,13 @@ class ParquetReader::Impl {
     }
     int64_t selected_rows = 0;
     for (size_t i = 0; i < pages; ++i) selected_rows += selected[i] ? page_end_row(i) - locs[i].first_row_index : 0;
-    pages_total_ += pages;
-    for (size_t i = 0; i < pages; ++i) pages_read_ += selected[i] ? 1 : 0;
+    w.pages_total += pages;
+    for (size_t i = 0; i < pages; ++i) w.pages_read += selected[i] ? 1 : 0;
     ReserveRows(out, static_cast<size_t>(selected_rows));
     RETURN_IF_ERROR(reader->Reset());
     // A dictionary page sits between the chunk start and the first data page.
     if (static_cast<uint64_t>(locs[0].offset) > start) {
-      ASSIGN_OR_RETURN(std::string_view dict, FetchView(start, locs[0].offset - start));
+      ASSIGN_OR_RETURN(std::string_view dict, FetchView(w, start, locs[0].offset - start));
       size_t pos = 0;
       while (pos < dict.size()) {
         int64_t got;
@@ -398,7 +427,7 @@ class ParquetReader::Impl {
       // One read for a run of adjacent pages.
       uint64_t run_start = static_cast<uint64_t>(locs[i].offset);
       uint64_t run_end = static_cast<uint64_t>(locs[j].offset) + locs[j].compressed_page_size;
-      ASSIGN_OR_RETURN(std::string_view bytes, FetchView(run_start, run_end - run_start));
+      ASSIGN_OR_RETURN(std::string_view bytes, FetchView(w, run_start, run_end - run_start));
       for (size_t k = i; k <= j; ++k) {
         uint64_t at = static_cast<uint64_t>(locs[k].offset);
         std::string_view page = bytes.substr(at - run_start, locs[k].compressed_page_size);
@@ -427,6 +456,57 @@ class ParquetReader::Impl {
     return Status::OK();
   }
 
+  // Reads columns `cols` (rows `ranges`) of row group `rg`, appending column cols[i] to *outs[i].
+  // Large reads of several columns from a source that allows it run on up to o.decode_threads
+  // threads, the columns dealt out by size so that the threads get about equal work.
+  Status ReadColumns(int rg, const std::vector<int>& cols, const Ranges& ranges, const ReadOptions& o,
+                     const std::vector<Column*>& outs) {
+    int64_t rows = 0;
+    for (const auto& r : ranges) rows += r.second - r.first;
+    size_t threads = std::min<size_t>(static_cast<size_t>(std::max(o.decode_threads, 1)), cols.size());
+    if (rows < kMinParallelRows || !source_->concurrent_reads()) threads = 1;
+    if (work_.size() < threads) work_.resize(threads);
+    std::vector<Status> status(cols.size());
+    auto read = [&](size_t worker, const std::vector<size_t>& mine) {
+      for (size_t i : mine) {
+        status[i] = ReadColumn(work_[worker], rg, cols[i], ranges, o.use_page_index, outs[i]);
+        if (!status[i].ok()) return;
+      }
+    };
+    std::vector<std::vector<size_t>> share(threads);
+    if (threads == 1) {
+      for (size_t i = 0; i < cols.size(); ++i) share[0].push_back(i);
+    } else {
+      // Largest first, each to the least loaded thread.
+      std::vector<std::pair<int64_t, size_t>> cost;
+      for (size_t i = 0; i < cols.size(); ++i) {
+        const auto& m = md_.row_groups[rg].columns[columns_[cols[i]].leaf_index].meta_data;
+        cost.emplace_back(m ? m->total_compressed_size + m->total_uncompressed_size : 0, i);
+      }
+      std::sort(cost.begin(), cost.end(), std::greater<>());
+      std::vector<int64_t> load(threads, 0);
+      for (const auto& [c, i] : cost) {
+        size_t t = static_cast<size_t>(std::min_element(load.begin(), load.end()) - load.begin());
+        load[t] += c;
+        share[t].push_back(i);
+      }
+    }
+    std::vector<std::thread> helpers;
+    for (size_t t = 1; t < threads; ++t) {
+      try {
+        helpers.emplace_back(read, t, std::cref(share[t]));
+      } catch (const std::system_error&) {
+        read(t, share[t]);  // no thread to be had: read these columns here
+      }
+    }
+    read(0, share[0]);
+    for (std::thread& h : helpers) h.join();
+    if (!helpers.empty()) ++parallel_reads_;
+    Fold();
+    for (const Status& st : status) RETURN_IF_ERROR(st);
+    return Status::OK();
+  }
+
   // True when the row group's statistics put every timestamp inside the range (no nulls):
   // then no row needs filtering.
   bool StatsInside(int rg, int ts, const TimeRange& tr) const {
@@ -452,12 +532,14 @@ class ParquetReader::Impl {
         if (auto pr = PageTimeRanges(rg, ts, *o.time_range)) ranges = Intersect(ranges, *pr);
       }
     }
-    if (ranges.empty()) return Status::OK();
-    if (ts < 0) {
-      for (size_t i = 0; i < cols.size(); ++i) {
-        RETURN_IF_ERROR(ReadColumn(rg, cols[i], ranges, o.use_page_index, &(*out)[i]));
-      }
+    if (ranges.empty()) {
+      Fold();
       return Status::OK();
+    }
+    if (ts < 0) {
+      std::vector<Column*> outs;
+      for (Column& c : *out) outs.push_back(&c);
+      return ReadColumns(rg, cols, ranges, o, outs);
     }
     // Read the candidate rows (and the timestamps, projected or not), then keep the matches.
     std::vector<Column>& part = filter_scratch_;
@@ -470,9 +552,11 @@ class ParquetReader::Impl {
     auto it = std::find(cols.begin(), cols.end(), ts);
     size_t ts_pos = static_cast<size_t>(it - cols.begin());
     if (it != cols.end()) part.resize(cols.size());
-    for (size_t i = 0; i < part.size(); ++i) {
-      RETURN_IF_ERROR(ReadColumn(rg, i < cols.size() ? cols[i] : ts, ranges, o.use_page_index, &part[i]));
-    }
+    std::vector<int> read_cols = cols;
+    if (part.size() > cols.size()) read_cols.push_back(ts);
+    std::vector<Column*> outs;
+    for (Column& c : part) outs.push_back(&c);
+    RETURN_IF_ERROR(ReadColumns(rg, read_cols, ranges, o, outs));
     const Column& t = part[ts_pos];
     const int64_t* v = t.int64s().data();
     int64_t from = o.time_range->from, to = o.time_range->to;
@@ -559,13 +643,13 @@ class ParquetReader::Impl {
   uint64_t size_ = 0;
   uint64_t bytes_read_ = 0;
   uint64_t pages_total_ = 0, pages_read_ = 0;
+  uint64_t parallel_reads_ = 0;
   FileMetaData md_;
   std::vector<ColumnInfo> columns_;
   std::vector<int64_t> rg_start_;
   int64_t num_rows_ = 0;
-  std::string scratch_;                    // chunk bytes from sources that cannot lend them
-  std::array<Column, 8> scratch_by_type_;  // decoded pages of partly read chunks, by ColumnType
-  std::vector<Column> filter_scratch_;     // candidate rows of a time-range read
+  std::vector<ColumnWork> work_ = std::vector<ColumnWork>(1);  // one per thread reading columns
+  std::vector<Column> filter_scratch_;                         // candidate rows of a time-range read
 };
 
 ParquetReader::ParquetReader(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -609,6 +693,7 @@ Result<RecordBatch> ParquetReader::Read(const ReadOptions& o) { return impl_->Re
 uint64_t ParquetReader::bytes_read() const { return impl_->bytes_read_; }
 uint64_t ParquetReader::pages_total() const { return impl_->pages_total_; }
 uint64_t ParquetReader::pages_read() const { return impl_->pages_read_; }
+uint64_t ParquetReader::parallel_reads() const { return impl_->parallel_reads_; }
 
 Result<RecordBatch> ReadParquetFile(FileSystem* fs, const std::string& path, const ReadOptions& options) {
   ASSIGN_OR_RETURN(auto reader, ParquetReader::Open(fs, path));

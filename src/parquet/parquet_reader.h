@@ -46,6 +46,9 @@ struct ReadOptions {
   int64_t row_limit = -1;  // -1: to the end
   std::optional<TimeRange> time_range;
   bool use_page_index = true;
+  // Columns of a row group decoded at once, on up to this many threads (1: the calling thread
+  // only). Used for reads of 32k rows or more from sources that allow concurrent reads.
+  int decode_threads = 1;
 };
 
 class ParquetReader {
@@ -91,6 +94,8 @@ class ParquetReader {
   // how many of them were decoded: pages_total() - pages_read() were pruned by the page index.
   uint64_t pages_total() const;
   uint64_t pages_read() const;
+  // Row groups whose columns were decoded on more than one thread (ReadOptions::decode_threads).
+  uint64_t parallel_reads() const;
 
  private:
   class Impl;

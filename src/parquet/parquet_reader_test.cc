@@ -142,6 +142,62 @@ TEST_F(ReaderTest, ReadsFromAnyRangeSource) {
   EXPECT_TRUE(src->ReadRange(2, 2).status().IsCorruption());
 }
 
+// Row groups large enough (>= 32k rows) that a reader with decode_threads > 1 decodes their
+// columns on several threads: every kind of read answers exactly as one thread does, reads the
+// same bytes and pages, and a damaged column is named the same way.
+TEST(Reader, ParallelColumnDecodingMatchesOneThread) {
+  constexpr int64_t kStart = 1772460000000000000LL, kMs = 1000000;
+  RecordBatch batch = ::strata::testing::MakeTrades(120000, 3, kStart, 5);
+  WriterOptions wo;
+  wo.row_group_rows = 60000;
+  wo.page_rows = 5000;
+  TempDir dir;
+  ASSERT_OK(WriteParquetFile(DefaultFileSystem(), dir.Join("t.parquet"), batch, wo));
+  ASSERT_OK_AND_ASSIGN(std::string bytes, DefaultFileSystem()->ReadFile(dir.Join("t.parquet")));
+
+  std::vector<ReadOptions> reads(5);
+  reads[1].columns = {"price", "ts", "symbol"};
+  reads[2].time_range = TimeRange{"", kStart + 70000 * kMs, kStart + 110000 * kMs};  // page index + filter
+  reads[3].time_range = TimeRange{"", kStart, kStart + 200000 * kMs};                // whole groups inside
+  reads[4].row_offset = 20000;
+  reads[4].row_limit = 80000;
+  for (size_t i = 0; i < reads.size(); ++i) {
+    auto one = ParquetReader::Open(MakeStringRangeSource(bytes, "mem://one")).value();
+    auto many = ParquetReader::Open(MakeStringRangeSource(bytes, "mem://many")).value();
+    ReadOptions serial = reads[i], parallel = reads[i];
+    serial.decode_threads = 1;
+    parallel.decode_threads = 3;
+    ASSERT_OK_AND_ASSIGN(RecordBatch a, one->Read(serial));
+    ASSERT_OK_AND_ASSIGN(RecordBatch b, many->Read(parallel));
+    EXPECT_GT(a.num_rows(), 30000u) << i;
+    EXPECT_EQ(FirstDifference(a, b), "") << i;
+    EXPECT_EQ(one->parallel_reads(), 0u) << i;
+    EXPECT_GT(many->parallel_reads(), 0u) << i;
+    EXPECT_EQ(one->bytes_read(), many->bytes_read()) << i;
+    EXPECT_EQ(one->pages_total(), many->pages_total()) << i;
+    EXPECT_EQ(one->pages_read(), many->pages_read()) << i;
+    RecordBatch g;
+    ASSERT_OK(many->ReadRowGroupInto(1, parallel, &g));
+    ASSERT_OK_AND_ASSIGN(RecordBatch h, one->ReadRowGroup(1, serial));
+    EXPECT_EQ(FirstDifference(g, h), "") << i;
+  }
+  // One byte of the price chunk of row group 1 flipped: both name the column and row group.
+  auto probe = ParquetReader::Open(MakeStringRangeSource(bytes, "mem://probe")).value();
+  const int price = probe->FindColumn("price");
+  ASSERT_GE(price, 0);
+  const ColumnMetaData& m = *probe->metadata().row_groups[1].columns[price].meta_data;
+  std::string bad = bytes;
+  bad[static_cast<size_t>(m.data_page_offset + m.total_compressed_size / 2)] ^= 0x5a;
+  for (int threads : {1, 3}) {
+    auto reader = ParquetReader::Open(MakeStringRangeSource(bad, "mem://bad")).value();
+    ReadOptions o;
+    o.decode_threads = threads;
+    Status st = reader->Read(o).status();
+    EXPECT_TRUE(st.IsCorruption()) << threads << ": " << st.ToString();
+    EXPECT_NE(st.message().find("column price row group 1"), std::string::npos) << threads << ": " << st.ToString();
+  }
+}
+
 TEST(Reader, NullTimestampsNeverMatchATimeRange) {
   TempDir dir;
   RecordBatch b({Field{"t", ColumnType::kTimestamp, true}, Field{"v", ColumnType::kInt32, false}});

@@ -55,6 +55,7 @@ class MappedRangeSource final : public RangeSource {
   }
   Result<uint64_t> Size() override { return map_->data().size(); }
   const std::string& name() const override { return map_->path(); }
+  bool concurrent_reads() const override { return true; }
 
  private:
   std::unique_ptr<MappedFile> map_;
@@ -69,6 +70,7 @@ class StringRangeSource final : public RangeSource {
   }
   Result<uint64_t> Size() override { return data_.size(); }
   const std::string& name() const override { return name_; }
+  bool concurrent_reads() const override { return true; }
 
  private:
   std::string data_;
@@ -88,6 +90,10 @@ Result<std::unique_ptr<RangeSource>> OpenFileRangeSource(FileSystem* fs, const s
   ASSIGN_OR_RETURN(auto file, fs->NewRandomAccessFile(path));
   ASSIGN_OR_RETURN(uint64_t size, file->Size());
   return std::unique_ptr<RangeSource>(new FileRangeSource(std::move(file), size));
+}
+
+std::unique_ptr<RangeSource> MakeMappedRangeSource(std::unique_ptr<MappedFile> map) {
+  return std::unique_ptr<RangeSource>(new MappedRangeSource(std::move(map)));
 }
 
 Result<std::unique_ptr<RangeSource>> MakeRandomAccessRangeSource(std::unique_ptr<RandomAccessFile> file) {

@@ -25,6 +25,9 @@ class RangeSource {
   virtual Result<uint64_t> Size() = 0;
   // The path or URI, for error messages.
   virtual const std::string& name() const = 0;
+  // True when ReadRange/ReadRangeView may be called from several threads at once (each with its
+  // own scratch): a memory map or a buffer. A reader then decodes columns in parallel.
+  virtual bool concurrent_reads() const { return false; }
 };
 
 // Reads a local file: through fs->MapFile(path) (zero-copy views), or fs->NewRandomAccessFile
@@ -32,6 +35,8 @@ class RangeSource {
 Result<std::unique_ptr<RangeSource>> OpenFileRangeSource(FileSystem* fs, const std::string& path);
 // Reads through an already open RandomAccessFile (an ObjectStore's OpenRead: ranged GETs on S3).
 Result<std::unique_ptr<RangeSource>> MakeRandomAccessRangeSource(std::unique_ptr<RandomAccessFile> file);
+// Reads a memory-mapped file (zero-copy views; several threads may read at once).
+std::unique_ptr<RangeSource> MakeMappedRangeSource(std::unique_ptr<MappedFile> map);
 // Serves a buffer (tests, data already in memory).
 std::unique_ptr<RangeSource> MakeStringRangeSource(std::string data, std::string name);
 

@@ -88,7 +88,8 @@ std::string QueryPlan::ToString() const {
          std::to_string(st.files_pruned_by_catalog) + " pruned (symbol/tier), " + std::to_string(st.files_read) +
          " read (" + std::to_string(st.files_from_cache) + " with a cached footer)\n";
     s += "  row groups: " + Pruned(st.row_groups_pruned, st.row_groups_total) + " by statistics; " +
-         std::to_string(st.row_groups_read) + " decoded\n";
+         std::to_string(st.row_groups_read) + " decoded (" + std::to_string(st.row_groups_parallel) +
+         " on several threads)\n";
     s += "  pages (partially read row groups): " + Pruned(st.pages_total - st.pages_read, st.pages_total) +
          " by the page index\n";
     s += "  bytes read from storage " + std::to_string(st.bytes_read) + "; rows merged across overlapping sources " +
@@ -109,6 +110,7 @@ void AccumulateScanStats(const ScanStats& now, ScanStats* seen, ScanStats* total
   add(now.row_groups_total, seen->row_groups_total, &total->row_groups_total);
   add(now.row_groups_read, seen->row_groups_read, &total->row_groups_read);
   add(now.row_groups_pruned, seen->row_groups_pruned, &total->row_groups_pruned);
+  add(now.row_groups_parallel, seen->row_groups_parallel, &total->row_groups_parallel);
   add(now.pages_total, seen->pages_total, &total->pages_total);
   add(now.pages_read, seen->pages_read, &total->pages_read);
   add(now.bytes_read, seen->bytes_read, &total->bytes_read);

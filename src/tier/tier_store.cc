@@ -329,6 +329,8 @@ Result<std::unique_ptr<parquet::ParquetReader>> TierStore::OpenReader(const File
       return src.status().WithContext("opening " + what);
     }
     source = std::move(*src);
+  } else if (auto map = options_.cold->MapRead(ColdKeyOf(file.uri)); map.ok() && !(*map)->data().empty()) {
+    source = parquet::MakeMappedRangeSource(std::move(*map));  // a cold tier on local disk
   } else {
     auto f = options_.cold->OpenRead(ColdKeyOf(file.uri));
     if (!f.ok()) {
