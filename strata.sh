@@ -37,7 +37,7 @@ configure_and_build() {  # dir, extra cmake args...
 
 build() {
   setup
-  configure_and_build "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo
+  configure_and_build "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSTRATA_UNITY_BUILD=ON
 }
 
 run_tests() {
@@ -48,7 +48,7 @@ run_tests() {
   echo "== tests (release build)"
   ctest --test-dir "$BUILD_DIR" --output-on-failure -j "$JOBS" --timeout 900
   echo "== unit tests under AddressSanitizer + UndefinedBehaviorSanitizer"
-  configure_and_build "$ASAN_DIR" -DCMAKE_BUILD_TYPE=Debug -DSTRATA_SANITIZE=ON -DSTRATA_BENCH=OFF
+  configure_and_build "$ASAN_DIR" -DCMAKE_BUILD_TYPE=Debug -DSTRATA_SANITIZE=ON -DSTRATA_BENCH=OFF -DSTRATA_UNITY_BUILD=ON
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     STRATA_SANITIZED=1 ctest --test-dir "$ASAN_DIR" --output-on-failure -j "$JOBS" --timeout 900
   echo "== fuzzing the Parquet reader for ${STRATA_FUZZ_SECONDS:-60} s (libFuzzer + ASan + UBSan)"
@@ -73,7 +73,7 @@ demo() {
 
 bench() {
   setup --bench
-  configure_and_build "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo
+  configure_and_build "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSTRATA_UNITY_BUILD=ON
   bash bench/run.sh "$BUILD_DIR"
 }
 

@@ -5,6 +5,13 @@ function(strata_warnings target)
     $<$<CXX_COMPILER_ID:GNU>:-Wno-restrict>)
 endfunction()
 
+# strata_test_options(target): test code itself needs no -O3 (the code it tests has it); -O1
+# compiles test files about 25% faster and still runs them quickly.
+function(strata_test_options target)
+  strata_warnings(${target})
+  target_compile_options(${target} PRIVATE $<$<CONFIG:RelWithDebInfo>:-O1>)
+endfunction()
+
 # strata_module(NAME DEPS ...): library strata_NAME from src/NAME/*.cc and test binary
 # strata_NAME_test from src/NAME/*_test.cc. Test files are globbed, so a test that exists
 # is a test that runs: none can be left unregistered.
@@ -36,7 +43,7 @@ function(strata_module name)
   if(test_sources)
     add_executable(strata_${name}_test ${test_sources})
     target_link_libraries(strata_${name}_test PRIVATE strata_${name} strata_testutil GTest::gtest_main GTest::gmock)
-    strata_warnings(strata_${name}_test)
+    strata_test_options(strata_${name}_test)
     add_test(NAME ${name} COMMAND strata_${name}_test)
     set_tests_properties(${name} PROPERTIES ENVIRONMENT "STRATA_SHARED_DIR=${PROJECT_SOURCE_DIR}/../shared")
   endif()

@@ -24,11 +24,6 @@ namespace {
 
 constexpr size_t kBlock = 8 << 20;
 
-int64_t NowNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 bool IsProduction(const VersionInfo& v) {
   return v.stage == "production" || std::find(v.aliases.begin(), v.aliases.end(), "production") != v.aliases.end();
 }

@@ -16,11 +16,6 @@
 namespace strata::artifacts {
 namespace {
 
-int64_t NowNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 constexpr size_t kHugePage = 2 << 20;
 
 int CodecSlot(CompressionType t) { return static_cast<int>(t); }

@@ -12,11 +12,6 @@
 namespace strata::artifacts {
 namespace {
 
-int64_t NowNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 struct ChunkRow {
   std::string id;
   ChunkLocation loc;

@@ -19,11 +19,6 @@
 namespace strata::artifacts {
 namespace {
 
-int64_t NowNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 Status ValidateName(std::string_view name) {
   if (name.empty() || name.size() > 200) return Status::InvalidArgument("model name must be 1..200 characters");
   for (char c : name) {

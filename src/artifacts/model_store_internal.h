@@ -2,6 +2,7 @@
 // and model_maintenance.cc (gc, stats, verify). Not part of the API.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -14,6 +15,12 @@
 #include "catalog/catalog.h"
 
 namespace strata::artifacts {
+
+// Wall-clock time in ns since the epoch (catalog timestamps, load log).
+inline int64_t NowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
 
 struct ManifestEntry {
   std::string chunk_id;  // hex

@@ -15,13 +15,13 @@ using csvtest::ReadError;
 using csvtest::ReadText;
 using csvtest::TrickleSource;
 
-Schema Trades() { return *Schema::Template("trades"); }
+Schema TradesSchema() { return *Schema::Template("trades"); }
 const std::string kHeader = "ts,symbol,price,size,trade_id,exchange\n";
 const std::string kGood = "2026-03-02T14:30:00Z,A,1.5,100,1,X\n";
 
 TEST(CsvReaderErrors, EmptyInput) {
   for (const char* text : {"", "\n", "\r\n\n  \n", "\xEF\xBB\xBF", "\xEF\xBB\xBF\r\n"}) {
-    Status st = ReadError(text, Trades());
+    Status st = ReadError(text, TradesSchema());
     if (std::string(text).find(' ') != std::string::npos) {
       // A line of spaces is not blank: it is a header naming column ''.
       EXPECT_EQ(st.message().find("t.csv:3: the header names column ''"), 0u) << st.ToString();
@@ -33,34 +33,34 @@ TEST(CsvReaderErrors, EmptyInput) {
 }
 
 TEST(CsvReaderErrors, HeaderProblems) {
-  EXPECT_EQ(ReadError("ts,symbol,price,size,trade_id,exchange,venue\n", Trades()).message(),
+  EXPECT_EQ(ReadError("ts,symbol,price,size,trade_id,exchange,venue\n", TradesSchema()).message(),
             "t.csv:1: the header names column 'venue', which the table does not have "
             "(columns: ts, symbol, price, size, trade_id, exchange)");
-  EXPECT_EQ(ReadError("\nts,symbol,Price,size,trade_id,exchange\n", Trades()).message(),
+  EXPECT_EQ(ReadError("\nts,symbol,Price,size,trade_id,exchange\n", TradesSchema()).message(),
             "t.csv:2: the header names column 'Price', which the table does not have "
             "(columns: ts, symbol, price, size, trade_id, exchange)");
-  EXPECT_EQ(ReadError("ts,symbol,price, price,size,trade_id,exchange\n", Trades()).message(),
+  EXPECT_EQ(ReadError("ts,symbol,price, price,size,trade_id,exchange\n", TradesSchema()).message(),
             "t.csv:1: the header names column 'price' twice");
-  EXPECT_EQ(ReadError("ts,symbol,price,size,exchange\n", Trades()).message(),
+  EXPECT_EQ(ReadError("ts,symbol,price,size,exchange\n", TradesSchema()).message(),
             "t.csv:1: the header has no column 'trade_id', which the table requires "
             "(header: 'ts,symbol,price,size,exchange')");
-  EXPECT_EQ(ReadError("ts,\"symbol,price\n", Trades()).message(),
+  EXPECT_EQ(ReadError("ts,\"symbol,price\n", TradesSchema()).message(),
             "t.csv:1: field 2: unterminated quoted field (a newline inside quotes is not supported)");
 }
 
 TEST(CsvReaderErrors, BadOptions) {
   CsvOptions zero_rows;
   zero_rows.batch_rows = 0;
-  EXPECT_EQ(ReadError(kHeader, Trades(), zero_rows).message(), "t.csv: CSV batch_rows must be at least 1");
+  EXPECT_EQ(ReadError(kHeader, TradesSchema(), zero_rows).message(), "t.csv: CSV batch_rows must be at least 1");
   for (char bad : {'"', '\n', '\r'}) {
     CsvOptions options;
     options.delimiter = bad;
-    EXPECT_EQ(ReadError(kHeader, Trades(), options).message(),
+    EXPECT_EQ(ReadError(kHeader, TradesSchema(), options).message(),
               "t.csv: a quote or a line end cannot be the CSV delimiter");
   }
   CsvOptions huge;
   huge.max_line_bytes = (size_t{1} << 30) + 1;
-  EXPECT_FALSE(ReadError(kHeader, Trades(), huge).ok());
+  EXPECT_FALSE(ReadError(kHeader, TradesSchema(), huge).ok());
 }
 
 // Each bad line sits between two good ones on line 3; the first Next returns the good row
@@ -120,7 +120,7 @@ TEST(CsvReaderErrors, EachBadLineNamesFileLineAndColumn) {
       std::string text = kHeader + kGood + c.line + "\n" + kGood;
       std::unique_ptr<ByteSource> src =
           trickle ? std::unique_ptr<ByteSource>(new TrickleSource(text, "t.csv")) : StringSource(text, "t.csv");
-      ASSERT_OK_AND_ASSIGN(auto reader, CsvReader::Open(std::move(src), Trades(), {}));
+      ASSERT_OK_AND_ASSIGN(auto reader, CsvReader::Open(std::move(src), TradesSchema(), {}));
       RecordBatch b;
       ASSERT_OK_AND_ASSIGN(bool more, reader->Next(&b));
       EXPECT_TRUE(more);
@@ -160,7 +160,7 @@ TEST(CsvReaderErrors, AnErrorAtABatchStartComesAtOnce) {
   CsvOptions options;
   options.batch_rows = 2;
   std::string text = kHeader + kGood + kGood + "x" + kGood;
-  ASSERT_OK_AND_ASSIGN(auto reader, CsvReader::Open(StringSource(text, "t.csv"), Trades(), options));
+  ASSERT_OK_AND_ASSIGN(auto reader, CsvReader::Open(StringSource(text, "t.csv"), TradesSchema(), options));
   RecordBatch b;
   ASSERT_OK_AND_ASSIGN(bool more, reader->Next(&b));
   EXPECT_TRUE(more);
@@ -193,8 +193,8 @@ TEST(CsvReaderErrors, SkipBadLinesReportsEachAndContinues) {
     rejects.clear();
     std::unique_ptr<ByteSource> src =
         trickle ? std::unique_ptr<ByteSource>(new TrickleSource(text, "t.csv")) : StringSource(text, "t.csv");
-    ASSERT_OK_AND_ASSIGN(auto reader, CsvReader::Open(std::move(src), Trades(), options));
-    RecordBatch b, all(Trades());
+    ASSERT_OK_AND_ASSIGN(auto reader, CsvReader::Open(std::move(src), TradesSchema(), options));
+    RecordBatch b, all(TradesSchema());
     while (true) {
       ASSERT_OK_AND_ASSIGN(bool more, reader->Next(&b));
       if (!more) break;
@@ -223,7 +223,7 @@ TEST(CsvReaderErrors, SkipBadLinesWithoutACallbackStillCounts) {
   CsvOptions options;
   options.skip_bad_lines = true;
   std::string text = kHeader + "x\n" + kGood + "y\n";
-  ASSERT_OK_AND_ASSIGN(auto reader, CsvReader::Open(StringSource(text, "t.csv"), Trades(), options));
+  ASSERT_OK_AND_ASSIGN(auto reader, CsvReader::Open(StringSource(text, "t.csv"), TradesSchema(), options));
   RecordBatch b;
   ASSERT_OK_AND_ASSIGN(bool more, reader->Next(&b));
   EXPECT_TRUE(more);
@@ -242,7 +242,7 @@ TEST(CsvReaderErrors, OverLongLines) {
   for (int trickle = 0; trickle < 2; ++trickle) {
     std::unique_ptr<ByteSource> src =
         trickle ? std::unique_ptr<ByteSource>(new TrickleSource(text, "t.csv")) : StringSource(text, "t.csv");
-    ASSERT_OK_AND_ASSIGN(auto reader, CsvReader::Open(std::move(src), Trades(), options));
+    ASSERT_OK_AND_ASSIGN(auto reader, CsvReader::Open(std::move(src), TradesSchema(), options));
     RecordBatch b;
     ASSERT_OK_AND_ASSIGN(bool more, reader->Next(&b));
     EXPECT_TRUE(more && b.num_rows() == 1);
@@ -256,23 +256,23 @@ TEST(CsvReaderErrors, OverLongLines) {
     rejects.clear();
     std::unique_ptr<ByteSource> src =
         trickle ? std::unique_ptr<ByteSource>(new TrickleSource(text, "t.csv")) : StringSource(text, "t.csv");
-    ASSERT_OK_AND_ASSIGN(RecordBatch b, csvtest::ReadAll(std::move(src), Trades(), options));
+    ASSERT_OK_AND_ASSIGN(RecordBatch b, csvtest::ReadAll(std::move(src), TradesSchema(), options));
     EXPECT_EQ(b.num_rows(), 2u);
     ASSERT_EQ(rejects.size(), 1u);
     EXPECT_EQ(rejects[0].first, 3u);
     EXPECT_EQ(rejects[0].second, long_line.substr(0, 60) + "...");
   }
   // The last line, without a line end; and a header that is too long.
-  EXPECT_EQ(ReadError(kHeader + long_line, Trades(), {.max_line_bytes = 64}).message(),
+  EXPECT_EQ(ReadError(kHeader + long_line, TradesSchema(), {.max_line_bytes = 64}).message(),
             "t.csv:2: line is longer than 64 bytes");
-  EXPECT_EQ(ReadError(kHeader, Trades(), {.max_line_bytes = 10}).message(),
+  EXPECT_EQ(ReadError(kHeader, TradesSchema(), {.max_line_bytes = 10}).message(),
             "t.csv:1: the header is longer than 10 bytes (is this a CSV file?)");
 }
 
 TEST(CsvReaderErrors, ASourceErrorComesAfterTheRowsBeforeIt) {
   const Status io = Status::IOError("read failing.csv: Input/output error");
-  ASSERT_OK_AND_ASSIGN(auto reader,
-                       CsvReader::Open(std::make_unique<FailingSource>(kHeader + kGood + kGood, io), Trades(), {}));
+  ASSERT_OK_AND_ASSIGN(
+      auto reader, CsvReader::Open(std::make_unique<FailingSource>(kHeader + kGood + kGood, io), TradesSchema(), {}));
   RecordBatch b;
   ASSERT_OK_AND_ASSIGN(bool more, reader->Next(&b));
   EXPECT_TRUE(more);
@@ -282,9 +282,10 @@ TEST(CsvReaderErrors, ASourceErrorComesAfterTheRowsBeforeIt) {
   ASSERT_OK_AND_ASSIGN(more, reader->Next(&b));
   EXPECT_FALSE(more);
   // Skipping bad lines never skips a failing source; nor does a failing header read succeed.
-  EXPECT_EQ(csvtest::ReadAll(std::make_unique<FailingSource>(kHeader, io), Trades(), {.skip_bad_lines = true}).status(),
-            io);
-  EXPECT_EQ(CsvReader::Open(std::make_unique<FailingSource>("ts,sym", io), Trades(), {}).status(), io);
+  EXPECT_EQ(
+      csvtest::ReadAll(std::make_unique<FailingSource>(kHeader, io), TradesSchema(), {.skip_bad_lines = true}).status(),
+      io);
+  EXPECT_EQ(CsvReader::Open(std::make_unique<FailingSource>("ts,sym", io), TradesSchema(), {}).status(), io);
 }
 
 // Random bytes drawn from CSV's alphabet: never a crash, and with skip_bad_lines every

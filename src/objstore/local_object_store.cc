@@ -10,23 +10,6 @@ namespace {
 constexpr std::string_view kTempMarker = ".tmp-";
 constexpr size_t kCopyBlock = 4 << 20;
 
-Status CheckKey(std::string_view key) {
-  if (key.empty() || key.front() == '/' || key.back() == '/') {
-    return Status::InvalidArgument("bad object key '" + std::string(key) + "': want a relative path to a file");
-  }
-  size_t start = 0;
-  while (start <= key.size()) {
-    size_t slash = key.find('/', start);
-    std::string_view part = key.substr(start, slash == std::string_view::npos ? std::string_view::npos : slash - start);
-    if (part.empty() || part == "." || part == "..") {
-      return Status::InvalidArgument("bad object key '" + std::string(key) + "': empty, '.' or '..' path component");
-    }
-    if (slash == std::string_view::npos) break;
-    start = slash + 1;
-  }
-  return Status::OK();
-}
-
 class LocalObjectStore final : public ObjectStore {
  public:
   LocalObjectStore(FileSystem* fs, std::string root) : fs_(fs), root_(std::move(root)) {}
@@ -34,14 +17,14 @@ class LocalObjectStore final : public ObjectStore {
   std::string Uri(std::string_view key) const override { return JoinPath(root_, key); }
 
   Status Put(std::string_view key, std::string_view data) override {
-    RETURN_IF_ERROR(CheckKey(key));
+    RETURN_IF_ERROR(CheckObjectKey(key));
     const std::string path = Uri(key);
     RETURN_IF_ERROR(MakeParentDirs(path));
     return fs_->WriteFileAtomic(path, data);
   }
 
   Status PutFile(std::string_view key, FileSystem* src_fs, const std::string& src_path) override {
-    RETURN_IF_ERROR(CheckKey(key));
+    RETURN_IF_ERROR(CheckObjectKey(key));
     const std::string path = Uri(key);
     RETURN_IF_ERROR(MakeParentDirs(path));
     ASSIGN_OR_RETURN(auto in, src_fs->NewRandomAccessFile(src_path));
@@ -57,22 +40,22 @@ class LocalObjectStore final : public ObjectStore {
   }
 
   Result<std::unique_ptr<RandomAccessFile>> OpenRead(std::string_view key) override {
-    RETURN_IF_ERROR(CheckKey(key));
+    RETURN_IF_ERROR(CheckObjectKey(key));
     return fs_->NewRandomAccessFile(Uri(key));
   }
 
   Result<std::unique_ptr<MappedFile>> MapRead(std::string_view key) override {
-    RETURN_IF_ERROR(CheckKey(key));
+    RETURN_IF_ERROR(CheckObjectKey(key));
     return fs_->MapFile(Uri(key));
   }
 
   Result<std::string> Get(std::string_view key) override {
-    RETURN_IF_ERROR(CheckKey(key));
+    RETURN_IF_ERROR(CheckObjectKey(key));
     return fs_->ReadFile(Uri(key));
   }
 
   Result<uint64_t> Size(std::string_view key) override {
-    RETURN_IF_ERROR(CheckKey(key));
+    RETURN_IF_ERROR(CheckObjectKey(key));
     return fs_->FileSize(Uri(key));
   }
 
@@ -84,7 +67,7 @@ class LocalObjectStore final : public ObjectStore {
   }
 
   Status Delete(std::string_view key) override {
-    RETURN_IF_ERROR(CheckKey(key));
+    RETURN_IF_ERROR(CheckObjectKey(key));
     Status st = fs_->RemoveFile(Uri(key));
     if (st.IsNotFound()) return Status::OK();
     RETURN_IF_ERROR(st);

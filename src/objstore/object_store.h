@@ -57,6 +57,10 @@ class ObjectStore {
   virtual Status Delete(std::string_view key) = 0;
 };
 
+// OK for a relative path of non-empty components other than "." and ".." (what every store
+// accepts as a key); InvalidArgument naming the key otherwise.
+Status CheckObjectKey(std::string_view key);
+
 // A directory on a FileSystem as an object store: key "a/b.parquet" is file `root`/a/b.parquet.
 // Puts go to a temporary name ("<file>.tmp-<pid>"), are fsynced, renamed and the directory
 // fsynced. List skips those temporaries (a crash may leave one; callers clean them with

@@ -3,6 +3,22 @@
 
 namespace strata {
 
+Status CheckObjectKey(std::string_view key) {
+  if (key.empty() || key.front() == '/' || key.back() == '/') {
+    return Status::InvalidArgument("bad object key '" + std::string(key) + "': want a relative path to a file");
+  }
+  size_t start = 0;
+  while (true) {
+    const size_t slash = key.find('/', start);
+    std::string_view part = key.substr(start, slash == std::string_view::npos ? std::string_view::npos : slash - start);
+    if (part.empty() || part == "." || part == "..") {
+      return Status::InvalidArgument("bad object key '" + std::string(key) + "': empty, '.' or '..' path component");
+    }
+    if (slash == std::string_view::npos) return Status::OK();
+    start = slash + 1;
+  }
+}
+
 Result<std::unique_ptr<ObjectStore>> OpenObjectStore(std::string_view location, FileSystem* fs,
                                                      const S3Options& s3_defaults) {
   const std::string loc(location);

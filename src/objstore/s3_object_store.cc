@@ -19,22 +19,6 @@ using Clock = std::chrono::steady_clock;
 constexpr std::string_view kEmptySha256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 constexpr uint64_t kHashBlock = 4 << 20;
 
-Status CheckKey(std::string_view key) {
-  if (key.empty() || key.front() == '/' || key.back() == '/') {
-    return Status::InvalidArgument("bad object key '" + std::string(key) + "': want a relative path to a file");
-  }
-  size_t start = 0;
-  while (true) {
-    const size_t slash = key.find('/', start);
-    std::string_view part = key.substr(start, slash == std::string_view::npos ? std::string_view::npos : slash - start);
-    if (part.empty() || part == "." || part == "..") {
-      return Status::InvalidArgument("bad object key '" + std::string(key) + "': empty, '.' or '..' path component");
-    }
-    if (slash == std::string_view::npos) return Status::OK();
-    start = slash + 1;
-  }
-}
-
 bool ParseU64(std::string_view s, uint64_t* out) {
   auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
   return !s.empty() && ec == std::errc() && ptr == s.data() + s.size();
@@ -74,7 +58,7 @@ class S3ObjectStore final : public ObjectStore {
   std::string Uri(std::string_view key) const override { return "s3://" + o_.bucket + "/" + FullKey(key); }
 
   Status Put(std::string_view key, std::string_view data) override {
-    RETURN_IF_ERROR(CheckKey(key));
+    RETURN_IF_ERROR(CheckObjectKey(key));
     const std::string sha = HexLower(Sha256(data));
     if (data.size() <= o_.multipart_threshold) return PutSingle(key, data, sha);
     auto read = [data](uint64_t offset, size_t n, std::string*) -> Result<std::string_view> {
@@ -84,7 +68,7 @@ class S3ObjectStore final : public ObjectStore {
   }
 
   Status PutFile(std::string_view key, FileSystem* fs, const std::string& path) override {
-    RETURN_IF_ERROR(CheckKey(key));
+    RETURN_IF_ERROR(CheckObjectKey(key));
     ASSIGN_OR_RETURN(auto in, fs->NewRandomAccessFile(path));
     ASSIGN_OR_RETURN(uint64_t size, in->Size());
     auto read = [&in, &path](uint64_t offset, size_t n, std::string* buf) -> Result<std::string_view> {
@@ -114,7 +98,7 @@ class S3ObjectStore final : public ObjectStore {
   Result<std::unique_ptr<RandomAccessFile>> OpenRead(std::string_view key) override;
 
   Result<std::string> Get(std::string_view key) override {
-    RETURN_IF_ERROR(CheckKey(key));
+    RETURN_IF_ERROR(CheckObjectKey(key));
     const std::string uri = Uri(key);
     HttpRequest req = NewRequest("GET", ObjectUrl(key), kEmptySha256);
     ASSIGN_OR_RETURN(HttpResponse resp,
@@ -123,7 +107,7 @@ class S3ObjectStore final : public ObjectStore {
   }
 
   Result<uint64_t> Size(std::string_view key) override {
-    RETURN_IF_ERROR(CheckKey(key));
+    RETURN_IF_ERROR(CheckObjectKey(key));
     ASSIGN_OR_RETURN(auto head, Head(key));
     return head.first;
   }
@@ -167,7 +151,7 @@ class S3ObjectStore final : public ObjectStore {
   }
 
   Status Delete(std::string_view key) override {
-    RETURN_IF_ERROR(CheckKey(key));
+    RETURN_IF_ERROR(CheckObjectKey(key));
     HttpRequest req = NewRequest("DELETE", ObjectUrl(key), kEmptySha256);
     Result<HttpResponse> resp = Execute("DELETE", Uri(key), req, nullptr);
     if (!resp.ok() &&
@@ -487,7 +471,7 @@ class S3RandomAccessFile final : public RandomAccessFile {
 };
 
 Result<std::unique_ptr<RandomAccessFile>> S3ObjectStore::OpenRead(std::string_view key) {
-  RETURN_IF_ERROR(CheckKey(key));
+  RETURN_IF_ERROR(CheckObjectKey(key));
   ASSIGN_OR_RETURN(auto head, Head(key));
   return std::unique_ptr<RandomAccessFile>(
       std::make_unique<S3RandomAccessFile>(this, std::string(key), head.first, std::move(head.second)));

@@ -12,7 +12,7 @@ namespace strata::parquet {
 namespace {
 
 template <typename T>
-std::vector<T> RoundTrip(const std::vector<T>& v, size_t* encoded_size = nullptr) {
+std::vector<T> EncodeDecode(const std::vector<T>& v, size_t* encoded_size = nullptr) {
   std::string enc;
   EncodeDeltaBinaryPacked(v.data(), v.size(), &enc);
   enc += "TRAILER";  // what follows must not be consumed
@@ -39,17 +39,17 @@ TEST(DeltaBinaryPacked, SpecExamples) {
   std::string enc;
   EncodeDeltaBinaryPacked(a.data(), a.size(), &enc);
   EXPECT_EQ(enc, std::string("\x80\x01\x04\x05\x02\x02\x00\x00\x00\x00", 10));
-  EXPECT_EQ(RoundTrip(a), a);
+  EXPECT_EQ(EncodeDecode(a), a);
   // 7,5,3,1,2,3,4,5: deltas -2,-2,-2,1,1,1,1: min delta -2, relative 0,0,0,3,3,3,3 (2 bits).
   std::vector<int32_t> b = {7, 5, 3, 1, 2, 3, 4, 5};
-  EXPECT_EQ(RoundTrip(b), b);
+  EXPECT_EQ(EncodeDecode(b), b);
 }
 
 TEST(DeltaBinaryPacked, EdgeValuesWrap) {
   std::vector<int64_t> v = {0, INT64_MAX, INT64_MIN, INT64_MAX, -1, 1, INT64_MIN, 0};
-  EXPECT_EQ(RoundTrip(v), v);
+  EXPECT_EQ(EncodeDecode(v), v);
   std::vector<int32_t> w = {INT32_MIN, INT32_MAX, INT32_MIN, 0, -1, INT32_MAX};
-  EXPECT_EQ(RoundTrip(w), w);
+  EXPECT_EQ(EncodeDecode(w), w);
   // int32 deltas stay within 32 bits (other readers reject wider).
   std::string enc;
   EncodeDeltaBinaryPacked(w.data(), w.size(), &enc);
@@ -61,9 +61,9 @@ TEST(DeltaBinaryPacked, EdgeValuesWrap) {
 }
 
 TEST(DeltaBinaryPacked, EmptyAndSingle) {
-  EXPECT_TRUE(RoundTrip(std::vector<int64_t>{}).empty());
-  EXPECT_EQ(RoundTrip(std::vector<int64_t>{42}), std::vector<int64_t>{42});
-  EXPECT_EQ(RoundTrip(std::vector<int32_t>{-7}), std::vector<int32_t>{-7});
+  EXPECT_TRUE(EncodeDecode(std::vector<int64_t>{}).empty());
+  EXPECT_EQ(EncodeDecode(std::vector<int64_t>{42}), std::vector<int64_t>{42});
+  EXPECT_EQ(EncodeDecode(std::vector<int32_t>{-7}), std::vector<int32_t>{-7});
 }
 
 TEST(DeltaBinaryPacked, RandomSequencesAndSortedTimestampsCompress) {
@@ -71,13 +71,13 @@ TEST(DeltaBinaryPacked, RandomSequencesAndSortedTimestampsCompress) {
   for (size_t n : {size_t{2}, size_t{129}, size_t{1000}, size_t{4097}}) {
     std::vector<int64_t> v(n);
     for (auto& x : v) x = static_cast<int64_t>(rng());
-    EXPECT_EQ(RoundTrip(v), v);
+    EXPECT_EQ(EncodeDecode(v), v);
   }
   std::vector<int64_t> ts(100000);
   int64_t t = 1772460000000000000;
   for (auto& x : ts) x = (t += 1000000 + static_cast<int64_t>(rng() % 1000));
   size_t size = 0;
-  EXPECT_EQ(RoundTrip(ts, &size), ts);
+  EXPECT_EQ(EncodeDecode(ts, &size), ts);
   EXPECT_LT(size, ts.size() * 2);  // about 10 bits a value instead of 64
 }
 
