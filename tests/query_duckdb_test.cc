@@ -191,8 +191,10 @@ class QueryVsDuckDB : public ::testing::Test {
         return;
       }
     }
-    s.trades = MakeTradesTable(Generate(GenKind::kTrades, 30000));
-    s.quotes = MakeQuotesTable(Generate(GenKind::kQuotes, 60000));
+    // Under the sanitizers a third of the rows: the same bars, joins and filters, checked as well.
+    const int64_t trades = ::strata::testing::Sanitized() ? 10000 : 30000;
+    s.trades = MakeTradesTable(Generate(GenKind::kTrades, trades));
+    s.quotes = MakeQuotesTable(Generate(GenKind::kQuotes, 2 * trades));
     parquet::WriterOptions o;
     o.timestamp_adjusted_to_utc = false;  // DuckDB keeps nanoseconds for non-UTC-adjusted ns timestamps
     o.row_group_rows = 16384;

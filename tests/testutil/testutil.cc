@@ -61,4 +61,9 @@ std::string SharedDir() {
   return dir ? dir : "";
 }
 
+bool Sanitized() {
+  const char* s = getenv("STRATA_SANITIZED");
+  return s != nullptr && std::string_view(s) == "1";
+}
+
 }  // namespace strata::testing

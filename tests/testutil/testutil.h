@@ -60,4 +60,9 @@ RecordBatch MakeTrades(size_t rows, int symbols, int64_t start_ns, uint64_t seed
 // The directory that holds ../shared (STRATA_SHARED_DIR, set by ctest), or "" if unknown.
 std::string SharedDir();
 
+// True under AddressSanitizer + UndefinedBehaviorSanitizer (STRATA_SANITIZED=1, set by
+// ./strata.sh test): the code runs several times slower there, so data-heavy tests use less data
+// (the same paths, fewer rows).
+bool Sanitized();
+
 }  // namespace strata::testing
