@@ -83,7 +83,7 @@ bool Keep() {
 }
 
 std::unique_ptr<Database> FreshDb(benchmark::State& state, const std::string& name, const std::string& table,
-                                  const std::string& codec) {
+                                  const std::string& codec, bool bars = false) {
   const std::string root = BenchRoot(name);
   std::filesystem::remove_all(root);
   Status st = Database::Init(root, {.fsync = "none"});
@@ -99,9 +99,13 @@ std::unique_ptr<Database> FreshDb(benchmark::State& state, const std::string& na
   }
   TableDef def{table, *Schema::Template(table), std::nullopt, "{}"};
   if (table == "trades") def.dedup_key = "trade_id";
-  if (const char* level = std::getenv("STRATA_BENCH_COLD_LEVEL")) {
-    def.policy_json = std::string(R"({"cold_zstd_level":)") + level + "}";
-  }
+  std::vector<std::string> policy;
+  if (const char* level = std::getenv("STRATA_BENCH_COLD_LEVEL"))
+    policy.push_back(R"("cold_zstd_level":)" + std::string(level));
+  if (bars) policy.push_back(R"("bars":["1m","1d"])");
+  def.policy_json = "{";
+  for (size_t i = 0; i < policy.size(); ++i) def.policy_json += (i ? "," : "") + policy[i];
+  def.policy_json += "}";
   st = (*db)->CreateTable(def);
   if (!st.ok()) state.SkipWithError(st.ToString().c_str());
   return std::move(*db);
@@ -138,13 +142,14 @@ void ColumnCounters(benchmark::State& state, const std::string& dir, uint64_t ro
   }
 }
 
-void BM_Flush(benchmark::State& state, std::string table, GenKind kind, std::string codec) {
-  const std::string name = "flush_" + table + "_" + codec;
+// bars: the table declares derived 1m and 1d bar tables, which the flush builds too.
+void BM_Flush(benchmark::State& state, std::string table, GenKind kind, std::string codec, bool bars = false) {
+  const std::string name = "flush_" + table + "_" + codec + (bars ? "_bars" : "");
   uint64_t rows = 0;
   double cpu = 0;
   for (auto _ : state) {
     state.PauseTiming();
-    auto db = FreshDb(state, name, table, codec);
+    auto db = FreshDb(state, name, table, codec, bars);
     if (!db) return;
     AppendAll(state, db.get(), table, kind);
     state.ResumeTiming();
@@ -202,6 +207,10 @@ BENCHMARK_CAPTURE(BM_Flush, trades_snappy, std::string("trades"), GenKind::kTrad
     ->UseRealTime()
     ->Iterations(1);
 BENCHMARK_CAPTURE(BM_Flush, trades_lz4_raw, std::string("trades"), GenKind::kTrades, std::string("lz4_raw"))
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->Iterations(1);
+BENCHMARK_CAPTURE(BM_Flush, trades_snappy_bars, std::string("trades"), GenKind::kTrades, std::string("snappy"), true)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime()
     ->Iterations(1);

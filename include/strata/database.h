@@ -162,6 +162,10 @@ struct TierRunResult {
   uint64_t bytes_in = 0, bytes_out = 0;
   uint64_t duplicates_removed = 0;
   uint64_t flushed_lsn = 0;  // flush: the WAL LSN now covered by warm files
+  // Derived bar tables: series-days whose bars were recomputed, and of those, the ones whose
+  // source rows were read back from storage (a day with earlier parts, or a migration) rather
+  // than taken from the rows a flush had just written.
+  uint64_t bar_days_rebuilt = 0, bar_days_read = 0;
   double seconds = 0;
 };
 

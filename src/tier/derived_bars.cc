@@ -10,6 +10,13 @@
 #include "tier/lake.h"
 
 namespace strata::tier {
+namespace {
+
+// Files a change adds have no catalog id yet: they sort after every existing file, in the
+// change's order, under ids from here up.
+constexpr int64_t kAddedIds = std::numeric_limits<int64_t>::max() / 2;
+
+}  // namespace
 
 std::string DerivedBarTableName(std::string_view source, int64_t interval_ns) {
   return std::string(source) + "_bars_" + bars::BarIntervalName(interval_ns);
@@ -103,8 +110,16 @@ Result<FileRecord> DerivedBars::WriteBarFile(const TableInfo& table, const std::
   return rec;
 }
 
+Result<std::vector<int64_t>> DerivedBars::Intervals(int64_t table_id) {
+  ASSIGN_OR_RETURN(const Source* src, SourceOf(table_id));
+  std::vector<int64_t> out;
+  for (const Target& t : src->targets) out.push_back(t.interval);
+  return out;
+}
+
 Status DerivedBars::PrepareSeriesDay(const Source& src, const std::string& symbol, int64_t day, CatalogChange* change,
-                                     const std::set<int64_t>& gone_ids, size_t source_adds, Pending* pending) {
+                                     const std::set<int64_t>& gone_ids, size_t source_adds,
+                                     const Precomputed* precomputed, Pending* pending) {
   const int64_t from = DayStartNs(day), to = DayStartNs(day + 1);
   // The source files holding the series-day after the change, in scan order: cold first, then by
   // id (files the change adds get ids after every existing one, in the change's order).
@@ -121,28 +136,42 @@ Status DerivedBars::PrepareSeriesDay(const Source& src, const std::string& symbo
   for (size_t i = 0; i < source_adds; ++i) {
     const FileRecord& f = change->add[i];
     if (f.table_id != src.table.id || f.symbol != symbol || f.min_ts >= to || f.max_ts < from) continue;
-    order.emplace_back(f.tier != Tier::kCold, std::numeric_limits<int64_t>::max() / 2 + static_cast<int64_t>(i), &f);
+    order.emplace_back(f.tier != Tier::kCold, kAddedIds + static_cast<int64_t>(i), &f);
   }
   std::sort(order.begin(), order.end(), [](const auto& a, const auto& b) {
     return std::tie(std::get<0>(a), std::get<1>(a)) < std::tie(std::get<0>(b), std::get<1>(b));
   });
-  const Schema& schema = src.table.def.schema;
-  const std::string ts_name = schema.field(schema.ts_index()).name;
-  parquet::ReadOptions ro;
-  ro.columns = {ts_name, schema.field(schema.symbol_index()).name, "price", "size"};
-  ro.time_range = parquet::TimeRange{ts_name, from, to};
-  RecordBatch rows;
-  bool first = true;
-  for (const auto& [warm, id, f] : order) {
-    ASSIGN_OR_RETURN(RecordBatch b, options_.read(*f, ro));
-    if (first) {
-      rows = std::move(b);
-      first = false;
-    } else {
-      RETURN_IF_ERROR(rows.Append(b).WithContext("bars of " + src.table.def.name + " " + symbol));
+  ++pending->days_rebuilt;
+  // The series-day's only source is a file this change adds, whose bars the caller computed from
+  // the rows it wrote (the first flush of a day): no need to read them back.
+  const std::map<int64_t, RecordBatch>* ready = nullptr;
+  if (precomputed && order.size() == 1 && std::get<1>(order[0]) >= kAddedIds) {
+    auto it = precomputed->find(static_cast<size_t>(std::get<1>(order[0]) - kAddedIds));
+    if (it != precomputed->end()) ready = &it->second;
+    for (const Target& t : src.targets) {
+      if (ready && !ready->count(t.interval)) ready = nullptr;
     }
   }
-  if (order.size() > 1) rows = SortByTs(rows, 0);
+  RecordBatch rows;
+  if (!ready) {
+    ++pending->days_read;
+    const Schema& schema = src.table.def.schema;
+    const std::string ts_name = schema.field(schema.ts_index()).name;
+    parquet::ReadOptions ro;
+    ro.columns = {ts_name, schema.field(schema.symbol_index()).name, "price", "size"};
+    ro.time_range = parquet::TimeRange{ts_name, from, to};
+    bool first = true;
+    for (const auto& [warm, id, f] : order) {
+      ASSIGN_OR_RETURN(RecordBatch b, options_.read(*f, ro));
+      if (first) {
+        rows = std::move(b);
+        first = false;
+      } else {
+        RETURN_IF_ERROR(rows.Append(b).WithContext("bars of " + src.table.def.name + " " + symbol));
+      }
+    }
+    if (order.size() > 1) rows = SortByTs(rows, 0);
+  }
   for (const Target& t : src.targets) {
     // The bar files this replaces (whatever their tier).
     FileQuery bq;
@@ -155,8 +184,12 @@ Status DerivedBars::PrepareSeriesDay(const Source& src, const std::string& symbo
       change->retire.push_back(f.id);
       pending->replaced.push_back(std::move(f));
     }
-    if (rows.num_rows() == 0) continue;
-    ASSIGN_OR_RETURN(RecordBatch bars, bars::ComputeBars(rows, t.interval));
+    RecordBatch computed;
+    if (!ready) {
+      if (rows.num_rows() == 0) continue;
+      ASSIGN_OR_RETURN(computed, bars::ComputeBars(rows, t.interval));
+    }
+    const RecordBatch& bars = ready ? ready->at(t.interval) : computed;
     if (bars.num_rows() == 0) continue;
     ASSIGN_OR_RETURN(FileRecord rec, WriteBarFile(t.table, symbol, day, bars));
     pending->written.push_back(rec);
@@ -165,7 +198,8 @@ Status DerivedBars::PrepareSeriesDay(const Source& src, const std::string& symbo
   return Status::OK();
 }
 
-Status DerivedBars::Prepare(CatalogChange* change, const std::vector<FileRecord>& gone, Pending* pending) {
+Status DerivedBars::Prepare(CatalogChange* change, const std::vector<FileRecord>& gone, Pending* pending,
+                            const Precomputed* precomputed) {
   sources_.clear();
   std::set<std::tuple<int64_t, std::string, int64_t>> touched;  // (source table, symbol, day)
   auto touch = [&](const FileRecord& f) -> Status {
@@ -185,7 +219,7 @@ Status DerivedBars::Prepare(CatalogChange* change, const std::vector<FileRecord>
   Pending mine;
   Status st;
   for (const auto& [table_id, symbol, day] : touched) {
-    st = PrepareSeriesDay(sources_.at(table_id), symbol, day, change, gone_ids, source_adds, &mine);
+    st = PrepareSeriesDay(sources_.at(table_id), symbol, day, change, gone_ids, source_adds, precomputed, &mine);
     if (!st.ok()) {
       st = st.WithContext("derived bars of " + sources_.at(table_id).table.def.name + " " + symbol + " " +
                           FormatDate(DayStartNs(day)));
@@ -200,6 +234,8 @@ Status DerivedBars::Prepare(CatalogChange* change, const std::vector<FileRecord>
   }
   pending->written.insert(pending->written.end(), mine.written.begin(), mine.written.end());
   pending->replaced.insert(pending->replaced.end(), mine.replaced.begin(), mine.replaced.end());
+  pending->days_rebuilt += mine.days_rebuilt;
+  pending->days_read += mine.days_read;
   return Status::OK();
 }
 
@@ -229,7 +265,7 @@ Result<std::vector<FileRecord>> DerivedBars::Rebuild(const TableInfo& source) {
   for (const auto& [symbol, day] : days) {
     CatalogChange change;
     Pending pending;
-    Status st = PrepareSeriesDay(*src, symbol, day, &change, {}, 0, &pending);
+    Status st = PrepareSeriesDay(*src, symbol, day, &change, {}, 0, nullptr, &pending);
     if (st.ok()) st = options_.catalog->Commit(change).status();
     if (!st.ok()) {
       Abandon(pending);

@@ -60,12 +60,23 @@ class DerivedBars {
   struct Pending {
     std::vector<FileRecord> written;   // new bar files (uncommitted until the change commits)
     std::vector<FileRecord> replaced;  // old bar files `change` now retires
+    uint64_t days_rebuilt = 0;         // series-days whose bars were recomputed
+    uint64_t days_read = 0;            // of those, from source rows read back from storage
   };
+
+  // Bars a flush computed from the rows it had just written: by the index in change->add of the
+  // file holding those rows, then by interval. Prepare uses them for a series-day whose only
+  // source file is that one (the usual flush), instead of reading the file back.
+  using Precomputed = std::map<size_t, std::map<int64_t, RecordBatch>>;
+
+  // The bar intervals source table `table_id` declares (empty when none).
+  Result<std::vector<int64_t>> Intervals(int64_t table_id);
 
   // Adds the bar files of every series-day that `change` touches (through its added files and
   // `gone`, the records of the source files it retires or removes) to `change`. On error, what
   // it wrote is removed and `change` is unchanged.
-  Status Prepare(CatalogChange* change, const std::vector<FileRecord>& gone, Pending* pending);
+  Status Prepare(CatalogChange* change, const std::vector<FileRecord>& gone, Pending* pending,
+                 const Precomputed* precomputed = nullptr);
   // The change did not commit: removes the files Prepare wrote (best effort; cleanup on open
   // removes what a crash leaves).
   void Abandon(const Pending& pending);
@@ -87,7 +98,8 @@ class DerivedBars {
   };
   Result<const Source*> SourceOf(int64_t table_id);
   Status PrepareSeriesDay(const Source& src, const std::string& symbol, int64_t day, CatalogChange* change,
-                          const std::set<int64_t>& gone_ids, size_t source_adds, Pending* pending);
+                          const std::set<int64_t>& gone_ids, size_t source_adds, const Precomputed* precomputed,
+                          Pending* pending);
   Result<FileRecord> WriteBarFile(const TableInfo& table, const std::string& symbol, int64_t day,
                                   const RecordBatch& bars);
 

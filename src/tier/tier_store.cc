@@ -12,7 +12,9 @@
 #include <set>
 #include <thread>
 #include <tuple>
+#include <utility>
 
+#include "bars/bar_kernel.h"
 #include "io/hashing_file_system.h"
 #include "parquet/parquet_writer.h"
 #include "strata/timestamp.h"
@@ -208,11 +210,19 @@ Status TierStore::WriteFlush(std::vector<FlushSeries>& series, uint64_t cut_lsn,
   // One job per series, on a few threads: copy its rows out of the hot tier (FlushSeries::load),
   // sort them by ts unless they already are (the usual case: appends arrive in order), then write
   // one part per UTC day. Each thread holds one series' rows at a time.
+  // The bars of each part are computed here from the rows in memory (DerivedBars::Precomputed):
+  // the usual flush then never reads its own files back.
+  std::map<int64_t, std::vector<int64_t>> bar_intervals;  // by table id; tables with bars only
+  for (const auto& [id, tp] : tables) {
+    ASSIGN_OR_RETURN(std::vector<int64_t> iv, bars_->Intervals(id));
+    if (!iv.empty()) bar_intervals.emplace(id, std::move(iv));
+  }
   struct Done {
     Status st;
     uint64_t rows_in = 0;
     std::vector<int64_t> days;
     std::vector<FileRecord> files;
+    std::vector<std::map<int64_t, RecordBatch>> bars;  // per file, by interval (tables with bars)
   };
   std::vector<Done> done(series.size());
   std::atomic<size_t> next{0};
@@ -248,15 +258,28 @@ Status TierStore::WriteFlush(std::vector<FlushSeries>& series, uint64_t cut_lsn,
         const size_t j = static_cast<size_t>(
             std::lower_bound(ts.begin() + static_cast<ptrdiff_t>(i), ts.end(), DayStartNs(day + 1)) - ts.begin());
         d.days.push_back(day);
-        // (Not `whole ? sorted : sorted.Slice(..)`: that conditional would copy `sorted`.)
-        auto rec = i == 0 && j == ts.size()
-                       ? WriteWarmPart(info, policy, s.symbol, day, sorted, cut_lsn)
-                       : WriteWarmPart(info, policy, s.symbol, day, sorted.Slice(i, j - i), cut_lsn);
+        RecordBatch slice;
+        const bool whole = i == 0 && j == ts.size();
+        if (!whole) slice = sorted.Slice(i, j - i);
+        const RecordBatch& rows = whole ? sorted : std::as_const(slice);
+        auto rec = WriteWarmPart(info, policy, s.symbol, day, rows, cut_lsn);
         if (!rec.ok()) {
           d.st = rec.status();
           break;
         }
         d.files.push_back(std::move(*rec));
+        if (auto iv = bar_intervals.find(s.table_id); iv != bar_intervals.end()) {
+          std::map<int64_t, RecordBatch>& bars = d.bars.emplace_back();
+          for (int64_t interval : iv->second) {
+            auto b = bars::ComputeBars(rows, interval);
+            if (!b.ok()) {
+              d.st = b.status().WithContext("bars of " + info.def.name + " " + s.symbol);
+              break;
+            }
+            bars.emplace(interval, std::move(*b));
+          }
+          if (!d.st.ok()) break;
+        }
         i = j;
       }
     }
@@ -267,20 +290,25 @@ Status TierStore::WriteFlush(std::vector<FlushSeries>& series, uint64_t cut_lsn,
   worker();
   for (std::thread& t : pool) t.join();
   Status st;
+  DerivedBars::Precomputed precomputed;
   for (size_t k = 0; k < done.size(); ++k) {
     Done& d = done[k];
     if (!d.st.ok() && st.ok()) st = d.st;
     r->rows_in += d.rows_in;
     for (int64_t day : d.days) touched->emplace(series[k].table_id, series[k].symbol, day);
-    for (FileRecord& rec : d.files) {
+    for (size_t f = 0; f < d.files.size(); ++f) {
+      FileRecord& rec = d.files[f];
       r->rows_out += static_cast<uint64_t>(rec.row_count);
       r->bytes_out += static_cast<uint64_t>(rec.bytes);
       ++r->files_out;
+      if (f < d.bars.size()) precomputed.emplace(change.add.size(), std::move(d.bars[f]));
       change.add.push_back(std::move(rec));
     }
   }
   DerivedBars::Pending bars;  // derived bar tables: same transaction (derived_bars.h)
-  if (st.ok()) st = bars_->Prepare(&change, {}, &bars);
+  if (st.ok()) st = bars_->Prepare(&change, {}, &bars, &precomputed);
+  r->bar_days_rebuilt += bars.days_rebuilt;
+  r->bar_days_read += bars.days_read;
   if (st.ok()) {
     std::unique_lock<std::shared_mutex> lock;
     if (options_.view_mu != nullptr) lock = std::unique_lock(*options_.view_mu);
