@@ -295,28 +295,6 @@ std::vector<HotTableStats> HotTier::Stats() const {
 
 size_t HotTier::pooled_bytes() const { return state_->pool.pooled_bytes(); }
 
-std::vector<HotTier::SeriesRows> HotTier::CollectUpTo(uint64_t lsn, std::optional<uint32_t> table_id) const {
-  std::vector<std::pair<const State::Table*, const SeriesBuffer*>> all;
-  {
-    std::shared_lock lock(state_->mu);
-    for (const auto& [id, table] : state_->tables) {
-      if (table_id && id != *table_id) continue;
-      for (const SeriesBuffer* series : table->series) all.emplace_back(table.get(), series);
-    }
-  }
-  std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) {
-    return a.first->id != b.first->id ? a.first->id < b.first->id : a.second->symbol() < b.second->symbol();
-  });
-  std::vector<SeriesRows> out;
-  for (const auto& [table, series] : all) {
-    if (series->max_lsn() == 0) continue;
-    SeriesRows rows{table->id, series->symbol(), RecordBatch(table->schema)};
-    series->CopyUpTo(lsn, &rows.rows);
-    if (rows.rows.num_rows() > 0) out.push_back(std::move(rows));
-  }
-  return out;
-}
-
 std::vector<HotTier::PendingSeries> HotTier::PendingUpTo(uint64_t lsn, std::optional<uint32_t> table_id) const {
   std::vector<std::pair<const State::Table*, const SeriesBuffer*>> all;
   {

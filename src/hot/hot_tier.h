@@ -98,21 +98,12 @@ class HotTier {
   // With `table_id` set, only that table's rows are removed (a one-table flush).
   Status DropUpTo(uint64_t lsn, std::optional<uint32_t> table_id = std::nullopt);
 
-  // Every row inserted with an LSN <= lsn, per series in arrival order with all columns (a flush's
-  // input). Series without such rows are left out; order: table id, then symbol. Runs beside
-  // inserts. REQUIRES: no DropUpTo runs at the same time.
-  struct SeriesRows {
-    uint32_t table_id = 0;
-    std::string symbol;
-    RecordBatch rows;
-  };
-  // With `table_id` set, only that table's series.
-  std::vector<SeriesRows> CollectUpTo(uint64_t lsn, std::optional<uint32_t> table_id = std::nullopt) const;
-
-  // CollectUpTo without the copy: one entry per series that may have such rows, whose `load`
-  // appends them (all columns, arrival order; possibly none) to *out (the table's fields, no rows)
-  // when called, from any thread, so a flush copies series in parallel, one at a time per thread,
-  // into a buffer it reuses (fresh memory for every series costs a page fault per 4 KiB).
+  // A flush's input without copying it: one entry per series that may hold rows inserted with
+  // an LSN <= lsn (order: table id, then symbol; with `table_id` set, only that table's), whose
+  // `load` appends those rows (all columns, arrival order; possibly none) to *out (the table's
+  // fields, no rows) when called, from any thread, so a flush copies series in parallel, one at
+  // a time per thread, into a buffer it reuses (fresh memory for every series costs a page fault
+  // per 4 KiB). Runs beside inserts.
   // REQUIRES: no DropUpTo runs until every `load` has returned; the HotTier outlives them.
   struct PendingSeries {
     uint32_t table_id = 0;
