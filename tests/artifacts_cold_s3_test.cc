@@ -10,7 +10,7 @@
 #include "artifacts/cold_store.h"
 #include "objstore/object_store.h"
 #include "objstore/s3_object_store.h"
-#include "s3_fake_server.h"
+#include "s3_suite_server.h"
 #include "strata/database.h"
 
 namespace strata {
@@ -22,36 +22,14 @@ using artifacts::ModelStoreOptions;
 using testing::LocalS3Server;
 using testing::TempDir;
 
-bool HaveNode() { return std::system("command -v node >/dev/null 2>&1") == 0; }
-
 class ArtifactsColdS3Test : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
-    if (!HaveNode()) return;
-    server_dir_ = new TempDir();
-    server_ = new LocalS3Server();
-    start_error_ = server_->Start(server_dir_->path() + "/s3");
-  }
-  static void TearDownTestSuite() {
-    delete server_;
-    delete server_dir_;
-    server_ = nullptr;
-    server_dir_ = nullptr;
-  }
+  static void SetUpTestSuite() { s3_.Start(); }
+  static void TearDownTestSuite() { s3_.Stop(); }
 
   void SetUp() override {
-    if (!HaveNode()) GTEST_SKIP() << "node is not installed: the local S3 server (s3rver) cannot run";
-    ASSERT_EQ(start_error_, "") << "cannot start the local S3 server (run tools/interop/setup.sh)";
-    ::setenv("AWS_ACCESS_KEY_ID", "S3RVER", 1);
-    ::setenv("AWS_SECRET_ACCESS_KEY", "S3RVER", 1);
-    ::setenv("AWS_ENDPOINT_URL_S3", server_->endpoint().c_str(), 1);
-    ::setenv("AWS_REGION", "us-east-1", 1);
-    bucket_ = "models" + std::to_string(++counter_);
-    S3Options o;
-    o.endpoint = server_->endpoint();
-    o.bucket = bucket_;
-    o.credentials = {"S3RVER", "S3RVER", ""};
-    ASSERT_OK(CreateS3Bucket(o));
+    s3_.NewBucket("models", &bucket_);
+    if (HasFatalFailure()) return;
     root_ = dir_.Join("db");
     location_ = "s3://" + bucket_ + "/strata";
     ASSERT_OK(Database::Init(root_, {.fsync = "none", .cold_location = location_}));
@@ -84,10 +62,7 @@ class ArtifactsColdS3Test : public ::testing::Test {
     return names.ok() ? names->size() : 0;
   }
 
-  static inline TempDir* server_dir_ = nullptr;
-  static inline LocalS3Server* server_ = nullptr;
-  static inline std::string start_error_;
-  static inline int counter_ = 0;
+  static inline testing::SuiteS3Server s3_;
   TempDir dir_;
   std::string root_, bucket_, location_, data_;
 };
@@ -151,7 +126,7 @@ class KillingColdStore : public artifacts::ColdStore {
 
 TEST_F(ArtifactsColdS3Test, ServerKilledMidArchiveLosesNothingAndTheArchiveCanBeRetried) {
   artifacts::ObjectColdStore s3(Bucket());
-  KillingColdStore killing(&s3, server_, 3);
+  KillingColdStore killing(&s3, s3_.server(), 3);
   ModelStoreOptions o = Options();
   o.cold_store = &killing;
   ASSERT_OK_AND_ASSIGN(auto store, ModelStore::Open(root_, o));
@@ -165,7 +140,7 @@ TEST_F(ArtifactsColdS3Test, ServerKilledMidArchiveLosesNothingAndTheArchiveCanBe
   EXPECT_EQ(loaded->tier, "local");
   EXPECT_TRUE(loaded->view() == data_);
 
-  ASSERT_EQ(server_->Start(server_->dir(), server_->port()), "");
+  ASSERT_EQ(s3_.server()->Start(s3_.server()->dir(), s3_.server()->port()), "");
   ASSERT_OK_AND_ASSIGN(auto a, store->Archive({.name = "alpha"}));
   EXPECT_EQ(a.packs_uploaded + a.packs_already_cold, packs);
   EXPECT_EQ(LocalPacks(), 0u);

@@ -10,7 +10,7 @@
 #include "lake_test_util.h"
 #include "objstore/object_store.h"
 #include "objstore/s3_object_store.h"
-#include "s3_fake_server.h"
+#include "s3_suite_server.h"
 
 namespace strata {
 namespace {
@@ -29,29 +29,12 @@ using testing::Trades;
 
 class TierS3Test : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
-    server_dir_ = new TempDir();
-    server_ = new LocalS3Server();
-    start_error_ = server_->Start(server_dir_->path() + "/s3");
-  }
-  static void TearDownTestSuite() {
-    delete server_;
-    delete server_dir_;
-  }
+  static void SetUpTestSuite() { s3_.Start(); }
+  static void TearDownTestSuite() { s3_.Stop(); }
 
   void SetUp() override {
-    ASSERT_EQ(start_error_, "") << "cannot start the local S3 server (run tools/interop/setup.sh)";
-    // The database reads its S3 settings from the standard AWS variables, as a user's would.
-    ::setenv("AWS_ACCESS_KEY_ID", "S3RVER", 1);
-    ::setenv("AWS_SECRET_ACCESS_KEY", "S3RVER", 1);
-    ::setenv("AWS_ENDPOINT_URL_S3", server_->endpoint().c_str(), 1);
-    ::setenv("AWS_REGION", "us-east-1", 1);
-    bucket_ = "lake" + std::to_string(++counter_);
-    S3Options o;
-    o.endpoint = server_->endpoint();
-    o.bucket = bucket_;
-    o.credentials = {"S3RVER", "S3RVER", ""};
-    ASSERT_OK(CreateS3Bucket(o));
+    s3_.NewBucket("lake", &bucket_);
+    if (HasFatalFailure()) return;
 
     testing::PreferMemoryTmpDir();
     dir_ = std::make_unique<TempDir>();
@@ -96,10 +79,7 @@ class TierS3Test : public ::testing::Test {
     return m;
   }
 
-  static inline TempDir* server_dir_ = nullptr;
-  static inline LocalS3Server* server_ = nullptr;
-  static inline std::string start_error_;
-  static inline int counter_ = 0;
+  static inline testing::SuiteS3Server s3_;
   std::string bucket_, location_, root_;
   std::unique_ptr<TempDir> dir_;
   std::unique_ptr<Database> db_;
@@ -184,7 +164,7 @@ TEST_F(TierS3Test, ServerKilledDuringAMigrationLeavesOldOrNewStateNeverHalf) {
     while (!done.load()) {
       std::error_code ec;
       if (std::filesystem::exists(tmp, ec) && !std::filesystem::is_empty(tmp, ec)) {
-        server_->Kill();
+        s3_.server()->Kill();
         return;
       }
       std::this_thread::yield();
@@ -203,7 +183,7 @@ TEST_F(TierS3Test, ServerKilledDuringAMigrationLeavesOldOrNewStateNeverHalf) {
     EXPECT_EQ(TierRows(db_.get(), "cold") + TierRows(db_.get(), "warm"), 700u);
     EXPECT_NE(first.status().message().find("s3://"), std::string::npos) << first.status().ToString();
   }
-  ASSERT_EQ(server_->Start(server_->dir(), server_->port()), "");
+  ASSERT_EQ(s3_.server()->Start(s3_.server()->dir(), s3_.server()->port()), "");
   EXPECT_TRUE(SameRows(ScanAll(db_.get()), Expected(appended_)));
 
   ASSERT_OK(db_->Migrate(All()).status());
