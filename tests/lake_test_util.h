@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <filesystem>
 #include <map>
 #include <string>
 #include <vector>
@@ -68,6 +69,17 @@ inline ::testing::AssertionResult SameRows(const std::vector<RecordBatch>& got, 
     }
   }
   return ::testing::AssertionSuccess();
+}
+
+// The regular files below `dir` (e.g. root + "/warm"), sorted; none when it does not exist.
+inline std::vector<std::string> FilesUnder(const std::string& dir) {
+  std::vector<std::string> out;
+  if (!std::filesystem::exists(dir)) return out;
+  for (auto& e : std::filesystem::recursive_directory_iterator(dir)) {
+    if (e.is_regular_file()) out.push_back(e.path().string());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 inline uint64_t TierRows(Database* db, const std::string& tier, const std::string& table = "trades") {

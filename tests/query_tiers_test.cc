@@ -446,14 +446,7 @@ class ScanLakeTest : public ::testing::Test {
     }
     ASSERT_OK(db_->Flush());
   }
-  std::vector<std::string> WarmFiles() {
-    std::vector<std::string> out;
-    if (!std::filesystem::exists(root_ + "/warm")) return out;
-    for (auto& e : std::filesystem::recursive_directory_iterator(root_ + "/warm")) {
-      if (e.is_regular_file()) out.push_back(e.path().string());
-    }
-    return out;
-  }
+  std::vector<std::string> WarmFiles() { return testing::FilesUnder(root_ + "/warm"); }
 
   std::unique_ptr<TempDir> dir_;
   std::string root_;

@@ -52,14 +52,7 @@ class TierLakeTest : public ::testing::Test {
     m.all = true;
     return m;
   }
-  std::vector<std::string> FilesUnder(const std::string& rel) {
-    std::vector<std::string> out;
-    for (auto& e : std::filesystem::recursive_directory_iterator(root_ + "/" + rel)) {
-      if (e.is_regular_file()) out.push_back(e.path().string());
-    }
-    std::sort(out.begin(), out.end());
-    return out;
-  }
+  std::vector<std::string> FilesUnder(const std::string& rel) { return testing::FilesUnder(root_ + "/" + rel); }
 
   std::unique_ptr<TempDir> dir_;
   std::string root_;

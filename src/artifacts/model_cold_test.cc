@@ -3,6 +3,8 @@
 // every file-system operation of an archive and of a restore.
 #include <gtest/gtest.h>
 
+#include <functional>
+
 #include "artifacts/artifacts_test_util.h"
 #include "artifacts/cold_store.h"
 #include "catalog/catalog.h"
@@ -263,15 +265,12 @@ TEST(ModelColdStoreTest, UsesTheDatabaseColdLocation) {
   EXPECT_FALSE(names.empty());
 }
 
-// Crash at every mutating file-system operation of an archive (local packs and the local-directory
-// cold store on the same fault-injecting file system): every version loads after each crash, and
-// the archive, retried, completes.
-TEST(ModelColdStoreTest, CrashAtEveryOpOfAnArchive) {
-  auto setup = [](ColdFixture& f) -> Status {
-    ASSIGN_OR_RETURN(auto store, ModelStore::Open(f.dir.path(), f.Options()));
-    RETURN_IF_ERROR(store->PutBytes("m", f.v1, {}).status());
-    return store->PutBytes("m", f.v2, {}).status();
-  };
+// Runs `op` on a store set up by `setup` once to count its mutating file-system operations (local
+// packs and the local-directory cold store share one fault-injecting file system), then once per
+// operation k on a fresh setup with a crash at k: the crashed `op` fails, and `check` gets the
+// store reopened after the crash.
+void CrashAtEveryOp(const std::function<Status(ColdFixture&)>& setup, const std::function<Status(ModelStore*)>& op,
+                    int min_ops, const std::function<void(ColdFixture&, ModelStore*)>& check) {
   int ops = 0;
   {
     ColdFixture f;
@@ -279,10 +278,10 @@ TEST(ModelColdStoreTest, CrashAtEveryOpOfAnArchive) {
     FaultInjectionFileSystem fi(DefaultFileSystem());
     ASSERT_OK_AND_ASSIGN(auto store, ModelStore::Open(f.dir.path(), f.Options(&fi)));
     fi.ResetCounters();
-    ASSERT_OK(store->Archive({.name = "m"}).status());
+    ASSERT_OK(op(store.get()));
     ops = fi.mutating_ops();
   }
-  ASSERT_GT(ops, 10);
+  ASSERT_GT(ops, min_ops);
   for (int k = 1; k <= ops; ++k) {
     SCOPED_TRACE("crash at op " + std::to_string(k) + " of " + std::to_string(ops));
     ColdFixture f;
@@ -292,11 +291,24 @@ TEST(ModelColdStoreTest, CrashAtEveryOpOfAnArchive) {
       {
         ASSERT_OK_AND_ASSIGN(auto store, ModelStore::Open(f.dir.path(), f.Options(&fi)));
         fi.CrashAtOp(k);
-        EXPECT_FALSE(store->Archive({.name = "m"}).ok());
+        EXPECT_FALSE(op(store.get()).ok());
       }
       ASSERT_OK(fi.DropUnsyncedData());
     }
     ASSERT_OK_AND_ASSIGN(auto store, ModelStore::Open(f.dir.path(), f.Options()));
+    check(f, store.get());
+  }
+}
+
+// An archive crashed anywhere: every version loads, and the archive, retried, completes.
+TEST(ModelColdStoreTest, CrashAtEveryOpOfAnArchive) {
+  auto setup = [](ColdFixture& f) -> Status {
+    ASSIGN_OR_RETURN(auto store, ModelStore::Open(f.dir.path(), f.Options()));
+    RETURN_IF_ERROR(store->PutBytes("m", f.v1, {}).status());
+    return store->PutBytes("m", f.v2, {}).status();
+  };
+  auto archive = [](ModelStore* store) { return store->Archive({.name = "m"}).status(); };
+  CrashAtEveryOp(setup, archive, 10, [](ColdFixture& f, ModelStore* store) {
     ASSERT_OK_AND_ASSIGN(auto l1, store->Load("m", "1"));
     EXPECT_TRUE(l1->view() == f.v1);
     ASSERT_OK_AND_ASSIGN(auto l2, store->Load("m", "2"));
@@ -313,40 +325,19 @@ TEST(ModelColdStoreTest, CrashAtEveryOpOfAnArchive) {
     EXPECT_EQ(st.packs, st.cold_packs);
     ASSERT_OK_AND_ASSIGN(VerifyReport rep, store->Verify());
     EXPECT_OK(rep.ToStatus());
-  }
+  });
 }
 
+// A restore crashed anywhere: the version still loads (from cold), and the restore, retried
+// after a gc, brings it back to local packs.
 TEST(ModelColdStoreTest, CrashAtEveryOpOfARestore) {
   auto setup = [](ColdFixture& f) -> Status {
     ASSIGN_OR_RETURN(auto store, ModelStore::Open(f.dir.path(), f.Options()));
     RETURN_IF_ERROR(store->PutBytes("m", f.v1, {}).status());
     return store->Archive({.name = "m"}).status();
   };
-  int ops = 0;
-  {
-    ColdFixture f;
-    ASSERT_OK(setup(f));
-    FaultInjectionFileSystem fi(DefaultFileSystem());
-    ASSERT_OK_AND_ASSIGN(auto store, ModelStore::Open(f.dir.path(), f.Options(&fi)));
-    fi.ResetCounters();
-    ASSERT_OK(store->Restore("m", "1").status());
-    ops = fi.mutating_ops();
-  }
-  ASSERT_GT(ops, 5);
-  for (int k = 1; k <= ops; ++k) {
-    SCOPED_TRACE("crash at op " + std::to_string(k) + " of " + std::to_string(ops));
-    ColdFixture f;
-    ASSERT_OK(setup(f));
-    {
-      FaultInjectionFileSystem fi(DefaultFileSystem());
-      {
-        ASSERT_OK_AND_ASSIGN(auto store, ModelStore::Open(f.dir.path(), f.Options(&fi)));
-        fi.CrashAtOp(k);
-        EXPECT_FALSE(store->Restore("m", "1").ok());
-      }
-      ASSERT_OK(fi.DropUnsyncedData());
-    }
-    ASSERT_OK_AND_ASSIGN(auto store, ModelStore::Open(f.dir.path(), f.Options()));
+  auto restore = [](ModelStore* store) { return store->Restore("m", "1").status(); };
+  CrashAtEveryOp(setup, restore, 5, [](ColdFixture& f, ModelStore* store) {
     ASSERT_OK_AND_ASSIGN(auto l1, store->Load("m", "1"));
     EXPECT_TRUE(l1->view() == f.v1);
     ASSERT_OK(store->Gc().status());  // removes half-restored temporaries
@@ -358,7 +349,7 @@ TEST(ModelColdStoreTest, CrashAtEveryOpOfARestore) {
     EXPECT_EQ(f.LocalPacks().size(), st.packs);
     ASSERT_OK_AND_ASSIGN(VerifyReport rep, store->Verify());
     EXPECT_OK(rep.ToStatus());
-  }
+  });
 }
 
 }  // namespace
