@@ -330,53 +330,88 @@ TEST_P(QueryTiersTest, BarsMatchBruteForce) {
   }
 }
 
+// The right scan either starts at the beginning of time or at each symbol's last quote before the
+// range (from_last_before, what `strata query --asof` without a tolerance asks for): the same
+// answer either way.
 TEST_P(QueryTiersTest, AsofJoinMatchesBruteForce) {
-  const Range r = Ranges()[1];
-  ScanRequest left;
-  left.table = "trades";
-  left.from_ts = r.from;
-  left.to_ts = r.to;
-  left.max_batch_rows = 700;
-  ScanRequest right = left;
-  right.table = "quotes";
-  right.from_ts = INT64_MIN;  // a prev match may lie before the range
-  right.max_batch_rows = 900;
-  auto lc = Cursor(left), rc = Cursor(right);
-  ASSERT_NE(lc, nullptr);
-  ASSERT_NE(rc, nullptr);
-  ASSERT_OK_AND_ASSIGN(auto join, query::MakeAsofJoinStream(query::MakeCursorStream(std::move(lc), nullptr),
-                                                            query::MakeCursorStream(std::move(rc), nullptr)));
-  ASSERT_OK_AND_ASSIGN(RecordBatch got, query::Collect(join.get()));
+  for (const bool last_before : {false, true}) {
+    SCOPED_TRACE(last_before ? "from_last_before" : "from the beginning");
+    const Range r = Ranges()[1];
+    ScanRequest left;
+    left.table = "trades";
+    left.from_ts = r.from;
+    left.to_ts = r.to;
+    left.max_batch_rows = 700;
+    ScanRequest right = left;
+    right.table = "quotes";
+    right.from_ts = last_before ? r.from : INT64_MIN;  // a prev match may lie before the range
+    right.from_last_before = last_before;
+    right.max_batch_rows = 900;
+    auto lc = Cursor(left), rc = Cursor(right);
+    ASSERT_NE(lc, nullptr);
+    ASSERT_NE(rc, nullptr);
+    ASSERT_OK_AND_ASSIGN(auto join, query::MakeAsofJoinStream(query::MakeCursorStream(std::move(lc), nullptr),
+                                                              query::MakeCursorStream(std::move(rc), nullptr)));
+    ASSERT_OK_AND_ASSIGN(RecordBatch got, query::Collect(join.get()));
 
-  auto quotes = ExpectedBySymbol(all_quotes_, INT64_MIN, r.to);
-  const int bid = got.FieldIndex("bid"), ask = got.FieldIndex("ask"), rts = got.FieldIndex("right_ts");
-  ASSERT_GE(bid, 0);
-  ASSERT_GE(rts, 0);
-  size_t row = 0, matched = 0, unmatched = 0;
-  for (const RecordBatch& t : ExpectedScan(all_trades_, {}, r.from, r.to)) {
-    const RecordBatch& q = quotes[std::string(t.column(1).GetString(0))];
-    const auto& qts = q.column(0).int64s();
-    for (size_t i = 0; i < t.num_rows(); ++i, ++row) {
-      ASSERT_LT(row, got.num_rows());
-      ASSERT_EQ(got.column(0).int64s()[row], t.column(0).int64s()[i]) << row;
-      ASSERT_EQ(got.column(4).int64s()[row], t.column(4).int64s()[i]) << row;
-      // The last quote at or before the trade.
-      auto it = std::upper_bound(qts.begin(), qts.end(), t.column(0).int64s()[i]);
-      if (it == qts.begin()) {
-        EXPECT_TRUE(got.column(bid).IsNull(row)) << row;
-        ++unmatched;
-        continue;
+    auto quotes = ExpectedBySymbol(all_quotes_, INT64_MIN, r.to);
+    const int bid = got.FieldIndex("bid"), ask = got.FieldIndex("ask"), rts = got.FieldIndex("right_ts");
+    ASSERT_GE(bid, 0);
+    ASSERT_GE(rts, 0);
+    size_t row = 0, matched = 0, unmatched = 0;
+    for (const RecordBatch& t : ExpectedScan(all_trades_, {}, r.from, r.to)) {
+      const RecordBatch& q = quotes[std::string(t.column(1).GetString(0))];
+      const auto& qts = q.column(0).int64s();
+      for (size_t i = 0; i < t.num_rows(); ++i, ++row) {
+        ASSERT_LT(row, got.num_rows());
+        ASSERT_EQ(got.column(0).int64s()[row], t.column(0).int64s()[i]) << row;
+        ASSERT_EQ(got.column(4).int64s()[row], t.column(4).int64s()[i]) << row;
+        // The last quote at or before the trade.
+        auto it = std::upper_bound(qts.begin(), qts.end(), t.column(0).int64s()[i]);
+        if (it == qts.begin()) {
+          EXPECT_TRUE(got.column(bid).IsNull(row)) << row;
+          ++unmatched;
+          continue;
+        }
+        const size_t j = static_cast<size_t>(it - qts.begin()) - 1;
+        ASSERT_FALSE(got.column(bid).IsNull(row)) << row;
+        EXPECT_EQ(got.column(rts).int64s()[row], qts[j]) << row;
+        EXPECT_EQ(got.column(bid).doubles()[row], q.column(2).doubles()[j]) << row;
+        EXPECT_EQ(got.column(ask).doubles()[row], q.column(3).doubles()[j]) << row;
+        ++matched;
       }
-      const size_t j = static_cast<size_t>(it - qts.begin()) - 1;
-      ASSERT_FALSE(got.column(bid).IsNull(row)) << row;
-      EXPECT_EQ(got.column(rts).int64s()[row], qts[j]) << row;
-      EXPECT_EQ(got.column(bid).doubles()[row], q.column(2).doubles()[j]) << row;
-      EXPECT_EQ(got.column(ask).doubles()[row], q.column(3).doubles()[j]) << row;
-      ++matched;
+    }
+    EXPECT_EQ(row, got.num_rows());
+    EXPECT_GT(matched, 1000u) << LayoutName(GetParam());
+  }
+}
+
+// from_last_before: each symbol's rows are a suffix of its rows before `to` that holds every row
+// from `from` on and its last row before `from`, and does not reach back to the first row.
+TEST_P(QueryTiersTest, FromLastBeforeStartsAtTheLastRowBeforeTheRange) {
+  const int64_t mar3 = Day(2026, 3, 3);
+  for (const int64_t from : {Day(2026, 3, 2) + 15 * kHourNs, mar3, mar3 + 14 * kHourNs + 30 * kMinuteNs}) {
+    ScanRequest req;
+    req.table = "quotes";
+    req.from_ts = from;
+    req.to_ts = mar3 + 20 * kHourNs;
+    req.from_last_before = true;
+    ASSERT_OK_AND_ASSIGN(auto got, db_->Scan(req));
+    auto all = ExpectedBySymbol(all_quotes_, INT64_MIN, req.to_ts);
+    ASSERT_EQ(got.size(), all.size()) << from;
+    for (const RecordBatch& g : got) {
+      const std::string sym(g.column(1).GetString(0));
+      const RecordBatch& want = all.at(sym);
+      const auto& ts = want.column(0).int64s();
+      const size_t at_from = static_cast<size_t>(std::lower_bound(ts.begin(), ts.end(), from) - ts.begin());
+      ASSERT_GT(at_from, 0u) << sym << ": the data has rows before " << from;
+      ASSERT_GE(g.num_rows(), ts.size() - at_from + 1) << sym << " " << from;
+      const size_t start = ts.size() - g.num_rows();
+      EXPECT_TRUE(g.Equals(want.Slice(start, g.num_rows()))) << sym << " " << from;
+      // Not from the beginning of time: the data starts on Feb 27, in files of its own.
+      EXPECT_LT(g.num_rows() - (ts.size() - at_from), at_from) << sym << " " << from << ": too far back";
     }
   }
-  EXPECT_EQ(row, got.num_rows());
-  EXPECT_GT(matched, 1000u) << LayoutName(GetParam());
 }
 
 TEST_P(QueryTiersTest, UnknownSymbolIsEmptyAndBackwardsRangeIsAnError) {

@@ -90,6 +90,10 @@ struct ScanRequest {
   // Columns of a row group decoded in parallel on up to this many threads; 0 = one per core, at
   // most 4.
   int decode_threads = 0;
+  // Also each symbol's last row before from_ts, which a "prev" as-of join without a tolerance
+  // needs: the symbol's rows then start at or before that row (from a point the file bounds
+  // give: that row, or a few rows earlier), not at the beginning of time.
+  bool from_last_before = false;
 };
 
 // What a streaming scan pruned and read (ScanCursor::stats()); filled as the cursor advances.

@@ -115,13 +115,14 @@ Result<QuerySpec> MakeSpec(const QueryArgs& a) {
       s.asof.tolerance_ns = *tol;
     }
     // The right rows that can match a left row in [from, to). Without a tolerance a "prev" match
-    // may lie anywhere before `from`, so the right scan starts at the beginning of time.
+    // may lie anywhere before `from`: the right scan starts at each symbol's last row before it.
     ScanRequest r;
     r.table = a.asof;
     r.symbols = a.symbols;
     const int64_t tol = s.asof.tolerance_ns.value_or(-1);
     if (s.asof.direction == query::AsofDirection::kPrev) {
-      r.from_ts = tol < 0 ? INT64_MIN : (s.left.from_ts < INT64_MIN + tol ? INT64_MIN : s.left.from_ts - tol);
+      r.from_ts = tol < 0 ? s.left.from_ts : (s.left.from_ts < INT64_MIN + tol ? INT64_MIN : s.left.from_ts - tol);
+      r.from_last_before = tol < 0;
       r.to_ts = s.left.to_ts;
     } else {
       r.from_ts = s.left.from_ts;

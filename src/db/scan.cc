@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <functional>
 #include <limits>
 #include <map>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -106,6 +108,7 @@ struct Source {
 struct SymbolPlan {
   std::vector<FileRecord> files;
   RecordBatch hot;
+  int64_t from_ts = 0;  // where the symbol's rows start: the request's from_ts or earlier (from_last_before)
 };
 
 class ScanCursorImpl final : public ScanCursor {
@@ -180,6 +183,7 @@ class ScanCursorImpl final : public ScanCursor {
     symbol_ = it->first;
     SymbolPlan& p = it->second;
     sources_.clear();
+    if (ro_.time_range) ro_.time_range->from = p.from_ts;
     std::sort(p.files.begin(), p.files.end(), [](const FileRecord& a, const FileRecord& b) {
       const bool ac = a.tier == Tier::kCold, bc = b.tier == Tier::kCold;
       return ac != bc ? ac : a.id < b.id;
@@ -187,7 +191,7 @@ class ScanCursorImpl final : public ScanCursor {
     for (FileRecord& f : p.files) {
       auto s = std::make_unique<Source>();
       s->prio = static_cast<int>(sources_.size());
-      s->min_ts = std::max(f.min_ts, request_.from_ts);
+      s->min_ts = std::max(f.min_ts, p.from_ts);
       s->file = std::move(f);
       sources_.push_back(std::move(s));
     }
@@ -454,6 +458,33 @@ class ScanCursorImpl final : public ScanCursor {
   size_t acc_rows_ = 0;
 };
 
+// A point at or before `p`'s last row before `from` (from when it has none): the latest of the
+// last row of each file wholly before `from`, the last row before `from` that the statistics of
+// a file straddling it show (`straddling`; else its first row), and the last hot row before it.
+// Each of those rows exists and lies before `from`, so the last row before `from` is at or after
+// the latest of them.
+int64_t StartOfLastBefore(const SymbolPlan& p, int64_t from, int ts_col,
+                          const std::function<std::optional<int64_t>(const FileRecord&)>& straddling) {
+  int64_t start = std::numeric_limits<int64_t>::min();
+  bool any = false;
+  for (const FileRecord& f : p.files) {
+    if (f.min_ts >= from) continue;
+    int64_t cand = f.max_ts;
+    if (f.max_ts >= from) cand = straddling(f).value_or(f.min_ts);
+    start = std::max(start, cand);
+    any = true;
+  }
+  if (p.hot.num_rows() > 0) {
+    const auto& ts = p.hot.column(static_cast<size_t>(ts_col)).int64s();
+    auto it = std::lower_bound(ts.begin(), ts.end(), from);
+    if (it != ts.begin()) {
+      start = std::max(start, *(it - 1));
+      any = true;
+    }
+  }
+  return any ? start : from;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<ScanCursor>> NewScanCursor(const ScanContext& ctx, uint32_t table_id, const TableDef& def,
@@ -510,13 +541,18 @@ Result<std::unique_ptr<ScanCursor>> NewScanCursor(const ScanContext& ctx, uint32
   ScanStats& stats = cursor->mutable_stats();
   auto& plan = cursor->plan();
   std::set<std::string> wanted(request.symbols.begin(), request.symbols.end());
+  // from_last_before: every source is listed from the beginning of time, then each symbol starts
+  // at the latest point the catalog's bounds and the hot rows prove to be at or before its last
+  // row before from_ts (see StartOfLastBefore).
+  const bool look_back = request.from_last_before && request.from_ts != std::numeric_limits<int64_t>::min();
+  const int64_t list_from = look_back ? std::numeric_limits<int64_t>::min() : request.from_ts;
   if (request.from_ts < request.to_ts) {
     std::shared_lock view(*ctx.view_mu);
     if (want_hot) {
       HotScanRequest hr;
       hr.table_id = table_id;
       hr.symbols = request.symbols;
-      hr.from_ts = request.from_ts;
+      hr.from_ts = list_from;
       hr.to_ts = request.to_ts;
       hr.columns = internal;
       if (sym_pos < 0) hr.columns.push_back(sym_name);  // to group the rows by symbol; dropped below
@@ -536,21 +572,51 @@ Result<std::unique_ptr<ScanCursor>> NewScanCursor(const ScanContext& ctx, uint32
     FileQuery q;
     q.table_id = table_id;
     if (request.symbols.size() == 1) q.symbol = request.symbols[0];
-    if (request.from_ts != std::numeric_limits<int64_t>::min()) q.from_ts = request.from_ts;
+    if (list_from != std::numeric_limits<int64_t>::min()) q.from_ts = list_from;
     if (request.to_ts != std::numeric_limits<int64_t>::max()) q.to_ts = request.to_ts;
     if (want_warm != want_cold) q.tier = want_warm ? Tier::kWarm : Tier::kCold;
     ASSIGN_OR_RETURN(auto files, ctx.catalog->ListFiles(q));
     stats.files_listed = files.size();
     for (FileRecord& f : files) {
       const bool keep = (f.tier == Tier::kCold ? want_cold : want_warm) && (wanted.empty() || wanted.count(f.symbol)) &&
-                        f.min_ts < request.to_ts && f.max_ts >= request.from_ts;
+                        f.min_ts < request.to_ts && f.max_ts >= list_from;
       if (!keep) {
         ++stats.files_pruned_by_catalog;
         continue;
       }
-      cursor->pinned().push_back(f.id);
       plan[f.symbol].files.push_back(std::move(f));
     }
+    for (auto& [symbol, p] : plan) {
+      // A file straddling from_ts: its statistics place the last row before from_ts (the footer
+      // read here stays in the reader cache for the scan). On any error, the file's first row.
+      auto straddling = [&](const FileRecord& f) -> std::optional<int64_t> {
+        std::unique_ptr<parquet::ParquetReader> r = ctx.readers ? ctx.readers->Take(f.id) : nullptr;
+        if (!r) {
+          auto opened = ctx.open_file(f);
+          if (!opened.ok()) return std::nullopt;
+          r = std::move(*opened);
+        }
+        std::optional<int64_t> at;
+        if (int c = r->FindColumn(ts_name); c >= 0) at = r->LastTimestampBefore(c, request.from_ts);
+        if (ctx.readers) ctx.readers->Put(f.id, std::move(r));
+        return at;
+      };
+      p.from_ts = look_back ? StartOfLastBefore(p, request.from_ts, ts_pos, straddling) : request.from_ts;
+      if (p.from_ts < request.from_ts) {
+        std::erase_if(p.files, [&](const FileRecord& f) {
+          const bool before = f.max_ts < p.from_ts;
+          if (before) ++stats.files_pruned_by_catalog;
+          return before;
+        });
+        if (p.hot.num_rows() > 0) {
+          const auto& ts = p.hot.column(static_cast<size_t>(ts_pos)).int64s();
+          const size_t first = static_cast<size_t>(std::lower_bound(ts.begin(), ts.end(), p.from_ts) - ts.begin());
+          if (first > 0) p.hot = p.hot.Slice(first, ts.size() - first);
+        }
+      }
+      for (const FileRecord& f : p.files) cursor->pinned().push_back(f.id);
+    }
+    std::erase_if(plan, [](const auto& e) { return e.second.files.empty() && e.second.hot.num_rows() == 0; });
     if (ctx.pins) ctx.pins->Pin(cursor->pinned());
   } else {
     stats.files_listed = 0;

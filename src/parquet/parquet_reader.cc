@@ -298,8 +298,13 @@ class ParquetReader::Impl {
     return oi;
   }
 
-  // Row ranges of pages whose timestamps may fall in the range; nullopt without a usable index.
-  std::optional<Ranges> PageTimeRanges(int rg, int ts, const TimeRange& tr) {
+  // Per data page of timestamp column `ts` in row group `rg`: its first row, end row and [min, max]
+  // in ns (nullopt bounds for an all-null page); nullopt without a usable page index.
+  struct PageBounds {
+    int64_t first_row, end_row;
+    std::optional<std::pair<int64_t, int64_t>> min_max;
+  };
+  std::optional<std::vector<PageBounds>> PageTimeBounds(int rg, int ts) {
     const ColumnInfo& info = columns_[ts];
     if (info.physical != Type::kInt64) return std::nullopt;
     const ColumnChunk& cc = md_.row_groups[rg].columns[info.leaf_index];
@@ -321,17 +326,54 @@ class ParquetReader::Impl {
       return std::nullopt;
     }
     int64_t rows = md_.row_groups[rg].num_rows, scale = ScaleOf(info.conversion);
-    Ranges out;
+    std::vector<PageBounds> out;
     for (size_t i = 0; i < pages; ++i) {
-      int64_t lo = oi->page_locations[i].first_row_index;
-      int64_t hi = i + 1 < pages ? oi->page_locations[i + 1].first_row_index : rows;
-      if (ci.null_pages[i]) continue;
-      auto mn = DecodeInt64Stat(ci.min_values[i]), mx = DecodeInt64Stat(ci.max_values[i]);
-      if (!mn || !mx) return std::nullopt;
-      if (SatMul(*mx, scale) < tr.from || SatMul(*mn, scale) >= tr.to) continue;
-      AddRange(&out, lo, hi);
+      PageBounds b{oi->page_locations[i].first_row_index,
+                   i + 1 < pages ? oi->page_locations[i + 1].first_row_index : rows, std::nullopt};
+      if (!ci.null_pages[i]) {
+        auto mn = DecodeInt64Stat(ci.min_values[i]), mx = DecodeInt64Stat(ci.max_values[i]);
+        if (!mn || !mx) return std::nullopt;
+        b.min_max.emplace(SatMul(*mn, scale), SatMul(*mx, scale));
+      }
+      out.push_back(b);
     }
     return out;
+  }
+
+  // Row ranges of pages whose timestamps may fall in the range; nullopt without a usable index.
+  std::optional<Ranges> PageTimeRanges(int rg, int ts, const TimeRange& tr) {
+    auto pages = PageTimeBounds(rg, ts);
+    if (!pages) return std::nullopt;
+    Ranges out;
+    for (const PageBounds& p : *pages) {
+      if (!p.min_max || p.min_max->second < tr.from || p.min_max->first >= tr.to) continue;
+      AddRange(&out, p.first_row, p.end_row);
+    }
+    return out;
+  }
+
+  // See ParquetReader::LastTimestampBefore.
+  std::optional<int64_t> LastTimestampBefore(int ts, int64_t before) {
+    std::optional<int64_t> best;
+    for (int rg = 0; rg < static_cast<int>(md_.row_groups.size()); ++rg) {
+      int64_t mn, mx;
+      if (!TimestampBounds(rg, ts, &mn, &mx)) return std::nullopt;  // no bound for this row group
+      if (mn >= before) continue;
+      int64_t cand = mx < before ? mx : mn;
+      if (mx >= before) {
+        // The row group straddles `before`: its pages narrow it down.
+        if (auto pages = PageTimeBounds(rg, ts)) {
+          for (const PageBounds& p : *pages) {
+            if (p.min_max && p.min_max->first < before) {
+              cand = std::max(cand, p.min_max->second < before ? p.min_max->second : p.min_max->first);
+            }
+          }
+        }
+      }
+      best = best ? std::max(*best, cand) : cand;
+    }
+    Fold();
+    return best;
   }
 
   // Appends the rows `ranges` of one column of one row group to *out (of the column's type).
@@ -681,6 +723,10 @@ int ParquetReader::num_row_groups() const { return static_cast<int>(impl_->md_.r
 int64_t ParquetReader::row_group_num_rows(int g) const { return impl_->md_.row_groups.at(g).num_rows; }
 bool ParquetReader::TimestampBounds(int g, int c, int64_t* min, int64_t* max) const {
   return impl_->TimestampBounds(g, c, min, max);
+}
+std::optional<int64_t> ParquetReader::LastTimestampBefore(int column, int64_t before) {
+  if (column < 0 || column >= static_cast<int>(impl_->columns_.size())) return std::nullopt;
+  return impl_->LastTimestampBefore(column, before);
 }
 Result<std::vector<int>> ParquetReader::SelectRowGroups(const ReadOptions& o) const {
   return impl_->SelectRowGroups(o);

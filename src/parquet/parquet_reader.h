@@ -77,6 +77,12 @@ class ParquetReader {
   // Min and max (in ns) of a timestamp column in a row group from its statistics; false if the
   // statistics do not say (absent, or a column type they cannot describe).
   bool TimestampBounds(int row_group, int column, int64_t* min, int64_t* max) const;
+  // A timestamp of column `column` that the statistics (row groups, then the page index) show
+  // the file holds before `before`, as late as they can tell: a row group's or page's max below
+  // `before`, or the min of one that straddles it. A scan from it includes the file's last row
+  // before `before`, given exact statistics (what writers produce for integers). nullopt when
+  // the file has no such row or no statistics to tell.
+  std::optional<int64_t> LastTimestampBefore(int column, int64_t before);
 
   // Row groups that may hold selected rows (by row range and statistics).
   Result<std::vector<int>> SelectRowGroups(const ReadOptions& options) const;

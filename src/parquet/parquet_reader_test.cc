@@ -101,6 +101,25 @@ TEST_F(ReaderTest, TimeRangePrunesRowGroupsAndPagesAndFiltersExactly) {
   EXPECT_EQ(reader->Read(o).status().code(), StatusCode::kInvalidArgument);
 }
 
+// Rows 1 ms apart, row groups of 4000, pages of 500: the statistics place the last row before a
+// time exactly when it starts a page or ends a row group, and within a page otherwise.
+TEST_F(ReaderTest, LastTimestampBeforeFromStatistics) {
+  auto reader = Open();
+  const int ts = reader->FindColumn("ts");
+  ASSERT_GE(ts, 0);
+  EXPECT_EQ(reader->LastTimestampBefore(ts, kStart), std::nullopt) << "no row before the first";
+  EXPECT_EQ(reader->LastTimestampBefore(ts, kStart + 1), kStart);
+  EXPECT_EQ(reader->LastTimestampBefore(ts, kStart + 4000 * kMs), kStart + 3999 * kMs);      // row group end
+  EXPECT_EQ(reader->LastTimestampBefore(ts, kStart + 5000 * kMs + 1), kStart + 5000 * kMs);  // page start
+  // Inside a page: at or before the last row before, and no earlier than the page's first row.
+  auto mid = reader->LastTimestampBefore(ts, kStart + 5250 * kMs + 1);
+  ASSERT_TRUE(mid.has_value());
+  EXPECT_LE(*mid, kStart + 5250 * kMs);
+  EXPECT_GE(*mid, kStart + 5000 * kMs);
+  EXPECT_EQ(reader->LastTimestampBefore(ts, INT64_MAX), kStart + 19999 * kMs);
+  EXPECT_EQ(reader->LastTimestampBefore(reader->FindColumn("price"), INT64_MAX), std::nullopt) << "not a timestamp";
+}
+
 TEST_F(ReaderTest, RowRangesAcrossRowGroups) {
   auto reader = Open();
   for (auto [offset, limit] :
