@@ -40,18 +40,21 @@ build() {
   configure_and_build "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSTRATA_UNITY_BUILD=ON
 }
 
+# "[3m05s]": time since this script started, for the phases of a long run.
+elapsed() { printf '[%dm%02ds]' $((SECONDS / 60)) $((SECONDS % 60)); }
+
 run_tests() {
   build
   setup --test
-  echo "== installing the Parquet interop peers (DuckDB, parquet-wasm, hyparquet) from npm"
+  echo "== $(elapsed) installing the Parquet interop peers (DuckDB, parquet-wasm, hyparquet) from npm"
   bash tools/interop/setup.sh >/dev/null
-  echo "== tests (release build)"
+  echo "== $(elapsed) tests (release build)"
   ctest --test-dir "$BUILD_DIR" --output-on-failure -j "$JOBS" --timeout 900
-  echo "== unit tests under AddressSanitizer + UndefinedBehaviorSanitizer"
+  echo "== $(elapsed) unit tests under AddressSanitizer + UndefinedBehaviorSanitizer"
   configure_and_build "$ASAN_DIR" -DCMAKE_BUILD_TYPE=Debug -DSTRATA_SANITIZE=ON -DSTRATA_BENCH=OFF -DSTRATA_UNITY_BUILD=ON
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     STRATA_SANITIZED=1 ctest --test-dir "$ASAN_DIR" --output-on-failure -j "$JOBS" --timeout 900
-  echo "== fuzzing the Parquet reader for ${STRATA_FUZZ_SECONDS:-60} s (libFuzzer + ASan + UBSan)"
+  echo "== $(elapsed) fuzzing the Parquet reader for ${STRATA_FUZZ_SECONDS:-60} s (libFuzzer + ASan + UBSan)"
   local fuzz_rc=0
   bash tools/parquet_fuzz.sh "${STRATA_FUZZ_SECONDS:-60}" 2>"$BUILD_DIR/parquet_fuzz.log" || fuzz_rc=$?
   if ((fuzz_rc != 0)); then
@@ -64,6 +67,7 @@ run_tests() {
     exit 1
   fi
   tail -n 6 "$BUILD_DIR/parquet_fuzz.log"
+  echo "== $(elapsed) every test passed"
 }
 
 demo() {
