@@ -85,6 +85,9 @@ class Column {
   Column Slice(size_t begin, size_t count) const;
   // A new column with the given rows, in that order.
   Column Take(std::span<const uint32_t> rows) const;
+  // String columns sorted ascending (a grouped stream's symbol column): the end of the run of
+  // rows equal to row `row`, by binary search.
+  size_t StringRunEnd(size_t row) const;
 
  private:
   void Grew() {

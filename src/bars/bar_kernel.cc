@@ -112,20 +112,7 @@ Status BarBuilder::Consume(const RecordBatch& b, RecordBatch* out) {
   while (a < n) {
     // The run of rows with row a's symbol (the column is sorted in a grouped stream).
     std::string_view s = sym.GetString(a);
-    size_t lo = a + 1, hi = n;
-    if (sym.GetString(n - 1) == s) {
-      lo = n;
-    } else {
-      while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (sym.GetString(mid) <= s) {
-          lo = mid + 1;
-        } else {
-          hi = mid;
-        }
-      }
-    }
-    size_t end = lo;
+    const size_t end = sym.StringRunEnd(a);
     if (!have_symbol_ || s != symbol_) {
       if (have_symbol_ && s < symbol_) {
         return Status::InvalidArgument("bars: input is not grouped by symbol in ascending order ('" + std::string(s) +

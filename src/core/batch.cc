@@ -45,6 +45,21 @@ void Column::AppendFrom(const Column& other, size_t row) {
   }
 }
 
+size_t Column::StringRunEnd(size_t row) const {
+  const std::string_view s = GetString(row);
+  if (GetString(size_ - 1) == s) return size_;
+  size_t lo = row + 1, hi = size_ - 1;  // the last row differs: the run ends at or before it
+  while (lo < hi) {
+    const size_t mid = lo + (hi - lo) / 2;
+    if (GetString(mid) <= s) {
+      lo = mid + 1;
+    } else {
+      hi = mid;
+    }
+  }
+  return lo;
+}
+
 bool Column::has_nulls() const {
   for (uint8_t v : validity_) {
     if (v == 0) return true;

@@ -17,23 +17,6 @@ namespace {
 constexpr uint32_t kNoMatch = UINT32_MAX;
 constexpr uint32_t kCarry = UINT32_MAX - 1;
 
-// End of the run of rows equal to row `a`'s symbol in a symbol-sorted column.
-size_t RunEnd(const Column& sym, size_t a) {
-  const size_t n = sym.size();
-  std::string_view s = sym.GetString(a);
-  if (sym.GetString(n - 1) == s) return n;
-  size_t lo = a + 1, hi = n - 1;
-  while (lo < hi) {
-    size_t mid = lo + (hi - lo) / 2;
-    if (sym.GetString(mid) <= s) {
-      lo = mid + 1;
-    } else {
-      hi = mid;
-    }
-  }
-  return lo;
-}
-
 template <typename T>
 void GatherFixed(const std::vector<T>& src, T carry, const uint32_t* idx, size_t count, T* dst) {
   const uint32_t n = static_cast<uint32_t>(src.size());
@@ -100,7 +83,7 @@ class AsofJoinStream final : public BatchStream {
     const int64_t* lts = lb_.column(lts_).int64s().data();
     size_t a = 0;
     while (a < n) {
-      size_t b = RunEnd(sym, a);
+      size_t b = sym.StringRunEnd(a);
       std::string_view s = sym.GetString(a);
       cur_ = a;
       if (!have_left_sym_ || s != left_sym_) {
@@ -224,7 +207,7 @@ class AsofJoinStream final : public BatchStream {
       return Status::InvalidArgument("as-of join: right input is not grouped by symbol in ascending order ('" +
                                      std::string(rs) + "' after '" + left_sym_ + "')");
     }
-    re_ = rs == left_sym_ ? RunEnd(window_.column(rsym_), 0) : 0;
+    re_ = rs == left_sym_ ? window_.column(rsym_).StringRunEnd(0) : 0;
     if (re_ > 0) RETURN_IF_ERROR(CheckRightSorted(0, re_));
     return Status::OK();
   }
@@ -250,10 +233,10 @@ class AsofJoinStream final : public BatchStream {
       right_sym_.assign(rs);
       have_right_sym_ = true;
       if (rs < left_sym_) {
-        rp_ = RunEnd(sym, rp_);
+        rp_ = sym.StringRunEnd(rp_);
         continue;
       }
-      re_ = rs == left_sym_ ? RunEnd(sym, rp_) : rp_;
+      re_ = rs == left_sym_ ? sym.StringRunEnd(rp_) : rp_;
       if (re_ > rp_) RETURN_IF_ERROR(CheckRightSorted(rp_, re_));
       match_from_ = rp_;
       return Status::OK();
