@@ -5,7 +5,6 @@
 #include <tuple>
 
 #include "bars/bar_kernel.h"
-#include "parquet/parquet_writer.h"
 #include "strata/timestamp.h"
 #include "tier/lake.h"
 
@@ -72,42 +71,6 @@ Result<const DerivedBars::Source*> DerivedBars::SourceOf(int64_t table_id) {
     }
   }
   return &sources_.emplace(table_id, std::move(src)).first->second;
-}
-
-Result<FileRecord> DerivedBars::WriteBarFile(const TableInfo& table, const std::string& symbol, int64_t day,
-                                             const RecordBatch& bars) {
-  const std::string dir = WarmSeriesDayDir(table.def.name, day, symbol) + "/";
-  FileQuery q;
-  q.table_id = table.id;
-  q.symbol = symbol;
-  q.state = std::nullopt;
-  ASSIGN_OR_RETURN(auto files, options_.catalog->ListFiles(q));
-  int64_t seq = 0;
-  for (const FileRecord& f : files) {
-    if (f.uri.rfind(dir, 0) != 0) continue;
-    if (auto s = PartSeq(f.uri)) seq = std::max(seq, *s);
-  }
-  const std::string rel = WarmRelPath(table.def.name, day, symbol, seq + 1);
-  const std::string path = JoinPath(options_.root, rel);
-  FileSystem* fs = options_.fs;
-  RETURN_IF_ERROR(CreateDirsDurably(fs, options_.root, DirName(path)));
-  parquet::WriterOptions wo;
-  wo.compression = CompressionType::kSnappy;
-  wo.atomic = true;
-  wo.timestamp_adjusted_to_utc = false;  // as the warm tier: DuckDB reads TIMESTAMP_NS exactly
-  wo.column_encodings["ts"] = parquet::ColumnEncoding::kDeltaBinaryPacked;
-  RETURN_IF_ERROR(parquet::WriteParquetFile(fs, path, bars, wo).WithContext("writing bar file " + rel));
-  FileRecord rec;
-  RETURN_IF_ERROR(Sha256File(fs, path, &rec.sha256, reinterpret_cast<uint64_t*>(&rec.bytes)));
-  const std::vector<int64_t>& ts = bars.column(0).int64s();
-  rec.table_id = table.id;
-  rec.tier = Tier::kWarm;
-  rec.uri = rel;
-  rec.symbol = symbol;
-  rec.min_ts = ts.front();
-  rec.max_ts = ts.back();
-  rec.row_count = static_cast<int64_t>(bars.num_rows());
-  return rec;
 }
 
 Result<std::vector<int64_t>> DerivedBars::Intervals(int64_t table_id) {
@@ -191,9 +154,10 @@ Status DerivedBars::PrepareSeriesDay(const Source& src, const std::string& symbo
     }
     const RecordBatch& bars = ready ? ready->at(t.interval) : computed;
     if (bars.num_rows() == 0) continue;
-    ASSIGN_OR_RETURN(FileRecord rec, WriteBarFile(t.table, symbol, day, bars));
-    pending->written.push_back(rec);
-    change->add.push_back(std::move(rec));
+    auto rec = options_.write_warm(t.table, symbol, day, bars);
+    if (!rec.ok()) return rec.status().WithContext("writing the bars of " + t.table.def.name);
+    pending->written.push_back(*rec);
+    change->add.push_back(std::move(*rec));
   }
   return Status::OK();
 }

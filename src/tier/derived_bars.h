@@ -50,6 +50,11 @@ struct DerivedBarsOptions {
   Catalog* catalog = nullptr;
   // Reads one catalog file (warm or cold) with a projection and time range (TierStore::Read).
   std::function<Result<RecordBatch>(const FileRecord&, const parquet::ReadOptions&)> read;
+  // Writes sorted rows of one series-day of `table` as its next warm part, atomically, and
+  // returns its (uncommitted) catalog record (TierStore::WriteWarmPart).
+  std::function<Result<FileRecord>(const TableInfo& table, const std::string& symbol, int64_t day,
+                                   const RecordBatch& rows)>
+      write_warm;
 };
 
 class DerivedBars {
@@ -100,8 +105,6 @@ class DerivedBars {
   Status PrepareSeriesDay(const Source& src, const std::string& symbol, int64_t day, CatalogChange* change,
                           const std::set<int64_t>& gone_ids, size_t source_adds, const Precomputed* precomputed,
                           Pending* pending);
-  Result<FileRecord> WriteBarFile(const TableInfo& table, const std::string& symbol, int64_t day,
-                                  const RecordBatch& bars);
 
   DerivedBarsOptions options_;
   std::map<int64_t, Source> sources_;  // cache for one Prepare

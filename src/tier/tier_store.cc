@@ -74,9 +74,14 @@ Result<TierRunResult> RecordRun(Catalog* catalog, std::string_view kind, const n
 
 TierStore::TierStore(TierStoreOptions options)
     : options_(std::move(options)), fs_(options_.fs), catalog_(options_.catalog) {
-  bars_ = std::make_unique<DerivedBars>(
-      DerivedBarsOptions{fs_, options_.root, catalog_,
-                         [this](const FileRecord& f, const parquet::ReadOptions& ro) { return Read(f, ro); }});
+  DerivedBarsOptions bars{fs_, options_.root, catalog_,
+                          [this](const FileRecord& f, const parquet::ReadOptions& ro) { return Read(f, ro); }};
+  bars.write_warm = [this](const TableInfo& table, const std::string& symbol, int64_t day, const RecordBatch& rows) {
+    TablePolicy snappy;  // bar files are small: always the fast codec, whatever the database's default
+    snappy.warm_codec = "snappy";
+    return WriteWarmPart(table, snappy, symbol, day, rows, 0);
+  };
+  bars_ = std::make_unique<DerivedBars>(std::move(bars));
 }
 
 TierStore::~TierStore() = default;
