@@ -84,14 +84,18 @@ Status DerivedBars::PrepareSeriesDay(const Source& src, const std::string& symbo
                                      const std::set<int64_t>& gone_ids, size_t source_adds,
                                      const Precomputed* precomputed, Pending* pending) {
   const int64_t from = DayStartNs(day), to = DayStartNs(day + 1);
+  // The catalog's files of `table_id` holding rows of this series-day.
+  auto series_day_files = [&](int64_t table_id) {
+    FileQuery q;
+    q.table_id = table_id;
+    q.symbol = symbol;
+    q.from_ts = from;
+    q.to_ts = to;
+    return options_.catalog->ListFiles(q);
+  };
   // The source files holding the series-day after the change, in scan order: cold first, then by
   // id (files the change adds get ids after every existing one, in the change's order).
-  FileQuery q;
-  q.table_id = src.table.id;
-  q.symbol = symbol;
-  q.from_ts = from;
-  q.to_ts = to;
-  ASSIGN_OR_RETURN(auto live, options_.catalog->ListFiles(q));
+  ASSIGN_OR_RETURN(auto live, series_day_files(src.table.id));
   std::vector<std::tuple<bool, int64_t, const FileRecord*>> order;
   for (const FileRecord& f : live) {
     if (!gone_ids.count(f.id)) order.emplace_back(f.tier != Tier::kCold, f.id, &f);
@@ -137,12 +141,7 @@ Status DerivedBars::PrepareSeriesDay(const Source& src, const std::string& symbo
   }
   for (const Target& t : src.targets) {
     // The bar files this replaces (whatever their tier).
-    FileQuery bq;
-    bq.table_id = t.table.id;
-    bq.symbol = symbol;
-    bq.from_ts = from;
-    bq.to_ts = to;
-    ASSIGN_OR_RETURN(auto old, options_.catalog->ListFiles(bq));
+    ASSIGN_OR_RETURN(auto old, series_day_files(t.table.id));
     for (FileRecord& f : old) {
       change->retire.push_back(f.id);
       pending->replaced.push_back(std::move(f));
