@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -120,5 +121,30 @@ inline Options TestOptions(FileSystem* fs = nullptr) {
   o.on_warning = [](std::string_view) {};
   return o;
 }
+
+// A fresh database in a temporary directory (fsync off) with the table "trades" (dedup key
+// trade_id): the fixture of the lake tests.
+class TradesDbTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    PreferMemoryTmpDir();
+    dir_ = std::make_unique<TempDir>();
+    root_ = dir_->Join("db");
+    ASSERT_OK(Database::Init(root_, {.fsync = "none"}));
+    Reopen();
+    ASSERT_OK(db_->CreateTable({"trades", *Schema::Template("trades"), "trade_id", "{}"}));
+  }
+  // Closes the database and opens it again (as the next process would).
+  void Reopen(Options options = TestOptions()) {
+    db_.reset();
+    auto db = Database::Open(root_, options);
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    db_ = std::move(*db);
+  }
+
+  std::unique_ptr<TempDir> dir_;
+  std::string root_;
+  std::unique_ptr<Database> db_;
+};
 
 }  // namespace strata::testing

@@ -27,22 +27,8 @@ using testing::TierFiles;
 using testing::TierRows;
 using testing::Trades;
 
-class TierLakeTest : public ::testing::Test {
+class TierLakeTest : public testing::TradesDbTest {
  protected:
-  void SetUp() override {
-    testing::PreferMemoryTmpDir();
-    dir_ = std::make_unique<TempDir>();
-    root_ = dir_->Join("db");
-    ASSERT_OK(Database::Init(root_, {.fsync = "none"}));
-    Reopen();
-    ASSERT_OK(db_->CreateTable({"trades", *Schema::Template("trades"), "trade_id", "{}"}));
-  }
-  void Reopen(Options options = TestOptions()) {
-    db_.reset();
-    auto db = Database::Open(root_, options);
-    ASSERT_TRUE(db.ok()) << db.status().ToString();
-    db_ = std::move(*db);
-  }
   void Append(const RecordBatch& b) {
     ASSERT_OK(db_->Append("trades", b));
     appended_.push_back(b);
@@ -54,9 +40,6 @@ class TierLakeTest : public ::testing::Test {
   }
   std::vector<std::string> FilesUnder(const std::string& rel) { return testing::FilesUnder(root_ + "/" + rel); }
 
-  std::unique_ptr<TempDir> dir_;
-  std::string root_;
-  std::unique_ptr<Database> db_;
   std::vector<RecordBatch> appended_;
 };
 
