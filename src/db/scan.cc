@@ -591,6 +591,7 @@ Result<std::unique_ptr<ScanCursor>> NewScanCursor(const ScanContext& ctx, uint32
       // read here stays in the reader cache for the scan). On any error, the file's first row.
       auto straddling = [&](const FileRecord& f) -> std::optional<int64_t> {
         std::unique_ptr<parquet::ParquetReader> r = ctx.readers ? ctx.readers->Take(f.id) : nullptr;
+        const uint64_t counted = r ? r->bytes_read() : 0;  // footer and page-index reads go in the stats
         if (!r) {
           auto opened = ctx.open_file(f);
           if (!opened.ok()) return std::nullopt;
@@ -598,6 +599,7 @@ Result<std::unique_ptr<ScanCursor>> NewScanCursor(const ScanContext& ctx, uint32
         }
         std::optional<int64_t> at;
         if (int c = r->FindColumn(ts_name); c >= 0) at = r->LastTimestampBefore(c, request.from_ts);
+        stats.bytes_read += r->bytes_read() - counted;
         if (ctx.readers) ctx.readers->Put(f.id, std::move(r));
         return at;
       };
