@@ -15,6 +15,7 @@
 #include "artifacts/cold_store.h"
 #include "artifacts/model_store_internal.h"
 #include "catalog/statement.h"
+#include "io/sha256.h"
 
 namespace strata::artifacts {
 namespace {

@@ -1,6 +1,7 @@
 // TierStore's crash cleanup and verification: what is on storage against what the catalog says.
 #include <set>
 
+#include "io/sha256.h"
 #include "tier/lake.h"
 #include "tier/tier_store.h"
 

@@ -16,6 +16,7 @@
 
 #include "bars/bar_kernel.h"
 #include "io/hashing_file_system.h"
+#include "io/sha256.h"
 #include "parquet/parquet_writer.h"
 #include "strata/timestamp.h"
 #include "tier/derived_bars.h"
