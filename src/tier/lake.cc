@@ -9,6 +9,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "catalog/layout.h"
 #include "strata/timestamp.h"
 
 namespace strata::tier {
@@ -39,7 +40,7 @@ std::string EscapePartitionValue(std::string_view value) {
 }
 
 std::string WarmSeriesDayDir(std::string_view table, int64_t day, std::string_view symbol) {
-  return std::string(kWarmDirName) + "/" + std::string(table) + "/date=" + FormatDate(DayStartNs(day)) +
+  return std::string(layout::kWarmDirName) + "/" + std::string(table) + "/date=" + FormatDate(DayStartNs(day)) +
          "/symbol=" + EscapePartitionValue(symbol);
 }
 

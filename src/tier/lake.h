@@ -16,10 +16,6 @@
 
 namespace strata::tier {
 
-inline constexpr char kWarmDirName[] = "warm";
-inline constexpr char kColdDirName[] = "cold";
-inline constexpr char kTmpDirName[] = "tmp";  // staging for cold files, under the root
-
 // A symbol as a Hive partition value: bytes outside [A-Za-z0-9._-] become %XX.
 std::string EscapePartitionValue(std::string_view value);
 
