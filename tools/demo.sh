@@ -143,7 +143,7 @@ unsorted=$(awk -F, 'NR > 2 && $1 < prev { n++ } { prev = $1 } END { print n + 0 
 check_eq "rows out of time order" "$unsorted" 0
 sum=0
 for tier in hot warm cold; do
-  n=$(query_rows trades -s "$SYM" --from "$D1" --to "$D4" --tiers "$tier")
+  n=$(query_rows trades -s "$SYM" --from "$D1" --to "$D4" --tiers "$tier" --columns ts)
   check_gt "$SYM trades in the $tier tier" "$n" 0
   printf '   %-4s %s rows\n' "$tier" "$n"
   sum=$((sum + n))
