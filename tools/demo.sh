@@ -3,7 +3,7 @@
 #   three days of trades and quotes -> ingest -> flush to warm -> migrate to cold -> more days into
 #   warm and hot -> one query across all three tiers -> bars -> an as-of join -> verify -> models
 # Every step prints its time and one line saying what it proved; each claim is checked, and the
-# demo stops with "DEMO FAILED: ..." and exit 1 when one does not hold.
+# demo stops with "DEMO FAILED in step N (...): ..." and exit 1 when one does not hold.
 #
 # Usage: tools/demo.sh PATH/TO/strata   (./strata.sh demo builds the strata binary and calls this)
 # Environment (defaults in brackets):
