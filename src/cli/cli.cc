@@ -104,7 +104,8 @@ int RunCli(int argc, char** argv) {
       at = at->get_subcommands().front();
       path += " " + at->get_name();
     }
-    const std::vector<std::string> extra = at->remaining();
+    // With fallthrough an unknown word may land in any parent: look in all of them.
+    const std::vector<std::string> extra = app.remaining(/*recurse=*/true);
     if (at->get_require_subcommand_min() > 0 && !extra.empty() && !extra.front().starts_with("-")) {
       std::string names;
       for (const CLI::App* sub : at->get_subcommands({})) names += (names.empty() ? "" : ", ") + sub->get_name();

@@ -387,7 +387,7 @@ void AddQueryCommands(CLI::App& app, Context* ctx) {
   CLI::App* q = app.add_subcommand("query", "read rows of a table by symbol and time range");
   q->add_option("table", args->table, "table name")->required();
   q->add_option("-s,--symbol", args->symbols, "symbol (repeat for several; default all)");
-  q->add_option("--from", args->from, "start time, inclusive (ISO-8601 or ns since epoch)");
+  q->add_option("--from", args->from, "start time, inclusive (ISO-8601 or ns since epoch; 1678-01-01 to 2261-12-31)");
   q->add_option("--to", args->to, "end time, exclusive");
   q->add_option("--columns", args->columns, "comma-separated columns to print (default all)");
   q->add_option("--format", args->format, "table, csv or json (default: table on a terminal, else csv)");

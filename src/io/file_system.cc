@@ -34,7 +34,7 @@ Status CheckReplaceableByRename(const std::string& path) {
   if (::lstat(path.c_str(), &st) != 0) return Status::OK();  // nothing there (or unreadable: the write says)
   const char* what = nullptr;
   if (S_ISLNK(st.st_mode)) {
-    what = "a symbolic link (the write would replace the link, not its target); give the target's path";
+    what = "a symbolic link";
   } else if (S_ISFIFO(st.st_mode)) {
     what = "a FIFO";
   } else if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) {
@@ -46,8 +46,9 @@ Status CheckReplaceableByRename(const std::string& path) {
   }
   if (what == nullptr) return Status::OK();
   return Status::InvalidArgument("refusing to write " + path + ": it is " + what +
-                                 ", and the output is written to a temporary file renamed over it; "
-                                 "write to a regular file path");
+                                 ", which the write (a temporary file renamed over the path) would replace with a "
+                                 "regular file; give the path of a regular file" +
+                                 (S_ISLNK(st.st_mode) ? " (such as the link's target)" : ""));
 }
 
 Status FileSystem::WriteFileAtomic(const std::string& path, std::string_view data) {
