@@ -73,7 +73,13 @@ class Schema {
 
 // True when `text` is well-formed UTF-8 (no overlong forms, surrogates or code points past
 // U+10FFFF). Stored strings must be: JSON output and Parquet STRING columns require it.
-bool IsValidUtf8(std::string_view text);
+bool IsValidUtf8NonAscii(std::string_view text);  // the general case, out of line
+inline bool IsValidUtf8(std::string_view text) {
+  for (unsigned char c : text) {
+    if (c >= 0x80) return IsValidUtf8NonAscii(text);
+  }
+  return true;  // ASCII, the usual case, checked inline
+}
 
 // Bytes that a symbol keeps as they are in a "symbol=..." partition directory name; every other
 // byte becomes "%XX" (see tier::EscapePartitionValue).
@@ -85,7 +91,15 @@ inline constexpr size_t kMaxEscapedSymbolBytes = 255 - 7;
 // A symbol strata can store: not empty, valid UTF-8, no NUL byte, and at most
 // kMaxEscapedSymbolBytes once escaped (248 plain bytes, 82 bytes that all need escaping).
 // The error says which rule is broken and quotes at most the first 60 bytes, escaped.
-Status ValidateSymbol(std::string_view symbol);
+Status ValidateSymbolSlow(std::string_view symbol);
+inline Status ValidateSymbol(std::string_view symbol) {
+  // The usual symbol ("AAPL", "BRK.B") is plain bytes only, checked inline.
+  if (symbol.empty() || symbol.size() > kMaxEscapedSymbolBytes) return ValidateSymbolSlow(symbol);
+  for (unsigned char c : symbol) {
+    if (!IsPlainPartitionByte(c)) return ValidateSymbolSlow(symbol);
+  }
+  return Status::OK();
+}
 
 // A table's definition as stored in the catalog.
 struct TableDef {

@@ -241,14 +241,8 @@ Status RecordBatch::ValidateAgainst(const Schema& schema) const {
     if (!InTimestampRange(ts[r])) return row_error(r, CheckTimestampRange(ts[r]));
   }
   const Column& sym = columns_[static_cast<size_t>(schema.symbol_index())];
-  std::string_view last_ok;
-  bool have_last = false;
   for (size_t r = 0; r < n; ++r) {
-    const std::string_view s = sym.GetString(r);
-    if (have_last && s == last_ok) continue;  // symbols come in runs: check each run once
-    if (Status st = ValidateSymbol(s); !st.ok()) return row_error(r, st);
-    last_ok = s;
-    have_last = true;
+    if (Status st = ValidateSymbol(sym.GetString(r)); !st.ok()) return row_error(r, st);
   }
   for (size_t c = 0; c < columns_.size(); ++c) {
     if (fields_[c].type != ColumnType::kString) continue;

@@ -158,7 +158,7 @@ Status TableDef::ValidateName(std::string_view name) {
   return Status::OK();
 }
 
-bool IsValidUtf8(std::string_view text) {
+bool IsValidUtf8NonAscii(std::string_view text) {
   const auto* p = reinterpret_cast<const unsigned char*>(text.data());
   const auto* const end = p + text.size();
   while (p < end) {
@@ -202,7 +202,7 @@ bool IsValidUtf8(std::string_view text) {
   return true;
 }
 
-Status ValidateSymbol(std::string_view symbol) {
+Status ValidateSymbolSlow(std::string_view symbol) {
   if (symbol.empty()) return Status::InvalidArgument("a symbol cannot be empty");
   if (symbol.find('\0') != std::string_view::npos) {
     return Status::InvalidArgument("symbol " + QuoteForMessage(symbol, 60) + " holds a NUL byte");

@@ -336,12 +336,9 @@ Status CsvReader::ParseValue(size_t c, std::string_view text) {
       }
       return Status::OK();
     }
-    case ColumnType::kSymbol: {  // appended straight from the field
-      if (text == last_symbol_) return Status::OK();
+    case ColumnType::kSymbol:  // appended straight from the field
       if (Status st = ValidateSymbol(text); !st.ok()) return LineError(static_cast<int>(c), st.message());
-      last_symbol_.assign(text);
       return Status::OK();
-    }
     case ColumnType::kString:  // appended straight from the field
       if (!IsValidUtf8(text)) return LineError(static_cast<int>(c), Quote(text) + " is not valid UTF-8");
       return Status::OK();

@@ -158,8 +158,7 @@ class CsvReader {
   uint64_t rows_rejected_ = 0;
   uint64_t small_integer_ts_ = 0;
   uint64_t first_small_integer_ts_line_ = 0;
-  bool in_header_ = false;   // NextLine does not skip an over-long header line to its end
-  std::string last_symbol_;  // the last symbol that passed ValidateSymbol (symbols come in runs)
+  bool in_header_ = false;  // NextLine does not skip an over-long header line to its end
   Status pending_error_;
 
   std::vector<int> column_of_field_;  // header field -> schema column
