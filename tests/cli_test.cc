@@ -123,7 +123,7 @@ TEST_F(CliTest, RejectsFileCollectsBadLines) {
   EXPECT_NE(r.out.find("ingested 2 rows"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("2 rejected"), std::string::npos) << r.out;
   EXPECT_EQ(testing::ReadTextFile(dir_.Join("rej.csv")),
-            "yesterday,AAPL,1.6,100,2,XNAS\n2026-03-02T14:30:02Z,AAPL,1.6,100\n");
+            std::string(kHeader) + "yesterday,AAPL,1.6,100,2,XNAS\n2026-03-02T14:30:02Z,AAPL,1.6,100\n");
 }
 
 TEST_F(CliTest, IngestFromStdinAndEmptyInput) {

@@ -133,7 +133,7 @@ TEST_F(ParquetCliTest, BadInputGivesOneLineErrorsNamingTheFileAndLeavesNoOutput)
   CliRun rejects = Strata("parquet write " + dir_.Join("bad.csv") + " " + dir_.Join("ok.parquet") +
                           " --template trades --rejects " + dir_.Join("rej.csv"));
   ASSERT_EQ(rejects.exit_code, 0) << rejects.err;
-  EXPECT_EQ(testing::ReadTextFile(dir_.Join("rej.csv")), "2,A,oops,1,2,X\n");
+  EXPECT_EQ(testing::ReadTextFile(dir_.Join("rej.csv")), "ts,symbol,price,size,trade_id,exchange\n2,A,oops,1,2,X\n");
   EXPECT_EQ(Strata("parquet cat " + dir_.Join("ok.parquet") + " --columns price").out, "price\n1.5\n");
 
   CliRun codec = Strata("parquet write " + dir_.Join("t.csv") + " " + dir_.Join("x.parquet") +

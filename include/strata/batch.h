@@ -129,7 +129,10 @@ class RecordBatch {
   // Every column has num_rows() rows and the type its field says; non-nullable columns have
   // no nulls.
   Status Validate() const;
-  // Validate() and the fields equal `schema`'s.
+  // Validate(), the fields equal `schema`'s, and every row can be stored: timestamps within
+  // [kMinTimestampNs, kMaxTimestampNs], symbols that pass ValidateSymbol, string values that are
+  // valid UTF-8. Errors name the (1-based) row. f64 NaN and infinities pass (the CSV reader
+  // refuses them unless told otherwise).
   Status ValidateAgainst(const Schema& schema) const;
   size_t ByteSize() const;
   void Reserve(size_t rows);

@@ -101,6 +101,17 @@ class FileSystem {
   Status RemoveAll(const std::string& dir);
 };
 
+// Checks, before any byte is written, that writing `output` cannot destroy an input: OK when
+// `output` does not exist or is not the same file (device and inode, links followed) as any of
+// `inputs`; inputs that do not exist (or "-" for stdin) are skipped. The error names both paths.
+Status CheckOutputIsNotInput(const std::string& output, const std::vector<std::string>& inputs);
+
+// Checks that `path` may be replaced by a temp-file-then-rename write: OK when it does not exist
+// or is a regular file. A symbolic link, FIFO, device, socket or directory there is refused with
+// a message saying what it is (the rename would replace it with a regular file: `/dev/full` would
+// stop being a device, a symlink would stop pointing at its target).
+Status CheckReplaceableByRename(const std::string& path);
+
 // The process-wide POSIX file system.
 FileSystem* DefaultFileSystem();
 

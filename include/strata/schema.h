@@ -71,6 +71,36 @@ class Schema {
   int symbol_index_ = -1;
 };
 
+// True when `text` is well-formed UTF-8 (no overlong forms, surrogates or code points past
+// U+10FFFF). Stored strings must be: JSON output and Parquet STRING columns require it.
+bool IsValidUtf8NonAscii(std::string_view text);  // the general case, out of line
+inline bool IsValidUtf8(std::string_view text) {
+  for (unsigned char c : text) {
+    if (c >= 0x80) return IsValidUtf8NonAscii(text);
+  }
+  return true;  // ASCII, the usual case, checked inline
+}
+
+// Bytes that a symbol keeps as they are in a "symbol=..." partition directory name; every other
+// byte becomes "%XX" (see tier::EscapePartitionValue).
+inline bool IsPlainPartitionByte(unsigned char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+}
+// The longest escaped symbol: "symbol=" plus it must fit a 255-byte directory name.
+inline constexpr size_t kMaxEscapedSymbolBytes = 255 - 7;
+// A symbol strata can store: not empty, valid UTF-8, no NUL byte, and at most
+// kMaxEscapedSymbolBytes once escaped (248 plain bytes, 82 bytes that all need escaping).
+// The error says which rule is broken and quotes at most the first 60 bytes, escaped.
+Status ValidateSymbolSlow(std::string_view symbol);
+inline Status ValidateSymbol(std::string_view symbol) {
+  // The usual symbol ("AAPL", "BRK.B") is plain bytes only, checked inline.
+  if (symbol.empty() || symbol.size() > kMaxEscapedSymbolBytes) return ValidateSymbolSlow(symbol);
+  for (unsigned char c : symbol) {
+    if (!IsPlainPartitionByte(c)) return ValidateSymbolSlow(symbol);
+  }
+  return Status::OK();
+}
+
 // A table's definition as stored in the catalog.
 struct TableDef {
   std::string name;
@@ -78,7 +108,9 @@ struct TableDef {
   std::optional<std::string> dedup_key;  // a column name, or none
   std::string policy_json = "{}";        // tier policies; interpreted by the tier module
 
-  // Table names follow the column-name rule and must not collide with reserved paths.
+  // Table names follow the column-name rule, are at most kMaxTableNameBytes long and must not
+  // collide with reserved paths.
+  static constexpr size_t kMaxTableNameBytes = 128;
   static Status ValidateName(std::string_view name);
   // Checks that dedup_key, when set, names a non-symbol, non-timestamp column.
   Status Validate() const;

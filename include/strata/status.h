@@ -29,6 +29,11 @@ enum class StatusCode : int {
 
 std::string_view StatusCodeName(StatusCode code);
 
+// `text` for a message: at most `max_bytes` of it between single quotes, with bytes outside
+// printable ASCII as \xHH (so a NUL or a control character cannot cut or garble the line), and
+// "... (N bytes)" when it was cut.
+std::string QuoteForMessage(std::string_view text, size_t max_bytes = 200);
+
 class [[nodiscard]] Status {
  public:
   Status() = default;  // OK

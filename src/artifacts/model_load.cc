@@ -383,6 +383,7 @@ Status ModelStore::Get(std::string_view name, std::string_view ref, const std::s
                               ": the assembled file does not match its SHA-256 " + loaded->sha256);
   }
   FileSystem* fs = impl_->fs;
+  RETURN_IF_ERROR(CheckReplaceableByRename(out_path).WithContext("model get " + std::string(name)));
   const std::string tmp = out_path + ".tmp";
   ASSIGN_OR_RETURN(auto file, fs->NewWritableFile(tmp, OpenMode::kTruncate));
   Status st = file->Append(loaded->view());

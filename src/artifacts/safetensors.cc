@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 #include <nlohmann/json.hpp>
+#include <set>
 
 namespace strata::artifacts {
 namespace {
@@ -50,8 +51,19 @@ Result<SafetensorsHeader> Parse(std::string_view file, std::string_view name, co
   std::string_view text = file.substr(8, h.header_size);
   if (text.front() != '{') return bad("header does not start with '{'");
   const std::string_view data = file.substr(8 + h.header_size);
-  auto json = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  // JSON objects keep one value per key: a tensor named twice would silently lose its first
+  // entry (and then show up as a gap in the data). The parser's callback sees every key.
+  std::set<std::string> top_keys;
+  std::string duplicate;
+  auto on_event = [&](int depth, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
+    if (event == nlohmann::json::parse_event_t::key && depth == 1 && parsed.is_string() && duplicate.empty()) {
+      if (!top_keys.insert(parsed.get<std::string>()).second) duplicate = parsed.get<std::string>();
+    }
+    return true;
+  };
+  auto json = nlohmann::json::parse(text, on_event, /*allow_exceptions=*/false);
   if (json.is_discarded()) return bad("header is not valid JSON");
+  if (!duplicate.empty()) return bad("header names tensor " + QuoteForMessage(duplicate, 80) + " twice");
   if (!json.is_object()) return bad("header is not a JSON object");
   if (json.size() > limits.max_tensors + 1) {
     return bad("header lists " + std::to_string(json.size()) + " entries, more than the limit of " +
@@ -220,6 +232,7 @@ Status WriteSafetensors(FileSystem* fs, const std::string& path, const std::vect
   text.append((8 - text.size() % 8) % 8, ' ');  // data starts 8-byte aligned
   std::string prefix(8, '\0');
   for (int i = 0; i < 8; ++i) prefix[i] = static_cast<char>(static_cast<uint64_t>(text.size()) >> (8 * i));
+  RETURN_IF_ERROR(CheckReplaceableByRename(path));
   const std::string tmp = path + ".tmp";
   ASSIGN_OR_RETURN(auto file, fs->NewWritableFile(tmp, OpenMode::kTruncate));
   Status st = file->Append(prefix + text);

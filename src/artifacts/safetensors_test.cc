@@ -104,6 +104,11 @@ TEST(SafetensorsTest, HostileHeadersAreRefusedNamingFileAndTensor) {
            R"({"a":{"dtype":"U8","shape":[2],"data_offsets":[0,2]},"b":{"dtype":"U8","shape":[4],"data_offsets":[4,8]}})",
            d8),
        "tensor 'b': leaves a gap"},
+      {"duplicate name",
+       WithHeader(
+           R"({"a":{"dtype":"U8","shape":[4],"data_offsets":[0,4]},"a":{"dtype":"U8","shape":[4],"data_offsets":[4,8]}})",
+           d8),
+       "header names tensor 'a' twice"},
       {"trailing", WithHeader(R"({"a":{"dtype":"U8","shape":[4],"data_offsets":[0,4]}})", d8), "after the last tensor"},
       {"missing offsets", WithHeader(R"({"a":{"dtype":"U8","shape":[4]}})", d8), "data_offsets"},
       {"three offsets", WithHeader(R"({"a":{"dtype":"U8","shape":[4],"data_offsets":[0,4,8]}})", d8), "data_offsets"},

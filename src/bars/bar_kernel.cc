@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <cmath>
 
 #include "strata/timestamp.h"
 
@@ -39,10 +40,13 @@ std::vector<Field> BarFields() {
 
 namespace {
 
-inline int64_t FloorTo(int64_t ts, int64_t interval) {
-  int64_t q = ts / interval;
-  if (ts % interval != 0 && ts < 0) --q;
-  return q * interval;
+// The bucket start; saturates at INT64_MIN for the partial first bucket of the int64 range.
+inline int64_t FloorTo(int64_t ts, int64_t interval) { return FloorToMultiple(ts, interval); }
+
+// t (>= start) lies past the bucket [start, start + interval): unsigned, so the bucket end never
+// overflows near INT64_MAX.
+inline bool PastBucket(int64_t t, int64_t start, int64_t interval) {
+  return static_cast<uint64_t>(t) - static_cast<uint64_t>(start) >= static_cast<uint64_t>(interval);
 }
 
 // Reads an integer column (i64 or i32) as int64.
@@ -155,9 +159,10 @@ void BarBuilder::ConsumeTrades(const RecordBatch& b, size_t a, size_t end, Recor
   for (size_t r = a; r < end; ++r) {
     if (nulls && (pc.IsNull(r) || sc.IsNull(r))) continue;
     const double p = price[r];
+    if (std::isnan(p)) continue;  // a stored NaN (ingest --allow-nan) is no price: skipped like a null
     const int64_t q = size32 ? sc.int32s()[r] : sc.int64s()[r];
     const int64_t t = ts[r];
-    if (!open_ || t >= bar_.start + interval_) {
+    if (!open_ || PastBucket(t, bar_.start, interval_)) {
       Emit(out);
       StartBar(FloorTo(t, interval_), p);
     }
@@ -182,8 +187,12 @@ void BarBuilder::ConsumeBars(const RecordBatch& b, size_t a, size_t end, RecordB
   const Column* cnt = c_.count >= 0 ? &b.column(c_.count) : nullptr;
   for (size_t r = a; r < end; ++r) {
     if (o.IsNull(r) || h.IsNull(r) || l.IsNull(r) || cl.IsNull(r) || v.IsNull(r)) continue;
+    if (std::isnan(o.doubles()[r]) || std::isnan(h.doubles()[r]) || std::isnan(l.doubles()[r]) ||
+        std::isnan(cl.doubles()[r])) {
+      continue;  // stored NaNs (ingest --allow-nan) are skipped like nulls
+    }
     const int64_t t = ts[r];
-    if (!open_ || t >= bar_.start + interval_) {
+    if (!open_ || PastBucket(t, bar_.start, interval_)) {
       Emit(out);
       StartBar(FloorTo(t, interval_), o.doubles()[r]);
       bar_.high = h.doubles()[r];

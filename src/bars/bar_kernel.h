@@ -10,12 +10,13 @@
 //
 // From trades (input has f64 `price` and integer `size`): open/close = price of the first/last
 // trade in ts order, high/low = max/min price, volume = sum of size, vwap = sum(price*size) /
-// volume (null when volume is 0), count = number of trades. Rows whose price or size is null are
-// skipped.
+// volume (null when volume is 0), count = number of trades. Rows whose price or size is null, or
+// whose price is NaN (stored with `ingest --allow-nan`), are skipped.
 // From bars (input has open, high, low, close, volume; vwap and count optional): open = first
 // open, high = max, low = min, close = last close, volume = sum, vwap = volume-weighted mean of
 // the input vwaps (over input bars whose vwap is not null), count = sum (null when the input
-// has no count column). Input bars with a null open/high/low/close/volume are skipped.
+// has no count column). Input bars with a null open/high/low/close/volume, or a NaN
+// open/high/low/close, are skipped.
 #pragma once
 
 #include <cstdint>

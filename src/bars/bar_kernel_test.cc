@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "strata/timestamp.h"
 #include "testutil/testutil.h"
 
@@ -91,6 +93,38 @@ TEST(BarKernel, IntervalNames) {
   EXPECT_EQ(BarIntervalName(kMin), "1m");
   EXPECT_EQ(BarIntervalName(90 * kNanosPerSecond), "90s");
   EXPECT_EQ(BarIntervalName(2 * kNanosPerHour), "2h");
+}
+
+TEST(BarKernel, NaNPricesAreSkippedSoBarsDoNotDependOnRowOrder) {
+  // With NaN compared like a number, high/low depended on where the NaN stood.
+  for (const auto& rows : {std::vector<std::tuple<int64_t, std::string, double, int64_t>>{
+                               {0, "A", NAN, 1}, {1, "A", 2, 1}, {2, "A", 1, 1}},
+                           std::vector<std::tuple<int64_t, std::string, double, int64_t>>{
+                               {0, "A", 2, 1}, {1, "A", NAN, 1}, {2, "A", 1, 1}}}) {
+    ASSERT_OK_AND_ASSIGN(RecordBatch bars, ComputeBars(Trades(rows), kMin));
+    ASSERT_EQ(bars.num_rows(), 1u);
+    EXPECT_EQ(bars.column(2).doubles()[0], 2);    // open
+    EXPECT_EQ(bars.column(3).doubles()[0], 2);    // high
+    EXPECT_EQ(bars.column(4).doubles()[0], 1);    // low
+    EXPECT_EQ(bars.column(5).doubles()[0], 1);    // close
+    EXPECT_EQ(bars.column(7).doubles()[0], 1.5);  // vwap, not NaN
+    EXPECT_EQ(bars.column(8).int64s()[0], 2);     // count
+  }
+}
+
+TEST(BarKernel, BucketsAtTheEndsOfInt64DoNotOverflow) {
+  // Day bars of the last partial day of int64: the bucket end lies past INT64_MAX.
+  ASSERT_OK_AND_ASSIGN(RecordBatch last,
+                       ComputeBars(Trades({{INT64_MAX - 5, "A", 1, 1}, {INT64_MAX, "A", 2, 1}}), kNanosPerDay));
+  ASSERT_EQ(last.num_rows(), 1u);
+  EXPECT_EQ(last.column(0).int64s()[0], FloorToMultiple(INT64_MAX, kNanosPerDay));
+  EXPECT_EQ(last.column(8).int64s()[0], 2);
+  // The first partial day: its bucket start is below INT64_MIN and saturates.
+  ASSERT_OK_AND_ASSIGN(RecordBatch first,
+                       ComputeBars(Trades({{INT64_MIN, "A", 1, 1}, {INT64_MIN + 5, "A", 2, 1}}), kNanosPerDay));
+  ASSERT_EQ(first.num_rows(), 1u);
+  EXPECT_EQ(first.column(0).int64s()[0], INT64_MIN);
+  EXPECT_EQ(first.column(8).int64s()[0], 2);
 }
 
 }  // namespace

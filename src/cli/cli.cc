@@ -97,6 +97,23 @@ int RunCli(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+    // "A subcommand is required" when the word given is not a command: say which word.
+    CLI::App* at = &app;
+    std::string path = "strata";
+    while (!at->get_subcommands().empty()) {
+      at = at->get_subcommands().front();
+      path += " " + at->get_name();
+    }
+    // With fallthrough an unknown word may land in any parent: look in all of them.
+    const std::vector<std::string> extra = app.remaining(/*recurse=*/true);
+    if (at->get_require_subcommand_min() > 0 && !extra.empty() && !extra.front().starts_with("-")) {
+      std::string names;
+      for (const CLI::App* sub : at->get_subcommands({})) names += (names.empty() ? "" : ", ") + sub->get_name();
+      std::fprintf(stderr, "strata: error: %s is not a command of `%s` (commands: %s)\n",
+                   QuoteForMessage(extra.front(), 60).c_str(), path.c_str(), names.c_str());
+      std::fprintf(stderr, "Run `%s --help` for usage.\n", path.c_str());
+      return 2;
+    }
     std::fprintf(stderr, "strata: error: %s\n", e.what());
     std::fprintf(stderr, "Run `strata --help` or `strata COMMAND --help` for usage.\n");
     return 2;

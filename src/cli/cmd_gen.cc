@@ -31,7 +31,9 @@ Status Gen(const GenArgs& args) {
   if (args.symbols < 1) return Status::InvalidArgument("--symbols must be at least 1");
   if (args.rows < 0) return Status::InvalidArgument("--rows must not be negative");
   if (args.date.size() != 10) return Status::InvalidArgument("--date wants YYYY-MM-DD, got '" + args.date + "'");
-  ASSIGN_OR_RETURN(options.day_start_ns, ParseTimestamp(args.date));
+  auto day = ParseTimestamp(args.date);
+  if (!day.ok()) return Status::InvalidArgument("--date: " + day.status().message());
+  options.day_start_ns = *day;
   options.symbols = args.symbols;
   options.rows = args.rows;
   options.seed = args.seed;

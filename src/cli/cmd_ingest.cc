@@ -3,8 +3,10 @@
 #include <cstdio>
 
 #include "cli/cli.h"
+#include "cli/rejects.h"
 #include "csv/csv_reader.h"
 #include "io/byte_source.h"
+#include "strata/timestamp.h"
 
 namespace strata::cli {
 namespace {
@@ -13,9 +15,21 @@ struct IngestArgs {
   std::string table;
   std::string file;
   std::string rejects;
-  size_t batch_rows = 65536;
+  int64_t batch_rows = 65536;
+  bool allow_nan = false;
+  std::string ts_unit;
   bool quiet = false;
 };
+
+constexpr int64_t kMaxBatchRows = int64_t{1} << 24;
+
+Result<int64_t> ParseTsUnit(const std::string& unit) {
+  if (unit == "ns") return int64_t{1};
+  if (unit == "us") return kNanosPerMicro;
+  if (unit == "ms") return kNanosPerMilli;
+  if (unit == "s") return kNanosPerSecond;
+  return Status::InvalidArgument("--ts-unit " + QuoteForMessage(unit, 20) + ": use s, ms, us or ns");
+}
 
 // Prints "\r  412 MB of 1.2 GB (34%), 6,123,456 rows, 210 MB/s" to a terminal at most 5 times a second.
 class Progress {
@@ -50,6 +64,21 @@ class Progress {
 
 Status Ingest(Context* ctx, const IngestArgs& args) {
   auto start = std::chrono::steady_clock::now();
+  if (args.batch_rows < 1 || args.batch_rows > kMaxBatchRows) {
+    return Status::InvalidArgument("--batch-rows must be between 1 and " + std::to_string(kMaxBatchRows) + ", got " +
+                                   std::to_string(args.batch_rows));
+  }
+  CsvOptions options;
+  options.batch_rows = static_cast<size_t>(args.batch_rows);
+  options.allow_nan = args.allow_nan;
+  if (!args.ts_unit.empty()) {
+    ASSIGN_OR_RETURN(options.integer_ts_unit_ns, ParseTsUnit(args.ts_unit));
+  }
+  // Before anything is opened: creating the rejects file would truncate the input.
+  std::unique_ptr<RejectsFile> rejects;
+  if (!args.rejects.empty()) {
+    ASSIGN_OR_RETURN(rejects, RejectsFile::Open(args.rejects, args.file));
+  }
   ASSIGN_OR_RETURN(auto db, ctx->OpenDatabase(false, "strata ingest " + args.file));
   ASSIGN_OR_RETURN(auto appender, db->NewAppender(args.table));
 
@@ -62,36 +91,29 @@ Status Ingest(Context* ctx, const IngestArgs& args) {
   std::optional<uint64_t> total = source->TotalSize();
   std::string source_name = source->name();
 
-  std::unique_ptr<WritableFile> rejects;
-  Status reject_error;
   uint64_t reasons_shown = 0;
-  CsvOptions options;
-  options.batch_rows = args.batch_rows;
-  if (!args.rejects.empty()) {
-    ASSIGN_OR_RETURN(rejects, DefaultFileSystem()->NewWritableFile(args.rejects, OpenMode::kTruncate));
-    options.skip_bad_lines = true;
-    options.on_reject = [&](uint64_t line_no, std::string_view line, const Status& why) {
-      if (reasons_shown < 5 && !args.quiet) {
-        std::fprintf(stderr, "strata: rejected %s\n", why.message().c_str());
-      }
+  std::unique_ptr<CsvReader> reader;
+  if (rejects) {
+    rejects->Attach(&options, &reader);
+    options.on_reject = [&, write = std::move(options.on_reject)](uint64_t line_no, std::string_view line,
+                                                                  const Status& why) {
+      if (reasons_shown < 5 && !args.quiet) std::fprintf(stderr, "strata: rejected %s\n", why.message().c_str());
       ++reasons_shown;
-      (void)line_no;
-      if (!reject_error.ok()) return;
-      std::string text(line);
-      text.push_back('\n');
-      reject_error = rejects->Append(text);
+      write(line_no, line, why);
     };
   }
-  ASSIGN_OR_RETURN(auto reader, CsvReader::Open(std::move(source), appender->schema(), options));
+  ASSIGN_OR_RETURN(reader, CsvReader::Open(std::move(source), appender->schema(), options));
 
   Progress progress(StderrIsTerminal() && !args.quiet);
   RecordBatch batch(appender->schema());
   uint64_t stored = 0;
   Status failure;
+  bool bad_input = false;  // the failure is a bad line (which --rejects would skip)
   while (true) {
     auto more = reader->Next(&batch);
     if (!more.ok()) {
       failure = more.status();
+      bad_input = failure.code() == StatusCode::kInvalidArgument;
       break;
     }
     if (!*more) break;
@@ -104,18 +126,23 @@ Status Ingest(Context* ctx, const IngestArgs& args) {
     progress.Update(reader->bytes_read(), total, stored);
   }
   progress.Done();
-  if (rejects) {
-    Status st = rejects->Close();
-    if (reject_error.ok()) reject_error = st;
-  }
+  Status reject_error = rejects ? rejects->Close() : Status::OK();
   Status close = db->Close();
   if (!failure.ok()) {
-    return Status(failure.code(), failure.message() + " (ingest stopped; the " + WithThousands(stored) +
-                                      " rows before it are stored" +
-                                      (args.rejects.empty() ? "; use --rejects FILE to skip bad lines" : "") + ")");
+    return Status(failure.code(),
+                  failure.message() + " (ingest stopped; the " + WithThousands(stored) + " rows before it are stored" +
+                      (args.rejects.empty() && bad_input ? "; use --rejects FILE to skip bad lines" : "") + ")");
   }
   RETURN_IF_ERROR(close);
-  RETURN_IF_ERROR(reject_error.WithContext("writing rejects to " + args.rejects));
+  RETURN_IF_ERROR(reject_error);
+  if (reader->small_integer_timestamps() > 0 && args.ts_unit.empty()) {
+    std::fprintf(stderr,
+                 "strata: warning: %s integer timestamps (the first on line %llu of %s) are before "
+                 "1970-01-12 when read as nanoseconds; if they are seconds or milliseconds, ingest again with "
+                 "--ts-unit s or --ts-unit ms (--ts-unit ns silences this)\n",
+                 WithThousands(reader->small_integer_timestamps()).c_str(),
+                 static_cast<unsigned long long>(reader->first_small_integer_timestamp_line()), source_name.c_str());
+  }
   double secs = SecondsSince(start);
   if (!args.quiet) {
     std::printf(
@@ -140,11 +167,20 @@ void AddIngestCommand(CLI::App& app, Context* ctx) {
       ->required();
   cmd->add_option("--rejects", args->rejects,
                   "write bad lines to this file and ingest the rest (default: stop at the first bad line)");
-  cmd->add_option("--batch-rows", args->batch_rows, "rows per appended batch")->capture_default_str();
+  cmd->add_option("--batch-rows", args->batch_rows, "rows per appended batch (1 to 16,777,216)")->capture_default_str();
+  cmd->add_flag("--allow-nan", args->allow_nan,
+                "store NaN and infinite f64 values (default: such a line is bad; bars skip NaN prices)");
+  cmd->add_option("--ts-unit", args->ts_unit,
+                  "unit of timestamps written as plain integers: s, ms, us or ns (default ns; ISO-8601 text is "
+                  "unaffected)");
   cmd->add_flag("-q,--quiet", args->quiet, "print nothing on success");
   cmd->footer(
       "Every acknowledged batch is in the write-ahead log (durable as the database's fsync policy says).\n"
-      "Timestamps: ISO-8601 (2026-03-02T14:30:00.123456789Z, offsets allowed) or integer ns since epoch.\n"
+      "Timestamps: ISO-8601 (2026-03-02T14:30:00.123456789Z, offsets allowed) or integer ns since epoch\n"
+      "(other units with --ts-unit), from 1678-01-01 to 2261-12-31 UTC. Symbols: UTF-8, not empty, no NUL,\n"
+      "at most 248 bytes as a directory name. Strings: valid UTF-8. f64: finite unless --allow-nan.\n"
+      "--rejects FILE gets the header row and then each bad line with its own line end, so it can be\n"
+      "fixed and ingested again; it must not be the input file.\n"
       "Examples:\n"
       "  strata ingest trades trades.csv\n"
       "  strata ingest quotes quotes.csv --rejects bad-quotes.csv\n"

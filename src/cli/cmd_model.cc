@@ -1,5 +1,6 @@
 // strata model put|get|list|show|diff|promote|alias|rm|archive|restore|gc|stats|verify
 #include <cstdio>
+#include <optional>
 
 #include "artifacts/model_store.h"
 #include "cli/cli.h"
@@ -38,7 +39,7 @@ void PrintVersion(const artifacts::VersionInfo& v) {
 
 struct PutArgs {
   std::string name, file, meta = "{}", metrics = "{}";
-  int64_t version = 0;
+  std::optional<int64_t> version;
   int64_t run = 0;
 };
 
@@ -72,7 +73,7 @@ void AddModelCommands(CLI::App& app, Context* ctx) {
     Run(ctx, [&]() -> Status {
       ASSIGN_OR_RETURN(auto store, OpenStore(ctx));
       artifacts::PutOptions po;
-      if (put_args->version != 0) po.version = put_args->version;
+      po.version = put_args->version;
       if (put_args->run != 0) po.run_id = put_args->run;
       po.meta_json = put_args->meta;
       po.metrics_json = put_args->metrics;

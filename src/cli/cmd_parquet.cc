@@ -5,6 +5,7 @@
 
 #include "cli/cli.h"
 #include "cli/output.h"
+#include "cli/rejects.h"
 #include "csv/csv_reader.h"
 #include "io/byte_source.h"
 #include "parquet/inspect.h"
@@ -140,6 +141,13 @@ Status Write(const WriteArgs& args) {
     return Status::InvalidArgument("parquet write needs --template NAME or --schema 'name:type,...'");
   }
   ASSIGN_OR_RETURN(parquet::WriterOptions options, WriterOptionsFrom(args));
+  RETURN_IF_ERROR(CheckOutputIsNotInput(args.out, {args.in}));
+  CsvOptions csv_options;
+  csv_options.allow_nan = true;          // a file conversion: Parquet holds NaN and infinities as they are
+  std::unique_ptr<RejectsFile> rejects;  // before the input is opened: creating it truncates
+  if (!args.rejects.empty()) {
+    ASSIGN_OR_RETURN(rejects, RejectsFile::Open(args.rejects, args.in));
+  }
 
   std::unique_ptr<ByteSource> source;
   if (args.in == "-") {
@@ -147,20 +155,9 @@ Status Write(const WriteArgs& args) {
   } else {
     ASSIGN_OR_RETURN(source, OpenFileSource(DefaultFileSystem(), args.in));
   }
-  CsvOptions csv_options;
-  std::unique_ptr<WritableFile> rejects;
-  Status reject_error;
-  if (!args.rejects.empty()) {
-    ASSIGN_OR_RETURN(rejects, DefaultFileSystem()->NewWritableFile(args.rejects, OpenMode::kTruncate));
-    csv_options.skip_bad_lines = true;
-    csv_options.on_reject = [&](uint64_t, std::string_view line, const Status&) {
-      if (!reject_error.ok()) return;
-      std::string text(line);
-      text.push_back('\n');
-      reject_error = rejects->Append(text);
-    };
-  }
-  ASSIGN_OR_RETURN(auto reader, CsvReader::Open(std::move(source), schema, csv_options));
+  std::unique_ptr<CsvReader> reader;
+  if (rejects) rejects->Attach(&csv_options, &reader);
+  ASSIGN_OR_RETURN(reader, CsvReader::Open(std::move(source), schema, csv_options));
   // A writer that is not closed removes its temp file: a failed conversion leaves no OUT behind,
   // and an existing OUT is replaced only by a complete file.
   ASSIGN_OR_RETURN(auto writer, parquet::ParquetWriter::Open(DefaultFileSystem(), args.out, schema.fields(), options));
@@ -171,11 +168,7 @@ Status Write(const WriteArgs& args) {
     RETURN_IF_ERROR(writer->Write(batch).WithContext("writing " + args.out));
   }
   RETURN_IF_ERROR(writer->Close().WithContext("writing " + args.out));
-  if (rejects) {
-    Status st = rejects->Close();
-    if (reject_error.ok()) reject_error = st;
-    RETURN_IF_ERROR(reject_error.WithContext("writing rejects to " + args.rejects));
-  }
+  if (rejects) RETURN_IF_ERROR(rejects->Close());
   if (!args.quiet) {
     const double secs = SecondsSince(start);
     const int64_t rows = writer->rows_written();

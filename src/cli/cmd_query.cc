@@ -27,7 +27,7 @@ struct QueryArgs {
   std::string to;
   std::string columns;
   std::string format;
-  int64_t limit = -1;
+  std::optional<int64_t> limit;
   std::string bars;
   std::string where;
   std::string asof;
@@ -82,11 +82,16 @@ Result<QuerySpec> MakeSpec(const QueryArgs& a) {
   QuerySpec s;
   s.left.table = a.table;
   s.left.symbols = a.symbols;
+  // ParseTimestamp accepts only the range strata stores (1678-01-01 to 2261-12-31).
   if (!a.from.empty()) {
-    ASSIGN_OR_RETURN(s.left.from_ts, ParseTimestamp(a.from));
+    auto from = ParseTimestamp(a.from);
+    if (!from.ok()) return Status::InvalidArgument("--from: " + from.status().message());
+    s.left.from_ts = *from;
   }
   if (!a.to.empty()) {
-    ASSIGN_OR_RETURN(s.left.to_ts, ParseTimestamp(a.to));
+    auto to = ParseTimestamp(a.to);
+    if (!to.ok()) return Status::InvalidArgument("--to: " + to.status().message());
+    s.left.to_ts = *to;
   }
   if (s.left.from_ts > s.left.to_ts) {
     return Status::InvalidArgument("time range is backwards: --from " + FormatTimestamp(s.left.from_ts) +
@@ -134,7 +139,10 @@ Result<QuerySpec> MakeSpec(const QueryArgs& a) {
   if (a.threads < 0) return Status::InvalidArgument("--threads must be 0 (one per core) or more");
   s.left.decode_threads = a.threads;
   if (s.right) s.right->decode_threads = a.threads;
-  if (a.limit >= 0) s.limit = static_cast<uint64_t>(a.limit);
+  if (a.limit) {
+    if (*a.limit < 0) return Status::InvalidArgument("--limit must be 0 or more (leave it out for every row)");
+    s.limit = static_cast<uint64_t>(*a.limit);
+  }
   s.merge = a.merge;
   return s;
 }
@@ -379,7 +387,7 @@ void AddQueryCommands(CLI::App& app, Context* ctx) {
   CLI::App* q = app.add_subcommand("query", "read rows of a table by symbol and time range");
   q->add_option("table", args->table, "table name")->required();
   q->add_option("-s,--symbol", args->symbols, "symbol (repeat for several; default all)");
-  q->add_option("--from", args->from, "start time, inclusive (ISO-8601 or ns since epoch)");
+  q->add_option("--from", args->from, "start time, inclusive (ISO-8601 or ns since epoch; 1678-01-01 to 2261-12-31)");
   q->add_option("--to", args->to, "end time, exclusive");
   q->add_option("--columns", args->columns, "comma-separated columns to print (default all)");
   q->add_option("--format", args->format, "table, csv or json (default: table on a terminal, else csv)");

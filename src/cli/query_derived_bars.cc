@@ -18,11 +18,7 @@ namespace {
 constexpr int64_t kMinTs = std::numeric_limits<int64_t>::min();
 constexpr int64_t kMaxTs = std::numeric_limits<int64_t>::max();
 
-int64_t FloorTo(int64_t ts, int64_t d) {
-  int64_t q = ts / d;
-  if (ts % d != 0 && ts < 0) --q;
-  return q * d;
-}
+int64_t FloorTo(int64_t ts, int64_t d) { return FloorToMultiple(ts, d); }
 int64_t CeilTo(int64_t ts, int64_t d) {
   const int64_t f = FloorTo(ts, d);
   if (f == ts) return ts;

@@ -7,6 +7,22 @@
 #include "strata/timestamp.h"
 
 namespace strata {
+namespace {
+
+bool AllAscii(std::string_view s) {
+  size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    uint64_t w;
+    std::memcpy(&w, s.data() + i, 8);
+    if (w & 0x8080808080808080ULL) return false;
+  }
+  for (; i < s.size(); ++i) {
+    if (static_cast<unsigned char>(s[i]) >= 0x80) return false;
+  }
+  return true;
+}
+
+}  // namespace
 
 void Column::AppendString(std::string_view v) {
   chars_.append(v);
@@ -213,7 +229,33 @@ Status RecordBatch::ValidateAgainst(const Schema& schema) const {
     return Status::InvalidArgument("batch columns (" + have + ") do not match the table schema (" + schema.ToString() +
                                    ")");
   }
-  return Validate();
+  RETURN_IF_ERROR(Validate());
+  // What the hot tier, the WAL replay and the warm files need of every row, checked before the
+  // batch reaches the WAL: a row refused after it is durable would fail every replay.
+  const size_t n = num_rows();
+  auto row_error = [](size_t row, const Status& why) {
+    return Status::InvalidArgument("row " + std::to_string(row + 1) + ": " + why.message());
+  };
+  const std::vector<int64_t>& ts = columns_[static_cast<size_t>(schema.ts_index())].int64s();
+  for (size_t r = 0; r < n; ++r) {
+    if (!InTimestampRange(ts[r])) return row_error(r, CheckTimestampRange(ts[r]));
+  }
+  const Column& sym = columns_[static_cast<size_t>(schema.symbol_index())];
+  for (size_t r = 0; r < n; ++r) {
+    if (Status st = ValidateSymbol(sym.GetString(r)); !st.ok()) return row_error(r, st);
+  }
+  for (size_t c = 0; c < columns_.size(); ++c) {
+    if (fields_[c].type != ColumnType::kString) continue;
+    const Column& col = columns_[c];
+    if (AllAscii(col.chars())) continue;  // the common case, checked 8 bytes at a time
+    for (size_t r = 0; r < n; ++r) {
+      if (!IsValidUtf8(col.GetString(r))) {
+        return Status::InvalidArgument("row " + std::to_string(r + 1) + ": column '" + fields_[c].name +
+                                       "': " + QuoteForMessage(col.GetString(r), 60) + " is not valid UTF-8");
+      }
+    }
+  }
+  return Status::OK();
 }
 
 size_t RecordBatch::ByteSize() const {

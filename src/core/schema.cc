@@ -1,5 +1,6 @@
 #include "strata/schema.h"
 
+#include <cstring>
 #include <unordered_set>
 
 #include "core/schema_text.h"
@@ -149,9 +150,76 @@ std::string FieldsToString(const std::vector<Field>& fields) {
 std::string Schema::ToString() const { return FieldsToString(fields_); }
 
 Status TableDef::ValidateName(std::string_view name) {
+  if (name.size() > kMaxTableNameBytes) {
+    return Status::InvalidArgument("table name " + QuoteForMessage(name, 40) +
+                                   " is too long: " + std::to_string(name.size()) + " bytes, at most " +
+                                   std::to_string(kMaxTableNameBytes));
+  }
   if (!IsIdentifier(name)) {
-    return Status::InvalidArgument("bad table name '" + std::string(name) +
-                                   "': use letters, digits and '_', starting with a letter or '_'");
+    return Status::InvalidArgument("bad table name " + QuoteForMessage(name) +
+                                   ": use letters, digits and '_', starting with a letter or '_'");
+  }
+  return Status::OK();
+}
+
+bool IsValidUtf8NonAscii(std::string_view text) {
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  const auto* const end = p + text.size();
+  while (p < end) {
+    // ASCII runs, 8 bytes at a time.
+    while (end - p >= 8) {
+      uint64_t w;
+      std::memcpy(&w, p, 8);
+      if (w & 0x8080808080808080ULL) break;
+      p += 8;
+    }
+    if (p == end) break;
+    const unsigned char c = *p;
+    if (c < 0x80) {
+      ++p;
+      continue;
+    }
+    int n;
+    uint32_t cp;
+    if (c >= 0xC2 && c <= 0xDF) {
+      n = 1;
+      cp = c & 0x1F;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      n = 2;
+      cp = c & 0x0F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      n = 3;
+      cp = c & 0x07;
+    } else {
+      return false;  // a continuation byte, an overlong lead (C0, C1) or past U+10FFFF (F5..FF)
+    }
+    if (end - p <= n) return false;
+    for (int i = 1; i <= n; ++i) {
+      if ((p[i] & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (p[i] & 0x3F);
+    }
+    if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10FFFF)) || (cp >= 0xD800 && cp <= 0xDFFF)) {
+      return false;
+    }
+    p += n + 1;
+  }
+  return true;
+}
+
+Status ValidateSymbolSlow(std::string_view symbol) {
+  if (symbol.empty()) return Status::InvalidArgument("a symbol cannot be empty");
+  if (symbol.find('\0') != std::string_view::npos) {
+    return Status::InvalidArgument("symbol " + QuoteForMessage(symbol, 60) + " holds a NUL byte");
+  }
+  if (!IsValidUtf8(symbol))
+    return Status::InvalidArgument("symbol " + QuoteForMessage(symbol, 60) + " is not valid UTF-8");
+  size_t escaped = 0;
+  for (unsigned char c : symbol) escaped += IsPlainPartitionByte(c) ? 1 : 3;
+  if (escaped > kMaxEscapedSymbolBytes) {
+    return Status::InvalidArgument(
+        "symbol " + QuoteForMessage(symbol, 60) + " is too long: " + std::to_string(symbol.size()) + " bytes, " +
+        std::to_string(escaped) + " as a directory name, at most " + std::to_string(kMaxEscapedSymbolBytes) +
+        " (bytes other than A-Z a-z 0-9 . _ - count 3)");
   }
   return Status::OK();
 }

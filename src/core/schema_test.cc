@@ -103,5 +103,42 @@ TEST(Status, MessagesAndMacros) {
   EXPECT_TRUE(g(true).status().IsNotFound());
 }
 
+TEST(TableDef, ATooLongNameSaysSoBeforeTheCharset) {
+  EXPECT_TRUE(TableDef::ValidateName(std::string(TableDef::kMaxTableNameBytes, 't')).ok());
+  Status st = TableDef::ValidateName(std::string(300, 't'));
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("too long: 300 bytes, at most 128"), std::string::npos) << st.message();
+  EXPECT_LT(st.message().size(), 150u) << "quotes a prefix only: " << st.message();
+  st = TableDef::ValidateName(std::string(300, '-'));
+  EXPECT_NE(st.message().find("too long"), std::string::npos) << st.message();
+}
+
+TEST(Utf8, AcceptsWellFormedAndRefusesEveryKindOfMalformed) {
+  for (const char* ok : {"", "plain ascii that is longer than eight bytes", "caf\xC3\xA9", "\xE6\x97\xA5",
+                         "\xF0\x9F\x98\x80", "\xF4\x8F\xBF\xBF", "\xEF\xBF\xBF"}) {
+    EXPECT_TRUE(IsValidUtf8(ok)) << ok;
+  }
+  for (const char* bad : {"\x80", "abc\xBF", "\xC3", "\xC3(", "\xC0\xAF", "\xC1\xBF", "\xE0\x80\xAF", "\xED\xA0\x80",
+                          "\xF0\x80\x80\xAF", "\xF4\x90\x80\x80", "\xF5\x80\x80\x80", "\xFF", "12345678\xE6\x97"}) {
+    EXPECT_FALSE(IsValidUtf8(bad)) << bad;
+  }
+}
+
+TEST(Symbols, ValidateSymbolKeepsTheDirectoryNameWithin255Bytes) {
+  EXPECT_TRUE(ValidateSymbol("AAPL").ok());
+  EXPECT_TRUE(ValidateSymbol("BRK.B").ok());
+  EXPECT_TRUE(ValidateSymbol(std::string(248, 'x')).ok());
+  EXPECT_FALSE(ValidateSymbol(std::string(249, 'x')).ok());
+  EXPECT_TRUE(ValidateSymbol(std::string(82, ' ')).ok());  // 82 * 3 = 246
+  EXPECT_FALSE(ValidateSymbol(std::string(83, ' ')).ok());
+  EXPECT_FALSE(ValidateSymbol("").ok());
+}
+
+TEST(Status, QuoteForMessageCutsAndEscapes) {
+  EXPECT_EQ(QuoteForMessage("abc"), "'abc'");
+  EXPECT_EQ(QuoteForMessage(std::string_view("a\0b\n\\", 5)), "'a\\x00b\\x0a\\x5c'");
+  EXPECT_EQ(QuoteForMessage(std::string(1000, 'z'), 4), "'zzzz'... (1000 bytes)");
+}
+
 }  // namespace
 }  // namespace strata

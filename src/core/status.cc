@@ -2,6 +2,24 @@
 
 namespace strata {
 
+std::string QuoteForMessage(std::string_view text, size_t max_bytes) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out = "'";
+  const std::string_view shown = text.substr(0, max_bytes);
+  for (unsigned char c : shown) {
+    if (c >= 0x20 && c < 0x7F && c != '\\') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out += "\\x";
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    }
+  }
+  out.push_back('\'');
+  if (shown.size() < text.size()) out += "... (" + std::to_string(text.size()) + " bytes)";
+  return out;
+}
+
 std::string_view StatusCodeName(StatusCode code) {
   switch (code) {
     case StatusCode::kOk: return "OK";

@@ -21,7 +21,7 @@ bool ReadDigits(std::string_view s, size_t* pos, int n, int64_t* out) {
 }
 
 Status BadTimestamp(std::string_view text, std::string_view why) {
-  return Status::InvalidArgument("bad timestamp '" + std::string(text) + "': " + std::string(why));
+  return Status::InvalidArgument("bad timestamp " + QuoteForMessage(text, 60) + ": " + std::string(why));
 }
 
 bool IsLeap(int64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
@@ -41,6 +41,12 @@ void AppendDigits(int64_t v, int width, std::string* out) {
 }
 
 }  // namespace
+
+Status CheckTimestampRange(int64_t ns) {
+  if (InTimestampRange(ns)) return Status::OK();
+  return Status::InvalidArgument("timestamp " + FormatTimestamp(ns) + " (" + std::to_string(ns) + " ns) is outside " +
+                                 kTimestampRangeText);
+}
 
 // Howard Hinnant's civil-date algorithms (public domain description of the calendar maths).
 int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
@@ -79,11 +85,13 @@ Result<int64_t> ParseTimestamp(std::string_view text) {
   if (all_digits && s.size() > (s[0] == '-' ? 1u : 0u)) {
     int64_t v = 0;
     auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    if (ec != std::errc() || p != s.data() + s.size()) return BadTimestamp(text, "integer out of range");
+    if (ec != std::errc() || p != s.data() + s.size() || !InTimestampRange(v)) {
+      return BadTimestamp(text, std::string("integer nanoseconds outside ") + kTimestampRangeText);
+    }
     return v;
   }
   size_t pos = 0;
-  int64_t year, month, day;
+  int64_t year = 0, month = 0, day = 0;
   if (!ReadDigits(s, &pos, 4, &year) || pos >= s.size() || s[pos] != '-') {
     return BadTimestamp(text, "expected YYYY-MM-DD at the start, or integer nanoseconds");
   }
@@ -135,25 +143,16 @@ Result<int64_t> ParseTimestamp(std::string_view text) {
       offset_seconds = (oh * 3600 + om * 60) * (c == '+' ? 1 : -1);
     }
   }
-  if (pos != s.size()) return BadTimestamp(text, "unexpected '" + std::string(s.substr(pos)) + "' at the end");
+  if (pos != s.size()) return BadTimestamp(text, "unexpected " + QuoteForMessage(s.substr(pos), 20) + " at the end");
+  // The year has 4 digits, so none of this overflows; the range check comes after.
   int64_t days = DaysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
   int64_t seconds = days * 86400 + hour * 3600 + minute * 60 + second - offset_seconds;
-  // Range of int64 ns: years 1677-2262.
-  constexpr int64_t kMaxSeconds = std::numeric_limits<int64_t>::max() / kNanosPerSecond;
-  if (seconds > kMaxSeconds || seconds < -kMaxSeconds - 1) {
-    return BadTimestamp(text, "outside the nanosecond range (years 1677 to 2262)");
+  constexpr int64_t kMinSeconds = kMinTimestampNs / kNanosPerSecond;
+  constexpr int64_t kMaxSeconds = kMaxTimestampNs / kNanosPerSecond;
+  if (seconds < kMinSeconds || seconds > kMaxSeconds) {
+    return BadTimestamp(text, std::string("outside ") + kTimestampRangeText);
   }
-  int64_t ns;
-  // Before the epoch with a fraction, fold one second into the fraction first: seconds * 1e9
-  // alone overflows in the first second of the int64 range although the sum does not.
-  if (seconds < 0 && frac > 0) {
-    seconds += 1;
-    frac -= kNanosPerSecond;
-  }
-  if (__builtin_mul_overflow(seconds, kNanosPerSecond, &ns) || __builtin_add_overflow(ns, frac, &ns)) {
-    return BadTimestamp(text, "outside the nanosecond range (years 1677 to 2262)");
-  }
-  return ns;
+  return seconds * kNanosPerSecond + frac;
 }
 
 void AppendTimestamp(int64_t ns, std::string* out) {

@@ -53,20 +53,72 @@ TEST(Timestamp, FormatsFewestExactDigits) {
 
 TEST(Timestamp, RoundTripsRandomValues) {
   std::mt19937_64 rng(7);
+  std::uniform_int_distribution<int64_t> in_range(kMinTimestampNs, kMaxTimestampNs);
   for (int i = 0; i < 100000; ++i) {
-    int64_t t = static_cast<int64_t>(rng());
+    int64_t t = in_range(rng);
     auto back = ParseTimestamp(FormatTimestamp(t));
     ASSERT_TRUE(back.ok()) << FormatTimestamp(t) << " " << back.status().ToString();
     ASSERT_EQ(*back, t) << FormatTimestamp(t);
   }
 }
 
-TEST(Timestamp, RoundTripsTheEdgesOfTheRange) {
-  for (int64_t t : {INT64_MIN, INT64_MIN + 1, INT64_MIN + 999'999'999, INT64_MAX, INT64_MAX - 1, int64_t{-1}}) {
+TEST(Timestamp, TheSupportedRangeIsWholeYears1678To2261) {
+  EXPECT_EQ(kMinTimestampNs, DaysFromCivil(1678, 1, 1) * kNanosPerDay);
+  EXPECT_EQ(kMaxTimestampNs, DaysFromCivil(2262, 1, 1) * kNanosPerDay - 1);
+  EXPECT_EQ(FormatTimestamp(kMinTimestampNs), "1678-01-01T00:00:00Z");
+  EXPECT_EQ(FormatTimestamp(kMaxTimestampNs), "2261-12-31T23:59:59.999999999Z");
+  for (int64_t t : {kMinTimestampNs, kMinTimestampNs + 1, kMaxTimestampNs, kMaxTimestampNs - 1, int64_t{-1}}) {
     auto back = ParseTimestamp(FormatTimestamp(t));
     ASSERT_TRUE(back.ok()) << FormatTimestamp(t) << " " << back.status().ToString();
     EXPECT_EQ(*back, t) << FormatTimestamp(t);
+    EXPECT_EQ(*ParseTimestamp(std::to_string(t)), t);
+    EXPECT_TRUE(CheckTimestampRange(t).ok());
   }
+  // Just outside, as text and as integers, and the int64 extremes: refused, saying the range.
+  for (int64_t t : {kMinTimestampNs - 1, kMaxTimestampNs + 1, INT64_MIN, INT64_MAX}) {
+    for (const std::string& text : {FormatTimestamp(t), std::to_string(t)}) {
+      auto r = ParseTimestamp(text);
+      ASSERT_FALSE(r.ok()) << text;
+      EXPECT_NE(r.status().message().find("1678-01-01T00:00:00Z to 2261-12-31T23:59:59.999999999Z"), std::string::npos)
+          << r.status().message();
+    }
+    Status st = CheckTimestampRange(t);
+    EXPECT_FALSE(st.ok());
+    EXPECT_NE(st.message().find(std::to_string(t)), std::string::npos) << st.message();
+  }
+  // The edge days of int64 that an earlier version accepted.
+  EXPECT_FALSE(ParseTimestamp("2262-04-11").ok());
+  EXPECT_FALSE(ParseTimestamp("1677-09-22").ok());
+}
+
+TEST(Timestamp, AnyInt64StillFormats) {
+  EXPECT_EQ(FormatTimestamp(INT64_MAX), "2262-04-11T23:47:16.854775807Z");
+  EXPECT_EQ(FormatTimestamp(INT64_MIN), "1677-09-21T00:12:43.145224192Z");
+}
+
+TEST(Timestamp, DayArithmeticIsDefinedForEveryInt64) {
+  EXPECT_EQ(DayOf(0), 0);
+  EXPECT_EQ(DayOf(-1), -1);
+  EXPECT_EQ(DayOf(kNanosPerDay - 1), 0);
+  EXPECT_EQ(DayOf(-kNanosPerDay), -1);
+  EXPECT_EQ(DayOf(-kNanosPerDay - 1), -2);
+  EXPECT_EQ(DayOf(INT64_MAX), 106751);
+  EXPECT_EQ(DayOf(INT64_MIN), -106752);  // -(-INT64_MIN) overflowed here once
+  EXPECT_EQ(FloorToMultiple(-1, 10), -10);
+  EXPECT_EQ(FloorToMultiple(25, 10), 20);
+  EXPECT_EQ(FloorToMultiple(INT64_MAX, kNanosPerDay), 106751 * kNanosPerDay);
+  EXPECT_EQ(FloorToMultiple(INT64_MIN, kNanosPerDay), INT64_MIN);  // saturated, not wrapped
+  EXPECT_EQ(FloorToMultiple(kMinTimestampNs, kNanosPerDay), kMinTimestampNs);
+}
+
+TEST(Timestamp, ErrorsQuoteAtMostAShortEscapedPrefix) {
+  std::string huge(10 << 20, '7');
+  huge[3] = '\0';
+  huge += "x";
+  auto r = ParseTimestamp(huge);
+  ASSERT_FALSE(r.ok());
+  EXPECT_LT(r.status().message().size(), 300u) << r.status().message().substr(0, 400);
+  EXPECT_NE(r.status().message().find("777\\x00777"), std::string::npos) << r.status().message();
 }
 
 TEST(Timestamp, Durations) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <cstring>
 #include <optional>
 #include <utility>
@@ -24,14 +25,8 @@ constexpr size_t kMaxLineLimit = size_t{1} << 30;
 // How much of a bad value or an over-long line an error message shows.
 constexpr size_t kShownBytes = 60;
 
-// 'text' for messages, cut at kShownBytes.
-std::string Quote(std::string_view s) {
-  std::string out = "'";
-  out.append(s.substr(0, kShownBytes));
-  if (s.size() > kShownBytes) out.append("...");
-  out.push_back('\'');
-  return out;
-}
+// 'text' for messages: cut at kShownBytes, control and non-ASCII bytes escaped.
+std::string Quote(std::string_view s) { return QuoteForMessage(s, kShownBytes); }
 
 bool EqualsIgnoreCase(std::string_view text, std::string_view lower) {
   if (text.size() != lower.size()) return false;
@@ -70,6 +65,10 @@ Result<std::unique_ptr<CsvReader>> CsvReader::Open(std::unique_ptr<ByteSource> s
   if (options.delimiter == '"' || options.delimiter == '\r' || options.delimiter == '\n') {
     return Status::InvalidArgument(name + ": a quote or a line end cannot be the CSV delimiter");
   }
+  if (const int64_t u = options.integer_ts_unit_ns;
+      u != 1 && u != kNanosPerMicro && u != kNanosPerMilli && u != kNanosPerSecond) {
+    return Status::InvalidArgument(name + ": the unit of integer timestamps must be 1 ns, 1 us, 1 ms or 1 s");
+  }
   if (options.max_line_bytes == 0 || options.max_line_bytes > kMaxLineLimit) {
     return Status::InvalidArgument(name + ": CSV max_line_bytes must be between 1 and " +
                                    std::to_string(kMaxLineLimit));
@@ -84,6 +83,7 @@ Status CsvReader::ReadHeader() {
   cap_ = total ? static_cast<size_t>(std::clamp<uint64_t>(*total + 1, kMinBufferBytes, kBlockBytes)) : kPipeBufferBytes;
   buf_ = std::make_unique_for_overwrite<char[]>(cap_);
   std::string_view header;
+  in_header_ = true;
   while (true) {
     ASSIGN_OR_RETURN(LineKind kind, NextLine(&header));
     if (kind == LineKind::kEnd) return Status::InvalidArgument(source_->name() + ": empty file, expected a header row");
@@ -94,6 +94,9 @@ Status CsvReader::ReadHeader() {
     if (line_no_ == 1 && header.starts_with("\xEF\xBB\xBF")) header.remove_prefix(3);
     if (!header.empty()) break;
   }
+  in_header_ = false;
+  header_line_.assign(header);
+  header_line_end_ = line_end_;
   RETURN_IF_ERROR(SplitFields(header));
   const size_t ncols = schema_.num_fields();
   field_of_column_.assign(ncols, -1);
@@ -103,10 +106,10 @@ Status CsvReader::ReadHeader() {
     while (!name.empty() && name.back() == ' ') name.remove_suffix(1);
     const int c = schema_.FieldIndex(name);
     if (c < 0) {
-      return LineError(-1, "the header names column '" + std::string(name) +
-                               "', which the table does not have (columns: " + ColumnList(schema_) + ")");
+      return LineError(-1, "the header names column " + Quote(name) +
+                               ", which the table does not have (columns: " + ColumnList(schema_) + ")");
     }
-    if (field_of_column_[c] != -1) return LineError(-1, "the header names column '" + std::string(name) + "' twice");
+    if (field_of_column_[c] != -1) return LineError(-1, "the header names column " + Quote(name) + " twice");
     field_of_column_[c] = static_cast<int>(i);
     column_of_field_.push_back(c);
   }
@@ -134,8 +137,13 @@ Result<CsvReader::LineKind> CsvReader::NextLine(std::string_view* line) {
       bytes_consumed_ += used;
       ++line_no_;
       *line = std::string_view(start, len);
-      if (!line->empty() && line->back() == '\r') line->remove_suffix(1);
+      line_end_ = nl != nullptr ? "\n" : "";
+      if (!line->empty() && line->back() == '\r') {
+        line->remove_suffix(1);
+        if (nl != nullptr) line_end_ = "\r\n";
+      }
       if (line->size() <= options_.max_line_bytes) return LineKind::kLine;
+      line_end_ = "";
       long_line_.assign(line->substr(0, kShownBytes)).append("...");
       *line = long_line_;
       return LineKind::kTooLong;
@@ -143,8 +151,18 @@ Result<CsvReader::LineKind> CsvReader::NextLine(std::string_view* line) {
     if (eof_) return LineKind::kEnd;
     size_t rest = end_ - pos_;
     if (rest > options_.max_line_bytes + 1) {  // +1: room for a '\r' before the '\n'
-      // Drop the line's bytes up to its newline without keeping them.
       long_line_.assign(start, std::min(rest, kShownBytes)).append("...");
+      if (in_header_ || !options_.skip_bad_lines) {
+        // The read ends here: do not look for the line's end, which may never come (/dev/zero).
+        bytes_consumed_ += rest;
+        pos_ = end_ = 0;
+        eof_ = true;
+        ++line_no_;
+        line_end_ = "";
+        *line = long_line_;
+        return LineKind::kTooLong;
+      }
+      // Drop the line's bytes up to its newline without keeping them.
       bytes_consumed_ += rest;
       pos_ = end_ = 0;
       while (true) {
@@ -164,6 +182,7 @@ Result<CsvReader::LineKind> CsvReader::NextLine(std::string_view* line) {
         end_ = 0;
       }
       ++line_no_;
+      line_end_ = "";
       *line = long_line_;
       return LineKind::kTooLong;
     }
@@ -267,6 +286,10 @@ Status CsvReader::ParseValue(size_t c, std::string_view text) {
   switch (f.type) {
     case ColumnType::kTimestamp: {
       if (ts_parser_.TryFast(text, &values_[c].i64)) return Status::OK();
+      const char* digits = b != e && *b == '-' ? b + 1 : b;
+      if (digits != e && std::all_of(digits, e, [](char ch) { return ch >= '0' && ch <= '9'; })) {
+        return ParseIntegerTimestamp(c, text);
+      }
       Result<int64_t> ts = ParseTimestamp(text);
       if (!ts.ok()) return LineError(static_cast<int>(c), ts.status().message());
       values_[c].i64 = *ts;
@@ -295,6 +318,11 @@ Status CsvReader::ParseValue(size_t c, std::string_view text) {
       if (ec == std::errc::result_out_of_range) {
         return LineError(static_cast<int>(c), Quote(text) + " is out of range for f64");
       }
+      if (!options_.allow_nan && !std::isfinite(v)) {
+        return LineError(static_cast<int>(c), Quote(text) +
+                                                  " is not a finite number (NaN and infinities are refused; "
+                                                  "`strata ingest --allow-nan` stores them)");
+      }
       values_[c].f64 = v;
       return Status::OK();
     }
@@ -308,10 +336,35 @@ Status CsvReader::ParseValue(size_t c, std::string_view text) {
       }
       return Status::OK();
     }
-    case ColumnType::kSymbol:
-    case ColumnType::kString: return Status::OK();  // appended straight from the field
+    case ColumnType::kSymbol:  // appended straight from the field
+      if (Status st = ValidateSymbol(text); !st.ok()) return LineError(static_cast<int>(c), st.message());
+      return Status::OK();
+    case ColumnType::kString:  // appended straight from the field
+      if (!IsValidUtf8(text)) return LineError(static_cast<int>(c), Quote(text) + " is not valid UTF-8");
+      return Status::OK();
   }
   return Status::Internal("unknown column type");
+}
+
+Status CsvReader::ParseIntegerTimestamp(size_t c, std::string_view text) {
+  int64_t v = 0;
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  const int64_t unit = options_.integer_ts_unit_ns;
+  int64_t ns = 0;
+  if (ec != std::errc() || p != text.data() + text.size() || __builtin_mul_overflow(v, unit, &ns) ||
+      !InTimestampRange(ns)) {
+    const char* unit_name = unit == 1                ? "nanoseconds"
+                            : unit == kNanosPerMicro ? "microseconds"
+                            : unit == kNanosPerMilli ? "milliseconds"
+                                                     : "seconds";
+    return LineError(static_cast<int>(c),
+                     "bad timestamp " + Quote(text) + ": integer " + unit_name + " outside " + kTimestampRangeText);
+  }
+  if (unit == 1 && ns > -CsvReader::kSmallIntegerTsNs && ns < CsvReader::kSmallIntegerTsNs) {
+    if (small_integer_ts_++ == 0) first_small_integer_ts_line_ = line_no_;
+  }
+  values_[c].i64 = ns;
+  return Status::OK();
 }
 
 Status CsvReader::ParseRow(RecordBatch* batch) {

@@ -9,12 +9,15 @@
 // - Lines end in LF or CRLF; the last line may have no line end; blank lines are skipped.
 //
 // Values:
-// - timestamp: ParseTimestamp (ISO-8601 or integer ns); "YYYY-MM-DDTHH:MM:SS[.f{1,9}]Z" takes a
-//   fast path with identical results.
+// - timestamp: ParseTimestamp (ISO-8601, or an integer count of CsvOptions::integer_ts_unit_ns,
+//   nanoseconds by default); "YYYY-MM-DDTHH:MM:SS[.f{1,9}]Z" takes a fast path with identical
+//   results. Only [kMinTimestampNs, kMaxTimestampNs] (1678-01-01 to 2261-12-31) is accepted.
 // - i32, i64: decimal integers with an optional sign, range-checked.
-// - f64: decimal or scientific notation, "nan", "inf", "-inf" (any case).
+// - f64: decimal or scientific notation; "nan", "inf", "-inf" (any case) only with
+//   CsvOptions::allow_nan (otherwise the line is bad: NaN and infinities poison aggregates).
 // - bool: true/false/t/f/1/0, any case.
-// - string: the text as is. symbol: the text as is, never empty.
+// - string: the text as is; it must be valid UTF-8. symbol: the text as is, never empty, and
+//   it must pass ValidateSymbol (valid UTF-8, no NUL, short enough for a directory name).
 // - An empty field (or a column missing from the header) in a nullable column is null. An
 //   empty field in a non-nullable string column is the empty string; in any other non-nullable
 //   column it is an error. A quoted empty field ("") in a string column is the empty string even
@@ -54,6 +57,11 @@ struct CsvOptions {
   // take when the input is not CSV at all (a binary file has no newline for megabytes). At most
   // 1 GiB.
   size_t max_line_bytes = size_t{16} << 20;
+  // Store f64 NaN and infinities instead of rejecting the line.
+  bool allow_nan = false;
+  // Timestamps written as plain integers count this many nanoseconds each: 1 (ns), 1000 (us),
+  // 1000000 (ms) or 1000000000 (s). ISO-8601 text is unaffected.
+  int64_t integer_ts_unit_ns = 1;
 };
 
 // Reads one CSV stream. Not thread-safe: one thread at a time.
@@ -63,7 +71,9 @@ class CsvReader {
   //   "FILE: empty file, expected a header row" (nothing but blank lines, or nothing at all);
   //   a header name that is not a column (the message lists the schema's columns);
   //   a name given twice; a non-nullable column missing from the header;
-  //   bad options (batch_rows == 0, a delimiter of '"', '\r' or '\n', max_line_bytes > 1 GiB).
+  //   bad options (batch_rows == 0, a delimiter of '"', '\r' or '\n', max_line_bytes > 1 GiB,
+  //   an integer_ts_unit_ns other than 1, 1e3, 1e6, 1e9);
+  //   a header longer than max_line_bytes (read no further than that: the input may never end).
   // Errors reading `source` are returned as they are (they name the source).
   static Result<std::unique_ptr<CsvReader>> Open(std::unique_ptr<ByteSource> source, const Schema& schema,
                                                  CsvOptions options);
@@ -83,9 +93,22 @@ class CsvReader {
   uint64_t rows_read() const { return rows_read_; }
   // Bad lines skipped (skip_bad_lines mode only).
   uint64_t rows_rejected() const { return rows_rejected_; }
+  // Integer timestamps read as nanoseconds (integer_ts_unit_ns == 1) that fall within
+  // kSmallIntegerTsNs of the epoch: most likely seconds or milliseconds read as nanoseconds. With
+  // the line number of the first, for a warning.
+  static constexpr int64_t kSmallIntegerTsNs = 1'000'000'000'000'000;  // 1e15 ns: 1970-01-12
+  uint64_t small_integer_timestamps() const { return small_integer_ts_; }
+  uint64_t first_small_integer_timestamp_line() const { return first_small_integer_ts_line_; }
   // The number of the last line consumed (1 = the first line of the input).
   uint64_t line_number() const { return line_no_; }
   const std::string& source_name() const { return source_->name(); }
+  // The header line as read (BOM and line end removed), and its line end: "\n", "\r\n" or ""
+  // at the end of input.
+  const std::string& header_line() const { return header_line_; }
+  std::string_view header_line_end() const { return header_line_end_; }
+  // The line end of the last line consumed ("\n", "\r\n", or "" for a last line without one
+  // or an over-long line), so that a rejected line can be written back exactly.
+  std::string_view line_end() const { return line_end_; }
 
  private:
   enum class LineKind { kLine, kTooLong, kEnd };
@@ -104,6 +127,8 @@ class CsvReader {
   // Parses fields_ into one row of *batch; on error the batch is left unchanged.
   Status ParseRow(RecordBatch* batch);
   Status ParseValue(size_t column, std::string_view text);
+  // A timestamp written as an integer of options_.integer_ts_unit_ns units.
+  Status ParseIntegerTimestamp(size_t column, std::string_view text);
   // "FILE:LINE: column 'name': why", or "FILE:LINE: why" for column < 0.
   Status LineError(int column, std::string_view why) const;
   // The error for field `field` of the current line: names its column when the header has one.
@@ -123,11 +148,17 @@ class CsvReader {
   bool eof_ = false;       // the source returned 0
   bool finished_ = false;  // an error was returned; Next returns false from now on
   std::string long_line_;  // the shown prefix of an over-long line
+  std::string header_line_;
+  std::string_view header_line_end_;
+  std::string_view line_end_;
 
   uint64_t bytes_consumed_ = 0;
   uint64_t line_no_ = 0;
   uint64_t rows_read_ = 0;
   uint64_t rows_rejected_ = 0;
+  uint64_t small_integer_ts_ = 0;
+  uint64_t first_small_integer_ts_line_ = 0;
+  bool in_header_ = false;  // NextLine does not skip an over-long header line to its end
   Status pending_error_;
 
   std::vector<int> column_of_field_;  // header field -> schema column

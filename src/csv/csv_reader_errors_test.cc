@@ -1,10 +1,13 @@
 // CsvReader: every error, its exact message, strict mode and skip_bad_lines mode.
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <cstring>
 #include <random>
 
 #include "csv/csv_reader.h"
 #include "csv/csv_test_helpers.h"
+#include "strata/timestamp.h"
 #include "testutil/testutil.h"
 
 namespace strata {
@@ -94,8 +97,24 @@ TEST(CsvReaderErrors, EachBadLineNamesFileLineAndColumn) {
       {"2026-03-02T24:30:00Z,A,1.5,100,1,X",
        "t.csv:3: column 'ts': bad timestamp '2026-03-02T24:30:00Z': time of day out of range"},
       {"9999-03-02T14:30:00Z,A,1.5,100,1,X",
-       "t.csv:3: column 'ts': bad timestamp '9999-03-02T14:30:00Z': outside the nanosecond range (years 1677 to "
-       "2262)"},
+       "t.csv:3: column 'ts': bad timestamp '9999-03-02T14:30:00Z': outside the supported range "
+       "1678-01-01T00:00:00Z to 2261-12-31T23:59:59.999999999Z"},
+      {"9223372036854775807,A,1.5,100,1,X",
+       "t.csv:3: column 'ts': bad timestamp '9223372036854775807': integer nanoseconds outside the supported range "
+       "1678-01-01T00:00:00Z to 2261-12-31T23:59:59.999999999Z"},
+      {"2262-04-11T00:00:00Z,A,1.5,100,1,X",
+       "t.csv:3: column 'ts': bad timestamp '2262-04-11T00:00:00Z': outside the supported range "
+       "1678-01-01T00:00:00Z to 2261-12-31T23:59:59.999999999Z"},
+      {"2026-03-02T14:30:00Z,A,nan,100,1,X",
+       "t.csv:3: column 'price': 'nan' is not a finite number (NaN and infinities are refused; "
+       "`strata ingest --allow-nan` stores them)"},
+      {"2026-03-02T14:30:00Z,A,-inf,100,1,X",
+       "t.csv:3: column 'price': '-inf' is not a finite number (NaN and infinities are refused; "
+       "`strata ingest --allow-nan` stores them)"},
+      {"2026-03-02T14:30:00Z,A,1.5,100,1,X\xff", "t.csv:3: column 'exchange': 'X\\xff' is not valid UTF-8"},
+      {"2026-03-02T14:30:00Z,A\xC0\xAF,1.5,100,1,X",
+       "t.csv:3: column 'symbol': symbol 'A\\xc0\\xaf' is not valid UTF-8"},
+
       {"2026-03-02T14:30:00Z,A,1.5,100,1", "t.csv:3: expected 6 fields, found 5"},
       {"2026-03-02T14:30:00Z,A,1.5,100,1,X,Y", "t.csv:3: expected 6 fields, found 7"},
       {"2026-03-02T14:30:00Z,A,1.5,100,1,X,", "t.csv:3: expected 6 fields, found 7"},
@@ -153,7 +172,7 @@ TEST(CsvReaderErrors, TypeErrorsForEveryType) {
   std::string long_value(100, '7');
   long_value += "x";
   EXPECT_EQ(ReadError("ts,symbol,a,b,c\n0,S," + long_value + ",1,\n", schema).message(),
-            "t.csv:2: column 'a': '" + std::string(60, '7') + "...' is not an integer");
+            "t.csv:2: column 'a': '" + std::string(60, '7') + "'... (101 bytes) is not an integer");
 }
 
 TEST(CsvReaderErrors, AnErrorAtABatchStartComesAtOnce) {
@@ -322,6 +341,146 @@ TEST(CsvReaderErrors, RandomGarbageIsRowsOrRejects) {
     auto strict = ReadText(text, schema);
     EXPECT_EQ(strict.ok(), reader->rows_rejected() == 0) << text;
   }
+}
+
+// An input that never ends and has no newline: /dev/zero.
+class EndlessZeros final : public ByteSource {
+ public:
+  explicit EndlessZeros(uint64_t* served) : served_(served) {}
+  Result<size_t> Read(char* buf, size_t n) override {
+    std::memset(buf, 0, n);
+    *served_ += n;
+    return n;
+  }
+  std::optional<uint64_t> TotalSize() const override { return std::nullopt; }
+  const std::string& name() const override { return name_; }
+
+ private:
+  uint64_t* served_;
+  std::string name_ = "/dev/zero";
+};
+
+TEST(CsvReaderErrors, AnEndlessHeaderStopsAtTheCap) {
+  CsvOptions options;
+  options.max_line_bytes = 1 << 20;
+  uint64_t served = 0;
+  auto reader = CsvReader::Open(std::make_unique<EndlessZeros>(&served), TradesSchema(), options);
+  ASSERT_FALSE(reader.ok());
+  EXPECT_NE(
+      reader.status().message().find("/dev/zero:1: the header is longer than 1048576 bytes (is this a CSV file?)"),
+      std::string::npos)
+      << reader.status().message();
+  EXPECT_LT(served, uint64_t{8} << 20) << "read far past the cap";
+}
+
+TEST(CsvReaderErrors, AnEndlessLineInStrictModeStopsAtTheCap) {
+  CsvOptions options;
+  options.max_line_bytes = 4096;
+  // The header, then a data line of zeros that never ends.
+  class HeaderThenZeros final : public ByteSource {
+   public:
+    Result<size_t> Read(char* buf, size_t n) override {
+      if (pos_ < kHeader.size()) {
+        const size_t k = std::min(n, kHeader.size() - pos_);
+        std::memcpy(buf, kHeader.data() + pos_, k);
+        pos_ += k;
+        return k;
+      }
+      std::memset(buf, '0', n);
+      return n;
+    }
+    std::optional<uint64_t> TotalSize() const override { return std::nullopt; }
+    const std::string& name() const override { return name_; }
+
+   private:
+    size_t pos_ = 0;
+    std::string name_ = "zeros.csv";
+  };
+  ASSERT_OK_AND_ASSIGN(auto reader, CsvReader::Open(std::make_unique<HeaderThenZeros>(), TradesSchema(), options));
+  RecordBatch b;
+  auto more = reader->Next(&b);
+  ASSERT_FALSE(more.ok());
+  EXPECT_EQ(more.status().message(), "zeros.csv:2: line is longer than 4096 bytes");
+}
+
+TEST(CsvReaderErrors, ErrorsQuoteAShortEscapedPrefixOfAHugeField) {
+  std::string field(10 << 20, 'x');
+  field[5] = '\0';
+  Status st = ReadError(kHeader + field + ",A,1.5,100,1,X\n", TradesSchema());
+  ASSERT_FALSE(st.ok());
+  EXPECT_LT(st.message().size(), 300u) << st.message().substr(0, 400);
+  EXPECT_NE(st.message().find("xxxxx\\x00xxx"), std::string::npos) << st.message();
+}
+
+TEST(CsvReaderErrors, ASymbolWithANulByteIsABadLine) {
+  Status st = ReadError(kHeader + std::string("2026-03-02T14:30:00Z,\"A\0B\",1.5,100,1,X\n", 39), TradesSchema());
+  EXPECT_EQ(st.message(), "t.csv:2: column 'symbol': symbol 'A\\x00B' holds a NUL byte");
+}
+
+TEST(CsvReaderErrors, AllowNanStoresNanAndInfinities) {
+  CsvOptions options;
+  options.allow_nan = true;
+  ASSERT_OK_AND_ASSIGN(RecordBatch b,
+                       ReadText(kHeader + "2026-03-02T14:30:00Z,A,nan,100,1,X\n2026-03-02T14:30:00Z,A,inf,100,1,X\n",
+                                TradesSchema(), options));
+  EXPECT_TRUE(std::isnan(b.column(2).doubles()[0]));
+  EXPECT_TRUE(std::isinf(b.column(2).doubles()[1]));
+}
+
+TEST(CsvReaderErrors, SymbolsTooLongForADirectoryAreBadLines) {
+  const std::string ok(248, 'S'), too_long(249, 'S');
+  EXPECT_OK(ReadError(kHeader + "2026-03-02T14:30:00Z," + ok + ",1.5,100,1,X\n", TradesSchema()));
+  Status st = ReadError(kHeader + "2026-03-02T14:30:00Z," + too_long + ",1.5,100,1,X\n", TradesSchema());
+  EXPECT_NE(st.message().find("t.csv:2: column 'symbol': symbol 'SSS"), std::string::npos) << st.message();
+  EXPECT_NE(st.message().find("is too long: 249 bytes"), std::string::npos) << st.message();
+}
+
+TEST(CsvReaderErrors, IntegerTimestampUnits) {
+  const std::string text = kHeader + "1772460000,A,1.5,100,1,X\n1772460001,A,1.5,100,1,X\n";
+  {
+    ASSERT_OK_AND_ASSIGN(auto reader, CsvReader::Open(StringSource(text, "s.csv"), TradesSchema(), {}));
+    RecordBatch b;
+    ASSERT_OK_AND_ASSIGN(bool more, reader->Next(&b));
+    ASSERT_TRUE(more);
+    EXPECT_EQ(b.column(0).int64s()[0], 1772460000);  // as nanoseconds: 1970-01-01T00:00:01.77Z
+    EXPECT_EQ(reader->small_integer_timestamps(), 2u);
+    EXPECT_EQ(reader->first_small_integer_timestamp_line(), 2u);
+  }
+  CsvOptions seconds;
+  seconds.integer_ts_unit_ns = kNanosPerSecond;
+  ASSERT_OK_AND_ASSIGN(auto reader, CsvReader::Open(StringSource(text, "s.csv"), TradesSchema(), seconds));
+  RecordBatch b;
+  ASSERT_OK_AND_ASSIGN(bool more, reader->Next(&b));
+  ASSERT_TRUE(more);
+  EXPECT_EQ(b.column(0).int64s()[0], 1772460000 * kNanosPerSecond);
+  EXPECT_EQ(reader->small_integer_timestamps(), 0u);
+  // ISO text is unaffected by the unit; an integer that overflows once scaled is out of range.
+  ASSERT_OK_AND_ASSIGN(RecordBatch iso,
+                       ReadText(kHeader + "2026-03-02T14:30:00Z,A,1.5,100,1,X\n", TradesSchema(), seconds));
+  EXPECT_EQ(iso.column(0).int64s()[0], *ParseTimestamp("2026-03-02T14:30:00Z"));
+  EXPECT_NE(ReadError(kHeader + "9300000000000000000,A,1.5,100,1,X\n", TradesSchema(), seconds)
+                .message()
+                .find("integer seconds outside the supported range"),
+            std::string::npos);
+  CsvOptions bad_unit;
+  bad_unit.integer_ts_unit_ns = 7;
+  EXPECT_FALSE(ReadError(text, TradesSchema(), bad_unit).ok());
+}
+
+TEST(CsvReaderErrors, RejectedLinesKeepTheirLineEndAndTheHeaderIsKept) {
+  std::vector<std::string> ends;
+  std::unique_ptr<CsvReader> reader;
+  CsvOptions options;
+  options.skip_bad_lines = true;
+  options.on_reject = [&](uint64_t, std::string_view, const Status&) { ends.emplace_back(reader->line_end()); };
+  const std::string text = "ts,symbol,price,size,trade_id,exchange\r\nbad,A,1,1,1,X\r\nbad,A,1,1,1,X\nbad,A,1,1,1,X";
+  ASSERT_OK_AND_ASSIGN(reader, CsvReader::Open(StringSource(text, "r.csv"), TradesSchema(), options));
+  EXPECT_EQ(reader->header_line(), "ts,symbol,price,size,trade_id,exchange");
+  EXPECT_EQ(reader->header_line_end(), "\r\n");
+  RecordBatch b;
+  ASSERT_OK_AND_ASSIGN(bool more, reader->Next(&b));
+  EXPECT_FALSE(more);
+  EXPECT_EQ(ends, (std::vector<std::string>{"\r\n", "\n", ""}));
 }
 
 }  // namespace

@@ -32,7 +32,9 @@ TEST(CsvReader, EveryTypeAnyOrderQuotesCrlfBom) {
       "\r\n"
       "0,,nan,42,2147483647,MSFT,1772460000000000000,2.5\r\n"
       "F,plain,-inf,+5,0,MSFT,2026-03-02 09:30:00-05:00,";  // no final newline
-  ASSERT_OK_AND_ASSIGN(RecordBatch b, ReadText(text, schema));
+  CsvOptions allow_nan;
+  allow_nan.allow_nan = true;
+  ASSERT_OK_AND_ASSIGN(RecordBatch b, ReadText(text, schema, allow_nan));
   ASSERT_EQ(b.num_rows(), 3u);
   EXPECT_EQ(b.column(0).int64s()[0], Ts("2026-03-02T14:30:00.123456789Z"));
   EXPECT_EQ(b.column(0).int64s()[1], 1772460000000000000);
@@ -68,10 +70,12 @@ TEST(CsvReader, IntegersAtTheirLimits) {
 
 TEST(CsvReader, FloatsInEveryNotation) {
   Schema schema = *Schema::Parse("ts:timestamp,symbol:symbol,x:f64");
+  CsvOptions allow_nan;
+  allow_nan.allow_nan = true;
   ASSERT_OK_AND_ASSIGN(RecordBatch b, ReadText("ts,symbol,x\n0,S,187.53\n0,S,+1.5\n0,S,-2\n0,S,1e3\n0,S,2.5E-3\n"
                                                "0,S,.5\n0,S,NaN\n0,S,INF\n0,S,-inf\n0,S,+inf\n0,S,infinity\n"
                                                "0,S,1.7976931348623157e308\n0,S,4.9e-324\n",
-                                               schema));
+                                               schema, allow_nan));
   const std::vector<double>& x = b.column(2).doubles();
   ASSERT_EQ(x.size(), 13u);
   EXPECT_EQ(x[0], 187.53);

@@ -34,7 +34,7 @@ TEST(CsvTimestamp, FormattedTimestampsOverTheWholeRange) {
   std::mt19937_64 rng(11);
   CsvTimestampParser parser;
   for (int i = 0; i < 200000; ++i) {
-    const int64_t t = static_cast<int64_t>(rng());  // any int64: years 1677 to 2262
+    const int64_t t = std::uniform_int_distribution<int64_t>(kMinTimestampNs, kMaxTimestampNs)(rng);
     const std::string s = FormatTimestamp(t);
     ASSERT_EQ(*ParseCsvTimestamp(s), t) << s;
     ASSERT_EQ(*parser.Parse(s), t) << s;
@@ -96,12 +96,15 @@ TEST(CsvTimestamp, MutatedTextsMatchTheFullParser) {
   }
 }
 
-TEST(CsvTimestamp, EdgesOfTheNanosecondRange) {
+TEST(CsvTimestamp, EdgesOfTheSupportedRange) {
   CsvTimestampParser parser;
-  EXPECT_EQ(*parser.Parse("2262-04-11T23:47:16.854775807Z"), INT64_MAX);
-  // (ParseTimestamp itself refuses the first 0.85 s of the range, INT64_MIN included, as its
-  // seconds * 1e9 overflows before the fraction is added; the fast path leaves year 1677 to it.)
-  EXPECT_EQ(*parser.Parse("1677-09-21T00:12:44Z"), *ParseTimestamp("1677-09-21T00:12:44Z"));
+  EXPECT_EQ(*parser.Parse("2261-12-31T23:59:59.999999999Z"), kMaxTimestampNs);
+  EXPECT_EQ(*parser.Parse("1678-01-01T00:00:00Z"), kMinTimestampNs);
+  EXPECT_FALSE(parser.Parse("2262-01-01T00:00:00Z").ok());
+  EXPECT_FALSE(parser.Parse("1677-12-31T23:59:59.999999999Z").ok());
+  // The int64 edges are outside the supported range.
+  EXPECT_FALSE(parser.Parse("2262-04-11T23:47:16.854775807Z").ok());
+  EXPECT_FALSE(parser.Parse("1677-09-21T00:12:44Z").ok());
   EXPECT_FALSE(parser.Parse("2262-04-11T23:47:16.854775808Z").ok());
   EXPECT_FALSE(parser.Parse("1677-09-21T00:12:43.145224191Z").ok());
   EXPECT_FALSE(parser.Parse("9999-12-31T23:59:59Z").ok());

@@ -1,5 +1,7 @@
 #include "io/byte_source.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -28,7 +30,10 @@ class FileSource final : public ByteSource {
 
 class FdSource final : public ByteSource {
  public:
-  FdSource(int fd, std::string name) : fd_(fd), name_(std::move(name)) {}
+  FdSource(int fd, std::string name, bool owned = false) : fd_(fd), name_(std::move(name)), owned_(owned) {}
+  ~FdSource() override {
+    if (owned_) ::close(fd_);
+  }
   Result<size_t> Read(char* buf, size_t n) override {
     while (true) {
       ssize_t got = ::read(fd_, buf, n);
@@ -42,6 +47,7 @@ class FdSource final : public ByteSource {
  private:
   int fd_;
   std::string name_;
+  bool owned_;
 };
 
 class StringByteSource final : public ByteSource {
@@ -65,6 +71,16 @@ class StringByteSource final : public ByteSource {
 }  // namespace
 
 Result<std::unique_ptr<ByteSource>> OpenFileSource(FileSystem* fs, const std::string& path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) == 0) {
+    if (S_ISDIR(st.st_mode)) return Status::InvalidArgument(path + " is a directory, not a file");
+    if (!S_ISREG(st.st_mode)) {
+      // A pipe, FIFO, socket or device: no offsets to read at, so read it as a stream.
+      const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+      if (fd < 0) return Status::IOError("open " + path + ": " + std::strerror(errno));
+      return std::unique_ptr<ByteSource>(new FdSource(fd, path, /*owned=*/true));
+    }
+  }
   ASSIGN_OR_RETURN(auto file, fs->NewRandomAccessFile(path));
   ASSIGN_OR_RETURN(uint64_t size, file->Size());
   return std::unique_ptr<ByteSource>(new FileSource(std::move(file), size));

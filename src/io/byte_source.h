@@ -26,6 +26,8 @@ class ByteSource {
 };
 
 // Reads `path` through fs->NewRandomAccessFile; TotalSize() is the file's size when opened.
+// A path that is not a regular file (a pipe such as <(cmd), a FIFO, a character device) is read
+// as a stream with read(2) instead, with no TotalSize; a directory is an InvalidArgument error.
 // REQUIRES: `fs` outlives the source (a file object may refer back to its file system).
 Result<std::unique_ptr<ByteSource>> OpenFileSource(FileSystem* fs, const std::string& path);
 // Reads file descriptor 0 (not closed by the source); name "<stdin>"; no TotalSize.

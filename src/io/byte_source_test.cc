@@ -1,9 +1,13 @@
 #include "io/byte_source.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <string>
+#include <thread>
 
 #include "testutil/testutil.h"
 
@@ -149,6 +153,46 @@ TEST(StdinSource, ReadErrorNamesStdin) {
   ASSERT_FALSE(st.ok());
   EXPECT_EQ(st.code(), StatusCode::kIOError);
   EXPECT_NE(st.message().find("<stdin>"), std::string::npos) << st.ToString();
+}
+
+TEST(FileSource, ReadsAFifoAsAStream) {
+  testing::TempDir dir;
+  const std::string fifo = dir.Join("in.fifo");
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  const std::string data = Pattern(300000);
+  std::thread writer([&] {
+    const int fd = ::open(fifo.c_str(), O_WRONLY);  // waits for the reader
+    if (fd < 0) return;
+    for (size_t off = 0; off < data.size();) {
+      const ssize_t n = ::write(fd, data.data() + off, std::min<size_t>(7000, data.size() - off));
+      if (n <= 0) break;
+      off += static_cast<size_t>(n);
+    }
+    ::close(fd);
+  });
+  auto src = OpenFileSource(DefaultFileSystem(), fifo);
+  std::string got;
+  if (src.ok()) {
+    EXPECT_EQ((*src)->TotalSize(), std::nullopt);
+    EXPECT_EQ((*src)->name(), fifo);
+    auto all = Drain(src->get(), 65536);
+    EXPECT_TRUE(all.ok()) << all.status().ToString();
+    if (all.ok()) got = *all;
+  } else {
+    // Unblock the writer.
+    const int fd = ::open(fifo.c_str(), O_RDONLY | O_NONBLOCK);
+    if (fd >= 0) ::close(fd);
+  }
+  writer.join();
+  ASSERT_OK(src.status());
+  EXPECT_EQ(got, data);
+}
+
+TEST(FileSource, ADirectoryIsNamed) {
+  testing::TempDir dir;
+  auto src = OpenFileSource(DefaultFileSystem(), dir.path());
+  ASSERT_FALSE(src.ok());
+  EXPECT_EQ(src.status().message(), dir.path() + " is a directory, not a file");
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // FileSystem conveniences and path helpers, written once over the primitives.
 #include "strata/file_system.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace strata {
@@ -14,7 +15,44 @@ Result<std::string> FileSystem::ReadFile(const std::string& path) {
   return data;
 }
 
+Status CheckOutputIsNotInput(const std::string& output, const std::vector<std::string>& inputs) {
+  struct stat out;
+  if (output.empty() || output == "-" || ::stat(output.c_str(), &out) != 0) return Status::OK();
+  for (const std::string& input : inputs) {
+    struct stat in;
+    if (input.empty() || input == "-" || ::stat(input.c_str(), &in) != 0) continue;
+    if (in.st_dev == out.st_dev && in.st_ino == out.st_ino) {
+      return Status::InvalidArgument("refusing to write " + output + ": it is the same file as the input " + input +
+                                     " (writing would destroy the input); choose another output path");
+    }
+  }
+  return Status::OK();
+}
+
+Status CheckReplaceableByRename(const std::string& path) {
+  struct stat st;
+  if (::lstat(path.c_str(), &st) != 0) return Status::OK();  // nothing there (or unreadable: the write says)
+  const char* what = nullptr;
+  if (S_ISLNK(st.st_mode)) {
+    what = "a symbolic link";
+  } else if (S_ISFIFO(st.st_mode)) {
+    what = "a FIFO";
+  } else if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) {
+    what = "a device";
+  } else if (S_ISSOCK(st.st_mode)) {
+    what = "a socket";
+  } else if (S_ISDIR(st.st_mode)) {
+    what = "a directory";
+  }
+  if (what == nullptr) return Status::OK();
+  return Status::InvalidArgument("refusing to write " + path + ": it is " + what +
+                                 ", which the write (a temporary file renamed over the path) would replace with a "
+                                 "regular file; give the path of a regular file" +
+                                 (S_ISLNK(st.st_mode) ? " (such as the link's target)" : ""));
+}
+
 Status FileSystem::WriteFileAtomic(const std::string& path, std::string_view data) {
+  RETURN_IF_ERROR(CheckReplaceableByRename(path));
   std::string tmp = path + ".tmp-" + std::to_string(::getpid());
   {
     ASSIGN_OR_RETURN(auto file, NewWritableFile(tmp, OpenMode::kTruncate));

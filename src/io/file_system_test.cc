@@ -3,6 +3,7 @@
 #include "strata/file_system.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -339,6 +340,52 @@ TEST(PathHelpersTest, JoinDirNameBaseName) {
   EXPECT_EQ(BaseName("/x/y/z"), "z");
   EXPECT_EQ(BaseName("/x/y/"), "y");
   EXPECT_EQ(BaseName("z"), "z");
+}
+
+TEST(OutputChecks, AnOutputThatIsAnInputIsRefused) {
+  testing::TempDir dir;
+  const std::string in = dir.Join("in.csv"), other = dir.Join("other.csv"), link = dir.Join("link.csv");
+  testing::WriteTextFile(in, "x");
+  testing::WriteTextFile(other, "y");
+  ASSERT_EQ(::symlink(in.c_str(), link.c_str()), 0);
+  EXPECT_OK(CheckOutputIsNotInput(other, {in}));
+  EXPECT_OK(CheckOutputIsNotInput(dir.Join("new.csv"), {in}));
+  EXPECT_OK(CheckOutputIsNotInput(in, {"-", dir.Join("missing")}));
+  for (const std::string& out : {in, link}) {
+    Status st = CheckOutputIsNotInput(out, {other, in});
+    EXPECT_FALSE(st.ok()) << out;
+    EXPECT_EQ(st.message(), "refusing to write " + out + ": it is the same file as the input " + in +
+                                " (writing would destroy the input); choose another output path");
+  }
+}
+
+TEST(OutputChecks, RenameWritersRefuseLinksFifosAndDevices) {
+  testing::TempDir dir;
+  const std::string file = dir.Join("f"), link = dir.Join("l"), fifo = dir.Join("p");
+  testing::WriteTextFile(file, "keep");
+  ASSERT_EQ(::symlink(file.c_str(), link.c_str()), 0);
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  EXPECT_OK(CheckReplaceableByRename(file));
+  EXPECT_OK(CheckReplaceableByRename(dir.Join("new")));
+  EXPECT_NE(CheckReplaceableByRename(link).message().find("it is a symbolic link"), std::string::npos);
+  EXPECT_NE(CheckReplaceableByRename(fifo).message().find("it is a FIFO"), std::string::npos);
+  EXPECT_NE(CheckReplaceableByRename("/dev/null").message().find("it is a device"), std::string::npos);
+  EXPECT_NE(CheckReplaceableByRename(dir.path()).message().find("it is a directory"), std::string::npos);
+  // WriteFileAtomic goes through the check: the link and its target are left as they were.
+  EXPECT_FALSE(DefaultFileSystem()->WriteFileAtomic(link, "new").ok());
+  struct stat st;
+  ASSERT_EQ(::lstat(link.c_str(), &st), 0);
+  EXPECT_TRUE(S_ISLNK(st.st_mode));
+  EXPECT_EQ(testing::ReadTextFile(file), "keep");
+  EXPECT_OK(DefaultFileSystem()->WriteFileAtomic(file, "new"));
+  EXPECT_EQ(testing::ReadTextFile(file), "new");
+}
+
+TEST(OutputChecks, MappingADirectorySaysSo) {
+  testing::TempDir dir;
+  auto map = DefaultFileSystem()->MapFile(dir.path());
+  ASSERT_FALSE(map.ok());
+  EXPECT_EQ(map.status().message(), dir.path() + " is a directory: give the path of a file");
 }
 
 }  // namespace

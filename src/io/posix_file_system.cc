@@ -164,6 +164,11 @@ class PosixFileSystem final : public FileSystem {
       ::close(fd);
       return ErrnoStatus("stat", path, err);
     }
+    if (!S_ISREG(st.st_mode)) {
+      ::close(fd);
+      return Status::InvalidArgument(path + (S_ISDIR(st.st_mode) ? " is a directory" : " is not a regular file") +
+                                     ": give the path of a file");
+    }
     size_t size = static_cast<size_t>(st.st_size);
     void* addr = nullptr;
     if (size > 0) {

@@ -49,6 +49,7 @@ class ParquetWriter::Impl {
       if (!resolved.ok()) return resolved.status().WithContext("parquet writer for " + path_ + " column " + f.name);
       writers_.push_back(std::make_unique<ColumnChunkWriter>(f, requested, options_, codec_.get()));
     }
+    if (options_.atomic) RETURN_IF_ERROR(CheckReplaceableByRename(path_));
     write_path_ = options_.atomic ? path_ + ".tmp-" + std::to_string(::getpid()) : path_;
     ASSIGN_OR_RETURN(file_, fs_->NewWritableFile(write_path_, OpenMode::kTruncate));
     buf_ = "PAR1";

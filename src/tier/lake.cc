@@ -26,8 +26,7 @@ std::string Seq6(int64_t seq) {
 std::string EscapePartitionValue(std::string_view value) {
   std::string out;
   for (unsigned char c : value) {
-    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
-        c == '-') {
+    if (IsPlainPartitionByte(c)) {
       out.push_back(static_cast<char>(c));
     } else {
       char buf[4];
@@ -85,12 +84,33 @@ int64_t MonthOf(int64_t ns) {
   return (y - 1970) * 12 + (m - 1);
 }
 
-int64_t DayStartNs(int64_t day) { return day * kNanosPerDay; }
+namespace {
+
+// days * kNanosPerDay, clamped to the int64 range.
+int64_t SaturatingDayNs(int64_t days) {
+  int64_t ns;
+  if (__builtin_mul_overflow(days, kNanosPerDay, &ns)) return days < 0 ? INT64_MIN : INT64_MAX;
+  return ns;
+}
+
+}  // namespace
+
+int64_t DayStartNs(int64_t day) { return SaturatingDayNs(day); }
+
+int64_t DayLastNs(int64_t day) {
+  if (day >= INT64_MAX / kNanosPerDay) return INT64_MAX;  // the last, partial day of int64 or later
+  const int64_t next = SaturatingDayNs(day + 1);
+  return next == INT64_MIN ? INT64_MIN : next - 1;
+}
 
 int64_t MonthStartNs(int64_t month) {
+  // Months beyond any int64 timestamp saturate before the calendar maths can overflow.
+  constexpr int64_t kMonthLimit = int64_t{1} << 40;
+  if (month > kMonthLimit) return INT64_MAX;
+  if (month < -kMonthLimit) return INT64_MIN;
   const int64_t year = 1970 + (month >= 0 ? month / 12 : -((-month - 1) / 12) - 1);
   const int64_t mon = month - (year - 1970) * 12 + 1;
-  return DaysFromCivil(year, static_cast<unsigned>(mon), 1) * kNanosPerDay;
+  return SaturatingDayNs(DaysFromCivil(year, static_cast<unsigned>(mon), 1));
 }
 
 Status CreateDirsDurably(FileSystem* fs, const std::string& durable_root, const std::string& dir) {

@@ -32,8 +32,11 @@ std::optional<int64_t> PartSeq(std::string_view path);
 
 // Months since 1970-01 of a timestamp (for year=/month= partitions).
 int64_t MonthOf(int64_t ns);
-// First ns of day `day` / month `month`.
+// First ns of day `day` / month `month`, and the last ns of day `day`. Defined for any day or
+// month: a value outside int64 saturates to INT64_MIN or INT64_MAX (so DayLastNs of the last
+// partial day of the int64 range is INT64_MAX).
 int64_t DayStartNs(int64_t day);
+int64_t DayLastNs(int64_t day);
 int64_t MonthStartNs(int64_t month);
 
 // Creates `dir` (and parents) and makes every level from `durable_root` down durable (fsync of

@@ -9,7 +9,8 @@
 namespace strata::tier {
 namespace {
 
-Status GetInt(const nlohmann::json& j, const char* key, int64_t min, std::optional<int64_t>* out) {
+Status GetInt(const nlohmann::json& j, const char* key, int64_t min, std::optional<int64_t>* out,
+              int64_t max = INT64_MAX) {
   auto it = j.find(key);
   if (it == j.end() || it->is_null()) return Status::OK();
   if (!it->is_number_integer()) return Status::InvalidArgument(std::string("policy: ") + key + " must be an integer");
@@ -18,9 +19,16 @@ Status GetInt(const nlohmann::json& j, const char* key, int64_t min, std::option
     return Status::InvalidArgument(std::string("policy: ") + key + " must be at least " + std::to_string(min) +
                                    ", got " + std::to_string(v));
   }
+  if (v > max) {
+    return Status::InvalidArgument(std::string("policy: ") + key + " must be at most " + std::to_string(max) +
+                                   ", got " + std::to_string(v));
+  }
   *out = v;
   return Status::OK();
 }
+
+// Ages in days: 100,000 days (274 years) keeps `now - days * kNanosPerDay` inside int64.
+constexpr int64_t kMaxPolicyDays = 100'000;
 
 }  // namespace
 
@@ -37,8 +45,8 @@ Result<TablePolicy> TablePolicy::Parse(std::string_view json) {
     if (!known) return Status::InvalidArgument("policy: unknown key '" + it.key() + "'");
   }
   TablePolicy p;
-  RETURN_IF_ERROR(GetInt(j, "warm_days", 0, &p.warm_days));
-  RETURN_IF_ERROR(GetInt(j, "cold_days", 0, &p.cold_days));
+  RETURN_IF_ERROR(GetInt(j, "warm_days", 0, &p.warm_days, kMaxPolicyDays));
+  RETURN_IF_ERROR(GetInt(j, "cold_days", 0, &p.cold_days, kMaxPolicyDays));
   RETURN_IF_ERROR(GetInt(j, "warm_max_bytes", 0, &p.warm_max_bytes));
   RETURN_IF_ERROR(GetInt(j, "flush_rows", 1, &p.flush_rows));
   RETURN_IF_ERROR(GetInt(j, "flush_series_rows", 1, &p.flush_series_rows));

@@ -261,9 +261,10 @@ Status TierStore::WriteFlush(std::vector<FlushSeries>& series, uint64_t cut_lsn,
       d.rows_in = ts.size();
       for (size_t i = 0; i < ts.size();) {
         const int64_t day = DayOf(ts[i]);
-        // Rows are sorted: the day ends at the first row of a later day.
+        // Rows are sorted: the day ends after its last ns (saturated, so the last day of the int64
+        // range ends at INT64_MAX and the slice is never empty).
         const size_t j = static_cast<size_t>(
-            std::lower_bound(ts.begin() + static_cast<ptrdiff_t>(i), ts.end(), DayStartNs(day + 1)) - ts.begin());
+            std::upper_bound(ts.begin() + static_cast<ptrdiff_t>(i), ts.end(), DayLastNs(day)) - ts.begin());
         d.days.push_back(day);
         RecordBatch slice;
         const bool whole = i == 0 && j == ts.size();

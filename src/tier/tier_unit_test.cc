@@ -25,6 +25,35 @@ TEST(LakePaths, HivePartitionedNames) {
   EXPECT_EQ(PartSeq("x/stray.parquet"), std::nullopt);
 }
 
+TEST(LakePaths, DayAndMonthBoundsSaturateAtTheEdgesOfInt64) {
+  // Inside the range every bound is exact.
+  const int64_t first_day = DayOf(kMinTimestampNs), last_day = DayOf(kMaxTimestampNs);
+  EXPECT_EQ(DayStartNs(first_day), kMinTimestampNs);
+  EXPECT_EQ(DayLastNs(last_day), kMaxTimestampNs);
+  EXPECT_EQ(DayLastNs(0), kNanosPerDay - 1);
+  EXPECT_EQ(DayLastNs(-1), -1);
+  EXPECT_EQ(MonthStartNs(MonthOf(kMaxTimestampNs) + 1), kMaxTimestampNs + 1);
+  EXPECT_EQ(MonthStartNs(MonthOf(kMinTimestampNs)), kMinTimestampNs);
+  // The partial days at the ends of int64: the bounds saturate instead of wrapping.
+  EXPECT_EQ(DayLastNs(DayOf(INT64_MAX)), INT64_MAX);
+  EXPECT_EQ(DayStartNs(DayOf(INT64_MAX) + 1), INT64_MAX);
+  EXPECT_EQ(DayStartNs(DayOf(INT64_MIN)), INT64_MIN);
+  EXPECT_EQ(DayLastNs(DayOf(INT64_MIN)), DayStartNs(DayOf(INT64_MIN) + 1) - 1);
+  EXPECT_EQ(MonthStartNs(MonthOf(INT64_MAX) + 1), INT64_MAX);
+  EXPECT_EQ(MonthStartNs(MonthOf(INT64_MIN)), INT64_MIN);
+  EXPECT_EQ(MonthStartNs(INT64_MAX), INT64_MAX);
+  EXPECT_EQ(MonthStartNs(INT64_MIN), INT64_MIN);
+  EXPECT_EQ(WarmSeriesDayDir("t", DayOf(INT64_MIN), "A"), "warm/t/date=1677-09-21/symbol=A");
+}
+
+TEST(LakePaths, TheLongestValidSymbolMakesA255ByteDirectoryName) {
+  for (const std::string& sym :
+       {std::string(kMaxEscapedSymbolBytes, 'A'), std::string(kMaxEscapedSymbolBytes / 3, '/')}) {
+    ASSERT_OK(ValidateSymbol(sym));
+    EXPECT_LE(("symbol=" + EscapePartitionValue(sym)).size(), 255u);
+  }
+}
+
 TEST(LakeRows, StableSortAndDedup) {
   Schema schema = *Schema::Template("trades");
   RecordBatch b(schema);
