@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -17,6 +18,27 @@ namespace {
 
 using testing::CliRun;
 namespace fs = std::filesystem;
+
+// A small tmpfs at `dir` for the length of a test (full disks, read-only media). Needs root and
+// CAP_SYS_ADMIN; tests skip without.
+class TmpfsMount {
+ public:
+  TmpfsMount(const std::string& dir, const std::string& size) : dir_(dir) {
+    fs::create_directories(dir);
+    mounted_ = std::system(("mount -t tmpfs -o size=" + size + " tmpfs " + dir + " 2>/dev/null").c_str()) == 0;
+  }
+  ~TmpfsMount() {
+    if (mounted_) (void)std::system(("umount " + dir_ + " 2>/dev/null").c_str());
+  }
+  bool ok() const { return mounted_; }
+  bool Remount(const std::string& opt) {
+    return std::system(("mount -o remount," + opt + " " + dir_ + " 2>/dev/null").c_str()) == 0;
+  }
+
+ private:
+  std::string dir_;
+  bool mounted_ = false;
+};
 
 class CatalogCliTest : public ::testing::Test {
  protected:
@@ -167,6 +189,49 @@ TEST_F(CatalogCliTest, FailedSetPolicyChangesNothing) {
   r = Strata("table create x --template trades --bars 1m");
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(Strata("table show x").exit_code, 0);  // not half-created
+}
+
+// Issue 13 #10: `init` on a full disk leaves no catalog (not a 0-byte one that blocks a retry).
+TEST_F(CatalogCliTest, InitOnFullDiskLeavesNoCatalog) {
+  TmpfsMount mnt(dir_.Join("mnt"), "4m");
+  if (!mnt.ok()) GTEST_SKIP() << "cannot mount a tmpfs here";
+  const std::string filler = dir_.Join("mnt/filler");
+  {
+    std::ofstream f(filler, std::ios::binary);
+    std::string block(4096, 'x');
+    while (f.write(block.data(), block.size())) {
+    }
+  }
+  const std::string db = dir_.Join("mnt/db");
+  CliRun r = testing::RunStrata(dir_, "--root " + db + " init");
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_FALSE(fs::exists(db + "/catalog.db")) << r.err;
+  fs::remove(filler);
+  r = testing::RunStrata(dir_, "--root " + db + " init");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  r = testing::RunStrata(dir_, "--root " + db + " stats");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+}
+
+// Issue 13 #9 / 18 #11: a database on read-only media answers reads.
+TEST_F(CatalogCliTest, ReadOnlyMediaServesReads) {
+  TmpfsMount mnt(dir_.Join("mnt"), "64m");
+  if (!mnt.ok()) GTEST_SKIP() << "cannot mount a tmpfs here";
+  root_ = dir_.Join("mnt/db");
+  MakeWarmData(2000);
+  CliRun before = Strata("query trades --format csv");
+  ASSERT_EQ(before.exit_code, 0) << before.err;
+  ASSERT_TRUE(mnt.Remount("ro"));
+  CliRun r = Strata("query trades --format csv");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, before.out);
+  r = Strata("stats");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  r = Strata("verify --tier warm");
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  r = Strata("flush");  // a writer is refused with a clear error, nothing else
+  EXPECT_NE(r.exit_code, 0);
+  ASSERT_TRUE(mnt.Remount("rw"));
 }
 
 }  // namespace

@@ -111,18 +111,27 @@ Result<std::unique_ptr<Catalog>> Catalog::Open(const std::string& path, bool rea
 
 Result<std::unique_ptr<Catalog>> Catalog::Open(const std::string& path, bool read_only,
                                                std::span<const CatalogMigration> migrations) {
-  // FULLMUTEX is belt and braces: our own mutex already serializes use of the connection.
-  int flags = (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) | SQLITE_OPEN_FULLMUTEX;
   if (read_only) {
     // Read-only media (a snapshot, a backup, a read-only mount): SQLite cannot create the -shm
     // file a WAL-mode database needs even to read, so the file is opened as immutable (no
     // locks, no -shm; safe because nothing can write read-only media).
     if (ReadOnlyMediaForTesting() || !CanCreateBeside(path)) {
-      auto catalog = OpenImmutable(path, migrations);
-      if (catalog.ok() || catalog.status().code() != StatusCode::kIOError) return catalog;
-      // fall through: let the normal open report what is wrong
+      auto immutable = OpenImmutable(path, migrations);
+      if (immutable.ok() || immutable.status().code() != StatusCode::kIOError) return immutable;
+      // SQLite can still read a WAL-mode file whose -wal and -shm are both there: try, and if
+      // that fails too, say why the immutable open was refused.
+      auto normal = OpenOnce(path, read_only, migrations);
+      if (normal.ok()) return normal;
+      return immutable.status();
     }
   }
+  return OpenOnce(path, read_only, migrations);
+}
+
+Result<std::unique_ptr<Catalog>> Catalog::OpenOnce(const std::string& path, bool read_only,
+                                                   std::span<const CatalogMigration> migrations) {
+  // FULLMUTEX is belt and braces: our own mutex already serializes use of the connection.
+  int flags = (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) | SQLITE_OPEN_FULLMUTEX;
   sqlite3* db = nullptr;
   int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
   if (rc != SQLITE_OK) {

@@ -186,6 +186,8 @@ class Catalog {
   Catalog(std::string path, sqlite3* db, bool read_only);
   Status Configure();
   Status SwitchToWal();
+  static Result<std::unique_ptr<Catalog>> OpenOnce(const std::string& path, bool read_only,
+                                                   std::span<const CatalogMigration> migrations);
   // Read-only opens on read-only media: SQLite's immutable mode (no -shm, no locks).
   static Result<std::unique_ptr<Catalog>> OpenImmutable(const std::string& path,
                                                         std::span<const CatalogMigration> migrations);
