@@ -82,6 +82,7 @@ TierStore::TierStore(TierStoreOptions options)
     snappy.warm_codec = "snappy";
     return WriteWarmPart(table, snappy, symbol, day, rows, 0);
   };
+  bars.commit = [this](const CatalogChange& change) { return CommitChange(change); };
   bars_ = std::make_unique<DerivedBars>(std::move(bars));
 }
 
