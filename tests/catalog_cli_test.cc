@@ -114,8 +114,18 @@ TEST_F(CatalogCliTest, InitRefusesDataAndRecoverCatalogRebuildsIt) {
   const std::string csv3 = dir_.Join("t3.csv");
   ASSERT_EQ(Strata("gen trades --symbols 1 --rows 500 --date 2026-05-01 --out " + csv3).exit_code, 0);
   ASSERT_EQ(Strata("ingest trades " + csv3).exit_code, 0);  // and some only in the WAL
+  // A second table, created later but first by name: WAL records name tables by id, so the
+  // rebuilt catalog must give each table its old id.
+  ASSERT_EQ(Strata("table create aaa --template trades").exit_code, 0);
+  ASSERT_EQ(Strata("ingest aaa " + csv3).exit_code, 0);
+  ASSERT_EQ(Strata("flush aaa").exit_code, 0);
+  const std::string csv4 = dir_.Join("t4.csv");
+  ASSERT_EQ(Strata("gen trades --symbols 1 --rows 300 --date 2026-05-02 --out " + csv4).exit_code, 0);
+  ASSERT_EQ(Strata("ingest aaa " + csv4).exit_code, 0);  // WAL only
   CliRun before = Strata("query trades --format csv");
   ASSERT_EQ(before.exit_code, 0) << before.err;
+  CliRun before_aaa = Strata("query aaa --format csv");
+  ASSERT_EQ(before_aaa.exit_code, 0) << before_aaa.err;
   const std::vector<std::string> warm = Files("warm"), cold = Files("cold");
   ASSERT_FALSE(warm.empty());
   ASSERT_FALSE(cold.empty());
@@ -140,6 +150,8 @@ TEST_F(CatalogCliTest, InitRefusesDataAndRecoverCatalogRebuildsIt) {
   CliRun after = Strata("query trades --format csv");
   ASSERT_EQ(after.exit_code, 0) << after.err;
   EXPECT_EQ(after.out, before.out);
+  CliRun after_aaa = Strata("query aaa --format csv");
+  EXPECT_EQ(after_aaa.out, before_aaa.out);
   r = Strata("table show trades");
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(Files("warm"), warm);  // a writer's open kept every file

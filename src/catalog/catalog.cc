@@ -440,12 +440,13 @@ Status Catalog::SetDurableLsn(uint64_t lsn) {
 
 // --- Tables -----------------------------------------------------------------------------------
 
-Result<TableInfo> Catalog::CreateTable(const TableDef& def) {
+Result<TableInfo> Catalog::CreateTable(const TableDef& def, std::optional<int64_t> id) {
   RETURN_IF_ERROR(def.Validate());
   RETURN_IF_ERROR(CheckJson(def.policy_json, "policy of table " + def.name, /*object_only=*/true));
   RETURN_IF_ERROR(CheckWritable("create table " + def.name));
   std::lock_guard lock(mu_);
-  sql::Statement s(db_, "INSERT INTO tables(name, schema, dedup_key, policy_json, created_at) VALUES (?, ?, ?, ?, ?)",
+  sql::Statement s(db_,
+                   "INSERT INTO tables(name, schema, dedup_key, policy_json, created_at, id) VALUES (?, ?, ?, ?, ?, ?)",
                    path_, "create table " + def.name);
   s.Bind(1, def.name);
   s.Bind(2, def.schema.ToString());
@@ -457,9 +458,15 @@ Result<TableInfo> Catalog::CreateTable(const TableDef& def) {
   s.Bind(4, def.policy_json);
   const int64_t now = NowNs();
   s.Bind(5, now);
+  if (id) {
+    s.Bind(6, *id);
+  } else {
+    s.BindNull(6);  // NULL: the next id
+  }
   Status st = s.Run();
   if (st.code() == StatusCode::kAlreadyExists) {
-    return Status::AlreadyExists("table " + def.name + " already exists in catalog " + path_);
+    return Status::AlreadyExists("table " + def.name + (id ? " (id " + std::to_string(*id) + ")" : "") +
+                                 " already exists in catalog " + path_);
   }
   RETURN_IF_ERROR(st);
   return TableInfo{s.last_insert_rowid(), def, now};

@@ -126,7 +126,9 @@ class Catalog {
   Status PutSetting(std::string_view key, std::string_view value);  // insert or replace
 
   // Validate()s def and checks policy_json is a JSON object; AlreadyExists if the name is taken.
-  Result<TableInfo> CreateTable(const TableDef& def);
+  // With `id`, the table gets that id (recover-catalog restores the ids WAL records name);
+  // AlreadyExists if it is taken.
+  Result<TableInfo> CreateTable(const TableDef& def, std::optional<int64_t> id = std::nullopt);
   Result<TableInfo> GetTable(std::string_view name);  // NotFound naming it and listing the tables
   Result<TableInfo> GetTableById(int64_t id);
   Result<std::vector<TableInfo>> ListTables();                                 // by name

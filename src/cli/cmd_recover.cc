@@ -4,6 +4,7 @@
 #include "catalog/catalog.h"
 #include "cli/cli.h"
 #include "db/layout.h"
+#include "db/wal_record.h"
 #include "objstore/object_store.h"
 #include "tier/recover_catalog.h"
 #include "wal/wal.h"
@@ -70,8 +71,9 @@ void AddRecoverCommand(CLI::App& app, Context* ctx) {
       ro.fs = fs;
       ro.dir = layout::WalDir(ctx->root);
       ro.repair = false;
-      auto wal = ReadWal(ro, [&](uint64_t lsn, std::string_view) -> Status {
+      auto wal = ReadWal(ro, [&](uint64_t lsn, std::string_view payload) -> Status {
         if (!options.wal_first_lsn) options.wal_first_lsn = lsn;
+        if (auto rec = ParseRowsRecord(payload); rec.ok()) options.wal_table_ids.insert(rec->table_id);
         return Status::OK();
       });
       if (!wal.ok()) return wal.status().WithContext("reading the write-ahead log of " + ctx->root);

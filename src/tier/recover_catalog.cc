@@ -157,14 +157,33 @@ Result<RecoverCatalogResult> RecoverCatalog(const RecoverCatalogOptions& options
     auto& d = defs[f->meta.table.name];
     if (d == nullptr || f->meta.max_lsn > d->meta.max_lsn) d = f;
   }
+  for (const Found* f : keep) {
+    const Found* d = defs[f->meta.table.name];
+    if (f->meta.table_id != d->meta.table_id) {
+      warn(f->record.uri + " records table id " + std::to_string(f->meta.table_id) + ", other files of " +
+           f->meta.table.name + " " + std::to_string(d->meta.table_id) + "; using the latter");
+    }
+  }
   uint64_t max_all = 0;
   Status st = catalog->InTransaction([&]() -> Status {
     std::map<std::string, int64_t> ids;
-    for (const auto& [name, f] : defs) {
-      TableDef def = f->meta.table;
-      ASSIGN_OR_RETURN(TableInfo info, catalog->CreateTable(def));
-      ids[name] = info.id;
-      ++result.tables;
+    // Tables with a recorded id first, so that the others cannot take one.
+    for (bool with_id : {true, false}) {
+      for (const auto& [name, f] : defs) {
+        if ((f->meta.table_id != 0) != with_id) continue;
+        std::optional<int64_t> id;
+        if (with_id) id = f->meta.table_id;
+        auto info = catalog->CreateTable(f->meta.table, id);
+        if (!info.ok()) return info.status().WithContext("recreating table " + name);
+        ids[name] = info->id;
+        ++result.tables;
+      }
+    }
+    for (int64_t id : options.wal_table_ids) {
+      if (!catalog->GetTableById(id).ok()) {
+        warn("the write-ahead log holds rows of table id " + std::to_string(id) +
+             ", which no file describes; the database will not open until those WAL segments are moved away");
+      }
     }
     CatalogChange change;
     std::map<int64_t, uint64_t> table_lsn;

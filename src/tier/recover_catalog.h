@@ -6,6 +6,8 @@
 // were not deleted yet) and all but the newest part of a derived bar series-day are left out:
 // the next writer's open moves them to quarantine/ (or deletes derived ones).
 //
+// Tables keep the ids their files record (the WAL's records name tables by id).
+//
 // The WAL's flushed LSN cannot be read back exactly; it is set so that every WAL record that is
 // not in a file is replayed and none that is: the global flushed LSN just below the WAL's first
 // record (or, with an empty WAL, the highest LSN any file holds) and each table's flushed LSN at
@@ -15,6 +17,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -30,6 +33,7 @@ struct RecoverCatalogOptions {
   ObjectStore* cold = nullptr;
   std::optional<uint64_t> wal_first_lsn;  // the first record in the WAL, if it has any
   uint64_t wal_last_lsn = 0;              // the last LSN the WAL knows (0: none)
+  std::set<int64_t> wal_table_ids;        // the table ids the WAL's records name
   std::function<void(std::string_view)> on_warning;
   std::function<void(std::string_view)> on_progress;
 };

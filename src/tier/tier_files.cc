@@ -47,11 +47,9 @@ std::vector<std::pair<std::string, std::string>> TierFileKeyValues(const TierFil
   nlohmann::json def = {{"schema", meta.table.schema.ToString()}, {"policy", meta.table.policy_json}};
   if (meta.table.dedup_key) def["dedup_key"] = *meta.table.dedup_key;
   std::vector<std::pair<std::string, std::string>> kv = {
-      {kMetaTable, meta.table.name},
-      {kMetaTableDef, def.dump()},
-      {kMetaTier, std::string(TierName(meta.tier))},
-      {kMetaSymbol, meta.symbol},
-      {kMetaMaxLsn, std::to_string(meta.max_lsn)},
+      {kMetaTable, meta.table.name}, {kMetaTableId, std::to_string(meta.table_id)},
+      {kMetaTableDef, def.dump()},   {kMetaTier, std::string(TierName(meta.tier))},
+      {kMetaSymbol, meta.symbol},    {kMetaMaxLsn, std::to_string(meta.max_lsn)},
   };
   if (!meta.replaces.empty()) kv.emplace_back(kMetaReplaces, nlohmann::json(meta.replaces).dump());
   return kv;
@@ -79,6 +77,10 @@ Result<TierFileMeta> ParseTierFileMeta(const parquet::FileMetaData& md) {
   meta.table.schema = std::move(*schema);
   if (def.contains("dedup_key") && def["dedup_key"].is_string()) meta.table.dedup_key = def["dedup_key"];
   if (def.contains("policy") && def["policy"].is_string()) meta.table.policy_json = def["policy"];
+  if (auto it = kv.find(kMetaTableId); it != kv.end()) {
+    if (!AllOf(it->second, IsDigit) || it->second.size() > 18) return bad(kMetaTableId, "not a number: " + it->second);
+    meta.table_id = std::stoll(it->second);
+  }
   auto tier = ParseTier(kv[kMetaTier]);
   if (!tier.ok()) return bad(kMetaTier, tier.status().message());
   meta.tier = *tier;

@@ -24,6 +24,7 @@ inline constexpr char kQuarantineDirName[] = "quarantine";
 
 // Footer key-value metadata keys (values are text).
 inline constexpr char kMetaTable[] = "strata.table";         // table name
+inline constexpr char kMetaTableId[] = "strata.table_id";    // its catalog id (WAL records name tables by id)
 inline constexpr char kMetaTableDef[] = "strata.table_def";  // JSON {schema, dedup_key, policy}
 inline constexpr char kMetaTier[] = "strata.tier";           // warm | cold
 inline constexpr char kMetaSymbol[] = "strata.symbol";       // the series' symbol, unescaped
@@ -32,6 +33,7 @@ inline constexpr char kMetaReplaces[] = "strata.replaces";   // JSON array of th
 
 struct TierFileMeta {
   TableDef table;
+  int64_t table_id = 0;  // 0: not recorded (files of an older strata)
   Tier tier = Tier::kWarm;
   std::string symbol;
   uint64_t max_lsn = 0;

@@ -158,7 +158,7 @@ Result<FileRecord> TierStore::WriteWarmPart(const TableInfo& table, const TableP
   }
   wo.atomic = true;
   wo.timestamp_adjusted_to_utc = false;  // DuckDB then reads TIMESTAMP_NS exactly
-  wo.key_value_metadata = TierFileKeyValues({table.def, Tier::kWarm, symbol, max_lsn, replaces});
+  wo.key_value_metadata = TierFileKeyValues({table.def, table.id, Tier::kWarm, symbol, max_lsn, replaces});
   // Cheap encodings that halve the warm size: timestamps and the dedup key (ids) grow steadily,
   // so their deltas are small; dictionaries of them would be abandoned after a page anyway.
   for (const Field& f : table.def.schema.fields()) {
@@ -562,7 +562,7 @@ Status TierStore::MigrateGroup(const TableInfo& table, const TablePolicy& policy
   wo.default_encoding = parquet::ColumnEncoding::kStrongest;
   wo.timestamp_adjusted_to_utc = false;
   {
-    TierFileMeta meta{table.def, Tier::kCold, symbol, 0, {}};
+    TierFileMeta meta{table.def, table.id, Tier::kCold, symbol, 0, {}};
     for (const FileRecord& f : all) {
       meta.max_lsn = std::max(meta.max_lsn, f.max_lsn);
       meta.replaces.push_back(f.uri);

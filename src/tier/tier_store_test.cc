@@ -257,6 +257,7 @@ TEST_F(TierStoreTest, RecoverCatalogFromFooters) {
   EXPECT_EQ(r.flushed_lsn, 30u);
   ASSERT_OK_AND_ASSIGN(TableInfo t, fresh->GetTable("trades"));
   EXPECT_EQ(t.def.schema.ToString(), table_.def.schema.ToString());
+  EXPECT_EQ(t.id, table_.id);
   ASSERT_OK_AND_ASSIGN(auto files, fresh->ListFiles({}));
   ASSERT_EQ(files.size(), 3u);
   for (const FileRecord& f : files) {
