@@ -149,7 +149,7 @@ Status TierStore::CleanupOnOpen() {
     RETURN_IF_ERROR(DeleteRetired(retired));
   }
   // 2. Files in the tiers' namespace that the catalog does not know: written but never
-  //    committed, removed from the catalog by retention before their storage was deleted, or
+  //    committed, or
   //    unknown for a reason we cannot tell (a damaged catalog row).
   FileQuery all_q;
   all_q.state = std::nullopt;

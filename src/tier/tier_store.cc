@@ -729,9 +729,12 @@ Result<TierRunResult> TierStore::ApplyRetention(int64_t now_ns) {
     if (expired.empty()) continue;
     nlohmann::json inputs = {{"table", table.def.name}, {"cold_days", *policy.cold_days}, {"files", expired.size()}};
     ASSIGN_OR_RETURN(TierRunResult r, RecordRun(catalog_, "retention", inputs, [&](TierRunResult* r) -> Status {
-                       CatalogChange change;  // the catalog first: a crash after it leaves orphans, cleaned on open
+                       // Retired first, deleted after (like every replaced file): a crash in
+                       // between leaves retired rows that the next open finishes, never unlisted
+                       // files it could not tell from someone else's.
+                       CatalogChange change;
                        for (const FileRecord& f : expired) {
-                         change.remove.push_back(f.id);
+                         change.retire.push_back(f.id);
                          r->rows_in += static_cast<uint64_t>(f.row_count);
                          r->bytes_in += static_cast<uint64_t>(f.bytes);
                          ++r->files_in;
@@ -739,10 +742,9 @@ Result<TierRunResult> TierStore::ApplyRetention(int64_t now_ns) {
                        DerivedBars::Pending bars;  // bars of the removed days go with them
                        RETURN_IF_ERROR(bars_->Prepare(&change, expired, &bars));
                        RETURN_IF_ERROR(CommitChange(change));  // on failure nothing is deleted
-                       WaitForReaders();
-                       for (const FileRecord& f : expired)
-                         RETURN_IF_ERROR(DeleteStorage(f).WithContext("deleting expired " + f.uri));
-                       return DeleteRetired(bars.replaced);
+                       std::vector<FileRecord> gone = expired;
+                       gone.insert(gone.end(), bars.replaced.begin(), bars.replaced.end());
+                       return DeleteRetired(gone);
                      }));
     Accumulate(r, &total);
   }
