@@ -78,6 +78,15 @@ class CatalogCliTest : public ::testing::Test {
   std::string root_;
 };
 
+TEST_F(CatalogCliTest, RecoverCatalogHelp) {
+  CliRun r = Strata("recover-catalog --help");
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.out.find("Example"), std::string::npos) << r.out;
+  r = Strata("recover-catalog");  // no database here at all: nothing to recover from, nothing created
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_FALSE(fs::exists(root_ + "/catalog.db"));
+}
+
 // Issue 18 #1: the model store's archived packs live in the cold store beside the tier's files;
 // a writer's open must not take them for orphans, nor verify report them.
 TEST_F(CatalogCliTest, WritableOpenKeepsArchivedModelPacks) {
