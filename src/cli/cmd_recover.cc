@@ -86,6 +86,16 @@ void AddRecoverCommand(CLI::App& app, Context* ctx) {
         if (!args->cold.empty()) RETURN_IF_ERROR(catalog->PutSetting(layout::kColdLocationSetting, args->cold));
         return Status::OK();
       }));
+      // The model store's records are not in any file footer: say so before someone's gc takes
+      // its packs for orphans.
+      auto packs = cold->List("models/packs/");
+      ASSIGN_OR_RETURN(bool local_models, fs->Exists(JoinPath(ctx->root, "artifacts")));
+      if (local_models || (packs.ok() && !packs->empty())) {
+        options.on_warning(
+            "the model store's records (models, versions, packs) cannot be recovered from the files; its packs "
+            "are left in place under artifacts/ and the cold store's models/packs/. Do not run `strata model gc` "
+            "on this database: it would take them for garbage");
+      }
       std::printf(
           "recovered catalog %s: %s tables, %s files, %s rows, %s (%s files left out); WAL replay from "
           "LSN %llu\n",
