@@ -212,6 +212,8 @@ inline void CrashAtEveryOp(const CrashScenario& s) {
     ASSERT_TRUE(SameRows(ScanAll(db.get()), Expected(appended)));
     ASSERT_OK_AND_ASSIGN(VerifyReport report, db->Verify({}));
     for (const VerifyProblem& p : report.problems) ADD_FAILURE() << p.kind << " " << p.uri << ": " << p.detail;
+    // Every crash leftover is provably redundant (deleted), none is kept as doubtful.
+    EXPECT_FALSE(std::filesystem::exists(root + "/quarantine")) << "a crash leftover was quarantined";
     if (s.after_crash) s.after_crash(db.get(), appended);
   }
   if (s.a_crash_shows) {

@@ -206,14 +206,17 @@ TEST_F(TierLakeTest, DamagedWarmFilesAreReportedByVerifyAndByScans) {
     f.seekp(100);
     f.put('\x5a');
   }
-  std::ofstream(root_ + "/warm/trades/stray.parquet") << "not ours";
+  // An unlisted file with a tier file's name is an orphan; any other name is not the tier's.
+  std::filesystem::create_directories(root_ + "/warm/trades/date=2026-03-02/symbol=S9");
+  std::ofstream(root_ + "/warm/trades/date=2026-03-02/symbol=S9/part-000001.parquet") << "not ours";
+  std::ofstream(root_ + "/warm/trades/notes.txt") << "mine";
   ASSERT_OK_AND_ASSIGN(VerifyReport report, db_->Verify({}));
   ASSERT_EQ(report.problems.size(), 3u);
   std::map<std::string, std::string> kinds;
   for (const VerifyProblem& p : report.problems) kinds[p.uri] = p.kind;
   EXPECT_EQ(kinds["warm/trades/date=2026-03-02/symbol=S0/part-000001.parquet"], "missing");
   EXPECT_EQ(kinds["warm/trades/date=2026-03-02/symbol=S1/part-000001.parquet"], "corrupt");
-  EXPECT_EQ(kinds["warm/trades/stray.parquet"], "orphan");
+  EXPECT_EQ(kinds["warm/trades/date=2026-03-02/symbol=S9/part-000001.parquet"], "orphan");
   // A scan touching a damaged file fails naming it; one that does not touch it works.
   auto s0 = db_->Scan({.table = "trades", .symbols = {"S0"}});
   ASSERT_FALSE(s0.ok());
@@ -229,11 +232,14 @@ TEST_F(TierLakeTest, DamagedWarmFilesAreReportedByVerifyAndByScans) {
   ASSERT_OK_AND_ASSIGN(VerifyReport cold, db_->Verify({.tier = "cold"}));
   EXPECT_TRUE(cold.ok());
   EXPECT_FALSE(db_->Verify({.tier = "lukewarm"}).ok());
-  // Reopening a writer removes the orphan (never a catalogued file).
+  // Reopening a writer moves the orphan to quarantine/ (nothing proves it redundant), never
+  // touches a catalogued file, nor a file that is not the tier's.
   Reopen();
   ASSERT_OK_AND_ASSIGN(report, db_->Verify({}));
   EXPECT_EQ(report.problems.size(), 2u);
-  EXPECT_FALSE(std::filesystem::exists(root_ + "/warm/trades/stray.parquet"));
+  EXPECT_FALSE(std::filesystem::exists(root_ + "/warm/trades/date=2026-03-02/symbol=S9/part-000001.parquet"));
+  EXPECT_TRUE(std::filesystem::exists(root_ + "/quarantine/warm/trades/date=2026-03-02/symbol=S9/part-000001.parquet"));
+  EXPECT_TRUE(std::filesystem::exists(root_ + "/warm/trades/notes.txt"));
 }
 
 TEST_F(TierLakeTest, ReadOnlyProcessSeesFlushedRowsOnce) {

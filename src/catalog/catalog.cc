@@ -3,10 +3,15 @@
 #include "catalog/catalog.h"
 
 #include <sqlite3.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "catalog/catalog_internal.h"
 #include "catalog/statement.h"
@@ -106,6 +111,25 @@ Result<std::unique_ptr<Catalog>> Catalog::Open(const std::string& path, bool rea
 
 Result<std::unique_ptr<Catalog>> Catalog::Open(const std::string& path, bool read_only,
                                                std::span<const CatalogMigration> migrations) {
+  if (read_only) {
+    // Read-only media (a snapshot, a backup, a read-only mount): SQLite cannot create the -shm
+    // file a WAL-mode database needs even to read, so the file is opened as immutable (no
+    // locks, no -shm; safe because nothing can write read-only media).
+    if (ReadOnlyMediaForTesting() || !CanCreateBeside(path)) {
+      auto immutable = OpenImmutable(path, migrations);
+      if (immutable.ok() || immutable.status().code() != StatusCode::kIOError) return immutable;
+      // SQLite can still read a WAL-mode file whose -wal and -shm are both there: try, and if
+      // that fails too, say why the immutable open was refused.
+      auto normal = OpenOnce(path, read_only, migrations);
+      if (normal.ok()) return normal;
+      return immutable.status();
+    }
+  }
+  return OpenOnce(path, read_only, migrations);
+}
+
+Result<std::unique_ptr<Catalog>> Catalog::OpenOnce(const std::string& path, bool read_only,
+                                                   std::span<const CatalogMigration> migrations) {
   // FULLMUTEX is belt and braces: our own mutex already serializes use of the connection.
   int flags = (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) | SQLITE_OPEN_FULLMUTEX;
   sqlite3* db = nullptr;
@@ -127,23 +151,78 @@ Result<std::unique_ptr<Catalog>> Catalog::Open(const std::string& path, bool rea
   return catalog;
 }
 
-Status Catalog::Configure() {
-  sqlite3_busy_timeout(db_, kBusyTimeoutMs);
-  sqlite3_extended_result_codes(db_, 1);
-  if (!read_only_) {
+Status Catalog::SwitchToWal() {
+  // Changing the journal mode needs the file to itself, and SQLite reports a conflict with
+  // another connection doing the same (two processes' first opens of a fresh catalog) as SQLITE_BUSY
+  // at once, without calling the busy handler: retry for as long as the busy timeout.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kBusyTimeoutMs);
+  for (int attempt = 0;; ++attempt) {
     // The first statement that reads the file: a non-SQLite file fails here (kCorruption).
     sql::Statement mode(db_, "PRAGMA journal_mode=WAL", path_, "switch to WAL journal mode");
-    ASSIGN_OR_RETURN(bool row, mode.Step());
-    std::string got = row ? mode.Text(0) : "";
+    auto row = mode.Step();
+    if (!row.ok()) {
+      if (row.status().code() == StatusCode::kBusy && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(std::min(1 + attempt, 20)));
+        continue;
+      }
+      return row.status();
+    }
+    std::string got = *row ? mode.Text(0) : "";
     // Without WAL mode readers would block the writer (and vice versa); refuse rather than degrade.
     if (got != "wal") {
       return Status::IOError("catalog " + path_ + ": could not switch to WAL journal mode (got '" + got +
                              "'); is it on a file system without shared memory support?");
     }
+    return Status::OK();
   }
-  // FULL: a commit is on disk before it returns, so a flush's catalog change survives power loss.
-  RETURN_IF_ERROR(sql::Exec(db_, "PRAGMA synchronous=FULL", path_));
+}
+
+Status Catalog::Configure() {
+  sqlite3_busy_timeout(db_, kBusyTimeoutMs);
+  sqlite3_extended_result_codes(db_, 1);
+  if (!read_only_) RETURN_IF_ERROR(SwitchToWal());
+  if (!read_only_) {
+    // FULL: a commit is on disk before it returns, so a flush's catalog change survives power loss.
+    RETURN_IF_ERROR(sql::Exec(db_, "PRAGMA synchronous=FULL", path_));
+  }
   return sql::Exec(db_, "PRAGMA foreign_keys=ON", path_);
+}
+
+Status Catalog::CreateAtomically(FileSystem* fs, const std::string& path, const std::function<Status(Catalog*)>& fill) {
+  ASSIGN_OR_RETURN(bool exists, fs->Exists(path));
+  if (exists) return Status::AlreadyExists("catalog " + path + " already exists");
+  const std::string tmp = path + ".new-tmp";
+  auto remove_tmp = [&] {
+    for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
+      if (fs->Exists(tmp + suffix).ValueOr(false)) fs->RemoveFile(tmp + suffix).IgnoreError();
+    }
+  };
+  remove_tmp();  // left by an earlier interrupted creation (this name is only ever ours)
+  Status st = [&]() -> Status {
+    {
+      ASSIGN_OR_RETURN(auto catalog, Open(tmp, /*read_only=*/false));
+      RETURN_IF_ERROR(fill(catalog.get()));
+      RETURN_IF_ERROR(catalog->Checkpoint());  // every commit into the main file; closing drops the -wal
+    }
+    {
+      ASSIGN_OR_RETURN(auto f, fs->NewWritableFile(tmp, OpenMode::kAppend));
+      RETURN_IF_ERROR(f->Sync());
+      RETURN_IF_ERROR(f->Close());
+    }
+    RETURN_IF_ERROR(fs->Rename(tmp, path));
+    return fs->SyncDir(DirName(path));
+  }();
+  if (!st.ok()) remove_tmp();
+  return st;
+}
+
+Status Catalog::Checkpoint() {
+  RETURN_IF_ERROR(CheckWritable("checkpoint"));
+  std::lock_guard lock(mu_);
+  int log = 0, done = 0;
+  int rc = sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_TRUNCATE, &log, &done);
+  if (rc != SQLITE_OK) return sql::LastError(db_, path_, "checkpoint");
+  return Status::OK();
 }
 
 Result<int> Catalog::ReadUserVersion() {
@@ -218,6 +297,66 @@ Status Catalog::CheckWritable(std::string_view op) const {
   return Status::InvalidArgument("catalog " + path_ + " is open read-only: cannot " + std::string(op));
 }
 
+Result<std::unique_ptr<Catalog>> Catalog::OpenImmutable(const std::string& path,
+                                                        std::span<const CatalogMigration> migrations) {
+  if (::access(path.c_str(), F_OK) != 0 && errno == ENOENT) {
+    return Status::NotFound("no catalog at " + path + " (create the database with `strata init`)");
+  }
+  // A WAL-mode database's recent commits may sit in its -wal file, which an immutable open does
+  // not read: refuse rather than answer from an old state.
+  struct stat st;
+  const std::string wal = path + "-wal";
+  if (::stat(wal.c_str(), &st) == 0 && st.st_size > 0) {
+    return Status::IOError("catalog " + path + " is on read-only storage and its journal " + wal +
+                           " holds commits not yet in the main file; open it once on writable storage (a copy) "
+                           "so that SQLite folds them in");
+  }
+  std::string uri = "file:";
+  for (char c : path) {  // a URI path: escape what URI syntax would take for itself
+    if (c == '%' || c == '?' || c == '#') {
+      char buf[4];
+      std::snprintf(buf, sizeof buf, "%%%02X", static_cast<unsigned char>(c));
+      uri += buf;
+    } else {
+      uri += c;
+    }
+  }
+  uri += "?mode=ro&immutable=1";
+  sqlite3* db = nullptr;
+  int rc = sqlite3_open_v2(uri.c_str(), &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_FULLMUTEX, nullptr);
+  if (rc != SQLITE_OK) {
+    Status err =
+        db != nullptr ? sql::LastError(db, path, "open") : sql::SqliteError(rc, sqlite3_errstr(rc), path, "open");
+    sqlite3_close(db);
+    return err;
+  }
+  std::unique_ptr<Catalog> catalog(new Catalog(path, db, /*read_only=*/true));
+  RETURN_IF_ERROR(catalog->Configure());
+  RETURN_IF_ERROR(catalog->Migrate(migrations));
+  return catalog;
+}
+
+bool Catalog::CanCreateBeside(const std::string& path) {
+  // What SQLite needs for a shared-memory WAL read: to create (or open for writing) PATH-shm.
+  const std::string shm = path + "-shm";
+  if (::access(shm.c_str(), F_OK) == 0) return ::access(shm.c_str(), W_OK) == 0;
+  std::string dir = path.substr(0, path.find_last_of('/') == std::string::npos ? 0 : path.find_last_of('/'));
+  if (dir.empty()) dir = ".";
+  struct statvfs vfs;
+  if (::statvfs(dir.c_str(), &vfs) == 0 && (vfs.f_flag & ST_RDONLY) != 0) return false;
+  return ::access(dir.c_str(), W_OK) == 0;
+}
+
+std::atomic<bool>& Catalog::ReadOnlyMediaFlag() {
+  static std::atomic<bool> flag{false};
+  return flag;
+}
+
+void Catalog::SetCommitHookForTesting(std::function<Status()> hook) {
+  std::lock_guard lock(mu_);
+  commit_hook_ = std::move(hook);
+}
+
 Status Catalog::InTransaction(const std::function<Status()>& fn) {
   std::lock_guard lock(mu_);
   const bool outer = tx_depth_ == 0;
@@ -242,6 +381,8 @@ Status Catalog::InTransaction(const std::function<Status()>& fn) {
   if (!st.ok()) return st;
   undo.Cancel();
   --tx_depth_;
+  // Tests: a commit that is durable but reported as failed (an error at fsync).
+  if (outer && commit_hook_) return commit_hook_();
   return Status::OK();
 }
 
@@ -299,12 +440,13 @@ Status Catalog::SetDurableLsn(uint64_t lsn) {
 
 // --- Tables -----------------------------------------------------------------------------------
 
-Result<TableInfo> Catalog::CreateTable(const TableDef& def) {
+Result<TableInfo> Catalog::CreateTable(const TableDef& def, std::optional<int64_t> id) {
   RETURN_IF_ERROR(def.Validate());
   RETURN_IF_ERROR(CheckJson(def.policy_json, "policy of table " + def.name, /*object_only=*/true));
   RETURN_IF_ERROR(CheckWritable("create table " + def.name));
   std::lock_guard lock(mu_);
-  sql::Statement s(db_, "INSERT INTO tables(name, schema, dedup_key, policy_json, created_at) VALUES (?, ?, ?, ?, ?)",
+  sql::Statement s(db_,
+                   "INSERT INTO tables(name, schema, dedup_key, policy_json, created_at, id) VALUES (?, ?, ?, ?, ?, ?)",
                    path_, "create table " + def.name);
   s.Bind(1, def.name);
   s.Bind(2, def.schema.ToString());
@@ -316,9 +458,15 @@ Result<TableInfo> Catalog::CreateTable(const TableDef& def) {
   s.Bind(4, def.policy_json);
   const int64_t now = NowNs();
   s.Bind(5, now);
+  if (id) {
+    s.Bind(6, *id);
+  } else {
+    s.BindNull(6);  // NULL: the next id
+  }
   Status st = s.Run();
   if (st.code() == StatusCode::kAlreadyExists) {
-    return Status::AlreadyExists("table " + def.name + " already exists in catalog " + path_);
+    return Status::AlreadyExists("table " + def.name + (id ? " (id " + std::to_string(*id) + ")" : "") +
+                                 " already exists in catalog " + path_);
   }
   RETURN_IF_ERROR(st);
   return TableInfo{s.last_insert_rowid(), def, now};

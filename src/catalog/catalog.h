@@ -13,6 +13,7 @@
 // Schema growth: see migrations.h (append a migration; never edit a shipped one).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -25,6 +26,7 @@
 #include <vector>
 
 #include "catalog/migrations.h"
+#include "strata/file_system.h"
 #include "strata/schema.h"
 #include "strata/status.h"
 
@@ -124,7 +126,9 @@ class Catalog {
   Status PutSetting(std::string_view key, std::string_view value);  // insert or replace
 
   // Validate()s def and checks policy_json is a JSON object; AlreadyExists if the name is taken.
-  Result<TableInfo> CreateTable(const TableDef& def);
+  // With `id`, the table gets that id (recover-catalog restores the ids WAL records name);
+  // AlreadyExists if it is taken.
+  Result<TableInfo> CreateTable(const TableDef& def, std::optional<int64_t> id = std::nullopt);
   Result<TableInfo> GetTable(std::string_view name);  // NotFound naming it and listing the tables
   Result<TableInfo> GetTableById(int64_t id);
   Result<std::vector<TableInfo>> ListTables();                                 // by name
@@ -157,6 +161,24 @@ class Catalog {
   // own part if the outer fn carries on.
   Status InTransaction(const std::function<Status()>& fn);
 
+  // Creates a new catalog at `path` atomically: built and filled (`fill`) under a temporary
+  // name, checkpointed, fsynced, then renamed into place and the directory fsynced, so that a
+  // failure (a full disk) leaves no catalog rather than a broken one. AlreadyExists if `path`
+  // exists. File operations other than SQLite's own go through `fs`.
+  static Status CreateAtomically(FileSystem* fs, const std::string& path, const std::function<Status(Catalog*)>& fill);
+
+  // Moves every commit into the main database file and empties its -wal journal (init does
+  // this before it renames a new catalog into place).
+  Status Checkpoint();
+
+  // Tests: `hook` runs after every outer transaction's COMMIT succeeded and its error is
+  // returned as the transaction's: a commit that is durable but reported as failed (an fsync
+  // error). Empty to remove.
+  void SetCommitHookForTesting(std::function<Status()> hook);
+  // Tests: read-only opens behave as on read-only media (an immutable open, see Open). Tests run
+  // as root, for whom permissions do not make a directory read-only.
+  static void SetReadOnlyMediaForTesting(bool on) { ReadOnlyMediaFlag().store(on); }
+
   // The raw connection, for modules that own their tables (added by a migration).
   // REQUIRES: used only inside InTransaction's fn (which holds the lock), so that no other
   // thread uses the connection at the same time. Do not COMMIT or ROLLBACK through it.
@@ -165,6 +187,15 @@ class Catalog {
  private:
   Catalog(std::string path, sqlite3* db, bool read_only);
   Status Configure();
+  Status SwitchToWal();
+  static Result<std::unique_ptr<Catalog>> OpenOnce(const std::string& path, bool read_only,
+                                                   std::span<const CatalogMigration> migrations);
+  // Read-only opens on read-only media: SQLite's immutable mode (no -shm, no locks).
+  static Result<std::unique_ptr<Catalog>> OpenImmutable(const std::string& path,
+                                                        std::span<const CatalogMigration> migrations);
+  static bool CanCreateBeside(const std::string& path);
+  static std::atomic<bool>& ReadOnlyMediaFlag();
+  static bool ReadOnlyMediaForTesting() { return ReadOnlyMediaFlag().load(); }
   Status Migrate(std::span<const CatalogMigration> migrations);
   Result<int> ReadUserVersion();
   Status CheckWritable(std::string_view op) const;
@@ -177,7 +208,9 @@ class Catalog {
   int version_ = 0;
   // Recursive so that InTransaction's fn can call the other methods. Guards db_ and tx_depth_.
   std::recursive_mutex mu_;
-  int tx_depth_ = 0;  // InTransaction nesting: 0 outside, 1 in the transaction, >1 in savepoints
+  int tx_depth_ = 0;
+  std::function<Status()> commit_hook_;  // SetCommitHookForTesting  // InTransaction nesting: 0 outside, 1 in the
+                                         // transaction, >1 in savepoints
 };
 
 }  // namespace strata

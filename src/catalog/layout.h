@@ -11,6 +11,8 @@ namespace strata::layout {
 inline constexpr char kWarmDirName[] = "warm";
 inline constexpr char kColdDirName[] = "cold";  // the default cold tier (a local directory)
 inline constexpr char kTmpDirName[] = "tmp";    // staging for cold files
+// Files the open-time cleanup could not prove to be its own leftovers (kept, not deleted).
+inline constexpr char kQuarantineDirName[] = "quarantine";
 
 inline std::string CatalogPath(const std::string& root) { return JoinPath(root, "catalog.db"); }
 inline std::string WalDir(const std::string& root) { return JoinPath(root, "wal"); }

@@ -92,6 +92,7 @@ int RunCli(int argc, char** argv) {
   AddFlushCommand(app, &ctx);
   AddMigrateCommands(app, &ctx);
   AddVerifyCommand(app, &ctx);
+  AddRecoverCommand(app, &ctx);
 
   try {
     app.parse(argc, argv);

@@ -103,6 +103,8 @@ void AddInitAndTableCommands(CLI::App& app, Context* ctx) {
                    "endpoint from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION, AWS_ENDPOINT_URL_S3);\n"
                    "default ROOT/cold");
   init->footer(
+      "The catalog is created atomically (a failure leaves none). Refuses a directory that holds a\n"
+      "database's data (wal/, warm/, cold/, ...) but no catalog: rebuild that with `strata recover-catalog`.\n"
       "Examples:\n"
       "  strata init --root /data/strata\n"
       "  strata init --fsync always          # every acknowledged row is on disk\n"

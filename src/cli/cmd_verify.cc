@@ -15,8 +15,9 @@ void AddVerifyCommand(CLI::App& app, Context* ctx) {
   cmd->add_flag("-q,--quiet", *quiet, "no progress lines");
   cmd->footer(
       "Checks each file's size and SHA-256 against the catalog, that it is valid Parquet with the\n"
-      "recorded row count, and lists missing, corrupt and orphan files (on storage, unknown to the\n"
-      "catalog), then re-hashes every chunk of the model store (naming model, version and chunk of a\n"
+      "recorded row count and its table's columns, and lists missing, corrupt and orphan files (named\n"
+      "like a tier file of a table, unknown to the catalog; other files are not the tiers'), then re-hashes every "
+      "chunk of the model store (naming model, version and chunk of a\n"
       "corrupt one). Exits 1 on any problem. Opens the database read-only.\n"
       "Examples:\n"
       "  strata verify\n"

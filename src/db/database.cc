@@ -302,28 +302,54 @@ class DatabaseImpl final : public Database {
     RETURN_IF_ERROR(CheckWritable());
     RETURN_IF_ERROR(def.Validate());
     RETURN_IF_ERROR(tier::DerivedBarTableDefs(def).status());
-    ASSIGN_OR_RETURN(TableInfo info, catalog_->CreateTable(def));
+    // The table and its derived bar tables in one transaction: a clash creates nothing.
+    TableInfo info;
+    std::vector<TableInfo> created;
+    RETURN_IF_ERROR(catalog_->InTransaction([&]() -> Status {
+      ASSIGN_OR_RETURN(info, catalog_->CreateTable(def));
+      ASSIGN_OR_RETURN(created, CreateDerivedBarTables(def));
+      return Status::OK();
+    }));
     RETURN_IF_ERROR(RegisterTable(info));
-    return SyncDerivedBars(info);
+    for (const TableInfo& t : created) RETURN_IF_ERROR(RegisterTable(t));
+    return Status::OK();  // a new table has no rows to build bars from
   }
 
-  // The derived bar tables the policy of `source` declares (src/tier/derived_bars.h): creates
-  // the missing ones and recomputes their bars from the rows already in warm and cold.
-  Status SyncDerivedBars(const TableInfo& source) {
-    ASSIGN_OR_RETURN(std::vector<TableDef> defs, tier::DerivedBarTableDefs(source.def));
-    if (defs.empty()) return Status::OK();
+  // Creates the derived bar tables the policy of `source` declares that do not exist yet, and
+  // returns them; AlreadyExists naming the table when a bar table's name is taken by a table that
+  // is not derived from `source`. Meant to run inside the caller's catalog transaction.
+  Result<std::vector<TableInfo>> CreateDerivedBarTables(const TableDef& source) {
+    ASSIGN_OR_RETURN(std::vector<TableDef> defs, tier::DerivedBarTableDefs(source));
+    std::vector<TableInfo> created;
     for (const TableDef& d : defs) {
       auto existing = catalog_->GetTable(d.name);
       if (existing.ok()) {
         if (existing->def.policy_json != d.policy_json) {
           return Status::AlreadyExists("table " + d.name + " exists and is not a bar table derived from " +
-                                       source.def.name);
+                                       source.name + "; nothing was changed (choose other intervals, or rename " +
+                                       "that table's data into a new table)");
         }
         continue;
       }
+      if (existing.status().code() != StatusCode::kNotFound) return existing.status();
       ASSIGN_OR_RETURN(TableInfo info, catalog_->CreateTable(d));
-      RETURN_IF_ERROR(RegisterTable(info));
+      created.push_back(std::move(info));
     }
+    return created;
+  }
+
+  // The derived bar tables the policy of `source` declares (src/tier/derived_bars.h): creates
+  // the missing ones (in one transaction) and recomputes their bars from the rows already in warm
+  // and cold.
+  Status SyncDerivedBars(const TableInfo& source) {
+    ASSIGN_OR_RETURN(std::vector<TableDef> defs, tier::DerivedBarTableDefs(source.def));
+    if (defs.empty()) return Status::OK();
+    std::vector<TableInfo> created;
+    RETURN_IF_ERROR(catalog_->InTransaction([&]() -> Status {
+      ASSIGN_OR_RETURN(created, CreateDerivedBarTables(source.def));
+      return Status::OK();
+    }));
+    for (const TableInfo& t : created) RETURN_IF_ERROR(RegisterTable(t));
     std::lock_guard op(tier_op_mu_);
     return tier_->RebuildBars(source);
   }
@@ -447,19 +473,26 @@ class DatabaseImpl final : public Database {
     ASSIGN_OR_RETURN(TableInfo info, catalog_->GetTable(table));
     ASSIGN_OR_RETURN(tier::TablePolicy policy, tier::TablePolicy::Parse(info.def.policy_json));
     policy.MergeFrom(update);
-    if (update.bars) {
-      TableDef check = info.def;
-      check.policy_json = policy.ToJson();
-      RETURN_IF_ERROR(tier::DerivedBarTableDefs(check).status());
-    }
-    RETURN_IF_ERROR(catalog_->SetTablePolicy(table, policy.ToJson()));
     info.def.policy_json = policy.ToJson();
+    if (update.bars) RETURN_IF_ERROR(tier::DerivedBarTableDefs(info.def).status());
+    // The policy and the bar tables it declares in one transaction: a failure changes nothing.
+    std::vector<TableInfo> created;
+    RETURN_IF_ERROR(catalog_->InTransaction([&]() -> Status {
+      RETURN_IF_ERROR(catalog_->SetTablePolicy(table, info.def.policy_json));
+      if (update.bars) {
+        ASSIGN_OR_RETURN(created, CreateDerivedBarTables(info.def));
+      }
+      return Status::OK();
+    }));
     auto updated = std::make_shared<OpenTable>(OpenTable{static_cast<uint32_t>(info.id), info.def});
     std::unique_lock lock(tables_mu_);
     tables_by_name_[info.def.name] = updated;
     tables_by_id_[updated->id] = updated;
     lock.unlock();
-    return update.bars ? SyncDerivedBars(info) : Status::OK();
+    for (const TableInfo& t : created) RETURN_IF_ERROR(RegisterTable(t));
+    if (!update.bars) return Status::OK();
+    std::lock_guard op(tier_op_mu_);
+    return tier_->RebuildBars(info);
   }
 
   Result<VerifyReport> Verify(const VerifyOptions& options) override { return tier_->Verify(options); }
@@ -687,17 +720,34 @@ Status Database::Init(const std::string& root, const InitOptions& options, FileS
   }
   ASSIGN_OR_RETURN(SyncPolicy policy, SyncPolicy::Parse(options.fsync));
   if (options.wal_segment_bytes < 4096) return Status::InvalidArgument("WAL segment size must be at least 4096 bytes");
-  ASSIGN_OR_RETURN(bool exists, fs->Exists(layout::CatalogPath(root)));
+  const std::string catalog_path = layout::CatalogPath(root);
+  ASSIGN_OR_RETURN(bool exists, fs->Exists(catalog_path));
   if (exists) return Status::AlreadyExists("a strata database already exists at " + root);
+  // A directory that holds a database's files but no catalog lost its catalog: a new, empty one
+  // would make every file there an orphan of the next writer's open.
+  for (const char* name : {"wal", "warm", "cold", "tmp", "quarantine", "catalog.db-wal", "artifacts"}) {
+    const std::string path = JoinPath(root, name);
+    ASSIGN_OR_RETURN(bool there, fs->Exists(path));
+    if (!there) continue;
+    auto entries = fs->ListDir(path);
+    if (entries.ok() && entries->empty()) continue;  // an empty directory holds nothing
+    return Status::AlreadyExists(root + " holds a strata database's data (" + name +
+                                 ") but no catalog; if the catalog was lost, rebuild it with `strata "
+                                 "recover-catalog --root " +
+                                 root + "`; to start a new database, use an empty directory");
+  }
   RETURN_IF_ERROR(fs->CreateDirs(root));
   RETURN_IF_ERROR(fs->CreateDirs(layout::WalDir(root)));
-  ASSIGN_OR_RETURN(auto catalog, Catalog::Open(layout::CatalogPath(root), /*read_only=*/false));
-  RETURN_IF_ERROR(catalog->PutSetting(layout::kFsyncSetting, policy.ToString()));
-  RETURN_IF_ERROR(catalog->PutSetting(layout::kSegmentBytesSetting, std::to_string(options.wal_segment_bytes)));
-  if (!options.cold_location.empty()) {
-    RETURN_IF_ERROR(catalog->PutSetting(layout::kColdLocationSetting, options.cold_location));
-  }
-  return fs->SyncDir(root);
+  // Atomic: a failure (a full disk) leaves no catalog rather than an empty one.
+  Status st = Catalog::CreateAtomically(fs, catalog_path, [&](Catalog* catalog) -> Status {
+    RETURN_IF_ERROR(catalog->PutSetting(layout::kFsyncSetting, policy.ToString()));
+    RETURN_IF_ERROR(catalog->PutSetting(layout::kSegmentBytesSetting, std::to_string(options.wal_segment_bytes)));
+    if (!options.cold_location.empty()) {
+      RETURN_IF_ERROR(catalog->PutSetting(layout::kColdLocationSetting, options.cold_location));
+    }
+    return Status::OK();
+  });
+  return st.WithContext("creating the catalog of " + root);
 }
 
 Result<std::unique_ptr<Database>> Database::Open(const std::string& root, const Options& options) {

@@ -5,6 +5,8 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "codec/compression.h"
 #include "strata/schema.h"
@@ -67,6 +69,9 @@ struct WriterOptions {
   bool atomic = false;
   bool sync = false;
   std::string created_by = "strata version 0.1.0";
+  // Extra footer key-value metadata (after the strata field list), e.g. what the tier store
+  // records about a file so that a lost catalog can be rebuilt from the files.
+  std::vector<std::pair<std::string, std::string>> key_value_metadata;
 };
 
 struct ReaderOptions {

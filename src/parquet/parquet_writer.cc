@@ -105,6 +105,7 @@ class ParquetWriter::Impl {
     md.num_rows = rows_;
     md.row_groups = std::move(row_groups_);
     md.key_value_metadata.push_back({kStrataSchemaKey, FieldsToString(fields_)});
+    for (const auto& [k, v] : options_.key_value_metadata) md.key_value_metadata.push_back({k, v});
     md.created_by = options_.created_by;
     md.column_orders.assign(fields_.size(), ColumnOrder{});
     size_t footer_start = buf_.size();

@@ -228,13 +228,16 @@ Result<std::vector<FileRecord>> DerivedBars::Rebuild(const TableInfo& source) {
   for (const auto& [symbol, day] : days) {
     CatalogChange change;
     Pending pending;
+    const std::string what =
+        "rebuilding the bars of " + source.def.name + " " + symbol + " " + FormatDate(DayStartNs(day));
     Status st = PrepareSeriesDay(*src, symbol, day, &change, {}, 0, nullptr, &pending);
-    if (st.ok()) st = options_.catalog->Commit(change).status();
     if (!st.ok()) {
       Abandon(pending);
-      return st.WithContext("rebuilding the bars of " + source.def.name + " " + symbol + " " +
-                            FormatDate(DayStartNs(day)));
+      return st.WithContext(what);
     }
+    // A failed commit may still be durable: the files it names stay (the next open decides).
+    st = options_.commit ? options_.commit(change) : options_.catalog->Commit(change).status();
+    if (!st.ok()) return st.WithContext(what);
     retired.insert(retired.end(), pending.replaced.begin(), pending.replaced.end());
   }
   return retired;

@@ -55,6 +55,9 @@ struct DerivedBarsOptions {
   std::function<Result<FileRecord>(const TableInfo& table, const std::string& symbol, int64_t day,
                                    const RecordBatch& rows)>
       write_warm;
+  // Commits a change (TierStore::CommitChange, which stops the store when a commit fails in a way
+  // that may still be durable). Empty: Catalog::Commit.
+  std::function<Status(const CatalogChange&)> commit;
 };
 
 class DerivedBars {

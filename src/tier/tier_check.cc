@@ -1,9 +1,22 @@
 // TierStore's crash cleanup and verification: what is on storage against what the catalog says.
+//
+// Both look only at the tier's own namespace: warm/<table>/ and the cold keys <table>/ of the
+// catalog's tables, and there only at names of the tier's own shapes (tier_files.h). Whatever
+// else shares the directory or the cold store (the model store's packs under models/packs/, a
+// user's notes) is not theirs to judge. Cleanup deletes only what it can prove is a leftover of
+// its own protocol: the Parquet writer's and the object store's temporaries, staged cold files,
+// and unlisted files whose every row is provably elsewhere (their footer says so, see
+// ProvenLeftover). Any other unlisted file goes to <root>/quarantine/ with a warning.
+#include <chrono>
+#include <map>
 #include <set>
 
 #include "catalog/layout.h"
+#include "core/schema_text.h"
 #include "io/sha256.h"
+#include "parquet/schema_mapping.h"
 #include "tier/lake.h"
+#include "tier/tier_files.h"
 #include "tier/tier_store.h"
 
 namespace strata::tier {
@@ -32,10 +45,104 @@ Result<std::vector<std::string>> WalkIfExists(FileSystem* fs, const std::string&
   return out;
 }
 
+int64_t WallNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 }  // namespace
 
 Result<std::vector<std::string>> TierStore::ListWarmFiles() {
   return WalkIfExists(fs_, options_.root, layout::kWarmDirName);
+}
+
+Result<std::vector<std::string>> TierStore::ListTierFiles(const std::vector<TableInfo>& tables, Tier tier) {
+  std::vector<std::string> out;
+  for (const TableInfo& t : tables) {
+    if (tier == Tier::kWarm) {
+      ASSIGN_OR_RETURN(auto files,
+                       WalkIfExists(fs_, options_.root, std::string(layout::kWarmDirName) + "/" + t.def.name));
+      out.insert(out.end(), files.begin(), files.end());
+    } else {
+      ASSIGN_OR_RETURN(auto objects, options_.cold->List(t.def.name + "/"));
+      for (const ObjectInfo& o : objects) out.push_back(o.key);
+    }
+  }
+  return out;
+}
+
+bool TierStore::IsTierUriOf(const FileRecord& file, const std::string& table_name) const {
+  if (file.tier == Tier::kWarm) {
+    auto t = WarmPathTable(file.uri);
+    return t && *t == table_name;
+  }
+  const std::string key = ColdKeyOf(file.uri);
+  auto t = ColdKeyTable(key);
+  return t && *t == table_name && ColdUri(key) == file.uri;
+}
+
+Result<bool> TierStore::ProvenLeftover(const std::string& uri, Tier tier, const TableInfo& table,
+                                       const std::set<std::string>& live, uint64_t flushed_lsn) {
+  Result<std::unique_ptr<parquet::ParquetReader>> reader = Status::NotFound("");
+  if (tier == Tier::kWarm) {
+    auto src = parquet::OpenFileRangeSource(fs_, JoinPath(options_.root, uri));
+    if (!src.ok()) return false;
+    reader = parquet::ParquetReader::Open(std::move(*src));
+  } else {
+    auto data = options_.cold->Get(ColdKeyOf(uri));
+    if (!data.ok()) return false;
+    reader = parquet::ParquetReader::Open(parquet::MakeStringRangeSource(std::move(*data), uri));
+  }
+  if (!reader.ok()) return false;
+  auto meta = ParseTierFileMeta((*reader)->metadata());
+  if (!meta.ok() || meta->table.name != table.def.name || meta->tier != tier) return false;
+  // A derived bar table's files hold nothing but what its source's rows recompute.
+  if (auto policy = PolicyOf(table); policy.ok() && policy->IsDerived()) return true;
+  if (!meta->replaces.empty()) {
+    // A compaction or migration output that was never committed: its inputs are still live.
+    for (const std::string& r : meta->replaces) {
+      if (!live.count(r)) return false;
+    }
+    return true;
+  }
+  // A flush output that was never committed: its rows are after the flushed LSN, so still in the
+  // write-ahead log, and this open has replayed them.
+  return tier == Tier::kWarm && meta->max_lsn > flushed_lsn;
+}
+
+Status TierStore::Quarantine(const std::string& uri, Tier tier) {
+  const std::string rel = tier == Tier::kWarm ? uri : std::string(layout::kColdDirName) + "/" + ColdKeyOf(uri);
+  std::string dest = JoinPath(JoinPath(options_.root, layout::kQuarantineDirName), rel);
+  for (int n = 1;; ++n) {
+    ASSIGN_OR_RETURN(bool taken, fs_->Exists(dest));
+    if (!taken) break;
+    dest = JoinPath(JoinPath(options_.root, layout::kQuarantineDirName), rel) + "." + std::to_string(n);
+  }
+  RETURN_IF_ERROR(CreateDirsDurably(fs_, options_.root, DirName(dest)));
+  if (tier == Tier::kWarm) {
+    const std::string src = JoinPath(options_.root, uri);
+    RETURN_IF_ERROR(fs_->Rename(src, dest));
+    RETURN_IF_ERROR(fs_->SyncDir(DirName(dest)));
+    RETURN_IF_ERROR(fs_->SyncDir(DirName(src)));
+  } else {
+    // Copied out durably before the object is deleted.
+    const std::string key = ColdKeyOf(uri);
+    ASSIGN_OR_RETURN(std::string data, options_.cold->Get(key));
+    const std::string tmp = dest + ".tmp-quarantine";
+    {
+      ASSIGN_OR_RETURN(auto f, fs_->NewWritableFile(tmp, OpenMode::kTruncate));
+      RETURN_IF_ERROR(f->Append(data));
+      RETURN_IF_ERROR(f->Sync());
+      RETURN_IF_ERROR(f->Close());
+    }
+    RETURN_IF_ERROR(fs_->Rename(tmp, dest));
+    RETURN_IF_ERROR(fs_->SyncDir(DirName(dest)));
+    RETURN_IF_ERROR(options_.cold->Delete(key));
+  }
+  Warn("moved " + uri + ", which the catalog does not list, to " + dest.substr(options_.root.size() + 1) +
+       " (kept, not deleted: nothing proves it is a crash leftover; inspect it with `strata parquet inspect` and "
+       "delete it when it holds nothing you need)");
+  return Status::OK();
 }
 
 Status TierStore::CleanupOnOpen() {
@@ -47,35 +154,64 @@ Status TierStore::CleanupOnOpen() {
     Warn("removing " + std::to_string(retired.size()) + " retired file(s) left by an interrupted operation");
     RETURN_IF_ERROR(DeleteRetired(retired));
   }
-  // 2. Files on storage that the catalog does not know: written but never committed, or removed
-  //    from the catalog by retention before their storage was deleted.
+  // 2. Files in the tiers' namespace that the catalog does not know: written but never
+  //    committed, or
+  //    unknown for a reason we cannot tell (a damaged catalog row).
   FileQuery all_q;
   all_q.state = std::nullopt;
   ASSIGN_OR_RETURN(auto known_files, catalog_->ListFiles(all_q));
-  std::set<std::string> known;
-  for (const FileRecord& f : known_files) known.insert(f.uri);
-  ASSIGN_OR_RETURN(auto warm, ListWarmFiles());
-  for (const std::string& rel : warm) {
-    if (known.count(rel)) continue;
-    Warn("removing orphan " + rel);
-    const std::string path = JoinPath(options_.root, rel);
-    RETURN_IF_ERROR(fs_->RemoveFile(path));
-    RETURN_IF_ERROR(fs_->SyncDir(DirName(path)));
+  std::set<std::string> known, live;
+  for (const FileRecord& f : known_files) {
+    known.insert(f.uri);
+    if (f.state == "live") live.insert(f.uri);
   }
-  ASSIGN_OR_RETURN(auto staged, WalkIfExists(fs_, options_.root, layout::kTmpDirName));
-  for (const std::string& rel : staged) RETURN_IF_ERROR(fs_->RemoveFile(JoinPath(options_.root, rel)));
-  ASSIGN_OR_RETURN(auto objects, options_.cold->List(""));
-  for (const ObjectInfo& o : objects) {
-    if (known.count(ColdUri(o.key))) continue;
-    Warn("removing orphan " + ColdUri(o.key));
-    RETURN_IF_ERROR(options_.cold->Delete(o.key));
-  }
-  // A local cold store's temporaries (an interrupted Put) are not objects; remove them by name.
-  if (options_.cold->Uri("x").find("://") == std::string::npos) {
-    ASSIGN_OR_RETURN(auto cold_files, WalkIfExists(fs_, options_.root, layout::kColdDirName));
-    for (const std::string& rel : cold_files) {
-      if (IsTemporaryObjectKey(rel)) RETURN_IF_ERROR(fs_->RemoveFile(JoinPath(options_.root, rel)));
+  ASSIGN_OR_RETURN(auto tables, catalog_->ListTables());
+  ASSIGN_OR_RETURN(WalState wal, catalog_->GetWalState());
+  ASSIGN_OR_RETURN(auto table_lsns, catalog_->GetTableFlushedLsns());
+  for (const TableInfo& t : tables) {
+    uint64_t flushed = wal.flushed_lsn;
+    if (auto it = table_lsns.find(t.id); it != table_lsns.end()) flushed = std::max(flushed, it->second);
+    auto handle = [&](const std::string& uri, Tier tier) -> Status {
+      ASSIGN_OR_RETURN(bool proven, ProvenLeftover(uri, tier, t, live, flushed));
+      if (!proven) return Quarantine(uri, tier);
+      Warn("removing " + uri + ", written by an operation that did not commit (its rows are in " +
+           (tier == Tier::kWarm ? "the write-ahead log or live files)" : "live files)"));
+      if (tier == Tier::kCold) return options_.cold->Delete(ColdKeyOf(uri));
+      const std::string path = JoinPath(options_.root, uri);
+      RETURN_IF_ERROR(fs_->RemoveFile(path));
+      return fs_->SyncDir(DirName(path));
+    };
+    ASSIGN_OR_RETURN(auto warm, ListTierFiles({t}, Tier::kWarm));
+    for (const std::string& rel : warm) {
+      if (known.count(rel)) continue;
+      if (IsWarmTempPath(rel)) {  // the Parquet writer's temporary: never renamed into place
+        RETURN_IF_ERROR(fs_->RemoveFile(JoinPath(options_.root, rel)));
+        continue;
+      }
+      auto owner = WarmPathTable(rel);
+      if (!owner || *owner != t.def.name) continue;  // not a name the tier writes: not ours
+      RETURN_IF_ERROR(handle(rel, Tier::kWarm));
     }
+    ASSIGN_OR_RETURN(auto cold, ListTierFiles({t}, Tier::kCold));
+    for (const std::string& key : cold) {
+      if (known.count(ColdUri(key))) continue;
+      auto owner = ColdKeyTable(key);
+      if (!owner || *owner != t.def.name) continue;
+      RETURN_IF_ERROR(handle(ColdUri(key), Tier::kCold));
+    }
+    // A local cold store's temporaries (an interrupted Put) are not objects; remove them by name.
+    if (options_.cold->Uri("x").find("://") == std::string::npos) {
+      ASSIGN_OR_RETURN(auto cold_files,
+                       WalkIfExists(fs_, options_.root, std::string(layout::kColdDirName) + "/" + t.def.name));
+      for (const std::string& rel : cold_files) {
+        if (IsTemporaryObjectKey(rel)) RETURN_IF_ERROR(fs_->RemoveFile(JoinPath(options_.root, rel)));
+      }
+    }
+  }
+  // Cold files staged for upload by an interrupted migration.
+  ASSIGN_OR_RETURN(auto staged, WalkIfExists(fs_, options_.root, layout::kTmpDirName));
+  for (const std::string& rel : staged) {
+    if (IsStagedColdPath(rel)) RETURN_IF_ERROR(fs_->RemoveFile(JoinPath(options_.root, rel)));
   }
   return Status::OK();
 }
@@ -87,6 +223,9 @@ Result<VerifyReport> TierStore::Verify(const VerifyOptions& options) {
   if (!want_warm && !want_cold) {
     return Status::InvalidArgument("verify: unknown tier '" + options.tier + "' (warm, cold)");
   }
+  ASSIGN_OR_RETURN(auto tables, catalog_->ListTables());
+  std::map<int64_t, const TableInfo*> table_by_id;
+  for (const TableInfo& t : tables) table_by_id[t.id] = &t;
   FileQuery all_q;
   all_q.state = std::nullopt;
   ASSIGN_OR_RETURN(auto files, catalog_->ListFiles(all_q));
@@ -99,6 +238,14 @@ Result<VerifyReport> TierStore::Verify(const VerifyOptions& options) {
     ++n;
     if (options.on_progress) {
       options.on_progress("checking " + f.uri + " (" + std::to_string(n) + ")");
+    }
+    const TableInfo* table = table_by_id.count(f.table_id) ? table_by_id[f.table_id] : nullptr;
+    if (table == nullptr || !IsTierUriOf(f, table->def.name)) {
+      // Never read through a path that is not one the tier writes (a damaged row could name any file).
+      report.problems.push_back({"corrupt", f.uri,
+                                 "the catalog's path is not a " + std::string(TierName(f.tier)) + " file path of " +
+                                     (table ? "table " + table->def.name : "a known table")});
+      continue;
     }
     Result<std::string> data =
         f.tier == Tier::kWarm ? fs_->ReadFile(JoinPath(options_.root, f.uri)) : options_.cold->Get(ColdKeyOf(f.uri));
@@ -130,7 +277,13 @@ Result<VerifyReport> TierStore::Verify(const VerifyOptions& options) {
         return Status::Corruption("has " + std::to_string(reader->num_rows()) + " rows, catalog says " +
                                   std::to_string(f.row_count));
       }
-      for (int rg = 0; rg < reader->num_row_groups(); ++rg) RETURN_IF_ERROR(reader->ReadRowGroup(rg, {}).status());
+      for (int rg = 0; rg < reader->num_row_groups(); ++rg) {
+        ASSIGN_OR_RETURN(RecordBatch b, reader->ReadRowGroup(rg, {}));
+        if (b.fields() != table->def.schema.fields()) {
+          return Status::Corruption("its columns (" + FieldsToString(b.fields()) + ") are not those of table " +
+                                    table->def.name + " (" + table->def.schema.ToString() + ")");
+        }
+      }
       return Status::OK();
     }();
     if (!st.ok()) {
@@ -138,19 +291,21 @@ Result<VerifyReport> TierStore::Verify(const VerifyOptions& options) {
       continue;
     }
     report.rows_checked += static_cast<uint64_t>(f.row_count);
-    if (!catalog_->read_only()) catalog_->MarkVerified(f.id, 0).IgnoreError();
+    if (!catalog_->read_only()) catalog_->MarkVerified(f.id, WallNs()).IgnoreError();
   }
   if (want_warm) {
-    ASSIGN_OR_RETURN(auto warm, ListWarmFiles());
+    ASSIGN_OR_RETURN(auto warm, ListTierFiles(tables, Tier::kWarm));
     for (const std::string& rel : warm) {
-      if (!known.count(rel)) report.problems.push_back({"orphan", rel, "on storage but not in the catalog"});
+      if (!known.count(rel) && WarmPathTable(rel)) {
+        report.problems.push_back({"orphan", rel, "on storage but not in the catalog"});
+      }
     }
   }
   if (want_cold) {
-    ASSIGN_OR_RETURN(auto objects, options_.cold->List(""));
-    for (const ObjectInfo& o : objects) {
-      if (!known.count(ColdUri(o.key))) {
-        report.problems.push_back({"orphan", ColdUri(o.key), "on storage but not in the catalog"});
+    ASSIGN_OR_RETURN(auto objects, ListTierFiles(tables, Tier::kCold));
+    for (const std::string& key : objects) {
+      if (!known.count(ColdUri(key)) && ColdKeyTable(key)) {
+        report.problems.push_back({"orphan", ColdUri(key), "on storage but not in the catalog"});
       }
     }
   }

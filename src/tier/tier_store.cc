@@ -22,6 +22,7 @@
 #include "strata/timestamp.h"
 #include "tier/derived_bars.h"
 #include "tier/lake.h"
+#include "tier/tier_files.h"
 
 namespace strata::tier {
 namespace {
@@ -83,12 +84,14 @@ TierStore::TierStore(TierStoreOptions options)
     snappy.warm_codec = "snappy";
     return WriteWarmPart(table, snappy, symbol, day, rows, 0);
   };
+  bars.commit = [this](const CatalogChange& change) { return CommitChange(change); };
   bars_ = std::make_unique<DerivedBars>(std::move(bars));
 }
 
 TierStore::~TierStore() = default;
 
 Status TierStore::RebuildBars(const TableInfo& source) {
+  RETURN_IF_ERROR(CheckUsable());
   ASSIGN_OR_RETURN(std::vector<FileRecord> retired, bars_->Rebuild(source));
   return DeleteRetired(retired);
 }
@@ -141,7 +144,7 @@ Result<int64_t> TierStore::NextSeq(int64_t table_id, Tier tier, const std::strin
 
 Result<FileRecord> TierStore::WriteWarmPart(const TableInfo& table, const TablePolicy& policy,
                                             const std::string& symbol, int64_t day, const RecordBatch& sorted,
-                                            uint64_t max_lsn) {
+                                            uint64_t max_lsn, const std::vector<std::string>& replaces) {
   ASSIGN_OR_RETURN(int64_t seq,
                    NextSeq(table.id, Tier::kWarm, symbol, WarmSeriesDayDir(table.def.name, day, symbol) + "/"));
   const std::string rel = WarmRelPath(table.def.name, day, symbol, seq);
@@ -157,6 +160,7 @@ Result<FileRecord> TierStore::WriteWarmPart(const TableInfo& table, const TableP
   }
   wo.atomic = true;
   wo.timestamp_adjusted_to_utc = false;  // DuckDB then reads TIMESTAMP_NS exactly
+  wo.key_value_metadata = TierFileKeyValues({table.def, table.id, Tier::kWarm, symbol, max_lsn, replaces});
   // Cheap encodings that halve the warm size: timestamps and the dedup key (ids) grow steadily,
   // so their deltas are small; dictionaries of them would be abandoned after a page anyway.
   for (const Field& f : table.def.schema.fields()) {
@@ -317,23 +321,25 @@ Status TierStore::WriteFlush(std::vector<FlushSeries>& series, uint64_t cut_lsn,
   if (st.ok()) st = bars_->Prepare(&change, {}, &bars, &precomputed);
   r->bar_days_rebuilt += bars.days_rebuilt;
   r->bar_days_read += bars.days_read;
-  if (st.ok()) {
-    std::unique_lock<std::shared_mutex> lock;
-    if (options_.view_mu != nullptr) lock = std::unique_lock(*options_.view_mu);
-    st = catalog_->Commit(change).status();
-    if (st.ok() && after_commit) after_commit();
-  }
   if (!st.ok()) {
-    // Not committed: what was written is an orphan. Remove it now (best effort; after a crash the
-    // next open's cleanup does it).
+    // Nothing committed: what was written is an orphan. Remove it now (best effort; after a crash
+    // the next open's cleanup does it).
     for (const FileRecord& f : change.add) fs_->RemoveFile(JoinPath(options_.root, f.uri)).IgnoreError();
     return st;
+  }
+  {
+    std::unique_lock<std::shared_mutex> lock;
+    if (options_.view_mu != nullptr) lock = std::unique_lock(*options_.view_mu);
+    // On a failed commit the files stay: the change may be durable (see CommitChange).
+    RETURN_IF_ERROR(CommitChange(change));
+    if (after_commit) after_commit();
   }
   return DeleteRetired(bars.replaced);
 }
 
 Result<TierRunResult> TierStore::Flush(std::vector<FlushSeries> series, uint64_t cut_lsn,
                                        const std::function<void()>& after_commit, std::optional<int64_t> only_table) {
+  RETURN_IF_ERROR(CheckUsable());
   std::set<std::tuple<int64_t, std::string, int64_t>> touched;  // (table, symbol, day)
   nlohmann::json inputs = {{"cut_lsn", cut_lsn}, {"series", series.size()}};
   if (only_table) inputs["table_id"] = *only_table;
@@ -410,7 +416,35 @@ Result<RecordBatch> TierStore::ReadAll(const FileRecord& file, const Schema& sch
   return batch;
 }
 
+Status TierStore::CheckUsable() const {
+  if (commit_failed_.ok()) return Status::OK();
+  return Status::IOError("an earlier catalog commit failed (" + commit_failed_.message() +
+                         "); nothing more is changed until the database is reopened, which decides from the "
+                         "catalog's durable state");
+}
+
+Status TierStore::CommitChange(const CatalogChange& change) {
+  RETURN_IF_ERROR(CheckUsable());
+  auto ids = catalog_->Commit(change);
+  if (ids.ok()) return Status::OK();
+  const StatusCode code = ids.status().code();
+  // A change the catalog refused (validation, an unknown id) was rolled back for certain. Any
+  // other failure may have happened at COMMIT, after which the change can still turn out durable:
+  // nothing it names may be deleted, and nothing more changed, until a reopen reads what stuck.
+  if (code != StatusCode::kInvalidArgument && code != StatusCode::kNotFound && code != StatusCode::kAlreadyExists) {
+    commit_failed_ = ids.status();
+  }
+  return ids.status();
+}
+
 Status TierStore::DeleteStorage(const FileRecord& file) {
+  // A damaged catalog row must never make us delete a file that is not a tier file of its table.
+  auto table = Table(file.table_id);
+  if (!table.ok() || !IsTierUriOf(file, table->def.name)) {
+    Warn("not deleting " + file.uri + ": the catalog row (id " + std::to_string(file.id) +
+         ") names a path that is not a " + std::string(TierName(file.tier)) + " file of its table");
+    return Status::OK();
+  }
   if (file.tier == Tier::kWarm) {
     const std::string path = JoinPath(options_.root, file.uri);
     ASSIGN_OR_RETURN(bool exists, fs_->Exists(path));
@@ -443,10 +477,11 @@ Status TierStore::DeleteRetired(const std::vector<FileRecord>& files) {
     RETURN_IF_ERROR(DeleteStorage(f).WithContext("deleting retired file " + f.uri));
     change.remove.push_back(f.id);
   }
-  return catalog_->Commit(change).status();
+  return CommitChange(change);
 }
 
 Result<TierRunResult> TierStore::CompactWarm(int64_t table_id, bool force_all) {
+  RETURN_IF_ERROR(CheckUsable());
   ASSIGN_OR_RETURN(TableInfo table, Table(table_id));
   ASSIGN_OR_RETURN(TablePolicy policy, PolicyOf(table));
   const int max_parts = policy.max_warm_parts.value_or(options_.default_max_warm_parts);
@@ -475,16 +510,14 @@ Result<TierRunResult> TierStore::CompactWarm(int64_t table_id, bool force_all) {
                            ++r->files_in;
                          }
                          RecordBatch sorted = SortByTs(merged, table.def.schema.ts_index());
-                         ASSIGN_OR_RETURN(FileRecord rec,
-                                          WriteWarmPart(table, policy, key.first, key.second, sorted, max_lsn));
+                         std::vector<std::string> replaces;
+                         for (const FileRecord& f : parts) replaces.push_back(f.uri);
+                         ASSIGN_OR_RETURN(FileRecord rec, WriteWarmPart(table, policy, key.first, key.second, sorted,
+                                                                        max_lsn, replaces));
                          CatalogChange change;
                          change.add.push_back(rec);
                          for (const FileRecord& f : parts) change.retire.push_back(f.id);
-                         Status st = catalog_->Commit(change).status();
-                         if (!st.ok()) {
-                           fs_->RemoveFile(JoinPath(options_.root, rec.uri)).IgnoreError();
-                           return st;
-                         }
+                         RETURN_IF_ERROR(CommitChange(change));  // on failure the new part stays
                          r->rows_out += static_cast<uint64_t>(rec.row_count);
                          r->bytes_out += static_cast<uint64_t>(rec.bytes);
                          ++r->files_out;
@@ -531,6 +564,14 @@ Status TierStore::MigrateGroup(const TableInfo& table, const TablePolicy& policy
   wo.compression_level = policy.ColdZstdLevel();
   wo.default_encoding = parquet::ColumnEncoding::kStrongest;
   wo.timestamp_adjusted_to_utc = false;
+  {
+    TierFileMeta meta{table.def, table.id, Tier::kCold, symbol, 0, {}};
+    for (const FileRecord& f : all) {
+      meta.max_lsn = std::max(meta.max_lsn, f.max_lsn);
+      meta.replaces.push_back(f.uri);
+    }
+    wo.key_value_metadata = TierFileKeyValues(meta);
+  }
   const std::string tmp_dir = JoinPath(options_.root, layout::kTmpDirName);
   RETURN_IF_ERROR(fs_->CreateDirs(tmp_dir));
   const std::string staged =
@@ -583,12 +624,13 @@ Status TierStore::MigrateGroup(const TableInfo& table, const TablePolicy& policy
   for (const FileRecord& f : all) change.retire.push_back(f.id);
   DerivedBars::Pending bars;  // derived bar tables: same transaction (derived_bars.h)
   st = bars_->Prepare(&change, all, &bars);
-  if (st.ok()) st = catalog_->Commit(change).status();
   if (!st.ok()) {
     bars_->Abandon(bars);
     options_.cold->Delete(key).IgnoreError();
     return st;
   }
+  // On a failed commit the cold object and the bar files stay: the change may be durable.
+  RETURN_IF_ERROR(CommitChange(change));
   r->rows_out += sorted.num_rows();
   r->bytes_out += size;
   ++r->files_out;
@@ -597,6 +639,7 @@ Status TierStore::MigrateGroup(const TableInfo& table, const TablePolicy& policy
 }
 
 Result<TierRunResult> TierStore::Migrate(const MigrateOptions& options) {
+  RETURN_IF_ERROR(CheckUsable());
   std::vector<TableInfo> tables;
   if (!options.table.empty()) {
     ASSIGN_OR_RETURN(TableInfo t, catalog_->GetTable(options.table));
@@ -671,6 +714,7 @@ Result<TierRunResult> TierStore::Migrate(const MigrateOptions& options) {
 }
 
 Result<TierRunResult> TierStore::ApplyRetention(int64_t now_ns) {
+  RETURN_IF_ERROR(CheckUsable());
   ASSIGN_OR_RETURN(auto tables, catalog_->ListTables());
   TierRunResult total;
   for (const TableInfo& table : tables) {
@@ -688,22 +732,22 @@ Result<TierRunResult> TierStore::ApplyRetention(int64_t now_ns) {
     if (expired.empty()) continue;
     nlohmann::json inputs = {{"table", table.def.name}, {"cold_days", *policy.cold_days}, {"files", expired.size()}};
     ASSIGN_OR_RETURN(TierRunResult r, RecordRun(catalog_, "retention", inputs, [&](TierRunResult* r) -> Status {
-                       CatalogChange change;  // the catalog first: a crash after it leaves orphans, cleaned on open
+                       // Retired first, deleted after (like every replaced file): a crash in
+                       // between leaves retired rows that the next open finishes, never unlisted
+                       // files it could not tell from someone else's.
+                       CatalogChange change;
                        for (const FileRecord& f : expired) {
-                         change.remove.push_back(f.id);
+                         change.retire.push_back(f.id);
                          r->rows_in += static_cast<uint64_t>(f.row_count);
                          r->bytes_in += static_cast<uint64_t>(f.bytes);
                          ++r->files_in;
                        }
                        DerivedBars::Pending bars;  // bars of the removed days go with them
                        RETURN_IF_ERROR(bars_->Prepare(&change, expired, &bars));
-                       Status st = catalog_->Commit(change).status();
-                       if (!st.ok()) bars_->Abandon(bars);
-                       RETURN_IF_ERROR(st);
-                       WaitForReaders();
-                       for (const FileRecord& f : expired)
-                         RETURN_IF_ERROR(DeleteStorage(f).WithContext("deleting expired " + f.uri));
-                       return DeleteRetired(bars.replaced);
+                       RETURN_IF_ERROR(CommitChange(change));  // on failure nothing is deleted
+                       std::vector<FileRecord> gone = expired;
+                       gone.insert(gone.end(), bars.replaced.begin(), bars.replaced.end());
+                       return DeleteRetired(gone);
                      }));
     Accumulate(r, &total);
   }

@@ -119,17 +119,35 @@ class TierStore {
   Result<TableInfo> Table(int64_t table_id);
   Result<TablePolicy> PolicyOf(const TableInfo& info);
   Result<FileRecord> WriteWarmPart(const TableInfo& table, const TablePolicy& policy, const std::string& symbol,
-                                   int64_t day, const RecordBatch& sorted, uint64_t max_lsn);
+                                   int64_t day, const RecordBatch& sorted, uint64_t max_lsn,
+                                   const std::vector<std::string>& replaces = {});
   Result<int64_t> NextSeq(int64_t table_id, Tier tier, const std::string& symbol, const std::string& dir_prefix);
   Result<RecordBatch> ReadAll(const FileRecord& file, const Schema& schema);
   // Deletes the storage of retired `files` (after waiting for readers), then their catalog rows.
   Status DeleteRetired(const std::vector<FileRecord>& files);
   Status DeleteStorage(const FileRecord& file);
+  // Commits `change`. A failure other than the catalog refusing the change leaves the store
+  // stopped (CheckUsable fails): the commit may still be durable, so the caller must not delete
+  // what it wrote, and the next open decides from the catalog.
+  Status CommitChange(const CatalogChange& change);
+  Status CheckUsable() const;
   // Migrates one series-month group; adds to *result.
   Status MigrateGroup(const TableInfo& table, const TablePolicy& policy, const std::string& symbol, int64_t month,
                       std::vector<FileRecord> inputs, TierRunResult* result);
   // Relative paths of every file under root/warm, and keys of every cold object.
   Result<std::vector<std::string>> ListWarmFiles();
+  // The tier's own namespace: files under warm/<table>/ (relative paths) or cold keys under
+  // <table>/ of these tables (tier_check.cc).
+  Result<std::vector<std::string>> ListTierFiles(const std::vector<TableInfo>& tables, Tier tier);
+  // Whether a catalog row's uri has the shape of a file the tier writes for `table_name`; a row
+  // that does not is never read from nor deleted through.
+  bool IsTierUriOf(const FileRecord& file, const std::string& table_name) const;
+  // Whether an unlisted file is provably a leftover of an operation that did not commit (every
+  // row of it is still elsewhere: in live files it replaces, or after `flushed_lsn` in the WAL).
+  Result<bool> ProvenLeftover(const std::string& uri, Tier tier, const TableInfo& table,
+                              const std::set<std::string>& live, uint64_t flushed_lsn);
+  // Moves an unlisted file to <root>/quarantine/ (cold objects: copied there, then deleted).
+  Status Quarantine(const std::string& uri, Tier tier);
   void Warn(std::string_view msg);
   void WaitForReaders();
 
@@ -137,6 +155,7 @@ class TierStore {
   FileSystem* fs_;
   Catalog* catalog_;
   uint64_t staged_ = 0;
+  Status commit_failed_;               // set by CommitChange; see there
   std::unique_ptr<DerivedBars> bars_;  // keeps derived bar tables in step with every commit
 };
 
