@@ -2,12 +2,14 @@
 //
 // The WAL knows nothing about tables; a record is a payload (the database puts an encoded batch
 // in it, see src/db/wal_record.h). LSNs start at 1 and are strictly consecutive across the whole
-// log. The log is a directory of segment files <dir>/NNNNNNNNNN.log (10-digit sequence number);
-// a writer only ever appends to the newest segment, which it created itself. The on-disk format
-// is described in doc/wal_format.md.
+// log, except before a segment marked "after gap" (WalWriter::Open). The log is a directory of
+// segment files <dir>/NNNNNNNNNN.log (10-digit sequence number); a writer only ever appends to
+// the newest segment, which it created itself. The on-disk format is described in
+// doc/wal_format.md.
 //
 // Life cycle: ReadWal(repair = true) recovers (replays and truncates a torn tail), then
-// WalWriter::Open starts a new segment at the next LSN; RemoveSegmentsUpTo drops segments once
+// WalWriter::Open prepares a writer at the next LSN, whose first append starts a new segment;
+// RemoveSegmentsUpTo drops segments once
 // their records are safely elsewhere. One writer per directory at a time (the caller holds the
 // database lock); any number of read-only ReadWal(repair = false) may run beside it.
 #pragma once
@@ -179,7 +181,8 @@ struct WalReadResult {
 //
 // Only the newest segment may end in a torn tail (a crash mid-append): from the first bad
 // record on, fewer bytes than a record header remain, or the record's length runs past the end,
-// or every remaining byte is zero, or the bad record ends exactly at the end of the file. Any
+// or every remaining byte is zero, or the bad record ends exactly at the end of the file; and no
+// valid record follows the bad one (a damaged length field is not a torn write). Any
 // other bad record, a bad segment header, or an LSN that is not the previous one plus one is
 // Corruption naming the segment and byte offset; nothing is skipped silently. Records after
 // `after_lsn` that are missing because the log starts later are Corruption too.
