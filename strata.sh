@@ -11,33 +11,44 @@ usage() {
   cat <<'USAGE'
 usage: ./strata.sh COMMAND
 
-  demo     install what is missing, build, and run the main job end to end on generated
-           market data (gen -> ingest -> stats -> latest -> query), timing each step
+  demo     install what is missing, build the strata binary alone (no tests), and show the whole
+           product on generated market data, each step timed and checked (tools/demo.sh):
+           gen -> ingest -> flush to warm -> migrate to cold -> one query over hot, warm and cold
+           -> bars -> as-of join -> verify -> two model versions stored with dedup
   test     install what is missing, build (release and ASan+UBSan), run every test, then fuzz
            the Parquet reader for 60 s (STRATA_FUZZ_SECONDS)
-  build    install what is missing and build the release tree (./build/strata)
+  build    install what is missing and build the release tree (./build/strata and every test);
+           `./strata.sh build TARGET...` builds only those CMake targets (strata, strata_wal_test)
   bench    build and run the benchmarks, peers included (see BENCHMARKS.md)
   format   clang-format every C++ file in place
   help     this text
 
-Environment: STRATA_BUILD_DIR, STRATA_ASAN_DIR, STRATA_JOBS, DEMO_ROOT (demo's database).
+Environment: STRATA_BUILD_DIR, STRATA_ASAN_DIR, STRATA_JOBS; for the demo DEMO_DIR (its work
+directory, default ./demo-data), DEMO_ROWS (trades per day, default 1000000), DEMO_MODEL_MB.
 USAGE
 }
 
 setup() { bash tools/setup.sh "$@"; }
 
-configure_and_build() {  # dir, extra cmake args...
+configure() {  # dir, extra cmake args...
   local dir=$1
   shift
   if [[ ! -f "$dir/build.ninja" ]]; then
     cmake -S . -B "$dir" -G Ninja "$@" >/dev/null
   fi
-  cmake --build "$dir" -j "$JOBS"
 }
 
-build() {
+configure_and_build() {  # dir, extra cmake args...
+  configure "$@"
+  cmake --build "$1" -j "$JOBS"
+}
+
+build() {  # [TARGET...]: only these CMake targets (default: everything, tests included)
   setup
-  configure_and_build "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSTRATA_UNITY_BUILD=ON
+  configure "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSTRATA_UNITY_BUILD=ON
+  local targets=() t
+  for t in "$@"; do targets+=(--target "$t"); done
+  cmake --build "$BUILD_DIR" -j "$JOBS" "${targets[@]}"
 }
 
 # "[3m05s]": time since this script started, for the phases of a long run.
@@ -71,7 +82,8 @@ run_tests() {
 }
 
 demo() {
-  build
+  build strata  # the demo runs the binary only: no test is compiled
+  echo "== $(elapsed) built $BUILD_DIR/strata"
   bash tools/demo.sh "$BUILD_DIR/strata"
 }
 
@@ -88,7 +100,7 @@ format() {
 case "${1:-help}" in
   demo) demo ;;
   test) run_tests ;;
-  build) build ;;
+  build) build "${@:2}" ;;
   bench) bench ;;
   format) format ;;
   help | -h | --help) usage ;;

@@ -27,6 +27,7 @@
 
 #include "artifacts/artifacts_test_util.h"
 #include "artifacts/model_store.h"
+#include "io/sha256.h"
 #include "objstore/s3_object_store.h"
 
 namespace strata::artifacts {

@@ -1,50 +1,206 @@
 #!/usr/bin/env bash
-# The end-to-end demo: generate a day of market data, ingest it, and read it back, timing each step.
-# Usage: tools/demo.sh PATH/TO/strata   (./strata.sh demo builds and calls this)
+# The end-to-end demo: the whole product on generated market data, each step timed and checked.
+#   three days of trades and quotes -> ingest -> flush to warm -> migrate to cold -> more days into
+#   warm and hot -> one query across all three tiers -> bars -> an as-of join -> verify -> models
+# Every step prints its time and one line saying what it proved; each claim is checked, and the
+# demo stops with "DEMO FAILED in step N (...): ..." and exit 1 when one does not hold.
+#
+# Usage: tools/demo.sh PATH/TO/strata   (./strata.sh demo builds the strata binary and calls this)
+# Environment (defaults in brackets):
+#   DEMO_DIR      work directory, emptied first [./demo-data]; must be empty or an earlier demo's
+#   DEMO_ROWS     trades per day [1000000]; quotes per day: DEMO_QUOTES [same as DEMO_ROWS]
+#   DEMO_SYMBOLS  symbols [8]        DEMO_DATE  the first of the three days [2026-03-02]
+#   DEMO_MODEL_MB size of the model file put twice [32]
 set -euo pipefail
 STRATA=${1:?usage: tools/demo.sh PATH/TO/strata}
 WORK=${DEMO_DIR:-$(pwd)/demo-data}
-ROOT=$WORK/db
+ROWS=${DEMO_ROWS:-1000000}
+QUOTES=${DEMO_QUOTES:-$ROWS}
 SYMBOLS=${DEMO_SYMBOLS:-8}
-TRADES=${DEMO_TRADES:-2000000}
-QUOTES=${DEMO_QUOTES:-3000000}
 DATE=${DEMO_DATE:-2026-03-02}
+MODEL_MB=${DEMO_MODEL_MB:-32}
+SYM=AAPL # the symbol the queries look at (the generator's first)
 
-step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
-timed() {  # runs a command and prints how long it took
-  local start=$EPOCHREALTIME
-  "$@"
-  awk -v s="$start" -v e="$EPOCHREALTIME" 'BEGIN { printf "   (%.2f s)\n", e - s }'
+if [[ -t 1 ]]; then BOLD=$'\033[1m' RED=$'\033[1;31m' GREEN=$'\033[32m' OFF=$'\033[0m'; else BOLD='' RED='' GREEN='' OFF=''; fi
+
+REPORTED=
+fail() {
+  echo "${RED}DEMO FAILED in step $STEP_NO ($STEP_TITLE): $*${OFF}" >&2
+  REPORTED=1
+  exit 1
 }
+# Any other way out with an error (set -e: a command failed) names the step too.
+trap 'rc=$?; if ((rc != 0)) && [[ -z $REPORTED ]]; then
+  echo "${RED}DEMO FAILED in step $STEP_NO ($STEP_TITLE): a command exited with status $rc (see above)${OFF}" >&2; fi' EXIT
 
+DEMO_START=$EPOCHREALTIME
+STEP_START=
+STEP_NO=0
+STEP_TITLE='setup'
+step() {
+  STEP_NO=$((STEP_NO + 1))
+  STEP_TITLE=$*
+  printf '\n%s== %d. %s%s\n' "$BOLD" "$STEP_NO" "$*" "$OFF"
+  STEP_START=$EPOCHREALTIME
+}
+# proved LINE: ends a step with its time and what it showed.
+proved() { awk -v s="$STEP_START" -v e="$EPOCHREALTIME" -v what="$*" -v g="$GREEN" -v o="$OFF" \
+  'BEGIN { printf "   %s[%6.2f s] proved: %s%s\n", g, e - s, what, o }'; }
+# check WHAT ACTUAL EXPECTED: fails the demo unless they are equal.
+check_eq() { [[ "$2" == "$3" ]] || fail "$1: got '$2', expected '$3'"; }
+check_gt() { (($2 > $3)) || fail "$1: got $2, expected more than $3"; }
+
+# check_rows TABLE TIER EXPECTED: the rows `strata stats` (a new process) reports for TABLE in TIER.
+check_rows() {
+  local out n
+  out=$("$STRATA" stats) || fail "strata stats failed"
+  n=$(awk -v t="$1" -v tier="$2" '$1 == t && $2 == tier { gsub(/,/, "", $3); print $3; found = 1 }
+    END { if (!found) print 0 }' <<<"$out")
+  check_eq "$1 rows in the $2 tier" "$n" "$3"
+}
+# Rows of a CSV file for symbol $SYM (column 2 is the symbol in generated files).
+csv_rows_of() { awk -F, -v s="$SYM" 'NR > 1 && $2 == s { n++ } END { print n + 0 }' "$@"; }
+# "LAST FLUSHED": the WAL's last and flushed LSNs, from `strata stats`.
+wal_lsns() { "$STRATA" stats | awk '/^WAL:/ { for (i = 1; i < NF; i++) { if ($i == "last") l = $(i + 2); if ($i == "flushed") f = $(i + 2) }
+  gsub(/,/, "", l); gsub(/,/, "", f); print l, f }'; }
+# Data rows of `strata query ... --format csv`.
+query_rows() { "$STRATA" query "$@" --format csv | tail -n +2 | wc -l | tr -d ' '; }
+day() { date -u -d "$DATE + $1 day" +%F; }
+
+# Refuse to empty a directory that is not an earlier demo's (DEMO_DIR may point anywhere).
+if [[ -e "$WORK" && ! -e "$WORK/.strata-demo" && -n "$(ls -A "$WORK" 2>/dev/null)" ]]; then
+  fail "$WORK is not empty and not an earlier demo's directory: set DEMO_DIR to a new or empty one"
+fi
 rm -rf "$WORK"
 mkdir -p "$WORK"
-export STRATA_ROOT=$ROOT
+touch "$WORK/.strata-demo"
+export STRATA_ROOT=$WORK/db
+D1=$(day 0) D2=$(day 1) D3=$(day 2) D4=$(day 3)
+echo "strata demo: $ROWS trades and $QUOTES quotes per day, $SYMBOLS symbols, $D1..$D3, database in $STRATA_ROOT"
 
-step "generate $TRADES trades and $QUOTES quotes for $SYMBOLS symbols on $DATE"
-timed "$STRATA" gen trades --symbols "$SYMBOLS" --rows "$TRADES" --date "$DATE" --seed 7 --out "$WORK/trades.csv"
-timed "$STRATA" gen quotes --symbols "$SYMBOLS" --rows "$QUOTES" --date "$DATE" --seed 7 --out "$WORK/quotes.csv"
-head -3 "$WORK/trades.csv"
+step "generate three days of trades and quotes ($D1 for cold, $D2 for warm, $D3 for hot)"
+seed=7
+for d in "$D1" "$D2" "$D3"; do
+  seed=$((seed + 1)) # a seed per day: the same seed gives the same prices and trade ids every day
+  "$STRATA" gen trades --symbols "$SYMBOLS" --rows "$ROWS" --date "$d" --seed $seed --out "$WORK/trades-$d.csv" >/dev/null
+  "$STRATA" gen quotes --symbols "$SYMBOLS" --rows "$QUOTES" --date "$d" --seed $seed --out "$WORK/quotes-$d.csv" >/dev/null
+  check_eq "lines of trades-$d.csv" "$(wc -l <"$WORK/trades-$d.csv")" $((ROWS + 1))
+done
+head -3 "$WORK/trades-$D1.csv"
+"$STRATA" gen trades --symbols "$SYMBOLS" --rows "$ROWS" --date "$D1" --seed 8 --out "$WORK/again.csv" >/dev/null
+cmp -s "$WORK/trades-$D1.csv" "$WORK/again.csv" || fail "the generator wrote different files for the same seed"
+rm "$WORK/again.csv"
+proved "the generator writes $((3 * (ROWS + QUOTES))) rows of market data, the same file again for the same seed"
 
-step "create the database and its tables"
-timed "$STRATA" init --fsync interval=10
-"$STRATA" table create trades --template trades --dedup-key trade_id
-"$STRATA" table create quotes --template quotes
+step "create the database and its tables: trades and quotes"
+"$STRATA" init --fsync interval=10 >/dev/null
+"$STRATA" table create trades --template trades >/dev/null
+"$STRATA" table create quotes --template quotes >/dev/null
+"$STRATA" table list
+[[ -f "$STRATA_ROOT/catalog.db" && -d "$STRATA_ROOT/wal" ]] || fail "no catalog.db and wal/ in $STRATA_ROOT"
+proved "a database is a directory ($STRATA_ROOT): a SQLite catalog and a write-ahead log, then the tiers"
 
-step "ingest (write-ahead log + hot tier)"
-timed "$STRATA" ingest trades "$WORK/trades.csv"
-timed "$STRATA" ingest quotes "$WORK/quotes.csv"
+step "ingest day 1 (write-ahead log + hot tier in RAM)"
+"$STRATA" ingest trades "$WORK/trades-$D1.csv"
+"$STRATA" ingest quotes "$WORK/quotes-$D1.csv"
+check_rows trades hot "$ROWS"
+proved "every acknowledged row is durable in the WAL: a new process replays all $ROWS trades into its hot tier"
 
-step "stats (a new process: it replays the write-ahead log)"
-timed "$STRATA" stats
+step "flush: hot -> warm Parquet files (warm/<table>/date=/symbol=/part-N.parquet)"
+"$STRATA" flush
+check_rows trades warm "$ROWS"
+check_rows trades hot 0
+lsns=$(wal_lsns)
+read -r last flushed <<<"$lsns"
+check_eq "the WAL's flushed LSN after the flush" "$flushed" "$last"
+ls "$STRATA_ROOT/warm/trades/date=$D1/symbol=$SYM/"*.parquet >/dev/null || fail "no warm file for $SYM on $D1"
+proved "the hot rows moved to warm Parquet files, none lost or doubled; the WAL is flushed up to its last record"
 
-step "latest quote per symbol"
-timed "$STRATA" latest quotes --format table
+step "migrate: warm -> cold (merge per series-month, sort, dedup, ZSTD; cold/<table>/year=/month=/symbol=)"
+"$STRATA" migrate --all --quiet
+check_rows trades cold "$ROWS"
+check_rows trades warm 0
+ls "$STRATA_ROOT/cold/trades/year=${D1:0:4}/month=${D1:5:2}/symbol=$SYM/"*.parquet >/dev/null || fail "no cold file for $SYM"
+proved "the warm files became one cold file per series-month holding the same $ROWS trades"
 
-step "one hour of AAPL trades, 14:30-15:30 UTC (first 10 rows and the count)"
-timed "$STRATA" query trades --symbol AAPL --from "${DATE}T14:30:00Z" --to "${DATE}T15:30:00Z" --format table --limit 10
-rows=$("$STRATA" query trades --symbol AAPL --from "${DATE}T14:30:00Z" --to "${DATE}T15:30:00Z" --format csv | tail -n +2 | wc -l)
-echo "   AAPL trades in that hour: $rows"
+step "day 2 into warm (ingest + flush) and day 3 into hot (ingest only)"
+"$STRATA" ingest trades "$WORK/trades-$D2.csv" >/dev/null
+"$STRATA" ingest quotes "$WORK/quotes-$D2.csv" >/dev/null
+"$STRATA" flush >/dev/null
+"$STRATA" ingest trades "$WORK/trades-$D3.csv" >/dev/null
+"$STRATA" ingest quotes "$WORK/quotes-$D3.csv" >/dev/null
+"$STRATA" stats
+for tier in hot warm cold; do check_rows trades "$tier" "$ROWS"; done
+proved "the table now lives in three tiers at once: $ROWS trades in each of hot, warm and cold"
 
-step "done: the database is in $ROOT"
-du -sh "$ROOT"
+step "one query across hot, warm and cold: every $SYM trade of the three days"
+want=$(csv_rows_of "$WORK/trades-$D1.csv" "$WORK/trades-$D2.csv" "$WORK/trades-$D3.csv")
+"$STRATA" query trades -s "$SYM" --from "$D1" --to "$D4" --format csv >"$WORK/query.csv"
+got=$(($(wc -l <"$WORK/query.csv") - 1))
+check_eq "$SYM trades from one query over all tiers" "$got" "$want"
+# Timestamps print in one fixed-width UTC form, so text order is time order.
+unsorted=$(awk -F, 'NR > 2 && $1 < prev { n++ } { prev = $1 } END { print n + 0 }' "$WORK/query.csv")
+check_eq "rows out of time order" "$unsorted" 0
+sum=0
+for tier in hot warm cold; do
+  n=$(query_rows trades -s "$SYM" --from "$D1" --to "$D4" --tiers "$tier" --columns ts)
+  check_gt "$SYM trades in the $tier tier" "$n" 0
+  printf '   %-4s %s rows\n' "$tier" "$n"
+  sum=$((sum + n))
+done
+check_eq "the tiers' rows added up" "$sum" "$got"
+"$STRATA" query trades -s "$SYM" --from "${D3}T14:30" --to "$D4" --limit 3 --format table
+proved "one scan returns all $got $SYM trades of the CSVs (cold + warm + hot), in time order"
+
+step "bars: 1-hour OHLCV bars of $SYM over the three days"
+"$STRATA" query trades -s "$SYM" --from "$D1" --to "$D4" --bars 1h --format csv >"$WORK/bars.csv"
+"$STRATA" query trades -s "$SYM" --from "$D1" --to "$D4" --bars 1h --format table --limit 3
+bars=$(($(wc -l <"$WORK/bars.csv") - 1))
+# The bars' trade counts (the column named "count") must add up to the trades queried above.
+counted=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "count") c = i; next } { n += $c } END { print n + 0 }' \
+  "$WORK/bars.csv")
+check_eq "trades counted by the bars" "$counted" "$got"
+volume=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "volume") c = i; next } { n += $c } END { print n + 0 }' \
+  "$WORK/bars.csv")
+size=$(awk -F, 'NR > 1 { n += $4 } END { print n + 0 }' "$WORK/query.csv")
+check_eq "the bars' volume against the trades' sizes" "$volume" "$size"
+days=$(awk -F, 'NR > 1 { print substr($1, 1, 10) }' "$WORK/bars.csv" | sort -u | wc -l)
+check_eq "days covered by the bars" "$days" 3
+proved "$bars bars over the three tiers add up to exactly the $got trades and $size shares they summarise"
+
+step "as-of join: each $SYM trade with the last $SYM quote at or before it"
+"$STRATA" query trades -s "$SYM" --from "$D1" --to "$D4" --asof quotes --format csv >"$WORK/asof.csv"
+"$STRATA" query trades -s "$SYM" --from "$D1" --to "$D4" --asof quotes --format table --limit 3
+joined=$(($(wc -l <"$WORK/asof.csv") - 1))
+check_eq "rows of the as-of join" "$joined" "$got"
+counts=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) { if ($i == "ts") t = i; if ($i == "right_ts") r = i }; next }
+  $r != "" { m++; if ($r > $t) bad++ } END { print m + 0, bad + 0 }' "$WORK/asof.csv")
+read -r matched late <<<"$counts"
+check_eq "matched quotes later than their trade" "$late" 0
+check_gt "trades with a matching quote" "$matched" 0
+proved "all $joined trades joined ($matched with a quote at or before them, none later), across every tier"
+
+step "verify: every warm and cold file against the catalog (size, SHA-256, Parquet, row count)"
+"$STRATA" verify
+proved "the files on disk are exactly what the catalog recorded"
+
+step "models: two versions of a ${MODEL_MB} MB model that share most bytes"
+head -c $((MODEL_MB << 20)) /dev/urandom >"$WORK/model-v1.bin"
+cp "$WORK/model-v1.bin" "$WORK/model-v2.bin"
+# a fine-tune: rewrite 1/16 of the file in the middle
+dd if=/dev/urandom of="$WORK/model-v2.bin" bs=64K seek=$((MODEL_MB * 16 / 2)) count=$((MODEL_MB)) conv=notrunc status=none
+"$STRATA" model put alpha "$WORK/model-v1.bin"
+"$STRATA" model put alpha "$WORK/model-v2.bin"
+"$STRATA" model diff alpha@1 alpha@2
+"$STRATA" model stats | grep -E 'logical bytes|unique chunk|dedup ratio'
+"$STRATA" model get alpha@1 "$WORK/model-v1.out" >/dev/null
+"$STRATA" model get alpha@2 "$WORK/model-v2.out" >/dev/null
+cmp -s "$WORK/model-v1.bin" "$WORK/model-v1.out" || fail "model get alpha@1 differs from what was put"
+cmp -s "$WORK/model-v2.bin" "$WORK/model-v2.out" || fail "model get alpha@2 differs from what was put"
+ratio=$("$STRATA" model stats | awk '/dedup ratio/ { sub(/x$/, "", $3); print $3 }')
+awk -v r="$ratio" 'BEGIN { exit !(r >= 1.5) }' || fail "dedup ratio ${ratio}x, expected at least 1.5x (the second version costing at most a third of its size) for two versions sharing 15/16 of their bytes"
+proved "both versions come back byte for byte, and the second cost only its changed chunks (dedup ${ratio}x)"
+
+printf '\n%sdemo passed%s: %d steps in %s s; the database is in %s (%s)\n' "$BOLD" "$OFF" "$STEP_NO" \
+  "$(awk -v s="$DEMO_START" -v e="$EPOCHREALTIME" 'BEGIN { printf "%.1f", e - s }')" "$STRATA_ROOT" \
+  "$(du -sh "$STRATA_ROOT" | cut -f1)"

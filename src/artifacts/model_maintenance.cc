@@ -8,6 +8,7 @@
 
 #include "artifacts/model_store_internal.h"
 #include "catalog/statement.h"
+#include "io/sha256.h"
 
 namespace strata::artifacts {
 namespace {

@@ -14,7 +14,9 @@
 
 #include "artifacts/cold_store.h"
 #include "artifacts/model_store_internal.h"
+#include "catalog/layout.h"
 #include "catalog/statement.h"
+#include "io/sha256.h"
 
 namespace strata::artifacts {
 namespace {
@@ -180,12 +182,12 @@ Result<std::unique_ptr<ModelStore>> ModelStore::Open(const std::string& root, co
     impl.cold = options.cold_store;
   } else {
     std::string location = options.cold_location;
-    for (const char* key : {kModelsColdLocationSetting, "cold_location"}) {
+    for (const char* key : {kModelsColdLocationSetting, layout::kColdLocationSetting}) {
       if (!location.empty()) break;
       ASSIGN_OR_RETURN(auto stored, store->catalog_->GetSetting(key));
       location = stored.value_or("");
     }
-    if (location.empty()) location = JoinPath(root, "cold");
+    if (location.empty()) location = layout::ColdDir(root);
     auto objects = OpenObjectStore(location, impl.fs, S3Options{});
     if (objects.ok()) {
       impl.owned_cold = std::make_unique<ObjectColdStore>(std::move(*objects));

@@ -8,6 +8,7 @@
 #include <unordered_set>
 
 #include "artifacts/artifacts_test_util.h"
+#include "io/sha256.h"
 
 namespace strata::artifacts {
 namespace {

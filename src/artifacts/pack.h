@@ -16,8 +16,8 @@
 #include <string>
 #include <string_view>
 
-#include "artifacts/sha256.h"
 #include "codec/compression.h"
+#include "io/sha256.h"
 #include "strata/file_system.h"
 
 namespace strata::artifacts {

@@ -2,6 +2,8 @@
 
 #include <unordered_set>
 
+#include "core/schema_text.h"
+
 namespace strata {
 namespace {
 
@@ -132,9 +134,9 @@ int Schema::FieldIndex(std::string_view name) const {
   return -1;
 }
 
-std::string Schema::ToString() const {
+std::string FieldsToString(const std::vector<Field>& fields) {
   std::string out;
-  for (const Field& f : fields_) {
+  for (const Field& f : fields) {
     if (!out.empty()) out += ',';
     out += f.name;
     out += ':';
@@ -143,6 +145,8 @@ std::string Schema::ToString() const {
   }
   return out;
 }
+
+std::string Schema::ToString() const { return FieldsToString(fields_); }
 
 Status TableDef::ValidateName(std::string_view name) {
   if (!IsIdentifier(name)) {

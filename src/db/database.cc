@@ -21,7 +21,7 @@
 #include <thread>
 
 #include "catalog/catalog.h"
-#include "db/layout.h"
+#include "catalog/layout.h"
 #include "db/scan.h"
 #include "db/wal_record.h"
 #include "hot/hot_tier.h"

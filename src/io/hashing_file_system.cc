@@ -1,32 +1,12 @@
 #include "io/hashing_file_system.h"
 
-#include <openssl/evp.h>
+#include "io/sha256.h"
 
 namespace strata {
-namespace {
-
-struct MdCtxDeleter {
-  void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
-};
-
-std::string Hex(const unsigned char* p, size_t n) {
-  static const char kDigits[] = "0123456789abcdef";
-  std::string out(2 * n, '\0');
-  for (size_t i = 0; i < n; ++i) {
-    out[2 * i] = kDigits[p[i] >> 4];
-    out[2 * i + 1] = kDigits[p[i] & 15];
-  }
-  return out;
-}
-
-}  // namespace
 
 class HashingFileSystem::File final : public WritableFile {
  public:
-  File(HashingFileSystem* owner, std::unique_ptr<WritableFile> base)
-      : owner_(owner), base_(std::move(base)), ctx_(EVP_MD_CTX_new()) {
-    poisoned_ = !ctx_ || EVP_DigestInit_ex(ctx_.get(), EVP_sha256(), nullptr) != 1;
-  }
+  File(HashingFileSystem* owner, std::unique_ptr<WritableFile> base) : owner_(owner), base_(std::move(base)) {}
 
   Status Append(std::string_view data) override {
     Status st = base_->Append(data);
@@ -34,7 +14,7 @@ class HashingFileSystem::File final : public WritableFile {
       poisoned_ = true;  // a prefix may have landed: what is on disk is unknown
       return st;
     }
-    if (!poisoned_ && EVP_DigestUpdate(ctx_.get(), data.data(), data.size()) != 1) poisoned_ = true;
+    if (!poisoned_) sha_.Update(data);
     bytes_ += data.size();
     return Status::OK();
   }
@@ -46,15 +26,7 @@ class HashingFileSystem::File final : public WritableFile {
     Entry e;
     e.poisoned = poisoned_ || !st.ok();
     e.digest.bytes = bytes_;
-    if (!e.poisoned) {
-      unsigned char md[EVP_MAX_MD_SIZE];
-      unsigned int len = 0;
-      if (EVP_DigestFinal_ex(ctx_.get(), md, &len) == 1) {
-        e.digest.sha256 = Hex(md, len);
-      } else {
-        e.poisoned = true;
-      }
-    }
+    if (!e.poisoned) e.digest.sha256 = DigestHex(sha_.Finish());
     owner_->Record(base_->path(), std::move(e));
     return st;
   }
@@ -64,7 +36,7 @@ class HashingFileSystem::File final : public WritableFile {
  private:
   HashingFileSystem* owner_;
   std::unique_ptr<WritableFile> base_;
-  std::unique_ptr<EVP_MD_CTX, MdCtxDeleter> ctx_;
+  Sha256 sha_;
   uint64_t bytes_ = 0;
   bool poisoned_ = false;
   bool done_ = false;

@@ -7,49 +7,27 @@
 
 namespace strata {
 
-struct StreamingDigest::Ctx {
-  EVP_MD_CTX* md = nullptr;
-  ~Ctx() { EVP_MD_CTX_free(md); }
-};
-
-StreamingDigest::StreamingDigest(bool sha256) : ctx_(std::make_unique<Ctx>()) {
-  ctx_->md = EVP_MD_CTX_new();
-  if (ctx_->md == nullptr || EVP_DigestInit_ex(ctx_->md, sha256 ? EVP_sha256() : EVP_md5(), nullptr) != 1) {
-    std::abort();
-  }
+Md5Hasher::Md5Hasher() : ctx_(EVP_MD_CTX_new()) {
+  if (ctx_ == nullptr || EVP_DigestInit_ex(ctx_, EVP_md5(), nullptr) != 1) std::abort();
 }
 
-StreamingDigest::~StreamingDigest() = default;
+Md5Hasher::~Md5Hasher() { EVP_MD_CTX_free(ctx_); }
 
-void StreamingDigest::Update(std::string_view data) {
-  if (EVP_DigestUpdate(ctx_->md, data.data(), data.size()) != 1) std::abort();
+void Md5Hasher::Update(std::string_view data) {
+  if (EVP_DigestUpdate(ctx_, data.data(), data.size()) != 1) std::abort();
 }
 
-void StreamingDigest::Finish(uint8_t* out, size_t n) {
+Md5Digest Md5Hasher::Finish() {
+  Md5Digest out{};
   unsigned int got = 0;
-  if (EVP_DigestFinal_ex(ctx_->md, out, &got) != 1 || got != n) std::abort();
-}
-
-namespace {
-template <size_t N>
-std::array<uint8_t, N> Digest(const EVP_MD* md, std::string_view data) {
-  std::array<uint8_t, N> out{};
-  unsigned int n = 0;
-  if (EVP_Digest(data.data(), data.size(), out.data(), &n, md, nullptr) != 1 || n != N) std::abort();
+  if (EVP_DigestFinal_ex(ctx_, out.data(), &got) != 1 || got != out.size()) std::abort();
   return out;
 }
-}  // namespace
 
-Sha256Digest Sha256(std::string_view data) { return Digest<32>(EVP_sha256(), data); }
-Md5Digest Md5(std::string_view data) { return Digest<16>(EVP_md5(), data); }
-
-std::string HexLower(const uint8_t* data, size_t n) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out(2 * n, '\0');
-  for (size_t i = 0; i < n; ++i) {
-    out[2 * i] = kHex[data[i] >> 4];
-    out[2 * i + 1] = kHex[data[i] & 15];
-  }
+Md5Digest Md5(std::string_view data) {
+  Md5Digest out{};
+  unsigned int n = 0;
+  if (EVP_Digest(data.data(), data.size(), out.data(), &n, EVP_md5(), nullptr) != 1 || n != out.size()) std::abort();
   return out;
 }
 

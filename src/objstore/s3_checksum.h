@@ -1,62 +1,38 @@
-// Digests for S3 transfers: SHA-256 (x-amz-content-sha256 and our x-amz-meta-sha256), MD5
-// (Content-MD5 and ETags), and the ETag S3 gives a multipart upload.
+// Digests for S3 transfers besides SHA-256 (io/sha256.h, for x-amz-content-sha256 and our
+// x-amz-meta-sha256): MD5 (Content-MD5 and ETags), HMAC-SHA256 (SigV4), Base64, and the ETag S3
+// gives a multipart upload.
 #pragma once
 
 #include <array>
 #include <cstdint>
-#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "io/sha256.h"
+
+struct evp_md_ctx_st;
+
 namespace strata {
 
 using Md5Digest = std::array<uint8_t, 16>;
-using Sha256Digest = std::array<uint8_t, 32>;
 
-// Incremental digests (OpenSSL EVP). Not thread-safe.
-class StreamingDigest {
+// Incremental MD5 (OpenSSL EVP). Not thread-safe.
+class Md5Hasher {
  public:
-  ~StreamingDigest();
+  Md5Hasher();
+  ~Md5Hasher();
+  Md5Hasher(const Md5Hasher&) = delete;
+  Md5Hasher& operator=(const Md5Hasher&) = delete;
   void Update(std::string_view data);
-
- protected:
-  explicit StreamingDigest(bool sha256);
-  void Finish(uint8_t* out, size_t n);
+  Md5Digest Finish();
 
  private:
-  struct Ctx;
-  std::unique_ptr<Ctx> ctx_;
+  evp_md_ctx_st* ctx_;
 };
 
-class Sha256Hasher : public StreamingDigest {
- public:
-  Sha256Hasher() : StreamingDigest(true) {}
-  Sha256Digest Finish() {
-    Sha256Digest d;
-    StreamingDigest::Finish(d.data(), d.size());
-    return d;
-  }
-};
-
-class Md5Hasher : public StreamingDigest {
- public:
-  Md5Hasher() : StreamingDigest(false) {}
-  Md5Digest Finish() {
-    Md5Digest d;
-    StreamingDigest::Finish(d.data(), d.size());
-    return d;
-  }
-};
-
-Sha256Digest Sha256(std::string_view data);
 Md5Digest Md5(std::string_view data);
 
-std::string HexLower(const uint8_t* data, size_t n);
-template <size_t N>
-std::string HexLower(const std::array<uint8_t, N>& d) {
-  return HexLower(d.data(), N);
-}
 std::string Base64(const uint8_t* data, size_t n);
 template <size_t N>
 std::string Base64(const std::array<uint8_t, N>& d) {

@@ -59,7 +59,7 @@ class S3ObjectStore final : public ObjectStore {
 
   Status Put(std::string_view key, std::string_view data) override {
     RETURN_IF_ERROR(CheckObjectKey(key));
-    const std::string sha = HexLower(Sha256(data));
+    const std::string sha = Sha256Hex(data);
     if (data.size() <= o_.multipart_threshold) return PutSingle(key, data, sha);
     auto read = [data](uint64_t offset, size_t n, std::string*) -> Result<std::string_view> {
       return data.substr(offset, n);
@@ -83,11 +83,11 @@ class S3ObjectStore final : public ObjectStore {
     std::string buf;
     if (size <= o_.multipart_threshold) {
       ASSIGN_OR_RETURN(std::string_view data, read(0, static_cast<size_t>(size), &buf));
-      return PutSingle(key, data, HexLower(Sha256(data)));
+      return PutSingle(key, data, Sha256Hex(data));
     }
     // First pass: the SHA-256 of the whole file, stored with the object (x-amz-meta-sha256) so a
     // later Get can check it. The parts are hashed again as they go up, and the two must agree.
-    Sha256Hasher hasher;
+    Sha256 hasher;
     for (uint64_t off = 0; off < size; off += kHashBlock) {
       ASSIGN_OR_RETURN(std::string_view block, read(off, static_cast<size_t>(std::min(kHashBlock, size - off)), &buf));
       hasher.Update(block);
@@ -253,7 +253,7 @@ class S3ObjectStore final : public ObjectStore {
     }
     const std::string want_sha = r.Header("x-amz-meta-sha256");
     if (!want_sha.empty()) {
-      const std::string got = HexLower(Sha256(r.body));
+      const std::string got = Sha256Hex(r.body);
       if (got != want_sha) {
         return Verdict::Retry(Status::Corruption("GET " + uri + ": SHA-256 of the received bytes is " + got +
                                                  ", the object was stored with " + want_sha));
@@ -367,7 +367,7 @@ class S3ObjectStore final : public ObjectStore {
     const std::string enc_id = S3UriEncode(upload_id, false);
     std::vector<Md5Digest> md5s;
     std::vector<S3CompletedPart> parts;
-    Sha256Hasher whole;
+    Sha256 whole;
     Md5Hasher whole_md5;
     std::string buf;
     int number = 0;
@@ -379,9 +379,8 @@ class S3ObjectStore final : public ObjectStore {
       whole_md5.Update(data);
       const Md5Digest md5 = Md5(data);
       const std::string md5_hex = HexLower(md5);
-      HttpRequest req =
-          NewRequest("PUT", ObjectUrl(key) + "?partNumber=" + std::to_string(number) + "&uploadId=" + enc_id,
-                     HexLower(Sha256(data)));
+      HttpRequest req = NewRequest(
+          "PUT", ObjectUrl(key) + "?partNumber=" + std::to_string(number) + "&uploadId=" + enc_id, Sha256Hex(data));
       req.headers.push_back("Content-MD5: " + Base64(md5));
       req.body = data;
       const std::string what = "PUT " + uri + " part " + std::to_string(number);
@@ -410,7 +409,7 @@ class S3ObjectStore final : public ObjectStore {
     // give the MD5 of the whole object. Either proves the server assembled exactly our bytes.
     const std::string want_etag = MultipartEtag(md5s);
     const std::string want_plain_etag = HexLower(whole_md5.Finish());
-    HttpRequest req = NewRequest("POST", ObjectUrl(key) + "?uploadId=" + enc_id, HexLower(Sha256(body)));
+    HttpRequest req = NewRequest("POST", ObjectUrl(key) + "?uploadId=" + enc_id, Sha256Hex(body));
     req.body = body;
     std::string etag;
     Result<HttpResponse> done = Execute("COMPLETE MULTIPART", uri, req, [&](const HttpResponse& r) {

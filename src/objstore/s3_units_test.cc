@@ -272,14 +272,12 @@ TEST(S3Retry, BackoffGrowsExponentiallyWithFullJitterAndIsCapped) {
 }
 
 TEST(S3Checksum, DigestsAndEncodings) {
-  EXPECT_EQ(HexLower(Sha256("")), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
   EXPECT_EQ(HexLower(Md5("hello")), "5d41402abc4b2a76b9719d911017c592");
   EXPECT_EQ(Base64(Md5("")), "1B2M2Y8AsgTpgAmY7PhCfg==");
   EXPECT_EQ(Base64(reinterpret_cast<const uint8_t*>("ab"), 2), "YWI=");
-  Sha256Hasher h;
-  h.Update("hel");
-  h.Update("lo");
-  EXPECT_EQ(h.Finish(), Sha256("hello"));
+  // HMAC-SHA256, RFC 4231 test case 2.
+  EXPECT_EQ(HexLower(HmacSha256("Jefe", "what do ya want for nothing?")),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
   Md5Hasher m;
   m.Update("he");
   m.Update("llo");

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "core/schema_text.h"
 #include "parquet/column_util.h"
 #include "parquet/column_writer.h"
 #include "parquet/format.h"

@@ -214,18 +214,6 @@ std::vector<SchemaElement> ToParquetSchema(const std::vector<Field>& fields, boo
   return out;
 }
 
-std::string FieldsToString(const std::vector<Field>& fields) {
-  std::string out;
-  for (const Field& f : fields) {
-    if (!out.empty()) out += ',';
-    out += f.name;
-    out += ':';
-    out += ColumnTypeName(f.type);
-    if (f.nullable) out += '?';
-  }
-  return out;
-}
-
 Result<std::vector<Field>> ParseFields(std::string_view text) {
   std::vector<Field> fields;
   while (!text.empty()) {

@@ -63,9 +63,8 @@ Result<std::vector<ColumnInfo>> MapFileSchema(const FileMetaData& metadata);
 std::vector<SchemaElement> ToParquetSchema(const std::vector<Field>& fields, bool timestamp_adjusted_to_utc = true);
 Type PhysicalType(ColumnType type);
 
-// "ts:timestamp,symbol:symbol,note:string?" and back; the parser accepts any field list
-// (unlike Schema::Parse, which insists on a table's timestamp and symbol columns).
-std::string FieldsToString(const std::vector<Field>& fields);
+// The inverse of FieldsToString (core/schema_text.h): accepts any field list, unlike Schema::Parse,
+// which insists on a table's timestamp and symbol columns.
 Result<std::vector<Field>> ParseFields(std::string_view text);
 
 }  // namespace strata::parquet

@@ -98,9 +98,9 @@ class AsofJoinStream final : public BatchStream {
         RETURN_IF_ERROR(AlignRight());
       }
       if (opt_.direction == AsofDirection::kPrev) {
-        RETURN_IF_ERROR(JoinPrev(lts, a, b));
+        RETURN_IF_ERROR(JoinRun<AsofDirection::kPrev>(lts, a, b));
       } else {
-        RETURN_IF_ERROR(JoinNext(lts, a, b));
+        RETURN_IF_ERROR(JoinRun<AsofDirection::kNext>(lts, a, b));
       }
       a = b;
     }
@@ -132,7 +132,11 @@ class AsofJoinStream final : public BatchStream {
                                    FormatTimestamp(ts) + ")");
   }
 
-  Status JoinPrev(const int64_t* lts, size_t a, size_t b) {
+  // Joins left rows [a, b) of one symbol run. kPrev passes the right rows at or before each left ts
+  // (the last one passed is the match, and may be carried over from an earlier window); kNext
+  // passes those before it (the first one not passed is the match).
+  template <AsofDirection kDir>
+  Status JoinRun(const int64_t* lts, size_t a, size_t b) {
     const int64_t tol = opt_.tolerance_ns.value_or(INT64_MAX);
     uint32_t* idx = idx_.data();
     for (size_t i = a; i < b; ++i) {
@@ -141,11 +145,15 @@ class AsofJoinStream final : public BatchStream {
       last_left_ts_ = t;
       while (true) {
         const int64_t* rts = window_ts_;
-        while (rp_ < re_ && rts[rp_] <= t) ++rp_;
-        if (rp_ > match_from_) {
-          match_ = static_cast<uint32_t>(rp_ - 1);
-          match_ts_ = rts[rp_ - 1];
-          match_from_ = rp_;
+        if constexpr (kDir == AsofDirection::kPrev) {
+          while (rp_ < re_ && rts[rp_] <= t) ++rp_;
+          if (rp_ > match_from_) {
+            match_ = static_cast<uint32_t>(rp_ - 1);
+            match_ts_ = rts[rp_ - 1];
+            match_from_ = rp_;
+          }
+        } else {
+          while (rp_ < re_ && rts[rp_] < t) ++rp_;
         }
         if (rp_ == re_ && re_ == window_rows_ && !right_eof_) {
           cur_ = i;
@@ -155,36 +163,17 @@ class AsofJoinStream final : public BatchStream {
         }
         break;
       }
-      if (match_ == kNoMatch || t - match_ts_ > tol) {
-        idx[i] = kNoMatch;
-        null_matches_ = true;
+      bool matched;
+      uint32_t m;
+      if constexpr (kDir == AsofDirection::kPrev) {
+        matched = match_ != kNoMatch && t - match_ts_ <= tol;
+        m = match_;
       } else {
-        idx[i] = match_;
+        matched = rp_ < re_ && window_ts_[rp_] - t <= tol;
+        m = static_cast<uint32_t>(rp_);
       }
-    }
-    return Status::OK();
-  }
-
-  Status JoinNext(const int64_t* lts, size_t a, size_t b) {
-    const int64_t tol = opt_.tolerance_ns.value_or(INT64_MAX);
-    uint32_t* idx = idx_.data();
-    for (size_t i = a; i < b; ++i) {
-      const int64_t t = lts[i];
-      if (t < last_left_ts_) return LeftUnsorted(t);
-      last_left_ts_ = t;
-      while (true) {
-        const int64_t* rts = window_ts_;
-        while (rp_ < re_ && rts[rp_] < t) ++rp_;
-        if (rp_ == re_ && re_ == window_rows_ && !right_eof_) {
-          cur_ = i;
-          RETURN_IF_ERROR(LoadRight());
-          RETURN_IF_ERROR(ContinueRun());
-          continue;
-        }
-        break;
-      }
-      if (rp_ < re_ && window_ts_[rp_] - t <= tol) {
-        idx[i] = static_cast<uint32_t>(rp_);
+      if (matched) {
+        idx[i] = m;
       } else {
         idx[i] = kNoMatch;
         null_matches_ = true;

@@ -1,7 +1,5 @@
 #include "tier/lake.h"
 
-#include <openssl/evp.h>
-
 #include <algorithm>
 #include <bit>
 #include <cstdio>
@@ -11,6 +9,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "catalog/layout.h"
 #include "strata/timestamp.h"
 
 namespace strata::tier {
@@ -21,20 +20,6 @@ std::string Seq6(int64_t seq) {
   std::snprintf(buf, sizeof buf, "part-%06lld.parquet", static_cast<long long>(seq));
   return buf;
 }
-
-std::string Hex(const unsigned char* d, size_t n) {
-  static const char* kDigits = "0123456789abcdef";
-  std::string out(n * 2, '0');
-  for (size_t i = 0; i < n; ++i) {
-    out[2 * i] = kDigits[d[i] >> 4];
-    out[2 * i + 1] = kDigits[d[i] & 15];
-  }
-  return out;
-}
-
-struct MdCtxDeleter {
-  void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
-};
 
 }  // namespace
 
@@ -55,7 +40,7 @@ std::string EscapePartitionValue(std::string_view value) {
 }
 
 std::string WarmSeriesDayDir(std::string_view table, int64_t day, std::string_view symbol) {
-  return std::string(kWarmDirName) + "/" + std::string(table) + "/date=" + FormatDate(DayStartNs(day)) +
+  return std::string(layout::kWarmDirName) + "/" + std::string(table) + "/date=" + FormatDate(DayStartNs(day)) +
          "/symbol=" + EscapePartitionValue(symbol);
 }
 
@@ -106,36 +91,6 @@ int64_t MonthStartNs(int64_t month) {
   const int64_t year = 1970 + (month >= 0 ? month / 12 : -((-month - 1) / 12) - 1);
   const int64_t mon = month - (year - 1970) * 12 + 1;
   return DaysFromCivil(year, static_cast<unsigned>(mon), 1) * kNanosPerDay;
-}
-
-std::string Sha256Hex(std::string_view data) {
-  unsigned char md[32];
-  unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr);
-  return Hex(md, len);
-}
-
-Status Sha256File(FileSystem* fs, const std::string& path, std::string* hex, uint64_t* size) {
-  ASSIGN_OR_RETURN(auto file, fs->NewRandomAccessFile(path));
-  ASSIGN_OR_RETURN(uint64_t total, file->Size());
-  std::unique_ptr<EVP_MD_CTX, MdCtxDeleter> ctx(EVP_MD_CTX_new());
-  if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1) {
-    return Status::Internal("SHA-256 init failed for " + path);
-  }
-  std::string buf(1 << 20, '\0');
-  uint64_t off = 0;
-  while (off < total) {
-    ASSIGN_OR_RETURN(size_t got, file->Read(off, std::min<uint64_t>(buf.size(), total - off), buf.data()));
-    if (got == 0) return Status::IOError(path + ": short read at offset " + std::to_string(off));
-    EVP_DigestUpdate(ctx.get(), buf.data(), got);
-    off += got;
-  }
-  unsigned char md[32];
-  unsigned int len = 0;
-  EVP_DigestFinal_ex(ctx.get(), md, &len);
-  *hex = Hex(md, len);
-  *size = total;
-  return Status::OK();
 }
 
 Status CreateDirsDurably(FileSystem* fs, const std::string& durable_root, const std::string& dir) {

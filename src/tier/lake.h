@@ -1,5 +1,5 @@
 // Where warm and cold files live and how they are named (see doc/layout.md), plus the small
-// helpers every tier operation shares: SHA-256 of bytes and files, durable directory creation,
+// helpers every tier operation shares: durable directory creation,
 // stable sorting of rows by timestamp and de-duplication.
 #pragma once
 
@@ -15,10 +15,6 @@
 #include "strata/status.h"
 
 namespace strata::tier {
-
-inline constexpr char kWarmDirName[] = "warm";
-inline constexpr char kColdDirName[] = "cold";
-inline constexpr char kTmpDirName[] = "tmp";  // staging for cold files, under the root
 
 // A symbol as a Hive partition value: bytes outside [A-Za-z0-9._-] become %XX.
 std::string EscapePartitionValue(std::string_view value);
@@ -39,10 +35,6 @@ int64_t MonthOf(int64_t ns);
 // First ns of day `day` / month `month`.
 int64_t DayStartNs(int64_t day);
 int64_t MonthStartNs(int64_t month);
-
-std::string Sha256Hex(std::string_view data);
-// SHA-256 of a file read through `fs`, and its size.
-Status Sha256File(FileSystem* fs, const std::string& path, std::string* hex, uint64_t* size);
 
 // Creates `dir` (and parents) and makes every level from `durable_root` down durable (fsync of
 // each parent), so that a file renamed into `dir` and a SyncDir(dir) survive power loss.

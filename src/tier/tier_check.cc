@@ -1,6 +1,8 @@
 // TierStore's crash cleanup and verification: what is on storage against what the catalog says.
 #include <set>
 
+#include "catalog/layout.h"
+#include "io/sha256.h"
 #include "tier/lake.h"
 #include "tier/tier_store.h"
 
@@ -32,7 +34,9 @@ Result<std::vector<std::string>> WalkIfExists(FileSystem* fs, const std::string&
 
 }  // namespace
 
-Result<std::vector<std::string>> TierStore::ListWarmFiles() { return WalkIfExists(fs_, options_.root, kWarmDirName); }
+Result<std::vector<std::string>> TierStore::ListWarmFiles() {
+  return WalkIfExists(fs_, options_.root, layout::kWarmDirName);
+}
 
 Status TierStore::CleanupOnOpen() {
   // 1. Files retired by a committed change whose deletion did not finish.
@@ -58,7 +62,7 @@ Status TierStore::CleanupOnOpen() {
     RETURN_IF_ERROR(fs_->RemoveFile(path));
     RETURN_IF_ERROR(fs_->SyncDir(DirName(path)));
   }
-  ASSIGN_OR_RETURN(auto staged, WalkIfExists(fs_, options_.root, kTmpDirName));
+  ASSIGN_OR_RETURN(auto staged, WalkIfExists(fs_, options_.root, layout::kTmpDirName));
   for (const std::string& rel : staged) RETURN_IF_ERROR(fs_->RemoveFile(JoinPath(options_.root, rel)));
   ASSIGN_OR_RETURN(auto objects, options_.cold->List(""));
   for (const ObjectInfo& o : objects) {
@@ -68,7 +72,7 @@ Status TierStore::CleanupOnOpen() {
   }
   // A local cold store's temporaries (an interrupted Put) are not objects; remove them by name.
   if (options_.cold->Uri("x").find("://") == std::string::npos) {
-    ASSIGN_OR_RETURN(auto cold_files, WalkIfExists(fs_, options_.root, kColdDirName));
+    ASSIGN_OR_RETURN(auto cold_files, WalkIfExists(fs_, options_.root, layout::kColdDirName));
     for (const std::string& rel : cold_files) {
       if (IsTemporaryObjectKey(rel)) RETURN_IF_ERROR(fs_->RemoveFile(JoinPath(options_.root, rel)));
     }

@@ -15,7 +15,9 @@
 #include <utility>
 
 #include "bars/bar_kernel.h"
+#include "catalog/layout.h"
 #include "io/hashing_file_system.h"
+#include "io/sha256.h"
 #include "parquet/parquet_writer.h"
 #include "strata/timestamp.h"
 #include "tier/derived_bars.h"
@@ -101,12 +103,12 @@ void TierStore::WaitForReaders() {
 
 std::string TierStore::ColdUri(const std::string& key) const {
   std::string uri = options_.cold->Uri(key);
-  if (uri.find("://") == std::string::npos) return std::string(kColdDirName) + "/" + key;
+  if (uri.find("://") == std::string::npos) return std::string(layout::kColdDirName) + "/" + key;
   return uri;
 }
 
 std::string TierStore::ColdKeyOf(const std::string& uri) const {
-  const std::string local_prefix = std::string(kColdDirName) + "/";
+  const std::string local_prefix = std::string(layout::kColdDirName) + "/";
   if (uri.rfind(local_prefix, 0) == 0) return uri.substr(local_prefix.size());
   const std::string prefix = options_.cold->Uri("");
   if (uri.rfind(prefix, 0) == 0) return uri.substr(prefix.size());
@@ -528,7 +530,7 @@ Status TierStore::MigrateGroup(const TableInfo& table, const TablePolicy& policy
   wo.compression_level = policy.ColdZstdLevel();
   wo.default_encoding = parquet::ColumnEncoding::kStrongest;
   wo.timestamp_adjusted_to_utc = false;
-  const std::string tmp_dir = JoinPath(options_.root, kTmpDirName);
+  const std::string tmp_dir = JoinPath(options_.root, layout::kTmpDirName);
   RETURN_IF_ERROR(fs_->CreateDirs(tmp_dir));
   const std::string staged =
       JoinPath(tmp_dir, "migrate-" + std::to_string(::getpid()) + "-" + std::to_string(++staged_) + ".parquet");

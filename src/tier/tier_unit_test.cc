@@ -56,10 +56,6 @@ TEST(LakeRows, StableSortAndDedup) {
   EXPECT_TRUE(twice.Equals(sorted));
 }
 
-TEST(LakeHash, Sha256) {
-  EXPECT_EQ(Sha256Hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-}
-
 TEST(TablePolicyTest, ParseValidateRoundTrip) {
   ASSERT_OK_AND_ASSIGN(TablePolicy p, TablePolicy::Parse(R"({"warm_days":7,"cold_days":3650,"warm_codec":"lz4_raw"})"));
   EXPECT_EQ(*p.warm_days, 7);

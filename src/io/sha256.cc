@@ -1,17 +1,18 @@
-#include "artifacts/sha256.h"
+#include "io/sha256.h"
 
 #include <openssl/evp.h>
 
+#include <algorithm>
 #include <cstdlib>
 
-namespace strata::artifacts {
+namespace strata {
 
-std::string DigestHex(const Sha256Digest& digest) {
+std::string HexLower(const uint8_t* data, size_t n) {
   static constexpr char kHex[] = "0123456789abcdef";
-  std::string out(64, '0');
-  for (size_t i = 0; i < digest.size(); ++i) {
-    out[2 * i] = kHex[digest[i] >> 4];
-    out[2 * i + 1] = kHex[digest[i] & 15];
+  std::string out(2 * n, '0');
+  for (size_t i = 0; i < n; ++i) {
+    out[2 * i] = kHex[data[i] >> 4];
+    out[2 * i + 1] = kHex[data[i] & 15];
   }
   return out;
 }
@@ -48,14 +49,18 @@ Sha256::Sha256() : ctx_(EVP_MD_CTX_new()) {
 
 Sha256::~Sha256() { EVP_MD_CTX_free(ctx_); }
 
-void Sha256::Reset() { EVP_DigestInit_ex(ctx_, Sha256Md(), nullptr); }
+void Sha256::Reset() {
+  if (EVP_DigestInit_ex(ctx_, Sha256Md(), nullptr) != 1) std::abort();
+}
 
-void Sha256::Update(std::string_view data) { EVP_DigestUpdate(ctx_, data.data(), data.size()); }
+void Sha256::Update(std::string_view data) {
+  if (EVP_DigestUpdate(ctx_, data.data(), data.size()) != 1) std::abort();
+}
 
 Sha256Digest Sha256::Finish() {
   Sha256Digest d{};
   unsigned int len = 0;
-  EVP_DigestFinal_ex(ctx_, d.data(), &len);
+  if (EVP_DigestFinal_ex(ctx_, d.data(), &len) != 1 || len != d.size()) std::abort();
   return d;
 }
 
@@ -65,4 +70,26 @@ Sha256Digest Sha256::Digest(std::string_view data) {
   return Finish();
 }
 
-}  // namespace strata::artifacts
+std::string Sha256Hex(std::string_view data) {
+  Sha256 h;
+  return DigestHex(h.Digest(data));
+}
+
+Status Sha256File(FileSystem* fs, const std::string& path, std::string* hex, uint64_t* size) {
+  ASSIGN_OR_RETURN(auto file, fs->NewRandomAccessFile(path));
+  ASSIGN_OR_RETURN(uint64_t total, file->Size());
+  Sha256 h;
+  std::string buf(1 << 20, '\0');
+  uint64_t off = 0;
+  while (off < total) {
+    ASSIGN_OR_RETURN(size_t got, file->Read(off, std::min<uint64_t>(buf.size(), total - off), buf.data()));
+    if (got == 0) return Status::IOError(path + ": short read at offset " + std::to_string(off));
+    h.Update(std::string_view(buf.data(), got));
+    off += got;
+  }
+  *hex = DigestHex(h.Finish());
+  *size = total;
+  return Status::OK();
+}
+
+}  // namespace strata

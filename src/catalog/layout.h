@@ -1,4 +1,5 @@
-// Where things live under a database root. See doc/layout.md.
+// Where things live under a database root: the one home of these names (see doc/layout.md). In the
+// catalog module, the lowest one that the tiers, the model store and the database all build on.
 #pragma once
 
 #include <string>
@@ -7,11 +8,15 @@
 
 namespace strata::layout {
 
+inline constexpr char kWarmDirName[] = "warm";
+inline constexpr char kColdDirName[] = "cold";  // the default cold tier (a local directory)
+inline constexpr char kTmpDirName[] = "tmp";    // staging for cold files
+
 inline std::string CatalogPath(const std::string& root) { return JoinPath(root, "catalog.db"); }
 inline std::string WalDir(const std::string& root) { return JoinPath(root, "wal"); }
 inline std::string LockPath(const std::string& root) { return JoinPath(root, "LOCK"); }
-inline std::string WarmDir(const std::string& root) { return JoinPath(root, "warm"); }
-inline std::string ColdDir(const std::string& root) { return JoinPath(root, "cold"); }
+inline std::string WarmDir(const std::string& root) { return JoinPath(root, kWarmDirName); }
+inline std::string ColdDir(const std::string& root) { return JoinPath(root, kColdDirName); }
 
 // Catalog settings keys.
 inline constexpr char kFsyncSetting[] = "fsync";
