@@ -12,7 +12,7 @@
 #include <thread>
 
 #include "catalog/catalog.h"
-#include "db/layout.h"
+#include "catalog/layout.h"
 #include "db/wal_record.h"
 #include "io/fault_injection_fs.h"
 #include "strata/database.h"
