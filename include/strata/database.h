@@ -75,6 +75,16 @@ struct Options {
   // Overrides the stored cold location for this process when non-empty (same forms as
   // InitOptions::cold_location), e.g. to reach the same bucket through another endpoint.
   std::string cold_location;
+  // Opening a database whose write-ahead log directory is missing, or whose log ends before the
+  // LSN the catalog recorded as durable at the last clean close, is an error naming what is
+  // missing. true goes on without those records (their rows are lost, with a warning); a writer
+  // then records the log's end as durable, so later opens need no flag (CLI --accept-wal-loss).
+  bool accept_wal_loss = false;
+  // Replaying a WAL record the database cannot apply (the hot tier refuses its rows, its table
+  // is unknown, its rows do not decode) is an error naming the record's LSN, table and reason.
+  // true skips such records with a warning each (their rows are lost). The records stay in the
+  // log until a flush covers them, so keep the flag until then (CLI --skip-bad-wal-records).
+  bool skip_bad_wal_records = false;
 };
 
 struct ScanRequest {

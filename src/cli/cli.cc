@@ -11,6 +11,8 @@ Result<std::unique_ptr<Database>> Context::OpenDatabase(bool read_only, const st
   Options options;
   options.read_only = read_only;
   options.process_note = note;
+  options.accept_wal_loss = accept_wal_loss;
+  options.skip_bad_wal_records = skip_bad_wal_records;
   return Database::Open(root, options);
 }
 
@@ -69,6 +71,12 @@ int RunCli(int argc, char** argv) {
   Context ctx;
   if (const char* env = std::getenv("STRATA_ROOT"); env != nullptr && *env != '\0') ctx.root = env;
   app.add_option("--root", ctx.root, "database directory (env STRATA_ROOT, default ./strata-data)");
+  app.add_flag("--accept-wal-loss", ctx.accept_wal_loss,
+               "open even though the write-ahead log is missing or ends before the LSN the last clean close "
+               "made durable (those rows are lost; see doc/durability.md)");
+  app.add_flag("--skip-bad-wal-records", ctx.skip_bad_wal_records,
+               "open even though a write-ahead log record cannot be replayed: skip it with a warning (its rows "
+               "are lost; flush afterwards so that later opens need no flag)");
   app.footer(
       "Start here:\n"
       "  strata init                                   # create ./strata-data\n"

@@ -14,7 +14,9 @@ namespace strata::cli {
 // State shared by all subcommands of one invocation.
 struct Context {
   std::string root = "./strata-data";
-  Status status;  // the first failure; main prints it and exits non-zero
+  bool accept_wal_loss = false;       // --accept-wal-loss (Options::accept_wal_loss)
+  bool skip_bad_wal_records = false;  // --skip-bad-wal-records (Options::skip_bad_wal_records)
+  Status status;                      // the first failure; main prints it and exits non-zero
 
   // Opens the database at `root` for writing or reading.
   Result<std::unique_ptr<Database>> OpenDatabase(bool read_only, const std::string& note) const;

@@ -13,6 +13,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <set>
@@ -157,7 +158,7 @@ class DatabaseImpl final : public Database {
   int64_t Now() const { return options_.clock ? options_.clock() : NowNs(); }
 
   std::string FlushTrigger() override {
-    if (options_.read_only || closed_) return "";
+    if (options_.read_only || closed_.load(std::memory_order_acquire)) return "";
     const size_t used = hot_->used_bytes();
     if (static_cast<double>(used) >
         options_.flush_memory_fraction * static_cast<double>(options_.hot_memory_budget_bytes)) {
@@ -211,7 +212,35 @@ class DatabaseImpl final : public Database {
     }
   }
 
+  // A read-only open reads the flushed LSN, then the WAL; a writer flushing and removing
+  // segments in between makes the WAL look truncated. Start over when the flushed LSNs moved.
   Status Recover() {
+    for (int attempt = 1;; ++attempt) {
+      Status st = RecoverOnce();
+      if (st.ok() || !options_.read_only || attempt >= kMaxReadRetries) return st;
+      ASSIGN_OR_RETURN(FlushedState now, ReadFlushedState());
+      if (now.global == flushed_lsn_ && now.tables == table_flushed_) return st;
+      RETURN_IF_ERROR(hot_->DropUpTo(std::numeric_limits<uint64_t>::max()));
+    }
+  }
+
+  // One WAL record into the hot tier. Errors name the LSN and the table.
+  Status ReplayRecord(uint64_t lsn, std::string_view payload) {
+    const std::string where = "WAL record LSN " + std::to_string(lsn);
+    auto rec = ParseRowsRecord(payload);
+    if (!rec.ok()) return rec.status().WithContext(where);
+    if (auto it = table_flushed_.find(rec->table_id); it != table_flushed_.end() && lsn <= it->second) {
+      return Status::OK();
+    }
+    auto table = TableById(rec->table_id);
+    if (!table.ok()) return table.status().WithContext(where);
+    const std::string what = where + " (table " + (*table)->def.name + ")";
+    auto batch = DecodeBatch(rec->encoded_batch, (*table)->def.schema.fields());
+    if (!batch.ok()) return batch.status().WithContext(what);
+    return hot_->Insert((*table)->id, *batch, lsn).WithContext(what + " refused by the hot tier");
+  }
+
+  Status RecoverOnce() {
     ASSIGN_OR_RETURN(WalState wal_state, catalog_->GetWalState());
     flushed_lsn_ = wal_state.flushed_lsn;
     // Tables flushed on their own since: their records up to their LSN are in warm files already.
@@ -222,31 +251,76 @@ class DatabaseImpl final : public Database {
     ro.after_lsn = wal_state.flushed_lsn;
     ro.repair = !options_.read_only;
     ASSIGN_OR_RETURN(bool wal_exists, fs_->Exists(ro.dir));
-    uint64_t last_lsn = wal_state.flushed_lsn;
+    bool loss_accepted = false;
+    const std::string accept_hint =
+        "restore it, or open with --accept-wal-loss (Options::accept_wal_loss) to go on without those rows";
+    if (!wal_exists) {
+      std::string msg = "the write-ahead log directory " + ro.dir + " is missing: rows appended after LSN " +
+                        std::to_string(wal_state.flushed_lsn) + " (the last flush) are lost; " + accept_hint;
+      if (!options_.accept_wal_loss) return Status::NotFound(msg);
+      Warn("accepted: " + msg);
+      loss_accepted = true;
+    }
+    uint64_t wal_last = 0;  // the log's last LSN (0: no segment)
+    uint64_t wal_segments = 0;
+    uint64_t skipped = 0;
     if (wal_exists) {
       auto replay = [&](uint64_t lsn, std::string_view payload) -> Status {
-        ASSIGN_OR_RETURN(RowsRecordHeader rec, ParseRowsRecord(payload));
-        if (auto it = table_flushed_.find(rec.table_id); it != table_flushed_.end() && lsn <= it->second) {
-          return Status::OK();
+        Status st = ReplayRecord(lsn, payload);
+        if (st.ok()) return st;
+        if (!options_.skip_bad_wal_records) {
+          return Status(st.code(), st.message() +
+                                       "; to open anyway, skip such records (their rows are lost) with "
+                                       "--skip-bad-wal-records (Options::skip_bad_wal_records)");
         }
-        ASSIGN_OR_RETURN(std::shared_ptr<const OpenTable> table, TableById(rec.table_id));
-        ASSIGN_OR_RETURN(RecordBatch batch, DecodeBatch(rec.encoded_batch, table->def.schema.fields()));
-        return hot_->Insert(table->id, batch, lsn);
+        ++skipped;
+        Warn("skipped " + st.message());
+        return Status::OK();
       };
       auto result = ReadWal(ro, replay);
       if (!result.ok()) return result.status().WithContext("recovering the write-ahead log of " + root_);
       for (const std::string& w : result->warnings) Warn(w);
-      last_lsn = std::max(last_lsn, result->last_lsn);
+      wal_last = result->last_lsn;
+      wal_segments = result->segments;
     }
-    last_replayed_lsn_ = last_lsn;
+    if (skipped > 0) {
+      Warn("skipped " + std::to_string(skipped) + " WAL record(s) that could not be replayed; they stay in the log " +
+           "until a flush covers them (`strata flush`)");
+    }
+    // What the log and the flushes account for must reach what the last clean close made durable.
+    const uint64_t end = std::max(wal_last, wal_state.flushed_lsn);
+    if (wal_exists && end < wal_state.durable_lsn) {
+      std::string msg = "the write-ahead log in " + ro.dir + " ends at LSN " + std::to_string(end) + " but LSN " +
+                        std::to_string(wal_state.durable_lsn) + " was durable at the last clean close: records " +
+                        std::to_string(end + 1) + ".." + std::to_string(wal_state.durable_lsn) +
+                        " are missing (a deleted or older segment?); " + accept_hint;
+      if (!options_.accept_wal_loss) return Status::Corruption(msg);
+      Warn("accepted: " + msg);
+      loss_accepted = true;
+    }
+    last_replayed_lsn_ = end;
     if (options_.read_only) return Status::OK();
+    if (loss_accepted && end < wal_state.durable_lsn) {
+      RETURN_IF_ERROR(catalog_->SetDurableLsn(end).WithContext("recording the accepted WAL loss"));
+    }
+    // The next LSN is above every flushed cut: a reused LSN at or below a table's cut would be
+    // skipped by the next replay although it was acknowledged.
+    uint64_t last = end;
+    for (const auto& [id, lsn] : table_flushed_) last = std::max(last, lsn);
+    if (last > wal_last && wal_segments > 0 && !loss_accepted) {
+      Warn("the write-ahead log ends at LSN " + std::to_string(wal_last) + ", below LSN " + std::to_string(last) +
+           " that a flush recorded: the records in between were not synced before a power failure (rows of tables "
+           "flushed past them are in warm files); new records start at LSN " +
+           std::to_string(last + 1));
+    }
     RETURN_IF_ERROR(fs_->CreateDirs(ro.dir));
     WalOptions wo;
     wo.fs = fs_;
     wo.dir = ro.dir;
     wo.sync = sync_policy_;
     wo.segment_bytes = segment_bytes_;
-    ASSIGN_OR_RETURN(wal_, WalWriter::Open(wo, last_lsn + 1));
+    ASSIGN_OR_RETURN(wal_, WalWriter::Open(wo, last + 1, /*after_gap=*/last > wal_last));
+    lsn_at_open_ = last;
     return Status::OK();
   }
 
@@ -292,10 +366,40 @@ class DatabaseImpl final : public Database {
     return TableById(id);
   }
 
+  Status ClosedError() const { return Status::InvalidArgument("database " + root_ + " is closed"); }
+
   Status CheckWritable() const {
     if (options_.read_only) return Status::InvalidArgument("database " + root_ + " is open read-only");
-    if (closed_) return Status::InvalidArgument("database " + root_ + " is closed");
+    if (closed_.load(std::memory_order_acquire)) return ClosedError();
     return Status::OK();
+  }
+
+  // A flush's LSN cut: every record at or below it is in the hot tier (appends hold the gate
+  // shared while they append and insert) and, once this returns, fsynced in the WAL, so that a
+  // flushed LSN the catalog commits never runs ahead of the durable log (a power loss would
+  // otherwise leave the log ending below it). Refuses when the WAL writer has failed: the cut
+  // would include appends that were never acknowledged.
+  // REQUIRES: tier_op_mu_ held (Close cannot reset wal_ meanwhile).
+  Result<uint64_t> FlushCut(bool reset_age) {
+    if (closed_.load(std::memory_order_acquire)) return ClosedError();
+    uint64_t cut;
+    {
+      std::unique_lock gate(append_gate_);
+      cut = wal_->last_lsn();
+      if (reset_age) first_unflushed_ns_.store(0, std::memory_order_relaxed);
+    }
+    Status synced = wal_->Sync();
+    if (!synced.ok()) {
+      if (reset_age) first_unflushed_ns_.store(Now(), std::memory_order_relaxed);
+      return Status(synced.code(), "flush refused: the write-ahead log cannot be made durable up to LSN " +
+                                       std::to_string(cut) + " (" + synced.message() +
+                                       "); reopen the database to recover from the log");
+    }
+    if (wal_->synced_lsn() < cut) {
+      return Status::Internal("flush: the write-ahead log is synced to LSN " + std::to_string(wal_->synced_lsn()) +
+                              ", below the cut " + std::to_string(cut));
+    }
+    return cut;
   }
 
   Status CreateTable(const TableDef& def) override {
@@ -386,6 +490,7 @@ class DatabaseImpl final : public Database {
     // Shared: a flush takes the gate exclusively to pick its LSN cut, so every row at or below the
     // cut is in the hot tier when the flush collects it.
     std::shared_lock gate(append_gate_);
+    if (closed_.load(std::memory_order_acquire)) return ClosedError();  // Close() won the race
     ASSIGN_OR_RETURN(uint64_t lsn, wal_->Append(payload));
     if (first_unflushed_ns_.load(std::memory_order_relaxed) == 0) {
       int64_t expected = 0;
@@ -397,12 +502,7 @@ class DatabaseImpl final : public Database {
   Result<TierRunResult> Flush() override {
     RETURN_IF_ERROR(CheckWritable());
     std::lock_guard op(tier_op_mu_);
-    uint64_t cut;
-    {
-      std::unique_lock gate(append_gate_);
-      cut = wal_->last_lsn();
-      first_unflushed_ns_.store(0, std::memory_order_relaxed);
-    }
+    ASSIGN_OR_RETURN(const uint64_t cut, FlushCut(/*reset_age=*/true));
     TierRunResult result;
     result.flushed_lsn = flushed_lsn_;
     if (cut <= flushed_lsn_) return result;
@@ -429,11 +529,7 @@ class DatabaseImpl final : public Database {
     RETURN_IF_ERROR(CheckWritable());
     ASSIGN_OR_RETURN(auto table, TableByName(name));
     std::lock_guard op(tier_op_mu_);
-    uint64_t cut;
-    {
-      std::unique_lock gate(append_gate_);
-      cut = wal_->last_lsn();
-    }
+    ASSIGN_OR_RETURN(const uint64_t cut, FlushCut(/*reset_age=*/false));
     const int64_t id = table->id;
     uint64_t done = flushed_lsn_;
     if (auto it = table_flushed_.find(id); it != table_flushed_.end()) done = std::max(done, it->second);
@@ -458,12 +554,14 @@ class DatabaseImpl final : public Database {
   Result<TierRunResult> Migrate(const MigrateOptions& options) override {
     RETURN_IF_ERROR(CheckWritable());
     std::lock_guard op(tier_op_mu_);
+    if (closed_.load(std::memory_order_acquire)) return ClosedError();
     return tier_->Migrate(options);
   }
 
   Result<TierRunResult> ApplyRetention(std::optional<int64_t> now_ns) override {
     RETURN_IF_ERROR(CheckWritable());
     std::lock_guard op(tier_op_mu_);
+    if (closed_.load(std::memory_order_acquire)) return ClosedError();
     return tier_->ApplyRetention(now_ns.value_or(NowNs()));
   }
 
@@ -508,7 +606,6 @@ class DatabaseImpl final : public Database {
                                      " is after to " + FormatTimestamp(request.to_ts));
     }
     ASSIGN_OR_RETURN(auto table, TableByName(request.table));
-    RETURN_IF_ERROR(CatchUpWithFlushes());
     db::ScanContext ctx;
     ctx.open_file = [tier = tier_.get()](const FileRecord& file) { return tier->OpenReader(file); };
     ctx.catalog = catalog_.get();
@@ -516,21 +613,51 @@ class DatabaseImpl final : public Database {
     ctx.view_mu = &view_mu_;
     ctx.pins = pins_;
     ctx.readers = readers_;
-    return db::NewScanCursor(ctx, table->id, table->def, request);
+    if (!options_.read_only) return db::NewScanCursor(ctx, table->id, table->def, request);
+    // A read-only process learns of a writer's flushes from the catalog: it drops the flushed rows
+    // from its hot tier, then the cursor lists the files. A flush committing in between would put
+    // its rows in both; so the flushed LSNs are read again after planning, and the plan is redone
+    // until they did not move (flushes are the only commits that move rows out of the hot tier,
+    // and every one moves a flushed LSN).
+    for (int attempt = 1;; ++attempt) {
+      ASSIGN_OR_RETURN(FlushedState before, CatchUpWithFlushes());
+      ASSIGN_OR_RETURN(auto cursor, db::NewScanCursor(ctx, table->id, table->def, request));
+      ASSIGN_OR_RETURN(FlushedState after, ReadFlushedState());
+      if (after == before) return cursor;
+      if (attempt >= kMaxReadRetries) {
+        return Status::Busy("scan of " + table->def.name + ": the writer of " + root_ + " flushed " +
+                            std::to_string(attempt) + " times while the scan was planned; retry");
+      }
+    }
+  }
+
+  static constexpr int kMaxReadRetries = 100;
+
+  // The flushed LSNs in the catalog: the global one and the per-table ones above it.
+  struct FlushedState {
+    uint64_t global = 0;
+    std::map<int64_t, uint64_t> tables;
+    bool operator==(const FlushedState&) const = default;
+  };
+  Result<FlushedState> ReadFlushedState() {
+    FlushedState s;
+    ASSIGN_OR_RETURN(WalState state, catalog_->GetWalState());
+    s.global = state.flushed_lsn;
+    ASSIGN_OR_RETURN(s.tables, catalog_->GetTableFlushedLsns());
+    return s;
   }
 
   // A read-only process: rows a writer flushed since we replayed the WAL are in warm files now.
-  Status CatchUpWithFlushes() {
-    if (!options_.read_only) return Status::OK();
-    ASSIGN_OR_RETURN(WalState state, catalog_->GetWalState());
+  // Returns the catalog state whose flushes the hot tier now reflects.
+  Result<FlushedState> CatchUpWithFlushes() {
+    ASSIGN_OR_RETURN(FlushedState state, ReadFlushedState());
     std::lock_guard lock(catch_up_mu_);
-    if (state.flushed_lsn > flushed_lsn_) {
+    if (state.global > flushed_lsn_) {
       std::unique_lock view(view_mu_);
-      RETURN_IF_ERROR(hot_->DropUpTo(state.flushed_lsn));
-      flushed_lsn_ = state.flushed_lsn;
+      RETURN_IF_ERROR(hot_->DropUpTo(state.global));
+      flushed_lsn_ = state.global;
     }
-    ASSIGN_OR_RETURN(auto per_table, catalog_->GetTableFlushedLsns());
-    for (const auto& [id, lsn] : per_table) {
+    for (const auto& [id, lsn] : state.tables) {
       uint64_t& known = table_flushed_[id];
       if (lsn <= std::max<uint64_t>(known, flushed_lsn_)) continue;
       std::unique_lock view(view_mu_);
@@ -538,7 +665,7 @@ class DatabaseImpl final : public Database {
       if (!st.ok() && st.code() != StatusCode::kNotFound) return st;
       known = lsn;
     }
-    return Status::OK();
+    return state;
   }
 
   Status Latest(std::string_view table, std::string_view symbol, RecordBatch* out) override {
@@ -592,7 +719,10 @@ class DatabaseImpl final : public Database {
     DatabaseStats stats;
     stats.fsync = sync_policy_.ToString();
     stats.flushed_lsn = flushed_lsn_;
-    stats.last_lsn = wal_ ? wal_->last_lsn() : last_replayed_lsn_;
+    {
+      std::shared_lock gate(append_gate_);  // Close resets wal_ under the gate
+      stats.last_lsn = wal_ ? wal_->last_lsn() : last_replayed_lsn_;
+    }
     std::string wal_dir = layout::WalDir(root_);
     ASSIGN_OR_RETURN(bool wal_exists, fs_->Exists(wal_dir));
     if (wal_exists) {
@@ -641,11 +771,17 @@ class DatabaseImpl final : public Database {
 
   Status Sync() override {
     RETURN_IF_ERROR(CheckWritable());
+    std::shared_lock gate(append_gate_);
+    if (closed_.load(std::memory_order_acquire)) return ClosedError();
     return wal_->Sync();
   }
 
+  // Safe against concurrent calls (the first closes, later ones return OK) and against
+  // concurrent appends, flushes and tier operations: they either finish first or fail with
+  // "is closed".
   Status Close() override {
-    if (closed_) return Status::OK();
+    std::lock_guard closing(close_mu_);
+    if (closed_.load(std::memory_order_acquire)) return Status::OK();
     if (flusher_.joinable()) {
       {
         std::lock_guard lock(flusher_mu_);
@@ -654,14 +790,19 @@ class DatabaseImpl final : public Database {
       flusher_cv_.notify_all();
       flusher_.join();
     }
-    std::lock_guard op(tier_op_mu_);
-    closed_ = true;
+    // From here on new appends, flushes and tier operations fail with "is closed" (so that a busy
+    // stream of them cannot starve Close); the ones in flight finish first.
+    closed_.store(true, std::memory_order_release);
+    std::lock_guard op(tier_op_mu_);      // no flush or tier operation is running
+    std::unique_lock gate(append_gate_);  // no append is in the WAL writer
     Status st;
     if (wal_) {
       st = wal_->Close();
-      if (st.ok()) st = catalog_->SetDurableLsn(wal_->last_lsn());
+      // Only when this process appended: otherwise the log ends where it did at open.
+      if (st.ok() && wal_->last_lsn() > lsn_at_open_) st = catalog_->SetDurableLsn(wal_->last_lsn());
     }
     wal_.reset();
+    gate.unlock();
     lock_.reset();
     return st;
   }
@@ -684,7 +825,9 @@ class DatabaseImpl final : public Database {
   // open; read-only opens: by catch_up_mu_.
   std::map<int64_t, uint64_t> table_flushed_;
   uint64_t last_replayed_lsn_ = 0;
-  bool closed_ = false;
+  uint64_t lsn_at_open_ = 0;  // the writer's last LSN before its first append
+  std::mutex close_mu_;       // one Close at a time
+  std::atomic<bool> closed_{false};
 
   std::unique_ptr<ObjectStore> cold_;
   std::unique_ptr<tier::TierStore> tier_;

@@ -269,9 +269,20 @@ Status FaultInjectionFileSystem::FileSync(int inode, uint64_t epoch, const std::
   std::lock_guard lock(mu_);
   const std::string what = "sync " + base->path();
   if (epoch != epoch_) return Stale(what);
-  RETURN_IF_ERROR(Inject(FsOp::kSync, what));
-  RETURN_IF_ERROR(base->Sync());
-  inodes_[inode].durable = inodes_[inode].live;
+  Inode& node = inodes_[inode];
+  Status st = Inject(FsOp::kSync, what);
+  if (st.ok()) st = base->Sync();
+  if (!st.ok()) {
+    // A crash changes nothing (power loss drops the unsynced bytes anyway); a failed writeback
+    // loses them even if a later Sync succeeds.
+    if (!crashed_ && node.live.size() > node.durable.size())
+      node.lost.emplace_back(node.durable.size(), node.live.size());
+    return st;
+  }
+  node.durable = node.live;
+  for (const auto& [first, end] : node.lost) {
+    for (size_t i = first; i < end && i < node.durable.size(); ++i) node.durable[i] = '\0';
+  }
   return Status::OK();
 }
 
@@ -445,7 +456,11 @@ Status FaultInjectionFileSystem::Truncate(const std::string& path, uint64_t size
   ASSIGN_OR_RETURN(std::optional<Entry> entry, Resolve(*dir_id, dir, name));
   if (!entry || entry->kind != Entry::kFile) return ExpectFailure(base_->Truncate(path, size), what);
   RETURN_IF_ERROR(base_->Truncate(path, size));
-  inodes_[entry->id].live.resize(size, '\0');
+  Inode& node = inodes_[entry->id];
+  node.live.resize(size, '\0');
+  // Bytes written again past the new end are new dirty pages: a later Sync writes them.
+  std::erase_if(node.lost, [&](const auto& r) { return r.first >= size; });
+  for (auto& r : node.lost) r.second = std::min<size_t>(r.second, size);
   return Status::OK();
 }
 

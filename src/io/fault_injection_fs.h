@@ -12,7 +12,9 @@
 // Durability model: what survives DropUnsyncedData() is what POSIX promises, at its strictest.
 //  - File contents are durable as of the file's last successful WritableFile::Sync(), through any
 //    handle of that file (fdatasync works on the file, not on the handle). Bytes appended since,
-//    and Truncate()s since, are lost.
+//    and Truncate()s since, are lost. A Sync that fails (injected, not a crash) loses the bytes
+//    that were unsynced then for good, as Linux does: a later successful Sync makes the bytes
+//    written after them durable, but those read as zeros after power loss.
 //  - A directory entry (a created file or directory, a rename, a removal) is durable once its
 //    parent directory has been SyncDir'ed after it. Until then power loss undoes it: a created file
 //    vanishes, a created directory vanishes with everything in it (synced or not), a rename is
@@ -128,6 +130,10 @@ class FaultInjectionFileSystem final : public FileSystem {
   struct Inode {
     std::string live;
     std::string durable;
+    // Byte ranges [first, second) that were unsynced when a Sync of the file failed. Linux marks
+    // those pages clean after a writeback error: a later successful Sync does not write them, so
+    // they never become durable (a power loss leaves zeros there).
+    std::vector<std::pair<size_t, size_t>> lost;
   };
   // A directory entry. kOriginal: there when we listed the directory and untouched since, so it is
   // durable and we never needed to know what it is. `id` indexes inodes_ (kFile) or dirs_ (kDir).

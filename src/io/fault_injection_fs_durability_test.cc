@@ -30,6 +30,24 @@ TEST_F(PowerLossTest, WriteSyncWriteKeepsOnlyTheSyncedPart) {
   EXPECT_EQ(Disk("wal"), "synced|");
 }
 
+// Linux: after a failed fsync the dirty pages are marked clean; a later fsync succeeds without
+// writing them. Retrying the fsync must not make the lost bytes durable.
+TEST_F(PowerLossTest, BytesOfAFailedSyncStayLostAfterALaterSuccessfulSync) {
+  ASSERT_OK_AND_ASSIGN(auto f, fs_.NewWritableFile(P("wal"), OpenMode::kTruncate));
+  ASSERT_OK(fs_.SyncDir(dir_.path()));
+  ASSERT_OK(f->Append("synced|"));
+  ASSERT_OK(f->Sync());
+  ASSERT_OK(f->Append("failed"));
+  fs_.FailNth(FsOp::kSync, 1);
+  EXPECT_FALSE(f->Sync().ok());
+  ASSERT_OK(f->Append("|later"));
+  ASSERT_OK(f->Sync());  // succeeds, but does not write "failed" again
+  ASSERT_OK(f->Close());
+  EXPECT_EQ(Disk("wal"), "synced|failed|later");  // the page cache still has it
+  ASSERT_OK(fs_.DropUnsyncedData());
+  EXPECT_EQ(Disk("wal"), "synced|" + std::string(6, '\0') + "|later");
+}
+
 TEST_F(PowerLossTest, AppendToAFileThatExistedKeepsItsBytes) {
   Seed("log", "before|");
   ASSERT_OK(Write("log", "unsynced", false, OpenMode::kAppend));

@@ -2,12 +2,14 @@
 //
 // The WAL knows nothing about tables; a record is a payload (the database puts an encoded batch
 // in it, see src/db/wal_record.h). LSNs start at 1 and are strictly consecutive across the whole
-// log. The log is a directory of segment files <dir>/NNNNNNNNNN.log (10-digit sequence number);
-// a writer only ever appends to the newest segment, which it created itself. The on-disk format
-// is described in doc/wal_format.md.
+// log, except before a segment marked "after gap" (WalWriter::Open). The log is a directory of
+// segment files <dir>/NNNNNNNNNN.log (10-digit sequence number); a writer only ever appends to
+// the newest segment, which it created itself. The on-disk format is described in
+// doc/wal_format.md.
 //
 // Life cycle: ReadWal(repair = true) recovers (replays and truncates a torn tail), then
-// WalWriter::Open starts a new segment at the next LSN; RemoveSegmentsUpTo drops segments once
+// WalWriter::Open prepares a writer at the next LSN, whose first append starts a new segment;
+// RemoveSegmentsUpTo drops segments once
 // their records are safely elsewhere. One writer per directory at a time (the caller holds the
 // database lock); any number of read-only ReadWal(repair = false) may run beside it.
 #pragma once
@@ -59,12 +61,16 @@ inline constexpr uint64_t kMaxWalPayload = 1ull << 30;
 
 class WalWriter {
  public:
-  // Starts a NEW segment file (never appends into an existing one) whose first record will get
-  // LSN `next_lsn`; its sequence number is one more than the highest existing. The newest
+  // A writer whose first record will get LSN `next_lsn`. It writes into a NEW segment file
+  // (never appends into an existing one), created at the first append, so a writer that never
+  // appends adds no file; its sequence number is one more than the highest existing. The newest
   // existing segment is fsynced first, so an older segment can never end in a torn tail.
-  // REQUIRES: recovery (ReadWal with repair = true) already ran, next_lsn is one more than the
-  // last LSN it reported (or than the last flushed LSN when that is higher), next_lsn >= 1.
-  static Result<std::unique_ptr<WalWriter>> Open(const WalOptions& options, uint64_t next_lsn);
+  // REQUIRES: recovery (ReadWal with repair = true) already ran, next_lsn >= 1 and next_lsn is
+  // one more than the last LSN it reported, or higher with `after_gap`: the caller knows that
+  // the LSNs in between need no replay (they were lost to a power failure, and LSNs at or below
+  // a flushed cut must never be reused); the new segment's header then says so, and readers
+  // accept the gap before it (doc/wal_format.md).
+  static Result<std::unique_ptr<WalWriter>> Open(const WalOptions& options, uint64_t next_lsn, bool after_gap = false);
 
   ~WalWriter();  // Close()s; errors ignored
   WalWriter(const WalWriter&) = delete;
@@ -113,7 +119,8 @@ class WalWriter {
   Result<uint64_t> AppendLocked(std::unique_lock<std::mutex>& lock, uint64_t last);
   void LeadGroup(std::unique_lock<std::mutex>& lock);
   Status RollTo(uint64_t first_lsn, uint64_t* rolled_synced_lsn);
-  Status CreateSegment(uint64_t seq, uint64_t first_lsn);
+  Status CreateFirstSegment(uint64_t first_lsn);
+  Status CreateSegment(uint64_t seq, uint64_t first_lsn, uint32_t flags = 0);
   void SyncLoop();
   std::string SegmentPath(uint64_t seq) const;
 
@@ -134,6 +141,8 @@ class WalWriter {
   std::unique_ptr<WritableFile> file_;
   std::string group_;  // the buffer the leader writes; swapped with pending_
   uint64_t active_bytes_ = 0;
+  bool need_segment_ = false;         // the first group creates the writer's first segment
+  uint32_t first_segment_flags_ = 0;  // header flags of that segment (kSegmentAfterGap)
 
   // The interval syncer fsyncs through its own handle on the active segment, so fsync runs
   // beside the leader's write() instead of stalling appenders (POSIX fdatasync on any
@@ -172,7 +181,8 @@ struct WalReadResult {
 //
 // Only the newest segment may end in a torn tail (a crash mid-append): from the first bad
 // record on, fewer bytes than a record header remain, or the record's length runs past the end,
-// or every remaining byte is zero, or the bad record ends exactly at the end of the file. Any
+// or every remaining byte is zero, or the bad record ends exactly at the end of the file; and no
+// valid record follows the bad one (a damaged length field is not a torn write). Any
 // other bad record, a bad segment header, or an LSN that is not the previous one plus one is
 // Corruption naming the segment and byte offset; nothing is skipped silently. Records after
 // `after_lsn` that are missing because the log starts later are Corruption too.

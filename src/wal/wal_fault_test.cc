@@ -41,7 +41,7 @@ class WalFaultTest : public ::testing::Test {
 
 TEST_F(WalFaultTest, FailedWritePoisonsTheWriterAndKeepsAcknowledgedRecords) {
   ASSERT_OK_AND_ASSIGN(auto w, WalWriter::Open(Options("always"), 1));
-  fs_.fail_append_at = fs_.appends + 3;
+  fs_.fail_append_at = fs_.appends + 4;  // the first append also writes the segment header
   ASSERT_OK(w->Append("one"));
   ASSERT_OK(w->Append("two"));
   auto r = w->Append("three");

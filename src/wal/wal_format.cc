@@ -36,27 +36,33 @@ Result<std::vector<SegmentFile>> ListSegments(FileSystem* fs, const std::string&
   return out;
 }
 
-void EncodeSegmentHeader(uint64_t first_lsn, char out[kSegmentHeaderSize]) {
+void EncodeSegmentHeader(uint64_t first_lsn, char out[kSegmentHeaderSize], uint32_t flags) {
   PutFixed32(out, kSegmentMagic);
-  PutFixed32(out + 4, kFormatVersion);
+  PutFixed32(out + 4, flags == 0 ? 1 : 2);
   PutFixed64(out + 8, first_lsn);
-  PutFixed32(out + 16, 0);
+  PutFixed32(out + 16, flags);
   PutFixed32(out + 20, MaskCrc(Crc32c(out, 20)));
 }
 
-Result<uint64_t> DecodeSegmentHeader(std::string_view bytes) {
+Result<SegmentHeader> DecodeSegmentHeader(std::string_view bytes) {
   if (bytes.size() < kSegmentHeaderSize) return Status::Corruption("segment header truncated");
   const char* p = bytes.data();
   if (GetFixed32(p) != kSegmentMagic) return Status::Corruption("not a WAL segment (bad magic)");
   if (MaskCrc(Crc32c(p, 20)) != GetFixed32(p + 20)) return Status::Corruption("segment header CRC mismatch");
   uint32_t version = GetFixed32(p + 4);
-  if (version != kFormatVersion) {
-    return Status::Corruption("unsupported WAL format version " + std::to_string(version) + " (this build reads " +
+  if (version < 1 || version > kFormatVersion) {
+    return Status::Corruption("unsupported WAL format version " + std::to_string(version) + " (this build reads 1.." +
                               std::to_string(kFormatVersion) + ")");
   }
-  uint64_t first_lsn = GetFixed64(p + 8);
-  if (first_lsn == 0) return Status::Corruption("segment header names first LSN 0");
-  return first_lsn;
+  SegmentHeader h;
+  h.first_lsn = GetFixed64(p + 8);
+  if (h.first_lsn == 0) return Status::Corruption("segment header names first LSN 0");
+  // Version 1 wrote a reserved 0 there; version 2 defines kSegmentAfterGap and nothing else.
+  h.flags = version == 1 ? 0 : GetFixed32(p + 16);
+  if ((h.flags & ~kSegmentAfterGap) != 0) {
+    return Status::Corruption("segment header has unknown flags " + std::to_string(h.flags));
+  }
+  return h;
 }
 
 uint32_t RecordCrc(uint32_t payload_crc, uint32_t length, uint64_t lsn) {

@@ -13,11 +13,22 @@
 
 namespace strata::wal_internal {
 
-// Segment header: u32 magic "SWAL", u32 version, u64 first LSN, u32 reserved (0),
-// u32 masked CRC32C of the preceding 20 bytes.
+// Segment header: u32 magic "SWAL", u32 version, u64 first LSN, u32 flags (version 1: reserved,
+// 0), u32 masked CRC32C of the preceding 20 bytes. A writer writes version 1 when the flags are
+// 0 (the bytes older builds wrote) and version 2 otherwise, so older builds refuse a header
+// whose flags they do not know.
 inline constexpr size_t kSegmentHeaderSize = 24;
 inline constexpr uint32_t kSegmentMagic = 0x4c415753;  // "SWAL" as little-endian bytes
-inline constexpr uint32_t kFormatVersion = 1;
+inline constexpr uint32_t kFormatVersion = 2;          // the newest version this build reads
+// Flag: the segment starts above the previous segment's last LSN + 1 on purpose. The LSNs in
+// between were lost to a power failure below a flushed cut (see WalWriter::Open); a reader
+// accepts the gap instead of reporting corruption.
+inline constexpr uint32_t kSegmentAfterGap = 1;
+
+struct SegmentHeader {
+  uint64_t first_lsn = 0;
+  uint32_t flags = 0;
+};
 
 // Record header: u32 payload length, u32 masked CRC, u64 LSN; the payload follows.
 inline constexpr size_t kRecordHeaderSize = 16;
@@ -34,9 +45,9 @@ struct SegmentFile {
 // The segment files in `dir`, oldest first. Other names are ignored.
 Result<std::vector<SegmentFile>> ListSegments(FileSystem* fs, const std::string& dir);
 
-void EncodeSegmentHeader(uint64_t first_lsn, char out[kSegmentHeaderSize]);
+void EncodeSegmentHeader(uint64_t first_lsn, char out[kSegmentHeaderSize], uint32_t flags = 0);
 // Parses a header; on failure returns a message saying what is wrong (no path).
-Result<uint64_t> DecodeSegmentHeader(std::string_view bytes);
+Result<SegmentHeader> DecodeSegmentHeader(std::string_view bytes);
 
 // The masked record CRC: CRC32C of the payload, extended by the length and LSN as they are laid
 // out in the header. Taking the payload first lets the appending thread checksum it before the

@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cstring>
 #include <memory>
+#include <optional>
 
 #include "codec/crc32c.h"
 #include "wal/wal.h"
@@ -102,7 +103,7 @@ class WalReplay {
     ASSIGN_OR_RETURN(std::string_view header, reader.Read(0, kSegmentHeaderSize));
     auto first = wal_internal::DecodeSegmentHeader(header);
     if (!first.ok()) return BadFrame(&reader, path, newest, 0, kSegmentHeaderSize, first.status().message());
-    RETURN_IF_ERROR(CheckSegmentStart(path, *first));
+    RETURN_IF_ERROR(CheckSegmentStart(path, first->first_lsn, (first->flags & wal_internal::kSegmentAfterGap) != 0));
 
     uint64_t offset = kSegmentHeaderSize;
     while (offset < size) {
@@ -143,7 +144,13 @@ class WalReplay {
     return Status::OK();
   }
 
-  Status CheckSegmentStart(const std::string& path, uint64_t first_lsn) {
+  // after_gap: the writer that created the segment started it above the log's end on purpose
+  // (kSegmentAfterGap), so LSNs missing before it are not corruption.
+  Status CheckSegmentStart(const std::string& path, uint64_t first_lsn, bool after_gap) {
+    if (after_gap && (next_lsn_ == 0 || first_lsn > next_lsn_)) {
+      next_lsn_ = first_lsn;
+      return Status::OK();
+    }
     if (next_lsn_ == 0) {
       // The oldest segment: nothing after after_lsn may have been removed before it.
       if (options_.after_lsn > 0 && first_lsn > options_.after_lsn + 1) {
@@ -168,9 +175,20 @@ class WalReplay {
                   const std::string& what) {
     bool torn = false;
     if (newest) {
-      torn = frame_end >= reader->size();
-      if (!torn) {
-        ASSIGN_OR_RETURN(torn, reader->AllZeroFrom(offset));
+      ASSIGN_OR_RETURN(torn, reader->AllZeroFrom(offset));
+      if (!torn && frame_end >= reader->size() && offset >= kSegmentHeaderSize) {
+        // A cut-short last write, unless a valid record follows: then the frame's length field
+        // itself is damaged (it has no CRC of its own) and acknowledged records come after it.
+        ASSIGN_OR_RETURN(std::optional<Found> after, ValidRecordAfter(reader, offset));
+        if (after) {
+          return Status::Corruption(Where(path, offset) + ": " + what + ", but a valid record (LSN " +
+                                    std::to_string(after->lsn) + ") follows at offset " +
+                                    std::to_string(after->offset) +
+                                    ": the record header is damaged, this is not a torn tail");
+        }
+        torn = true;
+      } else if (!torn) {
+        torn = frame_end >= reader->size();
       }
     }
     if (!torn) return Status::Corruption(Where(path, offset) + ": " + what);
@@ -193,6 +211,31 @@ class WalReplay {
     result_.warnings.push_back(path + ": torn tail at offset " + std::to_string(offset) + " (" + std::to_string(tail) +
                                " bytes) truncated: " + what);
     return Status::OK();
+  }
+
+  struct Found {
+    uint64_t offset;
+    uint64_t lsn;
+  };
+  // The first offset after `bad` where a whole record with a valid CRC starts, whose LSN could
+  // follow the bad one (at least next_lsn_, and no more records than bytes allow). A torn write
+  // leaves nothing valid behind the bad frame; a damaged header in the middle of the log does.
+  Result<std::optional<Found>> ValidRecordAfter(SegmentReader* reader, uint64_t bad) {
+    const uint64_t size = reader->size();
+    const uint64_t max_records = (size - bad) / kRecordHeaderSize + 1;
+    for (uint64_t p = bad + 1; p + kRecordHeaderSize <= size; ++p) {
+      ASSIGN_OR_RETURN(std::string_view h, reader->Read(p, kRecordHeaderSize));
+      const uint32_t length = GetFixed32(h.data());
+      const uint64_t lsn = GetFixed64(h.data() + 8);
+      if (lsn < next_lsn_ || lsn - next_lsn_ > max_records) continue;
+      if (length > size - p - kRecordHeaderSize) continue;
+      const uint32_t stored_crc = GetFixed32(h.data() + 4);
+      ASSIGN_OR_RETURN(std::string_view payload, reader->Read(p + kRecordHeaderSize, length));
+      if (wal_internal::RecordCrc(Crc32c(payload.data(), payload.size()), length, lsn) == stored_crc) {
+        return std::optional<Found>(Found{p, lsn});
+      }
+    }
+    return std::optional<Found>();
   }
 
   const WalReadOptions& options_;

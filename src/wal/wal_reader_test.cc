@@ -196,6 +196,56 @@ TEST_F(WalReaderTest, CorruptLengthMidSegmentIsNotATornTail) {
   ExpectCorruption("0000000002.log offset 24: record CRC mismatch");
 }
 
+// The length field has no CRC of its own: damaged to point past the end of the newest segment,
+// it looks like a cut-short last write. The valid records after it say otherwise.
+TEST_F(WalReaderTest, CorruptLengthPointingPastTheEndIsNotATornTailWhenRecordsFollow) {
+  std::string second = WriteTwoSegments();
+  std::vector<Record> recs = MakeRecords(11, 10);
+  const uint64_t third = 24 + 2 * 16 + recs[0].payload.size() + recs[1].payload.size();  // record 13
+  const uint64_t fourth = third + 16 + recs[2].payload.size();
+  wal_internal::PutFixed32(second.data() + third, 100000);  // past the end of the file
+  Write(2, second);
+  ExpectCorruption("0000000002.log offset " + std::to_string(third) +
+                   ": record length 100000 runs past the end of the segment (" + std::to_string(second.size()) +
+                   " bytes), but a valid record (LSN 14) follows at offset " + std::to_string(fourth));
+  EXPECT_EQ(Read(2), second) << "corruption must not be repaired";
+
+  // The last record's length damaged the same way: nothing valid follows, a torn tail.
+  std::string last = BuildSegment(11, MakeRecords(11, 10));
+  const uint64_t tenth = last.size() - 16 - recs[9].payload.size();
+  wal_internal::PutFixed32(last.data() + tenth, 100000);
+  Write(2, last);
+  ASSERT_OK_AND_ASSIGN(auto rw, ReadAll(dir_, true));
+  EXPECT_EQ(rw.second, MakeRecords(1, 19));
+  EXPECT_EQ(Size(2), tenth);
+}
+
+// A writer that had to start above the log's end (a power failure lost records below a flushed
+// cut) marks its segment; readers accept that gap, and only that one.
+TEST_F(WalReaderTest, SegmentMarkedAfterGapIsAccepted) {
+  Write(1, BuildSegment(1, MakeRecords(1, 10)));
+  Write(2, BuildSegment(15, MakeRecords(15, 3), wal_internal::kSegmentAfterGap));
+  for (bool repair : {false, true}) {
+    ASSERT_OK_AND_ASSIGN(auto r, ReadAll(dir_, repair, 4));
+    std::vector<Record> want = MakeRecords(5, 6);
+    for (const Record& rec : MakeRecords(15, 3)) want.push_back(rec);
+    EXPECT_EQ(r.second, want);
+    EXPECT_EQ(r.first.last_lsn, 17u);
+  }
+  // The marked segment as the oldest one, above the flushed LSN: accepted as well.
+  ASSERT_OK(DefaultFileSystem()->RemoveFile(SegPath(dir_, 1)));
+  ASSERT_OK_AND_ASSIGN(auto only, ReadAll(dir_, true, 4));
+  EXPECT_EQ(only.second, MakeRecords(15, 3));
+  // A marked segment still may not go backwards.
+  Write(1, BuildSegment(1, MakeRecords(1, 10)));
+  Write(2, BuildSegment(10, MakeRecords(10, 3), wal_internal::kSegmentAfterGap));
+  ExpectCorruption("segment starts at LSN 10 but the previous segment ended at LSN 10 (repeat)");
+  // Unknown flags and versions are refused, not ignored.
+  std::string header = BuildSegment(11, {}, 2);
+  Write(2, header + BuildSegment(11, MakeRecords(11, 1)).substr(24));
+  ExpectCorruption("0000000002.log offset 0: segment header has unknown flags 2");
+}
+
 TEST_F(WalReaderTest, DamageInAnEarlierSegmentIsCorruptionEvenAtItsEnd) {
   WriteTwoSegments();
   std::string first = Read(1);
@@ -261,15 +311,22 @@ TEST_F(WalReaderTest, RecordsRemovedBeyondTheFlushedLsnAreCorruption) {
 
 TEST_F(WalReaderTest, HugeLengthFieldsAreCheckedBeforeAllocating) {
   std::string second = WriteTwoSegments();
-  // A length of 4 GiB - 1 in the middle of the newest segment: it runs past the end, so this is
-  // a torn tail there; in an older segment it is corruption. Neither allocates 4 GiB.
+  // A length of 4 GiB - 1 in the middle of the newest segment: it runs past the end, but valid
+  // records follow, so it is corruption there as in an older segment. Neither allocates 4 GiB.
   std::string bad = second;
   uint64_t offset = 24 + 16 + MakeRecords(11, 1)[0].payload.size();
   for (int i = 0; i < 4; ++i) bad[offset + i] = '\xff';
   Write(1, BuildSegment(1, MakeRecords(1, 10)));
   Write(2, bad);
+  ExpectCorruption("0000000002.log offset " + std::to_string(offset) +
+                   ": record length 4294967295 exceeds the limit of 1073741824, but a valid record (LSN 13) follows");
+  // The same length in the last record of the newest segment is a torn tail.
+  std::string last = BuildSegment(11, MakeRecords(11, 2));
+  for (int i = 0; i < 4; ++i) last[offset + i] = '\xff';
+  Write(2, last);
   ASSERT_OK_AND_ASSIGN(auto r, ReadAll(dir_, false));
   EXPECT_EQ(r.second, MakeRecords(1, 11));
+  Write(2, bad);
   Write(3, BuildSegment(21, {}));
   ExpectCorruption("0000000002.log offset " + std::to_string(offset) + ": record length 4294967295 exceeds the limit");
 }

@@ -111,9 +111,9 @@ inline Result<std::pair<WalReadResult, std::vector<Record>>> ReadAll(const std::
 }
 
 // The bytes of a segment holding `records` (given LSNs, which need not be consecutive).
-inline std::string BuildSegment(uint64_t first_lsn, const std::vector<Record>& records) {
+inline std::string BuildSegment(uint64_t first_lsn, const std::vector<Record>& records, uint32_t flags = 0) {
   std::string out(wal_internal::kSegmentHeaderSize, '\0');
-  wal_internal::EncodeSegmentHeader(first_lsn, out.data());
+  wal_internal::EncodeSegmentHeader(first_lsn, out.data(), flags);
   for (const Record& r : records) {
     char h[wal_internal::kRecordHeaderSize];
     wal_internal::EncodeRecordHeader(static_cast<uint32_t>(r.payload.size()), r.lsn,

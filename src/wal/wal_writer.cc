@@ -24,7 +24,7 @@ constexpr size_t kMaxRetainedBuffer = 64u << 20;
 
 }  // namespace
 
-Result<std::unique_ptr<WalWriter>> WalWriter::Open(const WalOptions& options, uint64_t next_lsn) {
+Result<std::unique_ptr<WalWriter>> WalWriter::Open(const WalOptions& options, uint64_t next_lsn, bool after_gap) {
   if (options.fs == nullptr) return Status::InvalidArgument("WalOptions.fs is not set");
   if (options.dir.empty()) return Status::InvalidArgument("WalOptions.dir is empty");
   if (options.segment_bytes == 0) return Status::InvalidArgument("WalOptions.segment_bytes must be positive");
@@ -47,7 +47,7 @@ Result<std::unique_ptr<WalWriter>> WalWriter::Open(const WalOptions& options, ui
       return Status::Corruption(f.path + " offset 0: " + first.status().message() +
                                 " (WAL recovery must run before a writer opens)");
     }
-    existing.push_back({f.seq, *first, size});
+    existing.push_back({f.seq, first->first_lsn, size});
   }
   if (!existing.empty()) {
     const Segment& newest = existing.back();
@@ -62,6 +62,7 @@ Result<std::unique_ptr<WalWriter>> WalWriter::Open(const WalOptions& options, ui
     RETURN_IF_ERROR(f->Close());
   }
   std::unique_ptr<WalWriter> w(new WalWriter(options, next_lsn));
+  w->first_segment_flags_ = after_gap ? wal_internal::kSegmentAfterGap : 0;
   RETURN_IF_ERROR(w->Start(std::move(existing)));
   return w;
 }
@@ -75,26 +76,40 @@ std::string WalWriter::SegmentPath(uint64_t seq) const {
   return JoinPath(options_.dir, wal_internal::SegmentFileName(seq));
 }
 
+// The first segment is created by the first group (LeadGroup), not here: a writer that never
+// appends leaves the directory as it found it.
 Status WalWriter::Start(std::vector<Segment> existing) {
   uint64_t total = 0;
   for (const Segment& s : existing) total += s.bytes;
-  uint64_t seq = existing.empty() ? 1 : existing.back().seq + 1;
-  RETURN_IF_ERROR(CreateSegment(seq, written_lsn_ + 1));
   {
     std::lock_guard<std::mutex> lock(mu_);
     segments_ = std::move(existing);
-    segments_.push_back({seq, written_lsn_ + 1, kSegmentHeaderSize});
   }
-  bytes_.store(total + kSegmentHeaderSize, std::memory_order_release);
+  need_segment_ = true;
+  bytes_.store(total, std::memory_order_release);
   if (options_.sync.mode == FsyncMode::kInterval) syncer_ = std::thread([this] { SyncLoop(); });
   return Status::OK();
 }
 
-Status WalWriter::CreateSegment(uint64_t seq, uint64_t first_lsn) {
+// Called by the leader without mu_: creates the writer's first segment, starting at first_lsn.
+Status WalWriter::CreateFirstSegment(uint64_t first_lsn) {
+  uint64_t seq;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    seq = segments_.empty() ? 1 : segments_.back().seq + 1;
+  }
+  RETURN_IF_ERROR(CreateSegment(seq, first_lsn, first_segment_flags_));
+  std::lock_guard<std::mutex> lock(mu_);
+  segments_.push_back({seq, first_lsn, kSegmentHeaderSize});
+  bytes_.fetch_add(kSegmentHeaderSize, std::memory_order_acq_rel);
+  return Status::OK();
+}
+
+Status WalWriter::CreateSegment(uint64_t seq, uint64_t first_lsn, uint32_t flags) {
   const std::string path = SegmentPath(seq);
   ASSIGN_OR_RETURN(std::unique_ptr<WritableFile> f, options_.fs->NewWritableFile(path, OpenMode::kCreateNew));
   char header[kSegmentHeaderSize];
-  wal_internal::EncodeSegmentHeader(first_lsn, header);
+  wal_internal::EncodeSegmentHeader(first_lsn, header, flags);
   RETURN_IF_ERROR(f->Append(std::string_view(header, sizeof header)));
   // The new name must survive a crash before any record in it is acknowledged.
   RETURN_IF_ERROR(options_.fs->SyncDir(options_.dir));
@@ -178,9 +193,13 @@ void WalWriter::LeadGroup(std::unique_lock<std::mutex>& lock) {
 
   Status st;
   uint64_t rolled_synced = 0;
-  if (file_ == nullptr) {
+  if (need_segment_) {
+    need_segment_ = false;
+    st = CreateFirstSegment(first);
+  }
+  if (st.ok() && file_ == nullptr) {
     st = Status::Internal("WAL writer has no open segment");
-  } else if (active_bytes_ > kSegmentHeaderSize && active_bytes_ + group_.size() > options_.segment_bytes) {
+  } else if (st.ok() && active_bytes_ > kSegmentHeaderSize && active_bytes_ + group_.size() > options_.segment_bytes) {
     st = RollTo(first, &rolled_synced);
   }
   if (st.ok()) st = file_->Append(group_);

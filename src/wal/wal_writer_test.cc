@@ -100,12 +100,55 @@ TEST_F(WalWriterTest, ReopenAfterRecoveryContinuesLsnsInANewSegment) {
   EXPECT_EQ(all.second[1], (Record{101, "second run"}));
   EXPECT_EQ(all.first.segments, 2u);
 
-  // A writer that opens and closes without appending leaves an empty segment that still reads.
-  { ASSERT_OK_AND_ASSIGN(auto w, WalWriter::Open(Options(), 102)); }
+  // A writer that opens and closes without appending adds no segment (its first append would
+  // create it), however often that happens.
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_OK_AND_ASSIGN(auto w, WalWriter::Open(Options(i == 1 ? "interval=5" : "always"), 102));
+    EXPECT_EQ(w->last_lsn(), 101u);
+    ASSERT_OK(w->Sync());
+    ASSERT_OK(w->RemoveSegmentsUpTo(101));  // the newest existing segment still says where LSNs are
+    ASSERT_OK(w->Close());
+  }
+  EXPECT_FALSE(*DefaultFileSystem()->Exists(wal_test::SegPath(dir_, 3)));
   ASSERT_OK_AND_ASSIGN(auto again, ReadAll(dir_, true));
-  EXPECT_EQ(again.first.segments, 3u);
+  EXPECT_EQ(again.first.segments, 1u);  // segment 1 went: segment 2 holds LSNs from 101 on
   EXPECT_EQ(again.first.last_lsn, 101u);
-  EXPECT_EQ(again.second.size(), 101u);
+  ASSERT_OK_AND_ASSIGN(auto w, WalWriter::Open(Options(), 102));
+  ASSERT_OK_AND_ASSIGN(uint64_t lsn, w->Append("third run"));
+  EXPECT_EQ(lsn, 102u);
+  ASSERT_OK(w->Close());
+  EXPECT_TRUE(*DefaultFileSystem()->Exists(wal_test::SegPath(dir_, 3)));
+  ASSERT_OK_AND_ASSIGN(auto third, ReadAll(dir_, true, 100));
+  EXPECT_EQ(third.second, (std::vector<Record>{{101, "second run"}, {102, "third run"}}));
+}
+
+// A writer told to start above the log's end marks its segment so that readers accept the gap.
+TEST_F(WalWriterTest, OpenAfterGapMarksTheNewSegment) {
+  {
+    ASSERT_OK_AND_ASSIGN(auto w, WalWriter::Open(Options(), 1));
+    for (int i = 0; i < 5; ++i) ASSERT_OK(w->Append("before " + std::to_string(i)));
+    ASSERT_OK(w->Close());
+  }
+  {
+    ASSERT_OK_AND_ASSIGN(auto w, WalWriter::Open(Options(), 20, /*after_gap=*/true));
+    ASSERT_OK_AND_ASSIGN(uint64_t lsn, w->Append("after"));
+    EXPECT_EQ(lsn, 20u);
+    ASSERT_OK(w->Close());
+  }
+  ASSERT_OK_AND_ASSIGN(auto all, ReadAll(dir_, true, 3));
+  EXPECT_EQ(all.second, (std::vector<Record>{{4, "before 3"}, {5, "before 4"}, {20, "after"}}));
+  EXPECT_EQ(all.first.last_lsn, 20u);
+  // Without the mark the same layout is corruption.
+  {
+    ASSERT_OK_AND_ASSIGN(auto w, WalWriter::Open(Options(), 30));
+    ASSERT_OK(w->Append("unmarked"));
+    ASSERT_OK(w->Close());
+  }
+  auto bad = ReadAll(dir_, true, 3);
+  ASSERT_TRUE(bad.status().IsCorruption()) << bad.status().ToString();
+  EXPECT_NE(bad.status().message().find("segment starts at LSN 30 but the previous segment ended at LSN 20 (gap)"),
+            std::string::npos)
+      << bad.status().ToString();
 }
 
 TEST_F(WalWriterTest, OpenRejectsBadArguments) {
@@ -120,7 +163,10 @@ TEST_F(WalWriterTest, OpenRejectsBadArguments) {
   o.sync.interval_ms = 0;
   EXPECT_EQ(WalWriter::Open(o, 1).status().code(), StatusCode::kInvalidArgument);
 
-  { ASSERT_OK_AND_ASSIGN(auto w, WalWriter::Open(Options(), 50)); }
+  {
+    ASSERT_OK_AND_ASSIGN(auto w, WalWriter::Open(Options(), 50));
+    ASSERT_OK(w->Append("fifty"));
+  }
   auto r = WalWriter::Open(Options(), 10);  // would repeat LSNs 50..
   ASSERT_EQ(r.status().code(), StatusCode::kInvalidArgument);
   EXPECT_NE(r.status().message().find("0000000001.log already starts at LSN 50"), std::string::npos)
