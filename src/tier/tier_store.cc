@@ -18,6 +18,7 @@
 #include "io/hashing_file_system.h"
 #include "parquet/parquet_writer.h"
 #include "strata/timestamp.h"
+#include "tier/dedup.h"
 #include "tier/derived_bars.h"
 #include "tier/lake.h"
 
@@ -225,6 +226,7 @@ Status TierStore::WriteFlush(std::vector<FlushSeries>& series, uint64_t cut_lsn,
   struct Done {
     Status st;
     uint64_t rows_in = 0;
+    uint64_t duplicates = 0;  // dropped (dedup.h)
     std::vector<int64_t> days;
     std::vector<FileRecord> files;
     std::vector<std::map<int64_t, RecordBatch>> bars;  // per file, by interval (tables with bars)
@@ -254,9 +256,10 @@ Status TierStore::WriteFlush(std::vector<FlushSeries>& series, uint64_t cut_lsn,
       std::vector<uint32_t> order = StableTsOrder(buffer, ts_col);
       RecordBatch reordered;
       if (!order.empty()) reordered = buffer.Take(order);
-      const RecordBatch& sorted = order.empty() ? buffer : reordered;
+      RecordBatch& sorted = order.empty() ? buffer : reordered;
+      d.rows_in = sorted.num_rows();
+      d.duplicates = Dedup(&sorted, KeyColumn(info.def));
       const std::vector<int64_t>& ts = sorted.column(ts_col).int64s();
-      d.rows_in = ts.size();
       for (size_t i = 0; i < ts.size();) {
         const int64_t day = DayOf(ts[i]);
         // Rows are sorted: the day ends at the first row of a later day.
@@ -300,6 +303,7 @@ Status TierStore::WriteFlush(std::vector<FlushSeries>& series, uint64_t cut_lsn,
     Done& d = done[k];
     if (!d.st.ok() && st.ok()) st = d.st;
     r->rows_in += d.rows_in;
+    r->duplicates_removed += d.duplicates;
     for (int64_t day : d.days) touched->emplace(series[k].table_id, series[k].symbol, day);
     for (size_t f = 0; f < d.files.size(); ++f) {
       FileRecord& rec = d.files[f];
@@ -472,6 +476,7 @@ Result<TierRunResult> TierStore::CompactWarm(int64_t table_id, bool force_all) {
                            ++r->files_in;
                          }
                          RecordBatch sorted = SortByTs(merged, table.def.schema.ts_index());
+                         r->duplicates_removed += Dedup(&sorted, KeyColumn(table.def));
                          ASSIGN_OR_RETURN(FileRecord rec,
                                           WriteWarmPart(table, policy, key.first, key.second, sorted, max_lsn));
                          CatalogChange change;
@@ -520,8 +525,7 @@ Status TierStore::MigrateGroup(const TableInfo& table, const TablePolicy& policy
   }
   RecordBatch sorted = SortByTs(merged, table.def.schema.ts_index());
   merged = RecordBatch();
-  const int key_col = table.def.dedup_key ? table.def.schema.FieldIndex(*table.def.dedup_key) : -1;
-  r->duplicates_removed += Dedup(&sorted, key_col);
+  r->duplicates_removed += Dedup(&sorted, KeyColumn(table.def));
 
   parquet::WriterOptions wo;
   wo.compression = CompressionType::kZstd;

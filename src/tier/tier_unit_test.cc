@@ -2,6 +2,7 @@
 
 #include "strata/timestamp.h"
 #include "testutil/testutil.h"
+#include "tier/dedup.h"
 #include "tier/derived_bars.h"
 #include "tier/lake.h"
 #include "tier/policy.h"
@@ -54,6 +55,30 @@ TEST(LakeRows, StableSortAndDedup) {
   twice = SortByTs(twice, 0);
   EXPECT_EQ(Dedup(&twice, -1), 5u);
   EXPECT_TRUE(twice.Equals(sorted));
+}
+
+// A key identifies a row at its timestamp (dedup.h): the same key at another time is another row.
+TEST(LakeRows, DedupKeyIsPerTimestamp) {
+  Schema schema = *Schema::Template("trades");
+  RecordBatch b(schema);
+  auto add = [&](int64_t ts, int64_t id, double px) {
+    b.column(0).AppendInt64(ts);
+    b.column(1).AppendString("X");
+    b.column(2).AppendDouble(px);
+    b.column(3).AppendInt64(1);
+    b.column(4).AppendInt64(id);
+    b.column(5).AppendString("E");
+  };
+  for (int i = 0; i < 100; ++i) add(5, i, 1.0);  // a run of 100 rows at one ts: the hashed path
+  for (int i = 0; i < 100; ++i) add(5, i, 2.0);  // their replay, other prices: the first arrival wins
+  add(7, 3, 3.0);                                // key 3 again at another ts: kept
+  add(7, 3, 3.0);                                // and its duplicate: dropped
+  EXPECT_EQ(Dedup(&b, 4), 101u);
+  ASSERT_EQ(b.num_rows(), 101u);
+  for (int i = 0; i < 100; ++i) EXPECT_EQ(b.column(2).doubles()[static_cast<size_t>(i)], 1.0);
+  EXPECT_EQ(b.column(0).int64s()[100], 7);
+  RecordBatch none(schema);
+  EXPECT_EQ(Dedup(&none, 4), 0u);
 }
 
 TEST(LakeHash, Sha256) {
