@@ -385,8 +385,59 @@ Result<std::unique_ptr<parquet::ParquetReader>> TierStore::OpenReader(const File
                               std::to_string(file.bytes) + "; run `strata verify`");
   }
   auto reader = parquet::ParquetReader::Open(std::move(source));
-  if (!reader.ok()) return Status::Corruption(what + " is not valid Parquet: " + reader.status().message());
+  if (!reader.ok()) {
+    return Status::Corruption(what + " is not valid Parquet: " + reader.status().message() + "; run `strata verify`");
+  }
+  RETURN_IF_ERROR(CheckFooter(file, **reader));
   return std::move(*reader);
+}
+
+Result<std::shared_ptr<const Schema>> TierStore::SchemaOf(int64_t table_id) {
+  {
+    std::lock_guard lock(schemas_mu_);
+    if (auto it = schemas_.find(table_id); it != schemas_.end()) return it->second;
+  }
+  ASSIGN_OR_RETURN(TableInfo info, Table(table_id));  // a table's schema never changes
+  auto schema = std::make_shared<const Schema>(info.def.schema);
+  std::lock_guard lock(schemas_mu_);
+  return schemas_.emplace(table_id, std::move(schema)).first->second;
+}
+
+// A damaged footer can still parse and then answer wrongly without an error (a row count, a
+// type or a statistic changed: row groups pruned, values misread). What it says must agree with
+// what the catalog recorded when the file was written.
+Status TierStore::CheckFooter(const FileRecord& file, const parquet::ParquetReader& reader) {
+  const std::string what = std::string(TierName(file.tier)) + " file " + file.uri;
+  auto bad = [&](const std::string& detail) {
+    return Status::Corruption(what + " (catalog id " + std::to_string(file.id) + ") has a damaged footer: " + detail +
+                              "; run `strata verify`");
+  };
+  int64_t rows = 0;
+  for (int rg = 0; rg < reader.num_row_groups(); ++rg) rows += reader.row_group_num_rows(rg);
+  if (reader.num_rows() != file.row_count || rows != file.row_count) {
+    return bad("it says " + std::to_string(reader.num_rows()) + " rows (" + std::to_string(rows) +
+               " in its row groups) but the catalog recorded " + std::to_string(file.row_count));
+  }
+  ASSIGN_OR_RETURN(std::shared_ptr<const Schema> schema, SchemaOf(file.table_id));
+  auto fields = reader.FieldsFor({});
+  if (!fields.ok()) return bad(fields.status().message());
+  if (*fields != schema->fields()) {
+    return bad("its columns (" + parquet::FieldsToString(*fields) + ") are not the table's (" + schema->ToString() +
+               ")");
+  }
+  const int ts = reader.FindColumn(schema->field(schema->ts_index()).name);
+  if (ts < 0) return bad("it has no timestamp column");
+  for (int rg = 0; rg < reader.num_row_groups(); ++rg) {
+    int64_t lo = 0, hi = 0;
+    if (reader.row_group_num_rows(rg) == 0 || !reader.TimestampBounds(rg, ts, &lo, &hi)) continue;
+    if (lo > hi || lo < file.min_ts || hi > file.max_ts || (rg == 0 && lo != file.min_ts) ||
+        (rg + 1 == reader.num_row_groups() && hi != file.max_ts)) {
+      return bad("row group " + std::to_string(rg) + " says its timestamps are " + FormatTimestamp(lo) + " .. " +
+                 FormatTimestamp(hi) + " but the catalog recorded " + FormatTimestamp(file.min_ts) + " .. " +
+                 FormatTimestamp(file.max_ts));
+    }
+  }
+  return Status::OK();
 }
 
 Result<RecordBatch> TierStore::Read(const FileRecord& file, const parquet::ReadOptions& options) {
