@@ -740,9 +740,12 @@ Result<TierRunResult> TierStore::ApplyRetention(int64_t now_ns) {
     if (expired.empty()) continue;
     nlohmann::json inputs = {{"table", table.def.name}, {"cold_days", *policy.cold_days}, {"files", expired.size()}};
     ASSIGN_OR_RETURN(TierRunResult r, RecordRun(catalog_, "retention", inputs, [&](TierRunResult* r) -> Status {
-                       CatalogChange change;  // the catalog first: a crash after it leaves orphans, cleaned on open
+                       // Retired first, like any replaced file: DeleteRetired then deletes them once
+                       // no open scan holds them (FilePins) and a crash after the commit leaves
+                       // retired files, which the next open deletes.
+                       CatalogChange change;
                        for (const FileRecord& f : expired) {
-                         change.remove.push_back(f.id);
+                         change.retire.push_back(f.id);
                          r->rows_in += static_cast<uint64_t>(f.row_count);
                          r->bytes_in += static_cast<uint64_t>(f.bytes);
                          ++r->files_in;
@@ -752,10 +755,9 @@ Result<TierRunResult> TierStore::ApplyRetention(int64_t now_ns) {
                        Status st = catalog_->Commit(change).status();
                        if (!st.ok()) bars_->Abandon(bars);
                        RETURN_IF_ERROR(st);
-                       WaitForReaders();
-                       for (const FileRecord& f : expired)
-                         RETURN_IF_ERROR(DeleteStorage(f).WithContext("deleting expired " + f.uri));
-                       return DeleteRetired(bars.replaced);
+                       std::vector<FileRecord> gone = expired;
+                       gone.insert(gone.end(), bars.replaced.begin(), bars.replaced.end());
+                       return DeleteRetired(gone);
                      }));
     Accumulate(r, &total);
   }
