@@ -1,4 +1,9 @@
 // TierStore's crash cleanup and verification: what is on storage against what the catalog says.
+#include <signal.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <limits>
 #include <set>
 
 #include "tier/lake.h"
@@ -28,6 +33,21 @@ Result<std::vector<std::string>> WalkIfExists(FileSystem* fs, const std::string&
   ASSIGN_OR_RETURN(bool exists, fs->Exists(JoinPath(root, rel)));
   if (exists) RETURN_IF_ERROR(Walk(fs, root, rel, &out));
   return out;
+}
+
+// A temporary of the write protocol (parquet::WriterOptions::atomic, WriteFileAtomically:
+// "<final name>.tmp-<pid>") whose writer process is still running: work in progress, not an
+// orphan. A temporary of a process that is gone is a crash's leftover.
+bool InFlightTemporary(std::string_view rel) {
+  const size_t at = rel.rfind(".tmp-");
+  if (at == std::string_view::npos || at + 5 == rel.size()) return false;
+  long long pid = 0;
+  for (char c : rel.substr(at + 5)) {
+    if (c < '0' || c > '9' || pid > (1ll << 40)) return false;
+    pid = pid * 10 + (c - '0');
+  }
+  if (pid <= 0 || pid > std::numeric_limits<pid_t>::max()) return false;
+  return ::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM;
 }
 
 }  // namespace
@@ -136,19 +156,37 @@ Result<VerifyReport> TierStore::Verify(const VerifyOptions& options) {
     report.rows_checked += static_cast<uint64_t>(f.row_count);
     if (!catalog_->read_only()) catalog_->MarkVerified(f.id, 0).IgnoreError();
   }
+  // Storage is listed after the catalog: a file a writer committed in between is in the catalog
+  // read again below, a temporary it is writing is skipped (InFlightTemporary).
+  std::vector<std::string> unknown;
   if (want_warm) {
     ASSIGN_OR_RETURN(auto warm, ListWarmFiles());
-    for (const std::string& rel : warm) {
-      if (!known.count(rel)) report.problems.push_back({"orphan", rel, "on storage but not in the catalog"});
+    for (std::string& rel : warm) {
+      if (!known.count(rel) && !InFlightTemporary(rel)) unknown.push_back(std::move(rel));
     }
   }
   if (want_cold) {
     ASSIGN_OR_RETURN(auto objects, options_.cold->List(""));
     for (const ObjectInfo& o : objects) {
-      if (!known.count(ColdUri(o.key))) {
-        report.problems.push_back({"orphan", ColdUri(o.key), "on storage but not in the catalog"});
-      }
+      if (!known.count(ColdUri(o.key))) unknown.push_back(ColdUri(o.key));
     }
+  }
+  if (!unknown.empty()) {
+    ASSIGN_OR_RETURN(auto now, catalog_->ListFiles(all_q));
+    for (const FileRecord& f : now) known.insert(f.uri);
+    for (const std::string& uri : unknown) {
+      if (!known.count(uri)) report.problems.push_back({"orphan", uri, "on storage but not in the catalog"});
+    }
+  }
+  // A live file found missing may have been retired and deleted by a writer since the catalog was
+  // read (a compaction or migration beside this verify): only what is still live is missing.
+  if (std::any_of(report.problems.begin(), report.problems.end(),
+                  [](const VerifyProblem& p) { return p.kind == "missing"; })) {
+    ASSIGN_OR_RETURN(auto live, catalog_->ListFiles(FileQuery{}));
+    std::set<std::string> live_uris;
+    for (const FileRecord& f : live) live_uris.insert(f.uri);
+    std::erase_if(report.problems,
+                  [&](const VerifyProblem& p) { return p.kind == "missing" && !live_uris.count(p.uri); });
   }
   return report;
 }
