@@ -72,7 +72,7 @@ TEST_F(ReadConsistencyCliTest, ReplayedRowsCountOnceInEveryTier) {
   }
 }
 
-// Every byte of a warm file's footer with its top bit flipped: the query either fails naming the
+// Bytes of a warm file's footer with their top bit flipped: the query either fails naming the
 // file (and pointing at `strata verify`) or prints the undamaged answer, never another one.
 TEST_F(ReadConsistencyCliTest, ADamagedFooterFailsTheQueryNamingTheFile) {
   ASSERT_EQ(Strata("init --fsync none").exit_code, 0);
@@ -91,7 +91,8 @@ TEST_F(ReadConsistencyCliTest, ADamagedFooterFailsTheQueryNamingTheFile) {
   std::memcpy(&footer_len, bytes.data() + bytes.size() - 8, 4);
   ASSERT_LT(footer_len + 8u, bytes.size());
   int failed = 0;
-  for (size_t at = bytes.size() - 8 - footer_len; at < bytes.size() - 8; ++at) {
+  // Every 5th byte (a process per query; tests/read_consistency_test.cc flips them all in-process).
+  for (size_t at = bytes.size() - 8 - footer_len; at < bytes.size() - 8; at += 5) {
     std::string damaged = bytes;
     damaged[at] = static_cast<char>(damaged[at] ^ 0x80);
     testing::WriteTextFile(path, damaged);

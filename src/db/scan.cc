@@ -89,6 +89,12 @@ Result<Column> ConstantStringColumn(ColumnType type, const std::string& symbol, 
   return c;
 }
 
+// A file of the catalog that does not decode is damaged: the error names it and says what to run.
+Status ReadError(const FileRecord& file, const Status& st) {
+  return Status(st.code(), "reading " + std::string(TierName(file.tier)) + " file " + file.uri + ": " + st.message() +
+                               "; run `strata verify`");
+}
+
 // One input of a symbol's merge: a cold or warm file, or the hot rows.
 struct Source {
   int prio = 0;        // position in tie order (cold by id, warm by id, hot); lower first
@@ -252,7 +258,7 @@ class ScanCursorImpl final : public ScanCursor {
         Timer tr(&stats_.read_ns);
         Status st = s->reader->ReadRowGroupInto(rg, ro_, &s->buf);
         if (st.ok() && sym_col_ >= 0) st = AddSymbolColumn(s);
-        if (!st.ok()) return st.WithContext("reading " + std::string(TierName(s->file.tier)) + " file " + s->file.uri);
+        if (!st.ok()) return ReadError(s->file, st);
       }
       ++stats_.row_groups_read;
       CountReader(s);
@@ -375,9 +381,8 @@ class ScanCursorImpl final : public ScanCursor {
   }
 
   Status SelectRowGroups(Source* s) {
-    const std::string what = std::string(TierName(s->file.tier)) + " file " + s->file.uri;
     auto rgs = s->reader->SelectRowGroups(ro_);
-    if (!rgs.ok()) return rgs.status().WithContext("reading " + what);
+    if (!rgs.ok()) return ReadError(s->file, rgs.status());
     s->row_groups = std::move(*rgs);
     ++stats_.files_read;
     stats_.row_groups_total += static_cast<uint64_t>(s->reader->num_row_groups());
