@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "strata/timestamp.h"
 #include "testutil/testutil.h"
 #include "tier/dedup.h"
@@ -79,6 +81,33 @@ TEST(LakeRows, DedupKeyIsPerTimestamp) {
   EXPECT_EQ(b.column(0).int64s()[100], 7);
   RecordBatch none(schema);
   EXPECT_EQ(Dedup(&none, 4), 0u);
+}
+
+// Without a key every column counts: null equals null, floats compare bitwise.
+TEST(LakeRows, DedupWithoutKeyComparesEveryColumn) {
+  Schema schema = *Schema::Parse("ts:timestamp,symbol:symbol,px:f64,note:string?");
+  RecordBatch b(schema);
+  auto add = [&](double px, const char* note) {
+    b.column(0).AppendInt64(1);
+    b.column(1).AppendString("X");
+    b.column(2).AppendDouble(px);
+    if (note == nullptr) {
+      b.column(3).AppendNull();
+    } else {
+      b.column(3).AppendString(note);
+    }
+  };
+  add(1.0, nullptr);
+  add(1.0, nullptr);  // dropped
+  add(1.0, "a");
+  add(1.0, "a");  // dropped
+  add(0.0, "a");
+  add(-0.0, "a");  // another bit pattern: kept
+  EXPECT_EQ(Dedup(&b, -1), 2u);
+  ASSERT_EQ(b.num_rows(), 4u);
+  EXPECT_TRUE(b.column(3).IsNull(0));
+  EXPECT_EQ(b.column(3).GetString(1), "a");
+  EXPECT_EQ(std::signbit(b.column(2).doubles()[3]), true);
 }
 
 TEST(LakeHash, Sha256) {
