@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <limits>
+#include <map>
 #include <set>
 
 #include "tier/lake.h"
@@ -45,6 +46,21 @@ bool InFlightTemporary(std::string_view rel) {
   for (char c : rel.substr(at + 5)) {
     if (c < '0' || c > '9' || pid > (1ll << 40)) return false;
     pid = pid * 10 + (c - '0');
+  }
+  if (pid <= 0 || pid > std::numeric_limits<pid_t>::max()) return false;
+  return ::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM;
+}
+
+// True when the writer named in the database's lock file (db/layout.h LockPath: "process <pid>
+// ...") is running: a writer holds the database now, perhaps this very process.
+bool WriterRunning(FileSystem* fs, const std::string& root) {
+  auto note = fs->ReadFile(JoinPath(root, "LOCK"));
+  constexpr std::string_view kPrefix = "process ";
+  if (!note.ok() || note->rfind(kPrefix, 0) != 0) return false;
+  long long pid = 0;
+  for (size_t i = kPrefix.size(); i < note->size() && (*note)[i] >= '0' && (*note)[i] <= '9'; ++i) {
+    if (pid > (1ll << 40)) return false;
+    pid = pid * 10 + ((*note)[i] - '0');
   }
   if (pid <= 0 || pid > std::numeric_limits<pid_t>::max()) return false;
   return ::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM;
@@ -173,9 +189,26 @@ Result<VerifyReport> TierStore::Verify(const VerifyOptions& options) {
   }
   if (!unknown.empty()) {
     ASSIGN_OR_RETURN(auto now, catalog_->ListFiles(all_q));
-    for (const FileRecord& f : now) known.insert(f.uri);
+    std::map<std::string, int64_t> max_seq;  // by directory, over the catalog's files
+    for (const FileRecord& f : now) {
+      known.insert(f.uri);
+      if (auto seq = PartSeq(f.uri)) {
+        int64_t& m = max_seq[DirName(f.uri)];
+        m = std::max(m, *seq);
+      }
+    }
+    // A running writer renames a part to its final name before it commits it: a part numbered
+    // after every part of its directory that the catalog knows may be one it is about to commit.
+    // (Without a writer it is a crash's leftover: the next writable open removes it.)
+    const bool writer = WriterRunning(fs_, options_.root);
     for (const std::string& uri : unknown) {
-      if (!known.count(uri)) report.problems.push_back({"orphan", uri, "on storage but not in the catalog"});
+      if (known.count(uri)) continue;
+      if (writer) {
+        auto seq = PartSeq(uri);
+        auto it = max_seq.find(DirName(uri));
+        if (seq && (it == max_seq.end() || *seq > it->second)) continue;
+      }
+      report.problems.push_back({"orphan", uri, "on storage but not in the catalog"});
     }
   }
   // A live file found missing may have been retired and deleted by a writer since the catalog was
