@@ -87,12 +87,15 @@ TEST_F(TierLakeTest, SameTradesIngestedTwiceEndUpOnceInCold) {
   RecordBatch day = Trades(400, 2, kMar2, 5, 0);
   Append(day);
   ASSERT_OK(db_->Flush());
-  ASSERT_OK(db_->Append("trades", day));                  // the same file ingested again
-  ASSERT_OK(db_->Append("trades", day.Slice(100, 200)));  // and an overlapping one
-  ASSERT_OK(db_->Flush());
-  EXPECT_EQ(TierRows(db_.get(), "warm"), 1000u);  // warm keeps what was appended
+  ASSERT_OK(db_->Append("trades", day));                           // the same file ingested again
+  ASSERT_OK(db_->Append("trades", day.Slice(100, 200)));           // and an overlapping one
+  EXPECT_TRUE(SameRows(ScanAll(db_.get()), Expected(appended_)));  // once, whatever the tiers
+  ASSERT_OK_AND_ASSIGN(TierRunResult flushed, db_->Flush());
+  EXPECT_EQ(flushed.duplicates_removed, 200u);   // the overlap, within the flushed rows
+  EXPECT_EQ(TierRows(db_.get(), "warm"), 800u);  // two parts that duplicate each other
+  EXPECT_TRUE(SameRows(ScanAll(db_.get()), Expected(appended_)));
   ASSERT_OK_AND_ASSIGN(TierRunResult r, db_->Migrate(All()));
-  EXPECT_EQ(r.duplicates_removed, 600u);
+  EXPECT_EQ(r.duplicates_removed, 400u);
   EXPECT_EQ(r.rows_out, 400u);
   EXPECT_EQ(TierRows(db_.get(), "cold"), 400u);
   EXPECT_EQ(TierRows(db_.get(), "warm"), 0u);
@@ -114,15 +117,101 @@ TEST_F(TierLakeTest, ExactDuplicateRowsRemovedWhenNoKey) {
     b.column(2).AppendDouble(i % 2 == 0 ? 1.0 : 2.0);  // different rows at equal ts stay
   }
   ASSERT_OK(db_->Append("ticks", b));
-  ASSERT_OK(db_->Append("ticks", b));
   ASSERT_OK(db_->Flush());
+  ASSERT_OK(db_->Append("ticks", b));
+  ASSERT_OK(db_->Append("ticks", b));
+  ASSERT_OK_AND_ASSIGN(TierRunResult flushed, db_->Flush());
+  EXPECT_EQ(flushed.duplicates_removed, 10u);  // within the flushed rows
   MigrateOptions m = All();
   m.table = "ticks";
   ASSERT_OK_AND_ASSIGN(TierRunResult r, db_->Migrate(m));
-  EXPECT_EQ(r.duplicates_removed, 10u);
+  EXPECT_EQ(r.duplicates_removed, 10u);  // across the two parts
   ASSERT_OK_AND_ASSIGN(auto got, db_->Scan({.table = "ticks"}));
   ASSERT_EQ(got.size(), 1u);
   EXPECT_TRUE(got[0].Equals(b));
+}
+
+// The same query gives the same answer wherever the rows sit (issue 13 #2): duplicates of rows
+// in any tier, arriving while those rows are hot, warm or cold, are dropped by every scan, whole
+// or projected, in any batch size, and the first arrival wins.
+TEST_F(TierLakeTest, DuplicatesAreDroppedWhereverTheRowsSit) {
+  RecordBatch day = Trades(300, 2, kMar2, 7, 0);
+  RecordBatch replay = day;  // the same trade ids at the same times, other prices: not the first
+  for (double& px : replay.column(2).doubles()) px += 1000;
+  Append(day);
+  std::vector<RecordBatch> want = Expected(appended_);
+  auto check = [&](const std::string& when) {
+    SCOPED_TRACE(when);
+    EXPECT_TRUE(SameRows(ScanAll(db_.get()), want));
+    for (size_t batch : {size_t{0}, size_t{7}, size_t{64}}) {
+      ScanRequest req{.table = "trades", .columns = {"ts", "price"}};
+      req.max_batch_rows = batch;
+      ASSERT_OK_AND_ASSIGN(auto got, db_->Scan(req));
+      ASSERT_EQ(got.size(), want.size());
+      for (size_t i = 0; i < want.size(); ++i) {
+        EXPECT_EQ(got[i].column(0).int64s(), want[i].column(0).int64s());
+        EXPECT_EQ(got[i].column(1).doubles(), want[i].column(2).doubles());
+      }
+    }
+  };
+  check("hot");
+  ASSERT_OK(db_->Append("trades", replay));  // hot duplicates of hot rows
+  check("hot + hot replay");
+  ASSERT_OK(db_->Flush());
+  check("warm");
+  ASSERT_OK(db_->Append("trades", replay.Slice(50, 100)));  // hot duplicates of warm rows
+  check("warm + hot replay");
+  ASSERT_OK(db_->Flush());  // a second warm part duplicating the first
+  check("warm + warm replay");
+  ASSERT_OK(db_->Migrate(All()));
+  EXPECT_EQ(TierRows(db_.get(), "cold"), 300u);
+  check("cold");
+  ASSERT_OK(db_->Append("trades", replay.Slice(0, 150)));  // hot duplicates of cold rows
+  check("cold + hot replay");
+  ASSERT_OK(db_->Flush());
+  check("cold + warm replay");
+  Reopen();  // WAL replay
+  check("reopened");
+}
+
+// The same for a table without a key: rows equal in every column are one row, rows that differ in
+// any column (here the size, which the projection leaves out) at one timestamp are two.
+TEST_F(TierLakeTest, ExactDuplicatesAreDroppedWhereverTheRowsSit) {
+  const Schema schema = *Schema::Parse("ts:timestamp,symbol:symbol,px:f64,qty:i64");
+  ASSERT_OK(db_->CreateTable({"ticks", schema, std::nullopt, "{}"}));
+  RecordBatch b(schema);
+  for (int i = 0; i < 40; ++i) {
+    b.column(0).AppendInt64(kMar2 + (i / 4) * 1000);  // runs of four rows at one ts
+    b.column(1).AppendString(i % 2 == 0 ? "X" : "Y");
+    b.column(2).AppendDouble(1.5);
+    b.column(3).AppendInt64(i % 4 < 2 ? 1 : 2);  // per symbol and ts: two rows, differing in qty only
+  }
+  ASSERT_OK(db_->Append("ticks", b));
+  ASSERT_OK_AND_ASSIGN(auto want, db_->Scan({.table = "ticks"}));
+  ASSERT_EQ(want.size(), 2u);
+  ASSERT_EQ(want[0].num_rows(), 20u);
+  auto check = [&](const std::string& when) {
+    SCOPED_TRACE(when);
+    EXPECT_TRUE(SameRows(ScanAll(db_.get(), "ticks"), want));
+    ASSERT_OK_AND_ASSIGN(auto px, db_->Scan({.table = "ticks", .columns = {"px"}}));
+    ASSERT_EQ(px.size(), 2u);
+    EXPECT_EQ(px[0].num_rows(), 20u);
+    EXPECT_EQ(px[1].num_rows(), 20u);
+  };
+  MigrateOptions m = All();
+  m.table = "ticks";
+  ASSERT_OK(db_->Append("ticks", b));
+  check("hot");
+  ASSERT_OK(db_->Flush());
+  check("warm");
+  ASSERT_OK(db_->Append("ticks", b));
+  check("warm + hot");
+  ASSERT_OK(db_->Flush());
+  check("warm + warm");
+  ASSERT_OK(db_->Migrate(m));
+  check("cold");
+  ASSERT_OK(db_->Append("ticks", b));
+  check("cold + hot");
 }
 
 TEST_F(TierLakeTest, LateDataIntoMigratedMonthMakesOneNewPart) {

@@ -2,7 +2,8 @@
 //
 // Every table has exactly one `timestamp` column (int64 ns since the Unix epoch, UTC) and one
 // `symbol` column (the series key). A table may name a dedup key: rows with the same
-// (symbol, key) are one row.
+// (symbol, ts, key) are one row (without a key: rows equal in every column); see
+// src/tier/dedup.h.
 #pragma once
 
 #include <cstdint>

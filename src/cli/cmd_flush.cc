@@ -40,9 +40,11 @@ void AddFlushCommand(CLI::App& app, Context* ctx) {
       if (r.files_out == 0) {
         std::printf("nothing to flush (flushed LSN %s)\n", WithThousands(r.flushed_lsn).c_str());
       } else {
-        std::printf("flushed %s rows into %s warm files (%s), flushed LSN %s, took %.2f s\n",
+        const std::string dups =
+            r.duplicates_removed > 0 ? ", " + WithThousands(r.duplicates_removed) + " duplicates removed" : "";
+        std::printf("flushed %s rows into %s warm files (%s)%s, flushed LSN %s, took %.2f s\n",
                     WithThousands(r.rows_out).c_str(), WithThousands(r.files_out).c_str(),
-                    HumanBytes(r.bytes_out).c_str(), WithThousands(r.flushed_lsn).c_str(), r.seconds);
+                    HumanBytes(r.bytes_out).c_str(), dups.c_str(), WithThousands(r.flushed_lsn).c_str(), r.seconds);
       }
       return db->Close();
     });

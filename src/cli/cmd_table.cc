@@ -134,7 +134,9 @@ void AddInitAndTableCommands(CLI::App& app, Context* ctx) {
                                     "string, bool; a trailing ? makes a column nullable");
   tmpl->excludes(schema);
   create->add_option("--dedup-key", create_args->dedup_key,
-                     "column whose value identifies a row within a symbol (e.g. trade_id)");
+                     "column whose value identifies a row within a symbol and timestamp (e.g. trade_id): rows with "
+                     "the same symbol, ts and key are one row, the first arrival kept; without it, rows equal "
+                     "in every column are");
   create_args->policy.AddTo(create);
   create->footer(
       "Examples:\n"

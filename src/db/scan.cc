@@ -13,6 +13,7 @@
 #include "parquet/column_util.h"
 #include "parquet/parquet_reader.h"
 #include "strata/timestamp.h"
+#include "tier/dedup.h"
 
 namespace strata::db {
 
@@ -88,6 +89,12 @@ Result<Column> ConstantStringColumn(ColumnType type, const std::string& symbol, 
   return c;
 }
 
+// A file of the catalog that does not decode is damaged: the error names it and says what to run.
+Status ReadError(const FileRecord& file, const Status& st) {
+  return Status(st.code(), "reading " + std::string(TierName(file.tier)) + " file " + file.uri + ": " + st.message() +
+                               "; run `strata verify`");
+}
+
 // One input of a symbol's merge: a cold or warm file, or the hot rows.
 struct Source {
   int prio = 0;        // position in tie order (cold by id, warm by id, hot); lower first
@@ -101,6 +108,9 @@ struct Source {
   size_t next_rg = 0;
   RecordBatch buf;  // the current row group (or hot slice)
   size_t pos = 0;   // next row of buf
+  // Rows before this were emitted from other sources already (a file that joined the merge late,
+  // replacing one a writer retired: ScanCursorImpl::ReplaceRetired).
+  int64_t skip_before = std::numeric_limits<int64_t>::min();
   bool done = false;
   uint64_t counted_bytes = 0, counted_pages_total = 0, counted_pages_read = 0, counted_parallel = 0;
 };
@@ -114,14 +124,15 @@ struct SymbolPlan {
 class ScanCursorImpl final : public ScanCursor {
  public:
   ScanCursorImpl(ScanContext ctx, ScanRequest request, std::vector<Field> out_fields, std::vector<Field> internal,
-                 std::vector<int> out_cols, int ts_col, int sym_col)
+                 std::vector<int> out_cols, int ts_col, int sym_col, std::vector<int> identity)
       : ctx_(std::move(ctx)),
         request_(std::move(request)),
         fields_(std::move(out_fields)),
         internal_(std::move(internal)),
         out_cols_(std::move(out_cols)),
         ts_col_(ts_col),
-        sym_col_(sym_col) {
+        sym_col_(sym_col),
+        run_(internal_, std::move(identity)) {
     for (int i = 0; i < static_cast<int>(internal_.size()); ++i) {
       if (i != sym_col_) ro_.columns.push_back(internal_[static_cast<size_t>(i)].name);
     }
@@ -147,6 +158,8 @@ class ScanCursorImpl final : public ScanCursor {
   const ScanStats& stats() const override { return stats_; }
 
   std::map<std::string, SymbolPlan>& plan() { return plan_; }
+  // The catalog query that listed the files (ReplaceRetired lists again with it).
+  void set_list_query(FileQuery q) { list_query_ = std::move(q); }
   std::vector<int64_t>& pinned() { return pinned_; }
   ScanStats& mutable_stats() { return stats_; }
 
@@ -184,6 +197,7 @@ class ScanCursorImpl final : public ScanCursor {
     SymbolPlan& p = it->second;
     sources_.clear();
     if (ro_.time_range) ro_.time_range->from = p.from_ts;
+    symbol_from_ = p.from_ts;
     std::sort(p.files.begin(), p.files.end(), [](const FileRecord& a, const FileRecord& b) {
       const bool ac = a.tier == Tier::kCold, bc = b.tier == Tier::kCold;
       return ac != bc ? ac : a.id < b.id;
@@ -204,6 +218,8 @@ class ScanCursorImpl final : public ScanCursor {
       sources_.push_back(std::move(s));
     }
     pending_.clear();
+    run_.Clear();
+    have_ts_ = false;
     for (auto& s : sources_) pending_.push_back(s.get());
     std::sort(pending_.begin(), pending_.end(), [](const Source* a, const Source* b) {
       return a->min_ts != b->min_ts ? a->min_ts < b->min_ts : a->prio < b->prio;
@@ -242,10 +258,14 @@ class ScanCursorImpl final : public ScanCursor {
         Timer tr(&stats_.read_ns);
         Status st = s->reader->ReadRowGroupInto(rg, ro_, &s->buf);
         if (st.ok() && sym_col_ >= 0) st = AddSymbolColumn(s);
-        if (!st.ok()) return st.WithContext("reading " + std::string(TierName(s->file.tier)) + " file " + s->file.uri);
+        if (!st.ok()) return ReadError(s->file, st);
       }
       ++stats_.row_groups_read;
       CountReader(s);
+      if (s->skip_before != std::numeric_limits<int64_t>::min()) {
+        const std::vector<int64_t>& ts = s->buf.column(static_cast<size_t>(ts_col_)).int64s();
+        s->pos = static_cast<size_t>(std::lower_bound(ts.begin(), ts.end(), s->skip_before) - ts.begin());
+      }
     }
     return Status::OK();
   }
@@ -296,14 +316,73 @@ class ScanCursorImpl final : public ScanCursor {
       s->counted_parallel = s->reader->parallel_reads();
       return SelectRowGroups(s);
     }
-    ASSIGN_OR_RETURN(s->reader, ctx_.open_file(s->file));
+    auto opened = ctx_.open_file(s->file);
+    if (!opened.ok()) {
+      if (opened.status().code() != StatusCode::kNotFound) return opened.status();
+      ASSIGN_OR_RETURN(bool replaced, ReplaceRetired(s));
+      if (!replaced) return opened.status();
+      s->row_groups.clear();  // the source ends here: its rows are in the files that replaced it
+      return Status::OK();
+    }
+    s->reader = std::move(*opened);
     return SelectRowGroups(s);
   }
 
+  // A file listed when the cursor was planned is gone from storage. When the catalog no longer
+  // lists it as live, a writer retired it (compaction, migration, retention) and deleted it: a
+  // writer in another process cannot see this process's pins (FilePins). The rows it held, if any
+  // are left, are in files committed since: those join the merge from the last timestamp emitted
+  // (earlier rows were emitted from the sources they were in then; rows at it again, or in two
+  // sources now, are dropped as duplicates — tier/dedup.h). The answer is the one a scan planned
+  // after the writer's commit gives. Returns false when the file is still live: then it is really
+  // missing.
+  Result<bool> ReplaceRetired(Source* gone) {
+    if (ctx_.catalog == nullptr) return false;
+    if (++replans_ > kMaxReplans) {
+      return Status::Aborted("the files of " + symbol_ + " kept changing under the scan (" +
+                             std::to_string(kMaxReplans) + " times); run the query again");
+    }
+    FileQuery q = list_query_;
+    q.symbol = symbol_;
+    ASSIGN_OR_RETURN(std::vector<FileRecord> files, ctx_.catalog->ListFiles(q));
+    for (const FileRecord& f : files) {
+      if (f.id == gone->file.id) return false;
+    }
+    const int64_t from = have_ts_ ? cur_ts_ : symbol_from_;
+    std::set<int64_t> known;
+    for (const auto& src : sources_) {
+      if (!src->is_hot) known.insert(src->file.id);
+    }
+    std::vector<int64_t> pin;
+    for (FileRecord& f : files) {
+      if (known.count(f.id) || f.max_ts < from || f.min_ts >= request_.to_ts) continue;
+      auto src = std::make_unique<Source>();
+      src->min_ts = std::max(f.min_ts, from);
+      src->skip_before = from;
+      src->file = std::move(f);
+      pin.push_back(src->file.id);
+      Source* added = src.get();
+      sources_.push_back(std::move(src));
+      auto at = std::upper_bound(pending_.begin() + static_cast<std::ptrdiff_t>(next_pending_), pending_.end(), added,
+                                 [](const Source* a, const Source* b) { return a->min_ts < b->min_ts; });
+      pending_.insert(at, added);
+    }
+    // Tie order as at the start: cold files, then warm, each by catalog id, then the hot rows.
+    std::vector<Source*> order;
+    for (auto& src : sources_) order.push_back(src.get());
+    std::stable_sort(order.begin(), order.end(), [](const Source* a, const Source* b) {
+      auto rank = [](const Source* x) { return x->is_hot ? 2 : x->file.tier == Tier::kCold ? 0 : 1; };
+      return rank(a) != rank(b) ? rank(a) < rank(b) : (!a->is_hot && a->file.id < b->file.id);
+    });
+    for (size_t i = 0; i < order.size(); ++i) order[i]->prio = static_cast<int>(i);
+    if (ctx_.pins) ctx_.pins->Pin(pin);
+    pinned_.insert(pinned_.end(), pin.begin(), pin.end());
+    return true;
+  }
+
   Status SelectRowGroups(Source* s) {
-    const std::string what = std::string(TierName(s->file.tier)) + " file " + s->file.uri;
     auto rgs = s->reader->SelectRowGroups(ro_);
-    if (!rgs.ok()) return rgs.status().WithContext("reading " + what);
+    if (!rgs.ok()) return ReadError(s->file, rgs.status());
     s->row_groups = std::move(*rgs);
     ++stats_.files_read;
     stats_.row_groups_total += static_cast<uint64_t>(s->reader->num_row_groups());
@@ -368,8 +447,9 @@ class ScanCursorImpl final : public ScanCursor {
     const size_t room = request_.max_batch_rows - acc_rows_;
     const bool whole = pass_through_ && acc_rows_ == 0 && best->pos == 0 && end == ts.size();
     if (!whole && end - best->pos > room) end = best->pos + room;
+    const bool all_kept = DedupRun(best->buf, best->pos, end);
 
-    if (acc_rows_ == 0 && best->pos == 0 && end == ts.size() &&
+    if (all_kept && acc_rows_ == 0 && best->pos == 0 && end == ts.size() &&
         (pass_through_ || ts.size() <= request_.max_batch_rows)) {
       // The fast path: the whole buffer is one run.
       Project(std::move(best->buf), out);
@@ -383,10 +463,19 @@ class ScanCursorImpl final : public ScanCursor {
       std::vector<Field> f = best->buf.fields();
       acc_ = RecordBatch(std::move(f));
     }
-    for (size_t c = 0; c < acc_.num_columns(); ++c) {
-      parquet::AppendRange(best->buf.column(c), best->pos, end - best->pos, &acc_.column(c));
+    if (all_kept) {
+      for (size_t c = 0; c < acc_.num_columns(); ++c) {
+        parquet::AppendRange(best->buf.column(c), best->pos, end - best->pos, &acc_.column(c));
+      }
+      acc_rows_ += end - best->pos;
+    } else {
+      for (const auto& [from, to] : kept_) {
+        for (size_t c = 0; c < acc_.num_columns(); ++c) {
+          parquet::AppendRange(best->buf.column(c), from, to - from, &acc_.column(c));
+        }
+        acc_rows_ += to - from;
+      }
     }
-    acc_rows_ += end - best->pos;
     best->pos = end;
     NoteBuffered();
     if (best->pos >= best->buf.num_rows()) RETURN_IF_ERROR(Advance(best));
@@ -395,6 +484,42 @@ class ScanCursorImpl final : public ScanCursor {
       return true;
     }
     return false;
+  }
+
+  // Drops the duplicates (tier/dedup.h) among rows [pos, end) of `b`, the next rows of the
+  // symbol's merged stream, comparing them with the rows already emitted at the same timestamp.
+  // Returns true when every row is kept; otherwise kept_ lists the kept rows as [from, to) ranges.
+  // Duplicates share a timestamp, so only runs of equal timestamps are compared: O(rows) and no
+  // copy when timestamps strictly increase, which is the usual case.
+  bool DedupRun(const RecordBatch& b, size_t pos, size_t end) {
+    const std::vector<int64_t>& ts = b.column(static_cast<size_t>(ts_col_)).int64s();
+    kept_.clear();
+    size_t from = pos;  // start of the current kept range
+    bool all = true;
+    for (size_t i = pos; i < end;) {
+      const int64_t t = ts[i];
+      size_t j = i + 1;
+      while (j < end && ts[j] == t) ++j;
+      const bool continues = have_ts_ && t == cur_ts_;
+      if (!continues) {
+        run_.Clear();
+        cur_ts_ = t;
+        have_ts_ = true;
+      }
+      if (j - i == 1 && !continues) {
+        if (j == end) run_.SeenOrAdd(b, i);  // the last row: the next run may repeat its timestamp
+      } else {
+        for (size_t r = i; r < j; ++r) {
+          if (!run_.SeenOrAdd(b, r)) continue;
+          if (r > from) kept_.emplace_back(from, r);
+          from = r + 1;
+          all = false;
+        }
+      }
+      i = j;
+    }
+    if (!all && end > from) kept_.emplace_back(from, end);
+    return all;
   }
 
   // `s` used up its buffer: load the next one or retire it.
@@ -456,6 +581,15 @@ class ScanCursorImpl final : public ScanCursor {
   std::vector<Source*> active_;
   RecordBatch acc_;
   size_t acc_rows_ = 0;
+  FileQuery list_query_;
+  int64_t symbol_from_ = 0;  // the current symbol's from_ts (SymbolPlan::from_ts)
+  int replans_ = 0;
+  static constexpr int kMaxReplans = 100;
+  // De-duplication state of the current symbol: the rows emitted at timestamp cur_ts_.
+  tier::TsRunSet run_;
+  bool have_ts_ = false;
+  int64_t cur_ts_ = 0;
+  std::vector<std::pair<size_t, size_t>> kept_;
 };
 
 // A point at or before `p`'s last row before `from` (from when it has none): the latest of the
@@ -523,6 +657,12 @@ Result<std::unique_ptr<ScanCursor>> NewScanCursor(const ScanContext& ctx, uint32
   const std::string& ts_name = schema.field(schema.ts_index()).name;
   const std::string& sym_name = schema.field(schema.symbol_index()).name;
   if (std::find(internal.begin(), internal.end(), ts_name) == internal.end()) internal.push_back(ts_name);
+  // Duplicates are dropped across tiers (tier/dedup.h), by the dedup key or, for a table without
+  // one, by every column: those are carried even when not requested.
+  for (const Field& f : schema.fields()) {
+    const bool identity = def.dedup_key ? f.name == *def.dedup_key : f.name != sym_name;
+    if (identity && std::find(internal.begin(), internal.end(), f.name) == internal.end()) internal.push_back(f.name);
+  }
   auto pos_of = [&](const std::string& n) {
     auto it = std::find(internal.begin(), internal.end(), n);
     return it == internal.end() ? -1 : static_cast<int>(it - internal.begin());
@@ -536,8 +676,9 @@ Result<std::unique_ptr<ScanCursor>> NewScanCursor(const ScanContext& ctx, uint32
   for (const std::string& c : cols) out_fields.push_back(schema.field(schema.FieldIndex(c)));
   for (const std::string& c : internal) internal_fields.push_back(schema.field(schema.FieldIndex(c)));
 
+  std::vector<int> identity = tier::IdentityColumns(internal_fields, schema, def.dedup_key);
   auto cursor = std::make_unique<ScanCursorImpl>(ctx, request, std::move(out_fields), internal_fields,
-                                                 std::move(out_cols), ts_pos, sym_pos);
+                                                 std::move(out_cols), ts_pos, sym_pos, std::move(identity));
   ScanStats& stats = cursor->mutable_stats();
   auto& plan = cursor->plan();
   std::set<std::string> wanted(request.symbols.begin(), request.symbols.end());
@@ -576,6 +717,9 @@ Result<std::unique_ptr<ScanCursor>> NewScanCursor(const ScanContext& ctx, uint32
     if (request.to_ts != std::numeric_limits<int64_t>::max()) q.to_ts = request.to_ts;
     if (want_warm != want_cold) q.tier = want_warm ? Tier::kWarm : Tier::kCold;
     ASSIGN_OR_RETURN(auto files, ctx.catalog->ListFiles(q));
+    q.symbol.reset();
+    q.from_ts.reset();  // ReplaceRetired bounds the files by the symbol's position itself
+    cursor->set_list_query(q);
     stats.files_listed = files.size();
     for (FileRecord& f : files) {
       const bool keep = (f.tier == Tier::kCold ? want_cold : want_warm) && (wanted.empty() || wanted.count(f.symbol)) &&

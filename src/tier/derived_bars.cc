@@ -6,6 +6,7 @@
 
 #include "bars/bar_kernel.h"
 #include "strata/timestamp.h"
+#include "tier/dedup.h"
 #include "tier/lake.h"
 
 namespace strata::tier {
@@ -126,6 +127,14 @@ Status DerivedBars::PrepareSeriesDay(const Source& src, const std::string& symbo
     const std::string ts_name = schema.field(schema.ts_index()).name;
     parquet::ReadOptions ro;
     ro.columns = {ts_name, schema.field(schema.symbol_index()).name, "price", "size"};
+    // Duplicates across the day's files are dropped as a scan drops them (dedup.h): by the key,
+    // or for a table without one by every column (then all are read).
+    const std::optional<std::string>& key = src.table.def.dedup_key;
+    if (key && std::find(ro.columns.begin(), ro.columns.end(), *key) == ro.columns.end()) {
+      ro.columns.push_back(*key);
+    } else if (!key) {
+      ro.columns.clear();
+    }
     ro.time_range = parquet::TimeRange{ts_name, from, to};
     bool first = true;
     for (const auto& [warm, id, f] : order) {
@@ -137,7 +146,11 @@ Status DerivedBars::PrepareSeriesDay(const Source& src, const std::string& symbo
         RETURN_IF_ERROR(rows.Append(b).WithContext("bars of " + src.table.def.name + " " + symbol));
       }
     }
-    if (order.size() > 1) rows = SortByTs(rows, 0);
+    if (rows.num_columns() > 0) {
+      const int ts_col = rows.FieldIndex(ts_name);
+      if (order.size() > 1) rows = SortByTs(std::move(rows), ts_col);
+      Dedup(&rows, key ? rows.FieldIndex(*key) : -1);
+    }
   }
   for (const Target& t : src.targets) {
     // The bar files this replaces (whatever their tier).

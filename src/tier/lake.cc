@@ -1,13 +1,10 @@
 #include "tier/lake.h"
 
 #include <algorithm>
-#include <bit>
 #include <cstdio>
 #include <memory>
 #include <numeric>
 #include <string_view>
-#include <unordered_map>
-#include <unordered_set>
 
 #include "catalog/layout.h"
 #include "strata/timestamp.h"
@@ -149,101 +146,6 @@ RecordBatch SortByTs(RecordBatch&& batch, int ts_col) {
   std::vector<uint32_t> order = StableTsOrder(batch, ts_col);
   if (order.empty()) return std::move(batch);
   return batch.Take(order);
-}
-
-namespace {
-
-bool RowsEqual(const RecordBatch& b, size_t x, size_t y) {
-  for (const Column& c : b.columns()) {
-    if (c.IsNull(x) != c.IsNull(y)) return false;
-    if (c.IsNull(x)) continue;
-    switch (c.type()) {
-      case ColumnType::kTimestamp:
-      case ColumnType::kInt64:
-        if (c.int64s()[x] != c.int64s()[y]) return false;
-        break;
-      case ColumnType::kInt32:
-        if (c.int32s()[x] != c.int32s()[y]) return false;
-        break;
-      case ColumnType::kFloat64:
-        if (std::bit_cast<uint64_t>(c.doubles()[x]) != std::bit_cast<uint64_t>(c.doubles()[y])) return false;
-        break;
-      case ColumnType::kBool:
-        if (c.bools()[x] != c.bools()[y]) return false;
-        break;
-      case ColumnType::kSymbol:
-      case ColumnType::kString:
-        if (c.GetString(x) != c.GetString(y)) return false;
-        break;
-    }
-  }
-  return true;
-}
-
-}  // namespace
-
-size_t Dedup(RecordBatch* batch, int key_col) {
-  const size_t n = batch->num_rows();
-  std::vector<uint32_t> keep;
-  keep.reserve(n);
-  if (key_col >= 0) {
-    const Column& k = batch->column(key_col);
-    if (k.type() == ColumnType::kInt64 || k.type() == ColumnType::kTimestamp || k.type() == ColumnType::kInt32) {
-      std::unordered_set<int64_t> seen;
-      seen.reserve(n);
-      bool null_seen = false;
-      for (size_t i = 0; i < n; ++i) {
-        bool fresh;
-        if (k.IsNull(i)) {
-          fresh = !null_seen;
-          null_seen = true;
-        } else {
-          const int64_t v = k.type() == ColumnType::kInt32 ? k.int32s()[i] : k.int64s()[i];
-          fresh = seen.insert(v).second;
-        }
-        if (fresh) keep.push_back(static_cast<uint32_t>(i));
-      }
-    } else {
-      std::unordered_set<std::string> seen;
-      for (size_t i = 0; i < n; ++i) {
-        std::string v;
-        if (k.IsNull(i)) {
-          v = std::string("\0null", 5);
-        } else if (k.type() == ColumnType::kFloat64) {
-          v = std::to_string(std::bit_cast<uint64_t>(k.doubles()[i]));
-        } else if (k.type() == ColumnType::kBool) {
-          v = k.bools()[i] ? "1" : "0";
-        } else {
-          v = std::string(k.GetString(i));
-        }
-        if (seen.insert(std::move(v)).second) keep.push_back(static_cast<uint32_t>(i));
-      }
-    }
-  } else {
-    // Exact duplicates have equal ts, so they are neighbours within a run of equal timestamps.
-    const int ts_col = [&] {
-      for (size_t c = 0; c < batch->num_columns(); ++c) {
-        if (batch->fields()[c].type == ColumnType::kTimestamp) return static_cast<int>(c);
-      }
-      return -1;
-    }();
-    if (ts_col < 0) return 0;
-    const std::vector<int64_t>& ts = batch->column(ts_col).int64s();
-    for (size_t i = 0; i < n;) {
-      size_t j = i;
-      while (j < n && ts[j] == ts[i]) ++j;
-      const size_t first_kept = keep.size();
-      for (size_t r = i; r < j; ++r) {
-        bool dup = false;
-        for (size_t q = first_kept; q < keep.size() && !dup; ++q) dup = RowsEqual(*batch, keep[q], r);
-        if (!dup) keep.push_back(static_cast<uint32_t>(r));
-      }
-      i = j;
-    }
-  }
-  const size_t removed = n - keep.size();
-  if (removed > 0) *batch = batch->Take(keep);
-  return removed;
 }
 
 }  // namespace strata::tier

@@ -1,6 +1,6 @@
 // Where warm and cold files live and how they are named (see doc/layout.md), plus the small
-// helpers every tier operation shares: durable directory creation,
-// stable sorting of rows by timestamp and de-duplication.
+// helpers every tier operation shares: durable directory creation and
+// stable sorting of rows by timestamp (de-duplication: dedup.h).
 #pragma once
 
 #include <cstdint>
@@ -51,10 +51,5 @@ std::vector<uint32_t> StableTsOrder(const RecordBatch& batch, int ts_col);
 RecordBatch SortByTs(const RecordBatch& batch, int ts_col);
 // The same, without a copy when `batch` is already sorted.
 RecordBatch SortByTs(RecordBatch&& batch, int ts_col);
-
-// Removes duplicates from a ts-sorted batch of one series: rows with the same value of column
-// `key_col` when >= 0 (the first in ts order is kept), otherwise rows equal in every column.
-// Returns how many rows were removed.
-size_t Dedup(RecordBatch* batch, int key_col);
 
 }  // namespace strata::tier

@@ -7,7 +7,12 @@
 // its own protocol: the Parquet writer's and the object store's temporaries, staged cold files,
 // and unlisted files whose every row is provably elsewhere (their footer says so, see
 // ProvenLeftover). Any other unlisted file goes to <root>/quarantine/ with a warning.
+#include <signal.h>
+
+#include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <limits>
 #include <map>
 #include <set>
 
@@ -48,6 +53,36 @@ Result<std::vector<std::string>> WalkIfExists(FileSystem* fs, const std::string&
 int64_t WallNs() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
+}
+
+// A temporary of the write protocol (parquet::WriterOptions::atomic, WriteFileAtomically:
+// "<final name>.tmp-<pid>") whose writer process is still running: work in progress, not an
+// orphan. A temporary of a process that is gone is a crash's leftover.
+bool InFlightTemporary(std::string_view rel) {
+  const size_t at = rel.rfind(".tmp-");
+  if (at == std::string_view::npos || at + 5 == rel.size()) return false;
+  long long pid = 0;
+  for (char c : rel.substr(at + 5)) {
+    if (c < '0' || c > '9' || pid > (1ll << 40)) return false;
+    pid = pid * 10 + (c - '0');
+  }
+  if (pid <= 0 || pid > std::numeric_limits<pid_t>::max()) return false;
+  return ::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM;
+}
+
+// True when the writer named in the database's lock file (catalog/layout.h LockPath: "process <pid>
+// ...") is running: a writer holds the database now, perhaps this very process.
+bool WriterRunning(FileSystem* fs, const std::string& root) {
+  auto note = fs->ReadFile(layout::LockPath(root));
+  constexpr std::string_view kPrefix = "process ";
+  if (!note.ok() || note->rfind(kPrefix, 0) != 0) return false;
+  long long pid = 0;
+  for (size_t i = kPrefix.size(); i < note->size() && (*note)[i] >= '0' && (*note)[i] <= '9'; ++i) {
+    if (pid > (1ll << 40)) return false;
+    pid = pid * 10 + ((*note)[i] - '0');
+  }
+  if (pid <= 0 || pid > std::numeric_limits<pid_t>::max()) return false;
+  return ::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM;
 }
 
 }  // namespace
@@ -293,21 +328,54 @@ Result<VerifyReport> TierStore::Verify(const VerifyOptions& options) {
     report.rows_checked += static_cast<uint64_t>(f.row_count);
     if (!catalog_->read_only()) catalog_->MarkVerified(f.id, WallNs()).IgnoreError();
   }
+  // Storage is listed after the catalog: a file a writer committed in between is in the catalog
+  // read again below, a temporary it is writing is skipped (InFlightTemporary).
+  std::vector<std::string> unknown;
   if (want_warm) {
     ASSIGN_OR_RETURN(auto warm, ListTierFiles(tables, Tier::kWarm));
-    for (const std::string& rel : warm) {
-      if (!known.count(rel) && WarmPathTable(rel)) {
-        report.problems.push_back({"orphan", rel, "on storage but not in the catalog"});
-      }
+    for (std::string& rel : warm) {
+      if (!known.count(rel) && WarmPathTable(rel) && !InFlightTemporary(rel)) unknown.push_back(std::move(rel));
     }
   }
   if (want_cold) {
     ASSIGN_OR_RETURN(auto objects, ListTierFiles(tables, Tier::kCold));
     for (const std::string& key : objects) {
-      if (!known.count(ColdUri(key)) && ColdKeyTable(key)) {
-        report.problems.push_back({"orphan", ColdUri(key), "on storage but not in the catalog"});
+      if (!known.count(ColdUri(key)) && ColdKeyTable(key)) unknown.push_back(ColdUri(key));
+    }
+  }
+  if (!unknown.empty()) {
+    ASSIGN_OR_RETURN(auto now, catalog_->ListFiles(all_q));
+    std::map<std::string, int64_t> max_seq;  // by directory, over the catalog's files
+    for (const FileRecord& f : now) {
+      known.insert(f.uri);
+      if (auto seq = PartSeq(f.uri)) {
+        int64_t& m = max_seq[DirName(f.uri)];
+        m = std::max(m, *seq);
       }
     }
+    // A running writer renames a part to its final name before it commits it: a part numbered
+    // after every part of its directory that the catalog knows may be one it is about to commit.
+    // (Without a writer it is a crash's leftover: the next writable open removes it.)
+    const bool writer = WriterRunning(fs_, options_.root);
+    for (const std::string& uri : unknown) {
+      if (known.count(uri)) continue;
+      if (writer) {
+        auto seq = PartSeq(uri);
+        auto it = max_seq.find(DirName(uri));
+        if (seq && (it == max_seq.end() || *seq > it->second)) continue;
+      }
+      report.problems.push_back({"orphan", uri, "on storage but not in the catalog"});
+    }
+  }
+  // A live file found missing may have been retired and deleted by a writer since the catalog was
+  // read (a compaction or migration beside this verify): only what is still live is missing.
+  if (std::any_of(report.problems.begin(), report.problems.end(),
+                  [](const VerifyProblem& p) { return p.kind == "missing"; })) {
+    ASSIGN_OR_RETURN(auto live, catalog_->ListFiles(FileQuery{}));
+    std::set<std::string> live_uris;
+    for (const FileRecord& f : live) live_uris.insert(f.uri);
+    std::erase_if(report.problems,
+                  [&](const VerifyProblem& p) { return p.kind == "missing" && !live_uris.count(p.uri); });
   }
   return report;
 }

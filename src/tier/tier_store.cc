@@ -16,10 +16,12 @@
 
 #include "bars/bar_kernel.h"
 #include "catalog/layout.h"
+#include "core/schema_text.h"
 #include "io/hashing_file_system.h"
 #include "io/sha256.h"
 #include "parquet/parquet_writer.h"
 #include "strata/timestamp.h"
+#include "tier/dedup.h"
 #include "tier/derived_bars.h"
 #include "tier/lake.h"
 #include "tier/tier_files.h"
@@ -231,6 +233,7 @@ Status TierStore::WriteFlush(std::vector<FlushSeries>& series, uint64_t cut_lsn,
   struct Done {
     Status st;
     uint64_t rows_in = 0;
+    uint64_t duplicates = 0;  // dropped (dedup.h)
     std::vector<int64_t> days;
     std::vector<FileRecord> files;
     std::vector<std::map<int64_t, RecordBatch>> bars;  // per file, by interval (tables with bars)
@@ -260,9 +263,10 @@ Status TierStore::WriteFlush(std::vector<FlushSeries>& series, uint64_t cut_lsn,
       std::vector<uint32_t> order = StableTsOrder(buffer, ts_col);
       RecordBatch reordered;
       if (!order.empty()) reordered = buffer.Take(order);
-      const RecordBatch& sorted = order.empty() ? buffer : reordered;
+      RecordBatch& sorted = order.empty() ? buffer : reordered;
+      d.rows_in = sorted.num_rows();
+      d.duplicates = Dedup(&sorted, KeyColumn(info.def));
       const std::vector<int64_t>& ts = sorted.column(ts_col).int64s();
-      d.rows_in = ts.size();
       for (size_t i = 0; i < ts.size();) {
         const int64_t day = DayOf(ts[i]);
         // Rows are sorted: the day ends after its last ns (saturated, so the last day of the int64
@@ -307,6 +311,7 @@ Status TierStore::WriteFlush(std::vector<FlushSeries>& series, uint64_t cut_lsn,
     Done& d = done[k];
     if (!d.st.ok() && st.ok()) st = d.st;
     r->rows_in += d.rows_in;
+    r->duplicates_removed += d.duplicates;
     for (int64_t day : d.days) touched->emplace(series[k].table_id, series[k].symbol, day);
     for (size_t f = 0; f < d.files.size(); ++f) {
       FileRecord& rec = d.files[f];
@@ -390,8 +395,59 @@ Result<std::unique_ptr<parquet::ParquetReader>> TierStore::OpenReader(const File
                               std::to_string(file.bytes) + "; run `strata verify`");
   }
   auto reader = parquet::ParquetReader::Open(std::move(source));
-  if (!reader.ok()) return Status::Corruption(what + " is not valid Parquet: " + reader.status().message());
+  if (!reader.ok()) {
+    return Status::Corruption(what + " is not valid Parquet: " + reader.status().message() + "; run `strata verify`");
+  }
+  RETURN_IF_ERROR(CheckFooter(file, **reader));
   return std::move(*reader);
+}
+
+Result<std::shared_ptr<const Schema>> TierStore::SchemaOf(int64_t table_id) {
+  {
+    std::lock_guard lock(schemas_mu_);
+    if (auto it = schemas_.find(table_id); it != schemas_.end()) return it->second;
+  }
+  ASSIGN_OR_RETURN(TableInfo info, Table(table_id));  // a table's schema never changes
+  auto schema = std::make_shared<const Schema>(info.def.schema);
+  std::lock_guard lock(schemas_mu_);
+  return schemas_.emplace(table_id, std::move(schema)).first->second;
+}
+
+// A damaged footer can still parse and then answer wrongly without an error (a row count, a
+// type or a statistic changed: row groups pruned, values misread). What it says must agree with
+// what the catalog recorded when the file was written.
+Status TierStore::CheckFooter(const FileRecord& file, const parquet::ParquetReader& reader) {
+  const std::string what = std::string(TierName(file.tier)) + " file " + file.uri;
+  auto bad = [&](const std::string& detail) {
+    return Status::Corruption(what + " (catalog id " + std::to_string(file.id) + ") has a damaged footer: " + detail +
+                              "; run `strata verify`");
+  };
+  int64_t rows = 0;
+  for (int rg = 0; rg < reader.num_row_groups(); ++rg) rows += reader.row_group_num_rows(rg);
+  if (reader.num_rows() != file.row_count || rows != file.row_count) {
+    return bad("it says " + std::to_string(reader.num_rows()) + " rows (" + std::to_string(rows) +
+               " in its row groups) but the catalog recorded " + std::to_string(file.row_count));
+  }
+  ASSIGN_OR_RETURN(std::shared_ptr<const Schema> schema, SchemaOf(file.table_id));
+  auto fields = reader.FieldsFor({});
+  if (!fields.ok()) return bad(fields.status().message());
+  if (*fields != schema->fields()) {
+    return bad("its columns (" + FieldsToString(*fields) + ") are not the table's (" + schema->ToString() +
+               ")");
+  }
+  const int ts = reader.FindColumn(schema->field(schema->ts_index()).name);
+  if (ts < 0) return bad("it has no timestamp column");
+  for (int rg = 0; rg < reader.num_row_groups(); ++rg) {
+    int64_t lo = 0, hi = 0;
+    if (reader.row_group_num_rows(rg) == 0 || !reader.TimestampBounds(rg, ts, &lo, &hi)) continue;
+    if (lo > hi || lo < file.min_ts || hi > file.max_ts || (rg == 0 && lo != file.min_ts) ||
+        (rg + 1 == reader.num_row_groups() && hi != file.max_ts)) {
+      return bad("row group " + std::to_string(rg) + " says its timestamps are " + FormatTimestamp(lo) + " .. " +
+                 FormatTimestamp(hi) + " but the catalog recorded " + FormatTimestamp(file.min_ts) + " .. " +
+                 FormatTimestamp(file.max_ts));
+    }
+  }
+  return Status::OK();
 }
 
 Result<RecordBatch> TierStore::Read(const FileRecord& file, const parquet::ReadOptions& options) {
@@ -510,6 +566,7 @@ Result<TierRunResult> TierStore::CompactWarm(int64_t table_id, bool force_all) {
                            ++r->files_in;
                          }
                          RecordBatch sorted = SortByTs(merged, table.def.schema.ts_index());
+                         r->duplicates_removed += Dedup(&sorted, KeyColumn(table.def));
                          std::vector<std::string> replaces;
                          for (const FileRecord& f : parts) replaces.push_back(f.uri);
                          ASSIGN_OR_RETURN(FileRecord rec, WriteWarmPart(table, policy, key.first, key.second, sorted,
@@ -556,8 +613,7 @@ Status TierStore::MigrateGroup(const TableInfo& table, const TablePolicy& policy
   }
   RecordBatch sorted = SortByTs(merged, table.def.schema.ts_index());
   merged = RecordBatch();
-  const int key_col = table.def.dedup_key ? table.def.schema.FieldIndex(*table.def.dedup_key) : -1;
-  r->duplicates_removed += Dedup(&sorted, key_col);
+  r->duplicates_removed += Dedup(&sorted, KeyColumn(table.def));
 
   parquet::WriterOptions wo;
   wo.compression = CompressionType::kZstd;

@@ -20,6 +20,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <shared_mutex>
@@ -93,8 +94,10 @@ class TierStore {
   Result<VerifyReport> Verify(const VerifyOptions& options);
 
   // Opens a warm or cold file as Parquet, checked against its catalog record: NotFound naming it
-  // when it is gone, Corruption when its size differs or it is not Parquet. The scan's cursors open
-  // files through it too.
+  // when it is gone, Corruption when its size differs, it is not Parquet, or its footer disagrees
+  // with the catalog (row count, columns vs the table's schema, the timestamp statistics vs the
+  // recorded min/max ts). Every error names the file and suggests `strata verify`. The scan's
+  // cursors open files through it too.
   Result<std::unique_ptr<parquet::ParquetReader>> OpenReader(const FileRecord& file);
   // Reads one catalog file (with options' projection and time range). Errors name the file:
   // NotFound if it is missing, Corruption if its size differs from the catalog's or it does not
@@ -117,6 +120,9 @@ class TierStore {
                     std::optional<int64_t> only_table, std::set<std::tuple<int64_t, std::string, int64_t>>* touched,
                     TierRunResult* r);
   Result<TableInfo> Table(int64_t table_id);
+  // The table's schema, cached (OpenReader checks every file against it).
+  Result<std::shared_ptr<const Schema>> SchemaOf(int64_t table_id);
+  Status CheckFooter(const FileRecord& file, const parquet::ParquetReader& reader);
   Result<TablePolicy> PolicyOf(const TableInfo& info);
   Result<FileRecord> WriteWarmPart(const TableInfo& table, const TablePolicy& policy, const std::string& symbol,
                                    int64_t day, const RecordBatch& sorted, uint64_t max_lsn,
@@ -157,6 +163,8 @@ class TierStore {
   uint64_t staged_ = 0;
   Status commit_failed_;               // set by CommitChange; see there
   std::unique_ptr<DerivedBars> bars_;  // keeps derived bar tables in step with every commit
+  std::mutex schemas_mu_;
+  std::map<int64_t, std::shared_ptr<const Schema>> schemas_;  // by table id; guarded by schemas_mu_
 };
 
 }  // namespace strata::tier

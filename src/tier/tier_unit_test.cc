@@ -1,7 +1,10 @@
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "strata/timestamp.h"
 #include "testutil/testutil.h"
+#include "tier/dedup.h"
 #include "tier/derived_bars.h"
 #include "tier/lake.h"
 #include "tier/policy.h"
@@ -83,6 +86,57 @@ TEST(LakeRows, StableSortAndDedup) {
   twice = SortByTs(twice, 0);
   EXPECT_EQ(Dedup(&twice, -1), 5u);
   EXPECT_TRUE(twice.Equals(sorted));
+}
+
+// A key identifies a row at its timestamp (dedup.h): the same key at another time is another row.
+TEST(LakeRows, DedupKeyIsPerTimestamp) {
+  Schema schema = *Schema::Template("trades");
+  RecordBatch b(schema);
+  auto add = [&](int64_t ts, int64_t id, double px) {
+    b.column(0).AppendInt64(ts);
+    b.column(1).AppendString("X");
+    b.column(2).AppendDouble(px);
+    b.column(3).AppendInt64(1);
+    b.column(4).AppendInt64(id);
+    b.column(5).AppendString("E");
+  };
+  for (int i = 0; i < 100; ++i) add(5, i, 1.0);  // a run of 100 rows at one ts: the hashed path
+  for (int i = 0; i < 100; ++i) add(5, i, 2.0);  // their replay, other prices: the first arrival wins
+  add(7, 3, 3.0);                                // key 3 again at another ts: kept
+  add(7, 3, 3.0);                                // and its duplicate: dropped
+  EXPECT_EQ(Dedup(&b, 4), 101u);
+  ASSERT_EQ(b.num_rows(), 101u);
+  for (int i = 0; i < 100; ++i) EXPECT_EQ(b.column(2).doubles()[static_cast<size_t>(i)], 1.0);
+  EXPECT_EQ(b.column(0).int64s()[100], 7);
+  RecordBatch none(schema);
+  EXPECT_EQ(Dedup(&none, 4), 0u);
+}
+
+// Without a key every column counts: null equals null, floats compare bitwise.
+TEST(LakeRows, DedupWithoutKeyComparesEveryColumn) {
+  Schema schema = *Schema::Parse("ts:timestamp,symbol:symbol,px:f64,note:string?");
+  RecordBatch b(schema);
+  auto add = [&](double px, const char* note) {
+    b.column(0).AppendInt64(1);
+    b.column(1).AppendString("X");
+    b.column(2).AppendDouble(px);
+    if (note == nullptr) {
+      b.column(3).AppendNull();
+    } else {
+      b.column(3).AppendString(note);
+    }
+  };
+  add(1.0, nullptr);
+  add(1.0, nullptr);  // dropped
+  add(1.0, "a");
+  add(1.0, "a");  // dropped
+  add(0.0, "a");
+  add(-0.0, "a");  // another bit pattern: kept
+  EXPECT_EQ(Dedup(&b, -1), 2u);
+  ASSERT_EQ(b.num_rows(), 4u);
+  EXPECT_TRUE(b.column(3).IsNull(0));
+  EXPECT_EQ(b.column(3).GetString(1), "a");
+  EXPECT_EQ(std::signbit(b.column(2).doubles()[3]), true);
 }
 
 TEST(TablePolicyTest, ParseValidateRoundTrip) {
