@@ -593,7 +593,12 @@ class DatabaseImpl final : public Database {
     return tier_->RebuildBars(info);
   }
 
-  Result<VerifyReport> Verify(const VerifyOptions& options) override { return tier_->Verify(options); }
+  Result<VerifyReport> Verify(const VerifyOptions& options) override {
+    if (options_.read_only) return tier_->Verify(options);
+    // Between tier operations: a part this process is about to commit is never taken for an orphan.
+    std::lock_guard op(tier_op_mu_);
+    return tier_->Verify(options);
+  }
 
   Result<std::vector<RecordBatch>> Scan(const ScanRequest& request) override {
     ASSIGN_OR_RETURN(auto cursor, NewScan(request));

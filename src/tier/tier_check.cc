@@ -334,7 +334,8 @@ Result<VerifyReport> TierStore::Verify(const VerifyOptions& options) {
   if (want_warm) {
     ASSIGN_OR_RETURN(auto warm, ListTierFiles(tables, Tier::kWarm));
     for (std::string& rel : warm) {
-      if (!known.count(rel) && WarmPathTable(rel) && !InFlightTemporary(rel)) unknown.push_back(std::move(rel));
+      if (known.count(rel) || InFlightTemporary(rel)) continue;
+      if (WarmPathTable(rel) || IsWarmTempPath(rel)) unknown.push_back(std::move(rel));
     }
   }
   if (want_cold) {
@@ -356,7 +357,9 @@ Result<VerifyReport> TierStore::Verify(const VerifyOptions& options) {
     // A running writer renames a part to its final name before it commits it: a part numbered
     // after every part of its directory that the catalog knows may be one it is about to commit.
     // (Without a writer it is a crash's leftover: the next writable open removes it.)
-    const bool writer = WriterRunning(fs_, options_.root);
+    // A writable store is the only writer (the lock) and its database runs Verify between tier
+    // operations (db_impl: under the tier-operation mutex): nothing of its own is in flight.
+    const bool writer = catalog_->read_only() && WriterRunning(fs_, options_.root);
     for (const std::string& uri : unknown) {
       if (known.count(uri)) continue;
       if (writer) {
