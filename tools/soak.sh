@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Crash soak: a writer appends (two tables, two threads, fsync=always), flushes, flushes one
+# Crash soak: a writer appends (two tables, two threads, fsync=always unless STRATA_SOAK_FSYNC
+# says otherwise: kill -9 must lose no acknowledged row under any policy), flushes, flushes one
 # table and migrates to cold without pause; each round it is killed with SIGKILL at a random
 # moment (0-2.5 s after it started, so some kills land in open and recovery), then the database
 # is reopened as a writer and checked: every row of every acknowledged batch (Append returned
@@ -13,7 +14,8 @@
 # check stays short. On the first failure it stops, keeps the database and the writer's log in
 # $STRATA_SOAK_DIR/failed-round-N and exits 1.
 # Environment: STRATA_BUILD_DIR (default ./build), STRATA_SOAK_DIR (default /tmp/strata-soak),
-# STRATA_SOAK_SEED (default: the time), STRATA_SOAK_MAX_KILL_MS (default 2500).
+# STRATA_SOAK_SEED (default: the time), STRATA_SOAK_MAX_KILL_MS (default 2500), STRATA_SOAK_FSYNC
+# (always, interval=N or none; default always).
 set -euo pipefail
 rounds=${1:?usage: tools/soak.sh ROUNDS [ROUNDS_PER_DATABASE]}
 per_db=${2:-20}
@@ -22,6 +24,7 @@ build="${STRATA_BUILD_DIR:-$root_dir/build}"
 work="${STRATA_SOAK_DIR:-/tmp/strata-soak}"
 seed=${STRATA_SOAK_SEED:-$(date +%s)}
 max_kill_ms=${STRATA_SOAK_MAX_KILL_MS:-2500}
+export STRATA_SOAK_FSYNC=${STRATA_SOAK_FSYNC:-always}
 RANDOM=$seed
 
 if [[ ! -f "$build/build.ninja" ]]; then
@@ -66,7 +69,7 @@ for ((round = 1; round <= rounds; round++)); do
     db="$work/db-$round"
     log="$work/log-$round"
     rm -f "$log"
-    "$strata" init --root "$db" --fsync always >/dev/null
+    "$strata" init --root "$db" --fsync "$STRATA_SOAK_FSYNC" >/dev/null
     for t in t1 t2; do
       "$strata" table create "$t" --root "$db" --schema 'ts:timestamp,symbol:symbol,id:i64,v:f64' >/dev/null
     done
@@ -94,6 +97,6 @@ for ((round = 1; round <= rounds; round++)); do
   fi
 done
 add_summary
-echo "soak: $rounds rounds in $((SECONDS - start)) s (seed $seed): acknowledged $total_acked_batches batches," \
+echo "soak: $rounds rounds, fsync=$STRATA_SOAK_FSYNC, in $((SECONDS - start)) s (seed $seed): acknowledged $total_acked_batches batches," \
   "$total_acked_rows rows; lost 0, duplicated 0, unknown 0, altered 0; rows of unacknowledged batches" \
   "present: $total_unacked; partial batches: $total_partial; kills before the first append: $kills_in_open"

@@ -45,7 +45,7 @@ using strata::ColumnType;
 using strata::Database;
 using strata::RecordBatch;
 
-constexpr uint64_t kMaxRows = 32;  // rows per batch at most
+constexpr uint64_t kMaxRows = 8;  // rows per batch at most
 constexpr const char* kTables[] = {"t1", "t2"};
 constexpr const char* kSymbols[] = {"AAA", "BBB", "CCC"};
 // Five days over three months, so that flushes write few files and migration merges
@@ -107,7 +107,8 @@ RecordBatch MakeBatch(uint64_t batch, uint64_t rows) {
 
 std::unique_ptr<Database> OpenDb(const std::string& root) {
   strata::Options o;
-  o.fsync = "always";
+  const char* fsync = std::getenv("STRATA_SOAK_FSYNC");  // tools/soak.sh sets it; default "always"
+  o.fsync = fsync && *fsync ? fsync : "always";
   o.process_note = "strata_soak";
   // Small flush triggers, so the background flusher runs as well as the explicit flushes.
   o.flush_rows = 3000;
