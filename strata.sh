@@ -61,6 +61,8 @@ run_tests() {
   setup --test
   echo "== $(elapsed) installing the Parquet interop peers (DuckDB, parquet-wasm, hyparquet) from npm"
   bash tools/interop/setup.sh >/dev/null
+  echo "== $(elapsed) clang's thread-safety analysis of the annotated sources (tools/thread_safety.sh)"
+  bash tools/thread_safety.sh
   echo "== $(elapsed) tests (release build)"
   ctest --test-dir "$BUILD_DIR" --output-on-failure -j "$JOBS" --timeout 900
   echo "== $(elapsed) unit tests under AddressSanitizer + UndefinedBehaviorSanitizer"
