@@ -230,6 +230,7 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
     WriteSeeds(out);
     std::exit(0);
   }
+  std::atexit([] { (void)DefaultFileSystem()->RemoveAll(WalDir()); });
   return 0;
 }
 
