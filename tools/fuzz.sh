@@ -14,10 +14,12 @@
 # ${STRATA_CACHE:-~/.cache/strata}/fuzz/corpus-<target>.
 # A crash leaves its input as crash-*/leak-*/timeout-* in .../fuzz/<target>/ and fails the
 # script; copy it into src/<module>/fuzz/regressions/ and add a unit test that replays it.
-# Exit status: 0 clean, 1 a crash (or another fuzzer failure), 3 a fuzzer did not build.
+# Exit status: 0 clean, 1 a crash (or another fuzzer failure), 2 bad arguments, 3 a fuzzer did
+# not build.
 set -euo pipefail
 seconds="${1:?usage: tools/fuzz.sh SECONDS_EACH [parquet|csv|wal|safetensors...]}"
 shift
+[[ "$seconds" =~ ^[1-9][0-9]*$ ]] || { echo "fuzz.sh: SECONDS_EACH must be a whole number >= 1 (libFuzzer reads 0 as no limit)" >&2; exit 2; }
 targets=("$@")
 ((${#targets[@]})) || targets=(parquet csv wal safetensors)
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
