@@ -38,6 +38,7 @@ strata="$work/bin/strata"
 driver="$work/bin/strata_soak"
 start=$SECONDS
 total_acked_batches=0 total_acked_rows=0 total_unacked=0 total_partial=0 kills_in_open=0
+declare -A runs=()  # runs_<kind>_<status> summed over the databases
 db="" log="" summary=""
 fail() {  # message
   echo "soak: round $round FAILED: $1" >&2
@@ -57,6 +58,7 @@ add_summary() {  # the previous database's last check line
       acked_rows=*) total_acked_rows=$((total_acked_rows + v)) ;;
       unacked_rows_present=*) total_unacked=$((total_unacked + v)) ;;
       partial_batches=*) total_partial=$((total_partial + v)) ;;
+      runs_*) runs[${kv%%=*}]=$((${runs[${kv%%=*}]:-0} + v)) ;;
     esac
   done
 }
@@ -86,7 +88,7 @@ for ((round = 1; round <= rounds; round++)); do
   kill -9 "$pid"
   wait "$pid" 2>/dev/null || true
   (($(grep -c "^A " "$log" 2>/dev/null || true) > ${appends_before:-0})) || kills_in_open=$((kills_in_open + 1))
-  if ! summary=$("$driver" check "$db" "$log" 2>"$work/check.err"); then
+  if ! summary=$("$driver" check "$db" "$log" 2>"$work/check.err" | tr '\n' ' '); then
     fail "check: $summary $(head -c 2000 "$work/check.err")"
   fi
   if ! "$strata" verify --root "$db" >"$work/verify.out" 2>&1; then
@@ -100,3 +102,6 @@ add_summary
 echo "soak: $rounds rounds, fsync=$STRATA_SOAK_FSYNC, in $((SECONDS - start)) s (seed $seed): acknowledged $total_acked_batches batches," \
   "$total_acked_rows rows; lost 0, duplicated 0, unknown 0, altered 0; rows of unacknowledged batches" \
   "present: $total_unacked; partial batches: $total_partial; kills before the first append: $kills_in_open"
+if ((${#runs[@]})); then
+  echo "soak: catalog runs (running = interrupted by a kill): $(for k in "${!runs[@]}"; do echo "${k#runs_}=${runs[$k]}"; done | sort | tr '\n' ' ')"
+fi

@@ -37,6 +37,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "catalog/catalog.h"
+#include "db/layout.h"
 #include "strata/database.h"
 
 namespace {
@@ -260,6 +262,17 @@ int Check(const std::string& root, const std::string& log_path) {
               altered);
   strata::Status st = db->Close();
   if (!st.ok()) Die("close: " + st.ToString());
+  // The operations this database has run so far, by kind and outcome: "running" ones are those a
+  // kill interrupted.
+  auto catalog = strata::Catalog::Open(strata::layout::CatalogPath(root), /*read_only=*/true);
+  if (!catalog.ok()) Die("catalog: " + catalog.status().ToString());
+  auto runs = (*catalog)->ListRuns(std::nullopt, 1 << 30);
+  if (!runs.ok()) Die("runs: " + runs.status().ToString());
+  std::map<std::string, uint64_t> by_kind;
+  for (const auto& r : *runs) ++by_kind["runs_" + r.kind + "_" + r.status];
+  std::string line;
+  for (const auto& [k, n] : by_kind) line += " " + k + "=" + std::to_string(n);
+  std::printf("%s\n", line.empty() ? "" : line.c_str() + 1);
   return lost + duplicates + unknown + altered == 0 ? 0 : 1;
 }
 
