@@ -38,7 +38,7 @@
 #include <vector>
 
 #include "catalog/catalog.h"
-#include "db/layout.h"
+#include "catalog/layout.h"
 #include "strata/database.h"
 
 namespace {
