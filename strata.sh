@@ -5,6 +5,7 @@ cd "$(dirname "$0")"
 ROOT_DIR=$(pwd)
 BUILD_DIR=${STRATA_BUILD_DIR:-$ROOT_DIR/build}
 ASAN_DIR=${STRATA_ASAN_DIR:-$ROOT_DIR/build-asan}
+TSAN_DIR=${STRATA_TSAN_DIR:-$ROOT_DIR/build-tsan}
 JOBS=${STRATA_JOBS:-$(nproc)}
 
 usage() {
@@ -15,16 +16,17 @@ usage: ./strata.sh COMMAND
            product on generated market data, each step timed and checked (tools/demo.sh):
            gen -> ingest -> flush to warm -> migrate to cold -> one query over hot, warm and cold
            -> bars -> as-of join -> verify -> two model versions stored with dedup
-  test     install what is missing, build (release and ASan+UBSan), run every test, then fuzz
-           the Parquet reader for 60 s (STRATA_FUZZ_SECONDS)
+  test     install what is missing, build (release and ASan+UBSan), run every test, the threaded
+           tests again under ThreadSanitizer, then fuzz the Parquet reader, the CSV parser, WAL
+           recovery and the safetensors header for 60 s in all (STRATA_FUZZ_SECONDS)
   build    install what is missing and build the release tree (./build/strata and every test);
            `./strata.sh build TARGET...` builds only those CMake targets (strata, strata_wal_test)
   bench    build and run the benchmarks, peers included (see BENCHMARKS.md)
   format   clang-format every C++ file in place
   help     this text
 
-Environment: STRATA_BUILD_DIR, STRATA_ASAN_DIR, STRATA_JOBS; for the demo DEMO_DIR (its work
-directory, default ./demo-data), DEMO_ROWS (trades per day, default 1000000), DEMO_MODEL_MB.
+Environment: STRATA_BUILD_DIR, STRATA_ASAN_DIR, STRATA_TSAN_DIR, STRATA_JOBS; for the demo DEMO_DIR
+(its work directory, default ./demo-data), DEMO_ROWS (trades per day, default 1000000), DEMO_MODEL_MB.
 USAGE
 }
 
@@ -59,25 +61,34 @@ run_tests() {
   setup --test
   echo "== $(elapsed) installing the Parquet interop peers (DuckDB, parquet-wasm, hyparquet) from npm"
   bash tools/interop/setup.sh >/dev/null
+  echo "== $(elapsed) clang's thread-safety analysis of the annotated sources (tools/thread_safety.sh)"
+  bash tools/thread_safety.sh
   echo "== $(elapsed) tests (release build)"
   ctest --test-dir "$BUILD_DIR" --output-on-failure -j "$JOBS" --timeout 900
   echo "== $(elapsed) unit tests under AddressSanitizer + UndefinedBehaviorSanitizer"
   configure_and_build "$ASAN_DIR" -DCMAKE_BUILD_TYPE=Debug -DSTRATA_SANITIZE=ON -DSTRATA_BENCH=OFF -DSTRATA_UNITY_BUILD=ON
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     STRATA_SANITIZED=1 ctest --test-dir "$ASAN_DIR" --output-on-failure -j "$JOBS" --timeout 900
-  echo "== $(elapsed) fuzzing the Parquet reader for ${STRATA_FUZZ_SECONDS:-60} s (libFuzzer + ASan + UBSan)"
+  echo "== $(elapsed) threaded tests under ThreadSanitizer (only those; cmake/strata_tsan.cmake)"
+  configure "$TSAN_DIR" -DCMAKE_BUILD_TYPE=Debug -DSTRATA_TSAN=ON -DSTRATA_BENCH=OFF -DSTRATA_UNITY_BUILD=ON
+  cmake --build "$TSAN_DIR" -j "$JOBS" --target strata_tsan_tests
+  ctest --test-dir "$TSAN_DIR" -L tsan --output-on-failure -j "$JOBS" --timeout 900
+  local fuzz_each=$((${STRATA_FUZZ_SECONDS:-60} / 4))
+  ((fuzz_each >= 1)) || fuzz_each=1  # libFuzzer reads -max_total_time=0 as "no limit"
+  echo "== $(elapsed) fuzzing the Parquet reader, the CSV parser, WAL recovery and the safetensors header," \
+    "$fuzz_each s each (libFuzzer + ASan + UBSan)"
   local fuzz_rc=0
-  bash tools/parquet_fuzz.sh "${STRATA_FUZZ_SECONDS:-60}" 2>"$BUILD_DIR/parquet_fuzz.log" || fuzz_rc=$?
+  bash tools/fuzz.sh "$fuzz_each" 2>"$BUILD_DIR/fuzz.log" || fuzz_rc=$?
   if ((fuzz_rc != 0)); then
-    tail -n 60 "$BUILD_DIR/parquet_fuzz.log" >&2
+    tail -n 60 "$BUILD_DIR/fuzz.log" >&2
     if ((fuzz_rc == 3)); then
-      echo "strata.sh: the Parquet fuzzer did not build (see above)" >&2
+      echo "strata.sh: a fuzzer did not build (see above)" >&2
     else
-      echo "strata.sh: the Parquet fuzzer found a crash; its input is in ~/.cache/strata/fuzz (see tools/parquet_fuzz.sh)" >&2
+      echo "strata.sh: a fuzzer found a crash; its input is in ~/.cache/strata/fuzz/<target> (see tools/fuzz.sh)" >&2
     fi
     exit 1
   fi
-  tail -n 6 "$BUILD_DIR/parquet_fuzz.log"
+  grep -E '^fuzz.sh: |stat::number_of_executed_units' "$BUILD_DIR/fuzz.log" || true
   echo "== $(elapsed) every test passed"
 }
 

@@ -13,7 +13,9 @@ PACKAGES=(
 )
 # Peers used only by benchmarks.
 BENCH_PACKAGES=(postgresql hyperfine)
-# The test command also fuzzes the Parquet reader for a bounded time (clang's libFuzzer).
+# The test command also fuzzes the Parquet reader, the CSV parser, WAL recovery and the
+# safetensors header for a bounded time (clang's libFuzzer, tools/fuzz.sh). ThreadSanitizer
+# (libtsan2) comes with build-essential's GCC.
 TEST_PACKAGES=(clang libclang-rt-14-dev)
 
 want=("${PACKAGES[@]}")

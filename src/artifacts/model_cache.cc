@@ -3,7 +3,7 @@
 namespace strata::artifacts {
 
 std::shared_ptr<const LoadedModel> ModelCache::Get(int64_t version_id) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   auto it = index_.find(version_id);
   if (it == index_.end()) return nullptr;
   lru_.splice(lru_.begin(), lru_, it->second);
@@ -11,7 +11,7 @@ std::shared_ptr<const LoadedModel> ModelCache::Get(int64_t version_id) {
 }
 
 void ModelCache::Put(int64_t version_id, std::shared_ptr<const LoadedModel> model, uint64_t bytes) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   if (auto it = index_.find(version_id); it != index_.end()) {
     bytes_ -= it->second->bytes;
     lru_.erase(it->second);
@@ -29,7 +29,7 @@ void ModelCache::Put(int64_t version_id, std::shared_ptr<const LoadedModel> mode
 }
 
 void ModelCache::Erase(int64_t version_id) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   if (auto it = index_.find(version_id); it != index_.end()) {
     bytes_ -= it->second->bytes;
     lru_.erase(it->second);
@@ -38,7 +38,7 @@ void ModelCache::Erase(int64_t version_id) {
 }
 
 uint64_t ModelCache::bytes() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   return bytes_;
 }
 

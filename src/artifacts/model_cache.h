@@ -4,8 +4,9 @@
 #include <cstdint>
 #include <list>
 #include <memory>
-#include <mutex>
 #include <unordered_map>
+
+#include "core/thread_annotations.h"
 
 namespace strata::artifacts {
 
@@ -32,10 +33,10 @@ class ModelCache {
     uint64_t bytes;
   };
   const uint64_t budget_;
-  mutable std::mutex mu_;
-  std::list<Entry> lru_;  // front = most recently used
-  std::unordered_map<int64_t, std::list<Entry>::iterator> index_;
-  uint64_t bytes_ = 0;
+  mutable Mutex mu_;
+  std::list<Entry> lru_ GUARDED_BY(mu_);  // front = most recently used
+  std::unordered_map<int64_t, std::list<Entry>::iterator> index_ GUARDED_BY(mu_);
+  uint64_t bytes_ GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace strata::artifacts

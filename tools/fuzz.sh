@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# Builds strata's libFuzzer targets (clang, ASan + UBSan) and runs each for a bounded time.
+#   tools/fuzz.sh SECONDS_EACH [TARGET...]      TARGET: parquet csv wal safetensors (default all)
+#
+#   parquet      the Parquet reader on any bytes      src/parquet/fuzz/parquet_reader_fuzzer.cc
+#   csv          the CSV parser (CsvReader)           src/csv/fuzz/csv_reader_fuzzer.cc
+#   wal          WAL recovery (ReadWal) and record    src/wal/fuzz/wal_fuzzer.cc
+#                decoding (ParseRowsRecord, DecodeBatch)
+#   safetensors  the safetensors header parser        src/artifacts/fuzz/safetensors_fuzzer.cc
+#
+# Seeds: the parquet-testing files for parquet; for the others, inputs the fuzzer itself writes
+# with the real writers (STRATA_FUZZ_WRITE_SEEDS, see each fuzzer's header); plus each
+# src/<module>/fuzz/regressions/ that exists, and the corpus kept from earlier runs in
+# ${STRATA_CACHE:-~/.cache/strata}/fuzz/corpus-<target>.
+# A crash leaves its input as crash-*/leak-*/timeout-* in .../fuzz/<target>/ and fails the
+# script; copy it into src/<module>/fuzz/regressions/ and add a unit test that replays it.
+# Exit status: 0 clean, 1 a crash (or another fuzzer failure), 2 bad arguments, 3 a fuzzer did
+# not build.
+set -euo pipefail
+seconds="${1:?usage: tools/fuzz.sh SECONDS_EACH [parquet|csv|wal|safetensors...]}"
+shift
+[[ "$seconds" =~ ^[1-9][0-9]*$ ]] || { echo "fuzz.sh: SECONDS_EACH must be a whole number >= 1 (libFuzzer reads 0 as no limit)" >&2; exit 2; }
+targets=("$@")
+((${#targets[@]})) || targets=(parquet csv wal safetensors)
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+work="${STRATA_CACHE:-$HOME/.cache/strata}/fuzz"
+shared="${STRATA_SHARED_DIR:-$root/../shared}"
+command -v clang++ >/dev/null || { echo "fuzz.sh: clang++ is required" >&2; exit 1; }
+
+# Per target: the fuzzer source, then the sources it links (whole module directories or files).
+declare -A fuzzer deps
+fuzzer[parquet]=src/parquet/fuzz/parquet_reader_fuzzer.cc
+deps[parquet]="src/parquet src/codec src/io src/core"
+fuzzer[csv]=src/csv/fuzz/csv_reader_fuzzer.cc
+deps[csv]="src/csv src/io src/core"
+fuzzer[wal]=src/wal/fuzz/wal_fuzzer.cc
+deps[wal]="src/wal src/db/wal_record.cc src/codec src/io src/core"
+fuzzer[safetensors]=src/artifacts/fuzz/safetensors_fuzzer.cc
+deps[safetensors]="src/artifacts/safetensors.cc src/io src/core"
+
+obj_dir="$work/obj"
+obj_of() { echo "$obj_dir/$(basename "$(dirname "$1")")_$(basename "$1" .cc).o"; }
+sources_of() {  # target -> every source it links, fuzzer first
+  echo "$root/${fuzzer[$1]}"
+  local d f
+  for d in ${deps[$1]}; do
+    if [[ "$d" == *.cc ]]; then
+      echo "$root/$d"
+    else
+      for f in "$root/$d"/*.cc; do [[ "$f" == *_test.cc ]] || echo "$f"; done
+    fi
+  done
+}
+
+all_sources=()
+for t in "${targets[@]}"; do
+  [[ -n "${fuzzer[$t]:-}" ]] || { echo "fuzz.sh: unknown target '$t' (parquet, csv, wal, safetensors)" >&2; exit 2; }
+  mapfile -t -O "${#all_sources[@]}" all_sources < <(sources_of "$t")
+done
+mapfile -t all_sources < <(printf '%s\n' "${all_sources[@]}" | sort -u)
+
+export FUZZ_CXX="clang++"
+command -v ccache >/dev/null && FUZZ_CXX="ccache clang++"
+export FUZZ_CXXFLAGS="-std=c++20 -O1 -gline-tables-only -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all -I$root/src -I$root/include"
+export FUZZ_OBJ_DIR="$obj_dir"
+rm -rf "$obj_dir" && mkdir -p "$obj_dir"
+# One object per source, compiled in parallel (one clang call would use one core for minutes).
+printf '%s\0' "${all_sources[@]}" |
+  xargs -0 -P "$(nproc)" -n 1 sh -c \
+    '$FUZZ_CXX $FUZZ_CXXFLAGS -c "$0" -o "$FUZZ_OBJ_DIR/$(basename "$(dirname "$0")")_$(basename "$0" .cc).o"' ||
+  { echo "fuzz.sh: compiling the fuzzers failed" >&2; exit 3; }
+for t in "${targets[@]}"; do
+  objs=()
+  while read -r src; do objs+=("$(obj_of "$src")"); done < <(sources_of "$t")
+  # src/io hashes files with OpenSSL (libcrypto).
+  clang++ -fsanitize=fuzzer,address,undefined "${objs[@]}" -lzstd -lsnappy -llz4 -lz -lcrypto -o "$work/${t}_fuzzer" ||
+    { echo "fuzz.sh: linking the $t fuzzer failed" >&2; exit 3; }
+done
+
+for t in "${targets[@]}"; do
+  corpus="$work/corpus-$t"
+  run_dir="$work/$t"
+  mkdir -p "$corpus" "$run_dir"
+  seeds=("$corpus")
+  if [[ "$t" == parquet ]]; then
+    [[ -d "$shared/data/parquet-testing/data" ]] && seeds+=("$shared/data/parquet-testing/data")
+    [[ -d "$shared/data/parquet-testing/bad_data" ]] && seeds+=("$shared/data/parquet-testing/bad_data")
+  else
+    rm -rf "$work/seeds-$t"
+    STRATA_FUZZ_WRITE_SEEDS="$work/seeds-$t" "$work/${t}_fuzzer" >/dev/null 2>&1 ||
+      { echo "fuzz.sh: the $t fuzzer could not write its seeds" >&2; exit 1; }
+    seeds+=("$work/seeds-$t")
+  fi
+  regressions="$root/$(dirname "$(dirname "${fuzzer[$t]}")")/fuzz/regressions"
+  [[ -d "$regressions" ]] && seeds+=("$regressions")
+  echo "fuzz.sh: $t for $seconds s" >&2
+  (cd "$run_dir" && "$work/${t}_fuzzer" -max_total_time="$seconds" -rss_limit_mb=2048 -max_len=262144 -timeout=10 \
+    -print_final_stats=1 "${seeds[@]}") ||
+    { echo "fuzz.sh: the $t fuzzer failed; its input is in $run_dir" >&2; exit 1; }
+done
