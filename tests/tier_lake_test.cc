@@ -214,6 +214,64 @@ TEST_F(TierLakeTest, ExactDuplicatesAreDroppedWhereverTheRowsSit) {
   check("cold + hot");
 }
 
+// A projected scan of a keyless table reads the other columns (to compare whole rows) only when a
+// duplicate is possible: two sources of a symbol overlap in time, or its hot rows repeat a ts.
+TEST_F(TierLakeTest, ProjectedScanReadsIdentityColumnsOnlyWhenSourcesOverlap) {
+  const Schema schema = *Schema::Parse("ts:timestamp,symbol:symbol,px:f64,qty:i64,venue:string");
+  ASSERT_OK(db_->CreateTable({"ticks", schema, std::nullopt, "{}"}));
+  auto rows = [&](int64_t start, int n, const std::string& venue) {
+    RecordBatch b(schema);
+    for (int i = 0; i < n; ++i) {
+      b.column(0).AppendInt64(start + i * 1000);
+      b.column(1).AppendString("X");
+      b.column(2).AppendDouble(1.5);
+      b.column(3).AppendInt64(i * 7919 % 1000);
+      b.column(4).AppendString(venue + std::to_string(i * 104729 % 100000));
+    }
+    return b;
+  };
+  auto scan = [&](const std::vector<std::string>& columns, ScanStats* stats) {
+    size_t n = 0;
+    auto cursor = db_->NewScan({.table = "ticks", .columns = columns});
+    EXPECT_TRUE(cursor.ok()) << cursor.status().ToString();
+    if (!cursor.ok()) return n;
+    RecordBatch b;
+    while (true) {
+      auto more = (*cursor)->Next(&b);
+      EXPECT_TRUE(more.ok()) << more.status().ToString();
+      if (!more.ok() || !*more) break;
+      EXPECT_EQ(b.num_columns(), columns.size());
+      n += b.num_rows();
+    }
+    *stats = (*cursor)->stats();
+    return n;
+  };
+  ASSERT_OK(db_->Append("ticks", rows(kMar2, 2000, "venue-")));
+  ASSERT_OK(db_->Flush());
+  ASSERT_OK(db_->Append("ticks", rows(kMar2 + kDayNs, 2000, "venue-")));  // the next day: a second file
+  ASSERT_OK(db_->Flush());
+  ScanStats narrow, wide, dup;
+  EXPECT_EQ(scan({"ts", "px", "qty", "venue"}, &wide), 4000u);  // reads the footers, then cached
+  EXPECT_EQ(scan({"ts", "px", "qty", "venue"}, &wide), 4000u);
+  EXPECT_EQ(scan({"ts", "px"}, &narrow), 4000u);
+  EXPECT_EQ(narrow.files_read, 2u);
+  EXPECT_LT(narrow.bytes_read * 2, wide.bytes_read) << narrow.bytes_read << " vs " << wide.bytes_read;
+  // Hot rows inside a file's range: the rows there again (dropped), and one differing only in
+  // venue (kept): the scan compares whole rows.
+  ASSERT_OK(db_->Append("ticks", rows(kMar2, 10, "venue-")));
+  ASSERT_OK(db_->Append("ticks", rows(kMar2 + 5000, 1, "other-")));
+  EXPECT_EQ(scan({"ts", "px"}, &dup), 4001u);
+  EXPECT_GT(dup.bytes_read, narrow.bytes_read * 2);
+  ASSERT_OK(db_->Flush());  // now two warm files overlap
+  EXPECT_EQ(scan({"ts", "px"}, &dup), 4001u);
+  EXPECT_EQ(dup.files_read, 3u);
+  // Hot rows alone repeating a timestamp: both kept when they differ, one when equal.
+  ASSERT_OK(db_->Append("ticks", rows(kMar2 + 3 * kDayNs, 3, "a-")));
+  ASSERT_OK(db_->Append("ticks", rows(kMar2 + 3 * kDayNs, 3, "b-")));
+  ASSERT_OK(db_->Append("ticks", rows(kMar2 + 3 * kDayNs, 3, "a-")));
+  EXPECT_EQ(scan({"ts", "px"}, &dup), 4007u);
+}
+
 TEST_F(TierLakeTest, LateDataIntoMigratedMonthMakesOneNewPart) {
   Append(Trades(200, 2, kMar2, 1, 0));
   ASSERT_OK(db_->Flush());

@@ -61,6 +61,16 @@ void ReaderCache::Put(int64_t file_id, std::unique_ptr<parquet::ParquetReader> r
 
 namespace {
 
+// Whether two of the inclusive [first, last] ranges intersect.
+bool RangesOverlap(std::vector<std::pair<int64_t, int64_t>> ranges) {
+  std::sort(ranges.begin(), ranges.end());
+  for (size_t i = 1; i < ranges.size(); ++i) {
+    if (ranges[i].first <= ranges[i - 1].second) return true;
+    ranges[i].second = std::max(ranges[i].second, ranges[i - 1].second);
+  }
+  return false;
+}
+
 int64_t Now() { return std::chrono::steady_clock::now().time_since_epoch().count(); }
 
 struct Timer {
@@ -99,6 +109,7 @@ Status ReadError(const FileRecord& file, const Status& st) {
 struct Source {
   int prio = 0;        // position in tie order (cold by id, warm by id, hot); lower first
   int64_t min_ts = 0;  // no row of the source is earlier (catalog bound or first hot row)
+  int64_t max_ts = 0;  // no row of the source is later
   bool is_hot = false;
   FileRecord file;  // files
   RecordBatch hot;  // hot rows, sorted
@@ -133,9 +144,7 @@ class ScanCursorImpl final : public ScanCursor {
         ts_col_(ts_col),
         sym_col_(sym_col),
         run_(internal_, std::move(identity)) {
-    for (int i = 0; i < static_cast<int>(internal_.size()); ++i) {
-      if (i != sym_col_) ro_.columns.push_back(internal_[static_cast<size_t>(i)].name);
-    }
+    SetReadColumns();
     const int cores = static_cast<int>(std::thread::hardware_concurrency());
     ro_.decode_threads = request_.decode_threads > 0 ? request_.decode_threads : std::clamp(cores, 1, 4);
     if (request_.from_ts != std::numeric_limits<int64_t>::min() ||
@@ -158,6 +167,15 @@ class ScanCursorImpl final : public ScanCursor {
   const ScanStats& stats() const override { return stats_; }
 
   std::map<std::string, SymbolPlan>& plan() { return plan_; }
+  // No source of any symbol can hold a row another holds (DuplicatePossible): the sources carry
+  // `internal`, the requested columns and ts only, and the merge compares no rows.
+  void Narrow(std::vector<Field> internal, std::vector<int> out_cols, int sym_col) {
+    internal_ = std::move(internal);
+    out_cols_ = std::move(out_cols);
+    sym_col_ = sym_col;
+    dedup_ = false;
+    SetReadColumns();
+  }
   // The catalog query that listed the files (ReplaceRetired lists again with it).
   void set_list_query(FileQuery q) { list_query_ = std::move(q); }
   std::vector<int64_t>& pinned() { return pinned_; }
@@ -191,6 +209,13 @@ class ScanCursorImpl final : public ScanCursor {
     }
   }
 
+  void SetReadColumns() {
+    ro_.columns.clear();
+    for (int i = 0; i < static_cast<int>(internal_.size()); ++i) {
+      if (i != sym_col_) ro_.columns.push_back(internal_[static_cast<size_t>(i)].name);
+    }
+  }
+
   void StartSymbol() {
     auto it = next_symbol_++;
     symbol_ = it->first;
@@ -206,6 +231,7 @@ class ScanCursorImpl final : public ScanCursor {
       auto s = std::make_unique<Source>();
       s->prio = static_cast<int>(sources_.size());
       s->min_ts = std::max(f.min_ts, p.from_ts);
+      s->max_ts = f.max_ts;
       s->file = std::move(f);
       sources_.push_back(std::move(s));
     }
@@ -213,7 +239,8 @@ class ScanCursorImpl final : public ScanCursor {
       auto s = std::make_unique<Source>();
       s->prio = static_cast<int>(sources_.size());
       s->is_hot = true;
-      s->min_ts = p.hot.column(ts_col_).int64s()[0];
+      s->min_ts = p.hot.column(ts_col_).int64s().front();
+      s->max_ts = p.hot.column(ts_col_).int64s().back();
       s->hot = std::move(p.hot);
       sources_.push_back(std::move(s));
     }
@@ -348,16 +375,40 @@ class ScanCursorImpl final : public ScanCursor {
     for (const FileRecord& f : files) {
       if (f.id == gone->file.id) return false;
     }
-    const int64_t from = have_ts_ ? cur_ts_ : symbol_from_;
+    int64_t from = have_ts_ ? cur_ts_ : symbol_from_;
     std::set<int64_t> known;
-    for (const auto& src : sources_) {
-      if (!src->is_hot) known.insert(src->file.id);
+    if (dedup_) {
+      for (const auto& src : sources_) {
+        if (!src->is_hot) known.insert(src->file.id);
+      }
+    } else {
+      // Without the identity columns the merge cannot drop the rows the new files share with the
+      // files of the plan (a compaction's output holds the rows of its inputs). No source overlapped
+      // another, so when `gone` is opened every row up to the last emitted timestamp was emitted
+      // and none after it: the remaining rows are those after it in the files listed now, which
+      // replace every file not finished yet.
+      if (have_ts_ && cur_ts_ == std::numeric_limits<int64_t>::max()) files.clear();
+      if (have_ts_ && cur_ts_ != std::numeric_limits<int64_t>::max()) from = cur_ts_ + 1;
+      for (auto& src : sources_) {
+        if (src->is_hot || src->done) continue;
+        src->done = true;
+        src->buf = RecordBatch();
+        src->pos = 0;
+        Release(src.get());
+        std::erase(active_, src.get());
+      }
     }
     std::vector<int64_t> pin;
+    std::vector<std::pair<int64_t, int64_t>> ranges;  // of the remaining sources, when !dedup_
+    for (const auto& src : sources_) {
+      if (src->is_hot && !src->done) ranges.emplace_back(std::max(src->min_ts, from), src->max_ts);
+    }
     for (FileRecord& f : files) {
       if (known.count(f.id) || f.max_ts < from || f.min_ts >= request_.to_ts) continue;
+      ranges.emplace_back(std::max(f.min_ts, from), std::min(f.max_ts, request_.to_ts - 1));
       auto src = std::make_unique<Source>();
       src->min_ts = std::max(f.min_ts, from);
+      src->max_ts = f.max_ts;
       src->skip_before = from;
       src->file = std::move(f);
       pin.push_back(src->file.id);
@@ -377,6 +428,10 @@ class ScanCursorImpl final : public ScanCursor {
     for (size_t i = 0; i < order.size(); ++i) order[i]->prio = static_cast<int>(i);
     if (ctx_.pins) ctx_.pins->Pin(pin);
     pinned_.insert(pinned_.end(), pin.begin(), pin.end());
+    if (!dedup_ && RangesOverlap(std::move(ranges))) {
+      return Status::Aborted("the files of " + symbol_ +
+                             " changed under the scan into files that overlap in time; run the query again");
+    }
     return true;
   }
 
@@ -447,7 +502,13 @@ class ScanCursorImpl final : public ScanCursor {
     const size_t room = request_.max_batch_rows - acc_rows_;
     const bool whole = pass_through_ && acc_rows_ == 0 && best->pos == 0 && end == ts.size();
     if (!whole && end - best->pos > room) end = best->pos + room;
-    const bool all_kept = DedupRun(best->buf, best->pos, end);
+    bool all_kept = true;
+    if (dedup_) {
+      all_kept = DedupRun(best->buf, best->pos, end);
+    } else if (end > best->pos) {
+      cur_ts_ = ts[end - 1];  // the last emitted timestamp (ReplaceRetired)
+      have_ts_ = true;
+    }
 
     if (all_kept && acc_rows_ == 0 && best->pos == 0 && end == ts.size() &&
         (pass_through_ || ts.size() <= request_.max_batch_rows)) {
@@ -564,7 +625,8 @@ class ScanCursorImpl final : public ScanCursor {
   std::vector<Field> internal_;  // the columns every source's batches carry
   std::vector<int> out_cols_;    // positions in internal columns of the output; empty = same
   int ts_col_;
-  int sym_col_;  // position of the symbol in internal_, or -1; files do not decode it
+  int sym_col_;        // position of the symbol in internal_, or -1; files do not decode it
+  bool dedup_ = true;  // internal_ carries the identity columns and the merge drops duplicates
   bool pass_through_ = false;
   parquet::ReadOptions ro_;
   std::map<std::string, SymbolPlan> plan_;
@@ -591,6 +653,23 @@ class ScanCursorImpl final : public ScanCursor {
   int64_t cur_ts_ = 0;
   std::vector<std::pair<size_t, size_t>> kept_;
 };
+
+// Whether a row of `p` can be a duplicate (tier/dedup.h) of another within [p.from_ts, to_ts):
+// only when two of its sources overlap in time or its hot rows (not de-duplicated on insert)
+// repeat a timestamp. A file holds no duplicates: flush, compaction and migration drop them.
+bool DuplicatePossible(const SymbolPlan& p, int ts_col, int64_t to_ts) {
+  std::vector<std::pair<int64_t, int64_t>> ranges;
+  for (const FileRecord& f : p.files) {
+    const int64_t lo = std::max(f.min_ts, p.from_ts), hi = std::min(f.max_ts, to_ts - 1);
+    if (lo <= hi) ranges.emplace_back(lo, hi);
+  }
+  if (p.hot.num_rows() > 0) {
+    const std::vector<int64_t>& ts = p.hot.column(static_cast<size_t>(ts_col)).int64s();
+    if (std::adjacent_find(ts.begin(), ts.end()) != ts.end()) return true;
+    ranges.emplace_back(ts.front(), ts.back());
+  }
+  return RangesOverlap(std::move(ranges));
+}
 
 // A point at or before `p`'s last row before `from` (from when it has none): the latest of the
 // last row of each file wholly before `from`, the last row before `from` that the statistics of
@@ -657,6 +736,7 @@ Result<std::unique_ptr<ScanCursor>> NewScanCursor(const ScanContext& ctx, uint32
   const std::string& ts_name = schema.field(schema.ts_index()).name;
   const std::string& sym_name = schema.field(schema.symbol_index()).name;
   if (std::find(internal.begin(), internal.end(), ts_name) == internal.end()) internal.push_back(ts_name);
+  const size_t narrow = internal.size();  // the columns read when no duplicate is possible
   // Duplicates are dropped across tiers (tier/dedup.h), by the dedup key or, for a table without
   // one, by every column: those are carried even when not requested.
   for (const Field& f : schema.fields()) {
@@ -764,6 +844,24 @@ Result<std::unique_ptr<ScanCursor>> NewScanCursor(const ScanContext& ctx, uint32
     }
     std::erase_if(plan, [](const auto& e) { return e.second.files.empty() && e.second.hot.num_rows() == 0; });
     if (ctx.pins) ctx.pins->Pin(cursor->pinned());
+    // The identity columns are read only when some symbol may hold a duplicate.
+    const bool possible = std::any_of(
+        plan.begin(), plan.end(), [&](const auto& e) { return DuplicatePossible(e.second, ts_pos, request.to_ts); });
+    if (internal.size() > narrow && !possible) {
+      std::vector<Field> fields(internal_fields.begin(), internal_fields.begin() + static_cast<std::ptrdiff_t>(narrow));
+      std::vector<int> narrow_out;
+      if (narrow != cols.size()) {
+        for (size_t i = 0; i < cols.size(); ++i) narrow_out.push_back(static_cast<int>(i));
+      }
+      for (auto& [symbol, p] : plan) {
+        if (p.hot.num_rows() == 0) continue;
+        std::vector<Column> keep;
+        for (size_t i = 0; i < narrow; ++i) keep.push_back(std::move(p.hot.column(i)));
+        p.hot = RecordBatch(fields, std::move(keep));
+      }
+      const int narrow_sym = sym_pos >= 0 && static_cast<size_t>(sym_pos) < narrow ? sym_pos : -1;
+      cursor->Narrow(std::move(fields), std::move(narrow_out), narrow_sym);
+    }
   } else {
     stats.files_listed = 0;
   }
