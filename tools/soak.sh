@@ -48,6 +48,11 @@ fail() {  # message
   echo "soak: the database and the writer's log are in $keep (seed $seed)" >&2
   exit 1
 }
+count_appends() {  # the writer's "A" lines so far; 0 before its log exists
+  local n=0
+  [[ -f "$log" ]] && n=$(grep -c "^A " "$log" || true)
+  echo "${n:-0}"
+}
 add_summary() {  # the previous database's last check line
   [[ -n "$summary" ]] || return 0
   local v
@@ -76,7 +81,7 @@ for ((round = 1; round <= rounds; round++)); do
       "$strata" table create "$t" --root "$db" --schema 'ts:timestamp,symbol:symbol,id:i64,v:f64' >/dev/null
     done
   fi
-  appends_before=$(grep -c "^A " "$log" 2>/dev/null || true)
+  appends_before=$(count_appends)
   "$driver" write "$db" "$log" $((round * 10000000)) $((seed + round)) 2>"$work/writer.err" &
   pid=$!
   kill_ms=$(((RANDOM * 32768 + RANDOM) % max_kill_ms))
@@ -87,7 +92,7 @@ for ((round = 1; round <= rounds; round++)); do
   fi
   kill -9 "$pid"
   wait "$pid" 2>/dev/null || true
-  (($(grep -c "^A " "$log" 2>/dev/null || true) > ${appends_before:-0})) || kills_in_open=$((kills_in_open + 1))
+  (($(count_appends) > appends_before)) || kills_in_open=$((kills_in_open + 1))
   if ! summary=$("$driver" check "$db" "$log" 2>"$work/check.err" | tr '\n' ' '); then
     fail "check: $summary $(head -c 2000 "$work/check.err")"
   fi
