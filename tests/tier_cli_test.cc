@@ -7,6 +7,7 @@
 #include <fstream>
 #include <string>
 
+#include "lake_test_util.h"
 #include "testutil/cli_runner.h"
 #include "testutil/testutil.h"
 
@@ -19,15 +20,7 @@ class TierCliTest : public ::testing::Test {
  protected:
   void SetUp() override { root_ = dir_.Join("db"); }
   CliRun Strata(const std::string& args) { return testing::RunStrata(dir_, "--root " + root_ + " " + args); }
-  std::vector<std::string> Files(const std::string& rel) {
-    std::vector<std::string> out;
-    if (!std::filesystem::exists(root_ + "/" + rel)) return out;
-    for (auto& e : std::filesystem::recursive_directory_iterator(root_ + "/" + rel)) {
-      if (e.is_regular_file()) out.push_back(e.path().string());
-    }
-    std::sort(out.begin(), out.end());
-    return out;
-  }
+  std::vector<std::string> Files(const std::string& rel) { return testing::FilesUnder(root_ + "/" + rel); }
 
   testing::TempDir dir_;
   std::string root_;

@@ -58,16 +58,21 @@ int64_t WallNs() {
 // A temporary of the write protocol (parquet::WriterOptions::atomic, WriteFileAtomically:
 // "<final name>.tmp-<pid>") whose writer process is still running: work in progress, not an
 // orphan. A temporary of a process that is gone is a crash's leftover.
-bool InFlightTemporary(std::string_view rel) {
-  const size_t at = rel.rfind(".tmp-");
-  if (at == std::string_view::npos || at + 5 == rel.size()) return false;
+// True when `digits` is a process id (decimal digits only) of a running process.
+bool ProcessRunning(std::string_view digits) {
+  if (digits.empty()) return false;
   long long pid = 0;
-  for (char c : rel.substr(at + 5)) {
+  for (char c : digits) {
     if (c < '0' || c > '9' || pid > (1ll << 40)) return false;
     pid = pid * 10 + (c - '0');
   }
   if (pid <= 0 || pid > std::numeric_limits<pid_t>::max()) return false;
   return ::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM;
+}
+
+bool InFlightTemporary(std::string_view rel) {
+  const size_t at = rel.rfind(".tmp-");
+  return at != std::string_view::npos && ProcessRunning(rel.substr(at + 5));
 }
 
 // True when the writer named in the database's lock file (catalog/layout.h LockPath: "process <pid>
@@ -76,13 +81,8 @@ bool WriterRunning(FileSystem* fs, const std::string& root) {
   auto note = fs->ReadFile(layout::LockPath(root));
   constexpr std::string_view kPrefix = "process ";
   if (!note.ok() || note->rfind(kPrefix, 0) != 0) return false;
-  long long pid = 0;
-  for (size_t i = kPrefix.size(); i < note->size() && (*note)[i] >= '0' && (*note)[i] <= '9'; ++i) {
-    if (pid > (1ll << 40)) return false;
-    pid = pid * 10 + ((*note)[i] - '0');
-  }
-  if (pid <= 0 || pid > std::numeric_limits<pid_t>::max()) return false;
-  return ::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM;
+  const std::string_view rest = std::string_view(*note).substr(kPrefix.size());
+  return ProcessRunning(rest.substr(0, rest.find_first_not_of("0123456789")));
 }
 
 }  // namespace
