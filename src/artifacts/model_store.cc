@@ -169,7 +169,7 @@ Result<std::unique_ptr<ModelStore>> ModelStore::Open(const std::string& root, co
     RETURN_IF_ERROR(impl.fs->CreateDirs(root));
   }
   ASSIGN_OR_RETURN(store->catalog_, Catalog::Open(catalog_path, /*read_only=*/false));
-  impl.artifacts_dir = JoinPath(root, "artifacts");
+  impl.artifacts_dir = JoinPath(root, layout::kArtifactsDirName);
   impl.packs_dir = JoinPath(impl.artifacts_dir, "packs");
   impl.lock_path = JoinPath(impl.artifacts_dir, "LOCK");
   ASSIGN_OR_RETURN(bool packs_exist, impl.fs->Exists(impl.packs_dir));

@@ -8,14 +8,17 @@
 
 namespace strata::layout {
 
+inline constexpr char kCatalogFileName[] = "catalog.db";  // SQLite; beside it -wal and -shm
+inline constexpr char kWalDirName[] = "wal";
 inline constexpr char kWarmDirName[] = "warm";
 inline constexpr char kColdDirName[] = "cold";  // the default cold tier (a local directory)
 inline constexpr char kTmpDirName[] = "tmp";    // staging for cold files
 // Files the open-time cleanup could not prove to be its own leftovers (kept, not deleted).
 inline constexpr char kQuarantineDirName[] = "quarantine";
+inline constexpr char kArtifactsDirName[] = "artifacts";  // the model store's local packs
 
-inline std::string CatalogPath(const std::string& root) { return JoinPath(root, "catalog.db"); }
-inline std::string WalDir(const std::string& root) { return JoinPath(root, "wal"); }
+inline std::string CatalogPath(const std::string& root) { return JoinPath(root, kCatalogFileName); }
+inline std::string WalDir(const std::string& root) { return JoinPath(root, kWalDirName); }
 inline std::string LockPath(const std::string& root) { return JoinPath(root, "LOCK"); }
 inline std::string WarmDir(const std::string& root) { return JoinPath(root, kWarmDirName); }
 inline std::string ColdDir(const std::string& root) { return JoinPath(root, kColdDirName); }

@@ -89,7 +89,7 @@ void AddRecoverCommand(CLI::App& app, Context* ctx) {
       // The model store's records are not in any file footer: say so before someone's gc takes
       // its packs for orphans.
       auto packs = cold->List("models/packs/");
-      ASSIGN_OR_RETURN(bool local_models, fs->Exists(JoinPath(ctx->root, "artifacts")));
+      ASSIGN_OR_RETURN(bool local_models, fs->Exists(JoinPath(ctx->root, layout::kArtifactsDirName)));
       if (local_models || (packs.ok() && !packs->empty())) {
         options.on_warning(
             "the model store's records (models, versions, packs) cannot be recovered from the files; its packs "

@@ -873,7 +873,11 @@ Status Database::Init(const std::string& root, const InitOptions& options, FileS
   if (exists) return Status::AlreadyExists("a strata database already exists at " + root);
   // A directory that holds a database's files but no catalog lost its catalog: a new, empty one
   // would make every file there an orphan of the next writer's open.
-  for (const char* name : {"wal", "warm", "cold", "tmp", "quarantine", "catalog.db-wal", "artifacts"}) {
+  const std::string catalog_wal = std::string(layout::kCatalogFileName) + "-wal";
+  for (const std::string& name :
+       {std::string(layout::kWalDirName), std::string(layout::kWarmDirName), std::string(layout::kColdDirName),
+        std::string(layout::kTmpDirName), std::string(layout::kQuarantineDirName), catalog_wal,
+        std::string(layout::kArtifactsDirName)}) {
     const std::string path = JoinPath(root, name);
     ASSIGN_OR_RETURN(bool there, fs->Exists(path));
     if (!there) continue;
