@@ -118,6 +118,32 @@ constexpr CatalogMigration kCatalogMigrations[] = {
       table_id INTEGER PRIMARY KEY REFERENCES tables(id),
       flushed_lsn INTEGER NOT NULL);
     )sql"},
+    {5, "trials: studies, trials (src/trials)",
+     R"sql(
+    CREATE TABLE studies (
+      id INTEGER PRIMARY KEY AUTOINCREMENT,
+      name TEXT NOT NULL UNIQUE,
+      objectives_json TEXT NOT NULL,
+      constraints_json TEXT NOT NULL DEFAULT '[]',
+      params_json TEXT NOT NULL DEFAULT '{}',
+      metadata_json TEXT NOT NULL DEFAULT '{}',
+      next_number INTEGER NOT NULL DEFAULT 0,
+      created_at INTEGER NOT NULL);
+    CREATE TABLE trials (
+      id INTEGER PRIMARY KEY AUTOINCREMENT,
+      study_id INTEGER NOT NULL REFERENCES studies(id) ON DELETE CASCADE,
+      number INTEGER NOT NULL,
+      state TEXT NOT NULL CHECK (state IN ('running', 'complete', 'pruned', 'failed')),
+      params_json TEXT NOT NULL DEFAULT '{}',
+      values_json TEXT NOT NULL DEFAULT '[]',
+      intermediate_json TEXT NOT NULL DEFAULT '{}',
+      user_attrs_json TEXT NOT NULL DEFAULT '{}',
+      worker TEXT NOT NULL DEFAULT '',
+      run_id INTEGER REFERENCES runs(id),
+      started_at INTEGER NOT NULL,
+      finished_at INTEGER,
+      UNIQUE (study_id, number));
+    )sql"},
 };
 
 }  // namespace

@@ -1,0 +1,177 @@
+// Studies and trials (hyper-parameter searches, backtests) with exact Pareto fronts.
+//
+// A study has named objectives, each minimised or maximised, optional constraints and free
+// metadata. A trial belongs to one study and has a number (per study, from 0, unique and
+// gap-free even with many writers), a state, typed params (float, int, categorical string;
+// JSON in and out), one value per objective, intermediate values by step, user attributes,
+// the worker that ran it, its start/end times and the run that produced it.
+//
+// Storage: tables `studies` and `trials` in the database's catalog (SQLite, WAL mode); see
+// src/trials/README.md for why and for the numbers. Any number of processes may add trials to
+// one study at once: each batch is one transaction, which waits for other writers (busy timeout)
+// instead of failing.
+//
+// Values: NaN is refused on insert (an error naming the objective), never stored; so is an
+// infinity. A trial that is not complete may have no values.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "strata/status.h"
+
+namespace strata {
+class Catalog;
+}
+
+namespace strata::trials {
+
+enum class Direction { kMinimize, kMaximize };
+std::string_view DirectionName(Direction d);  // "min", "max"
+
+struct Objective {
+  std::string name;  // [A-Za-z_][A-Za-z0-9_.-]*
+  Direction direction = Direction::kMinimize;
+  bool operator==(const Objective&) const = default;
+};
+// "sharpe:max", "drawdown:min" (also "maximize"/"minimize").
+Result<Objective> ParseObjective(std::string_view spec);
+
+// A trial is feasible when every constraint holds: its `name` is a numeric user attribute of the
+// trial (or, if no user attribute has that name, a numeric param) and value <= bound (kLe) or
+// value >= bound (kGe). A trial without the value is infeasible.
+struct Constraint {
+  enum class Op { kLe, kGe };
+  std::string name;
+  Op op = Op::kLe;
+  double bound = 0;
+  bool operator==(const Constraint&) const = default;
+};
+// "turnover<=3", "trades>=100".
+Result<Constraint> ParseConstraint(std::string_view spec);
+std::string ConstraintText(const Constraint& c);
+
+enum class ParamType { kFloat, kInt, kCategorical };
+std::string_view ParamTypeName(ParamType t);  // "float", "int", "categorical"
+
+struct StudySpec {
+  std::string name;
+  std::vector<Objective> objectives;  // at least one, names unique
+  std::vector<Constraint> constraints;
+  std::string metadata_json = "{}";  // a JSON object
+};
+
+struct StudyInfo {
+  int64_t id = 0;
+  StudySpec spec;
+  // Each param's type, fixed by the first trial that used it; later trials must agree (an int
+  // is accepted for a float param).
+  std::map<std::string, ParamType> param_types;
+  int64_t trial_count = 0;  // the next trial number
+  int64_t created_at_ns = 0;
+  // Index of objective `name` in spec.objectives, or -1.
+  int ObjectiveIndex(std::string_view name) const;
+};
+
+enum class TrialState { kRunning, kComplete, kPruned, kFailed };
+std::string_view TrialStateName(TrialState s);  // "running", "complete", "pruned", "failed"
+Result<TrialState> ParseTrialState(std::string_view name);
+
+// What a worker reports. Times default to now.
+struct TrialInput {
+  TrialState state = TrialState::kComplete;
+  std::string params_json = "{}";          // a JSON object: name -> number or string
+  std::vector<double> values;              // one per objective, in the study's order (complete: required)
+  std::map<int64_t, double> intermediate;  // step -> value
+  std::string user_attrs_json = "{}";      // a JSON object
+  std::string worker;
+  std::optional<int64_t> run_id;  // must name an existing run
+  std::optional<int64_t> started_at_ns, finished_at_ns;
+};
+
+struct Trial {
+  int64_t id = 0;
+  int64_t number = 0;
+  TrialState state = TrialState::kRunning;
+  std::string params_json = "{}";
+  std::vector<double> values;
+  std::map<int64_t, double> intermediate;
+  std::string user_attrs_json = "{}";
+  std::string worker;
+  std::optional<int64_t> run_id;
+  int64_t started_at_ns = 0;
+  std::optional<int64_t> finished_at_ns;
+};
+
+struct TrialQuery {
+  std::optional<TrialState> state;
+  std::string order_by;  // an objective name (best first by its direction); empty: by number
+  int64_t limit = 0;     // <= 0: all
+};
+
+// ---- Pareto fronts (pure functions) ----
+//
+// `points` holds n points of d coordinates, row-major, every coordinate to be MINIMISED (negate
+// maximised objectives first; FrontOf below does that). A point is on the front when no other
+// point is <= in every coordinate and < in at least one. Equal points do not dominate each
+// other, so duplicates of a front point are all on the front. REQUIRES: no NaN.
+// Returns the indices of the front's points, ascending. 2 coordinates: sort and sweep,
+// O(n log n); 3: sort and a staircase in a balanced tree, O(n log n); more: sort and compare
+// each point with the front found so far, O(n * front size).
+std::vector<uint32_t> ParetoFront(std::span<const double> points, size_t d);
+// The O(n^2 d) reference (tests, and the bench's scale check).
+std::vector<uint32_t> ParetoFrontBruteForce(std::span<const double> points, size_t d);
+
+class TrialStore {
+ public:
+  // Opens the catalog of the database at `root` (created by `strata init`).
+  static Result<std::unique_ptr<TrialStore>> Open(const std::string& root, bool read_only = false);
+  // Uses an open catalog (not owned; must outlive the store).
+  explicit TrialStore(Catalog* catalog);
+  ~TrialStore();
+  TrialStore(const TrialStore&) = delete;
+  TrialStore& operator=(const TrialStore&) = delete;
+
+  // AlreadyExists if the name is taken; InvalidArgument for a bad name, no objectives,
+  // duplicate objective names, metadata that is not a JSON object.
+  Result<StudyInfo> CreateStudy(const StudySpec& spec);
+  Result<StudyInfo> GetStudy(std::string_view name);  // NotFound naming it
+  Result<std::vector<StudyInfo>> ListStudies();       // by name
+  Status DeleteStudy(std::string_view name);          // and its trials
+
+  // Adds the trials in one transaction (all or none) and returns their numbers, consecutive.
+  // Each is checked first: values (count, NaN), params (JSON object of numbers/strings, types
+  // agreeing with the study's), JSON fields, run id; errors name the study, the trial's index
+  // in `batch` and the field.
+  Result<std::vector<int64_t>> AddTrials(std::string_view study, std::span<const TrialInput> batch);
+  Result<int64_t> AddTrial(std::string_view study, const TrialInput& trial);
+  // Finishes a running trial: state complete (values required), pruned or failed.
+  Status FinishTrial(std::string_view study, int64_t number, TrialState state, std::span<const double> values);
+  Status ReportIntermediate(std::string_view study, int64_t number, int64_t step, double value);
+
+  Result<Trial> GetTrial(std::string_view study, int64_t number);
+  Result<std::vector<Trial>> ListTrials(std::string_view study, const TrialQuery& query = {});
+
+  // The Pareto front over `objectives` (names; empty = all of the study's), respecting their
+  // directions, over complete feasible trials. Returns the trials, by number.
+  Result<std::vector<Trial>> Front(std::string_view study, const std::vector<std::string>& objectives = {});
+
+  // Writes the study's trials to a Parquet file: number, state, worker, started_at, finished_at,
+  // run_id, one column per objective (f64, null when the trial has no values) and one per param
+  // (f64 / i64 / string by its type, null where a trial lacks it), user_attrs as JSON text.
+  Status ExportParquet(std::string_view study, const std::string& path);
+
+  Catalog* catalog() { return catalog_; }
+
+ private:
+  std::unique_ptr<Catalog> owned_;
+  Catalog* catalog_;
+};
+
+}  // namespace strata::trials
