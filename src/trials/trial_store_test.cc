@@ -1,0 +1,332 @@
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <random>
+#include <set>
+#include <thread>
+
+#include "catalog/catalog.h"
+#include "catalog/layout.h"
+#include "strata/trials.h"
+#include "testutil/testutil.h"
+
+namespace strata::trials {
+namespace {
+
+using testing::TempDir;
+
+class TrialStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_OK_AND_ASSIGN(catalog_, Catalog::Open(layout::CatalogPath(dir_.path()), false));
+    store_ = std::make_unique<TrialStore>(catalog_.get());
+  }
+  StudySpec Spec(std::string name = "s") {
+    StudySpec spec;
+    spec.name = std::move(name);
+    spec.objectives = {{"sharpe", Direction::kMaximize}, {"drawdown", Direction::kMinimize}};
+    return spec;
+  }
+  static TrialInput Done(std::vector<double> values, std::string params = "{}") {
+    TrialInput t;
+    t.values = std::move(values);
+    t.params_json = std::move(params);
+    return t;
+  }
+
+  TempDir dir_;
+  std::unique_ptr<Catalog> catalog_;
+  std::unique_ptr<TrialStore> store_;
+};
+
+TEST_F(TrialStoreTest, CreateListShowDelete) {
+  StudySpec spec = Spec();
+  spec.constraints = {{"turnover", Constraint::Op::kLe, 3}};
+  spec.metadata_json = R"({"universe":"sp500"})";
+  ASSERT_OK(store_->CreateStudy(spec));
+  EXPECT_EQ(store_->CreateStudy(spec).status().code(), StatusCode::kAlreadyExists);
+  ASSERT_OK_AND_ASSIGN(StudyInfo info, store_->GetStudy("s"));
+  EXPECT_EQ(info.spec.objectives, spec.objectives);
+  EXPECT_EQ(info.spec.constraints, spec.constraints);
+  EXPECT_EQ(info.spec.metadata_json, R"({"universe":"sp500"})");
+  ASSERT_OK(store_->CreateStudy(Spec("a")));
+  ASSERT_OK_AND_ASSIGN(auto all, store_->ListStudies());
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].spec.name, "a");
+  ASSERT_OK(store_->AddTrial("s", Done({1, 2})));
+  ASSERT_OK(store_->DeleteStudy("s"));
+  EXPECT_EQ(store_->GetStudy("s").status().code(), StatusCode::kNotFound);
+}
+
+TEST_F(TrialStoreTest, TrialsRoundTripWithTypedParams) {
+  ASSERT_OK(store_->CreateStudy(Spec()));
+  TrialInput t = Done({1.9, 0.12}, R"({"lr":0.01,"layers":3,"opt":"adam"})");
+  t.user_attrs_json = R"({"note":"x"})";
+  t.worker = "w1";
+  t.intermediate = {{1, 0.5}, {2, 0.7}};
+  ASSERT_OK_AND_ASSIGN(int64_t n0, store_->AddTrial("s", t));
+  EXPECT_EQ(n0, 0);
+  TrialInput r;
+  r.state = TrialState::kRunning;
+  r.params_json = R"({"lr":1,"layers":4,"opt":"sgd"})";  // an int is fine for a float param
+  ASSERT_OK_AND_ASSIGN(int64_t n1, store_->AddTrial("s", r));
+  EXPECT_EQ(n1, 1);
+  ASSERT_OK(store_->ReportIntermediate("s", 1, 10, 0.25));
+  ASSERT_OK(store_->FinishTrial("s", 1, TrialState::kComplete, std::vector<double>{0.1, 0.3}));
+  EXPECT_EQ(store_->FinishTrial("s", 1, TrialState::kComplete, std::vector<double>{0.1, 0.3}).code(),
+            StatusCode::kInvalidArgument);  // already complete
+
+  ASSERT_OK_AND_ASSIGN(Trial g, store_->GetTrial("s", 0));
+  EXPECT_EQ(g.values, (std::vector<double>{1.9, 0.12}));
+  EXPECT_EQ(g.params_json, t.params_json);
+  EXPECT_EQ(g.worker, "w1");
+  EXPECT_EQ(g.intermediate, t.intermediate);
+  EXPECT_EQ(g.state, TrialState::kComplete);
+  ASSERT_OK_AND_ASSIGN(Trial g1, store_->GetTrial("s", 1));
+  EXPECT_EQ(g1.values, (std::vector<double>{0.1, 0.3}));
+  EXPECT_EQ(g1.intermediate, (std::map<int64_t, double>{{10, 0.25}}));
+  ASSERT_TRUE(g1.finished_at_ns.has_value());
+
+  ASSERT_OK_AND_ASSIGN(StudyInfo info, store_->GetStudy("s"));
+  EXPECT_EQ(info.param_types.at("lr"), ParamType::kFloat);
+  EXPECT_EQ(info.param_types.at("layers"), ParamType::kInt);
+  EXPECT_EQ(info.param_types.at("opt"), ParamType::kCategorical);
+  EXPECT_EQ(info.trial_count, 2);
+
+  TrialQuery q;
+  q.order_by = "sharpe";
+  q.limit = 1;
+  ASSERT_OK_AND_ASSIGN(auto best, store_->ListTrials("s", q));
+  ASSERT_EQ(best.size(), 1u);
+  EXPECT_EQ(best[0].number, 0);
+}
+
+TEST_F(TrialStoreTest, BadInputIsAClearErrorNamingTheField) {
+  ASSERT_OK(store_->CreateStudy(Spec()));
+  ASSERT_OK(store_->AddTrial("s", Done({1, 2}, R"({"layers":3})")));
+  auto err = [&](const TrialInput& t) { return store_->AddTrial("s", t).status(); };
+
+  Status st = store_->AddTrial("nope", Done({1, 2})).status();
+  EXPECT_EQ(st.code(), StatusCode::kNotFound);
+  EXPECT_NE(st.message().find("no study 'nope'"), std::string::npos) << st.ToString();
+
+  st = err(Done({1}));
+  EXPECT_EQ(st.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(st.message().find("1 values for 2 objectives"), std::string::npos) << st.ToString();
+
+  st = err(Done({std::nan(""), 2}));
+  EXPECT_NE(st.message().find("objective 'sharpe' is NaN"), std::string::npos) << st.ToString();
+  st = err(Done({1, INFINITY}));
+  EXPECT_NE(st.message().find("'drawdown' is infinite"), std::string::npos) << st.ToString();
+
+  st = err(Done({1, 2}, R"({"layers":0.5})"));
+  EXPECT_NE(st.message().find("param 'layers' is int"), std::string::npos) << st.ToString();
+  st = err(Done({1, 2}, R"({"flag":true})"));
+  EXPECT_NE(st.message().find("param 'flag' must be a number or a string"), std::string::npos) << st.ToString();
+  st = err(Done({1, 2}, R"({"lr":)"));
+  EXPECT_NE(st.message().find("params is not valid JSON"), std::string::npos) << st.ToString();
+  st = err(Done({1, 2}, "[1]"));
+  EXPECT_NE(st.message().find("params must be a JSON object"), std::string::npos) << st.ToString();
+
+  TrialInput with_run = Done({1, 2});
+  with_run.run_id = 999;
+  st = err(with_run);
+  EXPECT_EQ(st.code(), StatusCode::kNotFound);
+  EXPECT_NE(st.message().find("run 999 does not exist"), std::string::npos) << st.ToString();
+
+  st = store_->Front("s", {"sharpe", "latency"}).status();
+  EXPECT_NE(st.message().find("no objective 'latency'"), std::string::npos) << st.ToString();
+  TrialQuery q;
+  q.order_by = "latency";
+  EXPECT_EQ(store_->ListTrials("s", q).status().code(), StatusCode::kInvalidArgument);
+
+  // A failed batch stores nothing and uses no numbers.
+  std::vector<TrialInput> batch = {Done({1, 2}), Done({1})};
+  EXPECT_FALSE(store_->AddTrials("s", batch).ok());
+  ASSERT_OK_AND_ASSIGN(auto all, store_->ListTrials("s"));
+  EXPECT_EQ(all.size(), 1u);
+  ASSERT_OK_AND_ASSIGN(int64_t next, store_->AddTrial("s", Done({1, 2})));
+  EXPECT_EQ(next, 1);
+
+  EXPECT_FALSE(ParseObjective("sharpe").ok());
+  EXPECT_FALSE(ParseObjective("sharpe:up").ok());
+  EXPECT_FALSE(ParseConstraint("turnover<3").ok());
+  EXPECT_FALSE(ParseConstraint("turnover<=x").ok());
+  ASSERT_OK_AND_ASSIGN(Constraint c, ParseConstraint("turnover <= 3.5"));
+  EXPECT_EQ(ConstraintText(c), "turnover<=3.5");
+}
+
+// The store's front equals the brute-force front of feasible complete trials, with directions.
+TEST_F(TrialStoreTest, FrontRespectsDirectionsStatesAndConstraints) {
+  StudySpec spec;
+  spec.name = "s";
+  spec.objectives = {{"a", Direction::kMaximize}, {"b", Direction::kMinimize}, {"c", Direction::kMaximize}};
+  spec.constraints = {{"turnover", Constraint::Op::kLe, 3}};
+  ASSERT_OK(store_->CreateStudy(spec));
+  std::mt19937_64 rng(7);
+  std::vector<TrialInput> batch;
+  for (int i = 0; i < 600; ++i) {
+    TrialInput t = Done({double(rng() % 10), double(rng() % 10), double(rng() % 10)});
+    t.user_attrs_json = "{\"turnover\":" + std::to_string(rng() % 5) + "}";
+    if (i % 7 == 0) t.state = TrialState::kPruned;
+    if (i % 11 == 0) t.user_attrs_json = "{}";  // no constraint value: infeasible
+    batch.push_back(t);
+  }
+  ASSERT_OK(store_->AddTrials("s", batch));
+  for (const std::vector<std::string>& objs :
+       {std::vector<std::string>{}, {"a", "b"}, {"b", "c"}, {"c"}, {"c", "a", "b"}}) {
+    std::vector<size_t> cols;
+    if (objs.empty()) cols = {0, 1, 2};
+    for (const auto& o : objs) cols.push_back(o == "a" ? 0 : o == "b" ? 1 : 2);
+    std::vector<double> pts;
+    std::vector<int64_t> numbers;
+    for (size_t i = 0; i < batch.size(); ++i) {
+      const TrialInput& t = batch[i];
+      if (t.state != TrialState::kComplete || t.user_attrs_json == "{}" ||
+          t.user_attrs_json.find(":4") != std::string::npos)
+        continue;
+      for (size_t c : cols) pts.push_back(c == 1 ? t.values[c] : -t.values[c]);
+      numbers.push_back(i);
+    }
+    std::vector<int64_t> want;
+    for (uint32_t i : ParetoFrontBruteForce(pts, cols.size())) want.push_back(numbers[i]);
+    ASSERT_OK_AND_ASSIGN(auto front, store_->Front("s", objs));
+    std::vector<int64_t> got;
+    for (const Trial& t : front) got.push_back(t.number);
+    EXPECT_EQ(got, want) << objs.size();
+    EXPECT_FALSE(want.empty());
+  }
+}
+
+// Several connections (as several processes would) add to one study at once: all stored,
+// numbers unique and gap-free.
+TEST_F(TrialStoreTest, ConcurrentWritersInThreads) {
+  ASSERT_OK(store_->CreateStudy(Spec()));
+  const int kThreads = 4, kBatches = 25, kPerBatch = 20;
+  std::vector<std::thread> threads;
+  std::vector<Status> errors(kThreads);
+  for (int w = 0; w < kThreads; ++w) {
+    threads.emplace_back([&, w] {
+      auto c = Catalog::Open(layout::CatalogPath(dir_.path()), false);
+      if (!c.ok()) {
+        errors[w] = c.status();
+        return;
+      }
+      TrialStore store(c->get());
+      for (int b = 0; b < kBatches; ++b) {
+        std::vector<TrialInput> batch(kPerBatch, Done({double(w), double(b)}));
+        for (auto& t : batch) t.worker = "w" + std::to_string(w);
+        auto r = store.AddTrials("s", batch);
+        if (!r.ok()) {
+          errors[w] = r.status();
+          return;
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (const Status& st : errors) ASSERT_OK(st);
+  ASSERT_OK_AND_ASSIGN(auto all, store_->ListTrials("s"));
+  ASSERT_EQ(all.size(), size_t(kThreads * kBatches * kPerBatch));
+  for (size_t i = 0; i < all.size(); ++i) ASSERT_EQ(all[i].number, int64_t(i));
+}
+
+// 4 processes x 5,000 trials (batches of 250) into one study; then the front equals brute force.
+TEST_F(TrialStoreTest, ConcurrentWriterProcesses) {
+  ASSERT_OK(store_->CreateStudy(Spec()));
+  const int kProcs = 4;
+  const int kTrials = testing::Sanitized() ? 1000 : 5000, kBatch = 250;
+  std::vector<pid_t> pids;
+  for (int w = 0; w < kProcs; ++w) {
+    pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      auto c = Catalog::Open(layout::CatalogPath(dir_.path()), false);
+      if (!c.ok()) _exit(2);
+      TrialStore store(c->get());
+      std::mt19937_64 rng(w);
+      for (int b = 0; b < kTrials / kBatch; ++b) {
+        std::vector<TrialInput> batch;
+        for (int i = 0; i < kBatch; ++i) {
+          TrialInput t = Done({double(rng() % 1000) / 10, double(rng() % 1000) / 10});
+          t.worker = "p" + std::to_string(w);
+          batch.push_back(t);
+        }
+        if (!store.AddTrials("s", batch).ok()) _exit(3);
+      }
+      _exit(0);
+    }
+    pids.push_back(pid);
+  }
+  for (pid_t pid : pids) {
+    int status = 0;
+    ASSERT_EQ(waitpid(pid, &status, 0), pid);
+    ASSERT_TRUE(WIFEXITED(status));
+    ASSERT_EQ(WEXITSTATUS(status), 0);
+  }
+  ASSERT_OK_AND_ASSIGN(auto all, store_->ListTrials("s"));
+  ASSERT_EQ(all.size(), size_t(kProcs * kTrials));
+  std::vector<double> pts;
+  for (size_t i = 0; i < all.size(); ++i) {
+    ASSERT_EQ(all[i].number, int64_t(i));
+    pts.push_back(-all[i].values[0]);
+    pts.push_back(all[i].values[1]);
+  }
+  std::vector<int64_t> want;
+  for (uint32_t i : ParetoFrontBruteForce(pts, 2)) want.push_back(all[i].number);
+  ASSERT_OK_AND_ASSIGN(auto front, store_->Front("s"));
+  std::vector<int64_t> got;
+  for (const Trial& t : front) got.push_back(t.number);
+  EXPECT_EQ(got, want);
+}
+
+// A writer killed with SIGKILL mid-stream loses no acknowledged batch and leaves no partial one.
+TEST_F(TrialStoreTest, KilledWriterLosesNoAcknowledgedTrial) {
+  ASSERT_OK(store_->CreateStudy(Spec()));
+  const int kBatch = 100;
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    close(fds[0]);
+    auto c = Catalog::Open(layout::CatalogPath(dir_.path()), false);
+    if (!c.ok()) _exit(2);
+    TrialStore store(c->get());
+    for (int b = 0;; ++b) {
+      std::vector<TrialInput> batch(kBatch, Done({double(b), 1.0}));
+      if (!store.AddTrials("s", batch).ok()) _exit(3);
+      int32_t acked = b;
+      if (write(fds[1], &acked, sizeof acked) != sizeof acked) _exit(4);
+    }
+  }
+  close(fds[1]);
+  int32_t last = -1, got = 0;
+  while (last < 20 && read(fds[0], &got, sizeof got) == sizeof got) last = got;
+  kill(pid, SIGKILL);
+  // Drain what was acknowledged before the kill landed.
+  while (read(fds[0], &got, sizeof got) == sizeof got) last = got;
+  close(fds[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFSIGNALED(status));
+
+  auto c = Catalog::Open(layout::CatalogPath(dir_.path()), false);
+  ASSERT_OK(c.status());
+  TrialStore store(c->get());
+  ASSERT_OK_AND_ASSIGN(auto all, store.ListTrials("s"));
+  ASSERT_GE(all.size(), size_t(last + 1) * kBatch);
+  EXPECT_EQ(all.size() % kBatch, 0u) << "a partial batch was stored";
+  for (size_t i = 0; i < all.size(); ++i) {
+    ASSERT_EQ(all[i].number, int64_t(i));
+    ASSERT_EQ(all[i].values, (std::vector<double>{double(i / kBatch), 1.0}));
+  }
+  ASSERT_OK_AND_ASSIGN(StudyInfo info, store.GetStudy("s"));
+  EXPECT_EQ(info.trial_count, int64_t(all.size()));
+}
+
+}  // namespace
+}  // namespace strata::trials
