@@ -24,6 +24,7 @@
 #include <string_view>
 #include <vector>
 
+#include "strata/batch.h"
 #include "strata/status.h"
 
 namespace strata {
@@ -128,6 +129,11 @@ std::vector<uint32_t> ParetoFront(std::span<const double> points, size_t d);
 // The O(n^2 d) reference (tests, and the bench's scale check).
 std::vector<uint32_t> ParetoFrontBruteForce(std::span<const double> points, size_t d);
 
+// The trials as columns: number, state, worker, started_at, finished_at, run_id, values_<objective>
+// (f64, null when the trial has none), params_<param> (f64 / i64 / string by the study's type,
+// null where a trial lacks it; names as in Optuna's trials_dataframe), user_attrs (JSON text).
+RecordBatch TrialsToBatch(const StudyInfo& info, std::span<const Trial> trials);
+
 class TrialStore {
  public:
   // Opens the catalog of the database at `root` (created by `strata init`).
@@ -155,6 +161,8 @@ class TrialStore {
   Status FinishTrial(std::string_view study, int64_t number, TrialState state, std::span<const double> values);
   Status ReportIntermediate(std::string_view study, int64_t number, int64_t step, double value);
 
+  // How many trials are in each state.
+  Result<std::map<TrialState, int64_t>> CountByState(std::string_view study);
   Result<Trial> GetTrial(std::string_view study, int64_t number);
   Result<std::vector<Trial>> ListTrials(std::string_view study, const TrialQuery& query = {});
 
@@ -162,9 +170,7 @@ class TrialStore {
   // directions, over complete feasible trials. Returns the trials, by number.
   Result<std::vector<Trial>> Front(std::string_view study, const std::vector<std::string>& objectives = {});
 
-  // Writes the study's trials to a Parquet file: number, state, worker, started_at, finished_at,
-  // run_id, one column per objective (f64, null when the trial has no values) and one per param
-  // (f64 / i64 / string by its type, null where a trial lacks it), user_attrs as JSON text.
+  // Writes the study's trials to a Parquet file (atomically), columns as TrialsToBatch.
   Status ExportParquet(std::string_view study, const std::string& path);
 
   Catalog* catalog() { return catalog_; }

@@ -8,9 +8,7 @@
 
 namespace strata::trials {
 
-Status TrialStore::ExportParquet(std::string_view study, const std::string& path) {
-  ASSIGN_OR_RETURN(StudyInfo info, GetStudy(study));
-  ASSIGN_OR_RETURN(std::vector<Trial> trials, ListTrials(study));
+RecordBatch TrialsToBatch(const StudyInfo& info, std::span<const Trial> trials) {
   // Column names follow Optuna's trials_dataframe: values_<objective>, params_<param>.
   std::vector<Field> fields = {
       {"number", ColumnType::kInt64, false},         {"state", ColumnType::kString, false},
@@ -73,6 +71,13 @@ Status TrialStore::ExportParquet(std::string_view study, const std::string& path
     }
     batch.column(fields.size() - 1).AppendString(t.user_attrs_json);
   }
+  return batch;
+}
+
+Status TrialStore::ExportParquet(std::string_view study, const std::string& path) {
+  ASSIGN_OR_RETURN(StudyInfo info, GetStudy(study));
+  ASSIGN_OR_RETURN(std::vector<Trial> trials, ListTrials(study));
+  RecordBatch batch = TrialsToBatch(info, trials);
   parquet::WriterOptions options;
   options.atomic = true;
   options.timestamp_adjusted_to_utc = false;  // DuckDB reads TIMESTAMP_NS exactly

@@ -119,6 +119,13 @@ std::string ConstraintsJson(const std::vector<Constraint>& cs) {
   return Dump(j);
 }
 
+// "sharpe:max, drawdown:min", for error messages.
+std::string ObjectiveNames(const std::vector<Objective>& objs) {
+  std::string out;
+  for (const auto& o : objs) out += (out.empty() ? "" : ", ") + o.name + ":" + std::string(DirectionName(o.direction));
+  return out;
+}
+
 std::string ParamTypesJson(const std::map<std::string, ParamType>& m) {
   json j = json::object();
   for (const auto& [k, t] : m) j[k] = ParamTypeName(t);
@@ -443,10 +450,12 @@ Result<std::vector<int64_t>> TrialStore::AddTrials(std::string_view study, std::
     int64_t number = info.trial_count;
     for (size_t i = 0; i < batch.size(); ++i) {
       const TrialInput& t = batch[i];
-      const std::string where = "study " + Quote(study) + ", trial " + std::to_string(i + 1) + " of the batch";
+      const std::string where =
+          "study " + Quote(study) +
+          (batch.size() == 1 ? std::string(", new trial") : ", trial " + std::to_string(i + 1) + " of the batch");
       if (t.state == TrialState::kComplete && t.values.size() != nobj) {
         return Status::InvalidArgument(where + ": " + std::to_string(t.values.size()) + " values for " +
-                                       std::to_string(nobj) + " objectives (" + ObjectivesJson(info.spec.objectives) +
+                                       std::to_string(nobj) + " objectives (" + ObjectiveNames(info.spec.objectives) +
                                        ")");
       }
       if (t.state != TrialState::kComplete && !t.values.empty() && t.values.size() != nobj) {
@@ -511,7 +520,7 @@ Status TrialStore::FinishTrial(std::string_view study, int64_t number, TrialStat
     if ((state == TrialState::kComplete || !values.empty()) && values.size() != info.spec.objectives.size()) {
       return Status::InvalidArgument(where + ": " + std::to_string(values.size()) + " values for " +
                                      std::to_string(info.spec.objectives.size()) + " objectives (" +
-                                     ObjectivesJson(info.spec.objectives) + ")");
+                                     ObjectiveNames(info.spec.objectives) + ")");
     }
     RETURN_IF_ERROR(CheckFinite(values, info, where));
     sql::Statement get(catalog_->db(), "SELECT state FROM trials WHERE study_id = ? AND number = ?", catalog_->path(),
@@ -560,6 +569,24 @@ Status TrialStore::ReportIntermediate(std::string_view study, int64_t number, in
   });
 }
 
+Result<std::map<TrialState, int64_t>> TrialStore::CountByState(std::string_view study) {
+  std::map<TrialState, int64_t> out;
+  RETURN_IF_ERROR(catalog_->InTransaction([&]() -> Status {
+    ASSIGN_OR_RETURN(StudyInfo info, LoadStudy(catalog_, study));
+    sql::Statement s(catalog_->db(), "SELECT state, count(*) FROM trials WHERE study_id = ? GROUP BY state",
+                     catalog_->path(), "count trials");
+    s.Bind(1, info.id);
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, s.Step());
+      if (!row) break;
+      ASSIGN_OR_RETURN(TrialState state, ParseTrialState(s.Text(0)));
+      out[state] = s.Int(1);
+    }
+    return Status::OK();
+  }));
+  return out;
+}
+
 Result<Trial> TrialStore::GetTrial(std::string_view study, int64_t number) {
   Result<Trial> out = Status::Internal("unset");
   RETURN_IF_ERROR(catalog_->InTransaction([&]() -> Status {
@@ -587,7 +614,7 @@ Result<std::vector<Trial>> TrialStore::ListTrials(std::string_view study, const 
       order_index = info.ObjectiveIndex(query.order_by);
       if (order_index < 0) {
         return Status::InvalidArgument("study " + Quote(study) + " has no objective " + Quote(query.order_by) +
-                                       " (its objectives: " + ObjectivesJson(info.spec.objectives) + ")");
+                                       " (its objectives: " + ObjectiveNames(info.spec.objectives) + ")");
       }
       order_dir = info.spec.objectives[order_index].direction;
     }
@@ -632,7 +659,7 @@ Result<std::vector<Trial>> TrialStore::Front(std::string_view study, const std::
       int i = info.ObjectiveIndex(name);
       if (i < 0) {
         return Status::InvalidArgument("study " + Quote(study) + " has no objective " + Quote(name) +
-                                       " (its objectives: " + ObjectivesJson(info.spec.objectives) + ")");
+                                       " (its objectives: " + ObjectiveNames(info.spec.objectives) + ")");
       }
       if (std::find(cols.begin(), cols.end(), i) != cols.end()) {
         return Status::InvalidArgument("objective " + Quote(name) + " is named twice");

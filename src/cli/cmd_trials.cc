@@ -1,0 +1,349 @@
+// strata study create|list|show|rm|pareto, strata trials (alias trial) add|finish|list|front|export
+#include <charconv>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <optional>
+
+#include "cli/cli.h"
+#include "cli/output.h"
+#include "strata/trials.h"
+
+namespace strata::cli {
+namespace {
+
+using namespace strata::trials;
+using json = nlohmann::json;
+
+Result<std::unique_ptr<TrialStore>> OpenStore(const Context* ctx, bool read_only) {
+  return TrialStore::Open(ctx->root, read_only);
+}
+
+// "1.9,0.12" -> {1.9, 0.12}; "nan" parses (the store refuses it, naming the objective).
+Result<std::vector<double>> ParseValueList(const std::string& text) {
+  std::vector<double> out;
+  if (text.empty()) return out;
+  size_t start = 0;
+  while (true) {
+    size_t comma = text.find(',', start);
+    std::string item = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    while (!item.empty() && item.front() == ' ') item.erase(0, 1);
+    while (!item.empty() && item.back() == ' ') item.pop_back();
+    double v = 0;
+    auto r = std::from_chars(item.data(), item.data() + item.size(), v);
+    if (item.empty() || r.ec != std::errc() || r.ptr != item.data() + item.size()) {
+      return Status::InvalidArgument("--values: item " + std::to_string(out.size() + 1) + " '" + item +
+                                     "' is not a number (give one number per objective, comma-separated: 1.9,0.12)");
+    }
+    out.push_back(v);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return out;
+}
+
+json StudyJson(const StudyInfo& s, const std::map<TrialState, int64_t>* counts) {
+  json j;
+  j["name"] = s.spec.name;
+  j["objectives"] = json::array();
+  for (const auto& o : s.spec.objectives)
+    j["objectives"].push_back({{"name", o.name}, {"direction", DirectionName(o.direction)}});
+  j["constraints"] = json::array();
+  for (const auto& c : s.spec.constraints) j["constraints"].push_back(ConstraintText(c));
+  j["metadata"] = json::parse(s.spec.metadata_json, nullptr, false);
+  j["params"] = json::object();
+  for (const auto& [k, t] : s.param_types) j["params"][k] = ParamTypeName(t);
+  j["trials"] = s.trial_count;
+  if (counts) {
+    for (const auto& [state, n] : *counts) j["states"][std::string(TrialStateName(state))] = n;
+  }
+  return j;
+}
+
+std::string ObjectiveList(const StudyInfo& s) {
+  std::string out;
+  for (const auto& o : s.spec.objectives)
+    out += (out.empty() ? "" : ", ") + o.name + ":" + std::string(DirectionName(o.direction));
+  return out;
+}
+
+void PrintTrials(const StudyInfo& info, const std::vector<Trial>& trials, OutputFormat format) {
+  RecordBatch batch = TrialsToBatch(info, trials);
+  BatchPrinter printer(stdout, format, batch.fields());
+  printer.Print(batch);
+  printer.Finish();
+}
+
+struct StudyArgs {
+  std::string name, meta = "{}", format = "table";
+  std::vector<std::string> objectives, constraints;
+};
+
+struct TrialArgs {
+  std::string study, params = "{}", values, state, attrs = "{}", worker, format = "table", order_by, objectives, out;
+  int64_t number = -1, limit = 0;
+  std::optional<int64_t> run;
+};
+
+void AddFront(CLI::App* cmd, Context* ctx, std::shared_ptr<TrialArgs> a) {
+  cmd->add_option("study", a->study, "study name")->required();
+  cmd->add_option("--objectives", a->objectives, "comma-separated objectives to use (default: all of the study's)");
+  cmd->add_option("--format", a->format, "table, csv or json (one object per line)");
+  cmd->callback([ctx, a] {
+    Run(ctx, [&]() -> Status {
+      ASSIGN_OR_RETURN(OutputFormat format, ParseOutputFormat(a->format));
+      ASSIGN_OR_RETURN(auto store, OpenStore(ctx, true));
+      ASSIGN_OR_RETURN(StudyInfo info, store->GetStudy(a->study));
+      ASSIGN_OR_RETURN(auto front, store->Front(a->study, SplitCommaList(a->objectives)));
+      PrintTrials(info, front, format);
+      if (format == OutputFormat::kTable) {
+        std::fprintf(stderr, "%zu trials on the front of %s\n", front.size(), a->study.c_str());
+      }
+      return Status::OK();
+    });
+  });
+}
+
+}  // namespace
+
+void AddTrialsCommands(CLI::App& app, Context* ctx) {
+  // ---- strata study ----
+  CLI::App* study = app.add_subcommand("study", "studies: named objectives (min/max) whose trials you compare");
+  study->require_subcommand(1);
+  study->footer(
+      "A study holds the trials of one search (hyper-parameters, backtests). Its objectives say what\n"
+      "to minimise or maximise; `strata study pareto` lists the trials no other trial beats on all of them.\n"
+      "Examples:\n"
+      "  strata study create mom --objective sharpe:max --objective drawdown:min --constraint 'turnover<=3'\n"
+      "  strata trial add mom --params '{\"lookback\":20,\"lr\":0.01,\"opt\":\"adam\"}' --values 1.9,0.12\n"
+      "  strata study pareto mom --objectives sharpe,drawdown\n"
+      "  strata study show mom --format json");
+
+  auto sa = std::make_shared<StudyArgs>();
+  CLI::App* create = study->add_subcommand("create", "create a study with its objectives and constraints");
+  create->add_option("name", sa->name, "study name (letters, digits, _ - .)")->required();
+  create->add_option("--objective", sa->objectives, "NAME:min or NAME:max; repeat for each objective, in order")
+      ->required();
+  create->add_option("--constraint", sa->constraints,
+                     "NAME<=BOUND or NAME>=BOUND; a trial is feasible when all hold, reading NAME from its user "
+                     "attributes (--attrs) or else its params; only feasible trials can be on the front");
+  create->add_option("--meta", sa->meta, "metadata JSON object");
+  create->footer(
+      "Examples:\n"
+      "  strata study create mom --objective sharpe:max --objective drawdown:min\n"
+      "  strata study create mom2 --objective sharpe:max --objective latency_ms:min --constraint 'turnover<=3' "
+      "--meta '{\"universe\":\"sp500\"}'");
+  create->callback([ctx, sa] {
+    Run(ctx, [&]() -> Status {
+      StudySpec spec;
+      spec.name = sa->name;
+      spec.metadata_json = sa->meta;
+      for (const auto& o : sa->objectives) {
+        ASSIGN_OR_RETURN(Objective obj, ParseObjective(o));
+        spec.objectives.push_back(obj);
+      }
+      for (const auto& c : sa->constraints) {
+        ASSIGN_OR_RETURN(Constraint con, ParseConstraint(c));
+        spec.constraints.push_back(con);
+      }
+      ASSIGN_OR_RETURN(auto store, OpenStore(ctx, false));
+      ASSIGN_OR_RETURN(StudyInfo info, store->CreateStudy(spec));
+      std::printf("created study %s (%s)\n", info.spec.name.c_str(), ObjectiveList(info).c_str());
+      return Status::OK();
+    });
+  });
+
+  auto list_format = std::make_shared<std::string>("table");
+  CLI::App* list = study->add_subcommand("list", "list studies with their objectives and trial counts");
+  list->add_option("--format", *list_format, "table or json (one object per line)");
+  list->callback([ctx, list_format] {
+    Run(ctx, [&]() -> Status {
+      ASSIGN_OR_RETURN(OutputFormat format, ParseOutputFormat(*list_format));
+      ASSIGN_OR_RETURN(auto store, OpenStore(ctx, true));
+      ASSIGN_OR_RETURN(auto studies, store->ListStudies());
+      if (format == OutputFormat::kJson) {
+        for (const auto& s : studies) std::printf("%s\n", StudyJson(s, nullptr).dump().c_str());
+        return Status::OK();
+      }
+      if (studies.empty())
+        std::printf("no studies (create one with `strata study create NAME --objective sharpe:max`)\n");
+      for (const auto& s : studies) {
+        std::printf("%-30s %10s trials  %s\n", s.spec.name.c_str(), WithThousands(s.trial_count).c_str(),
+                    ObjectiveList(s).c_str());
+      }
+      return Status::OK();
+    });
+  });
+
+  auto show_args = std::make_shared<StudyArgs>();
+  CLI::App* show = study->add_subcommand("show", "a study's objectives, constraints, params and trial counts");
+  show->add_option("name", show_args->name, "study name")->required();
+  show->add_option("--format", show_args->format, "table or json");
+  show->callback([ctx, show_args] {
+    Run(ctx, [&]() -> Status {
+      ASSIGN_OR_RETURN(OutputFormat format, ParseOutputFormat(show_args->format));
+      ASSIGN_OR_RETURN(auto store, OpenStore(ctx, true));
+      ASSIGN_OR_RETURN(StudyInfo s, store->GetStudy(show_args->name));
+      ASSIGN_OR_RETURN(auto counts, store->CountByState(show_args->name));
+      if (format == OutputFormat::kJson) {
+        std::printf("%s\n", StudyJson(s, &counts).dump().c_str());
+        return Status::OK();
+      }
+      std::printf("study %s\n", s.spec.name.c_str());
+      std::printf("  objectives:  %s\n", ObjectiveList(s).c_str());
+      std::string cons;
+      for (const auto& c : s.spec.constraints) cons += (cons.empty() ? "" : ", ") + ConstraintText(c);
+      std::printf("  constraints: %s\n", cons.empty() ? "(none)" : cons.c_str());
+      std::string params;
+      for (const auto& [k, t] : s.param_types)
+        params += (params.empty() ? "" : ", ") + k + ":" + std::string(ParamTypeName(t));
+      std::printf("  params:      %s\n", params.empty() ? "(none yet)" : params.c_str());
+      std::printf("  metadata:    %s\n", s.spec.metadata_json.c_str());
+      std::string states;
+      for (const auto& [state, n] : counts) {
+        states += (states.empty() ? "" : ", ") + WithThousands(n) + " " + std::string(TrialStateName(state));
+      }
+      std::printf("  trials:      %s%s\n", WithThousands(s.trial_count).c_str(),
+                  states.empty() ? "" : (" (" + states + ")").c_str());
+      return Status::OK();
+    });
+  });
+
+  auto rm_name = std::make_shared<std::string>();
+  CLI::App* rm = study->add_subcommand("rm", "delete a study and all its trials");
+  rm->add_option("name", *rm_name, "study name")->required();
+  rm->callback([ctx, rm_name] {
+    Run(ctx, [&]() -> Status {
+      ASSIGN_OR_RETURN(auto store, OpenStore(ctx, false));
+      RETURN_IF_ERROR(store->DeleteStudy(*rm_name));
+      std::printf("deleted study %s\n", rm_name->c_str());
+      return Status::OK();
+    });
+  });
+
+  auto pareto_args = std::make_shared<TrialArgs>();
+  CLI::App* pareto = study->add_subcommand(
+      "pareto", "the Pareto front: complete, feasible trials that no other trial beats on every objective");
+  AddFront(pareto, ctx, pareto_args);
+  pareto->footer(
+      "A trial is on the front when no other trial is at least as good on every chosen objective and\n"
+      "better on one (directions as the study says). Equal trials are all on it. Same as `strata trials front`.\n"
+      "Examples:\n"
+      "  strata study pareto mom\n"
+      "  strata study pareto mom --objectives sharpe,drawdown --format csv");
+
+  // ---- strata trials (alias: trial) ----
+  CLI::App* trials = app.add_subcommand("trials", "add, finish, list, compare and export a study's trials");
+  trials->alias("trial");
+  trials->require_subcommand(1);
+  trials->footer(
+      "Examples:\n"
+      "  strata trial add mom --params '{\"lookback\":20,\"opt\":\"adam\"}' --values 1.9,0.12 --worker w3\n"
+      "  strata trial add mom --params '{\"lookback\":40}' --state running      # prints its number\n"
+      "  strata trial finish mom 1 --values 1.4,0.08\n"
+      "  strata trials list mom --order-by sharpe --limit 10\n"
+      "  strata trials front mom --format json\n"
+      "  strata trials export mom mom.parquet");
+
+  auto add_args = std::make_shared<TrialArgs>();
+  CLI::App* add = trials->add_subcommand("add", "add one trial to STUDY; prints its number");
+  add->add_option("study", add_args->study, "study name")->required();
+  add->add_option("--params", add_args->params,
+                  "JSON object of params: numbers with a point or exponent are float, whole numbers int, strings "
+                  "categorical; a param keeps the type its first trial gave it");
+  add->add_option("--values", add_args->values,
+                  "objective values, comma-separated, in the study's objective order (required when complete); "
+                  "NaN is refused: mark a trial that produced none --state failed");
+  add->add_option("--state", add_args->state, "complete (default), running, pruned or failed");
+  add->add_option("--attrs", add_args->attrs, "user attributes, a JSON object (constraints read them)");
+  add->add_option("--worker", add_args->worker, "id of the worker that ran it");
+  add->add_option("--run", add_args->run, "id of the run that produced it (lineage); must exist");
+  add->callback([ctx, add_args] {
+    Run(ctx, [&]() -> Status {
+      TrialInput t;
+      if (!add_args->state.empty()) {
+        ASSIGN_OR_RETURN(t.state, ParseTrialState(add_args->state));
+      }
+      ASSIGN_OR_RETURN(t.values, ParseValueList(add_args->values));
+      t.params_json = add_args->params;
+      t.user_attrs_json = add_args->attrs;
+      t.worker = add_args->worker;
+      t.run_id = add_args->run;
+      ASSIGN_OR_RETURN(auto store, OpenStore(ctx, false));
+      ASSIGN_OR_RETURN(int64_t number, store->AddTrial(add_args->study, t));
+      std::printf("%lld\n", static_cast<long long>(number));
+      return Status::OK();
+    });
+  });
+
+  auto fin_args = std::make_shared<TrialArgs>();
+  CLI::App* finish =
+      trials->add_subcommand("finish", "finish a running trial: complete with its values, pruned or failed");
+  finish->add_option("study", fin_args->study, "study name")->required();
+  finish->add_option("number", fin_args->number, "trial number (what `trial add --state running` printed)")->required();
+  finish->add_option("--values", fin_args->values, "objective values, comma-separated (required when complete)");
+  finish->add_option("--state", fin_args->state, "complete (default), pruned or failed");
+  finish->callback([ctx, fin_args] {
+    Run(ctx, [&]() -> Status {
+      TrialState state = TrialState::kComplete;
+      if (!fin_args->state.empty()) {
+        ASSIGN_OR_RETURN(state, ParseTrialState(fin_args->state));
+      }
+      ASSIGN_OR_RETURN(auto values, ParseValueList(fin_args->values));
+      ASSIGN_OR_RETURN(auto store, OpenStore(ctx, false));
+      RETURN_IF_ERROR(store->FinishTrial(fin_args->study, fin_args->number, state, values));
+      std::printf("trial %lld of %s: %s\n", static_cast<long long>(fin_args->number), fin_args->study.c_str(),
+                  std::string(TrialStateName(state)).c_str());
+      return Status::OK();
+    });
+  });
+
+  auto list_args = std::make_shared<TrialArgs>();
+  CLI::App* tlist = trials->add_subcommand("list", "list a study's trials with params and values");
+  tlist->add_option("study", list_args->study, "study name")->required();
+  tlist->add_option("--state", list_args->state, "only trials in this state (running, complete, pruned, failed)");
+  tlist->add_option("--order-by", list_args->order_by,
+                    "an objective: best first by its direction (default: by number)");
+  tlist->add_option("--limit", list_args->limit, "at most N trials");
+  tlist->add_option("--format", list_args->format, "table, csv or json (one object per line)");
+  tlist->callback([ctx, list_args] {
+    Run(ctx, [&]() -> Status {
+      ASSIGN_OR_RETURN(OutputFormat format, ParseOutputFormat(list_args->format));
+      TrialQuery q;
+      if (!list_args->state.empty()) {
+        ASSIGN_OR_RETURN(q.state, ParseTrialState(list_args->state));
+      }
+      q.order_by = list_args->order_by;
+      q.limit = list_args->limit;
+      ASSIGN_OR_RETURN(auto store, OpenStore(ctx, true));
+      ASSIGN_OR_RETURN(StudyInfo info, store->GetStudy(list_args->study));
+      ASSIGN_OR_RETURN(auto list, store->ListTrials(list_args->study, q));
+      PrintTrials(info, list, format);
+      return Status::OK();
+    });
+  });
+
+  auto front_args = std::make_shared<TrialArgs>();
+  CLI::App* front = trials->add_subcommand("front", "the Pareto front of a study (same as `strata study pareto`)");
+  AddFront(front, ctx, front_args);
+
+  auto exp_args = std::make_shared<TrialArgs>();
+  CLI::App* exp = trials->add_subcommand("export", "write a study's trials to a Parquet file (DuckDB, pandas, Spark)");
+  exp->add_option("study", exp_args->study, "study name")->required();
+  exp->add_option("out", exp_args->out, "output .parquet file (written atomically)")->required();
+  exp->footer(
+      "Columns: number, state, worker, started_at, finished_at, run_id, values_<objective> per objective,\n"
+      "params_<name> per param (float, int or string), user_attrs (JSON text).\n"
+      "Example:\n"
+      "  strata trials export mom mom.parquet && duckdb -c \"SELECT * FROM 'mom.parquet' ORDER BY values_sharpe "
+      "DESC\"");
+  exp->callback([ctx, exp_args] {
+    Run(ctx, [&]() -> Status {
+      ASSIGN_OR_RETURN(auto store, OpenStore(ctx, true));
+      RETURN_IF_ERROR(store->ExportParquet(exp_args->study, exp_args->out));
+      std::printf("wrote study %s to %s\n", exp_args->study.c_str(), exp_args->out.c_str());
+      return Status::OK();
+    });
+  });
+}
+
+}  // namespace strata::cli
