@@ -1,0 +1,148 @@
+// `strata study` and `strata trials` end to end, and the export read back by DuckDB (from npm,
+// installed by tools/interop/setup.sh; without node or DuckDB that test fails loudly).
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "testutil/cli_runner.h"
+#include "testutil/node_runner.h"
+#include "testutil/testutil.h"
+
+namespace strata {
+namespace {
+
+using json = nlohmann::json;
+using testing::RunStrata;
+using testing::TempDir;
+namespace fs = std::filesystem;
+
+class TrialsCliTest : public ::testing::Test {
+ protected:
+  void SetUp() override { ASSERT_EQ(Strata("init").exit_code, 0); }
+  testing::CliRun Strata(const std::string& args) {
+    return RunStrata(scratch_, "--root " + dir_.Join("db") + " " + args);
+  }
+  std::vector<json> JsonLines(const std::string& text) {
+    std::vector<json> out;
+    std::istringstream in(text);
+    std::string line;
+    while (std::getline(in, line)) out.push_back(json::parse(line));
+    return out;
+  }
+  TempDir dir_, scratch_;
+};
+
+TEST_F(TrialsCliTest, CreateAddFinishListFront) {
+  auto r = Strata("study create mom --objective sharpe:max --objective drawdown:min --constraint 'turnover<=3'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "created study mom (sharpe:max, drawdown:min)\n");
+  ASSERT_EQ(
+      Strata("trial add mom --params '{\"lb\":20,\"opt\":\"adam\"}' --values 1.9,0.12 --attrs '{\"turnover\":2}'").out,
+      "0\n");
+  ASSERT_EQ(
+      Strata("trial add mom --params '{\"lb\":40,\"opt\":\"sgd\"}' --values 1.5,0.05 --attrs '{\"turnover\":1}'").out,
+      "1\n");
+  ASSERT_EQ(Strata("trial add mom --params '{\"lb\":40}' --values 1.0,0.5 --attrs '{\"turnover\":1}'").out, "2\n");
+  // Would dominate everything but breaks the constraint.
+  ASSERT_EQ(Strata("trial add mom --params '{\"lb\":50}' --values 9,0 --attrs '{\"turnover\":7}'").out, "3\n");
+  ASSERT_EQ(Strata("trial add mom --params '{\"lb\":60}' --state running --attrs '{\"turnover\":0}'").out, "4\n");
+  r = Strata("trial finish mom 4 --values 1.9,0.12");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+
+  r = Strata("study pareto mom --format json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::vector<int64_t> numbers;
+  for (const json& j : JsonLines(r.out)) numbers.push_back(j["number"].get<int64_t>());
+  EXPECT_EQ(numbers, (std::vector<int64_t>{0, 1, 4}));  // 0 and 4 are equal: both on the front
+  r = Strata("trials front mom --objectives drawdown --format json");
+  numbers.clear();
+  for (const json& j : JsonLines(r.out)) numbers.push_back(j["number"].get<int64_t>());
+  EXPECT_EQ(numbers, (std::vector<int64_t>{1}));
+
+  r = Strata("trials list mom --order-by sharpe --limit 2 --format csv");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("number,state,worker"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\n3,complete"), std::string::npos) << r.out;
+
+  r = Strata("study show mom --format json");
+  json show = json::parse(r.out);
+  EXPECT_EQ(show["trials"], 5);
+  EXPECT_EQ(show["params"]["lb"], "int");
+  EXPECT_EQ(show["params"]["opt"], "categorical");
+  EXPECT_EQ(show["constraints"][0], "turnover<=3");
+  r = Strata("study list");
+  EXPECT_NE(r.out.find("mom"), std::string::npos);
+  ASSERT_EQ(Strata("study rm mom").exit_code, 0);
+  EXPECT_NE(Strata("study show mom").exit_code, 0);
+}
+
+TEST_F(TrialsCliTest, BadInputIsOneClearLine) {
+  ASSERT_EQ(Strata("study create s --objective a:max --objective b:min").exit_code, 0);
+  ASSERT_EQ(Strata("trial add s --params '{\"k\":1}' --values 1,2").exit_code, 0);
+  struct Case {
+    std::string args, want;
+  } cases[] = {
+      {"trial add nope --values 1,2", "no study 'nope'"},
+      {"trial add s --values 1", "1 values for 2 objectives (a:max, b:min)"},
+      {"trial add s --values nan,1", "value of objective 'a' is NaN"},
+      {"trial add s --values 1,x", "--values: item 2 'x' is not a number"},
+      {"trial add s --values 1,2 --params '{\"k\":\"x\"}'", "param 'k' is int in this study"},
+      {"trial add s --values 1,2 --params '{\"k\":'", "params is not valid JSON"},
+      {"trial add s --values 1,2 --run 77", "run 77 does not exist"},
+      {"trials front s --objectives a,zz", "no objective 'zz'"},
+      {"trial finish s 0 --values 1,2", "trial 0 is already complete"},
+      {"trial finish s 9 --values 1,2", "trial 9 does not exist"},
+      {"study create t --objective a:up", "direction must be min or max"},
+      {"study create s --objective a:max", "study 's' already exists"},
+  };
+  for (const Case& c : cases) {
+    auto r = Strata(c.args);
+    EXPECT_NE(r.exit_code, 0) << c.args;
+    EXPECT_NE(r.err.find(c.want), std::string::npos) << c.args << ": " << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << c.args << ": " << r.err;
+  }
+  // Nothing was stored by the refused adds.
+  EXPECT_EQ(json::parse(Strata("study show s --format json").out)["trials"], 1);
+}
+
+TEST_F(TrialsCliTest, ExportIsReadByDuckDB) {
+  const std::string npm = testing::NpmDir();
+  ASSERT_EQ(std::system("node --version > /dev/null 2>&1"), 0) << "node is not installed -- run tools/interop/setup.sh";
+  ASSERT_TRUE(fs::exists(npm + "/node_modules/@duckdb/node-api")) << "DuckDB missing -- run tools/interop/setup.sh";
+  fs::path scripts = fs::path(__FILE__).parent_path().parent_path() / "tools" / "interop";
+  for (const char* f : {"canon.mjs", "query_duckdb.mjs"}) {
+    fs::copy_file(scripts / f, fs::path(npm) / f, fs::copy_options::overwrite_existing);
+  }
+  ASSERT_EQ(Strata("study create s --objective sharpe:max --objective dd:min").exit_code, 0);
+  ASSERT_EQ(Strata("trial add s --params '{\"lr\":0.5,\"layers\":3,\"opt\":\"adam\"}' --values 1.25,0.5 --worker w1")
+                .exit_code,
+            0);
+  ASSERT_EQ(Strata("trial add s --params '{\"lr\":2,\"opt\":\"sgd\"}' --values -3,7").exit_code, 0);
+  ASSERT_EQ(Strata("trial add s --params '{\"layers\":8}' --state failed").exit_code, 0);
+  const std::string out = dir_.Join("s.parquet");
+  auto r = Strata("trials export s " + out);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+
+  json spec = json::array();
+  spec.push_back({{"name", "rows"},
+                  {"sql",
+                   "SELECT number, state, worker, values_sharpe, values_dd, params_lr, params_layers, params_opt, "
+                   "typeof(params_layers), typeof(params_lr) FROM read_parquet('" +
+                       out + "') ORDER BY number"}});
+  const std::string spec_path = dir_.Join("spec.json");
+  testing::WriteTextFile(spec_path, spec.dump());
+  auto answer = testing::RunNode(npm, "query_duckdb.mjs '" + spec_path + "'");
+  ASSERT_TRUE(answer.ok()) << answer.status().ToString();
+  json j = json::parse(*answer);
+  ASSERT_FALSE(j.contains("error")) << j.dump();
+  json want = json::parse(R"([
+    ["0","complete","w1","1.25","0.5","0.5","3","adam","BIGINT","DOUBLE"],
+    ["1","complete","","-3","7","2",null,"sgd","BIGINT","DOUBLE"],
+    ["2","failed","",null,null,null,"8",null,"BIGINT","DOUBLE"]])");
+  EXPECT_EQ(j["rows"], want) << j.dump();
+}
+
+}  // namespace
+}  // namespace strata
