@@ -73,7 +73,7 @@ struct StudyInfo {
   StudySpec spec;
   // Each param's type, fixed by the first trial that used it; later trials must agree (an int
   // is accepted for a float param).
-  std::map<std::string, ParamType> param_types;
+  std::map<std::string, ParamType, std::less<>> param_types;
   int64_t trial_count = 0;  // the next trial number
   int64_t created_at_ns = 0;
   // Index of objective `name` in spec.objectives, or -1.
@@ -167,7 +167,10 @@ class TrialStore {
   Result<std::vector<Trial>> ListTrials(std::string_view study, const TrialQuery& query = {});
 
   // The Pareto front over `objectives` (names; empty = all of the study's), respecting their
-  // directions, over complete feasible trials. Returns the trials, by number.
+  // directions, over complete feasible trials. Returns the trials, by number. The front over all
+  // the study's objectives is kept up to date as trials complete (trials.on_front, maintained in
+  // the transaction that adds or finishes them, O(front size) per trial), so asking for it reads
+  // only the front's rows; a subset of the objectives is computed from every complete trial.
   Result<std::vector<Trial>> Front(std::string_view study, const std::vector<std::string>& objectives = {});
 
   // Writes the study's trials to a Parquet file (atomically), columns as TrialsToBatch.

@@ -142,7 +142,9 @@ constexpr CatalogMigration kCatalogMigrations[] = {
       run_id INTEGER REFERENCES runs(id),
       started_at INTEGER NOT NULL,
       finished_at INTEGER,
+      on_front INTEGER NOT NULL DEFAULT 0,
       UNIQUE (study_id, number));
+    CREATE INDEX trials_on_front ON trials(study_id, number) WHERE on_front = 1;
     )sql"},
 };
 

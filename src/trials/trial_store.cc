@@ -126,7 +126,7 @@ std::string ObjectiveNames(const std::vector<Objective>& objs) {
   return out;
 }
 
-std::string ParamTypesJson(const std::map<std::string, ParamType>& m) {
+std::string ParamTypesJson(const std::map<std::string, ParamType, std::less<>>& m) {
   json j = json::object();
   for (const auto& [k, t] : m) j[k] = ParamTypeName(t);
   return Dump(j);
@@ -179,8 +179,122 @@ Result<StudyInfo> LoadStudy(Catalog* c, std::string_view name) {
   return StudyFromRow(s, c->path());
 }
 
+// The common case of params, a flat object of plain strings and numbers, checked without building
+// a JSON tree (a million trials a minute): each (key, type) into `out`. Returns false for
+// anything else (escapes, nesting, literals, bad syntax, huge integers), which then takes the
+// full parser and its error messages. Only accepts what is valid JSON.
+bool ScanFlatParams(std::string_view text, std::vector<std::pair<std::string_view, ParamType>>* out) {
+  out->clear();
+  size_t i = 0;
+  const size_t n = text.size();
+  auto ws = [&] {
+    while (i < n && (text[i] == ' ' || text[i] == '\t' || text[i] == '\n' || text[i] == '\r')) ++i;
+  };
+  auto str = [&](std::string_view* v) {
+    if (i >= n || text[i] != '"') return false;
+    const size_t start = ++i;
+    while (i < n && text[i] != '"') {
+      unsigned char c = text[i];
+      if (c == '\\' || c < 0x20) return false;
+      ++i;
+    }
+    if (i >= n) return false;
+    *v = text.substr(start, i - start);
+    ++i;
+    return IsValidUtf8(*v);
+  };
+  auto digits = [&] {
+    size_t s = i;
+    while (i < n && text[i] >= '0' && text[i] <= '9') ++i;
+    return i - s;
+  };
+  ws();
+  if (i >= n || text[i] != '{') return false;
+  ++i;
+  ws();
+  if (i < n && text[i] == '}') {
+    ++i;
+    ws();
+    return i == n;
+  }
+  while (true) {
+    std::string_view key, sv;
+    ws();
+    if (!str(&key)) return false;
+    ws();
+    if (i >= n || text[i] != ':') return false;
+    ++i;
+    ws();
+    if (i >= n) return false;
+    if (text[i] == '"') {
+      if (!str(&sv)) return false;
+      out->emplace_back(key, ParamType::kCategorical);
+    } else {
+      const size_t start = i;
+      if (text[i] == '-') ++i;
+      if (i < n && text[i] == '0') {
+        ++i;
+      } else if (digits() == 0) {
+        return false;
+      }
+      bool is_float = false;
+      if (i < n && text[i] == '.') {
+        ++i;
+        if (digits() == 0) return false;
+        is_float = true;
+      }
+      if (i < n && (text[i] == 'e' || text[i] == 'E')) {
+        ++i;
+        if (i < n && (text[i] == '+' || text[i] == '-')) ++i;
+        if (digits() == 0) return false;
+        is_float = true;
+      }
+      if (is_float) {
+        double v;
+        auto r = std::from_chars(text.data() + start, text.data() + i, v);
+        if (r.ec != std::errc() || !std::isfinite(v)) return false;
+      } else if (i - start > 18) {
+        return false;  // may not fit int64: the full parser decides
+      }
+      out->emplace_back(key, is_float ? ParamType::kFloat : ParamType::kInt);
+    }
+    ws();
+    if (i < n && text[i] == ',') {
+      ++i;
+      continue;
+    }
+    if (i < n && text[i] == '}') {
+      ++i;
+      ws();
+      return i == n;
+    }
+    return false;
+  }
+}
+
+// Whether the scanned params agree with `types` (adding new ones); false: take the slow path for
+// the error message.
+bool MergeScanned(const std::vector<std::pair<std::string_view, ParamType>>& scanned,
+                  std::map<std::string, ParamType, std::less<>>* types) {
+  for (const auto& [k, t] : scanned) {
+    auto it = types->find(k);
+    if (it == types->end()) {
+      types->emplace(std::string(k), t);
+    } else if (it->second != t && !(it->second == ParamType::kFloat && t == ParamType::kInt)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// Whether `text` is a JSON object, without building it.
+bool IsJsonObject(std::string_view text) {
+  size_t i = text.find_first_not_of(" \t\r\n");
+  return i != std::string_view::npos && text[i] == '{' && json::accept(text);
+}
+
 // Checks a params object against the study's types, adding new params to `types`.
-Status CheckParams(const json& params, std::map<std::string, ParamType>* types, const std::string& where) {
+Status CheckParams(const json& params, std::map<std::string, ParamType, std::less<>>* types, const std::string& where) {
   for (auto& [k, v] : params.items()) {
     ParamType t;
     if (v.is_number_float()) {
@@ -239,6 +353,117 @@ std::optional<double> ConstraintValue(const json& attrs, const json& params, con
   }
   return std::nullopt;
 }
+
+bool Feasible(const StudyInfo& info, const json& attrs, const json& params) {
+  for (const Constraint& c : info.spec.constraints) {
+    auto v = ConstraintValue(attrs, params, c.name);
+    if (!v || (c.op == Constraint::Op::kLe ? !(*v <= c.bound) : !(*v >= c.bound))) return false;
+  }
+  return true;
+}
+
+bool FeasibleText(const StudyInfo& info, std::string_view attrs, std::string_view params) {
+  if (info.spec.constraints.empty()) return true;
+  return Feasible(info, json::parse(attrs, nullptr, false), json::parse(params, nullptr, false));
+}
+
+// The study's front over all its objectives, as marked by trials.on_front, updated in memory
+// as trials complete and written back by Save (inside the same transaction).
+class FrontKeeper {
+ public:
+  explicit FrontKeeper(const StudyInfo& info) : info_(info), d_(info.spec.objectives.size()) {
+    for (const auto& o : info.spec.objectives) sign_.push_back(o.direction == Direction::kMaximize ? -1.0 : 1.0);
+  }
+
+  Status Load(Catalog* c) {
+    sql::Statement s(c->db(), "SELECT number, values_json FROM trials WHERE study_id = ? AND on_front = 1", c->path(),
+                     "read the front");
+    s.Bind(1, info_.id);
+    std::vector<double> v;
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, s.Step());
+      if (!row) break;
+      if (!ParseValues(s.Text(1), &v) || v.size() != d_) {
+        return Status::Corruption("catalog " + c->path() + ": trial " + std::to_string(s.Int(0)) +
+                                  " has unreadable values");
+      }
+      for (size_t k = 0; k < d_; ++k) pts_.push_back(sign_[k] * v[k]);
+      numbers_.push_back(s.Int(0));
+      initial_.push_back(s.Int(0));
+    }
+    return Status::OK();
+  }
+
+  // A trial that just became complete and feasible.
+  void Offer(int64_t number, std::span<const double> values) {
+    double p[64];
+    std::vector<double> big;
+    double* a = p;
+    if (d_ > 64) {
+      big.resize(d_);
+      a = big.data();
+    }
+    for (size_t k = 0; k < d_; ++k) a[k] = sign_[k] * values[k];
+    // Dominated by a front point? Otherwise drop the front points it dominates.
+    for (size_t f = 0; f < numbers_.size(); ++f) {
+      const double* q = &pts_[f * d_];
+      bool le = true, lt = false;
+      for (size_t k = 0; k < d_ && le; ++k) {
+        le = q[k] <= a[k];
+        lt = lt || q[k] < a[k];
+      }
+      if (le && lt) return;
+    }
+    size_t w = 0;
+    for (size_t f = 0; f < numbers_.size(); ++f) {
+      const double* q = &pts_[f * d_];
+      bool le = true, lt = false;
+      for (size_t k = 0; k < d_ && le; ++k) {
+        le = a[k] <= q[k];
+        lt = lt || a[k] < q[k];
+      }
+      if (le && lt) continue;  // dominated by the new point
+      if (w != f) {
+        std::copy(q, q + d_, &pts_[w * d_]);
+        numbers_[w] = numbers_[f];
+      }
+      ++w;
+    }
+    numbers_.resize(w);
+    pts_.resize(w * d_);
+    pts_.insert(pts_.end(), a, a + d_);
+    numbers_.push_back(number);
+  }
+
+  Status Save(Catalog* c) {
+    std::vector<int64_t> now = numbers_, before = initial_;
+    std::sort(now.begin(), now.end());
+    std::sort(before.begin(), before.end());
+    sql::Statement s(c->db(), "UPDATE trials SET on_front = ? WHERE study_id = ? AND number = ?", c->path(),
+                     "update the front");
+    auto set = [&](int64_t number, int64_t on) {
+      s.Reset();
+      s.Bind(1, on);
+      s.Bind(2, info_.id);
+      s.Bind(3, number);
+      return s.Run();
+    };
+    for (int64_t n : now) {
+      if (!std::binary_search(before.begin(), before.end(), n)) RETURN_IF_ERROR(set(n, 1));
+    }
+    for (int64_t n : before) {
+      if (!std::binary_search(now.begin(), now.end(), n)) RETURN_IF_ERROR(set(n, 0));
+    }
+    return Status::OK();
+  }
+
+ private:
+  const StudyInfo& info_;
+  const size_t d_;
+  std::vector<double> sign_;
+  std::vector<double> pts_;  // normalised (minimise), row-major
+  std::vector<int64_t> numbers_, initial_;
+};
 
 }  // namespace
 
@@ -440,8 +665,11 @@ Result<std::vector<int64_t>> TrialStore::AddTrials(std::string_view study, std::
     numbers.clear();
     ASSIGN_OR_RETURN(StudyInfo info, LoadStudy(catalog_, study));
     const size_t nobj = info.spec.objectives.size();
-    std::map<std::string, ParamType> types = info.param_types;
+    std::map<std::string, ParamType, std::less<>> types = info.param_types;
     std::vector<int64_t> known_runs;
+    std::vector<std::pair<std::string_view, ParamType>> scanned;
+    FrontKeeper front(info);
+    RETURN_IF_ERROR(front.Load(catalog_));
     sql::Statement ins(catalog_->db(),
                        "INSERT INTO trials (study_id, number, state, params_json, values_json, intermediate_json, "
                        "user_attrs_json, worker, run_id, started_at, finished_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
@@ -450,35 +678,43 @@ Result<std::vector<int64_t>> TrialStore::AddTrials(std::string_view study, std::
     int64_t number = info.trial_count;
     for (size_t i = 0; i < batch.size(); ++i) {
       const TrialInput& t = batch[i];
-      const std::string where =
-          "study " + Quote(study) +
-          (batch.size() == 1 ? std::string(", new trial") : ", trial " + std::to_string(i + 1) + " of the batch");
+      auto Where = [&] {
+        return "study " + Quote(study) +
+               (batch.size() == 1 ? std::string(", new trial") : ", trial " + std::to_string(i + 1) + " of the batch");
+      };
       if (t.state == TrialState::kComplete && t.values.size() != nobj) {
-        return Status::InvalidArgument(where + ": " + std::to_string(t.values.size()) + " values for " +
+        return Status::InvalidArgument(Where() + ": " + std::to_string(t.values.size()) + " values for " +
                                        std::to_string(nobj) + " objectives (" + ObjectiveNames(info.spec.objectives) +
                                        ")");
       }
       if (t.state != TrialState::kComplete && !t.values.empty() && t.values.size() != nobj) {
-        return Status::InvalidArgument(where + ": " + std::to_string(t.values.size()) + " values for " +
+        return Status::InvalidArgument(Where() + ": " + std::to_string(t.values.size()) + " values for " +
                                        std::to_string(nobj) + " objectives");
       }
-      RETURN_IF_ERROR(CheckFinite(t.values, info, where));
+      for (double v : t.values) {
+        if (!std::isfinite(v)) return CheckFinite(t.values, info, Where());
+      }
       for (const auto& [step, v] : t.intermediate) {
         if (!std::isfinite(v)) {
-          return Status::InvalidArgument(where + ": intermediate value at step " + std::to_string(step) +
+          return Status::InvalidArgument(Where() + ": intermediate value at step " + std::to_string(step) +
                                          " is not finite");
         }
       }
-      ASSIGN_OR_RETURN(json params, ParseObjectJson(t.params_json, where + ": params"));
-      RETURN_IF_ERROR(CheckParams(params, &types, where));
-      ASSIGN_OR_RETURN(json attrs, ParseObjectJson(t.user_attrs_json, where + ": user attributes"));
-      (void)attrs;
+      const std::string_view params_text = t.params_json.empty() ? std::string_view("{}") : t.params_json;
+      const std::string_view attrs_text = t.user_attrs_json.empty() ? std::string_view("{}") : t.user_attrs_json;
+      if (!ScanFlatParams(params_text, &scanned) || !MergeScanned(scanned, &types)) {
+        ASSIGN_OR_RETURN(json params, ParseObjectJson(params_text, Where() + ": params"));
+        RETURN_IF_ERROR(CheckParams(params, &types, Where()));
+      }
+      if (attrs_text != "{}" && !IsJsonObject(attrs_text)) {
+        return ParseObjectJson(attrs_text, Where() + ": user attributes").status();
+      }
       if (t.run_id && std::find(known_runs.begin(), known_runs.end(), *t.run_id) == known_runs.end()) {
         sql::Statement r(catalog_->db(), "SELECT 1 FROM runs WHERE id = ?", catalog_->path(), "check run");
         r.Bind(1, *t.run_id);
         ASSIGN_OR_RETURN(bool found, r.Step());
         if (!found) {
-          return Status::NotFound(where + ": run " + std::to_string(*t.run_id) +
+          return Status::NotFound(Where() + ": run " + std::to_string(*t.run_id) +
                                   " does not exist (start one with `strata run start KIND`)");
         }
         known_runs.push_back(*t.run_id);
@@ -487,10 +723,10 @@ Result<std::vector<int64_t>> TrialStore::AddTrials(std::string_view study, std::
       ins.Bind(1, info.id);
       ins.Bind(2, number);
       ins.Bind(3, TrialStateName(t.state));
-      ins.Bind(4, t.params_json.empty() ? std::string_view("{}") : std::string_view(t.params_json));
+      ins.Bind(4, params_text);
       ins.Bind(5, FormatValues(t.values));
       ins.Bind(6, FormatIntermediate(t.intermediate));
-      ins.Bind(7, t.user_attrs_json.empty() ? std::string_view("{}") : std::string_view(t.user_attrs_json));
+      ins.Bind(7, attrs_text);
       ins.Bind(8, t.worker);
       ins.Bind(9, t.run_id);
       ins.Bind(10, t.started_at_ns.value_or(now));
@@ -498,8 +734,11 @@ Result<std::vector<int64_t>> TrialStore::AddTrials(std::string_view study, std::
       if (!finished && t.state != TrialState::kRunning) finished = now;
       ins.Bind(11, finished);
       RETURN_IF_ERROR(ins.Run());
+      if (t.state == TrialState::kComplete && FeasibleText(info, attrs_text, params_text))
+        front.Offer(number, t.values);
       numbers.push_back(number++);
     }
+    RETURN_IF_ERROR(front.Save(catalog_));
     sql::Statement up(catalog_->db(), "UPDATE studies SET next_number = ?, params_json = ? WHERE id = ?",
                       catalog_->path(), "number trials of study " + std::string(study));
     up.Bind(1, number);
@@ -523,8 +762,9 @@ Status TrialStore::FinishTrial(std::string_view study, int64_t number, TrialStat
                                      ObjectiveNames(info.spec.objectives) + ")");
     }
     RETURN_IF_ERROR(CheckFinite(values, info, where));
-    sql::Statement get(catalog_->db(), "SELECT state FROM trials WHERE study_id = ? AND number = ?", catalog_->path(),
-                       "read trial");
+    sql::Statement get(catalog_->db(),
+                       "SELECT state, user_attrs_json, params_json FROM trials WHERE study_id = ? AND number = ?",
+                       catalog_->path(), "read trial");
     get.Bind(1, info.id);
     get.Bind(2, number);
     ASSIGN_OR_RETURN(bool row, get.Step());
@@ -540,7 +780,12 @@ Status TrialStore::FinishTrial(std::string_view study, int64_t number, TrialStat
     s.Bind(3, NowNs());
     s.Bind(4, info.id);
     s.Bind(5, number);
-    return s.Run();
+    RETURN_IF_ERROR(s.Run());
+    if (state != TrialState::kComplete || !FeasibleText(info, get.Text(1), get.Text(2))) return Status::OK();
+    FrontKeeper front(info);
+    RETURN_IF_ERROR(front.Load(catalog_));
+    front.Offer(number, values);
+    return front.Save(catalog_);
   });
 }
 
@@ -667,6 +912,23 @@ Result<std::vector<Trial>> TrialStore::Front(std::string_view study, const std::
       cols.push_back(i);
     }
     for (int c : cols) sign.push_back(info.spec.objectives[c].direction == Direction::kMaximize ? -1.0 : 1.0);
+    std::vector<int> all = cols;
+    std::sort(all.begin(), all.end());
+    const bool whole = all.size() == info.spec.objectives.size();  // every objective: kept up to date
+    if (whole) {
+      sql::Statement f(
+          catalog_->db(),
+          std::string("SELECT ") + kTrialColumns + " FROM trials WHERE study_id = ? AND on_front = 1 ORDER BY number",
+          catalog_->path(), "read the front");
+      f.Bind(1, info.id);
+      while (true) {
+        ASSIGN_OR_RETURN(bool row, f.Step());
+        if (!row) break;
+        ASSIGN_OR_RETURN(Trial t, TrialFromRow(f, catalog_->path()));
+        out.push_back(std::move(t));
+      }
+      return Status::OK();
+    }
     const bool constrained = !info.spec.constraints.empty();
     sql::Statement s(catalog_->db(),
                      constrained ? "SELECT number, values_json, user_attrs_json, params_json FROM trials "
@@ -686,19 +948,7 @@ Result<std::vector<Trial>> TrialStore::Front(std::string_view study, const std::
         return Status::Corruption("catalog " + catalog_->path() + ": study " + Quote(study) + " trial " +
                                   std::to_string(number) + " has unreadable values");
       }
-      if (constrained) {
-        json attrs = json::parse(s.Text(2), nullptr, false);
-        json params = json::parse(s.Text(3), nullptr, false);
-        bool feasible = true;
-        for (const Constraint& c : info.spec.constraints) {
-          auto v = ConstraintValue(attrs, params, c.name);
-          if (!v || (c.op == Constraint::Op::kLe ? !(*v <= c.bound) : !(*v >= c.bound))) {
-            feasible = false;
-            break;
-          }
-        }
-        if (!feasible) continue;
-      }
+      if (constrained && !FeasibleText(info, s.Text(2), s.Text(3))) continue;
       bool finite = true;
       for (int c : cols) finite = finite && !std::isnan(values[c]);
       if (!finite) continue;  // never stored (refused on insert); skipped, not treated as 0

@@ -201,6 +201,115 @@ TEST_F(TrialStoreTest, FrontRespectsDirectionsStatesAndConstraints) {
   }
 }
 
+// The kept-up-to-date front (trials.on_front) after trials complete in many small steps, some
+// later ones dominating earlier front members, equals the brute-force front.
+TEST_F(TrialStoreTest, IncrementalFrontMatchesBruteForce) {
+  StudySpec spec;
+  spec.name = "s";
+  spec.objectives = {{"a", Direction::kMaximize}, {"b", Direction::kMinimize}, {"c", Direction::kMinimize}};
+  ASSERT_OK(store_->CreateStudy(spec));
+  std::mt19937_64 rng(11);
+  std::vector<std::vector<double>> values;  // by number; empty while running / not complete
+  std::vector<int64_t> running;
+  for (int step = 0; step < 300; ++step) {
+    const int kind = rng() % 4;
+    if (kind == 0 && !running.empty()) {
+      int64_t n = running.back();
+      running.pop_back();
+      std::vector<double> v = {double(rng() % 6), double(rng() % 6), double(rng() % 6)};
+      ASSERT_OK(store_->FinishTrial("s", n, TrialState::kComplete, v));
+      values[n] = v;
+      continue;
+    }
+    std::vector<TrialInput> batch;
+    for (int i = 0, k = 1 + rng() % 5; i < k; ++i) {
+      TrialInput t = Done({double(rng() % 6), double(rng() % 6), double(rng() % 6)});
+      if (rng() % 3 == 0) {
+        t.state = TrialState::kRunning;
+        t.values.clear();
+      }
+      batch.push_back(t);
+    }
+    ASSERT_OK_AND_ASSIGN(auto numbers, store_->AddTrials("s", batch));
+    for (size_t i = 0; i < batch.size(); ++i) {
+      values.push_back(batch[i].state == TrialState::kComplete ? batch[i].values : std::vector<double>{});
+      if (batch[i].state == TrialState::kRunning) running.push_back(numbers[i]);
+    }
+    if (step % 25 != 0) continue;
+    std::vector<double> pts;
+    std::vector<int64_t> idx;
+    for (size_t n = 0; n < values.size(); ++n) {
+      if (values[n].empty()) continue;
+      pts.insert(pts.end(), {-values[n][0], values[n][1], values[n][2]});
+      idx.push_back(n);
+    }
+    std::vector<int64_t> want;
+    for (uint32_t i : ParetoFrontBruteForce(pts, 3)) want.push_back(idx[i]);
+    ASSERT_OK_AND_ASSIGN(auto front, store_->Front("s"));
+    std::vector<int64_t> got;
+    for (const Trial& t : front) got.push_back(t.number);
+    ASSERT_EQ(got, want) << "step " << step;
+  }
+}
+
+// Params are accepted exactly when they are a JSON object of numbers and strings (the fast
+// scanner and the full parser agree), and typed the same way.
+TEST_F(TrialStoreTest, ParamsAcceptedExactlyWhenValid) {
+  ASSERT_OK(store_->CreateStudy(Spec()));
+  const char* good[] = {R"({})",
+                        R"( { } )",
+                        R"({"a":1})",
+                        R"({"f":-0.5e-3,"i":-0,"s":"x y"})",
+                        R"({"esc\u0041":"t\"q"})",
+                        R"({"big":123456789012345678901})",
+                        R"({"u":"é"})",
+                        "{\n\"w\" : 2 }"};
+  const char* bad[] = {R"({"a":01})",
+                       R"({"a":1.})",
+                       R"({"a":.5})",
+                       R"({"a":-})",
+                       R"({"a":1e})",
+                       R"({"a":true})",
+                       R"({"a":null})",
+                       R"({"a":[1]})",
+                       R"({"a":{"b":1}})",
+                       R"({"a":1,})",
+                       R"({"a" 1})",
+                       R"({"a":1} x)",
+                       R"({a:1})",
+                       R"({"a":1e999})",
+                       R"({"a":"x)",
+                       "{\"a\":\"\x01\"}",
+                       "{\"a\":\"\xff\"}",
+                       R"([])",
+                       R"()"};
+  int i = 0;
+  for (const char* p : good) {
+    StudySpec spec = Spec("g" + std::to_string(i++));
+    ASSERT_OK(store_->CreateStudy(spec));
+    Status st = store_->AddTrial(spec.name, Done({1, 2}, p)).status();
+    EXPECT_TRUE(st.ok()) << p << ": " << st.ToString();
+  }
+  for (const char* p : bad) {
+    StudySpec spec = Spec("b" + std::to_string(i++));
+    ASSERT_OK(store_->CreateStudy(spec));
+    if (std::string_view(p).empty()) continue;  // empty means {}
+    EXPECT_FALSE(store_->AddTrial(spec.name, Done({1, 2}, p)).ok()) << p;
+  }
+  ASSERT_OK(store_->AddTrial("s", Done({1, 2}, R"({"n":1,"x":0.5,"c":"a"})")));
+  ASSERT_OK_AND_ASSIGN(StudyInfo info, store_->GetStudy("s"));
+  EXPECT_EQ(info.param_types.at("n"), ParamType::kInt);
+  EXPECT_EQ(info.param_types.at("x"), ParamType::kFloat);
+  EXPECT_EQ(info.param_types.at("c"), ParamType::kCategorical);
+  EXPECT_FALSE(store_->AddTrial("s", Done({1, 2}, R"({"n":1.5})")).ok());
+  EXPECT_FALSE(store_->AddTrial("s", Done({1, 2}, R"({"c":2})")).ok());
+  EXPECT_OK(store_->AddTrial("s", Done({1, 2}, R"({"x":3})")));
+  TrialInput bad_attrs = Done({1, 2});
+  bad_attrs.user_attrs_json = R"({"a":)";
+  Status st = store_->AddTrial("s", bad_attrs).status();
+  EXPECT_NE(st.message().find("user attributes is not valid JSON"), std::string::npos) << st.ToString();
+}
+
 // Several connections (as several processes would) add to one study at once: all stored,
 // numbers unique and gap-free.
 TEST_F(TrialStoreTest, ConcurrentWritersInThreads) {
