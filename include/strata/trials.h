@@ -97,8 +97,7 @@ struct TrialInput {
 };
 
 struct Trial {
-  int64_t id = 0;
-  int64_t number = 0;
+  int64_t number = 0;  // with the study, the trial's identity
   TrialState state = TrialState::kRunning;
   std::string params_json = "{}";
   std::vector<double> values;

@@ -130,7 +130,6 @@ constexpr CatalogMigration kCatalogMigrations[] = {
       next_number INTEGER NOT NULL DEFAULT 0,
       created_at INTEGER NOT NULL);
     CREATE TABLE trials (
-      id INTEGER PRIMARY KEY AUTOINCREMENT,
       study_id INTEGER NOT NULL REFERENCES studies(id) ON DELETE CASCADE,
       number INTEGER NOT NULL,
       state TEXT NOT NULL CHECK (state IN ('running', 'complete', 'pruned', 'failed')),

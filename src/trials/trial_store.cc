@@ -320,12 +320,11 @@ Status CheckParams(const json& params, std::map<std::string, ParamType, std::les
 }
 
 constexpr char kTrialColumns[] =
-    "id, number, state, params_json, values_json, intermediate_json, user_attrs_json, worker, run_id, started_at, "
+    "study_id, number, state, params_json, values_json, intermediate_json, user_attrs_json, worker, run_id, started_at, "
     "finished_at";
 
 Result<Trial> TrialFromRow(const sql::Statement& s, const std::string& where) {
   Trial t;
-  t.id = s.Int(0);
   t.number = s.Int(1);
   ASSIGN_OR_RETURN(t.state, ParseTrialState(s.Text(2)));
   t.params_json = s.Text(3);
