@@ -130,6 +130,7 @@ void Insert4(const Args& a) {
   auto t0 = Clock::now();
   std::vector<pid_t> pids;
   for (int w = 0; w < kProcs; ++w) {
+    std::fflush(stdout);
     pid_t pid = fork();
     if (pid == 0) {
       auto store = TrialStore::Open(root);
@@ -196,6 +197,7 @@ void Table(const Args& a) {
   double flush_s = Since(t1), cpu = CpuNow() - c0;
   // A second writer (another optimiser worker) while this one is open:
   std::string second = "ok";
+  std::fflush(stdout);
   pid_t pid = fork();
   if (pid == 0) {
     auto other = Database::Open(root, Options{});

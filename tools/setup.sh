@@ -12,7 +12,7 @@ PACKAGES=(
   clang-format
 )
 # Peers used only by benchmarks.
-BENCH_PACKAGES=(postgresql hyperfine)
+BENCH_PACKAGES=(postgresql hyperfine python3-optuna)
 # The test command also fuzzes the Parquet reader, the CSV parser, WAL recovery and the
 # safetensors header for a bounded time (clang's libFuzzer, tools/fuzz.sh). ThreadSanitizer
 # (libtsan2) comes with build-essential's GCC.
