@@ -4,9 +4,13 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "artifacts/model_store.h"
+#include "catalog/catalog.h"
 #include "cli/cli.h"
 #include "cli/output.h"
+#include "strata/timestamp.h"
 #include "strata/trials.h"
+#include "trials/lineage.h"
 
 namespace strata::cli {
 namespace {
@@ -103,9 +107,181 @@ void AddFront(CLI::App* cmd, Context* ctx, std::shared_ptr<TrialArgs> a) {
   });
 }
 
+struct RunArgs {
+  std::string kind, name, params = "{}", inputs = "{}", status = "ok", metrics = "{}", outputs = "{}", error,
+                          format = "table";
+  int64_t id = 0;
+  int limit = 50;
+  std::vector<std::string> target;
+};
+
+Result<json> ObjectArg(const std::string& text, const std::string& flag) {
+  json j = json::parse(text.empty() ? "{}" : text, nullptr, false);
+  if (!j.is_object()) return Status::InvalidArgument(flag + " must be a JSON object, got " + text.substr(0, 80));
+  return j;
+}
+
+json RunJson(const RunRecord& r) {
+  json j = {{"id", r.id},
+            {"kind", r.kind},
+            {"status", r.status},
+            {"started_at_ns", r.started_at_ns},
+            {"inputs", json::parse(r.inputs_json, nullptr, false)},
+            {"config", json::parse(r.config_json, nullptr, false)},
+            {"outputs", json::parse(r.outputs_json, nullptr, false)}};
+  if (r.finished_at_ns) j["finished_at_ns"] = *r.finished_at_ns;
+  if (!r.error.empty()) j["error"] = r.error;
+  return j;
+}
+
+void AddRunAndLineageCommands(CLI::App& app, Context* ctx) {
+  CLI::App* run =
+      app.add_subcommand("run", "runs (lineage): record what a fetch, ingest, train or backtest read and made");
+  run->require_subcommand(1);
+  run->footer(
+      "A run is one execution of a job. Start it, pass its id to what it creates (`strata trial add --run ID`,\n"
+      "`strata model put --run ID`), finish it; `strata lineage` then walks from a model back to its data.\n"
+      "Examples:\n"
+      "  id=$(strata run start train --name alpha-v3 --params '{\"lr\":0.01}' \\\n"
+      "         --inputs '{\"tables\":[{\"name\":\"trades\",\"from\":0,\"to\":1900000000000000000}],\"runs\":[3]}')\n"
+      "  strata model put alpha model.safetensors --run $id\n"
+      "  strata run finish $id --metrics '{\"sharpe\":1.9}'\n"
+      "  strata lineage alpha@3");
+  auto a = std::make_shared<RunArgs>();
+  CLI::App* start = run->add_subcommand("start", "start a run of KIND; prints its id");
+  start->add_option("kind", a->kind, "fetch, ingest, process, train, backtest, optimise, ...")->required();
+  start->add_option("--name", a->name, "a name for people");
+  start->add_option("--params", a->params, "the run's parameters, a JSON object");
+  start->add_option("--inputs", a->inputs,
+                    "what it reads, a JSON object: {\"tables\":[{\"name\":T,\"from\":NS,\"to\":NS,\"symbols\":[..]}], "
+                    "\"runs\":[ids], \"studies\":[{\"name\":S,\"trials\":[numbers]}], \"models\":[\"m@v\"]}");
+  start->callback([ctx, a] {
+    Run(ctx, [&]() -> Status {
+      ASSIGN_OR_RETURN(json params, ObjectArg(a->params, "--params"));
+      ASSIGN_OR_RETURN(json inputs, ObjectArg(a->inputs, "--inputs"));
+      json config = {{"params", params}};
+      if (!a->name.empty()) config["name"] = a->name;
+      ASSIGN_OR_RETURN(auto store, TrialStore::Open(ctx->root, false));
+      if (inputs.contains("runs")) {
+        for (const json& r : inputs["runs"]) {
+          if (!r.is_number_integer()) return Status::InvalidArgument("--inputs: runs must be run ids, got " + r.dump());
+          RETURN_IF_ERROR(GetRun(store->catalog(), r.get<int64_t>()).status().WithContext("--inputs"));
+        }
+      }
+      ASSIGN_OR_RETURN(int64_t id, store->catalog()->BeginRun(a->kind, inputs.dump(), config.dump()));
+      std::printf("%lld\n", static_cast<long long>(id));
+      return Status::OK();
+    });
+  });
+  auto f = std::make_shared<RunArgs>();
+  CLI::App* finish = run->add_subcommand("finish", "finish run ID as ok or failed");
+  finish->add_option("id", f->id, "run id")->required();
+  finish->add_option("--status", f->status, "ok (default) or failed");
+  finish->add_option("--metrics", f->metrics, "metrics, a JSON object");
+  finish->add_option("--outputs", f->outputs, "what it made, a JSON object");
+  finish->add_option("--error", f->error, "what went wrong (with --status failed)");
+  finish->callback([ctx, f] {
+    Run(ctx, [&]() -> Status {
+      if (f->status != "ok" && f->status != "failed") {
+        return Status::InvalidArgument("--status must be ok or failed, got '" + f->status + "'");
+      }
+      ASSIGN_OR_RETURN(json metrics, ObjectArg(f->metrics, "--metrics"));
+      ASSIGN_OR_RETURN(json outputs, ObjectArg(f->outputs, "--outputs"));
+      if (!metrics.empty()) outputs["metrics"] = metrics;
+      ASSIGN_OR_RETURN(auto store, TrialStore::Open(ctx->root, false));
+      RETURN_IF_ERROR(store->catalog()->FinishRun(f->id, f->status == "ok", outputs.dump(), f->error));
+      std::printf("run %lld: %s\n", static_cast<long long>(f->id), f->status.c_str());
+      return Status::OK();
+    });
+  });
+  auto l = std::make_shared<RunArgs>();
+  CLI::App* list = run->add_subcommand("list", "list runs, newest first");
+  list->add_option("--kind", l->kind, "only runs of this kind");
+  list->add_option("--limit", l->limit, "at most N (default 50; 0 for all)");
+  list->add_option("--format", l->format, "table or json (one object per line)");
+  list->callback([ctx, l] {
+    Run(ctx, [&]() -> Status {
+      ASSIGN_OR_RETURN(OutputFormat format, ParseOutputFormat(l->format));
+      ASSIGN_OR_RETURN(auto store, TrialStore::Open(ctx->root, true));
+      std::optional<std::string> kind;
+      if (!l->kind.empty()) kind = l->kind;
+      ASSIGN_OR_RETURN(auto runs, store->catalog()->ListRuns(kind, l->limit));
+      for (const RunRecord& r : runs) {
+        if (format == OutputFormat::kJson) {
+          std::printf("%s\n", RunJson(r).dump().c_str());
+        } else {
+          std::printf("%6lld  %-10s %-8s %s  %s\n", static_cast<long long>(r.id), r.kind.c_str(), r.status.c_str(),
+                      FormatTimestamp(r.started_at_ns).c_str(), r.config_json.c_str());
+        }
+      }
+      if (runs.empty() && format != OutputFormat::kJson) std::printf("no runs\n");
+      return Status::OK();
+    });
+  });
+  auto sh = std::make_shared<RunArgs>();
+  CLI::App* show = run->add_subcommand("show", "one run: kind, status, params, inputs, outputs");
+  show->add_option("id", sh->id, "run id")->required();
+  show->callback([ctx, sh] {
+    Run(ctx, [&]() -> Status {
+      ASSIGN_OR_RETURN(auto store, TrialStore::Open(ctx->root, true));
+      ASSIGN_OR_RETURN(RunRecord r, GetRun(store->catalog(), sh->id));
+      std::printf("%s\n", RunJson(r).dump(2).c_str());
+      return Status::OK();
+    });
+  });
+
+  auto g = std::make_shared<RunArgs>();
+  CLI::App* lineage =
+      app.add_subcommand("lineage", "walk back from a model version (or a run) to the runs, data and trials behind it");
+  lineage->add_option("target", g->target, "MODEL@VERSION, or: run ID")->required()->expected(1, 2);
+  lineage->add_option("--format", g->format, "table (an indented tree) or json");
+  lineage->footer(
+      "Examples:\n"
+      "  strata lineage alpha@3\n"
+      "  strata lineage run 12 --format json");
+  lineage->callback([ctx, g] {
+    Run(ctx, [&]() -> Status {
+      ASSIGN_OR_RETURN(OutputFormat format, ParseOutputFormat(g->format));
+      int64_t run_id = 0;
+      std::string head;
+      if (g->target[0] == "run") {
+        if (g->target.size() != 2) return Status::InvalidArgument("usage: strata lineage run ID");
+        try {
+          run_id = std::stoll(g->target[1]);
+        } catch (...) {
+          return Status::InvalidArgument("run id '" + g->target[1] + "' is not a number");
+        }
+      } else {
+        ASSIGN_OR_RETURN(artifacts::ModelRef ref, artifacts::ParseModelRef(g->target[0]));
+        artifacts::ModelStoreOptions options;
+        options.cache_budget_bytes = 0;
+        ASSIGN_OR_RETURN(auto models, artifacts::ModelStore::Open(ctx->root, options));
+        ASSIGN_OR_RETURN(artifacts::VersionInfo v, models->Resolve(ref.name, ref.ref));
+        if (!v.run_id) {
+          return Status::NotFound("model " + v.model + " version " + std::to_string(v.version) +
+                                  " has no run recorded (store versions with `strata model put ... --run ID`)");
+        }
+        run_id = *v.run_id;
+        head = "model " + v.model + "@" + std::to_string(v.version) + " (sha256 " + v.sha256.substr(0, 16) + ")";
+      }
+      ASSIGN_OR_RETURN(auto store, TrialStore::Open(ctx->root, true));
+      ASSIGN_OR_RETURN(json tree, RunLineage(store->catalog(), run_id));
+      if (format == OutputFormat::kJson) {
+        if (!head.empty()) tree["model"] = head;
+        std::printf("%s\n", tree.dump().c_str());
+        return Status::OK();
+      }
+      if (!head.empty()) std::printf("%s\n  made by\n", head.c_str());
+      std::printf("%s", LineageText(tree, head.empty() ? 0 : 4).c_str());
+      return Status::OK();
+    });
+  });
+}
+
 }  // namespace
 
 void AddTrialsCommands(CLI::App& app, Context* ctx) {
+  AddRunAndLineageCommands(app, ctx);
   // ---- strata study ----
   CLI::App* study = app.add_subcommand("study", "studies: named objectives (min/max) whose trials you compare");
   study->require_subcommand(1);
