@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <functional>
 #include <nlohmann/json.hpp>
 
 #include "catalog/catalog.h"
@@ -320,7 +321,8 @@ Status CheckParams(const json& params, std::map<std::string, ParamType, std::les
 }
 
 constexpr char kTrialColumns[] =
-    "study_id, number, state, params_json, values_json, intermediate_json, user_attrs_json, worker, run_id, started_at, "
+    "study_id, number, state, params_json, values_json, intermediate_json, user_attrs_json, worker, run_id, "
+    "started_at, "
     "finished_at";
 
 Result<Trial> TrialFromRow(const sql::Statement& s, const std::string& where) {
@@ -463,6 +465,20 @@ class FrontKeeper {
   std::vector<double> pts_;  // normalised (minimise), row-major
   std::vector<int64_t> numbers_, initial_;
 };
+
+// Runs a write transaction again while it fails with kBusy: another writer held the catalog for
+// longer than the busy timeout (10 s; SQLite's busy handler is not fair, and four optimiser
+// workers on a loaded machine can starve one). A busy transaction was rolled back, so running it
+// again is safe. Gives up after kBusyAttempts, so that a wedged writer still surfaces as an error.
+constexpr int kBusyAttempts = 6;
+Status RetryBusy(Catalog* c, const std::function<Status()>& fn) {
+  Status st;
+  for (int attempt = 0; attempt < kBusyAttempts; ++attempt) {
+    st = c->InTransaction(fn);
+    if (st.code() != StatusCode::kBusy) return st;
+  }
+  return st.WithContext("gave up after " + std::to_string(kBusyAttempts) + " waits for other writers");
+}
 
 }  // namespace
 
@@ -660,7 +676,7 @@ Result<int64_t> TrialStore::AddTrial(std::string_view study, const TrialInput& t
 
 Result<std::vector<int64_t>> TrialStore::AddTrials(std::string_view study, std::span<const TrialInput> batch) {
   std::vector<int64_t> numbers;
-  RETURN_IF_ERROR(catalog_->InTransaction([&]() -> Status {
+  RETURN_IF_ERROR(RetryBusy(catalog_, [&]() -> Status {
     numbers.clear();
     ASSIGN_OR_RETURN(StudyInfo info, LoadStudy(catalog_, study));
     const size_t nobj = info.spec.objectives.size();
@@ -750,7 +766,7 @@ Result<std::vector<int64_t>> TrialStore::AddTrials(std::string_view study, std::
 
 Status TrialStore::FinishTrial(std::string_view study, int64_t number, TrialState state,
                                std::span<const double> values) {
-  return catalog_->InTransaction([&]() -> Status {
+  return RetryBusy(catalog_, [&]() -> Status {
     ASSIGN_OR_RETURN(StudyInfo info, LoadStudy(catalog_, study));
     const std::string where = "study " + Quote(study) + ", trial " + std::to_string(number);
     if (state == TrialState::kRunning)
@@ -793,7 +809,7 @@ Status TrialStore::ReportIntermediate(std::string_view study, int64_t number, in
   if (!std::isfinite(value)) {
     return Status::InvalidArgument(where + ": intermediate value at step " + std::to_string(step) + " is not finite");
   }
-  return catalog_->InTransaction([&]() -> Status {
+  return RetryBusy(catalog_, [&]() -> Status {
     ASSIGN_OR_RETURN(StudyInfo info, LoadStudy(catalog_, study));
     sql::Statement get(catalog_->db(), "SELECT state, intermediate_json FROM trials WHERE study_id = ? AND number = ?",
                        catalog_->path(), "read trial");
