@@ -107,6 +107,59 @@ TEST_F(TrialsCliTest, BadInputIsOneClearLine) {
   EXPECT_EQ(json::parse(Strata("study show s --format json").out)["trials"], 1);
 }
 
+// ingest (flush) -> optimise run with trials -> train run reading the table and the trials ->
+// model put --run: `strata lineage MODEL@V` walks it back; missing run ids are refused.
+TEST_F(TrialsCliTest, LineageFromModelBackToDataAndTrials) {
+  ASSERT_EQ(Strata("table create trades --template trades").exit_code, 0);
+  const std::string csv = dir_.Join("t.csv");
+  ASSERT_EQ(Strata("gen trades --symbols 2 --rows 500 --date 2026-03-02 --out " + csv).exit_code, 0);
+  ASSERT_EQ(Strata("ingest trades " + csv).exit_code, 0);
+  ASSERT_EQ(Strata("flush").exit_code, 0);
+  auto opt = Strata("run start optimise --name search");
+  ASSERT_EQ(opt.exit_code, 0) << opt.err;
+  const std::string opt_id = opt.out.substr(0, opt.out.size() - 1);
+  ASSERT_EQ(Strata("study create mom --objective sharpe:max").exit_code, 0);
+  ASSERT_EQ(Strata("trial add mom --values 1.5 --run " + opt_id).exit_code, 0);
+  ASSERT_EQ(Strata("trial add mom --values 1.9 --run " + opt_id).exit_code, 0);
+  ASSERT_EQ(Strata("run finish " + opt_id).exit_code, 0);
+  auto train = Strata(
+      "run start train --params '{\"lr\":0.01}' --inputs '{\"tables\":[{\"name\":\"trades\",\"from\":0,"
+      "\"to\":1900000000000000000}],\"runs\":[" +
+      opt_id + "],\"studies\":[{\"name\":\"mom\",\"trials\":[1]}]}'");
+  ASSERT_EQ(train.exit_code, 0) << train.err;
+  const std::string train_id = train.out.substr(0, train.out.size() - 1);
+  const std::string model = dir_.Join("m.bin");
+  testing::WriteTextFile(model, std::string(4096, 'x'));
+  ASSERT_EQ(Strata("model put alpha " + model + " --run " + train_id).exit_code, 0);
+  ASSERT_EQ(Strata("run finish " + train_id + " --metrics '{\"sharpe\":1.9}'").exit_code, 0);
+
+  auto r = Strata("lineage alpha@1 --format json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  json tree = json::parse(r.out);
+  EXPECT_EQ(tree["run"]["kind"], "train");
+  EXPECT_EQ(tree["run"]["outputs"]["metrics"]["sharpe"], 1.9);
+  ASSERT_EQ(tree["tables"].size(), 1u);
+  EXPECT_EQ(tree["tables"][0]["name"], "trades");
+  ASSERT_FALSE(tree["tables"][0]["files"].empty());
+  for (const json& f : tree["tables"][0]["files"]) EXPECT_EQ(f["sha256"].get<std::string>().size(), 64u);
+  EXPECT_EQ(tree["studies"][0]["name"], "mom");
+  ASSERT_EQ(tree["inputs"].size(), 1u);
+  EXPECT_EQ(tree["inputs"][0]["run"]["kind"], "optimise");
+  EXPECT_EQ(tree["inputs"][0]["trials"].size(), 2u);
+  r = Strata("lineage alpha@1");
+  EXPECT_NE(r.out.find("produced trials mom#0, mom#1"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("reads table trades"), std::string::npos) << r.out;
+
+  r = Strata("trial add mom --values 1 --run 999");
+  EXPECT_NE(r.err.find("run 999 does not exist"), std::string::npos) << r.err;
+  r = Strata("run start train --inputs '{\"runs\":[999]}'");
+  EXPECT_NE(r.err.find("no run 999"), std::string::npos) << r.err;
+  r = Strata("lineage run 999");
+  EXPECT_NE(r.err.find("no run 999"), std::string::npos) << r.err;
+  r = Strata("run show " + opt_id);
+  EXPECT_EQ(json::parse(r.out)["status"], "ok");
+}
+
 TEST_F(TrialsCliTest, ExportIsReadByDuckDB) {
   const std::string npm = testing::NpmDir();
   ASSERT_EQ(std::system("node --version > /dev/null 2>&1"), 0) << "node is not installed -- run tools/interop/setup.sh";
