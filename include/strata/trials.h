@@ -128,6 +128,21 @@ std::vector<uint32_t> ParetoFront(std::span<const double> points, size_t d);
 // The O(n^2 d) reference (tests, and the bench's scale check).
 std::vector<uint32_t> ParetoFrontBruteForce(std::span<const double> points, size_t d);
 
+// Non-domination rank of every point: 1 for the front, 2 for the front of the rest, ...
+// (fronts peeled one after another: O(k n log n) for k fronts in 2 and 3 coordinates).
+std::vector<uint32_t> NonDominatedRanks(std::span<const double> points, size_t d);
+
+// NSGA-II crowding distance of each point of `points` (one front): per coordinate, the points
+// at either end get infinity, the others add (next - previous) / (max - min); a coordinate with
+// max == min adds nothing. Fewer than 3 points: all infinity.
+std::vector<double> CrowdingDistance(std::span<const double> points, size_t d);
+
+// Hypervolume (minimisation) of the region dominated by `points` and bounded by `ref`: the union
+// of the boxes [p, ref]. Points not strictly better than ref in every coordinate add nothing.
+// Exact: 2 coordinates O(n log n) (sort + sweep); 3 coordinates O(n^2) (slices along the third
+// coordinate, each a 2-coordinate sweep); other d: InvalidArgument.
+Result<double> Hypervolume(std::span<const double> points, size_t d, std::span<const double> ref);
+
 // The trials as columns: number, state, worker, started_at, finished_at, run_id, values_<objective>
 // (f64, null when the trial has none), params_<param> (f64 / i64 / string by the study's type,
 // null where a trial lacks it; names as in Optuna's trials_dataframe), user_attrs (JSON text).

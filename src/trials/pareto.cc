@@ -3,6 +3,7 @@
 #include <limits>
 #include <map>
 #include <numeric>
+#include <string>
 
 #include "strata/trials.h"
 
@@ -124,6 +125,106 @@ std::vector<uint32_t> ParetoFront(std::span<const double> points, size_t d) {
   if (d == 2) return Front2(points);
   if (d == 3) return Front3(points);
   return FrontN(points, d);
+}
+
+std::vector<uint32_t> NonDominatedRanks(std::span<const double> points, size_t d) {
+  const size_t n = d == 0 ? 0 : points.size() / d;
+  std::vector<uint32_t> rank(n, 0);
+  std::vector<uint32_t> left(n);
+  std::iota(left.begin(), left.end(), 0u);
+  std::vector<double> sub;
+  for (uint32_t r = 1; !left.empty(); ++r) {
+    sub.clear();
+    for (uint32_t i : left) sub.insert(sub.end(), &points[i * d], &points[i * d] + d);
+    std::vector<uint32_t> front = ParetoFront(sub, d);
+    std::vector<uint32_t> rest;
+    size_t f = 0;
+    for (size_t k = 0; k < left.size(); ++k) {
+      if (f < front.size() && front[f] == k) {
+        rank[left[k]] = r;
+        ++f;
+      } else {
+        rest.push_back(left[k]);
+      }
+    }
+    left.swap(rest);
+  }
+  return rank;
+}
+
+std::vector<double> CrowdingDistance(std::span<const double> points, size_t d) {
+  const size_t n = d == 0 ? 0 : points.size() / d;
+  const double inf = std::numeric_limits<double>::infinity();
+  std::vector<double> dist(n, 0.0);
+  if (n < 3) return std::vector<double>(n, inf);
+  std::vector<uint32_t> order(n);
+  for (size_t k = 0; k < d; ++k) {
+    std::iota(order.begin(), order.end(), 0u);
+    std::stable_sort(order.begin(), order.end(),
+                     [&](uint32_t a, uint32_t b) { return points[a * d + k] < points[b * d + k]; });
+    const double lo = points[order.front() * d + k], hi = points[order.back() * d + k];
+    dist[order.front()] = inf;
+    dist[order.back()] = inf;
+    if (!(hi > lo)) continue;
+    for (size_t i = 1; i + 1 < n; ++i) {
+      dist[order[i]] += (points[order[i + 1] * d + k] - points[order[i - 1] * d + k]) / (hi - lo);
+    }
+  }
+  return dist;
+}
+
+namespace {
+
+// Area of the union of the boxes [p, (rx, ry)] of 2-D points strictly inside ref, sorted by x
+// ascending: a point below every earlier one adds [x, rx] x [y, lowest earlier y].
+double Area2Sorted(const std::vector<std::pair<double, double>>& xy, double rx, double ry) {
+  double area = 0, best_y = ry;
+  for (size_t i = 0; i < xy.size(); ++i) {
+    if (xy[i].second < best_y) {
+      area += (rx - xy[i].first) * (best_y - xy[i].second);
+      best_y = xy[i].second;
+    }
+  }
+  return area;
+}
+
+}  // namespace
+
+Result<double> Hypervolume(std::span<const double> points, size_t d, std::span<const double> ref) {
+  if (d != 2 && d != 3) {
+    return Status::InvalidArgument("hypervolume is exact for 2 or 3 objectives, got " + std::to_string(d));
+  }
+  if (ref.size() != d) {
+    return Status::InvalidArgument("reference point has " + std::to_string(ref.size()) + " coordinates for " +
+                                   std::to_string(d) + " objectives");
+  }
+  const size_t n = points.size() / d;
+  std::vector<uint32_t> in;
+  for (size_t i = 0; i < n; ++i) {
+    bool inside = true;
+    for (size_t k = 0; k < d; ++k) inside = inside && points[i * d + k] < ref[k];
+    if (inside) in.push_back(static_cast<uint32_t>(i));
+  }
+  if (d == 2) {
+    std::vector<std::pair<double, double>> xy;
+    xy.reserve(in.size());
+    for (uint32_t i : in) xy.emplace_back(points[i * 2], points[i * 2 + 1]);
+    std::sort(xy.begin(), xy.end());
+    return Area2Sorted(xy, ref[0], ref[1]);
+  }
+  // 3-D: sort by z; between consecutive z values the cross-section is the 2-D union of the
+  // points seen so far, kept sorted by x.
+  std::sort(in.begin(), in.end(), [&](uint32_t a, uint32_t b) { return points[a * 3 + 2] < points[b * 3 + 2]; });
+  std::vector<std::pair<double, double>> xy;
+  double volume = 0;
+  for (size_t i = 0; i < in.size(); ++i) {
+    std::pair<double, double> p{points[in[i] * 3], points[in[i] * 3 + 1]};
+    xy.insert(std::upper_bound(xy.begin(), xy.end(), p), p);
+    const double z = points[in[i] * 3 + 2];
+    const double next_z = i + 1 < in.size() ? points[in[i + 1] * 3 + 2] : ref[2];
+    if (next_z > z) volume += Area2Sorted(xy, ref[0], ref[1]) * (next_z - z);
+  }
+  return volume;
 }
 
 std::vector<uint32_t> ParetoFrontBruteForce(std::span<const double> points, size_t d) {
