@@ -224,6 +224,21 @@ void Front(const Args& a) {
     std::printf("front_memory d=%zu n=%lld front=%zu seconds=%.4f cpu_seconds=%.4f\n", d, (long long)a.trials, f.size(),
                 Since(t0), CpuNow() - c0);
   }
+  {
+    // Hypervolume of a 2-objective front of 1 M points (points on a line: all on the front).
+    std::vector<double> pts(a.trials * 2);
+    for (int64_t i = 0; i < a.trials; ++i) {
+      pts[2 * i] = u(rng);
+      pts[2 * i + 1] = 1 - pts[2 * i];
+    }
+    std::vector<double> ref = {1.5, 1.5};
+    auto t0 = Clock::now();
+    double c0 = CpuNow();
+    auto hv = Hypervolume(pts, 2, ref);
+    if (!hv.ok()) Die(hv.status());
+    std::printf("hypervolume d=2 n=%lld (all on the front) value=%.6f seconds=%.4f cpu_seconds=%.4f\n",
+                (long long)a.trials, *hv, Since(t0), CpuNow() - c0);
+  }
   const std::string root = a.dir + "/insert";
   auto store = TrialStore::Open(root, true);
   if (!store.ok()) {

@@ -61,6 +61,14 @@ TEST_F(TrialsCliTest, CreateAddFinishListFront) {
   for (const json& j : JsonLines(r.out)) numbers.push_back(j["number"].get<int64_t>());
   EXPECT_EQ(numbers, (std::vector<int64_t>{1}));
 
+  // Front {0, 1, 4} = (1.9, 0.12) twice and (1.5, 0.05), against ref (0, 1): in minimisation
+  // terms (-1.9, 0.12), (-1.5, 0.05) vs (0, 1): 1.9 * 0.88 + 1.5 * (0.12 - 0.05) = 1.777.
+  r = Strata("trials hypervolume mom --ref 0,1");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NEAR(std::stod(r.out), 1.9 * 0.88 + 1.5 * 0.07, 1e-12) << r.out;
+  r = Strata("trials hypervolume mom --ref 0");
+  EXPECT_NE(r.err.find("--ref has 1 values for 2 objectives"), std::string::npos) << r.err;
+
   r = Strata("trials list mom --order-by sharpe --limit 2 --format csv");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("number,state,worker"), std::string::npos) << r.out;

@@ -187,6 +187,11 @@ class TrialStore {
   // only the front's rows; a subset of the objectives is computed from every complete trial.
   Result<std::vector<Trial>> Front(std::string_view study, const std::vector<std::string>& objectives = {});
 
+  // Hypervolume of the front over `objectives` (empty = all) against `ref` (one value per chosen
+  // objective, in their units: an upper bound for minimised ones, a lower bound for maximised).
+  Result<double> FrontHypervolume(std::string_view study, const std::vector<std::string>& objectives,
+                                  std::span<const double> ref);
+
   // Writes the study's trials to a Parquet file (atomically), columns as TrialsToBatch.
   Status ExportParquet(std::string_view study, const std::string& path);
 

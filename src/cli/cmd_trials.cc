@@ -23,7 +23,7 @@ Result<std::unique_ptr<TrialStore>> OpenStore(const Context* ctx, bool read_only
 }
 
 // "1.9,0.12" -> {1.9, 0.12}; "nan" parses (the store refuses it, naming the objective).
-Result<std::vector<double>> ParseValueList(const std::string& text) {
+Result<std::vector<double>> ParseValueList(const std::string& text, const std::string& flag = "--values") {
   std::vector<double> out;
   if (text.empty()) return out;
   size_t start = 0;
@@ -35,7 +35,7 @@ Result<std::vector<double>> ParseValueList(const std::string& text) {
     double v = 0;
     auto r = std::from_chars(item.data(), item.data() + item.size(), v);
     if (item.empty() || r.ec != std::errc() || r.ptr != item.data() + item.size()) {
-      return Status::InvalidArgument("--values: item " + std::to_string(out.size() + 1) + " '" + item +
+      return Status::InvalidArgument(flag + ": item " + std::to_string(out.size() + 1) + " '" + item +
                                      "' is not a number (give one number per objective, comma-separated: 1.9,0.12)");
     }
     out.push_back(v);
@@ -501,6 +501,29 @@ void AddTrialsCommands(CLI::App& app, Context* ctx) {
   auto front_args = std::make_shared<TrialArgs>();
   CLI::App* front = trials->add_subcommand("front", "the Pareto front of a study (same as `strata study pareto`)");
   AddFront(front, ctx, front_args);
+
+  auto hv_args = std::make_shared<TrialArgs>();
+  CLI::App* hv = trials->add_subcommand("hypervolume", "the hypervolume of the front against a reference point");
+  hv->add_option("study", hv_args->study, "study name")->required();
+  hv->add_option("--ref", hv_args->values,
+                 "the reference point, one value per objective, comma-separated, in the objectives' units: a value "
+                 "worse than every trial you care about (below them for max, above for min)")
+      ->required();
+  hv->add_option("--objectives", hv_args->objectives, "comma-separated objectives (default: all; 2 or 3 of them)");
+  hv->footer(
+      "The volume of objective space that the front dominates, bounded by --ref: bigger is better,\n"
+      "and it only grows as better trials arrive. Exact for 2 and 3 objectives.\n"
+      "Example:\n"
+      "  strata trials hypervolume mom --ref 0,1        # sharpe:max above 0, drawdown:min below 1");
+  hv->callback([ctx, hv_args] {
+    Run(ctx, [&]() -> Status {
+      ASSIGN_OR_RETURN(auto ref, ParseValueList(hv_args->values, "--ref"));
+      ASSIGN_OR_RETURN(auto store, OpenStore(ctx, true));
+      ASSIGN_OR_RETURN(double v, store->FrontHypervolume(hv_args->study, SplitCommaList(hv_args->objectives), ref));
+      std::printf("%.17g\n", v);
+      return Status::OK();
+    });
+  });
 
   auto exp_args = std::make_shared<TrialArgs>();
   CLI::App* exp = trials->add_subcommand("export", "write a study's trials to a Parquet file (DuckDB, pandas, Spark)");

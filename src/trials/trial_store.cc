@@ -990,3 +990,34 @@ Result<std::vector<Trial>> TrialStore::Front(std::string_view study, const std::
 }
 
 }  // namespace strata::trials
+
+namespace strata::trials {
+
+Result<double> TrialStore::FrontHypervolume(std::string_view study, const std::vector<std::string>& objectives,
+                                            std::span<const double> ref) {
+  ASSIGN_OR_RETURN(StudyInfo info, GetStudy(study));
+  std::vector<int> cols;
+  if (objectives.empty()) {
+    for (size_t i = 0; i < info.spec.objectives.size(); ++i) cols.push_back(static_cast<int>(i));
+  }
+  for (const std::string& name : objectives) cols.push_back(info.ObjectiveIndex(name));  // checked by Front
+  ASSIGN_OR_RETURN(std::vector<Trial> front, Front(study, objectives));
+  if (ref.size() != cols.size()) {
+    return Status::InvalidArgument("--ref has " + std::to_string(ref.size()) + " values for " +
+                                   std::to_string(cols.size()) + " objectives");
+  }
+  std::vector<double> pts, r;
+  for (size_t k = 0; k < cols.size(); ++k) {
+    const double sign = info.spec.objectives[cols[k]].direction == Direction::kMaximize ? -1.0 : 1.0;
+    r.push_back(sign * ref[k]);
+  }
+  for (const Trial& t : front) {
+    for (size_t k = 0; k < cols.size(); ++k) {
+      const double sign = info.spec.objectives[cols[k]].direction == Direction::kMaximize ? -1.0 : 1.0;
+      pts.push_back(sign * t.values[cols[k]]);
+    }
+  }
+  return Hypervolume(pts, cols.size(), r);
+}
+
+}  // namespace strata::trials
