@@ -55,7 +55,11 @@ TEST_F(TrialsCliTest, CreateAddFinishListFront) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   std::vector<int64_t> numbers;
   for (const json& j : JsonLines(r.out)) numbers.push_back(j["number"].get<int64_t>());
-  EXPECT_EQ(numbers, (std::vector<int64_t>{0, 1, 4}));  // 0 and 4 are equal: both on the front
+  EXPECT_EQ(numbers, (std::vector<int64_t>{0, 1, 4}));    // 0 and 4 are equal: both on the front
+  r = Strata("trials front mom --rank 2 --format json");  // trial 2 (1.0, 0.5): dominated by the front only
+  numbers.clear();
+  for (const json& j : JsonLines(r.out)) numbers.push_back(j["number"].get<int64_t>());
+  EXPECT_EQ(numbers, (std::vector<int64_t>{2}));
   r = Strata("trials front mom --objectives drawdown --format json");
   numbers.clear();
   for (const json& j : JsonLines(r.out)) numbers.push_back(j["number"].get<int64_t>());

@@ -185,7 +185,10 @@ class TrialStore {
   // the study's objectives is kept up to date as trials complete (trials.on_front, maintained in
   // the transaction that adds or finishes them, O(front size) per trial), so asking for it reads
   // only the front's rows; a subset of the objectives is computed from every complete trial.
-  Result<std::vector<Trial>> Front(std::string_view study, const std::vector<std::string>& objectives = {});
+  // rank > 1: the trials of that non-domination rank instead (the front of what is left once
+  // ranks 1..rank-1 are removed), always computed.
+  Result<std::vector<Trial>> Front(std::string_view study, const std::vector<std::string>& objectives = {},
+                                   int rank = 1);
 
   // Hypervolume of the front over `objectives` (empty = all) against `ref` (one value per chosen
   // objective, in their units: an upper bound for minimised ones, a lower bound for maximised).

@@ -85,6 +85,7 @@ struct StudyArgs {
 struct TrialArgs {
   std::string study, params = "{}", values, state, attrs = "{}", worker, format = "table", order_by, objectives, out;
   int64_t number = -1, limit = 0;
+  int rank = 1;
   std::optional<int64_t> run;
 };
 
@@ -92,15 +93,18 @@ void AddFront(CLI::App* cmd, Context* ctx, std::shared_ptr<TrialArgs> a) {
   cmd->add_option("study", a->study, "study name")->required();
   cmd->add_option("--objectives", a->objectives, "comma-separated objectives to use (default: all of the study's)");
   cmd->add_option("--format", a->format, "table, csv or json (one object per line)");
+  cmd->add_option("--rank", a->rank,
+                  "the trials of non-domination rank K instead: 1 is the front, 2 the front once it is removed, ...");
   cmd->callback([ctx, a] {
     Run(ctx, [&]() -> Status {
       ASSIGN_OR_RETURN(OutputFormat format, ParseOutputFormat(a->format));
       ASSIGN_OR_RETURN(auto store, OpenStore(ctx, true));
       ASSIGN_OR_RETURN(StudyInfo info, store->GetStudy(a->study));
-      ASSIGN_OR_RETURN(auto front, store->Front(a->study, SplitCommaList(a->objectives)));
+      ASSIGN_OR_RETURN(auto front, store->Front(a->study, SplitCommaList(a->objectives), a->rank));
       PrintTrials(info, front, format);
       if (format == OutputFormat::kTable) {
-        std::fprintf(stderr, "%zu trials on the front of %s\n", front.size(), a->study.c_str());
+        std::fprintf(stderr, "%zu trials %s of %s\n", front.size(),
+                     a->rank == 1 ? "on the front" : ("of rank " + std::to_string(a->rank)).c_str(), a->study.c_str());
       }
       return Status::OK();
     });

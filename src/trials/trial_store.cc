@@ -906,8 +906,10 @@ Result<std::vector<Trial>> TrialStore::ListTrials(std::string_view study, const 
   return out;
 }
 
-Result<std::vector<Trial>> TrialStore::Front(std::string_view study, const std::vector<std::string>& objectives) {
+Result<std::vector<Trial>> TrialStore::Front(std::string_view study, const std::vector<std::string>& objectives,
+                                             int rank) {
   std::vector<Trial> out;
+  if (rank < 1) return Status::InvalidArgument("--rank must be 1 or more, got " + std::to_string(rank));
   RETURN_IF_ERROR(catalog_->InTransaction([&]() -> Status {
     ASSIGN_OR_RETURN(StudyInfo info, LoadStudy(catalog_, study));
     std::vector<int> cols;
@@ -929,7 +931,7 @@ Result<std::vector<Trial>> TrialStore::Front(std::string_view study, const std::
     for (int c : cols) sign.push_back(info.spec.objectives[c].direction == Direction::kMaximize ? -1.0 : 1.0);
     std::vector<int> all = cols;
     std::sort(all.begin(), all.end());
-    const bool whole = all.size() == info.spec.objectives.size();  // every objective: kept up to date
+    const bool whole = all.size() == info.spec.objectives.size() && rank == 1;  // every objective: kept up to date
     if (whole) {
       sql::Statement f(
           catalog_->db(),
@@ -970,7 +972,15 @@ Result<std::vector<Trial>> TrialStore::Front(std::string_view study, const std::
       for (size_t k = 0; k < cols.size(); ++k) points.push_back(sign[k] * values[cols[k]]);
       numbers.push_back(number);
     }
-    std::vector<uint32_t> front = ParetoFront(points, cols.size());
+    std::vector<uint32_t> front;
+    if (rank == 1) {
+      front = ParetoFront(points, cols.size());
+    } else {
+      std::vector<uint32_t> ranks = NonDominatedRanks(points, cols.size());
+      for (uint32_t i = 0; i < ranks.size(); ++i) {
+        if (ranks[i] == static_cast<uint32_t>(rank)) front.push_back(i);
+      }
+    }
     sql::Statement get(catalog_->db(),
                        std::string("SELECT ") + kTrialColumns + " FROM trials WHERE study_id = ? AND number = ?",
                        catalog_->path(), "read front trial");

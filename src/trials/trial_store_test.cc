@@ -198,6 +198,16 @@ TEST_F(TrialStoreTest, FrontRespectsDirectionsStatesAndConstraints) {
     for (const Trial& t : front) got.push_back(t.number);
     EXPECT_EQ(got, want) << objs.size();
     EXPECT_FALSE(want.empty());
+    // Rank 2 likewise, against NonDominatedRanks of the same points.
+    std::vector<int64_t> want2;
+    std::vector<uint32_t> ranks = NonDominatedRanks(pts, cols.size());
+    for (size_t i = 0; i < ranks.size(); ++i) {
+      if (ranks[i] == 2) want2.push_back(numbers[i]);
+    }
+    ASSERT_OK_AND_ASSIGN(auto second, store_->Front("s", objs, 2));
+    std::vector<int64_t> got2;
+    for (const Trial& t : second) got2.push_back(t.number);
+    EXPECT_EQ(got2, want2) << objs.size();
   }
 }
 
