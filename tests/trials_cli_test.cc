@@ -172,6 +172,50 @@ TEST_F(TrialsCliTest, LineageFromModelBackToDataAndTrials) {
   EXPECT_EQ(json::parse(r.out)["status"], "ok");
 }
 
+TEST_F(TrialsCliTest, ImportCsvAndJsonLinesAllOrNothing) {
+  ASSERT_EQ(Strata("study create s --objective sharpe:max --objective dd:min").exit_code, 0);
+  const std::string csv = dir_.Join("t.csv");
+  testing::WriteTextFile(csv,
+                         "lr,layers,opt,sharpe,dd,state\n0.5,3,adam,1.5,0.2,complete\n1e-3,4,\"s,gd\",2.0,0.3,\n"
+                         ",5,adam,,,failed\n");
+  auto r = Strata("trials import s " + csv);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("imported 3 trials into s (numbers 0-2)"), std::string::npos) << r.out;
+  json show = json::parse(Strata("study show s --format json").out);
+  EXPECT_EQ(show["params"]["lr"], "float");
+  EXPECT_EQ(show["params"]["layers"], "int");
+  EXPECT_EQ(show["params"]["opt"], "categorical");
+  EXPECT_EQ(show["states"]["failed"], 1);
+
+  const std::string jl = dir_.Join("t.jsonl");
+  testing::WriteTextFile(jl,
+                         "{\"params\":{\"lr\":0.1},\"values\":{\"sharpe\":3,\"dd\":0.1}}\n"
+                         "{\"params\":{\"lr\":0.2},\"values\":[1,1],\"worker\":\"w2\"}\n");
+  r = Strata("trials import s " + jl);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(json::parse(Strata("study show s --format json").out)["trials"], 5);
+
+  // A bad line anywhere: named by file:line, nothing stored.
+  struct Case {
+    std::string name, text, want;
+  } cases[] = {
+      {"a.csv", "lr,sharpe,dd\n0.1,1,2\n0.2,nan,2\n", "a.csv:3: study 's': value of objective 'sharpe' is NaN"},
+      {"b.csv", "lr,sharpe,dd\n0.1,1,2\nx,1,2\n", "b.csv:3: study 's': param 'lr' is float"},
+      {"c.csv", "lr,sharpe,dd\n0.1,1\n", "c.csv:2: 2 fields, the header has 3"},
+      {"d.csv", "lr,sharpe,dd\n0.1,1,\n", "d.csv:2: 1 values for 2 objectives"},
+      {"e.jsonl", "{\"values\":[1,2]}\n{\"values\":[1,2\n", "e.jsonl:2: not a JSON object"},
+      {"f.jsonl", "{\"values\":{\"sharpe\":1}}\n", "f.jsonl:1: values has no number for objective 'dd'"},
+      {"g.csv", "lr,x\n1,2\n", "g.csv:1: the header names none of the study's objectives"},
+  };
+  for (const Case& c : cases) {
+    testing::WriteTextFile(dir_.Join(c.name), c.text);
+    r = Strata("trials import s " + dir_.Join(c.name));
+    EXPECT_NE(r.exit_code, 0) << c.name;
+    EXPECT_NE(r.err.find(c.want), std::string::npos) << c.name << ": " << r.err;
+  }
+  EXPECT_EQ(json::parse(Strata("study show s --format json").out)["trials"], 5);
+}
+
 TEST_F(TrialsCliTest, ExportIsReadByDuckDB) {
   const std::string npm = testing::NpmDir();
   ASSERT_EQ(std::system("node --version > /dev/null 2>&1"), 0) << "node is not installed -- run tools/interop/setup.sh";

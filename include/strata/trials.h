@@ -94,6 +94,7 @@ struct TrialInput {
   std::string worker;
   std::optional<int64_t> run_id;  // must name an existing run
   std::optional<int64_t> started_at_ns, finished_at_ns;
+  std::string source;  // where it came from ("trials.csv:12"): errors name it instead of the batch index
 };
 
 struct Trial {

@@ -1,6 +1,9 @@
 // strata study create|list|show|rm|pareto, strata trials (alias trial) add|finish|list|front|export
+#include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <cstdio>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <optional>
 
@@ -75,6 +78,152 @@ void PrintTrials(const StudyInfo& info, const std::vector<Trial>& trials, Output
   BatchPrinter printer(stdout, format, batch.fields());
   printer.Print(batch);
   printer.Finish();
+}
+
+// One CSV line into fields: commas, double quotes around a field, "" for a quote inside one.
+// No line breaks inside fields. False for an unterminated quote.
+bool SplitCsvLine(const std::string& line, std::vector<std::string>* out) {
+  out->clear();
+  std::string cur;
+  size_t i = 0;
+  while (true) {
+    cur.clear();
+    if (i < line.size() && line[i] == '"') {
+      ++i;
+      while (true) {
+        if (i >= line.size()) return false;
+        if (line[i] == '"') {
+          if (i + 1 < line.size() && line[i + 1] == '"') {
+            cur += '"';
+            i += 2;
+            continue;
+          }
+          ++i;
+          break;
+        }
+        cur += line[i++];
+      }
+    } else {
+      while (i < line.size() && line[i] != ',') cur += line[i++];
+    }
+    out->push_back(cur);
+    if (i >= line.size()) return true;
+    if (line[i] != ',') return false;
+    ++i;
+  }
+}
+
+// A CSV cell as a JSON param value: int if it is a whole number, float if a number, else a string.
+json CellValue(const std::string& cell) {
+  int64_t iv;
+  auto ri = std::from_chars(cell.data(), cell.data() + cell.size(), iv);
+  if (ri.ec == std::errc() && ri.ptr == cell.data() + cell.size()) return iv;
+  double dv;
+  auto rd = std::from_chars(cell.data(), cell.data() + cell.size(), dv);
+  if (rd.ec == std::errc() && rd.ptr == cell.data() + cell.size() && std::isfinite(dv)) return dv;
+  return cell;
+}
+
+// Reads FILE (.csv or .jsonl) into trials, each with its file:line as source.
+Result<std::vector<TrialInput>> ReadTrialsFile(const std::string& path, const StudyInfo& info) {
+  std::ifstream in(path);
+  if (!in) return Status::NotFound("cannot open " + path);
+  const bool csv = path.size() >= 4 && path.compare(path.size() - 4, 4, ".csv") == 0;
+  const bool jsonl = path.size() >= 6 && (path.compare(path.size() - 6, 6, ".jsonl") == 0);
+  if (!csv && !jsonl) return Status::InvalidArgument(path + ": name it .csv or .jsonl (one trial a line)");
+  std::vector<TrialInput> out;
+  std::string line;
+  int64_t lineno = 0;
+  std::vector<std::string> header, cells;
+  auto where = [&] { return path + ":" + std::to_string(lineno); };
+  while (std::getline(in, line)) {
+    ++lineno;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty()) continue;
+    TrialInput t;
+    t.source = where();
+    if (csv) {
+      if (!SplitCsvLine(line, &cells)) return Status::InvalidArgument(where() + ": unterminated quote");
+      if (header.empty()) {
+        header = cells;
+        bool any = false;
+        for (const auto& o : info.spec.objectives) {
+          any = any || std::find(header.begin(), header.end(), o.name) != header.end();
+        }
+        if (!any) {
+          return Status::InvalidArgument(where() + ": the header names none of the study's objectives (" +
+                                         ObjectiveList(info) + ")");
+        }
+        continue;
+      }
+      if (cells.size() != header.size()) {
+        return Status::InvalidArgument(where() + ": " + std::to_string(cells.size()) + " fields, the header has " +
+                                       std::to_string(header.size()));
+      }
+      json params = json::object();
+      std::vector<std::optional<double>> values(info.spec.objectives.size());
+      for (size_t c = 0; c < cells.size(); ++c) {
+        const int obj = info.ObjectiveIndex(header[c]);
+        if (header[c] == "state") {
+          if (cells[c].empty()) continue;  // complete
+          auto st = ParseTrialState(cells[c]);
+          if (!st.ok()) return Status::InvalidArgument(where() + ": " + st.status().message());
+          t.state = *st;
+        } else if (obj >= 0) {
+          if (cells[c].empty()) continue;
+          double v;
+          auto r = std::from_chars(cells[c].data(), cells[c].data() + cells[c].size(), v);
+          if (r.ec != std::errc() || r.ptr != cells[c].data() + cells[c].size()) {
+            return Status::InvalidArgument(where() + ": objective '" + header[c] + "' value '" + cells[c] +
+                                           "' is not a number");
+          }
+          values[obj] = v;
+        } else if (!cells[c].empty()) {
+          params[header[c]] = CellValue(cells[c]);
+        }
+      }
+      for (const auto& v : values) {
+        if (v) t.values.push_back(*v);
+      }
+      if (!t.values.empty() && t.values.size() != values.size()) {
+        return Status::InvalidArgument(where() + ": " + std::to_string(t.values.size()) + " values for " +
+                                       std::to_string(values.size()) + " objectives (" + ObjectiveList(info) + ")");
+      }
+      t.params_json = params.dump();
+    } else {
+      json j = json::parse(line, nullptr, false);
+      if (!j.is_object()) return Status::InvalidArgument(where() + ": not a JSON object");
+      if (j.contains("state")) {
+        if (!j["state"].is_string()) return Status::InvalidArgument(where() + ": state must be a string");
+        auto st = ParseTrialState(j["state"].get<std::string>());
+        if (!st.ok()) return Status::InvalidArgument(where() + ": " + st.status().message());
+        t.state = *st;
+      }
+      if (j.contains("values")) {
+        const json& v = j["values"];
+        if (v.is_array()) {
+          for (const json& x : v) {
+            if (!x.is_number()) return Status::InvalidArgument(where() + ": values must be numbers, got " + x.dump());
+            t.values.push_back(x.get<double>());
+          }
+        } else if (v.is_object()) {
+          for (const auto& o : info.spec.objectives) {
+            if (!v.contains(o.name) || !v[o.name].is_number()) {
+              return Status::InvalidArgument(where() + ": values has no number for objective '" + o.name + "'");
+            }
+            t.values.push_back(v[o.name].get<double>());
+          }
+        } else {
+          return Status::InvalidArgument(where() + ": values must be an array or an object by objective name");
+        }
+      }
+      if (j.contains("params")) t.params_json = j["params"].dump();
+      if (j.contains("user_attrs")) t.user_attrs_json = j["user_attrs"].dump();
+      if (j.contains("worker") && j["worker"].is_string()) t.worker = j["worker"].get<std::string>();
+    }
+    out.push_back(std::move(t));
+  }
+  return out;
 }
 
 struct StudyArgs {
@@ -505,6 +654,38 @@ void AddTrialsCommands(CLI::App& app, Context* ctx) {
   auto front_args = std::make_shared<TrialArgs>();
   CLI::App* front = trials->add_subcommand("front", "the Pareto front of a study (same as `strata study pareto`)");
   AddFront(front, ctx, front_args);
+
+  auto imp_args = std::make_shared<TrialArgs>();
+  CLI::App* imp = trials->add_subcommand("import", "add many trials from a CSV or JSON-lines file, all or none");
+  imp->add_option("study", imp_args->study, "study name")->required();
+  imp->add_option("file", imp_args->out, "FILE.csv or FILE.jsonl, one trial a line")->required();
+  imp->add_option("--run", imp_args->run, "id of the run that produced them (lineage); must exist");
+  imp->footer(
+      "CSV: a header row; columns named like the study's objectives hold its values, a `state` column\n"
+      "the state (default complete), every other column is a param, typed from its value (whole\n"
+      "number: int, number: float, else categorical); an empty cell leaves the param out.\n"
+      "JSON lines: {\"params\":{...}, \"values\":[1.9,0.12] or {\"sharpe\":1.9,...}, \"state\":\"complete\",\n"
+      "\"user_attrs\":{...}, \"worker\":\"w1\"}. One transaction: a bad line (named FILE:LINE) stores nothing.\n"
+      "Examples:\n"
+      "  strata trials import mom results.csv\n"
+      "  strata trials import mom results.jsonl --run 12");
+  imp->callback([ctx, imp_args] {
+    Run(ctx, [&]() -> Status {
+      ASSIGN_OR_RETURN(auto store, OpenStore(ctx, false));
+      ASSIGN_OR_RETURN(StudyInfo info, store->GetStudy(imp_args->study));
+      ASSIGN_OR_RETURN(auto trials, ReadTrialsFile(imp_args->out, info));
+      for (auto& t : trials) t.run_id = imp_args->run;
+      auto start = std::chrono::steady_clock::now();
+      ASSIGN_OR_RETURN(auto numbers, store->AddTrials(imp_args->study, trials));
+      std::printf("imported %s trials into %s", WithThousands(numbers.size()).c_str(), imp_args->study.c_str());
+      if (!numbers.empty()) {
+        std::printf(" (numbers %lld-%lld)", static_cast<long long>(numbers.front()),
+                    static_cast<long long>(numbers.back()));
+      }
+      std::printf(" in %.2f s\n", SecondsSince(start));
+      return Status::OK();
+    });
+  });
 
   auto hv_args = std::make_shared<TrialArgs>();
   CLI::App* hv = trials->add_subcommand("hypervolume", "the hypervolume of the front against a reference point");

@@ -694,6 +694,7 @@ Result<std::vector<int64_t>> TrialStore::AddTrials(std::string_view study, std::
     for (size_t i = 0; i < batch.size(); ++i) {
       const TrialInput& t = batch[i];
       auto Where = [&] {
+        if (!t.source.empty()) return t.source + ": study " + Quote(study);
         return "study " + Quote(study) +
                (batch.size() == 1 ? std::string(", new trial") : ", trial " + std::to_string(i + 1) + " of the batch");
       };
