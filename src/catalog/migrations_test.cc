@@ -75,30 +75,30 @@ TEST(MigrationsTest, ExistingCatalogGrowsWithoutLosingData) {
     ASSERT_OK_AND_ASSIGN(auto c, Catalog::Open(path, false));
     ASSERT_OK(c->CreateTable({"trades", *Schema::Template("trades"), std::nullopt}).status());
   }
-  // A newer binary with a trials table that references tables(id).
-  auto list = WithExtra({{Base() + 1, "trials",
-                          "CREATE TABLE trials (id INTEGER PRIMARY KEY, table_id INTEGER NOT NULL REFERENCES "
+  // A newer binary with a scores table that references tables(id).
+  auto list = WithExtra({{Base() + 1, "scores",
+                          "CREATE TABLE scores (id INTEGER PRIMARY KEY, table_id INTEGER NOT NULL REFERENCES "
                           "tables(id), score REAL);"}});
   ASSERT_OK_AND_ASSIGN(auto c, Catalog::Open(path, false, list));
   EXPECT_EQ(c->schema_version(), Base() + 1);
   ASSERT_OK_AND_ASSIGN(TableInfo t, c->GetTable("trades"));
   // A module owning a migrated table uses db() inside InTransaction; foreign keys are enforced.
   ASSERT_OK(c->InTransaction([&]() -> Status {
-    std::string ok = "INSERT INTO trials(table_id, score) VALUES (" + std::to_string(t.id) + ", 0.5)";
+    std::string ok = "INSERT INTO scores(table_id, score) VALUES (" + std::to_string(t.id) + ", 0.5)";
     if (sqlite3_exec(c->db(), ok.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK) {
       return Status::Internal(sqlite3_errmsg(c->db()));
     }
     return Status::OK();
   }));
   Status orphan = c->InTransaction([&]() -> Status {
-    if (sqlite3_exec(c->db(), "INSERT INTO trials(table_id, score) VALUES (999, 1)", nullptr, nullptr, nullptr) !=
+    if (sqlite3_exec(c->db(), "INSERT INTO scores(table_id, score) VALUES (999, 1)", nullptr, nullptr, nullptr) !=
         SQLITE_OK) {
       return Status::InvalidArgument(sqlite3_errmsg(c->db()));
     }
     return Status::OK();
   });
   EXPECT_THAT(orphan.message(), HasSubstr("FOREIGN KEY"));
-  ASSERT_OK_AND_ASSIGN(int64_t n, QueryInt(*c, "SELECT count(*) FROM trials"));
+  ASSERT_OK_AND_ASSIGN(int64_t n, QueryInt(*c, "SELECT count(*) FROM scores"));
   EXPECT_EQ(n, 1);
 }
 
