@@ -48,6 +48,9 @@ TEST_F(TrialsCliTest, CreateAddFinishListFront) {
   // Would dominate everything but breaks the constraint.
   ASSERT_EQ(Strata("trial add mom --params '{\"lb\":50}' --values 9,0 --attrs '{\"turnover\":7}'").out, "3\n");
   ASSERT_EQ(Strata("trial add mom --params '{\"lb\":60}' --state running --attrs '{\"turnover\":0}'").out, "4\n");
+  ASSERT_EQ(Strata("trial report mom 4 --step 1 --value 0.5").exit_code, 0);
+  ASSERT_EQ(Strata("trial report mom 4 --step 2 --value 0.75").exit_code, 0);
+  EXPECT_NE(Strata("trial report mom 4 --step 3 --value nan").err.find("not finite"), std::string::npos);
   r = Strata("trial finish mom 4 --values 1.9,0.12");
   ASSERT_EQ(r.exit_code, 0) << r.err;
 
@@ -55,7 +58,9 @@ TEST_F(TrialsCliTest, CreateAddFinishListFront) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   std::vector<int64_t> numbers;
   for (const json& j : JsonLines(r.out)) numbers.push_back(j["number"].get<int64_t>());
-  EXPECT_EQ(numbers, (std::vector<int64_t>{0, 1, 4}));    // 0 and 4 are equal: both on the front
+  EXPECT_EQ(numbers, (std::vector<int64_t>{0, 1, 4}));  // 0 and 4 are equal: both on the front
+  r = Strata("trials list mom --state complete --format json");
+  EXPECT_EQ(JsonLines(r.out).at(4)["intermediate"], R"({"1":0.5,"2":0.75})") << r.out;
   r = Strata("trials front mom --rank 2 --format json");  // trial 2 (1.0, 0.5): dominated by the front only
   numbers.clear();
   for (const json& j : JsonLines(r.out)) numbers.push_back(j["number"].get<int64_t>());

@@ -146,7 +146,8 @@ Result<double> Hypervolume(std::span<const double> points, size_t d, std::span<c
 
 // The trials as columns: number, state, worker, started_at, finished_at, run_id, values_<objective>
 // (f64, null when the trial has none), params_<param> (f64 / i64 / string by the study's type,
-// null where a trial lacks it; names as in Optuna's trials_dataframe), user_attrs (JSON text).
+// null where a trial lacks it; names as in Optuna's trials_dataframe), user_attrs (JSON text),
+// intermediate (JSON text: {"step": value}).
 RecordBatch TrialsToBatch(const StudyInfo& info, std::span<const Trial> trials);
 
 class TrialStore {

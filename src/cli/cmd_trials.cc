@@ -626,6 +626,26 @@ void AddTrialsCommands(CLI::App& app, Context* ctx) {
     });
   });
 
+  auto rep_args = std::make_shared<TrialArgs>();
+  auto rep_step = std::make_shared<int64_t>(0);
+  CLI::App* report = trials->add_subcommand("report", "record an intermediate value of a running trial at a step");
+  report->add_option("study", rep_args->study, "study name")->required();
+  report->add_option("number", rep_args->number, "trial number")->required();
+  report->add_option("--step", *rep_step, "the step (epoch, fold, day, ...)")->required();
+  report->add_option("--value", rep_args->values, "the value at that step (finite)")->required();
+  report->footer("Example:\n  strata trial report mom 4 --step 10 --value 0.83     # a pruning curve, step by step");
+  report->callback([ctx, rep_args, rep_step] {
+    Run(ctx, [&]() -> Status {
+      ASSIGN_OR_RETURN(auto v, ParseValueList(rep_args->values, "--value"));
+      if (v.size() != 1) return Status::InvalidArgument("--value takes one number");
+      ASSIGN_OR_RETURN(auto store, OpenStore(ctx, false));
+      RETURN_IF_ERROR(store->ReportIntermediate(rep_args->study, rep_args->number, *rep_step, v[0]));
+      std::printf("trial %lld of %s: step %lld = %.17g\n", static_cast<long long>(rep_args->number),
+                  rep_args->study.c_str(), static_cast<long long>(*rep_step), v[0]);
+      return Status::OK();
+    });
+  });
+
   auto list_args = std::make_shared<TrialArgs>();
   CLI::App* tlist = trials->add_subcommand("list", "list a study's trials with params and values");
   tlist->add_option("study", list_args->study, "study name")->required();
@@ -716,7 +736,7 @@ void AddTrialsCommands(CLI::App& app, Context* ctx) {
   exp->add_option("out", exp_args->out, "output .parquet file (written atomically)")->required();
   exp->footer(
       "Columns: number, state, worker, started_at, finished_at, run_id, values_<objective> per objective,\n"
-      "params_<name> per param (float, int or string), user_attrs (JSON text).\n"
+      "params_<name> per param (float, int or string), user_attrs and intermediate (JSON text).\n"
       "Example:\n"
       "  strata trials export mom mom.parquet && duckdb -c \"SELECT * FROM 'mom.parquet' ORDER BY values_sharpe "
       "DESC\"");

@@ -25,6 +25,7 @@ RecordBatch TrialsToBatch(const StudyInfo& info, std::span<const Trial> trials) 
     fields.push_back({"params_" + name, ct, true});
   }
   fields.push_back({"user_attrs", ColumnType::kString, false});
+  fields.push_back({"intermediate", ColumnType::kString, false});
   RecordBatch batch(fields);
   for (const Trial& t : trials) {
     batch.column(0).AppendInt64(t.number);
@@ -69,7 +70,10 @@ RecordBatch TrialsToBatch(const StudyInfo& info, std::span<const Trial> trials) 
         c.AppendNull();
       }
     }
-    batch.column(fields.size() - 1).AppendString(t.user_attrs_json);
+    batch.column(fields.size() - 2).AppendString(t.user_attrs_json);
+    nlohmann::json steps = nlohmann::json::object();
+    for (const auto& [step, v] : t.intermediate) steps[std::to_string(step)] = v;
+    batch.column(fields.size() - 1).AppendString(steps.dump());
   }
   return batch;
 }
