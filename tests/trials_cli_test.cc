@@ -225,7 +225,11 @@ TEST_F(TrialsCliTest, ExportIsReadByDuckDB) {
   const std::string npm = testing::NpmDir();
   ASSERT_EQ(std::system("node --version > /dev/null 2>&1"), 0) << "node is not installed -- run tools/interop/setup.sh";
   ASSERT_TRUE(fs::exists(npm + "/node_modules/@duckdb/node-api")) << "DuckDB missing -- run tools/interop/setup.sh";
-  fs::path scripts = fs::path(__FILE__).parent_path().parent_path() / "tools" / "interop";
+  // Ninja compiles with paths relative to the build directory (../tests/x.cc when the build
+  // directory is inside the source tree), while ctest runs this binary in <build>/tests.
+  fs::path source = __FILE__;
+  if (source.is_relative()) source = fs::read_symlink("/proc/self/exe").parent_path().parent_path() / source;
+  fs::path scripts = source.parent_path().parent_path() / "tools" / "interop";
   for (const char* f : {"canon.mjs", "query_duckdb.mjs"}) {
     fs::copy_file(scripts / f, fs::path(npm) / f, fs::copy_options::overwrite_existing);
   }
