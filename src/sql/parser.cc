@@ -123,16 +123,15 @@ Result<std::string> Parser::ParseAlias(bool* found, Pos* pos, std::string_view f
     return ParseIdentifier("an alias after AS");
   }
   const Token& t = Peek();
-  const bool candidate = t.kind == TokenKind::kQuotedIdent ||
-                         (t.kind == TokenKind::kIdent && !IsReserved(t) && !StartsClause(t) && !Peek(1).Is("join"));
+  const bool candidate =
+      t.kind == TokenKind::kQuotedIdent || (t.kind == TokenKind::kIdent && !IsReserved(t) && !StartsClause(t));
   if (!candidate) return std::string();
   Take();
   // "SELECT count(*) FORM trades": an alias cannot be followed by a name or a literal, so the
   // "alias" was a misspelt keyword; say so at the word itself.
   const Token& next = Peek();
   if (next.kind == TokenKind::kQuotedIdent || next.kind == TokenKind::kString || next.kind == TokenKind::kInteger ||
-      next.kind == TokenKind::kFloat ||
-      (next.kind == TokenKind::kIdent && !IsReserved(next) && !StartsClause(next) && !Peek(1).Is("join"))) {
+      next.kind == TokenKind::kFloat || (next.kind == TokenKind::kIdent && !IsReserved(next) && !StartsClause(next))) {
     return ExpectedAt(t, std::string(follow) + " or end of statement");
   }
   *found = true;
