@@ -501,7 +501,9 @@ Result<ExprPtr> Parser::ParsePrimary() {
       Take();
       Take();
       const Token& field = Peek();
-      if (field.kind != TokenKind::kIdent && field.kind != TokenKind::kString) return Expected("a field name");
+      if (!(field.kind == TokenKind::kString || (field.kind == TokenKind::kIdent && !IsReserved(field)))) {
+        return Expected("a field name (EXTRACT(hour FROM ts))");
+      }
       Take();
       RETURN_IF_ERROR(ExpectWord("FROM"));
       ASSIGN_OR_RETURN(ExprPtr operand, ParseExpr());
