@@ -116,6 +116,8 @@ Result<int64_t> ParseIntervalText(std::string_view text, int64_t default_unit_ns
     skip_space();
   }
   if (parts == 0) return BadInterval(text, "empty; expected e.g. '5 minutes' or '1m'");
+  // INT64_MIN has no positive counterpart to print it with.
+  if (total == INT64_MIN) return BadInterval(text, "too large for 64-bit nanoseconds");
   return total;
 }
 

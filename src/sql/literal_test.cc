@@ -34,6 +34,8 @@ TEST(LiteralTest, IntervalErrors) {
             "bad INTERVAL '3 fortnights': unknown unit 'fortnights' (ns, us, ms, s, m, h, d, w or their words)");
   EXPECT_EQ(ParseIntervalText("99999999999 days").status().message(),
             "bad INTERVAL '99999999999 days': too large for 64-bit nanoseconds");
+  EXPECT_EQ(ParseIntervalText("-9223372036854775807 ns -1 ns").status().message(),
+            "bad INTERVAL '-9223372036854775807 ns -1 ns': too large for 64-bit nanoseconds");
   EXPECT_EQ(ParseIntervalText("99999999999999999999 ns").status().message(),
             "bad INTERVAL '99999999999999999999 ns': number too large");
   const auto month = ParseIntervalText("1 month");

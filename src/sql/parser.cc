@@ -609,7 +609,8 @@ Result<Statement> ParseStatement(std::string_view text) {
   internal::Parser p(text, std::move(tokens));
   if (p.AtStatementEnd()) return p.Expected("a statement");
   ASSIGN_OR_RETURN(Statement s, p.ParseStatement());
-  p.AcceptOp(";");
+  while (p.AcceptOp(";")) {
+  }
   if (!p.AtEnd()) return p.Expected("end of input after ';' (one statement at a time)");
   return s;
 }

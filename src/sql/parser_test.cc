@@ -239,6 +239,7 @@ TEST(ParserTest, OtherStatements) {
 
 TEST(ParserTest, ScriptsAndSemicolons) {
   EXPECT_EQ(Parse("SELECT 1;").kind, StatementKind::kSelect);
+  EXPECT_EQ(Parse("SHOW TABLES ; ;").kind, StatementKind::kShowTables);
   ASSERT_OK_AND_ASSIGN(auto all, ParseScript(";SELECT 1;; SHOW TABLES\n;DESCRIBE t"));
   ASSERT_EQ(all.size(), 3u);
   EXPECT_EQ(all[2].kind, StatementKind::kDescribe);
