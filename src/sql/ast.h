@@ -125,7 +125,8 @@ struct TableRef {
   std::vector<std::string> name;    // kTable: ["trades"] or ["information_schema", "tables"]
   std::unique_ptr<Query> subquery;  // kSubquery
   std::string alias;                // kTable, kSubquery; empty: none
-  // kJoin: left JOIN right ON on, or USING / QuestDB's ON (col, ...) as using_columns.
+  // kJoin: left JOIN right ON on, or USING (col, ...) / QuestDB's ASOF JOIN ON (col, ...) as
+  // using_columns; an ASOF JOIN may have neither (QuestDB: matched on the timestamp alone).
   JoinKind join = JoinKind::kInner;
   std::unique_ptr<TableRef> left, right;
   ExprPtr on;

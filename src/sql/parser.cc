@@ -282,12 +282,18 @@ Result<std::unique_ptr<TableRef>> Parser::ParseFrom() {
       } else {
         ASSIGN_OR_RETURN(join->on, ParseExpr());
       }
-    } else if (Accept("using")) {
+    } else if (Peek().Is("using")) {
+      if (kind == JoinKind::kAsof) {
+        return UnsupportedError(Peek().pos,
+                                "ASOF JOIN ... USING is not supported yet; use ON t.symbol = q.symbol AND t.ts >= q.ts "
+                                "or QuestDB's ON (symbol)");
+      }
+      Take();
       RETURN_IF_ERROR(ExpectOp("("));
       ASSIGN_OR_RETURN(join->using_columns, ParseIdentList());
-    } else {
+    } else if (kind != JoinKind::kAsof) {
       return Expected("ON or USING after the joined table");
-    }
+    }  // else QuestDB's ASOF JOIN without a key: matched on the timestamp alone
     left = std::move(join);
   }
   follow_ = "JOIN, WHERE, GROUP BY, ORDER BY, LIMIT";

@@ -108,8 +108,9 @@ TEST(ParserErrorsTest, EachErrorNamesItsPosition) {
       {"SELECT 1 FROM t OFFSET 1 OFFSET 2", StatusCode::kInvalidArgument, "line 1, column 26: OFFSET given twice"},
       {"SELECT 1 FROM t LIMIT 5, 10", StatusCode::kUnsupported,
        "line 1, column 24: LIMIT a, b is not supported; use LIMIT n OFFSET m"},
-      {"SELECT * FROM t ASOF JOIN u", StatusCode::kInvalidArgument,
-       "line 1, column 28: expected ON or USING after the joined table, found end of input"},
+      {"SELECT * FROM t ASOF JOIN u USING (s, ts)", StatusCode::kUnsupported,
+       "line 1, column 29: ASOF JOIN ... USING is not supported yet; use ON t.symbol = q.symbol AND t.ts >= q.ts or "
+       "QuestDB's ON (symbol)"},
       {"SELECT avg(x) OVER (PARTITION BY s) FROM t", StatusCode::kUnsupported,
        "line 1, column 15: window functions are not supported yet"},
       {"SELECT 1 FROM t WINDOW w AS (ORDER BY ts)", StatusCode::kUnsupported,

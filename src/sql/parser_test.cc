@@ -188,6 +188,11 @@ TEST(ParserTest, AsofJoinBothForms) {
   EXPECT_TRUE(Q(quest).where);
   Statement two = Parse("SELECT * FROM a ASOF JOIN b ON (symbol, venue)");
   EXPECT_EQ(Q(two).from->using_columns, (std::vector<std::string>{"symbol", "venue"}));
+  Statement bare = Parse("SELECT * FROM trades ASOF JOIN quotes WHERE price > 1");
+  EXPECT_FALSE(Q(bare).from->on);
+  EXPECT_TRUE(Q(bare).from->using_columns.empty());
+  EXPECT_TRUE(Q(bare).where);
+  EXPECT_EQ(Canonical("SELECT * FROM trades ASOF JOIN quotes"), "SELECT * FROM trades ASOF JOIN quotes");
   // A parenthesized condition is still a condition.
   Statement cond = Parse("SELECT * FROM a ASOF JOIN b ON (a.s = b.s)");
   EXPECT_TRUE(Q(cond).from->on);
@@ -270,6 +275,7 @@ TEST(ParserTest, RoundTrips) {
            "SELECT t.*, q.* FROM trades t JOIN quotes q ON t.symbol = q.symbol",
            "SELECT * FROM a LEFT JOIN b ON a.x = b.x JOIN c USING (x, y) ASOF JOIN d ON (symbol)",
            "SELECT * FROM trades t ASOF JOIN quotes q ON t.symbol = q.symbol AND t.ts >= q.ts",
+           "SELECT * FROM a ASOF JOIN b ASOF JOIN c ON (s) JOIN d ON TRUE",
            "SELECT * FROM (SELECT a FROM (SELECT a FROM t) AS i) AS o",
            "WITH x AS (SELECT 1 AS a), y(b) AS (WITH z AS (SELECT 2) SELECT * FROM z) SELECT * FROM x JOIN y ON a = b",
            "SELECT symbol, count(*) FROM t GROUP BY 1 HAVING count(*) > 1 ORDER BY 2 DESC NULLS FIRST, symbol",

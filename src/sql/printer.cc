@@ -216,7 +216,7 @@ void PrintTable(const TableRef& t, std::string* out) {
       if (t.on) {
         *out += " ON ";
         Print(*t.on, out);
-      } else {
+      } else if (!t.using_columns.empty()) {
         *out += t.join == JoinKind::kAsof ? " ON (" : " USING (";
         for (size_t i = 0; i < t.using_columns.size(); ++i) {
           if (i > 0) *out += ", ";
