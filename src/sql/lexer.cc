@@ -207,7 +207,6 @@ class Lexer {
     }
     if (c == '?') return UnsupportedError(pos_, "'?' parameters are not supported; use $1, $2, ...");
     if (c == 0) return SyntaxError(pos_, "NUL byte in SQL text");
-    if (c >= 0x80) RETURN_IF_ERROR(Advance());  // reports invalid UTF-8; valid UTF-8 started an identifier
     return SyntaxError(pos_, "unexpected character " + QuoteForMessage(std::string_view(s_.substr(i_, 1))));
   }
 

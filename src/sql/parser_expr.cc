@@ -44,11 +44,10 @@ Result<ExprPtr> Parser::ParseExpr() {
 Result<ExprPtr> Parser::ParseOr() {
   ASSIGN_OR_RETURN(ExprPtr left, ParseAnd());
   while (Peek().Is("or")) {
-    const Pos pos = Take().pos;
+    Take();
     ASSIGN_OR_RETURN(ExprPtr right, ParseAnd());
-    ExprPtr e = NewExpr(ExprKind::kBinary, pos);
+    ExprPtr e = NewExpr(ExprKind::kBinary, left->pos);
     e->binary_op = BinaryOp::kOr;
-    e->pos = left->pos;
     e->args.push_back(std::move(left));
     e->args.push_back(std::move(right));
     ASSIGN_OR_RETURN(left, Finish(std::move(e)));
@@ -86,7 +85,7 @@ Result<ExprPtr> Parser::ParseNot() {
 Result<ExprPtr> Parser::ParseIs() {
   ASSIGN_OR_RETURN(ExprPtr left, ParseComparison());
   while (Peek().Is("is")) {
-    const Token& is = Take();
+    Take();
     const bool negated = Accept("not");
     if (Peek().Is("distinct")) return UnsupportedError(Peek().pos, "IS [NOT] DISTINCT FROM is not supported yet");
     if (Peek().Is("true") || Peek().Is("false") || Peek().Is("unknown")) {
@@ -94,7 +93,6 @@ Result<ExprPtr> Parser::ParseIs() {
     }
     if (!Accept("null")) return Expected(negated ? "NULL after IS NOT" : "NULL or NOT NULL after IS");
     ExprPtr e = NewExpr(ExprKind::kIsNull, left->pos);
-    (void)is;
     e->negated = negated;
     e->args.push_back(std::move(left));
     ASSIGN_OR_RETURN(left, Finish(std::move(e)));
