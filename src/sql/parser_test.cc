@@ -80,6 +80,46 @@ TEST(ParserTest, SelectClausesAndPositions) {
   EXPECT_EQ(q.offset->literal.int_value, 5);
 }
 
+TEST(ParserTest, NodesKeepTheirPositions) {
+  Statement s = Parse(
+      "WITH b AS (SELECT 1)\n"
+      "SELECT CAST(x AS int), CASE WHEN a THEN $2 END, -y FROM t\n"
+      "  ASOF JOIN q ON (symbol) WHERE p IN (1) AND z IS NULL\n"
+      "  LATEST ON ts PARTITION BY s SAMPLE BY 1m FILL(PREV) ORDER BY 1");
+  const auto at = [](Pos p) { return std::to_string(p.line) + ":" + std::to_string(p.column); };
+  const Query& q = Q(s);
+  EXPECT_EQ(at(s.pos), "1:1");
+  EXPECT_EQ(at(q.ctes[0].pos), "1:6");
+  EXPECT_EQ(at(q.ctes[0].query->pos), "1:12");
+  EXPECT_EQ(at(q.select[0].expr->pos), "2:8");
+  EXPECT_EQ(at(q.select[0].expr->args[0]->pos), "2:13");
+  EXPECT_EQ(at(q.select[1].expr->pos), "2:24");
+  EXPECT_EQ(at(q.select[1].expr->args[1]->pos), "2:41");
+  EXPECT_EQ(at(q.select[2].expr->pos), "2:49");
+  EXPECT_EQ(at(q.from->pos), "2:57");
+  EXPECT_EQ(at(q.from->right->pos), "3:13");
+  EXPECT_EQ(at(q.where->pos), "3:33");
+  EXPECT_EQ(at(q.where->args[1]->pos), "3:46");
+  EXPECT_EQ(at(q.latest_on->pos), "4:3");
+  EXPECT_EQ(at(q.latest_on->partition_by[0]->pos), "4:29");
+  EXPECT_EQ(at(q.sample_by->pos), "4:31");
+  EXPECT_EQ(at(q.sample_by->fills[0].pos), "4:49");
+  EXPECT_EQ(at(q.order_by[0].expr->pos), "4:64");
+  Statement a = Parse("SELECT x AS \"Y\"");
+  EXPECT_EQ(at(Q(a).select[0].alias_pos), "1:10");
+}
+
+TEST(ParserTest, QuoteIdentifier) {
+  EXPECT_EQ(QuoteIdentifier("price"), "price");
+  EXPECT_EQ(QuoteIdentifier("Price"), "\"Price\"");
+  EXPECT_EQ(QuoteIdentifier("a b"), "\"a b\"");
+  EXPECT_EQ(QuoteIdentifier("a\"b"), "\"a\"\"b\"");
+  EXPECT_EQ(QuoteIdentifier("select"), "\"select\"");
+  EXPECT_EQ(QuoteIdentifier("timestamp"), "\"timestamp\"");
+  EXPECT_EQ(QuoteIdentifier("1x"), "\"1x\"");
+  EXPECT_EQ(QuoteIdentifier("_x1$"), "_x1$");
+}
+
 TEST(ParserTest, Expressions) {
   ExprPtr e = ParseE("a + b * -c - 3 % 2");
   EXPECT_EQ(ToSql(*e), "a + b * -c - 3 % 2");
