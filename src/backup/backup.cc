@@ -137,6 +137,33 @@ Status StageWal(FileSystem* fs, const std::string& root, Snapshot* snap) {
   return Status::OK();
 }
 
+// Drops the staged segments whose records are all at or below `flushed_lsn` (in tier files the
+// catalog snapshot lists). Besides saving space this matters for correctness of the check below:
+// a flush may have deleted a segment between the listing and its copy, leaving a gap in the
+// staged log, but only below the flushed LSN of the (later) catalog snapshot.
+void DropFlushedSegments(uint64_t flushed_lsn, Snapshot* snap) {
+  std::vector<size_t> wal;  // indexes of staged segments, oldest first
+  std::vector<uint64_t> first_lsn;
+  for (size_t i = 0; i < snap->objects.size(); ++i) {
+    const SourceObject& o = snap->objects[i];
+    if (o.object.kind != "wal") continue;
+    auto header = wal_internal::DecodeSegmentHeader(o.staged_bytes);
+    if (!header.ok()) continue;  // a segment being created: the check below decides
+    wal.push_back(i);
+    first_lsn.push_back(header->first_lsn);
+  }
+  std::vector<bool> drop(snap->objects.size(), false);
+  for (size_t k = 0; k + 1 < wal.size(); ++k) {
+    // Segment k holds LSNs [first_lsn[k], first_lsn[k+1]).
+    if (first_lsn[k + 1] <= flushed_lsn + 1) drop[wal[k]] = true;
+  }
+  std::vector<SourceObject> kept;
+  for (size_t i = 0; i < snap->objects.size(); ++i) {
+    if (!drop[i]) kept.push_back(std::move(snap->objects[i]));
+  }
+  snap->objects = std::move(kept);
+}
+
 // Reads the staged WAL as recovery would (without repairing): it must hold every record after
 // the snapshot's flushed LSN. Returns the last LSN, the one the backup is consistent at.
 Result<uint64_t> CheckStagedWal(FileSystem* fs, const std::string& staging, const Snapshot& snap,
@@ -239,6 +266,7 @@ Result<Snapshot> TakeSnapshot(FileSystem* fs, const std::string& root, const std
   ASSIGN_OR_RETURN(auto catalog, Catalog::Open(catalog_copy, /*read_only=*/true));
   ASSIGN_OR_RETURN(WalState wal, catalog->GetWalState());
   snap.flushed_lsn = wal.flushed_lsn;
+  DropFlushedSegments(wal.flushed_lsn, &snap);
   ASSIGN_OR_RETURN(snap.wal_lsn, CheckStagedWal(fs, staging, snap, wal.flushed_lsn));
   RETURN_IF_ERROR(AddTierFiles(fs, root, catalog.get(), stores, &snap));
   RETURN_IF_ERROR(AddPacks(fs, root, catalog.get(), stores, &snap));
