@@ -171,6 +171,12 @@ class Catalog {
   // this before it renames a new catalog into place).
   Status Checkpoint();
 
+  // Copies the catalog as of one transaction into a new SQLite file at `path` (which must not
+  // exist), with SQLite's online backup API: writers in other processes go on meanwhile, and the
+  // copy is a consistent snapshot (one read transaction). The copy is fsynced; it is a rollback-
+  // journal database with no -wal beside it, ready to be opened or shipped.
+  Status BackupTo(const std::string& path);
+
   // Tests: `hook` runs after every outer transaction's COMMIT succeeded and its error is
   // returned as the transaction's: a commit that is durable but reported as failed (an fsync
   // error). Empty to remove.
