@@ -86,6 +86,7 @@ Result<std::unique_ptr<BatchStream>> DerivedBarsPipeline(Database* db, const Tab
   };
   ScanCounters* raw_counters = plan->AddScan(def.name);
   raw_counters->tiers = r.tiers;
+  raw_counters->columns = raw_cols;
   ScanCounters* bar_counters = plan->AddScan(derived_name);
   bar_counters->tiers = r.tiers;
 

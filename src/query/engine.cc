@@ -81,8 +81,8 @@ Result<Spec> MakeSpec(const LogicalPlan& p) {
   return s;
 }
 
-// Chooses the columns the left scan reads: what the operators and the output need, always with
-// ts and symbol (the operators key on them; a final projection drops what was not asked for).
+// Chooses the columns the left scan reads: what the operators and the output need (bars and the
+// as-of join key on ts and symbol); a final projection drops what was not asked for.
 Status ResolveColumns(const TableDef& def, Spec* s) {
   const Schema& schema = def.schema;
   auto need = [&](const std::string& c) -> Status {
@@ -109,8 +109,10 @@ Status ResolveColumns(const TableDef& def, Spec* s) {
     }
     for (const std::string& c : where_cols) RETURN_IF_ERROR(need(c));
   } else if (!s->right && !s->output_columns.empty()) {
-    RETURN_IF_ERROR(need(schema.field(schema.ts_index()).name));
-    RETURN_IF_ERROR(need(schema.field(schema.symbol_index()).name));
+    // No operator keys on ts or symbol here: the scan reads only the output's and the filter's
+    // columns (it carries ts internally to merge its sources; a file's symbol column, which is
+    // made for every row, costs ~15% of a one-column scan). Merging across symbols needs ts.
+    if (s->merge) RETURN_IF_ERROR(need(schema.field(schema.ts_index()).name));
     for (const std::string& c : s->output_columns) RETURN_IF_ERROR(need(c));
     for (const std::string& c : where_cols) RETURN_IF_ERROR(need(c));
   }
@@ -136,6 +138,7 @@ std::string AsofDetail(const Spec& s) {
 Result<std::unique_ptr<BatchStream>> OpenScan(Database* db, const ScanRequest& request,
                                               const std::vector<std::string>& tiers, ScanCounters* counters) {
   counters->tiers = tiers;
+  counters->columns = request.columns;
   ScanRequest with_tiers = request;
   with_tiers.tiers = tiers;
   ASSIGN_OR_RETURN(std::unique_ptr<ScanCursor> cursor, db->NewScan(with_tiers));

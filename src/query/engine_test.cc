@@ -260,6 +260,43 @@ TEST_F(EngineTest, LimitStopsTheScanEarly) {
   EXPECT_LT(s.rows_returned, kRowsPerDay);
 }
 
+// The scan reads what the output, the filter and the operators need, no more: a plain scan of
+// one column does not make the symbol column for every row (nor return ts), merging needs ts,
+// bars need ts, symbol, price and size.
+TEST_F(EngineTest, ScanReadsOnlyTheColumnsTheQueryNeeds) {
+  struct Case {
+    LogicalPlan plan;
+    std::vector<std::string> scanned;
+  };
+  for (const Case& c : std::vector<Case>{
+           {{.table = "trades", .columns = {"size"}}, {"size"}},
+           {{.table = "trades", .columns = {"size"}, .where = "price > 100"}, {"size", "price"}},
+           {{.table = "trades", .columns = {"size"}, .merge = true}, {"ts", "size"}},
+           {{.table = "trades", .columns = {"open"}, .bar_interval_ns = kMinuteNs, .allow_derived_bars = false},
+            {"ts", "symbol", "price", "size"}},
+           {{.table = "trades"}, {}},
+       }) {
+    QueryPlan explain;
+    ASSERT_OK_AND_ASSIGN(RecordBatch got, Run(c.plan, &explain));
+    EXPECT_EQ(explain.scans().at(0)->columns, c.scanned) << explain.ToString();
+    // The same answer as the whole rows projected.
+    LogicalPlan all = c.plan;
+    all.columns.clear();
+    ASSERT_OK_AND_ASSIGN(RecordBatch whole, Run(all));
+    const std::vector<std::string> cols = c.plan.columns.empty() ? std::vector<std::string>{"ts"} : c.plan.columns;
+    ASSERT_EQ(got.num_rows(), whole.num_rows());
+    for (size_t i = 0; i < cols.size(); ++i) {
+      EXPECT_TRUE(got.column(static_cast<size_t>(FindField(got.fields(), cols[i])))
+                      .Equals(whole.column(static_cast<size_t>(FindField(whole.fields(), cols[i])))))
+          << cols[i];
+    }
+  }
+  QueryPlan explain;
+  ASSERT_OK(Run({.table = "trades", .columns = {"size"}}, &explain).status());
+  EXPECT_NE(explain.ToString().find("scan trades: tiers hot,warm,cold; columns size;"), std::string::npos)
+      << explain.ToString();
+}
+
 TEST_F(EngineTest, ErrorsNameWhatIsWrong) {
   auto error = [&](const LogicalPlan& p) {
     auto r = Execute(db_.get(), p);
