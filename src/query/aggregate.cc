@@ -180,14 +180,19 @@ struct Agg {
       for (size_t r = 0; r < n; ++r) ++cnt[gids[r]];
       return Status::OK();
     }
-    ASSIGN_OR_RETURN(Column x, arg->Evaluate(batch));
-    Column k, o;
+    Column xs, ks, os;
+    ASSIGN_OR_RETURN(const Column* xp, arg->EvaluateView(batch, &xs));
+    const Column& x = *xp;
+    const Column* kp = nullptr;
+    const Column* op = nullptr;
     if (arg2) {
-      ASSIGN_OR_RETURN(k, arg2->Evaluate(batch));
+      ASSIGN_OR_RETURN(kp, arg2->EvaluateView(batch, &ks));
     }
     if (order) {
-      ASSIGN_OR_RETURN(o, order->Evaluate(batch));
+      ASSIGN_OR_RETURN(op, order->EvaluateView(batch, &os));
     }
+    const Column& k = kp ? *kp : ks;
+    const Column& o = op ? *op : os;
     const bool x_nulls = !x.validity().empty();
     auto skip = [&](size_t r) {
       if (x_nulls && !x.validity()[r]) return true;
@@ -444,13 +449,12 @@ class HashAggregateStream final : public BatchStream {
       if (keys_.empty()) {
         gids.assign(n, 0);
       } else {
-        key_cols.clear();
+        key_cols.resize(keys_.size());
         key_ptrs.clear();
-        for (const auto& k : keys_) {
-          ASSIGN_OR_RETURN(Column c, k->Evaluate(in));
-          key_cols.push_back(std::move(c));
+        for (size_t k = 0; k < keys_.size(); ++k) {
+          ASSIGN_OR_RETURN(const Column* c, keys_[k]->EvaluateView(in, &key_cols[k]));
+          key_ptrs.push_back(c);
         }
-        for (const Column& c : key_cols) key_ptrs.push_back(&c);
         HashKeyRows(key_ptrs, &hashes);
         gids.resize(n);
         for (size_t r = 0; r < n; ++r) {

@@ -588,6 +588,23 @@ Result<Column> BoundExpr::Evaluate(const RecordBatch& batch) const {
   return std::move(v.owned);
 }
 
+Result<const Column*> BoundExpr::EvaluateView(const RecordBatch& batch, Column* storage) const {
+  expr_internal::Ctx ctx;
+  ctx.batch = &batch;
+  ctx.n = batch.num_rows();
+  expr_internal::Vec v;
+  RETURN_IF_ERROR(root_->Eval(ctx, &v));
+  if (v.ext && !v.constant) return v.ext;
+  if (v.constant) {
+    *storage = Column(column_type());
+    storage->Reserve(ctx.n);
+    for (size_t i = 0; i < ctx.n; ++i) storage->AppendFrom(v.c(), 0);
+  } else {
+    *storage = std::move(v.owned);
+  }
+  return storage;
+}
+
 Status BoundExpr::Select(const RecordBatch& batch, std::vector<uint32_t>* selection) const {
   selection->clear();
   if (root_->type != ExprType::kBool && root_->type != ExprType::kNull) {

@@ -189,6 +189,9 @@ class BoundExpr {
   // batch.num_rows() rows of column_type(). Runtime errors (overflow, bad casts, ln(0)) are
   // InvalidArgument naming the expression and the value.
   Result<Column> Evaluate(const RecordBatch& batch) const;
+  // The same without copying a bare column reference: returns the batch's own column, or fills
+  // *storage and returns storage. The pointer lives as long as `batch` and `storage`.
+  Result<const Column*> EvaluateView(const RecordBatch& batch, Column* storage) const;
   // For a bool expression: the rows where it is true (not false, not null), ascending.
   Status Select(const RecordBatch& batch, std::vector<uint32_t>* selection) const;
 

@@ -42,13 +42,12 @@ class HashJoinStream final : public BatchStream {
         if (!lrows.empty()) break;  // emit what this batch produced first
         ASSIGN_OR_RETURN(bool got, left_->Next(&probe_));
         if (!got) return false;
-        probe_keys_.clear();
+        probe_keys_.resize(lkeys_.size());
         probe_ptrs_.clear();
-        for (const auto& k : lkeys_) {
-          ASSIGN_OR_RETURN(Column c, k->Evaluate(probe_));
-          probe_keys_.push_back(std::move(c));
+        for (size_t k = 0; k < lkeys_.size(); ++k) {
+          ASSIGN_OR_RETURN(const Column* c, lkeys_[k]->EvaluateView(probe_, &probe_keys_[k]));
+          probe_ptrs_.push_back(c);
         }
-        for (const Column& c : probe_keys_) probe_ptrs_.push_back(&c);
         HashKeyRows(probe_ptrs_, &probe_hashes_);
         probe_row_ = 0;
         chain_ = -2;
