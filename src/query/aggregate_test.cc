@@ -49,6 +49,9 @@ std::vector<AggregateSpec> AllAggs() {
   AggregateSpec last_by_ts = A(AggKind::kLast, Col("price"), "last_price_by_ts");
   last_by_ts.order = Col("ts");
   v.push_back(last_by_ts);
+  AggregateSpec first_by_ts = A(AggKind::kFirst, Col("price"), "first_price_by_ts");
+  first_by_ts.order = Col("ts");
+  v.push_back(first_by_ts);
   return v;
 }
 
@@ -66,6 +69,8 @@ struct Ref {
   std::vector<int64_t> size_values;
   std::optional<double> last_price_by_ts;
   int64_t last_ts = INT64_MIN;
+  std::optional<double> first_price_by_ts;
+  int64_t first_ts = INT64_MAX;
 };
 
 void Feed(Ref& r, const TradeRow& t) {
@@ -98,6 +103,10 @@ void Feed(Ref& r, const TradeRow& t) {
       r.max_key = t.size;
       r.price_at_max_size = t.price;
     }
+  }
+  if (t.ts < r.first_ts) {
+    r.first_ts = t.ts;
+    r.first_price_by_ts = t.price_null ? std::nullopt : std::optional<double>(t.price);
   }
   if (t.ts >= r.last_ts) {
     r.last_ts = t.ts;
@@ -158,6 +167,7 @@ void CheckRow(const RecordBatch& got, size_t row, const Ref& r, size_t first_agg
   for (int64_t s : r.sizes) distinct_sum += s;
   opt_i(14, r.sizes.empty() ? std::nullopt : std::optional<int64_t>(distinct_sum));
   opt_d(15, r.last_price_by_ts);
+  opt_d(16, r.first_price_by_ts);
 }
 
 std::vector<TradeRow> RandomTrades(std::mt19937_64* rng, int symbols, int max_rows) {

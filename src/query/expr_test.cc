@@ -177,6 +177,10 @@ TEST(Expr, DuckDBArithmeticEdges) {
   EXPECT_NE(One(Func("sqrt", {I32(-1)})).find("square root"), std::string::npos);
   EXPECT_EQ(One(Func("round", {D(-2.5)})), "-3.0");
   EXPECT_EQ(One(Func("round", {I32(5), I32(-1)})), "10");
+  for (auto [x, digits, want] : std::vector<std::tuple<double, int, const char*>>{
+           {2.345, 2, "2.35"}, {1.005, 2, "1.0"}, {0.285, 2, "0.28"}, {-2.675, 2, "-2.68"}, {123.456, -1, "120.0"}}) {
+    EXPECT_EQ(One(Func("round", {D(x), I32(digits)})), want) << x;
+  }
   EXPECT_EQ(One(Func("power", {I32(2), D(0.5)})), "1.4142135623730951");
   EXPECT_EQ(One(Func("exp", {I32(1000)})), "inf");
   // The error names the expression.
