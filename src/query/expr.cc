@@ -21,6 +21,27 @@ std::string_view ExprTypeName(ExprType t) {
   }
 }
 
+Result<ExprType> ParseSqlType(std::string_view name) {
+  std::string n(name);
+  for (char& c : n) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (n == "boolean" || n == "bool") return ExprType::kBool;
+  if (n == "integer" || n == "int" || n == "int4" || n == "int32" || n == "i32") return ExprType::kInt32;
+  if (n == "bigint" || n == "int8" || n == "int64" || n == "long" || n == "i64") return ExprType::kInt64;
+  if (n == "double" || n == "float8" || n == "float64" || n == "real" || n == "float" || n == "numeric" ||
+      n == "decimal" || n == "f64" || n == "double precision") {
+    return ExprType::kFloat64;
+  }
+  if (n == "varchar" || n == "text" || n == "string" || n == "char" || n == "bpchar") return ExprType::kString;
+  if (n == "symbol") return ExprType::kSymbol;
+  if (n == "timestamp" || n == "timestamp_ns" || n == "datetime" || n == "timestamptz" ||
+      n == "timestamp with time zone") {
+    return ExprType::kTimestamp;
+  }
+  if (n == "interval") return ExprType::kInterval;
+  return Status::InvalidArgument("unknown type '" + std::string(name) +
+                                 "' (use BOOLEAN, INTEGER, BIGINT, DOUBLE, VARCHAR, TIMESTAMP or INTERVAL)");
+}
+
 const char* BinaryOpText(BinaryOp op) {
   switch (op) {
     case BinaryOp::kAdd: return "+";

@@ -65,6 +65,11 @@ enum class ExprType : uint8_t {
   kInterval = 8,
 };
 std::string_view ExprTypeName(ExprType t);
+// SQL type names (case-insensitive) for CAST and ::: BOOLEAN/BOOL, INTEGER/INT/INT4/INT32,
+// BIGINT/INT8/INT64/LONG, DOUBLE/FLOAT8/FLOAT64/REAL/FLOAT/NUMERIC/DECIMAL (f64), VARCHAR/TEXT/
+// STRING/CHAR, TIMESTAMP/TIMESTAMP_NS/DATETIME/TIMESTAMPTZ, INTERVAL; strata's own names (i32,
+// i64, f64, string, symbol, bool, timestamp) too. InvalidArgument naming the type otherwise.
+Result<ExprType> ParseSqlType(std::string_view name);
 inline ExprType ToExprType(ColumnType t) { return static_cast<ExprType>(t); }
 
 // A calendar interval: months, then days, then nanoseconds (as DuckDB's, with ns precision).

@@ -99,6 +99,26 @@ Status CastKernel(const Node& self, ExprType from, const Vec& v, size_t n, Colum
   const ExprType to = self.type;
   const int64_t lo = to == ExprType::kInt32 ? INT32_MIN : INT64_MIN;
   const int64_t hi = to == ExprType::kInt32 ? INT32_MAX : INT64_MAX;
+  // Fast paths: numbers to f64 and i32 to i64 (vwap's price * size, mixed-width arithmetic).
+  if ((to == ExprType::kFloat64 && (from == ExprType::kInt32 || from == ExprType::kInt64)) ||
+      (to == ExprType::kInt64 && from == ExprType::kInt32)) {
+    const Column& c = v.c();
+    if (to == ExprType::kFloat64) {
+      std::vector<double>& o = out->doubles();
+      o.resize(n);
+      if (from == ExprType::kInt64) {
+        for (size_t i = 0; i < n; ++i) o[i] = static_cast<double>(c.int64s()[v.ix(i)]);
+      } else {
+        for (size_t i = 0; i < n; ++i) o[i] = c.int32s()[v.ix(i)];
+      }
+    } else {
+      std::vector<int64_t>& o = out->int64s();
+      o.resize(n);
+      for (size_t i = 0; i < n; ++i) o[i] = c.int32s()[v.ix(i)];
+    }
+    Seal(out, AndValidity({&v}, n));
+    return Status::OK();
+  }
   out->Reserve(n);
   auto put_int = [&](int64_t x) {
     if (to == ExprType::kInt32) {

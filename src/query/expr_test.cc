@@ -309,6 +309,20 @@ TEST(Expr, CastsLikeDuckDB) {
   EXPECT_NE(One(Binary(BinaryOp::kGt, Col("t"), S("yesterday"))).find("Conversion error"), std::string::npos);
 }
 
+TEST(Expr, ParseSqlType) {
+  for (auto [name, t] : std::vector<std::pair<const char*, ExprType>>{{"BIGINT", ExprType::kInt64},
+                                                                      {"int", ExprType::kInt32},
+                                                                      {"Double", ExprType::kFloat64},
+                                                                      {"varchar", ExprType::kString},
+                                                                      {"TIMESTAMP", ExprType::kTimestamp},
+                                                                      {"boolean", ExprType::kBool},
+                                                                      {"interval", ExprType::kInterval}}) {
+    ASSERT_OK_AND_ASSIGN(ExprType got, ParseSqlType(name));
+    EXPECT_EQ(got, t) << name;
+  }
+  EXPECT_FALSE(ParseSqlType("blob").ok());
+}
+
 TEST(Expr, LikeInIsNull) {
   EXPECT_EQ(One(Like(S("abc"), S("a%"))), "true");
   EXPECT_EQ(One(Like(S("abc"), S("a_c"))), "true");
