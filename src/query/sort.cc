@@ -106,9 +106,13 @@ class SortStream final : public BatchStream {
       const size_t n = ext.num_rows();
       RETURN_IF_ERROR(buf_.Append(ext));
       for (size_t i = 0; i < n; ++i) seq_.push_back(next_seq++);
-      if (top_n) {
-        if (buf_.num_rows() >= std::max<uint64_t>(2 * keep, 4096)) Compact(static_cast<size_t>(keep));
-      } else if (options_.max_rows && buf_.num_rows() > options_.max_rows) {
+      if (top_n && buf_.num_rows() >= std::max<uint64_t>(2 * keep, 4096)) Compact(static_cast<size_t>(keep));
+      if (options_.max_rows && buf_.num_rows() > options_.max_rows) {
+        if (top_n) {
+          return Status::InvalidArgument("ORDER BY ... LIMIT " + std::to_string(limit_) + " OFFSET " +
+                                         std::to_string(offset_) + " holds more than " +
+                                         std::to_string(options_.max_rows) + " rows: lower the LIMIT or OFFSET");
+        }
         return Status::InvalidArgument("ORDER BY without LIMIT over more than " + std::to_string(options_.max_rows) +
                                        " rows: add a LIMIT (a top-N sort holds only the rows it returns) or narrow "
                                        "the query");

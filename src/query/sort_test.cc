@@ -115,6 +115,12 @@ TEST(Sort, TopNHoldsBoundedRowsOverALargeInput) {
   auto r = Collect(full.get());
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.status().message().find("add a LIMIT"), std::string::npos);
+  // A limit so large that the kept rows pass the cap is refused too.
+  ASSERT_OK_AND_ASSIGN(auto big, MakeSortStream(MakeVectorStream(testing::TradeFields(), batches),
+                                                {{Col("size"), true, std::nullopt}}, 0, 1'000'000, opt));
+  auto rb = Collect(big.get());
+  ASSERT_FALSE(rb.ok());
+  EXPECT_NE(rb.status().message().find("lower the LIMIT"), std::string::npos) << rb.status().message();
 }
 
 TEST(Sort, BindErrorNamesTheKey) {
