@@ -6,7 +6,7 @@
 //
 // Without a limit the whole input is held (O(input) memory, refused past `max_rows` with an error
 // that says to add a LIMIT); with a limit only the best offset+limit rows are kept (O(offset +
-// limit) memory), whatever the input size.
+// limit) memory), whatever the input size (an offset+limit itself past `max_rows` is refused too).
 #pragma once
 
 #include <cstdint>
