@@ -48,7 +48,7 @@ for ((r = 0; r < RUNS; r++)); do
   full_cp+=("$(timeit cp -r "$DB" "$DIR/cp")")
   full_strata+=("$(timeit "$STRATA" --root "$DB" backup create "$DIR/dest")")
   RESTIC_PASSWORD=bench restic init --repo "$DIR/restic" >/dev/null 2>&1
-  full_restic+=("$(RESTIC_PASSWORD=bench timeit restic --repo "$DIR/restic" backup "$DB" --no-scan)")
+  full_restic+=("$(RESTIC_PASSWORD=bench timeit restic --repo "$DIR/restic" backup "$DB")")
 done
 m_cp=$(printf '%s\n' "${full_cp[@]}" | median)
 m_st=$(printf '%s\n' "${full_strata[@]}" | median)
@@ -68,7 +68,7 @@ new_bytes=$(($(du -sb "$DB" | cut -f1) - lake_bytes))
 out=$("$STRATA" --root "$DB" backup create "$DIR/dest" 2>/dev/null | head -1)
 echo "incremental after one day: $out"
 echo "  source grew by $new_bytes bytes (du, includes the catalog growth)"
-t_inc_re=$(RESTIC_PASSWORD=bench timeit restic --repo "$DIR/restic" backup "$DB" --no-scan)
+t_inc_re=$(RESTIC_PASSWORD=bench timeit restic --repo "$DIR/restic" backup "$DB")
 printf '  restic incremental: %.2f s\n' "$t_inc_re"
 
 ver=()
