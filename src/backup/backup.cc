@@ -4,12 +4,15 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <ctime>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <thread>
 
 #include "artifacts/cold_store.h"
 #include "artifacts/model_store_internal.h"
@@ -483,19 +486,47 @@ Result<CreateResult> CreateBackup(const CreateOptions& options, const std::vecto
     Say(options.progress, "snapshot at LSN " + std::to_string(snap.wal_lsn) + " (flushed " +
                               std::to_string(snap.flushed_lsn) + "): " + std::to_string(snap.objects.size()) +
                               " objects");
+    // Several objects at once: a local destination's put ends in an fsync each, and an S3 put is
+    // a round trip; overlapping them is what brings a backup near the speed of a plain copy.
     Status st;
-    for (size_t i = 0; i < snap.objects.size() && st.ok(); ++i) {
-      SourceObject& o = snap.objects[i];
-      st = Resolve(fs, &o);
-      if (!st.ok()) break;
-      for (size_t d = 0; d < stores.size(); ++d) {
-        DestinationResult& r = result.destinations[d];
-        if (!r.status.ok()) continue;
-        r.status = CopyToDestination(fs, o, stores[d].get(), &r).WithContext("backup destination " + r.dest);
+    std::mutex mu;
+    std::atomic<size_t> next{0};
+    auto worker = [&] {
+      for (;;) {
+        const size_t i = next.fetch_add(1);
+        if (i >= snap.objects.size()) return;
+        {
+          std::lock_guard lock(mu);
+          if (!st.ok()) return;
+        }
+        SourceObject& o = snap.objects[i];
+        Status resolved = Resolve(fs, &o);
+        if (!resolved.ok()) {
+          std::lock_guard lock(mu);
+          if (st.ok()) st = resolved;
+          return;
+        }
+        for (size_t d = 0; d < stores.size(); ++d) {
+          DestinationResult& r = result.destinations[d];
+          {
+            std::lock_guard lock(mu);
+            if (!r.status.ok()) continue;
+          }
+          DestinationResult mine;
+          Status copied = CopyToDestination(fs, o, stores[d].get(), &mine);
+          std::lock_guard lock(mu);
+          r.objects_copied += mine.objects_copied;
+          r.bytes_copied += mine.bytes_copied;
+          if (!copied.ok() && r.status.ok()) r.status = copied.WithContext("backup destination " + r.dest);
+        }
+        // The bytes are in every destination now; memory stays at a few objects at a time.
+        std::string().swap(o.staged_bytes);
       }
-      // The staged bytes are in every destination now; keep memory to one object at a time.
-      std::string().swap(o.staged_bytes);
-    }
+    };
+    std::vector<std::thread> threads;
+    for (int t = 1; t < options.threads; ++t) threads.emplace_back(worker);
+    worker();
+    for (std::thread& t : threads) t.join();
     if (st.ok()) break;
     if (!st.IsNotFound() || attempt >= options.max_attempts) return st;
     Say(options.progress, st.message() + "; a file was retired meanwhile, taking a new snapshot");
