@@ -11,7 +11,8 @@
 #   - DuckDB (@duckdb/node-api, bench/ingest_duckdb.mjs, threads = 1): INSERT into a fresh on-disk
 #     database, and the CHECKPOINT after it;
 #   - bench/ingest_parquet_bench (in process): decode only, + conversions and checks, + appends.
-# Throughput is in uncompressed column bytes (sum of the chunks' total_uncompressed_size).
+# Throughput is in uncompressed column bytes (sum of the chunks' total_uncompressed_size), over
+# wall time and over CPU time (user + sys; on a shared machine the CPU time is the fair measure).
 # Environment: PQ_ROWS [10000000] PQ_SYMBOLS [10] PQ_RUNS [5] PQ_DIR [/tmp/strata-pq-bench]
 set -euo pipefail
 BUILD=$(cd "${1:?usage: bench/ingest_parquet_bench.sh BUILD_DIR}" && pwd)
@@ -47,29 +48,34 @@ echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d
 echo "== date: $(date -u +%Y-%m-%dT%H:%MZ), commit $(git -C "$here" rev-parse --short HEAD 2>/dev/null || echo '?')"
 echo "== input: $ROWS rows, $NSYM symbols, file $FILE_BYTES bytes (DuckDB, snappy), $BYTES uncompressed column bytes"
 
-strata_run() {  # extra args; prints seconds of the whole process
+strata_run() {  # extra args; prints "wall_s cpu_s" (user + sys) of the whole process
   rm -rf "$WORK/db"
   "$STRATA" --root "$WORK/db" init --fsync none >/dev/null
   "$STRATA" --root "$WORK/db" table create trades --template trades >/dev/null
-  local s=$EPOCHREALTIME
-  "$STRATA" --root "$WORK/db" ingest trades "$FILE" -q "$@"
-  secs_since "$s"
+  /usr/bin/time -f "%e %U %S" -o "$WORK/time.txt" "$STRATA" --root "$WORK/db" ingest trades "$FILE" -q "$@"
+  awk '{ printf "%s %.2f\n", $1, $2 + $3 }' "$WORK/time.txt"
 }
+mbps() { awk -v b="$BYTES" -v s="$1" 'BEGIN { printf "%.0f", b / s / 1e6 }'; }
 for mode in checked single; do
   extra=(); [[ $mode == single ]] && extra=(--single-pass)
-  for i in $(seq "$RUNS"); do strata_run "${extra[@]}"; echo; done >"$WORK/strata_$mode.txt"
-  m=$(median <"$WORK/strata_$mode.txt")
-  echo "strata ingest ($mode): median $m s, $(awk -v b="$BYTES" -v s="$m" 'BEGIN { printf "%.0f", b / s / 1e6 }') MB/s  [runs: $(tr '\n' ' ' <"$WORK/strata_$mode.txt")]"
+  for i in $(seq "$RUNS"); do strata_run "${extra[@]}"; done >"$WORK/strata_$mode.txt"
+  w=$(cut -d' ' -f1 <"$WORK/strata_$mode.txt" | median)
+  c=$(cut -d' ' -f2 <"$WORK/strata_$mode.txt" | median)
+  echo "strata ingest ($mode): median wall $w s ($(mbps "$w") MB/s), cpu $c s ($(mbps "$c") MB/s)  [wall cpu: $(tr '\n' ';' <"$WORK/strata_$mode.txt")]"
 done
 rm -rf "$WORK/db"
 
 (cd "$NPM_DIR" && node ingest_duckdb.mjs "$FILE" "$WORK/duck.duckdb" "$RUNS") >"$WORK/duck.txt"
-ins=$(python3 -c 'import json,sys; [print(json.loads(l)["insert_s"]) for l in open(sys.argv[1])]' "$WORK/duck.txt" | median)
-both=$(python3 -c 'import json,sys; [print(json.loads(l)["insert_s"] + json.loads(l)["checkpoint_s"]) for l in open(sys.argv[1])]' "$WORK/duck.txt" | median)
-echo "duckdb INSERT (threads=1): median $ins s, $(awk -v b="$BYTES" -v s="$ins" 'BEGIN { printf "%.0f", b / s / 1e6 }') MB/s; INSERT + CHECKPOINT median $both s"
+field_median() { python3 -c 'import json,sys; [print(eval(sys.argv[2], {}, json.loads(l))) for l in open(sys.argv[1])]' "$WORK/duck.txt" "$1" | median; }
+ins=$(field_median insert_s)
+ins_cpu=$(field_median insert_cpu_s)
+both=$(field_median "insert_s + checkpoint_s")
+both_cpu=$(field_median "insert_cpu_s + checkpoint_cpu_s")
+echo "duckdb INSERT (threads=1): median wall $ins s ($(mbps "$ins") MB/s), cpu $ins_cpu s ($(mbps "$ins_cpu") MB/s); INSERT + CHECKPOINT wall $both s, cpu $both_cpu s"
 for mode in checked single; do
-  m=$(median <"$WORK/strata_$mode.txt")
-  echo "ratio strata ($mode) / duckdb INSERT time: $(awk -v a="$m" -v b="$ins" 'BEGIN { printf "%.2f", a / b }'); vs INSERT + CHECKPOINT: $(awk -v a="$m" -v b="$both" 'BEGIN { printf "%.2f", a / b }')"
+  w=$(cut -d' ' -f1 <"$WORK/strata_$mode.txt" | median)
+  c=$(cut -d' ' -f2 <"$WORK/strata_$mode.txt" | median)
+  echo "ratio strata ($mode) / duckdb INSERT: wall $(awk -v a="$w" -v b="$ins" 'BEGIN { printf "%.2f", a / b }'), cpu $(awk -v a="$c" -v b="$ins_cpu" 'BEGIN { printf "%.2f", a / b }'); vs INSERT + CHECKPOINT cpu $(awk -v a="$c" -v b="$both_cpu" 'BEGIN { printf "%.2f", a / b }')"
 done
 
 echo "== in process (bench/ingest_parquet_bench, median of repetitions)"
