@@ -41,12 +41,9 @@ Result<std::vector<std::string>> ExpandParquetInputs(const std::string& input) {
   return out;
 }
 
-namespace {
-
-// One file, row group by row group. With `check_first`, every row group is read, converted and
-// validated before the first is appended, so a file that fails changes nothing.
-Status IngestOne(Appender* appender, const std::string& path, const parquet::ImportOptions& options, bool check_first,
-                 RecordBatch* batch, uint64_t* rows, uint64_t* bytes) {
+Status IngestParquetFile(Appender* appender, FileSystem* fs, const std::string& path,
+                         const parquet::ImportOptions& options, bool check_first, RecordBatch* batch, uint64_t* rows,
+                         uint64_t* bytes) {
   std::unique_ptr<parquet::TableImport> import;
   if (path == "-") {
     std::string data((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
@@ -54,7 +51,7 @@ Status IngestOne(Appender* appender, const std::string& path, const parquet::Imp
     ASSIGN_OR_RETURN(import, parquet::TableImport::Open(parquet::MakeStringRangeSource(std::move(data), "<stdin>"),
                                                         appender->schema(), options));
   } else {
-    ASSIGN_OR_RETURN(import, parquet::TableImport::Open(DefaultFileSystem(), path, appender->schema(), options));
+    ASSIGN_OR_RETURN(import, parquet::TableImport::Open(fs, path, appender->schema(), options));
   }
   if (check_first) {
     for (int rg = 0; rg < import->num_row_groups(); ++rg) {
@@ -79,8 +76,6 @@ Status IngestOne(Appender* appender, const std::string& path, const parquet::Imp
   return Status::OK();
 }
 
-}  // namespace
-
 Status IngestParquet(Context* ctx, const ParquetIngestArgs& args) {
   const auto start = std::chrono::steady_clock::now();
   std::vector<std::string> files;
@@ -101,7 +96,8 @@ Status IngestParquet(Context* ctx, const ParquetIngestArgs& args) {
   size_t done = 0;
   Status failure;
   for (const std::string& f : files) {
-    failure = IngestOne(appender.get(), f, options, !args.single_pass, &batch, &rows, &bytes);
+    failure =
+        IngestParquetFile(appender.get(), DefaultFileSystem(), f, options, !args.single_pass, &batch, &rows, &bytes);
     if (!failure.ok()) break;
     ++done;
     rows_of_done_files = rows;

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "cli/cli.h"
+#include "parquet/table_import.h"
 
 namespace strata::cli {
 
@@ -23,5 +24,13 @@ struct ParquetIngestArgs {
 Result<std::vector<std::string>> ExpandParquetInputs(const std::string& input);
 
 Status IngestParquet(Context* ctx, const ParquetIngestArgs& args);
+
+// One file (`path` on `fs`, or "-": stdin) appended row group by row group, one Append per row
+// group. With `check_first`, every row group is read, converted and checked before the first is
+// appended, so a file that fails changes nothing. *rows grows by the rows appended (acknowledged,
+// also on failure), *bytes by the file's uncompressed column bytes on success. `batch` is scratch.
+Status IngestParquetFile(Appender* appender, FileSystem* fs, const std::string& path,
+                         const parquet::ImportOptions& options, bool check_first, RecordBatch* batch, uint64_t* rows,
+                         uint64_t* bytes);
 
 }  // namespace strata::cli
