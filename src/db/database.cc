@@ -130,6 +130,7 @@ class DatabaseImpl final : public Database {
     to.default_max_warm_parts = options_.max_warm_parts;
     to.on_warning = [this](std::string_view msg) { Warn(msg); };
     to.file_in_use = [pins = pins_](int64_t id) { return pins->IsPinned(id); };
+    to.clock = options_.clock;
     tier_ = std::make_unique<tier::TierStore>(std::move(to));
     if (options_.read_only) return Status::OK();
     if (options_.clean_orphans_on_open) {

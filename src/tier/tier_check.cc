@@ -180,6 +180,28 @@ Status TierStore::Quarantine(const std::string& uri, Tier tier) {
   return Status::OK();
 }
 
+Status TierStore::AbortStaleUploads(const TableInfo& table) {
+  const std::string prefix = table.def.name + "/";
+  auto uploads = options_.cold->ListIncompleteUploads(prefix);
+  if (!uploads.ok()) {
+    Warn("cannot list the incomplete uploads under " + ColdUri(prefix) + " (" + uploads.status().message() +
+         "): parts of uploads an interrupted migration began may stay stored; abort them with the store's tools or a "
+         "lifecycle rule (AbortIncompleteMultipartUpload)");
+    return Status::OK();
+  }
+  const int64_t now_s = (options_.clock ? options_.clock() : WallNs()) / 1'000'000'000;
+  for (const IncompleteUpload& u : *uploads) {
+    auto owner = ColdKeyTable(u.key);
+    if (!owner || *owner != table.def.name) continue;                        // not a key the tier writes: not ours
+    if (u.initiated_unix_s > now_s - options_.stale_upload_age_s) continue;  // may still be in flight
+    RETURN_IF_ERROR(
+        options_.cold->AbortIncompleteUpload(u).WithContext("aborting an incomplete upload of " + ColdUri(u.key)));
+    Warn("aborted the incomplete upload " + u.upload_id + " of " + ColdUri(u.key) +
+         ", begun by a migration that did not finish");
+  }
+  return Status::OK();
+}
+
 Status TierStore::CleanupOnOpen() {
   // 1. Files retired by a committed change whose deletion did not finish.
   FileQuery retired_q;
@@ -234,6 +256,7 @@ Status TierStore::CleanupOnOpen() {
       if (!owner || *owner != t.def.name) continue;
       RETURN_IF_ERROR(handle(ColdUri(key), Tier::kCold));
     }
+    RETURN_IF_ERROR(AbortStaleUploads(t));
     // A local cold store's temporaries (an interrupted Put) are not objects; remove them by name.
     if (options_.cold->Uri("x").find("://") == std::string::npos) {
       ASSIGN_OR_RETURN(auto cold_files,

@@ -64,6 +64,11 @@ struct TierStoreOptions {
   // True while a scan may still read the file (catalog id): its deletion is deferred (it stays
   // retired) to a later DeleteRetired or the next CleanupOnOpen. May be empty.
   std::function<bool(int64_t)> file_in_use;
+  // The wall clock (ns since the epoch) for the age of incomplete uploads; empty: the system's.
+  std::function<int64_t()> clock;
+  // CleanupOnOpen aborts the cold store's incomplete multipart uploads under a table's prefix
+  // begun at least this long ago (by the server's clock; the margin covers clock skew).
+  int64_t stale_upload_age_s = 3600;
 };
 
 class TierStore {
@@ -152,6 +157,10 @@ class TierStore {
   // row of it is still elsewhere: in live files it replaces, or after `flushed_lsn` in the WAL).
   Result<bool> ProvenLeftover(const std::string& uri, Tier tier, const TableInfo& table,
                               const std::set<std::string>& live, uint64_t flushed_lsn);
+  // Aborts the cold store's incomplete multipart uploads of the table's cold keys older than
+  // stale_upload_age_s (a migration whose process died mid-upload). A store that cannot list
+  // them is warned about, not an error.
+  Status AbortStaleUploads(const TableInfo& table);
   // Moves an unlisted file to <root>/quarantine/ (cold objects: copied there, then deleted).
   Status Quarantine(const std::string& uri, Tier tier);
   void Warn(std::string_view msg);
