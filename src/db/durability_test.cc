@@ -693,6 +693,17 @@ class HookedFileSystem : public FileSystem {
  public:
   std::string hooked_dir;
   std::function<void()> hook;
+  // Runs once before the first open for reading of a file whose path starts with it.
+  std::string hooked_open_prefix;
+  std::function<void()> open_hook;
+
+  void BeforeOpen(const std::string& path) {
+    if (open_hook && !hooked_open_prefix.empty() && path.rfind(hooked_open_prefix, 0) == 0) {
+      auto h = std::move(open_hook);
+      open_hook = nullptr;
+      h();
+    }
+  }
 
   Result<std::vector<std::string>> ListDir(const std::string& dir) override {
     if (dir == hooked_dir && hook) {
@@ -706,9 +717,13 @@ class HookedFileSystem : public FileSystem {
     return base_->NewWritableFile(path, mode);
   }
   Result<std::unique_ptr<RandomAccessFile>> NewRandomAccessFile(const std::string& path) override {
+    BeforeOpen(path);
     return base_->NewRandomAccessFile(path);
   }
-  Result<std::unique_ptr<MappedFile>> MapFile(const std::string& path) override { return base_->MapFile(path); }
+  Result<std::unique_ptr<MappedFile>> MapFile(const std::string& path) override {
+    BeforeOpen(path);
+    return base_->MapFile(path);
+  }
   Result<bool> Exists(const std::string& path) override { return base_->Exists(path); }
   Result<uint64_t> FileSize(const std::string& path) override { return base_->FileSize(path); }
   Status CreateDirs(const std::string& dir) override { return base_->CreateDirs(dir); }
@@ -724,6 +739,87 @@ class HookedFileSystem : public FileSystem {
  private:
   FileSystem* base_ = DefaultFileSystem();
 };
+
+// Latest of a flushed series lists the files, then reads the newest. A writer in another process
+// that migrates (retires and deletes) that file in between must not make it fail: it lists again.
+TEST_F(DurabilityTest, LatestListsAgainWhenAnotherProcessRetiredTheFile) {
+  auto writer = MustOpen(Opts());
+  ASSERT_NE(writer, nullptr);
+  ASSERT_OK(writer->CreateTable({"trades", *Schema::Template("trades"), std::nullopt}));
+  ASSERT_OK(writer->Append("trades", Batch(1)));  // symbol S1
+  ASSERT_OK(writer->Flush());
+  HookedFileSystem hooked;
+  Options ro = Opts(&hooked);
+  ro.read_only = true;
+  auto reader = MustOpen(ro);
+  ASSERT_NE(reader, nullptr);
+  hooked.hooked_open_prefix = root_ + "/warm/";
+  hooked.open_hook = [&] {
+    MigrateOptions all;
+    all.all = true;
+    ASSERT_OK(writer->Migrate(all).status());
+  };
+  RecordBatch latest;
+  ASSERT_OK(reader->Latest("trades", "S1", &latest));  // before: NotFound, the warm file is gone
+  EXPECT_EQ(hooked.open_hook, nullptr) << "the writer did not migrate in between";
+  ASSERT_EQ(latest.num_rows(), 1u);
+  EXPECT_EQ(latest.column(4).int64s()[0], 1 * kRowsPerBatch + kRowsPerBatch - 1);
+}
+
+// A process killed in the middle of a tier operation leaves its run `running` in the catalog; the
+// next writable open (which holds the lock, so nothing else runs) marks it interrupted. A
+// read-only open changes nothing, and runs of other kinds are not the tier's to judge.
+TEST_F(DurabilityTest, AWritableOpenMarksTierRunsAKillInterrupted) {
+  {
+    auto db = MustOpen(Opts());
+    ASSERT_NE(db, nullptr);
+    ASSERT_OK(db->Close());
+  }
+  int64_t migrate_run, other_run;
+  {
+    ASSERT_OK_AND_ASSIGN(auto catalog, Catalog::Open(layout::CatalogPath(root_), false));
+    ASSERT_OK_AND_ASSIGN(migrate_run, catalog->BeginRun("migrate", "{}", "{}"));  // then killed
+    ASSERT_OK_AND_ASSIGN(other_run, catalog->BeginRun("train", "{}", "{}"));
+  }
+  auto status_of = [&](int64_t id) -> RunRecord {
+    auto catalog = Catalog::Open(layout::CatalogPath(root_), true);
+    EXPECT_TRUE(catalog.ok());
+    if (!catalog.ok()) return {};
+    auto runs = (*catalog)->ListRuns(std::nullopt, 0);
+    EXPECT_TRUE(runs.ok());
+    if (!runs.ok()) return {};
+    for (const RunRecord& r : *runs) {
+      if (r.id == id) return r;
+    }
+    return {};
+  };
+  Options ro = Opts();
+  ro.read_only = true;
+  MustOpen(ro).reset();
+  EXPECT_EQ(status_of(migrate_run).status, "running");
+  MustOpen(Opts()).reset();
+  const RunRecord after = status_of(migrate_run);
+  EXPECT_EQ(after.status, "failed");
+  EXPECT_EQ(after.error.rfind("interrupted", 0), 0u) << after.error;
+  EXPECT_TRUE(after.finished_at_ns.has_value());
+  EXPECT_EQ(status_of(other_run).status, "running");
+  EXPECT_TRUE(Contains(Warnings(), "interrupted")) << ::testing::PrintToString(Warnings());
+}
+
+// The lock file's note names the process holding the database for writing; after Close nobody
+// holds it, and a note naming the last writer would mislead (its pid may be reused).
+TEST_F(DurabilityTest, CloseEmptiesTheLockNote) {
+  auto db = MustOpen(Opts());
+  ASSERT_NE(db, nullptr);
+  ASSERT_OK_AND_ASSIGN(std::string note, DefaultFileSystem()->ReadFile(layout::LockPath(root_)));
+  EXPECT_EQ(note.rfind("process " + std::to_string(::getpid()), 0), 0u) << note;
+  ASSERT_OK(db->Close());
+  ASSERT_OK_AND_ASSIGN(note, DefaultFileSystem()->ReadFile(layout::LockPath(root_)));
+  EXPECT_EQ(note, "");
+  db.reset();
+  db = MustOpen(Opts());  // and it can be taken again
+  ASSERT_NE(db, nullptr);
+}
 
 // Issue 18 #11. A read-only open reads the flushed LSN, then the WAL. A writer that flushes and
 // removes the segments in between makes the log look cut: the open must retry, not fail.

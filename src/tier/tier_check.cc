@@ -180,6 +180,23 @@ Status TierStore::Quarantine(const std::string& uri, Tier tier) {
   return Status::OK();
 }
 
+Result<int> TierStore::FinishInterruptedRuns() {
+  int n = 0;
+  for (const char* kind : {"flush", "compact", "migrate", "retention"}) {
+    ASSIGN_OR_RETURN(auto runs, catalog_->ListRuns(std::string(kind), 0));
+    for (const RunRecord& r : runs) {
+      if (r.status != "running") continue;
+      RETURN_IF_ERROR(catalog_->FinishRun(
+          r.id, false, "{}",
+          "interrupted: the process ended before this " + r.kind +
+              " finished (a kill or a crash); the next writable open recovered from the catalog's state"));
+      ++n;
+    }
+  }
+  if (n > 0) Warn("marked " + std::to_string(n) + " tier operation(s) a crash interrupted as failed in the runs table");
+  return n;
+}
+
 Status TierStore::AbortStaleUploads(const TableInfo& table) {
   const std::string prefix = table.def.name + "/";
   auto uploads = options_.cold->ListIncompleteUploads(prefix);

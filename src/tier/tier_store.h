@@ -93,6 +93,11 @@ class TierStore {
   Result<TierRunResult> Migrate(const MigrateOptions& options);
   Result<TierRunResult> ApplyRetention(int64_t now_ns);
 
+  // Marks the tier's runs (flush, compact, migrate, retention) still `running` in the catalog as
+  // failed with an error that starts "interrupted": a writable open holds the lock, so no such
+  // run is in progress; a process that died (kill -9, power loss) left them. Returns how many.
+  Result<int> FinishInterruptedRuns();
+
   // Deletes retired files and their rows, temporaries, and files on storage the catalog does not
   // know. Reports what it removed through on_warning.
   Status CleanupOnOpen();
