@@ -378,7 +378,8 @@ class S3ObjectStore final : public ObjectStore {
     const std::string uri = Uri(key);
     const Md5Digest md5 = Md5(data);
     const std::string md5_hex = HexLower(md5);
-    const std::string sha_b64 = Base64(Sha256().Digest(data));
+    ASSIGN_OR_RETURN(const Sha256Digest sha, ParseDigestHex(sha256_hex));
+    const std::string sha_b64 = Base64(sha);
     HttpRequest req = NewRequest("PUT", ObjectUrl(key), sha256_hex);
     req.headers.push_back("Content-MD5: " + Base64(md5));
     req.headers.push_back("x-amz-checksum-sha256: " + sha_b64);

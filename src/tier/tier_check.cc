@@ -211,8 +211,11 @@ Status TierStore::AbortStaleUploads(const TableInfo& table) {
     auto owner = ColdKeyTable(u.key);
     if (!owner || *owner != table.def.name) continue;                        // not a key the tier writes: not ours
     if (u.initiated_unix_s > now_s - options_.stale_upload_age_s) continue;  // may still be in flight
-    RETURN_IF_ERROR(
-        options_.cold->AbortIncompleteUpload(u).WithContext("aborting an incomplete upload of " + ColdUri(u.key)));
+    Status aborted = options_.cold->AbortIncompleteUpload(u);
+    if (!aborted.ok()) {  // say so, but do not refuse the open over leaked parts
+      Warn("cannot abort the incomplete upload " + u.upload_id + " of " + ColdUri(u.key) + ": " + aborted.message());
+      continue;
+    }
     Warn("aborted the incomplete upload " + u.upload_id + " of " + ColdUri(u.key) +
          ", begun by a migration that did not finish");
   }

@@ -163,8 +163,8 @@ class TierStore {
   Result<bool> ProvenLeftover(const std::string& uri, Tier tier, const TableInfo& table,
                               const std::set<std::string>& live, uint64_t flushed_lsn);
   // Aborts the cold store's incomplete multipart uploads of the table's cold keys older than
-  // stale_upload_age_s (a migration whose process died mid-upload). A store that cannot list
-  // them is warned about, not an error.
+  // stale_upload_age_s (a migration whose process died mid-upload). A store that cannot list or
+  // abort them is warned about, not an error.
   Status AbortStaleUploads(const TableInfo& table);
   // Moves an unlisted file to <root>/quarantine/ (cold objects: copied there, then deleted).
   Status Quarantine(const std::string& uri, Tier tier);
