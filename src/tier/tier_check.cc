@@ -197,10 +197,12 @@ Result<int> TierStore::FinishInterruptedRuns() {
   return n;
 }
 
-Status TierStore::AbortStaleUploads(const TableInfo& table) {
+Status TierStore::AbortStaleUploads(const TableInfo& table, bool* cannot_list) {
+  if (*cannot_list) return Status::OK();
   const std::string prefix = table.def.name + "/";
   auto uploads = options_.cold->ListIncompleteUploads(prefix);
   if (!uploads.ok()) {
+    *cannot_list = true;
     Warn("cannot list the incomplete uploads under " + ColdUri(prefix) + " (" + uploads.status().message() +
          "): parts of uploads an interrupted migration began may stay stored; abort them with the store's tools or a "
          "lifecycle rule (AbortIncompleteMultipartUpload)");
@@ -245,6 +247,7 @@ Status TierStore::CleanupOnOpen() {
   ASSIGN_OR_RETURN(auto tables, catalog_->ListTables());
   ASSIGN_OR_RETURN(WalState wal, catalog_->GetWalState());
   ASSIGN_OR_RETURN(auto table_lsns, catalog_->GetTableFlushedLsns());
+  bool cannot_list_uploads = false;
   for (const TableInfo& t : tables) {
     uint64_t flushed = wal.flushed_lsn;
     if (auto it = table_lsns.find(t.id); it != table_lsns.end()) flushed = std::max(flushed, it->second);
@@ -276,7 +279,7 @@ Status TierStore::CleanupOnOpen() {
       if (!owner || *owner != t.def.name) continue;
       RETURN_IF_ERROR(handle(ColdUri(key), Tier::kCold));
     }
-    RETURN_IF_ERROR(AbortStaleUploads(t));
+    RETURN_IF_ERROR(AbortStaleUploads(t, &cannot_list_uploads));
     // A local cold store's temporaries (an interrupted Put) are not objects; remove them by name.
     if (options_.cold->Uri("x").find("://") == std::string::npos) {
       ASSIGN_OR_RETURN(auto cold_files,

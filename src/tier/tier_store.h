@@ -165,7 +165,8 @@ class TierStore {
   // Aborts the cold store's incomplete multipart uploads of the table's cold keys older than
   // stale_upload_age_s (a migration whose process died mid-upload). A store that cannot list or
   // abort them is warned about, not an error.
-  Status AbortStaleUploads(const TableInfo& table);
+  // *cannot_list is set when the listing failed (one warning per open, not one per table).
+  Status AbortStaleUploads(const TableInfo& table, bool* cannot_list);
   // Moves an unlisted file to <root>/quarantine/ (cold objects: copied there, then deleted).
   Status Quarantine(const std::string& uri, Tier tier);
   void Warn(std::string_view msg);
