@@ -9,6 +9,7 @@
 #include <atomic>
 #include <chrono>
 #include <map>
+#include <mutex>
 #include <thread>
 
 #include "objstore/object_store.h"
@@ -400,15 +401,16 @@ TEST_F(S3StoreTest, CorruptedUploadIsDetectedAndNeverLeftBehind) {
 TEST_F(S3StoreTest, PutIsConfirmedByTheServersChecksumOrReadBackNotByTheEtagAlone) {
   FaultProxy proxy(server_->port());
   std::atomic<int> gets{0};
-  std::string echo;  // "": no checksum in the answer; "ours": the one sent; else this value
+  enum Echo { kNoChecksum, kOurs, kWrong };
+  std::atomic<int> echo{kNoChecksum};  // what checksum the answers carry
   proxy.mutate_response_ = [&](const HttpMessage& req, HttpMessage* resp, int) {
     if (req.method() == "GET") ++gets;
     if (req.method() != "PUT") return;
     resp->SetHeader("ETag", "\"3f1d0a1b9e2c4d5e6f708192a3b4c5d6\"");  // not an MD5 of the body
-    if (echo == "ours") {
+    if (echo == kOurs) {
       resp->SetHeader("x-amz-checksum-sha256", req.Header("x-amz-checksum-sha256"));
-    } else if (!echo.empty()) {
-      resp->SetHeader("x-amz-checksum-sha256", echo);
+    } else if (echo == kWrong) {
+      resp->SetHeader("x-amz-checksum-sha256", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=");
     }
   };
   S3Options o = Options(proxy.endpoint());
@@ -421,12 +423,12 @@ TEST_F(S3StoreTest, PutIsConfirmedByTheServersChecksumOrReadBackNotByTheEtagAlon
   ASSERT_OK_AND_ASSIGN(std::string back, Store(Options())->Get("kms"));
   EXPECT_TRUE(back == data);
 
-  echo = "ours";
+  echo = kOurs;
   gets = 0;
   ASSERT_OK(store->Put("confirmed", data));
   EXPECT_EQ(gets, 0) << "a put the server's checksum confirms needs no read-back";
 
-  echo = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+  echo = kWrong;
   Status st = store->Put("wrong", data);
   EXPECT_TRUE(st.IsCorruption()) << st.ToString();
   EXPECT_NE(st.message().find("x-amz-checksum-sha256"), std::string::npos) << st.message();
@@ -438,11 +440,13 @@ TEST_F(S3StoreTest, PutIsConfirmedByTheServersChecksumOrReadBackNotByTheEtagAlon
 TEST_F(S3StoreTest, MultipartUploadWithNonMd5EtagsIsReadBackAndCompletedWithTheServersEtags) {
   FaultProxy proxy(server_->port());
   std::atomic<int> gets{0};
-  std::string complete_body;
+  std::mutex mu;
+  std::string complete_body;  // guarded by mu
   proxy.mutate_request_ = [&](HttpMessage* req, int) {
     if (req->method() == "POST" && req->target().find("uploadId=") != std::string::npos) {
+      std::lock_guard lock(mu);
       complete_body = req->body;
-      // s3rver ignores the ETags; check they are the ones we handed out, then restore its own.
+      // s3rver ignores the part ETags in Complete; check they are the ones the proxy handed out.
       for (int part = 1; part <= 3; ++part) {
         const std::string fake = "\"kms-part-" + std::to_string(part) + "\"";
         if (req->body.find(fake) == std::string::npos) complete_body += " MISSING " + fake;
@@ -470,8 +474,11 @@ TEST_F(S3StoreTest, MultipartUploadWithNonMd5EtagsIsReadBackAndCompletedWithTheS
   const std::string src = dir_->path() + "/" + bucket_ + ".bin";
   testing::WriteTextFile(src, data);
   ASSERT_OK(Store(o)->PutFile("big", DefaultFileSystem(), src));
-  EXPECT_EQ(complete_body.find("MISSING"), std::string::npos) << complete_body;
-  EXPECT_NE(complete_body.find("<ChecksumSHA256>"), std::string::npos) << complete_body;
+  {
+    std::lock_guard lock(mu);
+    EXPECT_EQ(complete_body.find("MISSING"), std::string::npos) << complete_body;
+    EXPECT_NE(complete_body.find("<ChecksumSHA256>"), std::string::npos) << complete_body;
+  }
   EXPECT_GE(gets, 1) << "an unconfirmed multipart object must be read back";
   ASSERT_OK_AND_ASSIGN(std::string back, Store(Options())->Get("big"));
   EXPECT_TRUE(back == data);
