@@ -130,8 +130,10 @@ class DatabaseImpl final : public Database {
     to.default_max_warm_parts = options_.max_warm_parts;
     to.on_warning = [this](std::string_view msg) { Warn(msg); };
     to.file_in_use = [pins = pins_](int64_t id) { return pins->IsPinned(id); };
+    to.clock = options_.clock;
     tier_ = std::make_unique<tier::TierStore>(std::move(to));
     if (options_.read_only) return Status::OK();
+    RETURN_IF_ERROR(tier_->FinishInterruptedRuns().status());
     if (options_.clean_orphans_on_open) {
       RETURN_IF_ERROR(tier_->CleanupOnOpen().WithContext("cleaning files an earlier crash left in " + root_));
     }
@@ -689,24 +691,36 @@ class DatabaseImpl final : public Database {
     ASSIGN_OR_RETURN(auto t, TableByName(table));
     Status st = hot_->Latest(t->id, symbol, out);
     if (st.code() != StatusCode::kNotFound) return st;
-    // Flushed: the newest row of the file with the greatest max_ts.
-    FileQuery q;
-    q.table_id = t->id;
-    q.symbol = std::string(symbol);
-    ASSIGN_OR_RETURN(auto files, catalog_->ListFiles(q));
-    if (files.empty()) return st;
-    const FileRecord* best = &files[0];
-    for (const FileRecord& f : files) {
-      if (f.max_ts > best->max_ts) best = &f;
+    // Flushed: the newest row of the file with the greatest max_ts. A compaction or migration (in
+    // another process, or this one: Latest pins nothing) may retire and delete that file between
+    // the listing and the read; then list again. A file still listed as live is really missing.
+    for (int attempt = 1;; ++attempt) {
+      FileQuery q;
+      q.table_id = t->id;
+      q.symbol = std::string(symbol);
+      ASSIGN_OR_RETURN(auto files, catalog_->ListFiles(q));
+      if (files.empty()) return st;
+      const FileRecord* best = &files[0];
+      for (const FileRecord& f : files) {
+        if (f.max_ts > best->max_ts) best = &f;
+      }
+      parquet::ReadOptions ro;
+      ro.time_range =
+          parquet::TimeRange{t->def.schema.field(t->def.schema.ts_index()).name, best->max_ts,
+                             best->max_ts == std::numeric_limits<int64_t>::max() ? best->max_ts : best->max_ts + 1};
+      Result<RecordBatch> b = tier_->Read(*best, ro);
+      if (b.ok()) {
+        if (b->num_rows() == 0) return Status::Corruption("file " + best->uri + " has no row at its recorded max_ts");
+        *out = b->Slice(b->num_rows() - 1, 1);
+        return Status::OK();
+      }
+      if (!b.status().IsNotFound() || attempt >= 8) return b.status();
+      ASSIGN_OR_RETURN(auto now_live, catalog_->ListFiles(q));
+      const int64_t id = best->id;
+      if (std::any_of(now_live.begin(), now_live.end(), [id](const FileRecord& f) { return f.id == id; })) {
+        return b.status();
+      }
     }
-    parquet::ReadOptions ro;
-    ro.time_range =
-        parquet::TimeRange{t->def.schema.field(t->def.schema.ts_index()).name, best->max_ts,
-                           best->max_ts == std::numeric_limits<int64_t>::max() ? best->max_ts : best->max_ts + 1};
-    ASSIGN_OR_RETURN(RecordBatch b, tier_->Read(*best, ro));
-    if (b.num_rows() == 0) return Status::Corruption("file " + best->uri + " has no row at its recorded max_ts");
-    *out = b.Slice(b.num_rows() - 1, 1);
-    return Status::OK();
   }
 
   Result<std::vector<std::string>> Symbols(std::string_view table) override {

@@ -180,6 +180,50 @@ Status TierStore::Quarantine(const std::string& uri, Tier tier) {
   return Status::OK();
 }
 
+Result<int> TierStore::FinishInterruptedRuns() {
+  int n = 0;
+  for (const char* kind : {"flush", "compact", "migrate", "retention"}) {
+    ASSIGN_OR_RETURN(auto runs, catalog_->ListRuns(std::string(kind), 0));
+    for (const RunRecord& r : runs) {
+      if (r.status != "running") continue;
+      RETURN_IF_ERROR(catalog_->FinishRun(
+          r.id, false, "{}",
+          "interrupted: the process ended before this " + r.kind +
+              " finished (a kill or a crash); the next writable open recovered from the catalog's state"));
+      ++n;
+    }
+  }
+  if (n > 0) Warn("marked " + std::to_string(n) + " tier operation(s) a crash interrupted as failed in the runs table");
+  return n;
+}
+
+Status TierStore::AbortStaleUploads(const TableInfo& table, bool* cannot_list) {
+  if (*cannot_list) return Status::OK();
+  const std::string prefix = table.def.name + "/";
+  auto uploads = options_.cold->ListIncompleteUploads(prefix);
+  if (!uploads.ok()) {
+    *cannot_list = true;
+    Warn("cannot list the incomplete uploads under " + ColdUri(prefix) + " (" + uploads.status().message() +
+         "): parts of uploads an interrupted migration began may stay stored; abort them with the store's tools or a "
+         "lifecycle rule (AbortIncompleteMultipartUpload)");
+    return Status::OK();
+  }
+  const int64_t now_s = (options_.clock ? options_.clock() : WallNs()) / 1'000'000'000;
+  for (const IncompleteUpload& u : *uploads) {
+    auto owner = ColdKeyTable(u.key);
+    if (!owner || *owner != table.def.name) continue;                        // not a key the tier writes: not ours
+    if (u.initiated_unix_s > now_s - options_.stale_upload_age_s) continue;  // may still be in flight
+    Status aborted = options_.cold->AbortIncompleteUpload(u);
+    if (!aborted.ok()) {  // say so, but do not refuse the open over leaked parts
+      Warn("cannot abort the incomplete upload " + u.upload_id + " of " + ColdUri(u.key) + ": " + aborted.message());
+      continue;
+    }
+    Warn("aborted the incomplete upload " + u.upload_id + " of " + ColdUri(u.key) +
+         ", begun by a migration that did not finish");
+  }
+  return Status::OK();
+}
+
 Status TierStore::CleanupOnOpen() {
   // 1. Files retired by a committed change whose deletion did not finish.
   FileQuery retired_q;
@@ -203,6 +247,7 @@ Status TierStore::CleanupOnOpen() {
   ASSIGN_OR_RETURN(auto tables, catalog_->ListTables());
   ASSIGN_OR_RETURN(WalState wal, catalog_->GetWalState());
   ASSIGN_OR_RETURN(auto table_lsns, catalog_->GetTableFlushedLsns());
+  bool cannot_list_uploads = false;
   for (const TableInfo& t : tables) {
     uint64_t flushed = wal.flushed_lsn;
     if (auto it = table_lsns.find(t.id); it != table_lsns.end()) flushed = std::max(flushed, it->second);
@@ -234,6 +279,7 @@ Status TierStore::CleanupOnOpen() {
       if (!owner || *owner != t.def.name) continue;
       RETURN_IF_ERROR(handle(ColdUri(key), Tier::kCold));
     }
+    RETURN_IF_ERROR(AbortStaleUploads(t, &cannot_list_uploads));
     // A local cold store's temporaries (an interrupted Put) are not objects; remove them by name.
     if (options_.cold->Uri("x").find("://") == std::string::npos) {
       ASSIGN_OR_RETURN(auto cold_files,

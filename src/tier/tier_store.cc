@@ -432,8 +432,7 @@ Status TierStore::CheckFooter(const FileRecord& file, const parquet::ParquetRead
   auto fields = reader.FieldsFor({});
   if (!fields.ok()) return bad(fields.status().message());
   if (*fields != schema->fields()) {
-    return bad("its columns (" + FieldsToString(*fields) + ") are not the table's (" + schema->ToString() +
-               ")");
+    return bad("its columns (" + FieldsToString(*fields) + ") are not the table's (" + schema->ToString() + ")");
   }
   const int ts = reader.FindColumn(schema->field(schema->ts_index()).name);
   if (ts < 0) return bad("it has no timestamp column");
@@ -512,11 +511,10 @@ Status TierStore::DeleteStorage(const FileRecord& file) {
 }
 
 Status TierStore::DeleteRetired(const std::vector<FileRecord>& files) {
-  if (files.empty()) return Status::OK();
-  WaitForReaders();
   std::vector<FileRecord> todo = files;
   if (options_.file_in_use) {
-    // Files an open scan listed are deleted later; earlier deferred ones now, if released.
+    // Files an open scan listed are deleted later; earlier deferred ones now, if released. Also
+    // when this operation retired nothing: otherwise deferred files would wait for the next open.
     FileQuery q;
     q.state = "retired";
     ASSIGN_OR_RETURN(auto retired, catalog_->ListFiles(q));
@@ -525,6 +523,10 @@ Status TierStore::DeleteRetired(const std::vector<FileRecord>& files) {
         todo.push_back(std::move(f));
       }
     }
+  }
+  if (todo.empty()) return Status::OK();
+  WaitForReaders();
+  if (options_.file_in_use) {
     std::erase_if(todo, [&](const FileRecord& f) { return options_.file_in_use(f.id); });
     if (todo.empty()) return Status::OK();
   }

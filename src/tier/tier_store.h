@@ -64,6 +64,11 @@ struct TierStoreOptions {
   // True while a scan may still read the file (catalog id): its deletion is deferred (it stays
   // retired) to a later DeleteRetired or the next CleanupOnOpen. May be empty.
   std::function<bool(int64_t)> file_in_use;
+  // The wall clock (ns since the epoch) for the age of incomplete uploads; empty: the system's.
+  std::function<int64_t()> clock;
+  // CleanupOnOpen aborts the cold store's incomplete multipart uploads under a table's prefix
+  // begun at least this long ago (by the server's clock; the margin covers clock skew).
+  int64_t stale_upload_age_s = 3600;
 };
 
 class TierStore {
@@ -87,6 +92,11 @@ class TierStore {
 
   Result<TierRunResult> Migrate(const MigrateOptions& options);
   Result<TierRunResult> ApplyRetention(int64_t now_ns);
+
+  // Marks the tier's runs (flush, compact, migrate, retention) still `running` in the catalog as
+  // failed with an error that starts "interrupted": a writable open holds the lock, so no such
+  // run is in progress; a process that died (kill -9, power loss) left them. Returns how many.
+  Result<int> FinishInterruptedRuns();
 
   // Deletes retired files and their rows, temporaries, and files on storage the catalog does not
   // know. Reports what it removed through on_warning.
@@ -152,6 +162,11 @@ class TierStore {
   // row of it is still elsewhere: in live files it replaces, or after `flushed_lsn` in the WAL).
   Result<bool> ProvenLeftover(const std::string& uri, Tier tier, const TableInfo& table,
                               const std::set<std::string>& live, uint64_t flushed_lsn);
+  // Aborts the cold store's incomplete multipart uploads of the table's cold keys older than
+  // stale_upload_age_s (a migration whose process died mid-upload). A store that cannot list or
+  // abort them is warned about, not an error.
+  // *cannot_list is set when the listing failed (one warning per open, not one per table).
+  Status AbortStaleUploads(const TableInfo& table, bool* cannot_list);
   // Moves an unlisted file to <root>/quarantine/ (cold objects: copied there, then deleted).
   Status Quarantine(const std::string& uri, Tier tier);
   void Warn(std::string_view msg);
