@@ -130,6 +130,11 @@ class DatabaseImpl final : public Database {
     to.default_max_warm_parts = options_.max_warm_parts;
     to.on_warning = [this](std::string_view msg) { Warn(msg); };
     to.file_in_use = [pins = pins_](int64_t id) { return pins->IsPinned(id); };
+    to.encode_quarantine = [](int64_t table_id, const RecordBatch& rows) {
+      std::string payload;  // a WAL rows record: the rows exactly as appended, with their table
+      EncodeRowsRecord(static_cast<uint32_t>(table_id), rows, &payload);
+      return payload;
+    };
     tier_ = std::make_unique<tier::TierStore>(std::move(to));
     if (options_.read_only) return Status::OK();
     if (options_.clean_orphans_on_open) {
@@ -594,10 +599,16 @@ class DatabaseImpl final : public Database {
   }
 
   Result<VerifyReport> Verify(const VerifyOptions& options) override {
-    if (options_.read_only) return tier_->Verify(options);
+    if (options_.read_only) {
+      ASSIGN_OR_RETURN(VerifyReport report, tier_->Verify(options));
+      RETURN_IF_ERROR(tier_->VerifyQuarantine(&report));
+      return report;
+    }
     // Between tier operations: a part this process is about to commit is never taken for an orphan.
     std::lock_guard op(tier_op_mu_);
-    return tier_->Verify(options);
+    ASSIGN_OR_RETURN(VerifyReport report, tier_->Verify(options));
+    RETURN_IF_ERROR(tier_->VerifyQuarantine(&report));
+    return report;
   }
 
   Result<std::vector<RecordBatch>> Scan(const ScanRequest& request) override {
@@ -673,7 +684,27 @@ class DatabaseImpl final : public Database {
     return state;
   }
 
+  // The last row a scan of the series returns at `ts`: the rows at that ts with duplicates
+  // dropped by the scan's rule (tier/dedup.h, first arrival wins), in arrival order. False when the
+  // scan has no row there.
+  Result<bool> LatestByScan(const std::string& table, std::string_view symbol, int64_t ts, RecordBatch* out) {
+    if (ts == std::numeric_limits<int64_t>::max()) return false;  // [ts, ts + 1) is not expressible
+    ScanRequest req;
+    req.table = table;
+    req.symbols = {std::string(symbol)};
+    req.from_ts = ts;
+    req.to_ts = ts + 1;
+    ASSIGN_OR_RETURN(std::vector<RecordBatch> batches, Scan(req));
+    for (auto it = batches.rbegin(); it != batches.rend(); ++it) {
+      if (it->num_rows() == 0) continue;
+      *out = it->Slice(it->num_rows() - 1, 1);
+      return true;
+    }
+    return false;
+  }
+
   Status Latest(std::string_view table, std::string_view symbol, RecordBatch* out) override {
+    bool tied = false;
     {
       // The hot path: the table's id without copying its shared_ptr (an atomic increment and
       // decrement are a tenth of this call's budget).
@@ -682,12 +713,20 @@ class DatabaseImpl final : public Database {
       if (it != tables_by_name_.end()) {
         const uint32_t id = it->second->id;
         lock.unlock();
-        Status st = hot_->Latest(id, symbol, out);
-        if (st.code() != StatusCode::kNotFound) return st;
+        Status st = hot_->Latest(id, symbol, out, &tied);
+        if (st.ok() && !tied) return st;
+        if (st.code() != StatusCode::kNotFound && !st.ok()) return st;
       }
     }
     ASSIGN_OR_RETURN(auto t, TableByName(table));
-    Status st = hot_->Latest(t->id, symbol, out);
+    Status st = hot_->Latest(t->id, symbol, out, &tied);
+    if (st.ok() && tied) {
+      // Other rows share the latest ts: answer as a scan does (one rule for duplicates everywhere).
+      const int64_t ts = out->column(t->def.schema.ts_index()).int64s()[0];
+      ASSIGN_OR_RETURN(bool found, LatestByScan(t->def.name, symbol, ts, out));
+      if (found) return Status::OK();
+      return hot_->Latest(t->id, symbol, out);
+    }
     if (st.code() != StatusCode::kNotFound) return st;
     // Flushed: the newest row of the file with the greatest max_ts.
     FileQuery q;
@@ -699,6 +738,10 @@ class DatabaseImpl final : public Database {
     for (const FileRecord& f : files) {
       if (f.max_ts > best->max_ts) best = &f;
     }
+    // Several files may hold rows at that ts (parts of a series-day, a warm and a cold copy):
+    // the scan's merge drops duplicates across them as for every other read.
+    ASSIGN_OR_RETURN(bool found, LatestByScan(t->def.name, symbol, best->max_ts, out));
+    if (found) return Status::OK();
     parquet::ReadOptions ro;
     ro.time_range =
         parquet::TimeRange{t->def.schema.field(t->def.schema.ts_index()).name, best->max_ts,
@@ -768,6 +811,11 @@ class DatabaseImpl final : public Database {
         s.files = files.size();
         s.series = symbols.size();
         ts.tiers.push_back(s);
+      }
+      ASSIGN_OR_RETURN(auto quarantined, catalog_->ListQuarantine(info.id));
+      for (const QuarantineRecord& q : quarantined) {
+        ts.quarantined_rows += static_cast<uint64_t>(q.row_count);
+        ++ts.quarantined_series;
       }
       stats.tables.push_back(std::move(ts));
     }
