@@ -223,6 +223,13 @@ class Appender {
   // Appends the rows of `batch` (its fields must equal the table's schema). Returns once the rows
   // are durable as the database's fsync policy says, and visible to scans in this process.
   virtual Status Append(const RecordBatch& batch) = 0;
+  // Append, and sets *duplicates to how many of the batch's rows every read will drop as
+  // duplicates of rows that arrived before them, in any tier or earlier in the batch (same series
+  // and ts, and the same dedup key, or equal in every column for a table without one; the first
+  // arrival wins). They are still written to the log and the hot tier. Costs a scan of the
+  // batch's time range before appending (next to nothing for rows newer than the table's) and
+  // a hash of every row's (symbol, ts).
+  virtual Status AppendCounted(const RecordBatch& batch, uint64_t* duplicates) = 0;
   virtual const Schema& schema() const = 0;
 };
 

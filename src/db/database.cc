@@ -27,6 +27,7 @@
 #include "hot/hot_tier.h"
 #include "objstore/object_store.h"
 #include "strata/timestamp.h"
+#include "tier/dedup.h"
 #include "tier/derived_bars.h"
 #include "tier/lake.h"
 #include "tier/policy.h"
@@ -53,6 +54,7 @@ class AppenderImpl final : public Appender {
  public:
   AppenderImpl(DatabaseImpl* db, std::shared_ptr<const OpenTable> table) : db_(db), table_(std::move(table)) {}
   Status Append(const RecordBatch& batch) override;
+  Status AppendCounted(const RecordBatch& batch, uint64_t* duplicates) override;
   const Schema& schema() const override { return table_->def.schema; }
 
  private:
@@ -486,9 +488,11 @@ class DatabaseImpl final : public Database {
     return appender->Append(batch);
   }
 
-  Status AppendTo(const OpenTable& table, const RecordBatch& batch) {
+  Status AppendTo(const OpenTable& table, const RecordBatch& batch, bool validated = false) {
     RETURN_IF_ERROR(CheckWritable());
-    RETURN_IF_ERROR(batch.ValidateAgainst(table.def.schema).WithContext("append to " + table.def.name));
+    if (!validated) {
+      RETURN_IF_ERROR(batch.ValidateAgainst(table.def.schema).WithContext("append to " + table.def.name));
+    }
     if (batch.num_rows() == 0) return Status::OK();
     thread_local std::string payload;
     EncodeRowsRecord(table.id, batch, &payload);
@@ -502,6 +506,64 @@ class DatabaseImpl final : public Database {
       first_unflushed_ns_.compare_exchange_strong(expected, Now(), std::memory_order_relaxed);
     }
     return hot_->Insert(table.id, batch, lsn);
+  }
+
+  // How many rows of `batch` duplicate a row that arrived before them (tier/dedup.h): rows of
+  // the table in the batch's time range (a scan: every tier, already without duplicates), then the
+  // batch's rows in order, in one open-addressing table keyed by (symbol, ts).
+  Result<uint64_t> CountDuplicates(const OpenTable& table, const RecordBatch& batch) {
+    const size_t n = batch.num_rows();
+    if (n == 0) return uint64_t{0};
+    const Schema& schema = table.def.schema;
+    const size_t ts_col = static_cast<size_t>(schema.ts_index());
+    const size_t sym_col = static_cast<size_t>(schema.symbol_index());
+    const std::vector<int64_t>& ts = batch.column(ts_col).int64s();
+    const auto [lo, hi] = std::minmax_element(ts.begin(), ts.end());
+    ScanRequest req;
+    req.table = table.def.name;
+    req.from_ts = *lo;
+    req.to_ts = *hi == std::numeric_limits<int64_t>::max() ? *hi : *hi + 1;  // above kMaxTimestampNs anyway
+    ASSIGN_OR_RETURN(std::vector<RecordBatch> existing, Scan(req));
+    const std::vector<int> cols = tier::IdentityColumns(batch.fields(), schema, table.def.dedup_key);
+    size_t total = n;
+    for (const RecordBatch& b : existing) total += b.num_rows();
+    size_t cap = 16;
+    while (cap < total * 2) cap <<= 1;
+    struct Slot {
+      uint64_t key = 0;
+      uint32_t src = 0;  // 0 = empty; k = existing[k - 1]; existing.size() + 1 = the batch
+      uint32_t row = 0;
+    };
+    std::vector<Slot> slots(cap);
+    const uint32_t self = static_cast<uint32_t>(existing.size() + 1);
+    auto source = [&](uint32_t src) -> const RecordBatch& { return src == self ? batch : existing[src - 1]; };
+    // True when the row duplicates one already in the table; otherwise it is added.
+    auto seen_or_add = [&](uint32_t src, size_t row) {
+      const RecordBatch& b = source(src);
+      const std::string_view sym = b.column(sym_col).GetString(row);
+      const int64_t t = b.column(ts_col).int64s()[row];
+      uint64_t key = std::hash<std::string_view>()(sym) * 0x9E3779B97F4A7C15ull ^ static_cast<uint64_t>(t);
+      key ^= key >> 29;
+      for (size_t i = key & (cap - 1);; i = (i + 1) & (cap - 1)) {
+        Slot& s = slots[i];
+        if (s.src == 0) {
+          s = {key, src, static_cast<uint32_t>(row)};
+          return false;
+        }
+        if (s.key != key) continue;
+        const RecordBatch& o = source(s.src);
+        if (o.column(ts_col).int64s()[s.row] == t && o.column(sym_col).GetString(s.row) == sym &&
+            tier::SameIdentity(b, row, o, s.row, cols)) {
+          return true;
+        }
+      }
+    };
+    for (uint32_t k = 0; k < existing.size(); ++k) {
+      for (size_t i = 0; i < existing[k].num_rows(); ++i) seen_or_add(k + 1, i);
+    }
+    uint64_t duplicates = 0;
+    for (size_t i = 0; i < n; ++i) duplicates += seen_or_add(self, i) ? 1 : 0;
+    return duplicates;
   }
 
   Result<TierRunResult> Flush() override {
@@ -904,6 +966,13 @@ class DatabaseImpl final : public Database {
 };
 
 Status AppenderImpl::Append(const RecordBatch& batch) { return db_->AppendTo(*table_, batch); }
+
+Status AppenderImpl::AppendCounted(const RecordBatch& batch, uint64_t* duplicates) {
+  RETURN_IF_ERROR(db_->CheckWritable());
+  RETURN_IF_ERROR(batch.ValidateAgainst(table_->def.schema).WithContext("append to " + table_->def.name));
+  ASSIGN_OR_RETURN(*duplicates, db_->CountDuplicates(*table_, batch));
+  return db_->AppendTo(*table_, batch, /*validated=*/true);
+}
 
 }  // namespace
 

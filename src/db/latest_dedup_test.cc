@@ -98,5 +98,39 @@ TEST_F(LatestDedupTest, FlushedPartsWithTheSameLatestTsAgreeWithTheScan) {
   EXPECT_EQ(LatestPrice(), 1.0);
 }
 
+TEST_F(LatestDedupTest, AppendCountedCountsWhatTheScanDrops) {
+  const int64_t t = 1'700'000'000'000'000'000;
+  ASSERT_OK_AND_ASSIGN(auto appender, db_->NewAppender("trades"));
+  RecordBatch b = Trade(schema_, t, 1.0, 7);
+  ASSERT_OK(b.Append(Trade(schema_, t, 2.0, 7)));      // same key, same ts: a duplicate
+  ASSERT_OK(b.Append(Trade(schema_, t, 3.0, 8)));      // another key
+  ASSERT_OK(b.Append(Trade(schema_, t + 1, 4.0, 7)));  // another ts
+  uint64_t dups = 99;
+  ASSERT_OK(appender->AppendCounted(b, &dups));
+  EXPECT_EQ(dups, 1u);
+  ASSERT_OK(db_->Flush().status());
+  // A replay of everything: every row duplicates a flushed one (or the first of the batch).
+  ASSERT_OK(appender->AppendCounted(b, &dups));
+  EXPECT_EQ(dups, 4u);
+  ScanRequest req;
+  req.table = "trades";
+  ASSERT_OK_AND_ASSIGN(auto batches, db_->Scan(req));
+  size_t rows = 0;
+  for (const RecordBatch& x : batches) rows += x.num_rows();
+  EXPECT_EQ(rows, 8u - 1u - 4u);
+}
+
+TEST_F(LatestDedupTest, AppendCountedWithoutAKeyComparesEveryColumn) {
+  ASSERT_OK(db_->CreateTable({"plain", schema_, std::nullopt}));
+  ASSERT_OK_AND_ASSIGN(auto appender, db_->NewAppender("plain"));
+  const int64_t t = 1'700'000'000'000'000'000;
+  RecordBatch b = Trade(schema_, t, 1.0, 7);
+  ASSERT_OK(b.Append(Trade(schema_, t, 1.0, 7)));  // equal in every column
+  ASSERT_OK(b.Append(Trade(schema_, t, 1.5, 7)));  // differs in price: kept
+  uint64_t dups = 99;
+  ASSERT_OK(appender->AppendCounted(b, &dups));
+  EXPECT_EQ(dups, 1u);
+}
+
 }  // namespace
 }  // namespace strata
