@@ -666,9 +666,10 @@ class DatabaseImpl final : public Database {
       RETURN_IF_ERROR(tier_->VerifyQuarantine(&report));
       return report;
     }
-    // Between tier operations: a part this process is about to commit is never taken for an orphan.
-    std::lock_guard op(tier_op_mu_);
-    ASSIGN_OR_RETURN(VerifyReport report, tier_->Verify(options));
+    // The file listing between tier operations, so a part this process is about to commit is never
+    // taken for an orphan; the long part (reading and hashing every file) beside them.
+    std::unique_lock op(tier_op_mu_);
+    ASSIGN_OR_RETURN(VerifyReport report, tier_->Verify(options, [&] { op.unlock(); }));
     RETURN_IF_ERROR(tier_->VerifyQuarantine(&report));
     return report;
   }

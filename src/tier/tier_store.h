@@ -101,7 +101,11 @@ class TierStore {
   // Deletes retired files and their rows, temporaries, and files on storage the catalog does not
   // know. Reports what it removed through on_warning.
   Status CleanupOnOpen();
-  Result<VerifyReport> Verify(const VerifyOptions& options);
+  // Lists the catalog's files and storage's (orphans), calls `after_snapshot` (may be empty), then
+  // reads and checks every listed file; a file that went missing meanwhile counts only if it is
+  // still live. A writable database calls it holding its tier-operation mutex and releases the
+  // mutex in `after_snapshot`, so flushes run during the long part.
+  Result<VerifyReport> Verify(const VerifyOptions& options, const std::function<void()>& after_snapshot = {});
   // Adds a "quarantined" problem per series a flush set aside (table, symbol, ts range, rows,
   // reason, file), and "missing"/"corrupt" when its file is gone or differs from the catalog.
   Status VerifyQuarantine(VerifyReport* report);
