@@ -149,6 +149,7 @@ Status Ingest(Context* ctx, const IngestArgs& args) {
   Progress progress(StderrIsTerminal() && !args.quiet);
   RecordBatch batch(appender->schema());
   uint64_t stored = 0;
+  uint64_t duplicates = 0;  // of the stored rows: what every read drops (tier/dedup.h)
   Status failure;
   bool bad_input = false;  // the failure is a bad line (which --rejects would skip)
   while (true) {
@@ -159,12 +160,14 @@ Status Ingest(Context* ctx, const IngestArgs& args) {
       break;
     }
     if (!*more) break;
-    Status st = appender->Append(batch);
+    uint64_t dups = 0;
+    Status st = appender->AppendCounted(batch, &dups);
     if (!st.ok()) {
       failure = st;
       break;
     }
     stored += batch.num_rows();
+    duplicates += dups;
     progress.Update(reader->bytes_read(), total, stored);
   }
   progress.Done();
@@ -194,6 +197,7 @@ Status Ingest(Context* ctx, const IngestArgs& args) {
     if (!args.rejects.empty()) {
       std::printf("; %s rejected -> %s", WithThousands(reader->rows_rejected()).c_str(), args.rejects.c_str());
     }
+    std::printf("; %s duplicates dropped", WithThousands(duplicates).c_str());
     std::printf("\n");
   }
   return Status::OK();
@@ -236,6 +240,9 @@ void AddIngestCommand(CLI::App& app, Context* ctx) {
       "Parquet: columns matched by name; only lossless conversions (INT32->i64, TIMESTAMP MILLIS/MICROS->ns,\n"
       "DATE->timestamp, FLOAT->f64, strings->symbol/string); a missing column must be nullable. Each file is\n"
       "read and checked row group by row group before any row is appended: a file that fails changes nothing.\n"
+      "Duplicates (same symbol and ts, and the same dedup key, or equal in every column for a table\n"
+      "without one) are kept in the log but every read drops them, the first arrival winning; the\n"
+      "summary counts them (\"N duplicates dropped\").\n"
       "Examples:\n"
       "  strata ingest trades trades.csv\n"
       "  strata ingest quotes quotes.csv --rejects bad-quotes.csv\n"
