@@ -225,6 +225,51 @@ Status Catalog::Checkpoint() {
   return Status::OK();
 }
 
+Status Catalog::BackupTo(const std::string& path) {
+  std::lock_guard lock(mu_);
+  if (FILE* f = std::fopen(path.c_str(), "rb")) {
+    std::fclose(f);
+    return Status::AlreadyExists("catalog backup " + path + " already exists");
+  }
+  sqlite3* dest = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &dest, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+  if (rc != SQLITE_OK) {
+    Status st = Status::IOError("catalog backup " + path + ": " + (dest ? sqlite3_errmsg(dest) : sqlite3_errstr(rc)));
+    sqlite3_close(dest);
+    return st;
+  }
+  // One step over every page: the whole copy reads one snapshot of the source. (Stepping in
+  // pieces would restart whenever another process writes, and could starve under a busy writer.)
+  sqlite3_backup* b = sqlite3_backup_init(dest, "main", db_, "main");
+  Status st;
+  if (b == nullptr) {
+    st = Status::IOError("catalog backup of " + path_ + " to " + path + ": " + sqlite3_errmsg(dest));
+  } else {
+    for (int attempt = 0;; ++attempt) {
+      rc = sqlite3_backup_step(b, -1);
+      if ((rc == SQLITE_BUSY || rc == SQLITE_LOCKED) && attempt < 200) {
+        sqlite3_sleep(25);
+        continue;
+      }
+      break;
+    }
+    sqlite3_backup_finish(b);
+    if (rc != SQLITE_DONE) {
+      st = Status::IOError("catalog backup of " + path_ + " to " + path + ": " + sqlite3_errstr(rc));
+    }
+  }
+  // The copy keeps the source's journal mode in its header; make it a self-contained file.
+  if (st.ok()) {
+    char* err = nullptr;
+    rc = sqlite3_exec(dest, "PRAGMA journal_mode=DELETE", nullptr, nullptr, &err);
+    if (rc != SQLITE_OK) st = Status::IOError("catalog backup " + path + ": " + (err ? err : sqlite3_errstr(rc)));
+    sqlite3_free(err);
+  }
+  sqlite3_close(dest);
+  if (!st.ok()) std::remove(path.c_str());
+  return st;
+}
+
 Result<int> Catalog::ReadUserVersion() {
   sql::Statement s(db_, "PRAGMA user_version", path_, "read the schema version");
   ASSIGN_OR_RETURN(bool row, s.Step());

@@ -101,6 +101,7 @@ int RunCli(int argc, char** argv) {
   AddMigrateCommands(app, &ctx);
   AddVerifyCommand(app, &ctx);
   AddRecoverCommand(app, &ctx);
+  AddBackupCommands(app, &ctx);
   AddTrialsCommands(app, &ctx);
 
   try {

@@ -41,6 +41,7 @@ void AddFlushCommand(CLI::App& app, Context* ctx);
 void AddMigrateCommands(CLI::App& app, Context* ctx);
 void AddVerifyCommand(CLI::App& app, Context* ctx);
 void AddRecoverCommand(CLI::App& app, Context* ctx);
+void AddBackupCommands(CLI::App& app, Context* ctx);
 void AddTrialsCommands(CLI::App& app, Context* ctx);
 
 // Parses argv, runs the subcommand, prints errors as one line; returns the exit code.

@@ -5,14 +5,11 @@
 
 #include "cli/cli.h"
 #include "cli/output.h"
-#include "cli/query_derived_bars.h"
 #include "query/asof.h"
 #include "query/bars.h"
-#include "query/batch_stream.h"
-#include "query/cursor_stream.h"
-#include "query/filter.h"
 #include "query/plan.h"
 #include "query/sink.h"
+#include "strata/query.h"
 #include "strata/timestamp.h"
 
 namespace strata::cli {
@@ -41,20 +38,6 @@ struct QueryArgs {
   bool merge = false;
 };
 
-// Everything parsed and validated before the database is opened.
-struct QuerySpec {
-  ScanRequest left;
-  std::optional<ScanRequest> right;  // --asof
-  std::vector<std::string> tiers;    // hot, warm, cold (all when not given)
-  std::vector<std::string> output_columns;
-  std::optional<query::FilterExpr> where;
-  int64_t bar_interval = 0;
-  std::string bar_text;
-  query::AsofOptions asof;
-  uint64_t limit = UINT64_MAX;
-  bool merge = false;
-};
-
 Result<OutputFormat> ChooseFormat(const std::string& format) {
   if (format.empty()) return StdoutIsTerminal() ? OutputFormat::kTable : OutputFormat::kCsv;
   return ParseOutputFormat(format);
@@ -74,221 +57,58 @@ Result<std::vector<std::string>> ParseTiers(const std::string& text) {
   return tiers;
 }
 
-void AddUnique(std::vector<std::string>* v, const std::string& s) {
-  if (std::find(v->begin(), v->end(), s) == v->end()) v->push_back(s);
-}
-
-Result<QuerySpec> MakeSpec(const QueryArgs& a) {
-  QuerySpec s;
-  s.left.table = a.table;
-  s.left.symbols = a.symbols;
+// The plan of the flags, checked before the database is opened (query::Validate: the checks
+// that need no catalog). Errors name the flag.
+Result<query::LogicalPlan> MakePlan(const QueryArgs& a) {
+  query::LogicalPlan p;
+  p.table = a.table;
+  p.symbols = a.symbols;
   // ParseTimestamp accepts only the range strata stores (1678-01-01 to 2261-12-31).
   if (!a.from.empty()) {
     auto from = ParseTimestamp(a.from);
     if (!from.ok()) return Status::InvalidArgument("--from: " + from.status().message());
-    s.left.from_ts = *from;
+    p.from_ts = *from;
   }
   if (!a.to.empty()) {
     auto to = ParseTimestamp(a.to);
     if (!to.ok()) return Status::InvalidArgument("--to: " + to.status().message());
-    s.left.to_ts = *to;
+    p.to_ts = *to;
   }
-  if (s.left.from_ts > s.left.to_ts) {
-    return Status::InvalidArgument("time range is backwards: --from " + FormatTimestamp(s.left.from_ts) +
-                                   " is after --to " + FormatTimestamp(s.left.to_ts) + " (the range is [from, to))");
+  if (p.from_ts > p.to_ts) {
+    return Status::InvalidArgument("time range is backwards: --from " + FormatTimestamp(p.from_ts) + " is after --to " +
+                                   FormatTimestamp(p.to_ts) + " (the range is [from, to))");
   }
-  ASSIGN_OR_RETURN(s.tiers, ParseTiers(a.tiers));
-  s.output_columns = SplitCommaList(a.columns);
-  if (!a.where.empty()) {
-    ASSIGN_OR_RETURN(query::FilterExpr e, query::FilterExpr::Parse(a.where));
-    s.where.emplace(std::move(e));
-  }
+  ASSIGN_OR_RETURN(p.tiers, ParseTiers(a.tiers));
+  p.columns = SplitCommaList(a.columns);
+  p.where = a.where;
   if (!a.bars.empty()) {
-    ASSIGN_OR_RETURN(s.bar_interval, query::ParseBarInterval(a.bars));
-    s.bar_text = a.bars;
+    ASSIGN_OR_RETURN(p.bar_interval_ns, query::ParseBarInterval(a.bars));
   }
   if (a.asof.empty()) {
     if (!a.tolerance.empty()) return Status::InvalidArgument("--tolerance needs --asof");
     if (a.direction != "prev") return Status::InvalidArgument("--direction needs --asof");
   } else {
-    if (!s.bar_text.empty()) return Status::InvalidArgument("--bars and --asof cannot be combined in one query");
-    ASSIGN_OR_RETURN(s.asof.direction, query::ParseAsofDirection(a.direction));
+    if (!a.bars.empty()) return Status::InvalidArgument("--bars and --asof cannot be combined in one query");
+    query::AsofJoin& j = p.asof.emplace();
+    j.table = a.asof;
+    ASSIGN_OR_RETURN(j.direction, query::ParseAsofDirection(a.direction));
     if (!a.tolerance.empty()) {
       auto tol = ParseDuration(a.tolerance);
       if (!tol.ok()) return Status::InvalidArgument("--tolerance: " + tol.status().message());
       if (*tol < 0) return Status::InvalidArgument("--tolerance must not be negative");
-      s.asof.tolerance_ns = *tol;
+      j.tolerance_ns = *tol;
     }
-    // The right rows that can match a left row in [from, to). Without a tolerance a "prev" match
-    // may lie anywhere before `from`: the right scan starts at each symbol's last row before it.
-    ScanRequest r;
-    r.table = a.asof;
-    r.symbols = a.symbols;
-    const int64_t tol = s.asof.tolerance_ns.value_or(-1);
-    if (s.asof.direction == query::AsofDirection::kPrev) {
-      r.from_ts = tol < 0 ? s.left.from_ts : (s.left.from_ts < INT64_MIN + tol ? INT64_MIN : s.left.from_ts - tol);
-      r.from_last_before = tol < 0;
-      r.to_ts = s.left.to_ts;
-    } else {
-      r.from_ts = s.left.from_ts;
-      r.to_ts = tol < 0 ? INT64_MAX : (s.left.to_ts > INT64_MAX - tol ? INT64_MAX : s.left.to_ts + tol);
-    }
-    s.right = r;
   }
   if (a.repeat < 1) return Status::InvalidArgument("--repeat must be at least 1");
   if (a.threads < 0) return Status::InvalidArgument("--threads must be 0 (one per core) or more");
-  s.left.decode_threads = a.threads;
-  if (s.right) s.right->decode_threads = a.threads;
+  p.decode_threads = a.threads;
   if (a.limit) {
     if (*a.limit < 0) return Status::InvalidArgument("--limit must be 0 or more (leave it out for every row)");
-    s.limit = static_cast<uint64_t>(*a.limit);
+    p.limit = static_cast<uint64_t>(*a.limit);
   }
-  s.merge = a.merge;
-  return s;
-}
-
-// Chooses the columns the left scan reads: what the operators and the output need, always with
-// ts and symbol (the operators key on them; a final projection drops what was not asked for).
-Status ResolveColumns(const TableDef& def, QuerySpec* s) {
-  const Schema& schema = def.schema;
-  auto need = [&](const std::string& c) -> Status {
-    if (schema.FieldIndex(c) < 0) {
-      return Status::InvalidArgument("table " + def.name + " has no column '" + c + "' (columns: " + schema.ToString() +
-                                     ")");
-    }
-    AddUnique(&s->left.columns, c);
-    return Status::OK();
-  };
-  std::vector<std::string> where_cols = s->where ? s->where->Columns() : std::vector<std::string>{};
-  if (!s->bar_text.empty()) {
-    s->left.columns.clear();
-    RETURN_IF_ERROR(need(schema.field(schema.ts_index()).name));
-    RETURN_IF_ERROR(need(schema.field(schema.symbol_index()).name));
-    if (schema.FieldIndex("price") >= 0 && schema.FieldIndex("size") >= 0) {
-      RETURN_IF_ERROR(need("price"));
-      RETURN_IF_ERROR(need("size"));
-    } else {
-      for (const char* c : {"open", "high", "low", "close", "volume"}) RETURN_IF_ERROR(need(c));
-      for (const char* c : {"vwap", "count"}) {
-        if (schema.FieldIndex(c) >= 0) RETURN_IF_ERROR(need(c));
-      }
-    }
-    for (const std::string& c : where_cols) RETURN_IF_ERROR(need(c));
-  } else if (!s->right && !s->output_columns.empty()) {
-    RETURN_IF_ERROR(need(schema.field(schema.ts_index()).name));
-    RETURN_IF_ERROR(need(schema.field(schema.symbol_index()).name));
-    for (const std::string& c : s->output_columns) RETURN_IF_ERROR(need(c));
-    for (const std::string& c : where_cols) RETURN_IF_ERROR(need(c));
-  }
-  return Status::OK();
-}
-
-std::vector<Field> ScanFields(const TableDef& def, const ScanRequest& request) {
-  if (request.columns.empty()) return def.schema.fields();
-  std::vector<Field> out;
-  for (const std::string& c : request.columns) out.push_back(def.schema.field(def.schema.FieldIndex(c)));
-  return out;
-}
-
-std::string AsofDetail(const QuerySpec& s) {
-  std::string d = s.right->table + " (" + (s.asof.direction == query::AsofDirection::kPrev ? "prev" : "next");
-  if (s.asof.tolerance_ns) d += ", tolerance " + std::to_string(*s.asof.tolerance_ns) + " ns";
-  return d + ")";
-}
-
-// THE read path of `strata query`: a streaming cross-tier scan (Database::NewScan) as a grouped
-// stream — symbols ascending, ts order within a symbol, batches of at most a row group or so —
-// adding what it read to `counters`.
-Result<std::unique_ptr<BatchStream>> OpenScan(Database* db, const ScanRequest& request,
-                                              const std::vector<std::string>& tiers, query::ScanCounters* counters) {
-  counters->tiers = tiers;
-  ScanRequest with_tiers = request;
-  with_tiers.tiers = tiers;
-  ASSIGN_OR_RETURN(std::unique_ptr<ScanCursor> cursor, db->NewScan(with_tiers));
-  return query::MakeCursorStream(std::move(cursor), counters);
-}
-
-// The symbols a --merge query reads: the requested ones, or every symbol of the table.
-Result<std::vector<std::string>> MergeSymbols(Database* db, const QuerySpec& s) {
-  if (!s.left.symbols.empty()) {
-    std::vector<std::string> v = s.left.symbols;
-    std::sort(v.begin(), v.end());
-    v.erase(std::unique(v.begin(), v.end()), v.end());
-    return v;
-  }
-  return db->Symbols(s.left.table);
-}
-
-Result<std::unique_ptr<BatchStream>> BuildPipeline(Database* db, const QuerySpec& s, const TableDef& left_def,
-                                                   query::QueryPlan* plan) {
-  if (s.bar_interval && !s.where && !s.right) {  // a derived bar table may answer (query_derived_bars.h)
-    ASSIGN_OR_RETURN(
-        std::unique_ptr<BatchStream> derived,
-        DerivedBarsPipeline(db, left_def, {s.left, s.tiers, s.bar_interval, s.merge, s.output_columns, s.limit}, plan));
-    if (derived) return derived;
-  }
-  std::shared_ptr<const query::Filter> filter;
-  if (s.where) {
-    ASSIGN_OR_RETURN(filter, query::Filter::Bind(*s.where, ScanFields(left_def, s.left)));
-  }
-  query::StageStats* scan_stage = plan->AddStage("scan " + s.left.table);
-  query::StageStats* filter_stage = filter ? plan->AddStage("filter", filter->ToString()) : nullptr;
-  query::StageStats* bars_stage = s.bar_interval ? plan->AddStage("bars " + s.bar_text) : nullptr;
-  query::StageStats* rscan_stage = s.right ? plan->AddStage("scan " + s.right->table) : nullptr;
-  query::StageStats* asof_stage = s.right ? plan->AddStage("asof", AsofDetail(s)) : nullptr;
-  query::ScanCounters* left_counters = plan->AddScan(s.left.table);
-  query::ScanCounters* right_counters = s.right ? plan->AddScan(s.right->table) : nullptr;
-
-  // One pipeline over the given symbols (all the query's when `symbols` is empty).
-  auto pipeline = [&](const std::vector<std::string>* symbols) -> Result<std::unique_ptr<BatchStream>> {
-    ScanRequest left = s.left;
-    if (symbols) left.symbols = *symbols;
-    ASSIGN_OR_RETURN(std::unique_ptr<BatchStream> st, OpenScan(db, left, s.tiers, left_counters));
-    st = query::MakeTimedStream(std::move(st), scan_stage);
-    if (filter) st = query::MakeTimedStream(query::MakeFilterStream(std::move(st), filter), filter_stage);
-    if (bars_stage) {
-      ASSIGN_OR_RETURN(auto bars, query::MakeBarsStream(std::move(st), s.bar_interval));
-      st = query::MakeTimedStream(std::move(bars), bars_stage);
-    }
-    if (s.right) {
-      ScanRequest right = *s.right;
-      if (symbols) right.symbols = *symbols;
-      ASSIGN_OR_RETURN(std::unique_ptr<BatchStream> rs, OpenScan(db, right, s.tiers, right_counters));
-      rs = query::MakeTimedStream(std::move(rs), rscan_stage);
-      ASSIGN_OR_RETURN(auto join, query::MakeAsofJoinStream(std::move(st), std::move(rs), s.asof));
-      st = query::MakeTimedStream(std::move(join), asof_stage);
-    }
-    return st;
-  };
-
-  std::unique_ptr<BatchStream> out;
-  if (s.merge) {
-    // One cursor per symbol, interleaved by ts.
-    ASSIGN_OR_RETURN(std::vector<std::string> symbols, MergeSymbols(db, s));
-    std::vector<std::unique_ptr<BatchStream>> per_symbol;
-    for (const std::string& sym : symbols) {
-      std::vector<std::string> one = {sym};
-      ASSIGN_OR_RETURN(auto st, pipeline(&one));
-      per_symbol.push_back(std::move(st));
-    }
-    if (per_symbol.empty()) {
-      std::vector<std::string> none = {""};
-      ASSIGN_OR_RETURN(auto st, pipeline(&none));  // no rows, but the pipeline's fields
-      per_symbol.push_back(std::move(st));
-    }
-    out = query::MakeMergeByTsStream(std::move(per_symbol));
-  } else {
-    ASSIGN_OR_RETURN(out, pipeline(nullptr));
-  }
-  if (!s.output_columns.empty()) {
-    std::vector<std::string> names;
-    for (const Field& f : out->fields()) names.push_back(f.name);
-    if (names != s.output_columns) {
-      ASSIGN_OR_RETURN(out, query::MakeProjectStream(std::move(out), s.output_columns));
-    }
-  }
-  if (s.limit != UINT64_MAX) out = query::MakeLimitStream(std::move(out), s.limit);
-  return out;
+  p.merge = a.merge;
+  RETURN_IF_ERROR(query::Validate(p));
+  return p;
 }
 
 double Median(std::vector<int64_t> v) {
@@ -299,7 +119,7 @@ double Median(std::vector<int64_t> v) {
 }
 
 Status Query(Context* ctx, const QueryArgs& args) {
-  ASSIGN_OR_RETURN(QuerySpec spec, MakeSpec(args));
+  ASSIGN_OR_RETURN(query::LogicalPlan logical, MakePlan(args));
   OutputFormat format = OutputFormat::kCsv;
   if (args.out.empty()) {
     ASSIGN_OR_RETURN(format, ChooseFormat(args.format));
@@ -307,12 +127,6 @@ Status Query(Context* ctx, const QueryArgs& args) {
     return Status::InvalidArgument("--format and --out cannot be combined (--out writes Parquet)");
   }
   ASSIGN_OR_RETURN(auto db, ctx->OpenDatabase(true, ""));
-  ASSIGN_OR_RETURN(TableDef left_def, db->GetTable(spec.left.table));
-  std::optional<TableDef> right_def;
-  if (spec.right) {
-    ASSIGN_OR_RETURN(right_def, db->GetTable(spec.right->table));
-  }
-  RETURN_IF_ERROR(ResolveColumns(left_def, &spec));
 
   std::vector<int64_t> times;
   query::QueryPlan plan;
@@ -321,7 +135,7 @@ Status Query(Context* ctx, const QueryArgs& args) {
     plan = query::QueryPlan();
     const bool last = run == args.repeat - 1;
     auto start = std::chrono::steady_clock::now();
-    ASSIGN_OR_RETURN(std::unique_ptr<BatchStream> stream, BuildPipeline(db.get(), spec, left_def, &plan));
+    ASSIGN_OR_RETURN(std::unique_ptr<BatchStream> stream, query::Execute(db.get(), logical, &plan));
     if (!last) {
       ASSIGN_OR_RETURN(rows, query::Drain(stream.get()));
     } else if (!args.out.empty()) {

@@ -66,6 +66,36 @@ constexpr uint64_t kTradeSalt = 0x7472616465ull;  // "trade"
 constexpr uint64_t kQuoteSalt = 0x71756f7465ull;  // "quote"
 constexpr uint64_t kWalkSalt = 0x57414c4bull;     // "WALK"
 constexpr uint64_t kTimeSalt = 0x54494d45ull;     // "TIME"
+constexpr uint64_t kDaySalt = 0x444159ull;        // "DAY"
+
+// Days from 1970-01-01 (floor, so days before 1970 are negative).
+int64_t DayNumber(int64_t day_start_ns) {
+  int64_t d = day_start_ns / kNanosPerDay;
+  if (day_start_ns % kNanosPerDay < 0) --d;
+  return d;
+}
+
+// The price (cents) symbol opens at on day `day`: a walk of one step a day, up to +-1% of `base`,
+// from `base` on 2026-01-01, kept within [base/2, 2*base] by reflection. Integer only
+// ("identical on every platform"); walks at most kMaxDays steps, so far-away dates cost the same.
+int64_t DayOpenCents(uint64_t sym_seed, int64_t base, int64_t day) {
+  constexpr int64_t kAnchorDay = 20454;  // 2026-01-01
+  constexpr int64_t kMaxDays = 20000;
+  const int64_t steps = std::min<int64_t>(kMaxDays, day >= kAnchorDay ? day - kAnchorDay : kAnchorDay - day);
+  const uint64_t dir_salt = day >= kAnchorDay ? 1 : 2;
+  const int64_t lo = std::max<int64_t>(100, base / 2), hi = std::max<int64_t>(lo + 1, 2 * base);
+  const int64_t max_step = std::max<int64_t>(1, base / 100);
+  int64_t price = base;
+  uint64_t state = SplitMix(sym_seed ^ kDaySalt ^ dir_salt);
+  for (int64_t k = 0; k < steps; ++k) {
+    state = SplitMix(state);
+    price += static_cast<int64_t>(state % static_cast<uint64_t>(2 * max_step + 1)) - max_step;
+    if (price < lo) price = 2 * lo - price;
+    if (price > hi) price = 2 * hi - price;
+    price = std::clamp(price, lo, hi);
+  }
+  return price;
+}
 
 // Spreads in ticks: mostly 1-2, up to 5.
 constexpr int kSpreadTicks[16] = {1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 4, 4, 5};
@@ -123,20 +153,25 @@ MarketGenerator::MarketGenerator(GenOptions options) : options_(std::move(option
     // Everything about a symbol derives from (seed, i); the kind only salts the streams that
     // differ between trades and quotes, so both share the start price and the walk.
     const uint64_t sym_seed = SplitMix(SplitMix(options_.seed) ^ (static_cast<uint64_t>(i) * 0x9E3779B97F4A7C15ull));
+    // The day salts every stream (arrivals, sizes, the walk) and moves the open, so the days of one
+    // seed differ as real days do; the symbol's price level stays its own across days.
+    const int64_t day = DayNumber(options_.day_start_ns);
+    const uint64_t day_seed = SplitMix(sym_seed ^ (static_cast<uint64_t>(day) * 0xD1B54A32D192ED03ull));
     const uint64_t kind_salt = trades ? kTradeSalt : kQuoteSalt;
-    const uint64_t time_seed = SplitMix(sym_seed ^ kTimeSalt ^ kind_salt);
+    const uint64_t time_seed = SplitMix(day_seed ^ kTimeSalt ^ kind_salt);
     auto s = std::make_unique<SymbolState>(time_seed);
     s->name = GenSymbolName(i);
-    s->rng = Rng(SplitMix(sym_seed ^ kind_salt));
+    s->rng = Rng(SplitMix(day_seed ^ kind_salt));
     // $20-$900, more names at the low end (u^2), as in the real cross-section.
     const uint64_t u = (sym_seed >> 20) % 1000;
-    const int64_t start = 2000 + static_cast<int64_t>(u * u * 88000 / 1'000'000);
+    const int64_t base = 2000 + static_cast<int64_t>(u * u * 88000 / 1'000'000);
+    const int64_t start = DayOpenCents(sym_seed, base, day);
     // Daily volatility ~1.5% of price: per-second variance (0.015 P)^2 / 23400 ticks^2 over a
     // mean squared move of 21/8 ticks^2 gives the chance of a move per second, which is capped
     // at 90% for pricey names (steps stay small) and is at least 1/256 for cheap ones.
     const u128 p = static_cast<u128>(start);
     const u128 p256 = p * p * 225 * 256 * 8 / (u128{1'000'000} * kSessionSeconds * 21);
-    s->mid = MidWalk(SplitMix(sym_seed ^ kWalkSalt), start, static_cast<int>(std::clamp<u128>(p256, 1, 230)));
+    s->mid = MidWalk(SplitMix(day_seed ^ kWalkSalt), start, static_cast<int>(std::clamp<u128>(p256, 1, 230)));
     s->trade_id = static_cast<int64_t>(i + 1) * 1'000'000'000 + static_cast<int64_t>(sym_seed % 1'000'000);
     s->n = counts[static_cast<size_t>(i)];
     if (s->n > 0) {

@@ -14,12 +14,16 @@
 // - Symbol i gets a Zipf-like share ~ 1/(i+1)^0.75 of the rows; when rows >= symbols every
 //   symbol gets at least one row (with fewer rows, the first `rows` symbols get one each).
 // - A per-symbol mid price walks on the 0.01 tick grid second by second (steps of 1-3 ticks,
-//   more often for higher-priced names), never below $1.00. Start price ($20-$900) and walk
-//   depend only on (seed, symbol index), not on kind, rows or symbols, so trades and quotes made
-//   with the same seed put a symbol at the same prices at the same times.
+//   more often for higher-priced names), never below $1.00. The open and the walk depend only on
+//   (seed, symbol index, day), not on kind, rows or symbols, so trades and quotes made with the
+//   same seed and date put a symbol at the same prices at the same times. Each symbol has a price
+//   level ($20-$900, from seed and index); the day's open moves from it by a walk of at most 1%
+//   of the level a day (kept within half to twice the level), so consecutive days of one seed
+//   open close to each other and no two dates give the same rows.
 // - Trades: price at the bid, the ask or the mid of a 1-5 tick spread around that mid; sizes
 //   mostly round lots, ~25% odd lots (1-99), ~1% blocks of 5,000-50,000; trade_id strictly
-//   increasing per symbol from a per-symbol base ((i+1) * 1e9 + a seed-dependent offset);
+//   increasing per symbol from a per-symbol base ((i+1) * 1e9 + a seed-dependent offset; like an
+//   exchange's, the ids restart each day);
 //   exchange one of XNAS, XNYS, ARCX, BATS, IEXG, EDGX with skewed frequencies.
 // - Quotes: bid < ask always, spread 1-5 ticks (mostly 1-2), bid/ask sizes round lots of 100.
 #pragma once

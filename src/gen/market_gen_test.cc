@@ -123,13 +123,13 @@ TEST(MarketGen, GoldenOutput) {
   };
   std::vector<std::string> t = csv_lines(GenKind::kTrades);
   ASSERT_EQ(t.size(), 1002u);
-  EXPECT_EQ(t[1], "2026-03-02T14:30:00.901427601Z,AAPL,29.71,70,1000065669,XNAS");
-  EXPECT_EQ(t[500], "2026-03-02T18:04:51.863015295Z,AAPL,29.62,200,1000066177,XNYS");
-  EXPECT_EQ(t[1000], "2026-03-02T20:59:45.309369093Z,AAPL,29.44,35,1000066650,XNAS");
+  EXPECT_EQ(t[1], "2026-03-02T14:30:13.603690797Z,AAPL,31.21,100,1000065671,BATS");
+  EXPECT_EQ(t[500], "2026-03-02T18:18:24.766343799Z,NVDA,103.75,300,3000373210,BATS");
+  EXPECT_EQ(t[1000], "2026-03-02T20:59:58.989289315Z,AAPL,30.59,32,1000066665,ARCX");
   std::vector<std::string> q = csv_lines(GenKind::kQuotes);
   ASSERT_EQ(q.size(), 1002u);
-  EXPECT_EQ(q[1], "2026-03-02T14:30:29.138277109Z,NVDA,103.49,103.50,100,200");
-  EXPECT_EQ(q[1000], "2026-03-02T20:59:58.765566842Z,AAPL,29.45,29.46,200,100");
+  EXPECT_EQ(q[1], "2026-03-02T14:30:04.400653714Z,MSFT,342.75,342.76,500,300");
+  EXPECT_EQ(q[1000], "2026-03-02T20:59:36.792947178Z,AAPL,30.59,30.60,1000,200");
 }
 
 // Every byte of a larger output, as a digest (FNV-1a): catches changes the lines above miss.
@@ -142,8 +142,8 @@ TEST(MarketGen, GoldenDigest) {
     for (unsigned char c : sink.text) h = (h ^ c) * 0x100000001b3ull;
     return h;
   };
-  EXPECT_EQ(digest(GenKind::kTrades), 3289464670832341177ull);
-  EXPECT_EQ(digest(GenKind::kQuotes), 8236740339618339183ull);
+  EXPECT_EQ(digest(GenKind::kTrades), 14648892841204454133ull);
+  EXPECT_EQ(digest(GenKind::kQuotes), 17805421406644695329ull);
 }
 
 TEST(MarketGen, ExactRowCounts) {
@@ -366,6 +366,38 @@ TEST(MarketGen, TradesAndQuotesOfOneSeedFitTogether) {
   EXPECT_GT(near_share(All(Opts(GenKind::kQuotes, 9, 200000, 21))), 0.95);
   // Quotes of another seed walk elsewhere.
   EXPECT_LT(near_share(All(Opts(GenKind::kQuotes, 9, 200000, 22))), 0.2);
+}
+
+// The days of one seed differ (arrivals and prices), yet a symbol's consecutive days open within
+// about 1% of each other: a month of generated days looks like a month, not one day repeated.
+TEST(MarketGen, DaysOfOneSeedDifferAndContinue) {
+  auto day = [](int64_t d) {
+    GenOptions o = Opts(GenKind::kTrades, 3, 3000, 42);
+    o.day_start_ns = kDay + d * kNanosPerDay;
+    return All(o);
+  };
+  auto first_price = [](const RecordBatch& b, const std::string& sym) {
+    for (size_t r = 0; r < b.num_rows(); ++r)
+      if (Sym(b, r) == sym) return F64(b, 2, r);
+    return -1.0;
+  };
+  RecordBatch prev = day(0);
+  for (int64_t d = 1; d <= 5; ++d) {
+    RecordBatch cur = day(d);
+    ASSERT_EQ(cur.num_rows(), prev.num_rows());
+    EXPECT_NE(Ts(cur, 0) - d * kNanosPerDay, Ts(prev, 0) - (d - 1) * kNanosPerDay) << "day " << d;
+    const double a = first_price(prev, "AAPL"), b = first_price(cur, "AAPL");
+    ASSERT_GT(a, 0);
+    EXPECT_NE(a, b) << "day " << d;
+    EXPECT_LT(std::abs(b - a) / a, 0.06) << "day " << d << ": " << a << " -> " << b;
+    prev = std::move(cur);
+  }
+  // Far-away dates still give sane prices (the open walk is bounded and costs the same).
+  for (int64_t d : {-100000, 80000}) {
+    RecordBatch far = day(d);
+    ASSERT_EQ(far.num_rows(), 3000u);
+    EXPECT_GE(first_price(far, "AAPL"), 1.0);
+  }
 }
 
 // Parses every CSV line back and compares it with the generator's batches, field by field.

@@ -26,7 +26,7 @@
 
 namespace strata::query {
 
-enum class AsofDirection { kPrev, kNext };
+// AsofDirection: include/strata/query.h.
 Result<AsofDirection> ParseAsofDirection(std::string_view text);  // "prev" | "next"
 
 struct AsofOptions {

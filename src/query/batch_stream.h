@@ -1,5 +1,6 @@
-// BatchStream: a pull iterator of column batches, the interface every query operator consumes
-// and produces (scan adapters, bars, as-of join, filter, limit, output).
+// BatchStream (declared in include/strata/query.h): a pull iterator of column batches, the
+// interface every query operator consumes and produces (scan adapters, bars, as-of join, filter,
+// limit, output). Here: the adapters over it.
 //
 // Ordering contract of a "grouped" stream (what Database::Scan gives and what bars and the as-of
 // join need): all rows of one symbol are contiguous, symbols in ascending (byte-wise) order, and
@@ -15,19 +16,10 @@
 #include <vector>
 
 #include "strata/batch.h"
+#include "strata/query.h"
 #include "strata/status.h"
 
 namespace strata::query {
-
-class BatchStream {
- public:
-  virtual ~BatchStream() = default;
-  // The fields of every batch this stream produces.
-  virtual const std::vector<Field>& fields() const = 0;
-  // Replaces *out with the next non-empty batch and returns true, or returns false at the end
-  // (then *out's contents are unspecified). Errors are final.
-  virtual Result<bool> Next(RecordBatch* out) = 0;
-};
 
 // Hands out the given batches in order (empty ones skipped). `fields` is used when `batches` is
 // empty; otherwise every batch must have the first batch's fields (checked: InvalidArgument).

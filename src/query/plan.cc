@@ -81,9 +81,11 @@ std::string QueryPlan::ToString() const {
     const ScanStats& st = sc->stats;
     std::string tiers;
     for (const std::string& t : sc->tiers) tiers += (tiers.empty() ? "" : ",") + t;
-    s += "scan " + sc->table + ": tiers " + (tiers.empty() ? "-" : tiers) + "; rows returned " +
-         std::to_string(st.rows_returned) + " (" + std::to_string(st.hot_rows) + " from hot); peak rows buffered " +
-         std::to_string(st.peak_rows_buffered) + "\n";
+    std::string columns;
+    for (const std::string& c : sc->columns) columns += (columns.empty() ? "" : ",") + c;
+    s += "scan " + sc->table + ": tiers " + (tiers.empty() ? "-" : tiers) + "; columns " +
+         (columns.empty() ? "all" : columns) + "; rows returned " + std::to_string(st.rows_returned) + " (" +
+         std::to_string(st.hot_rows) + " from hot); peak rows buffered " + std::to_string(st.peak_rows_buffered) + "\n";
     s += "  files: " + std::to_string(st.files_listed) + " listed by the catalog, " +
          std::to_string(st.files_pruned_by_catalog) + " pruned (symbol/tier), " + std::to_string(st.files_read) +
          " read (" + std::to_string(st.files_from_cache) + " with a cached footer)\n";

@@ -20,7 +20,8 @@ namespace strata::query {
 // query (peak_rows_buffered: the largest of them), filled as the cursors advance.
 struct ScanCounters {
   std::string table;
-  std::vector<std::string> tiers;  // tiers the scan looked at
+  std::vector<std::string> tiers;    // tiers the scan looked at
+  std::vector<std::string> columns;  // columns the scan returns (empty: every column)
   ScanStats stats;
   uint64_t cursors = 0;
 };

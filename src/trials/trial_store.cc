@@ -1,4 +1,4 @@
-// Studies and trials in the catalog's `studies` and `trials` tables (migration 5).
+// Studies and trials in the catalog's `studies` and `trials` tables (migration 6).
 #include <algorithm>
 #include <charconv>
 #include <chrono>

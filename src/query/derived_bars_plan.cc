@@ -1,4 +1,4 @@
-#include "cli/query_derived_bars.h"
+#include "query/derived_bars_plan.h"
 
 #include <algorithm>
 #include <chrono>
@@ -12,7 +12,7 @@
 #include "tier/lake.h"
 #include "tier/policy.h"
 
-namespace strata::cli {
+namespace strata::query {
 namespace {
 
 constexpr int64_t kMinTs = std::numeric_limits<int64_t>::min();
@@ -25,12 +25,11 @@ int64_t CeilTo(int64_t ts, int64_t d) {
   return f > kMaxTs - d ? kMaxTs : f + d;
 }
 
-// Per symbol: a batch of rows (one Scan's output).
 }  // namespace
 
-Result<std::unique_ptr<query::BatchStream>> DerivedBarsPipeline(Database* db, const TableDef& def,
-                                                                const DerivedBarsRequest& r, query::QueryPlan* plan) {
-  std::unique_ptr<query::BatchStream> none;
+Result<std::unique_ptr<BatchStream>> DerivedBarsPipeline(Database* db, const TableDef& def, const DerivedBarsRequest& r,
+                                                         QueryPlan* plan) {
+  std::unique_ptr<BatchStream> none;
   if (r.tiers.size() != 3) return none;
   auto policy = tier::TablePolicy::Parse(def.policy_json);
   if (!policy.ok()) return none;
@@ -55,7 +54,7 @@ Result<std::unique_ptr<query::BatchStream>> DerivedBarsPipeline(Database* db, co
 
   auto scan = [&](const std::string& table, std::vector<std::string> symbols, int64_t from, int64_t to,
                   std::vector<std::string> cols, std::vector<std::string> tiers,
-                  query::ScanCounters* counters) -> Result<std::map<std::string, RecordBatch>> {
+                  ScanCounters* counters) -> Result<std::map<std::string, RecordBatch>> {
     if (from >= to) return std::map<std::string, RecordBatch>{};
     ScanRequest s;
     s.table = table;
@@ -81,13 +80,14 @@ Result<std::unique_ptr<query::BatchStream>> DerivedBarsPipeline(Database* db, co
       }
     }
     ScanStats seen;
-    query::AccumulateScanStats(cursor->stats(), &seen, &counters->stats);
+    AccumulateScanStats(cursor->stats(), &seen, &counters->stats);
     ++counters->cursors;
     return out;
   };
-  query::ScanCounters* raw_counters = plan->AddScan(def.name);
+  ScanCounters* raw_counters = plan->AddScan(def.name);
   raw_counters->tiers = r.tiers;
-  query::ScanCounters* bar_counters = plan->AddScan(derived_name);
+  raw_counters->columns = raw_cols;
+  ScanCounters* bar_counters = plan->AddScan(derived_name);
   bar_counters->tiers = r.tiers;
 
   // Series-days of the interior with hot rows: computed from raw rows.
@@ -105,7 +105,7 @@ Result<std::unique_ptr<query::BatchStream>> DerivedBarsPipeline(Database* db, co
     for (const auto& [sym, rows] : *m) symbols.insert(sym);
   }
   uint64_t derived_bars = 0, raw_rows = 0, raw_days = 0;
-  std::vector<std::unique_ptr<query::BatchStream>> per_symbol;
+  std::vector<std::unique_ptr<BatchStream>> per_symbol;
   for (const std::string& sym : symbols) {
     // d-bars of every piece, each piece's bars tagged with its start for ordering.
     std::vector<RecordBatch> pieces;
@@ -141,27 +141,19 @@ Result<std::unique_ptr<query::BatchStream>> DerivedBarsPipeline(Database* db, co
     if (d != r.interval) {
       ASSIGN_OR_RETURN(all, bars::ComputeBars(all, r.interval));
     }
-    per_symbol.push_back(query::MakeVectorStream(bars::BarFields(), {std::move(all)}));
+    per_symbol.push_back(MakeVectorStream(bars::BarFields(), {std::move(all)}));
   }
-  if (per_symbol.empty()) per_symbol.push_back(query::MakeVectorStream(bars::BarFields(), {}));
-  query::StageStats* stage = plan->AddStage("bars " + bars::BarIntervalName(r.interval) + " from " + derived_name,
-                                            std::to_string(derived_bars) + " derived " + bars::BarIntervalName(d) +
-                                                " bars; " + std::to_string(raw_rows) + " raw rows (range edges and " +
-                                                std::to_string(raw_days) + " series-day(s) with hot rows) resampled");
+  if (per_symbol.empty()) per_symbol.push_back(MakeVectorStream(bars::BarFields(), {}));
+  StageStats* stage = plan->AddStage("bars " + bars::BarIntervalName(r.interval) + " from " + derived_name,
+                                     std::to_string(derived_bars) + " derived " + bars::BarIntervalName(d) + " bars; " +
+                                         std::to_string(raw_rows) + " raw rows (range edges and " +
+                                         std::to_string(raw_days) + " series-day(s) with hot rows) resampled");
   stage->self_ns = stage->inclusive_ns =
       std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count();
-  std::unique_ptr<query::BatchStream> out =
-      r.merge ? query::MakeMergeByTsStream(std::move(per_symbol)) : query::MakeConcatStream(std::move(per_symbol));
-  out = query::MakeTimedStream(std::move(out), stage);
-  if (!r.output_columns.empty()) {
-    std::vector<std::string> names;
-    for (const Field& f : out->fields()) names.push_back(f.name);
-    if (names != r.output_columns) {
-      ASSIGN_OR_RETURN(out, query::MakeProjectStream(std::move(out), r.output_columns));
-    }
-  }
-  if (r.limit != UINT64_MAX) out = query::MakeLimitStream(std::move(out), r.limit);
+  std::unique_ptr<BatchStream> out =
+      r.merge ? MakeMergeByTsStream(std::move(per_symbol)) : MakeConcatStream(std::move(per_symbol));
+  out = MakeTimedStream(std::move(out), stage);
   return out;
 }
 
-}  // namespace strata::cli
+}  // namespace strata::query

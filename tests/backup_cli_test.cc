@@ -1,0 +1,184 @@
+// End-to-end tests of `strata backup create|list|verify|prune` and `strata restore`: real
+// processes, real files, the restored root checked by queries and `strata verify`.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "lake_test_util.h"
+#include "testutil/cli_runner.h"
+#include "testutil/testutil.h"
+
+namespace strata {
+namespace {
+
+using testing::CliRun;
+
+size_t Lines(const std::string& s) { return static_cast<size_t>(std::count(s.begin(), s.end(), '\n')); }
+
+class BackupCliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    root_ = dir_.Join("db");
+    dest_ = dir_.Join("backups");
+  }
+  CliRun At(const std::string& root, const std::string& args) {
+    return testing::RunStrata(dir_, "--root " + root + " " + args);
+  }
+  CliRun Strata(const std::string& args) { return At(root_, args); }
+  std::string Query(const std::string& root, const std::string& args) {
+    CliRun r = At(root, "query " + args + " --format csv");
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return r.out;
+  }
+  std::vector<std::string> Blobs() { return testing::FilesUnder(dest_ + "/blobs"); }
+
+  // Warm rows (day 1, flushed), cold rows (migrated), and hot rows only in the WAL (day 3).
+  void MakeDatabase() {
+    ASSERT_EQ(Strata("init --fsync none").exit_code, 0);
+    ASSERT_EQ(Strata("table create trades --template trades --dedup-key trade_id").exit_code, 0);
+    for (const char* date : {"2026-01-05", "2026-03-02", "2026-03-03"}) {
+      const std::string csv = dir_.Join(std::string("t-") + date + ".csv");
+      ASSERT_EQ(Strata(std::string("gen trades --symbols 3 --rows 3000 --date ") + date + " --out " + csv).exit_code,
+                0);
+      ASSERT_EQ(Strata("ingest trades " + csv).exit_code, 0);
+      if (std::string(date) == "2026-01-05") {
+        ASSERT_EQ(Strata("flush").exit_code, 0);
+        CliRun m = Strata("migrate --all --table trades");
+        ASSERT_EQ(m.exit_code, 0) << m.err;
+      } else if (std::string(date) == "2026-03-02") {
+        ASSERT_EQ(Strata("flush").exit_code, 0);
+      }
+    }
+    std::ofstream(dir_.Join("m.bin")) << std::string(300000, 'x') << "weights";
+    CliRun p = Strata("model put alpha " + dir_.Join("m.bin"));
+    ASSERT_EQ(p.exit_code, 0) << p.err;
+  }
+
+  testing::TempDir dir_;
+  std::string root_, dest_;
+};
+
+TEST_F(BackupCliTest, HelpHasExamples) {
+  for (const char* cmd : {"backup create", "backup prune", "restore"}) {
+    CliRun r = Strata(std::string(cmd) + " --help");
+    EXPECT_EQ(r.exit_code, 0) << cmd;
+    EXPECT_NE(r.out.find("Example"), std::string::npos) << cmd << ":\n" << r.out;
+  }
+}
+
+// Hot (WAL-only), warm, cold rows and a model: the restored root answers the same, passes verify.
+TEST_F(BackupCliTest, RestoreHoldsEveryTierAndTheModel) {
+  MakeDatabase();
+  const std::string want = Query(root_, "trades");
+  ASSERT_EQ(Lines(want), 9001u);
+  const std::string second = dir_.Join("backups2");
+  CliRun r = Strata("backup create " + dest_ + " " + second);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("consistent at WAL LSN"), std::string::npos) << r.out;
+
+  r = Strata("backup list " + dest_);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(Lines(r.out), 2u) << r.out;  // header + one backup
+  r = Strata("backup verify " + second);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("all whole"), std::string::npos) << r.out;
+
+  const std::string restored = dir_.Join("restored");
+  r = Strata("restore " + dest_ + " --target " + restored);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(Query(restored, "trades"), want);
+  EXPECT_EQ(Query(restored, "trades --tiers cold"), Query(root_, "trades --tiers cold"));
+  EXPECT_GT(Lines(Query(restored, "trades --tiers cold")), 1u);
+  r = At(restored, "verify");
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  r = At(restored, "model get alpha@1 " + dir_.Join("out.bin"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::ifstream got(dir_.Join("out.bin"));
+  std::string bytes((std::istreambuf_iterator<char>(got)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(bytes, std::string(300000, 'x') + "weights");
+  // The source is untouched and still a working database.
+  EXPECT_EQ(Query(root_, "trades"), want);
+
+  // A restore never writes into an existing database.
+  r = Strata("restore " + dest_ + " --target " + restored);
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("not empty"), std::string::npos) << r.err;
+}
+
+// The second backup copies only what is new; prune keeps what a kept backup needs.
+TEST_F(BackupCliTest, IncrementalByContentAndPruneKeepsWhatIsNeeded) {
+  MakeDatabase();
+  ASSERT_EQ(Strata("backup create " + dest_).exit_code, 0);
+  const size_t first_blobs = Blobs().size();
+  CliRun r = Strata("backup create " + dest_);  // nothing changed but the catalog copy
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_LE(Blobs().size(), first_blobs + 1);
+  const std::string csv = dir_.Join("more.csv");
+  ASSERT_EQ(Strata("gen trades --symbols 3 --rows 500 --date 2026-03-04 --out " + csv).exit_code, 0);
+  ASSERT_EQ(Strata("ingest trades " + csv).exit_code, 0);
+  ASSERT_EQ(Strata("flush").exit_code, 0);
+  r = Strata("backup create " + dest_);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  // Copied: the new warm files (3), the catalog, the WAL segment; not the old files.
+  EXPECT_NE(r.out.find("copied "), std::string::npos);
+  EXPECT_EQ(r.out.find("copied 0 objects"), std::string::npos) << r.out;
+  const std::string want = Query(root_, "trades");
+
+  r = Strata("backup prune " + dest_ + " --keep-last 1");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("kept 1 backups, removed 2"), std::string::npos) << r.out;
+  r = Strata("backup verify " + dest_);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  const std::string restored = dir_.Join("restored");
+  ASSERT_EQ(Strata("restore " + dest_ + " --target " + restored).exit_code, 0);
+  EXPECT_EQ(Query(restored, "trades"), want);
+  r = Strata("backup prune " + dest_ + " --keep-last 0");
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("would remove every backup"), std::string::npos) << r.err;
+}
+
+// A damaged or missing object: verify names it and exits 1; restore refuses and places nothing.
+TEST_F(BackupCliTest, DamageIsNamedAndRestoreRefuses) {
+  MakeDatabase();
+  ASSERT_EQ(Strata("backup create " + dest_).exit_code, 0);
+  std::vector<std::string> blobs = Blobs();
+  ASSERT_GE(blobs.size(), 5u);
+  std::sort(blobs.begin(), blobs.end(), [](const std::string& a, const std::string& b) {
+    return std::filesystem::file_size(a) > std::filesystem::file_size(b);
+  });
+  {  // flip a byte in the middle of the largest object
+    std::fstream f(blobs[0], std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(static_cast<std::streamoff>(std::filesystem::file_size(blobs[0]) / 2));
+    f.put('\x7f');
+  }
+  std::filesystem::remove(blobs[1]);
+  CliRun r = Strata("backup verify " + dest_);
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find("missing"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("sha256"), std::string::npos) << r.out;
+  EXPECT_NE(r.err.find("2 objects"), std::string::npos) << r.err;
+
+  const std::string restored = dir_.Join("restored");
+  r = Strata("restore " + dest_ + " --target " + restored);
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("nothing was restored"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(restored + "/catalog.db"));
+}
+
+TEST_F(BackupCliTest, ClearErrors) {
+  CliRun r = Strata("backup create " + dest_);  // no database
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("no database at"), std::string::npos) << r.err;
+  r = Strata("backup list " + dir_.Join("nowhere"));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("no backups"), std::string::npos) << r.out;
+  r = Strata("restore " + dir_.Join("nowhere") + " --target " + dir_.Join("x"));
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("no backups"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace strata
