@@ -216,6 +216,18 @@ Result<uint64_t> CheckStagedWal(FileSystem* fs, const std::string& staging, cons
 Status AddTierFiles(FileSystem* fs, const std::string& root, Catalog* catalog, SourceStores* stores, Snapshot* snap) {
   FileQuery q;  // live files of every table
   ASSIGN_OR_RETURN(std::vector<FileRecord> files, catalog->ListFiles(q));
+  // A flush's quarantined series: acknowledged rows no longer in the WAL, only in these files.
+  ASSIGN_OR_RETURN(std::vector<QuarantineRecord> quarantined, catalog->ListQuarantine());
+  for (const QuarantineRecord& q : quarantined) {
+    SourceObject o;
+    o.object.kind = "quarantine";
+    o.object.path = q.uri;
+    o.object.size = static_cast<uint64_t>(q.bytes);
+    o.object.sha256 = q.sha256;
+    o.hash_known = !q.sha256.empty();
+    o.local_path = JoinPath(root, q.uri);
+    snap->objects.push_back(std::move(o));
+  }
   for (const FileRecord& f : files) {
     SourceObject o;
     o.object.path = f.uri;

@@ -25,10 +25,10 @@
 namespace strata::backup {
 
 // One object of a backup: where it lives in the database ("catalog.db", "warm/...", "cold/...",
-// "artifacts/packs/...", "models-cold/...", "wal/...") and its bytes' identity.
+// "artifacts/packs/...", "models-cold/...", "wal/...", "quarantine/...") and its bytes' identity.
 struct BackupObject {
   std::string path;
-  std::string kind;  // catalog | warm | cold | pack | cold-pack | wal
+  std::string kind;  // catalog | warm | cold | pack | cold-pack | wal | quarantine
   uint64_t size = 0;
   std::string sha256;  // hex; the blob is blobs/<sha256[0:2]>/<sha256>
 };
