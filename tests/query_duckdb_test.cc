@@ -195,6 +195,16 @@ class QueryVsDuckDB : public ::testing::Test {
     const int64_t trades = ::strata::testing::Sanitized() ? 10000 : 30000;
     s.trades = MakeTradesTable(Generate(GenKind::kTrades, trades));
     s.quotes = MakeQuotesTable(Generate(GenKind::kQuotes, 2 * trades));
+    {  // No quote at or before the first trade: that trade has no previous quote (a case to cover).
+      const std::vector<int64_t>& tts = s.trades.column(static_cast<size_t>(s.trades.FieldIndex("ts"))).int64s();
+      const int64_t first_trade = *std::min_element(tts.begin(), tts.end());
+      const std::vector<int64_t>& qts = s.quotes.column(static_cast<size_t>(s.quotes.FieldIndex("ts"))).int64s();
+      std::vector<uint32_t> keep;
+      for (size_t r = 0; r < qts.size(); ++r) {
+        if (qts[r] > first_trade) keep.push_back(static_cast<uint32_t>(r));
+      }
+      s.quotes = s.quotes.Take(keep);
+    }
     parquet::WriterOptions o;
     o.timestamp_adjusted_to_utc = false;  // DuckDB keeps nanoseconds for non-UTC-adjusted ns timestamps
     o.row_group_rows = 16384;
