@@ -24,6 +24,7 @@
 #include "query/bars.h"
 #include "query/filter.h"
 #include "strata/timestamp.h"
+#include "testutil/duckdb_peer.h"
 #include "testutil/node_runner.h"
 #include "testutil/testutil.h"
 
@@ -113,84 +114,14 @@ RecordBatch MakeQuotesTable(const RecordBatch& g) {
   return q;
 }
 
-std::unique_ptr<BatchStream> Cut(const RecordBatch& all, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::vector<RecordBatch> pieces;
-  size_t pos = 0;
-  while (pos < all.num_rows()) {
-    size_t n = std::min<size_t>(all.num_rows() - pos, 1 + rng() % 5000);
-    pieces.push_back(all.Slice(pos, n));
-    pos += n;
-  }
-  return MakeVectorStream(all.fields(), std::move(pieces));
-}
-
-std::string CompareWithPeer(const RecordBatch& ours, const json& peer) {
-  if (peer.contains("error")) return "DuckDB error: " + peer["error"].get<std::string>();
-  const json& cols = peer["columns"];
-  const json& rows = peer["rows"];
-  if (cols.size() != ours.num_columns()) return "DuckDB has " + std::to_string(cols.size()) + " columns";
-  for (size_t c = 0; c < cols.size(); ++c) {
-    if (cols[c] != ours.fields()[c].name) return "column " + std::to_string(c) + " is " + cols[c].dump();
-  }
-  if (rows.size() != ours.num_rows()) {
-    return "DuckDB has " + std::to_string(rows.size()) + " rows, we " + std::to_string(ours.num_rows());
-  }
-  for (size_t r = 0; r < rows.size(); ++r) {
-    for (size_t c = 0; c < cols.size(); ++c) {
-      const Column& col = ours.column(c);
-      const json& v = rows[r][c];
-      std::string where = "row " + std::to_string(r) + " column " + ours.fields()[c].name +
-                          " (ours: " + ours.RowToString(r) + "; DuckDB: " + rows[r].dump() + ")";
-      if (v.is_null() || col.IsNull(r)) {
-        if (v.is_null() != col.IsNull(r)) return "null mismatch at " + where;
-        continue;
-      }
-      switch (col.type()) {
-        case ColumnType::kTimestamp:
-        case ColumnType::kInt64:
-          if (std::strtoll(v.get<std::string>().c_str(), nullptr, 10) != col.int64s()[r]) return "differs at " + where;
-          break;
-        case ColumnType::kFloat64: {
-          double peer_v = std::strtod(v.get<std::string>().c_str(), nullptr);
-          if (peer_v != col.doubles()[r]) return "differs at " + where;
-          break;
-        }
-        case ColumnType::kSymbol:
-        case ColumnType::kString:
-          if (v.get<std::string>() != col.GetString(r)) return "differs at " + where;
-          break;
-        default: return "unexpected column type at " + where;
-      }
-    }
-  }
-  return "";
-}
-
 class QueryVsDuckDB : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     state_ = new State();
     State& s = *state_;
     s.dir = NpmDir();
-    const std::string hint = " -- run tools/interop/setup.sh (it installs DuckDB into " + s.dir + ")";
-    if (std::system("node --version > /dev/null 2>&1") != 0) {
-      s.error = "node is not installed" + hint;
-      return;
-    }
-    if (!fs::exists(s.dir + "/node_modules/@duckdb/node-api")) {
-      s.error = "npm package @duckdb/node-api is missing" + hint;
-      return;
-    }
-    fs::path scripts = fs::path(__FILE__).parent_path().parent_path() / "tools" / "interop";
-    std::error_code ec;
-    for (const char* f : {"canon.mjs", "query_duckdb.mjs"}) {
-      fs::copy_file(scripts / f, fs::path(s.dir) / f, fs::copy_options::overwrite_existing, ec);
-      if (ec) {
-        s.error = "cannot copy " + (scripts / f).string() + ": " + ec.message();
-        return;
-      }
-    }
+    s.error = testing::PrepareDuckDbPeer(s.dir, __FILE__);
+    if (!s.error.empty()) return;
     // Under the sanitizers a third of the rows: the same bars, joins and filters, checked as well.
     const int64_t trades = ::strata::testing::Sanitized() ? 10000 : 30000;
     s.trades = MakeTradesTable(Generate(GenKind::kTrades, trades));
@@ -219,27 +150,8 @@ class QueryVsDuckDB : public ::testing::Test {
 
   // Runs the named SQL queries (TRADES and QUOTES stand for the two files) in one DuckDB process.
   static std::map<std::string, json> Ask(const std::vector<std::pair<std::string, std::string>>& queries) {
-    json spec = json::array();
-    for (auto [name, sql] : queries) {
-      for (auto [key, path] : {std::pair{"TRADES", state_->trades_path}, std::pair{"QUOTES", state_->quotes_path}}) {
-        size_t at;
-        while ((at = sql.find(key)) != std::string::npos) sql.replace(at, strlen(key), "read_parquet('" + path + "')");
-      }
-      spec.push_back({{"name", name}, {"sql", sql}});
-    }
-    const std::string spec_path = state_->tmp.Join("spec.json");
-    testing::WriteTextFile(spec_path, spec.dump());
-    auto out = RunNode(state_->dir, "query_duckdb.mjs '" + spec_path + "'");
-    EXPECT_TRUE(out.ok()) << out.status().ToString();
-    std::map<std::string, json> answers;
-    if (!out.ok()) return answers;
-    std::istringstream lines(*out);
-    std::string line;
-    while (std::getline(lines, line)) {
-      json j = json::parse(line);
-      answers[j["name"].get<std::string>()] = j;
-    }
-    return answers;
+    return testing::AskDuckDb(state_->dir, state_->tmp.path(), queries,
+                              {{"TRADES", state_->trades_path}, {"QUOTES", state_->quotes_path}});
   }
 
   struct State {
@@ -270,12 +182,15 @@ TEST_F(QueryVsDuckDB, BarsAtEveryIntervalMatch) {
   queries.push_back({"bars_1h_date_trunc", BarsSql("date_trunc('hour', CAST(ts AS TIMESTAMP))")});
   auto answers = Ask(queries);
   for (const auto& [name, secs] : intervals) {
-    ASSERT_OK_AND_ASSIGN(auto s, MakeBarsStream(Cut(state_->trades, secs), secs * kNanosPerSecond));
+    ASSERT_OK_AND_ASSIGN(auto s,
+                         MakeBarsStream(testing::CutIntoPieces(state_->trades, secs, 5000), secs * kNanosPerSecond));
     ASSERT_OK_AND_ASSIGN(RecordBatch ours, Collect(s.get()));
     EXPECT_GT(ours.num_rows(), 0u);
-    EXPECT_EQ(CompareWithPeer(ours, answers["bars_" + name]), "") << "bars " << name;
+    EXPECT_EQ(testing::CompareWithDuckDb(ours, answers["bars_" + name], true), "") << "bars " << name;
     if (secs == 86400 || secs == 3600) {
-      EXPECT_EQ(CompareWithPeer(ours, answers[secs == 86400 ? "bars_1d_date_trunc" : "bars_1h_date_trunc"]), "")
+      EXPECT_EQ(
+          testing::CompareWithDuckDb(ours, answers[secs == 86400 ? "bars_1d_date_trunc" : "bars_1h_date_trunc"], true),
+          "")
           << "date_trunc " << name;
     }
   }
@@ -283,7 +198,7 @@ TEST_F(QueryVsDuckDB, BarsAtEveryIntervalMatch) {
 
 TEST_F(QueryVsDuckDB, CoarserBarsFromOneMinuteBarsMatchHourBars) {
   auto answers = Ask({{"h", BarsSql("date_trunc('hour', CAST(ts AS TIMESTAMP))")}});
-  ASSERT_OK_AND_ASSIGN(auto m1, MakeBarsStream(Cut(state_->trades, 3), kNanosPerMinute));
+  ASSERT_OK_AND_ASSIGN(auto m1, MakeBarsStream(testing::CutIntoPieces(state_->trades, 3, 5000), kNanosPerMinute));
   ASSERT_OK_AND_ASSIGN(auto h1, MakeBarsStream(std::move(m1), kNanosPerHour));
   ASSERT_OK_AND_ASSIGN(RecordBatch ours, Collect(h1.get()));
   // vwap from bars re-weights per-minute vwaps, a different rounding path: compare it within
@@ -298,7 +213,7 @@ TEST_F(QueryVsDuckDB, CoarserBarsFromOneMinuteBarsMatchHourBars) {
   }
   ours.column(7) = Column(ColumnType::kFloat64);
   for (size_t r = 0; r < ours.num_rows(); ++r) ours.column(7).AppendNull();
-  EXPECT_EQ(CompareWithPeer(ours, peer), "");
+  EXPECT_EQ(testing::CompareWithDuckDb(ours, peer, true), "");
 }
 
 std::string AsofSql(bool next, int64_t tolerance_ns) {
@@ -334,7 +249,8 @@ TEST_F(QueryVsDuckDB, AsofJoinsMatch) {
     AsofOptions o;
     o.direction = c.dir;
     if (c.tol >= 0) o.tolerance_ns = c.tol;
-    ASSERT_OK_AND_ASSIGN(auto j, MakeAsofJoinStream(Cut(state_->trades, seed), Cut(state_->quotes, seed + 1), o));
+    ASSERT_OK_AND_ASSIGN(auto j, MakeAsofJoinStream(testing::CutIntoPieces(state_->trades, seed, 5000),
+                                                    testing::CutIntoPieces(state_->quotes, seed + 1, 5000), o));
     ASSERT_OK_AND_ASSIGN(RecordBatch ours, Collect(j.get()));
     ASSERT_EQ(ours.num_rows(), state_->trades.num_rows());
     size_t matched = 0;
@@ -346,7 +262,7 @@ TEST_F(QueryVsDuckDB, AsofJoinsMatch) {
     if (c.dir == AsofDirection::kPrev) {
       EXPECT_LT(matched, ours.num_rows()) << c.name;
     }
-    EXPECT_EQ(CompareWithPeer(ours, answers[c.name]), "") << c.name;
+    EXPECT_EQ(testing::CompareWithDuckDb(ours, answers[c.name], true), "") << c.name;
   }
 }
 
@@ -378,7 +294,8 @@ TEST_F(QueryVsDuckDB, FiltersMatchWhereClauses) {
     f->Select(state_->trades, &sel);
     ASSERT_OK_AND_ASSIGN(RecordBatch seqs, state_->trades.Take(sel).Project({"seq"}));
     EXPECT_GT(seqs.num_rows(), 0u) << exprs[i];
-    EXPECT_EQ(CompareWithPeer(seqs, answers["f" + std::to_string(i)]), "") << exprs[i] << " / " << queries[i].second;
+    EXPECT_EQ(testing::CompareWithDuckDb(seqs, answers["f" + std::to_string(i)], true), "")
+        << exprs[i] << " / " << queries[i].second;
   }
 }
 

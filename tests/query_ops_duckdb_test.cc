@@ -21,6 +21,7 @@
 #include "query/project.h"
 #include "query/sort.h"
 #include "strata/timestamp.h"
+#include "testutil/duckdb_peer.h"
 #include "testutil/node_runner.h"
 #include "testutil/testutil.h"
 
@@ -75,76 +76,14 @@ RecordBatch MakeTrades(int64_t rows) {
   return t;
 }
 
-std::unique_ptr<BatchStream> Cut(const RecordBatch& all, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::vector<RecordBatch> pieces;
-  size_t pos = 0;
-  while (pos < all.num_rows()) {
-    size_t n = std::min<size_t>(all.num_rows() - pos, 1 + rng() % 3000);
-    pieces.push_back(all.Slice(pos, n));
-    pos += n;
-  }
-  return MakeVectorStream(all.fields(), std::move(pieces));
-}
-
-std::string CompareWithPeer(const RecordBatch& ours, const json& peer) {
-  if (peer.contains("error")) return "DuckDB error: " + peer["error"].get<std::string>();
-  const json& cols = peer["columns"];
-  const json& rows = peer["rows"];
-  if (cols.size() != ours.num_columns()) return "DuckDB has " + std::to_string(cols.size()) + " columns";
-  if (rows.size() != ours.num_rows()) {
-    return "DuckDB has " + std::to_string(rows.size()) + " rows, we " + std::to_string(ours.num_rows());
-  }
-  for (size_t r = 0; r < rows.size(); ++r) {
-    for (size_t c = 0; c < cols.size(); ++c) {
-      const Column& col = ours.column(c);
-      const json& v = rows[r][c];
-      const std::string where = "row " + std::to_string(r) + " column " + cols[c].get<std::string>() +
-                                " (ours: " + ours.RowToString(r) + "; DuckDB: " + rows[r].dump() + ")";
-      if (v.is_null() || col.IsNull(r)) {
-        if (v.is_null() != col.IsNull(r)) return "null mismatch at " + where;
-        continue;
-      }
-      const std::string s = v.get<std::string>();
-      bool same = false;
-      switch (col.type()) {
-        case ColumnType::kTimestamp:
-        case ColumnType::kInt64: same = std::strtoll(s.c_str(), nullptr, 10) == col.int64s()[r]; break;
-        case ColumnType::kInt32: same = std::strtoll(s.c_str(), nullptr, 10) == col.int32s()[r]; break;
-        case ColumnType::kFloat64: same = std::strtod(s.c_str(), nullptr) == col.doubles()[r]; break;
-        case ColumnType::kBool: same = s == (col.bools()[r] ? "true" : "false"); break;
-        default: same = s == col.GetString(r);
-      }
-      if (!same) return "differs at " + where;
-    }
-  }
-  return "";
-}
-
 class OpsVsDuckDB : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     state_ = new State();
     State& s = *state_;
     s.dir = ::strata::testing::NpmDir();
-    const std::string hint = " -- run tools/interop/setup.sh (it installs DuckDB into " + s.dir + ")";
-    if (std::system("node --version > /dev/null 2>&1") != 0) {
-      s.error = "node is not installed" + hint;
-      return;
-    }
-    if (!fs::exists(s.dir + "/node_modules/@duckdb/node-api")) {
-      s.error = "npm package @duckdb/node-api is missing" + hint;
-      return;
-    }
-    fs::path scripts = fs::path(__FILE__).parent_path().parent_path() / "tools" / "interop";
-    std::error_code ec;
-    for (const char* f : {"canon.mjs", "query_duckdb.mjs"}) {
-      fs::copy_file(scripts / f, fs::path(s.dir) / f, fs::copy_options::overwrite_existing, ec);
-      if (ec) {
-        s.error = "cannot copy " + (scripts / f).string() + ": " + ec.message();
-        return;
-      }
-    }
+    s.error = testing::PrepareDuckDbPeer(s.dir, __FILE__);
+    if (!s.error.empty()) return;
     s.trades = MakeTrades(::strata::testing::Sanitized() ? 8000 : 30000);
     parquet::WriterOptions o;
     o.timestamp_adjusted_to_utc = false;  // DuckDB keeps nanoseconds for non-UTC-adjusted ns timestamps
@@ -157,26 +96,7 @@ class OpsVsDuckDB : public ::testing::Test {
   void SetUp() override { ASSERT_TRUE(state_->error.empty()) << state_->error; }
 
   static std::map<std::string, json> Ask(const std::vector<std::pair<std::string, std::string>>& queries) {
-    json spec = json::array();
-    for (auto [name, sql] : queries) {
-      for (size_t at; (at = sql.find("TRADES")) != std::string::npos;) {
-        sql.replace(at, 6, "read_parquet('" + state_->path + "')");
-      }
-      spec.push_back({{"name", name}, {"sql", sql}});
-    }
-    const std::string spec_path = state_->tmp.Join("spec.json");
-    ::strata::testing::WriteTextFile(spec_path, spec.dump());
-    auto out = ::strata::testing::RunNode(state_->dir, "query_duckdb.mjs '" + spec_path + "'");
-    EXPECT_TRUE(out.ok()) << out.status().ToString();
-    std::map<std::string, json> answers;
-    if (!out.ok()) return answers;
-    std::istringstream lines(*out);
-    std::string line;
-    while (std::getline(lines, line)) {
-      json j = json::parse(line);
-      answers[j["name"].get<std::string>()] = j;
-    }
-    return answers;
+    return testing::AskDuckDb(state_->dir, state_->tmp.path(), queries, {{"TRADES", state_->path}});
   }
 
   struct State {
@@ -245,15 +165,16 @@ TEST_F(OpsVsDuckDB, GroupByWithEveryAggregateThenOrderByMatches) {
     return Collect(proj.get());
   };
   {
-    ASSERT_OK_AND_ASSIGN(auto agg, MakeHashAggregateStream(Cut(state_->trades, 1), {{"symbol", Col("symbol")}}, specs));
+    ASSERT_OK_AND_ASSIGN(auto agg, MakeHashAggregateStream(testing::CutIntoPieces(state_->trades, 1, 3000),
+                                                           {{"symbol", Col("symbol")}}, specs));
     ASSERT_OK_AND_ASSIGN(auto sorted, MakeSortStream(std::move(agg), {{Col("symbol")}}));
     ASSERT_OK_AND_ASSIGN(RecordBatch ours, finish(std::move(sorted), {{"symbol", Col("symbol")}}));
     EXPECT_EQ(ours.num_rows(), 3u);
-    EXPECT_EQ(CompareWithPeer(ours, answers["by_symbol"]), "");
+    EXPECT_EQ(testing::CompareWithDuckDb(ours, answers["by_symbol"], false), "");
   }
   {
-    ASSERT_OK_AND_ASSIGN(auto where,
-                         MakeWhereStream(Cut(state_->trades, 2), Binary(BinaryOp::kGe, Col("size"), I(100))));
+    ASSERT_OK_AND_ASSIGN(auto where, MakeWhereStream(testing::CutIntoPieces(state_->trades, 2, 3000),
+                                                     Binary(BinaryOp::kGe, Col("size"), I(100))));
     ASSERT_OK_AND_ASSIGN(
         auto agg,
         MakeHashAggregateStream(
@@ -263,16 +184,16 @@ TEST_F(OpsVsDuckDB, GroupByWithEveryAggregateThenOrderByMatches) {
     ASSERT_OK_AND_ASSIGN(RecordBatch ours, finish(std::move(sorted), {{"symbol", Col("symbol")},
                                                                       {"bucket", Func("epoch_ns", {Col("bucket")})}}));
     EXPECT_GT(ours.num_rows(), 100u);
-    EXPECT_EQ(CompareWithPeer(ours, answers["by_bucket"]), "");
+    EXPECT_EQ(testing::CompareWithDuckDb(ours, answers["by_bucket"], false), "");
   }
   for (const char* name : {"global", "global_empty"}) {
-    std::unique_ptr<BatchStream> in = Cut(state_->trades, 3);
+    std::unique_ptr<BatchStream> in = testing::CutIntoPieces(state_->trades, 3, 3000);
     if (std::string(name) == "global_empty") {
       ASSERT_OK_AND_ASSIGN(in, MakeWhereStream(std::move(in), Binary(BinaryOp::kLt, Col("size"), I(0))));
     }
     ASSERT_OK_AND_ASSIGN(auto agg, MakeHashAggregateStream(std::move(in), {}, specs));
     ASSERT_OK_AND_ASSIGN(RecordBatch ours, finish(std::move(agg), {}));
-    EXPECT_EQ(CompareWithPeer(ours, answers[name]), "") << name;
+    EXPECT_EQ(testing::CompareWithDuckDb(ours, answers[name], false), "") << name;
   }
 }
 
@@ -285,25 +206,26 @@ TEST_F(OpsVsDuckDB, OrderByWithNullsLimitAndOffsetMatches) {
   });
   std::vector<NamedExpr> cols3 = {{"seq", Col("seq")}, {"price", Col("price")}, {"size", Col("size")}};
   {
-    ASSERT_OK_AND_ASSIGN(auto s, MakeSortStream(Cut(state_->trades, 4),
+    ASSERT_OK_AND_ASSIGN(auto s, MakeSortStream(testing::CutIntoPieces(state_->trades, 4, 3000),
                                                 {{Col("size"), true, true}, {Col("price")}, {Col("seq")}}, 10, 50));
     ASSERT_OK_AND_ASSIGN(auto p, MakeComputeStream(std::move(s), cols3));
     ASSERT_OK_AND_ASSIGN(RecordBatch ours, Collect(p.get()));
-    EXPECT_EQ(CompareWithPeer(ours, answers["nulls_first"]), "");
+    EXPECT_EQ(testing::CompareWithDuckDb(ours, answers["nulls_first"], false), "");
   }
   {
-    ASSERT_OK_AND_ASSIGN(auto s, MakeSortStream(Cut(state_->trades, 5), {{Col("price"), true}, {Col("seq")}}, 0, 300));
+    ASSERT_OK_AND_ASSIGN(auto s, MakeSortStream(testing::CutIntoPieces(state_->trades, 5, 3000),
+                                                {{Col("price"), true}, {Col("seq")}}, 0, 300));
     ASSERT_OK_AND_ASSIGN(auto p, MakeComputeStream(std::move(s), {{"seq", Col("seq")}, {"price", Col("price")}}));
     ASSERT_OK_AND_ASSIGN(RecordBatch ours, Collect(p.get()));
-    EXPECT_EQ(CompareWithPeer(ours, answers["default_nulls"]), "");
+    EXPECT_EQ(testing::CompareWithDuckDb(ours, answers["default_nulls"], false), "");
   }
   {
     ASSERT_OK_AND_ASSIGN(
-        auto s, MakeSortStream(Cut(state_->trades, 6),
+        auto s, MakeSortStream(testing::CutIntoPieces(state_->trades, 6, 3000),
                                {{Col("symbol"), true}, {Binary(BinaryOp::kMod, Col("size"), I(7))}, {Col("seq")}}));
     ASSERT_OK_AND_ASSIGN(auto p, MakeComputeStream(std::move(s), {{"seq", Col("seq")}, {"symbol", Col("symbol")}}));
     ASSERT_OK_AND_ASSIGN(RecordBatch ours, Collect(p.get()));
-    EXPECT_EQ(CompareWithPeer(ours, answers["full"]), "");
+    EXPECT_EQ(testing::CompareWithDuckDb(ours, answers["full"], false), "");
   }
 }
 
@@ -319,7 +241,7 @@ TEST_F(OpsVsDuckDB, ExpressionsMatch) {
             "CAST(size AS DOUBLE) / 3 AS third, -price AS neg, hour(ts) AS h "
             "FROM TRADES WHERE seq % 7 = 0 AND (price > 0 OR price IS NULL) ORDER BY seq"}});
   ASSERT_OK_AND_ASSIGN(auto where,
-                       MakeWhereStream(Cut(state_->trades, 7),
+                       MakeWhereStream(testing::CutIntoPieces(state_->trades, 7, 3000),
                                        And({Binary(BinaryOp::kEq, Binary(BinaryOp::kMod, Col("seq"), I(7)), I(0)),
                                             Or({Binary(BinaryOp::kGt, Col("price"), I(0)), IsNull(Col("price"))})})));
   ASSERT_OK_AND_ASSIGN(
@@ -349,7 +271,7 @@ TEST_F(OpsVsDuckDB, ExpressionsMatch) {
            {"h", Func("hour", {Col("ts")})}}));
   ASSERT_OK_AND_ASSIGN(RecordBatch ours, Collect(p.get()));
   EXPECT_GT(ours.num_rows(), 1000u);
-  EXPECT_EQ(CompareWithPeer(ours, answers["exprs"]), "");
+  EXPECT_EQ(testing::CompareWithDuckDb(ours, answers["exprs"], false), "");
 }
 
 TEST_F(OpsVsDuckDB, HashJoinsWithACteAndAReferenceTableMatch) {
@@ -364,11 +286,12 @@ TEST_F(OpsVsDuckDB, HashJoinsWithACteAndAReferenceTableMatch) {
        "WHERE t.seq % 40 = 0 ORDER BY t.seq, r.lot"},
   });
   {
-    ASSERT_OK_AND_ASSIGN(auto per_symbol, MakeHashAggregateStream(Cut(state_->trades, 8), {{"symbol", Col("symbol")}},
-                                                                  {Agg(AggKind::kAvg, Col("price"), "ap"),
-                                                                   Agg(AggKind::kCountStar, nullptr, "n")}));
+    ASSERT_OK_AND_ASSIGN(
+        auto per_symbol,
+        MakeHashAggregateStream(testing::CutIntoPieces(state_->trades, 8, 3000), {{"symbol", Col("symbol")}},
+                                {Agg(AggKind::kAvg, Col("price"), "ap"), Agg(AggKind::kCountStar, nullptr, "n")}));
     ASSERT_OK_AND_ASSIGN(auto probe,
-                         MakeWhereStream(Cut(state_->trades, 9),
+                         MakeWhereStream(testing::CutIntoPieces(state_->trades, 9, 3000),
                                          Binary(BinaryOp::kEq, Binary(BinaryOp::kMod, Col("seq"), I(50)), I(0))));
     HashJoinOptions o;
     o.right_prefix = "s_";
@@ -379,7 +302,7 @@ TEST_F(OpsVsDuckDB, HashJoinsWithACteAndAReferenceTableMatch) {
         MakeComputeStream(std::move(join),
                           {{"seq", Col("seq")}, {"price", Col("price")}, {"ap", Col("s_ap")}, {"n", Col("s_n")}}));
     ASSERT_OK_AND_ASSIGN(RecordBatch ours, Collect(p.get()));
-    EXPECT_EQ(CompareWithPeer(ours, answers["inner"]), "");
+    EXPECT_EQ(testing::CompareWithDuckDb(ours, answers["inner"], false), "");
   }
   {
     std::vector<Field> rf = {{"sym", ColumnType::kString, false},
@@ -393,7 +316,7 @@ TEST_F(OpsVsDuckDB, HashJoinsWithACteAndAReferenceTableMatch) {
       ref.column(2).AppendInt32(lot);
     }
     ASSERT_OK_AND_ASSIGN(auto probe,
-                         MakeWhereStream(Cut(state_->trades, 10),
+                         MakeWhereStream(testing::CutIntoPieces(state_->trades, 10, 3000),
                                          Binary(BinaryOp::kEq, Binary(BinaryOp::kMod, Col("seq"), I(40)), I(0))));
     ASSERT_OK_AND_ASSIGN(auto join, MakeHashJoinStream(std::move(probe), MakeVectorStream(rf, {ref}),
                                                        {{Col("symbol"), Col("sym")}}, JoinType::kLeft));
@@ -401,7 +324,7 @@ TEST_F(OpsVsDuckDB, HashJoinsWithACteAndAReferenceTableMatch) {
         auto p,
         MakeComputeStream(std::move(join), {{"seq", Col("seq")}, {"sector", Col("sector")}, {"lot", Col("lot")}}));
     ASSERT_OK_AND_ASSIGN(RecordBatch ours, Collect(p.get()));
-    EXPECT_EQ(CompareWithPeer(ours, answers["left"]), "");
+    EXPECT_EQ(testing::CompareWithDuckDb(ours, answers["left"], false), "");
   }
 }
 
