@@ -5,9 +5,6 @@ namespace {
 
 using LK = LogicalType::Kind;
 
-bool HasLogical(const SchemaElement& e, LK kind) { return e.logical_type && e.logical_type->kind == kind; }
-bool HasConverted(const SchemaElement& e, ConvertedType c) { return e.converted_type && *e.converted_type == c; }
-
 // Fills type/conversion of a flat leaf; returns an error text for types we cannot read.
 std::string MapLeaf(const SchemaElement& e, ColumnInfo* c) {
   c->physical = *e.type;

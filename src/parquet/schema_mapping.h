@@ -29,6 +29,12 @@
 
 namespace strata::parquet {
 
+// Whether a schema element carries this logical type / legacy converted type annotation.
+inline bool HasLogical(const SchemaElement& e, LogicalType::Kind kind) {
+  return e.logical_type && e.logical_type->kind == kind;
+}
+inline bool HasConverted(const SchemaElement& e, ConvertedType c) { return e.converted_type && *e.converted_type == c; }
+
 inline constexpr const char* kStrataSchemaKey = "strata.schema";
 
 // How a stored value becomes a strata value.

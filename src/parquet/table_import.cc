@@ -35,9 +35,6 @@ enum class Source : uint8_t {
   kOther,  // refused
 };
 
-bool HasLogical(const SchemaElement& e, LK kind) { return e.logical_type && e.logical_type->kind == kind; }
-bool HasConverted(const SchemaElement& e, ConvertedType c) { return e.converted_type && *e.converted_type == c; }
-
 Source Classify(const SchemaElement& e, const ColumnInfo& c) {
   if (!c.unsupported.empty()) return Source::kOther;
   if (c.conversion == Conversion::kDecimalToDouble) return Source::kDecimal;
