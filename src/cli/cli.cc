@@ -102,6 +102,7 @@ int RunCli(int argc, char** argv) {
   AddVerifyCommand(app, &ctx);
   AddRecoverCommand(app, &ctx);
   AddBackupCommands(app, &ctx);
+  AddSqlCommand(app, &ctx);
 
   try {
     app.parse(argc, argv);

@@ -42,6 +42,7 @@ void AddMigrateCommands(CLI::App& app, Context* ctx);
 void AddVerifyCommand(CLI::App& app, Context* ctx);
 void AddRecoverCommand(CLI::App& app, Context* ctx);
 void AddBackupCommands(CLI::App& app, Context* ctx);
+void AddSqlCommand(CLI::App& app, Context* ctx);
 
 // Parses argv, runs the subcommand, prints errors as one line; returns the exit code.
 int RunCli(int argc, char** argv);
