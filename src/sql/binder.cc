@@ -603,7 +603,7 @@ Result<BoundSelect> Bind(const Query& query, const TableLookup& lookup, const Ct
     std::vector<Field> pruned;
     for (const std::string& c : used) pruned.push_back(b.source[q::FindField(b.source, c)]);
     b.source = std::move(pruned);
-    if (!b.where && !has_agg && b.order.empty() && b.limit >= 0) {
+    if (!b.where && !has_agg && b.order.empty() && b.limit > 0) {
       b.scan.limit = b.offset + static_cast<uint64_t>(b.limit);
     }
   }
