@@ -154,7 +154,7 @@ class SqlVsDuckDB : public ::testing::Test {
     must(s.db->CreateTable({"trades", TradesSchema(), std::nullopt, "{}"}));
     must(s.db->Append("trades", day1));
     must(s.db->Append("trades", day2));
-    must(s.db->Flush());
+    must(s.db->Flush().status());
     must(s.db->Append("trades", day2_late));  // day 2 split across warm and hot
     must(s.db->Append("trades", day3));
     RecordBatch hot(TradesSchema());
@@ -231,6 +231,13 @@ TEST_F(SqlVsDuckDB, Filters) {
        "SELECT id, CASE WHEN price IS NULL THEN 'none' WHEN price < 150 THEN 'low' ELSE 'high' END AS "
        "band, CAST(size AS DOUBLE) / 100 AS lots, size % 300 AS m FROM TRADES WHERE ts > "
        "'2026-03-04 09:40:00' ORDER BY id LIMIT 200 OFFSET 10"},
+      {"edges",
+       "SELECT id, symbol FROM TRADES WHERE ts >= TIMESTAMP '2026-03-03 09:30:00.700001' AND "
+       "ts <= '2026-03-03 10:05:00.003' OR ts > '2026-03-02 09:30:00' AND ts < '2026-03-02 09:30:02.100003' "
+       "ORDER BY id"},
+      {"edges_pushed",
+       "SELECT id FROM TRADES WHERE ts > '2026-03-02 09:30:00' AND ts <= '2026-03-02 09:30:02.100003' "
+       "ORDER BY id"},
       {"empty", "SELECT id, price FROM TRADES WHERE symbol = 'NOPE' ORDER BY id"},
       {"empty_range",
        "SELECT count(*) AS n, sum(size) AS s FROM TRADES WHERE ts >= '2026-03-04' AND ts < '2026-03-03'"},

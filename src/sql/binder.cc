@@ -572,7 +572,6 @@ Result<BoundSelect> Bind(const Query& query, const TableLookup& lookup, const Ct
     b.output.push_back({it.name, x});
   }
   if (query.having) {
-    if (!has_agg) return Err(query.having->pos, "HAVING needs GROUP BY or an aggregate");
     ASSIGN_OR_RETURN(b.having, Translate(*query.having, post));
   }
   for (const OrderItem& o : query.order_by) {
