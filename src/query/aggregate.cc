@@ -206,7 +206,15 @@ struct Agg {
         break;
       case AggKind::kSum:
       case AggKind::kAvg:
-        if (arg_type == ColumnType::kFloat64) {
+        if (arg_type == ColumnType::kFloat64 && !spec.distinct) {
+          const double* v = x.doubles().data();
+          const uint8_t* valid = x_nulls ? x.validity().data() : nullptr;
+          for (size_t r = 0; r < n; ++r) {
+            if (valid && !valid[r]) continue;
+            dsum[gids[r]] += v[r];
+            ++cnt[gids[r]];
+          }
+        } else if (arg_type == ColumnType::kFloat64) {
           const double* v = x.doubles().data();
           for (size_t r = 0; r < n; ++r) {
             if (skip(r)) continue;
@@ -245,6 +253,32 @@ struct Agg {
       case AggKind::kMin:
       case AggKind::kMax: {
         const int want = spec.kind == AggKind::kMin ? -1 : 1;
+        if (!spec.distinct && x.type() == ColumnType::kFloat64) {  // the common case, typed
+          const double* v = x.doubles().data();
+          const uint8_t* valid = x_nulls ? x.validity().data() : nullptr;
+          for (size_t r = 0; r < n; ++r) {
+            if (valid && !valid[r]) continue;
+            const uint32_t g = gids[r];
+            if (!val.has[g] || expr_internal::CompareDoubles(v[r], val.d[g]) == want) {
+              val.has[g] = 1;
+              val.d[g] = v[r];
+            }
+          }
+          break;
+        }
+        if (!spec.distinct && (x.type() == ColumnType::kInt64 || x.type() == ColumnType::kTimestamp)) {
+          const int64_t* v = x.int64s().data();
+          const uint8_t* valid = x_nulls ? x.validity().data() : nullptr;
+          for (size_t r = 0; r < n; ++r) {
+            if (valid && !valid[r]) continue;
+            const uint32_t g = gids[r];
+            if (!val.has[g] || (want < 0 ? v[r] < val.i[g] : v[r] > val.i[g])) {
+              val.has[g] = 1;
+              val.i[g] = v[r];
+            }
+          }
+          break;
+        }
         for (size_t r = 0; r < n; ++r) {
           if (skip(r)) continue;
           const uint32_t g = gids[r];
