@@ -295,6 +295,10 @@ TEST_F(SqlVsDuckDB, OrderLimitNullsSubqueriesAndCtes) {
       {"coalesce",
        "SELECT id, coalesce(price, -1.0) AS p, size + 1 AS s1 FROM TRADES WHERE ts >= '2026-03-04' "
        "ORDER BY id LIMIT 100"},
+      {"distinct",
+       "SELECT DISTINCT symbol, exchange FROM TRADES WHERE ts < '2026-03-02 10:00' ORDER BY symbol, "
+       "exchange NULLS FIRST"},
+      {"distinct_expr", "SELECT DISTINCT size % 300 AS b FROM TRADES ORDER BY b DESC NULLS FIRST"},
       {"cte",
        "WITH per AS (SELECT symbol, sum(size) AS v FROM TRADES GROUP BY symbol) SELECT symbol, v * 2 AS v2 "
        "FROM per WHERE v > 0 ORDER BY v DESC"},

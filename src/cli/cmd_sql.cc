@@ -53,7 +53,7 @@ void AddSqlCommand(CLI::App& app, Context* ctx) {
       "              FROM trades WHERE symbol = 'AAPL' GROUP BY t ORDER BY t\" --format csv\n"
       "  strata sql \"WITH big AS (SELECT * FROM trades WHERE size >= 1000)\n"
       "              SELECT symbol, count(*) FROM big GROUP BY 1 HAVING count(*) > 10\" --format json\n"
-      "Not supported yet: joins, ASOF JOIN, SAMPLE BY, LATEST ON, SELECT DISTINCT, INSERT, EXPLAIN.");
+      "Not supported yet: joins, ASOF JOIN, SAMPLE BY, LATEST ON, INSERT, EXPLAIN.");
   c->callback([ctx, args] { Run(ctx, [&] { return Sql(ctx, *args); }); });
 }
 

@@ -167,7 +167,7 @@ Result<q::Expr> TranslateAggregate(const Expr& e, Scope& s) {
 Result<q::Expr> Translate(const Expr& e, Scope& s) {
   if (s.post_agg) {
     for (size_t i = 0; i < s.key_exprs->size(); ++i) {
-      if (SameExpr(*(*s.key_exprs)[i], e)) return q::Col("__k" + std::to_string(i));
+      if ((*s.key_exprs)[i] != nullptr && SameExpr(*(*s.key_exprs)[i], e)) return q::Col("__k" + std::to_string(i));
     }
     if (IsAggregateCall(e)) return TranslateAggregate(e, s);
     if (e.kind == ExprKind::kColumnRef) {
@@ -437,7 +437,6 @@ Result<BoundSelect> Bind(const Query& query, const TableLookup& lookup, const Ct
   BoundSelect b;
   CteMap ctes = outer_ctes;
   for (const Cte& c : query.ctes) ctes[c.name] = &c;
-  if (query.distinct) return NotYet(query.pos, "SELECT DISTINCT");
   if (query.latest_on) return NotYet(query.latest_on->pos, "LATEST ON");
   if (query.sample_by) return NotYet(query.sample_by->pos, "SAMPLE BY");
 
@@ -536,9 +535,25 @@ Result<BoundSelect> Bind(const Query& query, const TableLookup& lookup, const Ct
     return it.expr;
   };
 
+  // SELECT DISTINCT: a GROUP BY of the SELECT list.
+  if (query.distinct && has_agg) return NotYet(query.pos, "SELECT DISTINCT with GROUP BY or aggregates");
+  const bool distinct = query.distinct;
+  if (distinct) has_agg = b.aggregate = true;
+
   std::vector<const Expr*> key_exprs;
   std::vector<const Expr*> agg_exprs;
   Scope post = s;
+  if (distinct) {
+    s.clause = "SELECT DISTINCT";
+    for (const Item& it : items) {
+      q::Expr k = q::Col(it.column);
+      if (it.expr != nullptr) {
+        ASSIGN_OR_RETURN(k, Translate(*it.expr, s));
+      }
+      b.keys.push_back({"__k" + std::to_string(b.keys.size()), k});
+      key_exprs.push_back(it.expr);
+    }
+  }
   if (has_agg) {
     s.clause = "GROUP BY";
     for (const ExprPtr& g : query.group_by) {
@@ -564,6 +579,10 @@ Result<BoundSelect> Bind(const Query& query, const TableLookup& lookup, const Ct
   Scope& out_scope = has_agg ? post : s;
   out_scope.clause = "this clause";
   for (const Item& it : items) {
+    if (distinct) {
+      b.output.push_back({it.name, q::Col("__k" + std::to_string(b.output.size()))});
+      continue;
+    }
     if (it.expr == nullptr) {
       b.output.push_back({it.name, q::Col(it.column)});
       continue;

@@ -142,7 +142,8 @@ TEST(BinderTest, ErrorsNameThePositionAndTheCandidates) {
        "line 1, column 29: SAMPLE BY is not supported yet"},
       {"SELECT * FROM trades LATEST ON ts PARTITION BY symbol", StatusCode::kUnsupported,
        "line 1, column 22: LATEST ON is not supported yet"},
-      {"SELECT DISTINCT symbol FROM trades", StatusCode::kUnsupported, "SELECT DISTINCT is not supported yet"},
+      {"SELECT DISTINCT count(*) FROM trades", StatusCode::kUnsupported,
+       "line 1, column 1: SELECT DISTINCT with GROUP BY or aggregates is not supported yet"},
       {"SELECT price FROM trades WHERE size > $1", StatusCode::kUnsupported,
        "line 1, column 39: a parameter ($1) is not supported yet"},
       {"SELECT n FROM (SELECT count(*) AS m FROM trades) s", StatusCode::kInvalidArgument,
@@ -154,6 +155,19 @@ TEST(BinderTest, ErrorsNameThePositionAndTheCandidates) {
     EXPECT_EQ(r.status().code(), c.code) << c.sql << ": " << r.status().ToString();
     EXPECT_NE(r.status().message().find(c.message), std::string::npos) << c.sql << ": " << r.status().ToString();
   }
+}
+
+TEST(BinderTest, SelectDistinctGroupsByTheSelectList) {
+  ASSERT_OK_AND_ASSIGN(BoundSelect b, BindText("SELECT DISTINCT symbol, size * 2 AS s2 FROM trades ORDER BY s2"));
+  EXPECT_TRUE(b.aggregate);
+  EXPECT_EQ(b.keys.size(), 2u);
+  EXPECT_TRUE(b.aggs.empty());
+  ASSERT_OK_AND_ASSIGN(b, BindText("SELECT DISTINCT * FROM trades"));
+  EXPECT_EQ(b.keys.size(), 5u);
+  Result<BoundSelect> r = BindText("SELECT DISTINCT symbol FROM trades ORDER BY price");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("line 1, column 45: column 'price' must appear in GROUP BY"), std::string::npos)
+      << r.status().ToString();
 }
 
 TEST(BinderTest, SubqueriesAndCtesBindOverTheInnerSelect) {
