@@ -58,6 +58,7 @@ struct Scope {
   const std::vector<const Expr*>* key_exprs = nullptr;
   std::vector<const Expr*>* agg_exprs = nullptr;
   std::vector<q::AggregateSpec>* aggs = nullptr;
+  std::vector<Pos>* agg_pos = nullptr;
   const char* clause = "WHERE";  // for "aggregate functions are not allowed in WHERE"
 };
 
@@ -160,6 +161,7 @@ Result<q::Expr> TranslateAggregate(const Expr& e, Scope& s) {
   spec.name = "__a" + std::to_string(index);
   if (spec.arg) spec.arg = q::At(spec.arg, e.pos.ToString());
   s.aggs->push_back(std::move(spec));
+  s.agg_pos->push_back(e.pos);
   s.agg_exprs->push_back(&e);
   return q::Col("__a" + std::to_string(index));
 }
@@ -575,6 +577,7 @@ Result<BoundSelect> Bind(const Query& query, const TableLookup& lookup, const Ct
     post.key_exprs = &key_exprs;
     post.agg_exprs = &agg_exprs;
     post.aggs = &b.aggs;
+    post.agg_pos = &b.agg_pos;
   }
   Scope& out_scope = has_agg ? post : s;
   out_scope.clause = "this clause";
@@ -637,6 +640,21 @@ Result<std::unique_ptr<q::BatchStream>> OneRowNoColumns() {
   return q::MakeVectorStream(f, std::move(batches));
 }
 
+// A binding error of the aggregate operator, at the position of the aggregate call it is about
+// (found by binding each alone over no rows), without the internal column name.
+Status AggregateError(const Status& st, const std::vector<Field>& fields, const BoundSelect& b) {
+  for (size_t i = 0; i < b.aggs.size() && i < b.agg_pos.size(); ++i) {
+    Result<std::unique_ptr<q::BatchStream>> one =
+        q::MakeHashAggregateStream(q::MakeVectorStream(fields, {}), {}, {b.aggs[i]});
+    if (one.ok()) continue;
+    std::string msg = one.status().message();
+    const std::string internal = b.aggs[i].name + " = ";
+    for (size_t at; (at = msg.find(internal)) != std::string::npos;) msg.erase(at, internal.size());
+    return Status(one.status().code(), b.agg_pos[i].ToString() + ": " + msg);
+  }
+  return st;
+}
+
 Result<std::unique_ptr<q::BatchStream>> Execute(Database* db, const BoundSelect& b) {
   std::unique_ptr<q::BatchStream> in;
   if (b.no_from) {
@@ -652,7 +670,10 @@ Result<std::unique_ptr<q::BatchStream>> Execute(Database* db, const BoundSelect&
     ASSIGN_OR_RETURN(in, q::MakeWhereStream(std::move(in), b.where));
   }
   if (b.aggregate) {
-    ASSIGN_OR_RETURN(in, q::MakeHashAggregateStream(std::move(in), b.keys, b.aggs));
+    const std::vector<Field> fields = in->fields();
+    Result<std::unique_ptr<q::BatchStream>> agg = q::MakeHashAggregateStream(std::move(in), b.keys, b.aggs);
+    if (!agg.ok()) return AggregateError(agg.status(), fields, b);
+    in = std::move(*agg);
   }
   if (b.having) {
     ASSIGN_OR_RETURN(in, q::MakeWhereStream(std::move(in), b.having));

@@ -43,6 +43,7 @@ struct BoundSelect {
   bool aggregate = false;
   std::vector<query::NamedExpr> keys;      // GROUP BY, named __k0, __k1, ...
   std::vector<query::AggregateSpec> aggs;  // named __a0, __a1, ...
+  std::vector<Pos> agg_pos;                // where each aggregate call is, for its errors
   query::Expr having;
   std::vector<query::SortKey> order;     // over the aggregate's (or the source's) fields
   std::vector<query::NamedExpr> output;  // the SELECT list

@@ -157,6 +157,23 @@ TEST(BinderTest, ErrorsNameThePositionAndTheCandidates) {
   }
 }
 
+TEST(BinderTest, AggregateTypeErrorsNameTheCall) {
+  ASSERT_OK_AND_ASSIGN(BoundSelect b, BindText("SELECT count(*),\n  sum(exchange) FROM trades"));
+  // Run over a one-row source with a string `exchange` instead of the table (no database here):
+  // the aggregate operator binds (and refuses sum of a string) when the stream is built.
+  auto source = std::make_shared<BoundSelect>();
+  source->from_table = false;
+  source->no_from = true;
+  source->output = {{"exchange", query::Lit(query::Value::String("XNAS"))}};
+  b.from_table = false;
+  b.subquery = source;
+  Result<std::unique_ptr<query::BatchStream>> r = ExecuteSelect(nullptr, b);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("line 2, column 3: sum takes a number"), std::string::npos)
+      << r.status().ToString();
+  EXPECT_EQ(r.status().message().find("__a"), std::string::npos) << r.status().ToString();
+}
+
 TEST(BinderTest, SelectDistinctGroupsByTheSelectList) {
   ASSERT_OK_AND_ASSIGN(BoundSelect b, BindText("SELECT DISTINCT symbol, size * 2 AS s2 FROM trades ORDER BY s2"));
   EXPECT_TRUE(b.aggregate);
