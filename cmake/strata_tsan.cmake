@@ -75,3 +75,6 @@ strata_tsan_test(tsan_tier_lake_test LIBS ${tsan_e2e_libs} SOURCES ${PROJECT_SOU
   FILTER "TierLakeTest.AppendsDuringFlushes*:TierLakeTest.BackgroundFlusher*:TierLakeTest.ReadOnlyProcess*")
 strata_tsan_test(tsan_query_tiers_test LIBS ${tsan_e2e_libs} SOURCES ${PROJECT_SOURCE_DIR}/tests/query_tiers_test.cc
   FILTER "ScanLakeTest.Cursor*:ScanLakeTest.ParallelDecoding*")
+# Backups taken while a writer appends and flushes (the backup copies on several threads).
+strata_tsan_test(tsan_backup_concurrent_test LIBS strata_db strata_backup SOURCES
+  ${PROJECT_SOURCE_DIR}/tests/backup_concurrent_test.cc)

@@ -153,5 +153,49 @@ TEST_F(ArtifactsColdS3Test, ServerKilledMidArchiveLosesNothingAndTheArchiveCanBe
   EXPECT_OK(rep.ToStatus());
 }
 
+// An archive whose process died while a large pack went up (multipart) leaves an incomplete
+// upload under models/packs/; the model store's gc aborts it once it is older than the grace
+// period, and nothing under another prefix (the tier's).
+TEST_F(ArtifactsColdS3Test, GcAbortsAnArchivesIncompletePackUploadsOnly) {
+  testing::S3UploadsShim shim(s3_.server()->port(), s3_.server()->dir() + "/data");
+  ::setenv("AWS_ENDPOINT_URL_S3", shim.endpoint().c_str(), 1);
+  S3Options so;
+  so.bucket = bucket_;
+  so.prefix = "strata";
+  so.multipart_threshold = 6 << 20;
+  so.part_size = 5 << 20;
+  so.max_attempts = 1;
+  ASSERT_OK_AND_ASSIGN(auto bucket, NewS3ObjectStore(so));
+  const std::string src = dir_.Join("big.bin");
+  testing::WriteTextFile(src, std::string((12 << 20) + 3, 'p'));
+  shim.drop = [](const testing::HttpMessage& req) {  // the client dies at part 2, its abort never arrives
+    return (req.method() == "PUT" && req.target().find("partNumber=2") != std::string::npos) ||
+           req.method() == "DELETE";
+  };
+  for (const std::string key :
+       {"models/packs/pack-0000000009.pack", "trades/year=2026/month=03/symbol=S/part-1.parquet"}) {
+    ASSERT_FALSE(bucket->PutFile(key, DefaultFileSystem(), src).ok()) << key;
+  }
+  shim.drop = nullptr;
+  ASSERT_EQ(shim.UploadKeys(bucket_).size(), 2u);
+
+  ModelStoreOptions o = Options();
+  ASSERT_OK_AND_ASSIGN(auto store, ModelStore::Open(root_, o));
+  ASSERT_OK(store->PutBytes("alpha", data_, {}).status());
+  ASSERT_OK(store->Archive({.name = "alpha"}).status());
+  ASSERT_OK_AND_ASSIGN(auto young, store->Gc());
+  EXPECT_EQ(young.cold_uploads_aborted, 0u) << "an upload begun just now may still be going up";
+  EXPECT_EQ(shim.UploadKeys(bucket_).size(), 2u);
+  store.reset();
+  o.stale_upload_age_s = 0;
+  ASSERT_OK_AND_ASSIGN(store, ModelStore::Open(root_, o));
+  ASSERT_OK_AND_ASSIGN(auto old, store->Gc());
+  EXPECT_EQ(old.cold_uploads_aborted, 1u);
+  EXPECT_EQ(shim.UploadKeys(bucket_),
+            std::vector<std::string>{"strata/trades/year=2026/month=03/symbol=S/part-1.parquet"});
+  ASSERT_OK_AND_ASSIGN(auto loaded, store->Load("alpha", "1"));
+  EXPECT_TRUE(loaded->view() == data_);
+}
+
 }  // namespace
 }  // namespace strata

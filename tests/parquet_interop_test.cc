@@ -141,10 +141,10 @@ struct WriteConfig {
   ColumnEncoding encoding;
   CompressionType codec;
   PageVersion version;
-  bool utc = true;
+  bool utc = WriterOptions{}.timestamp_adjusted_to_utc;  // what every strata writer writes
   std::string Name() const {
     return std::string(ColumnEncodingName(encoding)) + "_" + std::string(CompressionTypeName(codec)) + "_v" +
-           std::to_string(static_cast<int>(version)) + (utc ? "" : "_local");
+           std::to_string(static_cast<int>(version)) + (utc ? "_utc" : "");
   }
 };
 
@@ -159,7 +159,7 @@ TEST_F(Interop, PeersReadEveryValueWeWrite) {
       for (PageVersion v : {PageVersion::kV1, PageVersion::kV2}) configs.push_back({e, c, v});
     }
   }
-  configs.push_back({ColumnEncoding::kStrongest, CompressionType::kZstd, PageVersion::kV2, false});
+  configs.push_back({ColumnEncoding::kStrongest, CompressionType::kZstd, PageVersion::kV2, true});
   RecordBatch batch = testing::MakeAllTypes(900, 77, 5, /*valid_utf8=*/true);
   std::string files;
   for (const WriteConfig& c : configs) {

@@ -209,6 +209,26 @@ TEST_F(ReadConsistencyTest, RetentionDefersDeletingFilesAnOpenScanHolds) {
   EXPECT_TRUE(report.ok());
 }
 
+// A file whose deletion was deferred (an open scan held it) is deleted by the next tier operation
+// once released, even one that retires nothing itself, not only at the next writable open.
+TEST_F(ReadConsistencyTest, DeferredFilesAreDeletedByTheNextTierOperationOnceReleased) {
+  Append(Trades(100, 2, kMar2 - 70 * kDayNs, 1, 0));
+  Append(Trades(100, 2, kMar2, 2, 1000));
+  ASSERT_OK(db_->Flush());
+  ASSERT_OK(db_->Migrate(All()));
+  ASSERT_OK(db_->SetTablePolicy("trades", R"({"cold_days": 45})"));
+  ASSERT_OK_AND_ASSIGN(auto cursor, db_->NewScan({.table = "trades"}));
+  ASSERT_OK(db_->ApplyRetention(kMar2));
+  EXPECT_EQ(testing::FilesUnder(root_ + "/cold").size(), 4u);  // deferred: still pinned
+  ASSERT_OK(Drain(cursor.get()).status());
+  cursor.reset();
+  Append(Trades(10, 1, kMar2 + kDayNs, 3, 5000));
+  ASSERT_OK(db_->Flush());  // retires nothing of its own
+  EXPECT_EQ(testing::FilesUnder(root_ + "/cold").size(), 2u) << "released deferred files linger until an open";
+  ASSERT_OK_AND_ASSIGN(VerifyReport report, db_->Verify({}));
+  EXPECT_TRUE(report.ok());
+}
+
 // Verify runs beside a writer: a temporary file of a live process is work in progress, one of a
 // dead process is a crash's leftover (an orphan the next writable open removes).
 TEST_F(ReadConsistencyTest, VerifyDoesNotCallALiveWritersTemporariesOrphans) {

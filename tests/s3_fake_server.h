@@ -12,12 +12,16 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstdio>
+#include <ctime>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <mutex>
 #include <optional>
@@ -328,6 +332,124 @@ class LocalS3Server {
   }
   std::string dir_, endpoint_;
   int port_ = 0;
+};
+
+// A proxy in front of s3rver that adds the two multipart calls s3rver 3.7 lacks, answered from its
+// data directory as S3 answers them: ListMultipartUploads (GET /bucket?...uploads=; s3rver keeps
+// an upload in <data>/<bucket>/._S3rver_uploads/<id>/ with its full key in the file `key`) and
+// AbortMultipartUpload (DELETE /bucket/key?uploadId=<id>: 204, or 404 NoSuchUpload). Everything
+// else is forwarded. Requests `drop` matches get their connection closed without an answer (a
+// client that dies, or a network that fails, mid-upload).
+class S3UploadsShim {
+ public:
+  S3UploadsShim(int upstream_port, std::string data_dir)
+      : upstream_(upstream_port),
+        data_(std::move(data_dir)),
+        server_([this](const HttpMessage& req) { return Handle(req); }) {}
+
+  std::string endpoint() const { return server_.endpoint(); }
+  std::function<bool(const HttpMessage&)> drop;
+
+  // Full keys of the uploads s3rver holds for `bucket`, read from its directory (not through S3).
+  std::vector<std::string> UploadKeys(const std::string& bucket) const {
+    std::vector<std::string> out;
+    for (const auto& u : Uploads(bucket)) out.push_back(u.first);
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+
+ private:
+  static std::string Decode(std::string_view s) {
+    std::string out;
+    for (size_t i = 0; i < s.size(); ++i) {
+      if (s[i] == '%' && i + 2 < s.size()) {
+        out += static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16));
+        i += 2;
+      } else {
+        out += s[i];
+      }
+    }
+    return out;
+  }
+  static std::string Param(const std::string& query, const std::string& name) {
+    size_t at = 0;
+    while (at <= query.size()) {
+      const size_t amp = query.find('&', at);
+      const std::string kv = query.substr(at, amp == std::string::npos ? std::string::npos : amp - at);
+      if (kv.rfind(name + "=", 0) == 0) return Decode(kv.substr(name.size() + 1));
+      if (amp == std::string::npos) break;
+      at = amp + 1;
+    }
+    return "";
+  }
+  std::filesystem::path UploadsDir(const std::string& bucket) const {
+    return std::filesystem::path(data_) / bucket / "._S3rver_uploads";
+  }
+  // (full key, upload id, initiated) of every upload of `bucket`.
+  std::vector<std::pair<std::string, std::pair<std::string, std::time_t>>> UploadsWithTime(
+      const std::string& bucket) const {
+    std::vector<std::pair<std::string, std::pair<std::string, std::time_t>>> out;
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator(UploadsDir(bucket), ec)) {
+      std::ifstream in(e.path() / "key");
+      std::string key((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      struct stat st {};
+      ::stat(e.path().c_str(), &st);
+      out.push_back({key, {e.path().filename().string(), st.st_mtime}});
+    }
+    return out;
+  }
+  std::vector<std::pair<std::string, std::string>> Uploads(const std::string& bucket) const {
+    std::vector<std::pair<std::string, std::string>> out;
+    for (const auto& u : UploadsWithTime(bucket)) out.push_back({u.first, u.second.first});
+    return out;
+  }
+
+  std::optional<std::string> Handle(const HttpMessage& req) {
+    if (drop && drop(req)) return std::nullopt;
+    const std::string target = req.target();
+    const size_t q = target.find('?');
+    const std::string path = Decode(target.substr(1, q == std::string::npos ? std::string::npos : q - 1));
+    const std::string query = q == std::string::npos ? "" : target.substr(q + 1);
+    const size_t slash = path.find('/');
+    const std::string bucket = path.substr(0, slash);
+    const bool has_uploads = ("&" + query).find("&uploads") != std::string::npos;
+    if (req.method() == "GET" && slash == std::string::npos && has_uploads) {
+      const std::string prefix = Param(query, "prefix");
+      auto uploads = UploadsWithTime(bucket);
+      std::sort(uploads.begin(), uploads.end());
+      std::string xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ListMultipartUploadsResult><Bucket>" + bucket +
+                        "</Bucket><IsTruncated>false</IsTruncated>";
+      for (const auto& [key, rest] : uploads) {
+        if (key.rfind(prefix, 0) != 0) continue;
+        char when[32];
+        std::tm tm{};
+        ::gmtime_r(&rest.second, &tm);
+        std::strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S.000Z", &tm);
+        xml += "<Upload><Key>" + key + "</Key><UploadId>" + rest.first + "</UploadId><Initiated>" + when +
+               "</Initiated></Upload>";
+      }
+      xml += "</ListMultipartUploadsResult>";
+      return HttpResponseText(200, "OK", xml, {{"Content-Type", "application/xml"}});
+    }
+    const std::string upload_id = Param(query, "uploadId");
+    if (req.method() == "DELETE" && slash != std::string::npos && !upload_id.empty()) {
+      const std::filesystem::path dir = UploadsDir(bucket) / upload_id;
+      std::error_code ec;
+      if (upload_id.find('/') != std::string::npos || !std::filesystem::exists(dir, ec)) {
+        return S3ErrorResponse(404, "NoSuchUpload", "The specified upload does not exist.");
+      }
+      std::filesystem::remove_all(dir, ec);
+      return HttpResponseText(204, "No Content", "");
+    }
+    auto resp = ForwardHttp(upstream_, req);
+    if (!resp) return std::nullopt;
+    return resp->Serialize();
+  }
+
+  int upstream_;
+  std::string data_;
+  FakeHttpServer server_;
 };
 
 }  // namespace strata::testing

@@ -9,6 +9,7 @@
 #include <atomic>
 #include <chrono>
 #include <map>
+#include <mutex>
 #include <thread>
 
 #include "objstore/object_store.h"
@@ -392,17 +393,149 @@ TEST_F(S3StoreTest, CorruptedUploadIsDetectedAndNeverLeftBehind) {
   EXPECT_FALSE(st.ok());
   EXPECT_NE(st.message().find("s3://" + bucket_ + "/k2"), std::string::npos) << st.message();
   EXPECT_TRUE(Store(Options())->Get("k2").status().IsNotFound()) << "a damaged upload was left visible";
+}
 
-  // A server that answers with a wrong ETag is caught even when the bytes arrived intact.
-  corrupt_puts = 0;
-  proxy.mutate_response_ = [](const HttpMessage& req, HttpMessage* resp, int) {
-    if (req.method() == "PUT") resp->SetHeader("ETag", "\"00000000000000000000000000000000\"");
+// An ETag that is not the MD5 of the body (SSE-KMS, SSE-C) proves nothing either way: the object
+// is read back and accepted when its bytes are ours. A server that returns the checksum we sent
+// (x-amz-checksum-sha256) needs no read-back; one that returns another checksum stored other bytes.
+TEST_F(S3StoreTest, PutIsConfirmedByTheServersChecksumOrReadBackNotByTheEtagAlone) {
+  FaultProxy proxy(server_->port());
+  std::atomic<int> gets{0};
+  enum Echo { kNoChecksum, kOurs, kWrong };
+  std::atomic<int> echo{kNoChecksum};  // what checksum the answers carry
+  proxy.mutate_response_ = [&](const HttpMessage& req, HttpMessage* resp, int) {
+    if (req.method() == "GET") ++gets;
+    if (req.method() != "PUT") return;
+    resp->SetHeader("ETag", "\"3f1d0a1b9e2c4d5e6f708192a3b4c5d6\"");  // not an MD5 of the body
+    if (echo == kOurs) {
+      resp->SetHeader("x-amz-checksum-sha256", req.Header("x-amz-checksum-sha256"));
+    } else if (echo == kWrong) {
+      resp->SetHeader("x-amz-checksum-sha256", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=");
+    }
   };
   S3Options o = Options(proxy.endpoint());
   o.max_attempts = 2;
-  st = Store(o)->Put("k3", data);
+  auto store = Store(o);
+  const std::string data = Pattern(30000, 5);
+
+  ASSERT_OK(store->Put("kms", data));  // before: Corruption ("the server's ETag is not the MD5")
+  EXPECT_GE(gets, 1) << "an unconfirmed put must be read back";
+  ASSERT_OK_AND_ASSIGN(std::string back, Store(Options())->Get("kms"));
+  EXPECT_TRUE(back == data);
+
+  echo = kOurs;
+  gets = 0;
+  ASSERT_OK(store->Put("confirmed", data));
+  EXPECT_EQ(gets, 0) << "a put the server's checksum confirms needs no read-back";
+
+  echo = kWrong;
+  Status st = store->Put("wrong", data);
   EXPECT_TRUE(st.IsCorruption()) << st.ToString();
-  EXPECT_NE(st.message().find("ETag"), std::string::npos) << st.message();
+  EXPECT_NE(st.message().find("x-amz-checksum-sha256"), std::string::npos) << st.message();
+  EXPECT_TRUE(Store(Options())->Get("wrong").status().IsNotFound()) << "an unconfirmed object was left";
+}
+
+// A multipart upload to a server whose part and object ETags are not MD5s (SSE-KMS): Complete
+// names the parts by the ETags the server gave, and the object is read back.
+TEST_F(S3StoreTest, MultipartUploadWithNonMd5EtagsIsReadBackAndCompletedWithTheServersEtags) {
+  FaultProxy proxy(server_->port());
+  std::atomic<int> gets{0};
+  std::mutex mu;
+  std::string complete_body;  // guarded by mu
+  proxy.mutate_request_ = [&](HttpMessage* req, int) {
+    if (req->method() == "POST" && req->target().find("uploadId=") != std::string::npos) {
+      std::lock_guard lock(mu);
+      complete_body = req->body;
+      // s3rver ignores the part ETags in Complete; check they are the ones the proxy handed out.
+      for (int part = 1; part <= 3; ++part) {
+        const std::string fake = "\"kms-part-" + std::to_string(part) + "\"";
+        if (req->body.find(fake) == std::string::npos) complete_body += " MISSING " + fake;
+      }
+    }
+  };
+  proxy.mutate_response_ = [&](const HttpMessage& req, HttpMessage* resp, int) {
+    if (req.method() == "GET") ++gets;
+    if (req.method() == "PUT" && req.target().find("partNumber=") != std::string::npos) {
+      const size_t at = req.target().find("partNumber=") + 11;
+      resp->SetHeader("ETag", "\"kms-part-" + req.target().substr(at, req.target().find('&', at) - at) + "\"");
+    }
+    if (req.method() == "POST" && req.target().find("uploadId=") != std::string::npos) {
+      const size_t a = resp->body.find("<ETag>"), b = resp->body.find("</ETag>");
+      if (a != std::string::npos && b != std::string::npos) {
+        resp->body.replace(a + 6, b - a - 6, "&quot;0123456789abcdef0123456789abcdef-3&quot;");
+        resp->SetHeader("Content-Length", std::to_string(resp->body.size()));
+      }
+    }
+  };
+  S3Options o = Options(proxy.endpoint());
+  o.multipart_threshold = 6 << 20;
+  o.part_size = 5 << 20;
+  const std::string data = Pattern((12 << 20) + 99, 12);  // 3 parts
+  const std::string src = dir_->path() + "/" + bucket_ + ".bin";
+  testing::WriteTextFile(src, data);
+  ASSERT_OK(Store(o)->PutFile("big", DefaultFileSystem(), src));
+  {
+    std::lock_guard lock(mu);
+    EXPECT_EQ(complete_body.find("MISSING"), std::string::npos) << complete_body;
+    EXPECT_NE(complete_body.find("<ChecksumSHA256>"), std::string::npos) << complete_body;
+  }
+  EXPECT_GE(gets, 1) << "an unconfirmed multipart object must be read back";
+  ASSERT_OK_AND_ASSIGN(std::string back, Store(Options())->Get("big"));
+  EXPECT_TRUE(back == data);
+}
+
+// A multipart upload that fails part-way is aborted; one whose client dies (nothing more reaches
+// the server, the abort neither) stays incomplete until ListIncompleteUploads finds it and
+// AbortIncompleteUpload frees it. Only uploads under the asked prefix are listed.
+TEST_F(S3StoreTest, AnUploadThatDiesMidWayLeavesNoIncompleteUploadAfterCleanup) {
+  testing::S3UploadsShim shim(server_->port(), server_->dir() + "/data");
+  S3Options o = Options(shim.endpoint());
+  o.prefix = "db";
+  o.multipart_threshold = 6 << 20;
+  o.part_size = 5 << 20;
+  o.max_attempts = 2;
+  const std::string data = Pattern((12 << 20) + 5, 13);  // 3 parts
+  const std::string src = dir_->path() + "/" + bucket_ + ".bin";
+  testing::WriteTextFile(src, data);
+  auto store = Store(o);
+
+  // Part 2 never gets through, the abort does: nothing is left.
+  shim.drop = [](const HttpMessage& req) {
+    return req.method() == "PUT" && req.target().find("partNumber=2") != std::string::npos;
+  };
+  Status st = store->PutFile("cold/a", DefaultFileSystem(), src);
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(shim.UploadKeys(bucket_), std::vector<std::string>{}) << "a failed upload was not aborted";
+
+  // The client dies at part 2: its abort never arrives either.
+  shim.drop = [](const HttpMessage& req) {
+    return (req.method() == "PUT" && req.target().find("partNumber=2") != std::string::npos) ||
+           req.method() == "DELETE";
+  };
+  st = store->PutFile("cold/b", DefaultFileSystem(), src);
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("aborting upload"), std::string::npos) << st.message();
+  st = store->PutFile("models/packs/p", DefaultFileSystem(), src);  // someone else's namespace
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(shim.UploadKeys(bucket_), (std::vector<std::string>{"db/cold/b", "db/models/packs/p"}));
+  EXPECT_TRUE(Store(Options())->Get("db/cold/b").status().IsNotFound()) << "an incomplete upload is invisible";
+
+  shim.drop = nullptr;
+  ASSERT_OK_AND_ASSIGN(auto uploads, store->ListIncompleteUploads("cold/"));
+  ASSERT_EQ(uploads.size(), 1u);
+  EXPECT_EQ(uploads[0].key, "cold/b");
+  EXPECT_FALSE(uploads[0].upload_id.empty());
+  const int64_t now =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  EXPECT_LE(std::abs(uploads[0].initiated_unix_s - now), 600) << uploads[0].initiated_unix_s;
+  ASSERT_OK(store->AbortIncompleteUpload(uploads[0]));
+  ASSERT_OK(store->AbortIncompleteUpload(uploads[0]));  // already gone: OK
+  EXPECT_EQ(shim.UploadKeys(bucket_), std::vector<std::string>{"db/models/packs/p"});
+  ASSERT_OK_AND_ASSIGN(uploads, store->ListIncompleteUploads("cold/"));
+  EXPECT_TRUE(uploads.empty());
+  ASSERT_OK_AND_ASSIGN(uploads, store->ListIncompleteUploads(""));
+  ASSERT_EQ(uploads.size(), 1u);
+  EXPECT_EQ(uploads[0].key, "models/packs/p");
 }
 
 // The server dies in the middle of a multipart upload (SIGKILL while a part is on the wire) and

@@ -65,8 +65,12 @@ TEST_F(TierCliTest, FlushMigrateVerifyRetention) {
   EXPECT_NE(r.out.find("\"warm_codec\":\"lz4_raw\""), std::string::npos) << r.out;
   const std::string csv = dir_.Join("t.csv");
   ASSERT_EQ(Strata("gen trades --symbols 3 --rows 20000 --date 2026-03-02 --out " + csv).exit_code, 0);
-  ASSERT_EQ(Strata("ingest trades " + csv).exit_code, 0);
-  ASSERT_EQ(Strata("ingest trades " + csv).exit_code, 0);  // twice: the flush drops the replay
+  r = Strata("ingest trades " + csv);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("; 0 duplicates dropped"), std::string::npos) << r.out;
+  r = Strata("ingest trades " + csv);  // twice: every read and the flush drop the replay
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("; 20,000 duplicates dropped"), std::string::npos) << r.out;
 
   r = Strata("flush nosuchtable");
   EXPECT_EQ(r.exit_code, 1);

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <thread>
@@ -195,6 +196,61 @@ TEST_F(TierS3Test, ServerKilledDuringAMigrationLeavesOldOrNewStateNeverHalf) {
   ASSERT_OK_AND_ASSIGN(VerifyReport report, db_->Verify({}));
   EXPECT_TRUE(report.ok()) << report.problems.front().kind << " " << report.problems.front().uri;
   EXPECT_EQ(BucketKeys().size(), 6u);
+}
+
+// A migration's process that died in the middle of a multipart upload leaves an incomplete upload
+// (invisible, but its parts are stored and billed). A writable open aborts those under a table's
+// prefix once they are older than the grace period, and nothing outside the tier's namespace.
+TEST_F(TierS3Test, AWritableOpenAbortsIncompleteUploadsOfTheTierOnly) {
+  testing::S3UploadsShim shim(s3_.server()->port(), s3_.server()->dir() + "/data");
+  ::setenv("AWS_ENDPOINT_URL_S3", shim.endpoint().c_str(), 1);
+  S3Options o;
+  o.bucket = bucket_;
+  o.prefix = "strata";
+  o.multipart_threshold = 6 << 20;
+  o.part_size = 5 << 20;
+  o.max_attempts = 1;
+  ASSERT_OK_AND_ASSIGN(auto store, NewS3ObjectStore(o));
+  const std::string src = dir_->Join("big.bin");
+  testing::WriteTextFile(src, std::string((12 << 20) + 3, 'x'));
+  // The client dies at part 2: neither the rest nor the abort reaches the server.
+  shim.drop = [](const testing::HttpMessage& req) {
+    return (req.method() == "PUT" && req.target().find("partNumber=2") != std::string::npos) ||
+           req.method() == "DELETE";
+  };
+  const std::string tier_key = "trades/year=2026/month=03/symbol=S1/part-000009.parquet";
+  for (const std::string& key : {tier_key, std::string("models/packs/pack-1"), std::string("trades/notes.bin")}) {
+    ASSERT_FALSE(store->PutFile(key, DefaultFileSystem(), src).ok()) << key;
+  }
+  shim.drop = nullptr;
+  const std::vector<std::string> all = {"strata/models/packs/pack-1", "strata/trades/notes.bin", "strata/" + tier_key};
+  ASSERT_EQ(shim.UploadKeys(bucket_), all);
+
+  std::vector<std::string> warnings;
+  auto open = [&](std::function<int64_t()> clock) {
+    db_.reset();
+    Options options = TestOptions();
+    options.clock = std::move(clock);
+    options.on_warning = [&](std::string_view w) { warnings.emplace_back(w); };
+    auto db = Database::Open(root_, options);
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    db_ = std::move(*db);
+  };
+  // Just begun: it may be in flight (another clock, a slow link), so it stays.
+  open(nullptr);
+  EXPECT_EQ(shim.UploadKeys(bucket_), all);
+  // Two hours later it is a leftover: aborted, with a warning naming it; the rest is not ours.
+  const int64_t later = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                            (std::chrono::system_clock::now() + std::chrono::hours(2)).time_since_epoch())
+                            .count();
+  open([later] { return later; });
+  EXPECT_EQ(shim.UploadKeys(bucket_),
+            (std::vector<std::string>{"strata/models/packs/pack-1", "strata/trades/notes.bin"}));
+  bool warned = false;
+  for (const std::string& w : warnings) warned = warned || w.find("aborted the incomplete upload") != std::string::npos;
+  EXPECT_TRUE(warned);
+  ASSERT_OK_AND_ASSIGN(VerifyReport report, db_->Verify({}));
+  EXPECT_TRUE(report.ok());
 }
 
 }  // namespace

@@ -108,5 +108,5 @@ echo "soak: $rounds rounds, fsync=$STRATA_SOAK_FSYNC, in $((SECONDS - start)) s 
   "$total_acked_rows rows; lost 0, duplicated 0, unknown 0, altered 0; rows of unacknowledged batches" \
   "present: $total_unacked; partial batches: $total_partial; kills before the first append: $kills_in_open"
 if ((${#runs[@]})); then
-  echo "soak: catalog runs (running = interrupted by a kill): $(for k in "${!runs[@]}"; do echo "${k#runs_}=${runs[$k]}"; done | sort | tr '\n' ' ')"
+  echo "soak: catalog runs (interrupted = by a kill): $(for k in "${!runs[@]}"; do echo "${k#runs_}=${runs[$k]}"; done | sort | tr '\n' ' ')"
 fi

@@ -158,6 +158,9 @@ struct TierStats {
 struct TableStats {
   std::string table;
   std::vector<TierStats> tiers;
+  // Series a flush could not write and set aside under <root>/quarantine/ (`strata verify`
+  // lists them), and their rows.
+  uint64_t quarantined_series = 0, quarantined_rows = 0;
 };
 
 struct DatabaseStats {
@@ -180,6 +183,9 @@ struct TierRunResult {
   // source rows were read back from storage (a day with earlier parts, or a migration) rather
   // than taken from the rows a flush had just written.
   uint64_t bar_days_rebuilt = 0, bar_days_read = 0;
+  // Flush: series whose rows could not be written as warm files and were set aside under
+  // <root>/quarantine/ (reported by `strata verify` and `stats`), and their rows.
+  uint64_t series_quarantined = 0, rows_quarantined = 0;
   double seconds = 0;
 };
 
@@ -198,7 +204,7 @@ struct VerifyOptions {
 };
 
 struct VerifyProblem {
-  std::string kind;  // "missing", "corrupt", "orphan"
+  std::string kind;  // "missing", "corrupt", "orphan", "quarantined" (a series a flush set aside)
   std::string uri;   // relative to the root (warm, local cold) or the object store's URI
   std::string detail;
 };
@@ -217,6 +223,13 @@ class Appender {
   // Appends the rows of `batch` (its fields must equal the table's schema). Returns once the rows
   // are durable as the database's fsync policy says, and visible to scans in this process.
   virtual Status Append(const RecordBatch& batch) = 0;
+  // Append, and sets *duplicates to how many of the batch's rows every read will drop as
+  // duplicates of rows that arrived before them, in any tier or earlier in the batch (same series
+  // and ts, and the same dedup key, or equal in every column for a table without one; the first
+  // arrival wins). They are still written to the log and the hot tier. Costs a scan of the
+  // batch's time range before appending (next to nothing for rows newer than the table's) and
+  // a hash of every row's (symbol, ts).
+  virtual Status AppendCounted(const RecordBatch& batch, uint64_t* duplicates) = 0;
   virtual const Schema& schema() const = 0;
 };
 

@@ -90,7 +90,7 @@ class FileSystem {
 
   // Takes an exclusive lock on `path` (created if missing) without waiting; Busy if another
   // process holds it. `owner_note` is written into the file for the error message of the next
-  // process that finds it locked (the Busy message quotes it).
+  // process that finds it locked (the Busy message quotes it); releasing the lock empties it.
   virtual Result<std::unique_ptr<FileLock>> TryLock(const std::string& path, std::string_view owner_note) = 0;
 
   // Convenience built on the primitives above.

@@ -15,6 +15,7 @@ Status ColdStore::DeletePack(const std::string& pack_name) {
 Result<std::vector<std::string>> ColdStore::ListPacks() {
   return Status::Unsupported("this cold store cannot list its packs");
 }
+Result<uint64_t> ColdStore::AbortStaleUploads(int64_t, int64_t) { return uint64_t{0}; }
 std::string ColdStore::PackUri(const std::string& pack_name) const { return "cold:" + pack_name; }
 
 Result<std::vector<std::string>> ObjectColdStore::ListPacks() {
@@ -25,6 +26,19 @@ Result<std::vector<std::string>> ObjectColdStore::ListPacks() {
     if (name.find('/') == std::string::npos) out.push_back(std::move(name));
   }
   return out;
+}
+
+Result<uint64_t> ObjectColdStore::AbortStaleUploads(int64_t now_unix_s, int64_t min_age_s) {
+  ASSIGN_OR_RETURN(auto uploads, store_->ListIncompleteUploads(prefix_));
+  uint64_t n = 0;
+  for (const IncompleteUpload& u : uploads) {
+    const std::string name = u.key.substr(prefix_.size());
+    if (name.empty() || name.find('/') != std::string::npos) continue;  // not a pack's key
+    if (u.initiated_unix_s > now_unix_s - min_age_s) continue;          // may still be going up
+    RETURN_IF_ERROR(store_->AbortIncompleteUpload(u).WithContext("aborting the incomplete upload of pack " + name));
+    ++n;
+  }
+  return n;
 }
 
 }  // namespace strata::artifacts

@@ -30,6 +30,7 @@ class ObjectColdStore final : public ColdStore {
   Result<uint64_t> PackSize(const std::string& pack_name) override { return store_->Size(prefix_ + pack_name); }
   Status DeletePack(const std::string& pack_name) override { return store_->Delete(prefix_ + pack_name); }
   Result<std::vector<std::string>> ListPacks() override;
+  Result<uint64_t> AbortStaleUploads(int64_t now_unix_s, int64_t min_age_s) override;
   std::string PackUri(const std::string& pack_name) const override { return store_->Uri(prefix_ + pack_name); }
   bool Remote() const override { return store_->Uri("").rfind("s3://", 0) == 0; }
 

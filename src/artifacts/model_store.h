@@ -63,6 +63,10 @@ class ColdStore {
   virtual Result<std::vector<std::string>> ListPacks();
   // Where the pack lives, for the catalog and error messages ("s3://bucket/db/models/packs/...").
   virtual std::string PackUri(const std::string& pack_name) const;
+  // Aborts the incomplete multipart uploads of packs (an archive whose process died while a large
+  // pack went up) begun at least `min_age_s` before `now_unix_s`, by the server's clock; returns
+  // how many. Stores without multipart uploads have none.
+  virtual Result<uint64_t> AbortStaleUploads(int64_t now_unix_s, int64_t min_age_s);
   // Whether reads pay a round trip each (S3): loads then read windows of cold_readahead_bytes
   // around the chunks they need. A local directory reads faster one chunk at a time.
   virtual bool Remote() const { return true; }
@@ -90,7 +94,10 @@ struct ModelStoreOptions {
   // directory (windows made it slower there: 0.46 vs 0.64 GB/s).
   std::optional<uint64_t> cold_readahead_bytes;
   bool create_if_missing = false;  // create <root> and its catalog if absent
-  int lock_wait_ms = 60'000;       // how long a put or gc waits for another writer
+  // gc aborts the cold store's incomplete pack uploads begun at least this long ago (the margin
+  // covers clock skew and an archive still uploading).
+  int64_t stale_upload_age_s = 3600;
+  int lock_wait_ms = 60'000;  // how long a put or gc waits for another writer
 };
 
 struct PutOptions {
@@ -161,6 +168,7 @@ struct GcResult {
   uint64_t cold_packs_removed = 0;  // packs in the cold store no version uses any more
   uint64_t cold_bytes_reclaimed = 0;
   uint64_t cold_orphans_removed = 0;  // cold objects the catalog does not know (an archive that crashed)
+  uint64_t cold_uploads_aborted = 0;  // incomplete pack uploads of an archive that died mid-upload
 };
 
 // `strata model archive`: which versions go to the cold store.

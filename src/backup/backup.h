@@ -54,6 +54,9 @@ struct CreateOptions {
   // Snapshot attempts when a file the catalog listed is deleted (compaction, migration) before
   // it was copied; each attempt copies only what the destinations still lack.
   int max_attempts = 5;
+  // Objects read, hashed and written at once (>= 1). Memory: up to this many objects of up to
+  // 256 MiB each (typical parts are a few MiB).
+  int threads = 8;
   std::function<void(std::string_view)> progress;  // one line per step; may be empty
 };
 

@@ -70,11 +70,31 @@ struct FileQuery {
   std::optional<std::string> state = "live";
 };
 
-// Applied in one transaction, in this order: add, retire, remove, flushed_lsn, table_flushed_lsns.
+// A series' rows that a flush could not write as warm files (a value the Parquet writer refuses,
+// a symbol that cannot become a directory name, ...): kept in a file under <root>/quarantine/ so
+// that the flush of everything else, and the WAL's trimming, can go on. Nothing is dropped: the
+// file holds the rows exactly as they were appended (tier/quarantine.h).
+struct QuarantineRecord {
+  int64_t id = 0;  // assigned by Commit
+  int64_t table_id = 0;
+  std::string symbol;
+  int64_t min_ts = 0, max_ts = 0;  // both inclusive
+  int64_t row_count = 0;
+  std::string uri;  // relative to the database root
+  int64_t bytes = 0;
+  std::string sha256;         // hex, of the file
+  uint64_t max_lsn = 0;       // the flush's LSN cut: the rows were appended at or below it
+  std::string reason;         // why the flush could not write them
+  int64_t created_at_ns = 0;  // 0 in a record to add: Commit stamps the current time
+};
+
+// Applied in one transaction, in this order: add, retire, remove, quarantine, flushed_lsn,
+// table_flushed_lsns.
 struct CatalogChange {
   std::vector<FileRecord> add;
-  std::vector<int64_t> retire;  // set state = retired
-  std::vector<int64_t> remove;  // delete rows
+  std::vector<int64_t> retire;               // set state = retired
+  std::vector<int64_t> remove;               // delete rows
+  std::vector<QuarantineRecord> quarantine;  // series set aside by a flush
   // The WAL LSN up to which every table's rows are in warm files. Setting it also forgets the
   // per-table LSNs at or below it.
   std::optional<uint64_t> flushed_lsn;
@@ -141,6 +161,8 @@ class Catalog {
   // NotFound. Returns the ids of the added files, in order.
   Result<std::vector<int64_t>> Commit(const CatalogChange& change);
   Status MarkVerified(int64_t file_id, int64_t at_ns);  // NotFound for an unknown id
+  // Quarantined series (CatalogChange::quarantine), by table, symbol, id; of one table when set.
+  Result<std::vector<QuarantineRecord>> ListQuarantine(std::optional<int64_t> table_id = std::nullopt);
 
   Result<WalState> GetWalState();
   // Per-table flushed LSNs above the global one (table id -> LSN); see CatalogChange.

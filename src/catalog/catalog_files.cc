@@ -149,6 +149,33 @@ Status Catalog::CommitLocked(const CatalogChange& change, std::vector<int64_t>* 
       }
     }
   }
+  if (!change.quarantine.empty()) {
+    sqlite::Statement s(db_,
+                        "INSERT INTO quarantined_series(table_id, symbol, min_ts, max_ts, row_count, uri, bytes, "
+                        "sha256, max_lsn, reason, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        path_, "record quarantined series");
+    const int64_t now = catalog_internal::NowNs();
+    for (const QuarantineRecord& q : change.quarantine) {
+      if (q.uri.empty() || q.min_ts > q.max_ts || q.row_count < 0) {
+        return Status::InvalidArgument("a quarantined series of table id " + std::to_string(q.table_id) +
+                                       " has an empty uri or a bad ts range or row count");
+      }
+      s.Reset();
+      s.Bind(1, q.table_id);
+      s.Bind(2, q.symbol);
+      s.Bind(3, q.min_ts);
+      s.Bind(4, q.max_ts);
+      s.Bind(5, q.row_count);
+      s.Bind(6, q.uri);
+      s.Bind(7, q.bytes);
+      s.Bind(8, q.sha256);
+      s.Bind(9, static_cast<int64_t>(q.max_lsn));
+      s.Bind(10, q.reason);
+      s.Bind(11, q.created_at_ns != 0 ? q.created_at_ns : now);
+      Status st = s.Run();
+      if (!st.ok()) return st.WithContext("quarantine file " + q.uri);
+    }
+  }
   if (change.flushed_lsn) {
     sqlite::Statement s(db_, "UPDATE wal_state SET flushed_lsn = ? WHERE id = 1", path_, "set the flushed LSN");
     s.Bind(1, static_cast<int64_t>(*change.flushed_lsn));
@@ -172,6 +199,37 @@ Status Catalog::CommitLocked(const CatalogChange& change, std::vector<int64_t>* 
     }
   }
   return Status::OK();
+}
+
+Result<std::vector<QuarantineRecord>> Catalog::ListQuarantine(std::optional<int64_t> table_id) {
+  std::string text =
+      "SELECT id, table_id, symbol, min_ts, max_ts, row_count, uri, bytes, sha256, max_lsn, reason, created_at "
+      "FROM quarantined_series WHERE 1";
+  if (table_id) text += " AND table_id = ?1";
+  text += " ORDER BY table_id, symbol, id";
+  std::lock_guard lock(mu_);
+  sqlite::Statement s(db_, text, path_, "list quarantined series");
+  if (table_id) s.Bind(1, *table_id);
+  std::vector<QuarantineRecord> out;
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    QuarantineRecord q;
+    q.id = s.Int(0);
+    q.table_id = s.Int(1);
+    q.symbol = s.Text(2);
+    q.min_ts = s.Int(3);
+    q.max_ts = s.Int(4);
+    q.row_count = s.Int(5);
+    q.uri = s.Text(6);
+    q.bytes = s.Int(7);
+    q.sha256 = s.Text(8);
+    q.max_lsn = static_cast<uint64_t>(s.Int(9));
+    q.reason = s.Text(10);
+    q.created_at_ns = s.Int(11);
+    out.push_back(std::move(q));
+  }
+  return out;
 }
 
 Status Catalog::MarkVerified(int64_t file_id, int64_t at_ns) {

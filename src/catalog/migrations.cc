@@ -118,6 +118,22 @@ constexpr CatalogMigration kCatalogMigrations[] = {
       table_id INTEGER PRIMARY KEY REFERENCES tables(id),
       flushed_lsn INTEGER NOT NULL);
     )sql"},
+    {5, "quarantined_series: a series' rows a flush could not write, kept in a file under quarantine/",
+     R"sql(
+    CREATE TABLE quarantined_series (
+      id INTEGER PRIMARY KEY AUTOINCREMENT,
+      table_id INTEGER NOT NULL REFERENCES tables(id),
+      symbol TEXT NOT NULL,
+      min_ts INTEGER NOT NULL,
+      max_ts INTEGER NOT NULL,
+      row_count INTEGER NOT NULL,
+      uri TEXT NOT NULL UNIQUE,
+      bytes INTEGER NOT NULL,
+      sha256 TEXT NOT NULL,
+      max_lsn INTEGER NOT NULL,
+      reason TEXT NOT NULL,
+      created_at INTEGER NOT NULL);
+    )sql"},
 };
 
 }  // namespace

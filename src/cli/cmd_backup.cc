@@ -24,12 +24,16 @@ struct BackupArgs {
   std::vector<std::string> dests;
   std::string dest, id, target;
   int keep_last = 0, keep_daily = 0;
+  int threads = 8;
 };
 
 void AddCreate(CLI::App* backup, Context* ctx, std::shared_ptr<BackupArgs> a) {
   CLI::App* cmd = backup->add_subcommand("create", "back the database up into one or more destinations");
   cmd->add_option("dest", a->dests, "a directory or s3://bucket/prefix; several for copies in several places")
       ->required();
+  cmd->add_option("--threads", a->threads, "objects copied at once (overlaps fsyncs and S3 round trips)")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
   cmd->footer(
       "A backup is the catalog (a consistent snapshot taken while writers run), every live tier file\n"
       "and model pack it references, and the WAL segments holding the rows acknowledged after the\n"
@@ -48,6 +52,7 @@ void AddCreate(CLI::App* backup, Context* ctx, std::shared_ptr<BackupArgs> a) {
       o.root = ctx->root;
       o.fs = DefaultFileSystem();
       o.progress = Progress;
+      o.threads = a->threads;
       auto r = backup::CreateBackup(o, a->dests);
       if (!r.ok()) return r.status();
       for (const backup::DestinationResult& d : r->destinations) {

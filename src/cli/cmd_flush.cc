@@ -10,6 +10,10 @@ void PrintRunResult(const char* what, const TierRunResult& r) {
               WithThousands(r.files_in).c_str(), WithThousands(r.rows_out).c_str(), WithThousands(r.files_out).c_str(),
               HumanBytes(r.bytes_in).c_str(), HumanBytes(r.bytes_out).c_str());
   if (r.duplicates_removed > 0) std::printf(", %s duplicates removed", WithThousands(r.duplicates_removed).c_str());
+  if (r.series_quarantined > 0) {
+    std::printf(", %s rows of %s series quarantined (see the warnings and `strata verify`)",
+                WithThousands(r.rows_quarantined).c_str(), WithThousands(r.series_quarantined).c_str());
+  }
   std::printf(", took %.2f s\n", r.seconds);
 }
 
@@ -37,7 +41,13 @@ void AddFlushCommand(CLI::App& app, Context* ctx) {
       } else {
         ASSIGN_OR_RETURN(r, db->FlushTable(*table));
       }
-      if (r.files_out == 0) {
+      if (r.series_quarantined > 0) {
+        std::printf(
+            "quarantined %s rows of %s series that could not be written (see the warnings above and "
+            "`strata verify`)\n",
+            WithThousands(r.rows_quarantined).c_str(), WithThousands(r.series_quarantined).c_str());
+      }
+      if (r.files_out == 0 && r.series_quarantined == 0) {
         std::printf("nothing to flush (flushed LSN %s)\n", WithThousands(r.flushed_lsn).c_str());
       } else {
         const std::string dups =

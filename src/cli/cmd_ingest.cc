@@ -1,8 +1,10 @@
-// strata ingest TABLE FILE.csv|-
+// strata ingest TABLE FILE.csv|FILE.parquet|DIR|GLOB|-
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 
 #include "cli/cli.h"
+#include "cli/ingest_parquet.h"
 #include "cli/rejects.h"
 #include "csv/csv_reader.h"
 #include "io/byte_source.h"
@@ -19,7 +21,30 @@ struct IngestArgs {
   bool allow_nan = false;
   std::string ts_unit;
   bool quiet = false;
+  std::string format;  // csv or parquet; default from the file name
+  bool allow_lossy = false;
+  bool ignore_extra_columns = false;
+  bool single_pass = false;
 };
+
+// --format, else the extension (.parquet/.parq/.pq, a directory or a glob of them: parquet).
+Result<std::string> InputFormat(const IngestArgs& args) {
+  if (!args.format.empty()) {
+    if (args.format != "csv" && args.format != "parquet") {
+      return Status::InvalidArgument("--format " + QuoteForMessage(args.format, 20) + ": use csv or parquet");
+    }
+    return args.format;
+  }
+  if (args.file == "-") return std::string("csv");
+  auto ends = [&](std::string_view suffix) {
+    return args.file.size() >= suffix.size() &&
+           args.file.compare(args.file.size() - suffix.size(), suffix.size(), suffix) == 0;
+  };
+  if (ends(".parquet") || ends(".parq") || ends(".pq") || ends("/*")) return std::string("parquet");
+  std::error_code ec;
+  if (std::filesystem::is_directory(args.file, ec)) return std::string("parquet");
+  return std::string("csv");
+}
 
 constexpr int64_t kMaxBatchRows = int64_t{1} << 24;
 
@@ -64,6 +89,23 @@ class Progress {
 
 Status Ingest(Context* ctx, const IngestArgs& args) {
   auto start = std::chrono::steady_clock::now();
+  ASSIGN_OR_RETURN(std::string format, InputFormat(args));
+  if (format == "parquet") {
+    if (!args.rejects.empty() || !args.ts_unit.empty()) {
+      return Status::InvalidArgument("--rejects and --ts-unit apply to CSV input only");
+    }
+    return IngestParquet(ctx, {.table = args.table,
+                               .input = args.file,
+                               .allow_lossy = args.allow_lossy,
+                               .ignore_extra_columns = args.ignore_extra_columns,
+                               .allow_nan = args.allow_nan,
+                               .single_pass = args.single_pass,
+                               .quiet = args.quiet});
+  }
+  if (args.allow_lossy || args.ignore_extra_columns || args.single_pass) {
+    return Status::InvalidArgument(
+        "--allow-lossy, --ignore-extra-columns and --single-pass apply to Parquet input only");
+  }
   if (args.batch_rows < 1 || args.batch_rows > kMaxBatchRows) {
     return Status::InvalidArgument("--batch-rows must be between 1 and " + std::to_string(kMaxBatchRows) + ", got " +
                                    std::to_string(args.batch_rows));
@@ -107,6 +149,7 @@ Status Ingest(Context* ctx, const IngestArgs& args) {
   Progress progress(StderrIsTerminal() && !args.quiet);
   RecordBatch batch(appender->schema());
   uint64_t stored = 0;
+  uint64_t duplicates = 0;  // of the stored rows: what every read drops (tier/dedup.h)
   Status failure;
   bool bad_input = false;  // the failure is a bad line (which --rejects would skip)
   while (true) {
@@ -117,12 +160,14 @@ Status Ingest(Context* ctx, const IngestArgs& args) {
       break;
     }
     if (!*more) break;
-    Status st = appender->Append(batch);
+    uint64_t dups = 0;
+    Status st = appender->AppendCounted(batch, &dups);
     if (!st.ok()) {
       failure = st;
       break;
     }
     stored += batch.num_rows();
+    duplicates += dups;
     progress.Update(reader->bytes_read(), total, stored);
   }
   progress.Done();
@@ -152,6 +197,7 @@ Status Ingest(Context* ctx, const IngestArgs& args) {
     if (!args.rejects.empty()) {
       std::printf("; %s rejected -> %s", WithThousands(reader->rows_rejected()).c_str(), args.rejects.c_str());
     }
+    std::printf("; %s duplicates dropped", WithThousands(duplicates).c_str());
     std::printf("\n");
   }
   return Status::OK();
@@ -161,10 +207,20 @@ Status Ingest(Context* ctx, const IngestArgs& args) {
 
 void AddIngestCommand(CLI::App& app, Context* ctx) {
   auto args = std::make_shared<IngestArgs>();
-  CLI::App* cmd = app.add_subcommand("ingest", "append the rows of a CSV file to a table");
+  CLI::App* cmd = app.add_subcommand("ingest", "append the rows of a CSV or Parquet file to a table");
   cmd->add_option("table", args->table, "table name")->required();
-  cmd->add_option("file", args->file, "CSV file with a header row naming the columns (any order); - for stdin")
+  cmd->add_option("file", args->file,
+                  "CSV file with a header row naming the columns (any order); a Parquet file, a directory of them "
+                  "or a quoted glob ('day/*.parquet'); - for stdin")
       ->required();
+  cmd->add_option("--format", args->format,
+                  "csv or parquet (default: parquet for .parquet/.parq/.pq names and directories, else csv)");
+  cmd->add_flag("--allow-lossy", args->allow_lossy, "Parquet: store DECIMAL columns in f64 columns (nearest double)");
+  cmd->add_flag("--ignore-extra-columns", args->ignore_extra_columns,
+                "Parquet: skip file columns the table does not have (default: refuse the file)");
+  cmd->add_flag("--single-pass", args->single_pass,
+                "Parquet: do not check a file wholly before appending it (faster; a file that fails midway keeps "
+                "the row groups before the failure)");
   cmd->add_option("--rejects", args->rejects,
                   "write bad lines to this file and ingest the rest (default: stop at the first bad line)");
   cmd->add_option("--batch-rows", args->batch_rows, "rows per appended batch (1 to 16,777,216)")->capture_default_str();
@@ -181,10 +237,18 @@ void AddIngestCommand(CLI::App& app, Context* ctx) {
       "at most 248 bytes as a directory name. Strings: valid UTF-8. f64: finite unless --allow-nan.\n"
       "--rejects FILE gets the header row and then each bad line with its own line end, so it can be\n"
       "fixed and ingested again; it must not be the input file.\n"
+      "Parquet: columns matched by name; only lossless conversions (INT32->i64, TIMESTAMP MILLIS/MICROS->ns,\n"
+      "DATE->timestamp, FLOAT->f64, strings->symbol/string); a missing column must be nullable. Each file is\n"
+      "read and checked row group by row group before any row is appended: a file that fails changes nothing.\n"
+      "Duplicates (same symbol and ts, and the same dedup key, or equal in every column for a table\n"
+      "without one) are kept in the log but every read drops them, the first arrival winning; the\n"
+      "summary counts them (\"N duplicates dropped\").\n"
       "Examples:\n"
       "  strata ingest trades trades.csv\n"
       "  strata ingest quotes quotes.csv --rejects bad-quotes.csv\n"
-      "  zcat day.csv.gz | strata ingest trades -");
+      "  zcat day.csv.gz | strata ingest trades -\n"
+      "  strata ingest trades 'dumps/2026-03-*.parquet'\n"
+      "  cat day.parquet | strata ingest trades - --format parquet");
   cmd->callback([ctx, args] { Run(ctx, [&] { return Ingest(ctx, *args); }); });
 }
 

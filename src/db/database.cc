@@ -27,6 +27,7 @@
 #include "hot/hot_tier.h"
 #include "objstore/object_store.h"
 #include "strata/timestamp.h"
+#include "tier/dedup.h"
 #include "tier/derived_bars.h"
 #include "tier/lake.h"
 #include "tier/policy.h"
@@ -53,6 +54,7 @@ class AppenderImpl final : public Appender {
  public:
   AppenderImpl(DatabaseImpl* db, std::shared_ptr<const OpenTable> table) : db_(db), table_(std::move(table)) {}
   Status Append(const RecordBatch& batch) override;
+  Status AppendCounted(const RecordBatch& batch, uint64_t* duplicates) override;
   const Schema& schema() const override { return table_->def.schema; }
 
  private:
@@ -130,8 +132,15 @@ class DatabaseImpl final : public Database {
     to.default_max_warm_parts = options_.max_warm_parts;
     to.on_warning = [this](std::string_view msg) { Warn(msg); };
     to.file_in_use = [pins = pins_](int64_t id) { return pins->IsPinned(id); };
+    to.clock = options_.clock;
+    to.encode_quarantine = [](int64_t table_id, const RecordBatch& rows) {
+      std::string payload;  // a WAL rows record: the rows exactly as appended, with their table
+      EncodeRowsRecord(static_cast<uint32_t>(table_id), rows, &payload);
+      return payload;
+    };
     tier_ = std::make_unique<tier::TierStore>(std::move(to));
     if (options_.read_only) return Status::OK();
+    RETURN_IF_ERROR(tier_->FinishInterruptedRuns().status());
     if (options_.clean_orphans_on_open) {
       RETURN_IF_ERROR(tier_->CleanupOnOpen().WithContext("cleaning files an earlier crash left in " + root_));
     }
@@ -481,9 +490,11 @@ class DatabaseImpl final : public Database {
     return appender->Append(batch);
   }
 
-  Status AppendTo(const OpenTable& table, const RecordBatch& batch) {
+  Status AppendTo(const OpenTable& table, const RecordBatch& batch, bool validated = false) {
     RETURN_IF_ERROR(CheckWritable());
-    RETURN_IF_ERROR(batch.ValidateAgainst(table.def.schema).WithContext("append to " + table.def.name));
+    if (!validated) {
+      RETURN_IF_ERROR(batch.ValidateAgainst(table.def.schema).WithContext("append to " + table.def.name));
+    }
     if (batch.num_rows() == 0) return Status::OK();
     thread_local std::string payload;
     EncodeRowsRecord(table.id, batch, &payload);
@@ -497,6 +508,64 @@ class DatabaseImpl final : public Database {
       first_unflushed_ns_.compare_exchange_strong(expected, Now(), std::memory_order_relaxed);
     }
     return hot_->Insert(table.id, batch, lsn);
+  }
+
+  // How many rows of `batch` duplicate a row that arrived before them (tier/dedup.h): rows of
+  // the table in the batch's time range (a scan: every tier, already without duplicates), then the
+  // batch's rows in order, in one open-addressing table keyed by (symbol, ts).
+  Result<uint64_t> CountDuplicates(const OpenTable& table, const RecordBatch& batch) {
+    const size_t n = batch.num_rows();
+    if (n == 0) return uint64_t{0};
+    const Schema& schema = table.def.schema;
+    const size_t ts_col = static_cast<size_t>(schema.ts_index());
+    const size_t sym_col = static_cast<size_t>(schema.symbol_index());
+    const std::vector<int64_t>& ts = batch.column(ts_col).int64s();
+    const auto [lo, hi] = std::minmax_element(ts.begin(), ts.end());
+    ScanRequest req;
+    req.table = table.def.name;
+    req.from_ts = *lo;
+    req.to_ts = *hi == std::numeric_limits<int64_t>::max() ? *hi : *hi + 1;  // above kMaxTimestampNs anyway
+    ASSIGN_OR_RETURN(std::vector<RecordBatch> existing, Scan(req));
+    const std::vector<int> cols = tier::IdentityColumns(batch.fields(), schema, table.def.dedup_key);
+    size_t total = n;
+    for (const RecordBatch& b : existing) total += b.num_rows();
+    size_t cap = 16;
+    while (cap < total * 2) cap <<= 1;
+    struct Slot {
+      uint64_t key = 0;
+      uint32_t src = 0;  // 0 = empty; k = existing[k - 1]; existing.size() + 1 = the batch
+      uint32_t row = 0;
+    };
+    std::vector<Slot> slots(cap);
+    const uint32_t self = static_cast<uint32_t>(existing.size() + 1);
+    auto source = [&](uint32_t src) -> const RecordBatch& { return src == self ? batch : existing[src - 1]; };
+    // True when the row duplicates one already in the table; otherwise it is added.
+    auto seen_or_add = [&](uint32_t src, size_t row) {
+      const RecordBatch& b = source(src);
+      const std::string_view sym = b.column(sym_col).GetString(row);
+      const int64_t t = b.column(ts_col).int64s()[row];
+      uint64_t key = std::hash<std::string_view>()(sym) * 0x9E3779B97F4A7C15ull ^ static_cast<uint64_t>(t);
+      key ^= key >> 29;
+      for (size_t i = key & (cap - 1);; i = (i + 1) & (cap - 1)) {
+        Slot& s = slots[i];
+        if (s.src == 0) {
+          s = {key, src, static_cast<uint32_t>(row)};
+          return false;
+        }
+        if (s.key != key) continue;
+        const RecordBatch& o = source(s.src);
+        if (o.column(ts_col).int64s()[s.row] == t && o.column(sym_col).GetString(s.row) == sym &&
+            tier::SameIdentity(b, row, o, s.row, cols)) {
+          return true;
+        }
+      }
+    };
+    for (uint32_t k = 0; k < existing.size(); ++k) {
+      for (size_t i = 0; i < existing[k].num_rows(); ++i) seen_or_add(k + 1, i);
+    }
+    uint64_t duplicates = 0;
+    for (size_t i = 0; i < n; ++i) duplicates += seen_or_add(self, i) ? 1 : 0;
+    return duplicates;
   }
 
   Result<TierRunResult> Flush() override {
@@ -594,10 +663,17 @@ class DatabaseImpl final : public Database {
   }
 
   Result<VerifyReport> Verify(const VerifyOptions& options) override {
-    if (options_.read_only) return tier_->Verify(options);
-    // Between tier operations: a part this process is about to commit is never taken for an orphan.
-    std::lock_guard op(tier_op_mu_);
-    return tier_->Verify(options);
+    if (options_.read_only) {
+      ASSIGN_OR_RETURN(VerifyReport report, tier_->Verify(options));
+      RETURN_IF_ERROR(tier_->VerifyQuarantine(&report));
+      return report;
+    }
+    // The file listing between tier operations, so a part this process is about to commit is never
+    // taken for an orphan; the long part (reading and hashing every file) beside them.
+    std::unique_lock op(tier_op_mu_);
+    ASSIGN_OR_RETURN(VerifyReport report, tier_->Verify(options, [&] { op.unlock(); }));
+    RETURN_IF_ERROR(tier_->VerifyQuarantine(&report));
+    return report;
   }
 
   Result<std::vector<RecordBatch>> Scan(const ScanRequest& request) override {
@@ -673,7 +749,27 @@ class DatabaseImpl final : public Database {
     return state;
   }
 
+  // The last row a scan of the series returns at `ts`: the rows at that ts with duplicates
+  // dropped by the scan's rule (tier/dedup.h, first arrival wins), in arrival order. False when the
+  // scan has no row there.
+  Result<bool> LatestByScan(const std::string& table, std::string_view symbol, int64_t ts, RecordBatch* out) {
+    if (ts == std::numeric_limits<int64_t>::max()) return false;  // [ts, ts + 1) is not expressible
+    ScanRequest req;
+    req.table = table;
+    req.symbols = {std::string(symbol)};
+    req.from_ts = ts;
+    req.to_ts = ts + 1;
+    ASSIGN_OR_RETURN(std::vector<RecordBatch> batches, Scan(req));
+    for (auto it = batches.rbegin(); it != batches.rend(); ++it) {
+      if (it->num_rows() == 0) continue;
+      *out = it->Slice(it->num_rows() - 1, 1);
+      return true;
+    }
+    return false;
+  }
+
   Status Latest(std::string_view table, std::string_view symbol, RecordBatch* out) override {
+    bool tied = false;
     {
       // The hot path: the table's id without copying its shared_ptr (an atomic increment and
       // decrement are a tenth of this call's budget).
@@ -682,31 +778,55 @@ class DatabaseImpl final : public Database {
       if (it != tables_by_name_.end()) {
         const uint32_t id = it->second->id;
         lock.unlock();
-        Status st = hot_->Latest(id, symbol, out);
-        if (st.code() != StatusCode::kNotFound) return st;
+        Status st = hot_->Latest(id, symbol, out, &tied);
+        if (st.ok() && !tied) return st;
+        if (st.code() != StatusCode::kNotFound && !st.ok()) return st;
       }
     }
     ASSIGN_OR_RETURN(auto t, TableByName(table));
-    Status st = hot_->Latest(t->id, symbol, out);
-    if (st.code() != StatusCode::kNotFound) return st;
-    // Flushed: the newest row of the file with the greatest max_ts.
-    FileQuery q;
-    q.table_id = t->id;
-    q.symbol = std::string(symbol);
-    ASSIGN_OR_RETURN(auto files, catalog_->ListFiles(q));
-    if (files.empty()) return st;
-    const FileRecord* best = &files[0];
-    for (const FileRecord& f : files) {
-      if (f.max_ts > best->max_ts) best = &f;
+    Status st = hot_->Latest(t->id, symbol, out, &tied);
+    if (st.ok() && tied) {
+      // Other rows share the latest ts: answer as a scan does (one rule for duplicates everywhere).
+      const int64_t ts = out->column(t->def.schema.ts_index()).int64s()[0];
+      ASSIGN_OR_RETURN(bool found, LatestByScan(t->def.name, symbol, ts, out));
+      if (found) return Status::OK();
+      return hot_->Latest(t->id, symbol, out);
     }
-    parquet::ReadOptions ro;
-    ro.time_range =
-        parquet::TimeRange{t->def.schema.field(t->def.schema.ts_index()).name, best->max_ts,
-                           best->max_ts == std::numeric_limits<int64_t>::max() ? best->max_ts : best->max_ts + 1};
-    ASSIGN_OR_RETURN(RecordBatch b, tier_->Read(*best, ro));
-    if (b.num_rows() == 0) return Status::Corruption("file " + best->uri + " has no row at its recorded max_ts");
-    *out = b.Slice(b.num_rows() - 1, 1);
-    return Status::OK();
+    if (st.code() != StatusCode::kNotFound) return st;
+    // Flushed: the newest row of the file with the greatest max_ts. A compaction or migration (in
+    // another process, or this one: Latest pins nothing) may retire and delete that file between
+    // the listing and the read; then list again. A file still listed as live is really missing.
+    for (int attempt = 1;; ++attempt) {
+      FileQuery q;
+      q.table_id = t->id;
+      q.symbol = std::string(symbol);
+      ASSIGN_OR_RETURN(auto files, catalog_->ListFiles(q));
+      if (files.empty()) return st;
+      const FileRecord* best = &files[0];
+      for (const FileRecord& f : files) {
+        if (f.max_ts > best->max_ts) best = &f;
+      }
+      // Several files may hold rows at that ts (parts of a series-day, a warm and a cold copy):
+      // the scan's merge drops duplicates across them as for every other read (and lists again).
+      ASSIGN_OR_RETURN(bool found, LatestByScan(t->def.name, symbol, best->max_ts, out));
+      if (found) return Status::OK();
+      parquet::ReadOptions ro;
+      ro.time_range =
+          parquet::TimeRange{t->def.schema.field(t->def.schema.ts_index()).name, best->max_ts,
+                             best->max_ts == std::numeric_limits<int64_t>::max() ? best->max_ts : best->max_ts + 1};
+      Result<RecordBatch> b = tier_->Read(*best, ro);
+      if (b.ok()) {
+        if (b->num_rows() == 0) return Status::Corruption("file " + best->uri + " has no row at its recorded max_ts");
+        *out = b->Slice(b->num_rows() - 1, 1);
+        return Status::OK();
+      }
+      if (!b.status().IsNotFound() || attempt >= 8) return b.status();
+      ASSIGN_OR_RETURN(auto now_live, catalog_->ListFiles(q));
+      const int64_t id = best->id;
+      if (std::any_of(now_live.begin(), now_live.end(), [id](const FileRecord& f) { return f.id == id; })) {
+        return b.status();
+      }
+    }
   }
 
   Result<std::vector<std::string>> Symbols(std::string_view table) override {
@@ -768,6 +888,11 @@ class DatabaseImpl final : public Database {
         s.files = files.size();
         s.series = symbols.size();
         ts.tiers.push_back(s);
+      }
+      ASSIGN_OR_RETURN(auto quarantined, catalog_->ListQuarantine(info.id));
+      for (const QuarantineRecord& q : quarantined) {
+        ts.quarantined_rows += static_cast<uint64_t>(q.row_count);
+        ++ts.quarantined_series;
       }
       stats.tables.push_back(std::move(ts));
     }
@@ -856,6 +981,13 @@ class DatabaseImpl final : public Database {
 };
 
 Status AppenderImpl::Append(const RecordBatch& batch) { return db_->AppendTo(*table_, batch); }
+
+Status AppenderImpl::AppendCounted(const RecordBatch& batch, uint64_t* duplicates) {
+  RETURN_IF_ERROR(db_->CheckWritable());
+  RETURN_IF_ERROR(batch.ValidateAgainst(table_->def.schema).WithContext("append to " + table_->def.name));
+  ASSIGN_OR_RETURN(*duplicates, db_->CountDuplicates(*table_, batch));
+  return db_->AppendTo(*table_, batch, /*validated=*/true);
+}
 
 }  // namespace
 

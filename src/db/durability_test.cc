@@ -73,7 +73,7 @@ bool Contains(const std::vector<std::string>& all, const std::string& needle) {
 }
 
 class DurabilityTest : public ::testing::Test {
- protected:
+ public:  // PowerLossAtEveryStep drives it
   void SetUp() override { Init("none"); }
 
   void Init(const std::string& fsync, uint64_t segment_bytes = 64 << 20, const TempDir* in = nullptr) {
@@ -279,6 +279,140 @@ TEST_F(DurabilityTest, PowerLossAtEveryStepOfAFlushUnderFsyncNoneAndInterval) {
       for (const VerifyProblem& p : report.problems) ADD_FAILURE() << p.kind << " " << p.uri << ": " << p.detail;
     }
   }
+}
+
+// A power loss at every mutating file operation of `op`, under fsync=none and interval (an hour:
+// only the operations themselves sync in the test's time). `setup` prepares the database on the
+// fault-injecting file system and returns the batches that must survive any crash (acknowledged
+// and covered by a committed flush); `options` adjusts the open. After each crash: the database
+// opens, every row is there at most once and in whole batches, the required batches are all
+// there, `verify` is clean, and it keeps working (append, reopen, `after`, flush, verify).
+void PowerLossAtEveryStep(DurabilityTest* t, const std::function<std::set<int64_t>(Database*)>& setup,
+                          const std::function<Status(Database*)>& op, const std::function<void(Options*)>& options,
+                          const std::function<void(Database*)>& after, int min_ops) {
+  if (getenv("TMPDIR") == nullptr && access("/dev/shm", W_OK) == 0) setenv("TMPDIR", "/dev/shm", 0);
+  TempDir memory;
+  auto opts = [&](FileSystem* fs) {
+    Options o = t->Opts(fs);
+    if (options) options(&o);
+    return o;
+  };
+  for (const std::string policy : {"none", "interval=3600000"}) {
+    SCOPED_TRACE("fsync=" + policy);
+    int n = 0;
+    {
+      t->Init(policy, 4096, &memory);
+      FaultInjectionFileSystem fs(DefaultFileSystem());
+      auto db = t->MustOpen(opts(&fs));
+      ASSERT_NE(db, nullptr);
+      setup(db.get());
+      fs.ResetCounters();
+      ASSERT_OK(op(db.get()));
+      n = fs.mutating_ops();
+    }
+    ASSERT_GT(n, min_ops);
+    for (int k = 1; k <= n; ++k) {
+      SCOPED_TRACE("crash at mutating op " + std::to_string(k) + " of " + std::to_string(n));
+      t->Init(policy, 4096, &memory);
+      FaultInjectionFileSystem fs(DefaultFileSystem());
+      std::set<int64_t> required;
+      {
+        auto db = t->MustOpen(opts(&fs));
+        ASSERT_NE(db, nullptr);
+        required = setup(db.get());
+        fs.ResetCounters();
+        fs.CrashAtOp(k);
+        op(db.get()).IgnoreError();
+        db.reset();
+      }
+      ASSERT_OK(fs.DropUnsyncedData());
+      auto db = t->MustOpen(opts(&fs));
+      ASSERT_NE(db, nullptr);
+      std::set<int64_t> present;
+      for (const auto& [row, times] : RowsById(db.get())) {
+        ASSERT_EQ(times, 1) << "row " << row;
+        present.insert(row / kRowsPerBatch);
+      }
+      ExpectBatches(db.get(), present);  // whole batches only
+      for (int64_t id : required) EXPECT_TRUE(present.count(id)) << "batch " << id << " was acknowledged and flushed";
+      ASSERT_OK_AND_ASSIGN(VerifyReport report, db->Verify({}));
+      for (const VerifyProblem& p : report.problems) ADD_FAILURE() << p.kind << " " << p.uri << ": " << p.detail;
+      ASSERT_OK(db->Append("trades", Batch(100)));
+      ASSERT_OK(db->Close());
+      db.reset();
+      db = t->MustOpen(opts(&fs));
+      ASSERT_NE(db, nullptr);
+      present.insert(100);
+      ExpectBatches(db.get(), present);
+      if (after) after(db.get());
+      ASSERT_OK(db->Flush());
+      ExpectBatches(db.get(), present);
+      ASSERT_OK_AND_ASSIGN(report, db->Verify({}));
+      for (const VerifyProblem& p : report.problems) ADD_FAILURE() << p.kind << " " << p.uri << ": " << p.detail;
+    }
+  }
+}
+
+// Issue 18 "crash tests with fsync=interval and none": compaction. Two flushes leave two parts
+// per series-day (max_warm_parts 2); the third flush's part makes three, and the flush compacts
+// them into one. The first twelve batches were flushed before: they survive any crash.
+TEST_F(DurabilityTest, PowerLossAtEveryStepOfACompactionUnderFsyncNoneAndInterval) {
+  auto setup = [](Database* db) {
+    EXPECT_OK(db->CreateTable({"trades", *Schema::Template("trades"), std::nullopt}));
+    std::set<int64_t> flushed;
+    for (int64_t id = 0; id < 12; ++id) {
+      EXPECT_OK(db->Append("trades", Batch(id)));
+      flushed.insert(id);
+      if (id == 5 || id == 11) EXPECT_OK(db->Flush().status());
+    }
+    for (int64_t id = 12; id < 15; ++id) EXPECT_OK(db->Append("trades", Batch(id)));
+    return flushed;
+  };
+  auto op = [](Database* db) -> Status {
+    RETURN_IF_ERROR(db->Flush().status());
+    ASSIGN_OR_RETURN(DatabaseStats stats, db->Stats());
+    for (const TableStats& t : stats.tables) {
+      for (const TierStats& s : t.tiers) {
+        if (s.tier == "warm" && s.files != 3) {
+          return Status::Internal("the flush left " + std::to_string(s.files) + " warm parts, want 3 (compacted)");
+        }
+      }
+    }
+    return Status::OK();
+  };
+  PowerLossAtEveryStep(
+      this, setup, op, [](Options* o) { o->max_warm_parts = 2; }, nullptr, 10);
+}
+
+// Issue 18 "crash tests with fsync=interval and none": migration (warm -> cold, a local cold
+// store on the same file system). Every batch was flushed before it: none may be lost, and a
+// migration run after the crash finishes the job.
+TEST_F(DurabilityTest, PowerLossAtEveryStepOfAMigrationUnderFsyncNoneAndInterval) {
+  auto setup = [](Database* db) {
+    EXPECT_OK(db->CreateTable({"trades", *Schema::Template("trades"), std::nullopt}));
+    std::set<int64_t> flushed;
+    for (int64_t id = 0; id < 9; ++id) {
+      EXPECT_OK(db->Append("trades", Batch(id)));
+      flushed.insert(id);
+    }
+    EXPECT_OK(db->Flush().status());
+    return flushed;
+  };
+  MigrateOptions all;
+  all.all = true;
+  auto op = [all](Database* db) { return db->Migrate(all).status(); };
+  auto after = [all](Database* db) {
+    ASSERT_OK(db->Migrate(all).status());
+    ASSERT_OK_AND_ASSIGN(DatabaseStats stats, db->Stats());
+    for (const TableStats& t : stats.tables) {
+      for (const TierStats& s : t.tiers) {
+        if (s.tier == "warm") {
+          EXPECT_EQ(s.files, 0u) << "a second migration left warm files";
+        }
+      }
+    }
+  };
+  PowerLossAtEveryStep(this, setup, op, nullptr, after, 10);
 }
 
 // Issue 18 #3. Once the WAL writer has failed, what is in the log is unknown: a flush must not
@@ -559,6 +693,17 @@ class HookedFileSystem : public FileSystem {
  public:
   std::string hooked_dir;
   std::function<void()> hook;
+  // Runs once before the first open for reading of a file whose path starts with it.
+  std::string hooked_open_prefix;
+  std::function<void()> open_hook;
+
+  void BeforeOpen(const std::string& path) {
+    if (open_hook && !hooked_open_prefix.empty() && path.rfind(hooked_open_prefix, 0) == 0) {
+      auto h = std::move(open_hook);
+      open_hook = nullptr;
+      h();
+    }
+  }
 
   Result<std::vector<std::string>> ListDir(const std::string& dir) override {
     if (dir == hooked_dir && hook) {
@@ -572,9 +717,13 @@ class HookedFileSystem : public FileSystem {
     return base_->NewWritableFile(path, mode);
   }
   Result<std::unique_ptr<RandomAccessFile>> NewRandomAccessFile(const std::string& path) override {
+    BeforeOpen(path);
     return base_->NewRandomAccessFile(path);
   }
-  Result<std::unique_ptr<MappedFile>> MapFile(const std::string& path) override { return base_->MapFile(path); }
+  Result<std::unique_ptr<MappedFile>> MapFile(const std::string& path) override {
+    BeforeOpen(path);
+    return base_->MapFile(path);
+  }
   Result<bool> Exists(const std::string& path) override { return base_->Exists(path); }
   Result<uint64_t> FileSize(const std::string& path) override { return base_->FileSize(path); }
   Status CreateDirs(const std::string& dir) override { return base_->CreateDirs(dir); }
@@ -590,6 +739,87 @@ class HookedFileSystem : public FileSystem {
  private:
   FileSystem* base_ = DefaultFileSystem();
 };
+
+// Latest of a flushed series lists the files, then reads the newest. A writer in another process
+// that migrates (retires and deletes) that file in between must not make it fail: it lists again.
+TEST_F(DurabilityTest, LatestListsAgainWhenAnotherProcessRetiredTheFile) {
+  auto writer = MustOpen(Opts());
+  ASSERT_NE(writer, nullptr);
+  ASSERT_OK(writer->CreateTable({"trades", *Schema::Template("trades"), std::nullopt}));
+  ASSERT_OK(writer->Append("trades", Batch(1)));  // symbol S1
+  ASSERT_OK(writer->Flush());
+  HookedFileSystem hooked;
+  Options ro = Opts(&hooked);
+  ro.read_only = true;
+  auto reader = MustOpen(ro);
+  ASSERT_NE(reader, nullptr);
+  hooked.hooked_open_prefix = root_ + "/warm/";
+  hooked.open_hook = [&] {
+    MigrateOptions all;
+    all.all = true;
+    ASSERT_OK(writer->Migrate(all).status());
+  };
+  RecordBatch latest;
+  ASSERT_OK(reader->Latest("trades", "S1", &latest));  // before: NotFound, the warm file is gone
+  EXPECT_EQ(hooked.open_hook, nullptr) << "the writer did not migrate in between";
+  ASSERT_EQ(latest.num_rows(), 1u);
+  EXPECT_EQ(latest.column(4).int64s()[0], 1 * kRowsPerBatch + kRowsPerBatch - 1);
+}
+
+// A process killed in the middle of a tier operation leaves its run `running` in the catalog; the
+// next writable open (which holds the lock, so nothing else runs) marks it interrupted. A
+// read-only open changes nothing, and runs of other kinds are not the tier's to judge.
+TEST_F(DurabilityTest, AWritableOpenMarksTierRunsAKillInterrupted) {
+  {
+    auto db = MustOpen(Opts());
+    ASSERT_NE(db, nullptr);
+    ASSERT_OK(db->Close());
+  }
+  int64_t migrate_run, other_run;
+  {
+    ASSERT_OK_AND_ASSIGN(auto catalog, Catalog::Open(layout::CatalogPath(root_), false));
+    ASSERT_OK_AND_ASSIGN(migrate_run, catalog->BeginRun("migrate", "{}", "{}"));  // then killed
+    ASSERT_OK_AND_ASSIGN(other_run, catalog->BeginRun("train", "{}", "{}"));
+  }
+  auto status_of = [&](int64_t id) -> RunRecord {
+    auto catalog = Catalog::Open(layout::CatalogPath(root_), true);
+    EXPECT_TRUE(catalog.ok());
+    if (!catalog.ok()) return {};
+    auto runs = (*catalog)->ListRuns(std::nullopt, 0);
+    EXPECT_TRUE(runs.ok());
+    if (!runs.ok()) return {};
+    for (const RunRecord& r : *runs) {
+      if (r.id == id) return r;
+    }
+    return {};
+  };
+  Options ro = Opts();
+  ro.read_only = true;
+  MustOpen(ro).reset();
+  EXPECT_EQ(status_of(migrate_run).status, "running");
+  MustOpen(Opts()).reset();
+  const RunRecord after = status_of(migrate_run);
+  EXPECT_EQ(after.status, "failed");
+  EXPECT_EQ(after.error.rfind("interrupted", 0), 0u) << after.error;
+  EXPECT_TRUE(after.finished_at_ns.has_value());
+  EXPECT_EQ(status_of(other_run).status, "running");
+  EXPECT_TRUE(Contains(Warnings(), "interrupted")) << ::testing::PrintToString(Warnings());
+}
+
+// The lock file's note names the process holding the database for writing; after Close nobody
+// holds it, and a note naming the last writer would mislead (its pid may be reused).
+TEST_F(DurabilityTest, CloseEmptiesTheLockNote) {
+  auto db = MustOpen(Opts());
+  ASSERT_NE(db, nullptr);
+  ASSERT_OK_AND_ASSIGN(std::string note, DefaultFileSystem()->ReadFile(layout::LockPath(root_)));
+  EXPECT_EQ(note.rfind("process " + std::to_string(::getpid()), 0), 0u) << note;
+  ASSERT_OK(db->Close());
+  ASSERT_OK_AND_ASSIGN(note, DefaultFileSystem()->ReadFile(layout::LockPath(root_)));
+  EXPECT_EQ(note, "");
+  db.reset();
+  db = MustOpen(Opts());  // and it can be taken again
+  ASSERT_NE(db, nullptr);
+}
 
 // Issue 18 #11. A read-only open reads the flushed LSN, then the WAL. A writer that flushes and
 // removes the segments in between makes the log look cut: the open must retry, not fail.

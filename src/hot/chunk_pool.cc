@@ -70,7 +70,7 @@ uint8_t* ChunkPool::Carve(size_t bytes) {
 
 uint8_t* ChunkPool::Take(size_t bytes) {
   if (limit_ == 0) return new uint8_t[bytes];
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   if (auto it = resident_.find(bytes); it != resident_.end() && !it->second.empty()) {
     uint8_t* b = it->second.back();
     it->second.pop_back();
@@ -92,7 +92,7 @@ void ChunkPool::Give(uint8_t* buffer, size_t bytes) {
     delete[] buffer;
     return;
   }
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   if (pooled_ + bytes <= limit_) {
     resident_[bytes].push_back(buffer);
     pooled_ += bytes;
@@ -110,12 +110,12 @@ void ChunkPool::Give(uint8_t* buffer, size_t bytes) {
 }
 
 size_t ChunkPool::pooled_bytes() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   return pooled_;
 }
 
 size_t ChunkPool::slab_bytes() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   size_t total = 0;
   for (const Slab& s : slabs_) total += s.size;
   return total;

@@ -17,9 +17,10 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <mutex>
 #include <unordered_map>
 #include <vector>
+
+#include "core/thread_annotations.h"
 
 namespace strata {
 
@@ -51,14 +52,14 @@ class ChunkPool {
     size_t used;
   };
   bool FromSlab(size_t bytes) const;
-  uint8_t* Carve(size_t bytes);  // mu_ held
+  uint8_t* Carve(size_t bytes) REQUIRES(mu_);
 
   const size_t limit_;
-  mutable std::mutex mu_;
-  std::unordered_map<size_t, std::vector<uint8_t*>> resident_;  // by size; guarded by mu_
-  std::unordered_map<size_t, std::vector<uint8_t*>> released_;  // pages given back; guarded by mu_
-  std::vector<Slab> slabs_;                                     // guarded by mu_
-  size_t pooled_ = 0;                                           // resident bytes; guarded by mu_
+  mutable Mutex mu_;
+  std::unordered_map<size_t, std::vector<uint8_t*>> resident_ GUARDED_BY(mu_);  // by size
+  std::unordered_map<size_t, std::vector<uint8_t*>> released_ GUARDED_BY(mu_);  // pages given back
+  std::vector<Slab> slabs_ GUARDED_BY(mu_);
+  size_t pooled_ GUARDED_BY(mu_) = 0;  // resident bytes
 };
 
 }  // namespace strata

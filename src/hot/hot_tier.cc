@@ -187,7 +187,7 @@ Status HotTier::Insert(uint32_t table_id, const RecordBatch& batch, uint64_t lsn
   return Status::OK();
 }
 
-Status HotTier::Latest(uint32_t table_id, std::string_view symbol, RecordBatch* out) const {
+Status HotTier::Latest(uint32_t table_id, std::string_view symbol, RecordBatch* out, bool* tied) const {
   const SeriesBuffer* series = nullptr;
   {
     std::shared_lock lock(state_->mu);
@@ -200,7 +200,7 @@ Status HotTier::Latest(uint32_t table_id, std::string_view symbol, RecordBatch* 
   }
   if (series != nullptr) {
     if (out->fields() != series->schema().fields()) *out = RecordBatch(series->schema());
-    if (series->CopyLatest(out)) return Status::OK();
+    if (series->CopyLatest(out, tied)) return Status::OK();
   }
   return Status::NotFound("hot tier: table " + std::to_string(table_id) + " has no rows for symbol '" +
                           std::string(symbol) + "'");

@@ -74,7 +74,10 @@ class HotTier {
   // refilled in place when *out already has the table's fields (keeping its capacity, so a reused
   // `out` does not allocate), else replaced by a one-row batch of the table's fields. NotFound if
   // the table or series does not exist or has no rows. O(1): a hash lookup and one row copied.
-  Status Latest(uint32_t table_id, std::string_view symbol, RecordBatch* out) const;
+  // `tied` (may be null) is set when other rows of the series have the same ts: some may be
+  // duplicates (tier/dedup.h: the first arrival wins), which the hot tier does not drop, so the
+  // caller must then decide from the deduplicated rows at that ts (what a scan returns).
+  Status Latest(uint32_t table_id, std::string_view symbol, RecordBatch* out, bool* tied = nullptr) const;
 
   // Rows of the requested symbols with ts in [from_ts, to_ts), projected, sorted by ts within each
   // symbol (stable: equal timestamps keep arrival order); one batch per symbol that has such rows,

@@ -45,6 +45,7 @@ struct SeriesBuffer::Generation {
   std::atomic<uint64_t> rows{0};
   std::atomic<uint64_t> num_chunks{0};
   std::atomic<uint64_t> latest{kNoRow};         // PackRow(chunk index, row in chunk)
+  std::atomic<bool> latest_tied{false};         // more than one row has the latest ts
   std::atomic<uint64_t> unsorted_from{kNoRow};  // first row whose ts is below its predecessor's
 
   // Writer-only.
@@ -56,6 +57,7 @@ struct SeriesBuffer::Generation {
   uint64_t written = 0;
   int64_t last_ts = INT64_MIN;
   int64_t latest_ts = INT64_MIN;
+  uint64_t latest_ts_rows = 0;         // rows with ts == latest_ts
   std::vector<uint64_t> string_bytes;  // per column, for sizing string blocks
   std::vector<LsnRun> runs;
   size_t data_bytes = 0;  // chunks with their blocks, and directory segments
@@ -213,6 +215,7 @@ void SeriesBuffer::AppendRows(Generation& g, const RecordBatch& batch, const uin
       }
       g.last_ts = t;
       if (t >= g.latest_ts) {  // >=: on equal ts the later arrival is the latest
+        g.latest_ts_rows = t == g.latest_ts ? g.latest_ts_rows + 1 : 1;
         g.latest_ts = t;
         latest = PackRow(g.chunks.size() - 1, at + static_cast<uint32_t>(j));
       }
@@ -224,7 +227,12 @@ void SeriesBuffer::AppendRows(Generation& g, const RecordBatch& batch, const uin
   // Publish all n rows at once (see the header): values first, then the count, then the latest row,
   // so whatever Latest returns is also inside the prefix a scan sees.
   g.rows.store(g.written, std::memory_order_release);
-  if (latest != kNoRow) g.latest.store(latest, std::memory_order_release);
+  if (latest != kNoRow) {
+    // Before `latest`: a reader that sees the new latest row sees whether it is tied (one that sees
+    // a newer flag with the older row only takes the tie path without need).
+    g.latest_tied.store(g.latest_ts_rows > 1, std::memory_order_relaxed);
+    g.latest.store(latest, std::memory_order_release);
+  }
 }
 
 SeriesView SeriesBuffer::View(const Generation& g) {
@@ -242,11 +250,12 @@ SeriesView SeriesBuffer::View(const Generation& g) {
   return view;
 }
 
-bool SeriesBuffer::CopyLatest(RecordBatch* out) const {
+bool SeriesBuffer::CopyLatest(RecordBatch* out, bool* tied) const {
   std::shared_lock lock(gen_mu_);
   const Generation& g = *gen_;
   const uint64_t packed = g.latest.load(std::memory_order_acquire);
   if (packed == kNoRow) return false;
+  if (tied != nullptr) *tied = g.latest_tied.load(std::memory_order_relaxed);
   CopyOneRow(*g.dir.Get(packed >> 32).chunk, static_cast<uint32_t>(packed), *schema_, symbol_, out);
   return true;
 }

@@ -60,7 +60,9 @@ class SeriesBuffer {
 
   // Clears and refills every column of *out (capacity kept) with the latest row: the greatest ts,
   // the later arrival on ties. False if the series has no rows. REQUIRES: out's fields == schema's.
-  bool CopyLatest(RecordBatch* out) const;
+  // `tied` (may be null): set when other rows share that ts (then which one is "the latest"
+  // depends on the table's dedup rule, which the caller applies; see HotTier::Latest).
+  bool CopyLatest(RecordBatch* out, bool* tied = nullptr) const;
 
   // Appends to *out the rows with ts in [from, to), sorted by ts (stable: ties in arrival order),
   // column k of *out taking column cols[k] of the schema. Reads one consistent prefix of the series.

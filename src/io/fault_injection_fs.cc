@@ -95,6 +95,15 @@ void FaultInjectionFileSystem::FailNth(FsOp op, int n, Status error) {
   faults_.push_back({op, n, std::move(error), std::nullopt});
 }
 
+void FaultInjectionFileSystem::FailPathsContaining(FsOp op, std::string fragment, Status error) {
+  std::lock_guard lock(mu_);
+  if (fragment.empty()) {
+    std::erase_if(path_faults_, [&](const PathFault& f) { return f.op == op; });
+    return;
+  }
+  path_faults_.push_back({op, std::move(fragment), std::move(error)});
+}
+
 void FaultInjectionFileSystem::ShortWriteNth(int n, size_t bytes, Status error) {
   if (n < 1) return;
   std::lock_guard lock(mu_);
@@ -155,6 +164,11 @@ Status FaultInjectionFileSystem::Inject(FsOp op, const std::string& what, std::o
       failure = it->error.ok() ? Status::IOError(what + ": injected I/O error") : std::move(it->error);
     }
     it = faults_.erase(it);
+  }
+  for (const PathFault& f : path_faults_) {
+    if (failure.ok() && f.op == op && what.find(f.fragment) != std::string::npos) {
+      failure = f.error.ok() ? Status::IOError(what + ": injected I/O error") : f.error;
+    }
   }
   return failure;
 }

@@ -80,6 +80,10 @@ class FaultInjectionFileSystem final : public FileSystem {
   // naming the op and the path. The failing op changes nothing. One-shot; several may be pending.
   // n < 1 is ignored.
   void FailNth(FsOp op, int n, Status error = Status());
+  // Fails every future op of kind `op` whose path contains `fragment` with `error` (default: an
+  // IOError naming the op and path), until cleared with an empty fragment. Not one-shot: e.g. the
+  // flush of one series (its symbol is in its paths) fails on every attempt.
+  void FailPathsContaining(FsOp op, std::string fragment, Status error = Status());
   // The n-th future write appends only the first `bytes` bytes of its data (all of it if shorter),
   // then fails with `error`, by default an IOError naming the path and the byte counts. One-shot;
   // n < 1 is ignored.
@@ -177,6 +181,12 @@ class FaultInjectionFileSystem final : public FileSystem {
   mutable std::mutex mu_;
   // Injection state.
   std::vector<Fault> faults_;
+  struct PathFault {
+    FsOp op;
+    std::string fragment;
+    Status error;
+  };
+  std::vector<PathFault> path_faults_;
   int crash_countdown_ = 0;  // 0: no crash armed
   bool crashed_ = false;
   std::string crash_message_;

@@ -119,6 +119,11 @@ class PosixFileLock final : public FileLock {
  public:
   explicit PosixFileLock(int fd) : fd_(fd) {}
   ~PosixFileLock() override {
+    // The note names the holder: empty it before letting go, or it would name a process that no
+    // longer holds the lock (and perhaps a new one that reuses its pid).
+    if (::ftruncate(fd_, 0) != 0) {
+      // Harmless: a note whose holder is gone is treated as stale.
+    }
     ::flock(fd_, LOCK_UN);
     ::close(fd_);
   }

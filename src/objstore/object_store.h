@@ -24,6 +24,15 @@ struct ObjectInfo {
   uint64_t size = 0;
 };
 
+// A multipart upload begun and neither completed nor aborted: what a process that died in the
+// middle of a large PutFile leaves behind. Invisible to readers and to List, but its parts are
+// stored (and billed) until it is aborted.
+struct IncompleteUpload {
+  std::string key;  // relative to the store, like ObjectInfo::key
+  std::string upload_id;
+  int64_t initiated_unix_s = 0;  // when it began, by the server's clock
+};
+
 class ObjectStore {
  public:
   virtual ~ObjectStore() = default;
@@ -55,6 +64,18 @@ class ObjectStore {
   virtual Result<std::vector<ObjectInfo>> List(std::string_view prefix) = 0;
   // Removes the object; OK when it is already gone.
   virtual Status Delete(std::string_view key) = 0;
+
+  // The incomplete multipart uploads whose key starts with `prefix`. Stores without multipart
+  // uploads (the local one: its temporaries are files, see IsTemporaryObjectKey) have none.
+  virtual Result<std::vector<IncompleteUpload>> ListIncompleteUploads(std::string_view prefix) {
+    (void)prefix;
+    return std::vector<IncompleteUpload>{};
+  }
+  // Aborts one, freeing its parts; OK when it is already gone (completed or aborted).
+  virtual Status AbortIncompleteUpload(const IncompleteUpload& upload) {
+    (void)upload;
+    return Status::OK();
+  }
 };
 
 // OK for a relative path of non-empty components other than "." and ".." (what every store

@@ -56,6 +56,13 @@ std::string MultipartEtag(const std::vector<Md5Digest>& part_md5s) {
   return HexLower(Md5(concat)) + "-" + std::to_string(part_md5s.size());
 }
 
+std::string CompositeSha256Checksum(const std::vector<Sha256Digest>& part_sha256s) {
+  std::string concat;
+  concat.reserve(part_sha256s.size() * 32);
+  for (const Sha256Digest& d : part_sha256s) concat.append(reinterpret_cast<const char*>(d.data()), d.size());
+  return Base64(Sha256().Digest(concat)) + "-" + std::to_string(part_sha256s.size());
+}
+
 std::string_view UnquoteEtag(std::string_view etag) {
   while (!etag.empty() && (etag.front() == ' ' || etag.front() == '\t')) etag.remove_prefix(1);
   while (!etag.empty() && (etag.back() == ' ' || etag.back() == '\t' || etag.back() == '\r')) etag.remove_suffix(1);

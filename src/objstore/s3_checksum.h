@@ -45,6 +45,10 @@ Sha256Digest HmacSha256(std::string_view key, std::string_view data);
 // The ETag of a multipart object: hex(MD5(concatenated part MD5s)) + "-" + part count.
 std::string MultipartEtag(const std::vector<Md5Digest>& part_md5s);
 
+// The checksum S3 reports for a multipart object uploaded with x-amz-checksum-algorithm SHA256:
+// base64(SHA-256(concatenated part SHA-256 digests)) + "-" + part count.
+std::string CompositeSha256Checksum(const std::vector<Sha256Digest>& part_sha256s);
+
 // An ETag header or XML value without its surrounding quotes (S3 sends "\"abc\"").
 std::string_view UnquoteEtag(std::string_view etag);
 

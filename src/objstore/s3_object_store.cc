@@ -6,6 +6,7 @@
 #include <functional>
 #include <random>
 #include <thread>
+#include <tuple>
 
 #include "objstore/s3_checksum.h"
 #include "objstore/s3_http.h"
@@ -31,6 +32,23 @@ uint64_t RandomU64() {
 
 bool IsPlainMd5Etag(std::string_view etag) {
   return etag.size() == 32 && etag.find_first_not_of("0123456789abcdef") == std::string_view::npos;
+}
+
+// What a PUT's answer proves about the bytes the server stored. S3 checks the x-amz-checksum-sha256
+// and Content-MD5 we send and rejects a body that does not match them (BadDigest); it returns the
+// checksum it computed, and that must be ours. Without a checksum in the answer, an ETag equal to
+// the MD5 we sent proves the bytes too. Anything else proves nothing (the ETag of an SSE-KMS or
+// SSE-C object is not its MD5): then the object is read back.
+enum class Confirmation { kConfirmed, kMismatch, kUnconfirmed };
+
+Confirmation Confirm(std::string_view server_checksum, std::string_view etag, const std::string& want_checksum,
+                     const std::vector<std::string>& md5_etags) {
+  if (!server_checksum.empty())
+    return server_checksum == want_checksum ? Confirmation::kConfirmed : Confirmation::kMismatch;
+  for (const std::string& e : md5_etags) {
+    if (etag == e) return Confirmation::kConfirmed;
+  }
+  return Confirmation::kUnconfirmed;
 }
 
 // How a 2xx response is judged: OK, or an error that is retried (a corrupted transfer) or not.
@@ -159,6 +177,52 @@ class S3ObjectStore final : public ObjectStore {
       return resp.status();
     }
     return Status::OK();
+  }
+
+  Result<std::vector<IncompleteUpload>> ListIncompleteUploads(std::string_view prefix) override {
+    const std::string full_prefix = FullKey(prefix);
+    const std::string strip = o_.prefix.empty() ? "" : o_.prefix + "/";
+    const std::string uri = "s3://" + o_.bucket + "/" + full_prefix;
+    std::vector<IncompleteUpload> out;
+    std::string key_marker, id_marker;
+    while (true) {
+      // Query parameters in sorted order, encoded as SigV4 canonicalises them.
+      std::string url = bucket_url_ + "?";
+      if (!key_marker.empty()) url += "key-marker=" + S3UriEncode(key_marker, false) + "&";
+      if (!full_prefix.empty()) url += "prefix=" + S3UriEncode(full_prefix, false) + "&";
+      if (!id_marker.empty()) url += "upload-id-marker=" + S3UriEncode(id_marker, false) + "&";
+      url += "uploads=";
+      HttpRequest req = NewRequest("GET", url, kEmptySha256);
+      S3UploadsPage page;
+      ASSIGN_OR_RETURN(HttpResponse resp, Execute("LIST UPLOADS", uri, req, [&](const HttpResponse& r) {
+                         auto parsed = ParseListMultipartUploads(r.body);
+                         if (!parsed.ok()) return Verdict::Retry(parsed.status().WithContext("LIST UPLOADS " + uri));
+                         page = std::move(parsed).value();
+                         return Verdict::Ok();
+                       }));
+      for (S3UploadInfo& u : page.uploads) {
+        if (u.key.compare(0, full_prefix.size(), full_prefix) != 0) {
+          return Status::Corruption("LIST UPLOADS " + uri + ": the server returned key '" + u.key +
+                                    "' outside the asked prefix");
+        }
+        out.push_back({u.key.substr(strip.size()), std::move(u.upload_id), u.initiated_unix_s});
+      }
+      if (!page.truncated) break;
+      if (page.next_key_marker == key_marker && page.next_upload_id_marker == id_marker) {
+        return Status::Corruption("LIST UPLOADS " + uri + ": the server repeated marker '" + key_marker + "'");
+      }
+      key_marker = page.next_key_marker;
+      id_marker = page.next_upload_id_marker;
+    }
+    std::sort(out.begin(), out.end(), [](const IncompleteUpload& a, const IncompleteUpload& b) {
+      return std::tie(a.key, a.upload_id) < std::tie(b.key, b.upload_id);
+    });
+    return out;
+  }
+
+  Status AbortIncompleteUpload(const IncompleteUpload& upload) override {
+    RETURN_IF_ERROR(CheckObjectKey(upload.key));
+    return AbortUpload(upload.key, upload.upload_id);
   }
 
   // Size and unquoted ETag from a HEAD.
@@ -314,36 +378,97 @@ class S3ObjectStore final : public ObjectStore {
     const std::string uri = Uri(key);
     const Md5Digest md5 = Md5(data);
     const std::string md5_hex = HexLower(md5);
+    ASSIGN_OR_RETURN(const Sha256Digest sha, ParseDigestHex(sha256_hex));
+    const std::string sha_b64 = Base64(sha);
     HttpRequest req = NewRequest("PUT", ObjectUrl(key), sha256_hex);
     req.headers.push_back("Content-MD5: " + Base64(md5));
+    req.headers.push_back("x-amz-checksum-sha256: " + sha_b64);
     req.headers.push_back("x-amz-meta-sha256: " + sha256_hex);
     req.body = data;
-    auto check = [&](const HttpResponse& r) {
-      const std::string etag(UnquoteEtag(r.Header("etag")));
-      if (etag != md5_hex) {
-        return Verdict::Retry(Status::Corruption("PUT " + uri + ": the server's ETag '" + etag +
-                                                 "' is not the MD5 of the bytes sent (" + md5_hex + ")"));
-      }
-      return Verdict::Ok();
-    };
-    Status st = Execute("PUT", uri, req, check).status();
-    // A server that answered with the wrong ETag stored bytes we did not send (S3 itself rejects
-    // them by Content-MD5; some compatible servers don't): no object beats a wrong one.
+    Status st;
+    for (int round = 1;; ++round) {
+      bool unconfirmed = false;
+      auto check = [&](const HttpResponse& r) {
+        const std::string checksum = r.Header("x-amz-checksum-sha256");
+        switch (Confirm(checksum, UnquoteEtag(r.Header("etag")), sha_b64, {md5_hex})) {
+          case Confirmation::kConfirmed: return Verdict::Ok();
+          case Confirmation::kMismatch:
+            return Verdict::Retry(Status::Corruption("PUT " + uri + ": the server's x-amz-checksum-sha256 '" +
+                                                     checksum + "' is not the SHA-256 of the bytes sent (" + sha_b64 +
+                                                     ")"));
+          case Confirmation::kUnconfirmed: break;
+        }
+        unconfirmed = true;
+        return Verdict::Ok();
+      };
+      st = Execute("PUT", uri, req, check).status();
+      if (!st.ok() || !unconfirmed) break;
+      st = VerifyByReadBack(key, data.size(), sha256_hex, "PUT " + uri);
+      if (!st.IsCorruption() || round >= std::max(1, o_.max_attempts)) break;
+    }
+    // A server that stored bytes we did not send (S3 itself rejects them by checksum; some
+    // compatible servers don't): no object beats a wrong one.
     if (st.IsCorruption()) Delete(key).IgnoreError();
     return st;
+  }
+
+  // Reads the stored object back in ranges and compares its size and SHA-256 with what was sent:
+  // the proof of a put whose answer did not confirm the bytes. Corruption when they differ.
+  Status VerifyByReadBack(std::string_view key, uint64_t size, const std::string& sha256_hex, const std::string& what) {
+    ASSIGN_OR_RETURN(auto head, Head(key));
+    if (head.first != size) {
+      return Status::Corruption(what + ": the stored object has " + std::to_string(head.first) + " bytes, " +
+                                std::to_string(size) + " were sent");
+    }
+    Sha256 hasher;
+    std::string buf(static_cast<size_t>(std::min<uint64_t>(std::max<uint64_t>(o_.part_size, 1), size)), '\0');
+    for (uint64_t off = 0; off < size; off += buf.size()) {
+      const size_t n = static_cast<size_t>(std::min<uint64_t>(buf.size(), size - off));
+      RETURN_IF_ERROR(ReadRange(key, head.second, off, n, size, buf.data()));
+      hasher.Update(std::string_view(buf.data(), n));
+    }
+    const std::string got = HexLower(hasher.Finish());
+    if (got != sha256_hex) {
+      return Status::Corruption(what + ": read back, the stored object's SHA-256 is " + got + ", the bytes sent had " +
+                                sha256_hex + " (the server's answer did not confirm them: no checksum, an ETag that " +
+                                "is not their MD5)");
+    }
+    return Status::OK();
+  }
+
+  Status AbortUpload(std::string_view key, const std::string& upload_id) {
+    HttpRequest abort =
+        NewRequest("DELETE", ObjectUrl(key) + "?uploadId=" + S3UriEncode(upload_id, false), kEmptySha256);
+    Status st = Execute("ABORT MULTIPART", Uri(key) + " (upload " + upload_id + ")", abort, nullptr).status();
+    return st.IsNotFound() ? Status::OK() : st;  // NoSuchUpload: completed or aborted already
   }
 
   using PartReader = std::function<Result<std::string_view>(uint64_t offset, size_t n, std::string* buf)>;
 
   Status PutMultipart(std::string_view key, uint64_t size, const std::string& sha256_hex, const PartReader& read,
                       const std::string& source_path) {
+    // An object completed with wrong bytes (caught by the read-back, and deleted) is uploaded once more.
+    for (int round = 1;; ++round) {
+      bool stored_wrong = false;
+      Status st = PutMultipartOnce(key, size, sha256_hex, read, source_path, &stored_wrong);
+      if (!stored_wrong || round >= 2) return st;
+    }
+  }
+
+  Status PutMultipartOnce(std::string_view key, uint64_t size, const std::string& sha256_hex, const PartReader& read,
+                          const std::string& source_path, bool* stored_wrong) {
     const std::string uri = Uri(key);
     uint64_t part_size = o_.part_size;
     while ((size + part_size - 1) / part_size > static_cast<uint64_t>(kS3MaxParts)) part_size *= 2;
 
     HttpRequest init = NewRequest("POST", ObjectUrl(key) + "?uploads=", kEmptySha256);
     init.headers.push_back("x-amz-meta-sha256: " + sha256_hex);
+    // Every part then carries its SHA-256, which S3 checks, and the completed object a composite
+    // checksum of them.
+    init.headers.push_back("x-amz-checksum-algorithm: SHA256");
     std::string upload_id;
+    // An initiate whose answer is lost leaves an upload we cannot name; ListIncompleteUploads
+    // finds it (the tier's cleanup on open aborts it).
     RETURN_IF_ERROR(Execute("INITIATE MULTIPART", uri, init, [&](const HttpResponse& r) {
                       auto id = ParseInitiateMultipartUpload(r.body);
                       if (!id.ok()) return Verdict::Fail(id.status().WithContext("POST " + uri));
@@ -351,23 +476,28 @@ class S3ObjectStore final : public ObjectStore {
                       return Verdict::Ok();
                     }).status());
 
-    Status st = UploadPartsAndComplete(key, uri, upload_id, size, part_size, sha256_hex, read, source_path);
+    Status st =
+        UploadPartsAndComplete(key, uri, upload_id, size, part_size, sha256_hex, read, source_path, stored_wrong);
     if (!st.ok()) {
       // Nothing of a failed upload becomes visible; abort it so the parts don't linger either.
-      HttpRequest abort =
-          NewRequest("DELETE", ObjectUrl(key) + "?uploadId=" + S3UriEncode(upload_id, false), kEmptySha256);
-      Execute("ABORT MULTIPART", uri, abort, nullptr).status().IgnoreError();
+      // (After a completed upload this finds nothing to abort, which is fine.)
+      Status aborted = AbortUpload(key, upload_id);
+      if (!aborted.ok()) {
+        return Status(st.code(), st.message() + "; aborting upload " + upload_id + " failed too (" + aborted.message() +
+                                     "): its parts stay stored until a writable open's cleanup aborts it");
+      }
     }
     return st;
   }
 
   Status UploadPartsAndComplete(std::string_view key, const std::string& uri, const std::string& upload_id,
                                 uint64_t size, uint64_t part_size, const std::string& sha256_hex,
-                                const PartReader& read, const std::string& source_path) {
+                                const PartReader& read, const std::string& source_path, bool* stored_wrong) {
     const std::string enc_id = S3UriEncode(upload_id, false);
     std::vector<Md5Digest> md5s;
+    std::vector<Sha256Digest> shas;
     std::vector<S3CompletedPart> parts;
-    Sha256 whole;
+    Sha256 whole, part_hasher;
     Md5Hasher whole_md5;
     std::string buf;
     int number = 0;
@@ -379,26 +509,36 @@ class S3ObjectStore final : public ObjectStore {
       whole_md5.Update(data);
       const Md5Digest md5 = Md5(data);
       const std::string md5_hex = HexLower(md5);
+      const Sha256Digest sha = part_hasher.Digest(data);
+      const std::string sha_b64 = Base64(sha);
       HttpRequest req = NewRequest(
-          "PUT", ObjectUrl(key) + "?partNumber=" + std::to_string(number) + "&uploadId=" + enc_id, Sha256Hex(data));
+          "PUT", ObjectUrl(key) + "?partNumber=" + std::to_string(number) + "&uploadId=" + enc_id, HexLower(sha));
       req.headers.push_back("Content-MD5: " + Base64(md5));
+      req.headers.push_back("x-amz-checksum-sha256: " + sha_b64);
       req.body = data;
       const std::string what = "PUT " + uri + " part " + std::to_string(number);
+      std::string etag;
       RETURN_IF_ERROR(Execute(
                           "PUT", uri, req,
                           [&](const HttpResponse& r) {
-                            const std::string etag(UnquoteEtag(r.Header("etag")));
-                            if (etag != md5_hex) {
-                              return Verdict::Retry(Status::Corruption(what + ": the server's ETag '" + etag +
-                                                                       "' is not the MD5 of the bytes sent (" +
-                                                                       md5_hex + ")"));
+                            etag = std::string(UnquoteEtag(r.Header("etag")));
+                            if (etag.empty()) return Verdict::Retry(Status::IOError(what + ": the answer has no ETag"));
+                            const std::string checksum = r.Header("x-amz-checksum-sha256");
+                            // Unconfirmed is fine here: Complete's answer confirms the parts with
+                            // the whole object (its ETag or checksum is computed from them), or
+                            // the object is read back.
+                            if (Confirm(checksum, etag, sha_b64, {md5_hex}) == Confirmation::kMismatch) {
+                              return Verdict::Retry(
+                                  Status::Corruption(what + ": the server's x-amz-checksum-sha256 '" + checksum +
+                                                     "' is not the SHA-256 of the bytes sent (" + sha_b64 + ")"));
                             }
                             return Verdict::Ok();
                           },
                           what)
                           .status());
       md5s.push_back(md5);
-      parts.push_back({number, md5_hex});
+      shas.push_back(sha);
+      parts.push_back({number, etag, sha_b64});
     }
     if (HexLower(whole.Finish()) != sha256_hex) {
       return Status::IOError(source_path + ": file changed while being stored to " + uri);
@@ -406,12 +546,13 @@ class S3ObjectStore final : public ObjectStore {
 
     const std::string body = BuildCompleteMultipartUpload(parts);
     // S3 gives a multipart object the ETag MD5(part MD5s)-N; some compatible servers (s3rver)
-    // give the MD5 of the whole object. Either proves the server assembled exactly our bytes.
-    const std::string want_etag = MultipartEtag(md5s);
-    const std::string want_plain_etag = HexLower(whole_md5.Finish());
+    // give the MD5 of the whole object. Either proves the server assembled exactly our bytes, as
+    // does the composite SHA-256 checksum S3 returns for an upload begun with one.
+    const std::vector<std::string> md5_etags = {MultipartEtag(md5s), HexLower(whole_md5.Finish())};
+    const std::string want_checksum = CompositeSha256Checksum(shas);
     HttpRequest req = NewRequest("POST", ObjectUrl(key) + "?uploadId=" + enc_id, Sha256Hex(body));
     req.body = body;
-    std::string etag;
+    S3CompleteResult completed;
     Result<HttpResponse> done = Execute("COMPLETE MULTIPART", uri, req, [&](const HttpResponse& r) {
       auto parsed = ParseCompleteMultipartUpload(r.body);
       if (!parsed.ok()) {
@@ -420,25 +561,35 @@ class S3ObjectStore final : public ObjectStore {
         const bool retry = err && IsRetryable(TransportError::kNone, 200, err->code);
         return Verdict{parsed.status().WithContext("POST " + uri), retry};
       }
-      etag = *parsed;
+      completed = *parsed;
       return Verdict::Ok();
     });
-    if (!done.ok()) {
+    Confirmation confirmation = Confirmation::kUnconfirmed;
+    if (done.ok()) {
+      confirmation = Confirm(completed.checksum_sha256, completed.etag, want_checksum, md5_etags);
+      // A checksum of another form than the composite one (a server's own way) is not a proof
+      // either way: the read-back decides.
+      if (confirmation == Confirmation::kMismatch) confirmation = Confirmation::kUnconfirmed;
+    } else {
       // A retried Complete can find the upload already completed by an attempt whose answer was
-      // lost: then the object is there, with the ETag we expect.
+      // lost: then the object is there, with our bytes.
       auto head = Head(key);
-      if (head.ok() && head->first == size && (head->second == want_etag || head->second == want_plain_etag)) {
-        return Status::OK();
+      if (!head.ok() || head->first != size) return done.status();
+      confirmation = Confirm("", head->second, want_checksum, md5_etags);
+      if (confirmation != Confirmation::kConfirmed && !VerifyByReadBack(key, size, sha256_hex, "").ok()) {
+        return done.status();
       }
-      return done.status();
+      return Status::OK();
     }
-    if (etag != want_etag && etag != want_plain_etag) {
+    Status st;
+    if (confirmation == Confirmation::kUnconfirmed) {
+      st = VerifyByReadBack(key, size, sha256_hex, "COMPLETE MULTIPART " + uri);
+    }
+    if (st.IsCorruption()) {
       Delete(key).IgnoreError();  // the stored object is not what we sent; don't leave it
-      return Status::Corruption("COMPLETE MULTIPART " + uri + ": the server's ETag '" + etag + "' is neither '" +
-                                want_etag + "' (MD5 of the part MD5s) nor '" + want_plain_etag +
-                                "' (MD5 of the object)");
+      *stored_wrong = true;
     }
-    return Status::OK();
+    return st;
   }
 
   const S3Options o_;

@@ -2,10 +2,12 @@
 //
 // Guarantees (see README.md in this folder for how):
 //  - Atomic puts: a single PUT, or a multipart upload that only becomes visible on
-//    CompleteMultipartUpload and is aborted on any failure before it.
+//    CompleteMultipartUpload and is aborted on any failure before it. ListIncompleteUploads and
+//    AbortIncompleteUpload find and free the uploads of a process that died mid-way.
 //  - End-to-end checksums: every request body carries its real SHA-256 (x-amz-content-sha256) and
-//    every PUT its Content-MD5; the returned ETag must equal the MD5 we sent (or, for multipart,
-//    MD5-of-part-MD5s "-N"). Every object stores its SHA-256 in x-amz-meta-sha256, and Get checks
+//    every PUT its Content-MD5 and x-amz-checksum-sha256, which S3 checks. A put is confirmed by
+//    the checksum the server returns, or by an ETag equal to our MD5 (multipart: MD5-of-part-MD5s
+//    "-N"); otherwise (SSE-KMS ETags are not MD5s) the object is read back and compared. Every object stores its SHA-256 in x-amz-meta-sha256, and Get checks
 //    the bytes it received against it. Ranged reads check Content-Range and length, and use
 //    If-Match with the ETag seen at OpenRead so a replaced object is never read half old, half new.
 //  - Retries with exponential backoff and full jitter on 5xx, 429, S3 throttling codes, timeouts,

@@ -17,6 +17,8 @@ bool IsRetryable(TransportError transport, long http_status, std::string_view co
       code == "RequestLimitExceeded" || code == "BadDigest" || code == "XAmzContentSHA256Mismatch") {
     return true;
   }
+  // 501 Not Implemented (a compatible server without the call) is no transient failure.
+  if (http_status == 501 || code == "NotImplemented") return false;
   return http_status >= 500 || http_status == 429 || http_status == 408;
 }
 

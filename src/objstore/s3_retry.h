@@ -16,7 +16,7 @@ enum class TransportError {
   kOther,           // anything else (bad URL, a local read callback failed, ...): not retried
 };
 
-// Retry 5xx, 429, S3's throttling/timeout codes and its checksum mismatches (BadDigest,
+// Retry 5xx (not 501 Not Implemented), 429, S3's throttling/timeout codes and its checksum mismatches (BadDigest,
 // XAmzContentSHA256Mismatch: the body was damaged on the way), also when sent with a 400/403, and
 // the transport errors a new connection can cure. Never other 4xx: asking again will not help.
 bool IsRetryable(TransportError transport, long http_status, std::string_view s3_error_code);

@@ -203,12 +203,17 @@ TEST(S3Xml, MultipartDocuments) {
   EXPECT_EQ(id, "6463ffee5b52c7e4e95fd3d66f605d79");
   EXPECT_TRUE(ParseInitiateMultipartUpload("<InitiateMultipartUploadResult/>").status().IsCorruption());
 
-  ASSERT_OK_AND_ASSIGN(std::string etag,
+  ASSERT_OK_AND_ASSIGN(S3CompleteResult done,
                        ParseCompleteMultipartUpload(
                            "<CompleteMultipartUploadResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
                            "<Location>http://b.s3.amazonaws.com/k</Location><Bucket>b</Bucket><Key>k</Key>"
                            "<ETag>\"3858f62230ac3c915f300c664312c11f-9\"</ETag></CompleteMultipartUploadResult>"));
-  EXPECT_EQ(etag, "3858f62230ac3c915f300c664312c11f-9");
+  EXPECT_EQ(done.etag, "3858f62230ac3c915f300c664312c11f-9");
+  EXPECT_EQ(done.checksum_sha256, "");
+  ASSERT_OK_AND_ASSIGN(done, ParseCompleteMultipartUpload("<CompleteMultipartUploadResult><ETag>\"x-2\"</ETag>"
+                                                          "<ChecksumSHA256>abc=-2</ChecksumSHA256>"
+                                                          "</CompleteMultipartUploadResult>"));
+  EXPECT_EQ(done.checksum_sha256, "abc=-2");
   // S3 can answer 200 OK and then report the failure in the body.
   auto failed = ParseCompleteMultipartUpload(
       "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>InternalError</Code><Message>We encountered an "
@@ -221,6 +226,54 @@ TEST(S3Xml, MultipartDocuments) {
       "<CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Part><PartNumber>1</PartNumber>"
       "<ETag>\"aa\"</ETag></Part><Part><PartNumber>2</PartNumber><ETag>\"bb\"</ETag></Part>"
       "</CompleteMultipartUpload>");
+  EXPECT_EQ(
+      BuildCompleteMultipartUpload({{1, "aa", "c2hh"}}),
+      "<CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Part><PartNumber>1</PartNumber>"
+      "<ETag>\"aa\"</ETag><ChecksumSHA256>c2hh</ChecksumSHA256></Part></CompleteMultipartUpload>");
+}
+
+// The sample of AWS's ListMultipartUploads documentation (abridged), a truncated page, and
+// malformed ones.
+TEST(S3Xml, ListMultipartUploads) {
+  ASSERT_OK_AND_ASSIGN(
+      S3UploadsPage page,
+      ParseListMultipartUploads(
+          "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ListMultipartUploadsResult "
+          "xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Bucket>bucket</Bucket><KeyMarker></KeyMarker>"
+          "<UploadIdMarker></UploadIdMarker><NextKeyMarker>my-movie.m2ts</NextKeyMarker>"
+          "<NextUploadIdMarker>YW55IGlkZWEgd2h5IGVsdmluZydzIHVwbG9hZCBmYWlsZWQ</NextUploadIdMarker>"
+          "<MaxUploads>3</MaxUploads><IsTruncated>true</IsTruncated><Upload><Key>my-divisor</Key>"
+          "<UploadId>XMgbGlrZSBlbHZpbmcncyBub3QgaGF2aW5nIG11Y2ggbHVjaw</UploadId><StorageClass>STANDARD"
+          "</StorageClass><Initiated>2010-11-10T20:48:33.000Z</Initiated></Upload><Upload><Key>my-movie.m2ts"
+          "</Key><UploadId>VXBsb2FkIElEIGZvciBlbHZpbmcncyBteS1tb3ZpZS5tMnRzIHVwbG9hZA</UploadId>"
+          "<Initiated>2010-11-10T20:48:33Z</Initiated></Upload></ListMultipartUploadsResult>"));
+  ASSERT_EQ(page.uploads.size(), 2u);
+  EXPECT_EQ(page.uploads[0].key, "my-divisor");
+  EXPECT_EQ(page.uploads[0].upload_id, "XMgbGlrZSBlbHZpbmcncyBub3QgaGF2aW5nIG11Y2ggbHVjaw");
+  EXPECT_EQ(page.uploads[0].initiated_unix_s, 1289422113);  // date -u -d 2010-11-10T20:48:33Z +%s
+  EXPECT_EQ(page.uploads[1].initiated_unix_s, 1289422113);
+  EXPECT_TRUE(page.truncated);
+  EXPECT_EQ(page.next_key_marker, "my-movie.m2ts");
+  EXPECT_EQ(page.next_upload_id_marker, "YW55IGlkZWEgd2h5IGVsdmluZydzIHVwbG9hZCBmYWlsZWQ");
+
+  ASSERT_OK_AND_ASSIGN(page, ParseListMultipartUploads("<ListMultipartUploadsResult><IsTruncated>false"
+                                                       "</IsTruncated></ListMultipartUploadsResult>"));
+  EXPECT_TRUE(page.uploads.empty());
+  EXPECT_FALSE(page.truncated);
+  EXPECT_TRUE(ParseListMultipartUploads("<ListMultipartUploadsResult><IsTruncated>true</IsTruncated>"
+                                        "</ListMultipartUploadsResult>")
+                  .status()
+                  .IsCorruption());
+  EXPECT_TRUE(ParseListMultipartUploads("<ListMultipartUploadsResult><Upload><Key>k</Key><UploadId>u</UploadId>"
+                                        "<Initiated>yesterday</Initiated></Upload></ListMultipartUploadsResult>")
+                  .status()
+                  .IsCorruption());
+  EXPECT_TRUE(ParseListMultipartUploads("<ListBucketResult/>").status().IsCorruption());
+  EXPECT_FALSE(ParseListMultipartUploads("<Error><Code>NotImplemented</Code><Message>no</Message></Error>").ok());
+  EXPECT_EQ(ParseIso8601Utc("1970-01-01T00:00:00Z"), 0);
+  EXPECT_EQ(ParseIso8601Utc("2000-03-01T00:00:00.5Z"), 951868800);
+  EXPECT_EQ(ParseIso8601Utc("2000-03-01 00:00:00Z"), std::nullopt);
+  EXPECT_EQ(ParseIso8601Utc("2000-13-01T00:00:00Z"), std::nullopt);
 }
 
 TEST(S3Retry, RetriesOnlyWhatAnotherTryCanFix) {
@@ -230,6 +283,7 @@ TEST(S3Retry, RetriesOnlyWhatAnotherTryCanFix) {
   }
   EXPECT_FALSE(IsRetryable(TransportError::kNone, 403, "AccessDenied"));
   EXPECT_FALSE(IsRetryable(TransportError::kNone, 404, "NoSuchKey"));
+  EXPECT_FALSE(IsRetryable(TransportError::kNone, 501, "NotImplemented"));  // s3rver: ListMultipartUploads
   EXPECT_TRUE(IsRetryable(TransportError::kNone, 400, "RequestTimeout"));
   EXPECT_TRUE(IsRetryable(TransportError::kNone, 400, "BadDigest"));
   EXPECT_TRUE(IsRetryable(TransportError::kNone, 503, "SlowDown"));
@@ -294,6 +348,14 @@ TEST(S3Checksum, MultipartEtagIsMd5OfPartMd5sAndCount) {
   EXPECT_EQ(MultipartEtag({Md5("hello")}),
             HexLower(Md5(std::string(reinterpret_cast<const char*>(Md5("hello").data()), 16))) + "-1");
   EXPECT_NE(MultipartEtag({Md5("world"), Md5("hello")}), MultipartEtag({Md5("hello"), Md5("world")}));
+}
+
+TEST(S3Checksum, CompositeSha256IsSha256OfPartDigestsAndCount) {
+  // Python: base64(sha256(sha256(b"hello").digest() + sha256(b"world").digest()).digest()) + "-2"
+  Sha256 h;
+  const Sha256Digest hello = h.Digest("hello"), world = h.Digest("world");
+  EXPECT_EQ(CompositeSha256Checksum({hello, world}), "cwXbmyq8zXBsJW2z2X5f9I1nfP5NOlkEr7faDjlQ4eI=-2");
+  EXPECT_EQ(Base64(hello), "LPJNul+wow4m6DsqxbninhsWHlwfp0JecwQzYpOLmCQ=");
 }
 
 TEST(OpenObjectStore, DispatchesOnTheLocation) {

@@ -10,7 +10,6 @@
 #include "strata/timestamp.h"
 
 namespace strata::parquet {
-namespace {
 
 std::string LogicalName(const SchemaElement& e) {
   if (e.logical_type) {
@@ -69,6 +68,8 @@ std::string LogicalName(const SchemaElement& e) {
   }
   return kNames[c];
 }
+
+namespace {
 
 std::string Quote(std::string_view s) {
   std::string out = "\"";

@@ -14,5 +14,8 @@ namespace strata::parquet {
 // exists. Errors are those of opening the file.
 Status InspectParquet(FileSystem* fs, const std::string& path, std::string* out_text);
 void InspectParquet(const ParquetReader& reader, std::string* out_text);
+// The logical (or converted) type annotation of a schema element: "TIMESTAMP(MICROS)", "DATE",
+// "DECIMAL(9,2)", "UTF8"; "" when it has none.
+std::string LogicalName(const SchemaElement& e);
 
 }  // namespace strata::parquet

@@ -19,7 +19,7 @@ TEST(Inspect, DescribesSchemaRowGroupsEncodingsAndStatistics) {
   std::string text;
   ASSERT_OK(InspectParquet(DefaultFileSystem(), dir.Join("i.parquet"), &text));
   for (const char* want :
-       {"rows: 3000", "row groups: 2", "created by: strata version 0.1.0", "TIMESTAMP(NANOS,UTC)", "-> timestamp",
+       {"rows: 3000", "row groups: 2", "created by: strata version 0.1.0", "TIMESTAMP(NANOS)", "-> timestamp",
         "-> symbol", "STRING", "strata.schema = ts:timestamp", "row group 1: 1000 rows", "ZSTD", "DELTA_BINARY_PACKED",
         "min 2026-03-02T14:00:00Z max 2026-03-02T14:00:01.999Z", "nulls 0", "page index: column index offset index"}) {
     EXPECT_NE(text.find(want), std::string::npos) << "missing '" << want << "' in:\n" << text;

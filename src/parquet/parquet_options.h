@@ -57,10 +57,12 @@ struct WriterOptions {
   // chunk gets no dictionary page. 1 or more keeps every dictionary.
   double dictionary_max_distinct_ratio = 0.5;
 
-  // TIMESTAMP(NANOS) columns say isAdjustedToUTC (instants, the default). DuckDB has no
-  // nanosecond type with a time zone and reads such columns as microseconds; false makes it read
-  // TIMESTAMP_NS, exactly (the values are the same either way).
-  bool timestamp_adjusted_to_utc = true;
+  // Whether TIMESTAMP(NANOS) columns say isAdjustedToUTC. Off by default, in every file strata
+  // writes (lake, `parquet write`, `query --out`): DuckDB has no nanosecond type with a time zone
+  // and reads UTC-adjusted nanoseconds as microsecond TIMESTAMPTZ, dropping the last three digits;
+  // without the flag it reads TIMESTAMP_NS exactly. The stored values are UTC nanoseconds either
+  // way (see README.md, "Timestamps").
+  bool timestamp_adjusted_to_utc = false;
   bool write_statistics = true;  // column chunk min/max/null count
   bool write_page_index = true;  // ColumnIndex + OffsetIndex
   bool write_page_crc = true;    // CRC32 of every page

@@ -142,6 +142,7 @@ Result<std::vector<ColumnInfo>> MapFileSchema(const FileMetaData& md) {
     c.field.name = e.name;
     c.field.type = ColumnType::kString;
     c.leaf_index = leaf;
+    c.schema_index = static_cast<int>(pos);
     Repetition rep = e.repetition.value_or(Repetition::kOptional);
     c.field.nullable = rep != Repetition::kRequired;
     c.max_def_level = c.field.nullable ? 1 : 0;

@@ -1,6 +1,7 @@
 // How strata columns map to Parquet columns and back.
 //
-// Writing: timestamp -> INT64 TIMESTAMP(UTC, NANOS); symbol, string -> BYTE_ARRAY STRING;
+// Writing: timestamp -> INT64 TIMESTAMP(NANOS) (isAdjustedToUTC false unless asked; see
+// WriterOptions::timestamp_adjusted_to_utc); symbol, string -> BYTE_ARRAY STRING;
 // f64 -> DOUBLE; i64 -> INT64; i32 -> INT32; bool -> BOOLEAN; nullable -> OPTIONAL. The strata
 // field list is also stored in the key-value metadata under kStrataSchemaKey, so that symbol vs
 // string (and timestamp) survive a round trip.
@@ -47,6 +48,7 @@ struct ColumnInfo {
   Field field;              // strata name, type, nullability
   std::string unsupported;  // non-empty: why it cannot be read (nested, unknown type, ...)
   int leaf_index = -1;      // the column chunk index in every row group (first leaf for groups)
+  int schema_index = -1;    // its element in FileMetaData::schema
   int leaf_count = 1;       // leaves under this column (>1 for groups)
   Type physical = Type::kInt64;
   int32_t type_length = 0;  // FIXED_LEN_BYTE_ARRAY width
@@ -60,7 +62,7 @@ struct ColumnInfo {
 Result<std::vector<ColumnInfo>> MapFileSchema(const FileMetaData& metadata);
 
 // The Parquet schema elements (root first) for strata fields.
-std::vector<SchemaElement> ToParquetSchema(const std::vector<Field>& fields, bool timestamp_adjusted_to_utc = true);
+std::vector<SchemaElement> ToParquetSchema(const std::vector<Field>& fields, bool timestamp_adjusted_to_utc = false);
 Type PhysicalType(ColumnType type);
 
 // The inverse of FieldsToString (core/schema_text.h): accepts any field list, unlike Schema::Parse,

@@ -180,6 +180,50 @@ Status TierStore::Quarantine(const std::string& uri, Tier tier) {
   return Status::OK();
 }
 
+Result<int> TierStore::FinishInterruptedRuns() {
+  int n = 0;
+  for (const char* kind : {"flush", "compact", "migrate", "retention"}) {
+    ASSIGN_OR_RETURN(auto runs, catalog_->ListRuns(std::string(kind), 0));
+    for (const RunRecord& r : runs) {
+      if (r.status != "running") continue;
+      RETURN_IF_ERROR(catalog_->FinishRun(
+          r.id, false, "{}",
+          "interrupted: the process ended before this " + r.kind +
+              " finished (a kill or a crash); the next writable open recovered from the catalog's state"));
+      ++n;
+    }
+  }
+  if (n > 0) Warn("marked " + std::to_string(n) + " tier operation(s) a crash interrupted as failed in the runs table");
+  return n;
+}
+
+Status TierStore::AbortStaleUploads(const TableInfo& table, bool* cannot_list) {
+  if (*cannot_list) return Status::OK();
+  const std::string prefix = table.def.name + "/";
+  auto uploads = options_.cold->ListIncompleteUploads(prefix);
+  if (!uploads.ok()) {
+    *cannot_list = true;
+    Warn("cannot list the incomplete uploads under " + ColdUri(prefix) + " (" + uploads.status().message() +
+         "): parts of uploads an interrupted migration began may stay stored; abort them with the store's tools or a "
+         "lifecycle rule (AbortIncompleteMultipartUpload)");
+    return Status::OK();
+  }
+  const int64_t now_s = (options_.clock ? options_.clock() : WallNs()) / 1'000'000'000;
+  for (const IncompleteUpload& u : *uploads) {
+    auto owner = ColdKeyTable(u.key);
+    if (!owner || *owner != table.def.name) continue;                        // not a key the tier writes: not ours
+    if (u.initiated_unix_s > now_s - options_.stale_upload_age_s) continue;  // may still be in flight
+    Status aborted = options_.cold->AbortIncompleteUpload(u);
+    if (!aborted.ok()) {  // say so, but do not refuse the open over leaked parts
+      Warn("cannot abort the incomplete upload " + u.upload_id + " of " + ColdUri(u.key) + ": " + aborted.message());
+      continue;
+    }
+    Warn("aborted the incomplete upload " + u.upload_id + " of " + ColdUri(u.key) +
+         ", begun by a migration that did not finish");
+  }
+  return Status::OK();
+}
+
 Status TierStore::CleanupOnOpen() {
   // 1. Files retired by a committed change whose deletion did not finish.
   FileQuery retired_q;
@@ -203,6 +247,7 @@ Status TierStore::CleanupOnOpen() {
   ASSIGN_OR_RETURN(auto tables, catalog_->ListTables());
   ASSIGN_OR_RETURN(WalState wal, catalog_->GetWalState());
   ASSIGN_OR_RETURN(auto table_lsns, catalog_->GetTableFlushedLsns());
+  bool cannot_list_uploads = false;
   for (const TableInfo& t : tables) {
     uint64_t flushed = wal.flushed_lsn;
     if (auto it = table_lsns.find(t.id); it != table_lsns.end()) flushed = std::max(flushed, it->second);
@@ -234,6 +279,7 @@ Status TierStore::CleanupOnOpen() {
       if (!owner || *owner != t.def.name) continue;
       RETURN_IF_ERROR(handle(ColdUri(key), Tier::kCold));
     }
+    RETURN_IF_ERROR(AbortStaleUploads(t, &cannot_list_uploads));
     // A local cold store's temporaries (an interrupted Put) are not objects; remove them by name.
     if (options_.cold->Uri("x").find("://") == std::string::npos) {
       ASSIGN_OR_RETURN(auto cold_files,
@@ -251,7 +297,7 @@ Status TierStore::CleanupOnOpen() {
   return Status::OK();
 }
 
-Result<VerifyReport> TierStore::Verify(const VerifyOptions& options) {
+Result<VerifyReport> TierStore::Verify(const VerifyOptions& options, const std::function<void()>& after_snapshot) {
   VerifyReport report;
   bool want_warm = options.tier.empty() || options.tier == "warm";
   bool want_cold = options.tier.empty() || options.tier == "cold";
@@ -266,6 +312,53 @@ Result<VerifyReport> TierStore::Verify(const VerifyOptions& options) {
   ASSIGN_OR_RETURN(auto files, catalog_->ListFiles(all_q));
   std::set<std::string> known;
   for (const FileRecord& f : files) known.insert(f.uri);
+  // Storage is listed after the catalog: a file a writer committed in between is in the catalog
+  // read again below, a temporary it is writing is skipped (InFlightTemporary).
+  std::vector<std::string> unknown;
+  if (want_warm) {
+    ASSIGN_OR_RETURN(auto warm, ListTierFiles(tables, Tier::kWarm));
+    for (std::string& rel : warm) {
+      if (known.count(rel) || InFlightTemporary(rel)) continue;
+      if (WarmPathTable(rel) || IsWarmTempPath(rel)) unknown.push_back(std::move(rel));
+    }
+  }
+  if (want_cold) {
+    ASSIGN_OR_RETURN(auto objects, ListTierFiles(tables, Tier::kCold));
+    for (const std::string& key : objects) {
+      if (!known.count(ColdUri(key)) && ColdKeyTable(key)) unknown.push_back(ColdUri(key));
+    }
+  }
+  if (!unknown.empty()) {
+    ASSIGN_OR_RETURN(auto now, catalog_->ListFiles(all_q));
+    std::map<std::string, int64_t> max_seq;  // by directory, over the catalog's files
+    for (const FileRecord& f : now) {
+      known.insert(f.uri);
+      if (auto seq = PartSeq(f.uri)) {
+        int64_t& m = max_seq[DirName(f.uri)];
+        m = std::max(m, *seq);
+      }
+    }
+    // A running writer renames a part to its final name before it commits it: a part numbered
+    // after every part of its directory that the catalog knows may be one it is about to commit.
+    // (Without a writer it is a crash's leftover: the next writable open removes it.)
+    // A writable store is the only writer (the lock) and its database takes this snapshot between
+    // tier operations (under its tier-operation mutex, released by after_snapshot): nothing of its
+    // own is in flight.
+    const bool writer = catalog_->read_only() && WriterRunning(fs_, options_.root);
+    for (const std::string& uri : unknown) {
+      if (known.count(uri)) continue;
+      if (writer) {
+        auto seq = PartSeq(uri);
+        auto it = max_seq.find(DirName(uri));
+        if (seq && (it == max_seq.end() || *seq > it->second)) continue;
+      }
+      report.problems.push_back({"orphan", uri, "on storage but not in the catalog"});
+    }
+  }
+  // The snapshot ends here: the catalog's files and storage's unknown files are listed. The
+  // checks of the files below run beside tier operations (a writable database releases its
+  // tier-operation mutex now); a file retired and deleted meanwhile is sorted out at the end.
+  if (after_snapshot) after_snapshot();
   size_t n = 0;
   for (const FileRecord& f : files) {
     if (f.state != "live") continue;
@@ -327,48 +420,6 @@ Result<VerifyReport> TierStore::Verify(const VerifyOptions& options) {
     }
     report.rows_checked += static_cast<uint64_t>(f.row_count);
     if (!catalog_->read_only()) catalog_->MarkVerified(f.id, WallNs()).IgnoreError();
-  }
-  // Storage is listed after the catalog: a file a writer committed in between is in the catalog
-  // read again below, a temporary it is writing is skipped (InFlightTemporary).
-  std::vector<std::string> unknown;
-  if (want_warm) {
-    ASSIGN_OR_RETURN(auto warm, ListTierFiles(tables, Tier::kWarm));
-    for (std::string& rel : warm) {
-      if (known.count(rel) || InFlightTemporary(rel)) continue;
-      if (WarmPathTable(rel) || IsWarmTempPath(rel)) unknown.push_back(std::move(rel));
-    }
-  }
-  if (want_cold) {
-    ASSIGN_OR_RETURN(auto objects, ListTierFiles(tables, Tier::kCold));
-    for (const std::string& key : objects) {
-      if (!known.count(ColdUri(key)) && ColdKeyTable(key)) unknown.push_back(ColdUri(key));
-    }
-  }
-  if (!unknown.empty()) {
-    ASSIGN_OR_RETURN(auto now, catalog_->ListFiles(all_q));
-    std::map<std::string, int64_t> max_seq;  // by directory, over the catalog's files
-    for (const FileRecord& f : now) {
-      known.insert(f.uri);
-      if (auto seq = PartSeq(f.uri)) {
-        int64_t& m = max_seq[DirName(f.uri)];
-        m = std::max(m, *seq);
-      }
-    }
-    // A running writer renames a part to its final name before it commits it: a part numbered
-    // after every part of its directory that the catalog knows may be one it is about to commit.
-    // (Without a writer it is a crash's leftover: the next writable open removes it.)
-    // A writable store is the only writer (the lock) and its database runs Verify between tier
-    // operations (db_impl: under the tier-operation mutex): nothing of its own is in flight.
-    const bool writer = catalog_->read_only() && WriterRunning(fs_, options_.root);
-    for (const std::string& uri : unknown) {
-      if (known.count(uri)) continue;
-      if (writer) {
-        auto seq = PartSeq(uri);
-        auto it = max_seq.find(DirName(uri));
-        if (seq && (it == max_seq.end() || *seq > it->second)) continue;
-      }
-      report.problems.push_back({"orphan", uri, "on storage but not in the catalog"});
-    }
   }
   // A live file found missing may have been retired and deleted by a writer since the catalog was
   // read (a compaction or migration beside this verify): only what is still live is missing.

@@ -232,6 +232,7 @@ Status TierStore::WriteFlush(std::vector<FlushSeries>& series, uint64_t cut_lsn,
   }
   struct Done {
     Status st;
+    RecordBatch failed_rows;  // the series' rows when st is not OK (for the quarantine)
     uint64_t rows_in = 0;
     uint64_t duplicates = 0;  // dropped (dedup.h)
     std::vector<int64_t> days;
@@ -298,6 +299,7 @@ Status TierStore::WriteFlush(std::vector<FlushSeries>& series, uint64_t cut_lsn,
         }
         i = j;
       }
+      if (!d.st.ok()) d.failed_rows = std::move(sorted);  // kept whole for the quarantine
     }
   };
   const size_t threads = std::min<size_t>(series.size(), std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 4));
@@ -307,9 +309,40 @@ Status TierStore::WriteFlush(std::vector<FlushSeries>& series, uint64_t cut_lsn,
   for (std::thread& t : pool) t.join();
   Status st;
   DerivedBars::Precomputed precomputed;
+  std::vector<std::string> quarantined;  // warnings, given once the commit is durable
   for (size_t k = 0; k < done.size(); ++k) {
     Done& d = done[k];
-    if (!d.st.ok() && st.ok()) st = d.st;
+    if (!d.st.ok() && st.ok()) {
+      // One series' failure: its rows go to the quarantine (in the same commit) unless the failure
+      // is not the series' own (a full disk, a crash, a busy catalog), which fails the flush.
+      const StatusCode code = d.st.code();
+      const bool environment =
+          code == StatusCode::kNoSpace || code == StatusCode::kAborted || code == StatusCode::kBusy;
+      if (environment || !options_.encode_quarantine) {
+        st = d.st;
+      } else {
+        for (const FileRecord& f : d.files) fs_->RemoveFile(JoinPath(options_.root, f.uri)).IgnoreError();
+        d.files.clear();
+        d.bars.clear();
+        d.days.clear();  // nothing of it is committed: no compaction of its days either
+        const TableInfo& info = tables.at(series[k].table_id).first;
+        auto q = WriteQuarantine(info, series[k].symbol, d.failed_rows, cut_lsn, d.st);
+        if (!q.ok()) {
+          st = q.status().WithContext("quarantining series " + QuoteForMessage(series[k].symbol, 80) + " of table " +
+                                      info.def.name + " after: " + d.st.message());
+        } else {
+          quarantined.push_back("flush: " + std::to_string(q->row_count) + " row(s) of table " + info.def.name +
+                                ", symbol " + QuoteForMessage(q->symbol, 80) + ", ts " + FormatTimestamp(q->min_ts) +
+                                " .. " + FormatTimestamp(q->max_ts) + " could not be written (" + d.st.message() +
+                                "); they are kept in " + q->uri +
+                                " and every other series was flushed; see `strata verify`");
+          r->rows_quarantined += static_cast<uint64_t>(q->row_count);
+          ++r->series_quarantined;
+          change.quarantine.push_back(std::move(*q));
+        }
+      }
+      d.failed_rows = RecordBatch();
+    }
     r->rows_in += d.rows_in;
     r->duplicates_removed += d.duplicates;
     for (int64_t day : d.days) touched->emplace(series[k].table_id, series[k].symbol, day);
@@ -330,6 +363,9 @@ Status TierStore::WriteFlush(std::vector<FlushSeries>& series, uint64_t cut_lsn,
     // Nothing committed: what was written is an orphan. Remove it now (best effort; after a crash
     // the next open's cleanup does it).
     for (const FileRecord& f : change.add) fs_->RemoveFile(JoinPath(options_.root, f.uri)).IgnoreError();
+    for (const QuarantineRecord& q : change.quarantine) {
+      fs_->RemoveFile(JoinPath(options_.root, q.uri)).IgnoreError();  // the WAL still holds its rows
+    }
     return st;
   }
   {
@@ -339,7 +375,66 @@ Status TierStore::WriteFlush(std::vector<FlushSeries>& series, uint64_t cut_lsn,
     RETURN_IF_ERROR(CommitChange(change));
     if (after_commit) after_commit();
   }
+  for (const std::string& w : quarantined) Warn(w);
   return DeleteRetired(bars.replaced);
+}
+
+Status TierStore::VerifyQuarantine(VerifyReport* report) {
+  ASSIGN_OR_RETURN(auto records, catalog_->ListQuarantine());
+  std::map<int64_t, std::string> names;
+  for (const QuarantineRecord& q : records) {
+    if (!names.count(q.table_id)) {
+      auto t = Table(q.table_id);
+      names[q.table_id] = t.ok() ? t->def.name : "id " + std::to_string(q.table_id);
+    }
+    report->problems.push_back({"quarantined", q.uri,
+                                std::to_string(q.row_count) + " row(s) of table " + names[q.table_id] + ", symbol " +
+                                    QuoteForMessage(q.symbol, 80) + ", ts " + FormatTimestamp(q.min_ts) + " .. " +
+                                    FormatTimestamp(q.max_ts) + ", appended at or below LSN " +
+                                    std::to_string(q.max_lsn) +
+                                    ", set aside by a flush that could not write them: " + q.reason});
+    auto data = fs_->ReadFile(JoinPath(options_.root, q.uri));
+    if (!data.ok()) {
+      report->problems.push_back({data.status().code() == StatusCode::kNotFound ? "missing" : "corrupt", q.uri,
+                                  "quarantine file: " + data.status().message()});
+    } else if (data->size() != static_cast<uint64_t>(q.bytes) || Sha256Hex(*data) != q.sha256) {
+      report->problems.push_back({"corrupt", q.uri, "quarantine file differs from the catalog's size or SHA-256"});
+    }
+  }
+  return Status::OK();
+}
+
+Result<QuarantineRecord> TierStore::WriteQuarantine(const TableInfo& table, const std::string& symbol,
+                                                    const RecordBatch& rows, uint64_t cut_lsn, const Status& reason) {
+  if (rows.num_rows() == 0) return Status::Internal("quarantine of an empty series");
+  // The symbol may be what could not become a path: the file is named by its hash.
+  const std::string rel = std::string(layout::kQuarantineDirName) + "/flush/" + table.def.name + "/lsn-" +
+                          std::to_string(cut_lsn) + "-" + Sha256Hex(symbol).substr(0, 16) + ".rows";
+  const std::string path = JoinPath(options_.root, rel);
+  RETURN_IF_ERROR(CreateDirsDurably(fs_, options_.root, DirName(path)));
+  const std::string data = options_.encode_quarantine(table.id, rows);
+  const std::string tmp = path + ".tmp";
+  {
+    ASSIGN_OR_RETURN(auto f, fs_->NewWritableFile(tmp, OpenMode::kTruncate));
+    RETURN_IF_ERROR(f->Append(data));
+    RETURN_IF_ERROR(f->Sync());
+    RETURN_IF_ERROR(f->Close());
+  }
+  RETURN_IF_ERROR(fs_->Rename(tmp, path));
+  RETURN_IF_ERROR(fs_->SyncDir(DirName(path)));
+  QuarantineRecord q;
+  q.table_id = table.id;
+  q.symbol = symbol;
+  const std::vector<int64_t>& ts = rows.column(table.def.schema.ts_index()).int64s();
+  q.min_ts = *std::min_element(ts.begin(), ts.end());
+  q.max_ts = *std::max_element(ts.begin(), ts.end());
+  q.row_count = static_cast<int64_t>(rows.num_rows());
+  q.uri = rel;
+  q.bytes = static_cast<int64_t>(data.size());
+  q.sha256 = Sha256Hex(data);
+  q.max_lsn = cut_lsn;
+  q.reason = reason.ToString();
+  return q;
 }
 
 Result<TierRunResult> TierStore::Flush(std::vector<FlushSeries> series, uint64_t cut_lsn,
@@ -432,8 +527,7 @@ Status TierStore::CheckFooter(const FileRecord& file, const parquet::ParquetRead
   auto fields = reader.FieldsFor({});
   if (!fields.ok()) return bad(fields.status().message());
   if (*fields != schema->fields()) {
-    return bad("its columns (" + FieldsToString(*fields) + ") are not the table's (" + schema->ToString() +
-               ")");
+    return bad("its columns (" + FieldsToString(*fields) + ") are not the table's (" + schema->ToString() + ")");
   }
   const int ts = reader.FindColumn(schema->field(schema->ts_index()).name);
   if (ts < 0) return bad("it has no timestamp column");
@@ -512,11 +606,10 @@ Status TierStore::DeleteStorage(const FileRecord& file) {
 }
 
 Status TierStore::DeleteRetired(const std::vector<FileRecord>& files) {
-  if (files.empty()) return Status::OK();
-  WaitForReaders();
   std::vector<FileRecord> todo = files;
   if (options_.file_in_use) {
-    // Files an open scan listed are deleted later; earlier deferred ones now, if released.
+    // Files an open scan listed are deleted later; earlier deferred ones now, if released. Also
+    // when this operation retired nothing: otherwise deferred files would wait for the next open.
     FileQuery q;
     q.state = "retired";
     ASSIGN_OR_RETURN(auto retired, catalog_->ListFiles(q));
@@ -525,6 +618,10 @@ Status TierStore::DeleteRetired(const std::vector<FileRecord>& files) {
         todo.push_back(std::move(f));
       }
     }
+  }
+  if (todo.empty()) return Status::OK();
+  WaitForReaders();
+  if (options_.file_in_use) {
     std::erase_if(todo, [&](const FileRecord& f) { return options_.file_in_use(f.id); });
     if (todo.empty()) return Status::OK();
   }

@@ -64,6 +64,15 @@ struct TierStoreOptions {
   // True while a scan may still read the file (catalog id): its deletion is deferred (it stays
   // retired) to a later DeleteRetired or the next CleanupOnOpen. May be empty.
   std::function<bool(int64_t)> file_in_use;
+  // The wall clock (ns since the epoch) for the age of incomplete uploads; empty: the system's.
+  std::function<int64_t()> clock;
+  // CleanupOnOpen aborts the cold store's incomplete multipart uploads under a table's prefix
+  // begun at least this long ago (by the server's clock; the margin covers clock skew).
+  int64_t stale_upload_age_s = 3600;
+  // The bytes of a quarantine file for a series' rows (the database gives the WAL's rows record,
+  // so the rows are kept exactly as appended). Unset: a series that cannot be written fails the
+  // whole flush, as no quarantine can be written.
+  std::function<std::string(int64_t table_id, const RecordBatch& rows)> encode_quarantine;
 };
 
 class TierStore {
@@ -72,7 +81,13 @@ class TierStore {
   ~TierStore();
 
   // Writes `series` as warm parts (split by UTC day, each sorted by ts) and commits them with the
-  // WAL flushed LSN `cut_lsn` in one catalog transaction. `after_commit` runs right after the
+  // WAL flushed LSN `cut_lsn` in one catalog transaction. A series that cannot be written (a
+  // failure of that series alone: a value or a symbol the warm files refuse, an I/O error on its
+  // path) does not stop the others: its rows go to a quarantine file under <root>/quarantine/
+  // (fsynced before the commit) and a catalog record (CatalogChange::quarantine) in the same
+  // transaction, a warning names table, symbol, ts range and reason, and the cut still advances.
+  // A full disk, a crash or a busy catalog (kNoSpace, kAborted, kBusy) fails the flush instead:
+  // it is not the series' fault, a later flush retries. `after_commit` runs right after the
   // commit while `view_mu` is held exclusively (the database drops the flushed hot rows there, so
   // no scan sees them twice). Then compacts the series-days it touched that have too many parts.
   // With `only_table` set, every series must be of that table and the LSN is committed as that
@@ -88,10 +103,22 @@ class TierStore {
   Result<TierRunResult> Migrate(const MigrateOptions& options);
   Result<TierRunResult> ApplyRetention(int64_t now_ns);
 
+  // Marks the tier's runs (flush, compact, migrate, retention) still `running` in the catalog as
+  // failed with an error that starts "interrupted": a writable open holds the lock, so no such
+  // run is in progress; a process that died (kill -9, power loss) left them. Returns how many.
+  Result<int> FinishInterruptedRuns();
+
   // Deletes retired files and their rows, temporaries, and files on storage the catalog does not
   // know. Reports what it removed through on_warning.
   Status CleanupOnOpen();
-  Result<VerifyReport> Verify(const VerifyOptions& options);
+  // Lists the catalog's files and storage's (orphans), calls `after_snapshot` (may be empty), then
+  // reads and checks every listed file; a file that went missing meanwhile counts only if it is
+  // still live. A writable database calls it holding its tier-operation mutex and releases the
+  // mutex in `after_snapshot`, so flushes run during the long part.
+  Result<VerifyReport> Verify(const VerifyOptions& options, const std::function<void()>& after_snapshot = {});
+  // Adds a "quarantined" problem per series a flush set aside (table, symbol, ts range, rows,
+  // reason, file), and "missing"/"corrupt" when its file is gone or differs from the catalog.
+  Status VerifyQuarantine(VerifyReport* report);
 
   // Opens a warm or cold file as Parquet, checked against its catalog record: NotFound naming it
   // when it is gone, Corruption when its size differs, it is not Parquet, or its footer disagrees
@@ -119,6 +146,10 @@ class TierStore {
   Status WriteFlush(std::vector<FlushSeries>& series, uint64_t cut_lsn, const std::function<void()>& after_commit,
                     std::optional<int64_t> only_table, std::set<std::tuple<int64_t, std::string, int64_t>>* touched,
                     TierRunResult* r);
+  // Writes `rows` (one series' rows, which a flush could not write as warm files) to a file under
+  // <root>/quarantine/ durably and returns its record (not committed).
+  Result<QuarantineRecord> WriteQuarantine(const TableInfo& table, const std::string& symbol, const RecordBatch& rows,
+                                           uint64_t cut_lsn, const Status& reason);
   Result<TableInfo> Table(int64_t table_id);
   // The table's schema, cached (OpenReader checks every file against it).
   Result<std::shared_ptr<const Schema>> SchemaOf(int64_t table_id);
@@ -152,6 +183,11 @@ class TierStore {
   // row of it is still elsewhere: in live files it replaces, or after `flushed_lsn` in the WAL).
   Result<bool> ProvenLeftover(const std::string& uri, Tier tier, const TableInfo& table,
                               const std::set<std::string>& live, uint64_t flushed_lsn);
+  // Aborts the cold store's incomplete multipart uploads of the table's cold keys older than
+  // stale_upload_age_s (a migration whose process died mid-upload). A store that cannot list or
+  // abort them is warned about, not an error.
+  // *cannot_list is set when the listing failed (one warning per open, not one per table).
+  Status AbortStaleUploads(const TableInfo& table, bool* cannot_list);
   // Moves an unlisted file to <root>/quarantine/ (cold objects: copied there, then deleted).
   Status Quarantine(const std::string& uri, Tier tier);
   void Warn(std::string_view msg);

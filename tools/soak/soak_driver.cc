@@ -262,14 +262,17 @@ int Check(const std::string& root, const std::string& log_path) {
               altered);
   strata::Status st = db->Close();
   if (!st.ok()) Die("close: " + st.ToString());
-  // The operations this database has run so far, by kind and outcome: "running" ones are those a
-  // kill interrupted.
+  // The operations this database has run so far, by kind and outcome: "interrupted" ones are those
+  // a kill interrupted (a writable open marks them failed, with an error saying so).
   auto catalog = strata::Catalog::Open(strata::layout::CatalogPath(root), /*read_only=*/true);
   if (!catalog.ok()) Die("catalog: " + catalog.status().ToString());
   auto runs = (*catalog)->ListRuns(std::nullopt, 1 << 30);
   if (!runs.ok()) Die("runs: " + runs.status().ToString());
   std::map<std::string, uint64_t> by_kind;
-  for (const auto& r : *runs) ++by_kind["runs_" + r.kind + "_" + r.status];
+  for (const auto& r : *runs) {
+    const bool interrupted = r.status == "running" || r.error.rfind("interrupted", 0) == 0;
+    ++by_kind["runs_" + r.kind + "_" + (interrupted ? "interrupted" : r.status)];
+  }
   std::string line;
   for (const auto& [k, n] : by_kind) line += " " + k + "=" + std::to_string(n);
   std::printf("%s\n", line.empty() ? "" : line.c_str() + 1);
