@@ -59,8 +59,9 @@ Result<size_t> StringFile::Read(uint64_t offset, size_t n, char* scratch) const 
 Result<std::vector<PackRow>> ReadPacks(Catalog* catalog) {
   std::vector<PackRow> out;
   RETURN_IF_ERROR(catalog->InTransaction([&]() -> Status {
-    sql::Statement s(catalog->db(), "SELECT id, bytes, location, COALESCE(sha256, '') FROM artifact_packs ORDER BY id",
-                     catalog->path(), "list packs");
+    sqlite::Statement s(catalog->db(),
+                        "SELECT id, bytes, location, COALESCE(sha256, '') FROM artifact_packs ORDER BY id",
+                        catalog->path(), "list packs");
     for (;;) {
       ASSIGN_OR_RETURN(bool row, s.Step());
       if (!row) break;
@@ -184,7 +185,7 @@ Result<ArchiveResult> ModelStore::Archive(const ArchiveOptions& options) {
     RETURN_IF_ERROR(cold->PutPack(name, impl.fs, path).WithContext("archiving pack " + path + " to " + uri));
     RETURN_IF_ERROR(CheckColdPack(cold, pack, nullptr).WithContext("checking the upload of pack " + name));
     RETURN_IF_ERROR(catalog_->InTransaction([&]() -> Status {
-      sql::Statement s(
+      sqlite::Statement s(
           catalog_->db(),
           "UPDATE artifact_packs SET location = 'both', sha256 = ?, cold_uri = ?, archived_at = ? WHERE id "
           "= ? AND location = 'local'",
@@ -202,8 +203,8 @@ Result<ArchiveResult> ModelStore::Archive(const ArchiveOptions& options) {
 
   // 4. The versions are archived.
   RETURN_IF_ERROR(catalog_->InTransaction([&]() -> Status {
-    sql::Statement s(catalog_->db(), "UPDATE model_versions SET stage = 'archived' WHERE id = ?", where,
-                     "archive version");
+    sqlite::Statement s(catalog_->db(), "UPDATE model_versions SET stage = 'archived' WHERE id = ?", where,
+                        "archive version");
     for (const VersionInfo& v : chosen) {
       s.Reset();
       s.Bind(1, v.version_id);
@@ -217,11 +218,12 @@ Result<ArchiveResult> ModelStore::Archive(const ArchiveOptions& options) {
   std::vector<int64_t> drop;
   if (!options.keep_local) {
     RETURN_IF_ERROR(catalog_->InTransaction([&]() -> Status {
-      sql::Statement s(catalog_->db(),
-                       "SELECT p.id FROM artifact_packs p WHERE p.location = 'both' AND NOT EXISTS (SELECT 1 FROM "
-                       "artifact_chunks c JOIN model_version_chunks m ON m.chunk_id = c.chunk_id JOIN model_versions v "
-                       "ON v.id = m.version_id WHERE c.pack_id = p.id AND v.stage != 'archived') ORDER BY p.id",
-                       where, "packs only archived versions use");
+      sqlite::Statement s(
+          catalog_->db(),
+          "SELECT p.id FROM artifact_packs p WHERE p.location = 'both' AND NOT EXISTS (SELECT 1 FROM "
+          "artifact_chunks c JOIN model_version_chunks m ON m.chunk_id = c.chunk_id JOIN model_versions v "
+          "ON v.id = m.version_id WHERE c.pack_id = p.id AND v.stage != 'archived') ORDER BY p.id",
+          where, "packs only archived versions use");
       for (;;) {
         ASSIGN_OR_RETURN(bool row, s.Step());
         if (!row) break;
@@ -241,8 +243,9 @@ Result<ArchiveResult> ModelStore::Archive(const ArchiveOptions& options) {
       }
     }
     RETURN_IF_ERROR(catalog_->InTransaction([&]() -> Status {
-      sql::Statement s(catalog_->db(), "UPDATE artifact_packs SET location = 'cold' WHERE id = ? AND location = 'both'",
-                       where, "mark pack cold");
+      sqlite::Statement s(catalog_->db(),
+                          "UPDATE artifact_packs SET location = 'cold' WHERE id = ? AND location = 'both'", where,
+                          "mark pack cold");
       for (int64_t id : drop) {
         s.Reset();
         s.Bind(1, id);
@@ -320,8 +323,8 @@ Result<RestoreResult> ModelStore::Restore(std::string_view name, std::string_vie
     }
     if (pack.location == "cold") {
       RETURN_IF_ERROR(catalog_->InTransaction([&]() -> Status {
-        sql::Statement s(catalog_->db(), "UPDATE artifact_packs SET location = 'both' WHERE id = ?", where,
-                         "restore pack");
+        sqlite::Statement s(catalog_->db(), "UPDATE artifact_packs SET location = 'both' WHERE id = ?", where,
+                            "restore pack");
         s.Bind(1, pack.id);
         return s.Run();
       }));
@@ -329,8 +332,8 @@ Result<RestoreResult> ModelStore::Restore(std::string_view name, std::string_vie
   }
   if (v.stage == "archived") {
     RETURN_IF_ERROR(catalog_->InTransaction([&]() -> Status {
-      sql::Statement s(catalog_->db(), "UPDATE model_versions SET stage = 'staging' WHERE id = ?", where,
-                       "unarchive version");
+      sqlite::Statement s(catalog_->db(), "UPDATE model_versions SET stage = 'staging' WHERE id = ?", where,
+                          "unarchive version");
       s.Bind(1, v.version_id);
       return s.Run();
     }));

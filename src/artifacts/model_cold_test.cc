@@ -62,7 +62,7 @@ struct ColdFixture {
 std::vector<std::string> LoadTiers(Catalog* catalog) {
   std::vector<std::string> out;
   EXPECT_OK(catalog->InTransaction([&]() -> Status {
-    sql::Statement s(catalog->db(), "SELECT tier FROM model_loads ORDER BY id", catalog->path(), "loads");
+    sqlite::Statement s(catalog->db(), "SELECT tier FROM model_loads ORDER BY id", catalog->path(), "loads");
     for (;;) {
       ASSIGN_OR_RETURN(bool row, s.Step());
       if (!row) break;

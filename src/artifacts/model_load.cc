@@ -124,7 +124,7 @@ Status ReadChunkInto(const RandomAccessFile& pack, const ChunkLocation& loc, con
 
 namespace {
 
-ChunkLocation RowToLocation(const sql::Statement& s, int first) {
+ChunkLocation RowToLocation(const sqlite::Statement& s, int first) {
   ChunkLocation loc;
   loc.pack_id = s.Int(first);
   loc.offset = static_cast<uint64_t>(s.Int(first + 1));
@@ -141,15 +141,15 @@ Result<std::vector<ManifestEntry>> ReadManifest(Catalog* catalog, int64_t versio
   RETURN_IF_ERROR(catalog->InTransaction([&]() -> Status {
     // In the same transaction as the manifest: a version removed since it was resolved is
     // NotFound, not an empty (corrupt-looking) manifest.
-    sql::Statement v(catalog->db(), "SELECT 1 FROM model_versions WHERE id = ?", catalog->path(), "find version");
+    sqlite::Statement v(catalog->db(), "SELECT 1 FROM model_versions WHERE id = ?", catalog->path(), "find version");
     v.Bind(1, version_id);
     ASSIGN_OR_RETURN(bool exists, v.Step());
     if (!exists) return Status::NotFound("the version was removed while it was being loaded");
-    sql::Statement s(catalog->db(),
-                     "SELECT m.chunk_id, c.pack_id, c.offset, c.stored_len, c.raw_len, c.codec FROM "
-                     "model_version_chunks m LEFT JOIN artifact_chunks c ON c.chunk_id = m.chunk_id WHERE "
-                     "m.version_id = ? ORDER BY m.seq",
-                     catalog->path(), "read manifest");
+    sqlite::Statement s(catalog->db(),
+                        "SELECT m.chunk_id, c.pack_id, c.offset, c.stored_len, c.raw_len, c.codec FROM "
+                        "model_version_chunks m LEFT JOIN artifact_chunks c ON c.chunk_id = m.chunk_id WHERE "
+                        "m.version_id = ? ORDER BY m.seq",
+                        catalog->path(), "read manifest");
     s.Bind(1, version_id);
     for (;;) {
       ASSIGN_OR_RETURN(bool row, s.Step());
@@ -168,9 +168,9 @@ Result<std::vector<ManifestEntry>> ReadManifest(Catalog* catalog, int64_t versio
 Result<ChunkLocation> LocateChunk(Catalog* catalog, const std::string& chunk_id) {
   ChunkLocation loc;
   RETURN_IF_ERROR(catalog->InTransaction([&]() -> Status {
-    sql::Statement s(catalog->db(),
-                     "SELECT pack_id, offset, stored_len, raw_len, codec FROM artifact_chunks WHERE chunk_id = ?",
-                     catalog->path(), "locate chunk");
+    sqlite::Statement s(catalog->db(),
+                        "SELECT pack_id, offset, stored_len, raw_len, codec FROM artifact_chunks WHERE chunk_id = ?",
+                        catalog->path(), "locate chunk");
     s.Bind(1, chunk_id);
     ASSIGN_OR_RETURN(bool row, s.Step());
     if (!row) return Status::NotFound("chunk " + chunk_id + " is no longer stored");
@@ -409,10 +409,11 @@ Status ModelStore::FlushLoadLog() {
   }
   if (records.empty()) return Status::OK();
   return catalog_->InTransaction([&]() -> Status {
-    sql::Statement s(catalog_->db(),
-                     "INSERT INTO model_loads (model, version, tier, bytes, duration_ns, started_at) VALUES (?, ?, ?, "
-                     "?, ?, ?)",
-                     catalog_->path(), "record load");
+    sqlite::Statement s(
+        catalog_->db(),
+        "INSERT INTO model_loads (model, version, tier, bytes, duration_ns, started_at) VALUES (?, ?, ?, "
+        "?, ?, ?)",
+        catalog_->path(), "record load");
     for (const LoadRecord& r : records) {
       s.Reset();
       s.Bind(1, r.model);

@@ -19,7 +19,7 @@ struct ChunkRow {
   ChunkLocation loc;
 };
 
-ChunkRow RowToChunk(const sql::Statement& s) {
+ChunkRow RowToChunk(const sqlite::Statement& s) {
   ChunkRow r;
   r.id = s.Text(0);
   r.loc.pack_id = s.Int(1);
@@ -75,23 +75,23 @@ Result<GcResult> ModelStore::Gc() {
   RETURN_IF_ERROR(catalog_->InTransaction([&]() -> Status {
     // Cold-only packs are not rewritten (GcCold deleted their dead chunks' rows), and a local file
     // of one (an archive that crashed before removing it) counts as an orphan below.
-    sql::Statement p(catalog_->db(), "SELECT id, bytes FROM artifact_packs WHERE location != 'cold'", where,
-                     "list packs");
+    sqlite::Statement p(catalog_->db(), "SELECT id, bytes FROM artifact_packs WHERE location != 'cold'", where,
+                        "list packs");
     for (;;) {
       ASSIGN_OR_RETURN(bool row, p.Step());
       if (!row) break;
       packs[p.Int(0)] = static_cast<uint64_t>(p.Int(1));
     }
-    sql::Statement d(catalog_->db(), std::string(kChunkColumns) + "WHERE " + kUnreferenced, where, "dead chunks");
+    sqlite::Statement d(catalog_->db(), std::string(kChunkColumns) + "WHERE " + kUnreferenced, where, "dead chunks");
     for (;;) {
       ASSIGN_OR_RETURN(bool row, d.Step());
       if (!row) break;
       dead.push_back(RowToChunk(d));
       victims.insert(dead.back().loc.pack_id);
     }
-    sql::Statement l(catalog_->db(),
-                     std::string(kChunkColumns) + "WHERE pack_id = ? AND NOT " + kUnreferenced + " ORDER BY offset",
-                     where, "live chunks");
+    sqlite::Statement l(catalog_->db(),
+                        std::string(kChunkColumns) + "WHERE pack_id = ? AND NOT " + kUnreferenced + " ORDER BY offset",
+                        where, "live chunks");
     for (int64_t id : victims) {
       l.Reset();
       l.Bind(1, id);
@@ -101,8 +101,8 @@ Result<GcResult> ModelStore::Gc() {
         live_in_victims.push_back(RowToChunk(l));
       }
     }
-    sql::Statement s(catalog_->db(), "SELECT seq FROM sqlite_sequence WHERE name = 'artifact_packs'", where,
-                     "next pack id");
+    sqlite::Statement s(catalog_->db(), "SELECT seq FROM sqlite_sequence WHERE name = 'artifact_packs'", where,
+                        "next pack id");
     ASSIGN_OR_RETURN(bool has_seq, s.Step());
     next_pack = (has_seq ? s.Int(0) : 0) + 1;
     return Status::OK();
@@ -182,15 +182,16 @@ Result<GcResult> ModelStore::Gc() {
   RETURN_IF_ERROR(catalog_->InTransaction([&]() -> Status {
     sqlite3* db = catalog_->db();
     for (const auto& [id, bytes] : new_packs) {
-      sql::Statement s(db, "INSERT INTO artifact_packs (id, name, bytes, created_at) VALUES (?, ?, ?, ?)", where,
-                       "record pack");
+      sqlite::Statement s(db, "INSERT INTO artifact_packs (id, name, bytes, created_at) VALUES (?, ?, ?, ?)", where,
+                          "record pack");
       s.Bind(1, id);
       s.Bind(2, PackFileName(id));
       s.Bind(3, static_cast<int64_t>(bytes));
       s.Bind(4, NowNs());
       RETURN_IF_ERROR(s.Run());
     }
-    sql::Statement u(db, "UPDATE artifact_chunks SET pack_id = ?, offset = ? WHERE chunk_id = ?", where, "move chunk");
+    sqlite::Statement u(db, "UPDATE artifact_chunks SET pack_id = ?, offset = ? WHERE chunk_id = ?", where,
+                        "move chunk");
     for (const Moved& m : moved) {
       u.Reset();
       u.Bind(1, m.loc.pack_id);
@@ -198,13 +199,13 @@ Result<GcResult> ModelStore::Gc() {
       u.Bind(3, m.row->id);
       RETURN_IF_ERROR(u.Run());
     }
-    sql::Statement d(db, "DELETE FROM artifact_chunks WHERE chunk_id = ?", where, "remove chunk");
+    sqlite::Statement d(db, "DELETE FROM artifact_chunks WHERE chunk_id = ?", where, "remove chunk");
     for (const ChunkRow& c : dead) {
       d.Reset();
       d.Bind(1, c.id);
       RETURN_IF_ERROR(d.Run());
     }
-    sql::Statement p(db, "DELETE FROM artifact_packs WHERE id = ?", where, "remove pack");
+    sqlite::Statement p(db, "DELETE FROM artifact_packs WHERE id = ?", where, "remove pack");
     for (int64_t id : victims) {
       p.Reset();
       p.Bind(1, id);
@@ -244,24 +245,24 @@ Status ModelStore::GcCold(GcResult* result) {
   // live chunk left goes whole (row first, then the object and any local copy).
   std::vector<PackRow> dead_packs;
   RETURN_IF_ERROR(catalog_->InTransaction([&]() -> Status {
-    sql::Statement d(catalog_->db(),
-                     "DELETE FROM artifact_chunks WHERE pack_id IN (SELECT id FROM artifact_packs WHERE location != "
-                     "'local') AND " +
-                         std::string(kUnreferenced),
-                     where, "remove dead archived chunks");
+    sqlite::Statement d(catalog_->db(),
+                        "DELETE FROM artifact_chunks WHERE pack_id IN (SELECT id FROM artifact_packs WHERE location != "
+                        "'local') AND " +
+                            std::string(kUnreferenced),
+                        where, "remove dead archived chunks");
     RETURN_IF_ERROR(d.Run());
     result->chunks_removed += static_cast<uint64_t>(sqlite3_changes(catalog_->db()));
-    sql::Statement q(catalog_->db(),
-                     "SELECT id FROM artifact_packs p WHERE location != 'local' AND NOT EXISTS (SELECT 1 FROM "
-                     "artifact_chunks c WHERE c.pack_id = p.id)",
-                     where, "dead archived packs");
+    sqlite::Statement q(catalog_->db(),
+                        "SELECT id FROM artifact_packs p WHERE location != 'local' AND NOT EXISTS (SELECT 1 FROM "
+                        "artifact_chunks c WHERE c.pack_id = p.id)",
+                        where, "dead archived packs");
     std::set<int64_t> ids;
     for (;;) {
       ASSIGN_OR_RETURN(bool row, q.Step());
       if (!row) break;
       ids.insert(q.Int(0));
     }
-    sql::Statement r(catalog_->db(), "DELETE FROM artifact_packs WHERE id = ?", where, "remove archived pack");
+    sqlite::Statement r(catalog_->db(), "DELETE FROM artifact_packs WHERE id = ?", where, "remove archived pack");
     for (const PackRow& p : packs) {
       if (!ids.count(p.id)) continue;
       dead_packs.push_back(p);
@@ -308,13 +309,13 @@ Status ModelStore::GcCold(GcResult* result) {
 Result<StoreStats> ModelStore::Stats() {
   StoreStats st;
   RETURN_IF_ERROR(catalog_->InTransaction([&]() -> Status {
-    sql::Statement s(catalog_->db(),
-                     "SELECT (SELECT COUNT(*) FROM artifact_models), (SELECT COUNT(*) FROM model_versions), "
-                     "(SELECT COALESCE(SUM(size), 0) FROM model_versions), (SELECT COUNT(*) FROM artifact_chunks), "
-                     "(SELECT COALESCE(SUM(raw_len), 0) FROM artifact_chunks), "
-                     "(SELECT COALESCE(SUM(stored_len), 0) FROM artifact_chunks), (SELECT COUNT(*) FROM "
-                     "artifact_packs), (SELECT COALESCE(SUM(bytes), 0) FROM artifact_packs)",
-                     catalog_->path(), "stats");
+    sqlite::Statement s(catalog_->db(),
+                        "SELECT (SELECT COUNT(*) FROM artifact_models), (SELECT COUNT(*) FROM model_versions), "
+                        "(SELECT COALESCE(SUM(size), 0) FROM model_versions), (SELECT COUNT(*) FROM artifact_chunks), "
+                        "(SELECT COALESCE(SUM(raw_len), 0) FROM artifact_chunks), "
+                        "(SELECT COALESCE(SUM(stored_len), 0) FROM artifact_chunks), (SELECT COUNT(*) FROM "
+                        "artifact_packs), (SELECT COALESCE(SUM(bytes), 0) FROM artifact_packs)",
+                        catalog_->path(), "stats");
     ASSIGN_OR_RETURN(bool row, s.Step());
     if (!row) return Status::Internal("stats query returned no row");
     st.models = s.Int(0);
@@ -325,9 +326,9 @@ Result<StoreStats> ModelStore::Stats() {
     st.stored_bytes = s.Int(5);
     st.packs = s.Int(6);
     st.pack_bytes = s.Int(7);
-    sql::Statement l(catalog_->db(),
-                     "SELECT location, COUNT(*), COALESCE(SUM(bytes), 0) FROM artifact_packs GROUP BY location",
-                     catalog_->path(), "stats by location");
+    sqlite::Statement l(catalog_->db(),
+                        "SELECT location, COUNT(*), COALESCE(SUM(bytes), 0) FROM artifact_packs GROUP BY location",
+                        catalog_->path(), "stats by location");
     for (;;) {
       ASSIGN_OR_RETURN(bool more, l.Step());
       if (!more) break;
@@ -354,7 +355,7 @@ Result<VerifyReport> ModelStore::Verify() {
   const std::string where = catalog_->path();
   std::vector<ChunkRow> chunks;
   RETURN_IF_ERROR(catalog_->InTransaction([&]() -> Status {
-    sql::Statement s(catalog_->db(), std::string(kChunkColumns) + "ORDER BY pack_id, offset", where, "list chunks");
+    sqlite::Statement s(catalog_->db(), std::string(kChunkColumns) + "ORDER BY pack_id, offset", where, "list chunks");
     for (;;) {
       ASSIGN_OR_RETURN(bool row, s.Step());
       if (!row) break;
@@ -444,7 +445,7 @@ Result<VerifyReport> ModelStore::Verify() {
     // Name every model version that uses the chunk.
     size_t before = report.corrupt.size();
     RETURN_IF_ERROR(catalog_->InTransaction([&]() -> Status {
-      sql::Statement r(
+      sqlite::Statement r(
           catalog_->db(),
           "SELECT m.name, v.version, mc.seq FROM model_version_chunks mc JOIN model_versions v ON v.id = "
           "mc.version_id JOIN artifact_models m ON m.id = v.model_id WHERE mc.chunk_id = ? ORDER BY m.name, "

@@ -269,7 +269,7 @@ Result<PutResult> ModelStore::PutBytes(std::string_view name, std::string_view d
   uint64_t current_bytes = 0;
   RETURN_IF_ERROR(catalog_->InTransaction([&]() -> Status {
     if (options.version) {
-      sql::Statement q(
+      sqlite::Statement q(
           catalog_->db(),
           "SELECT 1 FROM model_versions v JOIN artifact_models m ON m.id = v.model_id WHERE m.name = ? AND "
           "v.version = ?",
@@ -284,10 +284,10 @@ Result<PutResult> ModelStore::PutBytes(std::string_view name, std::string_view d
     }
     // A chunk stored only in the cold store is stored again locally (its row then points at the
     // new copy): a new version never depends on archived bytes to load at local speed.
-    sql::Statement q(catalog_->db(),
-                     "SELECT p.location FROM artifact_chunks c JOIN artifact_packs p ON p.id = c.pack_id WHERE "
-                     "c.chunk_id = ?",
-                     where, "find chunk");
+    sqlite::Statement q(catalog_->db(),
+                        "SELECT p.location FROM artifact_chunks c JOIN artifact_packs p ON p.id = c.pack_id WHERE "
+                        "c.chunk_id = ?",
+                        where, "find chunk");
     std::unordered_set<std::string_view> seen;
     for (size_t i = 0; i < chunks.size(); ++i) {
       if (!seen.insert(hex[i]).second) continue;  // repeated within this file: stored once
@@ -297,15 +297,15 @@ Result<PutResult> ModelStore::PutBytes(std::string_view name, std::string_view d
       is_new[i] = !found || q.Text(0) == "cold";
     }
     // Appends go to the newest pack while it is local only; an archived pack is sealed.
-    sql::Statement p(catalog_->db(), "SELECT id, bytes, location FROM artifact_packs ORDER BY id DESC LIMIT 1", where,
-                     "current pack");
+    sqlite::Statement p(catalog_->db(), "SELECT id, bytes, location FROM artifact_packs ORDER BY id DESC LIMIT 1",
+                        where, "current pack");
     ASSIGN_OR_RETURN(bool has_pack, p.Step());
     if (has_pack && p.Text(2) == "local") {
       current_pack = p.Int(0);
       current_bytes = static_cast<uint64_t>(p.Int(1));
     }
-    sql::Statement s(catalog_->db(), "SELECT seq FROM sqlite_sequence WHERE name = 'artifact_packs'", where,
-                     "next pack id");
+    sqlite::Statement s(catalog_->db(), "SELECT seq FROM sqlite_sequence WHERE name = 'artifact_packs'", where,
+                        "next pack id");
     ASSIGN_OR_RETURN(bool has_seq, s.Step());
     next_pack = (has_seq ? s.Int(0) : 0) + 1;
     return Status::OK();
@@ -368,21 +368,22 @@ Result<PutResult> ModelStore::PutBytes(std::string_view name, std::string_view d
     sqlite3* db = catalog_->db();
     const int64_t now = NowNs();
     for (const PackUpdate& u : pack_updates) {
-      sql::Statement s(db,
-                       u.created ? "INSERT INTO artifact_packs (id, name, bytes, created_at) VALUES (?, ?, ?, ?)"
-                                 : "UPDATE artifact_packs SET bytes = ?3 WHERE id = ?1",
-                       where, "record pack");
+      sqlite::Statement s(db,
+                          u.created ? "INSERT INTO artifact_packs (id, name, bytes, created_at) VALUES (?, ?, ?, ?)"
+                                    : "UPDATE artifact_packs SET bytes = ?3 WHERE id = ?1",
+                          where, "record pack");
       s.Bind(1, u.id);
       if (u.created) s.Bind(2, PackFileName(u.id));
       s.Bind(3, static_cast<int64_t>(u.bytes));
       if (u.created) s.Bind(4, now);
       RETURN_IF_ERROR(s.Run());
     }
-    sql::Statement ins(db,
-                       "INSERT OR REPLACE INTO artifact_chunks (chunk_id, pack_id, offset, stored_len, raw_len, codec) "
-                       "VALUES "
-                       "(?, ?, ?, ?, ?, ?)",
-                       where, "record chunk");
+    sqlite::Statement ins(
+        db,
+        "INSERT OR REPLACE INTO artifact_chunks (chunk_id, pack_id, offset, stored_len, raw_len, codec) "
+        "VALUES "
+        "(?, ?, ?, ?, ?, ?)",
+        where, "record chunk");
     for (const NewChunk& c : new_chunks) {
       ins.Reset();
       ins.Bind(1, hex[c.index]);
@@ -393,23 +394,25 @@ Result<PutResult> ModelStore::PutBytes(std::string_view name, std::string_view d
       ins.Bind(6, static_cast<int64_t>(c.loc.codec));
       RETURN_IF_ERROR(ins.Run());
     }
-    sql::Statement m(db, "INSERT OR IGNORE INTO artifact_models (name, created_at) VALUES (?, ?)", where, "add model");
+    sqlite::Statement m(db, "INSERT OR IGNORE INTO artifact_models (name, created_at) VALUES (?, ?)", where,
+                        "add model");
     m.Bind(1, name);
     m.Bind(2, now);
     RETURN_IF_ERROR(m.Run());
-    sql::Statement mid(db,
-                       "SELECT id, (SELECT MAX(version) FROM model_versions WHERE model_id = artifact_models.id) FROM "
-                       "artifact_models WHERE name = ?",
-                       where, "find model");
+    sqlite::Statement mid(
+        db,
+        "SELECT id, (SELECT MAX(version) FROM model_versions WHERE model_id = artifact_models.id) FROM "
+        "artifact_models WHERE name = ?",
+        where, "find model");
     mid.Bind(1, name);
     ASSIGN_OR_RETURN(bool found, mid.Step());
     if (!found) return Status::Internal("model " + std::string(name) + " vanished inside its put transaction");
     const int64_t model_id = mid.Int(0);
     result.version = options.version ? *options.version : mid.OptionalInt(1).value_or(0) + 1;
-    sql::Statement v(db,
-                     "INSERT INTO model_versions (model_id, version, size, sha256, chunk_count, meta_json, "
-                     "metrics_json, run_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                     where, "add version");
+    sqlite::Statement v(db,
+                        "INSERT INTO model_versions (model_id, version, size, sha256, chunk_count, meta_json, "
+                        "metrics_json, run_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        where, "add version");
     v.Bind(1, model_id);
     v.Bind(2, result.version);
     v.Bind(3, static_cast<int64_t>(result.size));
@@ -426,8 +429,8 @@ Result<PutResult> ModelStore::PutBytes(std::string_view name, std::string_view d
     }
     RETURN_IF_ERROR(st);
     const int64_t version_id = v.last_insert_rowid();
-    sql::Statement mc(db, "INSERT INTO model_version_chunks (version_id, seq, chunk_id) VALUES (?, ?, ?)", where,
-                      "add manifest");
+    sqlite::Statement mc(db, "INSERT INTO model_version_chunks (version_id, seq, chunk_id) VALUES (?, ?, ?)", where,
+                         "add manifest");
     for (size_t i = 0; i < chunks.size(); ++i) {
       mc.Reset();
       mc.Bind(1, version_id);
@@ -448,7 +451,7 @@ constexpr char kVersionColumns[] =
     "SELECT m.name, v.version, v.id, v.size, v.sha256, v.chunk_count, v.meta_json, v.metrics_json, v.run_id, "
     "v.stage, v.created_at FROM model_versions v JOIN artifact_models m ON m.id = v.model_id ";
 
-VersionInfo RowToVersion(const sql::Statement& s) {
+VersionInfo RowToVersion(const sqlite::Statement& s) {
   VersionInfo v;
   v.model = s.Text(0);
   v.version = s.Int(1);
@@ -465,7 +468,7 @@ VersionInfo RowToVersion(const sql::Statement& s) {
 }
 
 Status FillAliases(sqlite3* db, const std::string& where, VersionInfo* v) {
-  sql::Statement a(db, "SELECT alias FROM model_aliases WHERE version_id = ? ORDER BY alias", where, "aliases");
+  sqlite::Statement a(db, "SELECT alias FROM model_aliases WHERE version_id = ? ORDER BY alias", where, "aliases");
   a.Bind(1, v->version_id);
   for (;;) {
     ASSIGN_OR_RETURN(bool row, a.Step());
@@ -492,13 +495,13 @@ Result<VersionInfo> ModelStore::Resolve(std::string_view name, std::string_view 
     } else {
       sql += "JOIN model_aliases a ON a.version_id = v.id WHERE m.name = ? AND a.alias = ?";
     }
-    sql::Statement s(catalog_->db(), sql, where, "resolve model");
+    sqlite::Statement s(catalog_->db(), sql, where, "resolve model");
     s.Bind(1, name);
     if (by_number) s.Bind(2, static_cast<int64_t>(std::stoll(std::string(ref))));
     if (!latest && !by_number) s.Bind(2, ref);
     ASSIGN_OR_RETURN(bool found, s.Step());
     if (!found) {
-      sql::Statement m(catalog_->db(), "SELECT 1 FROM artifact_models WHERE name = ?", where, "find model");
+      sqlite::Statement m(catalog_->db(), "SELECT 1 FROM artifact_models WHERE name = ?", where, "find model");
       m.Bind(1, name);
       ASSIGN_OR_RETURN(bool model_exists, m.Step());
       if (!model_exists) return Status::NotFound("no model named '" + std::string(name) + "'");
@@ -515,7 +518,7 @@ Result<VersionInfo> ModelStore::Resolve(std::string_view name, std::string_view 
 Result<std::vector<ModelSummary>> ModelStore::ListModels() {
   std::vector<ModelSummary> out;
   RETURN_IF_ERROR(catalog_->InTransaction([&]() -> Status {
-    sql::Statement s(
+    sqlite::Statement s(
         catalog_->db(),
         "SELECT m.name, COUNT(v.id), COALESCE(MAX(v.version), 0), COALESCE(SUM(v.size), 0) FROM artifact_models "
         "m LEFT JOIN model_versions v ON v.model_id = m.id GROUP BY m.id ORDER BY m.name",
@@ -533,8 +536,8 @@ Result<std::vector<ModelSummary>> ModelStore::ListModels() {
 Result<std::vector<VersionInfo>> ModelStore::ListVersions(std::string_view name) {
   std::vector<VersionInfo> out;
   RETURN_IF_ERROR(catalog_->InTransaction([&]() -> Status {
-    sql::Statement s(catalog_->db(), std::string(kVersionColumns) + "WHERE m.name = ? ORDER BY v.version",
-                     catalog_->path(), "list versions");
+    sqlite::Statement s(catalog_->db(), std::string(kVersionColumns) + "WHERE m.name = ? ORDER BY v.version",
+                        catalog_->path(), "list versions");
     s.Bind(1, name);
     for (;;) {
       ASSIGN_OR_RETURN(bool row, s.Step());
@@ -543,7 +546,8 @@ Result<std::vector<VersionInfo>> ModelStore::ListVersions(std::string_view name)
       RETURN_IF_ERROR(FillAliases(catalog_->db(), catalog_->path(), &out.back()));
     }
     if (out.empty()) {
-      sql::Statement m(catalog_->db(), "SELECT 1 FROM artifact_models WHERE name = ?", catalog_->path(), "find model");
+      sqlite::Statement m(catalog_->db(), "SELECT 1 FROM artifact_models WHERE name = ?", catalog_->path(),
+                          "find model");
       m.Bind(1, name);
       ASSIGN_OR_RETURN(bool model_exists, m.Step());
       if (!model_exists) return Status::NotFound("no model named '" + std::string(name) + "'");
@@ -559,7 +563,8 @@ Status ModelStore::Promote(std::string_view name, std::string_view ref, std::str
   }
   return catalog_->InTransaction([&]() -> Status {
     ASSIGN_OR_RETURN(VersionInfo v, Resolve(name, ref));
-    sql::Statement s(catalog_->db(), "UPDATE model_versions SET stage = ? WHERE id = ?", catalog_->path(), "set stage");
+    sqlite::Statement s(catalog_->db(), "UPDATE model_versions SET stage = ? WHERE id = ?", catalog_->path(),
+                        "set stage");
     s.Bind(1, stage);
     s.Bind(2, v.version_id);
     RETURN_IF_ERROR(s.Run());
@@ -577,20 +582,21 @@ Status ModelStore::SetAlias(std::string_view name, std::string_view alias, std::
                                    "' is reserved or malformed (not empty, 'latest', digits or containing @)");
   }
   return catalog_->InTransaction([&]() -> Status {
-    sql::Statement m(catalog_->db(), "SELECT id FROM artifact_models WHERE name = ?", catalog_->path(), "find model");
+    sqlite::Statement m(catalog_->db(), "SELECT id FROM artifact_models WHERE name = ?", catalog_->path(),
+                        "find model");
     m.Bind(1, name);
     ASSIGN_OR_RETURN(bool found, m.Step());
     if (!found) return Status::NotFound("no model named '" + std::string(name) + "'");
     const int64_t model_id = m.Int(0);
-    sql::Statement d(catalog_->db(), "DELETE FROM model_aliases WHERE model_id = ? AND alias = ?", catalog_->path(),
-                     "remove alias");
+    sqlite::Statement d(catalog_->db(), "DELETE FROM model_aliases WHERE model_id = ? AND alias = ?", catalog_->path(),
+                        "remove alias");
     d.Bind(1, model_id);
     d.Bind(2, alias);
     RETURN_IF_ERROR(d.Run());
     if (ref.empty()) return Status::OK();
     ASSIGN_OR_RETURN(VersionInfo v, Resolve(name, ref));
-    sql::Statement s(catalog_->db(), "INSERT INTO model_aliases (model_id, alias, version_id) VALUES (?, ?, ?)",
-                     catalog_->path(), "set alias");
+    sqlite::Statement s(catalog_->db(), "INSERT INTO model_aliases (model_id, alias, version_id) VALUES (?, ?, ?)",
+                        catalog_->path(), "set alias");
     s.Bind(1, model_id);
     s.Bind(2, alias);
     s.Bind(3, v.version_id);
@@ -609,18 +615,20 @@ Status ModelStore::Remove(std::string_view name, std::optional<std::string_view>
       ASSIGN_OR_RETURN(versions, ListVersions(name));
     }
     for (const VersionInfo& v : versions) {
-      sql::Statement d(catalog_->db(), "DELETE FROM model_versions WHERE id = ?", catalog_->path(), "remove version");
+      sqlite::Statement d(catalog_->db(), "DELETE FROM model_versions WHERE id = ?", catalog_->path(),
+                          "remove version");
       d.Bind(1, v.version_id);
       RETURN_IF_ERROR(d.Run());
       removed.push_back(v.version_id);
     }
     if (!ref) {
-      sql::Statement a(catalog_->db(),
-                       "DELETE FROM model_aliases WHERE model_id = (SELECT id FROM artifact_models WHERE name = ?)",
-                       catalog_->path(), "remove aliases");
+      sqlite::Statement a(catalog_->db(),
+                          "DELETE FROM model_aliases WHERE model_id = (SELECT id FROM artifact_models WHERE name = ?)",
+                          catalog_->path(), "remove aliases");
       a.Bind(1, name);
       RETURN_IF_ERROR(a.Run());
-      sql::Statement d(catalog_->db(), "DELETE FROM artifact_models WHERE name = ?", catalog_->path(), "remove model");
+      sqlite::Statement d(catalog_->db(), "DELETE FROM artifact_models WHERE name = ?", catalog_->path(),
+                          "remove model");
       d.Bind(1, name);
       RETURN_IF_ERROR(d.Run());
     }

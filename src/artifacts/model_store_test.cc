@@ -167,7 +167,7 @@ void CorruptChunk(ModelStore* store, const std::string& root, const std::string&
   std::string pack;
   int64_t offset = 0;
   ASSERT_OK(c->InTransaction([&]() -> Status {
-    sql::Statement s(
+    sqlite::Statement s(
         c->db(),
         "SELECT mc.chunk_id, p.name, ch.offset FROM model_version_chunks mc JOIN model_versions v ON "
         "v.id = mc.version_id JOIN artifact_models m ON m.id = v.model_id JOIN artifact_chunks ch ON ch.chunk_id "
@@ -242,7 +242,7 @@ TEST(ModelStoreTest, CacheEvictsByBytesAndLoadsAreRecorded) {
   Catalog* c = store->catalog();
   int64_t ram = 0, local = 0;
   ASSERT_OK(c->InTransaction([&]() -> Status {
-    sql::Statement s(c->db(), "SELECT tier, COUNT(*) FROM model_loads GROUP BY tier", c->path(), "test");
+    sqlite::Statement s(c->db(), "SELECT tier, COUNT(*) FROM model_loads GROUP BY tier", c->path(), "test");
     for (;;) {
       ASSIGN_OR_RETURN(bool row, s.Step());
       if (!row) break;

@@ -25,7 +25,7 @@ constexpr int kBusyTimeoutMs = 10'000;
 
 constexpr char kTableColumns[] = "SELECT id, name, schema, dedup_key, policy_json, created_at FROM tables";
 
-Result<TableInfo> RowToTable(const sql::Statement& s, const std::string& catalog_path) {
+Result<TableInfo> RowToTable(const sqlite::Statement& s, const std::string& catalog_path) {
   TableInfo t;
   t.id = s.Int(0);
   t.def.name = s.Text(1);
@@ -136,7 +136,7 @@ Result<std::unique_ptr<Catalog>> Catalog::OpenOnce(const std::string& path, bool
   int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
   if (rc != SQLITE_OK) {
     Status st =
-        db != nullptr ? sql::LastError(db, path, "open") : sql::SqliteError(rc, sqlite3_errstr(rc), path, "open");
+        db != nullptr ? sqlite::LastError(db, path, "open") : sqlite::SqliteError(rc, sqlite3_errstr(rc), path, "open");
     // CANTOPEN also covers a file we may not read; only a missing one means "not created yet".
     const int os_errno = db != nullptr ? sqlite3_system_errno(db) : 0;
     sqlite3_close(db);
@@ -158,7 +158,7 @@ Status Catalog::SwitchToWal() {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kBusyTimeoutMs);
   for (int attempt = 0;; ++attempt) {
     // The first statement that reads the file: a non-SQLite file fails here (kCorruption).
-    sql::Statement mode(db_, "PRAGMA journal_mode=WAL", path_, "switch to WAL journal mode");
+    sqlite::Statement mode(db_, "PRAGMA journal_mode=WAL", path_, "switch to WAL journal mode");
     auto row = mode.Step();
     if (!row.ok()) {
       if (row.status().code() == StatusCode::kBusy && std::chrono::steady_clock::now() < deadline) {
@@ -183,9 +183,9 @@ Status Catalog::Configure() {
   if (!read_only_) RETURN_IF_ERROR(SwitchToWal());
   if (!read_only_) {
     // FULL: a commit is on disk before it returns, so a flush's catalog change survives power loss.
-    RETURN_IF_ERROR(sql::Exec(db_, "PRAGMA synchronous=FULL", path_));
+    RETURN_IF_ERROR(sqlite::Exec(db_, "PRAGMA synchronous=FULL", path_));
   }
-  return sql::Exec(db_, "PRAGMA foreign_keys=ON", path_);
+  return sqlite::Exec(db_, "PRAGMA foreign_keys=ON", path_);
 }
 
 Status Catalog::CreateAtomically(FileSystem* fs, const std::string& path, const std::function<Status(Catalog*)>& fill) {
@@ -221,7 +221,7 @@ Status Catalog::Checkpoint() {
   std::lock_guard lock(mu_);
   int log = 0, done = 0;
   int rc = sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_TRUNCATE, &log, &done);
-  if (rc != SQLITE_OK) return sql::LastError(db_, path_, "checkpoint");
+  if (rc != SQLITE_OK) return sqlite::LastError(db_, path_, "checkpoint");
   return Status::OK();
 }
 
@@ -271,7 +271,7 @@ Status Catalog::BackupTo(const std::string& path) {
 }
 
 Result<int> Catalog::ReadUserVersion() {
-  sql::Statement s(db_, "PRAGMA user_version", path_, "read the schema version");
+  sqlite::Statement s(db_, "PRAGMA user_version", path_, "read the schema version");
   ASSIGN_OR_RETURN(bool row, s.Step());
   if (!row) return Status::Internal("catalog " + path_ + ": PRAGMA user_version returned no row");
   return static_cast<int>(s.Int(0));
@@ -311,7 +311,7 @@ Status Catalog::Migrate(std::span<const CatalogMigration> migrations) {
         return Status::OK();
       }
       if (current == 0) {
-        sql::Statement s(db_, "SELECT count(*) FROM sqlite_schema", path_, "inspect an unversioned catalog");
+        sqlite::Statement s(db_, "SELECT count(*) FROM sqlite_schema", path_, "inspect an unversioned catalog");
         ASSIGN_OR_RETURN(bool row, s.Step());
         if (row && s.Int(0) > 0) {
           return Status::InvalidArgument(path_ + " is an SQLite database but not a strata catalog (it has tables " +
@@ -319,8 +319,8 @@ Status Catalog::Migrate(std::span<const CatalogMigration> migrations) {
         }
       }
       const CatalogMigration& m = migrations[current];
-      RETURN_IF_ERROR(sql::Exec(db_, m.sql, path_));
-      RETURN_IF_ERROR(sql::Exec(db_, "PRAGMA user_version=" + std::to_string(m.version), path_));
+      RETURN_IF_ERROR(sqlite::Exec(db_, m.sql, path_));
+      RETURN_IF_ERROR(sqlite::Exec(db_, "PRAGMA user_version=" + std::to_string(m.version), path_));
       applied = m.version;
       return Status::OK();
     });
@@ -371,7 +371,7 @@ Result<std::unique_ptr<Catalog>> Catalog::OpenImmutable(const std::string& path,
   int rc = sqlite3_open_v2(uri.c_str(), &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_FULLMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     Status err =
-        db != nullptr ? sql::LastError(db, path, "open") : sql::SqliteError(rc, sqlite3_errstr(rc), path, "open");
+        db != nullptr ? sqlite::LastError(db, path, "open") : sqlite::SqliteError(rc, sqlite3_errstr(rc), path, "open");
     sqlite3_close(db);
     return err;
   }
@@ -408,21 +408,21 @@ Status Catalog::InTransaction(const std::function<Status()>& fn) {
   const std::string savepoint = "strata_sp" + std::to_string(tx_depth_);
   // A read-only catalog gets a read transaction: one consistent snapshot for everything fn reads.
   std::string begin = outer ? (read_only_ ? "BEGIN" : "BEGIN IMMEDIATE") : "SAVEPOINT " + savepoint;
-  RETURN_IF_ERROR(sql::Exec(db_, begin, path_));
+  RETURN_IF_ERROR(sqlite::Exec(db_, begin, path_));
   ++tx_depth_;
   // Undo on every exit that does not finish normally (fn failed, or threw).
   Cleanup undo([&] {
     --tx_depth_;
     if (sqlite3_get_autocommit(db_)) return;  // SQLite already rolled back (e.g. after an I/O error)
     if (outer) {
-      sql::Exec(db_, "ROLLBACK", path_).IgnoreError();
+      sqlite::Exec(db_, "ROLLBACK", path_).IgnoreError();
     } else {
-      sql::Exec(db_, "ROLLBACK TO " + savepoint + "; RELEASE " + savepoint, path_).IgnoreError();
+      sqlite::Exec(db_, "ROLLBACK TO " + savepoint + "; RELEASE " + savepoint, path_).IgnoreError();
     }
   });
   Status st = fn();
   if (!st.ok()) return st;
-  st = sql::Exec(db_, outer ? std::string("COMMIT") : "RELEASE " + savepoint, path_);
+  st = sqlite::Exec(db_, outer ? std::string("COMMIT") : "RELEASE " + savepoint, path_);
   if (!st.ok()) return st;
   undo.Cancel();
   --tx_depth_;
@@ -435,7 +435,7 @@ Status Catalog::InTransaction(const std::function<Status()>& fn) {
 
 Result<std::optional<std::string>> Catalog::GetSetting(std::string_view key) {
   std::lock_guard lock(mu_);
-  sql::Statement s(db_, "SELECT value FROM settings WHERE key = ?", path_, "read setting " + std::string(key));
+  sqlite::Statement s(db_, "SELECT value FROM settings WHERE key = ?", path_, "read setting " + std::string(key));
   s.Bind(1, key);
   ASSIGN_OR_RETURN(bool row, s.Step());
   if (!row) return std::optional<std::string>();
@@ -446,7 +446,7 @@ Status Catalog::PutSetting(std::string_view key, std::string_view value) {
   std::string op = "write setting " + std::string(key);
   RETURN_IF_ERROR(CheckWritable(op));
   std::lock_guard lock(mu_);
-  sql::Statement s(
+  sqlite::Statement s(
       db_, "INSERT INTO settings(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
       path_, op);
   s.Bind(1, key);
@@ -456,7 +456,7 @@ Status Catalog::PutSetting(std::string_view key, std::string_view value) {
 
 Result<WalState> Catalog::GetWalState() {
   std::lock_guard lock(mu_);
-  sql::Statement s(db_, "SELECT durable_lsn, flushed_lsn FROM wal_state WHERE id = 1", path_, "read WAL state");
+  sqlite::Statement s(db_, "SELECT durable_lsn, flushed_lsn FROM wal_state WHERE id = 1", path_, "read WAL state");
   ASSIGN_OR_RETURN(bool row, s.Step());
   if (!row) return Status::Corruption("catalog " + path_ + ": the wal_state row is missing");
   return WalState{static_cast<uint64_t>(s.Int(0)), static_cast<uint64_t>(s.Int(1))};
@@ -464,7 +464,7 @@ Result<WalState> Catalog::GetWalState() {
 
 Result<std::map<int64_t, uint64_t>> Catalog::GetTableFlushedLsns() {
   std::lock_guard lock(mu_);
-  sql::Statement s(db_, "SELECT table_id, flushed_lsn FROM table_flush_state", path_, "read per-table flushed LSNs");
+  sqlite::Statement s(db_, "SELECT table_id, flushed_lsn FROM table_flush_state", path_, "read per-table flushed LSNs");
   std::map<int64_t, uint64_t> out;
   for (;;) {
     ASSIGN_OR_RETURN(bool row, s.Step());
@@ -478,7 +478,7 @@ Status Catalog::SetDurableLsn(uint64_t lsn) {
   RETURN_IF_ERROR(CheckWritable("set the durable LSN"));
   std::lock_guard lock(mu_);
   // LSNs are stored as SQLite's signed 64-bit integers; the bit pattern round-trips.
-  sql::Statement s(db_, "UPDATE wal_state SET durable_lsn = ? WHERE id = 1", path_, "set the durable LSN");
+  sqlite::Statement s(db_, "UPDATE wal_state SET durable_lsn = ? WHERE id = 1", path_, "set the durable LSN");
   s.Bind(1, static_cast<int64_t>(lsn));
   return s.Run();
 }
@@ -490,9 +490,9 @@ Result<TableInfo> Catalog::CreateTable(const TableDef& def, std::optional<int64_
   RETURN_IF_ERROR(CheckJson(def.policy_json, "policy of table " + def.name, /*object_only=*/true));
   RETURN_IF_ERROR(CheckWritable("create table " + def.name));
   std::lock_guard lock(mu_);
-  sql::Statement s(db_,
-                   "INSERT INTO tables(name, schema, dedup_key, policy_json, created_at, id) VALUES (?, ?, ?, ?, ?, ?)",
-                   path_, "create table " + def.name);
+  sqlite::Statement s(
+      db_, "INSERT INTO tables(name, schema, dedup_key, policy_json, created_at, id) VALUES (?, ?, ?, ?, ?, ?)", path_,
+      "create table " + def.name);
   s.Bind(1, def.name);
   s.Bind(2, def.schema.ToString());
   if (def.dedup_key) {
@@ -519,7 +519,7 @@ Result<TableInfo> Catalog::CreateTable(const TableDef& def, std::optional<int64_
 
 Result<TableInfo> Catalog::GetTable(std::string_view name) {
   std::lock_guard lock(mu_);
-  sql::Statement s(db_, std::string(kTableColumns) + " WHERE name = ?", path_, "read table " + std::string(name));
+  sqlite::Statement s(db_, std::string(kTableColumns) + " WHERE name = ?", path_, "read table " + std::string(name));
   s.Bind(1, name);
   ASSIGN_OR_RETURN(bool row, s.Step());
   if (row) return RowToTable(s, path_);
@@ -532,7 +532,7 @@ Result<TableInfo> Catalog::GetTable(std::string_view name) {
 
 Result<TableInfo> Catalog::GetTableById(int64_t id) {
   std::lock_guard lock(mu_);
-  sql::Statement s(db_, std::string(kTableColumns) + " WHERE id = ?", path_, "read table " + std::to_string(id));
+  sqlite::Statement s(db_, std::string(kTableColumns) + " WHERE id = ?", path_, "read table " + std::to_string(id));
   s.Bind(1, id);
   ASSIGN_OR_RETURN(bool row, s.Step());
   if (row) return RowToTable(s, path_);
@@ -545,7 +545,7 @@ Result<std::vector<TableInfo>> Catalog::ListTables() {
 }
 
 Result<std::vector<TableInfo>> Catalog::ListTablesLocked() {
-  sql::Statement s(db_, std::string(kTableColumns) + " ORDER BY name", path_, "list tables");
+  sqlite::Statement s(db_, std::string(kTableColumns) + " ORDER BY name", path_, "list tables");
   std::vector<TableInfo> out;
   while (true) {
     ASSIGN_OR_RETURN(bool row, s.Step());
@@ -561,7 +561,7 @@ Status Catalog::SetTablePolicy(std::string_view name, std::string_view policy_js
   RETURN_IF_ERROR(CheckJson(policy_json, "policy of table " + std::string(name), /*object_only=*/true));
   RETURN_IF_ERROR(CheckWritable(op));
   std::lock_guard lock(mu_);
-  sql::Statement s(db_, "UPDATE tables SET policy_json = ? WHERE name = ?", path_, op);
+  sqlite::Statement s(db_, "UPDATE tables SET policy_json = ? WHERE name = ?", path_, op);
   s.Bind(1, policy_json);
   s.Bind(2, name);
   RETURN_IF_ERROR(s.Run());
@@ -580,7 +580,7 @@ Result<int64_t> Catalog::BeginRun(std::string_view kind, std::string_view inputs
   RETURN_IF_ERROR(CheckJson(config_json, "config of a " + std::string(kind) + " run", false));
   RETURN_IF_ERROR(CheckWritable(op));
   std::lock_guard lock(mu_);
-  sql::Statement s(
+  sqlite::Statement s(
       db_, "INSERT INTO runs(kind, inputs_json, config_json, status, started_at) VALUES (?, ?, ?, 'running', ?)", path_,
       op);
   s.Bind(1, kind);
@@ -598,10 +598,10 @@ Status Catalog::FinishRun(int64_t id, bool ok, std::string_view outputs_json, st
   RETURN_IF_ERROR(CheckWritable(op));
   std::lock_guard lock(mu_);
   // Only a running run may finish: a second FinishRun would rewrite history.
-  sql::Statement s(db_,
-                   "UPDATE runs SET status = ?, outputs_json = ?, error = ?, finished_at = ? "
-                   "WHERE id = ? AND status = 'running'",
-                   path_, op);
+  sqlite::Statement s(db_,
+                      "UPDATE runs SET status = ?, outputs_json = ?, error = ?, finished_at = ? "
+                      "WHERE id = ? AND status = 'running'",
+                      path_, op);
   s.Bind(1, ok ? "ok" : "failed");
   s.Bind(2, outputs_json);
   s.Bind(3, error);
@@ -609,7 +609,7 @@ Status Catalog::FinishRun(int64_t id, bool ok, std::string_view outputs_json, st
   s.Bind(5, id);
   RETURN_IF_ERROR(s.Run());
   if (s.changes() > 0) return Status::OK();
-  sql::Statement check(db_, "SELECT status FROM runs WHERE id = ?", path_, op);
+  sqlite::Statement check(db_, "SELECT status FROM runs WHERE id = ?", path_, op);
   check.Bind(1, id);
   ASSIGN_OR_RETURN(bool row, check.Step());
   if (!row) return Status::NotFound("no run with id " + std::to_string(id) + " in catalog " + path_);
@@ -622,7 +622,7 @@ Result<std::vector<RunRecord>> Catalog::ListRuns(std::optional<std::string> kind
       "SELECT id, kind, inputs_json, outputs_json, config_json, status, started_at, finished_at, error FROM runs";
   if (kind) text += " WHERE kind = ?1";
   text += " ORDER BY id DESC LIMIT ?2";  // a negative LIMIT means none in SQLite
-  sql::Statement s(db_, text, path_, "list runs");
+  sqlite::Statement s(db_, text, path_, "list runs");
   if (kind) s.Bind(1, *kind);
   s.Bind(2, static_cast<int64_t>(limit > 0 ? limit : -1));
   std::vector<RunRecord> out;

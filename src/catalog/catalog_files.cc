@@ -37,7 +37,7 @@ Result<std::vector<FileRecord>> Catalog::ListFiles(const FileQuery& q) {
   if (q.state) text += " AND state = ?6";
   text += " ORDER BY table_id, symbol, min_ts, id";
   std::lock_guard lock(mu_);
-  sql::Statement s(db_, text, path_, "list files");
+  sqlite::Statement s(db_, text, path_, "list files");
   if (q.table_id) s.Bind(1, *q.table_id);
   if (q.tier) s.Bind(2, TierName(*q.tier));
   if (q.symbol) s.Bind(3, *q.symbol);
@@ -84,7 +84,7 @@ Status Catalog::CommitLocked(const CatalogChange& change, std::vector<int64_t>* 
     // The foreign key would catch an unknown table too, but could not say which file named it.
     std::set<int64_t> table_ids;
     for (const FileRecord& f : change.add) table_ids.insert(f.table_id);
-    sql::Statement table(db_, "SELECT 1 FROM tables WHERE id = ?", path_, "check the tables of added files");
+    sqlite::Statement table(db_, "SELECT 1 FROM tables WHERE id = ?", path_, "check the tables of added files");
     for (int64_t id : table_ids) {
       table.Reset();
       table.Bind(1, id);
@@ -97,10 +97,10 @@ Status Catalog::CommitLocked(const CatalogChange& change, std::vector<int64_t>* 
         }
       }
     }
-    sql::Statement s(db_,
-                     "INSERT INTO files(table_id, tier, uri, symbol, min_ts, max_ts, row_count, bytes, max_lsn, "
-                     "sha256, state, created_at, verified_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                     path_, "add files");
+    sqlite::Statement s(db_,
+                        "INSERT INTO files(table_id, tier, uri, symbol, min_ts, max_ts, row_count, bytes, max_lsn, "
+                        "sha256, state, created_at, verified_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        path_, "add files");
     const int64_t now = catalog_internal::NowNs();
     for (const FileRecord& f : change.add) {
       s.Reset();
@@ -126,7 +126,7 @@ Status Catalog::CommitLocked(const CatalogChange& change, std::vector<int64_t>* 
     }
   }
   if (!change.retire.empty()) {
-    sql::Statement s(db_, "UPDATE files SET state = 'retired' WHERE id = ?", path_, "retire files");
+    sqlite::Statement s(db_, "UPDATE files SET state = 'retired' WHERE id = ?", path_, "retire files");
     for (int64_t id : change.retire) {
       s.Reset();
       s.Bind(1, id);
@@ -138,7 +138,7 @@ Status Catalog::CommitLocked(const CatalogChange& change, std::vector<int64_t>* 
     }
   }
   if (!change.remove.empty()) {
-    sql::Statement s(db_, "DELETE FROM files WHERE id = ?", path_, "remove files");
+    sqlite::Statement s(db_, "DELETE FROM files WHERE id = ?", path_, "remove files");
     for (int64_t id : change.remove) {
       s.Reset();
       s.Bind(1, id);
@@ -150,10 +150,10 @@ Status Catalog::CommitLocked(const CatalogChange& change, std::vector<int64_t>* 
     }
   }
   if (!change.quarantine.empty()) {
-    sql::Statement s(db_,
-                     "INSERT INTO quarantined_series(table_id, symbol, min_ts, max_ts, row_count, uri, bytes, "
-                     "sha256, max_lsn, reason, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                     path_, "record quarantined series");
+    sqlite::Statement s(db_,
+                        "INSERT INTO quarantined_series(table_id, symbol, min_ts, max_ts, row_count, uri, bytes, "
+                        "sha256, max_lsn, reason, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        path_, "record quarantined series");
     const int64_t now = catalog_internal::NowNs();
     for (const QuarantineRecord& q : change.quarantine) {
       if (q.uri.empty() || q.min_ts > q.max_ts || q.row_count < 0) {
@@ -177,19 +177,19 @@ Status Catalog::CommitLocked(const CatalogChange& change, std::vector<int64_t>* 
     }
   }
   if (change.flushed_lsn) {
-    sql::Statement s(db_, "UPDATE wal_state SET flushed_lsn = ? WHERE id = 1", path_, "set the flushed LSN");
+    sqlite::Statement s(db_, "UPDATE wal_state SET flushed_lsn = ? WHERE id = 1", path_, "set the flushed LSN");
     s.Bind(1, static_cast<int64_t>(*change.flushed_lsn));
     RETURN_IF_ERROR(s.Run());
-    sql::Statement forget(db_, "DELETE FROM table_flush_state WHERE flushed_lsn <= ?", path_,
-                          "forget per-table flushed LSNs");
+    sqlite::Statement forget(db_, "DELETE FROM table_flush_state WHERE flushed_lsn <= ?", path_,
+                             "forget per-table flushed LSNs");
     forget.Bind(1, static_cast<int64_t>(*change.flushed_lsn));
     RETURN_IF_ERROR(forget.Run());
   }
   if (!change.table_flushed_lsns.empty()) {
-    sql::Statement s(db_,
-                     "INSERT INTO table_flush_state(table_id, flushed_lsn) VALUES (?, ?) ON CONFLICT(table_id) "
-                     "DO UPDATE SET flushed_lsn = max(flushed_lsn, excluded.flushed_lsn)",
-                     path_, "set a table's flushed LSN");
+    sqlite::Statement s(db_,
+                        "INSERT INTO table_flush_state(table_id, flushed_lsn) VALUES (?, ?) ON CONFLICT(table_id) "
+                        "DO UPDATE SET flushed_lsn = max(flushed_lsn, excluded.flushed_lsn)",
+                        path_, "set a table's flushed LSN");
     for (const auto& [table_id, lsn] : change.table_flushed_lsns) {
       s.Reset();
       s.Bind(1, table_id);
@@ -208,7 +208,7 @@ Result<std::vector<QuarantineRecord>> Catalog::ListQuarantine(std::optional<int6
   if (table_id) text += " AND table_id = ?1";
   text += " ORDER BY table_id, symbol, id";
   std::lock_guard lock(mu_);
-  sql::Statement s(db_, text, path_, "list quarantined series");
+  sqlite::Statement s(db_, text, path_, "list quarantined series");
   if (table_id) s.Bind(1, *table_id);
   std::vector<QuarantineRecord> out;
   while (true) {
@@ -236,7 +236,7 @@ Status Catalog::MarkVerified(int64_t file_id, int64_t at_ns) {
   std::string op = "mark file " + std::to_string(file_id) + " verified";
   RETURN_IF_ERROR(CheckWritable(op));
   std::lock_guard lock(mu_);
-  sql::Statement s(db_, "UPDATE files SET verified_at = ? WHERE id = ?", path_, op);
+  sqlite::Statement s(db_, "UPDATE files SET verified_at = ? WHERE id = ?", path_, op);
   s.Bind(1, at_ns);
   s.Bind(2, file_id);
   RETURN_IF_ERROR(s.Run());

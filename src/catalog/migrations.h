@@ -11,7 +11,7 @@
 //      ran it. To change a shipped table, append a migration that ALTERs it.
 //   3. Reference existing tables by id with REFERENCES (foreign keys are on).
 //   4. Reach the tables through Catalog::InTransaction + Catalog::db() (see catalog.h), using
-//      sql::Statement (statement.h) for the same error messages.
+//      sqlite::Statement (statement.h) for the same error messages.
 // An older binary refuses a catalog with more migrations than it knows, so a file written
 // by a newer strata is never silently misread.
 #pragma once

@@ -2,7 +2,7 @@
 
 #include <sqlite3.h>
 
-namespace strata::sql {
+namespace strata::sqlite {
 
 StatusCode CodeForSqlite(int rc) {
   switch (rc) {
@@ -146,4 +146,4 @@ int64_t Statement::changes() const { return sqlite3_changes64(db_); }
 
 int64_t Statement::last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
 
-}  // namespace strata::sql
+}  // namespace strata::sqlite

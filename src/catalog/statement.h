@@ -13,7 +13,7 @@
 struct sqlite3;
 struct sqlite3_stmt;
 
-namespace strata::sql {
+namespace strata::sqlite {
 
 // The Status code for an SQLite (extended) result code: BUSY/LOCKED -> kBusy, CORRUPT/NOTADB
 // -> kCorruption, FULL -> kNoSpace, UNIQUE/PRIMARY KEY -> kAlreadyExists, other constraints
@@ -81,4 +81,4 @@ class Statement {
   Status bind_error_;
 };
 
-}  // namespace strata::sql
+}  // namespace strata::sqlite

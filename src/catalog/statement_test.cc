@@ -6,7 +6,7 @@
 
 #include "testutil/testutil.h"
 
-namespace strata::sql {
+namespace strata::sqlite {
 namespace {
 
 using ::testing::HasSubstr;
@@ -128,4 +128,4 @@ TEST_F(StatementTest, ExecNamesTheFailingStatement) {
 }
 
 }  // namespace
-}  // namespace strata::sql
+}  // namespace strata::sqlite

@@ -10,7 +10,7 @@ namespace {
 using json = nlohmann::json;
 
 Status ReadRun(Catalog* c, int64_t id, RunRecord* out, bool* found) {
-  sql::Statement s(c->db(),
+  sqlite::Statement s(c->db(),
                    "SELECT id, kind, inputs_json, outputs_json, config_json, status, started_at, finished_at, error "
                    "FROM runs WHERE id = ?",
                    c->path(), "read run");
@@ -57,7 +57,7 @@ Status Walk(Catalog* c, int64_t id, int depth, int max_depth, std::set<int64_t>*
 
   // Trials this run produced.
   json trials = json::array();
-  sql::Statement t(c->db(),
+  sqlite::Statement t(c->db(),
                    "SELECT s.name, t.number FROM trials t JOIN studies s ON s.id = t.study_id WHERE t.run_id = ? "
                    "ORDER BY s.name, t.number",
                    c->path(), "read the run's trials");

@@ -136,7 +136,7 @@ std::string ParamTypesJson(const std::map<std::string, ParamType, std::less<>>& 
 constexpr char kStudyColumns[] =
     "id, name, objectives_json, constraints_json, params_json, metadata_json, next_number, created_at";
 
-Result<StudyInfo> StudyFromRow(const sql::Statement& s, const std::string& where) {
+Result<StudyInfo> StudyFromRow(const sqlite::Statement& s, const std::string& where) {
   StudyInfo info;
   info.id = s.Int(0);
   info.spec.name = s.Text(1);
@@ -168,7 +168,7 @@ Result<StudyInfo> StudyFromRow(const sql::Statement& s, const std::string& where
 }
 
 Result<StudyInfo> LoadStudy(Catalog* c, std::string_view name) {
-  sql::Statement s(c->db(), std::string("SELECT ") + kStudyColumns + " FROM studies WHERE name = ?", c->path(),
+  sqlite::Statement s(c->db(), std::string("SELECT ") + kStudyColumns + " FROM studies WHERE name = ?", c->path(),
                    "read study");
   s.Bind(1, name);
   ASSIGN_OR_RETURN(bool row, s.Step());
@@ -325,7 +325,7 @@ constexpr char kTrialColumns[] =
     "started_at, "
     "finished_at";
 
-Result<Trial> TrialFromRow(const sql::Statement& s, const std::string& where) {
+Result<Trial> TrialFromRow(const sqlite::Statement& s, const std::string& where) {
   Trial t;
   t.number = s.Int(1);
   ASSIGN_OR_RETURN(t.state, ParseTrialState(s.Text(2)));
@@ -377,7 +377,7 @@ class FrontKeeper {
   }
 
   Status Load(Catalog* c) {
-    sql::Statement s(c->db(), "SELECT number, values_json FROM trials WHERE study_id = ? AND on_front = 1", c->path(),
+    sqlite::Statement s(c->db(), "SELECT number, values_json FROM trials WHERE study_id = ? AND on_front = 1", c->path(),
                      "read the front");
     s.Bind(1, info_.id);
     std::vector<double> v;
@@ -440,7 +440,7 @@ class FrontKeeper {
     std::vector<int64_t> now = numbers_, before = initial_;
     std::sort(now.begin(), now.end());
     std::sort(before.begin(), before.end());
-    sql::Statement s(c->db(), "UPDATE trials SET on_front = ? WHERE study_id = ? AND number = ?", c->path(),
+    sqlite::Statement s(c->db(), "UPDATE trials SET on_front = ? WHERE study_id = ? AND number = ?", c->path(),
                      "update the front");
     auto set = [&](int64_t number, int64_t on) {
       s.Reset();
@@ -613,7 +613,7 @@ Result<StudyInfo> TrialStore::CreateStudy(const StudySpec& spec) {
   ASSIGN_OR_RETURN(json meta, ParseObjectJson(spec.metadata_json, "study metadata"));
   Result<StudyInfo> out = Status::Internal("unset");
   RETURN_IF_ERROR(catalog_->InTransaction([&]() -> Status {
-    sql::Statement s(catalog_->db(),
+    sqlite::Statement s(catalog_->db(),
                      "INSERT INTO studies (name, objectives_json, constraints_json, metadata_json, created_at) "
                      "VALUES (?, ?, ?, ?, ?)",
                      catalog_->path(), "create study " + spec.name);
@@ -644,7 +644,7 @@ Result<StudyInfo> TrialStore::GetStudy(std::string_view name) {
 Result<std::vector<StudyInfo>> TrialStore::ListStudies() {
   std::vector<StudyInfo> out;
   RETURN_IF_ERROR(catalog_->InTransaction([&]() -> Status {
-    sql::Statement s(catalog_->db(), std::string("SELECT ") + kStudyColumns + " FROM studies ORDER BY name",
+    sqlite::Statement s(catalog_->db(), std::string("SELECT ") + kStudyColumns + " FROM studies ORDER BY name",
                      catalog_->path(), "list studies");
     while (true) {
       ASSIGN_OR_RETURN(bool row, s.Step());
@@ -660,10 +660,10 @@ Result<std::vector<StudyInfo>> TrialStore::ListStudies() {
 Status TrialStore::DeleteStudy(std::string_view name) {
   return catalog_->InTransaction([&]() -> Status {
     ASSIGN_OR_RETURN(StudyInfo info, LoadStudy(catalog_, name));
-    sql::Statement t(catalog_->db(), "DELETE FROM trials WHERE study_id = ?", catalog_->path(), "delete trials");
+    sqlite::Statement t(catalog_->db(), "DELETE FROM trials WHERE study_id = ?", catalog_->path(), "delete trials");
     t.Bind(1, info.id);
     RETURN_IF_ERROR(t.Run());
-    sql::Statement s(catalog_->db(), "DELETE FROM studies WHERE id = ?", catalog_->path(), "delete study");
+    sqlite::Statement s(catalog_->db(), "DELETE FROM studies WHERE id = ?", catalog_->path(), "delete study");
     s.Bind(1, info.id);
     return s.Run();
   });
@@ -685,7 +685,7 @@ Result<std::vector<int64_t>> TrialStore::AddTrials(std::string_view study, std::
     std::vector<std::pair<std::string_view, ParamType>> scanned;
     FrontKeeper front(info);
     RETURN_IF_ERROR(front.Load(catalog_));
-    sql::Statement ins(catalog_->db(),
+    sqlite::Statement ins(catalog_->db(),
                        "INSERT INTO trials (study_id, number, state, params_json, values_json, intermediate_json, "
                        "user_attrs_json, worker, run_id, started_at, finished_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                        catalog_->path(), "add trials to study " + std::string(study));
@@ -726,7 +726,7 @@ Result<std::vector<int64_t>> TrialStore::AddTrials(std::string_view study, std::
         return ParseObjectJson(attrs_text, Where() + ": user attributes").status();
       }
       if (t.run_id && std::find(known_runs.begin(), known_runs.end(), *t.run_id) == known_runs.end()) {
-        sql::Statement r(catalog_->db(), "SELECT 1 FROM runs WHERE id = ?", catalog_->path(), "check run");
+        sqlite::Statement r(catalog_->db(), "SELECT 1 FROM runs WHERE id = ?", catalog_->path(), "check run");
         r.Bind(1, *t.run_id);
         ASSIGN_OR_RETURN(bool found, r.Step());
         if (!found) {
@@ -755,7 +755,7 @@ Result<std::vector<int64_t>> TrialStore::AddTrials(std::string_view study, std::
       numbers.push_back(number++);
     }
     RETURN_IF_ERROR(front.Save(catalog_));
-    sql::Statement up(catalog_->db(), "UPDATE studies SET next_number = ?, params_json = ? WHERE id = ?",
+    sqlite::Statement up(catalog_->db(), "UPDATE studies SET next_number = ?, params_json = ? WHERE id = ?",
                       catalog_->path(), "number trials of study " + std::string(study));
     up.Bind(1, number);
     up.Bind(2, types == info.param_types ? ParamTypesJson(info.param_types) : ParamTypesJson(types));
@@ -778,7 +778,7 @@ Status TrialStore::FinishTrial(std::string_view study, int64_t number, TrialStat
                                      ObjectiveNames(info.spec.objectives) + ")");
     }
     RETURN_IF_ERROR(CheckFinite(values, info, where));
-    sql::Statement get(catalog_->db(),
+    sqlite::Statement get(catalog_->db(),
                        "SELECT state, user_attrs_json, params_json FROM trials WHERE study_id = ? AND number = ?",
                        catalog_->path(), "read trial");
     get.Bind(1, info.id);
@@ -788,7 +788,7 @@ Status TrialStore::FinishTrial(std::string_view study, int64_t number, TrialStat
       return Status::NotFound(where + " does not exist (the study has " + std::to_string(info.trial_count) +
                               " trials)");
     if (get.Text(0) != "running") return Status::InvalidArgument(where + " is already " + get.Text(0));
-    sql::Statement s(catalog_->db(),
+    sqlite::Statement s(catalog_->db(),
                      "UPDATE trials SET state = ?, values_json = ?, finished_at = ? WHERE study_id = ? AND number = ?",
                      catalog_->path(), "finish trial");
     s.Bind(1, TrialStateName(state));
@@ -812,7 +812,7 @@ Status TrialStore::ReportIntermediate(std::string_view study, int64_t number, in
   }
   return RetryBusy(catalog_, [&]() -> Status {
     ASSIGN_OR_RETURN(StudyInfo info, LoadStudy(catalog_, study));
-    sql::Statement get(catalog_->db(), "SELECT state, intermediate_json FROM trials WHERE study_id = ? AND number = ?",
+    sqlite::Statement get(catalog_->db(), "SELECT state, intermediate_json FROM trials WHERE study_id = ? AND number = ?",
                        catalog_->path(), "read trial");
     get.Bind(1, info.id);
     get.Bind(2, number);
@@ -821,7 +821,7 @@ Status TrialStore::ReportIntermediate(std::string_view study, int64_t number, in
     if (get.Text(0) != "running") return Status::InvalidArgument(where + " is already " + get.Text(0));
     auto m = ParseIntermediate(get.Text(1));
     m[step] = value;
-    sql::Statement s(catalog_->db(), "UPDATE trials SET intermediate_json = ? WHERE study_id = ? AND number = ?",
+    sqlite::Statement s(catalog_->db(), "UPDATE trials SET intermediate_json = ? WHERE study_id = ? AND number = ?",
                      catalog_->path(), "report intermediate value");
     s.Bind(1, FormatIntermediate(m));
     s.Bind(2, info.id);
@@ -834,7 +834,7 @@ Result<std::map<TrialState, int64_t>> TrialStore::CountByState(std::string_view 
   std::map<TrialState, int64_t> out;
   RETURN_IF_ERROR(catalog_->InTransaction([&]() -> Status {
     ASSIGN_OR_RETURN(StudyInfo info, LoadStudy(catalog_, study));
-    sql::Statement s(catalog_->db(), "SELECT state, count(*) FROM trials WHERE study_id = ? GROUP BY state",
+    sqlite::Statement s(catalog_->db(), "SELECT state, count(*) FROM trials WHERE study_id = ? GROUP BY state",
                      catalog_->path(), "count trials");
     s.Bind(1, info.id);
     while (true) {
@@ -852,7 +852,7 @@ Result<Trial> TrialStore::GetTrial(std::string_view study, int64_t number) {
   Result<Trial> out = Status::Internal("unset");
   RETURN_IF_ERROR(catalog_->InTransaction([&]() -> Status {
     ASSIGN_OR_RETURN(StudyInfo info, LoadStudy(catalog_, study));
-    sql::Statement s(catalog_->db(),
+    sqlite::Statement s(catalog_->db(),
                      std::string("SELECT ") + kTrialColumns + " FROM trials WHERE study_id = ? AND number = ?",
                      catalog_->path(), "read trial");
     s.Bind(1, info.id);
@@ -883,7 +883,7 @@ Result<std::vector<Trial>> TrialStore::ListTrials(std::string_view study, const 
     if (query.state) text += " AND state = ?";
     text += " ORDER BY number";
     if (query.limit > 0 && order_index < 0) text += " LIMIT " + std::to_string(query.limit);
-    sql::Statement s(catalog_->db(), text, catalog_->path(), "list trials");
+    sqlite::Statement s(catalog_->db(), text, catalog_->path(), "list trials");
     s.Bind(1, info.id);
     if (query.state) s.Bind(2, TrialStateName(*query.state));
     while (true) {
@@ -934,7 +934,7 @@ Result<std::vector<Trial>> TrialStore::Front(std::string_view study, const std::
     std::sort(all.begin(), all.end());
     const bool whole = all.size() == info.spec.objectives.size() && rank == 1;  // every objective: kept up to date
     if (whole) {
-      sql::Statement f(
+      sqlite::Statement f(
           catalog_->db(),
           std::string("SELECT ") + kTrialColumns + " FROM trials WHERE study_id = ? AND on_front = 1 ORDER BY number",
           catalog_->path(), "read the front");
@@ -948,7 +948,7 @@ Result<std::vector<Trial>> TrialStore::Front(std::string_view study, const std::
       return Status::OK();
     }
     const bool constrained = !info.spec.constraints.empty();
-    sql::Statement s(catalog_->db(),
+    sqlite::Statement s(catalog_->db(),
                      constrained ? "SELECT number, values_json, user_attrs_json, params_json FROM trials "
                                    "WHERE study_id = ? AND state = 'complete'"
                                  : "SELECT number, values_json FROM trials WHERE study_id = ? AND state = 'complete'",
@@ -982,7 +982,7 @@ Result<std::vector<Trial>> TrialStore::Front(std::string_view study, const std::
         if (ranks[i] == static_cast<uint32_t>(rank)) front.push_back(i);
       }
     }
-    sql::Statement get(catalog_->db(),
+    sqlite::Statement get(catalog_->db(),
                        std::string("SELECT ") + kTrialColumns + " FROM trials WHERE study_id = ? AND number = ?",
                        catalog_->path(), "read front trial");
     for (uint32_t i : front) {

@@ -1,0 +1,70 @@
+// The binder: a parsed statement (ast.h) bound to the catalog and run on the query engine.
+//
+// A SELECT over one table (or over a subquery in FROM / a CTE) becomes a `BoundSelect`: the
+// engine's LogicalPlan for the scan, with what WHERE says about `ts` (comparisons and BETWEEN
+// with TIMESTAMP literals or ISO strings) and the symbol column (`=`, `IN`) pushed into its range
+// and symbol list so that the scan prunes files, row groups and pages; the rest of WHERE as an
+// expression (src/query/expr.h); then hash GROUP BY with aggregates (src/query/aggregate.h),
+// HAVING, ORDER BY with OFFSET/LIMIT (src/query/sort.h) and the computed SELECT list
+// (src/query/project.h). Names resolve against the table's schema; errors are InvalidArgument
+// (Unsupported for SQL strata does not run yet) starting "line L, column C:" of the AST node.
+//
+// Not supported yet (refused by name at their position): joins, ASOF JOIN, SAMPLE BY, LATEST ON,
+// SELECT DISTINCT with GROUP BY or aggregates, INSERT, EXPLAIN, parameters ($1). SELECT DISTINCT alone
+// is a GROUP BY of the SELECT list.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "query/aggregate.h"
+#include "query/project.h"
+#include "query/sort.h"
+#include "sql/ast.h"
+#include "strata/query.h"
+#include "strata/schema.h"
+
+namespace strata::sql {
+
+// A SELECT bound to its source, ready to run.
+struct BoundSelect {
+  // The source: a table scan (`scan`, with pushed-down range and symbols) or a subquery.
+  bool from_table = true;
+  query::LogicalPlan scan;
+  std::shared_ptr<BoundSelect> subquery;
+  bool no_from = false;       // SELECT without FROM: one row, no columns
+  bool empty_range = false;   // the pushed-down predicates select nothing (e.g. ts >= b AND ts < a)
+  std::vector<Field> source;  // the fields the source produces (after column pruning)
+
+  query::Expr where;  // what WHERE keeps after push-down; null: nothing
+  bool aggregate = false;
+  std::vector<query::NamedExpr> keys;      // GROUP BY, named __k0, __k1, ...
+  std::vector<query::AggregateSpec> aggs;  // named __a0, __a1, ...
+  std::vector<Pos> agg_pos;                // where each aggregate call is, for its errors
+  query::Expr having;
+  std::vector<query::SortKey> order;     // over the aggregate's (or the source's) fields
+  std::vector<query::NamedExpr> output;  // the SELECT list
+  uint64_t offset = 0;
+  int64_t limit = -1;  // < 0: none
+};
+
+// Looks a table up by name (Database::GetTable in production; a fixed schema in tests).
+using TableLookup = std::function<Result<TableDef>(std::string_view name)>;
+
+// Binds a SELECT. Errors name the position of the offending node.
+Result<BoundSelect> BindSelect(const Query& query, const TableLookup& lookup);
+
+// Runs a bound SELECT on `db` (which must outlive the stream).
+Result<std::unique_ptr<query::BatchStream>> ExecuteSelect(Database* db, const BoundSelect& bound);
+
+// Binds and runs one statement: SELECT, SHOW TABLES (column `name`), DESCRIBE t (columns
+// `column_name`, `column_type`, `null`).
+Result<std::unique_ptr<query::BatchStream>> RunStatement(Database* db, const Statement& statement);
+
+// Parses, binds and runs one statement of SQL text.
+Result<std::unique_ptr<query::BatchStream>> RunSql(Database* db, std::string_view text);
+
+}  // namespace strata::sql
