@@ -18,7 +18,7 @@ std::string UtcTime(int64_t ns) {
   return buf;
 }
 
-void Progress(std::string_view line) { std::fprintf(stderr, "%.*s\n", static_cast<int>(line.size()), line.data()); }
+void PrintStep(std::string_view line) { std::fprintf(stderr, "%.*s\n", static_cast<int>(line.size()), line.data()); }
 
 struct BackupArgs {
   std::vector<std::string> dests;
@@ -51,7 +51,7 @@ void AddCreate(CLI::App* backup, Context* ctx, std::shared_ptr<BackupArgs> a) {
       backup::CreateOptions o;
       o.root = ctx->root;
       o.fs = DefaultFileSystem();
-      o.progress = Progress;
+      o.progress = PrintStep;
       o.threads = a->threads;
       auto r = backup::CreateBackup(o, a->dests);
       if (!r.ok()) return r.status();
@@ -164,7 +164,7 @@ void AddBackupCommands(CLI::App& app, Context* ctx) {
       const auto start = std::chrono::steady_clock::now();
       std::optional<std::string> id;
       if (!a->id.empty()) id = a->id;
-      ASSIGN_OR_RETURN(auto r, backup::RestoreBackup(DefaultFileSystem(), a->dest, id, a->target, Progress));
+      ASSIGN_OR_RETURN(auto r, backup::RestoreBackup(DefaultFileSystem(), a->dest, id, a->target, PrintStep));
       std::printf("restored backup %s into %s: %s objects (%s), consistent at WAL LSN %s, took %.2f s\n",
                   r.manifest.id.c_str(), a->target.c_str(), WithThousands(r.objects_written).c_str(),
                   HumanBytes(r.bytes_written).c_str(), WithThousands(r.manifest.wal_lsn).c_str(), SecondsSince(start));

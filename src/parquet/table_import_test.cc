@@ -41,7 +41,7 @@ RecordBatch FileRows(size_t rows, const std::vector<size_t>& null_x_rows = {}) {
 Schema TableSchema(const std::string& spec) { return *Schema::Parse(spec); }
 
 TEST(TableImport, ConvertsByNameAndFillsMissingNullableColumns) {
-  testing::TempDir dir;
+  ::strata::testing::TempDir dir;
   const std::string path = dir.Join("a.parquet");
   WriterOptions o;
   o.row_group_rows = 100;
@@ -69,7 +69,7 @@ TEST(TableImport, ConvertsByNameAndFillsMissingNullableColumns) {
 }
 
 TEST(TableImport, RefusesBeforeAnyRowNamingFileColumnAndTypes) {
-  testing::TempDir dir;
+  ::strata::testing::TempDir dir;
   const std::string path = dir.Join("b.parquet");
   ASSERT_OK(WriteParquetFile(DefaultFileSystem(), path, FileRows(10)));
   struct Case {
@@ -97,7 +97,7 @@ TEST(TableImport, RefusesBeforeAnyRowNamingFileColumnAndTypes) {
 }
 
 TEST(TableImport, NullIntoRequiredColumnNamesRowGroupColumnAndRowWithOrWithoutStatistics) {
-  testing::TempDir dir;
+  ::strata::testing::TempDir dir;
   Schema s = TableSchema("ts:timestamp,sym:symbol,n:i32,note:string?,x:f64");
   for (bool stats : {true, false}) {
     const std::string path = dir.Join(stats ? "s.parquet" : "nos.parquet");
@@ -124,7 +124,7 @@ TEST(TableImport, NullIntoRequiredColumnNamesRowGroupColumnAndRowWithOrWithoutSt
 }
 
 TEST(TableImport, ValidatesRowsAsCsvIngestDoes) {
-  testing::TempDir dir;
+  ::strata::testing::TempDir dir;
   Schema s = TableSchema("ts:timestamp,sym:symbol,n:i32,note:string?,x:f64?");
   auto check = [&](RecordBatch rows, const std::string& want, ImportOptions o = {}) {
     const std::string path = dir.Join("v.parquet");

@@ -103,14 +103,14 @@ TEST(BinderTest, GroupByKeysAggregatesHavingAndOrder) {
   EXPECT_EQ(b.output[4].name, "first(price)");
 }
 
-struct ErrorCase {
+struct BindErrorCase {
   const char* sql;
   StatusCode code;
   const char* message;
 };
 
 TEST(BinderTest, ErrorsNameThePositionAndTheCandidates) {
-  const ErrorCase cases[] = {
+  const BindErrorCase cases[] = {
       {"SELECT prcie FROM trades", StatusCode::kInvalidArgument,
        "line 1, column 8: no column 'prcie' in trades (columns: ts, symbol, price, size, exchange)"},
       {"SELECT price\nFROM trades\nWHERE  sise > 1", StatusCode::kInvalidArgument,
@@ -149,7 +149,7 @@ TEST(BinderTest, ErrorsNameThePositionAndTheCandidates) {
       {"SELECT n FROM (SELECT count(*) AS m FROM trades) s", StatusCode::kInvalidArgument,
        "line 1, column 8: no column 'n' in s (columns: m)"},
   };
-  for (const ErrorCase& c : cases) {
+  for (const BindErrorCase& c : cases) {
     Result<BoundSelect> r = BindText(c.sql);
     ASSERT_FALSE(r.ok()) << c.sql;
     EXPECT_EQ(r.status().code(), c.code) << c.sql << ": " << r.status().ToString();
