@@ -2,11 +2,13 @@
 // real processes, real files.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <string>
 
+#include "catalog/catalog.h"
 #include "lake_test_util.h"
 #include "testutil/cli_runner.h"
 #include "testutil/testutil.h"
@@ -56,6 +58,34 @@ TEST_F(TierCliTest, FlushOneTable) {
   EXPECT_EQ(Files("warm/other").size(), 2u);
   r = Strata("verify");
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+}
+
+// `strata verify` opens read-only (it may run beside a writer) yet records when each whole file
+// was verified (issue 14: files.verified_at was never set to a real time).
+TEST_F(TierCliTest, VerifyRecordsWhenEachFileWasVerified) {
+  ASSERT_EQ(Strata("init --fsync none").exit_code, 0);
+  ASSERT_EQ(Strata("table create trades --template trades").exit_code, 0);
+  const std::string csv = dir_.Join("t.csv");
+  ASSERT_EQ(Strata("gen trades --symbols 2 --rows 2000 --date 2026-03-02 --out " + csv).exit_code, 0);
+  ASSERT_EQ(Strata("ingest trades " + csv).exit_code, 0);
+  ASSERT_EQ(Strata("flush").exit_code, 0);
+  auto verified_times = [&] {
+    auto catalog = Catalog::Open(root_ + "/catalog.db", /*read_only=*/true);
+    EXPECT_TRUE(catalog.ok()) << catalog.status().ToString();
+    std::vector<int64_t> times;
+    if (!catalog.ok()) return times;
+    auto files = (*catalog)->ListFiles(FileQuery{});
+    EXPECT_TRUE(files.ok());
+    for (const FileRecord& f : *files) times.push_back(f.verified_at_ns.value_or(0));
+    return times;
+  };
+  const std::vector<int64_t> before = verified_times();
+  ASSERT_EQ(before.size(), 2u);
+  const int64_t start =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  CliRun r = Strata("verify");
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  for (int64_t t : verified_times()) EXPECT_GE(t, start) << "a file's verified_at was not recorded";
 }
 
 TEST_F(TierCliTest, FlushMigrateVerifyRetention) {

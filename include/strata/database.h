@@ -201,6 +201,11 @@ struct MigrateOptions {
 struct VerifyOptions {
   std::string tier;  // "warm", "cold" or empty for both
   std::function<void(std::string_view)> on_progress;
+  // Record in the catalog when each whole file was verified (files.verified_at). A read-only
+  // open writes just those times, through a writable catalog handle of its own, and skips them
+  // (VerifyReport::verified_at_recorded false) when the catalog cannot be written (read-only
+  // media): verifying never needs a writer.
+  bool record_verified_at = true;
 };
 
 struct VerifyProblem {
@@ -210,6 +215,8 @@ struct VerifyProblem {
 };
 
 struct VerifyReport {
+  std::vector<int64_t> verified_file_ids;  // catalog ids of the files found whole
+  bool verified_at_recorded = false;       // their files.verified_at now says when
   uint64_t files_checked = 0;
   uint64_t bytes_checked = 0;
   uint64_t rows_checked = 0;

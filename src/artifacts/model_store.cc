@@ -394,6 +394,15 @@ Result<PutResult> ModelStore::PutBytes(std::string_view name, std::string_view d
       ins.Bind(6, static_cast<int64_t>(c.loc.codec));
       RETURN_IF_ERROR(ins.Run());
     }
+    if (options.run_id) {  // lineage links what exists: a run id nobody started is refused
+      sqlite::Statement run(db, "SELECT 1 FROM runs WHERE id = ?", where, "find run");
+      run.Bind(1, *options.run_id);
+      ASSIGN_OR_RETURN(bool exists, run.Step());
+      if (!exists) {
+        return Status::NotFound("no run " + std::to_string(*options.run_id) + " for model " + std::string(name) +
+                                " (start one with `strata run start KIND`; `strata run list` lists them)");
+      }
+    }
     sqlite::Statement m(db, "INSERT OR IGNORE INTO artifact_models (name, created_at) VALUES (?, ?)", where,
                         "add model");
     m.Bind(1, name);

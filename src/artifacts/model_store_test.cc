@@ -37,7 +37,17 @@ TEST(ModelStoreTest, PutLoadGetRoundTrip) {
   PutOptions po;
   po.meta_json = R"({"format":"safetensors","framework":"torch","tags":["a"]})";
   po.metrics_json = R"({"sharpe":1.5})";
-  po.run_id = 42;
+  po.run_id = 42;  // no such run: refused, nothing stored
+  Result<PutResult> refused = store->PutBytes("alpha", data, po);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("no run 42"), std::string::npos) << refused.status().ToString();
+  ASSERT_OK_AND_ASSIGN(auto versions, store->ListModels());
+  EXPECT_TRUE(versions.empty());
+  {
+    ASSERT_OK_AND_ASSIGN(auto catalog, Catalog::Open(dir.Join("catalog.db"), /*read_only=*/false));
+    ASSERT_OK_AND_ASSIGN(po.run_id, catalog->BeginRun("train", "{}", "{}"));
+  }
+  const int64_t run = *po.run_id;
   ASSERT_OK_AND_ASSIGN(PutResult r, store->PutBytes("alpha", data, po));
   EXPECT_EQ(r.version, 1);
   EXPECT_EQ(r.size, data.size());
@@ -57,7 +67,7 @@ TEST(ModelStoreTest, PutLoadGetRoundTrip) {
   ASSERT_OK_AND_ASSIGN(VersionInfo v, store->Resolve("alpha", "1"));
   EXPECT_EQ(v.metrics_json, po.metrics_json);
   EXPECT_EQ(v.meta_json, po.meta_json);
-  EXPECT_EQ(v.run_id, 42);
+  EXPECT_EQ(v.run_id, run);
   EXPECT_EQ(v.stage, "staging");
 
   // The same bytes again: a new version, nothing new stored.

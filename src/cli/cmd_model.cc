@@ -64,7 +64,7 @@ void AddModelCommands(CLI::App& app, Context* ctx) {
   put->add_option("--version", put_args->version, "version number (default: one more than the highest)");
   put->add_option("--meta", put_args->meta, "metadata JSON object (format, framework, dtype, tags, ...)");
   put->add_option("--metrics", put_args->metrics, "metrics JSON object");
-  put->add_option("--run", put_args->run, "id of the run that produced it (lineage)");
+  put->add_option("--run", put_args->run, "id of the run that produced it (lineage; it must exist: strata run start)");
   put->footer(
       "Examples:\n"
       "  strata model put alpha model.safetensors\n"

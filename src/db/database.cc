@@ -663,17 +663,45 @@ class DatabaseImpl final : public Database {
   }
 
   Result<VerifyReport> Verify(const VerifyOptions& options) override {
+    VerifyReport report;
     if (options_.read_only) {
-      ASSIGN_OR_RETURN(VerifyReport report, tier_->Verify(options));
-      RETURN_IF_ERROR(tier_->VerifyQuarantine(&report));
-      return report;
+      ASSIGN_OR_RETURN(report, tier_->Verify(options));
+    } else {
+      // The file listing between tier operations, so a part this process is about to commit is
+      // never taken for an orphan; the long part (reading and hashing every file) beside them.
+      std::unique_lock op(tier_op_mu_);
+      ASSIGN_OR_RETURN(report, tier_->Verify(options, [&] { op.unlock(); }));
     }
-    // The file listing between tier operations, so a part this process is about to commit is never
-    // taken for an orphan; the long part (reading and hashing every file) beside them.
-    std::unique_lock op(tier_op_mu_);
-    ASSIGN_OR_RETURN(VerifyReport report, tier_->Verify(options, [&] { op.unlock(); }));
     RETURN_IF_ERROR(tier_->VerifyQuarantine(&report));
+    if (options.record_verified_at) report.verified_at_recorded = RecordVerified(report.verified_file_ids);
     return report;
+  }
+
+  // Stamps files.verified_at of `ids` now, in one transaction. A read-only open uses a writable
+  // catalog handle of its own for it (only these rows change; a writer in another process goes
+  // on). False when the catalog cannot be written (read-only media) or the ids vanished meanwhile.
+  bool RecordVerified(const std::vector<int64_t>& ids) {
+    if (ids.empty()) return true;
+    std::unique_ptr<Catalog> own;
+    Catalog* catalog = catalog_.get();
+    if (options_.read_only) {
+      auto writable = Catalog::Open(layout::CatalogPath(root_), /*read_only=*/false);
+      if (!writable.ok()) return false;
+      own = std::move(*writable);
+      catalog = own.get();
+    }
+    const int64_t now =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+            .count();
+    Status st = catalog->InTransaction([&]() -> Status {
+      for (int64_t id : ids) {
+        Status marked = catalog->MarkVerified(id, now);
+        // A file retired and removed by a writer since it was checked has no row to stamp.
+        if (!marked.ok() && !marked.IsNotFound()) return marked;
+      }
+      return Status::OK();
+    });
+    return st.ok();
   }
 
   Result<std::vector<RecordBatch>> Scan(const ScanRequest& request) override {

@@ -419,7 +419,7 @@ Result<VerifyReport> TierStore::Verify(const VerifyOptions& options, const std::
       continue;
     }
     report.rows_checked += static_cast<uint64_t>(f.row_count);
-    if (!catalog_->read_only()) catalog_->MarkVerified(f.id, WallNs()).IgnoreError();
+    report.verified_file_ids.push_back(f.id);
   }
   // A live file found missing may have been retired and deleted by a writer since the catalog was
   // read (a compaction or migration beside this verify): only what is still live is missing.
