@@ -673,23 +673,21 @@ class DatabaseImpl final : public Database {
       ASSIGN_OR_RETURN(report, tier_->Verify(options, [&] { op.unlock(); }));
     }
     RETURN_IF_ERROR(tier_->VerifyQuarantine(&report));
-    if (options.record_verified_at) report.verified_at_recorded = RecordVerified(report.verified_file_ids);
+    // A writable catalog took the times as each file passed (TierStore::Verify).
+    if (options.record_verified_at && options_.read_only) {
+      report.verified_at_recorded = RecordVerified(report.verified_file_ids);
+    }
     return report;
   }
 
-  // Stamps files.verified_at of `ids` now, in one transaction. A read-only open uses a writable
-  // catalog handle of its own for it (only these rows change; a writer in another process goes
-  // on). False when the catalog cannot be written (read-only media) or the ids vanished meanwhile.
+  // Stamps files.verified_at of `ids` now, in one transaction, for a read-only open: through a
+  // writable catalog handle of its own (only these rows change; a writer in another process goes
+  // on). False when the catalog cannot be written (read-only media).
   bool RecordVerified(const std::vector<int64_t>& ids) {
     if (ids.empty()) return true;
-    std::unique_ptr<Catalog> own;
-    Catalog* catalog = catalog_.get();
-    if (options_.read_only) {
-      auto writable = Catalog::Open(layout::CatalogPath(root_), /*read_only=*/false);
-      if (!writable.ok()) return false;
-      own = std::move(*writable);
-      catalog = own.get();
-    }
+    auto writable = Catalog::Open(layout::CatalogPath(root_), /*read_only=*/false);
+    if (!writable.ok()) return false;
+    Catalog* catalog = writable->get();
     const int64_t now =
         std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
             .count();

@@ -420,6 +420,10 @@ Result<VerifyReport> TierStore::Verify(const VerifyOptions& options, const std::
     }
     report.rows_checked += static_cast<uint64_t>(f.row_count);
     report.verified_file_ids.push_back(f.id);
+    // A read-only catalog cannot take these; the database records them through a handle of its own.
+    if (options.record_verified_at && !catalog_->read_only()) {
+      report.verified_at_recorded = catalog_->MarkVerified(f.id, WallNs()).ok();
+    }
   }
   // A live file found missing may have been retired and deleted by a writer since the catalog was
   // read (a compaction or migration beside this verify): only what is still live is missing.
