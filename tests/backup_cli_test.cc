@@ -168,6 +168,27 @@ TEST_F(BackupCliTest, DamageIsNamedAndRestoreRefuses) {
   EXPECT_FALSE(std::filesystem::exists(restored + "/catalog.db"));
 }
 
+// 3-2-1: one destination that cannot be written (its parent is a regular file) fails the command,
+// naming it, and the other destination still receives a complete, verifiable backup.
+TEST_F(BackupCliTest, OneFailingDestinationFailsTheCommandAndTheOthersComplete) {
+  MakeDatabase();
+  std::ofstream(dir_.Join("a-file")) << "not a directory";
+  const std::string bad = dir_.Join("a-file") + "/backups";
+  CliRun r = Strata("backup create " + bad + " " + dest_);
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find(bad + "/: FAILED"), std::string::npos) << r.out;
+  EXPECT_NE(r.err.find(bad), std::string::npos) << r.err;
+  EXPECT_NE(r.out.find(dest_ + "/: backup "), std::string::npos) << r.out;
+  r = Strata("backup list " + dest_);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(Lines(r.out), 2u) << r.out;  // the header and the one backup
+  r = Strata("backup verify " + dest_);
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  const std::string restored = dir_.Join("restored");
+  ASSERT_EQ(Strata("restore " + dest_ + " --target " + restored).exit_code, 0);
+  EXPECT_EQ(Query(restored, "trades"), Query(root_, "trades"));
+}
+
 TEST_F(BackupCliTest, ClearErrors) {
   CliRun r = Strata("backup create " + dest_);  // no database
   EXPECT_NE(r.exit_code, 0);

@@ -103,6 +103,7 @@ TEST(BackupConcurrentTest, BackupsWhileWritingAndFlushingRestoreAPrefixOfTheAckn
     o.fs = DefaultFileSystem();
     auto r = backup::CreateBackup(o, {t.dest});
     ASSERT_TRUE(r.ok()) << r.status().ToString();
+    ASSERT_TRUE(r->status().ok()) << r->status().ToString();
     t.acked_after = acked.load();
     taken.push_back(t);
   }

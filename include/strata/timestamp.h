@@ -30,6 +30,9 @@ inline constexpr char kTimestampRangeText[] =
 // OK, or InvalidArgument "timestamp T (N ns) is outside the supported range ...".
 Status CheckTimestampRange(int64_t ns);
 
+// Now, from the system clock (wall time, not monotonic): for records such as verified_at.
+int64_t WallClockNs();
+
 // Accepts (within [kMinTimestampNs, kMaxTimestampNs]; anything else is an error):
 //   ISO-8601 dates and times: "2026-03-02", "2026-03-02T14:00", "2026-03-02T14:00:05",
 //   "2026-03-02 14:00:05.123456789" (a space may replace 'T'), with up to 9 fractional digits,

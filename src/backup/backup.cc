@@ -21,6 +21,8 @@
 #include "catalog/layout.h"
 #include "io/sha256.h"
 #include "objstore/object_store.h"
+#include "strata/timestamp.h"
+#include "tier/tier_files.h"
 #include "wal/wal.h"
 #include "wal/wal_format.h"
 
@@ -42,11 +44,6 @@ constexpr char kManifestSuffix[] = ".json";
 constexpr char kColdPackPathPrefix[] = "models-cold/";
 constexpr size_t kReadBlock = 1 << 20;
 constexpr uint64_t kWholeFileLimit = 256ull << 20;
-
-int64_t NowNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 std::string NewBackupId(int64_t now_ns) {
   const time_t secs = static_cast<time_t>(now_ns / 1'000'000'000);
@@ -104,16 +101,6 @@ Result<std::unique_ptr<ObjectStore>> OpenColdStore(FileSystem* fs, const std::st
   auto store = OpenObjectStore(*location, fs);
   if (!store.ok()) return store.status().WithContext("opening the cold store at " + *location);
   return std::move(*store);
-}
-
-// The cold store's key of a cold file's catalog uri ("cold/<key>" for a local cold directory,
-// the store's full uri otherwise); see TierStore::ColdKeyOf.
-std::string ColdKeyOf(const ObjectStore& cold, const std::string& uri) {
-  const std::string local_prefix = std::string(layout::kColdDirName) + "/";
-  if (uri.rfind(local_prefix, 0) == 0) return uri.substr(local_prefix.size());
-  const std::string prefix = cold.Uri("");
-  if (uri.rfind(prefix, 0) == 0) return uri.substr(prefix.size());
-  return uri;
 }
 
 struct SourceStores {
@@ -243,7 +230,7 @@ Status AddTierFiles(FileSystem* fs, const std::string& root, Catalog* catalog, S
         ASSIGN_OR_RETURN(stores->tier_cold, OpenColdStore(fs, root, catalog, layout::kColdLocationSetting));
       }
       o.store = stores->tier_cold.get();
-      o.store_key = ColdKeyOf(*o.store, f.uri);
+      o.store_key = tier::ColdKeyOf(*o.store, f.uri);
     }
     snap->objects.push_back(std::move(o));
   }
@@ -337,13 +324,9 @@ Status Resolve(FileSystem* fs, SourceObject* o) {
     if (!file.ok()) return file.status().WithContext("backing up " + o->object.path);
     ASSIGN_OR_RETURN(uint64_t size, (*file)->Size());
     if (size <= kWholeFileLimit) {
-      o->staged_bytes.resize(size);
-      uint64_t off = 0;
-      while (off < size) {
-        ASSIGN_OR_RETURN(size_t got, (*file)->Read(off, static_cast<size_t>(size - off), o->staged_bytes.data() + off));
-        if (got == 0) return Status::IOError(o->local_path + ": ends at byte " + std::to_string(off));
-        off += got;
-      }
+      auto bytes = fs->ReadFile(o->local_path);
+      if (!bytes.ok()) return bytes.status().WithContext("backing up " + o->object.path);
+      o->staged_bytes = std::move(*bytes);
       o->local_path.clear();
     }
   }
@@ -396,7 +379,7 @@ Result<std::string> MakeStagingDir(FileSystem* fs) {
   const char* tmp = std::getenv("TMPDIR");
   std::string base = tmp && *tmp ? tmp : "/tmp";
   const std::string dir =
-      JoinPath(base, "strata-backup-" + std::to_string(getpid()) + "-" + std::to_string(NowNs() % 1'000'000'007));
+      JoinPath(base, "strata-backup-" + std::to_string(getpid()) + "-" + std::to_string(WallClockNs() % 1'000'000'007));
   RETURN_IF_ERROR(fs->CreateDirs(dir));
   return dir;
 }
@@ -545,14 +528,13 @@ Result<CreateResult> CreateBackup(const CreateOptions& options, const std::vecto
   }
 
   BackupManifest& m = result.manifest;
-  m.created_at_ns = NowNs();
+  m.created_at_ns = WallClockNs();
   m.id = NewBackupId(m.created_at_ns);
   m.source_root = options.root;
   m.flushed_lsn = snap.flushed_lsn;
   m.wal_lsn = snap.wal_lsn;
   for (const SourceObject& o : snap.objects) m.objects.push_back(o.object);
   const std::string manifest = m.ToJson();
-  bool all_ok = true;
   for (size_t d = 0; d < stores.size(); ++d) {
     DestinationResult& r = result.destinations[d];
     r.objects = m.objects.size();
@@ -560,18 +542,16 @@ Result<CreateResult> CreateBackup(const CreateOptions& options, const std::vecto
     if (r.status.ok()) {
       r.status = stores[d]->Put(ManifestKey(m.id), manifest).WithContext("backup destination " + r.dest);
     }
-    all_ok = all_ok && r.status.ok();
-  }
-  if (!all_ok) {
-    std::string msg;
-    for (const DestinationResult& r : result.destinations) {
-      if (!r.status.ok()) msg += (msg.empty() ? "" : "; ") + r.status.message();
-    }
-    // The caller gets the per-destination outcomes through the result; the command fails.
-    result.destinations.shrink_to_fit();
-    return Status::IOError(msg);
   }
   return result;
+}
+
+Status CreateResult::status() const {
+  std::string msg;
+  for (const DestinationResult& r : destinations) {
+    if (!r.status.ok()) msg += (msg.empty() ? "" : "; ") + r.status.message();
+  }
+  return msg.empty() ? Status::OK() : Status::IOError(msg);
 }
 
 Result<std::vector<BackupManifest>> ListBackups(FileSystem* fs, const std::string& dest) {

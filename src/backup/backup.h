@@ -71,11 +71,14 @@ struct CreateResult {
   BackupManifest manifest;
   std::vector<DestinationResult> destinations;  // in the order given
   int attempts = 0;
+  // OK when every destination holds the backup; otherwise an IOError naming each failed one.
+  Status status() const;
 };
 
-// Backs `options.root` up into every destination. Fails (with every destination's outcome in the
-// result's statuses) if any destination failed; the others are complete and listed. Source
-// problems (a corrupt local file, an unreadable catalog) fail the whole command.
+// Backs `options.root` up into every destination. A destination that fails (unreachable, full,
+// refusing writes) does not stop the others: its outcome is in its DestinationResult, the others
+// are complete and listed, and `status()` of the result fails. Source problems (a corrupt local
+// file, an unreadable catalog) and bad arguments fail the whole call instead.
 Result<CreateResult> CreateBackup(const CreateOptions& options, const std::vector<std::string>& destinations);
 
 // The complete backups in `dest`, oldest first.

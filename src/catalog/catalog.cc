@@ -15,6 +15,7 @@
 
 #include "catalog/catalog_internal.h"
 #include "catalog/statement.h"
+#include "strata/timestamp.h"
 
 namespace strata {
 namespace {
@@ -60,11 +61,6 @@ class Cleanup {
 
 namespace catalog_internal {
 
-int64_t NowNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 Status CheckJson(std::string_view text, std::string_view what, bool object_only) {
   // parse(..., allow_exceptions=false) reports malformed input as a discarded value, not a throw.
   nlohmann::json j = nlohmann::json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
@@ -78,7 +74,6 @@ Status CheckJson(std::string_view text, std::string_view what, bool object_only)
 }  // namespace catalog_internal
 
 using catalog_internal::CheckJson;
-using catalog_internal::NowNs;
 
 std::string_view TierName(Tier tier) {
   switch (tier) {
@@ -501,7 +496,7 @@ Result<TableInfo> Catalog::CreateTable(const TableDef& def, std::optional<int64_
     s.BindNull(3);
   }
   s.Bind(4, def.policy_json);
-  const int64_t now = NowNs();
+  const int64_t now = WallClockNs();
   s.Bind(5, now);
   if (id) {
     s.Bind(6, *id);
@@ -586,7 +581,7 @@ Result<int64_t> Catalog::BeginRun(std::string_view kind, std::string_view inputs
   s.Bind(1, kind);
   s.Bind(2, inputs_json);
   s.Bind(3, config_json);
-  s.Bind(4, NowNs());
+  s.Bind(4, WallClockNs());
   RETURN_IF_ERROR(s.Run());
   return s.last_insert_rowid();
 }
@@ -605,7 +600,7 @@ Status Catalog::FinishRun(int64_t id, bool ok, std::string_view outputs_json, st
   s.Bind(1, ok ? "ok" : "failed");
   s.Bind(2, outputs_json);
   s.Bind(3, error);
-  s.Bind(4, NowNs());
+  s.Bind(4, WallClockNs());
   s.Bind(5, id);
   RETURN_IF_ERROR(s.Run());
   if (s.changes() > 0) return Status::OK();

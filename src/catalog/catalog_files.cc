@@ -4,6 +4,7 @@
 #include "catalog/catalog.h"
 #include "catalog/catalog_internal.h"
 #include "catalog/statement.h"
+#include "strata/timestamp.h"
 
 namespace strata {
 namespace {
@@ -101,7 +102,7 @@ Status Catalog::CommitLocked(const CatalogChange& change, std::vector<int64_t>* 
                         "INSERT INTO files(table_id, tier, uri, symbol, min_ts, max_ts, row_count, bytes, max_lsn, "
                         "sha256, state, created_at, verified_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         path_, "add files");
-    const int64_t now = catalog_internal::NowNs();
+    const int64_t now = WallClockNs();
     for (const FileRecord& f : change.add) {
       s.Reset();
       s.Bind(1, f.table_id);
@@ -154,7 +155,7 @@ Status Catalog::CommitLocked(const CatalogChange& change, std::vector<int64_t>* 
                         "INSERT INTO quarantined_series(table_id, symbol, min_ts, max_ts, row_count, uri, bytes, "
                         "sha256, max_lsn, reason, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         path_, "record quarantined series");
-    const int64_t now = catalog_internal::NowNs();
+    const int64_t now = WallClockNs();
     for (const QuarantineRecord& q : change.quarantine) {
       if (q.uri.empty() || q.min_ts > q.max_ts || q.row_count < 0) {
         return Status::InvalidArgument("a quarantined series of table id " + std::to_string(q.table_id) +

@@ -8,9 +8,6 @@
 
 namespace strata::catalog_internal {
 
-// Wall-clock nanoseconds since the Unix epoch (UTC): the catalog's created_at/started_at stamps.
-int64_t NowNs();
-
 // InvalidArgument naming `what` unless `text` is valid JSON (and an object when object_only).
 Status CheckJson(std::string_view text, std::string_view what, bool object_only);
 

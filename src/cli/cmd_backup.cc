@@ -1,22 +1,13 @@
 // strata backup create|list|verify|prune, strata restore
 #include <chrono>
 #include <cstdio>
-#include <ctime>
 
 #include "backup/backup.h"
 #include "cli/cli.h"
+#include "strata/timestamp.h"
 
 namespace strata::cli {
 namespace {
-
-std::string UtcTime(int64_t ns) {
-  const time_t secs = static_cast<time_t>(ns / 1'000'000'000);
-  struct tm tm {};
-  gmtime_r(&secs, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%SZ", &tm);
-  return buf;
-}
 
 void PrintStep(std::string_view line) { std::fprintf(stderr, "%.*s\n", static_cast<int>(line.size()), line.data()); }
 
@@ -56,6 +47,10 @@ void AddCreate(CLI::App* backup, Context* ctx, std::shared_ptr<BackupArgs> a) {
       auto r = backup::CreateBackup(o, a->dests);
       if (!r.ok()) return r.status();
       for (const backup::DestinationResult& d : r->destinations) {
+        if (!d.status.ok()) {
+          std::printf("%s: FAILED, no backup there (the error below says why)\n", d.dest.c_str());
+          continue;
+        }
         std::printf("%s: backup %s, %s objects (%s), copied %s objects (%s)\n", d.dest.c_str(), r->manifest.id.c_str(),
                     WithThousands(d.objects).c_str(), HumanBytes(d.bytes).c_str(),
                     WithThousands(d.objects_copied).c_str(), HumanBytes(d.bytes_copied).c_str());
@@ -63,7 +58,7 @@ void AddCreate(CLI::App* backup, Context* ctx, std::shared_ptr<BackupArgs> a) {
       std::printf("consistent at WAL LSN %s (flushed LSN %s), took %.2f s\n",
                   WithThousands(r->manifest.wal_lsn).c_str(), WithThousands(r->manifest.flushed_lsn).c_str(),
                   SecondsSince(start));
-      return Status::OK();
+      return r->status();
     });
   });
 }
@@ -80,7 +75,8 @@ void AddList(CLI::App* backup, Context* ctx, std::shared_ptr<BackupArgs> a) {
       }
       std::printf("%-26s %-21s %14s %8s %10s\n", "id", "created (UTC)", "wal_lsn", "objects", "size");
       for (const backup::BackupManifest& m : backups) {
-        std::printf("%-26s %-21s %14s %8zu %10s\n", m.id.c_str(), UtcTime(m.created_at_ns).c_str(),
+        std::printf("%-26s %-21s %14s %8zu %10s\n", m.id.c_str(),
+                    FormatTimestamp(m.created_at_ns - m.created_at_ns % kNanosPerSecond).c_str(),
                     WithThousands(m.wal_lsn).c_str(), m.objects.size(), HumanBytes(m.bytes()).c_str());
       }
       return Status::OK();

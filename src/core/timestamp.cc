@@ -1,6 +1,7 @@
 #include "strata/timestamp.h"
 
 #include <charconv>
+#include <chrono>
 #include <limits>
 
 namespace strata {
@@ -241,6 +242,11 @@ Result<int64_t> ParseDuration(std::string_view text) {
   int64_t out;
   if (__builtin_mul_overflow(n, mult, &out)) return Status::InvalidArgument("duration too large: " + std::string(text));
   return out;
+}
+
+int64_t WallClockNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 }  // namespace strata

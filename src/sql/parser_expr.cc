@@ -35,6 +35,14 @@ Result<ExprPtr> Parser::Finish(ExprPtr e) {
   return e;
 }
 
+Result<ExprPtr> Parser::Binary(BinaryOp op, ExprPtr left, ExprPtr right) {
+  ExprPtr e = NewExpr(ExprKind::kBinary, left->pos);
+  e->binary_op = op;
+  e->args.push_back(std::move(left));
+  e->args.push_back(std::move(right));
+  return Finish(std::move(e));
+}
+
 Result<ExprPtr> Parser::ParseExpr() {
   NestGuard guard(this);
   if (guard.too_deep()) return TooDeep(Peek().pos);
@@ -46,11 +54,7 @@ Result<ExprPtr> Parser::ParseOr() {
   while (Peek().Is("or")) {
     Take();
     ASSIGN_OR_RETURN(ExprPtr right, ParseAnd());
-    ExprPtr e = NewExpr(ExprKind::kBinary, left->pos);
-    e->binary_op = BinaryOp::kOr;
-    e->args.push_back(std::move(left));
-    e->args.push_back(std::move(right));
-    ASSIGN_OR_RETURN(left, Finish(std::move(e)));
+    ASSIGN_OR_RETURN(left, Binary(BinaryOp::kOr, std::move(left), std::move(right)));
   }
   return left;
 }
@@ -60,11 +64,7 @@ Result<ExprPtr> Parser::ParseAnd() {
   while (Peek().Is("and")) {
     Take();
     ASSIGN_OR_RETURN(ExprPtr right, ParseNot());
-    ExprPtr e = NewExpr(ExprKind::kBinary, left->pos);
-    e->binary_op = BinaryOp::kAnd;
-    e->args.push_back(std::move(left));
-    e->args.push_back(std::move(right));
-    ASSIGN_OR_RETURN(left, Finish(std::move(e)));
+    ASSIGN_OR_RETURN(left, Binary(BinaryOp::kAnd, std::move(left), std::move(right)));
   }
   return left;
 }
@@ -124,11 +124,7 @@ Result<ExprPtr> Parser::ParseComparison() {
       return UnsupportedError(Peek().pos, "ANY/ALL/SOME comparisons are not supported yet; use IN (...)");
     }
     ASSIGN_OR_RETURN(ExprPtr right, ParseRange());
-    ExprPtr e = NewExpr(ExprKind::kBinary, left->pos);
-    e->binary_op = op;
-    e->args.push_back(std::move(left));
-    e->args.push_back(std::move(right));
-    ASSIGN_OR_RETURN(left, Finish(std::move(e)));
+    ASSIGN_OR_RETURN(left, Binary(op, std::move(left), std::move(right)));
   }
 }
 
@@ -187,11 +183,7 @@ Result<ExprPtr> Parser::ParseConcat() {
   while (Peek().IsOp("||")) {
     Take();
     ASSIGN_OR_RETURN(ExprPtr right, ParseAdditive());
-    ExprPtr e = NewExpr(ExprKind::kBinary, left->pos);
-    e->binary_op = BinaryOp::kConcat;
-    e->args.push_back(std::move(left));
-    e->args.push_back(std::move(right));
-    ASSIGN_OR_RETURN(left, Finish(std::move(e)));
+    ASSIGN_OR_RETURN(left, Binary(BinaryOp::kConcat, std::move(left), std::move(right)));
   }
   return left;
 }
@@ -201,11 +193,7 @@ Result<ExprPtr> Parser::ParseAdditive() {
   while (Peek().IsOp("+") || Peek().IsOp("-")) {
     const BinaryOp op = Take().IsOp("+") ? BinaryOp::kAdd : BinaryOp::kSubtract;
     ASSIGN_OR_RETURN(ExprPtr right, ParseMultiplicative());
-    ExprPtr e = NewExpr(ExprKind::kBinary, left->pos);
-    e->binary_op = op;
-    e->args.push_back(std::move(left));
-    e->args.push_back(std::move(right));
-    ASSIGN_OR_RETURN(left, Finish(std::move(e)));
+    ASSIGN_OR_RETURN(left, Binary(op, std::move(left), std::move(right)));
   }
   return left;
 }
@@ -216,11 +204,7 @@ Result<ExprPtr> Parser::ParseMultiplicative() {
     const Token& t = Take();
     const BinaryOp op = t.IsOp("*") ? BinaryOp::kMultiply : t.IsOp("/") ? BinaryOp::kDivide : BinaryOp::kModulo;
     ASSIGN_OR_RETURN(ExprPtr right, ParseUnary());
-    ExprPtr e = NewExpr(ExprKind::kBinary, left->pos);
-    e->binary_op = op;
-    e->args.push_back(std::move(left));
-    e->args.push_back(std::move(right));
-    ASSIGN_OR_RETURN(left, Finish(std::move(e)));
+    ASSIGN_OR_RETURN(left, Binary(op, std::move(left), std::move(right)));
   }
   return left;
 }

@@ -73,6 +73,8 @@ class Parser {
   Result<std::string> ParseTypeName();
   // Sets e->height from its children; an error when the tree gets deeper than kMaxSqlNesting.
   Result<ExprPtr> Finish(ExprPtr e);
+  // `left op right`, at left's position (through Finish).
+  Result<ExprPtr> Binary(BinaryOp op, ExprPtr left, ExprPtr right);
 
   Status TooDeep(Pos pos) const;
 

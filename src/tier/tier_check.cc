@@ -20,6 +20,7 @@
 #include "core/schema_text.h"
 #include "io/sha256.h"
 #include "parquet/schema_mapping.h"
+#include "strata/timestamp.h"
 #include "tier/lake.h"
 #include "tier/tier_files.h"
 #include "tier/tier_store.h"
@@ -48,11 +49,6 @@ Result<std::vector<std::string>> WalkIfExists(FileSystem* fs, const std::string&
   ASSIGN_OR_RETURN(bool exists, fs->Exists(JoinPath(root, rel)));
   if (exists) RETURN_IF_ERROR(Walk(fs, root, rel, &out));
   return out;
-}
-
-int64_t WallNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 // A temporary of the write protocol (parquet::WriterOptions::atomic, WriteFileAtomically:
@@ -208,7 +204,7 @@ Status TierStore::AbortStaleUploads(const TableInfo& table, bool* cannot_list) {
          "lifecycle rule (AbortIncompleteMultipartUpload)");
     return Status::OK();
   }
-  const int64_t now_s = (options_.clock ? options_.clock() : WallNs()) / 1'000'000'000;
+  const int64_t now_s = (options_.clock ? options_.clock() : WallClockNs()) / 1'000'000'000;
   for (const IncompleteUpload& u : *uploads) {
     auto owner = ColdKeyTable(u.key);
     if (!owner || *owner != table.def.name) continue;                        // not a key the tier writes: not ours
@@ -422,7 +418,7 @@ Result<VerifyReport> TierStore::Verify(const VerifyOptions& options, const std::
     report.verified_file_ids.push_back(f.id);
     // A read-only catalog cannot take these; the database records them through a handle of its own.
     if (options.record_verified_at && !catalog_->read_only()) {
-      report.verified_at_recorded = catalog_->MarkVerified(f.id, WallNs()).ok();
+      report.verified_at_recorded = catalog_->MarkVerified(f.id, WallClockNs()).ok();
     }
   }
   // A live file found missing may have been retired and deleted by a writer since the catalog was

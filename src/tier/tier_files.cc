@@ -124,6 +124,14 @@ std::optional<std::string> ColdKeyTable(std::string_view key) {
   return std::string(parts[0]);
 }
 
+std::string ColdKeyOf(const ObjectStore& cold, const std::string& uri) {
+  const std::string local_prefix = std::string(layout::kColdDirName) + "/";
+  if (uri.rfind(local_prefix, 0) == 0) return uri.substr(local_prefix.size());
+  const std::string prefix = cold.Uri("");
+  if (uri.rfind(prefix, 0) == 0) return uri.substr(prefix.size());
+  return uri;
+}
+
 bool IsWarmTempPath(std::string_view rel) {
   const size_t mark = rel.rfind(".tmp-");
   if (mark == std::string_view::npos || !AllOf(rel.substr(mark + 5), IsDigit)) return false;

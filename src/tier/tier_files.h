@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "catalog/catalog.h"
+#include "objstore/object_store.h"
 #include "parquet/format.h"
 #include "strata/schema.h"
 #include "strata/status.h"
@@ -48,6 +49,9 @@ Result<TierFileMeta> ParseTierFileMeta(const parquet::FileMetaData& md);
 std::optional<std::string> WarmPathTable(std::string_view rel);
 // "<table>/year=YYYY/month=MM/symbol=<SYM>/part-<seq>.parquet" (a cold key).
 std::optional<std::string> ColdKeyTable(std::string_view key);
+// The key in `cold` of a cold file's catalog uri: "cold/<key>" for a local cold directory, the
+// store's full uri (`cold.Uri(key)`) for a remote one; any other uri is taken as the key itself.
+std::string ColdKeyOf(const ObjectStore& cold, const std::string& uri);
 // A temporary of the Parquet writer's atomic protocol for a warm part:
 // "<warm path>.tmp-<pid>".
 bool IsWarmTempPath(std::string_view rel);

@@ -29,11 +29,6 @@
 namespace strata::tier {
 namespace {
 
-int64_t NowNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 double Since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
@@ -112,13 +107,7 @@ std::string TierStore::ColdUri(const std::string& key) const {
   return uri;
 }
 
-std::string TierStore::ColdKeyOf(const std::string& uri) const {
-  const std::string local_prefix = std::string(layout::kColdDirName) + "/";
-  if (uri.rfind(local_prefix, 0) == 0) return uri.substr(local_prefix.size());
-  const std::string prefix = options_.cold->Uri("");
-  if (uri.rfind(prefix, 0) == 0) return uri.substr(prefix.size());
-  return uri;
-}
+std::string TierStore::ColdKeyOf(const std::string& uri) const { return tier::ColdKeyOf(*options_.cold, uri); }
 
 Result<TableInfo> TierStore::Table(int64_t table_id) { return catalog_->GetTableById(table_id); }
 
@@ -800,7 +789,7 @@ Result<TierRunResult> TierStore::Migrate(const MigrateOptions& options) {
   } else {
     ASSIGN_OR_RETURN(tables, catalog_->ListTables());
   }
-  const int64_t now = options.now_ns.value_or(NowNs());
+  const int64_t now = options.now_ns.value_or(WallClockNs());
   TierRunResult total;
   for (const TableInfo& table : tables) {
     ASSIGN_OR_RETURN(TablePolicy policy, PolicyOf(table));

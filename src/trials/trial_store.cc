@@ -11,17 +11,13 @@
 #include "catalog/layout.h"
 #include "catalog/statement.h"
 #include "strata/file_system.h"
+#include "strata/timestamp.h"
 #include "strata/trials.h"
 
 namespace strata::trials {
 namespace {
 
 using json = nlohmann::json;
-
-int64_t NowNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 bool ValidName(std::string_view name) {
   if (name.empty() || name.size() > 128) return false;
@@ -169,7 +165,7 @@ Result<StudyInfo> StudyFromRow(const sqlite::Statement& s, const std::string& wh
 
 Result<StudyInfo> LoadStudy(Catalog* c, std::string_view name) {
   sqlite::Statement s(c->db(), std::string("SELECT ") + kStudyColumns + " FROM studies WHERE name = ?", c->path(),
-                   "read study");
+                      "read study");
   s.Bind(1, name);
   ASSIGN_OR_RETURN(bool row, s.Step());
   if (!row) {
@@ -377,8 +373,8 @@ class FrontKeeper {
   }
 
   Status Load(Catalog* c) {
-    sqlite::Statement s(c->db(), "SELECT number, values_json FROM trials WHERE study_id = ? AND on_front = 1", c->path(),
-                     "read the front");
+    sqlite::Statement s(c->db(), "SELECT number, values_json FROM trials WHERE study_id = ? AND on_front = 1",
+                        c->path(), "read the front");
     s.Bind(1, info_.id);
     std::vector<double> v;
     while (true) {
@@ -441,7 +437,7 @@ class FrontKeeper {
     std::sort(now.begin(), now.end());
     std::sort(before.begin(), before.end());
     sqlite::Statement s(c->db(), "UPDATE trials SET on_front = ? WHERE study_id = ? AND number = ?", c->path(),
-                     "update the front");
+                        "update the front");
     auto set = [&](int64_t number, int64_t on) {
       s.Reset();
       s.Bind(1, on);
@@ -614,14 +610,14 @@ Result<StudyInfo> TrialStore::CreateStudy(const StudySpec& spec) {
   Result<StudyInfo> out = Status::Internal("unset");
   RETURN_IF_ERROR(catalog_->InTransaction([&]() -> Status {
     sqlite::Statement s(catalog_->db(),
-                     "INSERT INTO studies (name, objectives_json, constraints_json, metadata_json, created_at) "
-                     "VALUES (?, ?, ?, ?, ?)",
-                     catalog_->path(), "create study " + spec.name);
+                        "INSERT INTO studies (name, objectives_json, constraints_json, metadata_json, created_at) "
+                        "VALUES (?, ?, ?, ?, ?)",
+                        catalog_->path(), "create study " + spec.name);
     s.Bind(1, spec.name);
     s.Bind(2, ObjectivesJson(spec.objectives));
     s.Bind(3, ConstraintsJson(spec.constraints));
     s.Bind(4, Dump(meta));
-    s.Bind(5, NowNs());
+    s.Bind(5, WallClockNs());
     Status st = s.Run();
     if (st.code() == StatusCode::kAlreadyExists)
       return Status::AlreadyExists("study " + Quote(spec.name) + " already exists");
@@ -645,7 +641,7 @@ Result<std::vector<StudyInfo>> TrialStore::ListStudies() {
   std::vector<StudyInfo> out;
   RETURN_IF_ERROR(catalog_->InTransaction([&]() -> Status {
     sqlite::Statement s(catalog_->db(), std::string("SELECT ") + kStudyColumns + " FROM studies ORDER BY name",
-                     catalog_->path(), "list studies");
+                        catalog_->path(), "list studies");
     while (true) {
       ASSIGN_OR_RETURN(bool row, s.Step());
       if (!row) break;
@@ -686,10 +682,10 @@ Result<std::vector<int64_t>> TrialStore::AddTrials(std::string_view study, std::
     FrontKeeper front(info);
     RETURN_IF_ERROR(front.Load(catalog_));
     sqlite::Statement ins(catalog_->db(),
-                       "INSERT INTO trials (study_id, number, state, params_json, values_json, intermediate_json, "
-                       "user_attrs_json, worker, run_id, started_at, finished_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                       catalog_->path(), "add trials to study " + std::string(study));
-    const int64_t now = NowNs();
+                          "INSERT INTO trials (study_id, number, state, params_json, values_json, intermediate_json, "
+                          "user_attrs_json, worker, run_id, started_at, finished_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                          catalog_->path(), "add trials to study " + std::string(study));
+    const int64_t now = WallClockNs();
     int64_t number = info.trial_count;
     for (size_t i = 0; i < batch.size(); ++i) {
       const TrialInput& t = batch[i];
@@ -756,7 +752,7 @@ Result<std::vector<int64_t>> TrialStore::AddTrials(std::string_view study, std::
     }
     RETURN_IF_ERROR(front.Save(catalog_));
     sqlite::Statement up(catalog_->db(), "UPDATE studies SET next_number = ?, params_json = ? WHERE id = ?",
-                      catalog_->path(), "number trials of study " + std::string(study));
+                         catalog_->path(), "number trials of study " + std::string(study));
     up.Bind(1, number);
     up.Bind(2, types == info.param_types ? ParamTypesJson(info.param_types) : ParamTypesJson(types));
     up.Bind(3, info.id);
@@ -779,8 +775,8 @@ Status TrialStore::FinishTrial(std::string_view study, int64_t number, TrialStat
     }
     RETURN_IF_ERROR(CheckFinite(values, info, where));
     sqlite::Statement get(catalog_->db(),
-                       "SELECT state, user_attrs_json, params_json FROM trials WHERE study_id = ? AND number = ?",
-                       catalog_->path(), "read trial");
+                          "SELECT state, user_attrs_json, params_json FROM trials WHERE study_id = ? AND number = ?",
+                          catalog_->path(), "read trial");
     get.Bind(1, info.id);
     get.Bind(2, number);
     ASSIGN_OR_RETURN(bool row, get.Step());
@@ -788,12 +784,13 @@ Status TrialStore::FinishTrial(std::string_view study, int64_t number, TrialStat
       return Status::NotFound(where + " does not exist (the study has " + std::to_string(info.trial_count) +
                               " trials)");
     if (get.Text(0) != "running") return Status::InvalidArgument(where + " is already " + get.Text(0));
-    sqlite::Statement s(catalog_->db(),
-                     "UPDATE trials SET state = ?, values_json = ?, finished_at = ? WHERE study_id = ? AND number = ?",
-                     catalog_->path(), "finish trial");
+    sqlite::Statement s(
+        catalog_->db(),
+        "UPDATE trials SET state = ?, values_json = ?, finished_at = ? WHERE study_id = ? AND number = ?",
+        catalog_->path(), "finish trial");
     s.Bind(1, TrialStateName(state));
     s.Bind(2, FormatValues(values));
-    s.Bind(3, NowNs());
+    s.Bind(3, WallClockNs());
     s.Bind(4, info.id);
     s.Bind(5, number);
     RETURN_IF_ERROR(s.Run());
@@ -812,8 +809,9 @@ Status TrialStore::ReportIntermediate(std::string_view study, int64_t number, in
   }
   return RetryBusy(catalog_, [&]() -> Status {
     ASSIGN_OR_RETURN(StudyInfo info, LoadStudy(catalog_, study));
-    sqlite::Statement get(catalog_->db(), "SELECT state, intermediate_json FROM trials WHERE study_id = ? AND number = ?",
-                       catalog_->path(), "read trial");
+    sqlite::Statement get(catalog_->db(),
+                          "SELECT state, intermediate_json FROM trials WHERE study_id = ? AND number = ?",
+                          catalog_->path(), "read trial");
     get.Bind(1, info.id);
     get.Bind(2, number);
     ASSIGN_OR_RETURN(bool row, get.Step());
@@ -822,7 +820,7 @@ Status TrialStore::ReportIntermediate(std::string_view study, int64_t number, in
     auto m = ParseIntermediate(get.Text(1));
     m[step] = value;
     sqlite::Statement s(catalog_->db(), "UPDATE trials SET intermediate_json = ? WHERE study_id = ? AND number = ?",
-                     catalog_->path(), "report intermediate value");
+                        catalog_->path(), "report intermediate value");
     s.Bind(1, FormatIntermediate(m));
     s.Bind(2, info.id);
     s.Bind(3, number);
@@ -835,7 +833,7 @@ Result<std::map<TrialState, int64_t>> TrialStore::CountByState(std::string_view 
   RETURN_IF_ERROR(catalog_->InTransaction([&]() -> Status {
     ASSIGN_OR_RETURN(StudyInfo info, LoadStudy(catalog_, study));
     sqlite::Statement s(catalog_->db(), "SELECT state, count(*) FROM trials WHERE study_id = ? GROUP BY state",
-                     catalog_->path(), "count trials");
+                        catalog_->path(), "count trials");
     s.Bind(1, info.id);
     while (true) {
       ASSIGN_OR_RETURN(bool row, s.Step());
@@ -853,8 +851,8 @@ Result<Trial> TrialStore::GetTrial(std::string_view study, int64_t number) {
   RETURN_IF_ERROR(catalog_->InTransaction([&]() -> Status {
     ASSIGN_OR_RETURN(StudyInfo info, LoadStudy(catalog_, study));
     sqlite::Statement s(catalog_->db(),
-                     std::string("SELECT ") + kTrialColumns + " FROM trials WHERE study_id = ? AND number = ?",
-                     catalog_->path(), "read trial");
+                        std::string("SELECT ") + kTrialColumns + " FROM trials WHERE study_id = ? AND number = ?",
+                        catalog_->path(), "read trial");
     s.Bind(1, info.id);
     s.Bind(2, number);
     ASSIGN_OR_RETURN(bool row, s.Step());
@@ -949,10 +947,11 @@ Result<std::vector<Trial>> TrialStore::Front(std::string_view study, const std::
     }
     const bool constrained = !info.spec.constraints.empty();
     sqlite::Statement s(catalog_->db(),
-                     constrained ? "SELECT number, values_json, user_attrs_json, params_json FROM trials "
-                                   "WHERE study_id = ? AND state = 'complete'"
-                                 : "SELECT number, values_json FROM trials WHERE study_id = ? AND state = 'complete'",
-                     catalog_->path(), "read trial values");
+                        constrained
+                            ? "SELECT number, values_json, user_attrs_json, params_json FROM trials "
+                              "WHERE study_id = ? AND state = 'complete'"
+                            : "SELECT number, values_json FROM trials WHERE study_id = ? AND state = 'complete'",
+                        catalog_->path(), "read trial values");
     s.Bind(1, info.id);
     std::vector<double> points;
     std::vector<int64_t> numbers;
@@ -983,8 +982,8 @@ Result<std::vector<Trial>> TrialStore::Front(std::string_view study, const std::
       }
     }
     sqlite::Statement get(catalog_->db(),
-                       std::string("SELECT ") + kTrialColumns + " FROM trials WHERE study_id = ? AND number = ?",
-                       catalog_->path(), "read front trial");
+                          std::string("SELECT ") + kTrialColumns + " FROM trials WHERE study_id = ? AND number = ?",
+                          catalog_->path(), "read front trial");
     for (uint32_t i : front) {
       get.Reset();
       get.Bind(1, info.id);
