@@ -103,57 +103,54 @@ Result<uint64_t> DatabaseImpl::FlushCut(bool reset_age) {
 Result<TierRunResult> DatabaseImpl::Flush() {
   RETURN_IF_ERROR(CheckWritable());
   MutexLock op(&tier_op_mu_);
-  ASSIGN_OR_RETURN(const uint64_t cut, FlushCut(/*reset_age=*/true));
-  TierRunResult result;
-  result.flushed_lsn = flushed_lsn_;
-  if (cut <= flushed_lsn_) return result;
-  std::vector<tier::FlushSeries> input;
-  for (HotTier::PendingSeries& s : hot_->PendingUpTo(cut)) {  // copied by the flush threads
-    input.push_back(
-        {static_cast<int64_t>(s.table_id), std::move(s.symbol), RecordBatch(), std::move(s.load), s.rows_hint});
-  }
-  auto flushed = tier_->Flush(std::move(input), cut, [&] {
-    hot_->DropUpTo(cut).IgnoreError();
-    flushed_lsn_ = cut;
-    MutexLock lock(&flushed_mu_);
-    std::erase_if(table_flushed_, [&](const auto& e) { return e.second <= cut; });
-  });
-  if (!flushed.ok()) {
-    if (flushed_lsn_ != cut) first_unflushed_ns_.store(Now(), std::memory_order_relaxed);  // retry by age later
-    return flushed.status();
-  }
-  result = *flushed;
-  RETURN_IF_ERROR(WalForTierOp()->RemoveSegmentsUpTo(cut).WithContext("deleting flushed WAL segments"));
-  return result;
+  return FlushLocked(std::nullopt);
 }
 
 Result<TierRunResult> DatabaseImpl::FlushTable(std::string_view name) {
   RETURN_IF_ERROR(CheckWritable());
   ASSIGN_OR_RETURN(auto table, TableByName(name));
   MutexLock op(&tier_op_mu_);
-  ASSIGN_OR_RETURN(const uint64_t cut, FlushCut(/*reset_age=*/false));
-  const int64_t id = table->id;
+  return FlushLocked(table->id);
+}
+
+Result<TierRunResult> DatabaseImpl::FlushLocked(std::optional<uint32_t> only_table) {
+  const bool all = !only_table.has_value();
+  // Only a flush of every table empties the hot tier, so only it restarts the age trigger.
+  ASSIGN_OR_RETURN(const uint64_t cut, FlushCut(/*reset_age=*/all));
   uint64_t done = flushed_lsn_;
-  {
+  if (only_table) {
     MutexLock lock(&flushed_mu_);
-    if (auto it = table_flushed_.find(id); it != table_flushed_.end()) done = std::max(done, it->second);
+    if (auto it = table_flushed_.find(*only_table); it != table_flushed_.end()) done = std::max(done, it->second);
   }
   TierRunResult result;
   result.flushed_lsn = done;
   if (cut <= done) return result;
   std::vector<tier::FlushSeries> input;
-  for (HotTier::PendingSeries& s : hot_->PendingUpTo(cut, table->id)) {
-    input.push_back({id, std::move(s.symbol), RecordBatch(), std::move(s.load), s.rows_hint});
+  for (HotTier::PendingSeries& s : hot_->PendingUpTo(cut, only_table)) {  // copied by the flush threads
+    input.push_back(
+        {static_cast<int64_t>(s.table_id), std::move(s.symbol), RecordBatch(), std::move(s.load), s.rows_hint});
   }
+  std::optional<int64_t> table_id;
+  if (only_table) table_id = static_cast<int64_t>(*only_table);
   auto flushed = tier_->Flush(
       std::move(input), cut,
       [&] {
-        hot_->DropUpTo(cut, table->id).IgnoreError();
+        hot_->DropUpTo(cut, only_table).IgnoreError();
         MutexLock lock(&flushed_mu_);
-        table_flushed_[id] = cut;
+        if (all) {
+          flushed_lsn_ = cut;
+          std::erase_if(table_flushed_, [&](const auto& e) { return e.second <= cut; });
+        } else {
+          table_flushed_[*only_table] = cut;
+        }
       },
-      id);
-  if (!flushed.ok()) return flushed.status();
+      table_id);
+  if (!flushed.ok()) {
+    if (all && flushed_lsn_ != cut) first_unflushed_ns_.store(Now(), std::memory_order_relaxed);  // retry by age later
+    return flushed.status();
+  }
+  // Segments are deleted by a flush of every table only: the others may still need them.
+  if (all) RETURN_IF_ERROR(WalForTierOp()->RemoveSegmentsUpTo(cut).WithContext("deleting flushed WAL segments"));
   return *flushed;
 }
 

@@ -162,6 +162,11 @@ class DatabaseImpl final : public Database {
   // otherwise leave the log ending below it). Refuses when the WAL writer has failed: the cut
   // would include appends that were never acknowledged.
   Result<uint64_t> FlushCut(bool reset_age) REQUIRES(tier_op_mu_) EXCLUDES(append_gate_);
+  // Flush and FlushTable: the hot rows appended so far of every table (`only_table` empty) or
+  // of one. Every table: the cut becomes the global flushed LSN and WAL segments wholly at or
+  // below it are deleted. One table: the cut becomes that table's flushed LSN; no segment is
+  // deleted.
+  Result<TierRunResult> FlushLocked(std::optional<uint32_t> only_table) REQUIRES(tier_op_mu_) EXCLUDES(flushed_mu_);
   // Stamps files.verified_at of `ids` now, in one transaction, for a read-only open: through a
   // writable catalog handle of its own (only these rows change; a writer in another process goes
   // on). False when the catalog cannot be written (read-only media).
