@@ -175,17 +175,9 @@ Result<DatabaseStats> DatabaseImpl::Stats() {
     ReaderMutexLock gate(&append_gate_);  // Close resets wal_ under the gate
     stats.last_lsn = wal_ ? wal_->last_lsn() : last_replayed_lsn_;
   }
-  std::string wal_dir = layout::WalDir(root_);
-  ASSIGN_OR_RETURN(bool wal_exists, fs_->Exists(wal_dir));
-  if (wal_exists) {
-    ASSIGN_OR_RETURN(auto names, fs_->ListDir(wal_dir));
-    for (const std::string& n : names) {
-      if (n.size() < 4 || n.substr(n.size() - 4) != ".log") continue;
-      ASSIGN_OR_RETURN(uint64_t size, fs_->FileSize(JoinPath(wal_dir, n)));
-      stats.wal_bytes += size;
-      ++stats.wal_segments;
-    }
-  }
+  ASSIGN_OR_RETURN(WalDirStats wal, StatWalDir(fs_, layout::WalDir(root_)));
+  stats.wal_bytes = wal.bytes;
+  stats.wal_segments = wal.segments;
   ASSIGN_OR_RETURN(auto tables, catalog_->ListTables());
   std::vector<HotTableStats> hot = hot_->Stats();
   for (const TableInfo& info : tables) {
