@@ -104,31 +104,53 @@ Status DatabaseImpl::Latest(std::string_view table, std::string_view symbol, Rec
     auto it = tables_by_name_.find(table);
     if (it != tables_by_name_.end()) {
       const uint32_t id = it->second->id;
+      const int ts_col = it->second->def.schema.ts_index();
       lock.Unlock();
-      Status st = hot_->Latest(id, symbol, out, &tied);
-      if (st.ok() && !tied) return st;
+      int64_t flushed_max = 0;
+      Status st = hot_->Latest(id, symbol, out, &tied, &flushed_max);
+      // No other hot row at its ts and no warm/cold row at or after it: the answer.
+      if (st.ok() && !tied && out->column(ts_col).int64s()[0] > flushed_max) return st;
       if (st.code() != StatusCode::kNotFound && !st.ok()) return st;
     }
   }
   ASSIGN_OR_RETURN(auto t, TableByName(table));
-  Status st = hot_->Latest(t->id, symbol, out, &tied);
-  if (st.ok() && tied) {
-    // Other rows share the latest ts: answer as a scan does (one rule for duplicates everywhere).
-    const int64_t ts = out->column(t->def.schema.ts_index()).int64s()[0];
-    ASSIGN_OR_RETURN(bool found, LatestByScan(t->def.name, symbol, ts, out));
-    if (found) return Status::OK();
-    return hot_->Latest(t->id, symbol, out);
+  FileQuery q;
+  q.table_id = t->id;
+  q.symbol = std::string(symbol);
+  std::vector<FileRecord> files;
+  int64_t files_max = std::numeric_limits<int64_t>::min();
+  Status st;
+  {
+    // The hot row and the files from one state (a flush commits its files and drops their hot
+    // rows under view_mu_ exclusive), so the hot tier may keep the files' greatest ts: later
+    // calls take the hot path while the series' newest row is hot and newer than every file's.
+    std::shared_lock view(view_mu_);
+    st = hot_->Latest(t->id, symbol, out, &tied);
+    if (!st.ok() && st.code() != StatusCode::kNotFound) return st;
+    ASSIGN_OR_RETURN(files, catalog_->ListFiles(q));
+    for (const FileRecord& f : files) files_max = std::max(files_max, f.max_ts);
+    hot_->SetFlushedMaxTs(t->id, symbol, files_max);
   }
-  if (st.code() != StatusCode::kNotFound) return st;
-  // Flushed: the newest row of the file with the greatest max_ts. A compaction or migration (in
-  // another process, or this one: Latest pins nothing) may retire and delete that file between
-  // the listing and the read; then list again. A file still listed as live is really missing.
+  if (st.ok()) {
+    const int64_t ts = out->column(t->def.schema.ts_index()).int64s()[0];
+    if (ts > files_max) {
+      if (!tied) return Status::OK();
+      // Other rows share the latest ts: answer as a scan does (one rule for duplicates everywhere).
+      ASSIGN_OR_RETURN(bool found, LatestByScan(t->def.name, symbol, ts, out));
+      if (found) return Status::OK();
+      return hot_->Latest(t->id, symbol, out);
+    }
+    // A file holds a row at or after the hot row's ts: a newer row, or the first arrival of a
+    // duplicate. The scan at the files' greatest ts below decides, over files and hot rows alike.
+  }
+  // The newest row of the file with the greatest max_ts. A compaction or migration (in another
+  // process, or this one: Latest pins nothing) may retire and delete that file between the
+  // listing and the read; then list again. A file still listed as live is really missing.
   for (int attempt = 1;; ++attempt) {
-    FileQuery q;
-    q.table_id = t->id;
-    q.symbol = std::string(symbol);
-    ASSIGN_OR_RETURN(auto files, catalog_->ListFiles(q));
-    if (files.empty()) return st;
+    if (attempt > 1) {
+      ASSIGN_OR_RETURN(files, catalog_->ListFiles(q));
+    }
+    if (files.empty()) return st.ok() ? hot_->Latest(t->id, symbol, out) : st;
     const FileRecord* best = &files[0];
     for (const FileRecord& f : files) {
       if (f.max_ts > best->max_ts) best = &f;
