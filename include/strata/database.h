@@ -119,6 +119,16 @@ class Database {
   // Re-reads every warm/cold file: size and SHA-256 against the catalog, valid Parquet with the
   // recorded row count; lists missing, corrupt and orphan files.
   virtual Result<VerifyReport> Verify(const VerifyOptions& options) = 0;
+  // Series flushes set aside (TierRunResult::series_quarantined), by table, symbol, id.
+  virtual Result<std::vector<QuarantinedSeries>> ListQuarantined() = 0;
+  // Puts quarantined series `id` back (writers only): appends its rows to its table exactly as
+  // they were appended (log and hot tier: the next flush writes them, or sets them aside again if
+  // what stopped it is still there), makes the log durable, then removes the record and the
+  // file. Returns the rows restored. NotFound for an unknown id; Corruption naming the file when
+  // it does not match the catalog's size and SHA-256. Any failure before the removal leaves the
+  // quarantine as it was (a crash right after the append leaves the rows in both; reads drop the
+  // restored copy as a duplicate, and restoring again is harmless).
+  virtual Result<uint64_t> RestoreQuarantined(int64_t id) = 0;
   // Makes every acknowledged row durable now (fsync), whatever the policy.
   virtual Status Sync() = 0;
   virtual Status Close() = 0;

@@ -76,6 +76,19 @@ struct TierRunResult {
   double seconds = 0;
 };
 
+// A series a flush could not write and set aside under <root>/quarantine/ (the rows exactly as
+// appended), with its catalog record (Database::ListQuarantined).
+struct QuarantinedSeries {
+  int64_t id = 0;
+  std::string table;
+  std::string symbol;
+  int64_t min_ts = 0, max_ts = 0;  // both inclusive
+  uint64_t rows = 0;
+  std::string uri;  // the file, relative to the root
+  std::string reason;
+  int64_t created_at_ns = 0;
+};
+
 struct VerifyProblem {
   std::string kind;  // "missing", "corrupt", "orphan", "quarantined" (a series a flush set aside)
   std::string uri;   // relative to the root (warm, local cold) or the object store's URI

@@ -163,6 +163,8 @@ class Catalog {
   Status MarkVerified(int64_t file_id, int64_t at_ns);  // NotFound for an unknown id
   // Quarantined series (CatalogChange::quarantine), by table, symbol, id; of one table when set.
   Result<std::vector<QuarantineRecord>> ListQuarantine(std::optional<int64_t> table_id = std::nullopt);
+  // Forgets quarantined series `id` (its rows were put back). NotFound if there is no such record.
+  Status RemoveQuarantine(int64_t id);
 
   Result<WalState> GetWalState();
   // Per-table flushed LSNs above the global one (table id -> LSN); see CatalogChange.

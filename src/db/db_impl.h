@@ -1,7 +1,7 @@
 // DatabaseImpl: the Database of strata/database.h. It ties the catalog, the write-ahead log, the
 // hot tier and the tier store (warm/cold files) together; the methods are in database.cc (open,
-// recovery, tables, appends, close), db_flush.cc (flush, tier operations, verify) and db_read.cc
-// (scans, Latest, symbols, stats).
+// recovery, tables, appends, close), db_flush.cc (flush, tier operations, verify), db_read.cc
+// (scans, Latest, symbols, stats) and db_quarantine.cc (series a flush set aside).
 //
 // Locking (clang -Wthread-safety checks the annotations; tools/thread_safety.sh):
 //   close_mu_    one Close at a time.
@@ -97,6 +97,8 @@ class DatabaseImpl final : public Database {
   Result<TierRunResult> ApplyRetention(std::optional<int64_t> now_ns) override EXCLUDES(tier_op_mu_);
   Status SetTablePolicy(std::string_view table, std::string_view policy_json) override EXCLUDES(tier_op_mu_);
   Result<VerifyReport> Verify(const VerifyOptions& options) override EXCLUDES(tier_op_mu_);
+  Result<std::vector<QuarantinedSeries>> ListQuarantined() override;
+  Result<uint64_t> RestoreQuarantined(int64_t id) override EXCLUDES(tier_op_mu_, append_gate_);
   Status Sync() override EXCLUDES(append_gate_);
   // Safe against concurrent calls (the first closes, later ones return OK) and against
   // concurrent appends, flushes and tier operations: they either finish first or fail with
