@@ -18,6 +18,7 @@
 #include "strata/timestamp.h"
 #include "testutil/testutil.h"
 #include "tier/lake.h"
+#include "tier/ts_sort.h"
 
 namespace strata::testing {
 

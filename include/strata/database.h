@@ -11,9 +11,6 @@
 // any number open it read-only and see every acknowledged row.
 #pragma once
 
-#include <cstdint>
-#include <functional>
-#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -22,113 +19,12 @@
 
 #include "strata/batch.h"
 #include "strata/file_system.h"
+#include "strata/options.h"
+#include "strata/results.h"
 #include "strata/schema.h"
 #include "strata/status.h"
 
 namespace strata {
-
-struct InitOptions {
-  // "always" (ack after fsync), "interval=<ms>" (fsync in the background every ms) or "none".
-  std::string fsync = "interval=10";
-  uint64_t wal_segment_bytes = 64ull << 20;
-  // Where the cold tier lives: empty for <root>/cold, another directory, or
-  // "s3://bucket/prefix" (endpoint, region and credentials from the AWS_* environment variables;
-  // see src/objstore/README.md). Stored in the catalog; every later open uses it.
-  std::string cold_location;
-};
-
-struct Options {
-  FileSystem* fs = nullptr;  // nullptr = DefaultFileSystem()
-  bool read_only = false;
-  // Overrides the database's stored fsync policy for this process when non-empty.
-  std::string fsync;
-  size_t hot_memory_budget_bytes = 4ull << 30;
-  // Receives recovery warnings (e.g. a torn WAL tail that was truncated). Default: stderr.
-  std::function<void(std::string_view)> on_warning;
-  // A note stored in the lock file so a second writer's error can name us ("strata ingest").
-  std::string process_note;
-
-  // Flushing hot rows to warm Parquet files (writers only). A background thread checks the
-  // triggers every flush_check_interval_ms (Database::FlushTrigger) and flushes when one fires:
-  // the hot rows of a table reach its policy's flush_rows (else flush_rows below), one series
-  // (table, symbol) reaches the policy's flush_series_rows or flush_series_bytes (else the
-  // options below; 0 = off), the oldest unflushed row was appended flush_age_ms ago, or the hot
-  // tier went over flush_memory_fraction of its memory budget (signalled at once by the hot
-  // tier). Database::Flush() and FlushTable() flush on demand.
-  bool background_flush = true;
-  uint64_t flush_rows = 8'000'000;
-  uint64_t flush_series_rows = 0;
-  uint64_t flush_series_bytes = 0;
-  int64_t flush_age_ms = 10 * 60 * 1000;
-  double flush_memory_fraction = 0.5;
-  int64_t flush_check_interval_ms = 1000;
-  // The wall clock (ns since the epoch) for the age trigger; tests inject one. Default: the system's.
-  std::function<int64_t()> clock;
-  // Warm codec when the table's policy names none: "snappy" or "lz4_raw".
-  std::string warm_codec = "snappy";
-  // Compact a series-day's warm parts into one when it has more than this (the table's policy's
-  // max_warm_parts wins).
-  int max_warm_parts = 4;
-  // Remove files a crash left behind (temporaries, files written but never committed, files
-  // retired but not yet deleted) when a writer opens. Read-only opens never modify anything.
-  bool clean_orphans_on_open = true;
-  // Overrides the stored cold location for this process when non-empty (same forms as
-  // InitOptions::cold_location), e.g. to reach the same bucket through another endpoint.
-  std::string cold_location;
-  // Opening a database whose write-ahead log directory is missing, or whose log ends before the
-  // LSN the catalog recorded as durable at the last clean close, is an error naming what is
-  // missing. true goes on without those records (their rows are lost, with a warning); a writer
-  // then records the log's end as durable, so later opens need no flag (CLI --accept-wal-loss).
-  bool accept_wal_loss = false;
-  // Replaying a WAL record the database cannot apply (the hot tier refuses its rows, its table
-  // is unknown, its rows do not decode) is an error naming the record's LSN, table and reason.
-  // true skips such records with a warning each (their rows are lost). The records stay in the
-  // log until a flush covers them, so keep the flag until then (CLI --skip-bad-wal-records).
-  bool skip_bad_wal_records = false;
-};
-
-struct ScanRequest {
-  std::string table;
-  std::vector<std::string> symbols;                       // empty = all symbols
-  int64_t from_ts = std::numeric_limits<int64_t>::min();  // inclusive
-  int64_t to_ts = std::numeric_limits<int64_t>::max();    // exclusive
-  std::vector<std::string> columns;                       // empty = every column
-  std::vector<std::string> tiers;                         // "hot", "warm", "cold"; empty = all
-  // NewScan: rows per batch at most; 0 = a row group that needs no merging passes through whole
-  // (no copy), other batches (merged runs, hot rows) hold up to 65536 rows.
-  size_t max_batch_rows = 0;
-  // Columns of a row group decoded in parallel on up to this many threads; 0 = one per core, at
-  // most 4.
-  int decode_threads = 0;
-  // Also each symbol's last row before from_ts, which a "prev" as-of join without a tolerance
-  // needs: the symbol's rows then start at or before that row (from a point the file bounds
-  // give: that row, or a few rows earlier), not at the beginning of time.
-  bool from_last_before = false;
-};
-
-// What a streaming scan pruned and read (ScanCursor::stats()); filled as the cursor advances.
-struct ScanStats {
-  uint64_t files_listed = 0;             // warm/cold files the catalog holds for the table
-  uint64_t files_pruned_by_catalog = 0;  // of those, outside the symbols, range or tiers
-  uint64_t files_read = 0;               // opened (footer read)
-  uint64_t files_from_cache = 0;         // of those, open already (footer cached in this process)
-  uint64_t row_groups_total = 0;         // in the files read
-  uint64_t row_groups_read = 0;          // decoded
-  uint64_t row_groups_pruned = 0;        // skipped by their ts statistics
-  uint64_t row_groups_parallel = 0;      // of those decoded, on several threads (decode_threads)
-  uint64_t pages_total = 0;              // data pages of column chunks read partially
-  uint64_t pages_read = 0;               // of those, decoded (the rest pruned by the page index)
-  uint64_t bytes_read = 0;               // fetched from warm/cold storage, footers included
-  uint64_t hot_rows = 0;                 // rows taken from the hot tier
-  uint64_t rows_returned = 0;
-  uint64_t batches_returned = 0;
-  uint64_t peak_rows_buffered = 0;  // most rows held at once in file/row-group buffers
-  uint64_t merged_rows = 0;         // rows that went through the k-way merge (overlaps)
-  int64_t plan_ns = 0;              // catalog listing + hot snapshot
-  int64_t open_ns = 0;              // opening files and reading footers
-  int64_t read_ns = 0;              // reading and decoding row groups
-  int64_t merge_ns = 0;             // merging and slicing into output batches
-};
 
 // A streaming scan (Database::NewScan). Next() fills *out with the next batch and returns true,
 // or returns false at the end. Batches hold rows of one symbol (at most one row group's, or
@@ -145,83 +41,6 @@ class ScanCursor {
   // The symbol of the batch Next() returned last.
   virtual const std::string& symbol() const = 0;
   virtual const ScanStats& stats() const = 0;
-};
-
-struct TierStats {
-  std::string tier;  // "hot", "warm", "cold"
-  uint64_t rows = 0;
-  uint64_t bytes = 0;
-  uint64_t series = 0;
-  uint64_t files = 0;
-};
-
-struct TableStats {
-  std::string table;
-  std::vector<TierStats> tiers;
-  // Series a flush could not write and set aside under <root>/quarantine/ (`strata verify`
-  // lists them), and their rows.
-  uint64_t quarantined_series = 0, quarantined_rows = 0;
-};
-
-struct DatabaseStats {
-  std::vector<TableStats> tables;
-  uint64_t wal_bytes = 0;
-  uint64_t wal_segments = 0;
-  uint64_t last_lsn = 0;
-  uint64_t flushed_lsn = 0;
-  std::string fsync;
-};
-
-// What a flush, compaction, migration or retention pass did.
-struct TierRunResult {
-  uint64_t rows_in = 0, rows_out = 0;  // rows read and written (differ by dedup)
-  uint64_t files_in = 0, files_out = 0;
-  uint64_t bytes_in = 0, bytes_out = 0;
-  uint64_t duplicates_removed = 0;
-  uint64_t flushed_lsn = 0;  // flush: the WAL LSN now covered by warm files
-  // Derived bar tables: series-days whose bars were recomputed, and of those, the ones whose
-  // source rows were read back from storage (a day with earlier parts, or a migration) rather
-  // than taken from the rows a flush had just written.
-  uint64_t bar_days_rebuilt = 0, bar_days_read = 0;
-  // Flush: series whose rows could not be written as warm files and were set aside under
-  // <root>/quarantine/ (reported by `strata verify` and `stats`), and their rows.
-  uint64_t series_quarantined = 0, rows_quarantined = 0;
-  double seconds = 0;
-};
-
-struct MigrateOptions {
-  std::string table;                 // empty = every table
-  std::optional<int64_t> before_ts;  // migrate warm files whose rows are all older than this
-  bool all = false;                  // migrate every warm file
-  bool apply_policy = true;          // also what warm_days and warm_max_bytes select
-  std::optional<int64_t> now_ns;     // the clock for policies (tests); default: now
-  std::function<void(std::string_view)> on_progress;
-};
-
-struct VerifyOptions {
-  std::string tier;  // "warm", "cold" or empty for both
-  std::function<void(std::string_view)> on_progress;
-  // Record in the catalog when each whole file was verified (files.verified_at). A read-only
-  // open writes just those times, through a writable catalog handle of its own, and skips them
-  // (VerifyReport::verified_at_recorded false) when the catalog cannot be written (read-only
-  // media): verifying never needs a writer.
-  bool record_verified_at = true;
-};
-
-struct VerifyProblem {
-  std::string kind;  // "missing", "corrupt", "orphan", "quarantined" (a series a flush set aside)
-  std::string uri;   // relative to the root (warm, local cold) or the object store's URI
-  std::string detail;
-};
-
-struct VerifyReport {
-  std::vector<int64_t> verified_file_ids;  // catalog ids of the files found whole
-  bool verified_at_recorded = false;       // their files.verified_at now says when
-  uint64_t files_checked = 0;
-  uint64_t bytes_checked = 0;
-  uint64_t rows_checked = 0;
-  std::vector<VerifyProblem> problems;
-  bool ok() const { return problems.empty(); }
 };
 
 class Appender {
@@ -300,6 +119,16 @@ class Database {
   // Re-reads every warm/cold file: size and SHA-256 against the catalog, valid Parquet with the
   // recorded row count; lists missing, corrupt and orphan files.
   virtual Result<VerifyReport> Verify(const VerifyOptions& options) = 0;
+  // Series flushes set aside (TierRunResult::series_quarantined), by table, symbol, id.
+  virtual Result<std::vector<QuarantinedSeries>> ListQuarantined() = 0;
+  // Puts quarantined series `id` back (writers only): appends its rows to its table exactly as
+  // they were appended (log and hot tier: the next flush writes them, or sets them aside again if
+  // what stopped it is still there), makes the log durable, then removes the record and the
+  // file. Returns the rows restored. NotFound for an unknown id; Corruption naming the file when
+  // it does not match the catalog's size and SHA-256. Any failure before the removal leaves the
+  // quarantine as it was (a crash right after the append leaves the rows in both; reads drop the
+  // restored copy as a duplicate, and restoring again is harmless).
+  virtual Result<uint64_t> RestoreQuarantined(int64_t id) = 0;
   // Makes every acknowledged row durable now (fsync), whatever the policy.
   virtual Status Sync() = 0;
   virtual Status Close() = 0;

@@ -452,118 +452,27 @@ Result<PutResult> ModelStore::PutBytes(std::string_view name, std::string_view d
   return result;
 }
 
-// ---- registry ----
-
-namespace {
-
-constexpr char kVersionColumns[] =
-    "SELECT m.name, v.version, v.id, v.size, v.sha256, v.chunk_count, v.meta_json, v.metrics_json, v.run_id, "
-    "v.stage, v.created_at FROM model_versions v JOIN artifact_models m ON m.id = v.model_id ";
-
-VersionInfo RowToVersion(const sqlite::Statement& s) {
-  VersionInfo v;
-  v.model = s.Text(0);
-  v.version = s.Int(1);
-  v.version_id = s.Int(2);
-  v.size = static_cast<uint64_t>(s.Int(3));
-  v.sha256 = s.Text(4);
-  v.chunk_count = static_cast<uint64_t>(s.Int(5));
-  v.meta_json = s.Text(6);
-  v.metrics_json = s.Text(7);
-  v.run_id = s.OptionalInt(8);
-  v.stage = s.Text(9);
-  v.created_at_ns = s.Int(10);
-  return v;
-}
-
-Status FillAliases(sqlite3* db, const std::string& where, VersionInfo* v) {
-  sqlite::Statement a(db, "SELECT alias FROM model_aliases WHERE version_id = ? ORDER BY alias", where, "aliases");
-  a.Bind(1, v->version_id);
-  for (;;) {
-    ASSIGN_OR_RETURN(bool row, a.Step());
-    if (!row) break;
-    v->aliases.push_back(a.Text(0));
-  }
-  return Status::OK();
-}
-
-}  // namespace
+// ---- registry (its rows: Catalog's model calls, catalog/model_records.h) ----
 
 Result<VersionInfo> ModelStore::Resolve(std::string_view name, std::string_view ref) {
   RETURN_IF_ERROR(ValidateName(name));
-  VersionInfo out;
-  const std::string where = catalog_->path();
-  RETURN_IF_ERROR(catalog_->InTransaction([&]() -> Status {
-    std::string sql = kVersionColumns;
-    bool by_number = IsDigits(ref);
-    bool latest = ref.empty() || ref == "latest";
-    if (latest) {
-      sql += "WHERE m.name = ? ORDER BY v.version DESC LIMIT 1";
-    } else if (by_number) {
-      sql += "WHERE m.name = ? AND v.version = ?";
-    } else {
-      sql += "JOIN model_aliases a ON a.version_id = v.id WHERE m.name = ? AND a.alias = ?";
-    }
-    sqlite::Statement s(catalog_->db(), sql, where, "resolve model");
-    s.Bind(1, name);
-    if (by_number) s.Bind(2, static_cast<int64_t>(std::stoll(std::string(ref))));
-    if (!latest && !by_number) s.Bind(2, ref);
-    ASSIGN_OR_RETURN(bool found, s.Step());
-    if (!found) {
-      sqlite::Statement m(catalog_->db(), "SELECT 1 FROM artifact_models WHERE name = ?", where, "find model");
-      m.Bind(1, name);
-      ASSIGN_OR_RETURN(bool model_exists, m.Step());
-      if (!model_exists) return Status::NotFound("no model named '" + std::string(name) + "'");
-      if (latest) return Status::NotFound("model '" + std::string(name) + "' has no versions");
-      return Status::NotFound("model '" + std::string(name) + "' has no " + (by_number ? "version " : "alias ") +
-                              std::string(ref));
-    }
-    out = RowToVersion(s);
-    return FillAliases(catalog_->db(), where, &out);
-  }));
-  return out;
+  ModelVersionRef which;
+  if (ref.empty() || ref == "latest") {
+    which.kind = ModelVersionRef::Kind::kLatest;
+  } else if (IsDigits(ref)) {
+    which.kind = ModelVersionRef::Kind::kNumber;
+    which.number = static_cast<int64_t>(std::stoll(std::string(ref)));
+  } else {
+    which.kind = ModelVersionRef::Kind::kAlias;
+    which.alias = std::string(ref);
+  }
+  return catalog_->ResolveModelVersion(name, which);
 }
 
-Result<std::vector<ModelSummary>> ModelStore::ListModels() {
-  std::vector<ModelSummary> out;
-  RETURN_IF_ERROR(catalog_->InTransaction([&]() -> Status {
-    sqlite::Statement s(
-        catalog_->db(),
-        "SELECT m.name, COUNT(v.id), COALESCE(MAX(v.version), 0), COALESCE(SUM(v.size), 0) FROM artifact_models "
-        "m LEFT JOIN model_versions v ON v.model_id = m.id GROUP BY m.id ORDER BY m.name",
-        catalog_->path(), "list models");
-    for (;;) {
-      ASSIGN_OR_RETURN(bool row, s.Step());
-      if (!row) break;
-      out.push_back({s.Text(0), s.Int(1), s.Int(2), static_cast<uint64_t>(s.Int(3))});
-    }
-    return Status::OK();
-  }));
-  return out;
-}
+Result<std::vector<ModelSummary>> ModelStore::ListModels() { return catalog_->ListModelSummaries(); }
 
 Result<std::vector<VersionInfo>> ModelStore::ListVersions(std::string_view name) {
-  std::vector<VersionInfo> out;
-  RETURN_IF_ERROR(catalog_->InTransaction([&]() -> Status {
-    sqlite::Statement s(catalog_->db(), std::string(kVersionColumns) + "WHERE m.name = ? ORDER BY v.version",
-                        catalog_->path(), "list versions");
-    s.Bind(1, name);
-    for (;;) {
-      ASSIGN_OR_RETURN(bool row, s.Step());
-      if (!row) break;
-      out.push_back(RowToVersion(s));
-      RETURN_IF_ERROR(FillAliases(catalog_->db(), catalog_->path(), &out.back()));
-    }
-    if (out.empty()) {
-      sqlite::Statement m(catalog_->db(), "SELECT 1 FROM artifact_models WHERE name = ?", catalog_->path(),
-                          "find model");
-      m.Bind(1, name);
-      ASSIGN_OR_RETURN(bool model_exists, m.Step());
-      if (!model_exists) return Status::NotFound("no model named '" + std::string(name) + "'");
-    }
-    return Status::OK();
-  }));
-  return out;
+  return catalog_->ListModelVersions(name);
 }
 
 Status ModelStore::Promote(std::string_view name, std::string_view ref, std::string_view stage) {
@@ -572,11 +481,7 @@ Status ModelStore::Promote(std::string_view name, std::string_view ref, std::str
   }
   return catalog_->InTransaction([&]() -> Status {
     ASSIGN_OR_RETURN(VersionInfo v, Resolve(name, ref));
-    sqlite::Statement s(catalog_->db(), "UPDATE model_versions SET stage = ? WHERE id = ?", catalog_->path(),
-                        "set stage");
-    s.Bind(1, stage);
-    s.Bind(2, v.version_id);
-    RETURN_IF_ERROR(s.Run());
+    RETURN_IF_ERROR(catalog_->SetModelVersionStage(v.version_id, stage));
     if (stage == "production") return SetAlias(name, "production", std::to_string(v.version));
     if (std::find(v.aliases.begin(), v.aliases.end(), "production") != v.aliases.end()) {
       return SetAlias(name, "production", "");
@@ -591,25 +496,13 @@ Status ModelStore::SetAlias(std::string_view name, std::string_view alias, std::
                                    "' is reserved or malformed (not empty, 'latest', digits or containing @)");
   }
   return catalog_->InTransaction([&]() -> Status {
-    sqlite::Statement m(catalog_->db(), "SELECT id FROM artifact_models WHERE name = ?", catalog_->path(),
-                        "find model");
-    m.Bind(1, name);
-    ASSIGN_OR_RETURN(bool found, m.Step());
-    if (!found) return Status::NotFound("no model named '" + std::string(name) + "'");
-    const int64_t model_id = m.Int(0);
-    sqlite::Statement d(catalog_->db(), "DELETE FROM model_aliases WHERE model_id = ? AND alias = ?", catalog_->path(),
-                        "remove alias");
-    d.Bind(1, model_id);
-    d.Bind(2, alias);
-    RETURN_IF_ERROR(d.Run());
-    if (ref.empty()) return Status::OK();
+    ASSIGN_OR_RETURN(std::optional<int64_t> model_id, catalog_->FindModel(name));
+    if (!model_id) return Status::NotFound("no model named '" + std::string(name) + "'");
+    if (ref.empty()) return catalog_->SetModelAlias(*model_id, alias, std::nullopt);
+    // Removed before `ref` is resolved: an alias cannot be set to itself.
+    RETURN_IF_ERROR(catalog_->SetModelAlias(*model_id, alias, std::nullopt));
     ASSIGN_OR_RETURN(VersionInfo v, Resolve(name, ref));
-    sqlite::Statement s(catalog_->db(), "INSERT INTO model_aliases (model_id, alias, version_id) VALUES (?, ?, ?)",
-                        catalog_->path(), "set alias");
-    s.Bind(1, model_id);
-    s.Bind(2, alias);
-    s.Bind(3, v.version_id);
-    return s.Run();
+    return catalog_->SetModelAlias(*model_id, alias, v.version_id);
   });
 }
 
@@ -624,23 +517,10 @@ Status ModelStore::Remove(std::string_view name, std::optional<std::string_view>
       ASSIGN_OR_RETURN(versions, ListVersions(name));
     }
     for (const VersionInfo& v : versions) {
-      sqlite::Statement d(catalog_->db(), "DELETE FROM model_versions WHERE id = ?", catalog_->path(),
-                          "remove version");
-      d.Bind(1, v.version_id);
-      RETURN_IF_ERROR(d.Run());
+      RETURN_IF_ERROR(catalog_->RemoveModelVersion(v.version_id));
       removed.push_back(v.version_id);
     }
-    if (!ref) {
-      sqlite::Statement a(catalog_->db(),
-                          "DELETE FROM model_aliases WHERE model_id = (SELECT id FROM artifact_models WHERE name = ?)",
-                          catalog_->path(), "remove aliases");
-      a.Bind(1, name);
-      RETURN_IF_ERROR(a.Run());
-      sqlite::Statement d(catalog_->db(), "DELETE FROM artifact_models WHERE name = ?", catalog_->path(),
-                          "remove model");
-      d.Bind(1, name);
-      RETURN_IF_ERROR(d.Run());
-    }
+    if (!ref) RETURN_IF_ERROR(catalog_->RemoveModel(name));
     return Status::OK();
   }));
   for (int64_t id : removed) impl_->cache->Erase(id);

@@ -33,6 +33,7 @@
 
 #include "artifacts/chunker.h"
 #include "artifacts/pack.h"
+#include "catalog/model_records.h"
 #include "strata/file_system.h"
 #include "strata/status.h"
 
@@ -117,26 +118,9 @@ struct PutResult {
   uint64_t new_stored_bytes = 0;  // what they took in the pack, after compression
 };
 
-struct VersionInfo {
-  std::string model;
-  int64_t version = 0;
-  int64_t version_id = 0;  // catalog row id, unique forever
-  uint64_t size = 0;
-  std::string sha256;
-  uint64_t chunk_count = 0;
-  std::string meta_json, metrics_json;
-  std::optional<int64_t> run_id;
-  std::string stage;
-  std::vector<std::string> aliases;  // stored aliases; "latest" is implicit (the highest version)
-  int64_t created_at_ns = 0;
-};
-
-struct ModelSummary {
-  std::string name;
-  int64_t versions = 0;
-  int64_t latest = 0;
-  uint64_t bytes = 0;  // logical bytes of all versions
-};
+// A version of a model and a model at a glance: the catalog's records (catalog/model_records.h).
+using VersionInfo = ModelVersionRecord;
+using ModelSummary = ModelSummaryRecord;
 
 struct DiffResult {
   uint64_t a_bytes = 0, b_bytes = 0;

@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "catalog/migrations.h"
+#include "catalog/model_records.h"
 #include "strata/file_system.h"
 #include "strata/schema.h"
 #include "strata/status.h"
@@ -163,6 +164,8 @@ class Catalog {
   Status MarkVerified(int64_t file_id, int64_t at_ns);  // NotFound for an unknown id
   // Quarantined series (CatalogChange::quarantine), by table, symbol, id; of one table when set.
   Result<std::vector<QuarantineRecord>> ListQuarantine(std::optional<int64_t> table_id = std::nullopt);
+  // Forgets quarantined series `id` (its rows were put back). NotFound if there is no such record.
+  Status RemoveQuarantine(int64_t id);
 
   Result<WalState> GetWalState();
   // Per-table flushed LSNs above the global one (table id -> LSN); see CatalogChange.
@@ -175,6 +178,23 @@ class Catalog {
   Status FinishRun(int64_t id, bool ok, std::string_view outputs_json, std::string_view error);
   // Newest first; only runs of `kind` when set; limit <= 0 means no limit.
   Result<std::vector<RunRecord>> ListRuns(std::optional<std::string> kind, int limit);
+
+  // The model registry (model_records.h; model_records.cc). NotFound messages name the model.
+  // The model's id, or nullopt when there is no model of that name.
+  Result<std::optional<int64_t>> FindModel(std::string_view name);
+  // The version `ref` names, with its aliases; NotFound naming the model (no such model, no
+  // versions, no such version or alias).
+  Result<ModelVersionRecord> ResolveModelVersion(std::string_view name, const ModelVersionRef& ref);
+  // Every version of the model, oldest first, with their aliases; NotFound for an unknown model.
+  Result<std::vector<ModelVersionRecord>> ListModelVersions(std::string_view name);
+  // Every model, by name.
+  Result<std::vector<ModelSummaryRecord>> ListModelSummaries();
+  Status SetModelVersionStage(int64_t version_id, std::string_view stage);
+  // Points `alias` of model `model_id` at `version_id`, or removes it (nullopt).
+  Status SetModelAlias(int64_t model_id, std::string_view alias, std::optional<int64_t> version_id);
+  Status RemoveModelVersion(int64_t version_id);
+  // The model's row and its aliases (its versions are removed one by one before).
+  Status RemoveModel(std::string_view name);
 
   // Runs fn inside one transaction: BEGIN IMMEDIATE (waits for other writers) ... COMMIT, or
   // ROLLBACK if fn returns an error (which is then returned). The catalog's lock is held

@@ -202,6 +202,16 @@ Status Catalog::CommitLocked(const CatalogChange& change, std::vector<int64_t>* 
   return Status::OK();
 }
 
+Status Catalog::RemoveQuarantine(int64_t id) {
+  std::lock_guard lock(mu_);
+  sqlite::Statement s(db_, "DELETE FROM quarantined_series WHERE id = ?", path_, "remove a quarantined series");
+  s.Bind(1, id);
+  RETURN_IF_ERROR(s.Run());
+  if (s.changes() == 0)
+    return Status::NotFound("catalog " + path_ + " has no quarantined series " + std::to_string(id));
+  return Status::OK();
+}
+
 Result<std::vector<QuarantineRecord>> Catalog::ListQuarantine(std::optional<int64_t> table_id) {
   std::string text =
       "SELECT id, table_id, symbol, min_ts, max_ts, row_count, uri, bytes, sha256, max_lsn, reason, created_at "

@@ -44,7 +44,7 @@ void AddFlushCommand(CLI::App& app, Context* ctx) {
       if (r.series_quarantined > 0) {
         std::printf(
             "quarantined %s rows of %s series that could not be written (see the warnings above and "
-            "`strata verify`)\n",
+            "`strata quarantine list`)\n",
             WithThousands(r.rows_quarantined).c_str(), WithThousands(r.series_quarantined).c_str());
       }
       if (r.files_out == 0 && r.series_quarantined == 0) {

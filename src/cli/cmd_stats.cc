@@ -25,9 +25,9 @@ void AddStatsCommand(CLI::App& app, Context* ctx) {
       }
       for (const TableStats& t : stats.tables) {
         if (t.quarantined_series == 0) continue;
-        std::printf("%s: %s row(s) of %s series quarantined by flushes (not queryable); `strata verify` lists them\n",
-                    t.table.c_str(), WithThousands(t.quarantined_rows).c_str(),
-                    WithThousands(t.quarantined_series).c_str());
+        std::printf(
+            "%s: %s row(s) of %s series quarantined by flushes (not queryable); `strata quarantine list` lists them\n",
+            t.table.c_str(), WithThousands(t.quarantined_rows).c_str(), WithThousands(t.quarantined_series).c_str());
       }
       if (stats.tables.empty()) std::printf("(no tables)\n");
       return Status::OK();

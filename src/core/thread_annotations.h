@@ -11,10 +11,13 @@
 //   };
 //   uint64_t Cache::bytes() const { MutexLock lock(&mu_); return bytes_; }
 //
-// std::mutex carries no annotations in libstdc++, so annotated members are guarded by a Mutex.
+// std::mutex carries no annotations in libstdc++, so annotated members are guarded by a Mutex
+// (or a SharedMutex, held with WriterMutexLock / ReaderMutexLock). A condition variable waits on a Mutex
+// through std::condition_variable_any.
 #pragma once
 
 #include <mutex>
+#include <shared_mutex>
 
 #if defined(__clang__)
 #define STRATA_THREAD_ANNOTATION(x) __attribute__((x))
@@ -32,6 +35,9 @@
 #define REQUIRES_SHARED(...) STRATA_THREAD_ANNOTATION(requires_shared_capability(__VA_ARGS__))
 #define ACQUIRE(...) STRATA_THREAD_ANNOTATION(acquire_capability(__VA_ARGS__))
 #define RELEASE(...) STRATA_THREAD_ANNOTATION(release_capability(__VA_ARGS__))
+#define ACQUIRE_SHARED(...) STRATA_THREAD_ANNOTATION(acquire_shared_capability(__VA_ARGS__))
+#define RELEASE_SHARED(...) STRATA_THREAD_ANNOTATION(release_shared_capability(__VA_ARGS__))
+#define TRY_ACQUIRE_SHARED(...) STRATA_THREAD_ANNOTATION(try_acquire_shared_capability(__VA_ARGS__))
 #define TRY_ACQUIRE(...) STRATA_THREAD_ANNOTATION(try_acquire_capability(__VA_ARGS__))
 #define EXCLUDES(...) STRATA_THREAD_ANNOTATION(locks_excluded(__VA_ARGS__))
 #define RETURN_CAPABILITY(x) STRATA_THREAD_ANNOTATION(lock_returned(x))
@@ -61,6 +67,58 @@ class SCOPED_CAPABILITY MutexLock {
 
  private:
   Mutex* mu_;
+};
+
+// A std::shared_mutex the analysis knows: exclusive (lock) or shared (lock_shared).
+class CAPABILITY("shared_mutex") SharedMutex {
+ public:
+  void lock() ACQUIRE() { mu_.lock(); }
+  void unlock() RELEASE() { mu_.unlock(); }
+  bool try_lock() TRY_ACQUIRE(true) { return mu_.try_lock(); }
+  void lock_shared() ACQUIRE_SHARED() { mu_.lock_shared(); }
+  void unlock_shared() RELEASE_SHARED() { mu_.unlock_shared(); }
+  bool try_lock_shared() TRY_ACQUIRE_SHARED(true) { return mu_.try_lock_shared(); }
+
+ private:
+  std::shared_mutex mu_;
+};
+
+// Holds a SharedMutex exclusively for its scope, or until Unlock().
+class SCOPED_CAPABILITY WriterMutexLock {
+ public:
+  explicit WriterMutexLock(SharedMutex* mu) ACQUIRE(mu) : mu_(mu) { mu_->lock(); }
+  ~WriterMutexLock() RELEASE() {
+    if (held_) mu_->unlock();
+  }
+  void Unlock() RELEASE() {
+    mu_->unlock();
+    held_ = false;
+  }
+  WriterMutexLock(const WriterMutexLock&) = delete;
+  WriterMutexLock& operator=(const WriterMutexLock&) = delete;
+
+ private:
+  SharedMutex* mu_;
+  bool held_ = true;
+};
+
+// Holds a SharedMutex shared for its scope, or until Unlock().
+class SCOPED_CAPABILITY ReaderMutexLock {
+ public:
+  explicit ReaderMutexLock(SharedMutex* mu) ACQUIRE_SHARED(mu) : mu_(mu) { mu_->lock_shared(); }
+  ~ReaderMutexLock() RELEASE() {
+    if (held_) mu_->unlock_shared();
+  }
+  void Unlock() RELEASE() {
+    mu_->unlock_shared();
+    held_ = false;
+  }
+  ReaderMutexLock(const ReaderMutexLock&) = delete;
+  ReaderMutexLock& operator=(const ReaderMutexLock&) = delete;
+
+ private:
+  SharedMutex* mu_;
+  bool held_ = true;
 };
 
 }  // namespace strata

@@ -209,6 +209,20 @@ TEST_F(DatabaseTest, StatsCountHotRowsAndWal) {
   EXPECT_EQ(stats.fsync, "none");
 }
 
+// The log's segments are counted by the WAL's own naming rule: a stray "*.log" file beside them
+// (an operator's notes, an editor's backup) is not a segment.
+TEST_F(DatabaseTest, StatsCountOnlyTheWalsSegments) {
+  auto db = OpenWriter();
+  ASSERT_OK(db->CreateTable({"trades", *Schema::Template("trades"), std::nullopt}));
+  ASSERT_OK(db->Append("trades", MakeTrades(100, 2, 0, 7)));
+  ASSERT_OK_AND_ASSIGN(DatabaseStats before, db->Stats());
+  EXPECT_EQ(before.wal_segments, 1u);
+  testing::WriteTextFile(JoinPath(JoinPath(root_, "wal"), "notes.log"), std::string(5000, 'x'));
+  ASSERT_OK_AND_ASSIGN(DatabaseStats after, db->Stats());
+  EXPECT_EQ(after.wal_segments, before.wal_segments);
+  EXPECT_EQ(after.wal_bytes, before.wal_bytes);
+}
+
 // Flush triggers, checked through FlushTrigger()/FlushIfDue() (what the background flusher runs)
 // with the background thread off, so nothing depends on timing.
 class FlushTriggerTest : public DatabaseTest {

@@ -123,6 +123,64 @@ TEST_F(FlushQuarantineTest, OneSeriesThatCannotBeWrittenIsQuarantinedAndTheRestF
   EXPECT_EQ(stats.tables[0].tiers[0].rows, 0u);
 }
 
+// Putting a quarantined series back: its rows are appended again (exactly as they were), the
+// record and the file go, and the next flush (what stopped the first one gone) writes them.
+TEST_F(FlushQuarantineTest, AQuarantinedSeriesIsPutBackAndFlushedOnceItsProblemIsGone) {
+  const RecordBatch batch = MakeTrades(2000, 3, 1'700'000'000'000'000'000, 1);
+  const RecordBatch s1 = RowsOf(batch, "S1");
+  auto db = Open();
+  ASSERT_OK(db->CreateTable({"trades", *Schema::Template("trades"), "trade_id"}));
+  ASSERT_OK(db->Append("trades", batch));
+  fs_.FailPathsContaining(FsOp::kCreate, "S1", Status::IOError("injected: S1's warm file cannot be created"));
+  ASSERT_OK_AND_ASSIGN(TierRunResult r, db->Flush());
+  EXPECT_EQ(r.series_quarantined, 1u);
+  ASSERT_OK_AND_ASSIGN(auto listed, db->ListQuarantined());
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(listed[0].table, "trades");
+  EXPECT_EQ(listed[0].symbol, "S1");
+  EXPECT_EQ(listed[0].rows, s1.num_rows());
+  EXPECT_NE(listed[0].reason.find("injected: S1's warm file"), std::string::npos) << listed[0].reason;
+  const std::string file = JoinPath(root_, listed[0].uri);
+  ASSERT_TRUE(*DefaultFileSystem()->Exists(file));
+
+  EXPECT_EQ(db->RestoreQuarantined(listed[0].id + 100).status().code(), StatusCode::kNotFound);
+  // A damaged file is refused, naming it; nothing changes.
+  const std::string good = testing::ReadTextFile(file);
+  testing::WriteTextFile(file, good.substr(0, good.size() - 1) + "x");
+  auto damaged = db->RestoreQuarantined(listed[0].id);
+  ASSERT_FALSE(damaged.ok());
+  EXPECT_EQ(damaged.status().code(), StatusCode::kCorruption);
+  EXPECT_NE(damaged.status().message().find(file), std::string::npos) << damaged.status().ToString();
+  testing::WriteTextFile(file, good);
+  EXPECT_EQ(RowsBySymbol(db.get()).count("S1"), 0u);
+
+  ASSERT_OK_AND_ASSIGN(uint64_t restored, db->RestoreQuarantined(listed[0].id));
+  EXPECT_EQ(restored, s1.num_rows());
+  EXPECT_EQ(RowsBySymbol(db.get())["S1"], s1.num_rows());  // hot again
+  ASSERT_OK_AND_ASSIGN(auto after, db->ListQuarantined());
+  EXPECT_TRUE(after.empty());
+  EXPECT_FALSE(*DefaultFileSystem()->Exists(file));
+  // Still failing: set aside again (nothing lost); once the problem is gone, flushed for good.
+  ASSERT_OK_AND_ASSIGN(TierRunResult again, db->Flush());
+  EXPECT_EQ(again.series_quarantined, 1u);
+  ASSERT_OK_AND_ASSIGN(auto relisted, db->ListQuarantined());
+  ASSERT_EQ(relisted.size(), 1u);
+  fs_.FailPathsContaining(FsOp::kCreate, "");
+  ASSERT_OK(db->RestoreQuarantined(relisted[0].id).status());
+  ASSERT_OK_AND_ASSIGN(TierRunResult flushed, db->Flush());
+  EXPECT_EQ(flushed.series_quarantined, 0u);
+  EXPECT_EQ(flushed.rows_out, s1.num_rows());
+  ASSERT_OK(db->Close());
+  db = Open();
+  auto by_symbol = RowsBySymbol(db.get());
+  EXPECT_EQ(by_symbol["S0"] + by_symbol["S1"] + by_symbol["S2"], batch.num_rows());
+  ASSERT_OK_AND_ASSIGN(VerifyReport report, db->Verify({}));
+  EXPECT_TRUE(report.ok()) << report.problems[0].kind << " " << report.problems[0].detail;
+  ASSERT_OK_AND_ASSIGN(DatabaseStats stats, db->Stats());
+  EXPECT_EQ(stats.tables[0].quarantined_series, 0u);
+  EXPECT_EQ(stats.tables[0].tiers[1].rows, batch.num_rows());  // all warm
+}
+
 TEST_F(FlushQuarantineTest, AFullDiskIsNotTheSeriesFaultAndFailsTheFlush) {
   const RecordBatch batch = MakeTrades(2000, 4, 1'700'000'000'000'000'000, 1);
   auto db = Open();

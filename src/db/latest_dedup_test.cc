@@ -98,6 +98,46 @@ TEST_F(LatestDedupTest, FlushedPartsWithTheSameLatestTsAgreeWithTheScan) {
   EXPECT_EQ(LatestPrice(), 1.0);
 }
 
+// One hot row at the latest ts that duplicates a flushed row: the flushed row arrived first and
+// is the one every read returns, Latest included (in this process, and after a reopen, when the
+// hot tier has not seen the flush).
+TEST_F(LatestDedupTest, ASingleHotRowDuplicatingAFlushedRowIsNotTheLatest) {
+  const int64_t t = 1'700'000'000'000'000'000;
+  ASSERT_OK(db_->Append("trades", Trade(schema_, t - 5, 9.0, 100)));
+  ASSERT_OK(db_->Append("trades", Trade(schema_, t, 1.0, 7)));
+  ASSERT_OK(db_->Flush().status());
+  ASSERT_OK(db_->Append("trades", Trade(schema_, t, 2.0, 7)));  // a replay of trade 7
+  EXPECT_EQ(ScanLast().column(2).doubles()[0], 1.0);
+  EXPECT_EQ(LatestPrice(), 1.0);
+  EXPECT_EQ(LatestPrice(), 1.0);  // the second call takes the hot path
+
+  ASSERT_OK(db_->Close());
+  Options options;
+  options.background_flush = false;
+  ASSERT_OK_AND_ASSIGN(db_, Database::Open(root_, options));
+  EXPECT_EQ(LatestPrice(), 1.0);
+  ASSERT_OK(db_->Flush().status());
+  ASSERT_OK(db_->Close());
+  ASSERT_OK_AND_ASSIGN(db_, Database::Open(root_, options));
+  ASSERT_OK(db_->Append("trades", Trade(schema_, t, 3.0, 7)));  // a replay again, after a reopen
+  EXPECT_EQ(LatestPrice(), 1.0);
+  EXPECT_EQ(LatestPrice(), 1.0);
+  // A newer hot row is the latest, on the hot path.
+  ASSERT_OK(db_->Append("trades", Trade(schema_, t + 1, 4.0, 9)));
+  EXPECT_EQ(LatestPrice(), 4.0);
+}
+
+// A hot row older than a flushed one (a late arrival) is not the latest: the flushed row is.
+TEST_F(LatestDedupTest, AHotRowOlderThanAFlushedRowIsNotTheLatest) {
+  const int64_t t = 1'700'000'000'000'000'000;
+  ASSERT_OK(db_->Append("trades", Trade(schema_, t, 1.0, 7)));
+  ASSERT_OK(db_->Flush().status());
+  ASSERT_OK(db_->Append("trades", Trade(schema_, t - 10, 2.0, 8)));
+  EXPECT_EQ(ScanLast().column(2).doubles()[0], 1.0);
+  EXPECT_EQ(LatestPrice(), 1.0);
+  EXPECT_EQ(LatestPrice(), 1.0);
+}
+
 TEST_F(LatestDedupTest, AppendCountedCountsWhatTheScanDrops) {
   const int64_t t = 1'700'000'000'000'000'000;
   ASSERT_OK_AND_ASSIGN(auto appender, db_->NewAppender("trades"));

@@ -187,7 +187,8 @@ Status HotTier::Insert(uint32_t table_id, const RecordBatch& batch, uint64_t lsn
   return Status::OK();
 }
 
-Status HotTier::Latest(uint32_t table_id, std::string_view symbol, RecordBatch* out, bool* tied) const {
+Status HotTier::Latest(uint32_t table_id, std::string_view symbol, RecordBatch* out, bool* tied,
+                       int64_t* flushed_max_ts) const {
   const SeriesBuffer* series = nullptr;
   {
     std::shared_lock lock(state_->mu);
@@ -200,10 +201,18 @@ Status HotTier::Latest(uint32_t table_id, std::string_view symbol, RecordBatch* 
   }
   if (series != nullptr) {
     if (out->fields() != series->schema().fields()) *out = RecordBatch(series->schema());
+    // Before the row: a DropUpTo raising it after the copy only makes the caller check more.
+    if (flushed_max_ts != nullptr) *flushed_max_ts = series->flushed_max_ts();
     if (series->CopyLatest(out, tied)) return Status::OK();
   }
   return Status::NotFound("hot tier: table " + std::to_string(table_id) + " has no rows for symbol '" +
                           std::string(symbol) + "'");
+}
+
+void HotTier::SetFlushedMaxTs(uint32_t table_id, std::string_view symbol, int64_t ts) {
+  std::shared_lock lock(state_->mu);
+  auto it = state_->series.find(SeriesKeyView{table_id, symbol});
+  if (it != state_->series.end()) it->second->SetFlushedMaxTs(ts);
 }
 
 Result<std::vector<RecordBatch>> HotTier::Scan(const HotScanRequest& request) const {

@@ -77,7 +77,15 @@ class HotTier {
   // `tied` (may be null) is set when other rows of the series have the same ts: some may be
   // duplicates (tier/dedup.h: the first arrival wins), which the hot tier does not drop, so the
   // caller must then decide from the deduplicated rows at that ts (what a scan returns).
-  Status Latest(uint32_t table_id, std::string_view symbol, RecordBatch* out, bool* tied = nullptr) const;
+  // `flushed_max_ts` (may be null): the greatest ts of the series' rows in warm/cold files as far as
+  // the hot tier knows (SeriesBuffer::flushed_max_ts: INT64_MAX when unknown); a row there at or
+  // after the hot row's ts may be the latest, or the first arrival of a duplicate.
+  Status Latest(uint32_t table_id, std::string_view symbol, RecordBatch* out, bool* tied = nullptr,
+                int64_t* flushed_max_ts = nullptr) const;
+  // Records the greatest ts of the series' rows in warm/cold files (INT64_MIN: none), read from the
+  // catalog. No-op for a series without a hot buffer. REQUIRES: no DropUpTo of the series runs
+  // between the catalog read and this call (the database holds its scan lock across both).
+  void SetFlushedMaxTs(uint32_t table_id, std::string_view symbol, int64_t ts);
 
   // Rows of the requested symbols with ts in [from_ts, to_ts), projected, sorted by ts within each
   // symbol (stable: equal timestamps keep arrival order); one batch per symbol that has such rows,

@@ -35,6 +35,19 @@ uint64_t StringBytes(const Column& col, const uint32_t* rows, size_t first, size
   return bytes;
 }
 
+// The greatest ts of rows [begin, end) of the view (INT64_MIN when empty).
+int64_t MaxTs(const SeriesView& view, int ts_col, uint64_t begin, uint64_t end) {
+  int64_t m = INT64_MIN;
+  for (const SeriesView::Part& p : view.parts) {
+    const uint64_t lo = std::max(begin, p.first_row);
+    const uint64_t hi = std::min(end, p.first_row + p.rows);
+    if (lo >= hi) continue;
+    const int64_t* ts = p.chunk->column(static_cast<size_t>(ts_col)).As<int64_t>();
+    for (uint64_t r = lo; r < hi; ++r) m = std::max(m, ts[r - p.first_row]);
+  }
+  return m;
+}
+
 }  // namespace
 
 struct SeriesBuffer::Generation {
@@ -276,8 +289,11 @@ int64_t SeriesBuffer::DropUpTo(uint64_t lsn) {
   const SeriesView view = View(old);
   RecordBatch kept(*schema_);
   uint64_t max_lsn = 0;
+  int64_t dropped_max_ts = INT64_MIN;  // the rows dropped here now live in warm files
   for (size_t k = 0; k < runs.size();) {
     if (runs[k].lsn <= lsn) {
+      const uint64_t run_end = k + 1 < runs.size() ? runs[k + 1].first_row : old.written;
+      dropped_max_ts = std::max(dropped_max_ts, MaxTs(view, ts_col_, runs[k].first_row, run_end));
       ++k;
       continue;
     }
@@ -303,6 +319,10 @@ int64_t SeriesBuffer::DropUpTo(uint64_t lsn) {
   }
   fresh.reset();  // the old generation, freed outside gen_mu_
   max_lsn_.store(max_lsn, std::memory_order_relaxed);
+  int64_t known = flushed_max_ts_.load(std::memory_order_relaxed);
+  while (known < dropped_max_ts &&
+         !flushed_max_ts_.compare_exchange_weak(known, dropped_max_ts, std::memory_order_acq_rel)) {
+  }
   return SetAllocated(now);
 }
 

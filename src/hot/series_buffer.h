@@ -77,6 +77,14 @@ class SeriesBuffer {
   // order. Holds write_mu_ only to read the LSN runs; the copy runs beside appends.
   void CopyUpTo(uint64_t lsn, RecordBatch* out) const;
 
+  // The greatest ts of this series' rows stored outside the hot tier (warm/cold files), as far as
+  // known: INT64_MIN when there are none, kFlushedUnknown until someone says (an over-estimate is
+  // allowed, never an under-estimate). DropUpTo raises it to the greatest ts it drops (those rows
+  // were flushed); SetFlushedMaxTs sets it from the files, with the caller excluding DropUpTo.
+  static constexpr int64_t kFlushedUnknown = std::numeric_limits<int64_t>::max();
+  int64_t flushed_max_ts() const { return flushed_max_ts_.load(std::memory_order_acquire); }
+  void SetFlushedMaxTs(int64_t ts) { flushed_max_ts_.store(ts, std::memory_order_release); }
+
   uint64_t rows() const;
   uint64_t max_lsn() const { return max_lsn_.load(std::memory_order_relaxed); }
   // Everything this series holds: chunks, string blocks, directory, LSN runs and its own header.
@@ -115,6 +123,7 @@ class SeriesBuffer {
   mutable ReaderGate gen_mu_;        // readers shared; DropUpTo exclusive to swap gen_
   std::unique_ptr<Generation> gen_;  // replaced only under both locks
   std::atomic<uint64_t> max_lsn_{0};
+  std::atomic<int64_t> flushed_max_ts_{kFlushedUnknown};
   std::atomic<size_t> allocated_{0};
 };
 

@@ -8,6 +8,7 @@
 #include "strata/timestamp.h"
 #include "tier/dedup.h"
 #include "tier/lake.h"
+#include "tier/ts_sort.h"
 
 namespace strata::tier {
 namespace {

@@ -110,42 +110,4 @@ int64_t MonthStartNs(int64_t month) {
   return SaturatingDayNs(DaysFromCivil(year, static_cast<unsigned>(mon), 1));
 }
 
-Status CreateDirsDurably(FileSystem* fs, const std::string& durable_root, const std::string& dir) {
-  // Find the first missing level, create everything, then fsync each parent from there down.
-  std::vector<std::string> levels;  // dir, its parent, ... up to (excluding) durable_root
-  for (std::string d = dir; d.size() > durable_root.size() && d != durable_root; d = DirName(d)) {
-    levels.push_back(d);
-  }
-  size_t missing = 0;  // levels[0..missing) do not exist
-  for (; missing < levels.size(); ++missing) {
-    ASSIGN_OR_RETURN(bool exists, fs->Exists(levels[missing]));
-    if (exists) break;
-  }
-  if (missing == 0) return Status::OK();
-  RETURN_IF_ERROR(fs->CreateDirs(dir));
-  for (size_t i = missing; i-- > 0;) RETURN_IF_ERROR(fs->SyncDir(DirName(levels[i])));
-  return Status::OK();
-}
-
-std::vector<uint32_t> StableTsOrder(const RecordBatch& batch, int ts_col) {
-  const std::vector<int64_t>& ts = batch.column(ts_col).int64s();
-  if (std::is_sorted(ts.begin(), ts.end())) return {};
-  std::vector<uint32_t> order(ts.size());
-  std::iota(order.begin(), order.end(), 0u);
-  std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return ts[a] < ts[b]; });
-  return order;
-}
-
-RecordBatch SortByTs(const RecordBatch& batch, int ts_col) {
-  std::vector<uint32_t> order = StableTsOrder(batch, ts_col);
-  if (order.empty()) return batch;
-  return batch.Take(order);
-}
-
-RecordBatch SortByTs(RecordBatch&& batch, int ts_col) {
-  std::vector<uint32_t> order = StableTsOrder(batch, ts_col);
-  if (order.empty()) return std::move(batch);
-  return batch.Take(order);
-}
-
 }  // namespace strata::tier

@@ -1,6 +1,6 @@
-// Where warm and cold files live and how they are named (see doc/layout.md), plus the small
-// helpers every tier operation shares: durable directory creation and
-// stable sorting of rows by timestamp (de-duplication: dedup.h).
+// Where warm and cold files live and how they are named (see doc/layout.md): partition paths and
+// keys, and the day/month arithmetic of partitions. (Sorting rows by ts: ts_sort.h;
+// de-duplication: dedup.h; durable directory creation: io/durable_dirs.h.)
 #pragma once
 
 #include <cstdint>
@@ -38,18 +38,5 @@ int64_t MonthOf(int64_t ns);
 int64_t DayStartNs(int64_t day);
 int64_t DayLastNs(int64_t day);
 int64_t MonthStartNs(int64_t month);
-
-// Creates `dir` (and parents) and makes every level from `durable_root` down durable (fsync of
-// each parent), so that a file renamed into `dir` and a SyncDir(dir) survive power loss.
-// REQUIRES: dir is inside durable_root, which exists durably.
-Status CreateDirsDurably(FileSystem* fs, const std::string& durable_root, const std::string& dir);
-
-// Row order [0, n) sorted by the timestamp column, stable (ties keep their order). Empty when
-// already sorted (the caller can then skip a Take).
-std::vector<uint32_t> StableTsOrder(const RecordBatch& batch, int ts_col);
-// `batch` sorted by ts, stable.
-RecordBatch SortByTs(const RecordBatch& batch, int ts_col);
-// The same, without a copy when `batch` is already sorted.
-RecordBatch SortByTs(RecordBatch&& batch, int ts_col);
 
 }  // namespace strata::tier

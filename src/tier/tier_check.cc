@@ -18,6 +18,7 @@
 
 #include "catalog/layout.h"
 #include "core/schema_text.h"
+#include "io/durable_dirs.h"
 #include "io/sha256.h"
 #include "parquet/schema_mapping.h"
 #include "strata/timestamp.h"

@@ -17,6 +17,7 @@
 #include "bars/bar_kernel.h"
 #include "catalog/layout.h"
 #include "core/schema_text.h"
+#include "io/durable_dirs.h"
 #include "io/hashing_file_system.h"
 #include "io/sha256.h"
 #include "parquet/parquet_writer.h"
@@ -25,6 +26,7 @@
 #include "tier/derived_bars.h"
 #include "tier/lake.h"
 #include "tier/tier_files.h"
+#include "tier/ts_sort.h"
 
 namespace strata::tier {
 namespace {

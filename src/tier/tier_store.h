@@ -32,8 +32,9 @@
 #include "objstore/object_store.h"
 #include "parquet/parquet_reader.h"
 #include "strata/batch.h"
-#include "strata/database.h"
 #include "strata/file_system.h"
+#include "strata/options.h"
+#include "strata/results.h"
 #include "tier/policy.h"
 
 namespace strata::tier {

@@ -8,6 +8,7 @@
 #include "tier/derived_bars.h"
 #include "tier/lake.h"
 #include "tier/policy.h"
+#include "tier/ts_sort.h"
 
 namespace strata::tier {
 namespace {

@@ -189,4 +189,14 @@ struct WalReadResult {
 Result<WalReadResult> ReadWal(const WalReadOptions& options,
                               const std::function<Status(uint64_t lsn, std::string_view payload)>& fn);
 
+// What a log directory holds: its segment files and their total size in bytes.
+struct WalDirStats {
+  uint64_t segments = 0;
+  uint64_t bytes = 0;
+};
+// The segments of the log in `dir` (other names ignored); a missing directory holds none.
+// Modifies nothing, so it runs beside a writer: a segment the writer removes meanwhile is not
+// counted.
+Result<WalDirStats> StatWalDir(FileSystem* fs, const std::string& dir);
+
 }  // namespace strata

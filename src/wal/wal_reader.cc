@@ -252,4 +252,21 @@ Result<WalReadResult> ReadWal(const WalReadOptions& options,
   return WalReplay(options, fn).Run();
 }
 
+Result<WalDirStats> StatWalDir(FileSystem* fs, const std::string& dir) {
+  WalDirStats stats;
+  ASSIGN_OR_RETURN(bool exists, fs->Exists(dir));
+  if (!exists) return stats;
+  ASSIGN_OR_RETURN(std::vector<wal_internal::SegmentFile> files, wal_internal::ListSegments(fs, dir));
+  for (const wal_internal::SegmentFile& f : files) {
+    auto size = fs->FileSize(f.path);
+    if (!size.ok()) {
+      if (size.status().IsNotFound()) continue;  // removed by the writer since the listing
+      return size.status();
+    }
+    stats.bytes += *size;
+    ++stats.segments;
+  }
+  return stats;
+}
+
 }  // namespace strata

@@ -331,5 +331,17 @@ TEST_F(WalReaderTest, HugeLengthFieldsAreCheckedBeforeAllocating) {
   ExpectCorruption("0000000002.log offset " + std::to_string(offset) + ": record length 4294967295 exceeds the limit");
 }
 
+TEST_F(WalReaderTest, StatWalDirCountsSegmentsOnly) {
+  ASSERT_OK_AND_ASSIGN(WalDirStats none, StatWalDir(DefaultFileSystem(), dir_ + "/missing"));
+  EXPECT_EQ(none.segments, 0u);
+  EXPECT_EQ(none.bytes, 0u);
+  WriteTwoSegments();
+  testing::WriteTextFile(dir_ + "/notes.log", "not a segment");
+  testing::WriteTextFile(dir_ + "/0000000003.log.tmp", "not a segment either");
+  ASSERT_OK_AND_ASSIGN(WalDirStats stats, StatWalDir(DefaultFileSystem(), dir_));
+  EXPECT_EQ(stats.segments, 2u);
+  EXPECT_EQ(stats.bytes, Size(1) + Size(2));
+}
+
 }  // namespace
 }  // namespace strata

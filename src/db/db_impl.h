@@ -1,0 +1,232 @@
+// DatabaseImpl: the Database of strata/database.h. It ties the catalog, the write-ahead log, the
+// hot tier and the tier store (warm/cold files) together; the methods are in database.cc (open,
+// recovery, tables, appends, close), db_flush.cc (flush, tier operations, verify), db_read.cc
+// (scans, Latest, symbols, stats) and db_quarantine.cc (series a flush set aside).
+//
+// Locking (clang -Wthread-safety checks the annotations; tools/thread_safety.sh):
+//   close_mu_    one Close at a time.
+//   flusher_mu_  the background flusher's stop flag (and its condition variable).
+//   tier_op_mu_  one flush / compaction / migration / retention / bar rebuild at a time; a writable
+//                Verify's listing. Close takes it before resetting wal_, so a tier operation
+//                may use the WAL writer without the append gate (WalForTierOp).
+//   append_gate_ appends hold it shared (WAL append + hot insert); a flush takes it exclusively to
+//                pick its LSN cut; Close exclusively to close the WAL writer.
+//   view_mu_     scans hold it shared while planning; a tier commit (catalog + hot-tier drop)
+//                exclusively. Shared with the tier store and the scan cursors (a plain
+//                std::shared_mutex, outside the analysis).
+//   catch_up_mu_ one read-only catch-up with a writer's flushes at a time.
+//   flushed_mu_  the per-table flushed LSNs; a leaf (nothing is locked while it is held).
+//   tables_mu_   the open-table maps.
+// Order: close_mu_ > flusher_mu_; close_mu_ > tier_op_mu_ > append_gate_;
+// tier_op_mu_ > view_mu_ > flushed_mu_; catch_up_mu_ > view_mu_ > flushed_mu_.
+// Set at open and not changed after (no lock): fs_, lock_ (until Close), catalog_, hot_, cold_,
+// tier_, sync_policy_, segment_bytes_, last_replayed_lsn_, lsn_at_open_.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "catalog/catalog.h"
+#include "core/thread_annotations.h"
+#include "db/scan.h"
+#include "hot/hot_tier.h"
+#include "objstore/object_store.h"
+#include "strata/database.h"
+#include "tier/tier_store.h"
+#include "wal/wal.h"
+
+namespace strata::db {
+
+// The system clock: ns since the epoch.
+int64_t NowNs();
+
+// A table as this process knows it (replaced whole when its policy changes).
+struct OpenTable {
+  uint32_t id;
+  TableDef def;
+};
+
+class DatabaseImpl;
+
+class AppenderImpl final : public Appender {
+ public:
+  AppenderImpl(DatabaseImpl* db, std::shared_ptr<const OpenTable> table) : db_(db), table_(std::move(table)) {}
+  Status Append(const RecordBatch& batch) override;
+  Status AppendCounted(const RecordBatch& batch, uint64_t* duplicates) override;
+  const Schema& schema() const override { return table_->def.schema; }
+
+ private:
+  DatabaseImpl* db_;
+  std::shared_ptr<const OpenTable> table_;
+};
+
+class DatabaseImpl final : public Database {
+ public:
+  DatabaseImpl(std::string root, Options options) : root_(std::move(root)), options_(std::move(options)) {}
+  ~DatabaseImpl() override { Close().IgnoreError(); }
+
+  // Takes the write lock (writers), opens the catalog, replays the WAL, opens the tiers, cleans
+  // an earlier crash's leftovers and starts the background flusher (writers).
+  Status OpenAll();
+
+  // The Database API (strata/database.h).
+  Status CreateTable(const TableDef& def) override;
+  Result<TableDef> GetTable(std::string_view name) override;
+  Result<std::vector<TableDef>> ListTables() override;
+  Result<std::unique_ptr<Appender>> NewAppender(std::string_view table) override;
+  Status Append(std::string_view table, const RecordBatch& batch) override;
+  Result<std::vector<RecordBatch>> Scan(const ScanRequest& request) override;
+  Result<std::unique_ptr<ScanCursor>> NewScan(const ScanRequest& request) override EXCLUDES(catch_up_mu_);
+  Status Latest(std::string_view table, std::string_view symbol, RecordBatch* out) override;
+  Result<std::vector<std::string>> Symbols(std::string_view table) override;
+  Result<DatabaseStats> Stats() override EXCLUDES(append_gate_);
+  Result<TierRunResult> Flush() override EXCLUDES(tier_op_mu_);
+  Result<TierRunResult> FlushTable(std::string_view name) override EXCLUDES(tier_op_mu_);
+  std::string FlushTrigger() override;
+  Result<std::optional<TierRunResult>> FlushIfDue() override EXCLUDES(tier_op_mu_);
+  Result<TierRunResult> Migrate(const MigrateOptions& options) override EXCLUDES(tier_op_mu_);
+  Result<TierRunResult> ApplyRetention(std::optional<int64_t> now_ns) override EXCLUDES(tier_op_mu_);
+  Status SetTablePolicy(std::string_view table, std::string_view policy_json) override EXCLUDES(tier_op_mu_);
+  Result<VerifyReport> Verify(const VerifyOptions& options) override EXCLUDES(tier_op_mu_);
+  Result<std::vector<QuarantinedSeries>> ListQuarantined() override;
+  Result<uint64_t> RestoreQuarantined(int64_t id) override EXCLUDES(tier_op_mu_, append_gate_);
+  Status Sync() override EXCLUDES(append_gate_);
+  // Safe against concurrent calls (the first closes, later ones return OK) and against
+  // concurrent appends, flushes and tier operations: they either finish first or fail with
+  // "is closed".
+  Status Close() override EXCLUDES(close_mu_, flusher_mu_, tier_op_mu_, append_gate_);
+  const std::string& root() const override { return root_; }
+  bool read_only() const override { return options_.read_only; }
+
+  // For AppenderImpl.
+  Status CheckWritable() const;
+  Status AppendTo(const OpenTable& table, const RecordBatch& batch, bool validated = false) EXCLUDES(append_gate_);
+  // How many rows of `batch` duplicate a row that arrived before them (tier/dedup.h): rows of
+  // the table in the batch's time range (a scan: every tier, already without duplicates), then the
+  // batch's rows in order, in one open-addressing table keyed by (symbol, ts).
+  Result<uint64_t> CountDuplicates(const OpenTable& table, const RecordBatch& batch);
+
+ private:
+  static constexpr int kMaxReadRetries = 100;
+
+  // The flushed LSNs in the catalog: the global one and the per-table ones above it.
+  struct FlushedState {
+    uint64_t global = 0;
+    std::map<int64_t, uint64_t> tables;
+    bool operator==(const FlushedState&) const = default;
+  };
+
+  int64_t Now() const;
+  void Warn(std::string_view msg);
+  Status ClosedError() const { return Status::InvalidArgument("database " + root_ + " is closed"); }
+
+  // Open and recovery (database.cc).
+  // A read-only open reads the flushed LSN, then the WAL; a writer flushing and removing
+  // segments in between makes the WAL look truncated. Start over when the flushed LSNs moved.
+  Status Recover() EXCLUDES(flushed_mu_);
+  Status RecoverOnce() EXCLUDES(flushed_mu_, append_gate_);
+  // One WAL record into the hot tier, skipping records at or below their table's flushed LSN
+  // (`table_flushed`). Errors name the LSN and the table.
+  Status ReplayRecord(uint64_t lsn, std::string_view payload, const std::map<int64_t, uint64_t>& table_flushed);
+
+  // Tables (database.cc).
+  Status RegisterTable(const TableInfo& info) EXCLUDES(tables_mu_);
+  Result<std::shared_ptr<const OpenTable>> TableByName(std::string_view name) EXCLUDES(tables_mu_);
+  Result<std::shared_ptr<const OpenTable>> TableById(uint32_t id) EXCLUDES(tables_mu_);
+  // Creates the derived bar tables the policy of `source` declares that do not exist yet, and
+  // returns them; AlreadyExists naming the table when a bar table's name is taken by a table that
+  // is not derived from `source`. Meant to run inside the caller's catalog transaction.
+  Result<std::vector<TableInfo>> CreateDerivedBarTables(const TableDef& source);
+  // The derived bar tables the policy of `source` declares (src/tier/derived_bars.h): creates
+  // the missing ones (in one transaction) and recomputes their bars from the rows already in warm
+  // and cold.
+  Status SyncDerivedBars(const TableInfo& source) EXCLUDES(tier_op_mu_);
+
+  // Flushing (db_flush.cc).
+  void SignalFlusher() EXCLUDES(flusher_mu_);
+  void FlusherLoop() EXCLUDES(flusher_mu_);
+  // The WAL writer for a tier operation: Close resets wal_ holding tier_op_mu_ (after setting
+  // closed_), so a tier operation that checked closed_ under tier_op_mu_ may use it without the
+  // append gate.
+  WalWriter* WalForTierOp() REQUIRES(tier_op_mu_);
+  // A flush's LSN cut: every record at or below it is in the hot tier (appends hold the gate
+  // shared while they append and insert) and, once this returns, fsynced in the WAL, so that a
+  // flushed LSN the catalog commits never runs ahead of the durable log (a power loss would
+  // otherwise leave the log ending below it). Refuses when the WAL writer has failed: the cut
+  // would include appends that were never acknowledged.
+  Result<uint64_t> FlushCut(bool reset_age) REQUIRES(tier_op_mu_) EXCLUDES(append_gate_);
+  // Flush and FlushTable: the hot rows appended so far of every table (`only_table` empty) or
+  // of one. Every table: the cut becomes the global flushed LSN and WAL segments wholly at or
+  // below it are deleted. One table: the cut becomes that table's flushed LSN; no segment is
+  // deleted.
+  Result<TierRunResult> FlushLocked(std::optional<uint32_t> only_table) REQUIRES(tier_op_mu_) EXCLUDES(flushed_mu_);
+  // Stamps files.verified_at of `ids` now, in one transaction, for a read-only open: through a
+  // writable catalog handle of its own (only these rows change; a writer in another process goes
+  // on). False when the catalog cannot be written (read-only media).
+  bool RecordVerified(const std::vector<int64_t>& ids);
+
+  // Reading (db_read.cc).
+  Result<FlushedState> ReadFlushedState();
+  // A read-only process: rows a writer flushed since we replayed the WAL are in warm files now.
+  // Returns the catalog state whose flushes the hot tier now reflects.
+  Result<FlushedState> CatchUpWithFlushes() EXCLUDES(catch_up_mu_, flushed_mu_);
+  // The last row a scan of the series returns at `ts`: the rows at that ts with duplicates
+  // dropped by the scan's rule (tier/dedup.h, first arrival wins), in arrival order. False when the
+  // scan has no row there.
+  Result<bool> LatestByScan(const std::string& table, std::string_view symbol, int64_t ts, RecordBatch* out);
+
+  const std::string root_;
+  const Options options_;
+  FileSystem* fs_ = nullptr;
+  std::unique_ptr<FileLock> lock_;
+  std::unique_ptr<Catalog> catalog_;
+  std::unique_ptr<HotTier> hot_;
+  std::unique_ptr<ObjectStore> cold_;
+  std::unique_ptr<tier::TierStore> tier_;
+  SyncPolicy sync_policy_;
+  uint64_t segment_bytes_ = 64ull << 20;
+  uint64_t last_replayed_lsn_ = 0;
+  uint64_t lsn_at_open_ = 0;  // the writer's last LSN before its first append
+
+  Mutex close_mu_;
+  std::atomic<bool> closed_{false};
+
+  SharedMutex append_gate_;
+  std::unique_ptr<WalWriter> wal_ GUARDED_BY(append_gate_);
+
+  Mutex tier_op_mu_;
+  std::shared_mutex view_mu_;
+  Mutex catch_up_mu_;
+  // Every WAL record at or below it is in warm files (written under view_mu_ exclusive).
+  std::atomic<uint64_t> flushed_lsn_{0};
+  Mutex flushed_mu_;
+  // Per-table flushed LSNs above flushed_lsn_ (FlushTable).
+  std::map<int64_t, uint64_t> table_flushed_ GUARDED_BY(flushed_mu_);
+
+  // When the oldest unflushed row was appended (0: none); the age trigger.
+  std::atomic<int64_t> first_unflushed_ns_{0};
+  std::atomic<bool> pressure_{false};  // the hot tier asked for a flush
+  Mutex flusher_mu_;
+  std::condition_variable_any flusher_cv_;
+  bool stop_flusher_ GUARDED_BY(flusher_mu_) = false;
+  std::thread flusher_;
+
+  // Files that open scan cursors may still read: their deletion waits (see db/scan.h).
+  std::shared_ptr<FilePins> pins_ = std::make_shared<FilePins>();
+  std::shared_ptr<ReaderCache> readers_ = std::make_shared<ReaderCache>();
+
+  SharedMutex tables_mu_;
+  std::map<std::string, std::shared_ptr<const OpenTable>, std::less<>> tables_by_name_ GUARDED_BY(tables_mu_);
+  std::map<uint32_t, std::shared_ptr<const OpenTable>> tables_by_id_ GUARDED_BY(tables_mu_);
+};
+
+}  // namespace strata::db
