@@ -40,6 +40,7 @@ class RecordingListener final : public AppendListener {
     tables.emplace_back(e.table);
     rows += e.batch->num_rows();
     inside_.store(false);
+    delivered.fetch_add(1);
   }
 
   Database* db_;
@@ -49,6 +50,7 @@ class RecordingListener final : public AppendListener {
   std::vector<uint64_t> lsns;  // written by one OnAppend at a time (checked), read after joins
   std::vector<std::string> tables;
   size_t rows = 0;
+  std::atomic<size_t> delivered{0};
 
  private:
   std::atomic<bool> inside_{false};
@@ -125,16 +127,19 @@ TEST_F(AppendListenerTest, AttachErrorRegistersNothingAndReadOnlyIsRefused) {
 // LSNs from its attach LSN, the rows it saw plus the rows in the tables at attach are all rows.
 TEST_F(AppendListenerTest, ConcurrentAppendersAreDeliveredInLsnOrderExactlyOnce) {
   const int kThreads = 4;
-  const int kBatches = testing::Sanitized() ? 50 : 200;
+  const size_t kDeliveries = testing::Sanitized() ? 100 : 400;
   std::atomic<int> started{0};
+  std::atomic<bool> stop{false};
+  std::atomic<size_t> appended_rows{0};
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
       auto appender = db_->NewAppender("trades");
       ASSERT_TRUE(appender.ok());
-      for (int i = 0; i < kBatches; ++i) {
-        ASSERT_OK((*appender)->Append(MakeTrades(4, 3, (int64_t{t} * kBatches + i) * 10'000'000'000, t * 1000 + i)));
-        started.fetch_add(1);
+      for (int i = 0; !stop.load(); ++i) {
+        ASSERT_OK((*appender)->Append(MakeTrades(4, 3, (int64_t{t} * 1'000'000 + i) * 10'000'000'000, t * 1000 + i)));
+        appended_rows.fetch_add(4);
+        if (i == 0) started.fetch_add(1);
       }
     });
   }
@@ -142,11 +147,13 @@ TEST_F(AppendListenerTest, ConcurrentAppendersAreDeliveredInLsnOrderExactlyOnce)
   auto listener = std::make_shared<RecordingListener>(db_.get());
   listener->yields = 20;
   ASSERT_OK_AND_ASSIGN(uint64_t lsn, db_->AddAppendListener(listener));
+  while (listener->delivered.load() < kDeliveries) std::this_thread::yield();
+  stop.store(true);
   for (auto& th : threads) th.join();
-  ASSERT_FALSE(listener->lsns.empty());
+  ASSERT_GE(listener->lsns.size(), kDeliveries);
   for (size_t i = 0; i < listener->lsns.size(); ++i) ASSERT_EQ(listener->lsns[i], lsn + 1 + i);
-  EXPECT_EQ(listener->rows_at_attach + listener->rows, size_t{kThreads} * kBatches * 4);
-  EXPECT_EQ(listener->lsns.back(), static_cast<uint64_t>(kThreads * kBatches));
+  EXPECT_EQ(listener->rows_at_attach + listener->rows, appended_rows.load());
+  EXPECT_EQ(listener->lsns.back(), appended_rows.load() / 4);
 }
 
 }  // namespace
