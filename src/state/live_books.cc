@@ -6,6 +6,7 @@
 // captured (a copy of the levels) on the appending thread and written by a background thread:
 // it first makes every acknowledged row durable (Database::Sync), so a snapshot never survives
 // a power loss that its events do not, then writes the Parquet file and records it.
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <cstdio>
@@ -64,6 +65,17 @@ Status ForEachEvent(Database* db, std::string_view table, std::string_view symbo
   return Status::OK();
 }
 
+// The symbols with events or with a snapshot (whose events may be gone: retention).
+Result<std::vector<std::string>> AllSymbols(Database* db, SnapshotStore* store, std::string_view table,
+                                            int64_t table_id) {
+  ASSIGN_OR_RETURN(std::vector<std::string> symbols, db->Symbols(table));
+  ASSIGN_OR_RETURN(std::vector<std::string> snapped, store->Symbols(table_id, kBookKind));
+  symbols.insert(symbols.end(), snapped.begin(), snapped.end());
+  std::sort(symbols.begin(), symbols.end());
+  symbols.erase(std::unique(symbols.begin(), symbols.end()), symbols.end());
+  return symbols;
+}
+
 struct RebuildStats {
   bool loaded_snapshot = false;
   uint64_t replayed = 0;
@@ -110,7 +122,7 @@ class LiveBooksImpl final : public LiveBooks, public AppendListener {
 
   // --- AppendListener ---
   Status OnAttach(uint64_t) override {
-    ASSIGN_OR_RETURN(std::vector<std::string> symbols, db_->Symbols(table_));
+    ASSIGN_OR_RETURN(std::vector<std::string> symbols, AllSymbols(db_, store_.get(), table_, table_id_));
     for (const std::string& sym : symbols) {
       auto entry = std::make_unique<Entry>(sym, &options_);
       RebuildStats rs;
@@ -341,7 +353,7 @@ Result<uint64_t> WriteBookSnapshots(Database* db, std::string_view table, const 
   ASSIGN_OR_RETURN(state::BookColumns cols, state::BookColumns::Resolve(table, def.schema));
   ASSIGN_OR_RETURN(auto store, state::SnapshotStore::Open(db, options.fs));
   ASSIGN_OR_RETURN(int64_t table_id, store->TableId(table));
-  ASSIGN_OR_RETURN(std::vector<std::string> symbols, db->Symbols(table));
+  ASSIGN_OR_RETURN(std::vector<std::string> symbols, state::AllSymbols(db, store.get(), table, table_id));
   RETURN_IF_ERROR(db->Sync());
   uint64_t written = 0;
   for (const std::string& sym : symbols) {

@@ -95,6 +95,26 @@ Result<uint64_t> SnapshotStore::Count(int64_t table_id, std::string_view kind) {
   return n;
 }
 
+Result<std::vector<std::string>> SnapshotStore::Symbols(int64_t table_id, std::string_view kind) {
+  std::vector<std::string> out;
+  ASSIGN_OR_RETURN(bool has, HasTable());
+  if (!has) return out;
+  RETURN_IF_ERROR(catalog_->InTransaction([&]() -> Status {
+    sqlite::Statement s(catalog_->db(),
+                        "SELECT DISTINCT symbol FROM state_snapshots WHERE table_id = ? AND kind = ? ORDER BY symbol",
+                        catalog_->path(), "list the symbols of state snapshots");
+    s.Bind(1, table_id);
+    s.Bind(2, kind);
+    for (;;) {
+      ASSIGN_OR_RETURN(bool row, s.Step());
+      if (!row) break;
+      out.push_back(s.Text(0));
+    }
+    return Status::OK();
+  }));
+  return out;
+}
+
 Status SnapshotStore::Write(std::string_view table, SnapshotRecord* rec, const RecordBatch& rows) {
   const std::string dir_rel =
       std::string(kStateDirName) + "/" + std::string(table) + "/symbol=" + tier::EscapePartitionValue(rec->symbol);

@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "strata/batch.h"
 #include "strata/database.h"
@@ -52,6 +53,8 @@ class SnapshotStore {
   Status Write(std::string_view table, SnapshotRecord* rec, const RecordBatch& rows);
   Result<RecordBatch> Read(const SnapshotRecord& rec);
   Result<uint64_t> Count(int64_t table_id, std::string_view kind);
+  // The symbols with a snapshot of this kind, sorted.
+  Result<std::vector<std::string>> Symbols(int64_t table_id, std::string_view kind);
 
  private:
   SnapshotStore(Database* db, FileSystem* fs, std::unique_ptr<Catalog> catalog);
