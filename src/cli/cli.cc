@@ -103,6 +103,7 @@ int RunCli(int argc, char** argv) {
   AddRecoverCommand(app, &ctx);
   AddBackupCommands(app, &ctx);
   AddTrialsCommands(app, &ctx);
+  AddBookCommand(app, &ctx);
   AddSqlCommand(app, &ctx);
 
   try {
