@@ -59,6 +59,36 @@ class Appender {
   virtual const Schema& schema() const = 0;
 };
 
+// What an append listener receives for one acknowledged append (Database::AddAppendListener).
+// The batch is the appender's own, valid only during the call: copy what you keep.
+struct AppendEvent {
+  std::string_view table;
+  const RecordBatch* batch = nullptr;  // the rows as appended (the table's schema)
+  uint64_t first_lsn = 0;              // the WAL record(s) that hold them; one record per append
+  uint64_t last_lsn = 0;               // today, so first_lsn == last_lsn
+};
+
+// Told of every append once it is acknowledged (durable as the fsync policy says, and visible to
+// scans), from every writer path of this process: Appender::Append / AppendCounted, the one-off
+// Database::Append, and what uses them (`strata ingest`, the server). See AddAppendListener.
+class AppendListener {
+ public:
+  virtual ~AppendListener() = default;
+  // Called once, while AddAppendListener registers the listener, with appends held off: every
+  // append with LSN <= `lsn` is in the tables (a scan sees it), and OnAppend will be called for
+  // exactly the appends above it. A listener that derives state from the tables reads them here
+  // (scans work; appending, Flush, Stats and Add/RemoveAppendListener would deadlock). An error
+  // fails the registration.
+  virtual Status OnAttach(uint64_t lsn) {
+    (void)lsn;
+    return Status::OK();
+  }
+  // Called on the appending thread after the WAL acknowledged the append and its rows are in the
+  // hot tier, before Append returns to its caller; calls never overlap and come in LSN order
+  // across all appenders and tables. Must not append, flush or (un)register listeners.
+  virtual void OnAppend(const AppendEvent& event) = 0;
+};
+
 class Database {
  public:
   // Creates an empty database at `root` (directories, catalog, settings). AlreadyExists if one is
@@ -95,6 +125,19 @@ class Database {
   virtual Result<std::vector<std::string>> Symbols(std::string_view table) = 0;
 
   virtual Result<DatabaseStats> Stats() = 0;
+
+  // Append listeners (writers only; InvalidArgument for a read-only open). A listener added
+  // here sees, in LSN order, every append acknowledged after AddAppendListener returns (replayed
+  // WAL records at open are not delivered: what they hold is in the tables). Returns the LSN up to
+  // which appends were already in the tables (also passed to OnAttach).
+  // Ordering and back-pressure: appends that the WAL acknowledged take turns by LSN to call the
+  // listeners, on their own threads and before their Append returns. The WAL's group commit is
+  // not held up (later appends keep being batched and written meanwhile), but an appender waits
+  // for the listeners of every lower LSN, so a slow listener slows every appender of this
+  // database: keep OnAppend short (apply in memory, or hand off to a queue of your own).
+  virtual Result<uint64_t> AddAppendListener(std::shared_ptr<AppendListener> listener) = 0;
+  // After it returns, `listener` gets no more calls. NotFound if it was not registered.
+  virtual Status RemoveAppendListener(const AppendListener* listener) = 0;
 
   // Tiers (writers only, except Verify). Flush writes every hot row appended so far to warm
   // Parquet files, commits them with the WAL's flushed LSN, then drops them from RAM and deletes

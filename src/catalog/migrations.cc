@@ -161,6 +161,21 @@ constexpr CatalogMigration kCatalogMigrations[] = {
       UNIQUE (study_id, number));
     CREATE INDEX trials_on_front ON trials(study_id, number) WHERE on_front = 1;
     )sql"},
+    {7, "state_snapshots: snapshots of live state (order books, ...) in <root>/state/ (src/state)",
+     R"sql(
+    CREATE TABLE state_snapshots (
+      id INTEGER PRIMARY KEY AUTOINCREMENT,
+      table_id INTEGER NOT NULL REFERENCES tables(id),
+      kind TEXT NOT NULL,
+      symbol TEXT NOT NULL,
+      ts INTEGER NOT NULL,
+      events INTEGER NOT NULL,
+      uri TEXT NOT NULL UNIQUE,
+      bytes INTEGER NOT NULL,
+      meta_json TEXT NOT NULL DEFAULT '{}',
+      created_at INTEGER NOT NULL);
+    CREATE INDEX state_snapshots_by_series ON state_snapshots(table_id, kind, symbol, ts);
+    )sql"},
 };
 
 }  // namespace

@@ -104,6 +104,7 @@ int RunCli(int argc, char** argv) {
   AddBackupCommands(app, &ctx);
   AddTrialsCommands(app, &ctx);
   AddQuarantineCommands(app, &ctx);
+  AddBookCommand(app, &ctx);
   AddSqlCommand(app, &ctx);
 
   try {

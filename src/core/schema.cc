@@ -113,7 +113,7 @@ Result<Schema> Schema::Parse(std::string_view spec) {
   return Make(std::move(fields));
 }
 
-std::vector<std::string> Schema::TemplateNames() { return {"trades", "quotes", "bars"}; }
+std::vector<std::string> Schema::TemplateNames() { return {"trades", "quotes", "bars", "book"}; }
 
 Result<Schema> Schema::Template(std::string_view name) {
   if (name == "trades") {
@@ -125,7 +125,10 @@ Result<Schema> Schema::Template(std::string_view name) {
   if (name == "bars") {
     return Parse("ts:timestamp,symbol:symbol,open:f64,high:f64,low:f64,close:f64,volume:i64");
   }
-  return Status::NotFound("no table template '" + std::string(name) + "' (templates: trades, quotes, bars)");
+  if (name == "book") {  // L2 price-level updates (src/state): side bid|ask, action add|update|delete|clear
+    return Parse("ts:timestamp,symbol:symbol,side:string,price:f64,size:f64,action:string");
+  }
+  return Status::NotFound("no table template '" + std::string(name) + "' (templates: trades, quotes, bars, book)");
 }
 
 int Schema::FieldIndex(std::string_view name) const {

@@ -382,7 +382,62 @@ Status DatabaseImpl::AppendTo(const OpenTable& table, const RecordBatch& batch, 
     int64_t expected = 0;
     first_unflushed_ns_.compare_exchange_strong(expected, Now(), std::memory_order_relaxed);
   }
-  return hot_->Insert(table.id, batch, lsn);
+  Status inserted = hot_->Insert(table.id, batch, lsn);
+  if (has_listeners_.load(std::memory_order_acquire)) NotifyListeners(table, batch, lsn, inserted.ok());
+  return inserted;
+}
+
+// Appends take turns by LSN (a turnstile on dispatched_lsn_) to call the listeners, so they see
+// appends in WAL order whichever appender thread got its acknowledgement first. Every LSN takes
+// its turn, also when its rows were refused by the hot tier (then no listener is called), so the
+// next one can go. The WAL never acknowledges an LSN above one it failed (a failure poisons it),
+// so no turn waits for an LSN that will not come. The caller holds append_gate_ shared (since
+// before the WAL append), so registrations (gate exclusive) never see an append in flight.
+void DatabaseImpl::NotifyListeners(const OpenTable& table, const RecordBatch& batch, uint64_t lsn, bool deliver) {
+  std::shared_ptr<const ListenerList> listeners;
+  {
+    std::unique_lock lock(dispatch_mu_);
+    dispatch_cv_.wait(lock, [&] { return dispatched_lsn_ + 1 >= lsn; });
+    listeners = listeners_;
+  }
+  if (deliver && listeners) {
+    AppendEvent event{table.def.name, &batch, lsn, lsn};
+    for (const auto& l : *listeners) l->OnAppend(event);
+  }
+  {
+    std::lock_guard lock(dispatch_mu_);
+    dispatched_lsn_ = lsn;
+  }
+  dispatch_cv_.notify_all();
+}
+
+Result<uint64_t> DatabaseImpl::AddAppendListener(std::shared_ptr<AppendListener> listener) {
+  RETURN_IF_ERROR(CheckWritable());
+  if (listener == nullptr) return Status::InvalidArgument("AddAppendListener: null listener");
+  WriterMutexLock gate(&append_gate_);  // no append between its WAL record and its listeners
+  if (closed_.load(std::memory_order_acquire)) return ClosedError();
+  const uint64_t lsn = wal_->last_lsn();
+  RETURN_IF_ERROR(listener->OnAttach(lsn));
+  std::lock_guard lock(dispatch_mu_);
+  auto next = std::make_shared<ListenerList>(listeners_ ? *listeners_ : ListenerList{});
+  next->push_back(std::move(listener));
+  listeners_ = std::move(next);
+  dispatched_lsn_ = lsn;
+  has_listeners_.store(true, std::memory_order_release);
+  return lsn;
+}
+
+Status DatabaseImpl::RemoveAppendListener(const AppendListener* listener) {
+  WriterMutexLock gate(&append_gate_);
+  std::lock_guard lock(dispatch_mu_);
+  if (listeners_ == nullptr) return Status::NotFound("no such append listener");
+  auto next = std::make_shared<ListenerList>(*listeners_);
+  const size_t before = next->size();
+  std::erase_if(*next, [&](const auto& l) { return l.get() == listener; });
+  if (next->size() == before) return Status::NotFound("no such append listener");
+  has_listeners_.store(!next->empty(), std::memory_order_release);
+  listeners_ = next->empty() ? nullptr : std::move(next);
+  return Status::OK();
 }
 
 Result<uint64_t> DatabaseImpl::CountDuplicates(const OpenTable& table, const RecordBatch& batch) {

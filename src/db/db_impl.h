@@ -17,6 +17,8 @@
 //   catch_up_mu_ one read-only catch-up with a writer's flushes at a time.
 //   flushed_mu_  the per-table flushed LSNs; a leaf (nothing is locked while it is held).
 //   tables_mu_   the open-table maps.
+//   dispatch_mu_ the append listeners and the LSN whose turn it is to call them (a leaf; a plain
+//                std::mutex for its condition variable, outside the analysis).
 // Order: close_mu_ > flusher_mu_; close_mu_ > tier_op_mu_ > append_gate_;
 // tier_op_mu_ > view_mu_ > flushed_mu_; catch_up_mu_ > view_mu_ > flushed_mu_.
 // Set at open and not changed after (no lock): fs_, lock_ (until Close), catalog_, hot_, cold_,
@@ -100,6 +102,8 @@ class DatabaseImpl final : public Database {
   Result<std::vector<QuarantinedSeries>> ListQuarantined() override;
   Result<uint64_t> RestoreQuarantined(int64_t id) override EXCLUDES(tier_op_mu_, append_gate_);
   Status Sync() override EXCLUDES(append_gate_);
+  Result<uint64_t> AddAppendListener(std::shared_ptr<AppendListener> listener) override EXCLUDES(append_gate_);
+  Status RemoveAppendListener(const AppendListener* listener) override EXCLUDES(append_gate_);
   // Safe against concurrent calls (the first closes, later ones return OK) and against
   // concurrent appends, flushes and tier operations: they either finish first or fail with
   // "is closed".
@@ -126,6 +130,8 @@ class DatabaseImpl final : public Database {
   };
 
   int64_t Now() const;
+  // Calls the append listeners for the append at `lsn` in LSN order (see database.cc).
+  void NotifyListeners(const OpenTable& table, const RecordBatch& batch, uint64_t lsn, bool deliver);
   void Warn(std::string_view msg);
   Status ClosedError() const { return Status::InvalidArgument("database " + root_ + " is closed"); }
 
@@ -223,6 +229,15 @@ class DatabaseImpl final : public Database {
   // Files that open scan cursors may still read: their deletion waits (see db/scan.h).
   std::shared_ptr<FilePins> pins_ = std::make_shared<FilePins>();
   std::shared_ptr<ReaderCache> readers_ = std::make_shared<ReaderCache>();
+
+  // Append listeners (NotifyListeners): the list is replaced, never changed in place, so a turn
+  // holding a copy calls a stable list. Changed with append_gate_ exclusive and dispatch_mu_.
+  using ListenerList = std::vector<std::shared_ptr<AppendListener>>;
+  std::atomic<bool> has_listeners_{false};
+  std::mutex dispatch_mu_;
+  std::condition_variable dispatch_cv_;
+  uint64_t dispatched_lsn_ = 0;                    // guarded by dispatch_mu_
+  std::shared_ptr<const ListenerList> listeners_;  // guarded by dispatch_mu_
 
   SharedMutex tables_mu_;
   std::map<std::string, std::shared_ptr<const OpenTable>, std::less<>> tables_by_name_ GUARDED_BY(tables_mu_);

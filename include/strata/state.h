@@ -1,0 +1,115 @@
+// Live trading state derived from event tables (src/state/README.md).
+//
+// State is a materialised view over an event table: every appended event row (from any writer of
+// the process, through Database::AddAppendListener) is applied to an in-memory object for its
+// symbol. Snapshots of that state are written now and then as Parquet under
+// <root>/state/<table>/ and recorded in the catalog, so that rebuilding the state after a restart,
+// or as it was at any past time T, costs the latest snapshot plus the events after it.
+//
+// Order books: a `book` table (Schema::Template("book"): ts, symbol, side bid|ask, price f64,
+// size f64, action add|update|delete|clear) builds one L2 book per symbol.
+//
+//   auto books = LiveBooks::Attach(db.get(), "l2", {}).value();
+//   appender->Append(updates);            // applied before Append returns
+//   BookView v = books->Book("BTC-USD", 10).value();
+//   BookView then = BookAt(db.get(), "l2", "BTC-USD", t, 10).value();   // any tier
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "strata/database.h"
+#include "strata/status.h"
+
+namespace strata {
+
+struct BookLevel {
+  double price = 0;
+  double size = 0;
+  bool operator==(const BookLevel&) const = default;
+};
+
+// What a book saw besides its levels. None of these change a level.
+struct BookCounters {
+  uint64_t events = 0;           // updates applied (refused ones not included)
+  uint64_t crossed = 0;          // updates after which the best bid was above the best ask
+  uint64_t locked = 0;           // ... equal to the best ask
+  uint64_t missing_deletes = 0;  // deletes (or size-0 updates) of a level that was not there
+  uint64_t refused = 0;          // unknown side or action, price not finite, size negative or not finite
+  uint64_t late = 0;             // events older than the symbol's newest (applied live in arrival order)
+  bool operator==(const BookCounters&) const = default;
+};
+
+// One symbol's book as a reader sees it: the best `depth` levels per side, best first.
+struct BookView {
+  std::string symbol;
+  int64_t ts = 0;  // the newest event applied (0: none)
+  std::vector<BookLevel> bids, asks;
+  BookCounters counters;
+  std::optional<double> spread() const;
+  std::optional<double> mid() const;
+  // (bid size - ask size) / (bid size + ask size) over the levels held; 0 when empty.
+  double imbalance() const;
+  bool crossed() const { return !bids.empty() && !asks.empty() && bids[0].price > asks[0].price; }
+};
+
+struct BookOptions {
+  // Where snapshot files are written and read: the file system the database was opened with
+  // (Options::fs); nullptr = the default.
+  FileSystem* fs = nullptr;
+  // Per symbol: a snapshot once this many events were applied since the last one (0 = never by
+  // count), or once the events' time moved this far past the last one (0 = never by time).
+  // Snapshots are taken between timestamps: the state after every event at or before a ts.
+  uint64_t snapshot_every_events = 100'000;
+  int64_t snapshot_every_ns = 60'000'000'000;
+  // Receives errors of the background snapshot writer (a snapshot that could not be written is
+  // skipped; the next one is tried as usual). Default: stderr.
+  std::function<void(std::string_view)> on_warning;
+};
+
+struct LiveBooksStats {
+  uint64_t symbols = 0;
+  uint64_t events_applied = 0;     // since Attach, live
+  uint64_t events_replayed = 0;    // at Attach: events after the snapshots
+  uint64_t snapshots_loaded = 0;   // at Attach
+  uint64_t snapshots_written = 0;  // since Attach
+  uint64_t snapshot_failures = 0;
+};
+
+// The live books of one book table in a writing process.
+class LiveBooks {
+ public:
+  // Rebuilds every symbol's book from its latest snapshot and the events after it (appends wait
+  // meanwhile), then follows every append to the table. InvalidArgument when the table lacks the
+  // book columns or the database is read-only.
+  static Result<std::shared_ptr<LiveBooks>> Attach(Database* db, std::string_view table, const BookOptions& options);
+  virtual ~LiveBooks() = default;
+
+  // The book of `symbol` now (NotFound when it never had an event). Safe from any thread, beside
+  // appends: a reader never sees half an event.
+  virtual Result<BookView> Book(std::string_view symbol, size_t depth) const = 0;
+  virtual std::vector<std::string> Symbols() const = 0;
+  virtual LiveBooksStats stats() const = 0;
+  // Writes the snapshots that are due now and waits until every queued one is written (tests,
+  // a clean shutdown). Returns the first error since the last call.
+  virtual Status WaitForSnapshots() = 0;
+  // Stops following appends and finishes the queued snapshots. Call before closing the database.
+  virtual Status Detach() = 0;
+};
+
+// The book of `symbol` in `table` as it was after every event with ts <= at_ts, from the latest
+// snapshot at or before at_ts plus the events after it, whichever tiers hold them.
+Result<BookView> BookAt(Database* db, std::string_view table, std::string_view symbol, int64_t at_ts, size_t depth,
+                        FileSystem* fs = nullptr);
+
+// Writes the snapshots a LiveBooks with `options` would have written for the events already in
+// `table` after each symbol's latest snapshot (for history appended or ingested without a
+// LiveBooks attached), so that BookAt over that history is cheap. Returns how many were written.
+Result<uint64_t> WriteBookSnapshots(Database* db, std::string_view table, const BookOptions& options);
+
+}  // namespace strata

@@ -1,0 +1,383 @@
+// LiveBooks, BookAt and WriteBookSnapshots (strata/state.h).
+//
+// Live: an AppendListener applies each appended row to its symbol's BookBuilder under that book's
+// mutex (readers take the same mutex: never half an event). The symbol map is changed only by
+// the listener (calls never overlap), under an exclusive lock readers share. Snapshots due are
+// captured (a copy of the levels) on the appending thread and written by a background thread:
+// it first makes every acknowledged row durable (Database::Sync), so a snapshot never survives
+// a power loss that its events do not, then writes the Parquet file and records it.
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <cstdio>
+#include <deque>
+#include <limits>
+#include <map>
+#include <mutex>
+#include <shared_mutex>
+#include <thread>
+#include <unordered_map>
+
+#include "state/book_builder.h"
+#include "state/snapshot_store.h"
+#include "strata/state.h"
+
+namespace strata {
+
+std::optional<double> BookView::spread() const {
+  if (bids.empty() || asks.empty()) return std::nullopt;
+  return asks[0].price - bids[0].price;
+}
+
+std::optional<double> BookView::mid() const {
+  if (bids.empty() || asks.empty()) return std::nullopt;
+  return (asks[0].price + bids[0].price) / 2;
+}
+
+double BookView::imbalance() const {
+  double b = 0, a = 0;
+  for (const BookLevel& l : bids) b += l.size;
+  for (const BookLevel& l : asks) a += l.size;
+  return a + b == 0 ? 0 : (b - a) / (b + a);
+}
+
+namespace state {
+namespace {
+
+constexpr char kBookKind[] = "book";
+
+// The events of `symbol` with ts in (after, to], streamed into `fn(batch, row)`.
+Status ForEachEvent(Database* db, std::string_view table, std::string_view symbol, int64_t after, int64_t to,
+                    const std::function<void(const RecordBatch&, size_t)>& fn) {
+  if (after == std::numeric_limits<int64_t>::max() || after >= to) return Status::OK();
+  ScanRequest req;
+  req.table = std::string(table);
+  req.symbols = {std::string(symbol)};
+  req.from_ts = after + 1;
+  req.to_ts = to == std::numeric_limits<int64_t>::max() ? to : to + 1;
+  ASSIGN_OR_RETURN(auto cursor, db->NewScan(req));
+  RecordBatch batch;
+  for (;;) {
+    ASSIGN_OR_RETURN(bool more, cursor->Next(&batch));
+    if (!more) break;
+    for (size_t i = 0; i < batch.num_rows(); ++i) fn(batch, i);
+  }
+  return Status::OK();
+}
+
+// The symbols with events or with a snapshot (whose events may be gone: retention).
+Result<std::vector<std::string>> AllSymbols(Database* db, SnapshotStore* store, std::string_view table,
+                                            int64_t table_id) {
+  ASSIGN_OR_RETURN(std::vector<std::string> symbols, db->Symbols(table));
+  ASSIGN_OR_RETURN(std::vector<std::string> snapped, store->Symbols(table_id, kBookKind));
+  symbols.insert(symbols.end(), snapped.begin(), snapped.end());
+  std::sort(symbols.begin(), symbols.end());
+  symbols.erase(std::unique(symbols.begin(), symbols.end()), symbols.end());
+  return symbols;
+}
+
+struct RebuildStats {
+  bool loaded_snapshot = false;
+  uint64_t replayed = 0;
+};
+
+// `builder` as of `at_ts`: the latest snapshot at or before it, then the events after it. Snapshots
+// the builder's schedule makes due on the way go to `on_capture` (may be empty).
+Status Rebuild(Database* db, SnapshotStore* store, std::string_view table, int64_t table_id, const BookColumns& cols,
+               std::string_view symbol, int64_t at_ts, BookBuilder* builder,
+               const std::function<void(BookCapture&&)>& on_capture, RebuildStats* stats) {
+  ASSIGN_OR_RETURN(auto snap, store->Latest(table_id, kBookKind, symbol, at_ts));
+  // Without a snapshot, every event up to at_ts: (INT64_MIN, at_ts] misses only ts == INT64_MIN,
+  // which is below kMinTimestampNs.
+  int64_t after = std::numeric_limits<int64_t>::min();
+  if (snap) {
+    ASSIGN_OR_RETURN(RecordBatch rows, store->Read(*snap));
+    RETURN_IF_ERROR(builder->Load(*snap, rows));
+    after = snap->ts;
+    stats->loaded_snapshot = true;
+  }
+  BookCapture capture;
+  return ForEachEvent(db, table, symbol, after, at_ts, [&](const RecordBatch& b, size_t row) {
+    ++stats->replayed;
+    if (builder->ApplyRow(b, row, cols, &capture) && on_capture) on_capture(std::move(capture));
+  });
+}
+
+class LiveBooksImpl final : public LiveBooks, public AppendListener {
+ public:
+  LiveBooksImpl(Database* db, std::string table, BookOptions options, std::unique_ptr<SnapshotStore> store,
+                int64_t table_id, BookColumns cols)
+      : db_(db),
+        table_(std::move(table)),
+        options_(std::move(options)),
+        store_(std::move(store)),
+        table_id_(table_id),
+        cols_(cols) {}
+
+  ~LiveBooksImpl() override { StopWriter(); }
+
+  void StartWriter() {
+    writer_ = std::thread([this] { WriterLoop(); });
+  }
+
+  // --- AppendListener ---
+  Status OnAttach(uint64_t) override {
+    ASSIGN_OR_RETURN(std::vector<std::string> symbols, AllSymbols(db_, store_.get(), table_, table_id_));
+    for (const std::string& sym : symbols) {
+      auto entry = std::make_unique<Entry>(sym, &options_);
+      RebuildStats rs;
+      RETURN_IF_ERROR(Rebuild(
+          db_, store_.get(), table_, table_id_, cols_, sym, std::numeric_limits<int64_t>::max(), &entry->builder,
+          [this](BookCapture&& c) { Enqueue(std::move(c)); }, &rs));
+      events_replayed_ += rs.replayed;
+      snapshots_loaded_ += rs.loaded_snapshot ? 1 : 0;
+      std::unique_lock lock(map_mu_);
+      books_.emplace(sym, std::move(entry));
+    }
+    return Status::OK();
+  }
+
+  void OnAppend(const AppendEvent& event) override {
+    if (event.table != table_) return;
+    const RecordBatch& batch = *event.batch;
+    const Column& sym_col = batch.column(static_cast<size_t>(cols_.symbol));
+    Entry* entry = nullptr;
+    std::string_view current;
+    BookCapture capture;
+    for (size_t i = 0; i < batch.num_rows(); ++i) {
+      const std::string_view sym = sym_col.GetString(i);
+      if (entry == nullptr || sym != current) {
+        if (entry != nullptr) entry->mu.unlock();
+        entry = FindOrAdd(sym);
+        current = sym;
+        entry->mu.lock();
+      }
+      if (entry->builder.ApplyRow(batch, i, cols_, &capture)) Enqueue(std::move(capture));
+    }
+    if (entry != nullptr) entry->mu.unlock();
+    events_applied_.fetch_add(batch.num_rows(), std::memory_order_relaxed);
+  }
+
+  // --- LiveBooks ---
+  Result<BookView> Book(std::string_view symbol, size_t depth) const override {
+    std::shared_lock lock(map_mu_);
+    auto it = books_.find(symbol);
+    if (it == books_.end()) {
+      return Status::NotFound("book table " + table_ + " has no events for symbol " + std::string(symbol));
+    }
+    std::lock_guard book_lock(it->second->mu);
+    return it->second->builder.View(depth);
+  }
+
+  std::vector<std::string> Symbols() const override {
+    std::shared_lock lock(map_mu_);
+    std::vector<std::string> out;
+    for (const auto& [sym, e] : books_) out.push_back(sym);
+    return out;
+  }
+
+  LiveBooksStats stats() const override {
+    LiveBooksStats s;
+    {
+      std::shared_lock lock(map_mu_);
+      s.symbols = books_.size();
+    }
+    s.events_applied = events_applied_.load(std::memory_order_relaxed);
+    s.events_replayed = events_replayed_;
+    s.snapshots_loaded = snapshots_loaded_;
+    std::lock_guard lock(queue_mu_);
+    s.snapshots_written = written_;
+    s.snapshot_failures = failures_;
+    return s;
+  }
+
+  Status WaitForSnapshots() override {
+    std::unique_lock lock(queue_mu_);
+    idle_cv_.wait(lock, [&] { return queue_.empty() && !writing_; });
+    Status st = first_error_;
+    first_error_ = Status::OK();
+    return st;
+  }
+
+  Status Detach() override {
+    if (detached_.exchange(true)) return Status::OK();
+    Status st = db_->RemoveAppendListener(this);
+    if (st.IsNotFound()) st = Status::OK();  // the database dropped it (closed)
+    Status wait = WaitForSnapshots();
+    StopWriter();
+    return st.ok() ? wait : st;
+  }
+
+ private:
+  struct Entry {
+    Entry(std::string sym, const BookOptions* schedule) : builder(std::move(sym), schedule) {}
+    mutable std::mutex mu;
+    BookBuilder builder;
+  };
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
+  };
+
+  // Called only by the listener (calls never overlap): it alone changes books_, so it reads it
+  // without the lock.
+  Entry* FindOrAdd(std::string_view sym) {
+    auto it = books_.find(sym);
+    if (it != books_.end()) return it->second.get();
+    auto entry = std::make_unique<Entry>(std::string(sym), &options_);
+    Entry* raw = entry.get();
+    std::unique_lock lock(map_mu_);
+    books_.emplace(std::string(sym), std::move(entry));
+    return raw;
+  }
+
+  void Enqueue(BookCapture&& c) {
+    {
+      std::lock_guard lock(queue_mu_);
+      queue_.push_back(std::move(c));
+    }
+    queue_cv_.notify_one();
+  }
+
+  void WriterLoop() {
+    std::unique_lock lock(queue_mu_);
+    for (;;) {
+      queue_cv_.wait(lock, [&] { return stop_ || !queue_.empty(); });
+      if (queue_.empty()) break;  // stop_ and drained
+      BookCapture c = std::move(queue_.front());
+      queue_.pop_front();
+      writing_ = true;
+      lock.unlock();
+      Status st = WriteOne(c);
+      lock.lock();
+      writing_ = false;
+      if (st.ok()) {
+        ++written_;
+      } else {
+        ++failures_;
+        if (first_error_.ok()) first_error_ = st;
+        Warn("snapshot of book " + table_ + "/" + c.symbol + " not written: " + st.ToString());
+      }
+      if (queue_.empty()) idle_cv_.notify_all();
+    }
+    idle_cv_.notify_all();
+  }
+
+  Status WriteOne(const BookCapture& c) {
+    // Every event the snapshot holds is acknowledged; make them durable before the snapshot is.
+    RETURN_IF_ERROR(db_->Sync());
+    SnapshotRecord rec;
+    rec.table_id = table_id_;
+    rec.kind = kBookKind;
+    rec.symbol = c.symbol;
+    rec.ts = c.ts;
+    rec.events = c.counters.events;
+    rec.meta_json = CountersJson(c.counters);
+    return store_->Write(table_, &rec, CaptureRows(c));
+  }
+
+  void StopWriter() {
+    {
+      std::lock_guard lock(queue_mu_);
+      stop_ = true;
+    }
+    queue_cv_.notify_all();
+    if (writer_.joinable()) writer_.join();
+  }
+
+  void Warn(const std::string& msg) {
+    if (options_.on_warning) {
+      options_.on_warning(msg);
+    } else {
+      std::fprintf(stderr, "strata: warning: %s\n", msg.c_str());
+    }
+  }
+
+  Database* db_;
+  const std::string table_;
+  const BookOptions options_;
+  std::unique_ptr<SnapshotStore> store_;  // used by OnAttach, then by the writer thread only
+  const int64_t table_id_;
+  const BookColumns cols_;
+
+  mutable std::shared_mutex map_mu_;
+  std::unordered_map<std::string, std::unique_ptr<Entry>, Hash, std::equal_to<>> books_;
+  std::atomic<uint64_t> events_applied_{0};
+  uint64_t events_replayed_ = 0, snapshots_loaded_ = 0;  // set by OnAttach before any reader
+  std::atomic<bool> detached_{false};
+
+  mutable std::mutex queue_mu_;
+  std::condition_variable queue_cv_, idle_cv_;
+  std::deque<BookCapture> queue_;  // guarded by queue_mu_
+  bool writing_ = false, stop_ = false;
+  uint64_t written_ = 0, failures_ = 0;
+  Status first_error_;
+  std::thread writer_;
+};
+
+}  // namespace
+}  // namespace state
+
+Result<std::shared_ptr<LiveBooks>> LiveBooks::Attach(Database* db, std::string_view table, const BookOptions& options) {
+  if (db->read_only()) {
+    return Status::InvalidArgument("live books of " + std::string(table) + " need a writer (the database " +
+                                   db->root() + " is open read-only); use BookAt for a read-only view");
+  }
+  ASSIGN_OR_RETURN(TableDef def, db->GetTable(table));
+  ASSIGN_OR_RETURN(state::BookColumns cols, state::BookColumns::Resolve(table, def.schema));
+  ASSIGN_OR_RETURN(auto store, state::SnapshotStore::Open(db, options.fs));
+  ASSIGN_OR_RETURN(int64_t table_id, store->TableId(table));
+  auto books =
+      std::make_shared<state::LiveBooksImpl>(db, std::string(table), options, std::move(store), table_id, cols);
+  books->StartWriter();
+  RETURN_IF_ERROR(db->AddAppendListener(books).status());
+  return std::shared_ptr<LiveBooks>(books);
+}
+
+Result<BookView> BookAt(Database* db, std::string_view table, std::string_view symbol, int64_t at_ts, size_t depth,
+                        FileSystem* fs) {
+  ASSIGN_OR_RETURN(TableDef def, db->GetTable(table));
+  ASSIGN_OR_RETURN(state::BookColumns cols, state::BookColumns::Resolve(table, def.schema));
+  ASSIGN_OR_RETURN(auto store, state::SnapshotStore::Open(db, fs));
+  ASSIGN_OR_RETURN(int64_t table_id, store->TableId(table));
+  state::BookBuilder builder{std::string(symbol), nullptr};
+  state::RebuildStats rs;
+  RETURN_IF_ERROR(state::Rebuild(db, store.get(), table, table_id, cols, symbol, at_ts, &builder, nullptr, &rs));
+  return builder.View(depth);
+}
+
+Result<uint64_t> WriteBookSnapshots(Database* db, std::string_view table, const BookOptions& options) {
+  if (db->read_only())
+    return Status::InvalidArgument("writing book snapshots needs a writer; " + db->root() + " is open read-only");
+  ASSIGN_OR_RETURN(TableDef def, db->GetTable(table));
+  ASSIGN_OR_RETURN(state::BookColumns cols, state::BookColumns::Resolve(table, def.schema));
+  ASSIGN_OR_RETURN(auto store, state::SnapshotStore::Open(db, options.fs));
+  ASSIGN_OR_RETURN(int64_t table_id, store->TableId(table));
+  ASSIGN_OR_RETURN(std::vector<std::string> symbols, state::AllSymbols(db, store.get(), table, table_id));
+  RETURN_IF_ERROR(db->Sync());
+  uint64_t written = 0;
+  for (const std::string& sym : symbols) {
+    state::BookBuilder builder{sym, &options};
+    state::RebuildStats rs;
+    Status failed;
+    RETURN_IF_ERROR(state::Rebuild(
+        db, store.get(), table, table_id, cols, sym, std::numeric_limits<int64_t>::max(), &builder,
+        [&](state::BookCapture&& c) {
+          if (!failed.ok()) return;
+          state::SnapshotRecord rec;
+          rec.table_id = table_id;
+          rec.kind = state::kBookKind;
+          rec.symbol = c.symbol;
+          rec.ts = c.ts;
+          rec.events = c.counters.events;
+          rec.meta_json = state::CountersJson(c.counters);
+          failed = store->Write(table, &rec, state::CaptureRows(c));
+          if (failed.ok()) ++written;
+        },
+        &rs));
+    RETURN_IF_ERROR(failed);
+  }
+  return written;
+}
+
+}  // namespace strata

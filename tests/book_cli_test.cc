@@ -1,0 +1,127 @@
+// `strata book` end to end: book updates ingested from CSV, split over cold, warm and hot; the
+// book now and at past times (with and without snapshots) equals applying every event up to that
+// time to a fresh book.
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "state/order_book.h"
+#include "state/state_test_util.h"
+#include "strata/timestamp.h"
+#include "testutil/cli_runner.h"
+#include "testutil/testutil.h"
+
+namespace strata {
+namespace {
+
+using testing::CliRun;
+using testing::RunStrata;
+
+constexpr int64_t kStart = 1'780'000'000'000'000'000;  // 2026-05-28
+constexpr int64_t kStep = 86'400'000'000'000 / 500;    // ~3 days of events over 3 parts
+
+class BookCli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    root_ = "--root " + tmp_.Join("db") + " ";
+    ASSERT_EQ(Run("init").exit_code, 0);
+    ASSERT_EQ(Run("table create l2 --template book").exit_code, 0);
+    std::mt19937_64 rng(21);
+    int64_t ts = kStart;
+    const size_t rows = testing::Sanitized() ? 300 : 500;
+    for (int part = 0; part < 3; ++part) {
+      RecordBatch b = state::testing::MakeBookEvents(rng, 2, rows, &ts, kStep);
+      std::string csv = "ts,symbol,side,price,size,action\n";
+      for (size_t i = 0; i < b.num_rows(); ++i) {
+        char price[64];
+        std::snprintf(price, sizeof price, "%.17g", b.column(3).doubles()[i]);
+        csv += FormatTimestamp(b.column(0).int64s()[i]) + "," + std::string(b.column(1).GetString(i)) + "," +
+               std::string(b.column(2).GetString(i)) + "," + price + "," +
+               std::to_string(static_cast<int>(b.column(4).doubles()[i])) + "," +
+               std::string(b.column(5).GetString(i)) + "\n";
+      }
+      const std::string path = tmp_.Join("part" + std::to_string(part) + ".csv");
+      testing::WriteTextFile(path, csv);
+      CliRun in = Run("ingest -q --allow-nan l2 " + path);  // NaN prices: counted as refused
+      ASSERT_EQ(in.exit_code, 0) << in.err;
+      events_.push_back(std::move(b));
+      if (part == 0) {
+        ASSERT_EQ(Run("flush").exit_code, 0);
+        ASSERT_EQ(Run("migrate -q --all").exit_code, 0);
+      }
+      if (part == 1) {
+        ASSERT_EQ(Run("flush").exit_code, 0);
+      }
+    }
+    end_ = ts;
+  }
+  CliRun Run(const std::string& args) { return RunStrata(scratch_, root_ + args); }
+
+  // side,level,price,size of `symbol` after every event at or before `at`, best `depth` levels.
+  std::string Expected(const std::string& symbol, int64_t at, size_t depth) {
+    state::OrderBook book;
+    for (const RecordBatch& b : events_) {
+      for (size_t i = 0; i < b.num_rows(); ++i) {
+        if (b.column(1).GetString(i) != symbol || b.column(0).int64s()[i] > at) continue;
+        auto side = state::ParseBookSide(b.column(2).GetString(i));
+        auto action = state::ParseBookAction(b.column(5).GetString(i));
+        if (side && action) book.Apply(*side, *action, b.column(3).doubles()[i], b.column(4).doubles()[i]);
+      }
+    }
+    std::string out = "side,level,price,size\n";
+    std::vector<BookLevel> levels;
+    for (auto [side, name] : {std::pair{state::BookSide::kBid, "bid"}, std::pair{state::BookSide::kAsk, "ask"}}) {
+      book.Top(side, depth, &levels);
+      for (size_t i = 0; i < levels.size(); ++i) {
+        char line[128];
+        std::snprintf(line, sizeof line, "%s,%zu,%.10g,%.10g\n", name, i + 1, levels[i].price, levels[i].size);
+        out += line;
+      }
+    }
+    return out;
+  }
+
+  testing::TempDir tmp_, scratch_;
+  std::string root_;
+  std::vector<RecordBatch> events_;
+  int64_t end_ = 0;
+};
+
+TEST_F(BookCli, BookNowAndAtPastTimesEqualsReplayingEveryEventWithAndWithoutSnapshots) {
+  std::vector<int64_t> grid;
+  for (int64_t t = kStart + kStep * 7; t < end_; t += kStep * 197) grid.push_back(t);
+  auto check_all = [&] {
+    for (const std::string sym : {"B0", "B1"}) {
+      CliRun now = Run("book l2 " + sym + " --depth 8 --format csv");
+      ASSERT_EQ(now.exit_code, 0) << now.err;
+      EXPECT_EQ(now.out, Expected(sym, end_, 8));
+      for (int64_t t : grid) {
+        CliRun at = Run("book l2 " + sym + " --depth 8 --format csv --at " + FormatTimestamp(t));
+        ASSERT_EQ(at.exit_code, 0) << at.err;
+        ASSERT_EQ(at.out, Expected(sym, t, 8)) << "at " << FormatTimestamp(t);
+      }
+    }
+  };
+  check_all();
+  CliRun snap = Run("book l2 --write-snapshots --snapshot-events 50 --snapshot-every 0");
+  ASSERT_EQ(snap.exit_code, 0) << snap.err;
+  EXPECT_NE(snap.out.find("book snapshots of l2"), std::string::npos) << snap.out;
+  check_all();
+
+  CliRun table = Run("book l2 B0 --depth 3");
+  ASSERT_EQ(table.exit_code, 0) << table.err;
+  EXPECT_NE(table.out.find("spread"), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("refused"), std::string::npos) << table.out;  // the stream has bad rows
+  CliRun json = Run("book l2 B0 --depth 3 --format json");
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  EXPECT_NE(json.out.find("\"missing_deletes\":"), std::string::npos) << json.out;
+
+  CliRun missing = Run("book l2 NOPE");
+  EXPECT_NE(missing.exit_code, 0);
+  EXPECT_NE(missing.err.find("no events for NOPE"), std::string::npos) << missing.err;
+  CliRun wrong = Run("book nosuchtable B0");
+  EXPECT_NE(wrong.exit_code, 0);
+}
+
+}  // namespace
+}  // namespace strata
