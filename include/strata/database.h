@@ -240,6 +240,12 @@ class Appender {
   virtual const Schema& schema() const = 0;
 };
 
+// One table's rows in Database::AppendAtomically.
+struct TableRows {
+  std::string_view table;
+  const RecordBatch* batch = nullptr;
+};
+
 class Database {
  public:
   // Creates an empty database at `root` (directories, catalog, settings). AlreadyExists if one is
@@ -258,6 +264,12 @@ class Database {
   virtual Result<std::unique_ptr<Appender>> NewAppender(std::string_view table) = 0;
   // One-off append; prefer an Appender in loops.
   virtual Status Append(std::string_view table, const RecordBatch& batch) = 0;
+  // Appends rows to several tables as ONE transaction: one WAL record (one checksum), so after a
+  // crash at any point either every batch is replayed or none is (an ILP request across tables).
+  // Each batch must have its table's fields; any error (unknown table, a row that cannot be
+  // stored, named by table and row) appends nothing. Returns once durable as the fsync policy
+  // says. A table may appear more than once; empty batches are skipped.
+  virtual Status AppendAtomically(const std::vector<TableRows>& batches) = 0;
 
   // Rows of the request, one batch per symbol (symbols in lexicographic order), sorted by ts
   // within a symbol (ties: cold, then warm, then hot rows, each in their stored order). Reads the
