@@ -240,6 +240,12 @@ class Appender {
   virtual const Schema& schema() const = 0;
 };
 
+// Database::HotMemory.
+struct HotMemoryUse {
+  uint64_t used_bytes = 0;
+  uint64_t budget_bytes = 0;  // Options::hot_memory_budget_bytes
+};
+
 // One table's rows in Database::AppendAtomically.
 struct TableRows {
   std::string_view table;
@@ -288,6 +294,9 @@ class Database {
   virtual Result<std::vector<std::string>> Symbols(std::string_view table) = 0;
 
   virtual Result<DatabaseStats> Stats() = 0;
+  // What the hot tier holds now, cheaply (an atomic load): network ingest stops reading from its
+  // senders while used > budget, until the flusher has drained it (backpressure, src/ilp).
+  virtual HotMemoryUse HotMemory() = 0;
 
   // Tiers (writers only, except Verify). Flush writes every hot row appended so far to warm
   // Parquet files, commits them with the WAL's flushed LSN, then drops them from RAM and deletes

@@ -963,6 +963,8 @@ class DatabaseImpl final : public Database {
     return stats;
   }
 
+  HotMemoryUse HotMemory() override { return {hot_->used_bytes(), options_.hot_memory_budget_bytes}; }
+
   Status Sync() override {
     RETURN_IF_ERROR(CheckWritable());
     std::shared_lock gate(append_gate_);

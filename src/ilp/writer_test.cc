@@ -1,4 +1,5 @@
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <string>
 
@@ -11,7 +12,14 @@ namespace {
 
 using testing::TempDir;
 
-class IlpWriterTest : public ::testing::Test {
+// Databases in memory when possible (fsync=always on a disk makes these tests slow).
+struct InMemoryTmpDir {
+  InMemoryTmpDir() {
+    if (getenv("TMPDIR") == nullptr && access("/dev/shm", W_OK) == 0) setenv("TMPDIR", "/dev/shm", 0);
+  }
+};
+
+class IlpWriterTest : public ::testing::Test, InMemoryTmpDir {
  protected:
   void SetUp() override {
     root_ = dir_.Join("db");
