@@ -159,12 +159,38 @@ class TcpListenerImpl final : public TcpListener {
     std::vector<char> buf(std::max<size_t>(options_.read_buffer_bytes, 4096));
     tcp::socket& socket = *c.socket;
     Status st;
+    if (options_.handshake) {
+      TcpHandshake h;
+      h.peer = peer;
+      h.read = [&socket](char* out, size_t n) -> Result<size_t> {
+        boost::system::error_code ec;
+        const size_t got = socket.read_some(asio::buffer(out, n), ec);
+        if (ec == asio::error::eof) return got;
+        if (ec) return Status::IOError(ec.message());
+        return got;
+      };
+      h.write = [&socket](std::string_view bytes) -> Status {
+        boost::system::error_code ec;
+        asio::write(socket, asio::buffer(bytes.data(), bytes.size()), ec);
+        return ec ? Status::IOError(ec.message()) : Status::OK();
+      };
+      Status ok = options_.handshake(h);
+      if (!ok.ok()) {
+        ++refused_;
+        Log(who + ": refused by the handshake: " + ok.message());
+        boost::system::error_code ec;
+        socket.shutdown(tcp::socket::shutdown_both, ec);
+        return;
+      }
+      if (!h.leftover.empty()) st = writer.Feed(h.leftover, &result);
+    }
     uint64_t committed = 0;
     auto count_rows = [&] {
       rows_ += result.rows - committed;
       committed = result.rows;
     };
-    while (!stopping_.load(std::memory_order_acquire)) {
+    count_rows();
+    while (st.ok() && !stopping_.load(std::memory_order_acquire)) {
       if (OverBudget()) {
         // Commit what is pending, then stop reading until the flusher has made room.
         st = writer.Commit(&result);

@@ -34,6 +34,17 @@
 
 namespace strata::ilp {
 
+// What TcpListenerOptions::handshake gets: the connection before any line is read, to exchange
+// bytes with the client (QuestDB's key id + ECDSA P-256 challenge) on the connection's thread.
+struct TcpHandshake {
+  std::string peer;  // "1.2.3.4:5678"
+  // Reads up to n bytes (blocking); 0 at the end of the stream. IOError when the socket fails.
+  std::function<Result<size_t>(char* buf, size_t n)> read;
+  std::function<Status(std::string_view bytes)> write;
+  // Bytes the handshake read past its end: the line parser gets them first.
+  std::string leftover;
+};
+
 struct TcpListenerOptions {
   std::string address = "127.0.0.1";
   uint16_t port = 9009;  // 0: the system picks one (see TcpListener::port())
@@ -45,6 +56,9 @@ struct TcpListenerOptions {
   // Called for each accepted connection with its peer ("1.2.3.4:5678") before anything is read:
   // an error closes it, logged with the reason (the server's auth hook). Default: accept all.
   std::function<Status(std::string_view peer)> approve;
+  // Then, on the connection's own thread, before any line: e.g. authentication. An error closes
+  // the connection, logged with the reason. Default: none.
+  std::function<Status(TcpHandshake& handshake)> handshake;
   // One line per event (connection refused or closed on an error); default: stderr.
   std::function<void(std::string_view)> log;
   // While true, connections stop reading. Default: the database's hot tier is over its budget.

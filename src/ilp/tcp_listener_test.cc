@@ -161,6 +161,51 @@ TEST_F(TcpListenerTest, RefusesConnectionsOverTheLimitOrNotApproved) {
   EXPECT_NE(logs[1].find("refused: not allowed: 127.0.0.1:"), std::string::npos) << logs[1];
 }
 
+// A challenge-response before the lines (as QuestDB's TCP auth does): the bytes the handshake
+// read past its end reach the parser; a failed handshake closes the connection.
+TEST_F(TcpListenerTest, HandshakeRunsBeforeTheLines) {
+  TcpListenerOptions o;
+  o.handshake = [](TcpHandshake& h) -> Status {
+    std::string got;
+    char buf[64];
+    auto read_line = [&]() -> Result<std::string> {
+      for (;;) {
+        if (size_t nl = got.find('\n'); nl != std::string::npos) {
+          std::string line = got.substr(0, nl);
+          got.erase(0, nl + 1);
+          return line;
+        }
+        ASSIGN_OR_RETURN(size_t n, h.read(buf, sizeof buf));
+        if (n == 0) return Status::InvalidArgument("the client left");
+        got.append(buf, n);
+      }
+    };
+    ASSIGN_OR_RETURN(std::string key, read_line());
+    RETURN_IF_ERROR(h.write("challenge-for-" + key + "\n"));
+    ASSIGN_OR_RETURN(std::string signature, read_line());
+    if (signature != "signed-" + key) return Status::InvalidArgument("bad signature for key " + key);
+    h.leftover = got;
+    return Status::OK();
+  };
+  Start(o);
+  auto session = [&](const std::string& key, const std::string& signature) {
+    tcp::socket s = Connect();
+    asio::write(s, asio::buffer(key + "\n"));
+    asio::streambuf challenge;
+    asio::read_until(s, challenge, '\n');
+    asio::write(s, asio::buffer(signature + "\nt,symbol=A v=1 1\nt,symbol=A v=2 2\n"));
+    s.shutdown(tcp::socket::shutdown_send);
+    return ReadUntilClosed(s);
+  };
+  EXPECT_EQ(session("k1", "signed-k1"), "");
+  EXPECT_EQ(session("k2", "forged"), "");
+  WaitIdle(2);
+  EXPECT_EQ(CountRows("t"), 2u);
+  std::vector<std::string> logs = Logs();
+  ASSERT_EQ(logs.size(), 1u);
+  EXPECT_NE(logs[0].find("refused by the handshake: bad signature for key k2"), std::string::npos) << logs[0];
+}
+
 TEST_F(TcpListenerTest, OverBudgetStopsReadingUntilThereIsRoom) {
   std::mutex mu;
   std::condition_variable cv;
