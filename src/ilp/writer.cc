@@ -67,6 +67,24 @@ size_t CompleteLinesEnd(std::string_view text) {
   return 0;
 }
 
+// Offset in `bytes` of the first '\n' that ends the line `kept` + `bytes` begins with (one not
+// escaped, counting backslashes across the two), or npos.
+size_t FirstLineEndAfter(std::string_view kept, std::string_view bytes) {
+  size_t from = 0;
+  for (;;) {
+    const void* nl = std::memchr(bytes.data() + from, '\n', bytes.size() - from);
+    if (nl == nullptr) return std::string_view::npos;
+    const size_t at = static_cast<size_t>(static_cast<const char*>(nl) - bytes.data());
+    size_t backslashes = 0;
+    while (backslashes < at && bytes[at - 1 - backslashes] == '\\') ++backslashes;
+    if (backslashes == at) {
+      for (size_t i = kept.size(); i > 0 && kept[i - 1] == '\\'; --i) ++backslashes;
+    }
+    if (backslashes % 2 == 0) return at;
+    from = at + 1;
+  }
+}
+
 }  // namespace
 
 Status Writer::WriteRequest(std::string_view body, const Options& options, WriteResult* result) {
@@ -118,13 +136,23 @@ Status StreamWriter::ApplyLines(std::string_view text, WriteResult* result) {
 Status StreamWriter::Feed(std::string_view bytes, WriteResult* result) {
   if (!failed_.ok()) return failed_;
   std::string_view text = bytes;
-  std::string joined;
   if (!partial_.empty()) {
-    // Complete the kept line with the first line end of `bytes` (searching the joined text, so
-    // an escape split across reads is seen).
-    partial_.append(bytes);
-    joined.swap(partial_);
-    text = joined;
+    // Complete the kept line with `bytes` up to its first line end (copying only that much).
+    const size_t p = FirstLineEndAfter(partial_, bytes);
+    if (p == std::string_view::npos) {
+      if (partial_.size() + bytes.size() > options_.max_line_bytes) {
+        Status committed = batcher_->Commit(result);
+        if (!committed.ok()) return Fail(committed);
+        return Fail(LineError(next_line_, TooLong(partial_.size() + bytes.size(), options_.max_line_bytes), result));
+      }
+      partial_.append(bytes);
+      return Status::OK();
+    }
+    partial_.append(bytes.substr(0, p + 1));
+    std::string line;
+    line.swap(partial_);
+    RETURN_IF_ERROR(ApplyLines(line, result));
+    text = bytes.substr(p + 1);
   }
   const size_t end = CompleteLinesEnd(text);
   RETURN_IF_ERROR(ApplyLines(text.substr(0, end), result));

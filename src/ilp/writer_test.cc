@@ -21,8 +21,11 @@ struct InMemoryTmpDir {
 
 class IlpWriterTest : public ::testing::Test, InMemoryTmpDir {
  protected:
-  void SetUp() override {
-    root_ = dir_.Join("db");
+  void SetUp() override { Fresh("db"); }
+  // A new, empty database.
+  void Fresh(const std::string& name) {
+    db_.reset();
+    root_ = dir_.Join(name);
     InitOptions init;
     init.fsync = "none";
     ASSERT_OK(Database::Init(root_, init));
@@ -236,6 +239,25 @@ TEST_F(IlpWriterTest, StreamKeepsRowsBeforeABadLineAndNamesIt) {
   // The stream refuses everything after.
   EXPECT_FALSE(s.Feed("s,symbol=A v=6 6\n", &r).ok());
   EXPECT_FALSE(s.Commit(&r).ok());
+}
+
+// Chunks of any size, split anywhere (inside escapes too), give the rows one request gives.
+TEST_F(IlpWriterTest, StreamSplitAnywhereGivesTheSameRows) {
+  const std::string text =
+      "e,symbol=A n=\"a\\\nb\" 1\ne,symbol=A n=\"c\\\\\" 2\ne,symbol=B\\\\ n=\"x\" 3\n"
+      "e,symbol=A\\\nB n=\"y\" 4\r\n";
+  ASSERT_OK(Write(text));
+  const std::vector<std::string> want = Rows("e");
+  ASSERT_EQ(want.size(), 4u);
+  for (size_t chunk = 1; chunk <= 9; ++chunk) {
+    SCOPED_TRACE("chunks of " + std::to_string(chunk));
+    Fresh("db" + std::to_string(chunk));
+    StreamWriter s(db_.get(), {});
+    WriteResult r;
+    for (size_t i = 0; i < text.size(); i += chunk) ASSERT_OK(s.Feed(std::string_view(text).substr(i, chunk), &r));
+    ASSERT_OK(s.Finish(&r));
+    EXPECT_EQ(Rows("e"), want);
+  }
 }
 
 TEST_F(IlpWriterTest, StreamCommitsOnlyCompleteLinesUntilFinish) {
