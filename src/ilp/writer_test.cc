@@ -260,6 +260,26 @@ TEST_F(IlpWriterTest, StreamSplitAnywhereGivesTheSameRows) {
   }
 }
 
+// Another writer creates the table between this batch's first line and its commit, with the
+// columns in another order and one more: the rows are mapped by name (nulls for the extra column).
+TEST_F(IlpWriterTest, ATableCreatedMeanwhileTakesTheRowsByName) {
+  StreamWriter s(db_.get(), {});
+  WriteResult r;
+  ASSERT_OK(s.Feed("r,symbol=A a=1i,b=\"x\" 1\n", &r));
+  ASSERT_OK(Write("r,symbol=B c=t,b=\"y\",a=2i 2\n"));
+  ASSERT_OK(s.Commit(&r));
+  EXPECT_TRUE(r.tables_created.empty());
+  EXPECT_EQ(db_->GetTable("r")->schema.ToString(), "ts:timestamp,symbol:symbol,c:bool?,b:string?,a:i64?");
+  EXPECT_EQ(Rows("r"), (std::vector<std::string>{"1970-01-01T00:00:00.000000001Z,A,,x,1",
+                                                 "1970-01-01T00:00:00.000000002Z,B,true,y,2"}));
+  // A type clash with the table created meanwhile fails that batch, naming the column.
+  StreamWriter t(db_.get(), {});
+  ASSERT_OK(t.Feed("q,symbol=A a=1i 1\n", &r));
+  ASSERT_OK(Write("q,symbol=B a=1.5 2\n"));
+  Status st = t.Commit(&r);
+  EXPECT_NE(st.message().find("has column a as f64, these rows have i64"), std::string::npos) << st.ToString();
+}
+
 TEST_F(IlpWriterTest, StreamCommitsOnlyCompleteLinesUntilFinish) {
   StreamWriter s(db_.get(), {});
   WriteResult r;
