@@ -8,6 +8,7 @@ PACKAGES=(
   libsqlite3-dev libzstd-dev liblz4-dev libsnappy-dev zlib1g-dev
   libssl-dev libcurl4-openssl-dev libtinyxml2-dev
   libcli11-dev nlohmann-json3-dev
+  libboost-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-format
 )

@@ -89,6 +89,18 @@ class AppendListener {
   virtual void OnAppend(const AppendEvent& event) = 0;
 };
 
+// Database::HotMemory.
+struct HotMemoryUse {
+  uint64_t used_bytes = 0;
+  uint64_t budget_bytes = 0;  // Options::hot_memory_budget_bytes
+};
+
+// One table's rows in Database::AppendAtomically.
+struct TableRows {
+  std::string_view table;
+  const RecordBatch* batch = nullptr;
+};
+
 class Database {
  public:
   // Creates an empty database at `root` (directories, catalog, settings). AlreadyExists if one is
@@ -107,6 +119,12 @@ class Database {
   virtual Result<std::unique_ptr<Appender>> NewAppender(std::string_view table) = 0;
   // One-off append; prefer an Appender in loops.
   virtual Status Append(std::string_view table, const RecordBatch& batch) = 0;
+  // Appends rows to several tables as ONE transaction: one WAL record (one checksum), so after a
+  // crash at any point either every batch is replayed or none is (an ILP request across tables).
+  // Each batch must have its table's fields; any error (unknown table, a row that cannot be
+  // stored, named by table and row) appends nothing. Returns once durable as the fsync policy
+  // says. A table may appear more than once; empty batches are skipped.
+  virtual Status AppendAtomically(const std::vector<TableRows>& batches) = 0;
 
   // Rows of the request, one batch per symbol (symbols in lexicographic order), sorted by ts
   // within a symbol (ties: cold, then warm, then hot rows, each in their stored order). Reads the
@@ -125,6 +143,9 @@ class Database {
   virtual Result<std::vector<std::string>> Symbols(std::string_view table) = 0;
 
   virtual Result<DatabaseStats> Stats() = 0;
+  // What the hot tier holds now, cheaply (an atomic load): network ingest stops reading from its
+  // senders while used > budget, until the flusher has drained it (backpressure, src/ilp).
+  virtual HotMemoryUse HotMemory() = 0;
 
   // Append listeners (writers only; InvalidArgument for a read-only open). A listener added
   // here sees, in LSN order, every append acknowledged after AddAppendListener returns (replayed

@@ -73,7 +73,9 @@ void AddRecoverCommand(CLI::App& app, Context* ctx) {
       ro.repair = false;
       auto wal = ReadWal(ro, [&](uint64_t lsn, std::string_view payload) -> Status {
         if (!options.wal_first_lsn) options.wal_first_lsn = lsn;
-        if (auto rec = ParseRowsRecord(payload); rec.ok()) options.wal_table_ids.insert(rec->table_id);
+        if (auto parts = ParseRecordParts(payload); parts.ok()) {
+          for (const RowsRecordHeader& rec : *parts) options.wal_table_ids.insert(rec.table_id);
+        }
         return Status::OK();
       });
       if (!wal.ok()) return wal.status().WithContext("reading the write-ahead log of " + ctx->root);

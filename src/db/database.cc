@@ -138,17 +138,29 @@ Status DatabaseImpl::Recover() {
 Status DatabaseImpl::ReplayRecord(uint64_t lsn, std::string_view payload,
                                   const std::map<int64_t, uint64_t>& table_flushed) {
   const std::string where = "WAL record LSN " + std::to_string(lsn);
-  auto rec = ParseRowsRecord(payload);
-  if (!rec.ok()) return rec.status().WithContext(where);
-  if (auto it = table_flushed.find(rec->table_id); it != table_flushed.end() && lsn <= it->second) {
-    return Status::OK();
+  auto parts = ParseRecordParts(payload);
+  if (!parts.ok()) return parts.status().WithContext(where);
+  // A multi-table record is decoded whole before any of it reaches the hot tier: a part that
+  // cannot be replayed leaves none of the transaction applied.
+  std::vector<std::pair<uint32_t, RecordBatch>> decoded;
+  for (const RowsRecordHeader& rec : *parts) {
+    if (auto it = table_flushed.find(rec.table_id); it != table_flushed.end() && lsn <= it->second) continue;
+    auto table = TableById(rec.table_id);
+    if (!table.ok()) return table.status().WithContext(where);
+    const std::string what = where + " (table " + (*table)->def.name + ")";
+    auto batch = DecodeBatch(rec.encoded_batch, (*table)->def.schema.fields());
+    if (!batch.ok()) return batch.status().WithContext(what);
+    decoded.emplace_back((*table)->id, std::move(batch).value());
   }
-  auto table = TableById(rec->table_id);
-  if (!table.ok()) return table.status().WithContext(where);
-  const std::string what = where + " (table " + (*table)->def.name + ")";
-  auto batch = DecodeBatch(rec->encoded_batch, (*table)->def.schema.fields());
-  if (!batch.ok()) return batch.status().WithContext(what);
-  return hot_->Insert((*table)->id, *batch, lsn).WithContext(what + " refused by the hot tier");
+  for (const auto& [id, batch] : decoded) {
+    Status st = hot_->Insert(id, batch, lsn);
+    if (!st.ok()) {
+      auto table = TableById(id);
+      return st.WithContext(where + " (table " + (table.ok() ? (*table)->def.name : std::to_string(id)) +
+                            ") refused by the hot tier");
+    }
+  }
+  return Status::OK();
 }
 
 Status DatabaseImpl::RecoverOnce() {
@@ -438,6 +450,41 @@ Status DatabaseImpl::RemoveAppendListener(const AppendListener* listener) {
   has_listeners_.store(!next->empty(), std::memory_order_release);
   listeners_ = next->empty() ? nullptr : std::move(next);
   return Status::OK();
+}
+
+Status DatabaseImpl::AppendAtomically(const std::vector<TableRows>& batches) {
+  RETURN_IF_ERROR(CheckWritable());
+  std::vector<std::pair<std::shared_ptr<const OpenTable>, const RecordBatch*>> tables;
+  for (const TableRows& tr : batches) {
+    if (tr.batch == nullptr || tr.batch->num_rows() == 0) continue;
+    ASSIGN_OR_RETURN(auto t, TableByName(tr.table));
+    RETURN_IF_ERROR(tr.batch->ValidateAgainst(t->def.schema).WithContext("append to " + t->def.name));
+    tables.emplace_back(std::move(t), tr.batch);
+  }
+  if (tables.empty()) return Status::OK();
+  if (tables.size() == 1) return AppendTo(*tables[0].first, *tables[0].second, /*validated=*/true);
+  std::vector<std::pair<uint32_t, const RecordBatch*>> parts;
+  for (const auto& [t, b] : tables) parts.emplace_back(t->id, b);
+  thread_local std::string payload;
+  EncodeMultiRowsRecord(parts, &payload);
+  ReaderMutexLock gate(&append_gate_);
+  if (closed_.load(std::memory_order_acquire)) return ClosedError();
+  ASSIGN_OR_RETURN(uint64_t lsn, wal_->Append(payload));
+  if (first_unflushed_ns_.load(std::memory_order_relaxed) == 0) {
+    int64_t expected = 0;
+    first_unflushed_ns_.compare_exchange_strong(expected, Now(), std::memory_order_relaxed);
+  }
+  Status inserted = Status::OK();
+  for (const auto& [t, b] : tables) {
+    inserted = hot_->Insert(t->id, *b, lsn);
+    if (!inserted.ok()) break;
+  }
+  // Every table's rows share the record's LSN; the LSN's turn is taken even when an insert failed,
+  // so that later appends are not left waiting for it.
+  if (has_listeners_.load(std::memory_order_acquire)) {
+    for (const auto& [t, b] : tables) NotifyListeners(*t, *b, lsn, inserted.ok());
+  }
+  return inserted;
 }
 
 Result<uint64_t> DatabaseImpl::CountDuplicates(const OpenTable& table, const RecordBatch& batch) {

@@ -102,6 +102,8 @@ class DatabaseImpl final : public Database {
   Result<std::vector<QuarantinedSeries>> ListQuarantined() override;
   Result<uint64_t> RestoreQuarantined(int64_t id) override EXCLUDES(tier_op_mu_, append_gate_);
   Status Sync() override EXCLUDES(append_gate_);
+  Status AppendAtomically(const std::vector<TableRows>& batches) override EXCLUDES(append_gate_);
+  HotMemoryUse HotMemory() override { return {hot_->used_bytes(), options_.hot_memory_budget_bytes}; }
   Result<uint64_t> AddAppendListener(std::shared_ptr<AppendListener> listener) override EXCLUDES(append_gate_);
   Status RemoveAppendListener(const AppendListener* listener) override EXCLUDES(append_gate_);
   // Safe against concurrent calls (the first closes, later ones return OK) and against

@@ -6,13 +6,36 @@
 
 namespace strata {
 
+namespace {
+void PutU32(uint32_t v, std::string* out) {
+  char b[4];
+  std::memcpy(b, &v, 4);  // little-endian hosts only (x86-64, aarch64)
+  out->append(b, 4);
+}
+}  // namespace
+
 void EncodeRowsRecord(uint32_t table_id, const RecordBatch& batch, std::string* out) {
   out->clear();
   out->push_back(static_cast<char>(kWalRowsRecord));
-  char id[4];
-  std::memcpy(id, &table_id, 4);  // little-endian hosts only (x86-64, aarch64)
-  out->append(id, 4);
+  PutU32(table_id, out);
   EncodeBatch(batch, out);
+}
+
+void EncodeMultiRowsRecord(const std::vector<std::pair<uint32_t, const RecordBatch*>>& parts, std::string* out) {
+  out->clear();
+  size_t total = 5;
+  for (const auto& [id, batch] : parts) total += 12 + EncodedBatchSize(*batch);
+  out->reserve(total);
+  out->push_back(static_cast<char>(kWalMultiRowsRecord));
+  PutU32(static_cast<uint32_t>(parts.size()), out);
+  for (const auto& [id, batch] : parts) {
+    PutU32(id, out);
+    const size_t at = out->size();
+    out->append(8, '\0');
+    EncodeBatch(*batch, out);
+    const uint64_t n = out->size() - at - 8;
+    std::memcpy(out->data() + at, &n, 8);
+  }
 }
 
 Result<RowsRecordHeader> ParseRowsRecord(std::string_view payload) {
@@ -25,6 +48,49 @@ Result<RowsRecordHeader> ParseRowsRecord(std::string_view payload) {
   std::memcpy(&h.table_id, payload.data() + 1, 4);
   h.encoded_batch = payload.substr(5);
   return h;
+}
+
+Result<std::vector<RowsRecordHeader>> ParseRecordParts(std::string_view payload) {
+  if (payload.size() < 5)
+    return Status::Corruption("WAL record of " + std::to_string(payload.size()) + " bytes is too short");
+  if (static_cast<uint8_t>(payload[0]) == kWalRowsRecord) {
+    ASSIGN_OR_RETURN(RowsRecordHeader h, ParseRowsRecord(payload));
+    return std::vector<RowsRecordHeader>{h};
+  }
+  if (static_cast<uint8_t>(payload[0]) != kWalMultiRowsRecord) {
+    return Status::Corruption("unknown WAL record kind " + std::to_string(static_cast<uint8_t>(payload[0])));
+  }
+  uint32_t count;
+  std::memcpy(&count, payload.data() + 1, 4);
+  if (count == 0) return Status::Corruption("multi-table WAL record with no part");
+  std::string_view rest = payload.substr(5);
+  // Each part takes at least 12 bytes: a count past that is damage, refused before allocating.
+  if (count > rest.size() / 12) {
+    return Status::Corruption("multi-table WAL record claims " + std::to_string(count) + " parts in " +
+                              std::to_string(rest.size()) + " bytes");
+  }
+  std::vector<RowsRecordHeader> parts;
+  parts.reserve(count);
+  for (uint32_t i = 0; i < count; ++i) {
+    if (rest.size() < 12)
+      return Status::Corruption("multi-table WAL record: part " + std::to_string(i + 1) + " is cut");
+    RowsRecordHeader h;
+    uint64_t n;
+    std::memcpy(&h.table_id, rest.data(), 4);
+    std::memcpy(&n, rest.data() + 4, 8);
+    rest.remove_prefix(12);
+    if (n > rest.size()) {
+      return Status::Corruption("multi-table WAL record: part " + std::to_string(i + 1) + " claims " +
+                                std::to_string(n) + " bytes, " + std::to_string(rest.size()) + " remain");
+    }
+    h.encoded_batch = rest.substr(0, n);
+    rest.remove_prefix(n);
+    parts.push_back(h);
+  }
+  if (!rest.empty()) {
+    return Status::Corruption("multi-table WAL record: " + std::to_string(rest.size()) + " bytes after the last part");
+  }
+  return parts;
 }
 
 }  // namespace strata

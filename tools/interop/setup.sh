@@ -25,6 +25,7 @@ cp "$here/package.json" "$cache/package.json"
   await import("@duckdb/node-api"); await import("apache-arrow"); await import("hyparquet");
   await import("hyparquet-compressors"); await import("hyparquet-writer");
   await import("parquet-wasm/node");
+  await import("@questdb/nodejs-client");
 ') >&2
 rm -f "$cache"/.installed-*
 touch "$stamp"

@@ -1,12 +1,12 @@
 // libFuzzer target for WAL recovery and record decoding: ReadWal (both the writer's repairing
 // read and the read-only one) on arbitrary segment files, and every payload it delivers through
-// ParseRowsRecord and DecodeBatch (src/db/wal_record.h, src/wal/batch_codec.h), as the
+// ParseRecordParts and DecodeBatch (src/db/wal_record.h, src/wal/batch_codec.h), as the
 // database's replay does. Built and run by tools/fuzz.sh (clang, -fsanitize=fuzzer,address,
 // undefined); not part of the CMake build.
 //
 // The first input byte picks a mode:
 //   0: the rest is one segment file, as it is;
-//   1: the rest is one record payload, given to ParseRowsRecord + DecodeBatch directly;
+//   1: the rest is one record payload, given to ParseRecordParts + DecodeBatch directly;
 //   2: the rest is a list of records [u8 flags][u16 length][payload] that the harness frames
 //      with correct CRCs and consecutive LSNs (flags damage a CRC, skip or repeat an LSN, or cut
 //      the file), so mutations get past the checksums and reach the reader's sequencing rules
@@ -56,17 +56,22 @@ void Check(bool ok, const char* what) {
 }
 
 void DecodePayload(std::string_view payload) {
-  auto rec = ParseRowsRecord(payload);
-  if (!rec.ok()) return;
-  const std::vector<Field>& fields = Fields()[rec->table_id % Fields().size()];
-  auto batch = DecodeBatch(rec->encoded_batch, fields);
-  if (!batch.ok()) return;
-  Check(batch->Validate().ok(), "a decoded batch is valid");
-  Check(batch->fields() == fields, "a decoded batch has the fields asked for");
-  std::string again;
-  EncodeBatch(*batch, &again);
-  auto round = DecodeBatch(again, fields);
-  Check(round.ok() && round->Equals(*batch), "a decoded batch round-trips");
+  auto parts = ParseRecordParts(payload);
+  if (!parts.ok()) return;
+  for (const RowsRecordHeader& rec : *parts) {
+    Check(rec.encoded_batch.data() >= payload.data() &&
+              rec.encoded_batch.data() + rec.encoded_batch.size() <= payload.data() + payload.size(),
+          "a record part lies inside the payload");
+    const std::vector<Field>& fields = Fields()[rec.table_id % Fields().size()];
+    auto batch = DecodeBatch(rec.encoded_batch, fields);
+    if (!batch.ok()) continue;
+    Check(batch->Validate().ok(), "a decoded batch is valid");
+    Check(batch->fields() == fields, "a decoded batch has the fields asked for");
+    std::string again;
+    EncodeBatch(*batch, &again);
+    auto round = DecodeBatch(again, fields);
+    Check(round.ok() && round->Equals(*batch), "a decoded batch round-trips");
+  }
 }
 
 const std::string& WalDir() {
@@ -212,6 +217,13 @@ void WriteSeeds(const std::string& out) {
         framed += payload;
       }
     }
+  }
+  {
+    const RecordBatch a = SampleBatch(0, 2), b = SampleBatch(3, 3);
+    std::string payload;
+    EncodeMultiRowsRecord({{0, &a}, {3, &b}}, &payload);
+    WriteFile(fs, out + "/payload-multi", std::string(1, '\1') + payload);
+    if (!(*writer)->Append(payload).ok()) std::abort();
   }
   if (!(*writer)->Close().ok()) std::abort();
   auto segs = wal_internal::ListSegments(fs, dir);

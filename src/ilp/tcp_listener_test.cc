@@ -1,0 +1,307 @@
+#include "ilp/tcp_listener.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <boost/asio.hpp>
+#include <chrono>
+#include <condition_variable>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "strata/database.h"
+#include "strata/query.h"
+#include "testutil/node_runner.h"
+#include "testutil/testutil.h"
+
+namespace strata::ilp {
+namespace {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+using testing::TempDir;
+
+struct ShmTmpDir {
+  ShmTmpDir() {
+    if (getenv("TMPDIR") == nullptr && access("/dev/shm", W_OK) == 0) setenv("TMPDIR", "/dev/shm", 0);
+  }
+};
+
+class TcpListenerTest : public ::testing::Test, ShmTmpDir {
+ protected:
+  void SetUp() override {
+    root_ = dir_.Join("db");
+    InitOptions init;
+    init.fsync = "interval=10";
+    ASSERT_OK(Database::Init(root_, init));
+    strata::Options o;
+    o.background_flush = false;
+    ASSERT_OK_AND_ASSIGN(db_, Database::Open(root_, o));
+  }
+  void TearDown() override {
+    if (listener_) listener_->Stop();
+  }
+
+  void Start(TcpListenerOptions o = {}) {
+    o.port = 0;
+    o.log = [this](std::string_view line) {
+      std::lock_guard lock(mu_);
+      logs_.emplace_back(line);
+    };
+    ASSERT_OK_AND_ASSIGN(listener_, TcpListener::Start(db_.get(), std::move(o)));
+  }
+
+  tcp::socket Connect() {
+    tcp::socket s(io_);
+    s.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), listener_->port()));
+    return s;
+  }
+
+  // Reads until the server closes the connection; returns what it sent (nothing, in ILP).
+  static std::string ReadUntilClosed(tcp::socket& s) {
+    std::string got;
+    char buf[256];
+    boost::system::error_code ec;
+    while (!ec) got.append(buf, s.read_some(asio::buffer(buf), ec));
+    return got;
+  }
+
+  // Waits (bounded) until every accepted connection has ended.
+  void WaitIdle(uint64_t accepted) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (std::chrono::steady_clock::now() < deadline) {
+      TcpListenerStats s = listener_->stats();
+      if (s.connections_accepted >= accepted && s.connections_active == 0) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    FAIL() << "connections did not end";
+  }
+
+  size_t CountRows(const std::string& table) {
+    ScanRequest req;
+    req.table = table;
+    auto batches = db_->Scan(req);
+    EXPECT_TRUE(batches.ok()) << batches.status().ToString();
+    size_t n = 0;
+    if (batches.ok()) {
+      for (const RecordBatch& b : *batches) n += b.num_rows();
+    }
+    return n;
+  }
+
+  std::vector<std::string> Logs() {
+    std::lock_guard lock(mu_);
+    return logs_;
+  }
+
+  TempDir dir_;
+  std::string root_;
+  std::unique_ptr<Database> db_;
+  std::unique_ptr<TcpListener> listener_;
+  asio::io_context io_;
+  std::mutex mu_;
+  std::vector<std::string> logs_;
+};
+
+TEST_F(TcpListenerTest, ABadLineKeepsTheRowsBeforeItAndClosesTheConnection) {
+  Start();
+  tcp::socket s = Connect();
+  asio::write(s,
+              asio::buffer(std::string("t,symbol=A v=1 1\nt,symbol=A v=2 2\nt,symbol=A v=bad 3\nt,symbol=A v=4 4\n")));
+  EXPECT_EQ(ReadUntilClosed(s), "");
+  WaitIdle(1);
+  EXPECT_EQ(CountRows("t"), 2u);
+  std::vector<std::string> logs = Logs();
+  ASSERT_EQ(logs.size(), 1u);
+  EXPECT_NE(logs[0].find("(connection 1): line 3: "), std::string::npos) << logs[0];
+  EXPECT_NE(logs[0].find("'v'"), std::string::npos) << logs[0];
+  EXPECT_NE(logs[0].find("2 rows before it kept; connection closed"), std::string::npos) << logs[0];
+  EXPECT_EQ(listener_->stats().bad_lines, 1u);
+}
+
+TEST_F(TcpListenerTest, ALastLineWithoutNewlineCountsAtTheEndOfTheStream) {
+  Start();
+  {
+    tcp::socket s = Connect();
+    asio::write(s, asio::buffer(std::string("t,symbol=A v=1 1\nt,symbol=A v=2 2")));
+    s.shutdown(tcp::socket::shutdown_send);
+    EXPECT_EQ(ReadUntilClosed(s), "");
+  }
+  WaitIdle(1);
+  EXPECT_EQ(CountRows("t"), 2u);
+  EXPECT_EQ(listener_->stats().rows, 2u);
+}
+
+TEST_F(TcpListenerTest, RefusesConnectionsOverTheLimitOrNotApproved) {
+  TcpListenerOptions o;
+  o.max_connections = 1;
+  o.approve = [](std::string_view peer) -> Status {
+    static int calls = 0;
+    if (++calls == 2) return Status::InvalidArgument("not allowed: " + std::string(peer));
+    return Status::OK();
+  };
+  Start(o);
+  tcp::socket first = Connect();
+  // Make sure the first is being served before the second arrives: its row is committed.
+  asio::write(first, asio::buffer(std::string("t,symbol=A v=1 1\n")));
+  while (listener_->stats().rows < 1) std::this_thread::yield();
+  tcp::socket second = Connect();
+  EXPECT_EQ(ReadUntilClosed(second), "");  // closed at once: over the limit
+  first.close();
+  WaitIdle(1);
+  tcp::socket third = Connect();  // the limit has room again, but approve refuses it
+  EXPECT_EQ(ReadUntilClosed(third), "");
+  TcpListenerStats st = listener_->stats();
+  EXPECT_EQ(st.connections_refused, 2u);
+  std::vector<std::string> logs = Logs();
+  ASSERT_EQ(logs.size(), 2u);
+  EXPECT_NE(logs[0].find("1 connections are open already"), std::string::npos) << logs[0];
+  EXPECT_NE(logs[1].find("refused: not allowed: 127.0.0.1:"), std::string::npos) << logs[1];
+}
+
+// A challenge-response before the lines (as QuestDB's TCP auth does): the bytes the handshake
+// read past its end reach the parser; a failed handshake closes the connection.
+TEST_F(TcpListenerTest, HandshakeRunsBeforeTheLines) {
+  TcpListenerOptions o;
+  o.handshake = [](TcpHandshake& h) -> Status {
+    std::string got;
+    char buf[64];
+    auto read_line = [&]() -> Result<std::string> {
+      for (;;) {
+        if (size_t nl = got.find('\n'); nl != std::string::npos) {
+          std::string line = got.substr(0, nl);
+          got.erase(0, nl + 1);
+          return line;
+        }
+        ASSIGN_OR_RETURN(size_t n, h.read(buf, sizeof buf));
+        if (n == 0) return Status::InvalidArgument("the client left");
+        got.append(buf, n);
+      }
+    };
+    ASSIGN_OR_RETURN(std::string key, read_line());
+    RETURN_IF_ERROR(h.write("challenge-for-" + key + "\n"));
+    ASSIGN_OR_RETURN(std::string signature, read_line());
+    if (signature != "signed-" + key) return Status::InvalidArgument("bad signature for key " + key);
+    h.leftover = got;
+    return Status::OK();
+  };
+  Start(o);
+  auto session = [&](const std::string& key, const std::string& signature) {
+    tcp::socket s = Connect();
+    asio::write(s, asio::buffer(key + "\n"));
+    asio::streambuf challenge;
+    asio::read_until(s, challenge, '\n');
+    asio::write(s, asio::buffer(signature + "\nt,symbol=A v=1 1\nt,symbol=A v=2 2\n"));
+    s.shutdown(tcp::socket::shutdown_send);
+    return ReadUntilClosed(s);
+  };
+  EXPECT_EQ(session("k1", "signed-k1"), "");
+  EXPECT_EQ(session("k2", "forged"), "");
+  WaitIdle(2);
+  EXPECT_EQ(CountRows("t"), 2u);
+  std::vector<std::string> logs = Logs();
+  ASSERT_EQ(logs.size(), 1u);
+  EXPECT_NE(logs[0].find("refused by the handshake: bad signature for key k2"), std::string::npos) << logs[0];
+}
+
+TEST_F(TcpListenerTest, OverBudgetStopsReadingUntilThereIsRoom) {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool over = true;
+  int checks = 0;
+  TcpListenerOptions o;
+  o.backpressure_check_ms = 1;
+  o.over_budget = [&] {
+    std::lock_guard lock(mu);
+    ++checks;
+    cv.notify_all();
+    return over;
+  };
+  Start(o);
+  tcp::socket s = Connect();
+  asio::write(s, asio::buffer(std::string("t,symbol=A v=1 1\nt,symbol=A v=2 2\n")));
+  {
+    std::unique_lock lock(mu);
+    cv.wait(lock, [&] { return checks >= 3; });  // the connection is waiting, not reading
+  }
+  EXPECT_EQ(listener_->stats().bytes, 0u);
+  EXPECT_FALSE(db_->GetTable("t").ok());
+  EXPECT_GE(listener_->stats().backpressure_waits, 1u);
+  {
+    std::lock_guard lock(mu);
+    over = false;
+  }
+  s.shutdown(tcp::socket::shutdown_send);
+  EXPECT_EQ(ReadUntilClosed(s), "");
+  WaitIdle(1);
+  EXPECT_EQ(CountRows("t"), 2u);  // nothing dropped
+}
+
+TEST_F(TcpListenerTest, StopCommitsCompleteLinesOfOpenConnections) {
+  Start();
+  tcp::socket s = Connect();
+  const std::string text = "t,symbol=A v=1 1\nt,symbol=A v=2 2\nt,symbol=A v=3";
+  asio::write(s, asio::buffer(text));
+  while (listener_->stats().bytes < text.size()) std::this_thread::yield();
+  listener_->Stop();
+  EXPECT_EQ(CountRows("t"), 2u);  // the partial third line is not a line
+  EXPECT_EQ(listener_->stats().connections_active, 0u);
+}
+
+// The real client: QuestDB's Node.js client over TCP, two connections at once into one
+// auto-created table; every row comes back through the query engine as it was sent.
+TEST_F(TcpListenerTest, QuestDbNodeClientRowsComeBackExactly) {
+  const std::string npm = testing::NpmDir();
+  ASSERT_EQ(std::system("node --version > /dev/null 2>&1"), 0) << "node is not installed";
+  ASSERT_TRUE(std::filesystem::exists(npm + "/node_modules/@questdb/nodejs-client"))
+      << "npm package @questdb/nodejs-client is missing -- run tools/interop/setup.sh (it installs into " << npm << ")";
+  namespace fs = std::filesystem;
+  fs::path script =
+      fs::path(__FILE__).parent_path().parent_path().parent_path() / "tools" / "interop" / "questdb_ilp_send.mjs";
+  if (!fs::exists(script)) script = fs::current_path() / "tools" / "interop" / "questdb_ilp_send.mjs";
+  fs::copy_file(script, fs::path(npm) / "questdb_ilp_send.mjs", fs::copy_options::overwrite_existing);
+  Start();
+  const int64_t per_connection = testing::Sanitized() ? 5'000 : 50'000;
+  ASSERT_OK_AND_ASSIGN(std::string out,
+                       testing::RunNode(npm, "questdb_ilp_send.mjs " + std::to_string(listener_->port()) + " " +
+                                                 std::to_string(per_connection) + " 2"));
+  WaitIdle(2);
+  EXPECT_TRUE(Logs().empty()) << Logs()[0];
+  ASSERT_OK_AND_ASSIGN(TableDef def, db_->GetTable("trades"));
+  EXPECT_EQ(def.schema.ToString(),
+            "ts:timestamp,symbol:symbol,exchange:string?,price:f64?,size:i64?,side:bool?,note:string?");
+
+  query::LogicalPlan plan;
+  plan.table = "trades";
+  plan.merge = true;
+  ASSERT_OK_AND_ASSIGN(auto stream, query::Execute(db_.get(), plan));
+  const int64_t base = 1772461800000000000;
+  int64_t expected_k = 0;
+  RecordBatch b;
+  for (;;) {
+    ASSERT_OK_AND_ASSIGN(bool more, stream->Next(&b));
+    if (!more) break;
+    for (size_t r = 0; r < b.num_rows(); ++r, ++expected_k) {
+      const int64_t ts = b.column(0).int64s()[r];
+      ASSERT_EQ(ts, base + expected_k * 1000) << "row " << expected_k;
+      const int64_t i = expected_k % per_connection;
+      ASSERT_EQ(b.column(1).GetString(r), "S" + std::to_string(i % 7));
+      ASSERT_EQ(b.column(2).GetString(r), "X" + std::to_string(i % 3));
+      ASSERT_EQ(b.column(3).doubles()[r], 100 + static_cast<double>(i % 1000) / 4);
+      ASSERT_EQ(b.column(4).int64s()[r], i);
+      ASSERT_EQ(b.column(5).bools()[r], i % 2 == 0 ? 1 : 0);
+      if (i % 10 == 0) {
+        ASSERT_EQ(b.column(6).GetString(r), "n " + std::to_string(i) + ", \"q\" \\ x=y\nz");
+      } else {
+        ASSERT_TRUE(b.column(6).IsNull(r)) << "row " << expected_k;
+      }
+    }
+  }
+  EXPECT_EQ(expected_k, 2 * per_connection);
+  EXPECT_EQ(listener_->stats().rows, static_cast<uint64_t>(2 * per_connection));
+}
+
+}  // namespace
+}  // namespace strata::ilp
