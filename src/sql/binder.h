@@ -29,15 +29,26 @@
 
 namespace strata::sql {
 
+namespace internal {
+struct BoundFrom;
+struct BoundLatest;
+struct BoundFill;
+struct BoundBars;
+}  // namespace internal
+
 // A SELECT bound to its source, ready to run.
 struct BoundSelect {
   // The source: a table scan (`scan`, with pushed-down range and symbols) or a subquery.
   bool from_table = true;
   query::LogicalPlan scan;
   std::shared_ptr<BoundSelect> subquery;
-  bool no_from = false;       // SELECT without FROM: one row, no columns
-  bool empty_range = false;   // the pushed-down predicates select nothing (e.g. ts >= b AND ts < a)
-  std::vector<Field> source;  // the fields the source produces (after column pruning)
+  bool no_from = false;                           // SELECT without FROM: one row, no columns
+  bool empty_range = false;                       // the pushed-down predicates select nothing (e.g. ts >= b AND ts < a)
+  std::vector<Field> source;                      // the fields the source produces (after column pruning)
+  std::shared_ptr<internal::BoundFrom> join;      // FROM with joins (binder_join.cc)
+  std::shared_ptr<internal::BoundLatest> latest;  // LATEST ON (binder_latest.cc): after WHERE
+  std::shared_ptr<internal::BoundFill> fill;      // SAMPLE BY ... FILL (binder_sample.cc): after the aggregate
+  std::shared_ptr<internal::BoundBars> bars;      // the aggregate answered by the engine's bars
 
   query::Expr where;  // what WHERE keeps after push-down; null: nothing
   bool aggregate = false;
