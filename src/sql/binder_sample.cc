@@ -59,7 +59,8 @@ Status AppendFillValue(Column* col, const q::Value& v) {
     return Status::OK();
   }
   const bool is_float = v.type == q::ExprType::kFloat64;
-  switch (col->type()) {
+  const bool number = is_float || v.type == q::ExprType::kInt64;
+  switch (number ? col->type() : ColumnType::kString) {
     case ColumnType::kFloat64: col->AppendDouble(is_float ? v.d : static_cast<double>(v.i)); return Status::OK();
     case ColumnType::kInt64:
       if (is_float) break;
@@ -70,8 +71,10 @@ Status AppendFillValue(Column* col, const q::Value& v) {
       col->AppendInt32(static_cast<int32_t>(v.i));
       return Status::OK();
     case ColumnType::kString:
-    case ColumnType::kSymbol:
-      if (v.type != q::ExprType::kString) break;
+      if (v.type != q::ExprType::kString ||
+          (col->type() != ColumnType::kString && col->type() != ColumnType::kSymbol)) {
+        break;
+      }
       col->AppendString(v.s);
       return Status::OK();
     default: break;
@@ -241,12 +244,17 @@ void TryBars(const Query& query, const Scope& s, const TableDef& def, const std:
 
 Result<std::unique_ptr<q::BatchStream>> MakeFillStream(std::unique_ptr<q::BatchStream> in, const BoundFill& fill) {
   const std::vector<Field> fields = in->fields();
-  ASSIGN_OR_RETURN(RecordBatch all, q::Collect(in.get()));
   const int bucket = q::FindField(fields, fill.bucket);
   std::vector<int> keys, aggs;
   for (const std::string& k : fill.keys) keys.push_back(q::FindField(fields, k));
   for (const BoundFill::Agg& a : fill.aggs) aggs.push_back(q::FindField(fields, a.column));
   if (bucket < 0) return Status::Internal("SAMPLE BY fill: no bucket column");
+  for (size_t i = 0; i < aggs.size(); ++i) {  // a FILL value that does not fit: an error whatever the rows
+    if (fill.aggs[i].kind != FillKind::kValue || aggs[i] < 0) continue;
+    RecordBatch scratch(std::vector<Field>{fields[aggs[i]]});
+    RETURN_IF_ERROR(AppendFillValue(&scratch.column(0), fill.aggs[i].value));
+  }
+  ASSIGN_OR_RETURN(RecordBatch all, q::Collect(in.get()));
   // The rows of each key, by bucket; the range of buckets over all keys.
   std::vector<std::string> order;
   std::map<std::string, std::map<int64_t, size_t>> groups;
