@@ -9,9 +9,10 @@
 // (src/query/project.h). Names resolve against the table's schema; errors are InvalidArgument
 // (Unsupported for SQL strata does not run yet) starting "line L, column C:" of the AST node.
 //
-// Not supported yet (refused by name at their position): joins, ASOF JOIN, SAMPLE BY, LATEST ON,
-// SELECT DISTINCT with GROUP BY or aggregates, INSERT, EXPLAIN, parameters ($1). SELECT DISTINCT alone
-// is a GROUP BY of the SELECT list.
+// Joins (inner/left hash equi-joins, ASOF [LEFT] JOIN), QuestDB's SAMPLE BY and LATEST ON: see
+// binder_join.cc, binder_sample.cc, binder_latest.cc and src/sql/README.md.
+// Not supported yet (refused by name at their position): SELECT DISTINCT with GROUP BY or
+// aggregates, INSERT, EXPLAIN, parameters ($1). SELECT DISTINCT alone is a GROUP BY of the SELECT list.
 #pragma once
 
 #include <functional>
