@@ -587,7 +587,19 @@ TEST_F(SqlJoinVsDuckDB, SampleByFillsAsQuestDbDoes) {
   EXPECT_NE(st.message().find("FILL value 'x' does not fit a column of type i64"), std::string::npos) << st.ToString();
 }
 
-TEST_F(SqlJoinVsDuckDB, LatestOnIsTheLastRowOfEachPartition) { Check(LatestCases()); }
+TEST_F(SqlJoinVsDuckDB, LatestOnIsTheLastRowOfEachPartition) {
+  Check(LatestCases());
+  // By hand: A's last row (id 2, 10:03:20) is warm, B's (id 4, 10:02:00) hot; the fast path (the
+  // engine's Latest) and the scan (a residual WHERE) agree.
+  const std::string fast = "SELECT symbol, id, price FROM sparse LATEST ON ts PARTITION BY symbol ORDER BY symbol";
+  EXPECT_EQ(Rows(Run(fast)), "A|2|20\nB|4|7\n");
+  EXPECT_EQ(Rows(Run("SELECT symbol, id, price FROM sparse WHERE size > 0 LATEST ON ts PARTITION BY symbol ORDER "
+                     "BY symbol")),
+            "A|2|20\nB|4|7\n");
+  EXPECT_EQ(Rows(Run("SELECT symbol, id FROM sparse WHERE price < 15 LATEST ON ts PARTITION BY symbol ORDER BY 1")),
+            "A|1\nB|4\n");
+  EXPECT_EQ(Rows(Run("SELECT id FROM sparse WHERE symbol = 'B' LATEST ON ts PARTITION BY symbol")), "4\n");
+}
 
 }  // namespace
 }  // namespace strata
