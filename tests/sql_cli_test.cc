@@ -92,9 +92,10 @@ TEST_F(SqlCli, ErrorsAreOneLineWithThePosition) {
   EXPECT_NE(r.err.find("line 1, column 8: no column 'prcie' in trades (columns: ts, symbol, price"), std::string::npos)
       << r.err;
   EXPECT_EQ(Lines(r.err).size(), 1u) << r.err;
-  r = Run("sql 'SELECT count(*) FROM trades SAMPLE BY 1m'");
+  r = Run("sql 'SELECT count(*) FROM trades SAMPLE BY 7m'");
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.err.find("line 1, column 29: SAMPLE BY is not supported yet"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("line 1, column 29: SAMPLE BY 7m (a step that does not divide a day"), std::string::npos)
+      << r.err;
   // Syntax errors come before the database is opened.
   r = RunStrata(scratch_, "--root " + tmp_.Join("nowhere") + " sql 'SELECT price FORM trades'");
   EXPECT_EQ(r.exit_code, 1);

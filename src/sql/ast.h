@@ -115,7 +115,7 @@ struct SelectItem {
   Pos alias_pos;
 };
 
-enum class JoinKind { kInner, kLeft, kAsof };
+enum class JoinKind { kInner, kLeft, kAsof, kAsofLeft };  // kAsofLeft: DuckDB's ASOF LEFT JOIN
 
 enum class TableRefKind { kTable, kSubquery, kJoin };
 
@@ -128,6 +128,7 @@ struct TableRef {
   // kJoin: left JOIN right ON on, or USING (col, ...) / QuestDB's ASOF JOIN ON (col, ...) as
   // using_columns; an ASOF JOIN may have neither (QuestDB: matched on the timestamp alone).
   JoinKind join = JoinKind::kInner;
+  Pos join_pos;  // kJoin: the first word of the join (JOIN, LEFT, ASOF, ...)
   std::unique_ptr<TableRef> left, right;
   ExprPtr on;
   std::vector<std::string> using_columns;

@@ -6,15 +6,14 @@
 #include <map>
 
 #include "query/batch_stream.h"
+#include "sql/binder_internal.h"
 #include "sql/parser.h"
 #include "sql/printer.h"
 #include "strata/database.h"
 #include "strata/timestamp.h"
 
 namespace strata::sql {
-namespace {
-
-namespace q = ::strata::query;
+namespace internal {
 
 Status Err(const Pos& pos, const std::string& msg) { return Status::InvalidArgument(pos.ToString() + ": " + msg); }
 Status NotYet(const Pos& pos, const std::string& what) {
@@ -44,27 +43,8 @@ bool ContainsAggregate(const Expr& e) {
   return false;
 }
 
-// The phase an expression is translated in.
-struct Scope {
-  const std::vector<Field>* fields = nullptr;
-  std::string source_name;  // the table or subquery name (what a qualifier may say)
-  std::string alias;
-  std::string ts_column;                     // the table's timestamp column ("" for a subquery)
-  std::vector<std::string>* used = nullptr;  // source columns referenced, in order
-
-  // After GROUP BY: expressions equal to a key become the key's column, aggregate calls the
-  // aggregate's column, other column references are errors.
-  bool post_agg = false;
-  const std::vector<const Expr*>* key_exprs = nullptr;
-  std::vector<const Expr*>* agg_exprs = nullptr;
-  std::vector<q::AggregateSpec>* aggs = nullptr;
-  std::vector<Pos>* agg_pos = nullptr;
-  const char* clause = "WHERE";  // for "aggregate functions are not allowed in WHERE"
-};
-
-Result<q::Expr> Translate(const Expr& e, Scope& s);
-
 Result<q::Expr> ResolveColumn(const Expr& e, Scope& s) {
+  if (s.rels != nullptr) return ResolveJoinColumn(e, s);
   std::string col;
   if (e.name.size() == 1) {
     col = e.name[0];
@@ -172,6 +152,7 @@ Result<q::Expr> Translate(const Expr& e, Scope& s) {
       if ((*s.key_exprs)[i] != nullptr && SameExpr(*(*s.key_exprs)[i], e)) return q::Col("__k" + std::to_string(i));
     }
     if (IsAggregateCall(e)) return TranslateAggregate(e, s);
+    if (s.sample_ts_key >= 0 && IsColumn(e, s.ts_column, s)) return q::Col("__k" + std::to_string(s.sample_ts_key));
     if (e.kind == ExprKind::kColumnRef) {
       // Check that the column exists first, for the better error.
       std::vector<std::string>* used = s.used;
@@ -288,13 +269,6 @@ std::optional<int64_t> TimeConstant(const Expr& e) {
   return std::nullopt;
 }
 
-struct Pushed {
-  int64_t from = std::numeric_limits<int64_t>::min();
-  int64_t to = std::numeric_limits<int64_t>::max();  // exclusive
-  bool has_symbols = false;
-  std::vector<std::string> symbols;  // sorted, unique
-};
-
 int64_t NextNs(int64_t t) { return t == std::numeric_limits<int64_t>::max() ? t : t + 1; }
 
 // True when `c` was pushed into `p` (and so needs no evaluation).
@@ -394,9 +368,7 @@ Result<BoundSelect> Bind(const Query& query, const TableLookup& lookup, const Ct
 Status BindSource(const Query& query, const TableLookup& lookup, const CteMap& ctes, BoundSelect* b, Scope* s,
                   TableDef* def) {
   const TableRef& from = *query.from;
-  if (from.kind == TableRefKind::kJoin) {
-    return NotYet(from.pos, from.join == JoinKind::kAsof ? "ASOF JOIN" : "a join");
-  }
+  if (from.kind == TableRefKind::kJoin) return Status::Internal("a join is bound by BindJoin");
   s->alias = from.alias;
   const Query* sub = nullptr;
   if (from.kind == TableRefKind::kSubquery) {
@@ -439,16 +411,16 @@ Result<BoundSelect> Bind(const Query& query, const TableLookup& lookup, const Ct
   BoundSelect b;
   CteMap ctes = outer_ctes;
   for (const Cte& c : query.ctes) ctes[c.name] = &c;
-  if (query.latest_on) return NotYet(query.latest_on->pos, "LATEST ON");
-  if (query.sample_by) return NotYet(query.sample_by->pos, "SAMPLE BY");
-
   Scope s;
   std::vector<std::string> used;
   s.used = &used;
   TableDef def;
+  std::vector<JoinRel> rels;
   if (query.from == nullptr) {
     b.no_from = true;
     b.from_table = false;
+  } else if (query.from->kind == TableRefKind::kJoin) {
+    RETURN_IF_ERROR(BindJoin(*query.from, lookup, ctes, &b, &s, &rels));
   } else {
     RETURN_IF_ERROR(BindSource(query, lookup, ctes, &b, &s, &def));
   }
@@ -464,7 +436,8 @@ Result<BoundSelect> Bind(const Query& query, const TableLookup& lookup, const Ct
     std::vector<const Expr*> conj;
     Conjuncts(query.where.get(), &conj);
     Pushed pushed;
-    for (const Expr* c : conj) {
+    if (b.join) RETURN_IF_ERROR(PushIntoJoin(conj, s, &rels, &residual));
+    for (const Expr* c : b.join ? std::vector<const Expr*>{} : conj) {
       if (b.from_table && Push(*c, s.ts_column, def.schema.field(def.schema.symbol_index()).name, s, &pushed)) {
         // Validate the column reference like any other (qualifier included).
         Scope check = s;
@@ -490,8 +463,10 @@ Result<BoundSelect> Bind(const Query& query, const TableLookup& lookup, const Ct
     if (parts.size() > 1) b.where = q::And(std::move(parts));
   }
 
+  if (query.latest_on) RETURN_IF_ERROR(BindLatest(query, s, def, &b));
+
   // Is this an aggregate query?
-  bool has_agg = !query.group_by.empty() || (query.having != nullptr);
+  bool has_agg = !query.group_by.empty() || (query.having != nullptr) || query.sample_by.has_value();
   for (const SelectItem& it : query.select) has_agg = has_agg || ContainsAggregate(*it.expr);
   for (const OrderItem& o : query.order_by) has_agg = has_agg || ContainsAggregate(*o.expr);
   b.aggregate = has_agg;
@@ -506,6 +481,14 @@ Result<BoundSelect> Bind(const Query& query, const TableLookup& lookup, const Ct
   for (const SelectItem& it : query.select) {
     if (it.expr->kind == ExprKind::kStar) {
       if (has_agg) return Err(it.expr->pos, "* cannot be selected with GROUP BY or aggregates; name the columns");
+      if (b.join) {
+        ASSIGN_OR_RETURN(auto cols, ExpandJoinStar(*it.expr, rels));
+        for (auto& [name, internal] : cols) {
+          items.push_back({nullptr, name, internal});
+          if (std::find(used.begin(), used.end(), internal) == used.end()) used.push_back(internal);
+        }
+        continue;
+      }
       if (!it.expr->name.empty() && it.expr->name[0] != (s.alias.empty() ? s.source_name : s.alias)) {
         return Err(it.expr->pos, "no table '" + it.expr->name[0] + "' in FROM");
       }
@@ -558,6 +541,20 @@ Result<BoundSelect> Bind(const Query& query, const TableLookup& lookup, const Ct
   }
   if (has_agg) {
     s.clause = "GROUP BY";
+    if (query.sample_by) {
+      // The bucket of the table's ts, then the SELECT list's columns without aggregates.
+      if (!query.group_by.empty()) return NotYet(query.group_by[0]->pos, "SAMPLE BY with GROUP BY");
+      ASSIGN_OR_RETURN(q::Expr bucket, SampleBucket(query, s, b.from_table && !b.latest));
+      b.keys.push_back({"__k0", bucket});
+      key_exprs.push_back(nullptr);
+      s.clause = "SAMPLE BY";
+      for (const Item& it : items) {
+        if (it.expr == nullptr || ContainsAggregate(*it.expr) || IsColumn(*it.expr, s.ts_column, s)) continue;
+        ASSIGN_OR_RETURN(q::Expr k, Translate(*it.expr, s));
+        b.keys.push_back({"__k" + std::to_string(b.keys.size()), k});
+        key_exprs.push_back(it.expr);
+      }
+    }
     for (const ExprPtr& g : query.group_by) {
       ASSIGN_OR_RETURN(const Expr* target, ordinal_item(*g, "GROUP BY"));
       if (target == nullptr) {
@@ -578,10 +575,13 @@ Result<BoundSelect> Bind(const Query& query, const TableLookup& lookup, const Ct
     post.agg_exprs = &agg_exprs;
     post.aggs = &b.aggs;
     post.agg_pos = &b.agg_pos;
+    if (query.sample_by) post.sample_ts_key = 0;
   }
   Scope& out_scope = has_agg ? post : s;
   out_scope.clause = "this clause";
+  std::vector<int> agg_item;  // per aggregate: the SELECT item that first calls it (-1: none)
   for (const Item& it : items) {
+    agg_item.resize(b.aggs.size(), -1);
     if (distinct) {
       b.output.push_back({it.name, q::Col("__k" + std::to_string(b.output.size()))});
       continue;
@@ -592,7 +592,9 @@ Result<BoundSelect> Bind(const Query& query, const TableLookup& lookup, const Ct
     }
     ASSIGN_OR_RETURN(q::Expr x, Translate(*it.expr, out_scope));
     b.output.push_back({it.name, x});
+    agg_item.resize(b.aggs.size(), static_cast<int>(b.output.size()) - 1);
   }
+  agg_item.resize(b.aggs.size(), -1);
   if (query.having) {
     ASSIGN_OR_RETURN(b.having, Translate(*query.having, post));
   }
@@ -617,6 +619,12 @@ Result<BoundSelect> Bind(const Query& query, const TableLookup& lookup, const Ct
     b.offset = static_cast<uint64_t>(off);
   }
 
+  if (has_agg && !b.join && !b.latest) {
+    TryBars(query, s, def, key_exprs, agg_exprs, &b);
+  }
+  if (query.sample_by) RETURN_IF_ERROR(FinishSample(query, agg_item, &b));
+  if (b.join) RETURN_IF_ERROR(FinishJoin(b.join.get(), rels, used));
+  if (b.latest && std::find(used.begin(), used.end(), s.ts_column) == used.end()) used.push_back(s.ts_column);
   if (b.from_table) {
     // Read only the columns the query mentions (at least one, for count(*)).
     if (used.empty()) used.push_back(s.ts_column);
@@ -624,7 +632,7 @@ Result<BoundSelect> Bind(const Query& query, const TableLookup& lookup, const Ct
     std::vector<Field> pruned;
     for (const std::string& c : used) pruned.push_back(b.source[q::FindField(b.source, c)]);
     b.source = std::move(pruned);
-    if (!b.where && !has_agg && b.order.empty() && b.limit > 0) {
+    if (!b.where && !has_agg && !b.latest && b.order.empty() && b.limit > 0) {
       b.scan.limit = b.offset + static_cast<uint64_t>(b.limit);
     }
   }
@@ -659,21 +667,35 @@ Result<std::unique_ptr<q::BatchStream>> Execute(Database* db, const BoundSelect&
   std::unique_ptr<q::BatchStream> in;
   if (b.no_from) {
     ASSIGN_OR_RETURN(in, OneRowNoColumns());
+  } else if (b.join) {
+    ASSIGN_OR_RETURN(in, ExecuteFrom(db, *b.join));
   } else if (!b.from_table) {
     ASSIGN_OR_RETURN(in, Execute(db, *b.subquery));
   } else if (b.empty_range) {
     in = q::MakeVectorStream(b.source, {});
+  } else if (b.latest && b.latest->fast) {
+    ASSIGN_OR_RETURN(in, LatestSource(db, b));
+  } else if (b.bars) {
+    ASSIGN_OR_RETURN(in, q::Execute(db, b.bars->plan));
   } else {
     ASSIGN_OR_RETURN(in, q::Execute(db, b.scan));
   }
   if (b.where) {
     ASSIGN_OR_RETURN(in, q::MakeWhereStream(std::move(in), b.where));
   }
-  if (b.aggregate) {
+  if (b.latest && !b.latest->fast) {
+    ASSIGN_OR_RETURN(in, ApplyLatest(db, std::move(in), b));
+  }
+  if (b.bars && !b.empty_range) {
+    ASSIGN_OR_RETURN(in, q::MakeComputeStream(std::move(in), b.bars->map));
+  } else if (b.aggregate) {
     const std::vector<Field> fields = in->fields();
     Result<std::unique_ptr<q::BatchStream>> agg = q::MakeHashAggregateStream(std::move(in), b.keys, b.aggs);
     if (!agg.ok()) return AggregateError(agg.status(), fields, b);
     in = std::move(*agg);
+  }
+  if (b.fill) {
+    ASSIGN_OR_RETURN(in, MakeFillStream(std::move(in), *b.fill));
   }
   if (b.having) {
     ASSIGN_OR_RETURN(in, q::MakeWhereStream(std::move(in), b.having));
@@ -700,7 +722,9 @@ std::unique_ptr<q::BatchStream> StringTable(const std::vector<std::string>& name
   return q::MakeVectorStream(f, std::move(batches));
 }
 
-}  // namespace
+}  // namespace internal
+
+using namespace internal;  // NOLINT: the helpers above were this file's anonymous namespace
 
 Result<BoundSelect> BindSelect(const Query& query, const TableLookup& lookup) { return Bind(query, lookup, {}); }
 

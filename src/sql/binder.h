@@ -9,9 +9,10 @@
 // (src/query/project.h). Names resolve against the table's schema; errors are InvalidArgument
 // (Unsupported for SQL strata does not run yet) starting "line L, column C:" of the AST node.
 //
-// Not supported yet (refused by name at their position): joins, ASOF JOIN, SAMPLE BY, LATEST ON,
-// SELECT DISTINCT with GROUP BY or aggregates, INSERT, EXPLAIN, parameters ($1). SELECT DISTINCT alone
-// is a GROUP BY of the SELECT list.
+// Joins (inner/left hash equi-joins, ASOF [LEFT] JOIN), QuestDB's SAMPLE BY and LATEST ON: see
+// binder_join.cc, binder_sample.cc, binder_latest.cc and src/sql/README.md.
+// Not supported yet (refused by name at their position): SELECT DISTINCT with GROUP BY or
+// aggregates, INSERT, EXPLAIN, parameters ($1). SELECT DISTINCT alone is a GROUP BY of the SELECT list.
 #pragma once
 
 #include <functional>
@@ -29,15 +30,26 @@
 
 namespace strata::sql {
 
+namespace internal {
+struct BoundFrom;
+struct BoundLatest;
+struct BoundFill;
+struct BoundBars;
+}  // namespace internal
+
 // A SELECT bound to its source, ready to run.
 struct BoundSelect {
   // The source: a table scan (`scan`, with pushed-down range and symbols) or a subquery.
   bool from_table = true;
   query::LogicalPlan scan;
   std::shared_ptr<BoundSelect> subquery;
-  bool no_from = false;       // SELECT without FROM: one row, no columns
-  bool empty_range = false;   // the pushed-down predicates select nothing (e.g. ts >= b AND ts < a)
-  std::vector<Field> source;  // the fields the source produces (after column pruning)
+  bool no_from = false;                           // SELECT without FROM: one row, no columns
+  bool empty_range = false;                       // the pushed-down predicates select nothing (e.g. ts >= b AND ts < a)
+  std::vector<Field> source;                      // the fields the source produces (after column pruning)
+  std::shared_ptr<internal::BoundFrom> join;      // FROM with joins (binder_join.cc)
+  std::shared_ptr<internal::BoundLatest> latest;  // LATEST ON (binder_latest.cc): after WHERE
+  std::shared_ptr<internal::BoundFill> fill;      // SAMPLE BY ... FILL (binder_sample.cc): after the aggregate
+  std::shared_ptr<internal::BoundBars> bars;      // the aggregate answered by the engine's bars
 
   query::Expr where;  // what WHERE keeps after push-down; null: nothing
   bool aggregate = false;

@@ -227,15 +227,14 @@ Result<std::unique_ptr<TableRef>> Parser::ParseFrom() {
       kind = JoinKind::kInner;
     } else if (t.Is("left")) {
       Take();
-      if (Peek().Is("asof")) return UnsupportedError(t.pos, "LEFT ASOF JOIN is not supported yet; use ASOF JOIN");
+      if (Peek().Is("asof")) return UnsupportedError(t.pos, "LEFT ASOF JOIN is not supported; write ASOF LEFT JOIN");
       Accept("outer");
       RETURN_IF_ERROR(ExpectWord("JOIN"));
       kind = JoinKind::kLeft;
     } else if (t.Is("asof")) {
       Take();
-      if (Peek().Is("left")) return UnsupportedError(t.pos, "ASOF LEFT JOIN is not supported yet; use ASOF JOIN");
+      kind = Accept("left") ? JoinKind::kAsofLeft : JoinKind::kAsof;
       RETURN_IF_ERROR(ExpectWord("JOIN"));
-      kind = JoinKind::kAsof;
     } else if (OneOf(t, {"right", "full", "cross", "natural"})) {
       return UnsupportedError(t.pos, Upper(t.text) + " JOIN is not supported yet");
     } else if (OneOf(t, {"lt", "splice"}) && Peek(1).Is("join")) {
@@ -253,6 +252,7 @@ Result<std::unique_ptr<TableRef>> Parser::ParseFrom() {
     join->kind = TableRefKind::kJoin;
     join->pos = left->pos;
     join->join = kind;
+    join->join_pos = t.pos;
     join->height = std::max(left->height, right->height) + 1;
     if (join->height > kMaxSqlNesting) return TooDeep(t.pos);
     join->left = std::move(left);
@@ -260,7 +260,7 @@ Result<std::unique_ptr<TableRef>> Parser::ParseFrom() {
     if (Accept("on")) {
       // QuestDB's ASOF JOIN b ON (symbol[, ...]): a list of column names, then the clause ends.
       size_t k = 1;
-      bool names = kind == JoinKind::kAsof && Peek().IsOp("(");
+      bool names = kind == JoinKind::kAsof && Peek().IsOp("(");  // not after ASOF LEFT (DuckDB's)
       while (names) {
         const Token& n = Peek(k);
         if (!(n.kind == TokenKind::kQuotedIdent || (n.kind == TokenKind::kIdent && !IsReserved(n)))) break;
@@ -283,7 +283,7 @@ Result<std::unique_ptr<TableRef>> Parser::ParseFrom() {
         ASSIGN_OR_RETURN(join->on, ParseExpr());
       }
     } else if (Peek().Is("using")) {
-      if (kind == JoinKind::kAsof) {
+      if (kind == JoinKind::kAsof || kind == JoinKind::kAsofLeft) {
         return UnsupportedError(Peek().pos,
                                 "ASOF JOIN ... USING is not supported yet; use ON t.symbol = q.symbol AND t.ts >= q.ts "
                                 "or QuestDB's ON (symbol)");
@@ -292,7 +292,7 @@ Result<std::unique_ptr<TableRef>> Parser::ParseFrom() {
       RETURN_IF_ERROR(ExpectOp("("));
       ASSIGN_OR_RETURN(join->using_columns, ParseIdentList());
     } else if (kind != JoinKind::kAsof) {
-      return Expected("ON or USING after the joined table");
+      return Expected("ON or USING after the joined table");  // ASOF LEFT JOIN too (DuckDB needs ON)
     }  // else QuestDB's ASOF JOIN without a key: matched on the timestamp alone
     left = std::move(join);
   }

@@ -316,6 +316,7 @@ TEST(ParserTest, RoundTrips) {
            "SELECT * FROM a LEFT JOIN b ON a.x = b.x JOIN c USING (x, y) ASOF JOIN d ON (symbol)",
            "SELECT * FROM trades t ASOF JOIN quotes q ON t.symbol = q.symbol AND t.ts >= q.ts",
            "SELECT * FROM a ASOF JOIN b ASOF JOIN c ON (s) JOIN d ON TRUE",
+           "SELECT * FROM trades t ASOF LEFT JOIN quotes q ON t.symbol = q.symbol AND t.ts <= q.ts",
            "SELECT * FROM (SELECT a FROM (SELECT a FROM t) AS i) AS o",
            "WITH x AS (SELECT 1 AS a), y(b) AS (WITH z AS (SELECT 2) SELECT * FROM z) SELECT * FROM x JOIN y ON a = b",
            "SELECT symbol, count(*) FROM t GROUP BY 1 HAVING count(*) > 1 ORDER BY 2 DESC NULLS FIRST, symbol",

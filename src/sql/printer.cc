@@ -211,7 +211,10 @@ void PrintTable(const TableRef& t, std::string* out) {
       break;
     case TableRefKind::kJoin:
       PrintTable(*t.left, out);
-      *out += t.join == JoinKind::kInner ? " JOIN " : t.join == JoinKind::kLeft ? " LEFT JOIN " : " ASOF JOIN ";
+      *out += t.join == JoinKind::kInner  ? " JOIN "
+              : t.join == JoinKind::kLeft ? " LEFT JOIN "
+              : t.join == JoinKind::kAsof ? " ASOF JOIN "
+                                          : " ASOF LEFT JOIN ";
       PrintTable(*t.right, out);
       if (t.on) {
         *out += " ON ";
