@@ -38,6 +38,7 @@ struct BoundSelect {
   bool no_from = false;       // SELECT without FROM: one row, no columns
   bool empty_range = false;   // the pushed-down predicates select nothing (e.g. ts >= b AND ts < a)
   std::vector<Field> source;  // the fields the source produces (after column pruning)
+  std::string system_table;   // a system table (system_tables.h) is the source: its name
 
   query::Expr where;  // what WHERE keeps after push-down; null: nothing
   bool aggregate = false;
@@ -57,11 +58,15 @@ using TableLookup = std::function<Result<TableDef>(std::string_view name)>;
 // Binds a SELECT. Errors name the position of the offending node.
 Result<BoundSelect> BindSelect(const Query& query, const TableLookup& lookup);
 
-// Runs a bound SELECT on `db` (which must outlive the stream).
-Result<std::unique_ptr<query::BatchStream>> ExecuteSelect(Database* db, const BoundSelect& bound);
+// Runs a bound SELECT on `db` (which must outlive the stream). With `explain`, every stage is
+// recorded in it (rows, batches, time; the scans' counters) as the stream runs; it must outlive
+// the stream too.
+Result<std::unique_ptr<query::BatchStream>> ExecuteSelect(Database* db, const BoundSelect& bound,
+                                                          query::QueryPlan* explain = nullptr);
 
 // Binds and runs one statement: SELECT, SHOW TABLES (column `name`), DESCRIBE t (columns
-// `column_name`, `column_type`, `null`).
+// `column_name`, `column_type`, `null`), EXPLAIN [ANALYZE] (column `plan`, binder_explain.cc),
+// INSERT (columns `count`, `duplicates`, binder_insert.cc).
 Result<std::unique_ptr<query::BatchStream>> RunStatement(Database* db, const Statement& statement);
 
 // Parses, binds and runs one statement of SQL text.
