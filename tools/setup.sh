@@ -9,7 +9,7 @@ PACKAGES=(
   libssl-dev libcurl4-openssl-dev libtinyxml2-dev
   libcli11-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  clang-format
+  clang-format libedit-dev
 )
 # Peers used only by benchmarks.
 BENCH_PACKAGES=(postgresql hyperfine python3-optuna)
