@@ -4,7 +4,9 @@
 // after a flush) and their errors (a failed INSERT changes nothing), scripts from -f and stdin,
 // --out Parquet, and the shell over a pipe and a pseudo-terminal.
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 
+#include <cstdlib>
 #include <map>
 #include <sstream>
 
@@ -296,6 +298,66 @@ TEST_F(SqlSystem, ScriptsFromFileAndStdinAndParquetOut) {
   r = Run("sql \"SELECT 1; SELECT 2\" --out " + pq);
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_TRUE(Has(r.err, "--out writes the result of exactly one query")) << r.err;
+}
+
+// The interactive shell on a pseudo-terminal (python3's pty module drives it, waiting for each
+// prompt and answer rather than sleeping): a statement over two lines, \dt, an error that does not
+// end the session, \q, and the history file written under $HOME.
+TEST_F(SqlSystem, InteractiveShellOnATerminal) {
+  const std::string script = tmp_.Join("shell.py");
+  testing::WriteTextFile(script, R"PY(import os, pty, select, subprocess, sys
+strata, root, home = sys.argv[1:4]
+master, slave = pty.openpty()
+env = dict(os.environ, HOME=home, TERM="dumb")
+p = subprocess.Popen([strata, "--root", root, "sql", "--format", "csv"], stdin=slave, stdout=slave,
+                     stderr=slave, env=env, close_fds=True)
+os.close(slave)
+buf = b""
+def expect(text):
+    global buf
+    while text.encode() not in buf:
+        r, _, _ = select.select([master], [], [], 30)
+        if not r:
+            sys.exit("timed out waiting for %r; got %r" % (text, buf))
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:
+            chunk = b""
+        if not chunk:
+            sys.exit("end of output waiting for %r; got %r" % (text, buf))
+        buf += chunk
+    buf = buf[buf.index(text.encode()) + len(text):]
+def send(line):
+    os.write(master, line.encode() + b"\r")
+expect("strata> ")
+send("SELECT 40 +")
+expect("...> ")
+send("2 AS answer;")
+expect("\n42")
+expect("strata> ")
+send("\\dt")
+expect("\ntrades")
+expect("strata> ")
+send("SELECT nope FROM trades;")
+expect("error: line 1, column 8: no column 'nope'")
+expect("strata> ")
+send("\\q")
+p.wait(timeout=30)
+print("exit", p.returncode)
+print(open(os.path.join(home, ".strata_sql_history")).read())
+)PY");
+  const std::string home = tmp_.Join("home");
+  ASSERT_EQ(std::system(("mkdir -p " + home).c_str()), 0);
+  const std::string out = tmp_.Join("pty.txt");
+  const int status = std::system(
+      ("python3 " + script + " " + testing::StrataBinary() + " " + tmp_.Join("db") + " " + home + " >" + out + " 2>&1")
+          .c_str());
+  const std::string text = testing::ReadTextFile(out);
+  ASSERT_EQ(WEXITSTATUS(status), 0) << text;
+  EXPECT_TRUE(Has(text, "exit 0")) << text;
+  // libedit's history file: one entry per statement (spaces as \040, a line break as \012).
+  EXPECT_TRUE(Has(text, "SELECT\\04040\\040+\\0122\\040AS\\040answer;")) << text;
+  EXPECT_TRUE(Has(text, "\\134dt")) << text;
 }
 
 }  // namespace

@@ -23,7 +23,7 @@ namespace {
 
 namespace q = ::strata::query;
 
-constexpr size_t kSpoolRows = size_t{1} << 20;
+size_t g_spool_rows = size_t{1} << 20;  // kSpoolRows; tests lower it
 
 Status Err(const Pos& pos, const std::string& msg) { return Status::InvalidArgument(pos.ToString() + ": " + msg); }
 
@@ -306,6 +306,8 @@ std::unique_ptr<q::BatchStream> CountResult(uint64_t count, uint64_t duplicates)
 
 }  // namespace
 
+void SetInsertSpoolRowsForTesting(size_t rows) { g_spool_rows = rows; }
+
 Result<std::unique_ptr<q::BatchStream>> RunInsert(Database* db, const Statement& st) {
   ASSIGN_OR_RETURN(Target t, ResolveTarget(db, st));
   if (db->read_only()) {
@@ -341,7 +343,7 @@ Result<std::unique_ptr<q::BatchStream>> RunInsert(Database* db, const Statement&
     return pos.ToString() + ": SELECT row " + std::to_string(rows_before + row + 1) + ": ";
   };
 
-  // Pass 1: convert and check every row, keeping up to kSpoolRows.
+  // Pass 1: convert and check every row, keeping up to g_spool_rows.
   RecordBatch spool(t.def.schema);
   bool spooled = true;
   {
@@ -352,7 +354,7 @@ Result<std::unique_ptr<q::BatchStream>> RunInsert(Database* db, const Statement&
       if (!more) break;
       ASSIGN_OR_RETURN(RecordBatch out, Convert(t, in, where));
       rows_before += in.num_rows();
-      if (spooled && spool.num_rows() + out.num_rows() <= kSpoolRows) {
+      if (spooled && spool.num_rows() + out.num_rows() <= g_spool_rows) {
         RETURN_IF_ERROR(spool.Append(out));
       } else if (spooled) {
         spooled = false;

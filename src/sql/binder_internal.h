@@ -20,6 +20,8 @@ std::unique_ptr<query::BatchStream> ExplainStage(std::unique_ptr<query::BatchStr
 // EXPLAIN [ANALYZE] query (binder_explain.cc).
 Result<std::unique_ptr<query::BatchStream>> RunExplain(Database* db, const Statement& statement);
 // INSERT INTO t [(cols)] VALUES ... | query (binder_insert.cc).
+// Tests: the rows an INSERT ... SELECT keeps to append at once (default 2^20); above it, two passes.
+void SetInsertSpoolRowsForTesting(size_t rows);
 Result<std::unique_ptr<query::BatchStream>> RunInsert(Database* db, const Statement& statement);
 
 // An expression without column references (an INSERT ... VALUES item), translated for the
