@@ -10,7 +10,7 @@
 // (Unsupported for SQL strata does not run yet) starting "line L, column C:" of the AST node.
 //
 // Not supported yet (refused by name at their position): joins, ASOF JOIN, SAMPLE BY, LATEST ON,
-// SELECT DISTINCT with GROUP BY or aggregates, INSERT, EXPLAIN, parameters ($1). SELECT DISTINCT alone
+// SELECT DISTINCT with GROUP BY or aggregates, parameters ($1). SELECT DISTINCT alone
 // is a GROUP BY of the SELECT list.
 #pragma once
 
