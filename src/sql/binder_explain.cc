@@ -1,8 +1,11 @@
 // EXPLAIN [ANALYZE] SELECT ...: the SELECT's pipeline as a result set of one column `plan`, one
 // line per row. The stages come from the QueryPlan the pipeline records into (src/query/plan.h,
 // what `strata query --explain` prints); the scan's pruning per tier from the catalog.
+#include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
+#include <limits>
 #include <map>
 #include <sstream>
 

@@ -25,7 +25,9 @@ namespace q = ::strata::query;
 
 size_t g_spool_rows = size_t{1} << 20;  // kSpoolRows; tests lower it
 
-Status Err(const Pos& pos, const std::string& msg) { return Status::InvalidArgument(pos.ToString() + ": " + msg); }
+Status InsertErr(const Pos& pos, const std::string& msg) {
+  return Status::InvalidArgument(pos.ToString() + ": " + msg);
+}
 
 std::string Quoted(std::string_view text) {
   std::string s(text.substr(0, 60));
@@ -200,8 +202,8 @@ Result<Target> ResolveTarget(Database* db, const Statement& st) {
   Result<TableDef> def = db->GetTable(name);
   if (!def.ok()) {
     if (def.status().code() != StatusCode::kNotFound) return def.status();
-    if (FindSystemTable(name) != nullptr) return Err(st.pos, name + " is a system table; it cannot be written");
-    return Err(st.pos, "no table '" + name + "' (SHOW TABLES lists them)");
+    if (FindSystemTable(name) != nullptr) return InsertErr(st.pos, name + " is a system table; it cannot be written");
+    return InsertErr(st.pos, "no table '" + name + "' (SHOW TABLES lists them)");
   }
   Target t;
   t.def = std::move(*def);
@@ -215,18 +217,19 @@ Result<Target> ResolveTarget(Database* db, const Statement& st) {
   for (size_t i = 0; i < t.columns.size(); ++i) {
     const int c = schema.FieldIndex(t.columns[i]);
     if (c < 0) {
-      return Err(st.pos, "no column '" + t.columns[i] + "' in " + t.def.name + " (columns: " + schema.ToString() + ")");
+      return InsertErr(st.pos,
+                       "no column '" + t.columns[i] + "' in " + t.def.name + " (columns: " + schema.ToString() + ")");
     }
     if (t.source_of[static_cast<size_t>(c)] >= 0) {
-      return Err(st.pos, "column '" + t.columns[i] + "' is named twice in the column list");
+      return InsertErr(st.pos, "column '" + t.columns[i] + "' is named twice in the column list");
     }
     t.source_of[static_cast<size_t>(c)] = static_cast<int>(i);
   }
   for (size_t c = 0; c < schema.num_fields(); ++c) {
     const Field& f = schema.field(c);
     if (t.source_of[c] < 0 && !f.nullable) {
-      return Err(st.pos, "column '" + f.name + "' of " + t.def.name +
-                             " is NOT NULL and gets no value: name it in the " + "column list");
+      return InsertErr(st.pos, "column '" + f.name + "' of " + t.def.name +
+                                   " is NOT NULL and gets no value: name it in the " + "column list");
     }
   }
   return t;
@@ -269,17 +272,17 @@ Result<RecordBatch> ValuesBatch(const Target& t, const Statement& st) {
     const std::vector<ExprPtr>& row = st.values[r];
     const Pos row_pos = row.empty() ? st.pos : row[0]->pos;
     if (row.size() != t.columns.size()) {
-      return Err(row_pos, "VALUES row " + std::to_string(r + 1) + " has " + std::to_string(row.size()) +
-                              " values for " + std::to_string(t.columns.size()) + " columns");
+      return InsertErr(row_pos, "VALUES row " + std::to_string(r + 1) + " has " + std::to_string(row.size()) +
+                                    " values for " + std::to_string(t.columns.size()) + " columns");
     }
     std::vector<Field> fields;
     std::vector<Column> cols;
     for (size_t i = 0; i < row.size(); ++i) {
       ASSIGN_OR_RETURN(q::Expr e, TranslateConstant(*row[i]));
       Result<std::shared_ptr<const q::BoundExpr>> bound = q::BoundExpr::Bind(e, one_field);
-      if (!bound.ok()) return Err(row[i]->pos, bound.status().message());
+      if (!bound.ok()) return InsertErr(row[i]->pos, bound.status().message());
       Result<Column> v = (*bound)->Evaluate(one);
-      if (!v.ok()) return Err(row[i]->pos, v.status().message());
+      if (!v.ok()) return InsertErr(row[i]->pos, v.status().message());
       fields.push_back({t.columns[i], v->type(), true});
       cols.push_back(std::move(*v));
     }
@@ -324,7 +327,7 @@ Result<std::unique_ptr<q::BatchStream>> RunInsert(Database* db, const Statement&
   TableLookup lookup = [db](std::string_view name) { return db->GetTable(name); };
   ASSIGN_OR_RETURN(BoundSelect b, BindSelect(*st.query, lookup));
   if (b.output.size() != t.columns.size()) {
-    return Err(
+    return InsertErr(
         st.query->pos, "the SELECT gives " + std::to_string(b.output.size()) + " columns for " +
                            std::to_string(t.columns.size()) + " target columns (" +
                            [&] {
