@@ -304,6 +304,7 @@ TEST_F(SqlSystem, ScriptsFromFileAndStdinAndParquetOut) {
 // prompt and answer rather than sleeping): a statement over two lines, \dt, an error that does not
 // end the session, \q, and the history file written under $HOME.
 TEST_F(SqlSystem, InteractiveShellOnATerminal) {
+  if (std::system("python3 -c 'import pty' >/dev/null 2>&1") != 0) GTEST_SKIP() << "python3 (pty) is not installed";
   const std::string script = tmp_.Join("shell.py");
   testing::WriteTextFile(script, R"PY(import os, pty, select, subprocess, sys
 strata, root, home = sys.argv[1:4]
