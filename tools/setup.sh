@@ -10,7 +10,7 @@ PACKAGES=(
   libcli11-dev nlohmann-json3-dev
   libboost-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  clang-format
+  clang-format libedit-dev
 )
 # Peers used only by benchmarks.
 BENCH_PACKAGES=(postgresql hyperfine python3-optuna)

@@ -9,6 +9,7 @@
 #include "sql/binder_internal.h"
 #include "sql/parser.h"
 #include "sql/printer.h"
+#include "sql/system_tables.h"
 #include "strata/database.h"
 #include "strata/timestamp.h"
 
@@ -383,6 +384,15 @@ Status BindSource(const Query& query, const TableLookup& lookup, const CteMap& c
       if (!cte->second->columns.empty()) return NotYet(cte->second->pos, "a column list on a CTE");
     } else {
       Result<TableDef> found = lookup(from.name[0]);
+      if (!found.ok() && found.status().code() == StatusCode::kNotFound) {
+        if (const SystemTable* sys = FindSystemTable(from.name[0])) {  // a table of that name wins
+          s->source_name = sys->name;
+          b->from_table = false;
+          b->system_table = sys->name;
+          b->source = sys->fields;
+          return Status::OK();
+        }
+      }
       if (!found.ok()) {
         if (found.status().code() == StatusCode::kNotFound) {
           return Err(from.pos, "no table '" + from.name[0] + "' (SHOW TABLES lists them)");
@@ -663,25 +673,34 @@ Status AggregateError(const Status& st, const std::vector<Field>& fields, const 
   return st;
 }
 
-Result<std::unique_ptr<q::BatchStream>> Execute(Database* db, const BoundSelect& b) {
+Result<std::unique_ptr<q::BatchStream>> Execute(Database* db, const BoundSelect& b, q::QueryPlan* plan) {
+  using internal::ExplainStage;
+  using internal::Stage;
   std::unique_ptr<q::BatchStream> in;
   if (b.no_from) {
     ASSIGN_OR_RETURN(in, OneRowNoColumns());
+    in = ExplainStage(std::move(in), plan, b, Stage::kSource);
   } else if (b.join) {
     ASSIGN_OR_RETURN(in, ExecuteFrom(db, *b.join));
+    in = ExplainStage(std::move(in), plan, b, Stage::kSource);
+  } else if (!b.system_table.empty()) {
+    ASSIGN_OR_RETURN(in, ScanSystemTable(db, b.system_table));
+    in = ExplainStage(std::move(in), plan, b, Stage::kSource);
   } else if (!b.from_table) {
-    ASSIGN_OR_RETURN(in, Execute(db, *b.subquery));
+    ASSIGN_OR_RETURN(in, Execute(db, *b.subquery, plan));
   } else if (b.empty_range) {
-    in = q::MakeVectorStream(b.source, {});
+    in = ExplainStage(q::MakeVectorStream(b.source, {}), plan, b, Stage::kSource);
   } else if (b.latest && b.latest->fast) {
     ASSIGN_OR_RETURN(in, LatestSource(db, b));
+    in = ExplainStage(std::move(in), plan, b, Stage::kSource);
   } else if (b.bars) {
-    ASSIGN_OR_RETURN(in, q::Execute(db, b.bars->plan));
+    ASSIGN_OR_RETURN(in, q::Execute(db, b.bars->plan, plan));
   } else {
-    ASSIGN_OR_RETURN(in, q::Execute(db, b.scan));
+    ASSIGN_OR_RETURN(in, q::Execute(db, b.scan, plan));  // adds its own stages to the plan
   }
   if (b.where) {
     ASSIGN_OR_RETURN(in, q::MakeWhereStream(std::move(in), b.where));
+    in = ExplainStage(std::move(in), plan, b, Stage::kWhere);
   }
   if (b.latest && !b.latest->fast) {
     ASSIGN_OR_RETURN(in, ApplyLatest(db, std::move(in), b));
@@ -692,25 +711,29 @@ Result<std::unique_ptr<q::BatchStream>> Execute(Database* db, const BoundSelect&
     const std::vector<Field> fields = in->fields();
     Result<std::unique_ptr<q::BatchStream>> agg = q::MakeHashAggregateStream(std::move(in), b.keys, b.aggs);
     if (!agg.ok()) return AggregateError(agg.status(), fields, b);
-    in = std::move(*agg);
+    in = ExplainStage(std::move(*agg), plan, b, Stage::kAggregate);
   }
   if (b.fill) {
     ASSIGN_OR_RETURN(in, MakeFillStream(std::move(in), *b.fill));
   }
   if (b.having) {
     ASSIGN_OR_RETURN(in, q::MakeWhereStream(std::move(in), b.having));
+    in = ExplainStage(std::move(in), plan, b, Stage::kHaving);
   }
   if (!b.order.empty()) {
     ASSIGN_OR_RETURN(in, q::MakeSortStream(std::move(in), b.order, b.offset, b.limit));
+    in = ExplainStage(std::move(in), plan, b, Stage::kOrder);
   }
   ASSIGN_OR_RETURN(in, q::MakeComputeStream(std::move(in), b.output));
-  if (b.order.empty() && (b.offset > 0 || b.limit >= 0))
-    in = q::MakeOffsetLimitStream(std::move(in), b.offset, b.limit);
+  in = ExplainStage(std::move(in), plan, b, Stage::kSelect);
+  if (b.order.empty() && (b.offset > 0 || b.limit >= 0)) {
+    in = ExplainStage(q::MakeOffsetLimitStream(std::move(in), b.offset, b.limit), plan, b, Stage::kLimit);
+  }
   return in;
 }
 
 std::unique_ptr<q::BatchStream> StringTable(const std::vector<std::string>& names,
-                                            const std::vector<std::vector<std::string>>& rows) {
+                                                      const std::vector<std::vector<std::string>>& rows) {
   std::vector<Field> f;
   for (const std::string& n : names) f.push_back({n, ColumnType::kString, false});
   RecordBatch batch(f);
@@ -722,14 +745,24 @@ std::unique_ptr<q::BatchStream> StringTable(const std::vector<std::string>& name
   return q::MakeVectorStream(f, std::move(batches));
 }
 
+Result<q::Expr> TranslateConstant(const Expr& e) {
+  static const std::vector<Field> kNoFields;
+  Scope s;
+  s.fields = &kNoFields;
+  s.source_name = "VALUES";
+  s.clause = "VALUES";
+  return Translate(e, s);
+}
+
 }  // namespace internal
 
 using namespace internal;  // NOLINT: the helpers above were this file's anonymous namespace
 
 Result<BoundSelect> BindSelect(const Query& query, const TableLookup& lookup) { return Bind(query, lookup, {}); }
 
-Result<std::unique_ptr<query::BatchStream>> ExecuteSelect(Database* db, const BoundSelect& bound) {
-  return Execute(db, bound);
+Result<std::unique_ptr<query::BatchStream>> ExecuteSelect(Database* db, const BoundSelect& bound,
+                                                          query::QueryPlan* explain) {
+  return Execute(db, bound, explain);
 }
 
 Result<std::unique_ptr<query::BatchStream>> RunStatement(Database* db, const Statement& st) {
@@ -744,7 +777,7 @@ Result<std::unique_ptr<query::BatchStream>> RunStatement(Database* db, const Sta
       std::vector<std::vector<std::string>> rows;
       for (const TableDef& t : tables) rows.push_back({t.name});
       std::sort(rows.begin(), rows.end());
-      return StringTable({"name"}, rows);
+      return internal::StringTable({"name"}, rows);
     }
     case StatementKind::kDescribe: {
       if (st.table.size() != 1) return NotYet(st.pos, "DESCRIBE of a qualified name");
@@ -759,10 +792,10 @@ Result<std::unique_ptr<query::BatchStream>> RunStatement(Database* db, const Sta
       for (const Field& f : def->schema.fields()) {
         rows.push_back({f.name, std::string(ColumnTypeName(f.type)), f.nullable ? "YES" : "NO"});
       }
-      return StringTable({"column_name", "column_type", "null"}, rows);
+      return internal::StringTable({"column_name", "column_type", "null"}, rows);
     }
-    case StatementKind::kInsert: return NotYet(st.pos, "INSERT");
-    case StatementKind::kExplain: return NotYet(st.pos, "EXPLAIN");
+    case StatementKind::kInsert: return internal::RunInsert(db, st);
+    case StatementKind::kExplain: return internal::RunExplain(db, st);
   }
   return Status::Internal("unknown statement kind");
 }

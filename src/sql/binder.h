@@ -10,9 +10,10 @@
 // (Unsupported for SQL strata does not run yet) starting "line L, column C:" of the AST node.
 //
 // Joins (inner/left hash equi-joins, ASOF [LEFT] JOIN), QuestDB's SAMPLE BY and LATEST ON: see
-// binder_join.cc, binder_sample.cc, binder_latest.cc and src/sql/README.md.
+// binder_join.cc, binder_sample.cc, binder_latest.cc; EXPLAIN, system tables and INSERT: see
+// binder_explain.cc, system_tables.h, binder_insert.cc; and src/sql/README.md.
 // Not supported yet (refused by name at their position): SELECT DISTINCT with GROUP BY or
-// aggregates, INSERT, EXPLAIN, parameters ($1). SELECT DISTINCT alone is a GROUP BY of the SELECT list.
+// aggregates, parameters ($1). SELECT DISTINCT alone is a GROUP BY of the SELECT list.
 #pragma once
 
 #include <functional>
@@ -50,6 +51,7 @@ struct BoundSelect {
   std::shared_ptr<internal::BoundLatest> latest;  // LATEST ON (binder_latest.cc): after WHERE
   std::shared_ptr<internal::BoundFill> fill;      // SAMPLE BY ... FILL (binder_sample.cc): after the aggregate
   std::shared_ptr<internal::BoundBars> bars;      // the aggregate answered by the engine's bars
+  std::string system_table;                       // a system table (system_tables.h) is the source: its name
 
   query::Expr where;  // what WHERE keeps after push-down; null: nothing
   bool aggregate = false;
@@ -69,11 +71,15 @@ using TableLookup = std::function<Result<TableDef>(std::string_view name)>;
 // Binds a SELECT. Errors name the position of the offending node.
 Result<BoundSelect> BindSelect(const Query& query, const TableLookup& lookup);
 
-// Runs a bound SELECT on `db` (which must outlive the stream).
-Result<std::unique_ptr<query::BatchStream>> ExecuteSelect(Database* db, const BoundSelect& bound);
+// Runs a bound SELECT on `db` (which must outlive the stream). With `explain`, every stage is
+// recorded in it (rows, batches, time; the scans' counters) as the stream runs; it must outlive
+// the stream too.
+Result<std::unique_ptr<query::BatchStream>> ExecuteSelect(Database* db, const BoundSelect& bound,
+                                                          query::QueryPlan* explain = nullptr);
 
 // Binds and runs one statement: SELECT, SHOW TABLES (column `name`), DESCRIBE t (columns
-// `column_name`, `column_type`, `null`).
+// `column_name`, `column_type`, `null`), EXPLAIN [ANALYZE] (column `plan`, binder_explain.cc),
+// INSERT (columns `count`, `duplicates`, binder_insert.cc).
 Result<std::unique_ptr<query::BatchStream>> RunStatement(Database* db, const Statement& statement);
 
 // Parses, binds and runs one statement of SQL text.

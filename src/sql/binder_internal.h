@@ -1,6 +1,6 @@
 // The binder's pieces shared between binder.cc (single-source SELECT), binder_join.cc (joins and
-// ASOF JOIN), binder_sample.cc (SAMPLE BY, its fills and derived bars) and binder_latest.cc
-// (LATEST ON). Not a public interface: only the binder's files and its tests include it.
+// ASOF JOIN), binder_sample.cc (SAMPLE BY, its fills and derived bars), binder_latest.cc
+// (LATEST ON), binder_explain.cc (EXPLAIN) and binder_insert.cc (INSERT). Not a public interface: only the binder's files and its tests include it.
 #pragma once
 
 #include <cstdint>
@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "query/hash_join.h"
+#include "query/plan.h"
 #include "sql/binder.h"
 
 namespace strata::sql::internal {
@@ -71,7 +72,8 @@ bool Push(const Expr& c, const std::string& ts, const std::string& sym, const Sc
 
 using CteMap = std::map<std::string, const Cte*>;
 Result<BoundSelect> Bind(const Query& query, const TableLookup& lookup, const CteMap& outer_ctes);
-Result<std::unique_ptr<q::BatchStream>> Execute(Database* db, const BoundSelect& b);
+// Runs `b`; with `plan`, each stage is timed and described in it (EXPLAIN ANALYZE).
+Result<std::unique_ptr<q::BatchStream>> Execute(Database* db, const BoundSelect& b, q::QueryPlan* plan = nullptr);
 
 // ---- joins (binder_join.cc) ----
 
@@ -165,5 +167,29 @@ Status BindLatest(const Query& query, Scope& s, const TableDef& def, BoundSelect
 Result<std::unique_ptr<q::BatchStream>> ApplyLatest(Database* db, std::unique_ptr<q::BatchStream> in,
                                                     const BoundSelect& b);
 Result<std::unique_ptr<q::BatchStream>> LatestSource(Database* db, const BoundSelect& b);
+
+// ---- EXPLAIN, INSERT (binder_explain.cc, binder_insert.cc) ----
+
+// The stages of a SELECT's pipeline (ExecuteSelect), for EXPLAIN.
+enum class Stage { kSource, kWhere, kAggregate, kHaving, kOrder, kSelect, kLimit };
+
+// `in` as a timed stage of `plan`, described from `b`; `in` itself when `plan` is null.
+std::unique_ptr<query::BatchStream> ExplainStage(std::unique_ptr<query::BatchStream> in, query::QueryPlan* plan,
+                                                 const BoundSelect& b, Stage stage);
+
+// EXPLAIN [ANALYZE] query (binder_explain.cc).
+Result<std::unique_ptr<query::BatchStream>> RunExplain(Database* db, const Statement& statement);
+// INSERT INTO t [(cols)] VALUES ... | query (binder_insert.cc).
+// Tests: the rows an INSERT ... SELECT keeps to append at once (default 2^20); above it, two passes.
+void SetInsertSpoolRowsForTesting(size_t rows);
+Result<std::unique_ptr<query::BatchStream>> RunInsert(Database* db, const Statement& statement);
+
+// An expression without column references (an INSERT ... VALUES item), translated for the
+// engine; a column reference is an error at its position.
+Result<query::Expr> TranslateConstant(const Expr& e);
+
+// A stream of one batch of string columns (SHOW TABLES, DESCRIBE, EXPLAIN).
+std::unique_ptr<query::BatchStream> StringTable(const std::vector<std::string>& names,
+                                                const std::vector<std::vector<std::string>>& rows);
 
 }  // namespace strata::sql::internal
