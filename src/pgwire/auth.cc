@@ -44,8 +44,9 @@ std::string Sha256(std::string_view s) {
 
 std::string SaltedPassword(std::string_view password, std::string_view salt, int iterations) {
   unsigned char out[32];
-  PKCS5_PBKDF2_HMAC(password.data(), static_cast<int>(password.size()), reinterpret_cast<const unsigned char*>(salt.data()),
-                    static_cast<int>(salt.size()), iterations, EVP_sha256(), 32, out);
+  PKCS5_PBKDF2_HMAC(password.data(), static_cast<int>(password.size()),
+                    reinterpret_cast<const unsigned char*>(salt.data()), static_cast<int>(salt.size()), iterations,
+                    EVP_sha256(), 32, out);
   return std::string(reinterpret_cast<char*>(out), 32);
 }
 

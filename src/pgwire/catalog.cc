@@ -107,7 +107,8 @@ Result<std::vector<TableInfo>> Tables(Database* db) {
   ASSIGN_OR_RETURN(std::vector<TableDef> defs, db->ListTables());
   std::sort(defs.begin(), defs.end(), [](const TableDef& a, const TableDef& b) { return a.name < b.name; });
   std::vector<TableInfo> out;
-  for (size_t i = 0; i < defs.size(); ++i) out.push_back({kFirstTableOid + static_cast<int64_t>(i), std::move(defs[i])});
+  for (size_t i = 0; i < defs.size(); ++i)
+    out.push_back({kFirstTableOid + static_cast<int64_t>(i), std::move(defs[i])});
   return out;
 }
 
@@ -130,9 +131,9 @@ std::string_view TypName(uint32_t oid) {
     default: return "unknown";
   }
 }
-constexpr uint32_t kAllTypes[] = {kBoolOid,   kNameOid,      kInt8Oid,        kInt2Oid,   kInt4Oid,
-                                  kTextOid,   kOidOid,       kFloat4Oid,      kFloat8Oid, kVarcharOid,
-                                  kDateOid,   kTimestampOid, kTimestamptzOid, kNumericOid};
+constexpr uint32_t kAllTypes[] = {kBoolOid, kNameOid,      kInt8Oid,        kInt2Oid,   kInt4Oid,
+                                  kTextOid, kOidOid,       kFloat4Oid,      kFloat8Oid, kVarcharOid,
+                                  kDateOid, kTimestampOid, kTimestamptzOid, kNumericOid};
 
 Result<std::optional<CatalogTable>> MakeCatalogTable(Database* db, const std::string& name, const ServerInfo& info) {
   using T = ColumnType;
@@ -148,16 +149,26 @@ Result<std::optional<CatalogTable>> MakeCatalogTable(Database* db, const std::st
       f({{"schemaname", T::kString}, {"tablename", T::kString}, {"tableowner", T::kString}, {"hasindexes", T::kBool}});
       for (const auto& ti : tables) t.rows.push_back({"public", ti.def.name, "strata", b(false)});
     } else {
-      f({{"table_catalog", T::kString}, {"table_schema", T::kString}, {"table_name", T::kString},
-         {"table_type", T::kString}, {"is_insertable_into", T::kString}});
+      f({{"table_catalog", T::kString},
+         {"table_schema", T::kString},
+         {"table_name", T::kString},
+         {"table_type", T::kString},
+         {"is_insertable_into", T::kString}});
       for (const auto& ti : tables) t.rows.push_back({info.database, "public", ti.def.name, "BASE TABLE", "NO"});
     }
   } else if (name == "information_schema.columns") {
     ASSIGN_OR_RETURN(auto tables, Tables(db));
-    f({{"table_catalog", T::kString}, {"table_schema", T::kString}, {"table_name", T::kString},
-       {"column_name", T::kString}, {"ordinal_position", T::kInt64}, {"column_default", T::kString},
-       {"is_nullable", T::kString}, {"data_type", T::kString}, {"udt_name", T::kString},
-       {"character_maximum_length", T::kInt64}, {"numeric_precision", T::kInt64}});
+    f({{"table_catalog", T::kString},
+       {"table_schema", T::kString},
+       {"table_name", T::kString},
+       {"column_name", T::kString},
+       {"ordinal_position", T::kInt64},
+       {"column_default", T::kString},
+       {"is_nullable", T::kString},
+       {"data_type", T::kString},
+       {"udt_name", T::kString},
+       {"character_maximum_length", T::kInt64},
+       {"numeric_precision", T::kInt64}});
     for (const auto& ti : tables) {
       int pos = 1;
       for (const Field& fl : ti.def.schema.fields()) {
@@ -181,31 +192,51 @@ Result<std::optional<CatalogTable>> MakeCatalogTable(Database* db, const std::st
     t.rows.push_back({i(kInformationSchemaOid), "information_schema", i(10)});
   } else if (name == "pg_class") {
     ASSIGN_OR_RETURN(auto tables, Tables(db));
-    f({{"oid", T::kInt64}, {"relname", T::kString}, {"relnamespace", T::kInt64}, {"relkind", T::kString},
-       {"relowner", T::kInt64}, {"relhasindex", T::kBool}, {"relpersistence", T::kString},
-       {"relispartition", T::kBool}, {"reltuples", T::kFloat64}});
+    f({{"oid", T::kInt64},
+       {"relname", T::kString},
+       {"relnamespace", T::kInt64},
+       {"relkind", T::kString},
+       {"relowner", T::kInt64},
+       {"relhasindex", T::kBool},
+       {"relpersistence", T::kString},
+       {"relispartition", T::kBool},
+       {"reltuples", T::kFloat64}});
     for (const auto& ti : tables) {
       t.rows.push_back({i(ti.oid), ti.def.name, i(kPublicOid), "r", i(10), b(false), "p", b(false), "-1"});
     }
   } else if (name == "pg_attribute") {
     ASSIGN_OR_RETURN(auto tables, Tables(db));
-    f({{"attrelid", T::kInt64}, {"attname", T::kString}, {"atttypid", T::kInt64}, {"attnum", T::kInt64},
-       {"attlen", T::kInt64}, {"atttypmod", T::kInt64}, {"attnotnull", T::kBool}, {"attisdropped", T::kBool},
+    f({{"attrelid", T::kInt64},
+       {"attname", T::kString},
+       {"atttypid", T::kInt64},
+       {"attnum", T::kInt64},
+       {"attlen", T::kInt64},
+       {"atttypmod", T::kInt64},
+       {"attnotnull", T::kBool},
+       {"attisdropped", T::kBool},
        {"atthasdef", T::kBool}});
     for (const auto& ti : tables) {
       int pos = 1;
       for (const Field& fl : ti.def.schema.fields()) {
         const uint32_t oid = TypeOid(fl.type);
-        t.rows.push_back({i(ti.oid), fl.name, i(oid), i(pos++), i(TypeLen(oid)), i(-1), b(!fl.nullable), b(false), b(false)});
+        t.rows.push_back(
+            {i(ti.oid), fl.name, i(oid), i(pos++), i(TypeLen(oid)), i(-1), b(!fl.nullable), b(false), b(false)});
       }
     }
   } else if (name == "pg_type") {
-    f({{"oid", T::kInt64}, {"typname", T::kString}, {"typnamespace", T::kInt64}, {"typlen", T::kInt64},
-       {"typtype", T::kString}, {"typbasetype", T::kInt64}, {"typrelid", T::kInt64}, {"typelem", T::kInt64},
-       {"typarray", T::kInt64}, {"typnotnull", T::kBool}});
+    f({{"oid", T::kInt64},
+       {"typname", T::kString},
+       {"typnamespace", T::kInt64},
+       {"typlen", T::kInt64},
+       {"typtype", T::kString},
+       {"typbasetype", T::kInt64},
+       {"typrelid", T::kInt64},
+       {"typelem", T::kInt64},
+       {"typarray", T::kInt64},
+       {"typnotnull", T::kBool}});
     for (uint32_t oid : kAllTypes) {
-      t.rows.push_back({i(oid), std::string(TypName(oid)), i(kPgCatalogOid), i(TypeLen(oid)), "b", i(0), i(0), i(0), i(0),
-                        b(false)});
+      t.rows.push_back({i(oid), std::string(TypName(oid)), i(kPgCatalogOid), i(TypeLen(oid)), "b", i(0), i(0), i(0),
+                        i(0), b(false)});
     }
   } else if (name == "pg_database") {
     f({{"oid", T::kInt64}, {"datname", T::kString}, {"datallowconn", T::kBool}, {"datistemplate", T::kBool}});
@@ -318,7 +349,7 @@ void RewriteCatalogFunctions(ExprPtr& e) {
 
 // Mechanism 2: a single-table SELECT over an emulated table, on strata's SQL operators.
 std::optional<Result<std::unique_ptr<q::BatchStream>>> RunOnCatalogTable(Database* db, sql::Statement& st,
-                                                                        const ServerInfo& info) {
+                                                                         const ServerInfo& info) {
   using R = Result<std::unique_ptr<q::BatchStream>>;
   if (st.kind != sql::StatementKind::kSelect || !st.query || !st.query->from) return std::nullopt;
   sql::Query& query = *st.query;
@@ -377,7 +408,8 @@ std::optional<Result<std::unique_ptr<q::BatchStream>>> RunOnCatalogTable(Databas
     if (ne.name.rfind("__", 0) != 0) output.push_back(ne);  // SELECT * without the hidden columns
   }
   if (Status s = step(q::MakeComputeStream(std::move(in), output)); !s.ok()) return R(s);
-  if (b.order.empty() && (b.offset > 0 || b.limit >= 0)) in = q::MakeOffsetLimitStream(std::move(in), b.offset, b.limit);
+  if (b.order.empty() && (b.offset > 0 || b.limit >= 0))
+    in = q::MakeOffsetLimitStream(std::move(in), b.offset, b.limit);
   return R(std::move(in));
 }
 
@@ -485,9 +517,10 @@ std::optional<int64_t> OidAfter(const std::string& n, const std::string& prefix)
 std::optional<Result<std::unique_ptr<q::BatchStream>>> PsqlShape(Database* db, std::string_view sql) {
   using R = Result<std::unique_ptr<q::BatchStream>>;
   const std::string n = Normalize(sql);
-  const bool class_ns = n.find("from pg_class c left join pg_namespace n on n.oid = c.relnamespace") != std::string::npos;
+  const bool class_ns =
+      n.find("from pg_class c left join pg_namespace n on n.oid = c.relnamespace") != std::string::npos;
   // \dt, \d (the relation list)
-  if (class_ns && n.find("c.relkind in (") != std::string::npos && n.find("as \"schema\"") != std::string::npos) {
+  if (class_ns && n.find("c.relkind in (") != std::string::npos && n.find("as \"Schema\"") != std::string::npos) {
     const size_t k = n.find("c.relkind in (");
     const std::string kinds = n.substr(k, n.find(')', k) - k);
     Result<std::vector<TableInfo>> tables = Tables(db);
@@ -501,14 +534,22 @@ std::optional<Result<std::unique_ptr<q::BatchStream>>> PsqlShape(Database* db, s
         if (!Matches(name_re, t.def.name)) continue;
         std::vector<std::optional<std::string>> row;
         for (const std::string& a : aliases) {
-          if (a == "Schema") row.push_back("public");
-          else if (a == "Name") row.push_back(t.def.name);
-          else if (a == "Type") row.push_back("table");
-          else if (a == "Owner") row.push_back("strata");
-          else if (a == "Persistence") row.push_back("permanent");
-          else if (a == "Access method") row.push_back("strata");
-          else if (a == "Size") row.push_back("");
-          else row.push_back(std::nullopt);
+          if (a == "Schema")
+            row.push_back("public");
+          else if (a == "Name")
+            row.push_back(t.def.name);
+          else if (a == "Type")
+            row.push_back("table");
+          else if (a == "Owner")
+            row.push_back("strata");
+          else if (a == "Persistence")
+            row.push_back("permanent");
+          else if (a == "Access method")
+            row.push_back("strata");
+          else if (a == "Size")
+            row.push_back("");
+          else
+            row.push_back(std::nullopt);
         }
         rows.push_back(std::move(row));
       }
@@ -551,16 +592,22 @@ std::optional<Result<std::unique_ptr<q::BatchStream>>> PsqlShape(Database* db, s
     const bool verbose = n.find("a.attstorage") != std::string::npos;
     Result<std::vector<TableInfo>> tables = Tables(db);
     if (!tables.ok()) return R(tables.status());
-    std::vector<std::string> names = {"attname", "format_type", "attrdef", "attnotnull", "attcollation", "attidentity",
-                                      "attgenerated"};
+    std::vector<std::string> names = {"attname",      "format_type", "attrdef",     "attnotnull",
+                                      "attcollation", "attidentity", "attgenerated"};
     if (verbose) names.insert(names.end(), {"attstorage", "attcompression", "attstattarget", "col_description"});
     std::vector<std::vector<std::optional<std::string>>> rows;
     for (const TableInfo& t : *tables) {
       if (!oid || t.oid != *oid) continue;
       for (const Field& f : t.def.schema.fields()) {
-        std::vector<std::optional<std::string>> row = {f.name, std::string(FormatTypeName(TypeOid(f.type))),
-                                                       std::nullopt, f.nullable ? "f" : "t", std::nullopt, "", ""};
-        if (verbose) row.insert(row.end(), {IsStringLike(f.type) ? "x" : "p", std::nullopt, std::nullopt, std::nullopt});
+        std::vector<std::optional<std::string>> row = {f.name,
+                                                       std::string(FormatTypeName(TypeOid(f.type))),
+                                                       std::nullopt,
+                                                       f.nullable ? "f" : "t",
+                                                       std::nullopt,
+                                                       "",
+                                                       ""};
+        if (verbose)
+          row.insert(row.end(), {IsStringLike(f.type) ? "x" : "p", std::nullopt, std::nullopt, std::nullopt});
         rows.push_back(std::move(row));
       }
     }
@@ -571,13 +618,36 @@ std::optional<Result<std::unique_ptr<q::BatchStream>>> PsqlShape(Database* db, s
 
 // PostgreSQL catalog tables strata has nothing in (no rows, whatever is asked of them).
 bool MentionsEmptyCatalog(const std::string& n) {
-  static const char* kEmpty[] = {
-      "pg_index",       "pg_constraint",   "pg_policy",       "pg_inherits",         "pg_statistic_ext",
-      "pg_publication", "pg_trigger",      "pg_rewrite",      "pg_extension",        "pg_attrdef",
-      "pg_description", "pg_depend",       "pg_am",           "pg_collation",        "pg_partitioned_table",
-      "pg_foreign_table", "pg_event_trigger", "pg_publication_rel", "pg_publication_namespace", "pg_sequence",
-      "pg_matviews",    "pg_views",        "pg_proc",         "pg_stat_activity",    "pg_roles",
-      "pg_user",        "pg_settings",     "pg_enum",         "pg_range",            "pg_shdescription"};
+  static const char* kEmpty[] = {"pg_index",
+                                 "pg_constraint",
+                                 "pg_policy",
+                                 "pg_inherits",
+                                 "pg_statistic_ext",
+                                 "pg_publication",
+                                 "pg_trigger",
+                                 "pg_rewrite",
+                                 "pg_extension",
+                                 "pg_attrdef",
+                                 "pg_description",
+                                 "pg_depend",
+                                 "pg_am",
+                                 "pg_collation",
+                                 "pg_partitioned_table",
+                                 "pg_foreign_table",
+                                 "pg_event_trigger",
+                                 "pg_publication_rel",
+                                 "pg_publication_namespace",
+                                 "pg_sequence",
+                                 "pg_matviews",
+                                 "pg_views",
+                                 "pg_proc",
+                                 "pg_stat_activity",
+                                 "pg_roles",
+                                 "pg_user",
+                                 "pg_settings",
+                                 "pg_enum",
+                                 "pg_range",
+                                 "pg_shdescription"};
   for (const char* t : kEmpty) {
     for (const char* lead : {"from ", "join ", ", "}) {
       const std::string needle = std::string(lead) + t;
@@ -645,9 +715,12 @@ void RewriteServerFunctions(sql::Statement* st, const ServerInfo& info) {
     const sql::Pos pos = e->pos;
     if (e->kind == ExprKind::kColumnRef && no_from && e->name.size() == 1) {
       const std::string& c = e->name[0];
-      if (c == "current_user" || c == "session_user" || c == "user") e = StringLit(info.user, pos);
-      else if (c == "current_catalog") e = StringLit(info.database, pos);
-      else if (c == "current_schema") e = StringLit("public", pos);
+      if (c == "current_user" || c == "session_user" || c == "user")
+        e = StringLit(info.user, pos);
+      else if (c == "current_catalog")
+        e = StringLit(info.database, pos);
+      else if (c == "current_schema")
+        e = StringLit("public", pos);
       return;
     }
     if (e->kind != ExprKind::kFunction) return;
@@ -681,8 +754,8 @@ std::optional<Result<std::unique_ptr<query::BatchStream>>> AnswerCatalogQuery(Da
   if (st.ok()) {
     if (auto answer = RunOnCatalogTable(db, *st, info)) return answer;
   }
-  for (const char* t : {"pg_class", "pg_namespace", "pg_attribute", "pg_type", "pg_database", "pg_tables",
-                        "information_schema."}) {
+  for (const char* t :
+       {"pg_class", "pg_namespace", "pg_attribute", "pg_type", "pg_database", "pg_tables", "information_schema."}) {
     for (const char* lead : {"from ", "join ", ", "}) {
       if (n.find(std::string(lead) + t) != std::string::npos) {
         return R(Status::Unsupported(

@@ -31,7 +31,9 @@ constexpr int64_t kPgEpochMicros = 946684800LL * 1000000;
 
 int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0)) ? 1 : 0); }
 
-Status Bad(const char* sqlstate, const std::string& msg) { return Status::InvalidArgument(std::string(sqlstate) + ": " + msg); }
+Status Bad(const char* sqlstate, const std::string& msg) {
+  return Status::InvalidArgument(std::string(sqlstate) + ": " + msg);
+}
 
 }  // namespace
 
@@ -210,8 +212,8 @@ void AppendPgTimestamp(int64_t ns, std::string* out) {
   char buf[64];
   const int secs = static_cast<int>(in_day / 1000000);
   const int frac = static_cast<int>(in_day % 1000000);
-  int n = std::snprintf(buf, sizeof buf, "%04lld-%02u-%02u %02d:%02d:%02d", static_cast<long long>(y), m, d, secs / 3600,
-                        (secs / 60) % 60, secs % 60);
+  int n = std::snprintf(buf, sizeof buf, "%04lld-%02u-%02u %02d:%02d:%02d", static_cast<long long>(y), m, d,
+                        secs / 3600, (secs / 60) % 60, secs % 60);
   out->append(buf, n);
   if (frac != 0) {
     n = std::snprintf(buf, sizeof buf, ".%06d", frac);
@@ -360,11 +362,14 @@ Result<sql::Literal> DecodeParameter(const std::optional<std::string_view>& valu
         lit.text = std::string(v);
         if (!IsValidUtf8(lit.text)) return Bad("22021", "parameter is not valid UTF-8");
         return lit;
-      default: return Bad("0A000", "binary parameters of type oid " + std::to_string(oid) + " are not supported; send text");
+      default:
+        return Bad("0A000", "binary parameters of type oid " + std::to_string(oid) + " are not supported; send text");
     }
   }
   const std::string text(v);
-  auto invalid = [&]() { return Bad("22P02", "invalid input syntax for type " + tname + ": \"" + text.substr(0, 100) + "\""); };
+  auto invalid = [&]() {
+    return Bad("22P02", "invalid input syntax for type " + tname + ": \"" + text.substr(0, 100) + "\"");
+  };
   switch (type) {
     case T::kBool: {
       std::string l;
@@ -474,7 +479,8 @@ ErrorFields ErrorFromStatus(const Status& st, std::string_view query, size_t off
   // Codes we put into messages ourselves ("22P02: ...").
   if (msg.size() > 7 && msg[5] == ':' && msg[6] == ' ' && std::isalnum(static_cast<unsigned char>(msg[0]))) {
     bool code = true;
-    for (int i = 0; i < 5; ++i) code = code && std::isalnum(static_cast<unsigned char>(msg[i])) && !std::islower(msg[i]);
+    for (int i = 0; i < 5; ++i)
+      code = code && std::isalnum(static_cast<unsigned char>(msg[i])) && !std::islower(msg[i]);
     if (code) {
       e.code = msg.substr(0, 5);
       e.message = msg.substr(7);

@@ -72,7 +72,7 @@ using strata::sql::LiteralKind;
 std::string FirstWord(std::string_view s, size_t* after = nullptr) {
   size_t i = 0;
   while (i < s.size()) {
-    if (std::isspace(static_cast<unsigned char>(s[i])) || s[i] == '(') {
+    if (std::isspace(static_cast<unsigned char>(s[i])) || s[i] == '(' || s[i] == ';') {
       ++i;
     } else if (s.compare(i, 2, "--") == 0) {
       const size_t nl = s.find('\n', i);
@@ -148,11 +148,7 @@ class Session {
  public:
   Session(std::shared_ptr<Server::Impl> server, tcp::socket socket, int32_t pid, int32_t secret,
           std::shared_ptr<std::atomic<bool>> cancel)
-      : server_(std::move(server)),
-        socket_(std::move(socket)),
-        cancel_(std::move(cancel)),
-        pid_(pid),
-        secret_(secret) {
+      : server_(std::move(server)), socket_(std::move(socket)), cancel_(std::move(cancel)), pid_(pid), secret_(secret) {
     info_.server_version = server_->options.server_version;
     info_.pid = pid;
   }
@@ -298,7 +294,8 @@ class Session {
         if (!ReadPassword(&body)) return false;
         MessageReader r(body);
         Result<std::string_view> pw = r.CString("the password");
-        if (!pw.ok() || !cred || !ConstantTimeEquals(*pw, Md5Response(user, secret, salt))) return Fatal("28P01", failed);
+        if (!pw.ok() || !cred || !ConstantTimeEquals(*pw, Md5Response(user, secret, salt)))
+          return Fatal("28P01", failed);
         return true;
       }
       case AuthMethod::kScramSha256: {
@@ -308,8 +305,10 @@ class Session {
         MessageReader r(body);
         Result<std::string_view> mech = r.CString("the SASL mechanism");
         Result<int32_t> n = r.Int32("the SASL data length");
-        if (!mech.ok() || *mech != "SCRAM-SHA-256") return Fatal("28000", "unsupported SASL mechanism (use SCRAM-SHA-256)");
-        if (!n.ok() || *n < 0 || static_cast<size_t>(*n) != r.remaining()) return Fatal("08P01", "malformed SASLInitialResponse");
+        if (!mech.ok() || *mech != "SCRAM-SHA-256")
+          return Fatal("28000", "unsupported SASL mechanism (use SCRAM-SHA-256)");
+        if (!n.ok() || *n < 0 || static_cast<size_t>(*n) != r.remaining())
+          return Fatal("08P01", "malformed SASLInitialResponse");
         Result<std::string_view> first = r.Bytes(static_cast<size_t>(*n), "the SASL data");
         ScramServer scram(secret, !cred);
         Result<std::string> server_first = scram.First(*first);
@@ -388,7 +387,8 @@ class Session {
       return portal;
     }
     if (txn_ == 'E') {
-      return fail(Status::InvalidArgument("25P02: current transaction is aborted, commands ignored until end of transaction block"),
+      return fail(Status::InvalidArgument(
+                      "25P02: current transaction is aborted, commands ignored until end of transaction block"),
                   false);
     }
     size_t after = 0;
@@ -397,8 +397,10 @@ class Session {
       std::string name;
       for (char c : rest) {
         if (c == ';') break;
-        if (!std::isspace(static_cast<unsigned char>(c))) name.push_back(static_cast<char>(std::tolower(c)));
-        else if (!name.empty()) name.push_back(' ');
+        if (!std::isspace(static_cast<unsigned char>(c)))
+          name.push_back(static_cast<char>(std::tolower(c)));
+        else if (!name.empty())
+          name.push_back(' ');
       }
       while (!name.empty() && name.back() == ' ') name.pop_back();
       if (name != "tables") {
@@ -406,7 +408,8 @@ class Session {
           return fail(Status::Unsupported("SHOW ALL is not supported; SHOW one setting"), false);
         }
         std::optional<std::string> v = SettingValue(name, info_);
-        if (!v) return fail(Status::InvalidArgument("42704: unrecognized configuration parameter \"" + name + "\""), false);
+        if (!v)
+          return fail(Status::InvalidArgument("42704: unrecognized configuration parameter \"" + name + "\""), false);
         portal.stream = TextRow({name}, {*v});
         portal.tag = "SHOW";
         return portal;
@@ -473,7 +476,8 @@ class Session {
     while (!p->done) {
       if (p->row >= p->batch.num_rows()) {
         if (cancel_->load()) return Cancelled();
-        if (server_->stopping.load()) return Status::Aborted("57P01: terminating connection due to administrator command");
+        if (server_->stopping.load())
+          return Status::Aborted("57P01: terminating connection due to administrator command");
         ASSIGN_OR_RETURN(bool more, p->stream->Next(&p->batch));
         p->row = 0;
         if (!more) {
@@ -719,8 +723,9 @@ class Session {
       return true;
     }
     if (values.size() != prepared->param_oids.size()) {
-      ExtError("08P01", "bind message supplies " + std::to_string(values.size()) + " parameters, but prepared statement \"" +
-                            std::string(*stmt_name) + "\" requires " + std::to_string(prepared->param_oids.size()));
+      ExtError("08P01", "bind message supplies " + std::to_string(values.size()) +
+                            " parameters, but prepared statement \"" + std::string(*stmt_name) + "\" requires " +
+                            std::to_string(prepared->param_oids.size()));
       return true;
     }
     if (param_formats.size() > 1 && param_formats.size() != values.size()) {
@@ -750,12 +755,14 @@ class Session {
     if (p->stream) {
       const size_t ncols = p->stream->fields().size();
       if (result_formats.size() > 1 && result_formats.size() != ncols) {
-        ExtError("08P01", "bind message has " + std::to_string(result_formats.size()) + " result formats but the query has " +
-                              std::to_string(ncols) + " columns");
+        ExtError("08P01", "bind message has " + std::to_string(result_formats.size()) +
+                              " result formats but the query has " + std::to_string(ncols) + " columns");
         return true;
       }
       for (size_t i = 0; i < ncols; ++i) {
-        p->formats.push_back(result_formats.empty() ? 0 : result_formats.size() == 1 ? result_formats[0] : result_formats[i]);
+        p->formats.push_back(result_formats.empty()       ? 0
+                             : result_formats.size() == 1 ? result_formats[0]
+                                                          : result_formats[i]);
       }
     }
     auto portal = std::make_shared<Portal>(std::move(*p));
@@ -987,8 +994,9 @@ Status Server::Start() {
   const asio::ip::address addr = asio::ip::make_address(impl_->options.address, ec);
   if (ec) return Status::InvalidArgument("--pg: '" + impl_->options.address + "' is not an IP address");
   if (!impl_->options.credentials && !IsLoopback(addr)) {
-    return Status::InvalidArgument("--pg " + impl_->options.address +
-                                   ": without credentials (an auth file) the PostgreSQL listener binds to loopback only");
+    return Status::InvalidArgument(
+        "--pg " + impl_->options.address +
+        ": without credentials (an auth file) the PostgreSQL listener binds to loopback only");
   }
   auto acc = std::make_unique<tcp::acceptor>(impl_->io);
   const tcp::endpoint ep(addr, impl_->options.port);
