@@ -26,7 +26,7 @@ if [[ ! -d "$WORK/pg" ]]; then
   [[ $(id -u) == 0 ]] && chown postgres "$WORK/pg" "$WORK/pgsock"
   as_pg "$PGBIN/initdb" -D "$WORK/pg" -U postgres --auth=trust >/dev/null
 fi
-as_pg "$PGBIN/pg_ctl" -D "$WORK/pg" -l "$WORK/pg.log" -w \
+as_pg "$PGBIN/pg_ctl" -D "$WORK/pg" -l "$WORK/pg/server.log" -w \
   -o "-p $PG_PORT -c listen_addresses=127.0.0.1 -k $WORK/pgsock -c shared_buffers=256MB -c fsync=off" start >&2
 trap 'as_pg "$PGBIN/pg_ctl" -D "$WORK/pg" -m fast stop >&2 || true; exec 3>&- || true' EXIT
 
