@@ -518,7 +518,10 @@ class Session {
         std::memcpy(out.data() + start + 1, &mlen, 4);
         ++sent_now;
         ++p->sent;
-        if (out.size() >= flush_at && !Flush()) return Status::IOError("client went away");
+        if (out.size() >= flush_at) {
+          if (!Flush()) return Status::IOError("client went away");
+          if (cancel_->load()) return Cancelled();  // a batch may be a whole row group: look between writes too
+        }
       }
     }
     if (max_rows != 0 && sent_now == max_rows && !p->done) *suspended = true;
