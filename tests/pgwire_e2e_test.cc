@@ -672,6 +672,29 @@ TEST_F(PgWireTest, CatalogQueries) {
             "information_schema\npg_catalog\npublic\n"
             "ts|timestamp without time zone\nsymbol|character varying\nb|boolean\ni|integer\nl|bigint\nf|double "
             "precision\ns|text\n");
+  // Grafana's table and column pickers restrict schemas to the search path with a subquery.
+  const std::string search_path =
+      "quote_ident(table_schema) IN (\n  SELECT\n    CASE WHEN trim(s[i]) = '\"$user\"' THEN user ELSE trim(s[i]) END\n"
+      "  FROM\n    generate_series(\n      array_lower(string_to_array(current_setting('search_path'),','),1),\n"
+      "      array_upper(string_to_array(current_setting('search_path'),','),1)\n    ) as i,\n"
+      "    string_to_array(current_setting('search_path'),',') s\n)";
+  const std::string tables =
+      "SELECT CASE WHEN " + search_path +
+      " THEN quote_ident(table_name) ELSE quote_ident(table_schema) || '.' || quote_ident(table_name) END AS \"table\" "
+      "FROM information_schema.tables WHERE quote_ident(table_schema) NOT IN ('information_schema', 'pg_catalog', "
+      "'_timescaledb_cache') ORDER BY 1";
+  const std::string columns =
+      "SELECT quote_ident(column_name) AS \"column\", data_type AS \"type\" FROM "
+      "information_schema.columns WHERE " +
+      search_path + " AND quote_ident(table_name) = 'trades'";
+  const std::string script = env->dir->Join("grafana.sql");
+  ::strata::testing::WriteTextFile(script, tables + ";\n" + columns + ";\n");
+  out = Psql("-A -t -f " + script, &rc);
+  ASSERT_EQ(rc, 0) << out;
+  EXPECT_EQ(out,
+            "trades\ntypes\n"
+            "ts|timestamp without time zone\nsymbol|character varying\nprice|double precision\nsize|bigint\n"
+            "trade_id|bigint\nexchange|text\n");
   out = Psql("-c \"SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace\"", &rc);
   EXPECT_NE(rc, 0);
   EXPECT_NE(out.find("this PostgreSQL catalog query is not supported"), std::string::npos) << out;

@@ -660,6 +660,106 @@ bool MentionsEmptyCatalog(const std::string& n) {
   return false;
 }
 
+// Grafana's metadata queries restrict schemas to the search path with a subquery over
+// generate_series, arrays and string_to_array (none of which strata's SQL has):
+//   IN (SELECT CASE WHEN trim(s[i]) = '"$user"' THEN user ELSE trim(s[i]) END
+//       FROM generate_series(array_lower(string_to_array(current_setting('search_path'),','),1),
+//                            array_upper(string_to_array(current_setting('search_path'),','),1)) as i,
+//            string_to_array(current_setting('search_path'),',') s)
+// Its value is fixed ("$user", public), so it becomes IN ('<user>', 'public'), whatever the spacing
+// and case.
+std::string ResolveSearchPathSubquery(std::string_view sql, const ServerInfo& info) {
+  static const std::regex* re = [] {
+    const char* tokens[] = {"in",
+                            "(",
+                            "select",
+                            "case",
+                            "when",
+                            "trim",
+                            "(",
+                            "s",
+                            "[",
+                            "i",
+                            "]",
+                            ")",
+                            "=",
+                            "'\"\\$user\"'",
+                            "then",
+                            "user",
+                            "else",
+                            "trim",
+                            "(",
+                            "s",
+                            "[",
+                            "i",
+                            "]",
+                            ")",
+                            "end",
+                            "from",
+                            "generate_series",
+                            "(",
+                            "array_lower",
+                            "(",
+                            "string_to_array",
+                            "(",
+                            "current_setting",
+                            "(",
+                            "'search_path'",
+                            ")",
+                            ",",
+                            "','",
+                            ")",
+                            ",",
+                            "1",
+                            ")",
+                            ",",
+                            "array_upper",
+                            "(",
+                            "string_to_array",
+                            "(",
+                            "current_setting",
+                            "(",
+                            "'search_path'",
+                            ")",
+                            ",",
+                            "','",
+                            ")",
+                            ",",
+                            "1",
+                            ")",
+                            ")",
+                            "as",
+                            "i",
+                            ",",
+                            "string_to_array",
+                            "(",
+                            "current_setting",
+                            "(",
+                            "'search_path'",
+                            ")",
+                            ",",
+                            "','",
+                            ")",
+                            "s",
+                            ")"};
+    std::string pattern;
+    for (const char* t : tokens) {
+      if (!pattern.empty()) pattern += "\\s*";
+      for (const char* c = t; *c; ++c) {
+        if (std::string_view("()[],=.").find(*c) != std::string_view::npos) pattern += '\\';
+        pattern += *c;
+      }
+    }
+    return new std::regex(pattern, std::regex::icase);
+  }();
+  std::string user;
+  for (char c : info.user) {
+    user += c;
+    if (c == '\'') user += c;
+  }
+  return std::regex_replace(std::string(sql), *re, "IN ('" + user + "', 'public')");
+}
+
 bool MentionsCatalog(const std::string& n) {
   return n.find("pg_") != std::string::npos || n.find("information_schema") != std::string::npos;
 }
@@ -750,7 +850,8 @@ std::optional<Result<std::unique_ptr<query::BatchStream>>> AnswerCatalogQuery(Da
   if (!MentionsCatalog(n)) return std::nullopt;
   if (auto shape = PsqlShape(db, sql)) return shape;
   if (MentionsEmptyCatalog(n)) return R(TextTable({}, {}));
-  Result<sql::Statement> st = sql::ParseStatement(sql);
+  const std::string rewritten = ResolveSearchPathSubquery(sql, info);
+  Result<sql::Statement> st = sql::ParseStatement(rewritten);
   if (st.ok()) {
     if (auto answer = RunOnCatalogTable(db, *st, info)) return answer;
   }
