@@ -18,7 +18,7 @@ usage: ./strata.sh COMMAND
            -> bars -> as-of join -> verify -> two model versions stored with dedup
   test     install what is missing, build (release and ASan+UBSan), run every test, the threaded
            tests again under ThreadSanitizer, then fuzz the Parquet reader, the CSV parser, WAL
-           recovery, the safetensors header, the SQL parser and the ILP parser for 60 s in all
+           recovery, the safetensors header, the SQL parser, the ILP parser and the PG wire decoders for 60 s in all
            (STRATA_FUZZ_SECONDS)
   build    install what is missing and build the release tree (./build/strata and every test);
            `./strata.sh build TARGET...` builds only those CMake targets (strata, strata_wal_test)
@@ -74,9 +74,9 @@ run_tests() {
   configure "$TSAN_DIR" -DCMAKE_BUILD_TYPE=Debug -DSTRATA_TSAN=ON -DSTRATA_BENCH=OFF -DSTRATA_UNITY_BUILD=ON
   cmake --build "$TSAN_DIR" -j "$JOBS" --target strata_tsan_tests
   ctest --test-dir "$TSAN_DIR" -L tsan --output-on-failure -j "$JOBS" --timeout 900
-  local fuzz_each=$((${STRATA_FUZZ_SECONDS:-60} / 6))
+  local fuzz_each=$((${STRATA_FUZZ_SECONDS:-60} / 7))
   ((fuzz_each >= 1)) || fuzz_each=1  # libFuzzer reads -max_total_time=0 as "no limit"
-  echo "== $(elapsed) fuzzing the Parquet reader, the CSV parser, WAL recovery, the safetensors header, the SQL parser and the ILP parser," \
+  echo "== $(elapsed) fuzzing the Parquet reader, the CSV parser, WAL recovery, the safetensors header, the SQL parser, the ILP parser and the PG wire decoders," \
     "$fuzz_each s each (libFuzzer + ASan + UBSan)"
   local fuzz_rc=0
   bash tools/fuzz.sh "$fuzz_each" 2>"$BUILD_DIR/fuzz.log" || fuzz_rc=$?

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds strata's libFuzzer targets (clang, ASan + UBSan) and runs each for a bounded time.
-#   tools/fuzz.sh SECONDS_EACH [TARGET...]      TARGET: parquet csv wal safetensors sql ilp (default all)
+#   tools/fuzz.sh SECONDS_EACH [TARGET...]      TARGET: parquet csv wal safetensors sql ilp pgwire (default all)
 #
 #   parquet      the Parquet reader on any bytes      src/parquet/fuzz/parquet_reader_fuzzer.cc
 #   csv          the CSV parser (CsvReader)           src/csv/fuzz/csv_reader_fuzzer.cc
@@ -11,6 +11,8 @@
 #                (parse -> print -> parse round trip)
 #   ilp          the InfluxDB line protocol parser    src/ilp/fuzz/ilp_fuzzer.cc
 #                (parse -> write -> parse round trip)
+#   pgwire       PostgreSQL wire protocol decoders    src/pgwire/fuzz/pgwire_message_fuzzer.cc
+#                (startup packets, Bind bodies, parameter values, error positions)
 #
 # Seeds: the parquet-testing files for parquet; for the others, inputs the fuzzer itself writes
 # with the real writers (STRATA_FUZZ_WRITE_SEEDS, see each fuzzer's header); plus each
@@ -21,11 +23,11 @@
 # Exit status: 0 clean, 1 a crash (or another fuzzer failure), 2 bad arguments, 3 a fuzzer did
 # not build.
 set -euo pipefail
-seconds="${1:?usage: tools/fuzz.sh SECONDS_EACH [parquet|csv|wal|safetensors|sql|ilp...]}"
+seconds="${1:?usage: tools/fuzz.sh SECONDS_EACH [parquet|csv|wal|safetensors|sql|ilp|pgwire...]}"
 shift
 [[ "$seconds" =~ ^[1-9][0-9]*$ ]] || { echo "fuzz.sh: SECONDS_EACH must be a whole number >= 1 (libFuzzer reads 0 as no limit)" >&2; exit 2; }
 targets=("$@")
-((${#targets[@]})) || targets=(parquet csv wal safetensors sql ilp)
+((${#targets[@]})) || targets=(parquet csv wal safetensors sql ilp pgwire)
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 work="${STRATA_CACHE:-$HOME/.cache/strata}/fuzz"
 shared="${STRATA_SHARED_DIR:-$root/../shared}"
@@ -46,6 +48,8 @@ fuzzer[sql]=src/sql/fuzz/sql_parser_fuzzer.cc
 deps[sql]="src/sql/ast.cc src/sql/lexer.cc src/sql/literal.cc src/sql/parser.cc src/sql/parser_expr.cc src/sql/printer.cc src/io src/core"
 fuzzer[ilp]=src/ilp/fuzz/ilp_fuzzer.cc
 deps[ilp]="src/ilp/parser.cc"
+fuzzer[pgwire]=src/pgwire/fuzz/pgwire_message_fuzzer.cc
+deps[pgwire]="src/pgwire/protocol.cc src/io src/core"
 
 obj_dir="$work/obj"
 obj_of() { echo "$obj_dir/$(basename "$(dirname "$1")")_$(basename "$1" .cc).o"; }
@@ -63,7 +67,7 @@ sources_of() {  # target -> every source it links, fuzzer first
 
 all_sources=()
 for t in "${targets[@]}"; do
-  [[ -n "${fuzzer[$t]:-}" ]] || { echo "fuzz.sh: unknown target '$t' (parquet, csv, wal, safetensors, sql, ilp)" >&2; exit 2; }
+  [[ -n "${fuzzer[$t]:-}" ]] || { echo "fuzz.sh: unknown target '$t' (parquet, csv, wal, safetensors, sql, ilp, pgwire)" >&2; exit 2; }
   mapfile -t -O "${#all_sources[@]}" all_sources < <(sources_of "$t")
 done
 mapfile -t all_sources < <(printf '%s\n' "${all_sources[@]}" | sort -u)

@@ -18,6 +18,9 @@ BENCH_PACKAGES=(postgresql hyperfine python3-optuna)
 # safetensors header for a bounded time (clang's libFuzzer, tools/fuzz.sh). ThreadSanitizer
 # (libtsan2) comes with build-essential's GCC.
 TEST_PACKAGES=(clang libclang-rt-14-dev)
+# The PostgreSQL wire protocol tests run real clients: psql, psycopg2 with pandas (and node-postgres
+# from npm, tools/interop/setup.sh).
+TEST_PACKAGES+=(postgresql-client-15 python3-psycopg2 python3-pandas)
 
 want=("${PACKAGES[@]}")
 if [[ "${1:-}" == "--bench" ]]; then want+=("${BENCH_PACKAGES[@]}"); fi
