@@ -1,10 +1,9 @@
 #include "parquet/column_reader.h"
 
-#include <zlib.h>
-
 #include <cmath>
 #include <cstring>
 
+#include "codec/crc32.h"
 #include "parquet/bit_util.h"
 #include "parquet/plain_encoding.h"
 #include "parquet/rle_encoding.h"
@@ -360,8 +359,7 @@ Status ColumnChunkReader::DecodePage(std::string_view bytes, uint64_t file_offse
   std::string_view body = bytes.substr(hsize, static_cast<size_t>(h.compressed_page_size));
   *consumed = hsize + body.size();
   if (h.crc && options_.verify_checksums) {
-    uint32_t crc = static_cast<uint32_t>(
-        crc32(crc32(0L, Z_NULL, 0), reinterpret_cast<const Bytef*>(body.data()), static_cast<uInt>(body.size())));
+    const uint32_t crc = Crc32(body);
     if (crc != static_cast<uint32_t>(*h.crc)) {
       return Fail(file_offset,
                   Status::Corruption("page CRC mismatch (stored " + std::to_string(static_cast<uint32_t>(*h.crc)) +
