@@ -5,7 +5,9 @@
 //
 // Each query runs once unmeasured (footers into the reader cache, as DuckDB's first run), then
 // RUNS times. One JSON line per query on stdout:
-//   {"query":NAME,"runs":RUNS,"median_ms":M,"min_ms":m,"max_ms":x,"answer":{...},"maxrss_kb":K}
+//   {"query":NAME,"runs":RUNS,"median_ms":M,"min_ms":m,"max_ms":x,"cpu_ms":C,"answer":{...},"maxrss_kb":K}
+// cpu_ms is the median user + system CPU time of the process over a run (all threads): on a
+// loaded machine a steadier measure of the work than the wall time.
 // The answer is the result's fingerprint, the same one tools/interop/lake_bench.mjs computes from
 // DuckDB's result: "rows" and, per numeric column i (not timestamps or strings), "c<i>" = the
 // sum of the column over the rows (nulls skipped). maxrss_kb is the process's peak RSS so far
@@ -71,17 +73,26 @@ void Add(const RecordBatch& b, Answer* a) {
   }
 }
 
+double CpuMs() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return (u.ru_utime.tv_sec + u.ru_stime.tv_sec) * 1e3 + (u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e3;
+}
+
 struct Timed {
   double ms = 0;
+  double cpu_ms = 0;  // user + system CPU of the whole process (every thread) during the run
   Answer answer;
 };
 
 Result<Timed> RunOnce(Database* db, const std::string& sql) {
   const auto t0 = std::chrono::steady_clock::now();
+  const double c0 = CpuMs();
   ASSIGN_OR_RETURN(std::unique_ptr<query::BatchStream> stream, sql::RunSql(db, sql));
   Timed t;
   RETURN_IF_ERROR(query::Drain(stream.get(), [&](const RecordBatch& b) { Add(b, &t.answer); }).status());
   t.ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  t.cpu_ms = CpuMs() - c0;
   return t;
 }
 
@@ -110,12 +121,18 @@ int Main(int argc, char** argv) {
     size_t eq = arg.find('=');
     std::string name = eq == std::string::npos ? "q" + std::to_string(a - 2) : arg.substr(0, eq);
     std::string sql = eq == std::string::npos ? arg : arg.substr(eq + 1);
-    std::vector<double> ms;
+    std::vector<double> ms, cpu;
     Result<Timed> r = RunOnce(db->get(), sql);  // unmeasured when runs > 0
-    if (runs == 0 && r.ok()) ms.push_back(r->ms);
+    if (runs == 0 && r.ok()) {
+      ms.push_back(r->ms);
+      cpu.push_back(r->cpu_ms);
+    }
     for (int i = 0; r.ok() && i < runs; ++i) {
       r = RunOnce(db->get(), sql);
-      if (r.ok()) ms.push_back(r->ms);
+      if (r.ok()) {
+        ms.push_back(r->ms);
+        cpu.push_back(r->cpu_ms);
+      }
     }
     if (!r.ok()) {
       std::printf("{\"query\":%s,\"error\":%s}\n", JsonString(name).c_str(), JsonString(r.status().ToString()).c_str());
@@ -124,6 +141,7 @@ int Main(int argc, char** argv) {
       continue;
     }
     std::sort(ms.begin(), ms.end());
+    std::sort(cpu.begin(), cpu.end());
     std::string answer = "{\"rows\":" + std::to_string(r->answer.rows);
     for (const auto& [c, s] : r->answer.sums) {
       char buf[64];
@@ -132,9 +150,11 @@ int Main(int argc, char** argv) {
     }
     answer += "}";
     std::printf(
-        "{\"query\":%s,\"runs\":%zu,\"median_ms\":%.3f,\"min_ms\":%.3f,\"max_ms\":%.3f,\"answer\":%s,\"maxrss_kb\":%ld}"
+        "{\"query\":%s,\"runs\":%zu,\"median_ms\":%.3f,\"min_ms\":%.3f,\"max_ms\":%.3f,\"cpu_ms\":%.3f,\"answer\":%s,"
+        "\"maxrss_kb\":%ld}"
         "\n",
-        JsonString(name).c_str(), ms.size(), ms[ms.size() / 2], ms.front(), ms.back(), answer.c_str(), MaxRssKb());
+        JsonString(name).c_str(), ms.size(), ms[ms.size() / 2], ms.front(), ms.back(), cpu[cpu.size() / 2],
+        answer.c_str(), MaxRssKb());
     std::fflush(stdout);
   }
   return rc;
