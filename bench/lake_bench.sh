@@ -25,6 +25,12 @@
 #   LAKE_REUSE [0]         1: reuse the lake a previous run built at the same scale (only the
 #                          queries run again, e.g. after a change to the read path)
 #   LAKE_STRATA [BUILD_DIR/strata]  the strata binary to measure
+#   LAKE_PARTS ["query sql memory"]  which timings run: `query` (the `strata query` CLI forms of
+#                          issue 5), `sql` (the SQL forms of issue 21: in-process through
+#                          BUILD_DIR/bench/sql_lake_bench (needs -DSTRATA_BENCH=ON) and whole
+#                          `strata sql` processes, DuckDB beside each), `memory` (peak RSS of
+#                          whole-range daily bars, `strata query --bars 1d` and SQL)
+#   LAKE_SQL_BENCH [BUILD_DIR/bench/sql_lake_bench]  the in-process SQL timer
 #   LAKE_STRATA_TUNABLES [unset]  GLIBC_TUNABLES for the timed strata queries only, e.g.
 #                          glibc.malloc.mmap_threshold=1073741824:glibc.malloc.trim_threshold=4294967295
 #                          (keeps freed buffers in the heap: shows what page faults of fresh
@@ -216,16 +222,20 @@ spec() {  # q1_from q1_to scan_from scan_to
 SPEC_C=$(spec "$(iso "$QDAY" 15:00:00)" "$(iso "$QDAY" 16:00:00)" "$(iso "${DAYS[0]}" 00:00:00)" "$(iso "$HOT_DAY" 00:00:00)")
 SPEC_W=$(spec "$(iso "$WDAY" 15:00:00)" "$(iso "$WDAY" 16:00:00)" "$(iso "${DAYS[0]}" 00:00:00)" "$(iso "$HOT_DAY" 00:00:00)")
 
+part() { [[ " ${LAKE_PARTS:-query sql memory} " == *" $1 "* ]]; }
+duck_field() {  # file query threads field
+  grep "\"query\":\"$2\",\"threads\":$3," "$1" | head -1 | node -e "let s='';process.stdin.on('data',d=>s+=d).on('end',()=>{const o=JSON.parse(s);const v='$4'.split('.').reduce((a,k)=>a[k],o);console.log(typeof v==='object'?JSON.stringify(v):v)})"
+}
+FAIL=0
+declare -A OURS_MS OURS_MIN DUCK1_MS DUCKD_MS OURS_COLD DUCK_COLD AGREE
+
+if part query; then
 echo
 echo "== DuckDB warm (in-process, $RUNS runs after one unmeasured run, one connection)"
 duck warm "$ROOT" "$SPEC_C" "$RUNS" | tee "$OUT/duck_warm_cold.jsonl"
 duck warm "$ROOT" "$SPEC_W" "$RUNS" q1 | tee "$OUT/duck_warm_warm.jsonl"
-duck_field() {  # file query threads field
-  grep "\"query\":\"$2\",\"threads\":$3," "$1" | head -1 | node -e "let s='';process.stdin.on('data',d=>s+=d).on('end',()=>{const o=JSON.parse(s);const v='$4'.split('.').reduce((a,k)=>a[k],o);console.log(typeof v==='object'?JSON.stringify(v):v)})"
-}
+fi
 
-FAIL=0
-declare -A OURS_MS OURS_MIN DUCK1_MS DUCKD_MS OURS_COLD DUCK_COLD AGREE
 run_query() {  # name duck_file duck_query spec check_kind strata-args...
   local name=$1 dfile=$2 dq=$3 sp=$4 kind=$5
   shift 5
@@ -260,6 +270,7 @@ run_query() {  # name duck_file duck_query spec check_kind strata-args...
   echo "$name: whole process ours ${OURS_COLD[$name]} ms, DuckDB ${DUCK_COLD[$name]} ms (medians of $COLD_RUNS)"
 }
 
+if part query; then
 echo
 echo "== strata query --repeat $((2 * RUNS + 1)) (median in one process) beside DuckDB; whole-process times"
 run_query q1_cold "$OUT/duck_warm_cold.jsonl" q1 "$SPEC_C" q1 "${Q1C[@]}"
@@ -269,13 +280,122 @@ run_query q3 "$OUT/duck_warm_cold.jsonl" q3 "$SPEC_C" q3 "${Q3[@]}"
 run_query q4 "$OUT/duck_warm_cold.jsonl" q4 "$SPEC_C" q4 "${Q4[@]}"
 q4_rows=$(duck_field "$OUT/duck_warm_cold.jsonl" q4 1 answer.rows)
 q3_rows=$(duck_field "$OUT/duck_warm_cold.jsonl" q3 1 answer.rows)
+fi
+# ---------------------------------------------------------------------------------------------
+# The SQL forms (issue 21): a list of named queries, strata's SQL and DuckDB's beside it ({trades}
+# and {quotes} in DuckDB's stand for the lake's tables, read as read_parquet with
+# hive_partitioning). strata in-process (bench/sql_lake_bench.cc: sql::RunSql on a database
+# opened once, RUNS runs after one unmeasured run) and as whole `strata sql` processes; DuckDB
+# in-process (one connection, 1 thread and its default) and as whole node processes. Both
+# answers are fingerprinted (rows, and the sum of each numeric column) and must agree.
+# To add a query: sql_query NAME TARGET_RATIO "LABEL" "STRATA SQL" "DUCKDB SQL".
+SQL_BENCH=${LAKE_SQL_BENCH:-$BUILD/bench/sql_lake_bench}
+SQL_NAMES=()
+declare -A SQL_TARGET SQL_LABEL SQL_OURS SQL_DUCK
+sql_query() {  # name target label strata_sql duck_sql
+  SQL_NAMES+=("$1")
+  SQL_TARGET[$1]=$2
+  SQL_LABEL[$1]=$3
+  SQL_OURS[$1]=$4
+  SQL_DUCK[$1]=$5
+}
+sts() { echo "TIMESTAMP '$1 ${2:-00:00:00}'"; }     # strata: ts is TIMESTAMP (ns)
+dts() { echo "TIMESTAMP_NS '$1 ${2:-00:00:00}'"; }  # DuckDB: our ts reads as TIMESTAMP_NS
+QNEXT=$(next_day "$QDAY")
+bars_ours() {  # interval where
+  echo "SELECT time_bucket(INTERVAL '$1', ts) AS t, symbol, first(price) AS open, max(price) AS high, min(price) AS low, last(price) AS close, sum(size) AS volume, count(*) AS n FROM trades WHERE $2 GROUP BY t, symbol"
+}
+bars_duck() {  # interval where
+  echo "SELECT time_bucket(INTERVAL '$1', CAST(ts AS TIMESTAMP)) AS t, symbol, arg_min(price, ts) AS open, max(price) AS high, min(price) AS low, arg_max(price, ts) AS close, sum(size) AS volume, count(*) AS n FROM {trades} WHERE $2 GROUP BY ALL"
+}
+sql_query hour 0.5 "1 h of $SYM (cold day $QDAY): count(*), avg(price)" \
+  "SELECT count(*) AS n, avg(price) AS avg_price FROM trades WHERE symbol = '$SYM' AND ts >= $(sts "$QDAY" 15:00:00) AND ts < $(sts "$QDAY" 16:00:00)" \
+  "SELECT count(*) AS n, avg(price) AS avg_price FROM {trades} WHERE symbol = '$SYM' AND ts >= $(dts "$QDAY" 15:00:00) AND ts < $(dts "$QDAY" 16:00:00)"
+sql_query hour_warm 0.5 "1 h of $SYM (warm day $WDAY): count(*), avg(price)" \
+  "SELECT count(*) AS n, avg(price) AS avg_price FROM trades WHERE symbol = '$SYM' AND ts >= $(sts "$WDAY" 15:00:00) AND ts < $(sts "$WDAY" 16:00:00)" \
+  "SELECT count(*) AS n, avg(price) AS avg_price FROM {trades} WHERE symbol = '$SYM' AND ts >= $(dts "$WDAY" 15:00:00) AND ts < $(dts "$WDAY" 16:00:00)"
+sql_query bars_1m 0.5 "time_bucket 1 min OHLCV, $SYM, day $QDAY" \
+  "$(bars_ours '1 minute' "symbol = '$SYM' AND ts >= $(sts "$QDAY") AND ts < $(sts "$QNEXT")")" \
+  "$(bars_duck '1 minute' "symbol = '$SYM' AND ts >= $(dts "$QDAY") AND ts < $(dts "$QNEXT")")"
+sql_query sample_1m 0.5 "SAMPLE BY 1m OHLCV, $SYM, day $QDAY" \
+  "SELECT ts, first(price) AS open, max(price) AS high, min(price) AS low, last(price) AS close, sum(size) AS volume, count(*) AS n FROM trades WHERE symbol = '$SYM' AND ts >= $(sts "$QDAY") AND ts < $(sts "$QNEXT") SAMPLE BY 1m" \
+  "SELECT time_bucket(INTERVAL '1 minute', CAST(ts AS TIMESTAMP)) AS t, arg_min(price, ts) AS open, max(price) AS high, min(price) AS low, arg_max(price, ts) AS close, sum(size) AS volume, count(*) AS n FROM {trades} WHERE symbol = '$SYM' AND ts >= $(dts "$QDAY") AND ts < $(dts "$QNEXT") GROUP BY ALL"
+sql_query sum_all 1.0 "sum(size), every symbol, ${DAYS[0]}..${DAYS[NDAYS - 2]}" \
+  "SELECT count(*) AS n, sum(size) AS volume FROM trades WHERE ts >= $(sts "${DAYS[0]}") AND ts < $(sts "$HOT_DAY")" \
+  "SELECT count(*) AS n, sum(size) AS volume FROM {trades} WHERE ts >= $(dts "${DAYS[0]}") AND ts < $(dts "$HOT_DAY")"
+sql_query group_day 1.0 "GROUP BY symbol, day $QDAY, 6 aggregates" \
+  "SELECT symbol, count(*) AS n, sum(size) AS volume, avg(price) AS avg_price, min(price) AS low, max(price) AS high, sum(price * size) AS notional FROM trades WHERE ts >= $(sts "$QDAY") AND ts < $(sts "$QNEXT") GROUP BY symbol" \
+  "SELECT symbol, count(*) AS n, sum(size) AS volume, avg(price) AS avg_price, min(price) AS low, max(price) AS high, sum(price * size) AS notional FROM {trades} WHERE ts >= $(dts "$QDAY") AND ts < $(dts "$QNEXT") GROUP BY symbol"
+sql_query daybars_all 1.0 "daily bars of every symbol, ${DAYS[0]}..${DAYS[NDAYS - 2]}" \
+  "$(bars_ours '1 day' "ts >= $(sts "${DAYS[0]}") AND ts < $(sts "$HOT_DAY")")" \
+  "$(bars_duck '1 day' "ts >= $(dts "${DAYS[0]}") AND ts < $(dts "$HOT_DAY")")"
+# Queries of other areas are added here (sql_query NAME ...).
+[[ -n "${LAKE_SQL_EXTRA:-}" && -f "$LAKE_SQL_EXTRA" ]] && source "$LAKE_SQL_EXTRA"
+SQL_SELECT=${LAKE_SQL_QUERIES:-${SQL_NAMES[*]}}
 
+json_q() { node -e 'console.log(JSON.stringify(process.argv.slice(1).map((x, i, a) => i % 2 ? null : { name: x, sql: a[i + 1] }).filter(Boolean)))' "$@"; }
+field() {  # jsonl name threads(or -) field
+  node -e '
+    const [file, name, threads, key] = process.argv.slice(1);
+    const lines = require("fs").readFileSync(file, "utf8").split("\n").filter(Boolean).map(JSON.parse);
+    const o = lines.find((l) => l.query === name && (threads === "-" || String(l.threads) === threads));
+    const v = o === undefined ? undefined : key.split(".").reduce((a, k) => (a === undefined ? a : a[k]), o);
+    console.log(v === undefined ? "" : typeof v === "object" ? JSON.stringify(v) : v);' "$1" "$2" "$3" "$4"
+}
+declare -A SQL_MS SQL_MIN SQL_D1 SQL_DD SQL_CLI SQL_DCLI SQL_AGREE
+if part sql; then
+  echo
+  echo "== SQL (issue 21): strata in-process ($SQL_BENCH, $RUNS runs after one unmeasured) beside DuckDB"
+  args=() dargs=()
+  for n in $SQL_SELECT; do
+    args+=("$n=${SQL_OURS[$n]}")
+    dargs+=("$n" "${SQL_DUCK[$n]}")
+  done
+  : >"$OUT/sql_ours.jsonl"
+  if [[ -x "$SQL_BENCH" ]]; then
+    "$SQL_BENCH" "$ROOT" "$RUNS" "${args[@]}" | tee "$OUT/sql_ours.jsonl" || true
+  else
+    echo "   (no $SQL_BENCH: configure with -DSTRATA_BENCH=ON and build sql_lake_bench; in-process times skipped)"
+  fi
+  duck sql "$ROOT" "$RUNS" "$(json_q "${dargs[@]}")" | tee "$OUT/sql_duck.jsonl"
+  for n in $SQL_SELECT; do
+    SQL_MS[$n]=$(field "$OUT/sql_ours.jsonl" "$n" - median_ms)
+    SQL_MIN[$n]=$(field "$OUT/sql_ours.jsonl" "$n" - min_ms)
+    SQL_D1[$n]=$(field "$OUT/sql_duck.jsonl" "$n" 1 median_ms)
+    SQL_DD[$n]=$(field "$OUT/sql_duck.jsonl" "$n" default median_ms)
+    err=$(field "$OUT/sql_ours.jsonl" "$n" - error)
+    ours=$(field "$OUT/sql_ours.jsonl" "$n" - answer)
+    theirs=$(field "$OUT/sql_duck.jsonl" "$n" 1 answer)
+    if [[ -n "$err" ]]; then
+      SQL_AGREE[$n]="strata: $err"
+    elif [[ -z "$ours" ]]; then
+      SQL_AGREE[$n]="not timed in-process"
+    elif SQL_AGREE[$n]=$(duck compare "$ours" "$theirs"); then
+      :
+    else
+      FAIL=1
+    fi
+    # Whole processes: `strata sql` (open, WAL replay of the hot day, query, CSV to /dev/null) and
+    # node + DuckDB (start-up, query).
+    tours=() tduck=()
+    for ((r = 0; r < COLD_RUNS; r++)); do
+      t0=$EPOCHREALTIME
+      if "$STRATA" --root "$ROOT" sql "${SQL_OURS[$n]}" --format csv >/dev/null 2>&1; then tours+=("$(ms_since "$t0")"); fi
+      t0=$EPOCHREALTIME
+      duck sql "$ROOT" 0 "$(json_q "$n" "${SQL_DUCK[$n]}")" >/dev/null
+      tduck+=("$(ms_since "$t0")")
+    done
+    SQL_CLI[$n]=$( ((${#tours[@]})) && printf '%s\n' "${tours[@]}" | median || echo failed)
+    SQL_DCLI[$n]=$(printf '%s\n' "${tduck[@]}" | median)
+    echo "$n: ours ${SQL_MS[$n]:-?} ms in-process, ${SQL_CLI[$n]} ms whole process; DuckDB ${SQL_D1[$n]} ms (1 thread) / ${SQL_DD[$n]} ms (default), ${SQL_DCLI[$n]} ms whole process; answers ${SQL_AGREE[$n]}"
+  done
+fi
 # ---------------------------------------------------------------------------------------------
 # Peak memory: daily bars over every symbol for 1, 5 and all flushed days (warm + cold), and all
 # days including the hot one; max RSS of the whole process. DuckDB beside it on the same files.
-echo
-echo "== peak memory (max RSS) of whole-range scans: strata query trades --bars 1d (every symbol)"
 MEM_ROWS=()
+part memory && echo && echo "== peak memory (max RSS) of whole-range scans: strata query trades --bars 1d (every symbol)"
+part memory &&
 for n in $(printf '%s\n' 1 5 $((NDAYS - 1)) "$NDAYS" | sort -nu); do
   (( n <= NDAYS )) || continue
   from=$(iso "${DAYS[0]}" 00:00:00)
@@ -298,6 +418,23 @@ for n in $(printf '%s\n' 1 5 $((NDAYS - 1)) "$NDAYS" | sort -nu); do
   echo "$line"
   MEM_ROWS+=("$line")
 done
+# The same through SQL, in-process timer (one query, no unmeasured run) beside DuckDB's process.
+if part memory && [[ -x "$SQL_BENCH" ]]; then
+  for n in $(printf '%s\n' 1 5 $((NDAYS - 1)) | sort -nu); do
+    (( n < NDAYS )) || continue
+    from=${DAYS[0]} to=${DAYS[n]}
+    /usr/bin/time -f '%e %M' -o "$OUT/rss_sql_ours_$n.txt" "$SQL_BENCH" "$ROOT" 0 \
+      "daybars=$(bars_ours '1 day' "ts >= $(sts "$from") AND ts < $(sts "$to")")" >"$OUT/sql_mem_ours_$n.jsonl" || true
+    /usr/bin/time -f '%e %M' -o "$OUT/rss_sql_duck_$n.txt" bash -c 'cd "$1" && node lake_bench.mjs sql "$2" 0 "$3"' _ "$NPM_DIR" "$ROOT" \
+      "$(json_q daybars "$(bars_duck '1 day' "ts >= $(dts "$from") AND ts < $(dts "$to")")")" >"$OUT/sql_mem_duck_$n.jsonl"
+    read -r ours_s ours_kb <"$OUT/rss_sql_ours_$n.txt"
+    read -r duck_s duck_kb <"$OUT/rss_sql_duck_$n.txt"
+    agree=$(duck compare "$(field "$OUT/sql_mem_ours_$n.jsonl" daybars - answer)" "$(field "$OUT/sql_mem_duck_$n.jsonl" daybars - answer)") || FAIL=1
+    line="SQL daily bars, $n days: ours $((ours_kb / 1024)) MiB max RSS, ${ours_s} s (sql_lake_bench process); DuckDB (node process) $((duck_kb / 1024)) MiB, ${duck_s} s; ratio $(ratio "$ours_kb" "$duck_kb")x (target <= 1.5x); answers $agree"
+    echo "$line"
+    MEM_ROWS+=("$line")
+  done
+fi
 
 # ---------------------------------------------------------------------------------------------
 echo
@@ -311,6 +448,7 @@ row() {  # name label target_ratio extra_check_desc extra_ok
   ROWS_OUT+=("| $2 | ${OURS_MS[$n]} ms (min ${OURS_MIN[$n]}) | ${DUCK1_MS[$n]} ms | ${DUCKD_MS[$n]} ms | ${r1}× / ${rd}× | ≤ $3× $4 | $met | ${OURS_COLD[$n]} ms | ${DUCK_COLD[$n]} ms | ${AGREE[$n]} |")
 }
 abs5() { le "${OURS_MS[$1]}" 5 && echo yes || echo no; }
+if part query; then
 row q1_cold "1 h of $SYM (cold day $QDAY), count + avg(price)" 0.5 "and < 5 ms" "$(abs5 q1_cold)"
 row q1_warm "1 h of $SYM (warm day $WDAY), count + avg(price)" 0.5 "and < 5 ms" "$(abs5 q1_warm)"
 row q2 "1-min bars, $SYM, day $QDAY" 1.0 "" yes
@@ -321,10 +459,25 @@ q4_join_ms=$(sed -nE 's/^  asof .* self ([0-9.]+) ms.*/\1/p' "$OUT/explain_q4.tx
 Q4_NOTE="q4: the as-of operator alone took ${q4_join_ms:-?} ms of the last run: $(awk -v r="$q4_rows" -v m="${q4_join_ms:-0}" 'BEGIN { if (m > 0) printf "%.1f", r / (m / 1000) / 1e6; else print "?" }') M left rows/s (explain: $OUT/explain_q4.txt)"
 row q4 "as-of join $SYM trades -> quotes, day $QDAY ($q4_rows left rows; ours $q4_rate M rows/s)" 1.0 "and ≥ 5 M left rows/s" \
   "$(le 5 "$q4_rate" && echo yes || echo no)"
+fi
+if part sql; then
+  echo
+  echo "SQL (issue 21; in-process: strata $RUNS runs, DuckDB $RUNS, each after one unmeasured run; $COLD_RUNS whole-process runs):"
+  echo "| query | strata in-process (median) | DuckDB 1 thread | DuckDB default ($(nproc)) | ratio vs the faster DuckDB | target | met? | strata sql process | DuckDB node process | answers |"
+  echo "|---|---|---|---|---|---|---|---|---|---|"
+  for n in $SQL_SELECT; do
+    best=$(awk -v a="${SQL_D1[$n]:-0}" -v b="${SQL_DD[$n]:-0}" 'BEGIN { print (a < b) ? a : b }')
+    r=$(ratio "${SQL_MS[$n]:-0}" "$best")
+    if [[ -n "${SQL_MS[$n]}" ]] && le "$r" "${SQL_TARGET[$n]}"; then met=yes; else met=no; fi
+    echo "| ${SQL_LABEL[$n]} | ${SQL_MS[$n]:-–} ms (min ${SQL_MIN[$n]:-–}) | ${SQL_D1[$n]} ms | ${SQL_DD[$n]} ms | ${r}× | ≤ ${SQL_TARGET[$n]}× | $met | ${SQL_CLI[$n]} ms | ${SQL_DCLI[$n]} ms | ${SQL_AGREE[$n]} |"
+  done
+fi
+if part query; then
 echo "| query | strata warm (median) | DuckDB warm, 1 thread | DuckDB warm, default threads ($(nproc)) | ratio vs 1 thread / default | target (vs the faster DuckDB) | met? | strata whole process | DuckDB whole process | answers |"
 echo "|---|---|---|---|---|---|---|---|---|---|"
 for r in "${ROWS_OUT[@]}"; do echo "$r"; done
 echo "$Q4_NOTE"
+fi
 for l in "${MEM_ROWS[@]}"; do echo "MEMORY $l"; done
 cat "$WORK/setup_results.txt"
 echo "explain of the last run of each query (stage times; what the scan read): $OUT/explain_*.txt"

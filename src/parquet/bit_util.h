@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <cstring>
 #include <string>
+#include <utility>
 
 namespace strata::parquet {
 
@@ -118,6 +119,48 @@ inline void UnpackBits64(const uint8_t* in, size_t in_bytes, size_t first, uint6
     out[i] = (lo | hi) & mask;
   }
   for (; i < n; ++i) out[i] = UnpackOneSlow(in, in_bytes, first + i, bw);
+}
+
+// 32 values of BW bits from `in`, the width known at compile time so the loop unrolls into
+// constant shifts and masks. Reads up to kUnpack32Slack bytes past the 32 * BW bits: the caller
+// checks that they lie inside its buffer.
+inline constexpr size_t kUnpack32Slack = 16;
+template <int BW, typename T>
+inline void Unpack32(const uint8_t* in, T* out) {
+  if constexpr (BW == 0) {
+    for (int j = 0; j < 32; ++j) out[j] = 0;
+  } else {
+    constexpr uint64_t mask = BW == 64 ? ~uint64_t{0} : (uint64_t{1} << BW) - 1;
+#pragma GCC unroll 32
+    for (int j = 0; j < 32; ++j) {
+      const int bit = j * BW;
+      const uint8_t* p = in + (bit >> 3);
+      const int s = bit & 7;
+      if constexpr (BW <= 56) {
+        out[j] = static_cast<T>((LoadLE64(p) >> s) & mask);  // 7 bits of misalignment + 56 fit one load
+      } else {
+        const uint64_t lo = LoadLE64(p) >> s;
+        const uint64_t hi = s == 0 ? 0 : LoadLE64(p + 8) << (64 - s);
+        out[j] = static_cast<T>((lo | hi) & mask);
+      }
+    }
+  }
+}
+
+template <typename T>
+using Unpack32Fn = void (*)(const uint8_t*, T*);
+template <typename T, size_t... W>
+constexpr auto MakeUnpack32Table(std::index_sequence<W...>) {
+  struct Table {
+    Unpack32Fn<T> fn[sizeof...(W)];
+  };
+  return Table{{&Unpack32<static_cast<int>(W), T>...}};
+}
+// Unpack32<bw> for a width known at run time: 0..64 for 64-bit outputs, 0..32 for narrower.
+template <typename T>
+inline void Unpack32Dispatch(const uint8_t* in, T* out, int bw) {
+  static constexpr auto kTable = MakeUnpack32Table<T>(std::make_index_sequence < sizeof(T) >= 8 ? 65 : 33 > ());
+  kTable.fn[bw](in, out);
 }
 
 // Appends n values of bw bits (<= 64) LSB-first; the last byte is zero-padded.

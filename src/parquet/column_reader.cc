@@ -1,10 +1,9 @@
 #include "parquet/column_reader.h"
 
-#include <zlib.h>
-
 #include <cmath>
 #include <cstring>
 
+#include "codec/crc32.h"
 #include "parquet/bit_util.h"
 #include "parquet/plain_encoding.h"
 #include "parquet/rle_encoding.h"
@@ -132,7 +131,7 @@ Status ColumnChunkReader::Decompress(std::string_view in, size_t uncompressed_si
     *out = in;
     return Status::OK();
   }
-  buf->resize(uncompressed_size);
+  if (buf->size() < uncompressed_size) buf->resize(uncompressed_size);  // grows only: no zeroing after
   RETURN_IF_ERROR(codec_->Decompress(in, buf->data(), uncompressed_size));
   *out = std::string_view(buf->data(), uncompressed_size);
   return Status::OK();
@@ -360,8 +359,7 @@ Status ColumnChunkReader::DecodePage(std::string_view bytes, uint64_t file_offse
   std::string_view body = bytes.substr(hsize, static_cast<size_t>(h.compressed_page_size));
   *consumed = hsize + body.size();
   if (h.crc && options_.verify_checksums) {
-    uint32_t crc = static_cast<uint32_t>(
-        crc32(crc32(0L, Z_NULL, 0), reinterpret_cast<const Bytef*>(body.data()), static_cast<uInt>(body.size())));
+    const uint32_t crc = Crc32(body);
     if (crc != static_cast<uint32_t>(*h.crc)) {
       return Fail(file_offset,
                   Status::Corruption("page CRC mismatch (stored " + std::to_string(static_cast<uint32_t>(*h.crc)) +
@@ -385,7 +383,7 @@ Status ColumnChunkReader::DecodePage(std::string_view bytes, uint64_t file_offse
         return Fail(file_offset, Status::Unsupported("dictionary page encoding " + EncodingName(d.encoding)));
       }
       std::string_view data;
-      RETURN_IF_ERROR(Fail(file_offset, Decompress(body, uncompressed, &page_buf_, &data)));
+      RETURN_IF_ERROR(Fail(file_offset, Decompress(body, uncompressed, page_buf_in_use_, &data)));
       RETURN_IF_ERROR(Fail(file_offset, DecodeDictionaryPage(column_.physical, column_.type_length,
                                                              reinterpret_cast<const uint8_t*>(data.data()), data.size(),
                                                              static_cast<size_t>(d.num_values), &dict_)));
@@ -397,7 +395,7 @@ Status ColumnChunkReader::DecodePage(std::string_view bytes, uint64_t file_offse
       RETURN_IF_ERROR(Fail(file_offset, check_count(d.num_values, "value count")));
       size_t n = static_cast<size_t>(d.num_values);
       std::string_view data;
-      RETURN_IF_ERROR(Fail(file_offset, Decompress(body, uncompressed, &page_buf_, &data)));
+      RETURN_IF_ERROR(Fail(file_offset, Decompress(body, uncompressed, page_buf_in_use_, &data)));
       const auto* p = reinterpret_cast<const uint8_t*>(data.data());
       size_t used = 0, non_null = 0;
       RETURN_IF_ERROR(
@@ -430,7 +428,7 @@ Status ColumnChunkReader::DecodePage(std::string_view bytes, uint64_t file_offse
       size_t values_size = uncompressed - rep - def;
       std::string_view data;
       if (d.is_compressed && values_size > 0) {
-        RETURN_IF_ERROR(Fail(file_offset, Decompress(values, values_size, &page_buf_, &data)));
+        RETURN_IF_ERROR(Fail(file_offset, Decompress(values, values_size, page_buf_in_use_, &data)));
       } else {
         data = values;
       }

@@ -40,6 +40,11 @@ class ColumnChunkReader {
   Status DecodePage(std::string_view bytes, uint64_t file_offset, int64_t max_rows, Column* out, int64_t* rows,
                     size_t* consumed);
 
+  // Decompresses pages into *buf (it only grows; the caller keeps it for the next chunks, so a
+  // scan does not fault in and zero a fresh buffer for every column chunk) instead of a buffer
+  // of its own. *buf must outlive the reader's use.
+  void UseBuffer(std::string* buf) { page_buf_in_use_ = buf; }
+
   // Decodes all pages in `bytes` (the whole chunk, starting at `file_offset`); the chunk must
   // hold exactly `num_rows` rows.
   Status DecodeChunk(std::string_view bytes, uint64_t file_offset, int64_t num_rows, Column* out);
@@ -65,6 +70,7 @@ class ColumnChunkReader {
   std::unique_ptr<Codec> codec_;
   Dictionary dict_;
   std::string page_buf_;
+  std::string* page_buf_in_use_ = &page_buf_;
   std::vector<uint8_t> levels_;  // definition levels of the current page (when it has nulls)
   // Stored values awaiting conversion to the column's strata type.
   std::vector<int32_t> scratch_i32_;

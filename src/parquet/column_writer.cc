@@ -1,10 +1,9 @@
 #include "parquet/column_writer.h"
 
-#include <zlib.h>
-
 #include <algorithm>
 #include <cstring>
 
+#include "codec/crc32.h"
 #include "parquet/bit_util.h"
 #include "parquet/byte_stream_split.h"
 #include "parquet/delta_binary_packed.h"
@@ -15,12 +14,6 @@
 
 namespace strata::parquet {
 namespace {
-
-uint32_t Crc32(std::string_view data) {
-  uLong crc = crc32(0L, Z_NULL, 0);
-  // zlib takes uInt lengths; pages are far below 4 GiB (sizes are int32 in the header).
-  return static_cast<uint32_t>(crc32(crc, reinterpret_cast<const Bytef*>(data.data()), static_cast<uInt>(data.size())));
-}
 
 void AddUnique(std::vector<Encoding>* list, Encoding e) {
   if (std::find(list->begin(), list->end(), e) == list->end()) list->push_back(e);

@@ -45,6 +45,29 @@ TEST(DeltaBinaryPacked, SpecExamples) {
   EXPECT_EQ(EncodeDecode(b), b);
 }
 
+// Deltas of every bit width over whole blocks (the compile-time-width path) and with the data
+// ending right after the last miniblock (its tail decoded the generic way), in pieces.
+TEST(DeltaBinaryPacked, EveryDeltaWidth) {
+  std::mt19937_64 rng(5);
+  for (int bw = 0; bw <= 64; ++bw) {
+    std::vector<int64_t> v(1 + 128 * 5 + 17);
+    uint64_t x = rng();
+    for (auto& e : v) {
+      e = static_cast<int64_t>(x);
+      const uint64_t d = bw == 0 ? 0 : bw == 64 ? rng() : rng() & ((1ull << bw) - 1);
+      x += d;
+    }
+    EXPECT_EQ(EncodeDecode(v), v) << bw;
+    std::string enc;
+    EncodeDeltaBinaryPacked(v.data(), v.size(), &enc);
+    DeltaBinaryPackedDecoder d;
+    ASSERT_OK(d.Init(reinterpret_cast<const uint8_t*>(enc.data()), enc.size()));
+    std::vector<int64_t> out(v.size());
+    ASSERT_OK(d.Decode(out.data(), out.size()));
+    EXPECT_EQ(out, v) << bw;
+  }
+}
+
 TEST(DeltaBinaryPacked, EdgeValuesWrap) {
   std::vector<int64_t> v = {0, INT64_MAX, INT64_MIN, INT64_MAX, -1, 1, INT64_MIN, 0};
   EXPECT_EQ(EncodeDecode(v), v);

@@ -219,6 +219,7 @@ class ParquetReader::Impl {
   // group may run at once, each with its own ColumnWork; Fold() adds the counts to the reader's.
   struct ColumnWork {
     std::string fetch;              // chunk bytes from sources that cannot lend them
+    std::string page_buf;           // decompressed pages (ColumnChunkReader::UseBuffer)
     std::array<Column, 8> by_type;  // decoded pages of partly read chunks, by ColumnType
     uint64_t bytes = 0, pages_total = 0, pages_read = 0;
   };
@@ -384,6 +385,7 @@ class ParquetReader::Impl {
     RETURN_IF_ERROR(ChunkRange(rg, info, where, &start, &size));
     int64_t rows = md_.row_groups[rg].num_rows;
     ColumnChunkReader reader(info, md_.row_groups[rg].columns[info.leaf_index].meta_data->codec, where, options_);
+    reader.UseBuffer(&w.page_buf);
     bool whole = ranges.size() == 1 && ranges[0].first == 0 && ranges[0].second == rows;
     if (whole) {
       // The common case: decode straight into the caller's column.
@@ -614,6 +616,15 @@ class ParquetReader::Impl {
     return Status::OK();
   }
 
+  void ReleaseBuffers() {
+    for (ColumnWork& w : work_) {
+      w.fetch = std::string();
+      w.page_buf = std::string();
+      for (Column& c : w.by_type) c = Column();
+    }
+    filter_scratch_ = std::vector<Column>();
+  }
+
   Result<RecordBatch> ReadRowGroup(int rg, const ReadOptions& o) {
     RecordBatch batch;
     RETURN_IF_ERROR(ReadRowGroupInto(rg, o, &batch));
@@ -736,6 +747,7 @@ Status ParquetReader::ReadRowGroupInto(int g, const ReadOptions& o, RecordBatch*
   return impl_->ReadRowGroupInto(g, o, out);
 }
 Result<RecordBatch> ParquetReader::Read(const ReadOptions& o) { return impl_->Read(o); }
+void ParquetReader::ReleaseBuffers() { impl_->ReleaseBuffers(); }
 uint64_t ParquetReader::bytes_read() const { return impl_->bytes_read_; }
 uint64_t ParquetReader::pages_total() const { return impl_->pages_total_; }
 uint64_t ParquetReader::pages_read() const { return impl_->pages_read_; }

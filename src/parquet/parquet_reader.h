@@ -94,6 +94,11 @@ class ParquetReader {
   // All selected rows.
   Result<RecordBatch> Read(const ReadOptions& options = {});
 
+  // Frees the scratch memory reads keep for the next read (decoded pages of partly read row
+  // groups, candidate rows of a time-range read, chunk bytes of unmapped sources: up to a few
+  // row groups' worth). For a reader kept open but idle, e.g. in a cache of open files.
+  void ReleaseBuffers();
+
   // Bytes fetched from the source so far, footer included (to see what pruning saved).
   uint64_t bytes_read() const;
   // Data pages of the column chunks read through the page index (partial row groups) so far, and

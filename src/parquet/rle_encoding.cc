@@ -73,7 +73,28 @@ size_t RleBitPackedDecoder::GetBatch(T* out, size_t n) {
       done += k;
     } else {
       size_t k = std::min(packed_left_, n - done);
-      UnpackBits32(packed_, packed_bytes_, packed_index_, out + done, k, bit_width_);
+      // Whole groups of 32 whose bytes, plus the unpacker's slack, lie inside the data: unpacked
+      // with the width as a compile-time constant (dictionary indices of a page, mostly).
+      size_t fast = 0;
+      if constexpr (sizeof(T) <= 4) {
+        if (packed_index_ % 32 == 0 && bit_width_ <= 32) {
+          const size_t w = static_cast<size_t>(bit_width_);
+          const size_t byte0 = packed_index_ / 8 * w;
+          const size_t room = static_cast<size_t>(data_ + size_ - packed_);
+          while (fast + 32 <= k && byte0 + (fast + 32) / 8 * w + kUnpack32Slack <= room) fast += 32;
+          if constexpr (sizeof(T) == 4) {
+            for (size_t g = 0; g < fast; g += 32)
+              Unpack32Dispatch(packed_ + byte0 + g / 8 * w, out + done + g, bit_width_);
+          } else {
+            uint32_t tmp[32];
+            for (size_t g = 0; g < fast; g += 32) {
+              Unpack32Dispatch(packed_ + byte0 + g / 8 * w, tmp, bit_width_);
+              for (size_t j = 0; j < 32; ++j) out[done + g + j] = static_cast<T>(tmp[j]);
+            }
+          }
+        }
+      }
+      if (fast < k) UnpackBits32(packed_, packed_bytes_, packed_index_ + fast, out + done + fast, k - fast, bit_width_);
       packed_index_ += k;
       packed_left_ -= k;
       done += k;

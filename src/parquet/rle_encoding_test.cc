@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <random>
 
 #include "parquet/bit_util.h"
@@ -115,6 +116,61 @@ TEST(BitUtil, PackUnpackAllWidths) {
     std::vector<uint64_t> tail(10);
     UnpackBits64(reinterpret_cast<const uint8_t*>(packed.data()), packed.size(), 60, tail.data(), 10, bw);
     EXPECT_TRUE(std::equal(tail.begin(), tail.end(), v.begin() + 60)) << bw;
+  }
+}
+
+// The compile-time-width unpacker gives UnpackBits64's values at every width, 64- and 32-bit out.
+TEST(BitUtil, Unpack32AllWidthsMatchesGeneric) {
+  std::mt19937_64 rng(3);
+  for (int bw = 0; bw <= 64; ++bw) {
+    std::vector<uint64_t> v(96);
+    for (auto& x : v) x = bw == 64 ? rng() : (bw == 0 ? 0 : rng() & ((1ull << bw) - 1));
+    std::string packed;
+    PackBits(v.data(), v.size(), bw, &packed);
+    packed.append(kUnpack32Slack, '\x5a');  // the slack it may read holds garbage
+    const auto* p = reinterpret_cast<const uint8_t*>(packed.data());
+    for (size_t group = 0; group < 3; ++group) {
+      uint64_t out[32];
+      Unpack32Dispatch(p + group * 32 * bw / 8, out, bw);
+      EXPECT_TRUE(std::equal(out, out + 32, v.begin() + group * 32)) << bw << " group " << group;
+      if (bw <= 32) {
+        uint32_t out32[32];
+        Unpack32Dispatch(p + group * 32 * bw / 8, out32, bw);
+        for (size_t j = 0; j < 32; ++j) EXPECT_EQ(out32[j], v[group * 32 + j]) << bw;
+      }
+    }
+  }
+}
+
+// Bit-packed runs long enough for the fast path, decoded whole and in pieces that start off a
+// multiple of 32, with the data ending right after the run (no slack: the tail goes the slow way).
+TEST(Rle, LongBitPackedRunsAllWidths) {
+  std::mt19937_64 rng(4);
+  for (int bw = 1; bw <= 32; ++bw) {
+    std::vector<uint32_t> v(1000);
+    for (auto& x : v) x = static_cast<uint32_t>(rng() & ((1ull << bw) - 1));
+    std::string enc;
+    AppendUleb128((static_cast<uint64_t>(v.size() / 8) << 1) | 1, &enc);
+    PackBits(v.data(), v.size(), bw, &enc);
+    const auto* p = reinterpret_cast<const uint8_t*>(enc.data());
+    RleBitPackedDecoder whole(p, enc.size(), bw);
+    std::vector<uint32_t> out(v.size());
+    ASSERT_EQ(whole.GetBatch(out.data(), out.size()), v.size()) << bw;
+    EXPECT_EQ(out, v) << bw;
+    RleBitPackedDecoder pieces(p, enc.size(), bw);
+    std::fill(out.begin(), out.end(), 0);
+    for (size_t done = 0, step = 7; done < v.size(); step = step * 2 + 3) {
+      const size_t k = std::min(step, v.size() - done);
+      ASSERT_EQ(pieces.GetBatch(out.data() + done, k), k);
+      done += k;
+    }
+    EXPECT_EQ(out, v) << bw;
+    if (bw == 1) {  // levels decode into bytes
+      std::vector<uint8_t> bytes(v.size());
+      RleBitPackedDecoder d8(p, enc.size(), bw);
+      ASSERT_EQ(d8.GetBatch(bytes.data(), bytes.size()), v.size());
+      EXPECT_TRUE(std::equal(bytes.begin(), bytes.end(), v.begin()));
+    }
   }
 }
 

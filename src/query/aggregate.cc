@@ -158,6 +158,20 @@ struct Agg {
     }
   }
 
+  // fn(g, r, e) for each run [r, e) of rows of one group g: a grouped stream (or no GROUP BY)
+  // has long runs, and an accumulator in a register beats a load and store per row.
+  template <typename Fn>
+  static void ForRuns(const std::vector<uint32_t>& gids, Fn fn) {
+    const size_t n = gids.size();
+    for (size_t r = 0; r < n;) {
+      const uint32_t g = gids[r];
+      size_t e = r + 1;
+      while (e < n && gids[e] == g) ++e;
+      fn(g, r, e);
+      r = e;
+    }
+  }
+
   // Row `r` passes DISTINCT (first time this (group, value) is seen).
   bool FirstSeen(uint32_t g, const Column& x, size_t r) {
     std::string k(reinterpret_cast<const char*>(&g), sizeof(g));
@@ -177,7 +191,7 @@ struct Agg {
   Status Update(const RecordBatch& batch, const std::vector<uint32_t>& gids) {
     const size_t n = gids.size();
     if (spec.kind == AggKind::kCountStar) {
-      for (size_t r = 0; r < n; ++r) ++cnt[gids[r]];
+      ForRuns(gids, [&](uint32_t g, size_t r, size_t e) { cnt[g] += static_cast<int64_t>(e - r); });
       return Status::OK();
     }
     Column xs, ks, os;
@@ -200,13 +214,25 @@ struct Agg {
     };
     switch (spec.kind) {
       case AggKind::kCount:
+        if (!x_nulls && !spec.distinct) {
+          ForRuns(gids, [&](uint32_t g, size_t r, size_t e) { cnt[g] += static_cast<int64_t>(e - r); });
+          break;
+        }
         for (size_t r = 0; r < n; ++r) {
           if (!skip(r)) ++cnt[gids[r]];
         }
         break;
       case AggKind::kSum:
       case AggKind::kAvg:
-        if (arg_type == ColumnType::kFloat64 && !spec.distinct) {
+        if (arg_type == ColumnType::kFloat64 && !spec.distinct && !x_nulls) {
+          const double* v = x.doubles().data();
+          ForRuns(gids, [&](uint32_t g, size_t r, size_t e) {
+            double acc = dsum[g];  // the same additions in the same order, in a register
+            for (size_t i = r; i < e; ++i) acc += v[i];
+            dsum[g] = acc;
+            cnt[g] += static_cast<int64_t>(e - r);
+          });
+        } else if (arg_type == ColumnType::kFloat64 && !spec.distinct) {
           const double* v = x.doubles().data();
           const uint8_t* valid = x_nulls ? x.validity().data() : nullptr;
           for (size_t r = 0; r < n; ++r) {
@@ -223,10 +249,12 @@ struct Agg {
           }
         } else if (x.type() == ColumnType::kInt64 && !x_nulls && !spec.distinct) {
           const int64_t* v = x.int64s().data();
-          for (size_t r = 0; r < n; ++r) {
-            isum[gids[r]] += v[r];
-            ++cnt[gids[r]];
-          }
+          ForRuns(gids, [&](uint32_t g, size_t r, size_t e) {
+            __int128 acc = 0;
+            for (size_t i = r; i < e; ++i) acc += v[i];
+            isum[g] += acc;
+            cnt[g] += static_cast<int64_t>(e - r);
+          });
         } else {
           for (size_t r = 0; r < n; ++r) {
             if (skip(r)) continue;
@@ -253,7 +281,23 @@ struct Agg {
       case AggKind::kMin:
       case AggKind::kMax: {
         const int want = spec.kind == AggKind::kMin ? -1 : 1;
-        if (!spec.distinct && x.type() == ColumnType::kFloat64) {  // the common case, typed
+        if (!spec.distinct && x.type() == ColumnType::kFloat64 && !x_nulls) {  // the common case, typed
+          const double* v = x.doubles().data();
+          ForRuns(gids, [&](uint32_t g, size_t r, size_t e) {
+            bool has = val.has[g];
+            double best = val.d[g];
+            for (size_t i = r; i < e; ++i) {
+              if (!has || expr_internal::CompareDoubles(v[i], best) == want) {
+                has = true;
+                best = v[i];
+              }
+            }
+            val.has[g] = has;
+            val.d[g] = best;
+          });
+          break;
+        }
+        if (!spec.distinct && x.type() == ColumnType::kFloat64) {
           const double* v = x.doubles().data();
           const uint8_t* valid = x_nulls ? x.validity().data() : nullptr;
           for (size_t r = 0; r < n; ++r) {
@@ -289,6 +333,22 @@ struct Agg {
       case AggKind::kFirst:
       case AggKind::kLast: {
         const bool first = spec.kind == AggKind::kFirst;
+        if (!order && !spec.distinct) {
+          // In arrival order only the first (last) row of a run of one group can be taken: one
+          // Set per run instead of per row (a grouped stream has long runs).
+          for (size_t r = 0; r < n;) {
+            const uint32_t g = gids[r];
+            size_t e = r + 1;
+            while (e < n && gids[e] == g) ++e;
+            if (!first) {
+              val.Set(g, x, e - 1);
+            } else if (!val.has[g]) {
+              val.Set(g, x, r);
+            }
+            r = e;
+          }
+          break;
+        }
         for (size_t r = 0; r < n; ++r) {
           const uint32_t g = gids[r];
           if (spec.distinct && (x.IsNull(r) || !FirstSeen(g, x, r))) continue;
@@ -370,6 +430,46 @@ struct Agg {
     return Status::OK();
   }
 };
+
+// same[r] = 1 when row r's keys equal row r - 1's (same[0] = 0), as KeyRowsEqual says, with a
+// typed loop per key column instead of a generic comparison per row and column.
+void AdjacentKeysEqual(const std::vector<const Column*>& keys, size_t n, std::vector<uint8_t>* same) {
+  same->assign(n, 1);
+  if (n == 0) return;
+  uint8_t* sm = same->data();
+  sm[0] = 0;
+  for (const Column* c : keys) {
+    if (!c->validity().empty()) {
+      for (size_t r = 1; r < n; ++r) sm[r] &= CompareValues(*c, r, *c, r - 1) == 0;
+      continue;
+    }
+    switch (c->type()) {
+      case ColumnType::kInt64:
+      case ColumnType::kTimestamp: {
+        const int64_t* v = c->int64s().data();
+        for (size_t r = 1; r < n; ++r) sm[r] &= v[r] == v[r - 1];
+        break;
+      }
+      case ColumnType::kInt32: {
+        const int32_t* v = c->int32s().data();
+        for (size_t r = 1; r < n; ++r) sm[r] &= v[r] == v[r - 1];
+        break;
+      }
+      case ColumnType::kSymbol:
+      case ColumnType::kString: {
+        const uint32_t* off = c->offsets().data();
+        const char* ch = c->chars().data();
+        for (size_t r = 1; r < n; ++r) {
+          const uint32_t len = off[r + 1] - off[r];
+          sm[r] &= len == off[r] - off[r - 1] && std::memcmp(ch + off[r], ch + off[r - 1], len) == 0;
+        }
+        break;
+      }
+      default:
+        for (size_t r = 1; r < n; ++r) sm[r] &= CompareValues(*c, r, *c, r - 1) == 0;
+    }
+  }
+}
 
 class GroupTable {
  public:
@@ -475,6 +575,7 @@ class HashAggregateStream final : public BatchStream {
     std::vector<const Column*> key_ptrs;
     std::vector<uint64_t> hashes;
     std::vector<uint32_t> gids;
+    std::vector<uint8_t> same;
     size_t allocated = keys_.empty() ? 1 : 0;
     while (true) {
       ASSIGN_OR_RETURN(bool got, input_->Next(&in));
@@ -490,14 +591,11 @@ class HashAggregateStream final : public BatchStream {
           key_ptrs.push_back(c);
         }
         HashKeyRows(key_ptrs, &hashes);
+        AdjacentKeysEqual(key_ptrs, n, &same);
         gids.resize(n);
         for (size_t r = 0; r < n; ++r) {
           // Consecutive rows of one group (a grouped stream) skip the table.
-          if (r > 0 && hashes[r] == hashes[r - 1] && KeyRowsEqual(key_ptrs, r, key_ptrs, r - 1)) {
-            gids[r] = gids[r - 1];
-          } else {
-            gids[r] = table_.FindOrInsert(key_ptrs, r, hashes[r]);
-          }
+          gids[r] = same[r] ? gids[r - 1] : table_.FindOrInsert(key_ptrs, r, hashes[r]);
         }
         if (options_.max_groups && table_.size() > options_.max_groups) {
           return Status::InvalidArgument("GROUP BY: more than " + std::to_string(options_.max_groups) +

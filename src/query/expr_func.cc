@@ -239,12 +239,21 @@ NodePtr TsFn(NodePtr arg, ExprType type, std::function<double(int64_t)> f) {
   });
 }
 
-// ts -> ts.
-NodePtr TsToTs(NodePtr arg, std::function<int64_t(int64_t)> f) {
+// ts -> ts. A template so that a lambda (time_bucket's) is inlined into the loop over a column.
+template <typename F>
+NodePtr TsToTs(NodePtr arg, F f) {
   return Unary(std::move(arg), ExprType::kTimestamp,
                [f = std::move(f)](const Node&, const Vec& v, size_t n, Column* out) {
                  out->int64s().resize(n);
-                 for (size_t i = 0; i < n; ++i) out->int64s()[i] = v.null(i) ? 0 : f(v.i64(i));
+                 int64_t* o = out->int64s().data();
+                 const Column& c = v.c();
+                 if (!v.constant && c.validity().empty() &&
+                     (c.type() == ColumnType::kTimestamp || c.type() == ColumnType::kInt64)) {
+                   const int64_t* in = c.int64s().data();  // the common case: a plain timestamp column
+                   for (size_t i = 0; i < n; ++i) o[i] = f(in[i]);
+                 } else {
+                   for (size_t i = 0; i < n; ++i) o[i] = v.null(i) ? 0 : f(v.i64(i));
+                 }
                  Seal(out, AndValidity({&v}, n));
                  return Status::OK();
                });

@@ -11,6 +11,14 @@
 //                                             the answer as JSON
 //   node lake_bench.mjs check FILE KIND       the same answer computed from strata's output of
 //                                             the query (`strata query ... --out FILE`)
+//   node lake_bench.mjs sql ROOT RUNS JSON    SQL queries: JSON is [{"name", "sql"}] where {trades} and
+//                                             {quotes} in the SQL stand for the lake's tables;
+//                                             RUNS > 0: each RUNS times after one unmeasured run,
+//                                             threads=1 and default, one JSON line each (as warm);
+//                                             RUNS = 0: each once with default threads (a fresh
+//                                             process per query for peak RSS). The answer is the
+//                                             fingerprint bench/sql_lake_bench.cc prints: rows and
+//                                             per numeric column i "c<i>", its sum
 //   node lake_bench.mjs compare JSON JSON     exit 0 when two answers agree (same keys, integers
 //                                             equal, floats within 1e-9 relative), else print
 //                                             the difference and exit 1
@@ -89,7 +97,8 @@ if (mode === 'check') {
 }
 
 const root = a1;
-const spec = JSON.parse(a2);
+const epoch = { from: '1970-01-01T00:00:00Z', to: '1970-01-01T00:00:00Z', tolerance_s: 0 };
+const spec = mode === 'sql' ? { symbol: '', q1: epoch, q2: epoch, q3: epoch, q4: epoch, scan: epoch } : JSON.parse(a2);
 // Warm (date=/symbol=) and cold (year=/month=/symbol=) have different Hive keys, so DuckDB reads
 // them as two read_parquet calls under one UNION ALL (it pushes the filters into both).
 const lake = (table) =>
@@ -145,6 +154,52 @@ async function runOnce(name) {
   const res = (await con.runAndReadAll(q.sql)).getRows();
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   return { ms, answer: await q.answer(res) };
+}
+
+// The fingerprint of a result (bench/sql_lake_bench.cc computes the same from strata's).
+const fingerprint = (reader) => {
+  const out = { rows: 0 };
+  const cols = reader.columnCount;
+  const sums = new Map();
+  for (const row of reader.getRows()) {
+    out.rows += 1;
+    for (let c = 0; c < cols; ++c) {
+      const v = row[c];
+      if (typeof v === 'number' || typeof v === 'bigint') sums.set(c, (sums.get(c) ?? 0) + Number(v));
+      else if (v === null && !sums.has(c)) sums.set(c, undefined);
+    }
+  }
+  for (const [c, s] of [...sums.entries()].sort((x, y) => x[0] - y[0])) if (s !== undefined) out[`c${c}`] = s;
+  return out;
+};
+
+if (mode === 'sql') {
+  const runs = Number(a2);
+  const list = JSON.parse(a3).map((q) => ({ name: q.name, sql: q.sql.replaceAll('{trades}', lake('trades')).replaceAll('{quotes}', lake('quotes')) }));
+  const one = async (sql) => {
+    const t0 = process.hrtime.bigint();
+    const reader = await con.runAndReadAll(sql);
+    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+    return { ms, answer: fingerprint(reader) };
+  };
+  for (const threads of runs > 0 ? [1, 0] : [0]) {
+    if (threads) await con.run(`SET threads = ${threads}`);
+    else await con.run('RESET threads');
+    for (const q of list) {
+      const times = [];
+      let r = await one(q.sql);
+      if (runs === 0) times.push(r.ms);
+      for (let i = 0; i < runs; ++i) {
+        r = await one(q.sql);
+        times.push(r.ms);
+      }
+      times.sort((x, y) => x - y);
+      console.log(JSON.stringify({ query: q.name, threads: threads || 'default', runs: times.length,
+                                   median_ms: +times[Math.floor(times.length / 2)].toFixed(3), min_ms: +times[0].toFixed(3),
+                                   answer: r.answer }));
+    }
+  }
+  process.exit(0);
 }
 
 if (mode === 'once') {
