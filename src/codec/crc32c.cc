@@ -11,7 +11,7 @@
 namespace strata {
 namespace {
 
-constexpr uint32_t kPoly = 0x82F63B78u;  // reflected Castagnoli polynomial
+constexpr uint32_t kCastagnoliPoly = 0x82F63B78u;  // reflected Castagnoli polynomial
 
 // Slicing-by-8 tables: table[k][b] is the CRC of byte b followed by k zero bytes, which lets the
 // software path consume 8 bytes per step instead of one.
@@ -21,7 +21,7 @@ constexpr Tables MakeTables() {
   Tables t{};
   for (uint32_t b = 0; b < 256; ++b) {
     uint32_t c = b;
-    for (int i = 0; i < 8; ++i) c = (c & 1) ? (c >> 1) ^ kPoly : c >> 1;
+    for (int i = 0; i < 8; ++i) c = (c & 1) ? (c >> 1) ^ kCastagnoliPoly : c >> 1;
     t[0][b] = c;
   }
   for (int k = 1; k < 8; ++k) {
