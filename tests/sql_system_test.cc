@@ -31,24 +31,32 @@ bool Has(const std::string& text, const std::string& part) { return text.find(pa
 class SqlSystem : public ::testing::Test {
  protected:
   // Three symbols on two days: the first day migrated to cold (one file per series-month), the
-  // second warm (one file per series-day), plus hot rows of a third day.
-  void SetUp() override {
-    root_ = "--root " + tmp_.Join("db") + " ";
+  // second warm (one file per series-day), plus hot rows of a third day. Built once, copied for
+  // each test (the tests write to their copy).
+  static void SetUpTestSuite() {
+    lake_ = new testing::TempDir();
+    testing::TempDir scratch;
+    const std::string root = "--root " + lake_->Join("db") + " ";
+    auto ok = [&](const std::string& args) { return RunStrata(scratch, root + args).exit_code == 0; };
     const int rows = testing::Sanitized() ? 1500 : 6000;
-    ASSERT_EQ(Run("init").exit_code, 0);
-    ASSERT_EQ(Run("table create trades --template trades").exit_code, 0);
+    lake_ok_ = ok("init") && ok("table create trades --template trades");
     for (const char* day : {"2026-03-02", "2026-03-03", "2026-03-04"}) {
-      const std::string csv = tmp_.Join(std::string(day) + ".csv");
-      ASSERT_EQ(
-          Run("gen trades --symbols 3 --rows " + std::to_string(rows) + " --seed 7 --date " + day + " --out " + csv)
-              .exit_code,
-          0);
-      ASSERT_EQ(Run("ingest -q trades " + csv).exit_code, 0);
-      if (std::string(day) == "2026-03-03") {
-        ASSERT_EQ(Run("flush").exit_code, 0);
-        ASSERT_EQ(Run("migrate -q --before 2026-03-03").exit_code, 0);
-      }
+      const std::string csv = lake_->Join(std::string(day) + ".csv");
+      lake_ok_ =
+          lake_ok_ &&
+          ok("gen trades --symbols 3 --rows " + std::to_string(rows) + " --seed 7 --date " + day + " --out " + csv) &&
+          ok("ingest -q trades " + csv);
+      if (std::string(day) == "2026-03-03") lake_ok_ = lake_ok_ && ok("flush") && ok("migrate -q --before 2026-03-03");
     }
+  }
+  static void TearDownTestSuite() {
+    delete lake_;
+    lake_ = nullptr;
+  }
+  void SetUp() override {
+    ASSERT_TRUE(lake_ok_) << "building the lake failed";
+    root_ = "--root " + tmp_.Join("db") + " ";
+    ASSERT_EQ(std::system(("cp -a " + lake_->Join("db") + " " + tmp_.Join("db")).c_str()), 0);
   }
   CliRun Run(const std::string& args, const std::string& input = "") {
     return RunStrata(scratch_, root_ + args, input);
@@ -77,6 +85,8 @@ class SqlSystem : public ::testing::Test {
     return out;
   }
 
+  static inline testing::TempDir* lake_ = nullptr;
+  static inline bool lake_ok_ = false;
   testing::TempDir tmp_, scratch_;
   std::string root_;
 };
