@@ -231,7 +231,8 @@ std::vector<JCase> JoinCases() {
 std::vector<JCase> AsofCases() {
   return {
       {"asof_prev",
-       "SELECT t.id, t.symbol, q.bid, q.ask, epoch_ns(q.ts) AS qts FROM @TRADES t ASOF JOIN @QUOTES q ON t.symbol = "
+       "SELECT t.id, t.symbol, q.symbol AS qs, q.bid, q.ask, epoch_ns(q.ts) AS qts FROM @TRADES t ASOF JOIN @QUOTES q "
+       "ON t.symbol = "
        "q.symbol AND t.ts >= q.ts ORDER BY t.id"},
       {"asof_left",
        "SELECT t.id, q.symbol AS qs, q.bid, epoch_ns(q.ts) AS qts FROM @TRADES t ASOF LEFT JOIN @QUOTES q ON "
@@ -253,7 +254,8 @@ std::vector<JCase> AsofCases() {
        "SELECT t.symbol, count(*) AS n, sum(t.size) AS v, max(q.ask - t.price) AS worst FROM @TRADES t ASOF JOIN "
        "@QUOTES q ON t.symbol = q.symbol AND t.ts >= q.ts GROUP BY t.symbol ORDER BY t.symbol"},
       {"asof_subquery",
-       "SELECT t.id, q.bid FROM @TRADES t ASOF JOIN (SELECT ts, symbol, bid FROM @QUOTES WHERE bid > 120) q ON "
+       "SELECT t.id, q.bid, q.symbol AS qs FROM @TRADES t ASOF LEFT JOIN (SELECT ts, symbol, bid FROM @QUOTES WHERE "
+       "bid > 120) q ON "
        "t.symbol = q.symbol AND t.ts >= q.ts WHERE t.ts < '2026-03-03' ORDER BY t.id"},
       {"asof_empty",
        "SELECT t.id, q.bid FROM @TRADES t ASOF JOIN @QUOTES q ON t.symbol = q.symbol AND t.ts >= q.ts WHERE "

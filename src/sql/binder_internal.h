@@ -88,7 +88,8 @@ struct BoundFrom {
   std::string symbol_column, ts_column;  // kScan: the table's
   // kSubquery
   std::shared_ptr<BoundSelect> subquery;
-  // kScan, kSubquery: stream column -> internal name (only the columns the query uses)
+  // kScan, kSubquery: stream column -> internal name `<qual>.<column>` (only the columns used)
+  std::string qual;
   std::vector<q::NamedExpr> rename;
   // kJoin
   JoinKind join = JoinKind::kInner;
@@ -99,6 +100,7 @@ struct BoundFrom {
   q::AsofDirection direction = q::AsofDirection::kPrev;
   std::string left_symbol, left_ts, right_symbol, right_ts;  // internal names
   bool want_right_symbol = false;                            // the right symbol column is used (made from the left one)
+  std::vector<std::string> used;  // ASOF: the internal names the query uses (the rest is dropped early)
 };
 
 // Binds `from` (a join) as b's source; fills `rels` and s->rels; b->source gets the internal names.

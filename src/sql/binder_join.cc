@@ -147,6 +147,7 @@ struct JoinBinder {
       }
     }
     rel.qual = name;
+    leaf->qual = name;
     rel.leaf = leaf.get();
     for (const Field& f : typed) {
       rel.columns.push_back(f.name);
@@ -263,6 +264,7 @@ struct JoinBinder {
   }
 
   Status Asof(const TableRef& ref, BoundFrom* node, Scope& js, int lo, int mid, int hi) {
+    js.used = nullptr;  // the columns the operator needs are added below; the right symbol only if asked for
     if (ref.on == nullptr) {
       if (ref.using_columns.empty()) {
         return NotYet(ref.join_pos, "ASOF JOIN without ON (a match on the timestamp alone, across symbols)");
@@ -347,9 +349,8 @@ struct JoinBinder {
       node->left_ts = internal(*lt);
       node->right_ts = internal(*rt);
     }
-    // The operator needs all four; its output has no right symbol: it is made from the left one.
-    for (const std::string* c : {&node->left_symbol, &node->left_ts, &node->right_symbol, &node->right_ts}) Use(*c);
-    node->want_right_symbol = true;
+    // The operator needs the symbols and timestamps; its output has no right symbol: when the
+    // query uses it, it is made from the left one (FinishJoin).
     return Status::OK();
   }
 };
@@ -478,7 +479,7 @@ Result<std::vector<std::pair<std::string, std::string>>> ExpandJoinStar(const Ex
   return out;
 }
 
-Status FinishJoin(BoundFrom* /*root*/, const std::vector<JoinRel>& rels, const std::vector<std::string>& used) {
+Status FinishJoin(BoundFrom* root, const std::vector<JoinRel>& rels, const std::vector<std::string>& used) {
   for (const JoinRel& r : rels) {
     BoundFrom* leaf = r.leaf;
     std::vector<std::string> cols;
@@ -488,6 +489,33 @@ Status FinishJoin(BoundFrom* /*root*/, const std::vector<JoinRel>& rels, const s
     if (cols.empty()) cols.push_back(r.ts.empty() ? r.columns.front() : r.ts);  // something to count rows by
     for (const std::string& c : cols) leaf->rename.push_back({r.Internal(c), q::Col(c)});
     if (leaf->kind == BoundFrom::Kind::kScan) leaf->scan.columns = cols;
+  }
+  // The as-of operator reads both sides' symbol and timestamp even when the query does not.
+  auto ensure = [&](const std::string& internal) {
+    for (const JoinRel& r : rels) {
+      for (const std::string& c : r.columns) {
+        if (r.Internal(c) != internal) continue;
+        BoundFrom* leaf = r.leaf;
+        if (std::none_of(leaf->rename.begin(), leaf->rename.end(),
+                         [&](const q::NamedExpr& ne) { return ne.name == internal; })) {
+          leaf->rename.push_back({internal, q::Col(c)});
+          if (leaf->kind == BoundFrom::Kind::kScan) leaf->scan.columns.push_back(c);
+        }
+        return;
+      }
+    }
+  };
+  std::vector<BoundFrom*> stack = {root};
+  while (!stack.empty()) {
+    BoundFrom* f = stack.back();
+    stack.pop_back();
+    if (f->kind != BoundFrom::Kind::kJoin) continue;
+    stack.push_back(f->left.get());
+    stack.push_back(f->right.get());
+    if (f->join != JoinKind::kAsof && f->join != JoinKind::kAsofLeft) continue;
+    f->want_right_symbol = std::find(used.begin(), used.end(), f->right_symbol) != used.end();
+    f->used = used;
+    for (const std::string* c : {&f->left_symbol, &f->left_ts, &f->right_symbol, &f->right_ts}) ensure(*c);
   }
   return Status::OK();
 }
@@ -525,13 +553,37 @@ Result<std::unique_ptr<q::BatchStream>> ExecuteFrom(Database* db, const BoundFro
     plan.asof = q::AsofJoin{f.right->scan.table, f.direction, std::nullopt};
     ASSIGN_OR_RETURN(std::unique_ptr<q::BatchStream> joined, q::Execute(db, plan));
     const std::vector<Field> lf = f.left->scan_fields;
-    std::vector<q::NamedExpr> rename = f.left->rename;
+    auto engine_name = [&](const std::string& internal) {  // the right table's column in the plan's output
+      const std::string col = internal.substr(f.right->qual.size() + 1);
+      return q::FindField(lf, col) >= 0 ? "right_" + col : col;
+    };
+    const q::Expr matched = q::IsNull(q::Col(engine_name(f.right_ts)), true);
+    // Only the columns the query uses (and the right ts, which tells a match) go on.
+    auto wanted = [&](const std::string& n) {
+      return n == f.right_ts || std::find(f.used.begin(), f.used.end(), n) != f.used.end();
+    };
+    std::vector<q::NamedExpr> rename;
+    for (const q::NamedExpr& ne : f.left->rename) {
+      if (wanted(ne.name)) rename.push_back(ne);
+    }
     for (const q::NamedExpr& ne : f.right->rename) {
-      if (ne.name == f.right_symbol) continue;
-      const std::string col = ne.name.substr(ne.name.find('.') + 1);  // the right table's column
-      rename.push_back({ne.name, q::Col(q::FindField(lf, col) >= 0 ? "right_" + col : col)});
+      if (ne.name == f.right_symbol || !wanted(ne.name)) continue;
+      rename.push_back({ne.name, q::Col(engine_name(ne.name))});
+    }
+    if (f.want_right_symbol) {
+      const std::string left_sym = f.left_symbol.substr(f.left->qual.size() + 1);
+      rename.push_back({f.right_symbol, f.join == JoinKind::kAsof
+                                            ? q::Col(left_sym)
+                                            : q::Case({{matched, q::Col(left_sym)}}, q::Lit(q::Value::Null()))});
     }
     ASSIGN_OR_RETURN(out, q::MakeComputeStream(std::move(joined), rename));
+    if (f.join == JoinKind::kAsof) {
+      ASSIGN_OR_RETURN(out, q::MakeWhereStream(std::move(out), q::IsNull(q::Col(f.right_ts), true)));
+    }
+    if (f.filter) {
+      ASSIGN_OR_RETURN(out, q::MakeWhereStream(std::move(out), f.filter));
+    }
+    return out;
   } else {
     ASSIGN_OR_RETURN(std::unique_ptr<q::BatchStream> left, ExecuteFrom(db, *f.left));
     ASSIGN_OR_RETURN(std::unique_ptr<q::BatchStream> right, ExecuteFrom(db, *f.right));
