@@ -58,8 +58,12 @@ SCALE="trades_per_day=$TPD quotes_per_day=$QPD symbols=$NSYM days=$NDAYS warm_da
 [[ -x "$STRATA" ]] || { echo "lake_bench: no strata binary at $STRATA" >&2; exit 1; }
 (( NDAYS >= NWARM + 2 )) || { echo "lake_bench: LAKE_DAYS must exceed LAKE_WARM_DAYS + 1" >&2; exit 1; }
 NPM_DIR=$(bash "$here/tools/interop/setup.sh") || { echo "lake_bench: DuckDB from npm unavailable (tools/interop/setup.sh)" >&2; exit 1; }
-cp "$here/tools/interop/lake_bench.mjs" "$NPM_DIR/lake_bench.mjs"
-duck() { (cd "$NPM_DIR" && node lake_bench.mjs "$@"); }
+# A copy of its own: the npm directory is shared, and another checkout's bench may copy its
+# version there while this one runs.
+DUCK_JS=lake_bench.$$.mjs
+cp "$here/tools/interop/lake_bench.mjs" "$NPM_DIR/$DUCK_JS"
+trap 'rm -f "$NPM_DIR/$DUCK_JS"' EXIT
+duck() { (cd "$NPM_DIR" && node "$DUCK_JS" "$@"); }
 
 median() { sort -g | awk '{ a[NR] = $1 } END { if (NR == 0) print "nan"; else print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 ms_since() { awk -v s="$1" -v e="$EPOCHREALTIME" 'BEGIN { printf "%.1f", (e - s) * 1000 }'; }
@@ -171,7 +175,7 @@ else
 
   if (( S3_DAYS > 0 )); then
     S3DIR=$WORK/s3
-    trap 'bash "$here/tools/s3/server.sh" stop "$S3DIR" || true' EXIT
+    trap 'bash "$here/tools/s3/server.sh" stop "$S3DIR" || true; rm -f "$NPM_DIR/$DUCK_JS"' EXIT
     endpoint=$(bash "$here/tools/s3/server.sh" start "$S3DIR" 0)
     export AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER AWS_REGION=us-east-1 AWS_ENDPOINT_URL_S3=$endpoint
     curl -sf -X PUT "$endpoint/lakebench" >/dev/null
@@ -193,7 +197,7 @@ else
     echo "  migrating $S3_DAYS days to the S3 cold tier at $endpoint"
     migrate_timed "$S3ROOT" "$WORK/migrate_s3.log" --all
     bash "$here/tools/s3/server.sh" stop "$S3DIR"
-    trap - EXIT
+    trap 'rm -f "$NPM_DIR/$DUCK_JS"' EXIT
     report_migrate "$WORK/migrate_s3.log" "MIGRATE local s3rver ($S3_DAYS days of trades + quotes, one call)" >>"$WORK/setup_results.txt"
     rm -rf "$S3ROOT" "$S3DIR"
   fi
@@ -342,7 +346,7 @@ field() {  # jsonl name threads(or -) field
     const v = o === undefined ? undefined : key.split(".").reduce((a, k) => (a === undefined ? a : a[k]), o);
     console.log(v === undefined ? "" : typeof v === "object" ? JSON.stringify(v) : v);' "$1" "$2" "$3" "$4"
 }
-declare -A SQL_MS SQL_MIN SQL_D1 SQL_DD SQL_CLI SQL_DCLI SQL_AGREE
+declare -A SQL_MS SQL_MIN SQL_D1 SQL_DD SQL_CLI SQL_DCLI SQL_AGREE SQL_CPU SQL_D1CPU SQL_DDCPU
 if part sql; then
   echo
   echo "== SQL (issue 21): strata in-process ($SQL_BENCH, $RUNS runs after one unmeasured) beside DuckDB"
@@ -363,6 +367,9 @@ if part sql; then
     SQL_MIN[$n]=$(field "$OUT/sql_ours.jsonl" "$n" - min_ms)
     SQL_D1[$n]=$(field "$OUT/sql_duck.jsonl" "$n" 1 median_ms)
     SQL_DD[$n]=$(field "$OUT/sql_duck.jsonl" "$n" default median_ms)
+    SQL_CPU[$n]=$(field "$OUT/sql_ours.jsonl" "$n" - cpu_ms)
+    SQL_D1CPU[$n]=$(field "$OUT/sql_duck.jsonl" "$n" 1 cpu_ms)
+    SQL_DDCPU[$n]=$(field "$OUT/sql_duck.jsonl" "$n" default cpu_ms)
     err=$(field "$OUT/sql_ours.jsonl" "$n" - error)
     ours=$(field "$OUT/sql_ours.jsonl" "$n" - answer)
     theirs=$(field "$OUT/sql_duck.jsonl" "$n" 1 answer)
@@ -407,7 +414,7 @@ for n in $(printf '%s\n' 1 5 $((NDAYS - 1)) "$NDAYS" | sort -nu); do
   line="$n days ($rows trades): ours $((ours_kb / 1024)) MiB max RSS, ${ours_s} s"
   if (( n < NDAYS )); then
     sp=$(spec "$from" "$to" "$from" "$to")
-    /usr/bin/time -f '%e %M' -o "$OUT/rss_duck_$n.txt" bash -c "cd '$NPM_DIR' && node lake_bench.mjs once '$ROOT' '$sp' scan" >"$OUT/duck_scan_$n.json"
+    /usr/bin/time -f '%e %M' -o "$OUT/rss_duck_$n.txt" bash -c "cd '$NPM_DIR' && node '$DUCK_JS' once '$ROOT' '$sp' scan" >"$OUT/duck_scan_$n.json"
     read -r duck_s duck_kb <"$OUT/rss_duck_$n.txt"
     duck_answer=$(node -e "console.log(JSON.stringify(JSON.parse(require('fs').readFileSync('$OUT/duck_scan_$n.json','utf8')).answer))")
     agree=$(duck compare "$ours_answer" "$duck_answer") || FAIL=1
@@ -425,8 +432,8 @@ if part memory && [[ -x "$SQL_BENCH" ]]; then
     from=${DAYS[0]} to=${DAYS[n]}
     /usr/bin/time -f '%e %M' -o "$OUT/rss_sql_ours_$n.txt" "$SQL_BENCH" "$ROOT" 0 \
       "daybars=$(bars_ours '1 day' "ts >= $(sts "$from") AND ts < $(sts "$to")")" >"$OUT/sql_mem_ours_$n.jsonl" || true
-    /usr/bin/time -f '%e %M' -o "$OUT/rss_sql_duck_$n.txt" bash -c 'cd "$1" && node lake_bench.mjs sql "$2" 0 "$3"' _ "$NPM_DIR" "$ROOT" \
-      "$(json_q daybars "$(bars_duck '1 day' "ts >= $(dts "$from") AND ts < $(dts "$to")")")" >"$OUT/sql_mem_duck_$n.jsonl"
+    /usr/bin/time -f '%e %M' -o "$OUT/rss_sql_duck_$n.txt" bash -c 'cd "$1" && node "$4" sql "$2" 0 "$3"' _ "$NPM_DIR" "$ROOT" \
+      "$(json_q daybars "$(bars_duck '1 day' "ts >= $(dts "$from") AND ts < $(dts "$to")")")" "$DUCK_JS" >"$OUT/sql_mem_duck_$n.jsonl"
     read -r ours_s ours_kb <"$OUT/rss_sql_ours_$n.txt"
     read -r duck_s duck_kb <"$OUT/rss_sql_duck_$n.txt"
     agree=$(duck compare "$(field "$OUT/sql_mem_ours_$n.jsonl" daybars - answer)" "$(field "$OUT/sql_mem_duck_$n.jsonl" daybars - answer)") || FAIL=1
@@ -463,13 +470,16 @@ fi
 if part sql; then
   echo
   echo "SQL (issue 21; in-process: strata $RUNS runs, DuckDB $RUNS, each after one unmeasured run; $COLD_RUNS whole-process runs):"
-  echo "| query | strata in-process (median) | DuckDB 1 thread | DuckDB default ($(nproc)) | ratio vs the faster DuckDB | target | met? | strata sql process | DuckDB node process | answers |"
+  echo "(wall ms, then CPU ms of the process over the run in brackets: user + system, every thread; on a loaded machine the CPU is the steadier measure)"
+  echo "| query | strata in-process (median) | DuckDB 1 thread | DuckDB default ($(nproc)) | ratio vs the faster DuckDB (CPU ratio) | target | met? | strata sql process | DuckDB node process | answers |"
   echo "|---|---|---|---|---|---|---|---|---|---|"
   for n in $SQL_SELECT; do
     best=$(awk -v a="${SQL_D1[$n]:-0}" -v b="${SQL_DD[$n]:-0}" 'BEGIN { print (a < b) ? a : b }')
     r=$(ratio "${SQL_MS[$n]:-0}" "$best")
+    best_cpu=$(awk -v a="${SQL_D1CPU[$n]:-0}" -v b="${SQL_DDCPU[$n]:-0}" 'BEGIN { print (a < b) ? a : b }')
+    rc=$(ratio "${SQL_CPU[$n]:-0}" "$best_cpu")
     if [[ -n "${SQL_MS[$n]}" ]] && le "$r" "${SQL_TARGET[$n]}"; then met=yes; else met=no; fi
-    echo "| ${SQL_LABEL[$n]} | ${SQL_MS[$n]:-–} ms (min ${SQL_MIN[$n]:-–}) | ${SQL_D1[$n]} ms | ${SQL_DD[$n]} ms | ${r}× | ≤ ${SQL_TARGET[$n]}× | $met | ${SQL_CLI[$n]} ms | ${SQL_DCLI[$n]} ms | ${SQL_AGREE[$n]} |"
+    echo "| ${SQL_LABEL[$n]} | ${SQL_MS[$n]:-–} ms [${SQL_CPU[$n]:-–}] (min ${SQL_MIN[$n]:-–}) | ${SQL_D1[$n]} ms [${SQL_D1CPU[$n]:-–}] | ${SQL_DD[$n]} ms [${SQL_DDCPU[$n]:-–}] | ${r}× (${rc}×) | ≤ ${SQL_TARGET[$n]}× | $met | ${SQL_CLI[$n]} ms | ${SQL_DCLI[$n]} ms | ${SQL_AGREE[$n]} |"
   done
 fi
 if part query; then

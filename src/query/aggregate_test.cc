@@ -263,6 +263,25 @@ TEST(Aggregate, NullKeysFormOneGroupAndFloatKeysNormalise) {
   EXPECT_TRUE(got.column(0).IsNull(3));
 }
 
+// Blocks of values within +-2^52 are summed in 64 bits, a block with a larger one in 128: exact at
+// the boundaries either way (a block of 2048 x (2^52 - 1), one of 2048 x -2^52, then a mixed one).
+TEST(Aggregate, SumOfManyInt64IsExactAcrossBlocks) {
+  std::vector<Field> f = {{"v", ColumnType::kInt64, false}};
+  RecordBatch b(f);
+  __int128 want = 0;
+  auto add = [&](int64_t v) {
+    b.column(0).AppendInt64(v);
+    want += v;
+  };
+  for (int i = 0; i < 2048; ++i) add((int64_t{1} << 52) - 1);
+  for (int i = 0; i < 2048; ++i) add(-(int64_t{1} << 52));
+  for (int i = 0; i < 1500; ++i) add(i % 3 == 0 ? INT64_MAX / 4 : i % 3 == 1 ? -(INT64_MAX / 4) : i);
+  ASSERT_OK_AND_ASSIGN(auto agg,
+                       MakeHashAggregateStream(MakeVectorStream(f, {b}), {}, {A(AggKind::kSum, Col("v"), "t")}));
+  ASSERT_OK_AND_ASSIGN(RecordBatch got, Collect(agg.get()));
+  EXPECT_EQ(got.column(0).int64s()[0], static_cast<int64_t>(want));
+}
+
 TEST(Aggregate, SumOverflowAndBindErrorsAreClear) {
   std::vector<Field> f = {{"v", ColumnType::kInt64, false}, {"s", ColumnType::kString, false}};
   RecordBatch b(f);

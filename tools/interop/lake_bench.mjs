@@ -177,26 +177,33 @@ if (mode === 'sql') {
   const runs = Number(a2);
   const list = JSON.parse(a3).map((q) => ({ name: q.name, sql: q.sql.replaceAll('{trades}', lake('trades')).replaceAll('{quotes}', lake('quotes')) }));
   const one = async (sql) => {
+    const c0 = process.cpuUsage();
     const t0 = process.hrtime.bigint();
     const reader = await con.runAndReadAll(sql);
     const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-    return { ms, answer: fingerprint(reader) };
+    const c = process.cpuUsage(c0);  // user + system of the whole process (DuckDB's threads too)
+    return { ms, cpu_ms: (c.user + c.system) / 1e3, answer: fingerprint(reader) };
   };
   for (const threads of runs > 0 ? [1, 0] : [0]) {
     if (threads) await con.run(`SET threads = ${threads}`);
     else await con.run('RESET threads');
     for (const q of list) {
-      const times = [];
+      const times = [], cpu = [];
       let r = await one(q.sql);
-      if (runs === 0) times.push(r.ms);
+      if (runs === 0) {
+        times.push(r.ms);
+        cpu.push(r.cpu_ms);
+      }
       for (let i = 0; i < runs; ++i) {
         r = await one(q.sql);
         times.push(r.ms);
+        cpu.push(r.cpu_ms);
       }
       times.sort((x, y) => x - y);
+      cpu.sort((x, y) => x - y);
       console.log(JSON.stringify({ query: q.name, threads: threads || 'default', runs: times.length,
                                    median_ms: +times[Math.floor(times.length / 2)].toFixed(3), min_ms: +times[0].toFixed(3),
-                                   answer: r.answer }));
+                                   cpu_ms: +cpu[Math.floor(cpu.length / 2)].toFixed(3), answer: r.answer }));
     }
   }
   process.exit(0);
