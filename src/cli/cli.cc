@@ -104,6 +104,8 @@ int RunCli(int argc, char** argv) {
   AddBackupCommands(app, &ctx);
   AddTrialsCommands(app, &ctx);
   AddBookCommand(app, &ctx);
+  AddTailCommand(app, &ctx);
+  AddPositionsCommand(app, &ctx);
   AddSqlCommand(app, &ctx);
 
   try {
