@@ -1,4 +1,5 @@
-// `strata book` end to end: book updates ingested from CSV, split over cold, warm and hot; the
+// `strata book`, `strata tail` and `strata positions` end to end.
+// book: book updates ingested from CSV, split over cold, warm and hot; the
 // book now and at past times (with and without snapshots) equals applying every event up to that
 // time to a fresh book.
 #include <gtest/gtest.h>
@@ -121,6 +122,51 @@ TEST_F(BookCli, BookNowAndAtPastTimesEqualsReplayingEveryEventWithAndWithoutSnap
   EXPECT_NE(missing.err.find("no events for NOPE"), std::string::npos) << missing.err;
   CliRun wrong = Run("book nosuchtable B0");
   EXPECT_NE(wrong.exit_code, 0);
+}
+
+// strata tail and strata positions on small tables ingested from CSV.
+TEST(StateCli, TailAndPositions) {
+  testing::TempDir tmp, scratch;
+  const std::string root = "--root " + tmp.Join("db") + " ";
+  auto run = [&](const std::string& args) { return RunStrata(scratch, root + args); };
+  ASSERT_EQ(run("init").exit_code, 0);
+  ASSERT_EQ(run("table create fills --template fills --dedup-key fill_id").exit_code, 0);
+  ASSERT_EQ(run("table create quotes --template quotes").exit_code, 0);
+  testing::WriteTextFile(tmp.Join("f.csv"),
+                         "ts,symbol,account,side,qty,price,fee,order_id,fill_id\n"
+                         "2026-03-02T10:00:00,X,A,buy,10,100,0.5,o1,f1\n"
+                         "2026-03-02T10:00:01,X,B,sell,4,101,0.5,o2,f2\n"
+                         "2026-03-02T10:00:02,X,A,sell,4,103,0.5,o1,f3\n"
+                         "2026-03-02T10:00:03,Y,A,buy,1,50,0,o3,f4\n");
+  testing::WriteTextFile(tmp.Join("q.csv"),
+                         "ts,symbol,bid,ask,bid_size,ask_size\n"
+                         "2026-03-02T10:00:01,X,99,101,1,1\n"
+                         "2026-03-02T10:00:05,X,104,106,1,1\n");
+  ASSERT_EQ(run("ingest -q fills " + tmp.Join("f.csv")).exit_code, 0);
+  ASSERT_EQ(run("flush").exit_code, 0);
+  ASSERT_EQ(run("ingest -q quotes " + tmp.Join("q.csv")).exit_code, 0);
+
+  CliRun pos = run("positions fills --marks quotes --format csv");
+  ASSERT_EQ(pos.exit_code, 0) << pos.err;
+  EXPECT_EQ(pos.out,
+            "account,symbol,qty,avg_cost,realized_pnl,fees,fills,mark,unrealized_pnl\n"
+            "A,X,6,100,12,1,2,105,30\n"
+            "A,Y,1,50,0,0,1,,\n"
+            "B,X,-4,101,0,0.5,1,105,-16\n");
+  CliRun at = run("positions fills --account A --at 2026-03-02T10:00:01 --format csv");
+  ASSERT_EQ(at.exit_code, 0) << at.err;
+  EXPECT_EQ(at.out, "account,symbol,qty,avg_cost,realized_pnl,fees,fills\nA,X,10,100,0,0.5,1\n");
+  EXPECT_NE(run("positions quotes").exit_code, 0);
+
+  CliRun tail = run("tail fills X -n 2 --format csv");
+  ASSERT_EQ(tail.exit_code, 0) << tail.err;
+  EXPECT_EQ(tail.out,
+            "ts,symbol,account,side,qty,price,fee,order_id,fill_id\n"
+            "2026-03-02T10:00:01Z,X,B,sell,4,101,0.5,o2,f2\n"
+            "2026-03-02T10:00:02Z,X,A,sell,4,103,0.5,o1,f3\n");
+  CliRun all = run("tail quotes -n 1 --format csv");
+  ASSERT_EQ(all.exit_code, 0) << all.err;
+  EXPECT_EQ(all.out, "ts,symbol,bid,ask,bid_size,ask_size\n2026-03-02T10:00:05Z,X,104,106,1,1\n");
 }
 
 }  // namespace

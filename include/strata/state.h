@@ -17,6 +17,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -111,5 +112,49 @@ Result<BookView> BookAt(Database* db, std::string_view table, std::string_view s
 // `table` after each symbol's latest snapshot (for history appended or ingested without a
 // LiveBooks attached), so that BookAt over that history is cheap. Returns how many were written.
 Result<uint64_t> WriteBookSnapshots(Database* db, std::string_view table, const BookOptions& options);
+
+// The last `n` rows of `symbol` in `table` (any table), oldest first: the same rows as the last n
+// of a full scan of the series, whichever tiers hold them. Reads back from the newest row in
+// windows of event time that grow 8x until they hold n rows (or the whole series), so the cost
+// follows n, not the length of the day. NotFound when the symbol has no rows.
+Result<RecordBatch> Tail(Database* db, std::string_view table, std::string_view symbol, size_t n);
+
+// Positions from a fills table (template `fills`: ts, symbol, account, side buy|sell, qty, price,
+// fee, order_id, fill_id; create it with --dedup-key fill_id), per account and symbol, by the
+// average-cost method (src/state/README.md).
+struct Position {
+  std::string account, symbol;
+  double qty = 0;           // signed: long > 0, short < 0
+  double avg_cost = 0;      // average price of the open quantity (0 when flat)
+  double realized_pnl = 0;  // fees not included
+  double fees = 0;
+  uint64_t fills = 0;
+  std::optional<double> mark;  // with a marks table: its latest price at the time
+  std::optional<double> unrealized_pnl() const {
+    if (!mark) return std::nullopt;
+    return qty * (*mark - avg_cost);
+  }
+};
+
+struct PositionsRequest {
+  std::string table;                                    // the fills table
+  std::string account;                                  // empty = every account
+  int64_t at_ts = std::numeric_limits<int64_t>::max();  // after every fill at or before this
+  // A table of marks: its latest row at or before at_ts per symbol gives the mark: the mid of
+  // bid/ask columns (quotes), else the price column (trades). Empty: no marks.
+  std::string marks_table;
+};
+
+struct PositionsResult {
+  std::vector<Position> positions;  // by account, then symbol
+  uint64_t fills = 0;               // applied
+  uint64_t refused = 0;             // bad fills (unknown side, qty <= 0, price or fee not finite)
+};
+
+// Replays the fills up to at_ts (every tier): exact at any T.
+Result<PositionsResult> PositionsAt(Database* db, const PositionsRequest& request);
+
+// The last `n` rows of `symbol` with ts <= at_ts (Tail, at a past time).
+Result<RecordBatch> TailAt(Database* db, std::string_view table, std::string_view symbol, size_t n, int64_t at_ts);
 
 }  // namespace strata

@@ -105,6 +105,8 @@ int RunCli(int argc, char** argv) {
   AddTrialsCommands(app, &ctx);
   AddQuarantineCommands(app, &ctx);
   AddBookCommand(app, &ctx);
+  AddTailCommand(app, &ctx);
+  AddPositionsCommand(app, &ctx);
   AddSqlCommand(app, &ctx);
 
   try {

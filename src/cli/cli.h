@@ -46,6 +46,8 @@ void AddTrialsCommands(CLI::App& app, Context* ctx);
 void AddSqlCommand(CLI::App& app, Context* ctx);
 void AddQuarantineCommands(CLI::App& app, Context* ctx);
 void AddBookCommand(CLI::App& app, Context* ctx);
+void AddTailCommand(CLI::App& app, Context* ctx);
+void AddPositionsCommand(CLI::App& app, Context* ctx);
 
 // Parses argv, runs the subcommand, prints errors as one line; returns the exit code.
 int RunCli(int argc, char** argv);

@@ -16,7 +16,7 @@ struct BookArgs {
   uint64_t snapshot_events = 100'000;
 };
 
-std::string Num(double v) {
+std::string BookNumber(double v) {
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.10g", v);
   return buf;
@@ -27,20 +27,20 @@ void PrintBook(const BookView& v, const std::string& format) {
   if (format == "csv") {
     std::printf("side,level,price,size\n");
     for (size_t i = 0; i < v.bids.size(); ++i) {
-      std::printf("bid,%zu,%s,%s\n", i + 1, Num(v.bids[i].price).c_str(), Num(v.bids[i].size).c_str());
+      std::printf("bid,%zu,%s,%s\n", i + 1, BookNumber(v.bids[i].price).c_str(), BookNumber(v.bids[i].size).c_str());
     }
     for (size_t i = 0; i < v.asks.size(); ++i) {
-      std::printf("ask,%zu,%s,%s\n", i + 1, Num(v.asks[i].price).c_str(), Num(v.asks[i].size).c_str());
+      std::printf("ask,%zu,%s,%s\n", i + 1, BookNumber(v.asks[i].price).c_str(), BookNumber(v.asks[i].size).c_str());
     }
     return;
   }
-  auto opt = [](std::optional<double> d) { return d ? Num(*d) : std::string("null"); };
+  auto opt = [](std::optional<double> d) { return d ? BookNumber(*d) : std::string("null"); };
   if (format == "json") {
     auto levels = [](const std::vector<BookLevel>& ls) {
       std::string s = "[";
       for (size_t i = 0; i < ls.size(); ++i) {
         if (i > 0) s += ",";
-        s += "[" + Num(ls[i].price) + "," + Num(ls[i].size) + "]";
+        s += "[" + BookNumber(ls[i].price) + "," + BookNumber(ls[i].size) + "]";
       }
       return s + "]";
     };
@@ -49,7 +49,7 @@ void PrintBook(const BookView& v, const std::string& format) {
         "\"crossed\":%s,\"counters\":{\"events\":%llu,\"crossed\":%llu,\"locked\":%llu,\"missing_deletes\":%llu,"
         "\"refused\":%llu,\"late\":%llu}}\n",
         v.symbol.c_str(), v.ts == 0 ? "" : FormatTimestamp(v.ts).c_str(), levels(v.bids).c_str(),
-        levels(v.asks).c_str(), opt(v.spread()).c_str(), opt(v.mid()).c_str(), Num(v.imbalance()).c_str(),
+        levels(v.asks).c_str(), opt(v.spread()).c_str(), opt(v.mid()).c_str(), BookNumber(v.imbalance()).c_str(),
         v.crossed() ? "true" : "false", static_cast<unsigned long long>(c.events),
         static_cast<unsigned long long>(c.crossed), static_cast<unsigned long long>(c.locked),
         static_cast<unsigned long long>(c.missing_deletes), static_cast<unsigned long long>(c.refused),
@@ -61,12 +61,12 @@ void PrintBook(const BookView& v, const std::string& format) {
   std::printf("%5s %14s %14s | %-14s %-14s\n", "level", "bid size", "bid", "ask", "ask size");
   for (size_t i = 0; i < std::max(v.bids.size(), v.asks.size()); ++i) {
     const bool b = i < v.bids.size(), a = i < v.asks.size();
-    std::printf("%5zu %14s %14s | %-14s %-14s\n", i + 1, b ? Num(v.bids[i].size).c_str() : "",
-                b ? Num(v.bids[i].price).c_str() : "", a ? Num(v.asks[i].price).c_str() : "",
-                a ? Num(v.asks[i].size).c_str() : "");
+    std::printf("%5zu %14s %14s | %-14s %-14s\n", i + 1, b ? BookNumber(v.bids[i].size).c_str() : "",
+                b ? BookNumber(v.bids[i].price).c_str() : "", a ? BookNumber(v.asks[i].price).c_str() : "",
+                a ? BookNumber(v.asks[i].size).c_str() : "");
   }
   std::printf("spread %s  mid %s  imbalance(top %zu) %s%s\n", opt(v.spread()).c_str(), opt(v.mid()).c_str(),
-              std::max(v.bids.size(), v.asks.size()), Num(v.imbalance()).c_str(), v.crossed() ? "  CROSSED" : "");
+              std::max(v.bids.size(), v.asks.size()), BookNumber(v.imbalance()).c_str(), v.crossed() ? "  CROSSED" : "");
   if (c.crossed + c.locked + c.missing_deletes + c.refused + c.late > 0) {
     std::printf("counted: %s crossed, %s locked, %s deletes of missing levels, %s refused, %s late\n",
                 WithThousands(c.crossed).c_str(), WithThousands(c.locked).c_str(),

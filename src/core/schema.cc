@@ -113,7 +113,7 @@ Result<Schema> Schema::Parse(std::string_view spec) {
   return Make(std::move(fields));
 }
 
-std::vector<std::string> Schema::TemplateNames() { return {"trades", "quotes", "bars", "book"}; }
+std::vector<std::string> Schema::TemplateNames() { return {"trades", "quotes", "bars", "book", "fills"}; }
 
 Result<Schema> Schema::Template(std::string_view name) {
   if (name == "trades") {
@@ -128,7 +128,13 @@ Result<Schema> Schema::Template(std::string_view name) {
   if (name == "book") {  // L2 price-level updates (src/state): side bid|ask, action add|update|delete|clear
     return Parse("ts:timestamp,symbol:symbol,side:string,price:f64,size:f64,action:string");
   }
-  return Status::NotFound("no table template '" + std::string(name) + "' (templates: trades, quotes, bars, book)");
+  if (name == "fills") {  // executions (src/state positions); dedup key fill_id
+    return Parse(
+        "ts:timestamp,symbol:symbol,account:string,side:string,qty:f64,price:f64,fee:f64,order_id:string,"
+        "fill_id:string");
+  }
+  return Status::NotFound("no table template '" + std::string(name) +
+                          "' (templates: trades, quotes, bars, book, fills)");
 }
 
 int Schema::FieldIndex(std::string_view name) const {

@@ -91,10 +91,16 @@ Status Rebuild(Database* db, SnapshotStore* store, std::string_view table, int64
   // which is below kMinTimestampNs.
   int64_t after = std::numeric_limits<int64_t>::min();
   if (snap) {
-    ASSIGN_OR_RETURN(RecordBatch rows, store->Read(*snap));
-    RETURN_IF_ERROR(builder->Load(*snap, rows));
-    after = snap->ts;
-    stats->loaded_snapshot = true;
+    // A snapshot file that is gone (a backup restored without the state/ directory): the snapshot
+    // only saves time, so rebuild from the events instead.
+    Result<RecordBatch> rows = store->Read(*snap);
+    if (rows.ok()) {
+      RETURN_IF_ERROR(builder->Load(*snap, *rows));
+      after = snap->ts;
+      stats->loaded_snapshot = true;
+    } else if (!rows.status().IsNotFound()) {
+      return rows.status();
+    }
   }
   BookCapture capture;
   return ForEachEvent(db, table, symbol, after, at_ts, [&](const RecordBatch& b, size_t row) {
