@@ -5,6 +5,7 @@
 #include "catalog/catalog.h"
 #include "catalog/layout.h"
 #include "catalog/statement.h"
+#include "io/durable_dirs.h"
 #include "parquet/parquet_reader.h"
 #include "parquet/parquet_writer.h"
 #include "tier/lake.h"
@@ -122,7 +123,7 @@ Status SnapshotStore::Write(std::string_view table, SnapshotRecord* rec, const R
   const std::string dir = JoinPath(db_->root(), dir_rel);
   const std::string path = JoinPath(db_->root(), rec->uri);
   const std::string where = "state snapshot " + path;
-  RETURN_IF_ERROR(tier::CreateDirsDurably(fs_, db_->root(), dir).WithContext(where));
+  RETURN_IF_ERROR(CreateDirsDurably(fs_, db_->root(), dir).WithContext(where));
   parquet::WriterOptions wo;
   wo.atomic = true;
   RETURN_IF_ERROR(parquet::WriteParquetFile(fs_, path, rows, wo).WithContext(where));
