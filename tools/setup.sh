@@ -10,13 +10,14 @@ PACKAGES=(
   libcli11-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-format
+  libboost-dev curl
 )
 # Peers used only by benchmarks.
 BENCH_PACKAGES=(postgresql hyperfine python3-optuna)
 # The test command also fuzzes the Parquet reader, the CSV parser, WAL recovery and the
 # safetensors header for a bounded time (clang's libFuzzer, tools/fuzz.sh). ThreadSanitizer
 # (libtsan2) comes with build-essential's GCC.
-TEST_PACKAGES=(clang libclang-rt-14-dev)
+TEST_PACKAGES=(clang libclang-rt-14-dev prometheus)
 
 want=("${PACKAGES[@]}")
 if [[ "${1:-}" == "--bench" ]]; then want+=("${BENCH_PACKAGES[@]}"); fi

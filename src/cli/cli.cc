@@ -104,6 +104,7 @@ int RunCli(int argc, char** argv) {
   AddBackupCommands(app, &ctx);
   AddTrialsCommands(app, &ctx);
   AddSqlCommand(app, &ctx);
+  AddServeCommands(app, &ctx);
 
   try {
     app.parse(argc, argv);

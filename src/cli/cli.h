@@ -44,6 +44,7 @@ void AddRecoverCommand(CLI::App& app, Context* ctx);
 void AddBackupCommands(CLI::App& app, Context* ctx);
 void AddTrialsCommands(CLI::App& app, Context* ctx);
 void AddSqlCommand(CLI::App& app, Context* ctx);
+void AddServeCommands(CLI::App& app, Context* ctx);
 
 // Parses argv, runs the subcommand, prints errors as one line; returns the exit code.
 int RunCli(int argc, char** argv);
