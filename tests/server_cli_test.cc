@@ -80,7 +80,8 @@ TEST_F(ServeTest, ReadEndpointsAnswerAsTheCliDoes) {
   r = Get("/v1/tables/trades");
   ASSERT_EQ(r.code, 200);
   uint64_t warm_rows = 0;
-  for (const auto& t : nlohmann::json::parse(r.body)["stats"]["tiers"]) {
+  const auto table = nlohmann::json::parse(r.body);
+  for (const auto& t : table["stats"]["tiers"]) {
     if (t["tier"] == "warm") warm_rows = t["rows"].get<uint64_t>();
   }
   EXPECT_EQ(warm_rows, static_cast<uint64_t>(rows_));
@@ -174,7 +175,7 @@ TEST_F(ServeTest, ErrorsAreJsonWithTheRightStatus) {
 TEST_F(ServeTest, ModelPutGetAndRanges) {
   StartServer();
   std::string bytes;
-  for (int i = 0; i < 300000; ++i) bytes.push_back(static_cast<char>((i * 7919) >> 3));
+  for (uint32_t i = 0; i < 300000; ++i) bytes.push_back(static_cast<char>((i * 7919u) >> 3));
   const std::string file = tmp_.Join("model.bin");
   testing::WriteTextFile(file, bytes);
   HttpResult r = Get("/v1/models/alpha", "-X PUT --data-binary @" + file);

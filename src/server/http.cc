@@ -9,6 +9,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <cctype>
+#include <limits>
 #include <list>
 #include <semaphore>
 
@@ -307,7 +308,9 @@ void HttpServer::Impl::Serve(Stream& stream, std::list<Conn>::iterator it, const
     if (!SetIdle(it, true)) return;
     http::request_parser<http::empty_body> head_parser;
     head_parser.header_limit(64 * 1024);
-    head_parser.body_limit(boost::none);
+    // The body's limit is set once the route is known. (Not boost::none: Beast 1.74 compares a
+    // Content-Length with an empty optional as "over the limit".)
+    head_parser.body_limit(std::numeric_limits<std::uint64_t>::max());
     beast::error_code ec;
     http::read_header(stream, buffer, head_parser, ec);
     if (ec) return;  // closed, cut by Stop or the idle reaper, or a malformed request
