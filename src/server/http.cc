@@ -107,6 +107,9 @@ struct HttpServer::Impl {
     std::chrono::steady_clock::time_point idle_since;
     std::thread thread;
     bool done = false;
+    // When the write in progress started (steady clock ns), 0 when not writing: the reaper cuts
+    // a client that stops reading for write_timeout_s.
+    std::atomic<int64_t> writing_since{0};
   };
   mutable std::mutex mu;
   std::condition_variable cv;
@@ -181,7 +184,18 @@ struct HttpServer::Impl {
       cv.wait_for(lock, std::chrono::seconds(1), [&] { return stopping; });
       const auto now = std::chrono::steady_clock::now();
       for (Conn& c : conns) {
-        if (!c.done && c.idle && c.fd >= 0 && now - c.idle_since > std::chrono::seconds(options.idle_timeout_s)) {
+        if (c.done || c.fd < 0) continue;
+        const int64_t writing = c.writing_since.load();
+        const bool idle_too_long = c.idle && now - c.idle_since > std::chrono::seconds(options.idle_timeout_s);
+        const bool write_stuck =
+            writing != 0 &&
+            std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count() - writing >
+                std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::seconds(options.write_timeout_s))
+                    .count();
+        if (idle_too_long || write_stuck) {
+          if (write_stuck)
+            Log(options.name + ": cut a client that stopped reading for " + std::to_string(options.write_timeout_s) +
+                " s");
           ::shutdown(c.fd, SHUT_RDWR);
           c.fd = -1;
         }
@@ -232,7 +246,8 @@ namespace {
 template <class Stream>
 class Responder : public HttpResponder {
  public:
-  Responder(Stream& stream, bool keep_alive) : stream_(stream), keep_alive_(keep_alive) {}
+  Responder(Stream& stream, bool keep_alive, std::atomic<int64_t>* writing_since = nullptr)
+      : stream_(stream), keep_alive_(keep_alive), writing_since_(writing_since) {}
 
   void Send(int status, std::string_view content_type, std::string_view body, const HttpHeaders& extra) override {
     if (started_) return;
@@ -246,6 +261,7 @@ class Responder : public HttpResponder {
     res.body() = boost::beast::span<const char>(body.data(), body.size());
     res.prepare_payload();
     beast::error_code ec;
+    WriteGuard guard(writing_since_);
     http::write(stream_, res, ec);
     if (ec) failed_ = true;
   }
@@ -272,6 +288,7 @@ class Responder : public HttpResponder {
     if (failed_ || !streaming_) return false;
     if (data.empty()) return true;
     beast::error_code ec;
+    WriteGuard guard(writing_since_);
     net::write(stream_, http::make_chunk(net::const_buffer(data.data(), data.size())), ec);
     if (ec) failed_ = true;
     return !failed_;
@@ -293,8 +310,22 @@ class Responder : public HttpResponder {
   int status() const { return status_; }
 
  private:
+  struct WriteGuard {
+    std::atomic<int64_t>* since;
+    explicit WriteGuard(std::atomic<int64_t>* s) : since(s) {
+      if (since) {
+        since->store(
+            std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+                .count());
+      }
+    }
+    ~WriteGuard() {
+      if (since) since->store(0);
+    }
+  };
   Stream& stream_;
   bool keep_alive_;
+  std::atomic<int64_t>* writing_since_;
   bool started_ = false, streaming_ = false, failed_ = false;
   int status_ = 0;
 };
@@ -344,7 +375,7 @@ void HttpServer::Impl::Serve(Stream& stream, std::list<Conn>::iterator it, const
       }
     }
     const bool keep_alive = h.keep_alive();
-    Responder<Stream> responder(stream, keep_alive);
+    Responder<Stream> responder(stream, keep_alive, &it->writing_since);
     Admission adm;
     if (bad) {
       adm.status = 400;

@@ -91,7 +91,8 @@ struct HttpServerOptions {
   std::string tls_cert_file, tls_key_file;  // PEM; both or neither
   int threads = 4;                          // requests executed at once
   int max_connections = 512;
-  int idle_timeout_s = 60;  // a connection idle this long between requests is closed
+  int idle_timeout_s = 60;   // a connection idle this long between requests is closed
+  int write_timeout_s = 60;  // a client that takes no bytes of a response for this long is cut
   std::string name = "http";
   std::function<void(std::string_view)> log;  // one line per event worth logging (never a secret)
 };

@@ -130,5 +130,27 @@ TEST(HttpTest, StopFinishesRequestsInFlightAndClosesIdleConnections) {
   EXPECT_TRUE(ec);
 }
 
+TEST(HttpTest, AClientThatStopsReadingIsCutAfterTheWriteTimeout) {
+  std::promise<uint64_t> written;
+  auto server = HttpServer::Start(
+      {.port = 0, .write_timeout_s = 1}, [](HttpRequest&) { return Admission{}; },
+      [&](HttpRequest&, HttpResponder& w) {
+        const std::string chunk(1 << 20, 'x');
+        uint64_t n = 0;
+        w.Begin(200, "text/plain");
+        while (w.Write(chunk)) n += chunk.size();  // until the socket is cut
+        written.set_value(n);
+      });
+  ASSERT_TRUE(server.ok());
+  net::io_context io;
+  tcp::socket s(io);
+  s.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), (*server)->port()));
+  net::write(s, net::buffer(std::string("GET / HTTP/1.1\r\nHost: x\r\n\r\n")));
+  // Never read: the socket buffers fill, the server's write blocks, the reaper cuts it.
+  auto f = written.get_future();
+  ASSERT_EQ(f.wait_for(std::chrono::seconds(30)), std::future_status::ready) << "the stuck write was never cut";
+  EXPECT_GT(f.get(), 0u);
+}
+
 }  // namespace
 }  // namespace strata::server
