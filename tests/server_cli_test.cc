@@ -252,6 +252,26 @@ TEST_F(ServeTest, RolesAreEnforcedOnEveryEndpointAndTokensNeverLogged) {
   }
 }
 
+TEST_F(ServeTest, ServesHttpsWithTheGivenCertificate) {
+  if (std::system("command -v openssl >/dev/null 2>&1") != 0) GTEST_SKIP() << "no openssl command";
+  const std::string cert = tmp_.Join("cert.pem"), key = tmp_.Join("key.pem");
+  const std::string gen = "openssl req -x509 -newkey rsa:2048 -nodes -keyout " + key + " -out " + cert +
+                          " -days 1 -subj /CN=localhost >/dev/null 2>&1";
+  ASSERT_EQ(std::system(gen.c_str()), 0);
+  StartServer("--tls-cert " + cert + " --tls-key " + key);
+  ASSERT_EQ(server_.url().rfind("https://127.0.0.1:", 0), 0u) << server_.url();
+  // The certificate names localhost: ask for that name.
+  HttpResult r =
+      Curl(scratch_, "--cacert " + cert + " --resolve localhost:" + std::to_string(server_.port()) + ":127.0.0.1",
+           "https://localhost:" + std::to_string(server_.port()) + "/v1/query?table=trades&limit=2&format=csv");
+  EXPECT_EQ(r.code, 200) << r.body;
+  EXPECT_EQ(CountLines(r.body), 3u);
+  // Plain HTTP to the TLS port gets no answer; the server carries on.
+  EXPECT_NE(Curl(scratch_, "-m 5", "http://127.0.0.1:" + std::to_string(server_.port()) + "/health").code, 200);
+  EXPECT_EQ(Curl(scratch_, "-k", server_.url() + "/health").code, 200);
+  EXPECT_EQ(server_.StopWith(SIGTERM), 0);
+}
+
 TEST_F(ServeTest, NonLoopbackWithoutAuthIsRefused) {
   ServerProcess s;
   std::string error;
