@@ -48,9 +48,9 @@ echo "exp_csv: $bytes bytes, median $secs s over $RUNS runs = $(echo "$bytes / $
 # /v1/query: one hour of one symbol, QUERIES times on one connection (curl reuses it).
 args=()
 for ((q = 0; q < QUERIES; q++)); do
-  h=$((9 + q % 7))
-  args+=("$URL/v1/query?table=trades&symbol=$SYM&from=2026-03-02T$(printf %02d $h):00&to=2026-03-02T$(printf %02d $((h + 1))):00&format=csv")
+  h=$((14 + q % 6))
+  args+=(-o /dev/null "$URL/v1/query?table=trades&symbol=$SYM&from=2026-03-02T$(printf %02d $h):00&to=2026-03-02T$(printf %02d $((h + 1))):00&format=csv")
 done
-curl -s -o /dev/null -w '%{time_total} %{size_download}\n' "${args[@]}" >"$DIR/q.txt"
+curl -s -w '%{time_total} %{size_download}\n' "${args[@]}" >"$DIR/q.txt"
 awk '{print $1 * 1000}' "$DIR/q.txt" >"$DIR/q_ms.txt"
 echo "query_1h_1sym: p50 $(pct 50 <"$DIR/q_ms.txt") ms, p90 $(pct 90 <"$DIR/q_ms.txt") ms, p99 $(pct 99 <"$DIR/q_ms.txt") ms over $QUERIES requests, median $(cut -d' ' -f2 "$DIR/q.txt" | median) bytes each"

@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 
 #include "strata/timestamp.h"
 
@@ -105,6 +106,51 @@ void AppendJsonValue(const Column& col, size_t row, std::string* out) {
   }
 }
 
+void TimestampFormatter::Append(int64_t ns, std::string* out) {
+  constexpr int64_t kMinute = 60'000'000'000;
+  int64_t in_minute = ns % kMinute;
+  if (in_minute < 0) in_minute += kMinute;
+  const int64_t minute = (ns - in_minute) / kMinute;
+  if (!valid_ || minute != minute_) {
+    std::string text;
+    AppendTimestamp(ns, &text);
+    // Years 0000-9999 have a 17-byte prefix; others (a sign, more digits) take the slow path.
+    if (text.size() < 17 || text[0] == '-' || text[16] != ':') {
+      valid_ = false;
+      out->append(text);
+      return;
+    }
+    std::memcpy(prefix_, text.data(), 17);
+    minute_ = minute;
+    valid_ = true;
+  }
+  char buf[40];
+  std::memcpy(buf, prefix_, 17);
+  int n = 17;
+  const int64_t secs = in_minute / 1'000'000'000;
+  int64_t frac = in_minute % 1'000'000'000;
+  buf[n++] = static_cast<char>('0' + secs / 10);
+  buf[n++] = static_cast<char>('0' + secs % 10);
+  if (frac != 0) {
+    buf[n++] = '.';
+    int width = 9;
+    if (frac % 1'000'000 == 0) {
+      frac /= 1'000'000;
+      width = 3;
+    } else if (frac % 1'000 == 0) {
+      frac /= 1'000;
+      width = 6;
+    }
+    for (int i = width - 1; i >= 0; --i) {
+      buf[n + i] = static_cast<char>('0' + frac % 10);
+      frac /= 10;
+    }
+    n += width;
+  }
+  buf[n++] = 'Z';
+  out->append(buf, static_cast<size_t>(n));
+}
+
 void TextEncoder::Header(std::string* out) {
   if (header_done_) return;
   header_done_ = true;
@@ -119,6 +165,7 @@ void TextEncoder::Header(std::string* out) {
 void TextEncoder::Append(const RecordBatch& batch, size_t begin, size_t end, std::string* out) {
   Header(out);
   const size_t ncols = batch.num_columns();
+  if (ts_.size() < ncols) ts_.resize(ncols);
   for (size_t r = begin; r < end; ++r) {
     if (format_ == TextFormat::kCsv) {
       for (size_t c = 0; c < ncols; ++c) {
@@ -127,6 +174,8 @@ void TextEncoder::Append(const RecordBatch& batch, size_t begin, size_t end, std
         const ColumnType t = col.type();
         if (t == ColumnType::kString || t == ColumnType::kSymbol) {
           if (!col.IsNull(r)) AppendCsvField(col.GetString(r), out);
+        } else if (t == ColumnType::kTimestamp) {
+          if (!col.IsNull(r)) ts_[c].Append(col.int64s()[r], out);
         } else {
           AppendValue(col, r, out);  // numbers, bools and timestamps never need quotes
         }
@@ -137,7 +186,14 @@ void TextEncoder::Append(const RecordBatch& batch, size_t begin, size_t end, std
         if (c) out->push_back(',');
         AppendJsonString(fields_[c].name, out);
         out->push_back(':');
-        AppendJsonValue(batch.column(c), r, out);
+        const Column& col = batch.column(c);
+        if (col.type() == ColumnType::kTimestamp && !col.IsNull(r)) {
+          out->push_back('"');
+          ts_[c].Append(col.int64s()[r], out);
+          out->push_back('"');
+        } else {
+          AppendJsonValue(col, r, out);
+        }
       }
       out->push_back('}');
     }

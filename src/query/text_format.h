@@ -22,6 +22,19 @@ void AppendJsonString(std::string_view s, std::string* out);
 // has none), null as null, the rest as strings.
 void AppendJsonValue(const Column& column, size_t row, std::string* out);
 
+// AppendTimestamp's text, faster for runs of timestamps in the same minute (a column of ticks):
+// the "YYYY-MM-DDTHH:MM:" prefix of the last minute is kept and only the seconds and fraction are
+// written. Same output as AppendTimestamp for every value.
+class TimestampFormatter {
+ public:
+  void Append(int64_t ns, std::string* out);
+
+ private:
+  int64_t minute_ = 0;
+  bool valid_ = false;
+  char prefix_[17];
+};
+
 enum class TextFormat { kCsv, kJson };
 
 // Formats batches of fixed fields: CSV writes a header line before the first row (Finish writes
@@ -40,7 +53,7 @@ class TextEncoder {
   TextFormat format_;
   std::vector<Field> fields_;
   bool header_done_ = false;
-  std::string value_;
+  std::vector<TimestampFormatter> ts_;  // one per column
 };
 
 }  // namespace strata::query
