@@ -272,6 +272,36 @@ TEST_F(ServeTest, ServesHttpsWithTheGivenCertificate) {
   EXPECT_EQ(server_.StopWith(SIGTERM), 0);
 }
 
+TEST_F(ServeTest, MaintainRunsWhatThePoliciesSayOnce) {
+  // The generated day is long past: a 30-day warm policy sends it to the cold tier.
+  ASSERT_EQ(Run("table set-policy trades --warm-days 30").exit_code, 0);
+  CliRun m = Run("maintain");
+  ASSERT_EQ(m.exit_code, 0) << m.err;
+  EXPECT_NE(m.out.find("migrate: 3 file(s) in"), std::string::npos) << m.out;
+  m = Run("maintain");
+  EXPECT_EQ(m.out, "nothing was due\n");
+  CliRun cold = Run("query trades --tiers cold --columns ts --format csv");
+  EXPECT_EQ(CountLines(cold.out), static_cast<size_t>(rows_) + 1);
+}
+
+TEST_F(ServeTest, TheSchedulerMigratesOnItsOwn) {
+  ASSERT_EQ(Run("table set-policy trades --warm-days 30").exit_code, 0);
+  StartServer("--maintain-every 1");
+  // Readiness-style wait on a condition (bounded): the cold tier holds every row.
+  uint64_t cold = 0;
+  for (int i = 0; i < 300 && cold != static_cast<uint64_t>(rows_); ++i) {
+    HttpResult r = Get("/v1/tables/trades");
+    const auto j = nlohmann::json::parse(r.body);
+    for (const auto& t : j["stats"]["tiers"]) {
+      if (t["tier"] == "cold") cold = t["rows"].get<uint64_t>();
+    }
+    if (cold != static_cast<uint64_t>(rows_)) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(cold, static_cast<uint64_t>(rows_));
+  EXPECT_EQ(server_.StopWith(SIGTERM), 0);
+  EXPECT_NE(server_.Stderr().find("scheduler: migrate:"), std::string::npos) << server_.Stderr();
+}
+
 TEST_F(ServeTest, NonLoopbackWithoutAuthIsRefused) {
   ServerProcess s;
   std::string error;

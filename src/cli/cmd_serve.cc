@@ -151,7 +151,7 @@ void AddServeCommands(CLI::App& app, Context* ctx) {
       "  strata serve --http 0.0.0.0:9000 --auth-file /etc/strata/auth --tls-cert cert.pem --tls-key key.pem\n"
       "  curl -s 'localhost:9000/v1/query?table=trades&symbol=AAPL&from=2026-03-02T14:00&to=2026-03-02T15:00'\n"
       "  curl -s -G localhost:9000/exp --data-urlencode \"query=SELECT * FROM trades WHERE symbol = 'AAPL'\"\n"
-      "  curl -s -H 'Authorization: Bearer $TOKEN' localhost:9000/metrics\n"
+      "  curl -s -H \"Authorization: Bearer $TOKEN\" localhost:9000/metrics\n"
       "See src/server/README.md; tools/strata.service is a systemd unit.");
   s->callback([ctx, a] { Run(ctx, [&] { return Serve(ctx, *a); }); });
 
