@@ -1,6 +1,7 @@
 #include "server/http.h"
 
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -420,6 +421,7 @@ void HttpServer::Impl::Serve(Stream& stream, std::list<Conn>::iterator it, const
         req.body = std::move(parser.get().body());
         req.body_bytes = req.body.size();
       }
+      if (ec && !adm.body_file.empty()) ::unlink(adm.body_file.c_str());  // a cut or refused upload
       if (ec == http::error::body_limit) {
         Responder<Stream> r(stream, false);
         r.Send(413, "application/json",

@@ -188,7 +188,7 @@ Admission Server::Admit(HttpRequest& req) {
     const bool match = r.prefix ? req.path.starts_with(r.path) && req.path.size() > r.path.size() : req.path == r.path;
     if (!match) continue;
     if (path_match < 0) path_match = static_cast<int>(i);
-    if (r.method == req.method || (r.method == "GET" && req.method == "HEAD")) {
+    if (r.method == req.method) {
       req.route = static_cast<int>(i);
       break;
     }
