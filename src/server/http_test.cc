@@ -85,7 +85,7 @@ TEST(HttpTest, ParsesTargetsAndStreamsChunks) {
                "c8\r\n" +
                    std::string(200, 'y') + "\r\n0\r\n\r\n");
   EXPECT_NE(r.find("413"), std::string::npos) << r;
-  r = Exchange(port, "GET /%zz HTTP/1.1\r\nHost: x\r\n\r\n");
+  r = Exchange(port, "GET /%zz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
   EXPECT_NE(r.find("400 Bad Request"), std::string::npos) << r;
   // Two requests on one connection (keep-alive).
   r = Exchange(port, "GET /one HTTP/1.1\r\nHost: x\r\n\r\nGET /two HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
