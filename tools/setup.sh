@@ -10,14 +10,14 @@ PACKAGES=(
   libcli11-dev nlohmann-json3-dev
   libboost-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  clang-format libedit-dev
+  clang-format libedit-dev curl
 )
 # Peers used only by benchmarks.
 BENCH_PACKAGES=(postgresql hyperfine python3-optuna)
 # The test command also fuzzes the Parquet reader, the CSV parser, WAL recovery and the
 # safetensors header for a bounded time (clang's libFuzzer, tools/fuzz.sh). ThreadSanitizer
 # (libtsan2) comes with build-essential's GCC.
-TEST_PACKAGES=(clang libclang-rt-14-dev)
+TEST_PACKAGES=(clang libclang-rt-14-dev prometheus)
 # The PostgreSQL wire protocol tests run real clients: psql, psycopg2 with pandas (and node-postgres
 # from npm, tools/interop/setup.sh).
 TEST_PACKAGES+=(postgresql-client-15 python3-psycopg2 python3-pandas)

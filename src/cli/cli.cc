@@ -108,6 +108,7 @@ int RunCli(int argc, char** argv) {
   AddTailCommand(app, &ctx);
   AddPositionsCommand(app, &ctx);
   AddSqlCommand(app, &ctx);
+  AddServeCommands(app, &ctx);
 
   try {
     app.parse(argc, argv);

@@ -8,6 +8,7 @@
 #include "query/asof.h"
 #include "query/bars.h"
 #include "query/plan.h"
+#include "query/query_options.h"
 #include "query/sink.h"
 #include "strata/query.h"
 #include "strata/timestamp.h"
@@ -17,25 +18,12 @@ namespace {
 
 using query::BatchStream;
 
-struct QueryArgs {
-  std::string table;
-  std::vector<std::string> symbols;
-  std::string from;
-  std::string to;
-  std::string columns;
+// The query options (shared with the HTTP server's /v1/query) and what only the CLI has.
+struct QueryArgs : query::QueryOptions {
   std::string format;
-  std::optional<int64_t> limit;
-  std::string bars;
-  std::string where;
-  std::string asof;
-  std::string tolerance;
-  std::string direction = "prev";
-  std::string tiers;
   int repeat = 1;
-  int threads = 0;
   std::string out;
   bool explain = false;
-  bool merge = false;
 };
 
 Result<OutputFormat> ChooseFormat(const std::string& format) {
@@ -43,72 +31,10 @@ Result<OutputFormat> ChooseFormat(const std::string& format) {
   return ParseOutputFormat(format);
 }
 
-Result<std::vector<std::string>> ParseTiers(const std::string& text) {
-  const std::vector<std::string> all = {"hot", "warm", "cold"};
-  if (text.empty()) return all;
-  std::vector<std::string> tiers;
-  for (const std::string& t : SplitCommaList(text)) {
-    if (std::find(all.begin(), all.end(), t) == all.end()) {
-      return Status::InvalidArgument("--tiers: unknown tier '" + t + "' (hot, warm, cold)");
-    }
-    if (std::find(tiers.begin(), tiers.end(), t) == tiers.end()) tiers.push_back(t);
-  }
-  if (tiers.empty()) return Status::InvalidArgument("--tiers: no tier given (hot, warm, cold)");
-  return tiers;
-}
-
-// The plan of the flags, checked before the database is opened (query::Validate: the checks
-// that need no catalog). Errors name the flag.
+// The plan of the flags, checked before the database is opened. Errors name the flag.
 Result<query::LogicalPlan> MakePlan(const QueryArgs& a) {
-  query::LogicalPlan p;
-  p.table = a.table;
-  p.symbols = a.symbols;
-  // ParseTimestamp accepts only the range strata stores (1678-01-01 to 2261-12-31).
-  if (!a.from.empty()) {
-    auto from = ParseTimestamp(a.from);
-    if (!from.ok()) return Status::InvalidArgument("--from: " + from.status().message());
-    p.from_ts = *from;
-  }
-  if (!a.to.empty()) {
-    auto to = ParseTimestamp(a.to);
-    if (!to.ok()) return Status::InvalidArgument("--to: " + to.status().message());
-    p.to_ts = *to;
-  }
-  if (p.from_ts > p.to_ts) {
-    return Status::InvalidArgument("time range is backwards: --from " + FormatTimestamp(p.from_ts) + " is after --to " +
-                                   FormatTimestamp(p.to_ts) + " (the range is [from, to))");
-  }
-  ASSIGN_OR_RETURN(p.tiers, ParseTiers(a.tiers));
-  p.columns = SplitCommaList(a.columns);
-  p.where = a.where;
-  if (!a.bars.empty()) {
-    ASSIGN_OR_RETURN(p.bar_interval_ns, query::ParseBarInterval(a.bars));
-  }
-  if (a.asof.empty()) {
-    if (!a.tolerance.empty()) return Status::InvalidArgument("--tolerance needs --asof");
-    if (a.direction != "prev") return Status::InvalidArgument("--direction needs --asof");
-  } else {
-    if (!a.bars.empty()) return Status::InvalidArgument("--bars and --asof cannot be combined in one query");
-    query::AsofJoin& j = p.asof.emplace();
-    j.table = a.asof;
-    ASSIGN_OR_RETURN(j.direction, query::ParseAsofDirection(a.direction));
-    if (!a.tolerance.empty()) {
-      auto tol = ParseDuration(a.tolerance);
-      if (!tol.ok()) return Status::InvalidArgument("--tolerance: " + tol.status().message());
-      if (*tol < 0) return Status::InvalidArgument("--tolerance must not be negative");
-      j.tolerance_ns = *tol;
-    }
-  }
   if (a.repeat < 1) return Status::InvalidArgument("--repeat must be at least 1");
-  if (a.threads < 0) return Status::InvalidArgument("--threads must be 0 (one per core) or more");
-  p.decode_threads = a.threads;
-  if (a.limit) {
-    if (*a.limit < 0) return Status::InvalidArgument("--limit must be 0 or more (leave it out for every row)");
-    p.limit = static_cast<uint64_t>(*a.limit);
-  }
-  p.merge = a.merge;
-  RETURN_IF_ERROR(query::Validate(p));
-  return p;
+  return query::PlanFromOptions(a, "--");
 }
 
 double Median(std::vector<int64_t> v) {

@@ -4,51 +4,10 @@
 #include <charconv>
 #include <cmath>
 
+#include "query/text_format.h"
 #include "strata/timestamp.h"
 
 namespace strata::cli {
-namespace {
-
-bool NeedsCsvQuotes(std::string_view s) {
-  return s.find_first_of(",\"\r\n") != std::string_view::npos || (!s.empty() && (s.front() == ' ' || s.back() == ' '));
-}
-
-void AppendCsvField(std::string_view s, std::string* out) {
-  if (!NeedsCsvQuotes(s)) {
-    out->append(s);
-    return;
-  }
-  out->push_back('"');
-  for (char c : s) {
-    if (c == '"') out->push_back('"');
-    out->push_back(c);
-  }
-  out->push_back('"');
-}
-
-void AppendJsonString(std::string_view s, std::string* out) {
-  out->push_back('"');
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"': out->append("\\\""); break;
-      case '\\': out->append("\\\\"); break;
-      case '\n': out->append("\\n"); break;
-      case '\r': out->append("\\r"); break;
-      case '\t': out->append("\\t"); break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out->append(buf);
-        } else {
-          out->push_back(static_cast<char>(c));
-        }
-    }
-  }
-  out->push_back('"');
-}
-
-}  // namespace
 
 Result<OutputFormat> ParseOutputFormat(std::string_view name) {
   if (name == "table") return OutputFormat::kTable;
@@ -57,34 +16,13 @@ Result<OutputFormat> ParseOutputFormat(std::string_view name) {
   return Status::InvalidArgument("unknown format '" + std::string(name) + "' (table, csv or json)");
 }
 
-void AppendValue(const Column& column, size_t row, std::string* out) {
-  if (column.IsNull(row)) return;
-  char buf[32];
-  switch (column.type()) {
-    case ColumnType::kTimestamp: AppendTimestamp(column.int64s()[row], out); break;
-    case ColumnType::kInt64: {
-      auto [p, ec] = std::to_chars(buf, buf + sizeof buf, column.int64s()[row]);
-      out->append(buf, p);
-      break;
-    }
-    case ColumnType::kInt32: {
-      auto [p, ec] = std::to_chars(buf, buf + sizeof buf, column.int32s()[row]);
-      out->append(buf, p);
-      break;
-    }
-    case ColumnType::kFloat64: {
-      auto [p, ec] = std::to_chars(buf, buf + sizeof buf, column.doubles()[row]);
-      out->append(buf, p);
-      break;
-    }
-    case ColumnType::kBool: out->append(column.bools()[row] ? "true" : "false"); break;
-    case ColumnType::kSymbol:
-    case ColumnType::kString: out->append(column.GetString(row)); break;
-  }
-}
+void AppendValue(const Column& column, size_t row, std::string* out) { query::AppendValue(column, row, out); }
 
 BatchPrinter::BatchPrinter(std::FILE* out, OutputFormat format, std::vector<Field> fields)
-    : out_(out), format_(format), fields_(std::move(fields)) {}
+    : out_(out),
+      format_(format),
+      fields_(fields),
+      encoder_(format == OutputFormat::kJson ? query::TextFormat::kJson : query::TextFormat::kCsv, std::move(fields)) {}
 
 BatchPrinter::~BatchPrinter() { Finish(); }
 
@@ -105,61 +43,17 @@ void BatchPrinter::Print(const RecordBatch& batch) {
     rows_ += n;
     return;
   }
-  buf_.clear();
-  if (format_ == OutputFormat::kCsv && !header_done_) {
-    for (size_t c = 0; c < fields_.size(); ++c) {
-      if (c) buf_.push_back(',');
-      AppendCsvField(fields_[c].name, &buf_);
-    }
-    buf_.push_back('\n');
-    header_done_ = true;
+  // Formatted in slices of 4096 rows so that a large batch does not build one huge string.
+  for (size_t begin = 0; begin < n; begin += 4096) {
+    buf_.clear();
+    encoder_.Append(batch, begin, std::min(n, begin + 4096), &buf_);
+    std::fwrite(buf_.data(), 1, buf_.size(), out_);
   }
-  std::string value;
-  for (size_t r = 0; r < n; ++r) {
-    if (format_ == OutputFormat::kCsv) {
-      for (size_t c = 0; c < batch.num_columns(); ++c) {
-        if (c) buf_.push_back(',');
-        value.clear();
-        AppendValue(batch.column(c), r, &value);
-        AppendCsvField(value, &buf_);
-      }
-    } else {
-      buf_.push_back('{');
-      for (size_t c = 0; c < batch.num_columns(); ++c) {
-        if (c) buf_.push_back(',');
-        AppendJsonString(fields_[c].name, &buf_);
-        buf_.push_back(':');
-        const Column& col = batch.column(c);
-        if (col.IsNull(r)) {
-          buf_.append("null");
-          continue;
-        }
-        value.clear();
-        AppendValue(col, r, &value);
-        switch (col.type()) {
-          case ColumnType::kInt64:
-          case ColumnType::kInt32:
-          case ColumnType::kBool: buf_.append(value); break;
-          case ColumnType::kFloat64:
-            // JSON has no NaN or infinity: write them as strings.
-            if (std::isfinite(col.doubles()[r])) {
-              buf_.append(value);
-            } else {
-              AppendJsonString(value, &buf_);
-            }
-            break;
-          default: AppendJsonString(value, &buf_);
-        }
-      }
-      buf_.push_back('}');
-    }
-    buf_.push_back('\n');
-    if (buf_.size() > (1 << 20)) {
-      std::fwrite(buf_.data(), 1, buf_.size(), out_);
-      buf_.clear();
-    }
+  if (n == 0) {
+    buf_.clear();
+    encoder_.Append(batch, 0, 0, &buf_);  // the CSV header
+    std::fwrite(buf_.data(), 1, buf_.size(), out_);
   }
-  std::fwrite(buf_.data(), 1, buf_.size(), out_);
   rows_ += n;
 }
 
@@ -167,13 +61,9 @@ void BatchPrinter::Finish() {
   if (finished_) return;
   finished_ = true;
   if (format_ == OutputFormat::kTable) PrintTable();
-  if (format_ == OutputFormat::kCsv && !header_done_) {
+  if (format_ != OutputFormat::kTable) {
     buf_.clear();
-    for (size_t c = 0; c < fields_.size(); ++c) {
-      if (c) buf_.push_back(',');
-      AppendCsvField(fields_[c].name, &buf_);
-    }
-    buf_.push_back('\n');
+    encoder_.Finish(&buf_);
     std::fwrite(buf_.data(), 1, buf_.size(), out_);
   }
   std::fflush(out_);

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "query/text_format.h"
 #include "strata/batch.h"
 
 namespace strata::cli {
@@ -34,7 +35,7 @@ class BatchPrinter {
   OutputFormat format_;
   std::vector<Field> fields_;
   std::vector<std::vector<std::string>> table_rows_;
-  bool header_done_ = false;
+  query::TextEncoder encoder_;  // CSV and JSON
   bool finished_ = false;
   uint64_t rows_ = 0;
   std::string buf_;

@@ -1,0 +1,134 @@
+// `strata serve`: the database as a long-running process.
+//
+// A Server opens the database as its writer, starts the listeners (HTTP now; ILP and the
+// PostgreSQL wire protocol plug in beside it), the scheduler, and serves until Stop: listeners
+// stop accepting, requests in flight finish (bounded by shutdown_grace_ms), acknowledged rows are
+// made durable (Sync), the database is closed and its lock released.
+//
+// Routes: each endpoint is a (method, path) with the role it needs (auth/auth_file.h) and a
+// handler; AddRoute is how another module adds one (see README.md, "adding an endpoint").
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "auth/auth_file.h"
+#include "server/health.h"
+#include "server/http.h"
+#include "server/metrics.h"
+#include "strata/database.h"
+
+namespace strata::artifacts {
+class ModelStore;
+}
+
+namespace strata::server {
+
+class Scheduler;
+
+struct ServerOptions {
+  std::string root;
+  std::string process_note = "strata serve";
+  std::string fsync;       // overrides the database's fsync policy for this process when set
+  HttpServerOptions http;  // address, port, TLS, threads
+  // Credentials; empty = no auth, which is refused unless every listener is on loopback or
+  // insecure_no_auth is set.
+  std::string auth_file;
+  bool insecure_no_auth = false;
+  HealthOptions health;
+  uint64_t max_body_bytes = 64ull << 20;   // request bodies read into memory
+  uint64_t max_model_bytes = 64ull << 30;  // PUT /v1/models bodies (streamed to a file)
+  int shutdown_grace_ms = 10'000;
+  // Maintenance jobs (migration, retention, model archiving) every this many seconds; 0 = off.
+  // Flushes run on the database's own background flusher.
+  int scheduler_interval_s = 60;
+  std::function<void(std::string_view)> log;  // one line each; default stderr
+};
+
+enum class Access { kNone, kRead, kWrite, kAdmin };
+
+class Server {
+ public:
+  using Handler = std::function<void(HttpRequest&, HttpResponder&)>;
+
+  static Result<std::unique_ptr<Server>> Start(const ServerOptions& options);
+  ~Server();
+
+  // Adds an endpoint. `path` is exact, or a prefix when it ends with '/' (e.g. "/v1/models/").
+  // Call before traffic arrives (Start adds the built-in ones); not thread-safe with requests.
+  void AddRoute(std::string method, std::string path, Access access, Handler handler, bool body_to_file = false);
+
+  // "http://127.0.0.1:9000" per listener, for the startup banner and tests.
+  std::vector<std::string> Endpoints() const;
+  uint16_t http_port() const;
+  Database* db() { return db_.get(); }
+  Metrics* metrics() { return &metrics_; }
+  const auth::AuthFile* auth() const { return auth_ ? &*auth_ : nullptr; }
+  const ServerOptions& options() const { return options_; }
+  // The model store, opened on first use.
+  Result<artifacts::ModelStore*> models();
+  void Log(std::string_view line);
+
+  // Graceful stop (idempotent); the first error of syncing or closing the database.
+  Status Stop();
+
+ private:
+  Server() = default;
+  struct Route {
+    std::string method, path;
+    Access access;
+    Handler handler;
+    bool body_to_file;
+    bool prefix;
+  };
+  Admission Admit(HttpRequest& req);
+  void Handle(HttpRequest& req, HttpResponder& resp);
+  void Observe(const HttpRequest& req, int status, double seconds);
+  void AddBuiltinRoutes();
+  void AddQueryRoutes();
+  void AddModelRoutes();
+  void AddAdminRoutes();
+  void RegisterMetrics();
+
+  ServerOptions options_;
+  std::unique_ptr<Database> db_;
+  std::optional<auth::AuthFile> auth_;
+  Metrics metrics_;
+  std::vector<Route> routes_;
+  std::unique_ptr<HttpServer> http_;
+  std::unique_ptr<Scheduler> scheduler_;
+  std::mutex models_mu_;
+  std::unique_ptr<artifacts::ModelStore> models_;
+  std::atomic<uint64_t> temp_seq_{0};
+  std::mutex stop_mu_;
+  bool stopped_ = false;
+  Status stop_status_;
+  std::string temp_dir_;
+
+  MetricFamily* http_requests_ = nullptr;
+  MetricFamily* http_latency_ = nullptr;
+  MetricFamily* queries_ = nullptr;
+  MetricFamily* query_latency_ = nullptr;
+  MetricFamily* rows_out_ = nullptr;
+
+ public:
+  // For the handlers (routes_*.cc).
+  std::string TempPath(std::string_view what);
+  void CountQuery(const std::string& kind, double seconds, uint64_t rows, bool ok);
+};
+
+// Whether `address` is a loopback address (127.0.0.0/8, ::1, "localhost").
+bool IsLoopback(const std::string& address);
+
+// The JSON error body {"code": ..., "message": ...} and the HTTP status of a Status.
+int HttpStatusOf(const Status& status);
+std::string ErrorJson(std::string_view code, std::string_view message);
+void SendError(HttpResponder& resp, const Status& status);
+void SendError(HttpResponder& resp, int http_status, std::string_view code, std::string_view message);
+
+}  // namespace strata::server
