@@ -410,5 +410,58 @@ TEST_F(ServeTest, SigtermKeepsEveryAcknowledgedWriteAndReleasesTheLock) {
   EXPECT_GE(versions, acked.load()) << l.out;
 }
 
+// The write side: line protocol over HTTP (one request = one transaction across tables, a bad line
+// stores nothing and names its line in QuestDB's JSON), over TCP (bash's /dev/tcp as the client),
+// and psql reading it all back over the PostgreSQL wire protocol of the same process.
+TEST_F(ServeTest, LineProtocolOverHttpAndTcpThenPsqlOverPgWire) {
+  StartServer("--ilp 127.0.0.1:0 --pg 127.0.0.1:0");
+  const int ilp_port = server_.ListenerPort("ilp://");
+  const int pg_port = server_.ListenerPort("postgresql://");
+  ASSERT_GT(ilp_port, 0);
+  ASSERT_GT(pg_port, 0);
+  const auto count = [&](const std::string& table) {
+    HttpResult r = Get("/exec?query=SELECT%20count(*)%20AS%20n%20FROM%20" + table);
+    if (r.code != 200) return int64_t{-1};
+    return nlohmann::json::parse(r.body)["dataset"][0][0].get<int64_t>();
+  };
+  const std::string body = tmp_.Join("ok.ilp");
+  testing::WriteTextFile(body,
+                         "fx,symbol=EURUSD bid=1.0841,ask=1.0843 1772461800000000000\n"
+                         "fx,symbol=USDJPY bid=149.12,ask=149.15 1772461800000000001\n"
+                         "ticks,symbol=AAPL price=187.5,size=100i,venue=\"XNAS\" 1772461800000000002\n");
+  HttpResult r = Get("/write", "-X POST --data-binary @" + body);
+  ASSERT_EQ(r.code, 204) << r.body;
+  EXPECT_EQ(count("fx"), 2);
+  EXPECT_EQ(count("ticks"), 1);
+
+  testing::WriteTextFile(body,
+                         "fx,symbol=EURUSD bid=1.0844,ask=1.0846 1772461801000000000\n"
+                         "ticks,symbol=AAPL price=oops 1772461801000000000\n");
+  r = Get("/api/v2/write?precision=n", "-X POST --data-binary @" + body);
+  ASSERT_EQ(r.code, 400) << r.body;
+  const auto err = nlohmann::json::parse(r.body);
+  EXPECT_EQ(err["line"], 2) << r.body;
+  EXPECT_NE(err["message"].get<std::string>().find("line 2"), std::string::npos) << r.body;
+  EXPECT_EQ(count("fx"), 2) << "a refused request stored its good line";
+
+  // TCP: the lines are committed when the connection closes; wait for them (bounded).
+  const std::string send =
+      "printf 'fx,symbol=GBPUSD bid=1.27,ask=1.2702 1772461802000000000\\n"
+      "fx,symbol=GBPUSD bid=1.2701,ask=1.2703 1772461802000000001\\n' > /dev/tcp/127.0.0.1/" +
+      std::to_string(ilp_port);
+  ASSERT_EQ(std::system(("bash -c \"" + send + "\"").c_str()), 0);
+  int64_t n = 0;
+  for (int i = 0; i < 2000 && (n = count("fx")) < 4; ++i) std::this_thread::yield();
+  EXPECT_EQ(n, 4);
+
+  const std::string out = scratch_.Join("psql.out");
+  const int rc = std::system(("psql -h 127.0.0.1 -p " + std::to_string(pg_port) +
+                              " -U strata -d strata -At -c 'SELECT count(*) FROM fx' >" + out + " 2>&1 </dev/null")
+                                 .c_str());
+  EXPECT_EQ(rc, 0) << testing::ReadTextFile(out);
+  EXPECT_EQ(testing::ReadTextFile(out), "4\n");
+  EXPECT_EQ(server_.StopWith(SIGTERM), 0) << server_.Stderr();
+}
+
 }  // namespace
 }  // namespace strata

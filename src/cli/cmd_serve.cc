@@ -18,6 +18,7 @@ namespace {
 
 struct ServeArgs {
   std::string http = "127.0.0.1:9000";
+  std::string ilp, pg;  // empty: the default (on, port 9009 / 8812; ILP TCP off with --auth-file)
   std::string auth_file;
   std::string tls_cert, tls_key;
   int threads = 0;
@@ -69,6 +70,20 @@ Status Serve(Context* ctx, const ServeArgs& a) {
   o.scheduler_interval_s = a.maintain_every_s;
   o.max_body_bytes = a.max_body_mb << 20;
   if (a.threads < 0) return Status::InvalidArgument("--threads must be 0 (one per core) or more");
+  // --ilp / --pg: ADDR:PORT, or "off". ILP over TCP has no authentication yet: with --auth-file it
+  // is off unless asked for (and then refused, saying why).
+  const auto listen = [](const std::string& flag, const std::string& given, const std::string& fallback,
+                         std::string* address, int* port) -> Status {
+    if (given == "off") return Status::OK();
+    uint16_t p = 0;
+    RETURN_IF_ERROR(ParseListen(flag, given.empty() ? fallback : given, address, &p));
+    *port = p;
+    return Status::OK();
+  };
+  if (!(a.ilp.empty() && !a.auth_file.empty())) {
+    RETURN_IF_ERROR(listen("--ilp", a.ilp, "127.0.0.1:9009", &o.ilp_address, &o.ilp_port));
+  }
+  RETURN_IF_ERROR(listen("--pg", a.pg, "127.0.0.1:8812", &o.pg_address, &o.pg_port));
 
   // Every thread the server starts inherits this mask: the signals wait for sigwait below.
   sigset_t signals;
@@ -110,6 +125,12 @@ void AddServeCommands(CLI::App& app, Context* ctx) {
   auto a = std::make_shared<ServeArgs>();
   CLI::App* s = app.add_subcommand("serve", "run the database as a server: HTTP API, /metrics, health, scheduler");
   s->add_option("--http", a->http, "listen for HTTP on ADDR:PORT (default 127.0.0.1:9000; port 0 = any free port)");
+  s->add_option("--ilp", a->ilp,
+                "InfluxDB/QuestDB line protocol over TCP on ADDR:PORT, or off (default 127.0.0.1:9009; off with "
+                "--auth-file: TCP lines carry no credentials, send them to POST /write instead)");
+  s->add_option("--pg", a->pg,
+                "PostgreSQL wire protocol (psql, psycopg2, node-postgres, Grafana) on ADDR:PORT, or off (default "
+                "127.0.0.1:8812; passwords from --auth-file, SCRAM-SHA-256)");
   s->add_option("--auth-file", a->auth_file,
                 "credentials, one per line: NAME ROLE SECRET (role read, write or admin; # comments)");
   s->add_flag("--insecure-no-auth", a->insecure_no_auth,
@@ -145,6 +166,9 @@ void AddServeCommands(CLI::App& app, Context* ctx) {
       "  GET  /v1/models/NAME[@VERSION|@ALIAS]                 read    the model's bytes (Range honoured)\n"
       "  PUT  /v1/models/NAME                                  write   store the body as a new version\n"
       "  POST /v1/flush[?table=T]  /v1/migrate  /v1/retention  /v1/maintain   admin\n"
+      "  POST /write  /api/v2/write[?precision=n|u|ms|s]       write   line protocol; one request is one\n"
+      "                                                        transaction (204 once durable; 400 names the line)\n"
+      "Line protocol over TCP (--ilp) and PostgreSQL clients (--pg) have listeners of their own.\n"
       "Credentials over HTTP: Authorization: Bearer SECRET, or Basic NAME:SECRET.\n"
       "Examples:\n"
       "  strata serve --root /data/strata\n"
@@ -152,6 +176,8 @@ void AddServeCommands(CLI::App& app, Context* ctx) {
       "  curl -s 'localhost:9000/v1/query?table=trades&symbol=AAPL&from=2026-03-02T14:00&to=2026-03-02T15:00'\n"
       "  curl -s -G localhost:9000/exp --data-urlencode \"query=SELECT * FROM trades WHERE symbol = 'AAPL'\"\n"
       "  curl -s -H \"Authorization: Bearer $TOKEN\" localhost:9000/metrics\n"
+      "  curl -s --data-binary 'trades,symbol=AAPL price=187.5,size=100i 1772461800000000000' localhost:9000/write\n"
+      "  psql -h 127.0.0.1 -p 8812 -c 'SELECT count(*) FROM trades'\n"
       "See src/server/README.md; tools/strata.service is a systemd unit.");
   s->callback([ctx, a] { Run(ctx, [&] { return Serve(ctx, *a); }); });
 

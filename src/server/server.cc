@@ -8,6 +8,9 @@
 
 #include "artifacts/model_store.h"
 #include "catalog/layout.h"
+#include "ilp/ilp.h"
+#include "ilp/tcp_listener.h"
+#include "pgwire/server.h"
 #include "server/scheduler.h"
 
 namespace strata::server {
@@ -135,6 +138,7 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
   s->AddQueryRoutes();
   s->AddModelRoutes();
   s->AddAdminRoutes();
+  s->AddIlpRoutes();
 
   HttpServerOptions http = options.http;
   http.log = s->options_.log;
@@ -143,6 +147,7 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
                                  http, [self](HttpRequest& r) { return self->Admit(r); },
                                  [self](HttpRequest& r, HttpResponder& w) { self->Handle(r, w); },
                                  [self](const HttpRequest& r, int st, double sec) { self->Observe(r, st, sec); }));
+  RETURN_IF_ERROR(s->StartIlpAndPg());
   if (options.scheduler_interval_s > 0) {
     s->scheduler_ = std::make_unique<Scheduler>(self, options.scheduler_interval_s);
   }
@@ -165,6 +170,8 @@ std::vector<std::string> Server::Endpoints() const {
     if (host.find(':') != std::string::npos) host = "[" + host + "]";
     out.push_back(std::string(http_->tls() ? "https://" : "http://") + host + ":" + std::to_string(http_->port()));
   }
+  if (ilp_tcp_) out.push_back("ilp://" + options_.ilp_address + ":" + std::to_string(ilp_tcp_->port()));
+  if (pg_) out.push_back("postgresql://" + options_.pg_address + ":" + std::to_string(pg_->port()));
   return out;
 }
 
@@ -283,6 +290,8 @@ Status Server::Stop() {
   std::lock_guard lock(stop_mu_);
   if (stopped_) return stop_status_;
   stopped_ = true;
+  if (ilp_tcp_) ilp_tcp_->Stop();  // commits the complete lines each connection had read
+  if (pg_) pg_->Stop();
   if (http_) http_->Stop(std::chrono::milliseconds(options_.shutdown_grace_ms));
   scheduler_.reset();  // waits for a running job
   {

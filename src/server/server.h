@@ -26,6 +26,13 @@
 namespace strata::artifacts {
 class ModelStore;
 }
+namespace strata::ilp {
+class TcpListener;
+class Writer;
+}  // namespace strata::ilp
+namespace strata::pgwire {
+class Server;
+}
 
 namespace strata::server {
 
@@ -48,6 +55,13 @@ struct ServerOptions {
   // Flushes run on the database's own background flusher.
   int scheduler_interval_s = 60;
   std::function<void(std::string_view)> log;  // one line each; default stderr
+  // InfluxDB/QuestDB line protocol over TCP (src/ilp) and the PostgreSQL wire protocol
+  // (src/pgwire), each on ADDRESS:PORT when port >= 0 (0 = any free port); -1 = off. ILP over
+  // HTTP (/write, /api/v2/write) is always on, behind the write role.
+  std::string ilp_address = "127.0.0.1";
+  int ilp_port = -1;
+  std::string pg_address = "127.0.0.1";
+  int pg_port = -1;
 };
 
 enum class Access { kNone, kRead, kWrite, kAdmin };
@@ -63,7 +77,8 @@ class Server {
   // Call before traffic arrives (Start adds the built-in ones); not thread-safe with requests.
   void AddRoute(std::string method, std::string path, Access access, Handler handler, bool body_to_file = false);
 
-  // "http://127.0.0.1:9000" per listener, for the startup banner and tests.
+  // "http://127.0.0.1:9000", "ilp://127.0.0.1:9009", "postgresql://127.0.0.1:8812": one per
+  // listener, HTTP first, for the startup banner and tests.
   std::vector<std::string> Endpoints() const;
   uint16_t http_port() const;
   Database* db() { return db_.get(); }
@@ -93,6 +108,8 @@ class Server {
   void AddQueryRoutes();
   void AddModelRoutes();
   void AddAdminRoutes();
+  void AddIlpRoutes();
+  Status StartIlpAndPg();
   void RegisterMetrics();
 
   ServerOptions options_;
@@ -102,6 +119,9 @@ class Server {
   std::vector<Route> routes_;
   std::unique_ptr<HttpServer> http_;
   std::unique_ptr<Scheduler> scheduler_;
+  std::unique_ptr<ilp::Writer> ilp_writer_;
+  std::unique_ptr<ilp::TcpListener> ilp_tcp_;
+  std::unique_ptr<pgwire::Server> pg_;
   std::mutex models_mu_;
   std::unique_ptr<artifacts::ModelStore> models_;
   std::atomic<uint64_t> temp_seq_{0};

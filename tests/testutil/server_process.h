@@ -47,7 +47,12 @@ class ServerProcess {
       ::dup2(err, STDERR_FILENO);
       ::close(fds[0]);
       ::close(fds[1]);
-      const std::string cmd = "exec " + StrataBinary() + " --root " + root + " serve " + args + " </dev/null";
+      // ILP over TCP and PG wire are off unless a test asks for them (their default ports would
+      // collide between tests running at once).
+      std::string extra;
+      if (args.find("--ilp") == std::string::npos) extra += " --ilp off";
+      if (args.find("--pg") == std::string::npos) extra += " --pg off";
+      const std::string cmd = "exec " + StrataBinary() + " --root " + root + " serve " + args + extra + " </dev/null";
       ::execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
       ::_exit(127);
     }
@@ -70,6 +75,23 @@ class ServerProcess {
     exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     *error = ReadTextFile(stderr_path);
     return false;
+  }
+
+  // The port of the next "listening on SCHEME://HOST:PORT" line of the banner whose URL starts
+  // with `scheme` (e.g. "ilp://", "postgresql://"); -1 when the banner ends without one. The
+  // banner lists HTTP first, then the other listeners (a blocking read of the pipe).
+  int ListenerPort(const std::string& scheme) {
+    char line[512];
+    while (out_ != nullptr && std::fgets(line, sizeof line, out_) != nullptr) {
+      std::string l(line);
+      const size_t at = l.find("listening on " + scheme);
+      if (at == std::string::npos) {
+        if (l.find("database ") != std::string::npos) return -1;  // the banner's last line
+        continue;
+      }
+      return std::stoi(l.substr(l.rfind(':') + 1));
+    }
+    return -1;
   }
 
   // Sends `sig` and waits for the exit; returns the exit status (128+signal when killed).

@@ -1,0 +1,107 @@
+// The write side of `strata serve`: InfluxDB/QuestDB line protocol over HTTP (POST /write and
+// /api/v2/write, one request = one all-or-nothing transaction across tables, 204 once durable)
+// and over TCP, and the PostgreSQL wire protocol listener. The protocols live in src/ilp and
+// src/pgwire; this file only starts them with the server's database, auth file and log.
+#include <nlohmann/json.hpp>
+
+#include "ilp/ilp.h"
+#include "ilp/tcp_listener.h"
+#include "pgwire/server.h"
+#include "server/server.h"
+
+namespace strata::server {
+namespace {
+
+// QuestDB's error shape for a refused ILP request: {code, message, line, errorId}.
+std::string IlpErrorJson(const Status& st, const ilp::WriteResult& r, uint64_t error_id) {
+  nlohmann::json j = {{"code", "invalid"}, {"message", st.message()}, {"errorId", std::to_string(error_id)}};
+  if (r.error_line > 0) j["line"] = r.error_line;
+  return j.dump();
+}
+
+pgwire::Role PgRole(auth::Role role) {
+  switch (role) {
+    case auth::Role::kAdmin: return pgwire::Role::kAdmin;
+    case auth::Role::kWrite: return pgwire::Role::kWrite;
+    case auth::Role::kRead: break;
+  }
+  return pgwire::Role::kRead;
+}
+
+}  // namespace
+
+void Server::AddIlpRoutes() {
+  ilp_writer_ = std::make_unique<ilp::Writer>(db_.get());
+  auto write = [this](HttpRequest& req, HttpResponder& resp) {
+    ilp::Options o;
+    std::string precision = req.Param("precision");
+    if (!precision.empty()) {
+      auto p = ilp::ParsePrecision(precision);
+      if (!p.ok()) return SendError(resp, 400, "invalid", p.status().message());
+      o.precision = *p;
+    }
+    ilp::WriteResult r;
+    Status st = ilp_writer_->WriteRequest(req.body, o, &r);
+    if (st.ok()) return resp.Send(204, "", "");
+    static std::atomic<uint64_t> error_ids{0};
+    const uint64_t id = ++error_ids;
+    Log("ilp over http from " + req.peer + ": request refused, nothing stored (error " + std::to_string(id) +
+        "): " + st.message());
+    if (st.code() == StatusCode::kInvalidArgument || st.code() == StatusCode::kNotFound) {
+      return resp.Send(400, "application/json", IlpErrorJson(st, r, id));
+    }
+    SendError(resp, st);
+  };
+  AddRoute("POST", "/write", Access::kWrite, write);
+  AddRoute("POST", "/api/v2/write", Access::kWrite, write);
+  // QuestDB's HTTP clients ask which line protocol versions the server speaks before they send:
+  // strata speaks the text protocol (version 1) only.
+  AddRoute("GET", "/settings", Access::kRead, [](HttpRequest&, HttpResponder& resp) {
+    resp.Send(200, "application/json", R"({"config":{"line.proto.support.versions":[1]}})");
+  });
+}
+
+Status Server::StartIlpAndPg() {
+  const auto check_bind = [this](const std::string& flag, const std::string& address) -> Status {
+    if (!auth_ && !IsLoopback(address) && !options_.insecure_no_auth) {
+      return Status::InvalidArgument(flag + " " + address +
+                                     " is not a loopback address and there is no --auth-file: give one, or "
+                                     "--insecure-no-auth to serve anyone who can connect");
+    }
+    return Status::OK();
+  };
+  if (options_.ilp_port >= 0) {
+    RETURN_IF_ERROR(check_bind("--ilp", options_.ilp_address));
+    if (auth_) {
+      // The line protocol has no credentials of its own; QuestDB's ECDSA challenge is not built yet.
+      return Status::InvalidArgument(
+          "--ilp (line protocol over TCP) cannot authenticate its clients yet, and --auth-file is given: send "
+          "lines over HTTP instead (POST /write with a write token), or serve TCP without --auth-file on loopback");
+    }
+    ilp::TcpListenerOptions t;
+    t.address = options_.ilp_address;
+    t.port = static_cast<uint16_t>(options_.ilp_port);
+    t.log = options_.log;
+    ASSIGN_OR_RETURN(ilp_tcp_, ilp::TcpListener::Start(db_.get(), std::move(t)));
+  }
+  if (options_.pg_port >= 0) {
+    RETURN_IF_ERROR(check_bind("--pg", options_.pg_address));
+    pgwire::ServerOptions p;
+    p.address = options_.pg_address;
+    p.port = static_cast<uint16_t>(options_.pg_port);
+    if (auth_) {
+      const auth::AuthFile* file = &*auth_;
+      p.credentials = [file](std::string_view user) -> std::optional<pgwire::Credential> {
+        std::optional<auth::Credential> c = file->Lookup(user);
+        if (!c) return std::nullopt;
+        return pgwire::Credential{c->secret, PgRole(c->role)};
+      };
+    }
+    p.on_log = options_.log;
+    pg_ = std::make_unique<pgwire::Server>(db_.get(), std::move(p));
+    RETURN_IF_ERROR(pg_->Start());
+  }
+  return Status::OK();
+}
+
+}  // namespace strata::server
