@@ -15,7 +15,9 @@ usage: ./strata.sh COMMAND
   demo     install what is missing, build the strata binary alone (no tests), and show the whole
            product on generated market data, each step timed and checked (tools/demo.sh):
            gen -> ingest -> flush to warm -> migrate to cold -> one query over hot, warm and cold
-           -> bars -> as-of join -> verify -> two model versions stored with dedup
+           -> bars -> as-of join -> SQL (ASOF JOIN, SAMPLE BY, LATEST ON, EXPLAIN) -> order book now
+           and as of a past time -> verify -> two model versions stored with dedup -> backup and
+           restore -> strata serve with curl (line protocol in, SQL out) and psql (PG wire)
   test     install what is missing, build (release and ASan+UBSan), run every test, the threaded
            tests again under ThreadSanitizer, then fuzz the Parquet reader, the CSV parser, WAL
            recovery, the safetensors header, the SQL parser, the ILP parser and the PG wire decoders for 60 s in all

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The end-to-end demo: the whole product on generated market data, each step timed and checked.
 #   three days of trades and quotes -> ingest -> flush to warm -> migrate to cold -> more days into
-#   warm and hot -> one query across all three tiers -> bars -> an as-of join -> verify -> models
+#   warm and hot -> one query across all three tiers -> bars -> an as-of join -> SQL (ASOF JOIN,
+#   SAMPLE BY, LATEST ON, EXPLAIN) -> an order book now and as of a past time -> verify -> models
+#   -> backup and restore -> `strata serve` with curl and psql as clients
 # Every step prints its time and one line saying what it proved; each claim is checked, and the
 # demo stops with "DEMO FAILED in step N (...): ..." and exit 1 when one does not hold.
 #
@@ -200,7 +202,7 @@ check_eq "1-hour buckets of SAMPLE BY" "$sample_n" "$bars"
 latest=$("$STRATA" sql "SELECT symbol FROM trades LATEST ON ts PARTITION BY symbol" --format csv | tail -n +2 | wc -l | tr -d ' ')
 check_eq "symbols with a latest trade" "$latest" "$SYMBOLS"
 "$STRATA" sql "EXPLAIN SELECT count(*) FROM trades WHERE symbol = '$SYM' AND ts >= '$D2' AND ts < '$D3'" --format csv |
-  grep -E 'warm:|cold:' | sed 's/^/   /'
+  grep -E 'warm:|cold:' | tr -d '"' | sed 's/^/   /'
 proved "SQL's ASOF JOIN matched the same $matched quotes as --asof, SAMPLE BY made the same $bars bars as --bars"
 
 step "order book: L2 updates in a book table, the book now and as it was"
@@ -253,6 +255,44 @@ STRATA_ROOT=$WORK/restored "$STRATA" model get alpha@2 "$WORK/model-v2.restored"
 cmp -s "$WORK/model-v2.bin" "$WORK/model-v2.restored" || fail "the restored model alpha@2 differs from what was put"
 STRATA_ROOT=$WORK/restored "$STRATA" verify >/dev/null
 proved "the restored root holds every row of every tier (hot rows from the backed-up WAL) and the model, and verifies"
+
+step "serve: the database as a service: line protocol in over HTTP, SQL out over HTTP and PostgreSQL's wire"
+mkfifo "$WORK/serve.fifo"
+"$STRATA" serve --http 127.0.0.1:0 --ilp off --pg 127.0.0.1:0 --maintain-every 0 >"$WORK/serve.fifo" 2>"$WORK/serve.err" &
+SERVE_PID=$!
+exec 3<"$WORK/serve.fifo"
+HTTP= PG=
+while read -r line <&3; do # the banner: one line per listener, then the database (a blocking read)
+  echo "   $line"
+  case $line in
+  *"listening on http://"*) HTTP=${line##*listening on } ;;
+  *"listening on postgresql://"*) PG=${line##*:} ;;
+  *database*) break ;;
+  esac
+done
+[[ -n $HTTP && -n $PG ]] || fail "strata serve did not start: $(cat "$WORK/serve.err")"
+base=$(($(date -u -d "${D3}T15:00:00Z" +%s) * 1000000000))
+awk -v b="$base" -v s="$SYM" 'BEGIN { for (i = 0; i < 1000; i++) printf "ticks,symbol=%s price=%.2f,size=%di %d\n", s, 100 + i / 100, 1 + i % 7, b + i * 1000000 }' \
+  >"$WORK/ticks.ilp"
+code=$(curl -s -o "$WORK/write.out" -w '%{http_code}' --data-binary @"$WORK/ticks.ilp" "$HTTP/write")
+check_eq "HTTP status of POST /write (1000 lines)" "$code" 204
+n=$(curl -s -G "$HTTP/exp" --data-urlencode "query=SELECT count(*) AS n, sum(size) AS s FROM ticks" | tail -n 1)
+check_eq "count and sum(size) of the ticks through /exp" "$n" "1000,3997"
+if command -v psql >/dev/null; then
+  n=$(psql -h 127.0.0.1 -p "$PG" -U demo -d strata -At -c "SELECT count(*) FROM ticks WHERE size >= 4")
+  check_eq "ticks with size >= 4 through psql" "$n" 571
+  echo "   psql: $n ticks with size >= 4"
+else
+  echo "   (psql is not installed: the PostgreSQL wire step is skipped; apt-get install postgresql-client)"
+fi
+kill -TERM "$SERVE_PID"
+rc=0
+wait "$SERVE_PID" || rc=$?
+exec 3<&-
+check_eq "exit status of strata serve after SIGTERM" "$rc" 0
+n=$(query_rows ticks --columns ts)
+check_eq "ticks in the database after the server stopped" "$n" 1000
+proved "one process took 1000 rows over HTTP (durable when acknowledged), answered SQL over HTTP and psql, stopped cleanly"
 
 printf '\n%sdemo passed%s: %d steps in %s s; the database is in %s (%s)\n' "$BOLD" "$OFF" "$STEP_NO" \
   "$(awk -v s="$DEMO_START" -v e="$EPOCHREALTIME" 'BEGIN { printf "%.1f", e - s }')" "$STRATA_ROOT" \
