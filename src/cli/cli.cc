@@ -5,6 +5,8 @@
 #include <chrono>
 #include <cstdio>
 
+#include "query/query_options.h"
+
 namespace strata::cli {
 
 Result<std::unique_ptr<Database>> Context::OpenDatabase(bool read_only, const std::string& note) const {
@@ -19,18 +21,7 @@ Result<std::unique_ptr<Database>> Context::OpenDatabase(bool read_only, const st
 bool StdoutIsTerminal() { return ::isatty(STDOUT_FILENO) == 1; }
 bool StderrIsTerminal() { return ::isatty(STDERR_FILENO) == 1; }
 
-std::vector<std::string> SplitCommaList(const std::string& text) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start <= text.size() && !text.empty()) {
-    size_t comma = text.find(',', start);
-    std::string item = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-    if (!item.empty()) out.push_back(item);
-    if (comma == std::string::npos) break;
-    start = comma + 1;
-  }
-  return out;
-}
+std::vector<std::string> SplitCommaList(const std::string& text) { return query::SplitList(text); }
 
 std::string WithThousands(uint64_t n) {
   std::string digits = std::to_string(n);
