@@ -111,7 +111,9 @@ TEST_F(LiveBooksTest, RestartAndBookAtTComeFromSnapshotsAcrossEveryTier) {
       if (i == 2 * kBatches / 3) ASSERT_OK(db->Flush().status());  // the second third warm, the rest hot
     }
     ASSERT_OK(books->WaitForSnapshots());
-    EXPECT_GT(books->stats().snapshots_written, 10u);
+    // Every 150 events of a symbol: about kBatches * 100 / 150 in all (3 symbols), fewer with the
+    // sanitizers' smaller data.
+    EXPECT_GE(books->stats().snapshots_written, static_cast<uint64_t>(kBatches / 3));
     ExpectLiveEqualsReplay(db.get(), books.get());
     for (int64_t t : grid) {
       auto want = ReplayFromScratch(db.get(), "l2", t, 50);
