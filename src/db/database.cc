@@ -385,6 +385,11 @@ Status DatabaseImpl::AppendTo(const OpenTable& table, const RecordBatch& batch, 
   if (batch.num_rows() == 0) return Status::OK();
   thread_local std::string payload;
   EncodeRowsRecord(table.id, batch, &payload);
+  const TablePart part{&table, &batch};
+  return AppendRecord(payload, {&part, 1});
+}
+
+Status DatabaseImpl::AppendRecord(std::string_view payload, std::span<const TablePart> parts) {
   // Shared: a flush takes the gate exclusively to pick its LSN cut, so every row at or below the
   // cut is in the hot tier when the flush collects it.
   ReaderMutexLock gate(&append_gate_);
@@ -394,8 +399,16 @@ Status DatabaseImpl::AppendTo(const OpenTable& table, const RecordBatch& batch, 
     int64_t expected = 0;
     first_unflushed_ns_.compare_exchange_strong(expected, Now(), std::memory_order_relaxed);
   }
-  Status inserted = hot_->Insert(table.id, batch, lsn);
-  if (has_listeners_.load(std::memory_order_acquire)) NotifyListeners(table, batch, lsn, inserted.ok());
+  Status inserted = Status::OK();
+  for (const auto& [t, b] : parts) {
+    inserted = hot_->Insert(t->id, *b, lsn);
+    if (!inserted.ok()) break;
+  }
+  // Every part shares the record's LSN; the LSN's turn is taken even when an insert failed, so
+  // that later appends are not left waiting for it.
+  if (has_listeners_.load(std::memory_order_acquire)) {
+    for (const auto& [t, b] : parts) NotifyListeners(*t, *b, lsn, inserted.ok());
+  }
   return inserted;
 }
 
@@ -467,24 +480,9 @@ Status DatabaseImpl::AppendAtomically(const std::vector<TableRows>& batches) {
   for (const auto& [t, b] : tables) parts.emplace_back(t->id, b);
   thread_local std::string payload;
   EncodeMultiRowsRecord(parts, &payload);
-  ReaderMutexLock gate(&append_gate_);
-  if (closed_.load(std::memory_order_acquire)) return ClosedError();
-  ASSIGN_OR_RETURN(uint64_t lsn, wal_->Append(payload));
-  if (first_unflushed_ns_.load(std::memory_order_relaxed) == 0) {
-    int64_t expected = 0;
-    first_unflushed_ns_.compare_exchange_strong(expected, Now(), std::memory_order_relaxed);
-  }
-  Status inserted = Status::OK();
-  for (const auto& [t, b] : tables) {
-    inserted = hot_->Insert(t->id, *b, lsn);
-    if (!inserted.ok()) break;
-  }
-  // Every table's rows share the record's LSN; the LSN's turn is taken even when an insert failed,
-  // so that later appends are not left waiting for it.
-  if (has_listeners_.load(std::memory_order_acquire)) {
-    for (const auto& [t, b] : tables) NotifyListeners(*t, *b, lsn, inserted.ok());
-  }
-  return inserted;
+  std::vector<TablePart> records;
+  for (const auto& [t, b] : tables) records.push_back({t.get(), b});
+  return AppendRecord(payload, records);
 }
 
 Result<uint64_t> DatabaseImpl::CountDuplicates(const OpenTable& table, const RecordBatch& batch) {

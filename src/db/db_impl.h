@@ -32,6 +32,7 @@
 #include <memory>
 #include <optional>
 #include <shared_mutex>
+#include <span>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -132,6 +133,11 @@ class DatabaseImpl final : public Database {
   };
 
   int64_t Now() const;
+  // One table's rows of a WAL record.
+  using TablePart = std::pair<const OpenTable*, const RecordBatch*>;
+  // Appends `payload` (a rows record of `parts`) to the WAL, then its rows to the hot tier, then
+  // tells the listeners; the one path of AppendTo and AppendAtomically.
+  Status AppendRecord(std::string_view payload, std::span<const TablePart> parts) EXCLUDES(append_gate_);
   // Calls the append listeners for the append at `lsn` in LSN order (see database.cc).
   void NotifyListeners(const OpenTable& table, const RecordBatch& batch, uint64_t lsn, bool deliver);
   void Warn(std::string_view msg);

@@ -63,12 +63,7 @@ void Server::AddIlpRoutes() {
 
 Status Server::StartIlpAndPg() {
   const auto check_bind = [this](const std::string& flag, const std::string& address) -> Status {
-    if (!auth_ && !IsLoopback(address) && !options_.insecure_no_auth) {
-      return Status::InvalidArgument(flag + " " + address +
-                                     " is not a loopback address and there is no --auth-file: give one, or "
-                                     "--insecure-no-auth to serve anyone who can connect");
-    }
-    return Status::OK();
+    return auth_ ? Status::OK() : CheckOpenBind(flag, address, options_.insecure_no_auth);
   };
   if (options_.ilp_port >= 0) {
     RETURN_IF_ERROR(check_bind("--ilp", options_.ilp_address));

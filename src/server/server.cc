@@ -71,6 +71,13 @@ std::string_view AccessName(Access a) {
 
 }  // namespace
 
+Status CheckOpenBind(const std::string& flag, const std::string& address, bool insecure_no_auth) {
+  if (IsLoopback(address) || insecure_no_auth) return Status::OK();
+  return Status::InvalidArgument(flag + " " + address +
+                                 " is not a loopback address and there is no --auth-file: give one (see `strata "
+                                 "serve --help`), or --insecure-no-auth to serve anyone who can connect");
+}
+
 bool IsLoopback(const std::string& address) {
   if (address == "localhost") return true;
   boost::system::error_code ec;
@@ -120,10 +127,8 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
   if (!options.auth_file.empty()) {
     ASSIGN_OR_RETURN(auth::AuthFile f, auth::AuthFile::Load(options.auth_file, s->options_.log));
     s->auth_ = std::move(f);
-  } else if (!IsLoopback(options.http.address) && !options.insecure_no_auth) {
-    return Status::InvalidArgument("--http " + options.http.address +
-                                   " is not a loopback address and there is no --auth-file: give one (see `strata "
-                                   "serve --help`), or --insecure-no-auth to serve anyone who can connect");
+  } else {
+    RETURN_IF_ERROR(CheckOpenBind("--http", options.http.address, options.insecure_no_auth));
   }
   Options db_options;
   db_options.process_note = options.process_note;

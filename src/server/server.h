@@ -144,6 +144,9 @@ class Server {
 
 // Whether `address` is a loopback address (127.0.0.0/8, ::1, "localhost").
 bool IsLoopback(const std::string& address);
+// Without an auth file: InvalidArgument naming `flag` unless `address` is loopback or the user
+// said --insecure-no-auth (every listener, HTTP, ILP and PG wire, follows this rule).
+Status CheckOpenBind(const std::string& flag, const std::string& address, bool insecure_no_auth);
 
 // The JSON error body {"code": ..., "message": ...} and the HTTP status of a Status.
 int HttpStatusOf(const Status& status);
