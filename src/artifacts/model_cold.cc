@@ -8,8 +8,6 @@
 // committed after the bytes it points at are durable and before the bytes it no longer needs are
 // deleted, so every version stays loadable at every instant; a crash leaves at worst an extra
 // copy (a local file of a cold pack, a temporary, an uncommitted cold object) that gc removes.
-#include <sqlite3.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstring>
@@ -17,7 +15,6 @@
 #include <set>
 
 #include "artifacts/model_store_internal.h"
-#include "catalog/statement.h"
 #include "io/sha256.h"
 
 namespace strata::artifacts {
@@ -54,22 +51,6 @@ Result<size_t> StringFile::Read(uint64_t offset, size_t n, char* scratch) const 
   n = static_cast<size_t>(std::min<uint64_t>(n, data_.size() - offset));
   std::memcpy(scratch, data_.data() + offset, n);
   return n;
-}
-
-Result<std::vector<PackRow>> ReadPacks(Catalog* catalog) {
-  std::vector<PackRow> out;
-  RETURN_IF_ERROR(catalog->InTransaction([&]() -> Status {
-    sqlite::Statement s(catalog->db(),
-                        "SELECT id, bytes, location, COALESCE(sha256, '') FROM artifact_packs ORDER BY id",
-                        catalog->path(), "list packs");
-    for (;;) {
-      ASSIGN_OR_RETURN(bool row, s.Step());
-      if (!row) break;
-      out.push_back({s.Int(0), static_cast<uint64_t>(s.Int(1)), s.Text(2), s.Text(3)});
-    }
-    return Status::OK();
-  }));
-  return out;
 }
 
 Status CheckColdPack(ColdStore* cold, const PackRow& pack, std::string* keep) {
@@ -117,7 +98,6 @@ Status CheckColdPack(ColdStore* cold, const PackRow& pack, std::string* keep) {
 
 Result<ArchiveResult> ModelStore::Archive(const ArchiveOptions& options) {
   Impl& impl = *impl_;
-  const std::string where = catalog_->path();
   if (options.all && !options.name.empty()) {
     return Status::InvalidArgument("model archive takes a model name or --all, not both");
   }
@@ -161,7 +141,7 @@ Result<ArchiveResult> ModelStore::Archive(const ArchiveOptions& options) {
       return manifest.status().WithContext("model " + v.model + " version " + std::to_string(v.version));
     for (const ManifestEntry& e : *manifest) used.insert(e.loc.pack_id);
   }
-  ASSIGN_OR_RETURN(std::vector<PackRow> rows, ReadPacks(catalog_.get()));
+  ASSIGN_OR_RETURN(std::vector<PackRow> rows, catalog_->ListPacks());
   std::map<int64_t, PackRow> packs;
   for (PackRow& r : rows) packs[r.id] = std::move(r);
 
@@ -184,18 +164,7 @@ Result<ArchiveResult> ModelStore::Archive(const ArchiveOptions& options) {
     ASSIGN_OR_RETURN(pack.sha256, HashLocalPack(impl.fs, path, pack.bytes));
     RETURN_IF_ERROR(cold->PutPack(name, impl.fs, path).WithContext("archiving pack " + path + " to " + uri));
     RETURN_IF_ERROR(CheckColdPack(cold, pack, nullptr).WithContext("checking the upload of pack " + name));
-    RETURN_IF_ERROR(catalog_->InTransaction([&]() -> Status {
-      sqlite::Statement s(
-          catalog_->db(),
-          "UPDATE artifact_packs SET location = 'both', sha256 = ?, cold_uri = ?, archived_at = ? WHERE id "
-          "= ? AND location = 'local'",
-          where, "record archived pack");
-      s.Bind(1, pack.sha256);
-      s.Bind(2, uri);
-      s.Bind(3, NowNs());
-      s.Bind(4, id);
-      return s.Run();
-    }));
+    RETURN_IF_ERROR(catalog_->MarkPackArchived(id, pack.sha256, uri, NowNs()));
     pack.location = "both";
     result.packs_uploaded++;
     result.bytes_uploaded += pack.bytes;
@@ -203,34 +172,15 @@ Result<ArchiveResult> ModelStore::Archive(const ArchiveOptions& options) {
 
   // 4. The versions are archived.
   RETURN_IF_ERROR(catalog_->InTransaction([&]() -> Status {
-    sqlite::Statement s(catalog_->db(), "UPDATE model_versions SET stage = 'archived' WHERE id = ?", where,
-                        "archive version");
-    for (const VersionInfo& v : chosen) {
-      s.Reset();
-      s.Bind(1, v.version_id);
-      RETURN_IF_ERROR(s.Run());
-      result.versions.push_back(v.model + "@" + std::to_string(v.version));
-    }
+    for (const VersionInfo& v : chosen) RETURN_IF_ERROR(catalog_->SetModelVersionStage(v.version_id, "archived"));
     return Status::OK();
   }));
+  for (const VersionInfo& v : chosen) result.versions.push_back(v.model + "@" + std::to_string(v.version));
 
   // 5. Local copies that only archived versions use go, cold copy first checked to be there.
   std::vector<int64_t> drop;
   if (!options.keep_local) {
-    RETURN_IF_ERROR(catalog_->InTransaction([&]() -> Status {
-      sqlite::Statement s(
-          catalog_->db(),
-          "SELECT p.id FROM artifact_packs p WHERE p.location = 'both' AND NOT EXISTS (SELECT 1 FROM "
-          "artifact_chunks c JOIN model_version_chunks m ON m.chunk_id = c.chunk_id JOIN model_versions v "
-          "ON v.id = m.version_id WHERE c.pack_id = p.id AND v.stage != 'archived') ORDER BY p.id",
-          where, "packs only archived versions use");
-      for (;;) {
-        ASSIGN_OR_RETURN(bool row, s.Step());
-        if (!row) break;
-        drop.push_back(s.Int(0));
-      }
-      return Status::OK();
-    }));
+    ASSIGN_OR_RETURN(drop, catalog_->PacksOnlyArchivedVersionsUse());
     for (int64_t id : drop) {
       const std::string name = PackFileName(id);
       auto size = cold->PackSize(name);
@@ -243,14 +193,7 @@ Result<ArchiveResult> ModelStore::Archive(const ArchiveOptions& options) {
       }
     }
     RETURN_IF_ERROR(catalog_->InTransaction([&]() -> Status {
-      sqlite::Statement s(catalog_->db(),
-                          "UPDATE artifact_packs SET location = 'cold' WHERE id = ? AND location = 'both'", where,
-                          "mark pack cold");
-      for (int64_t id : drop) {
-        s.Reset();
-        s.Bind(1, id);
-        RETURN_IF_ERROR(s.Run());
-      }
+      for (int64_t id : drop) RETURN_IF_ERROR(catalog_->SetPackLocation(id, "cold", /*only_from=*/"both"));
       return Status::OK();
     }));
     for (int64_t id : drop) {
@@ -286,7 +229,6 @@ Result<ArchiveResult> ModelStore::Archive(const ArchiveOptions& options) {
 
 Result<RestoreResult> ModelStore::Restore(std::string_view name, std::string_view ref) {
   Impl& impl = *impl_;
-  const std::string where = catalog_->path();
   ASSIGN_OR_RETURN(auto writer_lock, WriterLock::Acquire(&impl, "strata model restore " + std::string(name)));
   ASSIGN_OR_RETURN(VersionInfo v, Resolve(name, ref));
   const std::string what = "restoring model " + v.model + " version " + std::to_string(v.version);
@@ -294,7 +236,7 @@ Result<RestoreResult> ModelStore::Restore(std::string_view name, std::string_vie
   if (!manifest.ok()) return manifest.status().WithContext(what);
   std::set<int64_t> used;
   for (const ManifestEntry& e : *manifest) used.insert(e.loc.pack_id);
-  ASSIGN_OR_RETURN(std::vector<PackRow> rows, ReadPacks(catalog_.get()));
+  ASSIGN_OR_RETURN(std::vector<PackRow> rows, catalog_->ListPacks());
   RestoreResult result;
   for (const PackRow& pack : rows) {
     if (!used.count(pack.id) || pack.location == "local") continue;
@@ -322,21 +264,11 @@ Result<RestoreResult> ModelStore::Restore(std::string_view name, std::string_vie
       result.bytes_restored += pack.bytes;
     }
     if (pack.location == "cold") {
-      RETURN_IF_ERROR(catalog_->InTransaction([&]() -> Status {
-        sqlite::Statement s(catalog_->db(), "UPDATE artifact_packs SET location = 'both' WHERE id = ?", where,
-                            "restore pack");
-        s.Bind(1, pack.id);
-        return s.Run();
-      }));
+      RETURN_IF_ERROR(catalog_->SetPackLocation(pack.id, "both"));
     }
   }
   if (v.stage == "archived") {
-    RETURN_IF_ERROR(catalog_->InTransaction([&]() -> Status {
-      sqlite::Statement s(catalog_->db(), "UPDATE model_versions SET stage = 'staging' WHERE id = ?", where,
-                          "unarchive version");
-      s.Bind(1, v.version_id);
-      return s.Run();
-    }));
+    RETURN_IF_ERROR(catalog_->SetModelVersionStage(v.version_id, "staging"));
   }
   return result;
 }

@@ -1,5 +1,4 @@
 // Loading model versions: RAM cache -> local packs -> cold store, verified, and the load log.
-#include <sqlite3.h>
 #include <sys/mman.h>
 
 #include <algorithm>
@@ -11,7 +10,6 @@
 #include <unordered_map>
 
 #include "artifacts/model_store_internal.h"
-#include "catalog/statement.h"
 #include "io/sha256.h"
 
 namespace strata::artifacts {
@@ -122,62 +120,31 @@ Status ReadChunkInto(const RandomAccessFile& pack, const ChunkLocation& loc, con
   return Status::OK();
 }
 
-namespace {
-
-ChunkLocation RowToLocation(const sqlite::Statement& s, int first) {
-  ChunkLocation loc;
-  loc.pack_id = s.Int(first);
-  loc.offset = static_cast<uint64_t>(s.Int(first + 1));
-  loc.stored_len = static_cast<uint32_t>(s.Int(first + 2));
-  loc.raw_len = static_cast<uint32_t>(s.Int(first + 3));
-  loc.codec = static_cast<CompressionType>(s.Int(first + 4));
-  return loc;
-}
-
-}  // namespace
-
 Result<std::vector<ManifestEntry>> ReadManifest(Catalog* catalog, int64_t version_id) {
-  std::vector<ManifestEntry> out;
+  // One transaction: a version removed since it was resolved is NotFound, not an empty
+  // (corrupt-looking) manifest.
+  std::optional<std::vector<ManifestRecord>> records;
   RETURN_IF_ERROR(catalog->InTransaction([&]() -> Status {
-    // In the same transaction as the manifest: a version removed since it was resolved is
-    // NotFound, not an empty (corrupt-looking) manifest.
-    sqlite::Statement v(catalog->db(), "SELECT 1 FROM model_versions WHERE id = ?", catalog->path(), "find version");
-    v.Bind(1, version_id);
-    ASSIGN_OR_RETURN(bool exists, v.Step());
-    if (!exists) return Status::NotFound("the version was removed while it was being loaded");
-    sqlite::Statement s(catalog->db(),
-                        "SELECT m.chunk_id, c.pack_id, c.offset, c.stored_len, c.raw_len, c.codec FROM "
-                        "model_version_chunks m LEFT JOIN artifact_chunks c ON c.chunk_id = m.chunk_id WHERE "
-                        "m.version_id = ? ORDER BY m.seq",
-                        catalog->path(), "read manifest");
-    s.Bind(1, version_id);
-    for (;;) {
-      ASSIGN_OR_RETURN(bool row, s.Step());
-      if (!row) break;
-      if (s.IsNull(1)) {
-        return Status::Corruption("catalog " + catalog->path() + ": chunk " + s.Text(0) + " (number " +
-                                  std::to_string(out.size()) + " of the manifest) is not stored");
-      }
-      out.push_back({s.Text(0), RowToLocation(s, 1)});
-    }
+    ASSIGN_OR_RETURN(records, catalog->ReadModelManifest(version_id));
     return Status::OK();
   }));
+  if (!records) return Status::NotFound("the version was removed while it was being loaded");
+  std::vector<ManifestEntry> out;
+  out.reserve(records->size());
+  for (ManifestRecord& r : *records) {
+    if (!r.chunk) {
+      return Status::Corruption("catalog " + catalog->path() + ": chunk " + r.chunk_id + " (number " +
+                                std::to_string(out.size()) + " of the manifest) is not stored");
+    }
+    out.push_back({std::move(r.chunk_id), ToLocation(*r.chunk)});
+  }
   return out;
 }
 
 Result<ChunkLocation> LocateChunk(Catalog* catalog, const std::string& chunk_id) {
-  ChunkLocation loc;
-  RETURN_IF_ERROR(catalog->InTransaction([&]() -> Status {
-    sqlite::Statement s(catalog->db(),
-                        "SELECT pack_id, offset, stored_len, raw_len, codec FROM artifact_chunks WHERE chunk_id = ?",
-                        catalog->path(), "locate chunk");
-    s.Bind(1, chunk_id);
-    ASSIGN_OR_RETURN(bool row, s.Step());
-    if (!row) return Status::NotFound("chunk " + chunk_id + " is no longer stored");
-    loc = RowToLocation(s, 0);
-    return Status::OK();
-  }));
-  return loc;
+  ASSIGN_OR_RETURN(std::optional<ChunkRecord> chunk, catalog->FindChunk(chunk_id));
+  if (!chunk) return Status::NotFound("chunk " + chunk_id + " is no longer stored");
+  return ToLocation(*chunk);
 }
 
 namespace {
@@ -408,24 +375,7 @@ Status ModelStore::FlushLoadLog() {
     impl_->log_flush_queued = false;
   }
   if (records.empty()) return Status::OK();
-  return catalog_->InTransaction([&]() -> Status {
-    sqlite::Statement s(
-        catalog_->db(),
-        "INSERT INTO model_loads (model, version, tier, bytes, duration_ns, started_at) VALUES (?, ?, ?, "
-        "?, ?, ?)",
-        catalog_->path(), "record load");
-    for (const LoadRecord& r : records) {
-      s.Reset();
-      s.Bind(1, r.model);
-      s.Bind(2, r.version);
-      s.Bind(3, r.tier);
-      s.Bind(4, static_cast<int64_t>(r.bytes));
-      s.Bind(5, r.duration_ns);
-      s.Bind(6, r.started_at_ns);
-      RETURN_IF_ERROR(s.Run());
-    }
-    return Status::OK();
-  });
+  return catalog_->InTransaction([&]() -> Status { return catalog_->RecordModelLoads(records); });
 }
 
 }  // namespace strata::artifacts

@@ -1,6 +1,4 @@
 // ModelStore maintenance: gc, stats, verify, diff.
-#include <sqlite3.h>
-
 #include <chrono>
 #include <map>
 #include <set>
@@ -8,7 +6,6 @@
 #include <unordered_set>
 
 #include "artifacts/model_store_internal.h"
-#include "catalog/statement.h"
 #include "io/sha256.h"
 
 namespace strata::artifacts {
@@ -19,20 +16,13 @@ struct ChunkRow {
   ChunkLocation loc;
 };
 
-ChunkRow RowToChunk(const sqlite::Statement& s) {
-  ChunkRow r;
-  r.id = s.Text(0);
-  r.loc.pack_id = s.Int(1);
-  r.loc.offset = static_cast<uint64_t>(s.Int(2));
-  r.loc.stored_len = static_cast<uint32_t>(s.Int(3));
-  r.loc.raw_len = static_cast<uint32_t>(s.Int(4));
-  r.loc.codec = static_cast<CompressionType>(s.Int(5));
-  return r;
+Result<std::vector<ChunkRow>> ToChunkRows(Result<std::vector<ChunkRecord>> records) {
+  if (!records.ok()) return records.status();
+  std::vector<ChunkRow> out;
+  out.reserve(records->size());
+  for (ChunkRecord& r : *records) out.push_back({std::move(r.chunk_id), ToLocation(r)});
+  return out;
 }
-
-constexpr char kChunkColumns[] = "SELECT chunk_id, pack_id, offset, stored_len, raw_len, codec FROM artifact_chunks ";
-constexpr char kUnreferenced[] =
-    "NOT EXISTS (SELECT 1 FROM model_version_chunks m WHERE m.chunk_id = artifact_chunks.chunk_id)";
 
 }  // namespace
 
@@ -63,7 +53,6 @@ Status VerifyReport::ToStatus() const {
 
 Result<GcResult> ModelStore::Gc() {
   Impl& impl = *impl_;
-  const std::string where = catalog_->path();
   GcResult result;
   ASSIGN_OR_RETURN(auto writer_lock, WriterLock::Acquire(&impl, "strata model gc"));
   RETURN_IF_ERROR(GcCold(&result));
@@ -75,36 +64,18 @@ Result<GcResult> ModelStore::Gc() {
   RETURN_IF_ERROR(catalog_->InTransaction([&]() -> Status {
     // Cold-only packs are not rewritten (GcCold deleted their dead chunks' rows), and a local file
     // of one (an archive that crashed before removing it) counts as an orphan below.
-    sqlite::Statement p(catalog_->db(), "SELECT id, bytes FROM artifact_packs WHERE location != 'cold'", where,
-                        "list packs");
-    for (;;) {
-      ASSIGN_OR_RETURN(bool row, p.Step());
-      if (!row) break;
-      packs[p.Int(0)] = static_cast<uint64_t>(p.Int(1));
+    ASSIGN_OR_RETURN(std::vector<PackRecord> all_packs, catalog_->ListPacks());
+    for (const PackRecord& p : all_packs) {
+      if (p.location != "cold") packs[p.id] = p.bytes;
     }
-    sqlite::Statement d(catalog_->db(), std::string(kChunkColumns) + "WHERE " + kUnreferenced, where, "dead chunks");
-    for (;;) {
-      ASSIGN_OR_RETURN(bool row, d.Step());
-      if (!row) break;
-      dead.push_back(RowToChunk(d));
-      victims.insert(dead.back().loc.pack_id);
-    }
-    sqlite::Statement l(catalog_->db(),
-                        std::string(kChunkColumns) + "WHERE pack_id = ? AND NOT " + kUnreferenced + " ORDER BY offset",
-                        where, "live chunks");
+    ASSIGN_OR_RETURN(dead, ToChunkRows(catalog_->ListUnreferencedChunks()));
+    for (const ChunkRow& c : dead) victims.insert(c.loc.pack_id);
     for (int64_t id : victims) {
-      l.Reset();
-      l.Bind(1, id);
-      for (;;) {
-        ASSIGN_OR_RETURN(bool row, l.Step());
-        if (!row) break;
-        live_in_victims.push_back(RowToChunk(l));
-      }
+      ASSIGN_OR_RETURN(std::vector<ChunkRow> live, ToChunkRows(catalog_->ListReferencedChunksInPack(id)));
+      live_in_victims.insert(live_in_victims.end(), std::make_move_iterator(live.begin()),
+                             std::make_move_iterator(live.end()));
     }
-    sqlite::Statement s(catalog_->db(), "SELECT seq FROM sqlite_sequence WHERE name = 'artifact_packs'", where,
-                        "next pack id");
-    ASSIGN_OR_RETURN(bool has_seq, s.Step());
-    next_pack = (has_seq ? s.Int(0) : 0) + 1;
+    ASSIGN_OR_RETURN(next_pack, catalog_->NextPackId());
     return Status::OK();
   }));
 
@@ -180,37 +151,11 @@ Result<GcResult> ModelStore::Gc() {
   open.clear();
 
   RETURN_IF_ERROR(catalog_->InTransaction([&]() -> Status {
-    sqlite3* db = catalog_->db();
-    for (const auto& [id, bytes] : new_packs) {
-      sqlite::Statement s(db, "INSERT INTO artifact_packs (id, name, bytes, created_at) VALUES (?, ?, ?, ?)", where,
-                          "record pack");
-      s.Bind(1, id);
-      s.Bind(2, PackFileName(id));
-      s.Bind(3, static_cast<int64_t>(bytes));
-      s.Bind(4, NowNs());
-      RETURN_IF_ERROR(s.Run());
-    }
-    sqlite::Statement u(db, "UPDATE artifact_chunks SET pack_id = ?, offset = ? WHERE chunk_id = ?", where,
-                        "move chunk");
-    for (const Moved& m : moved) {
-      u.Reset();
-      u.Bind(1, m.loc.pack_id);
-      u.Bind(2, static_cast<int64_t>(m.loc.offset));
-      u.Bind(3, m.row->id);
-      RETURN_IF_ERROR(u.Run());
-    }
-    sqlite::Statement d(db, "DELETE FROM artifact_chunks WHERE chunk_id = ?", where, "remove chunk");
-    for (const ChunkRow& c : dead) {
-      d.Reset();
-      d.Bind(1, c.id);
-      RETURN_IF_ERROR(d.Run());
-    }
-    sqlite::Statement p(db, "DELETE FROM artifact_packs WHERE id = ?", where, "remove pack");
-    for (int64_t id : victims) {
-      p.Reset();
-      p.Bind(1, id);
-      RETURN_IF_ERROR(p.Run());
-    }
+    const int64_t now = NowNs();
+    for (const auto& [id, bytes] : new_packs) RETURN_IF_ERROR(catalog_->AddPack(id, PackFileName(id), bytes, now));
+    for (const Moved& m : moved) RETURN_IF_ERROR(catalog_->MoveChunk(m.row->id, m.loc.pack_id, m.loc.offset));
+    for (const ChunkRow& c : dead) RETURN_IF_ERROR(catalog_->RemoveChunk(c.id));
+    for (int64_t id : victims) RETURN_IF_ERROR(catalog_->RemovePack(id));
     return Status::OK();
   }));
   result.chunks_removed = dead.size();
@@ -233,8 +178,7 @@ Result<GcResult> ModelStore::Gc() {
 
 Status ModelStore::GcCold(GcResult* result) {
   Impl& impl = *impl_;
-  const std::string where = catalog_->path();
-  ASSIGN_OR_RETURN(std::vector<PackRow> packs, ReadPacks(catalog_.get()));
+  ASSIGN_OR_RETURN(std::vector<PackRow> packs, catalog_->ListPacks());
   const bool any_cold = std::any_of(packs.begin(), packs.end(), [](const PackRow& p) { return p.location != "local"; });
   auto cold = cold_store();
   if (!cold.ok()) {
@@ -245,30 +189,14 @@ Status ModelStore::GcCold(GcResult* result) {
   // live chunk left goes whole (row first, then the object and any local copy).
   std::vector<PackRow> dead_packs;
   RETURN_IF_ERROR(catalog_->InTransaction([&]() -> Status {
-    sqlite::Statement d(catalog_->db(),
-                        "DELETE FROM artifact_chunks WHERE pack_id IN (SELECT id FROM artifact_packs WHERE location != "
-                        "'local') AND " +
-                            std::string(kUnreferenced),
-                        where, "remove dead archived chunks");
-    RETURN_IF_ERROR(d.Run());
-    result->chunks_removed += static_cast<uint64_t>(sqlite3_changes(catalog_->db()));
-    sqlite::Statement q(catalog_->db(),
-                        "SELECT id FROM artifact_packs p WHERE location != 'local' AND NOT EXISTS (SELECT 1 FROM "
-                        "artifact_chunks c WHERE c.pack_id = p.id)",
-                        where, "dead archived packs");
-    std::set<int64_t> ids;
-    for (;;) {
-      ASSIGN_OR_RETURN(bool row, q.Step());
-      if (!row) break;
-      ids.insert(q.Int(0));
-    }
-    sqlite::Statement r(catalog_->db(), "DELETE FROM artifact_packs WHERE id = ?", where, "remove archived pack");
+    ASSIGN_OR_RETURN(uint64_t removed, catalog_->RemoveUnreferencedArchivedChunks());
+    result->chunks_removed += removed;
+    ASSIGN_OR_RETURN(std::vector<int64_t> empty, catalog_->EmptyArchivedPacks());
+    const std::set<int64_t> ids(empty.begin(), empty.end());
     for (const PackRow& p : packs) {
       if (!ids.count(p.id)) continue;
       dead_packs.push_back(p);
-      r.Reset();
-      r.Bind(1, p.id);
-      RETURN_IF_ERROR(r.Run());
+      RETURN_IF_ERROR(catalog_->RemovePack(p.id));
     }
     return Status::OK();
   }));
@@ -307,64 +235,34 @@ Status ModelStore::GcCold(GcResult* result) {
 }
 
 Result<StoreStats> ModelStore::Stats() {
-  StoreStats st;
-  RETURN_IF_ERROR(catalog_->InTransaction([&]() -> Status {
-    sqlite::Statement s(catalog_->db(),
-                        "SELECT (SELECT COUNT(*) FROM artifact_models), (SELECT COUNT(*) FROM model_versions), "
-                        "(SELECT COALESCE(SUM(size), 0) FROM model_versions), (SELECT COUNT(*) FROM artifact_chunks), "
-                        "(SELECT COALESCE(SUM(raw_len), 0) FROM artifact_chunks), "
-                        "(SELECT COALESCE(SUM(stored_len), 0) FROM artifact_chunks), (SELECT COUNT(*) FROM "
-                        "artifact_packs), (SELECT COALESCE(SUM(bytes), 0) FROM artifact_packs)",
-                        catalog_->path(), "stats");
-    ASSIGN_OR_RETURN(bool row, s.Step());
-    if (!row) return Status::Internal("stats query returned no row");
-    st.models = s.Int(0);
-    st.versions = s.Int(1);
-    st.logical_bytes = s.Int(2);
-    st.chunks = s.Int(3);
-    st.unique_raw_bytes = s.Int(4);
-    st.stored_bytes = s.Int(5);
-    st.packs = s.Int(6);
-    st.pack_bytes = s.Int(7);
-    sqlite::Statement l(catalog_->db(),
-                        "SELECT location, COUNT(*), COALESCE(SUM(bytes), 0) FROM artifact_packs GROUP BY location",
-                        catalog_->path(), "stats by location");
-    for (;;) {
-      ASSIGN_OR_RETURN(bool more, l.Step());
-      if (!more) break;
-      const std::string loc = l.Text(0);
-      const uint64_t n = l.Int(1), bytes = l.Int(2);
-      if (loc == "local") {
-        st.local_packs = n;
-        st.local_pack_bytes = bytes;
-      } else if (loc == "both") {
-        st.both_packs = n;
-        st.both_pack_bytes = bytes;
-      } else {
-        st.cold_packs = n;
-        st.cold_pack_bytes = bytes;
-      }
-    }
+  ModelStoreTotalsRecord t;
+  RETURN_IF_ERROR(catalog_->InTransaction([&]() -> Status {  // one snapshot for both of its statements
+    ASSIGN_OR_RETURN(t, catalog_->ModelStoreTotals());
     return Status::OK();
   }));
+  StoreStats st;
+  st.models = t.models;
+  st.versions = t.versions;
+  st.chunks = t.chunks;
+  st.packs = t.packs;
+  st.logical_bytes = t.logical_bytes;
+  st.unique_raw_bytes = t.unique_raw_bytes;
+  st.stored_bytes = t.stored_bytes;
+  st.pack_bytes = t.pack_bytes;
+  st.local_packs = t.local_packs;
+  st.both_packs = t.both_packs;
+  st.cold_packs = t.cold_packs;
+  st.local_pack_bytes = t.local_pack_bytes;
+  st.both_pack_bytes = t.both_pack_bytes;
+  st.cold_pack_bytes = t.cold_pack_bytes;
   return st;
 }
 
 Result<VerifyReport> ModelStore::Verify() {
   Impl& impl = *impl_;
-  const std::string where = catalog_->path();
-  std::vector<ChunkRow> chunks;
-  RETURN_IF_ERROR(catalog_->InTransaction([&]() -> Status {
-    sqlite::Statement s(catalog_->db(), std::string(kChunkColumns) + "ORDER BY pack_id, offset", where, "list chunks");
-    for (;;) {
-      ASSIGN_OR_RETURN(bool row, s.Step());
-      if (!row) break;
-      chunks.push_back(RowToChunk(s));
-    }
-    return Status::OK();
-  }));
+  ASSIGN_OR_RETURN(std::vector<ChunkRow> chunks, ToChunkRows(catalog_->ListChunks()));
   VerifyReport report;
-  ASSIGN_OR_RETURN(std::vector<PackRow> pack_rows, ReadPacks(catalog_.get()));
+  ASSIGN_OR_RETURN(std::vector<PackRow> pack_rows, catalog_->ListPacks());
   std::unordered_map<int64_t, PackRow> pack_info;
   for (const PackRow& p : pack_rows) pack_info[p.id] = p;
   std::set<int64_t> cold_checked;
@@ -444,22 +342,10 @@ Result<VerifyReport> ModelStore::Verify() {
     if (st.ok()) continue;
     // Name every model version that uses the chunk.
     size_t before = report.corrupt.size();
-    RETURN_IF_ERROR(catalog_->InTransaction([&]() -> Status {
-      sqlite::Statement r(
-          catalog_->db(),
-          "SELECT m.name, v.version, mc.seq FROM model_version_chunks mc JOIN model_versions v ON v.id = "
-          "mc.version_id JOIN artifact_models m ON m.id = v.model_id WHERE mc.chunk_id = ? ORDER BY m.name, "
-          "v.version, mc.seq",
-          where, "chunk users");
-      r.Bind(1, c.id);
-      for (;;) {
-        ASSIGN_OR_RETURN(bool row, r.Step());
-        if (!row) break;
-        report.corrupt.push_back(
-            {r.Text(0), r.Int(1), r.Int(2), c.id, PackFileName(loc.pack_id), loc.offset, st.message()});
-      }
-      return Status::OK();
-    }));
+    ASSIGN_OR_RETURN(std::vector<ChunkUserRecord> users, catalog_->ChunkUsers(c.id));
+    for (const ChunkUserRecord& u : users) {
+      report.corrupt.push_back({u.model, u.version, u.seq, c.id, PackFileName(loc.pack_id), loc.offset, st.message()});
+    }
     if (report.corrupt.size() == before) {
       report.corrupt.push_back({"", 0, 0, c.id, PackFileName(loc.pack_id), loc.offset, st.message()});
     }

@@ -2,7 +2,6 @@
 // Loading is in model_load.cc; gc, stats and verify in model_maintenance.cc.
 #include "artifacts/model_store.h"
 
-#include <sqlite3.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -15,7 +14,6 @@
 #include "artifacts/cold_store.h"
 #include "artifacts/model_store_internal.h"
 #include "catalog/layout.h"
-#include "catalog/statement.h"
 #include "io/sha256.h"
 
 namespace strata::artifacts {
@@ -230,7 +228,6 @@ Result<PutResult> ModelStore::PutBytes(std::string_view name, std::string_view d
     return Status::InvalidArgument("model version must be >= 1, got " + std::to_string(*options.version));
   }
   Impl& impl = *impl_;
-  const std::string where = catalog_->path();
 
   // 1. Chunk and hash, without any lock.
   std::vector<PendingChunk> chunks;
@@ -269,14 +266,7 @@ Result<PutResult> ModelStore::PutBytes(std::string_view name, std::string_view d
   uint64_t current_bytes = 0;
   RETURN_IF_ERROR(catalog_->InTransaction([&]() -> Status {
     if (options.version) {
-      sqlite::Statement q(
-          catalog_->db(),
-          "SELECT 1 FROM model_versions v JOIN artifact_models m ON m.id = v.model_id WHERE m.name = ? AND "
-          "v.version = ?",
-          where, "check version");
-      q.Bind(1, name);
-      q.Bind(2, *options.version);
-      ASSIGN_OR_RETURN(bool taken, q.Step());
+      ASSIGN_OR_RETURN(bool taken, catalog_->ModelVersionExists(name, *options.version));
       if (taken) {
         return Status::AlreadyExists("model " + std::string(name) + " version " + std::to_string(*options.version) +
                                      " already exists");
@@ -284,30 +274,19 @@ Result<PutResult> ModelStore::PutBytes(std::string_view name, std::string_view d
     }
     // A chunk stored only in the cold store is stored again locally (its row then points at the
     // new copy): a new version never depends on archived bytes to load at local speed.
-    sqlite::Statement q(catalog_->db(),
-                        "SELECT p.location FROM artifact_chunks c JOIN artifact_packs p ON p.id = c.pack_id WHERE "
-                        "c.chunk_id = ?",
-                        where, "find chunk");
     std::unordered_set<std::string_view> seen;
     for (size_t i = 0; i < chunks.size(); ++i) {
       if (!seen.insert(hex[i]).second) continue;  // repeated within this file: stored once
-      q.Reset();
-      q.Bind(1, hex[i]);
-      ASSIGN_OR_RETURN(bool found, q.Step());
-      is_new[i] = !found || q.Text(0) == "cold";
+      ASSIGN_OR_RETURN(std::string location, catalog_->ChunkPackLocation(hex[i]));
+      is_new[i] = location.empty() || location == "cold";
     }
     // Appends go to the newest pack while it is local only; an archived pack is sealed.
-    sqlite::Statement p(catalog_->db(), "SELECT id, bytes, location FROM artifact_packs ORDER BY id DESC LIMIT 1",
-                        where, "current pack");
-    ASSIGN_OR_RETURN(bool has_pack, p.Step());
-    if (has_pack && p.Text(2) == "local") {
-      current_pack = p.Int(0);
-      current_bytes = static_cast<uint64_t>(p.Int(1));
+    ASSIGN_OR_RETURN(std::optional<PackRecord> newest, catalog_->NewestPack());
+    if (newest && newest->location == "local") {
+      current_pack = newest->id;
+      current_bytes = newest->bytes;
     }
-    sqlite::Statement s(catalog_->db(), "SELECT seq FROM sqlite_sequence WHERE name = 'artifact_packs'", where,
-                        "next pack id");
-    ASSIGN_OR_RETURN(bool has_seq, s.Step());
-    next_pack = (has_seq ? s.Int(0) : 0) + 1;
+    ASSIGN_OR_RETURN(next_pack, catalog_->NextPackId());
     return Status::OK();
   }));
 
@@ -365,88 +344,33 @@ Result<PutResult> ModelStore::PutBytes(std::string_view name, std::string_view d
 
   // 4. Commit: packs' lengths, chunk rows, the version and its manifest, all at once.
   RETURN_IF_ERROR(catalog_->InTransaction([&]() -> Status {
-    sqlite3* db = catalog_->db();
     const int64_t now = NowNs();
     for (const PackUpdate& u : pack_updates) {
-      sqlite::Statement s(db,
-                          u.created ? "INSERT INTO artifact_packs (id, name, bytes, created_at) VALUES (?, ?, ?, ?)"
-                                    : "UPDATE artifact_packs SET bytes = ?3 WHERE id = ?1",
-                          where, "record pack");
-      s.Bind(1, u.id);
-      if (u.created) s.Bind(2, PackFileName(u.id));
-      s.Bind(3, static_cast<int64_t>(u.bytes));
-      if (u.created) s.Bind(4, now);
-      RETURN_IF_ERROR(s.Run());
+      RETURN_IF_ERROR(u.created ? catalog_->AddPack(u.id, PackFileName(u.id), u.bytes, now)
+                                : catalog_->SetPackBytes(u.id, u.bytes));
     }
-    sqlite::Statement ins(
-        db,
-        "INSERT OR REPLACE INTO artifact_chunks (chunk_id, pack_id, offset, stored_len, raw_len, codec) "
-        "VALUES "
-        "(?, ?, ?, ?, ?, ?)",
-        where, "record chunk");
     for (const NewChunk& c : new_chunks) {
-      ins.Reset();
-      ins.Bind(1, hex[c.index]);
-      ins.Bind(2, c.loc.pack_id);
-      ins.Bind(3, static_cast<int64_t>(c.loc.offset));
-      ins.Bind(4, static_cast<int64_t>(c.loc.stored_len));
-      ins.Bind(5, static_cast<int64_t>(c.loc.raw_len));
-      ins.Bind(6, static_cast<int64_t>(c.loc.codec));
-      RETURN_IF_ERROR(ins.Run());
+      RETURN_IF_ERROR(catalog_->PutChunk({hex[c.index], c.loc.pack_id, c.loc.offset, c.loc.stored_len, c.loc.raw_len,
+                                          static_cast<uint8_t>(c.loc.codec)}));
     }
     if (options.run_id) {  // lineage links what exists: a run id nobody started is refused
-      sqlite::Statement run(db, "SELECT 1 FROM runs WHERE id = ?", where, "find run");
-      run.Bind(1, *options.run_id);
-      ASSIGN_OR_RETURN(bool exists, run.Step());
+      ASSIGN_OR_RETURN(bool exists, catalog_->RunExists(*options.run_id));
       if (!exists) {
         return Status::NotFound("no run " + std::to_string(*options.run_id) + " for model " + std::string(name) +
                                 " (start one with `strata run start KIND`; `strata run list` lists them)");
       }
     }
-    sqlite::Statement m(db, "INSERT OR IGNORE INTO artifact_models (name, created_at) VALUES (?, ?)", where,
-                        "add model");
-    m.Bind(1, name);
-    m.Bind(2, now);
-    RETURN_IF_ERROR(m.Run());
-    sqlite::Statement mid(
-        db,
-        "SELECT id, (SELECT MAX(version) FROM model_versions WHERE model_id = artifact_models.id) FROM "
-        "artifact_models WHERE name = ?",
-        where, "find model");
-    mid.Bind(1, name);
-    ASSIGN_OR_RETURN(bool found, mid.Step());
-    if (!found) return Status::Internal("model " + std::string(name) + " vanished inside its put transaction");
-    const int64_t model_id = mid.Int(0);
-    result.version = options.version ? *options.version : mid.OptionalInt(1).value_or(0) + 1;
-    sqlite::Statement v(db,
-                        "INSERT INTO model_versions (model_id, version, size, sha256, chunk_count, meta_json, "
-                        "metrics_json, run_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        where, "add version");
-    v.Bind(1, model_id);
-    v.Bind(2, result.version);
-    v.Bind(3, static_cast<int64_t>(result.size));
-    v.Bind(4, result.sha256);
-    v.Bind(5, static_cast<int64_t>(chunks.size()));
-    v.Bind(6, options.meta_json);
-    v.Bind(7, options.metrics_json);
-    v.Bind(8, options.run_id);
-    v.Bind(9, now);
-    Status st = v.Run();
-    if (st.code() == StatusCode::kAlreadyExists) {
-      return Status::AlreadyExists("model " + std::string(name) + " version " + std::to_string(result.version) +
-                                   " already exists");
-    }
-    RETURN_IF_ERROR(st);
-    const int64_t version_id = v.last_insert_rowid();
-    sqlite::Statement mc(db, "INSERT INTO model_version_chunks (version_id, seq, chunk_id) VALUES (?, ?, ?)", where,
-                         "add manifest");
-    for (size_t i = 0; i < chunks.size(); ++i) {
-      mc.Reset();
-      mc.Bind(1, version_id);
-      mc.Bind(2, static_cast<int64_t>(i));
-      mc.Bind(3, hex[i]);
-      RETURN_IF_ERROR(mc.Run());
-    }
+    NewModelVersionRecord version;
+    version.model = std::string(name);
+    version.version = options.version;
+    version.size = result.size;
+    version.sha256 = result.sha256;
+    version.meta_json = options.meta_json;
+    version.metrics_json = options.metrics_json;
+    version.run_id = options.run_id;
+    version.chunk_ids = hex;
+    ASSIGN_OR_RETURN(auto added, catalog_->AddModelVersion(version, now));
+    result.version = added.first;
     return Status::OK();
   }));
   return result;

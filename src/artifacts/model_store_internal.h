@@ -22,19 +22,16 @@ inline int64_t NowNs() {
       .count();
 }
 
+inline ChunkLocation ToLocation(const ChunkRecord& c) {
+  return {c.pack_id, c.offset, c.stored_len, c.raw_len, static_cast<CompressionType>(c.codec)};
+}
+
 struct ManifestEntry {
   std::string chunk_id;  // hex
   ChunkLocation loc;
 };
 
-struct LoadRecord {
-  std::string model;
-  int64_t version;
-  std::string tier;
-  uint64_t bytes;
-  int64_t duration_ns;
-  int64_t started_at_ns;
-};
+using LoadRecord = ModelLoadRecord;  // catalog/pack_records.h
 
 struct ModelStore::Impl {
   FileSystem* fs = nullptr;
@@ -88,14 +85,8 @@ class WriterLock {
 Status ReadChunkInto(const RandomAccessFile& pack, const ChunkLocation& loc, const Sha256Digest& id, char* dest,
                      std::string* scratch, Sha256* hasher, std::unique_ptr<Codec>* codecs);
 
-// A pack as the catalog records it.
-struct PackRow {
-  int64_t id = 0;
-  uint64_t bytes = 0;
-  std::string location;  // local, both, cold
-  std::string sha256;    // of the committed bytes; set once archived
-};
-Result<std::vector<PackRow>> ReadPacks(Catalog* catalog);
+// A pack as the catalog records it (catalog/pack_records.h).
+using PackRow = PackRecord;
 
 // Streams the cold copy of `pack` and checks its size and SHA-256 against the catalog's. If
 // `keep` is set the bytes are also returned there. NotFound if missing, Corruption if different;

@@ -23,10 +23,12 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "catalog/migrations.h"
 #include "catalog/model_records.h"
+#include "catalog/pack_records.h"
 #include "strata/file_system.h"
 #include "strata/schema.h"
 #include "strata/status.h"
@@ -195,6 +197,44 @@ class Catalog {
   Status RemoveModelVersion(int64_t version_id);
   // The model's row and its aliases (its versions are removed one by one before).
   Status RemoveModel(std::string_view name);
+
+  // The model store's packs, chunks and manifests (pack_records.h; pack_records.cc). Calls that
+  // change several rows belong inside InTransaction.
+  Result<std::vector<PackRecord>> ListPacks();  // by id
+  Result<std::optional<PackRecord>> NewestPack();
+  Result<int64_t> NextPackId();  // never reuses a removed pack's id
+  Status AddPack(int64_t id, std::string_view name, uint64_t bytes, int64_t now_ns);
+  Status SetPackBytes(int64_t id, uint64_t bytes);
+  // local -> both, with the cold copy's SHA-256 and URI; a pack not local is left as it is.
+  Status MarkPackArchived(int64_t id, std::string_view sha256, std::string_view cold_uri, int64_t now_ns);
+  // Sets the location; with `only_from`, only a pack that is there now.
+  Status SetPackLocation(int64_t id, std::string_view location, std::string_view only_from = {});
+  Status RemovePack(int64_t id);
+  // Packs on both stores whose chunks only archived versions use (their local copy may go).
+  Result<std::vector<int64_t>> PacksOnlyArchivedVersionsUse();
+  // Packs in the cold store (cold or both) that no chunk row refers to any more.
+  Result<std::vector<int64_t>> EmptyArchivedPacks();
+  Result<std::optional<ChunkRecord>> FindChunk(std::string_view chunk_id);
+  // The location of the pack holding the chunk (local, both, cold), or "" when it is not stored.
+  Result<std::string> ChunkPackLocation(std::string_view chunk_id);
+  Result<std::vector<ChunkRecord>> ListChunks();  // by pack, offset
+  Result<std::vector<ChunkRecord>> ListUnreferencedChunks();
+  Result<std::vector<ChunkRecord>> ListReferencedChunksInPack(int64_t pack_id);  // by offset
+  Status PutChunk(const ChunkRecord& chunk);  // adds, or replaces the row of the same chunk id
+  Status MoveChunk(std::string_view chunk_id, int64_t pack_id, uint64_t offset);
+  Status RemoveChunk(std::string_view chunk_id);
+  // Removes the rows of unreferenced chunks in packs of the cold store; how many.
+  Result<uint64_t> RemoveUnreferencedArchivedChunks();
+  Result<std::vector<ChunkUserRecord>> ChunkUsers(std::string_view chunk_id);
+  Result<bool> ModelVersionExists(std::string_view model, int64_t version);
+  // The version's manifest in order; nullopt when the version does not exist (any more).
+  Result<std::optional<std::vector<ManifestRecord>>> ReadModelManifest(int64_t version_id);
+  // Adds the model if new, then the version and its manifest; returns (version number, version
+  // id). AlreadyExists naming the model and version when that number is taken.
+  Result<std::pair<int64_t, int64_t>> AddModelVersion(const NewModelVersionRecord& version, int64_t now_ns);
+  Result<bool> RunExists(int64_t run_id);
+  Result<ModelStoreTotalsRecord> ModelStoreTotals();
+  Status RecordModelLoads(std::span<const ModelLoadRecord> loads);
 
   // Runs fn inside one transaction: BEGIN IMMEDIATE (waits for other writers) ... COMMIT, or
   // ROLLBACK if fn returns an error (which is then returned). The catalog's lock is held
