@@ -545,6 +545,8 @@ Result<RecordBatch> TierStore::Read(const FileRecord& file, const parquet::ReadO
 
 Result<RecordBatch> TierStore::ReadAll(const FileRecord& file, const Schema& schema) {
   ASSIGN_OR_RETURN(RecordBatch batch, Read(file, {}));
+  // A file written before columns were added at the end of the schema: they are NULL in it.
+  if (auto padded = PadToFields(batch, schema.fields()); padded.ok()) batch = std::move(padded).value();
   if (batch.fields() != schema.fields()) {
     return Status::Corruption(std::string(TierName(file.tier)) + " file " + file.uri +
                               " does not have the table's columns (" + schema.ToString() + ")");
