@@ -153,4 +153,16 @@ class RecordBatch {
   std::vector<Column> columns_;
 };
 
+// Schema evolution (doc/schema_evolution.md): columns are only ever added at the end of a
+// table's schema, nullable, so rows stored before a column existed (WAL records, warm and cold
+// files) have a prefix of today's fields. A column of `rows` nulls of `type`.
+Column NullColumn(ColumnType type, size_t rows);
+// True when `older` are the first fields of `fields` and every field after them is nullable:
+// rows of `older` are rows of `fields` with NULL in the rest (equal fields: true).
+bool IsEarlierSchema(const std::vector<Field>& older, const std::vector<Field>& fields);
+// `batch` with null columns appended for the fields of `fields` past its own, when its fields are
+// a prefix of `fields` and every missing one is nullable; InvalidArgument otherwise. `batch`
+// unchanged when its fields equal `fields`.
+Result<RecordBatch> PadToFields(RecordBatch batch, const std::vector<Field>& fields);
+
 }  // namespace strata

@@ -113,6 +113,13 @@ class Database {
   virtual ~Database() = default;
 
   virtual Status CreateTable(const TableDef& def) = 0;
+  // Adds nullable column `name` of `type` at the end of the table's schema (writers only; see
+  // doc/schema_evolution.md). Rows stored before read it as NULL, in every tier and in the WAL.
+  // First flushes the table's hot rows to warm files, holding appends to every table meanwhile.
+  // InvalidArgument for a timestamp or symbol type or a name that is not [A-Za-z_][A-Za-z0-9_]*,
+  // AlreadyExists when the table has such a column, NotFound for an unknown table. Appenders made
+  // before go on taking batches of the old columns; their rows get NULL in the new one.
+  virtual Status AddColumn(std::string_view table, std::string_view name, ColumnType type) = 0;
   virtual Result<TableDef> GetTable(std::string_view name) = 0;
   virtual Result<std::vector<TableDef>> ListTables() = 0;
 

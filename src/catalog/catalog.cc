@@ -564,6 +564,26 @@ Status Catalog::SetTablePolicy(std::string_view name, std::string_view policy_js
   return Status::OK();
 }
 
+Status Catalog::SetTableSchema(std::string_view name, const Schema& expected, const Schema& schema) {
+  std::string op = "change the schema of table " + std::string(name);
+  RETURN_IF_ERROR(CheckWritable(op));
+  std::lock_guard lock(mu_);
+  sqlite::Statement s(db_, "UPDATE tables SET schema = ? WHERE name = ? AND schema = ?", path_, op);
+  s.Bind(1, schema.ToString());
+  s.Bind(2, name);
+  s.Bind(3, expected.ToString());
+  RETURN_IF_ERROR(s.Run());
+  if (s.changes() == 0) {
+    sqlite::Statement q(db_, "SELECT schema FROM tables WHERE name = ?", path_, op);
+    q.Bind(1, name);
+    ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) return Status::NotFound("no table '" + std::string(name) + "' in catalog " + path_);
+    return Status::Aborted("the schema of table " + std::string(name) + " changed meanwhile (now " + q.Text(0) +
+                           "); try again");
+  }
+  return Status::OK();
+}
+
 // --- Runs -------------------------------------------------------------------------------------
 
 Result<int64_t> Catalog::BeginRun(std::string_view kind, std::string_view inputs_json, std::string_view config_json) {

@@ -156,6 +156,9 @@ class Catalog {
   Result<TableInfo> GetTableById(int64_t id);
   Result<std::vector<TableInfo>> ListTables();                                 // by name
   Status SetTablePolicy(std::string_view name, std::string_view policy_json);  // a JSON object
+  // Replaces the table's schema by `schema` (Database::AddColumn: one UPDATE, atomic) if it is
+  // still `expected`; Aborted when another writer changed it meanwhile, NotFound for no table.
+  Status SetTableSchema(std::string_view name, const Schema& expected, const Schema& schema);
 
   Result<std::vector<FileRecord>> ListFiles(const FileQuery& query);  // by table, symbol, min_ts, id
   // All or nothing. Added records must name an existing table, have a non-empty uri, min_ts <=

@@ -81,6 +81,7 @@ int RunCli(int argc, char** argv) {
       "Run `strata COMMAND --help` for each command's options and examples.");
 
   AddInitAndTableCommands(app, &ctx);
+  AddSchemaCommands(app, &ctx);  // after the `table` command it extends
   AddIngestCommand(app, &ctx);
   AddQueryCommands(app, &ctx);
   AddStatsCommand(app, &ctx);

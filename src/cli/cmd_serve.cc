@@ -24,6 +24,7 @@ struct ServeArgs {
   int threads = 0;
   int max_connections = 512;
   bool insecure_no_auth = false;
+  bool ilp_no_new_columns = false;
   std::string fsync;
   uint64_t ready_min_free_mb = 1024;
   uint64_t ready_max_flush_lag_mb = 8192;
@@ -63,6 +64,7 @@ Status Serve(Context* ctx, const ServeArgs& a) {
   o.http.max_connections = a.max_connections;
   o.auth_file = a.auth_file;
   o.insecure_no_auth = a.insecure_no_auth;
+  o.ilp_new_columns = !a.ilp_no_new_columns;
   o.fsync = a.fsync;
   o.health.min_free_bytes = a.ready_min_free_mb << 20;
   o.health.max_flush_lag_bytes = a.ready_max_flush_lag_mb << 20;
@@ -128,6 +130,9 @@ void AddServeCommands(CLI::App& app, Context* ctx) {
   s->add_option("--ilp", a->ilp,
                 "InfluxDB/QuestDB line protocol over TCP on ADDR:PORT, or off (default 127.0.0.1:9009; off with "
                 "--auth-file: TCP lines carry no credentials, send them to POST /write instead)");
+  s->add_flag("--ilp-no-new-columns", a->ilp_no_new_columns,
+              "refuse a line protocol line (HTTP or TCP) with a tag or field its existing table has no column for "
+              "(default: add it as a nullable column)");
   s->add_option("--pg", a->pg,
                 "PostgreSQL wire protocol (psql, psycopg2, node-postgres, Grafana) on ADDR:PORT, or off (default "
                 "127.0.0.1:8812; passwords from --auth-file, SCRAM-SHA-256)");

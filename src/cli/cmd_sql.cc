@@ -51,7 +51,8 @@ Status Sql(Context* ctx, const SqlArgs& args) {
   if (args.out.empty()) return session.RunScript(text);
   // Syntax errors come before the database is opened.
   ASSIGN_OR_RETURN(std::vector<sql::Statement> statements, sql::ParseScript(text));
-  if (statements.size() != 1 || statements[0].kind == sql::StatementKind::kInsert) {
+  if (statements.size() != 1 || statements[0].kind == sql::StatementKind::kInsert ||
+      statements[0].kind == sql::StatementKind::kAlterAddColumn) {
     return Status::InvalidArgument("--out writes the result of exactly one query; got " +
                                    std::to_string(statements.size()) + " statement(s)" +
                                    (statements.size() == 1 ? " (an INSERT)" : ""));
@@ -74,8 +75,14 @@ Result<Database*> SqlSession::Db(bool writable) {
 
 Status SqlSession::Run(const sql::Statement& statement, const std::string& out_path) {
   const bool insert = statement.kind == sql::StatementKind::kInsert;
-  ASSIGN_OR_RETURN(Database * db, Db(insert));
+  const bool alter = statement.kind == sql::StatementKind::kAlterAddColumn;
+  ASSIGN_OR_RETURN(Database * db, Db(insert || alter));
   ASSIGN_OR_RETURN(std::unique_ptr<query::BatchStream> stream, sql::RunStatement(db, statement));
+  if (alter) {
+    std::printf("ALTER TABLE\n");  // PostgreSQL's command tag
+    std::fflush(stdout);
+    return Status::OK();
+  }
   if (!out_path.empty()) {
     ASSIGN_OR_RETURN(uint64_t rows, query::WriteStreamToParquet(DefaultFileSystem(), out_path, stream.get()));
     std::fprintf(stderr, "wrote %s rows to %s\n", WithThousands(rows).c_str(), out_path.c_str());

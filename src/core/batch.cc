@@ -364,4 +364,36 @@ std::string RecordBatch::RowToString(size_t row) const {
   return out;
 }
 
+Column NullColumn(ColumnType type, size_t rows) {
+  Column c(type);
+  c.Reserve(rows);
+  for (size_t r = 0; r < rows; ++r) c.AppendNull();
+  return c;
+}
+
+bool IsEarlierSchema(const std::vector<Field>& older, const std::vector<Field>& fields) {
+  if (older.size() > fields.size()) return false;
+  for (size_t i = 0; i < older.size(); ++i) {
+    if (older[i] != fields[i]) return false;
+  }
+  for (size_t i = older.size(); i < fields.size(); ++i) {
+    if (!fields[i].nullable) return false;
+  }
+  return true;
+}
+
+Result<RecordBatch> PadToFields(RecordBatch batch, const std::vector<Field>& fields) {
+  const std::vector<Field>& have = batch.fields();
+  if (have == fields) return batch;
+  if (!IsEarlierSchema(have, fields)) {
+    return Status::InvalidArgument("batch has " + std::to_string(have.size()) + " columns that are not the first " +
+                                   "columns of " + std::to_string(fields.size()) +
+                                   " fields followed by nullable ones only");
+  }
+  const size_t rows = batch.num_rows();
+  std::vector<Column> cols = std::move(batch.columns());
+  for (size_t i = have.size(); i < fields.size(); ++i) cols.push_back(NullColumn(fields[i].type, rows));
+  return RecordBatch(fields, std::move(cols));
+}
+
 }  // namespace strata

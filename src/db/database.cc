@@ -390,6 +390,12 @@ Status DatabaseImpl::AppendTo(const OpenTable& table, const RecordBatch& batch, 
 }
 
 Status DatabaseImpl::AppendRecord(std::string_view payload, std::span<const TablePart> parts) {
+  ReaderMutexLock ddl(&ddl_gate_);  // no column is added while this append runs
+  if (columns_added_.load(std::memory_order_relaxed) == 0) return AppendRecordLocked(payload, parts);
+  return AppendWithCurrentSchemas(payload, parts);
+}
+
+Status DatabaseImpl::AppendRecordLocked(std::string_view payload, std::span<const TablePart> parts) {
   // Shared: a flush takes the gate exclusively to pick its LSN cut, so every row at or below the
   // cut is in the hot tier when the flush collects it.
   ReaderMutexLock gate(&append_gate_);

@@ -9,6 +9,8 @@
 //   tier_op_mu_  one flush / compaction / migration / retention / bar rebuild at a time; a writable
 //                Verify's listing. Close takes it before resetting wal_, so a tier operation
 //                may use the WAL writer without the append gate (WalForTierOp).
+//   ddl_gate_    appends hold it shared (around append_gate_); AddColumn exclusively, while it
+//                flushes the table and changes its schema (db_schema.cc).
 //   append_gate_ appends hold it shared (WAL append + hot insert); a flush takes it exclusively to
 //                pick its LSN cut; Close exclusively to close the WAL writer.
 //   view_mu_     scans hold it shared while planning; a tier commit (catalog + hot-tier drop)
@@ -19,7 +21,8 @@
 //   tables_mu_   the open-table maps.
 //   dispatch_mu_ the append listeners and the LSN whose turn it is to call them (a leaf; a plain
 //                std::mutex for its condition variable, outside the analysis).
-// Order: close_mu_ > flusher_mu_; close_mu_ > tier_op_mu_ > append_gate_;
+// Order: close_mu_ > flusher_mu_; close_mu_ > tier_op_mu_ > ddl_gate_ > append_gate_;
+// ddl_gate_ > view_mu_; ddl_gate_ > tables_mu_;
 // tier_op_mu_ > view_mu_ > flushed_mu_; catch_up_mu_ > view_mu_ > flushed_mu_.
 // Set at open and not changed after (no lock): fs_, lock_ (until Close), catalog_, hot_, cold_,
 // tier_, sync_policy_, segment_bytes_, last_replayed_lsn_, lsn_at_open_.
@@ -83,6 +86,8 @@ class DatabaseImpl final : public Database {
 
   // The Database API (strata/database.h).
   Status CreateTable(const TableDef& def) override;
+  Status AddColumn(std::string_view table, std::string_view name, ColumnType type) override
+      EXCLUDES(tier_op_mu_, ddl_gate_, tables_mu_);
   Result<TableDef> GetTable(std::string_view name) override;
   Result<std::vector<TableDef>> ListTables() override;
   Result<std::unique_ptr<Appender>> NewAppender(std::string_view table) override;
@@ -137,7 +142,13 @@ class DatabaseImpl final : public Database {
   using TablePart = std::pair<const OpenTable*, const RecordBatch*>;
   // Appends `payload` (a rows record of `parts`) to the WAL, then its rows to the hot tier, then
   // tells the listeners; the one path of AppendTo and AppendAtomically.
-  Status AppendRecord(std::string_view payload, std::span<const TablePart> parts) EXCLUDES(append_gate_);
+  Status AppendRecord(std::string_view payload, std::span<const TablePart> parts) EXCLUDES(ddl_gate_, append_gate_);
+  // AppendRecord's part after the schema check (ddl_gate_ held shared).
+  Status AppendRecordLocked(std::string_view payload, std::span<const TablePart> parts) EXCLUDES(append_gate_);
+  // AppendRecord once a column was added (db_schema.cc): parts of a table whose schema grew since
+  // their appender was made get NULL in the new columns, and the record is encoded again.
+  Status AppendWithCurrentSchemas(std::string_view payload, std::span<const TablePart> parts) REQUIRES_SHARED(ddl_gate_)
+      EXCLUDES(append_gate_);
   // Calls the append listeners for the append at `lsn` in LSN order (see database.cc).
   void NotifyListeners(const OpenTable& table, const RecordBatch& batch, uint64_t lsn, bool deliver);
   void Warn(std::string_view msg);
@@ -214,6 +225,10 @@ class DatabaseImpl final : public Database {
   Mutex close_mu_;
   std::atomic<bool> closed_{false};
 
+  SharedMutex ddl_gate_;
+  // Columns added by this process (AddColumn): until the first, no appender can hold a table
+  // whose schema is out of date, and AppendRecord skips the check.
+  std::atomic<uint64_t> columns_added_{0};
   SharedMutex append_gate_;
   std::unique_ptr<WalWriter> wal_ GUARDED_BY(append_gate_);
 

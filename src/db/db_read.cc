@@ -166,7 +166,8 @@ Status DatabaseImpl::Latest(std::string_view table, std::string_view symbol, Rec
     Result<RecordBatch> b = tier_->Read(*best, ro);
     if (b.ok()) {
       if (b->num_rows() == 0) return Status::Corruption("file " + best->uri + " has no row at its recorded max_ts");
-      *out = b->Slice(b->num_rows() - 1, 1);
+      // A file written before columns were added lacks them: NULL (doc/schema_evolution.md).
+      ASSIGN_OR_RETURN(*out, PadToFields(b->Slice(b->num_rows() - 1, 1), t->def.schema.fields()));
       return Status::OK();
     }
     if (!b.status().IsNotFound() || attempt >= 8) return b.status();

@@ -123,6 +123,10 @@ struct Source {
   // replacing one a writer retired: ScanCursorImpl::ReplaceRetired).
   int64_t skip_before = std::numeric_limits<int64_t>::min();
   bool done = false;
+  // A file written before columns were added to the table (doc/schema_evolution.md) lacks them:
+  // `ro` reads the columns it has, and the others are NULL.
+  bool partial = false;
+  parquet::ReadOptions ro;
   uint64_t counted_bytes = 0, counted_pages_total = 0, counted_pages_read = 0, counted_parallel = 0;
 };
 
@@ -286,9 +290,13 @@ class ScanCursorImpl final : public ScanCursor {
       {
         Timer tr(&stats_.read_ns);
         if (s->buf.num_columns() == 0) s->buf = FromPool(read_fields_);
-        Status st = s->reader->ReadRowGroupInto(rg, ro_, &s->buf);
-        if (st.ok()) read_fields_ = s->buf.fields();
-        if (st.ok() && sym_col_ >= 0) st = AddSymbolColumn(s);
+        Status st = s->reader->ReadRowGroupInto(rg, s->partial ? s->ro : ro_, &s->buf);
+        if (st.ok() && !s->partial) read_fields_ = s->buf.fields();
+        if (st.ok() && s->partial) {
+          st = CompleteColumns(s);
+        } else if (st.ok() && sym_col_ >= 0) {
+          st = AddSymbolColumn(s);
+        }
         if (!st.ok()) return ReadError(s->file, st);
       }
       ++stats_.row_groups_read;
@@ -311,6 +319,27 @@ class ScanCursorImpl final : public ScanCursor {
     cols.reserve(internal_.size());
     for (size_t i = 0, j = 0; i < internal_.size(); ++i) {
       cols.push_back(static_cast<int>(i) == sym_col_ ? std::move(sym) : std::move(s->buf.column(j++)));
+    }
+    s->buf = RecordBatch(internal_, std::move(cols));
+    return Status::OK();
+  }
+
+  // s->buf holds the columns of a partial file (s->ro): puts them in internal_ order, with the
+  // file's symbol in its place and NULL for the columns the file does not have.
+  Status CompleteColumns(Source* s) {
+    const size_t rows = s->buf.num_rows();
+    std::vector<Column> cols;
+    cols.reserve(internal_.size());
+    for (size_t i = 0; i < internal_.size(); ++i) {
+      const Field& f = internal_[i];
+      if (static_cast<int>(i) == sym_col_) {
+        Column sym(f.type);
+        RETURN_IF_ERROR(FillConstantString(f.type, s->file.symbol, rows, &sym));
+        cols.push_back(std::move(sym));
+        continue;
+      }
+      const int j = s->buf.FieldIndex(f.name);
+      cols.push_back(j >= 0 ? std::move(s->buf.column(static_cast<size_t>(j))) : NullColumn(f.type, rows));
     }
     s->buf = RecordBatch(internal_, std::move(cols));
     return Status::OK();
@@ -444,7 +473,21 @@ class ScanCursorImpl final : public ScanCursor {
   }
 
   Status SelectRowGroups(Source* s) {
-    auto rgs = s->reader->SelectRowGroups(ro_);
+    s->partial = false;
+    std::vector<std::string> present;
+    for (const std::string& name : ro_.columns) {
+      const auto& have = s->reader->columns();
+      if (std::any_of(have.begin(), have.end(), [&](const parquet::ColumnInfo& c) { return c.field.name == name; })) {
+        present.push_back(name);
+      } else {
+        s->partial = true;
+      }
+    }
+    if (s->partial) {
+      s->ro = ro_;
+      s->ro.columns = std::move(present);
+    }
+    auto rgs = s->reader->SelectRowGroups(s->partial ? s->ro : ro_);
     if (!rgs.ok()) return ReadError(s->file, rgs.status());
     s->row_groups = std::move(*rgs);
     ++stats_.files_read;

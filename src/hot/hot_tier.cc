@@ -100,6 +100,9 @@ struct HotTier::State {
   mutable std::shared_mutex mu;
   std::unordered_map<uint32_t, std::unique_ptr<Table>> tables;
   std::unordered_map<SeriesKey, std::unique_ptr<SeriesBuffer>, SeriesKeyHash, SeriesKeyEq> series;
+  // Tables and series replaced by ReplaceSchema: readers may still hold them.
+  std::vector<std::unique_ptr<Table>> old_tables;
+  std::vector<std::unique_ptr<SeriesBuffer>> old_series;
 
   Table* FindTable(uint32_t id) const {
     auto it = tables.find(id);
@@ -131,6 +134,37 @@ Status HotTier::AddTable(uint32_t table_id, const Schema& schema) {
   it->second = std::make_unique<State::Table>();
   it->second->id = table_id;
   it->second->schema = schema;
+  return Status::OK();
+}
+
+Status HotTier::ReplaceSchema(uint32_t table_id, const Schema& schema) {
+  if (schema.ts_index() < 0 || schema.symbol_index() < 0) {
+    return Status::InvalidArgument("hot tier: table " + std::to_string(table_id) +
+                                   " needs a timestamp and a symbol column (schema: " + schema.ToString() + ")");
+  }
+  std::unique_lock lock(state_->mu);
+  auto it = state_->tables.find(table_id);
+  if (it == state_->tables.end()) return Status::NotFound("hot tier has no table " + std::to_string(table_id));
+  for (const SeriesBuffer* s : it->second->series) {
+    if (s->rows() > 0) {
+      return Status::Busy("hot tier: table " + std::to_string(table_id) + " still holds rows of series '" +
+                          s->symbol() + "'; flush it before changing its schema");
+    }
+  }
+  size_t freed = 0;  // the empty series' headers leave the count (kept only for readers)
+  for (SeriesBuffer* s : it->second->series) {
+    auto found = state_->series.find(SeriesKeyView{table_id, s->symbol()});
+    if (found == state_->series.end()) continue;
+    freed += found->second->allocated_bytes();
+    state_->old_series.push_back(std::move(found->second));
+    state_->series.erase(found);
+  }
+  used_bytes_.fetch_sub(freed, std::memory_order_relaxed);
+  auto table = std::make_unique<State::Table>();
+  table->id = table_id;
+  table->schema = schema;
+  state_->old_tables.push_back(std::move(it->second));
+  it->second = std::move(table);
   return Status::OK();
 }
 

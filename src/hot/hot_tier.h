@@ -62,6 +62,11 @@ class HotTier {
 
   // Registers a table. OK again for the same schema; InvalidArgument for a different one.
   Status AddTable(uint32_t table_id, const Schema& schema);
+  // Gives a registered table a new schema (a column added: Database::AddColumn). REQUIRES: no
+  // Insert into the table runs meanwhile. Busy when the table holds rows (flush
+  // them first), NotFound for an unknown table. Its old, empty series stay allocated (readers
+  // may hold them) but are no longer found; the next rows start new series of the new schema.
+  Status ReplaceSchema(uint32_t table_id, const Schema& schema);
 
   // Inserts the rows of `batch`, split by symbol, tagging them with `lsn` (the series' max LSN
   // becomes at least `lsn`). Out-of-order timestamps are accepted and kept in arrival order.

@@ -342,6 +342,17 @@ Status Batcher::Conform(TableBuild* t, WriteResult* result) {
                                      (kCanAddColumns ? " and auto-create of columns is off"
                                                      : " (adding columns to an existing table is not supported)"));
     }
+    // Nullable columns at the end of the table's schema (Database::AddColumn). A column stays
+    // when the request fails later: its rows are not stored, the column is.
+    for (const Field& f : missing) {
+      Status added = db_->AddColumn(t->name, f.name, f.type);
+      if (added.ok()) {
+        result->columns_added.push_back(t->name + "." + f.name);
+      } else if (added.code() != StatusCode::kAlreadyExists) {  // added meanwhile: checked below
+        return added.WithContext("adding column " + f.name + " to table " + t->name);
+      }
+    }
+    ASSIGN_OR_RETURN(current, db_->GetTable(t->name));
   }
   std::vector<Field> fields = current.schema.fields();
   std::vector<Column> columns;

@@ -24,8 +24,8 @@ struct StringHash {
   size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
 };
 
-// Whether the database can add a column to an existing table (schema evolution).
-inline constexpr bool kCanAddColumns = false;
+// Whether the database can add a column to an existing table (Database::AddColumn).
+inline constexpr bool kCanAddColumns = true;
 
 class Batcher {
  public:

@@ -143,6 +143,30 @@ TEST_F(IlpWriterTest, AutoCreateOffRefusesClearly) {
       << st.ToString();
 }
 
+// Schema evolution (Database::AddColumn): a tag or field an existing table lacks adds a nullable
+// column at the end; rows stored before read NULL there. A request refused after it added a column
+// keeps the column but stores none of its rows.
+TEST_F(IlpWriterTest, NewFieldsAndTagsAddNullableColumnsToAnExistingTable) {
+  ASSERT_OK(Write("m,symbol=A a=1i 1\n"));
+  ASSERT_OK(db_->Flush().status());  // a warm file without the new columns
+  WriteResult r;
+  ASSERT_OK(Write("m,symbol=A,venue=X a=2i,px=1.5 2\nm,symbol=B a=3i,ok=t 3\n", &r));
+  EXPECT_EQ(r.columns_added, (std::vector<std::string>{"m.venue", "m.px", "m.ok"}));
+  EXPECT_EQ(db_->GetTable("m")->schema.ToString(), "ts:timestamp,symbol:symbol,a:i64?,venue:string?,px:f64?,ok:bool?");
+  EXPECT_EQ(Rows("m"), (std::vector<std::string>{"1970-01-01T00:00:00.000000001Z,A,1,,,",
+                                                 "1970-01-01T00:00:00.000000002Z,A,2,X,1.5,",
+                                                 "1970-01-01T00:00:00.000000003Z,B,3,,,true"}));
+  // A line after the new field's line fails: nothing of the request is stored, the column stays
+  // only if the request got as far as adding it (a line error comes before: not added).
+  Status st = Write("m,symbol=A a=4i,late=1i 4\nm,symbol=A a=oops 5\n", &r);
+  EXPECT_EQ(r.error_line, 2u) << st.ToString();
+  EXPECT_EQ(db_->GetTable("m")->schema.FieldIndex("late"), -1);
+  EXPECT_EQ(Rows("m").size(), 3u);
+  Reopen();
+  EXPECT_EQ(Rows("m").size(), 3u);
+  EXPECT_EQ(Rows("m")[1], "1970-01-01T00:00:00.000000002Z,A,2,X,1.5,");
+}
+
 TEST_F(IlpWriterTest, ColumnsANewTableGainsWithinTheRequestAreNullable) {
   ASSERT_OK(Write("m,symbol=A a=1i 1\nm,symbol=A,t=x b=\"s\" 2\nm,symbol=B a=3i,b=\"u\" 3\n"));
   EXPECT_EQ(db_->GetTable("m")->schema.ToString(), "ts:timestamp,symbol:symbol,a:i64?,t:string?,b:string?");

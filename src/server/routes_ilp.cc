@@ -34,6 +34,7 @@ void Server::AddIlpRoutes() {
   ilp_writer_ = std::make_unique<ilp::Writer>(db_.get());
   auto write = [this](HttpRequest& req, HttpResponder& resp) {
     ilp::Options o;
+    o.auto_create_columns = options_.ilp_new_columns;
     std::string precision = req.Param("precision");
     if (!precision.empty()) {
       auto p = ilp::ParsePrecision(precision);
@@ -77,6 +78,7 @@ Status Server::StartIlpAndPg() {
     t.address = options_.ilp_address;
     t.port = static_cast<uint16_t>(options_.ilp_port);
     t.log = options_.log;
+    t.ilp.auto_create_columns = options_.ilp_new_columns;
     ASSIGN_OR_RETURN(ilp_tcp_, ilp::TcpListener::Start(db_.get(), std::move(t)));
   }
   if (options_.pg_port >= 0) {

@@ -60,6 +60,9 @@ struct ServerOptions {
   // HTTP (/write, /api/v2/write) is always on, behind the write role.
   std::string ilp_address = "127.0.0.1";
   int ilp_port = -1;
+  // A line (HTTP or TCP) with a tag or field an existing table has no column for adds a nullable
+  // column to it (ilp::Options::auto_create_columns); false (--ilp-no-new-columns): refused.
+  bool ilp_new_columns = true;
   std::string pg_address = "127.0.0.1";
   int pg_port = -1;
 };

@@ -117,7 +117,7 @@ bool SameQuery(const Query& a, const Query& b) {
 
 bool SameStatement(const Statement& a, const Statement& b) {
   if (a.kind != b.kind || !SameQueryPtr(a.query, b.query) || a.table != b.table || a.columns != b.columns ||
-      a.analyze != b.analyze || a.values.size() != b.values.size()) {
+      a.analyze != b.analyze || a.values.size() != b.values.size() || a.column_type != b.column_type) {
     return false;
   }
   for (size_t i = 0; i < a.values.size(); ++i) {

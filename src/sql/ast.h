@@ -195,14 +195,16 @@ struct Query {
   ExprPtr offset;
 };
 
-enum class StatementKind { kSelect, kInsert, kShowTables, kDescribe, kExplain };
+enum class StatementKind { kSelect, kInsert, kShowTables, kDescribe, kExplain, kAlterAddColumn };
 
 struct Statement {
   StatementKind kind = StatementKind::kSelect;
   Pos pos;
   std::unique_ptr<Query> query;              // kSelect, kExplain, kInsert (INSERT ... SELECT)
-  std::vector<std::string> table;            // kInsert, kDescribe
-  std::vector<std::string> columns;          // kInsert: (a, b, ...); empty: all, in table order
+  std::vector<std::string> table;            // kInsert, kDescribe, kAlterAddColumn
+  std::vector<std::string> columns;          // kInsert: (a, b, ...); empty: all, in table order;
+                                             // kAlterAddColumn: the new column
+  std::string column_type;                   // kAlterAddColumn: the type as written (BIGINT, ...)
   std::vector<std::vector<ExprPtr>> values;  // kInsert ... VALUES (...), (...)
   bool analyze = false;                      // EXPLAIN ANALYZE
 };

@@ -796,6 +796,19 @@ Result<std::unique_ptr<query::BatchStream>> RunStatement(Database* db, const Sta
     }
     case StatementKind::kInsert: return internal::RunInsert(db, st);
     case StatementKind::kExplain: return internal::RunExplain(db, st);
+    case StatementKind::kAlterAddColumn: {
+      if (st.table.size() != 1) return NotYet(st.pos, "ALTER TABLE of a qualified name");
+      Result<query::ExprType> type = query::ParseSqlType(st.column_type);
+      if (!type.ok()) return Err(st.pos, type.status().message());
+      if (*type == query::ExprType::kInterval || *type == query::ExprType::kTimestamp ||
+          *type == query::ExprType::kSymbol) {
+        return Err(st.pos, "an added column cannot be of type " + st.column_type +
+                               " (a table has one timestamp and one symbol column, given when it is created); use "
+                               "BOOLEAN, INTEGER, BIGINT, DOUBLE or VARCHAR");
+      }
+      RETURN_IF_ERROR(db->AddColumn(st.table[0], st.columns.at(0), static_cast<ColumnType>(*type)));
+      return internal::StringTable({"status"}, {{"ALTER TABLE"}});
+    }
   }
   return Status::Internal("unknown statement kind");
 }

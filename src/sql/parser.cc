@@ -591,6 +591,28 @@ Result<Statement> Parser::ParseStatement() {
     } else {
       return Expected("SELECT or WITH after EXPLAIN");
     }
+  } else if (t.Is("alter") && Peek(1).Is("table")) {
+    // ALTER TABLE t ADD [COLUMN] c TYPE [NULL]: a nullable column (Database::AddColumn).
+    Take();
+    Take();
+    s.kind = StatementKind::kAlterAddColumn;
+    ASSIGN_OR_RETURN(s.table, ParseQualifiedName("a table name"));
+    if (!Peek().Is("add")) {
+      if (Peek().kind == TokenKind::kIdent) {
+        return UnsupportedError(Peek().pos, "ALTER TABLE ... " + Upper(Peek().text) +
+                                                " is not supported yet (ALTER TABLE ... ADD COLUMN is)");
+      }
+      return Expected("ADD");
+    }
+    Take();
+    Accept("column");
+    if (Peek().Is("if")) return UnsupportedError(Peek().pos, "ADD COLUMN IF NOT EXISTS is not supported yet");
+    ASSIGN_OR_RETURN(std::string column, ParseIdentifier("a column name"));
+    s.columns.push_back(std::move(column));
+    ASSIGN_OR_RETURN(s.column_type, ParseTypeName());
+    if (Peek().Is("not")) return UnsupportedError(Peek().pos, "an added column is nullable: NOT NULL is not supported");
+    if (Peek().Is("default")) return UnsupportedError(Peek().pos, "DEFAULT for an added column is not supported yet");
+    Accept("null");
   } else if (OneOf(t,
                    {"update",     "delete",  "create",     "drop",    "alter",    "copy",     "truncate", "set",
                     "reset",      "begin",   "start",      "commit",  "rollback", "end",      "abort",    "savepoint",
@@ -602,7 +624,7 @@ Result<Statement> Parser::ParseStatement() {
   } else if (t.Is("values")) {
     return UnsupportedError(t.pos, "VALUES as a query is not supported yet");
   } else {
-    return Expected("SELECT, WITH, INSERT, SHOW TABLES, DESCRIBE or EXPLAIN");
+    return Expected("SELECT, WITH, INSERT, SHOW TABLES, DESCRIBE, EXPLAIN or ALTER TABLE");
   }
   if (!AtStatementEnd()) return Expected(follow_.empty() ? "end of statement" : follow_ + " or end of statement");
   return s;

@@ -216,7 +216,7 @@ TEST(ParserErrorsTest, EachErrorNamesItsPosition) {
       {"SET search_path = x", StatusCode::kUnsupported, "line 1, column 1: SET statements are not supported yet"},
       {"BEGIN", StatusCode::kUnsupported, "line 1, column 1: BEGIN statements are not supported yet"},
       {"SELEC 1", StatusCode::kInvalidArgument,
-       "line 1, column 1: expected SELECT, WITH, INSERT, SHOW TABLES, DESCRIBE or EXPLAIN, found 'SELEC'"},
+       "line 1, column 1: expected SELECT, WITH, INSERT, SHOW TABLES, DESCRIBE, EXPLAIN or ALTER TABLE, found 'SELEC'"},
       {"SELECT 1; SELECT 2", StatusCode::kInvalidArgument,
        "line 1, column 11: expected end of input after ';' (one statement at a time), found 'SELECT'"},
       {"INSERT t VALUES (1)", StatusCode::kInvalidArgument, "line 1, column 8: expected INTO, found 't'"},

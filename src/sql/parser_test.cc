@@ -292,7 +292,7 @@ TEST(ParserTest, ScriptsAndSemicolons) {
   ASSERT_OK_AND_ASSIGN(auto empty, ParseScript(" -- nothing\n"));
   EXPECT_TRUE(empty.empty());
   EXPECT_EQ(ParseScript("SELECT 1; SELEC 2").status().message(),
-            "line 1, column 11: expected SELECT, WITH, INSERT, SHOW TABLES, DESCRIBE or EXPLAIN, found 'SELEC'");
+            "line 1, column 11: expected SELECT, WITH, INSERT, SHOW TABLES, DESCRIBE, EXPLAIN or ALTER TABLE, found 'SELEC'");
 }
 
 TEST(ParserTest, RoundTrips) {

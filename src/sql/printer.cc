@@ -351,6 +351,10 @@ std::string ToSql(const Statement& s) {
   switch (s.kind) {
     case StatementKind::kSelect: PrintQuery(*s.query, &out); break;
     case StatementKind::kShowTables: out = "SHOW TABLES"; break;
+    case StatementKind::kAlterAddColumn:
+      out = "ALTER TABLE " + JoinNames(s.table) + " ADD COLUMN " + QuoteIdentifier(s.columns.at(0)) + " " +
+            s.column_type;
+      break;
     case StatementKind::kDescribe: out = "DESCRIBE " + JoinNames(s.table); break;
     case StatementKind::kExplain:
       out = s.analyze ? "EXPLAIN ANALYZE " : "EXPLAIN ";

@@ -191,7 +191,8 @@ Result<RecoverCatalogResult> RecoverCatalog(const RecoverCatalogOptions& options
     std::map<int64_t, uint64_t> table_lsn;
     for (const Found* f : keep) {
       const TableDef& def = defs[f->meta.table.name]->meta.table;
-      if (f->meta.table.schema.fields() != def.schema.fields()) {
+      // Files written before columns were added hold a prefix of the columns (schema_evolution.md).
+      if (!IsEarlierSchema(f->meta.table.schema.fields(), def.schema.fields())) {
         warn("left out " + f->record.uri + ": its columns differ from those of table " + def.name);
         ++result.left_out;
         continue;

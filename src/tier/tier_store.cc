@@ -488,15 +488,17 @@ Result<std::unique_ptr<parquet::ParquetReader>> TierStore::OpenReader(const File
   return std::move(*reader);
 }
 
-Result<std::shared_ptr<const Schema>> TierStore::SchemaOf(int64_t table_id) {
-  {
+Result<std::shared_ptr<const Schema>> TierStore::SchemaOf(int64_t table_id, bool refresh) {
+  if (!refresh) {
     std::lock_guard lock(schemas_mu_);
     if (auto it = schemas_.find(table_id); it != schemas_.end()) return it->second;
   }
-  ASSIGN_OR_RETURN(TableInfo info, Table(table_id));  // a table's schema never changes
+  // A table's schema only grows (columns added at the end: doc/schema_evolution.md).
+  ASSIGN_OR_RETURN(TableInfo info, Table(table_id));
   auto schema = std::make_shared<const Schema>(info.def.schema);
   std::lock_guard lock(schemas_mu_);
-  return schemas_.emplace(table_id, std::move(schema)).first->second;
+  schemas_[table_id] = schema;
+  return schema;
 }
 
 // A damaged footer can still parse and then answer wrongly without an error (a row count, a
@@ -517,7 +519,12 @@ Status TierStore::CheckFooter(const FileRecord& file, const parquet::ParquetRead
   ASSIGN_OR_RETURN(std::shared_ptr<const Schema> schema, SchemaOf(file.table_id));
   auto fields = reader.FieldsFor({});
   if (!fields.ok()) return bad(fields.status().message());
-  if (*fields != schema->fields()) {
+  // A file written before columns were added has the first of them; one with more than the
+  // table as this process knew it may have been written after a column was added: look again.
+  if (!IsEarlierSchema(*fields, schema->fields())) {
+    ASSIGN_OR_RETURN(schema, SchemaOf(file.table_id, /*refresh=*/true));
+  }
+  if (!IsEarlierSchema(*fields, schema->fields())) {
     return bad("its columns (" + FieldsToString(*fields) + ") are not the table's (" + schema->ToString() + ")");
   }
   const int ts = reader.FindColumn(schema->field(schema->ts_index()).name);
@@ -545,6 +552,8 @@ Result<RecordBatch> TierStore::Read(const FileRecord& file, const parquet::ReadO
 
 Result<RecordBatch> TierStore::ReadAll(const FileRecord& file, const Schema& schema) {
   ASSIGN_OR_RETURN(RecordBatch batch, Read(file, {}));
+  // A file written before columns were added at the end of the schema: they are NULL in it.
+  if (auto padded = PadToFields(batch, schema.fields()); padded.ok()) batch = std::move(padded).value();
   if (batch.fields() != schema.fields()) {
     return Status::Corruption(std::string(TierName(file.tier)) + " file " + file.uri +
                               " does not have the table's columns (" + schema.ToString() + ")");

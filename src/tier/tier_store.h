@@ -153,7 +153,7 @@ class TierStore {
                                            uint64_t cut_lsn, const Status& reason);
   Result<TableInfo> Table(int64_t table_id);
   // The table's schema, cached (OpenReader checks every file against it).
-  Result<std::shared_ptr<const Schema>> SchemaOf(int64_t table_id);
+  Result<std::shared_ptr<const Schema>> SchemaOf(int64_t table_id, bool refresh = false);
   Status CheckFooter(const FileRecord& file, const parquet::ParquetReader& reader);
   Result<TablePolicy> PolicyOf(const TableInfo& info);
   Result<FileRecord> WriteWarmPart(const TableInfo& table, const TablePolicy& policy, const std::string& symbol,

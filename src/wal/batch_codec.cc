@@ -208,18 +208,23 @@ Result<RecordBatch> DecodeBatch(std::string_view data, const std::vector<Field>&
     return Corrupt(0, "header truncated (" + std::to_string(data.size()) + " bytes)");
   }
   if (version != kVersion) return Corrupt(0, "unknown version " + std::to_string(version));
-  if (num_columns != fields.size()) {
+  // Fewer columns: rows written before nullable columns were added at the end of the table's
+  // schema (doc/schema_evolution.md); the missing columns are null.
+  bool older = num_columns < fields.size();
+  for (size_t i = num_columns; older && i < fields.size(); ++i) older = fields[i].nullable;
+  if (num_columns != fields.size() && !older) {
     return Corrupt(1, "holds " + std::to_string(num_columns) + " columns, expected " + std::to_string(fields.size()));
   }
   std::vector<Column> columns;
   columns.reserve(fields.size());
-  for (size_t i = 0; i < fields.size(); ++i) {
+  for (size_t i = 0; i < num_columns; ++i) {
     columns.emplace_back(fields[i].type);
     RETURN_IF_ERROR(DecodeColumn(&d, rows, i, fields[i], &columns.back()));
   }
   if (d.remaining() != 0) {
     return Corrupt(d.offset(), std::to_string(d.remaining()) + " unexpected bytes after the last column");
   }
+  for (size_t i = num_columns; i < fields.size(); ++i) columns.push_back(NullColumn(fields[i].type, rows));
   return RecordBatch(fields, std::move(columns));
 }
 

@@ -40,7 +40,9 @@ size_t EncodedBatchSize(const RecordBatch& batch);
 // bytes are malformed or truncated, when their column count or types differ from `fields`, or
 // when a non-nullable field holds a null. Every size read from `data` is checked against the
 // bytes actually present before anything is allocated, so hostile input cannot crash or
-// allocate more than about 2x its own size.
+// allocate more than about 2x its own size. Bytes holding fewer columns than `fields`, where
+// every missing one is a nullable field at the end, decode with those columns null: rows written
+// before the columns were added (Database::AddColumn, doc/schema_evolution.md).
 Result<RecordBatch> DecodeBatch(std::string_view data, const std::vector<Field>& fields);
 
 }  // namespace strata

@@ -144,6 +144,29 @@ TEST(BatchCodecTest, FieldsMustMatchCountAndTypes) {
       << r.status().ToString();
 }
 
+// Records written before nullable columns were added at the end of the table's schema
+// (Database::AddColumn) decode with those columns null; a missing non-nullable one is corruption.
+TEST(BatchCodecTest, FewerColumnsDecodeWithTheAddedNullableOnesNull) {
+  RecordBatch in = AllTypesBatch(5, true);
+  std::string bytes;
+  EncodeBatch(in, &bytes);
+  std::vector<Field> more = in.fields();
+  more.push_back({"added_i64", ColumnType::kInt64, true});
+  more.push_back({"added_s", ColumnType::kString, true});
+  ASSERT_OK_AND_ASSIGN(RecordBatch out, DecodeBatch(bytes, more));
+  ASSERT_EQ(out.num_columns(), 9u);
+  ASSERT_OK(out.Validate());
+  EXPECT_EQ(out.RowToString(4).find(in.RowToString(4)), 0u);  // the old columns as they were
+  for (size_t r = 0; r < 5; ++r) {
+    EXPECT_TRUE(out.column(7).IsNull(r));
+    EXPECT_TRUE(out.column(8).IsNull(r));
+  }
+  more.back().nullable = false;
+  auto r = DecodeBatch(bytes, more);
+  ASSERT_TRUE(r.status().IsCorruption()) << r.status().ToString();
+  EXPECT_NE(r.status().message().find("holds 7 columns, expected 9"), std::string::npos) << r.status().ToString();
+}
+
 TEST(BatchCodecTest, NullsInANonNullableFieldAreCorruption) {
   RecordBatch in = AllTypesBatch(4, true);
   std::string bytes;

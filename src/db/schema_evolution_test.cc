@@ -1,0 +1,270 @@
+// Database::AddColumn (doc/schema_evolution.md): rows stored before a column was added read it as
+// NULL in every tier and after every tier operation; a crash at any step of AddColumn loses no
+// acknowledged row; appenders made before it keep working (add_column_concurrency_test.cc: beside
+// appends and scans).
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <map>
+#include <set>
+
+#include "io/fault_injection_fs.h"
+#include "strata/database.h"
+#include "testutil/testutil.h"
+
+namespace strata {
+namespace schema_evolution_test {
+
+using testing::TempDir;
+
+constexpr int kRows = 20;
+
+// Batch `id` of the trades template, plus (when `with_venue`) the added column venue_id = id * 10 +
+// row. trade_id is id * kRows + row, so every row names its batch.
+RecordBatch TradesBatch(int64_t id, bool with_venue) {
+  Schema schema = *Schema::Template("trades");
+  std::vector<Field> fields = schema.fields();
+  if (with_venue) fields.push_back({"venue_id", ColumnType::kInt64, true});
+  RecordBatch b(fields);
+  for (int i = 0; i < kRows; ++i) {
+    b.column(0).AppendInt64(1'000'000'000'000 + id * 1'000'000 + i);
+    b.column(1).AppendString("S" + std::to_string(id % 3));
+    b.column(2).AppendDouble(100.0 + id);
+    b.column(3).AppendInt64(100);
+    b.column(4).AppendInt64(id * kRows + i);
+    b.column(5).AppendString("XNAS");
+    if (with_venue) b.column(6).AppendInt64(id * 10 + i);
+  }
+  return b;
+}
+
+// trade_id -> venue_id (nullopt: NULL), over every tier; counts rows seen more than once in *dups.
+std::map<int64_t, std::optional<int64_t>> Venues(Database* db, int* dups = nullptr) {
+  ScanRequest req;
+  req.table = "trades";
+  req.columns = {"trade_id", "venue_id"};
+  auto batches = db->Scan(req);
+  EXPECT_TRUE(batches.ok()) << batches.status().ToString();
+  std::map<int64_t, std::optional<int64_t>> out;
+  if (!batches.ok()) return out;
+  for (const RecordBatch& b : *batches) {
+    EXPECT_EQ(b.fields()[1].name, "venue_id");
+    for (size_t r = 0; r < b.num_rows(); ++r) {
+      const int64_t id = b.column(0).int64s()[r];
+      if (out.count(id) && dups != nullptr) ++*dups;
+      out[id] = b.column(1).IsNull(r) ? std::nullopt : std::optional<int64_t>(b.column(1).int64s()[r]);
+    }
+  }
+  return out;
+}
+
+// What Venues must return: batches in `old_ids` NULL, those in `new_ids` their venue ids.
+std::map<int64_t, std::optional<int64_t>> Want(const std::set<int64_t>& old_ids, const std::set<int64_t>& new_ids) {
+  std::map<int64_t, std::optional<int64_t>> want;
+  for (int64_t id : old_ids) {
+    for (int i = 0; i < kRows; ++i) want[id * kRows + i] = std::nullopt;
+  }
+  for (int64_t id : new_ids) {
+    for (int i = 0; i < kRows; ++i) want[id * kRows + i] = id * 10 + i;
+  }
+  return want;
+}
+
+class SchemaEvolutionTest : public ::testing::Test {
+ protected:
+  void SetUp() override { Init("none"); }
+  void Init(const std::string& fsync, const TempDir* in = nullptr) {
+    root_ = (in != nullptr ? in : &dir_)->Join("db" + std::to_string(++inits_));
+    InitOptions init;
+    init.fsync = fsync;
+    init.wal_segment_bytes = 4096;
+    ASSERT_OK(Database::Init(root_, init));
+  }
+  std::unique_ptr<Database> MustOpen(FileSystem* fs = nullptr, bool read_only = false) {
+    Options o;
+    o.fs = fs;
+    o.background_flush = false;
+    o.read_only = read_only;
+    o.on_warning = [](std::string_view) {};
+    auto db = Database::Open(root_, o);
+    EXPECT_TRUE(db.ok()) << db.status().ToString();
+    return db.ok() ? std::move(*db) : nullptr;
+  }
+  static void CreateTrades(Database* db) {
+    EXPECT_OK(db->CreateTable({"trades", *Schema::Template("trades"), std::nullopt}));
+  }
+
+  TempDir dir_;
+  int inits_ = 0;
+  std::string root_;
+};
+
+TEST_F(SchemaEvolutionTest, RefusesWhatIsNotANewNullableColumn) {
+  auto db = MustOpen();
+  CreateTrades(db.get());
+  Status dup = db->AddColumn("trades", "price", ColumnType::kFloat64);
+  EXPECT_EQ(dup.code(), StatusCode::kAlreadyExists) << dup.ToString();
+  EXPECT_NE(dup.message().find("trades"), std::string::npos) << dup.ToString();
+  for (ColumnType role : {ColumnType::kTimestamp, ColumnType::kSymbol}) {
+    Status st = db->AddColumn("trades", "other", role);
+    EXPECT_EQ(st.code(), StatusCode::kInvalidArgument) << st.ToString();
+  }
+  Status bad = db->AddColumn("trades", "1bad-name", ColumnType::kInt64);
+  EXPECT_EQ(bad.code(), StatusCode::kInvalidArgument) << bad.ToString();
+  EXPECT_NE(bad.message().find("1bad-name"), std::string::npos) << bad.ToString();
+  EXPECT_TRUE(db->AddColumn("nope", "x", ColumnType::kInt64).IsNotFound());
+  ASSERT_OK_AND_ASSIGN(TableDef def, db->GetTable("trades"));
+  EXPECT_EQ(def.schema, *Schema::Template("trades"));  // nothing changed
+  ASSERT_OK(db->Close());
+  auto reader = MustOpen(nullptr, /*read_only=*/true);
+  EXPECT_FALSE(reader->AddColumn("trades", "x", ColumnType::kInt64).ok());
+}
+
+// Rows in warm files, in the hot tier and in the WAL when the column is added; then flushes,
+// compaction, migration to cold and reopening: every old row reads NULL, every new row its value.
+TEST_F(SchemaEvolutionTest, OldRowsReadNullInEveryTierAndAfterEveryTierOperation) {
+  auto db = MustOpen();
+  CreateTrades(db.get());
+  ASSERT_OK_AND_ASSIGN(auto old_appender, db->NewAppender("trades"));
+  ASSERT_OK(old_appender->Append(TradesBatch(0, false)));
+  ASSERT_OK(db->Flush().status());                         // warm
+  ASSERT_OK(old_appender->Append(TradesBatch(1, false)));  // hot (and WAL)
+  ASSERT_OK(db->AddColumn("trades", "venue_id", ColumnType::kInt64));
+  ASSERT_OK_AND_ASSIGN(TableDef def, db->GetTable("trades"));
+  EXPECT_EQ(def.schema.ToString(), Schema::Template("trades")->ToString() + ",venue_id:i64?");
+
+  ASSERT_OK(db->Append("trades", TradesBatch(2, true)));
+  // An appender made before the column goes on with the old columns: NULL in the new one.
+  ASSERT_OK(old_appender->Append(TradesBatch(3, false)));
+  // A batch of the old columns through a new appender is refused: it must have the table's.
+  EXPECT_FALSE(db->Append("trades", TradesBatch(9, false)).ok());
+  const auto want = Want({0, 1, 3}, {2});
+  int dups = 0;
+  EXPECT_EQ(Venues(db.get(), &dups), want);
+  EXPECT_EQ(dups, 0);
+
+  // Latest of a series whose newest row is an old one, in a file: NULL in the new column.
+  RecordBatch latest;
+  ASSERT_OK(db->Latest("trades", "S1", &latest));  // batch 1, flushed by AddColumn
+  ASSERT_EQ(latest.num_columns(), 7u);
+  EXPECT_TRUE(latest.column(6).IsNull(0));
+
+  ASSERT_OK(db->Close());
+  db = MustOpen();  // the WAL replays rows of both schemas
+  EXPECT_EQ(Venues(db.get()), want);
+  ASSERT_OK(db->Flush().status());
+  // Compaction of parts with and without the column (force: every series-day with 2+ parts).
+  ASSERT_OK(db->SetTablePolicy("trades", R"({"max_warm_parts": 1})"));
+  ASSERT_OK(db->Append("trades", TradesBatch(4, true)));
+  ASSERT_OK(db->Flush().status());
+  EXPECT_EQ(Venues(db.get()), Want({0, 1, 3}, {2, 4}));
+  MigrateOptions mo;
+  mo.all = true;
+  ASSERT_OK_AND_ASSIGN(TierRunResult migrated, db->Migrate(mo));
+  EXPECT_GT(migrated.files_out, 0u);
+  EXPECT_EQ(Venues(db.get()), Want({0, 1, 3}, {2, 4}));
+  ASSERT_OK_AND_ASSIGN(VerifyReport report, db->Verify({}));
+  for (const VerifyProblem& p : report.problems) ADD_FAILURE() << p.kind << " " << p.uri << ": " << p.detail;
+  EXPECT_GT(report.files_checked, 0u);
+  ASSERT_OK(db->Close());
+  auto reader = MustOpen(nullptr, /*read_only=*/true);
+  EXPECT_EQ(Venues(reader.get()), Want({0, 1, 3}, {2, 4}));
+}
+
+// A file written before the column, read by a scan that projects only the new column and the
+// timestamp (the file has just one of them).
+TEST_F(SchemaEvolutionTest, ProjectionOfOnlyTheNewColumnReadsOldFiles) {
+  auto db = MustOpen();
+  CreateTrades(db.get());
+  ASSERT_OK(db->Append("trades", TradesBatch(0, false)));
+  ASSERT_OK(db->Flush().status());
+  ASSERT_OK(db->AddColumn("trades", "note", ColumnType::kString));
+  ScanRequest req;
+  req.table = "trades";
+  req.columns = {"note"};
+  req.symbols = {"S0"};
+  ASSERT_OK_AND_ASSIGN(auto batches, db->Scan(req));
+  ASSERT_EQ(batches.size(), 1u);
+  ASSERT_EQ(batches[0].num_rows(), size_t{kRows});
+  for (size_t r = 0; r < batches[0].num_rows(); ++r) EXPECT_TRUE(batches[0].column(0).IsNull(r));
+}
+
+// A power loss at every mutating file operation of AddColumn (its flush, its catalog update),
+// under fsync=none and interval: the database opens with the old or the new schema, every row at
+// most once and in whole batches, every flushed or synced batch there, and it keeps working.
+TEST_F(SchemaEvolutionTest, PowerLossAtEveryStepOfAddColumn) {
+  if (getenv("TMPDIR") == nullptr && access("/dev/shm", W_OK) == 0) setenv("TMPDIR", "/dev/shm", 0);
+  TempDir memory;
+  constexpr int64_t kBatches = 6;
+  auto setup = [&](Database* db) {
+    CreateTrades(db);
+    for (int64_t id = 0; id < kBatches; ++id) {
+      EXPECT_OK(db->Append("trades", TradesBatch(id, false)));
+      if (id == 2) EXPECT_OK(db->Flush().status());
+    }
+  };
+  for (const std::string policy : {"none", "interval=3600000"}) {
+    SCOPED_TRACE("fsync=" + policy);
+    int n = 0;
+    {
+      Init(policy, &memory);
+      FaultInjectionFileSystem fs(DefaultFileSystem());
+      auto db = MustOpen(&fs);
+      ASSERT_NE(db, nullptr);
+      setup(db.get());
+      fs.ResetCounters();
+      ASSERT_OK(db->AddColumn("trades", "venue_id", ColumnType::kInt64));
+      n = fs.mutating_ops();
+    }
+    ASSERT_GT(n, 3);
+    const int stride = testing::Sanitized() ? 2 : 1;
+    for (int k = stride == 2 && policy != "none" ? 2 : 1; k <= n; k += stride) {
+      SCOPED_TRACE("crash at mutating op " + std::to_string(k) + " of " + std::to_string(n));
+      Init(policy, &memory);
+      FaultInjectionFileSystem fs(DefaultFileSystem());
+      bool added = false;
+      {
+        auto db = MustOpen(&fs);
+        ASSERT_NE(db, nullptr);
+        setup(db.get());
+        fs.ResetCounters();
+        fs.CrashAtOp(k);
+        added = db->AddColumn("trades", "venue_id", ColumnType::kInt64).ok();
+        db.reset();
+      }
+      ASSERT_OK(fs.DropUnsyncedData());
+      auto db = MustOpen(&fs);
+      ASSERT_NE(db, nullptr);
+      ASSERT_OK_AND_ASSIGN(TableDef def, db->GetTable("trades"));
+      const bool has_column = def.schema.FieldIndex("venue_id") >= 0;
+      if (added) {
+        EXPECT_TRUE(has_column);  // acknowledged: durable
+      }
+      if (!has_column) ASSERT_OK(db->AddColumn("trades", "venue_id", ColumnType::kInt64));
+      int dups = 0;
+      auto got = Venues(db.get(), &dups);
+      EXPECT_EQ(dups, 0);
+      std::set<int64_t> present;
+      for (const auto& [row, venue] : got) {
+        EXPECT_FALSE(venue.has_value()) << "row " << row;
+        present.insert(row / kRows);
+      }
+      EXPECT_EQ(got, Want(present, {}));  // whole batches only
+      for (int64_t id = 0; id <= 2; ++id) EXPECT_TRUE(present.count(id)) << "batch " << id << " was flushed";
+      if (added) {
+        EXPECT_EQ(present.size(), size_t{kBatches});  // AddColumn flushed them all
+      }
+      ASSERT_OK(db->Append("trades", TradesBatch(100, true)));
+      ASSERT_OK(db->Close());
+      db = MustOpen(&fs);
+      ASSERT_NE(db, nullptr);
+      EXPECT_EQ(Venues(db.get()), Want(present, {100}));
+      ASSERT_OK(db->Flush().status());
+      ASSERT_OK_AND_ASSIGN(VerifyReport report, db->Verify({}));
+      for (const VerifyProblem& p : report.problems) ADD_FAILURE() << p.kind << " " << p.uri << ": " << p.detail;
+    }
+  }
+}
+
+}  // namespace schema_evolution_test
+}  // namespace strata
