@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ilp/ilp.h"
+#include "ilp/tcp_auth.h"
 #include "ilp/tcp_listener.h"
 #include "pgwire/server.h"
 #include "server/server.h"
@@ -67,16 +68,34 @@ Status Server::StartIlpAndPg() {
   };
   if (options_.ilp_port >= 0) {
     RETURN_IF_ERROR(check_bind("--ilp", options_.ilp_address));
-    if (auth_) {
-      // The line protocol has no credentials of its own; QuestDB's ECDSA challenge is not built yet.
+    if (auth_ && auth_->key_count() == 0) {
       return Status::InvalidArgument(
-          "--ilp (line protocol over TCP) cannot authenticate its clients yet, and --auth-file is given: send "
-          "lines over HTTP instead (POST /write with a write token), or serve TCP without --auth-file on loopback");
+          "--ilp (line protocol over TCP) with --auth-file " + options_.auth_file +
+          " which has no keys for it: add a line NAME write ec-p-256-sha256 X Y (the client's public key, see "
+          "`strata serve --help`), or send lines over HTTP (POST /write with a write token), or --ilp off");
     }
     ilp::TcpListenerOptions t;
     t.address = options_.ilp_address;
     t.port = static_cast<uint16_t>(options_.ilp_port);
     t.log = options_.log;
+    if (auth_) {
+      // QuestDB's key id + ECDSA P-256 challenge (src/ilp/tcp_auth.h) against the file's keys.
+      const auth::AuthFile* file = &*auth_;
+      const ilp::TcpKeyVerifier verify = [file](std::string_view key_id, std::string_view challenge,
+                                                std::string_view signature) -> Status {
+        std::optional<auth::TcpKey> key = file->LookupKey(key_id);
+        if (!key) return Status::InvalidArgument("unknown key id " + QuoteForMessage(key_id, 64));
+        if (!key->key.Verify(challenge, signature)) {
+          return Status::InvalidArgument("key " + key->name + ": the signature does not verify");
+        }
+        if (!auth::Allows(key->role, auth::Role::kWrite)) {
+          return Status::InvalidArgument("key " + key->name + " has role " + std::string(auth::RoleName(key->role)) +
+                                         "; sending lines needs write");
+        }
+        return Status::OK();
+      };
+      t.handshake = [verify](ilp::TcpHandshake& h) { return ilp::QuestDbAuthHandshake(h, verify); };
+    }
     ASSIGN_OR_RETURN(ilp_tcp_, ilp::TcpListener::Start(db_.get(), std::move(t)));
   }
   if (options_.pg_port >= 0) {
