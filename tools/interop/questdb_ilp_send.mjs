@@ -24,7 +24,7 @@ async function send(c) {
   const sender = await Sender.fromConfig(
     `${protocol}::addr=127.0.0.1:${port};protocol_version=1;init_buf_size=1048576;auto_flush_rows=5000;` +
     (process.env.QDB_ILP_EXTRA ?? ''));
-  await sender.connect();
+  if (protocol === 'tcp') await sender.connect();  // HTTP connects per request
   for (let i = 0; i < n; ++i) {
     sender.table('trades').symbol('symbol', `S${i % 7}`).symbol('exchange', `X${i % 3}`)
       .floatColumn('price', 100 + (i % 1000) / 4).intColumn('size', i).booleanColumn('side', i % 2 === 0);
