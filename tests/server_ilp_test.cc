@@ -343,6 +343,34 @@ TEST_F(ServeIlpTest, InfluxDbClientWritesWithTokenAuth) {
   EXPECT_EQ(server_.StopWith(SIGTERM), 0);
 }
 
+// Gzip bodies: inflated (InfluxDB's clients send them), bounded by the body limit once inflated
+// (413), refused when corrupt (400); other encodings 415. Nothing of a refused body is stored.
+TEST_F(ServeIlpTest, GzipBodiesAreInflatedWithinTheBodyLimit) {
+  ASSERT_TRUE(StartServer("--max-body-mb 1")) << server_.Stderr();
+  const std::string plain = tmp_.Join("b.ilp"), gz = tmp_.Join("b.ilp.gz");
+  testing::WriteTextFile(plain, "g,symbol=A v=1i 1\ng,symbol=B v=2i 2\n");
+  ASSERT_EQ(std::system(("gzip -c " + plain + " > " + gz).c_str()), 0);
+  HttpResult r = Curl(scratch_, "-H 'Content-Encoding: gzip' --data-binary @" + gz, server_.url() + "/write");
+  EXPECT_EQ(r.code, 204) << r.body;
+  // 3 MB of lines that gzip to a few KB: past the 1 MiB limit once inflated.
+  std::string big;
+  for (int i = 0; big.size() < (3u << 20); ++i)
+    big += "g,symbol=C v=" + std::to_string(i) + "i " + std::to_string(10 + i) + "\n";
+  testing::WriteTextFile(plain, big);
+  ASSERT_EQ(std::system(("gzip -c " + plain + " > " + gz).c_str()), 0);
+  r = Curl(scratch_, "-H 'Content-Encoding: gzip' --data-binary @" + gz, server_.url() + "/write");
+  EXPECT_EQ(r.code, 413) << r.body;
+  EXPECT_NE(r.body.find("inflates past the request size limit"), std::string::npos) << r.body;
+  testing::WriteTextFile(plain, "not gzip at all");
+  r = Curl(scratch_, "-H 'Content-Encoding: gzip' --data-binary @" + plain, server_.url() + "/write");
+  EXPECT_EQ(r.code, 400) << r.body;
+  EXPECT_NE(r.body.find("not valid gzip"), std::string::npos) << r.body;
+  r = Curl(scratch_, "-H 'Content-Encoding: br' --data-binary @" + plain, server_.url() + "/write");
+  EXPECT_EQ(r.code, 415) << r.body;
+  EXPECT_EQ(FirstRow("SELECT count(*) FROM g"), nlohmann::json{2});
+  EXPECT_EQ(server_.StopWith(SIGTERM), 0);
+}
+
 // Sustained HTTP ingest by `writers` threads, each request K rows tagged with its request id;
 // returns once `acked_before` requests were acknowledged (the caller then signals the server)
 // and the threads run until their request fails.
