@@ -81,7 +81,7 @@ def shares(c):
 def report(name, rows, wall, cpu, extra=""):
     print(f"{name:34s} {rows / wall / 1e6:6.3f} M rows/s  wall {wall:6.2f} s  server cpu {cpu:6.2f} s"
           f"  {rows / max(cpu, 1e-9) / 1e6:6.3f} M rows/cpu-s{extra}", flush=True)
-    return rows / wall
+    return rows / wall, rows / max(cpu, 1e-9)
 
 
 def start_strata(tag):
@@ -285,10 +285,11 @@ def main():
         results[("pg", c)] = postgres(c)
         results[("redis", c)] = redis(c)
     for c in CONNS:
-        tcp = results[("tcp", c)]
-        print(f"ratios at {c} connections (wall rows/s): strata TCP / PostgreSQL COPY = {tcp / results[('pg', c)]:.2f}, "
-              f"strata TCP / Redis XADD = {tcp / results[('redis', c)]:.2f}, "
-              f"strata HTTP / PostgreSQL COPY = {results[('http', c)] / results[('pg', c)]:.2f}")
+        r = {k: results[(k, c)] for k in ("tcp", "http", "pg", "redis")}
+        for i, what in ((0, "wall rows/s"), (1, "rows per server CPU second")):
+            print(f"ratios at {c} connections, {what}: strata TCP / PostgreSQL COPY = {r['tcp'][i] / r['pg'][i]:.2f}, "
+                  f"strata TCP / Redis XADD = {r['tcp'][i] / r['redis'][i]:.2f}, "
+                  f"strata HTTP / PostgreSQL COPY = {r['http'][i] / r['pg'][i]:.2f}")
     if os.environ.get("IPB_E2E", "0") == "1":
         env = dict(os.environ, STRATA_ILP_E2E_ROWS=str(ROWS), STRATA_BIN=STRATA)
         subprocess.run([os.path.join(BUILD, "tests", "server_ilp_test"), "--gtest_filter=*RowsComeBack*"], env=env,

@@ -159,7 +159,8 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
   if (!s->auth_) {
     s->Log("no --auth-file: every client is admin; listening on loopback only");
   } else {
-    s->Log("auth: " + std::to_string(s->auth_->size()) + " credential(s) from " + options.auth_file);
+    s->Log("auth: " + std::to_string(s->auth_->size()) + " credential(s) and " + std::to_string(s->auth_->key_count()) +
+           " ILP/TCP key(s) from " + options.auth_file);
   }
   return s;
 }
