@@ -214,6 +214,12 @@ def postgres(c):
     for p in copies:
         assert p.wait() == 0
     wall = time.perf_counter() - t0
+    # A backend's CPU time reaches the postmaster's cutime once it has exited and been reaped: wait
+    # for the sessions' backends to go before reading it.
+    for _ in range(500):
+        if len(tree(pids[0])) <= len(pids):
+            break
+        time.sleep(0.01)
     cpu = cpu_of(pids) - cpu0
     n = int(subprocess.run(psql + ["-At", "-c", "SELECT count(*) FROM trades"], capture_output=True,
                            text=True).stdout)
