@@ -11,6 +11,8 @@
 namespace strata::auth {
 namespace {
 
+constexpr std::string_view kKeyType = "ec-p-256-sha256";  // QuestDB's name for the key type
+
 void Digest(std::string_view s, unsigned char out[32]) {
   SHA256(reinterpret_cast<const unsigned char*>(s.data()), s.size(), out);
 }
@@ -74,8 +76,14 @@ Result<AuthFile> AuthFile::Parse(std::string_view text, const std::string& sourc
     const std::vector<std::string_view> w = Words(line);
     if (w.empty() || w[0].starts_with("#")) continue;
     const std::string where = source + " line " + std::to_string(line_no) + ": ";
-    if (w.size() != 3) {
-      return Status::InvalidArgument(where + "expected NAME ROLE SECRET (" + std::to_string(w.size()) +
+    const bool key_line = w.size() == 5 && w[2] == kKeyType;
+    if (w.size() != 3 && !key_line) {
+      if (w.size() == 5) {
+        return Status::InvalidArgument(where + "unknown key type " + QuoteForMessage(w[2], 40) + " (" +
+                                       std::string(kKeyType) + ")");
+      }
+      return Status::InvalidArgument(where + "expected NAME ROLE SECRET, or NAME ROLE " + std::string(kKeyType) +
+                                     " X Y for ILP over TCP (" + std::to_string(w.size()) +
                                      " words found; a secret cannot contain blanks)");
     }
     if (!ValidName(w[0])) {
@@ -84,6 +92,15 @@ Result<AuthFile> AuthFile::Parse(std::string_view text, const std::string& sourc
     }
     auto role = ParseRole(w[1]);
     if (!role.ok()) return Status::InvalidArgument(where + role.status().message());
+    if (key_line) {
+      if (file.LookupKey(w[0])) return Status::InvalidArgument(where + "key " + std::string(w[0]) + " appears twice");
+      auto key = EcPublicKey::FromJwk(w[3], w[4]);
+      if (!key.ok()) {
+        return Status::InvalidArgument(where + "key " + std::string(w[0]) + ": " + key.status().message());
+      }
+      file.keys_.push_back({std::string(w[0]), *role, std::move(*key)});
+      continue;
+    }
     if (w[2].size() < 8)
       return Status::InvalidArgument(where + "the secret of " + std::string(w[0]) + " is shorter than 8 characters");
     if (file.Lookup(w[0])) return Status::InvalidArgument(where + "name " + std::string(w[0]) + " appears twice");
@@ -98,7 +115,7 @@ Result<AuthFile> AuthFile::Parse(std::string_view text, const std::string& sourc
     }
     file.entries_.push_back(std::move(e));
   }
-  if (file.entries_.empty()) {
+  if (file.entries_.empty() && file.keys_.empty()) {
     return Status::InvalidArgument(source + ": no credentials (lines NAME ROLE SECRET; role read, write or admin)");
   }
   return file;
@@ -117,6 +134,13 @@ Result<AuthFile> AuthFile::Load(const std::string& path, const std::function<voi
 std::optional<Credential> AuthFile::Lookup(std::string_view name) const {
   for (const Entry& e : entries_) {
     if (e.cred.name == name) return e.cred;
+  }
+  return std::nullopt;
+}
+
+std::optional<TcpKey> AuthFile::LookupKey(std::string_view key_id) const {
+  for (const TcpKey& k : keys_) {
+    if (k.name == key_id) return k;
   }
   return std::nullopt;
 }

@@ -14,6 +14,19 @@
 // `Authorization: Bearer SECRET` or as Basic auth NAME:SECRET. The file should be readable by the
 // server's user only; Load warns (through `on_warning`) when others can read it.
 //
+// A line of five words is a key for ILP over TCP instead (QuestDB's authentication: key id +
+// ECDSA P-256 challenge, what `@questdb/nodejs-client` speaks with `username`/`token` or
+// `auth: {keyId, token}`); the last three words are those of a line of QuestDB's own auth file:
+//
+//   # NAME   ROLE   ec-p-256-sha256   X                                             Y
+//   feed     write  ec-p-256-sha256   4-5XqQMZeC6_d0DLct1pv0mXzkYLl6wY6yi1-JOqerM
+//   O07J5r4BIWyPPRKvVtDtKCLgYuN9Ui7ZZxiMGOW0CMI
+//
+// NAME is the key id the client sends; X and Y are the public key's coordinates as in its JWK
+// (base64url). The client keeps the private key (the JWK's `d`, its `token`); the server never
+// sees it. Keys and tokens are separate lists: a name may have one of each. Only keys of role
+// write or admin may send lines over TCP.
+//
 // Secrets are compared in constant time (CRYPTO_memcmp over SHA-256 digests, so the length leaks
 // nothing either) and never appear in an error message or a log line.
 #pragma once
@@ -25,6 +38,7 @@
 #include <string_view>
 #include <vector>
 
+#include "auth/ecdsa.h"
 #include "strata/status.h"
 
 namespace strata::auth {
@@ -39,6 +53,13 @@ struct Credential {
   std::string name;
   Role role = Role::kRead;
   std::string secret;  // what pgwire needs for MD5/SCRAM; never log it
+};
+
+// A public key for ILP over TCP (a five-word line).
+struct TcpKey {
+  std::string name;  // the key id
+  Role role = Role::kWrite;
+  EcPublicKey key;
 };
 
 class AuthFile {
@@ -57,6 +78,9 @@ class AuthFile {
   // Name and secret both match (HTTP Basic, PostgreSQL password).
   std::optional<Credential> Check(std::string_view name, std::string_view secret) const;
   size_t size() const { return entries_.size(); }
+  // The ILP-over-TCP key whose id is `key_id`.
+  std::optional<TcpKey> LookupKey(std::string_view key_id) const;
+  size_t key_count() const { return keys_.size(); }
 
  private:
   struct Entry {
@@ -64,6 +88,7 @@ class AuthFile {
     unsigned char digest[32];
   };
   std::vector<Entry> entries_;
+  std::vector<TcpKey> keys_;
 };
 
 // Constant-time equality of two secrets of any length (compares their SHA-256 digests).

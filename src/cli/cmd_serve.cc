@@ -72,8 +72,8 @@ Status Serve(Context* ctx, const ServeArgs& a) {
   o.scheduler_interval_s = a.maintain_every_s;
   o.max_body_bytes = a.max_body_mb << 20;
   if (a.threads < 0) return Status::InvalidArgument("--threads must be 0 (one per core) or more");
-  // --ilp / --pg: ADDR:PORT, or "off". ILP over TCP has no authentication yet: with --auth-file it
-  // is off unless asked for (and then refused, saying why).
+  // --ilp / --pg: ADDR:PORT, or "off". With --auth-file, ILP over TCP is off unless asked for; then
+  // its clients authenticate with the file's keys (the server refuses to start when it has none).
   const auto listen = [](const std::string& flag, const std::string& given, const std::string& fallback,
                          std::string* address, int* port) -> Status {
     if (given == "off") return Status::OK();
@@ -128,8 +128,9 @@ void AddServeCommands(CLI::App& app, Context* ctx) {
   CLI::App* s = app.add_subcommand("serve", "run the database as a server: HTTP API, /metrics, health, scheduler");
   s->add_option("--http", a->http, "listen for HTTP on ADDR:PORT (default 127.0.0.1:9000; port 0 = any free port)");
   s->add_option("--ilp", a->ilp,
-                "InfluxDB/QuestDB line protocol over TCP on ADDR:PORT, or off (default 127.0.0.1:9009; off with "
-                "--auth-file: TCP lines carry no credentials, send them to POST /write instead)");
+                "InfluxDB/QuestDB line protocol over TCP on ADDR:PORT, or off (default 127.0.0.1:9009; with "
+                "--auth-file off unless given, and then clients authenticate with QuestDB's ECDSA keys: lines "
+                "NAME write ec-p-256-sha256 X Y in the file)");
   s->add_flag("--ilp-no-new-columns", a->ilp_no_new_columns,
               "refuse a line protocol line (HTTP or TCP) with a tag or field its existing table has no column for "
               "(default: add it as a nullable column)");
@@ -137,7 +138,8 @@ void AddServeCommands(CLI::App& app, Context* ctx) {
                 "PostgreSQL wire protocol (psql, psycopg2, node-postgres, Grafana) on ADDR:PORT, or off (default "
                 "127.0.0.1:8812; passwords from --auth-file, SCRAM-SHA-256)");
   s->add_option("--auth-file", a->auth_file,
-                "credentials, one per line: NAME ROLE SECRET (role read, write or admin; # comments)");
+                "credentials, one per line: NAME ROLE SECRET (role read, write or admin; # comments), or for ILP "
+                "over TCP NAME ROLE ec-p-256-sha256 X Y (the client's public key, JWK x and y)");
   s->add_flag("--insecure-no-auth", a->insecure_no_auth,
               "serve a non-loopback address without --auth-file (anyone who can connect is admin)");
   s->add_option("--tls-cert", a->tls_cert, "PEM certificate chain: serve HTTPS (with --tls-key)");
@@ -174,7 +176,9 @@ void AddServeCommands(CLI::App& app, Context* ctx) {
       "  POST /write  /api/v2/write[?precision=n|u|ms|s]       write   line protocol; one request is one\n"
       "                                                        transaction (204 once durable; 400 names the line)\n"
       "Line protocol over TCP (--ilp) and PostgreSQL clients (--pg) have listeners of their own.\n"
-      "Credentials over HTTP: Authorization: Bearer SECRET, or Basic NAME:SECRET.\n"
+      "Credentials over HTTP: Authorization: Bearer SECRET (or Token SECRET, as InfluxDB clients send), or\n"
+      "Basic NAME:SECRET. Over ILP/TCP: QuestDB's key id + ECDSA P-256 challenge (the client's username= is\n"
+      "NAME, its token= the private key d; the server holds only x and y).\n"
       "Examples:\n"
       "  strata serve --root /data/strata\n"
       "  strata serve --http 0.0.0.0:9000 --auth-file /etc/strata/auth --tls-cert cert.pem --tls-key key.pem\n"

@@ -1,5 +1,6 @@
 #include "ilp/tcp_listener.h"
 
+#include <poll.h>
 #include <sys/socket.h>
 
 #include <boost/asio.hpp>
@@ -162,7 +163,16 @@ class TcpListenerImpl final : public TcpListener {
     if (options_.handshake) {
       TcpHandshake h;
       h.peer = peer;
-      h.read = [&socket](char* out, size_t n) -> Result<size_t> {
+      const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.handshake_timeout_ms);
+      h.read = [&socket, deadline, this](char* out, size_t n) -> Result<size_t> {
+        const auto left =
+            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        pollfd p{socket.native_handle(), POLLIN, 0};
+        const int ready = left.count() > 0 ? ::poll(&p, 1, static_cast<int>(left.count())) : 0;
+        if (ready == 0) {
+          return Status::IOError("the handshake took longer than " + std::to_string(options_.handshake_timeout_ms) +
+                                 " ms");
+        }
         boost::system::error_code ec;
         const size_t got = socket.read_some(asio::buffer(out, n), ec);
         if (ec == asio::error::eof) return got;

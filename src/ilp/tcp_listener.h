@@ -59,6 +59,9 @@ struct TcpListenerOptions {
   // Then, on the connection's own thread, before any line: e.g. authentication. An error closes
   // the connection, logged with the reason. Default: none.
   std::function<Status(TcpHandshake& handshake)> handshake;
+  // The whole handshake must be over within this time, or the connection is closed (a client
+  // that connects and says nothing does not hold a connection slot).
+  int handshake_timeout_ms = 10000;
   // One line per event (connection refused or closed on an error); default: stderr.
   std::function<void(std::string_view)> log;
   // While true, connections stop reading. Default: the database's hot tier is over its budget.

@@ -11,6 +11,7 @@
 #include <mutex>
 #include <thread>
 
+#include "ilp/tcp_auth.h"
 #include "strata/database.h"
 #include "strata/query.h"
 #include "testutil/node_runner.h"
@@ -204,6 +205,119 @@ TEST_F(TcpListenerTest, HandshakeRunsBeforeTheLines) {
   std::vector<std::string> logs = Logs();
   ASSERT_EQ(logs.size(), 1u);
   EXPECT_NE(logs[0].find("refused by the handshake: bad signature for key k2"), std::string::npos) << logs[0];
+}
+
+// QuestDB's exchange (key id, challenge, base64 signature), with a stand-in verifier: the
+// "signature" of key k is "k:" + the challenge (the ECDSA check itself is src/auth/ecdsa_test.cc,
+// the real client tests/server_cli_test.cc).
+class QuestDbAuthTest : public TcpListenerTest {
+ protected:
+  void StartWithAuth(int timeout_ms = 10000) {
+    TcpListenerOptions o;
+    o.handshake_timeout_ms = timeout_ms;
+    o.handshake = [](TcpHandshake& h) {
+      return QuestDbAuthHandshake(h, [](std::string_view key, std::string_view challenge, std::string_view sig) {
+        if (key != "k1" && key != "k2") return Status::InvalidArgument("unknown key id " + QuoteForMessage(key, 40));
+        if (sig != std::string(key) + ":" + std::string(challenge)) {
+          return Status::InvalidArgument("key " + std::string(key) + ": the signature does not verify");
+        }
+        return Status::OK();
+      });
+    };
+    Start(o);
+  }
+  static std::string Base64(std::string_view in) {
+    static const char* a = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::string out;
+    uint32_t acc = 0;
+    int bits = 0;
+    for (unsigned char c : in) {
+      acc = (acc << 8) | c;
+      bits += 8;
+      while (bits >= 6) out.push_back(a[(acc >> (bits -= 6)) & 63]);
+    }
+    if (bits > 0) out.push_back(a[(acc << (6 - bits)) & 63]);
+    while (out.size() % 4 != 0) out.push_back('=');
+    return out;
+  }
+  // One session: sends the key id, reads the challenge, answers (sign(challenge)), then lines.
+  std::string Session(const std::string& key, const std::function<std::string(const std::string&)>& sign,
+                      std::string* challenge_out = nullptr,
+                      const std::string& lines = "t,symbol=A v=1 1\nt,symbol=A v=2 2\n") {
+    tcp::socket s = Connect();
+    asio::write(s, asio::buffer(key + "\n"));
+    asio::streambuf buf;
+    boost::system::error_code ec;
+    const size_t n = asio::read_until(s, buf, '\n', ec);
+    if (ec) return "no challenge: " + ec.message();
+    std::string challenge(asio::buffers_begin(buf.data()), asio::buffers_begin(buf.data()) + n - 1);
+    if (challenge_out) *challenge_out = challenge;
+    asio::write(s, asio::buffer(Base64(sign(challenge)) + "\n" + lines), ec);
+    s.shutdown(tcp::socket::shutdown_send, ec);
+    return ReadUntilClosed(s);
+  }
+};
+
+TEST_F(QuestDbAuthTest, SignedChallengeLetsTheLinesIn) {
+  StartWithAuth();
+  std::string c1, c2;
+  EXPECT_EQ(Session(
+                "k1", [](const std::string& c) { return "k1:" + c; }, &c1),
+            "");
+  EXPECT_EQ(Session(
+                "k2", [](const std::string& c) { return "k2:" + c; }, &c2, "t,symbol=B v=3 3\nt,symbol=B v=4 4"),
+            "");
+  WaitIdle(2);
+  EXPECT_EQ(CountRows("t"), 4u);
+  EXPECT_TRUE(Logs().empty()) << Logs()[0];
+  // 512 random letters and digits, a new one each time.
+  EXPECT_EQ(c1.size(), 512u);
+  EXPECT_EQ(c1.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"), std::string::npos);
+  EXPECT_NE(c1, c2);
+}
+
+TEST_F(QuestDbAuthTest, WrongSignatureUnknownKeyAndNoAuthAreClosedWithNothingStored) {
+  StartWithAuth();
+  // Signed with another key's "key", or a stale challenge.
+  EXPECT_EQ(Session("k1", [](const std::string& c) { return "k2:" + c; }), "");
+  EXPECT_EQ(Session("k1", [](const std::string&) { return std::string("k1:old challenge"); }), "");
+  EXPECT_EQ(Session("nobody", [](const std::string& c) { return "nobody:" + c; }), "");
+  // A client without auth: its first line is taken as the key id.
+  tcp::socket s = Connect();
+  asio::write(s, asio::buffer(std::string("t,symbol=A v=1 1\nt,symbol=A v=2 2\n")));
+  s.shutdown(tcp::socket::shutdown_send);
+  const std::string answer = ReadUntilClosed(s);
+  EXPECT_EQ(answer.size(), 513u);  // a challenge, then the close
+  // A client sending one endless line: refused at max_line_bytes, not buffered.
+  tcp::socket big = Connect();
+  boost::system::error_code ec;
+  asio::write(big, asio::buffer(std::string(4096, 'x')), ec);
+  EXPECT_EQ(ReadUntilClosed(big), "");
+  WaitIdle(5);
+  EXPECT_FALSE(db_->GetTable("t").ok()) << "a refused connection stored rows";
+  EXPECT_EQ(listener_->stats().connections_refused, 5u);
+  std::vector<std::string> logs = Logs();
+  ASSERT_EQ(logs.size(), 5u);
+  EXPECT_NE(logs[0].find("refused by the handshake: key k1: the signature does not verify"), std::string::npos)
+      << logs[0];
+  EXPECT_NE(logs[1].find("key k1: the signature does not verify"), std::string::npos) << logs[1];
+  EXPECT_NE(logs[2].find("unknown key id 'nobody'"), std::string::npos) << logs[2];
+  EXPECT_NE(logs[3].find("key 't,symbol=A v=1 1': the answer to the challenge is not base64 (a client without "
+                         "authentication?)"),
+            std::string::npos)
+      << logs[3];
+  for (const std::string& l : logs) EXPECT_EQ(l.find("v=2"), std::string::npos) << "only the key id is logged: " << l;
+  EXPECT_NE(logs[4].find("no key id within 1024 bytes"), std::string::npos) << logs[4];
+}
+
+TEST_F(QuestDbAuthTest, AClientThatSaysNothingIsClosedAfterTheTimeout) {
+  StartWithAuth(/*timeout_ms=*/50);
+  tcp::socket s = Connect();
+  EXPECT_EQ(ReadUntilClosed(s), "");  // returns because the server closes it
+  WaitIdle(1);
+  std::vector<std::string> logs = Logs();
+  ASSERT_EQ(logs.size(), 1u);
+  EXPECT_NE(logs[0].find("the handshake took longer than 50 ms"), std::string::npos) << logs[0];
 }
 
 TEST_F(TcpListenerTest, OverBudgetStopsReadingUntilThereIsRoom) {

@@ -2,9 +2,12 @@
 // /api/v2/write, one request = one all-or-nothing transaction across tables, 204 once durable)
 // and over TCP, and the PostgreSQL wire protocol listener. The protocols live in src/ilp and
 // src/pgwire; this file only starts them with the server's database, auth file and log.
+#include <zlib.h>
+
 #include <nlohmann/json.hpp>
 
 #include "ilp/ilp.h"
+#include "ilp/tcp_auth.h"
 #include "ilp/tcp_listener.h"
 #include "pgwire/server.h"
 #include "server/server.h"
@@ -17,6 +20,39 @@ std::string IlpErrorJson(const Status& st, const ilp::WriteResult& r, uint64_t e
   nlohmann::json j = {{"code", "invalid"}, {"message", st.message()}, {"errorId", std::to_string(error_id)}};
   if (r.error_line > 0) j["line"] = r.error_line;
   return j.dump();
+}
+
+// A gzip body (Content-Encoding: gzip, what InfluxDB's clients send above 1000 bytes), inflated
+// to at most `limit` bytes: the same limit as a plain body, so a small bomb cannot fill memory.
+Status Gunzip(std::string_view in, size_t limit, std::string* out) {
+  z_stream z{};
+  if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK) return Status::Internal("zlib: inflateInit2 failed");
+  out->clear();
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+  z.avail_in = static_cast<uInt>(in.size());
+  char buf[1 << 16];
+  int rc = Z_OK;
+  while (rc != Z_STREAM_END) {
+    z.next_out = reinterpret_cast<Bytef*>(buf);
+    z.avail_out = sizeof buf;
+    rc = inflate(&z, Z_NO_FLUSH);
+    if (rc != Z_OK && rc != Z_STREAM_END) {
+      inflateEnd(&z);
+      return Status::InvalidArgument("the body is not valid gzip (Content-Encoding: gzip)");
+    }
+    out->append(buf, sizeof buf - z.avail_out);
+    if (out->size() > limit) {
+      inflateEnd(&z);
+      return Status::Aborted("the body inflates past the request size limit of " + std::to_string(limit) +
+                             " bytes (--max-body-mb)");
+    }
+    if (rc == Z_OK && z.avail_in == 0 && z.avail_out != 0) {
+      inflateEnd(&z);
+      return Status::InvalidArgument("the gzip body is cut short (Content-Encoding: gzip)");
+    }
+  }
+  inflateEnd(&z);
+  return Status::OK();
 }
 
 pgwire::Role PgRole(auth::Role role) {
@@ -41,8 +77,20 @@ void Server::AddIlpRoutes() {
       if (!p.ok()) return SendError(resp, 400, "invalid", p.status().message());
       o.precision = *p;
     }
+    const std::string encoding = req.Header("content-encoding");
+    std::string inflated;
+    std::string_view body = req.body;
+    if (encoding == "gzip" || encoding == "x-gzip") {
+      Status g = Gunzip(req.body, options_.max_body_bytes, &inflated);
+      if (g.code() == StatusCode::kAborted) return SendError(resp, 413, "too_large", g.message());
+      if (!g.ok()) return SendError(resp, 400, "invalid", g.message());
+      body = inflated;
+    } else if (!encoding.empty() && encoding != "identity") {
+      return SendError(resp, 415, "unsupported_encoding",
+                       "Content-Encoding " + QuoteForMessage(encoding, 40) + " is not supported (gzip or none)");
+    }
     ilp::WriteResult r;
-    Status st = ilp_writer_->WriteRequest(req.body, o, &r);
+    Status st = ilp_writer_->WriteRequest(body, o, &r);
     if (st.ok()) return resp.Send(204, "", "");
     static std::atomic<uint64_t> error_ids{0};
     const uint64_t id = ++error_ids;
@@ -68,17 +116,35 @@ Status Server::StartIlpAndPg() {
   };
   if (options_.ilp_port >= 0) {
     RETURN_IF_ERROR(check_bind("--ilp", options_.ilp_address));
-    if (auth_) {
-      // The line protocol has no credentials of its own; QuestDB's ECDSA challenge is not built yet.
+    if (auth_ && auth_->key_count() == 0) {
       return Status::InvalidArgument(
-          "--ilp (line protocol over TCP) cannot authenticate its clients yet, and --auth-file is given: send "
-          "lines over HTTP instead (POST /write with a write token), or serve TCP without --auth-file on loopback");
+          "--ilp (line protocol over TCP) with --auth-file " + options_.auth_file +
+          " which has no keys for it: add a line NAME write ec-p-256-sha256 X Y (the client's public key, see "
+          "`strata serve --help`), or send lines over HTTP (POST /write with a write token), or --ilp off");
     }
     ilp::TcpListenerOptions t;
     t.address = options_.ilp_address;
     t.port = static_cast<uint16_t>(options_.ilp_port);
     t.log = options_.log;
     t.ilp.auto_create_columns = options_.ilp_new_columns;
+    if (auth_) {
+      // QuestDB's key id + ECDSA P-256 challenge (src/ilp/tcp_auth.h) against the file's keys.
+      const auth::AuthFile* file = &*auth_;
+      const ilp::TcpKeyVerifier verify = [file](std::string_view key_id, std::string_view challenge,
+                                                std::string_view signature) -> Status {
+        std::optional<auth::TcpKey> key = file->LookupKey(key_id);
+        if (!key) return Status::InvalidArgument("unknown key id " + QuoteForMessage(key_id, 64));
+        if (!key->key.Verify(challenge, signature)) {
+          return Status::InvalidArgument("key " + key->name + ": the signature does not verify");
+        }
+        if (!auth::Allows(key->role, auth::Role::kWrite)) {
+          return Status::InvalidArgument("key " + key->name + " has role " + std::string(auth::RoleName(key->role)) +
+                                         "; sending lines needs write");
+        }
+        return Status::OK();
+      };
+      t.handshake = [verify](ilp::TcpHandshake& h) { return ilp::QuestDbAuthHandshake(h, verify); };
+    }
     ASSIGN_OR_RETURN(ilp_tcp_, ilp::TcpListener::Start(db_.get(), std::move(t)));
   }
   if (options_.pg_port >= 0) {

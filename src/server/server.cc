@@ -159,7 +159,8 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
   if (!s->auth_) {
     s->Log("no --auth-file: every client is admin; listening on loopback only");
   } else {
-    s->Log("auth: " + std::to_string(s->auth_->size()) + " credential(s) from " + options.auth_file);
+    s->Log("auth: " + std::to_string(s->auth_->size()) + " credential(s) and " + std::to_string(s->auth_->key_count()) +
+           " ILP/TCP key(s) from " + options.auth_file);
   }
   return s;
 }
@@ -227,6 +228,8 @@ Admission Server::Admit(HttpRequest& req) {
     std::optional<auth::Credential> cred;
     if (header.size() > 7 && (header.starts_with("Bearer ") || header.starts_with("bearer "))) {
       cred = auth_->FindBySecret(std::string_view(header).substr(7));
+    } else if (header.size() > 6 && (header.starts_with("Token ") || header.starts_with("token "))) {
+      cred = auth_->FindBySecret(std::string_view(header).substr(6));  // InfluxDB v2 clients
     } else if (header.size() > 6 && (header.starts_with("Basic ") || header.starts_with("basic "))) {
       std::string decoded;
       if (Base64Decode(std::string_view(header).substr(6), &decoded)) {
@@ -237,7 +240,7 @@ Admission Server::Admit(HttpRequest& req) {
     if (!cred) {
       adm.status = 401;
       adm.error_body = ErrorJson("unauthorized", header.empty() ? "this endpoint needs credentials: Authorization: "
-                                                                  "Bearer TOKEN or Basic auth"
+                                                                  "Bearer TOKEN, Token TOKEN or Basic auth"
                                                                 : "the credentials are not valid");
       adm.error_headers.emplace_back("WWW-Authenticate", "Bearer realm=\"strata\", Basic realm=\"strata\"");
       Log("http: 401 " + req.method + " " + req.path + " from " + req.peer);

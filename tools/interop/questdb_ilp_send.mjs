@@ -5,6 +5,9 @@
 //   note = a string with characters that need escapes on every 10th row ("" otherwise);
 //   timestamp 1772461800000000000 + (c * rows + i) * 1000 ns.
 // Usage: node questdb_ilp_send.mjs PORT ROWS [CONNECTIONS=1] [FIRST_CONNECTION=0]
+// Environment: QDB_ILP_PROTOCOL=tcp|http (default tcp; http sends to POST /write of PORT);
+//   QDB_ILP_EXTRA: more config, e.g. "username=feed;token=D;" (TCP: QuestDB's ECDSA auth with the
+//   private key D) or "token=SECRET;" (HTTP: bearer token).
 // Prints {"rows": N, "seconds": S} when every connection has flushed and closed.
 import { Sender } from '@questdb/nodejs-client';
 
@@ -17,9 +20,11 @@ function note(i) {
 }
 
 async function send(c) {
+  const protocol = process.env.QDB_ILP_PROTOCOL ?? 'tcp';
   const sender = await Sender.fromConfig(
-    `tcp::addr=127.0.0.1:${port};protocol_version=1;init_buf_size=1048576;auto_flush_rows=5000;`);
-  await sender.connect();
+    `${protocol}::addr=127.0.0.1:${port};protocol_version=1;init_buf_size=1048576;auto_flush_rows=5000;` +
+    (process.env.QDB_ILP_EXTRA ?? ''));
+  if (protocol === 'tcp') await sender.connect();  // HTTP connects per request
   for (let i = 0; i < n; ++i) {
     sender.table('trades').symbol('symbol', `S${i % 7}`).symbol('exchange', `X${i % 3}`)
       .floatColumn('price', 100 + (i % 1000) / 4).intColumn('size', i).booleanColumn('side', i % 2 === 0);

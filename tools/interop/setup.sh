@@ -14,7 +14,7 @@ command -v npm >/dev/null || { echo "setup.sh: npm is not installed (apt-get ins
 
 mkdir -p "$cache"
 stamp="$cache/.installed-$(sha256sum "$here/package.json" | cut -c1-16)"
-if [[ -f "$stamp" && -d "$cache/node_modules/@duckdb/node-api" && -x "$cache/node_modules/.bin/s3rver" && -d "$cache/node_modules/pg" ]]; then
+if [[ -f "$stamp" && -d "$cache/node_modules/@duckdb/node-api" && -x "$cache/node_modules/.bin/s3rver" && -d "$cache/node_modules/pg" && -d "$cache/node_modules/@influxdata/influxdb-client" ]]; then
   echo "$cache"
   exit 0
 fi
@@ -26,6 +26,7 @@ cp "$here/package.json" "$cache/package.json"
   await import("hyparquet-compressors"); await import("hyparquet-writer");
   await import("parquet-wasm/node");
   await import("@questdb/nodejs-client");
+  await import("@influxdata/influxdb-client");
   await import("pg");
 ') >&2
 rm -f "$cache"/.installed-*
