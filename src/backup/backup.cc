@@ -17,6 +17,7 @@
 #include "artifacts/cold_store.h"
 #include "artifacts/model_store_internal.h"
 #include "artifacts/pack.h"
+#include "backup/wal_archive.h"
 #include "catalog/catalog.h"
 #include "catalog/layout.h"
 #include "io/sha256.h"
@@ -90,7 +91,8 @@ struct SourceObject {
 
 // A snapshot of the source: the objects of one consistent backup.
 struct Snapshot {
-  uint64_t flushed_lsn = 0, wal_lsn = 0;
+  uint64_t flushed_lsn = 0, wal_lsn = 0, max_flushed_lsn = 0;
+  std::string wal_archive;
   std::vector<SourceObject> objects;
 };
 
@@ -293,6 +295,11 @@ Result<Snapshot> TakeSnapshot(FileSystem* fs, const std::string& root, const std
     ASSIGN_OR_RETURN(auto copy, Catalog::Open(catalog_copy, /*read_only=*/false));
     ASSIGN_OR_RETURN(wal, copy->GetWalState());
     snap.flushed_lsn = wal.flushed_lsn;
+    snap.max_flushed_lsn = wal.flushed_lsn;
+    ASSIGN_OR_RETURN(auto tables, copy->GetTableFlushedLsns());
+    for (const auto& [table, lsn] : tables) snap.max_flushed_lsn = std::max(snap.max_flushed_lsn, lsn);
+    ASSIGN_OR_RETURN(auto archive, copy->GetSetting(layout::kWalArchiveSetting));
+    snap.wal_archive = archive.value_or("");
     DropFlushedSegments(wal.flushed_lsn, &snap);
     ASSIGN_OR_RETURN(snap.wal_lsn, CheckStagedWal(fs, staging, snap, wal.flushed_lsn));
     if (snap.wal_lsn == wal.flushed_lsn) KeepOnlyAnEmptySegment(snap.wal_lsn, &snap);
@@ -408,6 +415,8 @@ std::string BackupManifest::ToJson() const {
   j["source_root"] = source_root;
   j["flushed_lsn"] = flushed_lsn;
   j["wal_lsn"] = wal_lsn;
+  j["max_flushed_lsn"] = max_flushed_lsn;
+  if (!wal_archive.empty()) j["wal_archive"] = wal_archive;
   j["objects"] = nlohmann::json::array();
   for (const BackupObject& o : objects) {
     j["objects"].push_back({{"path", o.path}, {"kind", o.kind}, {"size", o.size}, {"sha256", o.sha256}});
@@ -429,6 +438,8 @@ Result<BackupManifest> BackupManifest::FromJson(std::string_view text, std::stri
     m.source_root = j.at("source_root").get<std::string>();
     m.flushed_lsn = j.at("flushed_lsn").get<uint64_t>();
     m.wal_lsn = j.at("wal_lsn").get<uint64_t>();
+    m.max_flushed_lsn = j.value("max_flushed_lsn", m.wal_lsn);
+    m.wal_archive = j.value("wal_archive", "");
     for (const auto& o : j.at("objects")) {
       BackupObject b;
       b.path = o.at("path").get<std::string>();
@@ -533,6 +544,8 @@ Result<CreateResult> CreateBackup(const CreateOptions& options, const std::vecto
   m.source_root = options.root;
   m.flushed_lsn = snap.flushed_lsn;
   m.wal_lsn = snap.wal_lsn;
+  m.max_flushed_lsn = snap.max_flushed_lsn;
+  m.wal_archive = snap.wal_archive;
   for (const SourceObject& o : snap.objects) m.objects.push_back(o.object);
   const std::string manifest = m.ToJson();
   for (size_t d = 0; d < stores.size(); ++d) {
@@ -667,7 +680,8 @@ Result<PruneResult> PruneBackups(FileSystem* fs, const std::string& dest, int ke
 }
 
 Result<RestoreResult> RestoreBackup(FileSystem* fs, const std::string& dest, std::optional<std::string> id,
-                                    const std::string& target, const std::function<void(std::string_view)>& progress) {
+                                    const std::string& target, const std::function<void(std::string_view)>& progress,
+                                    const BeforeCatalogHook& before_catalog) {
   ASSIGN_OR_RETURN(auto store, OpenObjectStore(dest, fs));
   ASSIGN_OR_RETURN(auto backups, ListBackups(fs, dest));
   if (backups.empty()) return Status::NotFound("no backups in " + store->Uri(""));
@@ -682,6 +696,14 @@ Result<RestoreResult> RestoreBackup(FileSystem* fs, const std::string& dest, std
   ASSIGN_OR_RETURN(bool exists, fs->Exists(target));
   if (exists) {
     ASSIGN_OR_RETURN(auto names, fs->ListDir(target));
+    ASSIGN_OR_RETURN(bool has_catalog, fs->Exists(layout::CatalogPath(target)));
+    if (!has_catalog && std::find(names.begin(), names.end(), ".restore-tmp") != names.end()) {
+      // An interrupted restore (the catalog is placed last): start it over.
+      Say(progress, "restore target " + target + " holds an interrupted restore; starting it over");
+      for (const std::string& n : names) RETURN_IF_ERROR(fs->RemoveAll(JoinPath(target, n)));
+      RETURN_IF_ERROR(fs->SyncDir(target));
+      names.clear();
+    }
     if (!names.empty()) {
       return Status::AlreadyExists("restore target " + target +
                                    " is not empty; a restore never writes into an existing database, name a new "
@@ -742,6 +764,8 @@ Result<RestoreResult> RestoreBackup(FileSystem* fs, const std::string& dest, std
   if (catalog_index == m->objects.size()) {
     return Status::Corruption("backup " + m->id + " has no catalog object");
   }
+  RETURN_IF_ERROR(ForgetArchiveInRestoredCatalog(staged_paths[catalog_index]));
+  if (before_catalog) RETURN_IF_ERROR(before_catalog(*m, target, staged_paths[catalog_index]));
   const std::string catalog_to = layout::CatalogPath(target);
   RETURN_IF_ERROR(fs->Rename(staged_paths[catalog_index], catalog_to));
   RETURN_IF_ERROR(fs->SyncDir(target));

@@ -1,6 +1,8 @@
 // Flushing and the tier operations of DatabaseImpl (db_impl.h): the flush triggers and the
 // background flusher, flushes, migration, retention, verify.
+#include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <limits>
 
 #include "catalog/layout.h"
@@ -150,7 +152,16 @@ Result<TierRunResult> DatabaseImpl::FlushLocked(std::optional<uint32_t> only_tab
     return flushed.status();
   }
   // Segments are deleted by a flush of every table only: the others may still need them.
-  if (all) RETURN_IF_ERROR(WalForTierOp()->RemoveSegmentsUpTo(cut).WithContext("deleting flushed WAL segments"));
+  if (all) {
+    // With a WAL archive set, a segment goes only once it is archived (src/backup/wal_archive.h).
+    uint64_t removable = cut;
+    ASSIGN_OR_RETURN(auto archive, catalog_->GetSetting(layout::kWalArchiveSetting));
+    if (archive && !archive->empty()) {
+      ASSIGN_OR_RETURN(auto archived, catalog_->GetSetting(layout::kWalArchivedLsnSetting));
+      removable = std::min<uint64_t>(cut, archived ? std::strtoull(archived->c_str(), nullptr, 10) : 0);
+    }
+    RETURN_IF_ERROR(WalForTierOp()->RemoveSegmentsUpTo(removable).WithContext("deleting flushed WAL segments"));
+  }
   return *flushed;
 }
 
