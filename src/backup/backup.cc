@@ -679,6 +679,13 @@ Result<PruneResult> PruneBackups(FileSystem* fs, const std::string& dest, int ke
   return r;
 }
 
+namespace {
+// Stages, checks and places backup `m` into `target` (absent or empty), the catalog last.
+Result<RestoreResult> RestoreInto(FileSystem* fs, ObjectStore* store, const BackupManifest* m,
+                                  const std::string& target, const std::function<void(std::string_view)>& progress,
+                                  const BeforeCatalogHook& before_catalog);
+}  // namespace
+
 Result<RestoreResult> RestoreBackup(FileSystem* fs, const std::string& dest, std::optional<std::string> id,
                                     const std::string& target, const std::function<void(std::string_view)>& progress,
                                     const BeforeCatalogHook& before_catalog) {
@@ -697,7 +704,17 @@ Result<RestoreResult> RestoreBackup(FileSystem* fs, const std::string& dest, std
   if (exists) {
     ASSIGN_OR_RETURN(auto names, fs->ListDir(target));
     ASSIGN_OR_RETURN(bool has_catalog, fs->Exists(layout::CatalogPath(target)));
-    if (!has_catalog && std::find(names.begin(), names.end(), ".restore-tmp") != names.end()) {
+    const bool interrupted = std::find(names.begin(), names.end(), ".restore-tmp") != names.end();
+    if (has_catalog && interrupted) {
+      // Interrupted after the catalog (placed last) was in place: the restore is complete but for
+      // removing its staging directory.
+      Say(progress, "restore target " + target + " holds a complete restore; removing its leftover .restore-tmp");
+      RETURN_IF_ERROR(fs->RemoveAll(JoinPath(target, ".restore-tmp")));
+      RestoreResult done;
+      done.manifest = *m;
+      return done;
+    }
+    if (!has_catalog && interrupted) {
       // An interrupted restore (the catalog is placed last): start it over.
       Say(progress, "restore target " + target + " holds an interrupted restore; starting it over");
       for (const std::string& n : names) RETURN_IF_ERROR(fs->RemoveAll(JoinPath(target, n)));
@@ -710,10 +727,37 @@ Result<RestoreResult> RestoreBackup(FileSystem* fs, const std::string& dest, std
                                    "directory");
     }
   }
+  // A restore that fails (a missing or corrupt object, a WAL archive gap, ...) takes back what it
+  // placed: the target is left as it was found (absent, or empty). A crash instead leaves
+  // .restore-tmp, which the rerun clears.
+  Result<RestoreResult> placed = RestoreInto(fs, store.get(), m, target, progress, before_catalog);
+  if (placed.ok()) return placed;
+  Status undo = exists ? Status::OK() : fs->RemoveAll(target);
+  if (exists) {
+    auto names = fs->ListDir(target);
+    undo = names.status();
+    for (size_t i = 0; names.ok() && undo.ok() && i < names->size(); ++i) {
+      undo = fs->RemoveAll(JoinPath(target, (*names)[i]));
+    }
+  }
+  if (!undo.ok()) {
+    return Status(placed.status().code(), placed.status().message() + " (and removing the partial restore from " +
+                                              target + " failed: " + undo.ToString() + ")");
+  }
+  return placed;
+}
+
+namespace {
+Result<RestoreResult> RestoreInto(FileSystem* fs, ObjectStore* store, const BackupManifest* m,
+                                  const std::string& target, const std::function<void(std::string_view)>& progress,
+                                  const BeforeCatalogHook& before_catalog) {
   RestoreResult result;
   result.manifest = *m;
   const std::string stage = JoinPath(target, ".restore-tmp");
   RETURN_IF_ERROR(fs->CreateDirs(stage));
+  // The staging directory marks an interrupted restore for the rerun: durable before anything
+  // is placed beside it.
+  RETURN_IF_ERROR(fs->SyncDir(target));
   Say(progress, "restoring backup " + m->id + " (consistent at LSN " + std::to_string(m->wal_lsn) + ", " +
                     std::to_string(m->objects.size()) + " objects)");
 
@@ -724,7 +768,7 @@ Result<RestoreResult> RestoreBackup(FileSystem* fs, const std::string& dest, std
     const BackupObject& o = m->objects[i];
     std::string bytes;
     uint64_t read = 0;
-    ASSIGN_OR_RETURN(std::string problem, CheckBlob(store.get(), o, &read, &bytes));
+    ASSIGN_OR_RETURN(std::string problem, CheckBlob(store, o, &read, &bytes));
     if (!problem.empty()) {
       return Status::Corruption("restore of backup " + m->id + ": " + o.path + " (" + store->Uri(BlobKey(o.sha256)) +
                                 ") is " + problem + "; nothing was restored");
@@ -774,5 +818,7 @@ Result<RestoreResult> RestoreBackup(FileSystem* fs, const std::string& dest, std
   Say(progress, "restored " + std::to_string(result.objects_written) + " objects into " + target);
   return result;
 }
+
+}  // namespace
 
 }  // namespace strata::backup

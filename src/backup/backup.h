@@ -130,7 +130,9 @@ using BeforeCatalogHook =
 // be an empty directory, or hold an interrupted restore (a .restore-tmp directory and no
 // catalog), which is cleared and done again. Every blob is re-hashed as it is written; a missing
 // or corrupt one fails the restore before anything is renamed into place (files go to
-// `target`/.restore-tmp first).
+// `target`/.restore-tmp first). A restore that fails removes what it placed (the target is left
+// absent or empty, as it was); a crash leaves .restore-tmp without a catalog, which a rerun
+// clears and does again.
 Result<RestoreResult> RestoreBackup(FileSystem* fs, const std::string& dest, std::optional<std::string> id,
                                     const std::string& target, const std::function<void(std::string_view)>& progress,
                                     const BeforeCatalogHook& before_catalog = {});

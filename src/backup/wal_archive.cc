@@ -31,7 +31,7 @@ constexpr char kArchiveSuffix[] = ".seg";
 // time ns, then the rows record. Read here without depending on the db module.
 constexpr uint8_t kTimedRecordKind = 3;
 
-void Say(const std::function<void(std::string_view)>& progress, const std::string& line) {
+void SayStep(const std::function<void(std::string_view)>& progress, const std::string& line) {
   if (progress) progress(line);
 }
 
@@ -272,10 +272,89 @@ Result<ArchiveRunResult> ArchiveWal(FileSystem* fs, const std::string& root,
     ++r.segments;
     --waiting;
     r.bytes += walked->bytes.size();
-    Say(progress, "archived " + s.path + " (LSN " + std::to_string(walked->first_lsn) + ".." +
-                      std::to_string(walked->last_lsn()) + ") as " + (*store)->Uri(key));
+    SayStep(progress, "archived " + s.path + " (LSN " + std::to_string(walked->first_lsn) + ".." +
+                          std::to_string(walked->last_lsn()) + ") as " + (*store)->Uri(key));
   }
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return r;
+}
+
+Result<ArchiveVerifyResult> VerifyWalArchive(FileSystem* fs, const std::string& uri) {
+  ArchiveVerifyResult r;
+  r.uri = uri;
+  auto store = OpenObjectStore(uri, fs);
+  if (!store.ok()) return store.status().WithContext("WAL archive " + uri);
+  ASSIGN_OR_RETURN(auto listed, (*store)->List(kArchivePrefix));
+  std::vector<ArchivedSegment> archived;
+  for (const ObjectInfo& info : listed) {
+    if (auto a = ParseArchiveSegmentKey(info.key)) archived.push_back(*a);
+  }
+  std::sort(archived.begin(), archived.end(), [](const ArchivedSegment& a, const ArchivedSegment& b) {
+    return a.first_lsn != b.first_lsn ? a.first_lsn < b.first_lsn : a.last_lsn < b.last_lsn;
+  });
+  uint64_t next = 0;  // the LSN the run continues at (0: nothing yet)
+  for (const ArchivedSegment& a : archived) {
+    const std::string name = (*store)->Uri(a.key);
+    std::string problem;
+    uint32_t flags = 0;
+    auto bytes = (*store)->Get(a.key);
+    if (!bytes.ok()) {
+      problem = name + ": cannot be read: " + bytes.status().ToString();
+    } else {
+      ++r.segments;
+      r.bytes += bytes->size();
+      if (Sha256Hex(*bytes) != a.sha256) {
+        problem = name + " is corrupt: its SHA-256 differs from its name";
+      } else if (auto w = Walk(name, std::move(*bytes), /*tolerate_tail=*/false); !w.ok()) {
+        problem = w.status().message();
+      } else if (w->first_lsn != a.first_lsn || w->last_lsn() != a.last_lsn) {
+        problem = name + " holds LSN " + std::to_string(w->first_lsn) + ".." + std::to_string(w->last_lsn()) +
+                  ", not what its name says";
+      } else {
+        flags = w->flags;
+      }
+    }
+    // A damaged segment is reported as such, not as a hole: the run goes on by its name.
+    if (next != 0 && a.first_lsn > next && !(flags & wal_internal::kSegmentAfterGap)) {
+      r.problems.push_back("no archived segment holds LSN " + std::to_string(next) + ".." +
+                           std::to_string(a.first_lsn - 1) + " (missing before " + name +
+                           "): a point-in-time restore cannot cross it");
+    }
+    if (!problem.empty()) r.problems.push_back(problem);
+    if (r.first_lsn == 0) r.first_lsn = a.first_lsn;
+    next = std::max(next, a.last_lsn + 1);
+    r.last_lsn = std::max(r.last_lsn, a.last_lsn);
+  }
+  return r;
+}
+
+Result<ArchivePruneResult> PruneWalArchive(FileSystem* fs, const std::string& uri,
+                                           const std::vector<std::string>& keep_for) {
+  if (keep_for.empty()) return Status::InvalidArgument("archive prune: name the backup destinations to keep for");
+  ArchivePruneResult r;
+  r.below_lsn = UINT64_MAX;
+  for (const std::string& dest : keep_for) {
+    ASSIGN_OR_RETURN(auto backups, ListBackups(fs, dest));
+    if (backups.empty()) {
+      return Status::InvalidArgument("archive prune: " + dest +
+                                     " holds no backup, so every archived segment may be needed; nothing was deleted");
+    }
+    for (const BackupManifest& b : backups) r.below_lsn = std::min(r.below_lsn, b.flushed_lsn);
+  }
+  auto store = OpenObjectStore(uri, fs);
+  if (!store.ok()) return store.status().WithContext("WAL archive " + uri);
+  ASSIGN_OR_RETURN(auto listed, (*store)->List(kArchivePrefix));
+  for (const ObjectInfo& info : listed) {
+    auto a = ParseArchiveSegmentKey(info.key);
+    if (!a) continue;
+    if (a->last_lsn > r.below_lsn) {
+      ++r.kept;
+      continue;
+    }
+    RETURN_IF_ERROR((*store)->Delete(info.key).WithContext("archive prune: deleting " + (*store)->Uri(info.key)));
+    ++r.segments;
+    r.bytes += info.size;
+  }
   return r;
 }
 
@@ -349,7 +428,11 @@ Result<PointInTimeResult> RestoreToPoint(FileSystem* fs, const PointInTimeOption
     // The backup's own segments (placed at target/wal), then the archived ones past them.
     std::map<uint64_t, WalkedSegment> pool;  // by first LSN
     const std::string wal_dir = layout::WalDir(target);
-    ASSIGN_OR_RETURN(auto files, wal_internal::ListSegments(fs, wal_dir));
+    ASSIGN_OR_RETURN(bool has_wal, fs->Exists(wal_dir));  // a backup of an empty database has none
+    std::vector<wal_internal::SegmentFile> files;
+    if (has_wal) {
+      ASSIGN_OR_RETURN(files, wal_internal::ListSegments(fs, wal_dir));
+    }
     for (const auto& f : files) {
       ASSIGN_OR_RETURN(std::string bytes, fs->ReadFile(f.path));
       ASSIGN_OR_RETURN(WalkedSegment w, Walk("backup " + bm.id + " " + f.path, std::move(bytes), true));
@@ -424,6 +507,15 @@ Result<PointInTimeResult> RestoreToPoint(FileSystem* fs, const PointInTimeOption
                               " (segments not archived yet cannot be restored: run strata archive push on the "
                               "source); nothing was restored");
     }
+    if (o.to_time_ns && last < bm.max_flushed_lsn) {
+      // Every record the backup's files hold was committed before the backup was taken, at or
+      // before the target: only a wall clock stepped back on the source gets here.
+      return Status::Aborted("restore: the WAL is cut at LSN " + std::to_string(last) + " for the target " +
+                             target_text + ", below the rows backup " + bm.id + " holds in its files (up to LSN " +
+                             std::to_string(bm.max_flushed_lsn) +
+                             "): commit times are out of order (a clock stepped back?); restore with --to-lsn "
+                             "or an older --id; nothing was restored");
+    }
     if (o.to_time_ns && !cut) {
       result.note = "the archived WAL ends at LSN " + std::to_string(last) +
                     ", before the target time: rows after it " + "were not archived yet and are not in the restore";
@@ -457,9 +549,9 @@ Result<PointInTimeResult> RestoreToPoint(FileSystem* fs, const PointInTimeOption
     return catalog->Checkpoint();
   };
   ASSIGN_OR_RETURN(result.restore, RestoreBackup(fs, o.dest, m->id, o.target, o.progress, hook));
-  Say(o.progress, "restored to LSN " + std::to_string(result.target_lsn) + " (target " + target_text +
-                      "): " + std::to_string(result.wal_records) + " WAL records to replay, " +
-                      std::to_string(result.archived_segments) + " archived segment(s) used");
+  SayStep(o.progress, "restored to LSN " + std::to_string(result.target_lsn) + " (target " + target_text +
+                          "): " + std::to_string(result.wal_records) + " WAL records to replay, " +
+                          std::to_string(result.archived_segments) + " archived segment(s) used");
   return result;
 }
 

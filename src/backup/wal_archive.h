@@ -63,6 +63,32 @@ struct ArchiveRunResult {
 Result<ArchiveRunResult> ArchiveWal(FileSystem* fs, const std::string& root,
                                     const std::function<void(std::string_view)>& progress);
 
+struct ArchiveVerifyResult {
+  std::string uri;
+  uint64_t segments = 0, bytes = 0;      // segments read and re-hashed
+  uint64_t first_lsn = 0, last_lsn = 0;  // the run of LSNs the archive holds (0, 0 when empty)
+  // One line per problem, each naming the object (or the LSNs missing): a segment whose bytes do
+  // not match the SHA-256 in its name, one that is not a whole WAL segment (CRC, LSN continuity,
+  // LSNs other than its name says), a hole between two segments.
+  std::vector<std::string> problems;
+};
+// Reads back every archived segment of `uri` (the root's archive when empty) and checks it as a
+// point-in-time restore would. Problems are listed, not returned as an error; an archive that
+// cannot be listed is an error.
+Result<ArchiveVerifyResult> VerifyWalArchive(FileSystem* fs, const std::string& uri);
+
+struct ArchivePruneResult {
+  uint64_t below_lsn = 0;  // segments wholly at or below this LSN were deleted
+  uint64_t segments = 0, bytes = 0;
+  uint64_t kept = 0;
+};
+// Deletes the archived segments of `uri` that no backup in `keep_for` (destinations; each must
+// hold at least one backup) can need: those whose last LSN is at or below the lowest flushed LSN
+// of those backups (a point-in-time restore replays from its backup's flushed LSN on). Refuses
+// when a destination holds no backup, since then nothing bounds what restores need.
+Result<ArchivePruneResult> PruneWalArchive(FileSystem* fs, const std::string& uri,
+                                           const std::vector<std::string>& keep_for);
+
 struct PointInTimeOptions {
   std::string dest;  // the backup destination
   std::optional<std::string> id;
