@@ -755,8 +755,9 @@ Result<RestoreResult> RestoreInto(FileSystem* fs, ObjectStore* store, const Back
   result.manifest = *m;
   const std::string stage = JoinPath(target, ".restore-tmp");
   RETURN_IF_ERROR(fs->CreateDirs(stage));
-  // The staging directory marks an interrupted restore for the rerun: durable before anything
-  // is placed beside it.
+  // The staging directory marks an interrupted restore for the rerun: durable (and the target's
+  // own entry in its parent) before anything is placed beside it.
+  RETURN_IF_ERROR(fs->SyncDir(DirName(target)));
   RETURN_IF_ERROR(fs->SyncDir(target));
   Say(progress, "restoring backup " + m->id + " (consistent at LSN " + std::to_string(m->wal_lsn) + ", " +
                     std::to_string(m->objects.size()) + " objects)");
@@ -800,7 +801,12 @@ Result<RestoreResult> RestoreInto(FileSystem* fs, ObjectStore* store, const Back
                                  "supported yet, nothing was restored");
     }
     const std::string to = JoinPath(target, rel);
-    if (dirs_to_sync.insert(DirName(to)).second) RETURN_IF_ERROR(fs->CreateDirs(DirName(to)));
+    if (dirs_to_sync.insert(DirName(to)).second) {
+      RETURN_IF_ERROR(fs->CreateDirs(DirName(to)));
+      // Every directory created on the way, so that its entry in its parent is durable too (the
+      // target's own entries are synced after the catalog is placed).
+      for (std::string d = DirName(DirName(to)); d.size() > target.size(); d = DirName(d)) dirs_to_sync.insert(d);
+    }
     RETURN_IF_ERROR(fs->Rename(staged_paths[i], to));
     ++result.objects_written;
   }
