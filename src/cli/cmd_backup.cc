@@ -236,14 +236,18 @@ void AddBackupCommands(CLI::App& app, Context* ctx) {
   restore->add_option("--wal-archive", a->wal_archive, "the WAL archive to replay (default: the one the backup names)");
   restore->footer(
       "Every object is fetched and re-hashed before anything is placed: a missing or corrupt one\n"
-      "fails the restore and the target stays without a catalog. The restored root's first open\n"
+      "fails the restore, which takes back what it placed (the target is left absent or empty, as\n"
+      "it was found). The restored root's first open\n"
       "replays the backed-up WAL, so it holds every row acknowledged up to the backup's LSN.\n"
       "With --to-lsn or --to-time, the backup's WAL and the archived segments after it are laid out\n"
       "cut at the target and replayed: every row acknowledged at or before the target is there,\n"
       "nothing after it. A time target cuts before the first WAL record whose commit time (the\n"
       "wall clock read by the appender just before the record entered the WAL) is after T; every\n"
-      "row acknowledged by T is before that record. A missing or corrupt archived segment is named\n"
-      "and nothing is restored. An interrupted restore (kill -9) is started over by a rerun.\n"
+      "row acknowledged by T is before that record (a row in flight at T, stamped before T but\n"
+      "acknowledged just after, is in too). The backup is the newest one wholly before the target.\n"
+      "LSNs: `strata stats` (last LSN), `strata backup list` (each backup's), `strata archive show`.\n"
+      "A missing or corrupt archived segment, or a target past what is archived, is named and\n"
+      "nothing is restored. An interrupted restore (kill -9) is started over by a rerun.\n"
       "Examples:\n"
       "  strata restore /mnt/backup --target /data/strata-restored && strata --root /data/strata-restored verify\n"
       "  strata restore /mnt/backup --target /data/before-bad-deploy --to-time 2026-12-07T09:59:59Z");
