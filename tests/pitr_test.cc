@@ -418,6 +418,19 @@ TEST_F(PitrTest, ArchivePruneKeepsWhatBackupsNeed) {
   ASSERT_EQ(p.exit_code, 0) << p.err;
   EXPECT_NE(p.out.find("deleted 0 archived segment(s)"), std::string::npos) << p.out;
   Ok(root_, "backup prune " + dest_ + " --keep-last 1");
+  // The kept backup's flushed LSN bounds both what prune may delete and the targets it serves.
+  CliRun list = Strata("backup list " + dest_);
+  ASSERT_EQ(list.exit_code, 0) << list.err;
+  EXPECT_NE(list.out.find("flushed"), std::string::npos) << list.out;
+  {
+    std::istringstream lines(list.out);
+    std::string header, row, id, day, wal_lsn, flushed;
+    std::getline(lines, header);
+    std::getline(lines, row);
+    std::istringstream(row) >> id >> day >> wal_lsn >> flushed;
+    flushed.erase(std::remove(flushed.begin(), flushed.end(), ','), flushed.end());
+    EXPECT_EQ(flushed, std::to_string(lsn[2])) << list.out;
+  }
   p = Strata("archive prune --keep-for " + dest_);
   ASSERT_EQ(p.exit_code, 0) << p.err;
   EXPECT_NE(p.out.find("deleted 3 archived segment(s)"), std::string::npos) << p.out;

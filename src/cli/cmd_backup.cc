@@ -142,6 +142,10 @@ void AddCreate(CLI::App* backup, Context* ctx, std::shared_ptr<BackupArgs> a) {
 void AddList(CLI::App* backup, Context* ctx, std::shared_ptr<BackupArgs> a) {
   CLI::App* cmd = backup->add_subcommand("list", "list the complete backups in a destination, oldest first");
   cmd->add_option("dest", a->dest, "a directory or s3://bucket/prefix")->required();
+  cmd->footer(
+      "wal_lsn: a plain restore of the backup holds every row acknowledged up to this LSN.\n"
+      "flushed: the backup's files hold rows up to this LSN, so a point-in-time restore\n"
+      "(restore --to-lsn/--to-time, with a WAL archive) can start from it for targets at or after it.");
   cmd->callback([ctx, a] {
     Run(ctx, [&]() -> Status {
       ASSIGN_OR_RETURN(auto backups, backup::ListBackups(DefaultFileSystem(), a->dest));
@@ -149,11 +153,12 @@ void AddList(CLI::App* backup, Context* ctx, std::shared_ptr<BackupArgs> a) {
         std::printf("no backups in %s\n", a->dest.c_str());
         return Status::OK();
       }
-      std::printf("%-26s %-21s %14s %8s %10s\n", "id", "created (UTC)", "wal_lsn", "objects", "size");
+      std::printf("%-26s %-21s %14s %14s %8s %10s\n", "id", "created (UTC)", "wal_lsn", "flushed", "objects", "size");
       for (const backup::BackupManifest& m : backups) {
-        std::printf("%-26s %-21s %14s %8zu %10s\n", m.id.c_str(),
+        std::printf("%-26s %-21s %14s %14s %8zu %10s\n", m.id.c_str(),
                     FormatTimestamp(m.created_at_ns - m.created_at_ns % kNanosPerSecond).c_str(),
-                    WithThousands(m.wal_lsn).c_str(), m.objects.size(), HumanBytes(m.bytes()).c_str());
+                    WithThousands(m.wal_lsn).c_str(), WithThousands(m.max_flushed_lsn).c_str(), m.objects.size(),
+                    HumanBytes(m.bytes()).c_str());
       }
       return Status::OK();
     });
