@@ -165,7 +165,7 @@ TEST_F(BackupCliTest, DamageIsNamedAndRestoreRefuses) {
   r = Strata("restore " + dest_ + " --target " + restored);
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.err.find("nothing was restored"), std::string::npos) << r.err;
-  EXPECT_FALSE(std::filesystem::exists(restored + "/catalog.db"));
+  EXPECT_FALSE(std::filesystem::exists(restored)) << "a failed restore left " << restored << " behind";
 }
 
 // 3-2-1: one destination that cannot be written (its parent is a regular file) fails the command,

@@ -17,6 +17,7 @@
 #include "artifacts/cold_store.h"
 #include "artifacts/model_store_internal.h"
 #include "artifacts/pack.h"
+#include "backup/wal_archive.h"
 #include "catalog/catalog.h"
 #include "catalog/layout.h"
 #include "io/sha256.h"
@@ -90,7 +91,8 @@ struct SourceObject {
 
 // A snapshot of the source: the objects of one consistent backup.
 struct Snapshot {
-  uint64_t flushed_lsn = 0, wal_lsn = 0;
+  uint64_t flushed_lsn = 0, wal_lsn = 0, max_flushed_lsn = 0;
+  std::string wal_archive;
   std::vector<SourceObject> objects;
 };
 
@@ -293,6 +295,11 @@ Result<Snapshot> TakeSnapshot(FileSystem* fs, const std::string& root, const std
     ASSIGN_OR_RETURN(auto copy, Catalog::Open(catalog_copy, /*read_only=*/false));
     ASSIGN_OR_RETURN(wal, copy->GetWalState());
     snap.flushed_lsn = wal.flushed_lsn;
+    snap.max_flushed_lsn = wal.flushed_lsn;
+    ASSIGN_OR_RETURN(auto tables, copy->GetTableFlushedLsns());
+    for (const auto& [table, lsn] : tables) snap.max_flushed_lsn = std::max(snap.max_flushed_lsn, lsn);
+    ASSIGN_OR_RETURN(auto archive, copy->GetSetting(layout::kWalArchiveSetting));
+    snap.wal_archive = archive.value_or("");
     DropFlushedSegments(wal.flushed_lsn, &snap);
     ASSIGN_OR_RETURN(snap.wal_lsn, CheckStagedWal(fs, staging, snap, wal.flushed_lsn));
     if (snap.wal_lsn == wal.flushed_lsn) KeepOnlyAnEmptySegment(snap.wal_lsn, &snap);
@@ -408,6 +415,8 @@ std::string BackupManifest::ToJson() const {
   j["source_root"] = source_root;
   j["flushed_lsn"] = flushed_lsn;
   j["wal_lsn"] = wal_lsn;
+  j["max_flushed_lsn"] = max_flushed_lsn;
+  if (!wal_archive.empty()) j["wal_archive"] = wal_archive;
   j["objects"] = nlohmann::json::array();
   for (const BackupObject& o : objects) {
     j["objects"].push_back({{"path", o.path}, {"kind", o.kind}, {"size", o.size}, {"sha256", o.sha256}});
@@ -429,6 +438,8 @@ Result<BackupManifest> BackupManifest::FromJson(std::string_view text, std::stri
     m.source_root = j.at("source_root").get<std::string>();
     m.flushed_lsn = j.at("flushed_lsn").get<uint64_t>();
     m.wal_lsn = j.at("wal_lsn").get<uint64_t>();
+    m.max_flushed_lsn = j.value("max_flushed_lsn", m.wal_lsn);
+    m.wal_archive = j.value("wal_archive", "");
     for (const auto& o : j.at("objects")) {
       BackupObject b;
       b.path = o.at("path").get<std::string>();
@@ -533,6 +544,8 @@ Result<CreateResult> CreateBackup(const CreateOptions& options, const std::vecto
   m.source_root = options.root;
   m.flushed_lsn = snap.flushed_lsn;
   m.wal_lsn = snap.wal_lsn;
+  m.max_flushed_lsn = snap.max_flushed_lsn;
+  m.wal_archive = snap.wal_archive;
   for (const SourceObject& o : snap.objects) m.objects.push_back(o.object);
   const std::string manifest = m.ToJson();
   for (size_t d = 0; d < stores.size(); ++d) {
@@ -666,8 +679,16 @@ Result<PruneResult> PruneBackups(FileSystem* fs, const std::string& dest, int ke
   return r;
 }
 
+namespace {
+// Stages, checks and places backup `m` into `target` (absent or empty), the catalog last.
+Result<RestoreResult> RestoreInto(FileSystem* fs, ObjectStore* store, const BackupManifest* m,
+                                  const std::string& target, const std::function<void(std::string_view)>& progress,
+                                  const BeforeCatalogHook& before_catalog);
+}  // namespace
+
 Result<RestoreResult> RestoreBackup(FileSystem* fs, const std::string& dest, std::optional<std::string> id,
-                                    const std::string& target, const std::function<void(std::string_view)>& progress) {
+                                    const std::string& target, const std::function<void(std::string_view)>& progress,
+                                    const BeforeCatalogHook& before_catalog) {
   ASSIGN_OR_RETURN(auto store, OpenObjectStore(dest, fs));
   ASSIGN_OR_RETURN(auto backups, ListBackups(fs, dest));
   if (backups.empty()) return Status::NotFound("no backups in " + store->Uri(""));
@@ -682,16 +703,62 @@ Result<RestoreResult> RestoreBackup(FileSystem* fs, const std::string& dest, std
   ASSIGN_OR_RETURN(bool exists, fs->Exists(target));
   if (exists) {
     ASSIGN_OR_RETURN(auto names, fs->ListDir(target));
+    ASSIGN_OR_RETURN(bool has_catalog, fs->Exists(layout::CatalogPath(target)));
+    const bool interrupted = std::find(names.begin(), names.end(), ".restore-tmp") != names.end();
+    if (has_catalog && interrupted) {
+      // Interrupted after the catalog (placed last) was in place: the restore is complete but for
+      // removing its staging directory.
+      Say(progress, "restore target " + target + " holds a complete restore; removing its leftover .restore-tmp");
+      RETURN_IF_ERROR(fs->RemoveAll(JoinPath(target, ".restore-tmp")));
+      RestoreResult done;
+      done.manifest = *m;
+      return done;
+    }
+    if (!has_catalog && interrupted) {
+      // An interrupted restore (the catalog is placed last): start it over.
+      Say(progress, "restore target " + target + " holds an interrupted restore; starting it over");
+      for (const std::string& n : names) RETURN_IF_ERROR(fs->RemoveAll(JoinPath(target, n)));
+      RETURN_IF_ERROR(fs->SyncDir(target));
+      names.clear();
+    }
     if (!names.empty()) {
       return Status::AlreadyExists("restore target " + target +
                                    " is not empty; a restore never writes into an existing database, name a new "
                                    "directory");
     }
   }
+  // A restore that fails (a missing or corrupt object, a WAL archive gap, ...) takes back what it
+  // placed: the target is left as it was found (absent, or empty). A crash instead leaves
+  // .restore-tmp, which the rerun clears.
+  Result<RestoreResult> placed = RestoreInto(fs, store.get(), m, target, progress, before_catalog);
+  if (placed.ok()) return placed;
+  Status undo = exists ? Status::OK() : fs->RemoveAll(target);
+  if (exists) {
+    auto names = fs->ListDir(target);
+    undo = names.status();
+    for (size_t i = 0; names.ok() && undo.ok() && i < names->size(); ++i) {
+      undo = fs->RemoveAll(JoinPath(target, (*names)[i]));
+    }
+  }
+  if (!undo.ok()) {
+    return Status(placed.status().code(), placed.status().message() + " (and removing the partial restore from " +
+                                              target + " failed: " + undo.ToString() + ")");
+  }
+  return placed;
+}
+
+namespace {
+Result<RestoreResult> RestoreInto(FileSystem* fs, ObjectStore* store, const BackupManifest* m,
+                                  const std::string& target, const std::function<void(std::string_view)>& progress,
+                                  const BeforeCatalogHook& before_catalog) {
   RestoreResult result;
   result.manifest = *m;
   const std::string stage = JoinPath(target, ".restore-tmp");
   RETURN_IF_ERROR(fs->CreateDirs(stage));
+  // The staging directory marks an interrupted restore for the rerun: durable (and the target's
+  // own entry in its parent) before anything is placed beside it.
+  RETURN_IF_ERROR(fs->SyncDir(DirName(target)));
+  RETURN_IF_ERROR(fs->SyncDir(target));
   Say(progress, "restoring backup " + m->id + " (consistent at LSN " + std::to_string(m->wal_lsn) + ", " +
                     std::to_string(m->objects.size()) + " objects)");
 
@@ -702,7 +769,7 @@ Result<RestoreResult> RestoreBackup(FileSystem* fs, const std::string& dest, std
     const BackupObject& o = m->objects[i];
     std::string bytes;
     uint64_t read = 0;
-    ASSIGN_OR_RETURN(std::string problem, CheckBlob(store.get(), o, &read, &bytes));
+    ASSIGN_OR_RETURN(std::string problem, CheckBlob(store, o, &read, &bytes));
     if (!problem.empty()) {
       return Status::Corruption("restore of backup " + m->id + ": " + o.path + " (" + store->Uri(BlobKey(o.sha256)) +
                                 ") is " + problem + "; nothing was restored");
@@ -734,7 +801,12 @@ Result<RestoreResult> RestoreBackup(FileSystem* fs, const std::string& dest, std
                                  "supported yet, nothing was restored");
     }
     const std::string to = JoinPath(target, rel);
-    if (dirs_to_sync.insert(DirName(to)).second) RETURN_IF_ERROR(fs->CreateDirs(DirName(to)));
+    if (dirs_to_sync.insert(DirName(to)).second) {
+      RETURN_IF_ERROR(fs->CreateDirs(DirName(to)));
+      // Every directory created on the way, so that its entry in its parent is durable too (the
+      // target's own entries are synced after the catalog is placed).
+      for (std::string d = DirName(DirName(to)); d.size() > target.size(); d = DirName(d)) dirs_to_sync.insert(d);
+    }
     RETURN_IF_ERROR(fs->Rename(staged_paths[i], to));
     ++result.objects_written;
   }
@@ -742,6 +814,8 @@ Result<RestoreResult> RestoreBackup(FileSystem* fs, const std::string& dest, std
   if (catalog_index == m->objects.size()) {
     return Status::Corruption("backup " + m->id + " has no catalog object");
   }
+  RETURN_IF_ERROR(ForgetArchiveInRestoredCatalog(staged_paths[catalog_index]));
+  if (before_catalog) RETURN_IF_ERROR(before_catalog(*m, target, staged_paths[catalog_index]));
   const std::string catalog_to = layout::CatalogPath(target);
   RETURN_IF_ERROR(fs->Rename(staged_paths[catalog_index], catalog_to));
   RETURN_IF_ERROR(fs->SyncDir(target));
@@ -750,5 +824,7 @@ Result<RestoreResult> RestoreBackup(FileSystem* fs, const std::string& dest, std
   Say(progress, "restored " + std::to_string(result.objects_written) + " objects into " + target);
   return result;
 }
+
+}  // namespace
 
 }  // namespace strata::backup

@@ -39,6 +39,11 @@ struct BackupManifest {
   std::string source_root;
   uint64_t flushed_lsn = 0;  // the catalog's: rows up to it are in the tier files
   uint64_t wal_lsn = 0;      // the backup holds every row acknowledged up to this LSN
+  // The highest flushed LSN of any table (one-table flushes go past flushed_lsn): a point-in-time
+  // restore can start from this backup only for a target at or after it. Older manifests lack it
+  // (read as wal_lsn).
+  uint64_t max_flushed_lsn = 0;
+  std::string wal_archive;  // the source's WAL archive when the backup was taken ("" when none)
   std::vector<BackupObject> objects;
 
   uint64_t bytes() const;
@@ -115,10 +120,21 @@ struct RestoreResult {
   uint64_t objects_already_there = 0;  // cold objects outside the root that were present and whole
 };
 
+// Called by RestoreBackup after every file but the catalog is in place, before the catalog
+// (staged at `staged_catalog`) is renamed into it: a point-in-time restore rewrites the WAL and
+// adjusts the catalog there, so that a crash leaves no openable database.
+using BeforeCatalogHook =
+    std::function<Status(const BackupManifest& m, const std::string& target, const std::string& staged_catalog)>;
+
 // Restores backup `id` (the newest when empty) from `dest` into `target`, which must not exist or
-// be an empty directory. Every blob is re-hashed as it is written; a missing or corrupt one fails
-// the restore before anything is renamed into place (files go to `target`/.restore-tmp first).
+// be an empty directory, or hold an interrupted restore (a .restore-tmp directory and no
+// catalog), which is cleared and done again. Every blob is re-hashed as it is written; a missing
+// or corrupt one fails the restore before anything is renamed into place (files go to
+// `target`/.restore-tmp first). A restore that fails removes what it placed (the target is left
+// absent or empty, as it was); a crash leaves .restore-tmp without a catalog, which a rerun
+// clears and does again.
 Result<RestoreResult> RestoreBackup(FileSystem* fs, const std::string& dest, std::optional<std::string> id,
-                                    const std::string& target, const std::function<void(std::string_view)>& progress);
+                                    const std::string& target, const std::function<void(std::string_view)>& progress,
+                                    const BeforeCatalogHook& before_catalog = {});
 
 }  // namespace strata::backup

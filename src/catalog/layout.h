@@ -27,5 +27,9 @@ inline std::string ColdDir(const std::string& root) { return JoinPath(root, kCol
 inline constexpr char kFsyncSetting[] = "fsync";
 inline constexpr char kSegmentBytesSetting[] = "wal_segment_bytes";
 inline constexpr char kColdLocationSetting[] = "cold_location";
+// WAL archiving (src/backup/wal_archive.h): the archive's URI ("" or absent: off) and the last
+// LSN of the newest segment copied there and verified. A flush deletes no segment above it.
+inline constexpr char kWalArchiveSetting[] = "wal_archive";
+inline constexpr char kWalArchivedLsnSetting[] = "wal_archived_lsn";
 
 }  // namespace strata::layout

@@ -176,6 +176,25 @@ constexpr CatalogMigration kCatalogMigrations[] = {
       created_at INTEGER NOT NULL);
     CREATE INDEX state_snapshots_by_series ON state_snapshots(table_id, kind, symbol, ts);
     )sql"},
+    {8, "wal_archive_segments, backup_schedules: WAL archiving and backup schedules (src/backup)",
+     R"sql(
+    CREATE TABLE wal_archive_segments (
+      first_lsn INTEGER PRIMARY KEY,
+      last_lsn INTEGER NOT NULL,
+      archive TEXT NOT NULL,
+      key TEXT NOT NULL,
+      bytes INTEGER NOT NULL,
+      sha256 TEXT NOT NULL,
+      archived_at INTEGER NOT NULL);
+    CREATE TABLE backup_schedules (
+      id INTEGER PRIMARY KEY AUTOINCREMENT,
+      job TEXT NOT NULL CHECK (job IN ('wal-archive', 'backup', 'verify')),
+      every_s INTEGER NOT NULL CHECK (every_s > 0),
+      dest TEXT NOT NULL DEFAULT '',
+      last_run_at INTEGER,
+      last_status TEXT NOT NULL DEFAULT '',
+      created_at INTEGER NOT NULL);
+    )sql"},
 };
 
 }  // namespace

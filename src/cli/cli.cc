@@ -94,6 +94,7 @@ int RunCli(int argc, char** argv) {
   AddVerifyCommand(app, &ctx);
   AddRecoverCommand(app, &ctx);
   AddBackupCommands(app, &ctx);
+  AddArchiveCommands(app, &ctx);
   AddTrialsCommands(app, &ctx);
   AddQuarantineCommands(app, &ctx);
   AddBookCommand(app, &ctx);

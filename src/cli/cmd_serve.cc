@@ -221,7 +221,8 @@ void AddServeCommands(CLI::App& app, Context* ctx) {
   CLI::App* m = app.add_subcommand("maintain", "run one pass of every due maintenance job (for cron)");
   m->footer(
       "What `strata serve` runs every --maintain-every seconds: a flush when a trigger fires, migration by\n"
-      "warm_days / warm_max_bytes, retention by cold_days, archiving of model versions at stage archived.\n"
+      "warm_days / warm_max_bytes, retention by cold_days, archiving of model versions at stage archived,\n"
+      "then every due `strata backup schedule` (WAL archiving, backups, backup verifies).\n"
       "Each job is a `runs` row. Needs the writer lock (stop the server, or let it do this itself).\n"
       "Example (crontab):\n"
       "  */10 * * * * strata --root /data/strata maintain");

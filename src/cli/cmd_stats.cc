@@ -1,6 +1,7 @@
 // strata stats
 #include <cstdio>
 
+#include "backup/wal_archive.h"
 #include "cli/cli.h"
 
 namespace strata::cli {
@@ -15,6 +16,13 @@ void AddStatsCommand(CLI::App& app, Context* ctx) {
       std::printf("WAL: %s in %s segment%s, last LSN %s, flushed LSN %s\n", HumanBytes(stats.wal_bytes).c_str(),
                   WithThousands(stats.wal_segments).c_str(), stats.wal_segments == 1 ? "" : "s",
                   WithThousands(stats.last_lsn).c_str(), WithThousands(stats.flushed_lsn).c_str());
+      if (auto lag = backup::GetArchiveLag(DefaultFileSystem(), db->root()); lag.ok() && !lag->uri.empty()) {
+        std::printf(
+            "WAL archive: %s, archived up to LSN %s; not archived yet: %s segment(s), %s%s\n", lag->uri.c_str(),
+            WithThousands(lag->archived_lsn).c_str(), WithThousands(lag->segments).c_str(),
+            HumanBytes(lag->bytes).c_str(),
+            lag->oldest_unarchived_lsn > 0 ? (", from LSN " + WithThousands(lag->oldest_unarchived_lsn)).c_str() : "");
+      }
       std::printf("%-16s %-5s %15s %12s %8s %7s\n", "table", "tier", "rows", "bytes", "series", "files");
       for (const TableStats& t : stats.tables) {
         for (const TierStats& s : t.tiers) {

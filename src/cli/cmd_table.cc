@@ -2,6 +2,7 @@
 #include <cstdio>
 #include <optional>
 
+#include "backup/wal_archive.h"
 #include "cli/cli.h"
 #include "tier/derived_bars.h"
 #include "tier/policy.h"
@@ -13,6 +14,7 @@ struct InitArgs {
   std::string fsync = "interval=10";
   uint64_t segment_mb = 64;
   std::string cold;
+  std::string wal_archive;
 };
 
 // Tier policy options (see src/tier/policy.h); unset ones are left as they are.
@@ -102,6 +104,9 @@ void AddInitAndTableCommands(CLI::App& app, Context* ctx) {
                    "where the cold tier lives: a directory, or s3://bucket/prefix (credentials, region and\n"
                    "endpoint from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION, AWS_ENDPOINT_URL_S3);\n"
                    "default ROOT/cold");
+  init->add_option("--wal-archive", init_args->wal_archive,
+                   "archive WAL segments to this directory or s3://bucket/prefix (point-in-time recovery;\n"
+                   "see `strata archive`)");
   init->footer(
       "The catalog is created atomically (a failure leaves none). Refuses a directory that holds a\n"
       "database's data (wal/, warm/, cold/, ...) but no catalog: rebuild that with `strata recover-catalog`.\n"
@@ -116,6 +121,9 @@ void AddInitAndTableCommands(CLI::App& app, Context* ctx) {
       options.wal_segment_bytes = init_args->segment_mb << 20;
       options.cold_location = init_args->cold;
       RETURN_IF_ERROR(Database::Init(ctx->root, options));
+      if (!init_args->wal_archive.empty()) {
+        RETURN_IF_ERROR(backup::SetWalArchive(DefaultFileSystem(), ctx->root, init_args->wal_archive));
+      }
       std::printf("created database %s (fsync=%s, cold tier %s)\n", ctx->root.c_str(), options.fsync.c_str(),
                   options.cold_location.empty() ? (ctx->root + "/cold").c_str() : options.cold_location.c_str());
       return Status::OK();
@@ -128,7 +136,8 @@ void AddInitAndTableCommands(CLI::App& app, Context* ctx) {
   auto create_args = std::make_shared<CreateArgs>();
   CLI::App* create = table->add_subcommand("create", "create a table from a template or a schema");
   create->add_option("name", create_args->name, "table name")->required();
-  auto* tmpl = create->add_option("--template", create_args->template_name, "trades, quotes, bars or book (L2 updates, see `strata book`)");
+  auto* tmpl = create->add_option("--template", create_args->template_name,
+                                  "trades, quotes, bars or book (L2 updates, see `strata book`)");
   auto* schema = create->add_option("--schema", create_args->schema,
                                     "columns as name:type,... with types timestamp, symbol, i32, i64, f64, "
                                     "string, bool; a trailing ? makes a column nullable");

@@ -384,7 +384,8 @@ Status DatabaseImpl::AppendTo(const OpenTable& table, const RecordBatch& batch, 
   }
   if (batch.num_rows() == 0) return Status::OK();
   thread_local std::string payload;
-  EncodeRowsRecord(table.id, batch, &payload);
+  // The commit time point-in-time recovery cuts at: read before the record enters the WAL.
+  EncodeRowsRecord(table.id, batch, &payload, WallClockNs());
   const TablePart part{&table, &batch};
   return AppendRecord(payload, {&part, 1});
 }
@@ -485,7 +486,7 @@ Status DatabaseImpl::AppendAtomically(const std::vector<TableRows>& batches) {
   std::vector<std::pair<uint32_t, const RecordBatch*>> parts;
   for (const auto& [t, b] : tables) parts.emplace_back(t->id, b);
   thread_local std::string payload;
-  EncodeMultiRowsRecord(parts, &payload);
+  EncodeMultiRowsRecord(parts, &payload, WallClockNs());
   std::vector<TablePart> records;
   for (const auto& [t, b] : tables) records.push_back({t.get(), b});
   return AppendRecord(payload, records);

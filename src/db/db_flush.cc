@@ -1,6 +1,8 @@
 // Flushing and the tier operations of DatabaseImpl (db_impl.h): the flush triggers and the
 // background flusher, flushes, migration, retention, verify.
+#include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <limits>
 
 #include "catalog/layout.h"
@@ -124,7 +126,11 @@ Result<TierRunResult> DatabaseImpl::FlushLocked(std::optional<uint32_t> only_tab
   }
   TierRunResult result;
   result.flushed_lsn = done;
-  if (cut <= done) return result;
+  if (cut <= done) {
+    // Nothing new to flush; segments archived since the last flush may go now.
+    if (all) RETURN_IF_ERROR(RemoveFlushedSegments(done));
+    return result;
+  }
   std::vector<tier::FlushSeries> input;
   for (HotTier::PendingSeries& s : hot_->PendingUpTo(cut, only_table)) {  // copied by the flush threads
     input.push_back(
@@ -150,8 +156,19 @@ Result<TierRunResult> DatabaseImpl::FlushLocked(std::optional<uint32_t> only_tab
     return flushed.status();
   }
   // Segments are deleted by a flush of every table only: the others may still need them.
-  if (all) RETURN_IF_ERROR(WalForTierOp()->RemoveSegmentsUpTo(cut).WithContext("deleting flushed WAL segments"));
+  if (all) RETURN_IF_ERROR(RemoveFlushedSegments(cut));
   return *flushed;
+}
+
+Status DatabaseImpl::RemoveFlushedSegments(uint64_t flushed) {
+  // With a WAL archive set, a segment goes only once it is archived (src/backup/wal_archive.h).
+  uint64_t removable = flushed;
+  ASSIGN_OR_RETURN(auto archive, catalog_->GetSetting(layout::kWalArchiveSetting));
+  if (archive && !archive->empty()) {
+    ASSIGN_OR_RETURN(auto archived, catalog_->GetSetting(layout::kWalArchivedLsnSetting));
+    removable = std::min<uint64_t>(flushed, archived ? std::strtoull(archived->c_str(), nullptr, 10) : 0);
+  }
+  return WalForTierOp()->RemoveSegmentsUpTo(removable).WithContext("deleting flushed WAL segments");
 }
 
 Result<TierRunResult> DatabaseImpl::Migrate(const MigrateOptions& options) {

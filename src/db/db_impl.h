@@ -194,6 +194,8 @@ class DatabaseImpl final : public Database {
   // below it are deleted. One table: the cut becomes that table's flushed LSN; no segment is
   // deleted.
   Result<TierRunResult> FlushLocked(std::optional<uint32_t> only_table) REQUIRES(tier_op_mu_) EXCLUDES(flushed_mu_);
+  // Deletes WAL segments wholly at or below `flushed`, and with a WAL archive set only archived ones.
+  Status RemoveFlushedSegments(uint64_t flushed) REQUIRES(tier_op_mu_);
   // Stamps files.verified_at of `ids` now, in one transaction, for a read-only open: through a
   // writable catalog handle of its own (only these rows change; a writer in another process goes
   // on). False when the catalog cannot be written (read-only media).

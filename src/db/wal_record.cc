@@ -12,20 +12,49 @@ void PutU32(uint32_t v, std::string* out) {
   std::memcpy(b, &v, 4);  // little-endian hosts only (x86-64, aarch64)
   out->append(b, 4);
 }
+void PutTimePrefix(int64_t commit_time_ns, std::string* out) {
+  if (commit_time_ns <= 0) return;
+  out->push_back(static_cast<char>(kWalTimedRecord));
+  char b[8];
+  std::memcpy(b, &commit_time_ns, 8);
+  out->append(b, 8);
+}
+
+// A timed record's inner record; other payloads unchanged.
+Result<std::string_view> StripTime(std::string_view payload) {
+  if (payload.empty() || static_cast<uint8_t>(payload[0]) != kWalTimedRecord) return payload;
+  if (payload.size() < 9 + 5) {
+    return Status::Corruption("timed WAL record of " + std::to_string(payload.size()) + " bytes is too short");
+  }
+  std::string_view inner = payload.substr(9);
+  if (static_cast<uint8_t>(inner[0]) == kWalTimedRecord)
+    return Status::Corruption("timed WAL record nested in another");
+  return inner;
+}
 }  // namespace
 
-void EncodeRowsRecord(uint32_t table_id, const RecordBatch& batch, std::string* out) {
+std::optional<int64_t> RecordCommitTime(std::string_view payload) {
+  if (payload.size() < 9 || static_cast<uint8_t>(payload[0]) != kWalTimedRecord) return std::nullopt;
+  int64_t t;
+  std::memcpy(&t, payload.data() + 1, 8);
+  return t;
+}
+
+void EncodeRowsRecord(uint32_t table_id, const RecordBatch& batch, std::string* out, int64_t commit_time_ns) {
   out->clear();
+  PutTimePrefix(commit_time_ns, out);
   out->push_back(static_cast<char>(kWalRowsRecord));
   PutU32(table_id, out);
   EncodeBatch(batch, out);
 }
 
-void EncodeMultiRowsRecord(const std::vector<std::pair<uint32_t, const RecordBatch*>>& parts, std::string* out) {
+void EncodeMultiRowsRecord(const std::vector<std::pair<uint32_t, const RecordBatch*>>& parts, std::string* out,
+                           int64_t commit_time_ns) {
   out->clear();
-  size_t total = 5;
+  size_t total = 5 + 9;
   for (const auto& [id, batch] : parts) total += 12 + EncodedBatchSize(*batch);
   out->reserve(total);
+  PutTimePrefix(commit_time_ns, out);
   out->push_back(static_cast<char>(kWalMultiRowsRecord));
   PutU32(static_cast<uint32_t>(parts.size()), out);
   for (const auto& [id, batch] : parts) {
@@ -38,7 +67,8 @@ void EncodeMultiRowsRecord(const std::vector<std::pair<uint32_t, const RecordBat
   }
 }
 
-Result<RowsRecordHeader> ParseRowsRecord(std::string_view payload) {
+Result<RowsRecordHeader> ParseRowsRecord(std::string_view timed) {
+  ASSIGN_OR_RETURN(std::string_view payload, StripTime(timed));
   if (payload.size() < 5)
     return Status::Corruption("WAL record of " + std::to_string(payload.size()) + " bytes is too short");
   if (static_cast<uint8_t>(payload[0]) != kWalRowsRecord) {
@@ -50,7 +80,8 @@ Result<RowsRecordHeader> ParseRowsRecord(std::string_view payload) {
   return h;
 }
 
-Result<std::vector<RowsRecordHeader>> ParseRecordParts(std::string_view payload) {
+Result<std::vector<RowsRecordHeader>> ParseRecordParts(std::string_view timed) {
+  ASSIGN_OR_RETURN(std::string_view payload, StripTime(timed));
   if (payload.size() < 5)
     return Status::Corruption("WAL record of " + std::to_string(payload.size()) + " bytes is too short");
   if (static_cast<uint8_t>(payload[0]) == kWalRowsRecord) {

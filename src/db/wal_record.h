@@ -10,9 +10,17 @@
 //   u8  kind (2 = multi rows)
 //   u32 part count (>= 1)
 //   per part: u32 table id, u64 byte length n, n bytes of EncodeBatch
+//
+// Timed record (kind 3): a kind 1 or 2 record prefixed by its commit time, the wall clock
+// (ns since the epoch) read by the appender just before the record entered the WAL. Point-in-time
+// recovery cuts the log at the first record stamped after the target time (doc/wal_format.md).
+//   u8  kind (3 = timed)
+//   i64 commit time ns (little-endian)
+//   ... a kind 1 or kind 2 record
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -24,10 +32,17 @@ namespace strata {
 
 inline constexpr uint8_t kWalRowsRecord = 1;
 inline constexpr uint8_t kWalMultiRowsRecord = 2;
+inline constexpr uint8_t kWalTimedRecord = 3;
 
-void EncodeRowsRecord(uint32_t table_id, const RecordBatch& batch, std::string* out);
+// With commit_time_ns > 0 the record is a timed record (kind 3) around the rows record.
+void EncodeRowsRecord(uint32_t table_id, const RecordBatch& batch, std::string* out, int64_t commit_time_ns = 0);
 // REQUIRES: parts is not empty.
-void EncodeMultiRowsRecord(const std::vector<std::pair<uint32_t, const RecordBatch*>>& parts, std::string* out);
+void EncodeMultiRowsRecord(const std::vector<std::pair<uint32_t, const RecordBatch*>>& parts, std::string* out,
+                           int64_t commit_time_ns = 0);
+
+// The commit time of a timed record; nullopt for a record without one (kinds 1 and 2, written by
+// builds before timed records) or too short to hold one.
+std::optional<int64_t> RecordCommitTime(std::string_view payload);
 
 struct RowsRecordHeader {
   uint32_t table_id;

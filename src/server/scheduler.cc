@@ -11,7 +11,18 @@ std::string Summary(const char* what, const TierRunResult& r) {
          " out, " + std::to_string(r.rows_out) + " rows, " + std::to_string(r.seconds).substr(0, 5) + " s";
 }
 
+std::mutex extra_mu;
+std::function<void(MaintenanceReport*)>& ExtraJobs() {
+  static std::function<void(MaintenanceReport*)> jobs;
+  return jobs;
+}
+
 }  // namespace
+
+void SetExtraMaintenance(std::function<void(MaintenanceReport*)> jobs) {
+  std::lock_guard lock(extra_mu);
+  ExtraJobs() = std::move(jobs);
+}
 
 MaintenanceReport RunMaintenancePass(Database* db, artifacts::ModelStore* models) {
   MaintenanceReport report;
@@ -45,6 +56,12 @@ MaintenanceReport RunMaintenancePass(Database* db, artifacts::ModelStore* models
                              std::to_string(r->packs_uploaded) + " pack(s) uploaded");
     }
   }
+  std::function<void(MaintenanceReport*)> extra;
+  {
+    std::lock_guard lock(extra_mu);
+    extra = ExtraJobs();
+  }
+  if (extra) extra(&report);
   return report;
 }
 

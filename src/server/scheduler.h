@@ -9,6 +9,7 @@
 #pragma once
 
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -31,6 +32,10 @@ struct MaintenanceReport {
 
 // Runs one pass. `models` may be null (no archiving).
 MaintenanceReport RunMaintenancePass(Database* db, artifacts::ModelStore* models);
+
+// Jobs of modules the server does not link (the backup schedules of src/backup, set by the CLI):
+// run at the end of every pass, adding their lines and failures to the report. Empty: none.
+void SetExtraMaintenance(std::function<void(MaintenanceReport*)> jobs);
 
 class Scheduler {
  public:
