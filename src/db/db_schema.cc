@@ -81,13 +81,17 @@ Status DatabaseImpl::AppendWithCurrentSchemas(std::string_view payload, std::spa
     widened.push_back(std::move(padded).value());
     fresh.push_back({current[i].get(), &widened.back()});
   }
+  // Re-encoded as it came: the same kind, and the commit time of a timed record (point-in-time
+  // restore reads it), whose inner kind follows the 1-byte kind and the 8-byte time.
+  const int64_t commit_time = RecordCommitTime(payload).value_or(0);
+  const size_t kind_at = RecordCommitTime(payload).has_value() ? 9 : 0;
   std::string encoded;
-  if (!payload.empty() && static_cast<uint8_t>(payload[0]) == kWalRowsRecord && fresh.size() == 1) {
-    EncodeRowsRecord(fresh[0].first->id, *fresh[0].second, &encoded);
+  if (payload.size() > kind_at && static_cast<uint8_t>(payload[kind_at]) == kWalRowsRecord && fresh.size() == 1) {
+    EncodeRowsRecord(fresh[0].first->id, *fresh[0].second, &encoded, commit_time);
   } else {
     std::vector<std::pair<uint32_t, const RecordBatch*>> records;
     for (const auto& [t, b] : fresh) records.emplace_back(t->id, b);
-    EncodeMultiRowsRecord(records, &encoded);
+    EncodeMultiRowsRecord(records, &encoded, commit_time);
   }
   return AppendRecordLocked(encoded, fresh);
 }
