@@ -144,6 +144,7 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
   s->AddModelRoutes();
   s->AddAdminRoutes();
   s->AddIlpRoutes();
+  s->AddSubscribeRoutes();
 
   HttpServerOptions http = options.http;
   http.log = s->options_.log;
@@ -261,6 +262,7 @@ Admission Server::Admit(HttpRequest& req) {
   } else {
     adm.body_limit = options_.max_body_bytes;
   }
+  adm.long_lived = route.long_lived;
   return adm;
 }
 
@@ -282,6 +284,13 @@ void Server::CountQuery(const std::string& kind, double seconds, uint64_t rows, 
   rows_out_->Inc({kind}, static_cast<double>(rows));
 }
 
+void Server::AddSubscribeRoutes() {
+  subs_ = std::make_unique<Subscriptions>(db_.get(), &metrics_, options_.subscriptions);
+  AddRoute("GET", "/v1/subscribe", Access::kRead,
+           [this](HttpRequest& req, HttpResponder& resp) { subs_->Handle(req, resp); });
+  routes_.back().long_lived = true;
+}
+
 Result<artifacts::ModelStore*> Server::models() {
   std::lock_guard lock(models_mu_);
   if (!models_) {
@@ -297,8 +306,10 @@ Status Server::Stop() {
   stopped_ = true;
   if (ilp_tcp_) ilp_tcp_->Stop();  // commits the complete lines each connection had read
   if (pg_) pg_->Stop();
+  if (subs_) subs_->Shutdown();  // subscribers get their close reason and leave
   if (http_) http_->Stop(std::chrono::milliseconds(options_.shutdown_grace_ms));
   scheduler_.reset();  // waits for a running job
+  subs_.reset();
   {
     std::lock_guard ml(models_mu_);
     models_.reset();
