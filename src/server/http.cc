@@ -1,5 +1,6 @@
 #include "server/http.h"
 
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -285,6 +286,18 @@ class WebSocket final : public WebSocketChannel {
     WriteGuard guard(writing_since_);
     ws_.write(net::const_buffer(text.data(), text.size()), ec);
     if (ec) failed_ = true;
+    return !failed_;
+  }
+
+  bool Poll() override {
+    while (!failed_) {
+      pollfd p{beast::get_lowest_layer(ws_).native_handle(), POLLIN, 0};
+      if (::poll(&p, 1, 0) <= 0) break;  // nothing to read (a partial frame is read whole below)
+      beast::error_code ec;
+      beast::flat_buffer ignored;
+      ws_.read(ignored, ec);
+      if (ec) failed_ = true;
+    }
     return !failed_;
   }
 

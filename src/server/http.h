@@ -100,6 +100,10 @@ class WebSocketChannel {
   // Sends a close frame with `code` (RFC 6455: 1000 normal, 1001 going away, 1008 policy) and
   // `reason` (cut to 123 bytes), then waits for the peer's close frame (bounded only by a Cut).
   virtual void Close(int code, std::string_view reason) = 0;
+  // Reads what the client sent meanwhile without waiting for more (pings are answered, a close
+  // frame is answered and ends the connection, data messages are ignored). False once the
+  // connection is closed or failed.
+  virtual bool Poll() = 0;
 };
 
 struct Admission {

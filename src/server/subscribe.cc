@@ -20,6 +20,8 @@ constexpr size_t kRowsPerMessage = 1024;
 // An idle SSE stream sends a comment this often: it keeps proxies from timing out and finds a
 // client that left (its write fails).
 constexpr auto kSseKeepAlive = std::chrono::seconds(15);
+// An idle WebSocket subscriber reads what its client sent this often (a close frame, pings).
+constexpr auto kWebSocketPoll = std::chrono::milliseconds(50);
 
 std::vector<double> DeliveryBuckets() {
   return {0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1, 1};
@@ -181,11 +183,12 @@ class Subscriber final : public AppendListener {
     while (client_ok) {
       {
         std::unique_lock lock(mu_);
-        const bool woke = cv_.wait_for(lock, kSseKeepAlive, [&] { return closing_ || !queue_.empty(); });
+        const bool woke =
+            cv_.wait_for(lock, ws ? kWebSocketPoll : kSseKeepAlive, [&] { return closing_ || !queue_.empty(); });
         if (closing_) break;
         if (!woke) {
           lock.unlock();
-          if (!ws) client_ok = sse->Write(": keep-alive\n\n");
+          client_ok = ws ? ws->Poll() : sse->Write(": keep-alive\n\n");
           continue;
         }
         items.swap(queue_);
@@ -196,6 +199,7 @@ class Subscriber final : public AppendListener {
         hub_->ObserveDelivery(std::chrono::duration<double>(Clock::now() - it.at).count(), it.rows.num_rows());
       }
       items.clear();
+      if (client_ok && ws) client_ok = ws->Poll();
     }
     gone_.store(true, std::memory_order_relaxed);
     if (!client_ok) return;  // the client left
