@@ -391,9 +391,11 @@ void Subscriptions::Handle(HttpRequest& req, HttpResponder& resp) {
       hub->Remove(sub);
     }
   } unregister{this, sub};
+  if (options_.test_hook) options_.test_hook("before_attach");
   Result<uint64_t> attached = db_->AddAppendListener(sub);
   if (!attached.ok()) return SendError(resp, attached.status());
   unregister.listening = true;
+  if (options_.test_hook) options_.test_hook("after_attach");
 
   std::unique_ptr<WebSocketChannel> ws;
   if (websocket) {

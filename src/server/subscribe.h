@@ -13,6 +13,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -33,6 +34,9 @@ struct SubscriptionOptions {
   // A subscriber being closed (dropped or shutting down) whose client takes no bytes: its socket
   // is cut after this long.
   std::chrono::milliseconds close_grace{2000};
+  // Tests only: called on the subscriber's thread with "before_attach" and "after_attach" around
+  // its registration as an append listener (a test appends there to hit the replay/live edge).
+  std::function<void(std::string_view)> test_hook;
 };
 
 class Subscriptions {

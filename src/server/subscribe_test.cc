@@ -109,17 +109,24 @@ class SubscribeTest : public ::testing::Test {
 // before, during and after the subscription attaches: the subscriber sees every row of its
 // symbols exactly once, in order, across the replay/live switch.
 TEST_F(SubscribeTest, WebSocketReplayThenLiveExactlyOnceWhileIngesting) {
-  StartServer();
   const size_t kBatch = testing::Sanitized() ? 50 : 200;
+  std::mutex append_mu;  // seq order == LSN order, whoever appends
+  int64_t next_seq = 0;
+  auto append_next = [&] {
+    std::lock_guard lock(append_mu);
+    ASSERT_OK(server_->db()->Append("trades", Rows(next_seq, kBatch)));
+    next_seq += static_cast<int64_t>(kBatch);
+  };
+  SubscriptionOptions so;
+  // Appends right before and right after the registration: the first batch must come in the
+  // replay only, the second live only.
+  so.test_hook = [&](std::string_view) { append_next(); };
+  StartServer(so);
   std::atomic<int> batches{0};
   std::atomic<bool> stop{false};
-  std::atomic<int64_t> next_seq{0};
   std::thread ingest([&] {
-    auto app = server_->db()->NewAppender("trades").value();
     while (!stop.load()) {
-      const int64_t first = next_seq.load();
-      ASSERT_OK(app->Append(Rows(first, kBatch)));
-      next_seq.store(first + static_cast<int64_t>(kBatch));
+      append_next();
       if (batches.fetch_add(1) % 8 == 7) ASSERT_OK(server_->db()->Flush().status());
     }
   });
@@ -133,7 +140,7 @@ TEST_F(SubscribeTest, WebSocketReplayThenLiveExactlyOnceWhileIngesting) {
   while (batches.load() < attached_at + 20) std::this_thread::yield();
   stop.store(true);
   ingest.join();
-  const int64_t n = next_seq.load();
+  const int64_t n = next_seq;
   ASSERT_OK(server_->db()->Append("trades", Rows(kSentinel, 1, "S0")));
 
   std::vector<int64_t> ids;
