@@ -350,6 +350,15 @@ TEST_F(ServeTest, MetricsPassPromtool) {
             std::string::npos);
   EXPECT_NE(r.body.find("strata_query_duration_seconds_bucket{kind=\"query\",le=\"+Inf\"} 1"), std::string::npos);
   EXPECT_NE(r.body.find("strata_disk_free_bytes "), std::string::npos);
+  // The engine's own figures and the subscription ones (their values: src/server/subscribe_test.cc).
+  for (const char* family :
+       {"strata_wal_appends_total ", "strata_wal_fsync_duration_seconds_bucket{le=\"0.001\"} ",
+        "strata_flush_duration_seconds_count ", "strata_compaction_duration_seconds_sum ",
+        "strata_migration_duration_seconds_count ", "strata_model_cache_misses_total ", "strata_model_cache_bytes ",
+        "strata_hot_memory_bytes ", "strata_subscribers ", "strata_subscribers_dropped_total ",
+        "strata_subscription_delivery_seconds_count ", "strata_ilp_connections ", "strata_pg_connections "}) {
+    EXPECT_NE(r.body.find(family), std::string::npos) << family;
+  }
   EXPECT_EQ(r.body.find(symbol_), std::string::npos) << "no symbol labels";
   const std::string path = tmp_.Join("metrics.txt");
   testing::WriteTextFile(path, r.body);

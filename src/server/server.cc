@@ -348,9 +348,24 @@ void Server::RegisterMetrics() {
   MetricFamily* flushed_lsn = metrics_.Gauge("strata_wal_flushed_lsn", "WAL LSN covered by warm files.");
   MetricFamily* disk_free = metrics_.Gauge("strata_disk_free_bytes", "Free bytes on the file system of the root.");
   MetricFamily* up = metrics_.Gauge("strata_up", "1 while the server serves.");
+  MetricFamily* ilp_conns = metrics_.Gauge("strata_ilp_connections", "Open ILP TCP connections.");
+  MetricFamily* pg_conns = metrics_.Gauge("strata_pg_connections", "Open PostgreSQL wire connections.");
+  MetricFamily* hot_used = metrics_.Gauge("strata_hot_memory_bytes", "Bytes the hot tier holds.");
+  MetricFamily* hot_budget = metrics_.Gauge("strata_hot_memory_budget_bytes", "The hot tier's memory budget.");
+  MetricFamily* cache_bytes = metrics_.Gauge("strata_model_cache_bytes", "Bytes of models in the RAM cache.");
+  metrics_.ExportEngineMetrics();
   metrics_.OnCollect([=, this](Metrics*) {
     up->Set(1);
     if (http_) conns->Set(http_->open_connections());
+    ilp_conns->Set(ilp_tcp_ ? static_cast<double>(ilp_tcp_->stats().connections_active) : 0);
+    pg_conns->Set(pg_ ? pg_->connections() : 0);
+    const HotMemoryUse hot = db_->HotMemory();
+    hot_used->Set(static_cast<double>(hot.used_bytes));
+    hot_budget->Set(static_cast<double>(hot.budget_bytes));
+    {
+      std::lock_guard ml(models_mu_);
+      cache_bytes->Set(models_ ? static_cast<double>(models_->cache_bytes()) : 0);
+    }
     auto stats = db_->Stats();
     if (stats.ok()) {
       tier_rows->Clear();

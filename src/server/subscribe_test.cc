@@ -281,5 +281,54 @@ TEST_F(SubscribeTest, CsvLiveRows) {
             "2023-11-14T22:13:20.000005Z,S2,100.5,100,5,XNAS\n");
 }
 
+// /metrics carries the subscription figures, and they move with the work done (the engine's
+// own figures: server_metrics_test.cc).
+TEST_F(SubscribeTest, MetricsCountEngineWorkAndSubscribers) {
+  StartServer();
+  auto value = [&](const std::string& text, const std::string& series) -> double {
+    const size_t at = text.find("\n" + series + " ");
+    if (at == std::string::npos) {
+      ADD_FAILURE() << "no series " << series;
+      return -1;
+    }
+    return std::stod(text.substr(at + series.size() + 2));
+  };
+  const std::string before = server_->metrics()->Expose();
+  net::io_context io;
+  websocket::stream<tcp::socket> ws(io);
+  ws.next_layer().connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), server_->http_port()));
+  ws.handshake("127.0.0.1", "/v1/subscribe?table=trades&symbol=S0");
+  for (int i = 0; i < 3; ++i) ASSERT_OK(server_->db()->Append("trades", Rows(i * 30, 30)));
+  ASSERT_OK(server_->db()->Flush().status());
+  ASSERT_OK(server_->db()->Sync());
+  beast::flat_buffer buf;
+  std::vector<int64_t> ids;
+  while (ids.size() < 30) {
+    buf.clear();
+    ws.read(buf);
+    AddIds(beast::buffers_to_string(buf.data()), &ids);
+  }
+  // The delivery is counted right after the write the client has just read: wait for it, bounded.
+  std::string after = server_->metrics()->Expose();
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (after.find("\nstrata_subscription_rows_total 30\n") == std::string::npos &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::yield();
+    after = server_->metrics()->Expose();
+  }
+  EXPECT_GE(value(after, "strata_wal_appends_total") - value(before, "strata_wal_appends_total"), 3);
+  EXPECT_GT(value(after, "strata_wal_append_bytes_total"), value(before, "strata_wal_append_bytes_total"));
+  EXPECT_GE(value(after, "strata_flush_duration_seconds_count") - value(before, "strata_flush_duration_seconds_count"),
+            1);
+  EXPECT_GE(value(after, "strata_flushed_rows_total") - value(before, "strata_flushed_rows_total"), 90);
+  EXPECT_EQ(value(after, "strata_subscribers"), 1);
+  EXPECT_EQ(value(after, "strata_subscriptions_total"), 1);
+  EXPECT_EQ(value(after, "strata_subscription_rows_total"), 30);
+  EXPECT_EQ(value(after, "strata_subscription_delivery_seconds_count"), 3);
+  EXPECT_EQ(value(after, "strata_subscribers_dropped_total"), 0);
+  EXPECT_GT(value(after, "strata_hot_memory_budget_bytes"), 0);
+  ws.close(websocket::close_code::normal);
+}
+
 }  // namespace
 }  // namespace strata::server
