@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <sys/stat.h>
 
+#include <chrono>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -311,6 +312,33 @@ TEST_F(ServeTest, NonLoopbackWithoutAuthIsRefused) {
   ServerProcess t;
   ASSERT_FALSE(t.Start(root_, "--http 127.0.0.1:0 --auth-file " + tmp_.Join("missing"), tmp_.Join("e2"), &error));
   EXPECT_NE(error.find("--auth-file"), std::string::npos) << error;
+}
+
+// --max-subscribers and --subscriber-buffer-mb reach the server: with one allowed, a second
+// subscriber gets 503 while the first (curl -N, server-sent events) streams, and SIGTERM ends the
+// first with the shutdown event.
+TEST_F(ServeTest, SubscriptionLimitsFromTheCommandLine) {
+  ServerProcess bad;
+  std::string error;
+  ASSERT_FALSE(bad.Start(root_, "--http 127.0.0.1:0 --subscriber-buffer-mb 0", tmp_.Join("e0"), &error));
+  EXPECT_NE(error.find("--subscriber-buffer-mb"), std::string::npos) << error;
+  StartServer("--max-subscribers 1 --subscriber-buffer-mb 1");
+  const std::string out = tmp_.Join("sse.txt");
+  const std::string url = server_.url() + "/v1/subscribe?table=trades&symbol=*";
+  std::thread first([&] {
+    const std::string cmd = "curl -s -N --max-time 120 -H 'Accept: text/event-stream' '" + url + "' > '" + out + "'";
+    EXPECT_EQ(std::system(cmd.c_str()), 0);
+  });
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (Get("/metrics").body.find("\nstrata_subscribers 1\n") == std::string::npos &&
+         std::chrono::steady_clock::now() < deadline) {
+  }
+  HttpResult second = Get("/v1/subscribe?table=trades&symbol=*", "-H 'Accept: text/event-stream'");
+  EXPECT_EQ(second.code, 503);
+  EXPECT_NE(second.body.find("too many subscribers (1)"), std::string::npos) << second.body;
+  EXPECT_EQ(server_.StopWith(SIGTERM), 0);
+  first.join();
+  EXPECT_NE(testing::ReadTextFile(out).find("event: close"), std::string::npos) << testing::ReadTextFile(out);
 }
 
 TEST_F(ServeTest, ReadyTurns503WhenTheDiskIsFull) {

@@ -261,6 +261,7 @@ Subscriptions::Subscriptions(Database* db, Metrics* metrics, SubscriptionOptions
   total_->Inc({}, 0);
   dropped_->Inc({}, 0);
   rows_->Inc({}, 0);
+  delivery_->SetHistogram(std::vector<uint64_t>(DeliveryBuckets().size(), 0), 0, 0);  // exposed before the first row
   watchdog_ = std::thread([this] { Watchdog(); });
 }
 
