@@ -53,6 +53,12 @@ double SeriesValue(const std::string& text, const std::string& series) {
   return std::stod(text.substr(at + key.size()));
 }
 
+// The same, 0 when absent (a labelled series before its first row); counters are process-wide,
+// so the test compares scrapes before and after (also under --gtest_repeat).
+double SeriesOrZero(const std::string& text, const std::string& series) {
+  return text.find("\n" + series + " ") == std::string::npos ? 0 : SeriesValue(text, series);
+}
+
 class ServerMetricsTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -142,7 +148,8 @@ TEST_F(ServerMetricsTest, EveryFigureMovesWithTheWorkDone) {
   const std::string tcp_rows = "strata_ingest_rows_total{table=\"ilp_tcp_t\",protocol=\"ilp_tcp\"}";
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   std::string after = server_->metrics()->Expose();
-  while (after.find(tcp_rows + " 4\n") == std::string::npos && std::chrono::steady_clock::now() < deadline) {
+  while (SeriesOrZero(after, tcp_rows) - SeriesOrZero(before, tcp_rows) < 4 &&
+         std::chrono::steady_clock::now() < deadline) {
     std::this_thread::yield();
     after = server_->metrics()->Expose();
   }
@@ -168,16 +175,15 @@ TEST_F(ServerMetricsTest, EveryFigureMovesWithTheWorkDone) {
   EXPECT_EQ(delta("strata_model_cache_hits_total"), 1);
   EXPECT_GT(SeriesValue(after, "strata_model_cache_bytes"), 0);
   EXPECT_GT(SeriesValue(after, "strata_wal_fsync_duration_seconds_sum"), 0);
-  // Rows per table and protocol (the tables are this test's own, so these are absolute).
-  EXPECT_EQ(SeriesValue(after, "strata_ingest_rows_total{table=\"ilp_http_t\",protocol=\"ilp_http\"}"), 3);
-  EXPECT_EQ(SeriesValue(after, tcp_rows), 4);
-  EXPECT_GT(SeriesValue(after, "strata_ingest_bytes_total{table=\"ilp_tcp_t\",protocol=\"ilp_tcp\"}"), 4 * 8);
-  EXPECT_EQ(after.find("table=\"ilp_http_t\",protocol=\"ilp_tcp\""), std::string::npos);
-  EXPECT_GE(SeriesValue(after, "strata_ingest_rows_total{table=\"trades\",protocol=\"api\"}"), 100);
-  EXPECT_EQ(SeriesValue(after, "strata_ingest_bytes_total{table=\"trades\",protocol=\"api\"}") -
-                (before.find("table=\"trades\",protocol=\"api\"") == std::string::npos
-                     ? 0
-                     : SeriesValue(before, "strata_ingest_bytes_total{table=\"trades\",protocol=\"api\"}")),
+  // Rows and bytes per table and protocol.
+  auto labelled = [&](const std::string& series) { return SeriesOrZero(after, series) - SeriesOrZero(before, series); };
+  EXPECT_EQ(labelled("strata_ingest_rows_total{table=\"ilp_http_t\",protocol=\"ilp_http\"}"), 3);
+  EXPECT_EQ(labelled(tcp_rows), 4);
+  EXPECT_GT(labelled("strata_ingest_bytes_total{table=\"ilp_tcp_t\",protocol=\"ilp_tcp\"}"), 4 * 8);
+  EXPECT_EQ(labelled("strata_ingest_rows_total{table=\"ilp_http_t\",protocol=\"ilp_tcp\"}"), 0);
+  EXPECT_EQ(labelled("strata_ingest_rows_total{table=\"ilp_tcp_t\",protocol=\"ilp_http\"}"), 0);
+  EXPECT_EQ(labelled("strata_ingest_rows_total{table=\"trades\",protocol=\"api\"}"), 100);
+  EXPECT_EQ(labelled("strata_ingest_bytes_total{table=\"trades\",protocol=\"api\"}"),
             static_cast<double>(a.ByteSize() + b.ByteSize()));
   EXPECT_EQ(SeriesValue(after, "strata_tier_files{table=\"trades\",tier=\"cold\"}"), 1);
   EXPECT_EQ(SeriesValue(after, "strata_ilp_connections"), 0);
