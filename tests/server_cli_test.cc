@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <sys/stat.h>
 
+#include <chrono>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -313,6 +314,33 @@ TEST_F(ServeTest, NonLoopbackWithoutAuthIsRefused) {
   EXPECT_NE(error.find("--auth-file"), std::string::npos) << error;
 }
 
+// --max-subscribers and --subscriber-buffer-mb reach the server: with one allowed, a second
+// subscriber gets 503 while the first (curl -N, server-sent events) streams, and SIGTERM ends the
+// first with the shutdown event.
+TEST_F(ServeTest, SubscriptionLimitsFromTheCommandLine) {
+  ServerProcess bad;
+  std::string error;
+  ASSERT_FALSE(bad.Start(root_, "--http 127.0.0.1:0 --subscriber-buffer-mb 0", tmp_.Join("e0"), &error));
+  EXPECT_NE(error.find("--subscriber-buffer-mb"), std::string::npos) << error;
+  StartServer("--max-subscribers 1 --subscriber-buffer-mb 1");
+  const std::string out = tmp_.Join("sse.txt");
+  const std::string url = server_.url() + "/v1/subscribe?table=trades&symbol=*";
+  std::thread first([&] {
+    const std::string cmd = "curl -s -N --max-time 120 -H 'Accept: text/event-stream' '" + url + "' > '" + out + "'";
+    EXPECT_EQ(std::system(cmd.c_str()), 0);
+  });
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (Get("/metrics").body.find("\nstrata_subscribers 1\n") == std::string::npos &&
+         std::chrono::steady_clock::now() < deadline) {
+  }
+  HttpResult second = Get("/v1/subscribe?table=trades&symbol=*", "-H 'Accept: text/event-stream'");
+  EXPECT_EQ(second.code, 503);
+  EXPECT_NE(second.body.find("too many subscribers (1)"), std::string::npos) << second.body;
+  EXPECT_EQ(server_.StopWith(SIGTERM), 0);
+  first.join();
+  EXPECT_NE(testing::ReadTextFile(out).find("event: close"), std::string::npos) << testing::ReadTextFile(out);
+}
+
 TEST_F(ServeTest, ReadyTurns503WhenTheDiskIsFull) {
   // A minimum free space no disk has: the injected equivalent of a full disk.
   std::string error;
@@ -350,6 +378,15 @@ TEST_F(ServeTest, MetricsPassPromtool) {
             std::string::npos);
   EXPECT_NE(r.body.find("strata_query_duration_seconds_bucket{kind=\"query\",le=\"+Inf\"} 1"), std::string::npos);
   EXPECT_NE(r.body.find("strata_disk_free_bytes "), std::string::npos);
+  // The engine's own figures and the subscription ones (their values: src/server/subscribe_test.cc).
+  for (const char* family :
+       {"strata_wal_appends_total ", "strata_wal_fsync_duration_seconds_bucket{le=\"0.001\"} ",
+        "strata_flush_duration_seconds_count ", "strata_compaction_duration_seconds_sum ",
+        "strata_migration_duration_seconds_count ", "strata_model_cache_misses_total ", "strata_model_cache_bytes ",
+        "strata_hot_memory_bytes ", "strata_subscribers ", "strata_subscribers_dropped_total ",
+        "strata_subscription_delivery_seconds_count ", "strata_ilp_connections ", "strata_pg_connections "}) {
+    EXPECT_NE(r.body.find(family), std::string::npos) << family;
+  }
   EXPECT_EQ(r.body.find(symbol_), std::string::npos) << "no symbol labels";
   const std::string path = tmp_.Join("metrics.txt");
   testing::WriteTextFile(path, r.body);

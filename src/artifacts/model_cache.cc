@@ -1,11 +1,17 @@
 #include "artifacts/model_cache.h"
 
+#include "core/engine_metrics.h"
+
 namespace strata::artifacts {
 
 std::shared_ptr<const LoadedModel> ModelCache::Get(int64_t version_id) {
   MutexLock lock(&mu_);
   auto it = index_.find(version_id);
-  if (it == index_.end()) return nullptr;
+  if (it == index_.end()) {
+    CountAdd(EngineMetrics::Get().model_cache_misses);
+    return nullptr;
+  }
+  CountAdd(EngineMetrics::Get().model_cache_hits);
   lru_.splice(lru_.begin(), lru_, it->second);
   return it->second->model;
 }

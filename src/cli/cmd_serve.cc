@@ -31,6 +31,8 @@ struct ServeArgs {
   int shutdown_grace_s = 10;
   int maintain_every_s = 60;
   uint64_t max_body_mb = 64;
+  uint64_t subscriber_buffer_mb = 16;
+  int max_subscribers = 256;
 };
 
 // "ADDR:PORT", "[v6]:PORT", ":PORT" or "PORT" (address 127.0.0.1).
@@ -71,6 +73,9 @@ Status Serve(Context* ctx, const ServeArgs& a) {
   o.shutdown_grace_ms = a.shutdown_grace_s * 1000;
   o.scheduler_interval_s = a.maintain_every_s;
   o.max_body_bytes = a.max_body_mb << 20;
+  o.subscriptions.buffer_bytes = a.subscriber_buffer_mb << 20;
+  o.subscriptions.max_subscribers = a.max_subscribers;
+  if (a.subscriber_buffer_mb == 0) return Status::InvalidArgument("--subscriber-buffer-mb must be at least 1");
   if (a.threads < 0) return Status::InvalidArgument("--threads must be 0 (one per core) or more");
   // --ilp / --pg: ADDR:PORT, or "off". With --auth-file, ILP over TCP is off unless asked for; then
   // its clients authenticate with the file's keys (the server refuses to start when it has none).
@@ -157,6 +162,10 @@ void AddServeCommands(CLI::App& app, Context* ctx) {
                 "on SIGTERM/SIGINT, seconds requests in flight may take before they are cut (default 10)");
   s->add_option("--maintain-every", a->maintain_every_s,
                 "seconds between maintenance passes: migration, retention, model archiving (default 60; 0 = off)");
+  s->add_option("--subscriber-buffer-mb", a->subscriber_buffer_mb,
+                "rows waiting to be sent to one /v1/subscribe client, MiB; a subscriber that falls this far "
+                "behind is dropped with a close reason, ingest never waits for it (default 16)");
+  s->add_option("--max-subscribers", a->max_subscribers, "live subscriptions at once (default 256; more get 503)");
   s->footer(
       "The server is the database's writer (it holds the lock); read-only commands (query, stats, sql,\n"
       "verify) keep working beside it. Without --auth-file it listens on loopback only and every client is\n"
@@ -172,6 +181,10 @@ void AddServeCommands(CLI::App& app, Context* ctx) {
       "  GET  /exp?query=SQL[&fmt=csv|parquet]                 read    QuestDB's CSV export\n"
       "  GET  /v1/models/NAME[@VERSION|@ALIAS]                 read    the model's bytes (Range honoured)\n"
       "  PUT  /v1/models/NAME                                  write   store the body as a new version\n"
+      "  GET  /v1/subscribe?table=T&symbol=S,...|*[&from=TS][&format=json|csv]\n"
+      "                                                        read    live rows over a WebSocket, or server-sent\n"
+      "                                                                events (Accept: text/event-stream); from=\n"
+      "                                                                replays stored rows first, then live\n"
       "  POST /v1/flush[?table=T]  /v1/migrate  /v1/retention  /v1/maintain   admin\n"
       "  POST /write  /api/v2/write[?precision=n|u|ms|s]       write   line protocol; one request is one\n"
       "                                                        transaction (204 once durable; 400 names the line)\n"
@@ -185,6 +198,7 @@ void AddServeCommands(CLI::App& app, Context* ctx) {
       "  curl -s 'localhost:9000/v1/query?table=trades&symbol=AAPL&from=2026-03-02T14:00&to=2026-03-02T15:00'\n"
       "  curl -s -G localhost:9000/exp --data-urlencode \"query=SELECT * FROM trades WHERE symbol = 'AAPL'\"\n"
       "  curl -s -H \"Authorization: Bearer $TOKEN\" localhost:9000/metrics\n"
+      "  curl -N -H 'Accept: text/event-stream' 'localhost:9000/v1/subscribe?table=trades&symbol=AAPL,MSFT'\n"
       "  curl -s --data-binary 'trades,symbol=AAPL price=187.5,size=100i 1772461800000000000' localhost:9000/write\n"
       "  psql -h 127.0.0.1 -p 8812 -c 'SELECT count(*) FROM trades'\n"
       "See src/server/README.md; tools/strata.service is a systemd unit.");

@@ -14,6 +14,7 @@
 #include <limits>
 
 #include "catalog/layout.h"
+#include "core/engine_metrics.h"
 #include "db/db_impl.h"
 #include "db/wal_record.h"
 #include "strata/timestamp.h"
@@ -410,6 +411,9 @@ Status DatabaseImpl::AppendRecordLocked(std::string_view payload, std::span<cons
   for (const auto& [t, b] : parts) {
     inserted = hot_->Insert(t->id, *b, lsn);
     if (!inserted.ok()) break;
+  }
+  if (inserted.ok()) {
+    for (const auto& [t, b] : parts) EngineMetrics::Get().ingest.Add(t->def.name, b->num_rows(), b->ByteSize());
   }
   // Every part shares the record's LSN; the LSN's turn is taken even when an insert failed, so
   // that later appends are not left waiting for it.

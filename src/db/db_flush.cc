@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "catalog/layout.h"
+#include "core/engine_metrics.h"
 #include "db/db_impl.h"
 #include "tier/policy.h"
 
@@ -131,6 +132,7 @@ Result<TierRunResult> DatabaseImpl::FlushLocked(std::optional<uint32_t> only_tab
     if (all) RETURN_IF_ERROR(RemoveFlushedSegments(done));
     return result;
   }
+  ScopedLatency timed(&EngineMetrics::Get().flush_seconds);  // flushes that had rows to write
   std::vector<tier::FlushSeries> input;
   for (HotTier::PendingSeries& s : hot_->PendingUpTo(cut, only_table)) {  // copied by the flush threads
     input.push_back(
@@ -152,11 +154,13 @@ Result<TierRunResult> DatabaseImpl::FlushLocked(std::optional<uint32_t> only_tab
       },
       table_id);
   if (!flushed.ok()) {
+    CountAdd(EngineMetrics::Get().flush_errors);
     if (all && flushed_lsn_ != cut) first_unflushed_ns_.store(Now(), std::memory_order_relaxed);  // retry by age later
     return flushed.status();
   }
   // Segments are deleted by a flush of every table only: the others may still need them.
   if (all) RETURN_IF_ERROR(RemoveFlushedSegments(cut));
+  CountAdd(EngineMetrics::Get().flushed_rows, flushed->rows_in);
   return *flushed;
 }
 
@@ -175,7 +179,10 @@ Result<TierRunResult> DatabaseImpl::Migrate(const MigrateOptions& options) {
   RETURN_IF_ERROR(CheckWritable());
   MutexLock op(&tier_op_mu_);
   if (closed_.load(std::memory_order_acquire)) return ClosedError();
-  return tier_->Migrate(options);
+  ScopedLatency timed(&EngineMetrics::Get().migration_seconds);
+  Result<TierRunResult> r = tier_->Migrate(options);
+  if (!r.ok()) CountAdd(EngineMetrics::Get().migration_errors);
+  return r;
 }
 
 Result<TierRunResult> DatabaseImpl::ApplyRetention(std::optional<int64_t> now_ns) {

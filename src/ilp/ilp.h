@@ -73,7 +73,8 @@ class Writer {
   // Parses every line of `body` (the last needs no '\n') and stores its rows as one transaction:
   // a bad line anywhere stores nothing and returns InvalidArgument "line N: reason" with
   // result->error_line/error_reason set; tables and columns are created only after every line
-  // passed. Returns once the rows are durable as the database's fsync policy says.
+  // passed. Returns once the rows are durable as the database's fsync policy says. Its rows
+  // count as protocol ilp_http in the engine's ingest metrics (core/engine_metrics.h).
   Status WriteRequest(std::string_view body, const Options& options, WriteResult* result);
 
  private:
@@ -83,7 +84,8 @@ class Writer {
 // A stream of lines (one TCP connection): Feed any chunks of bytes; complete lines are parsed and
 // committed in batches of up to max_batch_rows rows (one AppendAtomically each). A bad line:
 // the rows of the lines before it are committed, and Feed returns InvalidArgument "line N: reason"
-// (result->error_line set); the stream then refuses everything. One thread at a time.
+// (result->error_line set); the stream then refuses everything. One thread at a time. Its rows
+// count as protocol ilp_tcp in the engine's ingest metrics (core/engine_metrics.h).
 class StreamWriter {
  public:
   StreamWriter(Database* db, Options options);

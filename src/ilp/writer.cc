@@ -1,5 +1,6 @@
 #include <cstring>
 
+#include "core/engine_metrics.h"
 #include "ilp/batcher.h"
 #include "ilp/ilp.h"
 #include "ilp/parser.h"
@@ -88,6 +89,7 @@ size_t FirstLineEndAfter(std::string_view kept, std::string_view bytes) {
 }  // namespace
 
 Status Writer::WriteRequest(std::string_view body, const Options& options, WriteResult* result) {
+  ScopedIngestSource source(IngestSource::kIlpHttp);  // metrics: rows per table and protocol
   Batcher batcher(db_, &options);
   LineSplitter lines(body);
   Line line;
@@ -134,6 +136,7 @@ Status StreamWriter::ApplyLines(std::string_view text, WriteResult* result) {
 }
 
 Status StreamWriter::Feed(std::string_view bytes, WriteResult* result) {
+  ScopedIngestSource source(IngestSource::kIlpTcp);
   if (!failed_.ok()) return failed_;
   std::string_view text = bytes;
   if (!partial_.empty()) {
@@ -167,6 +170,7 @@ Status StreamWriter::Feed(std::string_view bytes, WriteResult* result) {
 }
 
 Status StreamWriter::Commit(WriteResult* result) {
+  ScopedIngestSource source(IngestSource::kIlpTcp);
   if (!failed_.ok()) return failed_;
   Status st = batcher_->Commit(result);
   if (!st.ok()) return Fail(st);
@@ -174,6 +178,7 @@ Status StreamWriter::Commit(WriteResult* result) {
 }
 
 Status StreamWriter::Finish(WriteResult* result) {
+  ScopedIngestSource source(IngestSource::kIlpTcp);
   if (!failed_.ok()) return failed_;
   if (!partial_.empty()) {
     std::string last;

@@ -1,5 +1,6 @@
 #include "server/http.h"
 
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -9,6 +10,8 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 #include <cctype>
 #include <limits>
 #include <list>
@@ -20,6 +23,7 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 namespace net = boost::asio;
 namespace ssl = net::ssl;
+namespace websocket = beast::websocket;
 using tcp = net::ip::tcp;
 
 namespace {
@@ -244,11 +248,106 @@ struct HttpServer::Impl {
 
 namespace {
 
+// Sets the connection's "writing since" clock for the duration of a write (the reaper cuts a
+// client that takes no byte for write_timeout_s).
+struct WriteGuard {
+  std::atomic<int64_t>* since;
+  explicit WriteGuard(std::atomic<int64_t>* s) : since(s) {
+    if (since) {
+      since->store(
+          std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+              .count());
+    }
+  }
+  ~WriteGuard() {
+    if (since) since->store(0);
+  }
+};
+
+template <class Stream>
+class WebSocket final : public WebSocketChannel {
+ public:
+  WebSocket(Stream& stream, std::atomic<int64_t>* writing_since) : ws_(stream), writing_since_(writing_since) {}
+
+  bool Accept(const http::request<http::empty_body>& head) {
+    ws_.set_option(websocket::stream_base::decorator(
+        [](websocket::response_type& res) { res.set(http::field::server, "strata"); }));
+    ws_.auto_fragment(false);
+    beast::error_code ec;
+    ws_.accept(head, ec);
+    if (ec) return false;
+    ws_.text(true);
+    return true;
+  }
+
+  bool SendText(std::string_view text) override {
+    if (failed_) return false;
+    beast::error_code ec;
+    WriteGuard guard(writing_since_);
+    ws_.write(net::const_buffer(text.data(), text.size()), ec);
+    if (ec) failed_ = true;
+    return !failed_;
+  }
+
+  bool Poll() override {
+    while (!failed_) {
+      pollfd p{beast::get_lowest_layer(ws_).native_handle(), POLLIN, 0};
+      if (::poll(&p, 1, 0) <= 0) break;  // nothing to read (a partial frame is read whole below)
+      beast::error_code ec;
+      beast::flat_buffer ignored;
+      ws_.read(ignored, ec);
+      if (ec) failed_ = true;
+    }
+    return !failed_;
+  }
+
+  void Close(int code, std::string_view reason) override {
+    if (failed_) return;
+    failed_ = true;
+    websocket::close_reason cr(static_cast<websocket::close_code>(code));
+    cr.reason = std::string(reason.substr(0, 123));
+    beast::error_code ec;
+    WriteGuard guard(writing_since_);
+    ws_.close(cr, ec);
+  }
+
+ private:
+  websocket::stream<Stream&> ws_;
+  std::atomic<int64_t>* writing_since_;
+  bool failed_ = false;
+};
+
 template <class Stream>
 class Responder : public HttpResponder {
  public:
   Responder(Stream& stream, bool keep_alive, std::atomic<int64_t>* writing_since = nullptr)
       : stream_(stream), keep_alive_(keep_alive), writing_since_(writing_since) {}
+
+  // The request's header, for a WebSocket upgrade (null when the request had a body), and what
+  // cuts the connection.
+  void set_upgrade(const http::request<http::empty_body>* head, std::function<void()> cancel) {
+    head_ = head;
+    cancel_ = std::move(cancel);
+  }
+
+  bool WantsWebSocket() const override { return head_ != nullptr && websocket::is_upgrade(*head_); }
+
+  std::unique_ptr<WebSocketChannel> AcceptWebSocket() override {
+    if (started_ || !WantsWebSocket()) return nullptr;
+    started_ = true;
+    status_ = 101;
+    keep_alive_ = false;
+    auto ws = std::make_unique<WebSocket<Stream>>(stream_, writing_since_);
+    if (!ws->Accept(*head_)) {
+      failed_ = true;
+      return nullptr;
+    }
+    return ws;
+  }
+
+  std::function<void()> Canceller() override {
+    return cancel_ ? cancel_ : [] {};
+  }
 
   void Send(int status, std::string_view content_type, std::string_view body, const HttpHeaders& extra) override {
     if (started_) return;
@@ -311,24 +410,13 @@ class Responder : public HttpResponder {
   int status() const { return status_; }
 
  private:
-  struct WriteGuard {
-    std::atomic<int64_t>* since;
-    explicit WriteGuard(std::atomic<int64_t>* s) : since(s) {
-      if (since) {
-        since->store(
-            std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
-                .count());
-      }
-    }
-    ~WriteGuard() {
-      if (since) since->store(0);
-    }
-  };
   Stream& stream_;
   bool keep_alive_;
   std::atomic<int64_t>* writing_since_;
   bool started_ = false, streaming_ = false, failed_ = false;
   int status_ = 0;
+  const http::request<http::empty_body>* head_ = nullptr;
+  std::function<void()> cancel_;
 };
 
 }  // namespace
@@ -434,7 +522,13 @@ void HttpServer::Impl::Serve(Stream& stream, std::list<Conn>::iterator it, const
       if (ec) return;
       if (adm.body_limit == 0) req.body.clear();
     }
-    {
+    responder.set_upgrade(has_body ? nullptr : &h, [this, it] {
+      std::lock_guard lock(mu);
+      if (it->fd >= 0) ::shutdown(it->fd, SHUT_RDWR);
+    });
+    if (adm.long_lived) {
+      handle(req, responder);
+    } else {
       slots.acquire();
       struct Release {
         std::counting_semaphore<1 << 20>* s;

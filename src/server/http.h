@@ -59,6 +59,8 @@ struct HttpRequest {
 // Percent-decoding ('+' as space in query strings): false when an escape is malformed.
 bool PercentDecode(std::string_view in, bool plus_is_space, std::string* out);
 
+class WebSocketChannel;
+
 class HttpResponder {
  public:
   virtual ~HttpResponder() = default;
@@ -75,6 +77,33 @@ class HttpResponder {
   // Ends the connection without completing the response: after Begin, the client sees a
   // truncated chunked body, which is how a stream reports a failure in its middle.
   virtual void Abort() = 0;
+  // Whether the request asks for a WebSocket upgrade (GET, Upgrade: websocket, no body).
+  virtual bool WantsWebSocket() const { return false; }
+  // Answers the upgrade (101 Switching Protocols) and hands the connection over as a WebSocket;
+  // null when the handshake failed. The responder answers nothing else afterwards; the
+  // connection ends when the handler returns.
+  virtual std::unique_ptr<WebSocketChannel> AcceptWebSocket() { return nullptr; }
+  // A function that shuts the connection's socket down, callable from any thread while the
+  // handler runs (it cuts a write or read blocked on a client that stopped reading).
+  virtual std::function<void()> Canceller() {
+    return [] {};
+  }
+};
+
+// A WebSocket connection taken over from an HTTP request (HttpResponder::AcceptWebSocket). Used
+// from the handler's thread only, except Cut.
+class WebSocketChannel {
+ public:
+  virtual ~WebSocketChannel() = default;
+  // Sends one text message; false when the connection is gone.
+  virtual bool SendText(std::string_view text) = 0;
+  // Sends a close frame with `code` (RFC 6455: 1000 normal, 1001 going away, 1008 policy) and
+  // `reason` (cut to 123 bytes), then waits for the peer's close frame (bounded only by a Cut).
+  virtual void Close(int code, std::string_view reason) = 0;
+  // Reads what the client sent meanwhile without waiting for more (pings are answered, a close
+  // frame is answered and ends the connection, data messages are ignored). False once the
+  // connection is closed or failed.
+  virtual bool Poll() = 0;
 };
 
 struct Admission {
@@ -83,6 +112,9 @@ struct Admission {
   HttpHeaders error_headers;
   uint64_t body_limit = 0;  // 0 = no body expected (a body is still read up to 1 MiB and ignored)
   std::string body_file;    // non-empty: stream the body into this file instead of memory
+  // The handler runs for as long as the client stays (a subscription): it takes no execution
+  // slot, so it cannot starve queries; --max-connections still bounds it.
+  bool long_lived = false;
 };
 
 struct HttpServerOptions {

@@ -4,6 +4,8 @@
 #include <charconv>
 #include <cmath>
 
+#include "core/engine_metrics.h"
+
 namespace strata::server {
 namespace {
 
@@ -148,6 +150,66 @@ void MetricFamily::Observe(double value, const std::vector<std::string>& values)
   }
   s->count.fetch_add(1, std::memory_order_relaxed);
   AtomicAdd(&s->value, value);
+}
+
+void MetricFamily::SetHistogram(const std::vector<uint64_t>& buckets, uint64_t count, double sum,
+                                const std::vector<std::string>& values) {
+  Series* s = Get(values);
+  for (size_t i = 0; i < bounds_.size() && i < buckets.size(); ++i) {
+    s->buckets[i].store(buckets[i], std::memory_order_relaxed);
+  }
+  s->count.store(count, std::memory_order_relaxed);
+  s->value.store(sum, std::memory_order_relaxed);
+}
+
+void Metrics::ExportEngineMetrics() {
+  const std::vector<double> bounds(EngineHistogram::kBounds.begin(), EngineHistogram::kBounds.end());
+  MetricFamily* wal_appends =
+      Counter("strata_wal_appends_total", "WAL records appended (one per acknowledged append).");
+  MetricFamily* wal_bytes = Counter("strata_wal_append_bytes_total", "Bytes of WAL records appended.");
+  MetricFamily* fsync = Histogram("strata_wal_fsync_duration_seconds", "WAL segment fsync latency.", bounds);
+  MetricFamily* flush = Histogram("strata_flush_duration_seconds",
+                                  "Flushes of hot rows to warm files that had rows to write, by duration.", bounds);
+  MetricFamily* flush_errors = Counter("strata_flush_errors_total", "Flushes that failed.");
+  MetricFamily* flushed_rows = Counter("strata_flushed_rows_total", "Rows written to warm files by flushes.");
+  MetricFamily* compaction = Histogram("strata_compaction_duration_seconds",
+                                       "Compactions of a series-day's warm parts into one, by duration.", bounds);
+  MetricFamily* migration = Histogram("strata_migration_duration_seconds",
+                                      "Migration passes (warm files to the cold tier), by duration.", bounds);
+  MetricFamily* migration_errors = Counter("strata_migration_errors_total", "Migrations that failed.");
+  MetricFamily* cache_hits = Counter("strata_model_cache_hits_total", "Model loads served from the RAM cache.");
+  MetricFamily* cache_misses = Counter("strata_model_cache_misses_total", "Model loads that missed the RAM cache.");
+  MetricFamily* ingest_rows =
+      Counter("strata_ingest_rows_total",
+              "Rows acknowledged, by table and protocol (ilp_http, ilp_tcp; api: library calls such as strata ingest).",
+              {"table", "protocol"});
+  MetricFamily* ingest_bytes =
+      Counter("strata_ingest_bytes_total", "In-memory bytes of the rows acknowledged, by table and protocol.",
+              {"table", "protocol"});
+  OnCollect([=](Metrics*) {
+    EngineMetrics& e = EngineMetrics::Get();
+    for (const IngestCounters::Entry& i : e.ingest.Read()) {
+      const std::vector<std::string> labels = {i.table, std::string(IngestSourceName(i.source))};
+      ingest_rows->Set(static_cast<double>(i.rows), labels);
+      ingest_bytes->Set(static_cast<double>(i.bytes), labels);
+    }
+    auto load = [](const std::atomic<uint64_t>& a) { return static_cast<double>(a.load(std::memory_order_relaxed)); };
+    auto hist = [](MetricFamily* f, const EngineHistogram& h) {
+      const EngineHistogram::Snapshot s = h.Read();
+      f->SetHistogram(std::vector<uint64_t>(s.buckets.begin(), s.buckets.end()), s.count, s.sum);
+    };
+    wal_appends->Set(load(e.wal_appends));
+    wal_bytes->Set(load(e.wal_append_bytes));
+    hist(fsync, e.wal_fsync_seconds);
+    hist(flush, e.flush_seconds);
+    flush_errors->Set(load(e.flush_errors));
+    flushed_rows->Set(load(e.flushed_rows));
+    hist(compaction, e.compaction_seconds);
+    hist(migration, e.migration_seconds);
+    migration_errors->Set(load(e.migration_errors));
+    cache_hits->Set(load(e.model_cache_hits));
+    cache_misses->Set(load(e.model_cache_misses));
+  });
 }
 
 void MetricFamily::Clear() {

@@ -47,6 +47,10 @@ class Metrics {
   // Latency buckets in seconds, 100 us .. 10 s.
   static std::vector<double> LatencyBuckets();
 
+  // Registers the engine's own metrics (core/engine_metrics.h: WAL appends and fsync latency,
+  // flush/compaction/migration durations, model cache hits and misses), copied at each scrape.
+  void ExportEngineMetrics();
+
  private:
   MetricFamily* Add(Kind kind, const std::string& name, const std::string& help, std::vector<std::string> labels,
                     std::vector<double> buckets);
@@ -61,6 +65,10 @@ class MetricFamily {
   void Inc(const std::vector<std::string>& values = {}, double by = 1);
   void Set(double value, const std::vector<std::string>& values = {});
   void Observe(double value, const std::vector<std::string>& values = {});
+  // Sets a histogram series from a snapshot kept elsewhere (the engine's, core/engine_metrics.h):
+  // `buckets` per bound, not cumulative, one per the family's bounds; `count` every observation.
+  void SetHistogram(const std::vector<uint64_t>& buckets, uint64_t count, double sum,
+                    const std::vector<std::string>& values = {});
   // Removes every series (a gauge family refilled from scratch by a collector).
   void Clear();
   double Value(const std::vector<std::string>& values = {});

@@ -144,6 +144,7 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
   s->AddModelRoutes();
   s->AddAdminRoutes();
   s->AddIlpRoutes();
+  s->AddSubscribeRoutes();
 
   HttpServerOptions http = options.http;
   http.log = s->options_.log;
@@ -264,6 +265,7 @@ Admission Server::Admit(HttpRequest& req) {
   } else {
     adm.body_limit = options_.max_body_bytes;
   }
+  adm.long_lived = route.long_lived;
   return adm;
 }
 
@@ -285,6 +287,13 @@ void Server::CountQuery(const std::string& kind, double seconds, uint64_t rows, 
   rows_out_->Inc({kind}, static_cast<double>(rows));
 }
 
+void Server::AddSubscribeRoutes() {
+  subs_ = std::make_unique<Subscriptions>(db_.get(), &metrics_, options_.subscriptions);
+  AddRoute("GET", "/v1/subscribe", Access::kRead,
+           [this](HttpRequest& req, HttpResponder& resp) { subs_->Handle(req, resp); });
+  routes_.back().long_lived = true;
+}
+
 Result<artifacts::ModelStore*> Server::models() {
   std::lock_guard lock(models_mu_);
   if (!models_) {
@@ -300,8 +309,10 @@ Status Server::Stop() {
   stopped_ = true;
   if (ilp_tcp_) ilp_tcp_->Stop();  // commits the complete lines each connection had read
   if (pg_) pg_->Stop();
+  if (subs_) subs_->Shutdown();  // subscribers get their close reason and leave
   if (http_) http_->Stop(std::chrono::milliseconds(options_.shutdown_grace_ms));
   scheduler_.reset();  // waits for a running job
+  subs_.reset();
   {
     std::lock_guard ml(models_mu_);
     models_.reset();
@@ -340,9 +351,24 @@ void Server::RegisterMetrics() {
   MetricFamily* flushed_lsn = metrics_.Gauge("strata_wal_flushed_lsn", "WAL LSN covered by warm files.");
   MetricFamily* disk_free = metrics_.Gauge("strata_disk_free_bytes", "Free bytes on the file system of the root.");
   MetricFamily* up = metrics_.Gauge("strata_up", "1 while the server serves.");
+  MetricFamily* ilp_conns = metrics_.Gauge("strata_ilp_connections", "Open ILP TCP connections.");
+  MetricFamily* pg_conns = metrics_.Gauge("strata_pg_connections", "Open PostgreSQL wire connections.");
+  MetricFamily* hot_used = metrics_.Gauge("strata_hot_memory_bytes", "Bytes the hot tier holds.");
+  MetricFamily* hot_budget = metrics_.Gauge("strata_hot_memory_budget_bytes", "The hot tier's memory budget.");
+  MetricFamily* cache_bytes = metrics_.Gauge("strata_model_cache_bytes", "Bytes of models in the RAM cache.");
+  metrics_.ExportEngineMetrics();
   metrics_.OnCollect([=, this](Metrics*) {
     up->Set(1);
     if (http_) conns->Set(http_->open_connections());
+    ilp_conns->Set(ilp_tcp_ ? static_cast<double>(ilp_tcp_->stats().connections_active) : 0);
+    pg_conns->Set(pg_ ? pg_->connections() : 0);
+    const HotMemoryUse hot = db_->HotMemory();
+    hot_used->Set(static_cast<double>(hot.used_bytes));
+    hot_budget->Set(static_cast<double>(hot.budget_bytes));
+    {
+      std::lock_guard ml(models_mu_);
+      cache_bytes->Set(models_ ? static_cast<double>(models_->cache_bytes()) : 0);
+    }
     auto stats = db_->Stats();
     if (stats.ok()) {
       tier_rows->Clear();

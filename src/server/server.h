@@ -21,6 +21,7 @@
 #include "server/health.h"
 #include "server/http.h"
 #include "server/metrics.h"
+#include "server/subscribe.h"
 #include "strata/database.h"
 
 namespace strata::artifacts {
@@ -65,6 +66,8 @@ struct ServerOptions {
   bool ilp_new_columns = true;
   std::string pg_address = "127.0.0.1";
   int pg_port = -1;
+  // Live subscriptions (/v1/subscribe): per-subscriber buffer, how many at once.
+  SubscriptionOptions subscriptions;
 };
 
 enum class Access { kNone, kRead, kWrite, kAdmin };
@@ -86,6 +89,7 @@ class Server {
   uint16_t http_port() const;
   Database* db() { return db_.get(); }
   Metrics* metrics() { return &metrics_; }
+  Subscriptions* subscriptions() { return subs_.get(); }
   const auth::AuthFile* auth() const { return auth_ ? &*auth_ : nullptr; }
   const ServerOptions& options() const { return options_; }
   // The model store, opened on first use.
@@ -103,6 +107,7 @@ class Server {
     Handler handler;
     bool body_to_file;
     bool prefix;
+    bool long_lived = false;  // runs without an execution slot (Admission::long_lived)
   };
   Admission Admit(HttpRequest& req);
   void Handle(HttpRequest& req, HttpResponder& resp);
@@ -112,6 +117,7 @@ class Server {
   void AddModelRoutes();
   void AddAdminRoutes();
   void AddIlpRoutes();
+  void AddSubscribeRoutes();
   Status StartIlpAndPg();
   void RegisterMetrics();
 
@@ -125,6 +131,7 @@ class Server {
   std::unique_ptr<ilp::Writer> ilp_writer_;
   std::unique_ptr<ilp::TcpListener> ilp_tcp_;
   std::unique_ptr<pgwire::Server> pg_;
+  std::unique_ptr<Subscriptions> subs_;
   std::mutex models_mu_;
   std::unique_ptr<artifacts::ModelStore> models_;
   std::atomic<uint64_t> temp_seq_{0};

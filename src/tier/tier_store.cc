@@ -16,6 +16,7 @@
 
 #include "bars/bar_kernel.h"
 #include "catalog/layout.h"
+#include "core/engine_metrics.h"
 #include "core/schema_text.h"
 #include "io/durable_dirs.h"
 #include "io/hashing_file_system.h"
@@ -650,6 +651,7 @@ Result<TierRunResult> TierStore::CompactWarm(int64_t table_id, bool force_all) {
     std::sort(parts.begin(), parts.end(), [](const FileRecord& a, const FileRecord& b) { return a.id < b.id; });
     nlohmann::json inputs = nlohmann::json::array();
     for (const FileRecord& f : parts) inputs.push_back(f.uri);
+    ScopedLatency timed(&EngineMetrics::Get().compaction_seconds);  // one series-day merged
     ASSIGN_OR_RETURN(TierRunResult r, RecordRun(catalog_, "compact", {{"files", inputs}}, [&](TierRunResult* r) {
                        return [&]() -> Status {
                          RecordBatch merged(table.def.schema);
