@@ -312,6 +312,10 @@ void BindBatch(py::module_& m) {
             if (!IsStringLike(col.type())) throw py::type_error("strings(): column is not a string column");
             py::array out(py::dtype("O"), py::array::ShapeContainer{static_cast<py::ssize_t>(col.size())});
             auto** items = static_cast<PyObject**>(out.mutable_data());
+            // One str object per distinct value (up to kMaxCached of them), shared by its rows:
+            // a low-cardinality column (exchange codes) costs a lookup a row, not an allocation.
+            constexpr size_t kMaxCached = 1 << 16;
+            std::unordered_map<std::string_view, PyObject*> cache;  // borrowed from `items`
             for (size_t r = 0; r < col.size(); ++r) {
               PyObject* item;
               if (col.IsNull(r)) {
@@ -319,8 +323,15 @@ void BindBatch(py::module_& m) {
                 Py_INCREF(item);
               } else {
                 const std::string_view s = col.GetString(r);
-                item = PyUnicode_DecodeUTF8(s.data(), static_cast<Py_ssize_t>(s.size()), "strict");
-                if (item == nullptr) throw py::error_already_set();
+                auto it = cache.find(s);
+                if (it != cache.end()) {
+                  item = it->second;
+                  Py_INCREF(item);
+                } else {
+                  item = PyUnicode_DecodeUTF8(s.data(), static_cast<Py_ssize_t>(s.size()), "strict");
+                  if (item == nullptr) throw py::error_already_set();
+                  if (cache.size() < kMaxCached) cache.emplace(s, item);
+                }
               }
               Py_XDECREF(items[r]);  // NumPy filled the new object array with None
               items[r] = item;

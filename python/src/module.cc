@@ -360,20 +360,27 @@ PYBIND11_MODULE(_core, m) {
           py::arg("table"))
       .def(
           "append",
-          [](PyDatabase& self, const std::string& table, const py::list& columns, const py::list& masks, size_t rows) {
+          [](PyDatabase& self, const std::string& table, const py::list& columns, const py::list& masks, size_t rows,
+             bool count_duplicates) -> py::object {
             TableDef def = self.Run([&](Database* db) { return Unwrap(db->GetTable(table)); });
             RecordBatch batch = BatchFromPython(def.schema.fields(), columns, masks, rows);
-            return self.Run([&](Database* db) {
+            const uint64_t duplicates = self.Run([&](Database* db) -> uint64_t {
+              if (!count_duplicates) {
+                Check(db->Append(table, batch));
+                return 0;
+              }
               auto appender = Unwrap(db->NewAppender(table));
-              uint64_t duplicates = 0;
-              Check(appender->AppendCounted(batch, &duplicates));
-              return duplicates;
+              uint64_t n = 0;
+              Check(appender->AppendCounted(batch, &n));
+              return n;
             });
+            if (!count_duplicates) return py::none();
+            return py::int_(duplicates);
           },
-          py::arg("table"), py::arg("columns"), py::arg("masks"), py::arg("rows"),
+          py::arg("table"), py::arg("columns"), py::arg("masks"), py::arg("rows"), py::arg("count_duplicates") = false,
           "Appends rows given as one entry per schema column (NumPy arrays; str, (categories, codes) or "
-          "sequences of str for strings) and validity masks (None or bool arrays). Returns the rows every read "
-          "will drop as duplicates.")
+          "sequences of str for strings) and validity masks (None or bool arrays). With count_duplicates, returns "
+          "the rows every read will drop as duplicates (costs a scan of the rows' time range); else None.")
       .def(
           "query",
           [](std::shared_ptr<PyDatabase> self, const std::string& table, std::vector<std::string> symbols,

@@ -292,19 +292,22 @@ class Database:
         return self._db.symbols(table)
 
     # -- writing -------------------------------------------------------------------------------
-    def write(self, table: str, df: pd.DataFrame, symbol: Optional[str] = None) -> int:
+    def write(self, table: str, df: pd.DataFrame, symbol: Optional[str] = None,
+              count_duplicates: bool = False) -> Optional[int]:
         """Appends the rows of ``df`` to ``table`` and returns once they are durable as the fsync
         policy says. Times come from a ``ts`` column or the DatetimeIndex (tz-naive is UTC,
         tz-aware is converted); the symbol from a ``symbol`` column (str, category) or
         ``symbol=`` for a single-symbol frame. Columns are matched by name; a nullable column may
         be missing (all null). Dtypes are checked: integers into i64/i32 (pandas Int64 for
         nulls), floats into f64, bool into bool, str into string. Row order does not matter.
-        Returns how many rows every read will drop as duplicates of rows already stored."""
+        With ``count_duplicates=True`` it returns how many of the rows every read will drop as
+        duplicates of rows stored before them (same symbol, ts and dedup key; this costs a scan
+        of the rows' time range), else None."""
         fields = self._db.get_table(table)[1]
         columns, masks, rows = columns_for_append(table, fields, df, symbol)
         if rows == 0:
-            return 0
-        return self._db.append(table, columns, masks, rows)
+            return 0 if count_duplicates else None
+        return self._db.append(table, columns, masks, rows, count_duplicates)
 
     # -- reading -------------------------------------------------------------------------------
     def _query(self, table: str, symbols: Any, start: TimeLike, end: TimeLike, columns: Any, where: Optional[str],
