@@ -263,9 +263,13 @@ def _assemble(names: List[str], arrays: List[Any], index: pd.Index) -> pd.DataFr
 
 
 def batch_to_frame(batch: Any, index: Optional[str] = "ts") -> pd.DataFrame:
-    """A DataFrame of an engine batch: `index` (a timestamp column) becomes a UTC DatetimeIndex;
+    """A DataFrame of an engine batch: `index` (a timestamp column; when there is none of that
+    name, the first timestamp column) becomes a UTC DatetimeIndex;
     symbol columns are Categoricals; numeric columns view the batch's buffers."""
     fields = batch.fields()
+    if index is not None and not any(f[0] == index and f[1] == "timestamp" for f in fields):
+        # A table whose timestamp column has another name: its (first) timestamp column.
+        index = next((f[0] for f in fields if f[1] == "timestamp"), None)
     names: List[str] = []
     arrays: List[Any] = []
     idx: Optional[pd.Index] = None

@@ -267,3 +267,14 @@ def test_low_cardinality_strings_share_objects_and_stay_correct(db):
     db.write("trades", df)
     out = db.read("trades")["exchange"].tolist()
     assert out == df["exchange"].tolist()
+
+
+def test_a_timestamp_column_of_another_name(db):
+    db.create_table("ev", schema="time:timestamp,sym:symbol,v:f64")
+    df = pd.DataFrame({"time": pd.date_range("2026-03-02", periods=3, freq="1s", tz="UTC"), "sym": "A", "v": [1.0, 2.0, 3.0]})
+    db.write("ev", df)
+    out = db.read("ev")
+    assert out.index.name == "time" and list(out.columns) == ["sym", "v"]
+    assert (out.index == df["time"]).all()
+    db.write("ev", df.set_index("time").drop(columns="sym"), symbol="B")  # the DatetimeIndex fills 'time'
+    assert len(db.read("ev", symbols="B")) == 3
