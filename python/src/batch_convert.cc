@@ -98,11 +98,12 @@ py::array_t<T, py::array::c_style> TypedArray(const py::handle& obj, const Field
   return arr;
 }
 
+// Rows [begin, begin + rows) of a column of `total` values.
 template <typename T>
-void CopyInto(std::vector<T>* dst, const py::handle& obj, const Field& field, size_t rows) {
-  auto arr = TypedArray<T>(obj, field, rows);
+void CopyInto(std::vector<T>* dst, const py::handle& obj, const Field& field, size_t begin, size_t rows, size_t total) {
+  auto arr = TypedArray<T>(obj, field, total);
   dst->resize(rows);
-  if (rows > 0) std::memcpy(dst->data(), arr.data(), rows * sizeof(T));
+  if (rows > 0) std::memcpy(dst->data(), arr.data() + begin, rows * sizeof(T));
 }
 
 std::string_view Utf8Of(PyObject* item, const Field& field, size_t row) {
@@ -118,7 +119,8 @@ std::string_view Utf8Of(PyObject* item, const Field& field, size_t row) {
 
 // A string-like column: a str (every row), a (categories, codes) pair (a pandas Categorical; code
 // -1 is null), or a sequence of str / None.
-void FillStrings(Column* col, std::vector<uint8_t>* validity, const py::handle& obj, const Field& field, size_t rows) {
+void FillStrings(Column* col, std::vector<uint8_t>* validity, const py::handle& obj, const Field& field, size_t begin,
+                 size_t rows, size_t total) {
   col->Reserve(rows);
   if (PyUnicode_Check(obj.ptr())) {
     const std::string_view value = Utf8Of(obj.ptr(), field, 0);
@@ -130,7 +132,7 @@ void FillStrings(Column* col, std::vector<uint8_t>* validity, const py::handle& 
     auto pair = obj.cast<py::tuple>();
     auto categories = pair[0].cast<py::sequence>();
     auto codes = py::array_t<int64_t, py::array::c_style | py::array::forcecast>::ensure(pair[1]);
-    if (!codes || codes.ndim() != 1 || static_cast<size_t>(codes.shape(0)) != rows) {
+    if (!codes || codes.ndim() != 1 || static_cast<size_t>(codes.shape(0)) != total) {
       Check(Status::InvalidArgument("column '" + field.name + "': bad categorical codes"));
     }
     std::vector<std::string_view> names;
@@ -139,7 +141,7 @@ void FillStrings(Column* col, std::vector<uint8_t>* validity, const py::handle& 
       // The categories outlive this call (the tuple holds them), so their UTF-8 views do too.
       names.push_back(Utf8Of(categories[i].ptr(), field, i));
     }
-    const int64_t* c = codes.data();
+    const int64_t* c = codes.data() + begin;
     for (size_t i = 0; i < rows; ++i) {
       if (c[i] < 0) {
         if (validity->empty()) validity->assign(i, 1);
@@ -153,11 +155,11 @@ void FillStrings(Column* col, std::vector<uint8_t>* validity, const py::handle& 
     return;
   }
   auto seq = py::reinterpret_borrow<py::sequence>(obj);
-  if (seq.size() != rows) {
-    Check(Status::InvalidArgument("column '" + field.name + "': expected " + std::to_string(rows) + " values"));
+  if (seq.size() != total) {
+    Check(Status::InvalidArgument("column '" + field.name + "': expected " + std::to_string(total) + " values"));
   }
   for (size_t i = 0; i < rows; ++i) {
-    py::object item = seq[i];
+    py::object item = seq[begin + i];
     if (item.is_none()) {
       if (validity->empty()) validity->assign(i, 1);
       validity->push_back(0);
@@ -165,7 +167,7 @@ void FillStrings(Column* col, std::vector<uint8_t>* validity, const py::handle& 
       continue;
     }
     if (!validity->empty()) validity->push_back(1);
-    col->AppendString(Utf8Of(item.ptr(), field, i));
+    col->AppendString(Utf8Of(item.ptr(), field, begin + i));
   }
 }
 
@@ -180,7 +182,7 @@ void ZeroNulls(std::vector<T>* values, const std::vector<uint8_t>& validity) {
 }  // namespace
 
 RecordBatch BatchFromPython(const std::vector<Field>& fields, const py::list& columns, const py::list& masks,
-                            size_t rows) {
+                            size_t begin, size_t rows, size_t total) {
   if (columns.size() != fields.size() || masks.size() != fields.size()) {
     Check(Status::InvalidArgument("expected " + std::to_string(fields.size()) + " columns"));
   }
@@ -191,36 +193,36 @@ RecordBatch BatchFromPython(const std::vector<Field>& fields, const py::list& co
     Column col(field.type);
     std::vector<uint8_t> validity;
     if (!masks[c].is_none()) {
-      auto mask = TypedArray<bool>(masks[c], field, rows);
+      auto mask = TypedArray<bool>(masks[c], field, total);
       validity.resize(rows);
-      for (size_t i = 0; i < rows; ++i) validity[i] = mask.data()[i] ? 1 : 0;
+      for (size_t i = 0; i < rows; ++i) validity[i] = mask.data()[begin + i] ? 1 : 0;
       if (std::all_of(validity.begin(), validity.end(), [](uint8_t v) { return v == 1; })) validity.clear();
     }
     switch (field.type) {
       case ColumnType::kTimestamp:
       case ColumnType::kInt64:
-        CopyInto(&col.int64s(), columns[c], field, rows);
+        CopyInto(&col.int64s(), columns[c], field, begin, rows, total);
         ZeroNulls(&col.int64s(), validity);
         break;
       case ColumnType::kInt32:
-        CopyInto(&col.int32s(), columns[c], field, rows);
+        CopyInto(&col.int32s(), columns[c], field, begin, rows, total);
         ZeroNulls(&col.int32s(), validity);
         break;
       case ColumnType::kFloat64:
-        CopyInto(&col.doubles(), columns[c], field, rows);
+        CopyInto(&col.doubles(), columns[c], field, begin, rows, total);
         ZeroNulls(&col.doubles(), validity);
         break;
       case ColumnType::kBool: {
-        auto arr = TypedArray<bool>(columns[c], field, rows);
+        auto arr = TypedArray<bool>(columns[c], field, total);
         col.bools().resize(rows);
-        for (size_t i = 0; i < rows; ++i) col.bools()[i] = arr.data()[i] ? 1 : 0;
+        for (size_t i = 0; i < rows; ++i) col.bools()[i] = arr.data()[begin + i] ? 1 : 0;
         ZeroNulls(&col.bools(), validity);
         break;
       }
       case ColumnType::kSymbol:
       case ColumnType::kString: {
         std::vector<uint8_t> string_validity;
-        FillStrings(&col, &string_validity, columns[c], field, rows);
+        FillStrings(&col, &string_validity, columns[c], field, begin, rows, total);
         if (!string_validity.empty()) {
           if (validity.empty()) validity.assign(rows, 1);
           for (size_t i = 0; i < rows; ++i) validity[i] &= string_validity[i];

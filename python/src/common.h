@@ -49,9 +49,10 @@ struct Batch {
 // Moves the single batch when there is one: then the columns are the engine's own buffers.
 RecordBatch Concatenate(std::vector<RecordBatch> batches, const std::vector<Field>& fields);
 
-// A batch of `def_fields` built from Python columns (see Database.append in module.cc).
+// Rows [begin, begin + rows) of Python columns of `total` rows as a batch of `fields` (see
+// Database.append in module.cc). Needs the GIL.
 RecordBatch BatchFromPython(const std::vector<Field>& fields, const py::list& columns, const py::list& masks,
-                            size_t rows);
+                            size_t begin, size_t rows, size_t total);
 
 void BindBatch(py::module_& m);
 void BindModels(py::module_& m);

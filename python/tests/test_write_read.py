@@ -278,3 +278,21 @@ def test_a_timestamp_column_of_another_name(db):
     assert (out.index == df["time"]).all()
     db.write("ev", df.set_index("time").drop(columns="sym"), symbol="B")  # the DatetimeIndex fills 'time'
     assert len(db.read("ev", symbols="B")) == 3
+
+
+def test_large_write_is_chunked_and_a_bad_value_in_a_later_chunk_appends_nothing(db):
+    db.create_table("trades", template="trades")
+    n = 150_000  # three chunks of the extension's 65,536 rows
+    df = trades_frame(n, step_ns=1000)
+    db.write("trades", df)
+    out = db.read("trades", columns=["ts", "trade_id"])
+    assert len(out) == n and (out["trade_id"].to_numpy() == df["trade_id"].to_numpy()).all()
+    bad = trades_frame(n, symbol="MSFT", step_ns=1000)
+    bad.loc[140_000, "exchange"] = "\udcff"  # a lone surrogate: not valid UTF-8 text
+    with pytest.raises(Exception):
+        db.write("trades", bad)
+    bad2 = trades_frame(n, symbol="MSFT", step_ns=1000)
+    bad2["symbol"] = ["MSFT"] * 140_000 + [""] * (n - 140_000)  # an empty symbol, in the third chunk
+    with pytest.raises(strata.InvalidArgument, match="rows 131073..150000"):
+        db.write("trades", bad2)
+    assert db.symbols("trades") == ["AAPL"]  # nothing of either bad frame was appended
