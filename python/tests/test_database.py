@@ -97,3 +97,24 @@ def test_every_status_code_maps_to_its_class():
 def test_help_teaches():
     assert "DatetimeIndex" in strata.Database.read.__doc__
     assert "dtypes" in strata.Database.write.__doc__.lower()
+
+
+def test_a_second_writer_process_is_busy(tmp_path):
+    import subprocess
+    import sys
+
+    root = tmp_path / "db"
+    with strata.open(root) as db:
+        db.create_table("trades", template="trades")
+        code = (
+            "import strata\n"
+            "try:\n"
+            f"    strata.open({str(root)!r})\n"
+            "except strata.Busy as e:\n"
+            "    print('BUSY', e)\n"
+            f"print(strata.open({str(root)!r}, read_only=True).tables())\n"
+        )
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+        assert out.returncode == 0, out.stderr
+        assert out.stdout.startswith("BUSY"), out.stdout
+        assert "['trades']" in out.stdout  # readers are welcome beside the writer
