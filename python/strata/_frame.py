@@ -246,7 +246,8 @@ def _column(batch: Any, i: int, typ: str, as_categorical: bool) -> Any:
 
 def _assemble(names: List[str], arrays: List[Any], index: pd.Index) -> pd.DataFrame:
     """A DataFrame with one block per column, so that NumPy columns stay views of the engine's
-    buffers (the DataFrame constructor would consolidate same-dtype columns into a copy). pandas
+    buffers whatever the pandas version (some versions' constructors consolidate same-dtype
+    columns into one copied block; Debian 12's 1.5 keeps them apart with copy=False). pandas
     may still consolidate later, on its own, for some operations (e.g. a frame-wide reduction):
     arrays handed out before stay valid views of the batch."""
     try:
