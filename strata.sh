@@ -6,6 +6,7 @@ ROOT_DIR=$(pwd)
 BUILD_DIR=${STRATA_BUILD_DIR:-$ROOT_DIR/build}
 ASAN_DIR=${STRATA_ASAN_DIR:-$ROOT_DIR/build-asan}
 TSAN_DIR=${STRATA_TSAN_DIR:-$ROOT_DIR/build-tsan}
+PYTHON_BUILD_DIR=${STRATA_PYTHON_BUILD_DIR:-$ROOT_DIR/build-python}
 JOBS=${STRATA_JOBS:-$(nproc)}
 
 usage() {
@@ -18,18 +19,22 @@ usage: ./strata.sh COMMAND
            -> bars -> as-of join -> SQL (ASOF JOIN, SAMPLE BY, LATEST ON, EXPLAIN) -> order book now
            and as of a past time -> verify -> two model versions stored with dedup -> backup and
            restore -> strata serve with curl (line protocol in, SQL out) and psql (PG wire)
-  test     install what is missing, build (release and ASan+UBSan), run every test, the threaded
-           tests again under ThreadSanitizer, then fuzz the Parquet reader, the CSV parser, WAL
+  test     install what is missing, build (release and ASan+UBSan), run every test, the Python
+           package's pytest suite, the threaded tests again under ThreadSanitizer, then fuzz the Parquet reader, the CSV parser, WAL
            recovery, the safetensors header, the SQL parser, the ILP parser and the PG wire decoders for 60 s in all
            (STRATA_FUZZ_SECONDS)
   build    install what is missing and build the release tree (./build/strata and every test; the
            benchmarks build with `bench`);
            `./strata.sh build TARGET...` builds only those CMake targets (strata, strata_wal_test)
   bench    build and run the benchmarks, peers included (see BENCHMARKS.md)
+  python   build the Python package (python/: the engine as the extension strata._core, pybind11)
+           and install it into ./.venv, a venv of Debian's /usr/bin/python3 that sees Debian's
+           NumPy, pandas and Optuna: then `. .venv/bin/activate; python -c "import strata"`
+  pytest   `python`, then the package's pytest suite (python/tests; also run by `test`)
   format   clang-format every C++ file in place
   help     this text
 
-Environment: STRATA_BUILD_DIR, STRATA_ASAN_DIR, STRATA_TSAN_DIR, STRATA_JOBS; for the demo DEMO_DIR
+Environment: STRATA_BUILD_DIR, STRATA_ASAN_DIR, STRATA_TSAN_DIR, STRATA_PYTHON_BUILD_DIR, STRATA_JOBS; for the demo DEMO_DIR
 (its work directory, default ./demo-data), DEMO_ROWS (trades per day, default 1000000), DEMO_MODEL_MB.
 USAGE
 }
@@ -59,6 +64,34 @@ build() {  # [TARGET...]: only these CMake targets (default: everything, tests i
   cmake --build "$BUILD_DIR" -j "$JOBS" "${targets[@]}"
 }
 
+# The Python package: the extension is a shared object, so the engine's libraries are compiled as
+# position-independent code in a tree of their own (STRATA_PYTHON=ON), and only what the module
+# links is built. Installed by copying the package into the venv's site-packages (no pip: there is
+# no network to fetch a build backend from, and nothing else to resolve).
+python_package() {
+  setup --python
+  configure "$PYTHON_BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSTRATA_UNITY_BUILD=ON -DSTRATA_BENCH=OFF \
+    -DSTRATA_PYTHON=ON -DPython_EXECUTABLE=/usr/bin/python3
+  cmake --build "$PYTHON_BUILD_DIR" -j "$JOBS" --target strata_python
+  if [[ ! -x .venv/bin/python ]]; then
+    /usr/bin/python3 -m venv --system-site-packages .venv
+  fi
+  local site
+  site=$(.venv/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+  rm -rf "$site/strata"
+  mkdir -p "$site/strata"
+  cp python/strata/*.py python/strata/*.pyi python/strata/py.typed "$site/strata/"
+  cp "$PYTHON_BUILD_DIR"/python/strata/_core*.so "$site/strata/"
+  .venv/bin/python -c 'import strata; print("strata", strata.__version__, "installed in", strata.__path__[0])'
+}
+
+# The pytest suite of the package (python/tests), against the installed package.
+python_tests() {
+  python_package
+  # From the repository root: python/ on sys.path would shadow the installed package.
+  .venv/bin/python -m pytest -q -p no:cacheprovider python/tests
+}
+
 # "[3m05s]": time since this script started, for the phases of a long run.
 elapsed() { printf '[%dm%02ds]' $((SECONDS / 60)) $((SECONDS % 60)); }
 
@@ -71,6 +104,8 @@ run_tests() {
   bash tools/thread_safety.sh
   echo "== $(elapsed) tests (release build)"
   ctest --test-dir "$BUILD_DIR" --output-on-failure -j "$JOBS" --timeout 900
+  echo "== $(elapsed) the Python package and its pytest suite (python/)"
+  python_tests
   echo "== $(elapsed) unit tests under AddressSanitizer + UndefinedBehaviorSanitizer"
   configure_and_build "$ASAN_DIR" -DCMAKE_BUILD_TYPE=Debug -DSTRATA_SANITIZE=ON -DSTRATA_BENCH=OFF -DSTRATA_UNITY_BUILD=ON
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
@@ -121,6 +156,8 @@ case "${1:-help}" in
   test) run_tests ;;
   build) build "${@:2}" ;;
   bench) bench ;;
+  python) python_package ;;
+  pytest) python_tests ;;
   format) format ;;
   help | -h | --help) usage ;;
   *)

@@ -13,7 +13,7 @@ PACKAGES=(
   clang-format libedit-dev curl
 )
 # Peers used only by benchmarks.
-BENCH_PACKAGES=(postgresql hyperfine python3-optuna)
+BENCH_PACKAGES=(postgresql hyperfine python3-optuna python3-tables)
 # The test command also fuzzes the Parquet reader, the CSV parser, WAL recovery and the
 # safetensors header for a bounded time (clang's libFuzzer, tools/fuzz.sh). ThreadSanitizer
 # (libtsan2) comes with build-essential's GCC.
@@ -22,10 +22,16 @@ TEST_PACKAGES=(clang libclang-rt-14-dev prometheus)
 # from npm, tools/interop/setup.sh).
 TEST_PACKAGES+=(postgresql-client-15 python3-psycopg2 python3-pandas)
 
+# The Python package (python/, ./strata.sh python): pybind11, NumPy, pandas and venv from Debian; its
+# pytest suite; Optuna (StrataStorage) and PyTables (pandas.read_hdf, a benchmark peer).
+PYTHON_PACKAGES=(pybind11-dev python3-pybind11 python3-numpy python3-pandas python3-venv python3-pytest
+  python3-optuna python3-tables)
+
 want=("${PACKAGES[@]}")
+if [[ "${1:-}" == "--python" ]]; then want+=("${PYTHON_PACKAGES[@]}"); fi
 if [[ "${1:-}" == "--bench" ]]; then want+=("${BENCH_PACKAGES[@]}"); fi
 if [[ "${1:-}" == "--test" ]]; then
-  want+=("${TEST_PACKAGES[@]}")
+  want+=("${TEST_PACKAGES[@]}" "${PYTHON_PACKAGES[@]}")
   # The Parquet interop tests run DuckDB, parquet-wasm and hyparquet under Node.js (from npm).
   if ! command -v node >/dev/null; then want+=(nodejs npm); fi
 fi

@@ -1,0 +1,80 @@
+"""db.sql and the model store (db.models)."""
+
+import json
+import struct
+
+import numpy as np
+import pytest
+
+import strata
+from conftest import trades_frame
+
+
+def test_sql(db):
+    db.create_table("trades", template="trades")
+    db.write("trades", trades_frame(10))
+    db.write("trades", trades_frame(5, symbol="MSFT"))
+    df = db.sql("SELECT symbol, count(*) AS n, sum(size) AS volume FROM trades GROUP BY symbol ORDER BY symbol")
+    assert df["symbol"].astype(str).tolist() == ["AAPL", "MSFT"]
+    assert df["n"].tolist() == [10, 5]
+    assert df["volume"].tolist() == [550, 150]
+    rows = db.sql("SELECT ts, price FROM trades WHERE symbol = 'AAPL' ORDER BY ts LIMIT 3")
+    assert str(rows["ts"].dtype) == "datetime64[ns, UTC]" and len(rows) == 3
+    assert db.sql("SHOW TABLES")["name"].tolist() == ["trades"]
+    with pytest.raises(strata.InvalidArgument, match="line 1"):
+        db.sql("SELEC 1")
+
+
+def safetensors_bytes(tensors):
+    """A safetensors file of {name: (dtype name, np.ndarray)}."""
+    header, blobs, offset = {}, [], 0
+    for name, (dtype, arr) in tensors.items():
+        data = arr.tobytes()
+        header[name] = {"dtype": dtype, "shape": list(arr.shape), "data_offsets": [offset, offset + len(data)]}
+        blobs.append(data)
+        offset += len(data)
+    h = json.dumps(header).encode()
+    h += b" " * (-len(h) % 8)
+    return struct.pack("<Q", len(h)) + h + b"".join(blobs)
+
+
+def test_models_put_get_tensors(db, tmp_path):
+    w = np.arange(12, dtype=np.float32).reshape(3, 4)
+    h = np.array([1.5, -2.0, 0.25], dtype=np.float16)
+    bf = (np.array([1.0, -3.5], dtype=np.float32).view(np.uint32) >> 16).astype(np.uint16)
+    blob = safetensors_bytes({"w": ("F32", w), "h": ("F16", h), "bf": ("BF16", bf)})
+    r = db.models.put("net", blob, meta={"framework": "numpy"}, metrics={"loss": 0.5})
+    assert r["version"] == 1 and r["size"] == len(blob)
+    path = tmp_path / "v2.safetensors"
+    path.write_bytes(blob)
+    assert db.models.put("net", path)["version"] == 2
+
+    view = db.models.get("net@1")
+    assert isinstance(view, memoryview) and view.readonly
+    assert bytes(view) == blob
+    with pytest.raises(TypeError):
+        view[0] = 1
+
+    t = db.models.tensors("net")
+    np.testing.assert_array_equal(t["w"], w)
+    np.testing.assert_array_equal(t["h"], h)
+    assert t["bf"].dtype == np.uint16
+    assert not t["w"].flags.writeable
+    # Views of the cached model: the tensors share the bytes get() returns.
+    again = np.frombuffer(db.models.get("net"), dtype=np.uint8)
+    assert np.shares_memory(t["w"], again)
+    f32 = db.models.tensors("net", names=["bf"], bf16="float32")
+    assert list(f32) == ["bf"] and f32["bf"].tolist() == [1.0, -3.5]
+    with pytest.raises(strata.NotFound, match="nope"):
+        db.models.tensors("net", names=["nope"])
+
+    show = db.models.show("net@1")
+    assert show["meta"] == {"framework": "numpy"} and show["metrics"] == {"loss": 0.5}
+    assert [m["name"] for m in db.models.list()] == ["net"]
+    assert [v["version"] for v in db.models.list("net")] == [1, 2]
+    db.models.promote("net@2", "production")
+    assert db.models.show("net@production")["version"] == 2
+    d = db.models.diff("net@1", "net@2")
+    assert d["new_bytes"] == 0 and d["shared_bytes"] == len(blob)
+    with pytest.raises(strata.NotFound):
+        db.models.get("missing")
