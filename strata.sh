@@ -6,7 +6,6 @@ ROOT_DIR=$(pwd)
 BUILD_DIR=${STRATA_BUILD_DIR:-$ROOT_DIR/build}
 ASAN_DIR=${STRATA_ASAN_DIR:-$ROOT_DIR/build-asan}
 TSAN_DIR=${STRATA_TSAN_DIR:-$ROOT_DIR/build-tsan}
-PYTHON_BUILD_DIR=${STRATA_PYTHON_BUILD_DIR:-$ROOT_DIR/build-python}
 JOBS=${STRATA_JOBS:-$(nproc)}
 
 usage() {
@@ -34,7 +33,7 @@ usage: ./strata.sh COMMAND
   format   clang-format every C++ file in place
   help     this text
 
-Environment: STRATA_BUILD_DIR, STRATA_ASAN_DIR, STRATA_TSAN_DIR, STRATA_PYTHON_BUILD_DIR, STRATA_JOBS; for the demo DEMO_DIR
+Environment: STRATA_BUILD_DIR, STRATA_ASAN_DIR, STRATA_TSAN_DIR, STRATA_JOBS; for the demo DEMO_DIR
 (its work directory, default ./demo-data), DEMO_ROWS (trades per day, default 1000000), DEMO_MODEL_MB.
 USAGE
 }
@@ -54,25 +53,33 @@ configure_and_build() {  # dir, extra cmake args...
   cmake --build "$1" -j "$JOBS"
 }
 
+BUILD_EXTRA_ARGS=()
+# The Python extension (python/) in the release tree: STRATA_PYTHON=ON compiles every library as
+# position-independent code, which a shared object needs; one tree then serves the C++ tests, the
+# binary and the package, so the test command compiles the engine once, not twice.
+PYTHON_CMAKE_ARGS=(-DSTRATA_PYTHON=ON -DPython_EXECUTABLE=/usr/bin/python3)
+
 build() {  # [TARGET...]: only these CMake targets (default: everything, tests included)
   setup
   # The benchmarks build with `./strata.sh bench` (they are not tests; the test command stays
   # inside its time budget without them).
-  configure "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSTRATA_UNITY_BUILD=ON -DSTRATA_BENCH=OFF
+  configure "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSTRATA_UNITY_BUILD=ON -DSTRATA_BENCH=OFF \
+    "${BUILD_EXTRA_ARGS[@]}"
   local targets=() t
   for t in "$@"; do targets+=(--target "$t"); done
   cmake --build "$BUILD_DIR" -j "$JOBS" "${targets[@]}"
 }
 
-# The Python package: the extension is a shared object, so the engine's libraries are compiled as
-# position-independent code in a tree of their own (STRATA_PYTHON=ON), and only what the module
-# links is built. Installed by copying the package into the venv's site-packages (no pip: there is
-# no network to fetch a build backend from, and nothing else to resolve).
+# The Python package: the extension strata._core, built in the release tree (switched to
+# STRATA_PYTHON=ON if it was configured without), installed by copying the package into the venv's
+# site-packages (no pip: there is no network to fetch a build backend from, nothing to resolve).
 python_package() {
   setup --python
-  configure "$PYTHON_BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSTRATA_UNITY_BUILD=ON -DSTRATA_BENCH=OFF \
-    -DSTRATA_PYTHON=ON -DPython_EXECUTABLE=/usr/bin/python3
-  cmake --build "$PYTHON_BUILD_DIR" -j "$JOBS" --target strata_python
+  if ! grep -q '^STRATA_PYTHON:BOOL=ON' "$BUILD_DIR/CMakeCache.txt" 2>/dev/null; then
+    cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSTRATA_UNITY_BUILD=ON \
+      "${PYTHON_CMAKE_ARGS[@]}" >/dev/null
+  fi
+  cmake --build "$BUILD_DIR" -j "$JOBS" --target strata_python
   if [[ ! -x .venv/bin/python ]]; then
     /usr/bin/python3 -m venv --system-site-packages .venv
   fi
@@ -81,7 +88,7 @@ python_package() {
   rm -rf "$site/strata"
   mkdir -p "$site/strata"
   cp python/strata/*.py python/strata/*.pyi python/strata/py.typed "$site/strata/"
-  cp "$PYTHON_BUILD_DIR"/python/strata/_core*.so "$site/strata/"
+  cp "$BUILD_DIR"/python/strata/_core*.so "$site/strata/"
   .venv/bin/python -c 'import strata; print("strata", strata.__version__, "installed in", strata.__path__[0])'
 }
 
@@ -96,8 +103,9 @@ python_tests() {
 elapsed() { printf '[%dm%02ds]' $((SECONDS / 60)) $((SECONDS % 60)); }
 
 run_tests() {
+  setup --test  # before the build: the release tree builds the Python extension too
+  BUILD_EXTRA_ARGS=("${PYTHON_CMAKE_ARGS[@]}")
   build
-  setup --test
   echo "== $(elapsed) installing the Parquet interop peers (DuckDB, parquet-wasm, hyparquet) from npm"
   bash tools/interop/setup.sh >/dev/null
   echo "== $(elapsed) clang's thread-safety analysis of the annotated sources (tools/thread_safety.sh)"
