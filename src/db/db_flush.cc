@@ -179,6 +179,7 @@ Result<VerifyReport> DatabaseImpl::Verify(const VerifyOptions& options) {
     ASSIGN_OR_RETURN(report, tier_->Verify(options, [&] { op.unlock(); }));
   }
   RETURN_IF_ERROR(tier_->VerifyQuarantine(&report));
+  if (options.tier.empty()) RETURN_IF_ERROR(iceberg_->Check(&report));  // metadata that lags the catalog
   // A writable catalog took the times as each file passed (TierStore::Verify).
   if (options.record_verified_at && options_.read_only) {
     report.verified_at_recorded = RecordVerified(report.verified_file_ids);

@@ -42,6 +42,7 @@
 #include "core/thread_annotations.h"
 #include "db/scan.h"
 #include "hot/hot_tier.h"
+#include "iceberg/iceberg.h"
 #include "objstore/object_store.h"
 #include "strata/database.h"
 #include "tier/tier_store.h"
@@ -205,6 +206,7 @@ class DatabaseImpl final : public Database {
   std::unique_ptr<Catalog> catalog_;
   std::unique_ptr<HotTier> hot_;
   std::unique_ptr<ObjectStore> cold_;
+  std::unique_ptr<iceberg::IcebergCommitter> iceberg_;  // Iceberg metadata (src/iceberg)
   std::unique_ptr<tier::TierStore> tier_;
   SyncPolicy sync_policy_;
   uint64_t segment_bytes_ = 64ull << 20;
