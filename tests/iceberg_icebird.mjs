@@ -2,6 +2,8 @@
 // an engine would: version-hint.text -> vN.metadata.json -> manifest list -> manifests -> data files.
 // icebird fetches everything by URL; this script gives it a fetch that serves file:// URLs from
 // disk (the paths verbatim, with HTTP Range support), so the table's own URIs are what is read.
+// s3:// URIs (which icebird turns into https://BUCKET.s3.amazonaws.com/KEY) go to the S3 server at
+// $S3_ENDPOINT instead (path style, unsigned: the local test server).
 // Usage: node iceberg_icebird.mjs TABLE_URL [METADATA_FILE_NAME]
 // Prints one line per row: the columns in the Iceberg schema's order, '|'-separated; timestamps
 // as ms since the epoch (what hyparquet returns), bigints and numbers as text; null as \N.
@@ -12,6 +14,8 @@ import { icebergMetadata, icebergRead, icebergManifests } from 'icebird';
 const realFetch = globalThis.fetch;
 globalThis.fetch = async (url, init = {}) => {
   const u = String(url);
+  const s3 = /^https:\/\/([^/]+)\.s3\.amazonaws\.com(\/.*)$/.exec(u);
+  if (s3 && process.env.S3_ENDPOINT) return realFetch(`${process.env.S3_ENDPOINT}/${s3[1]}${s3[2]}`, init);
   if (!u.startsWith('file://')) return realFetch(url, init);
   let data;
   try {

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "s3_suite_server.h"
 #include "strata/timestamp.h"
 #include "testutil/cli_runner.h"
 #include "testutil/node_runner.h"
@@ -73,6 +74,8 @@ class IcebergIcebirdTest : public ::testing::Test {
                   fs::copy_options::overwrite_existing, ec);
     ASSERT_FALSE(ec) << ec.message();
     root_ = dir_.Join("db");
+    table_url_ = "file://" + root_ + "/iceberg/trades";
+    if (s3_) return;
     ASSERT_EQ(Strata("init --fsync none").exit_code, 0);
     ASSERT_EQ(Strata("table create trades --template trades").exit_code, 0);
   }
@@ -117,7 +120,7 @@ class IcebergIcebirdTest : public ::testing::Test {
   // icebird's rows of the current metadata version (or of `metadata_file`), sorted; *files gets
   // how many data files the snapshot lists.
   std::vector<std::string> IcebirdRows(const std::string& metadata_file = "", int* files = nullptr) {
-    auto out = testing::RunNode(npm_, "iceberg_icebird.mjs 'file://" + root_ + "/iceberg/trades' " + metadata_file);
+    auto out = testing::RunNode(npm_, "iceberg_icebird.mjs '" + table_url_ + "' " + metadata_file);
     EXPECT_TRUE(out.ok()) << out.status().ToString();
     if (!out.ok()) return {};
     std::vector<std::string> lines = Lines(*out);
@@ -142,13 +145,16 @@ class IcebergIcebirdTest : public ::testing::Test {
     ASSERT_FALSE(want.empty()) << when;
     ASSERT_EQ(got.size(), want.size()) << when;
     for (size_t i = 0; i < got.size(); ++i) ASSERT_EQ(got[i], want[i]) << when << ", row " << i;
-    if (want_files >= 0) EXPECT_EQ(files, want_files) << when;
+    if (want_files >= 0) {
+      EXPECT_EQ(files, want_files) << when;
+    }
   }
 
   std::string Hint() { return testing::ReadTextFile(root_ + "/iceberg/trades/metadata/version-hint.text"); }
 
   testing::TempDir dir_;
-  std::string root_, npm_;
+  std::string root_, npm_, table_url_;
+  bool s3_ = false;  // IcebergS3Test: init is the test's
 };
 
 TEST_F(IcebergIcebirdTest, EveryKindOfCommitReadsTheSameAsQuery) {
@@ -227,6 +233,46 @@ TEST_F(IcebergIcebirdTest, LaggingMetadataIsReportedAndRebuilt) {
   ASSERT_EQ(Strata("iceberg rebuild").exit_code, 0);
   EXPECT_EQ(Hint(), "1");
   ExpectSameRows("after rebuild from scratch", 4);
+}
+
+// The cold tier in a bucket of the local S3 server: the metadata is written to the bucket
+// (s3://BUCKET/strata/iceberg/trades) and cold files are s3:// URIs; icebird reads them through
+// the server.
+class IcebergS3Test : public IcebergIcebirdTest {
+ protected:
+  static void SetUpTestSuite() { server_.Start(); }
+  static void TearDownTestSuite() { server_.Stop(); }
+  void SetUp() override {
+    server_.NewBucket("ice", &bucket_);
+    if (HasFatalFailure()) return;
+    ::setenv("S3_ENDPOINT", server_.server()->endpoint().c_str(), 1);
+    s3_ = true;
+    IcebergIcebirdTest::SetUp();
+    if (HasFatalFailure()) return;
+    table_url_ = "s3://" + bucket_ + "/strata/iceberg/trades";
+  }
+  static testing::SuiteS3Server server_;
+  std::string bucket_;
+};
+testing::SuiteS3Server IcebergS3Test::server_;
+
+TEST_F(IcebergS3Test, MetadataInTheBucketReadsTheSameAsQuery) {
+  ASSERT_EQ(Strata("init --fsync none --cold s3://" + bucket_ + "/strata").exit_code, 0);
+  ASSERT_EQ(Strata("table create trades --template trades").exit_code, 0);
+  const int rows = testing::Sanitized() ? 40 : 200;
+  Ingest(DateFromNow(-60), rows, 1);
+  ASSERT_EQ(Strata("flush").exit_code, 0);
+  ExpectSameRows("warm files, metadata in the bucket", 2);
+  Ingest(DateFromNow(-3), rows, 2);
+  ASSERT_EQ(Strata("flush").exit_code, 0);
+  CliRun r = Strata("migrate --before " + DateFromNow(-30));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  ExpectSameRows("cold files in the bucket", 4);
+  EXPECT_FALSE(fs::exists(root_ + "/iceberg"));  // nothing local: the table lives in the bucket
+  r = Strata("verify");
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  r = Strata("iceberg show trades");
+  EXPECT_NE(r.out.find("s3://" + bucket_ + "/strata/iceberg/trades"), std::string::npos) << r.out;
 }
 
 }  // namespace

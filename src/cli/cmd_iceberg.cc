@@ -68,7 +68,13 @@ void AddIcebergCommands(CLI::App& app, Context* ctx) {
       "  strata iceberg rebuild trades");
   rebuild->callback([ctx, table] {
     Run(ctx, [&]() -> Status {
-      ASSIGN_OR_RETURN(auto db, ctx->OpenDatabase(false, "strata iceberg rebuild"));
+      // The writer's lock keeps other writers out; no background flush races the rebuild.
+      Options options;
+      options.process_note = "strata iceberg rebuild";
+      options.accept_wal_loss = ctx->accept_wal_loss;
+      options.skip_bad_wal_records = ctx->skip_bad_wal_records;
+      options.background_flush = false;
+      ASSIGN_OR_RETURN(auto db, Database::Open(ctx->root, options));
       ASSIGN_OR_RETURN(IcebergTools t, OpenIcebergTools(ctx->root, false));
       std::vector<TableInfo> tables;
       if (table->empty()) {
