@@ -74,8 +74,8 @@ Json SpecJson(int spec, int ts_id, int sym_id) {
   return Json{{"spec-id", spec}, {"fields", fields}};
 }
 
-// The Avro schema of a manifest entry (Iceberg spec, "Manifests"), with the partition struct of
-// `spec`. Maps with int keys are arrays of key/value records, as Iceberg writes them.
+}  // namespace
+
 std::string ManifestEntrySchema(int spec) {
   auto map_of = [](const char* name, int id, int kid, int vid, const char* vtype) {
     return Json{
@@ -189,6 +189,8 @@ std::string ManifestFileSchema() {
   return file.dump();
 }
 
+namespace {
+
 // Reads a little-endian value from Parquet's PLAIN statistics bytes (which Iceberg's single-value
 // serialization matches for these types).
 template <typename T>
@@ -253,6 +255,50 @@ void EncodeBytesMap(AvroEncoder* e, const std::vector<std::pair<int, std::string
   }
   e->ArrayEnd();
 }
+
+}  // namespace
+
+void EncodeManifestEntry(AvroEncoder* body, int64_t snapshot_id, std::string_view uri, int32_t partition,
+                         std::string_view symbol, int64_t rows, int64_t bytes,
+                         const IcebergCommitter::FileStats& stats) {
+  // status ADDED, snapshot id, sequence numbers null (inherited from the manifest list entry).
+  body->Int(1);
+  body->Branch(1);
+  body->Long(snapshot_id);
+  body->Branch(0);
+  body->Branch(0);
+  body->Int(0);  // content: data
+  body->String(uri);
+  body->String("PARQUET");
+  body->Branch(1);
+  body->Int(partition);
+  body->Branch(1);
+  body->String(symbol);
+  body->Long(rows);
+  body->Long(bytes);
+  std::vector<std::pair<int, int64_t>> sizes, values, nulls;
+  std::vector<std::pair<int, std::string>> lower, upper;
+  for (size_t i = 0; i < stats.columns.size(); ++i) {
+    const IcebergCommitter::ColumnStats& c = stats.columns[i];
+    const int id = static_cast<int>(i) + 1;
+    sizes.emplace_back(id, c.size);
+    values.emplace_back(id, c.values);
+    if (c.nulls) nulls.emplace_back(id, *c.nulls);
+    if (c.lower && c.upper) {
+      lower.emplace_back(id, *c.lower);
+      upper.emplace_back(id, *c.upper);
+    }
+  }
+  EncodeMap(body, sizes);
+  EncodeMap(body, values);
+  EncodeMap(body, nulls);
+  EncodeBytesMap(body, lower);
+  EncodeBytesMap(body, upper);
+  body->Branch(0);  // sort_order_id
+  body->EndRecord();
+}
+
+namespace {
 
 int64_t PartitionValue(const FileRecord& f, int spec) {
   return spec == kDaySpec ? FloorDiv(f.min_ts, kNsPerDay) : tier::MonthOf(f.min_ts);
@@ -353,6 +399,11 @@ Result<IcebergCommitter::FileStats> IcebergCommitter::StatsOf(const TableInfo& t
         nulls_known = false;
       }
       if (!bounds_known) continue;
+      if (st && ((st->is_min_value_exact && !*st->is_min_value_exact) ||
+                 (st->is_max_value_exact && !*st->is_max_value_exact))) {
+        bounds_known = false;  // truncated statistics (long strings) are not bounds
+        continue;
+      }
       if (!st || !st->min_value || !st->max_value) {
         // A row group of nulls only has no bounds; any other gap leaves the file without any.
         if (!(st && st->null_count && *st->null_count == rg.num_rows)) bounds_known = false;
@@ -529,41 +580,7 @@ Status IcebergCommitter::CommitTable(const TableInfo& table, bool expire, bool f
       part_hi = std::max(part_hi.value_or(pv), pv);
       sym_lo = std::min(sym_lo.value_or(f.symbol), f.symbol);
       sym_hi = std::max(sym_hi.value_or(f.symbol), f.symbol);
-      // manifest_entry: status ADDED, snapshot id, sequence numbers inherited from the manifest.
-      body.Int(1);
-      body.Branch(1);
-      body.Long(snap_id);
-      body.Branch(0);
-      body.Branch(0);
-      body.Int(0);  // content: data
-      body.String(DataUri(f));
-      body.String("PARQUET");
-      body.Branch(1);
-      body.Int(static_cast<int32_t>(pv));
-      body.Branch(1);
-      body.String(f.symbol);
-      body.Long(f.row_count);
-      body.Long(f.bytes);
-      std::vector<std::pair<int, int64_t>> sizes, values, nulls;
-      std::vector<std::pair<int, std::string>> lower, upper;
-      for (size_t i = 0; i < stats->columns.size(); ++i) {
-        const ColumnStats& c = stats->columns[i];
-        const int id = static_cast<int>(i) + 1;
-        sizes.emplace_back(id, c.size);
-        values.emplace_back(id, c.values);
-        if (c.nulls) nulls.emplace_back(id, *c.nulls);
-        if (c.lower && c.upper) {
-          lower.emplace_back(id, *c.lower);
-          upper.emplace_back(id, *c.upper);
-        }
-      }
-      EncodeMap(&body, sizes);
-      EncodeMap(&body, values);
-      EncodeMap(&body, nulls);
-      EncodeBytesMap(&body, lower);
-      EncodeBytesMap(&body, upper);
-      body.Branch(0);  // sort_order_id
-      body.EndRecord();
+      EncodeManifestEntry(&body, snap_id, DataUri(f), static_cast<int32_t>(pv), f.symbol, f.row_count, f.bytes, *stats);
       ++count;
       rows += f.row_count;
       total_bytes += f.bytes;

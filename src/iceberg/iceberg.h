@@ -101,6 +101,19 @@ class IcebergCommitter {
   std::map<int64_t, std::map<std::string, std::shared_ptr<const FileStats>>> stats_;
 };
 
+class AvroEncoder;
+
+// The Avro schemas strata writes (Iceberg's, with their field ids): a manifest entry whose
+// partition struct is that of `spec` (0: day(ts) + symbol, warm files; 1: month(ts) + symbol,
+// cold files), and a manifest list entry.
+std::string ManifestEntrySchema(int spec);
+std::string ManifestFileSchema();
+// Appends one manifest entry (status ADDED, a data file of the given partition value and
+// statistics) in ManifestEntrySchema's encoding.
+void EncodeManifestEntry(AvroEncoder* body, int64_t snapshot_id, std::string_view uri, int32_t partition,
+                         std::string_view symbol, int64_t rows, int64_t bytes,
+                         const IcebergCommitter::FileStats& stats);
+
 // The committer of a database: metadata under <root>/iceberg/ (through `fs`) when the cold tier is
 // local, in the cold store under "iceberg/" when it is remote (S3). `root` may be relative.
 std::unique_ptr<IcebergCommitter> NewDatabaseCommitter(
