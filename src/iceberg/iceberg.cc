@@ -233,29 +233,6 @@ struct Entry {
   std::shared_ptr<const IcebergCommitter::FileStats> stats;
 };
 
-void EncodeMap(AvroEncoder* e, const std::vector<std::pair<int, int64_t>>& m) {
-  e->Branch(1);
-  if (!m.empty()) {
-    e->ArrayBlock(static_cast<int64_t>(m.size()));
-    for (const auto& [k, v] : m) {
-      e->Int(k);
-      e->Long(v);
-    }
-  }
-  e->ArrayEnd();
-}
-void EncodeBytesMap(AvroEncoder* e, const std::vector<std::pair<int, std::string>>& m) {
-  e->Branch(1);
-  if (!m.empty()) {
-    e->ArrayBlock(static_cast<int64_t>(m.size()));
-    for (const auto& [k, v] : m) {
-      e->Int(k);
-      e->Bytes(v);
-    }
-  }
-  e->ArrayEnd();
-}
-
 }  // namespace
 
 void EncodeManifestEntry(AvroEncoder* body, int64_t snapshot_id, std::string_view uri, int32_t partition,
@@ -276,24 +253,43 @@ void EncodeManifestEntry(AvroEncoder* body, int64_t snapshot_id, std::string_vie
   body->String(symbol);
   body->Long(rows);
   body->Long(bytes);
-  std::vector<std::pair<int, int64_t>> sizes, values, nulls;
-  std::vector<std::pair<int, std::string>> lower, upper;
-  for (size_t i = 0; i < stats.columns.size(); ++i) {
-    const IcebergCommitter::ColumnStats& c = stats.columns[i];
-    const int id = static_cast<int>(i) + 1;
-    sizes.emplace_back(id, c.size);
-    values.emplace_back(id, c.values);
-    if (c.nulls) nulls.emplace_back(id, *c.nulls);
-    if (c.lower && c.upper) {
-      lower.emplace_back(id, *c.lower);
-      upper.emplace_back(id, *c.upper);
+  // Int-keyed maps (column id -> value), straight from the statistics: no copies.
+  const auto& cols = stats.columns;
+  auto long_map = [&](auto get) {
+    int64_t n = 0;
+    for (const auto& c : cols) n += get(c).has_value() ? 1 : 0;
+    body->Branch(1);
+    if (n > 0) {
+      body->ArrayBlock(n);
+      for (size_t i = 0; i < cols.size(); ++i) {
+        if (const std::optional<int64_t> v = get(cols[i])) {
+          body->Int(static_cast<int32_t>(i) + 1);
+          body->Long(*v);
+        }
+      }
     }
-  }
-  EncodeMap(body, sizes);
-  EncodeMap(body, values);
-  EncodeMap(body, nulls);
-  EncodeBytesMap(body, lower);
-  EncodeBytesMap(body, upper);
+    body->ArrayEnd();
+  };
+  auto bytes_map = [&](bool lower) {
+    int64_t n = 0;
+    for (const auto& c : cols) n += c.lower && c.upper ? 1 : 0;
+    body->Branch(1);
+    if (n > 0) {
+      body->ArrayBlock(n);
+      for (size_t i = 0; i < cols.size(); ++i) {
+        if (!cols[i].lower || !cols[i].upper) continue;
+        body->Int(static_cast<int32_t>(i) + 1);
+        body->Bytes(lower ? *cols[i].lower : *cols[i].upper);
+      }
+    }
+    body->ArrayEnd();
+  };
+  using CS = IcebergCommitter::ColumnStats;
+  long_map([](const CS& c) { return std::optional<int64_t>(c.size); });
+  long_map([](const CS& c) { return std::optional<int64_t>(c.values); });
+  long_map([](const CS& c) { return c.nulls; });
+  bytes_map(true);
+  bytes_map(false);
   body->Branch(0);  // sort_order_id
   body->EndRecord();
 }
