@@ -50,6 +50,11 @@ echo "== ILP ingest (issue 19): parser, writer, TCP listener with 2 and 4 connec
 "$BUILD/bench/ilp_bench" --benchmark_repetitions=3 --benchmark_report_aggregates_only=true || echo "ilp bench failed"
 
 echo
+echo "== Iceberg metadata (issue 16): manifest encoding vs Avro C, what the Iceberg commit adds to a flush"
+STRATA_BENCH_DIR="$WORK" "$BUILD/bench/iceberg_bench" --benchmark_repetitions=3 --benchmark_report_aggregates_only=true ||
+  echo "iceberg bench failed"
+
+echo
 echo "== Object store (issue 4): the S3 store on a local s3rver vs the local-directory store"
 bash "$(dirname "$0")/s3_bench.sh" "$BUILD" || echo "s3 bench failed (is s3rver installed? tools/interop/setup.sh)"
 
