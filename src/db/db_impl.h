@@ -188,6 +188,8 @@ class DatabaseImpl final : public Database {
   // writable catalog handle of its own (only these rows change; a writer in another process goes
   // on). False when the catalog cannot be written (read-only media).
   bool RecordVerified(const std::vector<int64_t>& ids);
+  // Verify's Iceberg check: problems of metadata that lags the catalog (src/iceberg).
+  Status CheckIceberg(VerifyReport* report) EXCLUDES(tier_op_mu_);
 
   // Reading (db_read.cc).
   Result<FlushedState> ReadFlushedState();
