@@ -151,8 +151,9 @@ void AddBackupCommands(CLI::App& app, Context* ctx) {
   restore->add_option("--id", a->id, "the backup to restore (default: the newest)");
   restore->footer(
       "Every object is fetched and re-hashed before anything is placed: a missing or corrupt one\n"
-      "fails the restore and the target stays without a catalog. The restored root's first open\n"
-      "replays the backed-up WAL, so it holds every row acknowledged up to the backup's LSN.\n"
+      "fails the restore and the target stays without a catalog. The restore then opens the\n"
+      "restored root once: that replays the backed-up WAL, so it holds every row acknowledged up to\n"
+      "the backup's LSN, and writes the tables' Iceberg metadata (derived, not in backups).\n"
       "Example:\n"
       "  strata restore /mnt/backup --target /data/strata-restored && strata --root /data/strata-restored verify");
   restore->callback([ctx, a] {
@@ -161,6 +162,13 @@ void AddBackupCommands(CLI::App& app, Context* ctx) {
       std::optional<std::string> id;
       if (!a->id.empty()) id = a->id;
       ASSIGN_OR_RETURN(auto r, backup::RestoreBackup(DefaultFileSystem(), a->dest, id, a->target, PrintStep));
+      // Backups hold no Iceberg metadata (it is derived from the catalog and names the original
+      // root's files): one writer open of the restored root replays the WAL and writes it.
+      Options options;
+      options.process_note = "strata restore";
+      options.background_flush = false;
+      ASSIGN_OR_RETURN(auto db, Database::Open(a->target, options));
+      RETURN_IF_ERROR(db->Close());
       std::printf("restored backup %s into %s: %s objects (%s), consistent at WAL LSN %s, took %.2f s\n",
                   r.manifest.id.c_str(), a->target.c_str(), WithThousands(r.objects_written).c_str(),
                   HumanBytes(r.bytes_written).c_str(), WithThousands(r.manifest.wal_lsn).c_str(), SecondsSince(start));
