@@ -452,6 +452,8 @@ Result<IcebergState> IcebergCommitter::ReadState(const std::string& table) {
       if (s.value("snapshot-id", int64_t{-1}) != *state.snapshot_id) continue;
       const Json summary = s.value("summary", Json::object());
       state.live_files_sha256 = summary.value("strata.live-files-sha256", "");
+      const std::string list = s.value("manifest-list", "");
+      state.manifest_list = list.substr(list.rfind('/') == std::string::npos ? 0 : list.rfind('/') + 1);
       state.live_files = std::stoll(summary.value("strata.live-files", "0"));
     }
   } else {
@@ -755,7 +757,25 @@ Status IcebergCommitter::Check(VerifyReport* report, bool repair) {
     }
     if (!state->exists && files.empty()) continue;  // nothing to describe yet
     const bool lags = !state->exists || state->live_files_sha256 != LiveFilesSha256(files);
-    if (lags && repair) {
+    // The current snapshot's manifest list and manifests (one per spec with files) must exist.
+    std::string missing;
+    if (!lags && state->snapshot_id) {
+      const std::string dir = Key(t.def.name, "");
+      ASSIGN_OR_RETURN(std::vector<ObjectInfo> objects, options_.store->List(dir));
+      std::set<std::string> names;
+      for (const ObjectInfo& o : objects) names.insert(o.key.substr(std::min(dir.size(), o.key.size())));
+      std::vector<std::string> want;
+      if (!state->manifest_list.empty()) want.push_back(state->manifest_list);
+      for (const auto& [tier, spec] : {std::pair{Tier::kWarm, kDaySpec}, std::pair{Tier::kCold, kMonthSpec}}) {
+        if (std::any_of(files.begin(), files.end(), [&](const FileRecord& f) { return f.tier == tier; })) {
+          want.push_back(std::to_string(*state->snapshot_id) + "-m" + std::to_string(spec) + ".avro");
+        }
+      }
+      for (const std::string& w : want) {
+        if (!names.count(w)) missing += (missing.empty() ? "" : ", ") + w;
+      }
+    }
+    if ((lags || !missing.empty()) && repair) {
       Status st = CommitTable(t, /*expire=*/true);
       if (st.ok()) continue;
       report->problems.push_back({"iceberg", where, "cannot update the Iceberg metadata: " + st.message() + fix});
@@ -773,6 +793,13 @@ Status IcebergCommitter::Check(VerifyReport* report, bool repair) {
            "the Iceberg metadata of table " + t.def.name + " lags the catalog (v" + std::to_string(state->version) +
                " describes " + std::to_string(state->live_files) + " files, the catalog has " +
                std::to_string(files.size()) + " live files; a crash between the two commits?)" + fix});
+      continue;
+    }
+    if (!missing.empty()) {
+      report->problems.push_back({"iceberg", where,
+                                  "the Iceberg metadata of table " + t.def.name + " (v" +
+                                      std::to_string(state->version) + ") names files that are missing: " + missing +
+                                      fix});
     }
   }
   return Status::OK();

@@ -44,6 +44,7 @@ struct IcebergState {
   std::optional<int64_t> snapshot_id;  // the current snapshot
   std::string live_files_sha256;       // the catalog file set the current snapshot describes
   int64_t live_files = 0;
+  std::string manifest_list;  // the current snapshot's manifest list (file name)
 };
 
 class IcebergCommitter {

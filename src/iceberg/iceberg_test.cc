@@ -342,6 +342,22 @@ TEST_F(IcebergTest, CatchUpCommitsWhatACrashLost) {
   EXPECT_EQ(warnings_, "");
 }
 
+// A manifest deleted behind our back: Check names it, the writer's catch-up rewrites the metadata.
+TEST_F(IcebergTest, AMissingManifestIsReportedAndRepaired) {
+  ASSERT_OK(FlushRows("AAPL", day_, 10, 10));
+  const int64_t snap = Metadata()["current-snapshot-id"];
+  const std::string manifest = JoinPath(root_, "iceberg/trades/metadata/" + std::to_string(snap) + "-m0.avro");
+  ASSERT_TRUE(fs_->Exists(manifest).value());
+  ASSERT_OK(fs_->RemoveFile(manifest));
+  VerifyReport r = Check();
+  ASSERT_EQ(r.problems.size(), 1u);
+  EXPECT_NE(r.problems[0].detail.find("names files that are missing: " + std::to_string(snap) + "-m0.avro"),
+            std::string::npos)
+      << r.problems[0].detail;
+  committer_->CatchUp();
+  EXPECT_TRUE(Check().ok());
+}
+
 // Failing to write the metadata does not fail the data commit: a warning, and verify's report.
 TEST_F(IcebergTest, MetadataWriteFailureDoesNotFailTheFlush) {
   ASSERT_OK(FlushRows("AAPL", day_, 10, 10));
