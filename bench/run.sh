@@ -52,6 +52,9 @@ echo "== ILP ingest (issue 19): parser, writer, TCP listener with 2 and 4 connec
 echo
 echo "== Live subscriptions (issue 19): ack-to-subscriber latency at 100 k rows/s over a WebSocket; ingest with a stalled subscriber"
 "$BUILD/bench/subscribe_bench" --dir "$WORK/subscribe" || echo "subscribe bench failed"
+echo "== Iceberg metadata (issue 16): manifest encoding vs Avro C, what the Iceberg commit adds to a flush"
+STRATA_BENCH_DIR="$WORK" "$BUILD/bench/iceberg_bench" --benchmark_repetitions=3 --benchmark_report_aggregates_only=true ||
+  echo "iceberg bench failed"
 
 echo
 echo "== Object store (issue 4): the S3 store on a local s3rver vs the local-directory store"

@@ -12,6 +12,8 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-format libedit-dev curl
 )
+# Avro C: the Iceberg module's tests read the manifests back with it (src/iceberg/README.md).
+PACKAGES+=(libavro-dev)
 # Peers used only by benchmarks.
 BENCH_PACKAGES=(postgresql hyperfine python3-optuna python3-tables)
 # The test command also fuzzes the Parquet reader, the CSV parser, WAL recovery and the

@@ -102,6 +102,7 @@ int RunCli(int argc, char** argv) {
   AddPositionsCommand(app, &ctx);
   AddSqlCommand(app, &ctx);
   AddServeCommands(app, &ctx);
+  AddIcebergCommands(app, &ctx);
 
   try {
     app.parse(argc, argv);

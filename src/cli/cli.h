@@ -51,6 +51,7 @@ void AddBookCommand(CLI::App& app, Context* ctx);
 void AddTailCommand(CLI::App& app, Context* ctx);
 void AddPositionsCommand(CLI::App& app, Context* ctx);
 void AddServeCommands(CLI::App& app, Context* ctx);
+void AddIcebergCommands(CLI::App& app, Context* ctx);
 
 // Parses argv, runs the subcommand, prints errors as one line; returns the exit code.
 int RunCli(int argc, char** argv);

@@ -252,7 +252,9 @@ void AddBackupCommands(CLI::App& app, Context* ctx) {
       "acknowledged just after, is in too). The backup is the newest one wholly before the target.\n"
       "LSNs: `strata stats` (last LSN), `strata backup list` (each backup's), `strata archive show`.\n"
       "A missing or corrupt archived segment, or a target past what is archived, is named and\n"
-      "nothing is restored. An interrupted restore (kill -9) is started over by a rerun.\n"
+      "nothing is restored. An interrupted restore (kill -9) is started over by a rerun. The restore\n"
+      "ends by opening the restored root once, which writes the tables' Iceberg metadata (derived\n"
+      "from the catalog; backups do not hold it).\n"
       "Examples:\n"
       "  strata restore /mnt/backup --target /data/strata-restored && strata --root /data/strata-restored verify\n"
       "  strata restore /mnt/backup --target /data/before-bad-deploy --to-time 2026-12-07T09:59:59Z");
@@ -300,6 +302,13 @@ void AddBackupCommands(CLI::App& app, Context* ctx) {
         return Status::InvalidArgument("restore: --wal-archive needs a target (--to-lsn or --to-time)");
       }
       ASSIGN_OR_RETURN(auto r, backup::RestoreBackup(DefaultFileSystem(), a->dest, id, a->target, PrintStep));
+      // Backups hold no Iceberg metadata (it is derived from the catalog and names the original
+      // root's files): one writer open of the restored root replays the WAL and writes it.
+      Options options;
+      options.process_note = "strata restore";
+      options.background_flush = false;
+      ASSIGN_OR_RETURN(auto db, Database::Open(a->target, options));
+      RETURN_IF_ERROR(db->Close());
       std::printf("restored backup %s into %s: %s objects (%s), consistent at WAL LSN %s, took %.2f s\n",
                   r.manifest.id.c_str(), a->target.c_str(), WithThousands(r.objects_written).c_str(),
                   HumanBytes(r.bytes_written).c_str(), WithThousands(r.manifest.wal_lsn).c_str(), SecondsSince(start));

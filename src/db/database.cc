@@ -103,12 +103,17 @@ Status DatabaseImpl::OpenAll() {
     EncodeRowsRecord(static_cast<uint32_t>(table_id), rows, &payload);
     return payload;
   };
+  to.after_catalog_commit = [this](const CatalogChange& change) { iceberg_->AfterCatalogCommit(change); };
   tier_ = std::make_unique<tier::TierStore>(std::move(to));
+  iceberg_ = iceberg::NewDatabaseCommitter(
+      fs_, root_, catalog_.get(), cold_.get(), [this](const FileRecord& f) { return tier_->OpenReader(f); },
+      [this](std::string_view msg) { Warn(msg); });
   if (options_.read_only) return Status::OK();
   RETURN_IF_ERROR(tier_->FinishInterruptedRuns().status());
   if (options_.clean_orphans_on_open) {
     RETURN_IF_ERROR(tier_->CleanupOnOpen().WithContext("cleaning files an earlier crash left in " + root_));
   }
+  iceberg_->CatchUp();  // a crash between a catalog commit and its Iceberg commit
   // A crash between creating a table and its derived bar tables: create and build them now.
   for (const TableInfo& t : tables) {
     ASSIGN_OR_RETURN(std::vector<TableDef> defs, tier::DerivedBarTableDefs(t.def));

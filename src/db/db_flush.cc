@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <limits>
+#include <thread>
 
 #include "catalog/layout.h"
 #include "core/engine_metrics.h"
@@ -203,11 +204,31 @@ Result<VerifyReport> DatabaseImpl::Verify(const VerifyOptions& options) {
     ASSIGN_OR_RETURN(report, tier_->Verify(options, [&] { op.unlock(); }));
   }
   RETURN_IF_ERROR(tier_->VerifyQuarantine(&report));
+  if (options.tier.empty()) RETURN_IF_ERROR(CheckIceberg(&report));  // metadata that lags the catalog
   // A writable catalog took the times as each file passed (TierStore::Verify).
   if (options.record_verified_at && options_.read_only) {
     report.verified_at_recorded = RecordVerified(report.verified_file_ids);
   }
   return report;
+}
+
+Status DatabaseImpl::CheckIceberg(VerifyReport* report) {
+  if (!options_.read_only) {
+    // Between tier operations: each one's Iceberg commit follows its catalog commit under this lock.
+    MutexLock op(&tier_op_mu_);
+    return iceberg_->Check(report);
+  }
+  // Another process's tier operation may be between its catalog commit and its Iceberg commit
+  // (milliseconds apart): a lag counts only when it lasts (about 1.5 s of checks).
+  VerifyReport iceberg;
+  for (int attempt = 0;; ++attempt) {
+    iceberg.problems.clear();
+    RETURN_IF_ERROR(iceberg_->Check(&iceberg));
+    if (iceberg.problems.empty() || attempt == 4) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100 << attempt));
+  }
+  for (VerifyProblem& p : iceberg.problems) report->problems.push_back(std::move(p));
+  return Status::OK();
 }
 
 bool DatabaseImpl::RecordVerified(const std::vector<int64_t>& ids) {

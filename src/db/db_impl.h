@@ -45,6 +45,7 @@
 #include "core/thread_annotations.h"
 #include "db/scan.h"
 #include "hot/hot_tier.h"
+#include "iceberg/iceberg.h"
 #include "objstore/object_store.h"
 #include "strata/database.h"
 #include "tier/tier_store.h"
@@ -200,6 +201,8 @@ class DatabaseImpl final : public Database {
   // writable catalog handle of its own (only these rows change; a writer in another process goes
   // on). False when the catalog cannot be written (read-only media).
   bool RecordVerified(const std::vector<int64_t>& ids);
+  // Verify's Iceberg check: problems of metadata that lags the catalog (src/iceberg).
+  Status CheckIceberg(VerifyReport* report) EXCLUDES(tier_op_mu_);
 
   // Reading (db_read.cc).
   Result<FlushedState> ReadFlushedState();
@@ -218,6 +221,7 @@ class DatabaseImpl final : public Database {
   std::unique_ptr<Catalog> catalog_;
   std::unique_ptr<HotTier> hot_;
   std::unique_ptr<ObjectStore> cold_;
+  std::unique_ptr<iceberg::IcebergCommitter> iceberg_;  // Iceberg metadata (src/iceberg)
   std::unique_ptr<tier::TierStore> tier_;
   SyncPolicy sync_policy_;
   uint64_t segment_bytes_ = 64ull << 20;

@@ -577,7 +577,12 @@ Status TierStore::CheckUsable() const {
 Status TierStore::CommitChange(const CatalogChange& change) {
   RETURN_IF_ERROR(CheckUsable());
   auto ids = catalog_->Commit(change);
-  if (ids.ok()) return Status::OK();
+  if (ids.ok()) {
+    if (options_.after_catalog_commit && (!change.add.empty() || !change.retire.empty())) {
+      options_.after_catalog_commit(change);
+    }
+    return Status::OK();
+  }
   const StatusCode code = ids.status().code();
   // A change the catalog refused (validation, an unknown id) was rolled back for certain. Any
   // other failure may have happened at COMMIT, after which the change can still turn out durable:

@@ -74,6 +74,9 @@ struct TierStoreOptions {
   // so the rows are kept exactly as appended). Unset: a series that cannot be written fails the
   // whole flush, as no quarantine can be written.
   std::function<std::string(int64_t table_id, const RecordBatch& rows)> encode_quarantine;
+  // Called after every successful catalog commit that adds or retires files, in commit order
+  // (the database publishes the Iceberg metadata there, src/iceberg). It cannot fail the commit.
+  std::function<void(const CatalogChange& change)> after_catalog_commit;
 };
 
 class TierStore {
