@@ -2,8 +2,14 @@
 // book: book updates ingested from CSV, split over cold, warm and hot; the
 // book now and at past times (with and without snapshots) equals applying every event up to that
 // time to a fresh book.
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <chrono>
 #include <random>
 
 #include "state/order_book.h"
@@ -167,6 +173,119 @@ TEST(StateCli, TailAndPositions) {
   CliRun all = run("tail quotes -n 1 --format csv");
   ASSERT_EQ(all.exit_code, 0) << all.err;
   EXPECT_EQ(all.out, "ts,symbol,bid,ask,bid_size,ask_size\n2026-03-02T10:00:05Z,X,104,106,1,1\n");
+}
+
+// `strata tail -f` in one process while other processes append (`strata ingest`) and flush (which
+// deletes the WAL segments the follower reads): every appended row is printed once, in order.
+// No sleeps: the test reads the follower's output until the expected lines came, with a deadline.
+class Follower {
+ public:
+  explicit Follower(const std::string& args) {
+    int fds[2];
+    if (::pipe(fds) != 0) return;
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      ::dup2(fds[1], STDOUT_FILENO);
+      ::close(fds[0]);
+      ::close(fds[1]);
+      const std::string cmd = "exec " + testing::StrataBinary() + " " + args + " </dev/null";
+      ::execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    ::close(fds[1]);
+    fd_ = fds[0];
+  }
+  ~Follower() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+    if (fd_ >= 0) ::close(fd_);
+  }
+  // Reads until `lines` complete lines were printed in all, or the deadline; returns them all.
+  std::vector<std::string> WaitForLines(size_t lines, std::chrono::seconds deadline) {
+    const auto end = std::chrono::steady_clock::now() + deadline;
+    while (lines_.size() < lines) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - std::chrono::steady_clock::now());
+      if (left.count() <= 0) break;
+      pollfd p{fd_, POLLIN, 0};
+      if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) break;
+      char buf[4096];
+      const ssize_t n = ::read(fd_, buf, sizeof buf);
+      if (n <= 0) break;  // the follower exited
+      partial_.append(buf, static_cast<size_t>(n));
+      for (size_t at; (at = partial_.find('\n')) != std::string::npos;) {
+        lines_.push_back(partial_.substr(0, at));
+        partial_.erase(0, at + 1);
+      }
+    }
+    return lines_;
+  }
+
+ private:
+  pid_t pid_ = -1;
+  int fd_ = -1;
+  std::string partial_;
+  std::vector<std::string> lines_;
+};
+
+TEST(StateCli, TailFollowPrintsRowsOfAnotherWriterProcessAcrossRolloversAndFlushes) {
+  testing::TempDir tmp, scratch;
+  const std::string root = "--root " + tmp.Join("db") + " ";
+  auto run = [&](const std::string& args) { return RunStrata(scratch, root + args); };
+  ASSERT_EQ(run("init --wal-segment-mb 1").exit_code, 0);
+  ASSERT_EQ(run("table create trades --template trades").exit_code, 0);
+  ASSERT_EQ(run("table create quotes --template quotes").exit_code, 0);
+  auto csv = [&](int part, int rows) {
+    std::string text = "ts,symbol,price,size,trade_id,exchange\n";
+    for (int i = 0; i < rows; ++i) {
+      const int id = part * 1000 + i;
+      text += "2026-03-02T10:00:" + std::string(i < 10 ? "0" : "") + std::to_string(i) + "." +
+              std::to_string(100 + part) + "," + (i % 2 == 0 ? "A" : "B") + "," + std::to_string(100 + i) + ",1," +
+              std::to_string(id) + ",X\n";
+    }
+    const std::string path = tmp.Join("t" + std::to_string(part) + ".csv");
+    testing::WriteTextFile(path, text);
+    return path;
+  };
+  ASSERT_EQ(run("ingest -q trades " + csv(0, 3)).exit_code, 0);
+  const std::string header = "ts,symbol,price,size,trade_id,exchange";
+
+  Follower all(root + "tail trades -f -n 1");
+  Follower only_a(root + "tail trades A -f -n 0 --format csv");
+  std::vector<std::string> seen = all.WaitForLines(3, std::chrono::seconds(20));
+  // The header and the last row of each symbol; then it follows.
+  ASSERT_EQ(seen.size(), 3u);
+  EXPECT_EQ(seen[0], header);
+  ASSERT_EQ(only_a.WaitForLines(1, std::chrono::seconds(20)), std::vector<std::string>{header});
+
+  const int parts = testing::Sanitized() ? 3 : 6, rows = 20;
+  std::vector<std::string> expect_all = seen, expect_a = {header};
+  for (int part = 1; part <= parts; ++part) {
+    CliRun in = run("ingest -q trades " + csv(part, rows));
+    ASSERT_EQ(in.exit_code, 0) << in.err;
+    // Rows of another table are not printed.
+    testing::WriteTextFile(tmp.Join("q.csv"), "ts,symbol,bid,ask,bid_size,ask_size\n2026-03-02T10:00:01,A,1,2,1,1\n");
+    ASSERT_EQ(run("ingest -q quotes " + tmp.Join("q.csv")).exit_code, 0);
+    for (int i = 0; i < rows; ++i) {
+      const int id = part * 1000 + i;
+      std::string line = "2026-03-02T10:00:" + std::string(i < 10 ? "0" : "") + std::to_string(i) + "." +
+                         std::to_string(100 + part) + "Z," + (i % 2 == 0 ? "A" : "B") + "," + std::to_string(100 + i) +
+                         ",1," + std::to_string(id) + ",X";
+      expect_all.push_back(line);
+      if (i % 2 == 0) expect_a.push_back(line);
+    }
+    // The follower reads this part before the flush deletes its segment, or after: both work.
+    if (part % 2 == 0) {
+      ASSERT_EQ(run("flush").exit_code, 0);
+    }
+    if (part == 2) {
+      // Wait for the part's rows (the follower then has the segment open), then flush again.
+      EXPECT_EQ(all.WaitForLines(expect_all.size(), std::chrono::seconds(20)).size(), expect_all.size());
+    }
+  }
+  EXPECT_EQ(all.WaitForLines(expect_all.size(), std::chrono::seconds(20)), expect_all);
+  EXPECT_EQ(only_a.WaitForLines(expect_a.size(), std::chrono::seconds(20)), expect_a);
 }
 
 }  // namespace

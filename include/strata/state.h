@@ -119,6 +119,30 @@ Result<uint64_t> WriteBookSnapshots(Database* db, std::string_view table, const 
 // follows n, not the length of the day. NotFound when the symbol has no rows.
 Result<RecordBatch> Tail(Database* db, std::string_view table, std::string_view symbol, size_t n);
 
+// Following a table: `strata tail -f`.
+struct FollowOptions {
+  std::string symbol;        // only this symbol's rows (empty: every symbol)
+  size_t last = 0;           // first deliver the last `last` rows of each symbol (Tail)
+  FileSystem* fs = nullptr;  // the file system the database was opened with (nullptr: the default)
+  int poll_ms = 20;          // read-only opens: how often the WAL is looked at
+  // Checked between deliveries (and at least every poll_ms): true ends Follow with OK.
+  std::function<bool()> stop;
+  // Rows an in-process follower may hold that `fn` has not taken yet; beyond, Follow fails
+  // with Aborted rather than hold up the writer or grow without bound.
+  size_t max_queued_rows = 1'000'000;
+  // Told when rows could not be followed (read-only: a WAL segment deleted before it was read).
+  std::function<void(std::string_view)> on_warning;
+};
+
+// Calls fn with the rows of `table` as appends are acknowledged, in LSN order, until
+// options.stop() or fn returns an error. First, with options.last > 0, the last rows of each
+// symbol (oldest first). A writer `db` follows through an append listener (every writer path of
+// this process); a read-only `db` (another process writes) follows the writer's WAL segments
+// from the LSN the open saw, across rollovers and flushes (src/wal/wal_follower.h), so every row
+// acknowledged after the open is delivered once, also rows already flushed to warm files.
+Status Follow(Database* db, std::string_view table, const FollowOptions& options,
+              const std::function<Status(const RecordBatch&)>& fn);
+
 // Positions from a fills table (template `fills`: ts, symbol, account, side buy|sell, qty, price,
 // fee, order_id, fill_id; create it with --dedup-key fill_id), per account and symbol, by the
 // average-cost method (src/state/README.md).
