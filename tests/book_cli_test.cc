@@ -288,5 +288,92 @@ TEST(StateCli, TailFollowPrintsRowsOfAnotherWriterProcessAcrossRolloversAndFlush
   EXPECT_EQ(only_a.WaitForLines(expect_a.size(), std::chrono::seconds(20)), expect_a);
 }
 
+// strata orders and strata positions --orders --cash --accounts, numbers worked out by hand.
+TEST(StateCli, OrdersOverFillsCashAndEquity) {
+  testing::TempDir tmp, scratch;
+  const std::string root = "--root " + tmp.Join("db") + " ";
+  auto run = [&](const std::string& args) { return RunStrata(scratch, root + args); };
+  ASSERT_EQ(run("init").exit_code, 0);
+  ASSERT_EQ(run("table create fills --template fills --dedup-key fill_id").exit_code, 0);
+  ASSERT_EQ(run("table create orders --template orders").exit_code, 0);
+  ASSERT_EQ(run("table create cash --template cash").exit_code, 0);
+  ASSERT_EQ(run("table create quotes --template quotes").exit_code, 0);
+  testing::WriteTextFile(tmp.Join("f.csv"),
+                         "ts,symbol,account,side,qty,price,fee,order_id,fill_id\n"
+                         "2026-03-02T10:00:00,X,A,buy,10,100,0.5,o1,f1\n"
+                         "2026-03-02T10:00:01,X,B,sell,4,101,0.5,o2,f2\n"
+                         "2026-03-02T10:00:02,X,A,sell,4,103,0.5,o3,f3\n"
+                         "2026-03-02T10:00:03,X,A,buy,5,100,0,o1,f4\n");  // o1: 10 + 5 > 12
+  testing::WriteTextFile(tmp.Join("o.csv"),
+                         "ts,symbol,account,order_id,side,qty,limit_price,status\n"
+                         "2026-03-02T09:59:59,X,A,o1,buy,12,100,new\n"
+                         "2026-03-02T10:00:00.5,X,A,o1,buy,12,100,partially_filled\n"
+                         "2026-03-02T09:59:59,X,B,o2,sell,4,,new\n"
+                         "2026-03-02T10:00:05,X,A,o4,sell,3,110,new\n"
+                         "2026-03-02T10:00:06,X,A,o5,buy,1,90,new\n"
+                         "2026-03-02T10:00:07,X,A,o5,buy,1,90,cancelled\n");
+  testing::WriteTextFile(tmp.Join("c.csv"),
+                         "ts,symbol,account,kind,amount\n"
+                         "2026-03-02T09:00:00,USD,A,deposit,10000\n"
+                         "2026-03-02T09:00:00,USD,B,deposit,500\n"
+                         "2026-03-02T11:00:00,USD,A,withdrawal,1000\n");
+  testing::WriteTextFile(tmp.Join("q.csv"), "ts,symbol,bid,ask,bid_size,ask_size\n2026-03-02T10:00:05,X,104,106,1,1\n");
+  for (const char* t : {"fills f", "orders o", "cash c", "quotes q"}) {
+    const std::string table(t, std::string_view(t).find(' ')), file(std::string(t).substr(table.size() + 1));
+    CliRun in = run("ingest -q " + table + " " + tmp.Join(file + ".csv"));
+    ASSERT_EQ(in.exit_code, 0) << in.err;
+  }
+  ASSERT_EQ(run("flush").exit_code, 0);
+
+  CliRun pos = run("positions fills --orders orders --marks quotes --format csv");
+  ASSERT_EQ(pos.exit_code, 0) << pos.err;
+  EXPECT_EQ(pos.out,
+            "account,symbol,qty,avg_cost,realized_pnl,fees,fills,mark,unrealized_pnl\n"
+            "A,X,6,100,12,1,2,105,30\n"
+            "B,X,-4,101,0,0.5,1,105,-16\n");
+  EXPECT_NE(pos.err.find("1 fill(s) of fills refused: they would over-fill their order (f4)"), std::string::npos)
+      << pos.err;
+  // Without the orders table, f4 stands on its own.
+  CliRun bare = run("positions fills --account A --format csv");
+  EXPECT_EQ(bare.out,
+            "account,symbol,qty,avg_cost,realized_pnl,fees,fills\n"
+            "A,X,11,100,12,1,3\n");
+
+  // Cash: A 10000 - 1000 - 1000.5 + 411.5 = 8411; B 500 + 403.5. Equity = cash + qty x mark.
+  CliRun acc = run("positions fills --orders orders --cash cash --marks quotes --accounts --format csv");
+  ASSERT_EQ(acc.exit_code, 0) << acc.err;
+  EXPECT_EQ(acc.out,
+            "account,currency,cash,deposits,withdrawals,realized_pnl,fees,unrealized_pnl,market_value,equity\n"
+            "A,USD,8411,10000,1000,12,1,30,630,9041\n"
+            "B,USD,903.5,500,0,0,0.5,-16,-420,483.5\n");
+  // Without --orders, f4 (buy 5 at 100) applies: 10000 - 1000.5 + 411.5 - 500.
+  CliRun before = run("positions fills --cash cash --accounts --at 2026-03-02T10:30:00 --account A --format csv");
+  EXPECT_EQ(before.out,
+            "account,currency,cash,deposits,withdrawals,realized_pnl,fees\n"
+            "A,USD,8911,10000,0,12,1\n");
+
+  CliRun orders = run("orders orders --fills fills --format csv");
+  ASSERT_EQ(orders.exit_code, 0) << orders.err;
+  EXPECT_EQ(orders.out,
+            "order_id,account,symbol,side,qty,limit_price,status,filled,remaining,over_fills,ts\n"
+            "o1,A,X,buy,12,100,partially_filled,10,2,1,2026-03-02T10:00:00.500Z\n"
+            "o2,B,X,sell,4,,new,4,0,0,2026-03-02T09:59:59Z\n"
+            "o4,A,X,sell,3,110,new,0,3,0,2026-03-02T10:00:05Z\n"
+            "o5,A,X,buy,1,90,cancelled,0,0,0,2026-03-02T10:00:07Z\n");
+  CliRun open = run("orders orders --fills fills --open --format csv");
+  EXPECT_EQ(open.out,
+            "order_id,account,symbol,side,qty,limit_price,status,filled,remaining,over_fills,ts\n"
+            "o1,A,X,buy,12,100,partially_filled,10,2,1,2026-03-02T10:00:00.500Z\n"
+            "o4,A,X,sell,3,110,new,0,3,0,2026-03-02T10:00:05Z\n");
+  CliRun at = run("orders orders --open --at 2026-03-02T10:00:00 --format csv");  // no fills table
+  EXPECT_EQ(at.out,
+            "order_id,account,symbol,side,qty,limit_price,status,filled,remaining,over_fills,ts\n"
+            "o1,A,X,buy,12,100,new,0,12,0,2026-03-02T09:59:59Z\n"
+            "o2,B,X,sell,4,,new,0,4,0,2026-03-02T09:59:59Z\n");
+  CliRun wrong = run("orders fills");
+  EXPECT_NE(wrong.exit_code, 0);
+  EXPECT_NE(wrong.err.find("has no column 'status'"), std::string::npos) << wrong.err;
+}
+
 }  // namespace
 }  // namespace strata

@@ -153,6 +153,8 @@ struct Position {
   double realized_pnl = 0;  // fees not included
   double fees = 0;
   uint64_t fills = 0;
+  // Cash the fills moved: + qty x price for sells, - for buys, - fees.
+  double cash_flow = 0;
   std::optional<double> mark;  // with a marks table: its latest price at the time
   std::optional<double> unrealized_pnl() const {
     if (!mark) return std::nullopt;
@@ -161,18 +163,58 @@ struct Position {
 };
 
 struct PositionsRequest {
-  std::string table;                                    // the fills table
+  std::string table;  // the fills table (empty: none; orders_table alone lists orders with nothing filled)
   std::string account;                                  // empty = every account
   int64_t at_ts = std::numeric_limits<int64_t>::max();  // after every fill at or before this
   // A table of marks: its latest row at or before at_ts per symbol gives the mark: the mid of
   // bid/ask columns (quotes), else the price column (trades). Empty: no marks.
   std::string marks_table;
+  // An orders table (template `orders`). Its orders are tracked (status, filled and remaining
+  // quantity), and a fill of a known order that would take the order's filled quantity past its
+  // quantity is an over-fill: REFUSED (not applied to positions or cash), counted and listed.
+  // Fills of orders not in the table stand on their own. Empty: no orders.
+  std::string orders_table;
+  // A cash table (template `cash`: ts, symbol = currency, account, kind deposit|withdrawal,
+  // amount > 0): cash and equity per account. Empty: cash is the fills' cash flow alone.
+  std::string cash_table;
+};
+
+// One order (PositionsRequest::orders_table), after its events and fills up to the time.
+struct Order {
+  std::string order_id, account, symbol;
+  std::string side;  // "buy" or "sell"
+  double qty = 0;
+  std::optional<double> limit_price;
+  std::string status;  // new|partially_filled|filled|cancelled|rejected: its latest event
+  double filled = 0;   // by the fills applied
+  int64_t ts = 0;      // its latest event
+  uint64_t over_fills = 0;
+  bool open() const { return (status == "new" || status == "partially_filled") && remaining() > 0; }
+  double remaining() const { return qty > filled ? qty - filled : 0; }
+};
+
+// Cash and equity of one account.
+struct AccountCash {
+  std::string account;
+  std::string currency;  // the cash table's symbol ("" without deposits)
+  double deposits = 0, withdrawals = 0;
+  double cash = 0;  // deposits - withdrawals + the cash flow of every fill (fees included)
+  double realized_pnl = 0, fees = 0;
+  // With marks: the open positions valued at their marks, and cash + that. nullopt when a
+  // position has no mark.
+  std::optional<double> market_value, equity, unrealized_pnl;
 };
 
 struct PositionsResult {
-  std::vector<Position> positions;  // by account, then symbol
-  uint64_t fills = 0;               // applied
-  uint64_t refused = 0;             // bad fills (unknown side, qty <= 0, price or fee not finite)
+  std::vector<Position> positions;         // by account, then symbol
+  uint64_t fills = 0;                      // applied
+  uint64_t refused = 0;                    // bad fills (unknown side, qty <= 0, price or fee not finite)
+  uint64_t over_fills = 0;                 // fills refused because they over-filled a known order
+  std::vector<std::string> over_fill_ids;  // their fill_id (the first 100)
+  std::vector<Order> orders;               // with orders_table: by order_id
+  uint64_t orders_refused = 0;             // order events with an unknown side or status, qty <= 0
+  std::vector<AccountCash> accounts;       // every account with a fill or a cash event
+  uint64_t cash_refused = 0;               // cash events with an unknown kind or amount <= 0
 };
 
 // Replays the fills up to at_ts (every tier): exact at any T.
