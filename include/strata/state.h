@@ -163,8 +163,8 @@ struct Position {
 };
 
 struct PositionsRequest {
-  std::string table;  // the fills table (empty: none; orders_table alone lists orders with nothing filled)
-  std::string account;                                  // empty = every account
+  std::string table;    // the fills table (empty: none; orders_table alone lists orders with nothing filled)
+  std::string account;  // empty = every account
   int64_t at_ts = std::numeric_limits<int64_t>::max();  // after every fill at or before this
   // A table of marks: its latest row at or before at_ts per symbol gives the mark: the mid of
   // bid/ask columns (quotes), else the price column (trades). Empty: no marks.
@@ -219,6 +219,34 @@ struct PositionsResult {
 
 // Replays the fills up to at_ts (every tier): exact at any T.
 Result<PositionsResult> PositionsAt(Database* db, const PositionsRequest& request);
+
+// Live positions of a fills table in a writing process (src/state/README.md): every append to the
+// fills, orders and cash tables is applied as it is acknowledged (the same code PositionsAt
+// replays with), and per symbol a snapshot of its positions and orders is written now and then
+// (kind "positions", under <root>/state/<fills table>/), so Attach after a restart or a crash
+// costs the snapshots plus the events after them.
+struct LivePositionsOptions {
+  std::string orders_table;  // optional (over-fill checks, open orders)
+  std::string cash_table;    // optional (cash per account; replayed whole at Attach, not snapshotted)
+  FileSystem* fs = nullptr;
+  uint64_t snapshot_every_events = 100'000;          // per symbol (0 = never by count)
+  int64_t snapshot_every_ns = 60'000'000'000;        // per symbol, event time (0 = never by time)
+  std::function<void(std::string_view)> on_warning;  // snapshot writer errors; default stderr
+};
+
+class LivePositions {
+ public:
+  static Result<std::shared_ptr<LivePositions>> Attach(Database* db, std::string_view fills_table,
+                                                       const LivePositionsOptions& options);
+  virtual ~LivePositions() = default;
+  // The state now (positions, orders, accounts; no marks), of `account` or of all; the counters
+  // (fills, refused, over_fills, ...) are of every account.
+  // Safe from any thread beside appends: never half an event.
+  virtual PositionsResult Positions(std::string_view account = "") const = 0;
+  virtual LiveBooksStats stats() const = 0;
+  virtual Status WaitForSnapshots() = 0;
+  virtual Status Detach() = 0;
+};
 
 // The last `n` rows of `symbol` with ts <= at_ts (Tail, at a past time).
 Result<RecordBatch> TailAt(Database* db, std::string_view table, std::string_view symbol, size_t n, int64_t at_ts);

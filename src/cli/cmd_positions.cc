@@ -89,8 +89,9 @@ void AddOrdersCommand(CLI::App& app, Context* ctx) {
       ->check(CLI::IsMember({"table", "csv", "json"}));
   cmd->footer(
       "An order's first event creates it, later events set its status (and qty and limit price: an\n"
-      "amendment). Fills count toward their order_id once the order's first event is at or before them; a fill\n"
-      "that would take the filled quantity past the order's qty is refused and counted in over_fills.\n"
+      "amendment). A fill of the order's account and symbol counts toward its order_id once the order's first\n"
+      "event is at or before it; a fill that would take the filled quantity past the order's qty is refused\n"
+      "and counted in over_fills.\n"
       "Examples:\n"
       "  strata orders orders --fills fills --open\n"
       "  strata orders orders --account ACC1 --at 2026-03-02T16:00:00 --format csv");

@@ -137,9 +137,9 @@ bool OrderTracker::ApplyRow(const RecordBatch& batch, size_t row, const OrderCol
   return true;
 }
 
-bool OrderTracker::TakeFill(std::string_view order_id, double qty) {
+bool OrderTracker::TakeFill(std::string_view order_id, std::string_view account, std::string_view symbol, double qty) {
   auto it = orders_.find(order_id);
-  if (it == orders_.end()) return true;
+  if (it == orders_.end() || it->second.symbol != symbol || it->second.account != account) return true;
   Order& o = it->second;
   // A relative tolerance for float sums of partial fills.
   if (o.filled + qty > o.qty * (1 + 1e-12) + 1e-12) {
@@ -252,7 +252,8 @@ bool PositionBook::ApplyRow(const RecordBatch& batch, size_t row, const FillColu
   }
   if (orders != nullptr && cols.order_id >= 0) {
     const Column& oid = batch.column(static_cast<size_t>(cols.order_id));
-    if (!oid.IsNull(row) && !orders->TakeFill(oid.GetString(row), qty)) {
+    if (!oid.IsNull(row) && !orders->TakeFill(oid.GetString(row), acct_col.GetString(row),
+                                              batch.column(static_cast<size_t>(cols.symbol)).GetString(row), qty)) {
       ++over_fills_;
       if (over_fill_ids_.size() < 100) {
         const Column* fid = cols.fill_id >= 0 ? &batch.column(static_cast<size_t>(cols.fill_id)) : nullptr;

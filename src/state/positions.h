@@ -42,9 +42,13 @@ class OrderTracker {
  public:
   // Refused and counted: unknown side or status, NULL order_id, qty not positive and finite.
   bool ApplyRow(const RecordBatch& batch, size_t row, const OrderColumns& cols);
-  // A fill of `qty` for `order_id`: true (and the order's filled quantity grows) when the order is
-  // unknown or the fill keeps filled <= qty; false for an over-fill (counted on the order).
-  bool TakeFill(std::string_view order_id, double qty);
+  // A fill of `qty` of (account, symbol) for `order_id`: true (and the order's filled quantity
+  // grows) when the order is unknown (or of another account or symbol: then it is not this fill's
+  // order) or the fill keeps filled <= qty; false for an over-fill (counted on the order).
+  bool TakeFill(std::string_view order_id, std::string_view account, std::string_view symbol, double qty);
+  // Snapshots: puts back an order and the refused count as they were.
+  void Load(const Order& o) { orders_[o.order_id] = o; }
+  void set_refused(uint64_t n) { refused_ = n; }
   const std::map<std::string, Order, std::less<>>& orders() const { return orders_; }
   uint64_t refused() const { return refused_; }
 
@@ -62,6 +66,13 @@ class PositionBook {
   // over-fill its known order is refused and counted in over_fills().
   bool ApplyRow(const RecordBatch& batch, size_t row, const FillColumns& cols, OrderTracker* orders = nullptr);
   uint64_t over_fills() const { return over_fills_; }
+  // Snapshots: puts back a position and the counters as they were.
+  void Load(const Position& p) { positions_[{p.account, p.symbol}] = p; }
+  void SetCounters(uint64_t fills, uint64_t refused, uint64_t over_fills) {
+    fills_ = fills;
+    refused_ = refused;
+    over_fills_ = over_fills;
+  }
   const std::vector<std::string>& over_fill_ids() const { return over_fill_ids_; }
 
   const std::map<std::pair<std::string, std::string>, Position>& positions() const { return positions_; }

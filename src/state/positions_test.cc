@@ -279,10 +279,12 @@ TEST(Positions, BadOrderAndCashEventsAreRefused) {
   EXPECT_EQ(t.refused(), 3u);
   ASSERT_EQ(t.orders().size(), 1u);
   EXPECT_EQ(t.orders().at("o1").status, "partially_filled");
-  EXPECT_TRUE(t.TakeFill("o1", 3));
-  EXPECT_FALSE(t.TakeFill("o1", 3));  // 6 > 5
-  EXPECT_TRUE(t.TakeFill("o1", 2));
-  EXPECT_TRUE(t.TakeFill("unknown", 100));
+  EXPECT_TRUE(t.TakeFill("o1", "A", "X", 3));
+  EXPECT_FALSE(t.TakeFill("o1", "A", "X", 3));  // 6 > 5
+  EXPECT_TRUE(t.TakeFill("o1", "A", "X", 2));
+  EXPECT_TRUE(t.TakeFill("unknown", "A", "X", 100));
+  EXPECT_TRUE(t.TakeFill("o1", "A", "Y", 100));  // not o1's symbol: not its order
+  EXPECT_TRUE(t.TakeFill("o1", "B", "X", 100));  // nor its account
   EXPECT_EQ(t.orders().at("o1").over_fills, 1u);
   EXPECT_FALSE(t.orders().at("o1").open());
 
