@@ -377,3 +377,80 @@ TEST(StateCli, OrdersOverFillsCashAndEquity) {
 
 }  // namespace
 }  // namespace strata
+
+// `strata features` and `strata windows` over a feature table split over cold, warm and hot,
+// against hand-worked rows and counts.
+TEST(StateCli, FeaturesAndWalkForwardWindows) {
+  testing::TempDir tmp, scratch;
+  const std::string root = "--root " + tmp.Join("db") + " ";
+  auto run = [&](const std::string& args) { return RunStrata(scratch, root + args); };
+  ASSERT_EQ(run("init").exit_code, 0);
+  CliRun create = run("table create feats --schema ts:timestamp,symbol:symbol,f0:f64,f1:f64");
+  ASSERT_EQ(create.exit_code, 0) << create.err;
+  // A: one row a second from 10:00:00 to 10:00:09, f0 = i, f1 = i / 2. B: two rows.
+  auto rows = [](int from, int to) {
+    std::string csv = "ts,symbol,f0,f1\n";
+    for (int i = from; i < to; ++i) {
+      csv +=
+          "2026-03-02T10:00:0" + std::to_string(i) + ",A," + std::to_string(i) + "," + std::to_string(i * 0.5) + "\n";
+    }
+    return csv;
+  };
+  testing::WriteTextFile(tmp.Join("p0.csv"), rows(0, 4) + "2026-03-02T10:00:01,B,100,200\n");
+  testing::WriteTextFile(tmp.Join("p1.csv"), rows(4, 7) + "2026-03-02T10:00:05,B,101,201\n");
+  testing::WriteTextFile(tmp.Join("p2.csv"), rows(7, 10));
+  ASSERT_EQ(run("ingest -q feats " + tmp.Join("p0.csv")).exit_code, 0);
+  ASSERT_EQ(run("flush").exit_code, 0);
+  ASSERT_EQ(run("migrate -q --all").exit_code, 0);  // cold
+  ASSERT_EQ(run("ingest -q feats " + tmp.Join("p1.csv")).exit_code, 0);
+  ASSERT_EQ(run("flush").exit_code, 0);                                  // warm
+  ASSERT_EQ(run("ingest -q feats " + tmp.Join("p2.csv")).exit_code, 0);  // hot
+
+  CliRun latest = run("features feats A --format csv");
+  ASSERT_EQ(latest.exit_code, 0) << latest.err;
+  EXPECT_EQ(latest.out, "ts,symbol,f0,f1\n2026-03-02T10:00:09Z,A,9,4.5\n");
+  CliRun last6 = run("features feats A --window 6 --format csv");
+  ASSERT_EQ(last6.exit_code, 0) << last6.err;
+  EXPECT_EQ(last6.out,
+            "ts,symbol,f0,f1\n"
+            "2026-03-02T10:00:04Z,A,4,2\n"
+            "2026-03-02T10:00:05Z,A,5,2.5\n"
+            "2026-03-02T10:00:06Z,A,6,3\n"
+            "2026-03-02T10:00:07Z,A,7,3.5\n"
+            "2026-03-02T10:00:08Z,A,8,4\n"
+            "2026-03-02T10:00:09Z,A,9,4.5\n");
+  // (10:00:09 - 3s, 10:00:09]: 10:00:06 is out.
+  CliRun last3s = run("features feats A --window 3s --format csv");
+  ASSERT_EQ(last3s.exit_code, 0) << last3s.err;
+  EXPECT_EQ(last3s.out,
+            "ts,symbol,f0,f1\n"
+            "2026-03-02T10:00:07Z,A,7,3.5\n"
+            "2026-03-02T10:00:08Z,A,8,4\n"
+            "2026-03-02T10:00:09Z,A,9,4.5\n");
+  CliRun b = run("features feats B --window 1d --format csv");
+  ASSERT_EQ(b.exit_code, 0) << b.err;
+  EXPECT_EQ(b.out, "ts,symbol,f0,f1\n2026-03-02T10:00:01Z,B,100,200\n2026-03-02T10:00:05Z,B,101,201\n");
+  CliRun none = run("features feats C");
+  EXPECT_NE(none.exit_code, 0);
+  EXPECT_NE(none.err.find("C"), std::string::npos) << none.err;
+  EXPECT_NE(run("features feats A --window 0").exit_code, 0);
+  EXPECT_NE(run("features feats A --window -5s").exit_code, 0);
+
+  // Fold 0: train [:00, :04) = A 0-3 + B@:01, test [:04, :06) = A 4, 5 + B@:05.
+  // Fold 1: train [:03, :07) = A 3-6 + B@:05, test [:07, :09) = A 7, 8. Fold 2 would test past --to.
+  CliRun folds =
+      run("windows feats --from 2026-03-02T10:00:00 --to 2026-03-02T10:00:10 --train 4s --test 2s --step 3s --count "
+          "--format csv");
+  ASSERT_EQ(folds.exit_code, 0) << folds.err;
+  EXPECT_EQ(folds.out,
+            "fold,train_from,train_to,test_from,test_to,train_rows,test_rows\n"
+            "0,2026-03-02T10:00:00Z,2026-03-02T10:00:04Z,2026-03-02T10:00:04Z,2026-03-02T10:00:06Z,5,3\n"
+            "1,2026-03-02T10:00:03Z,2026-03-02T10:00:07Z,2026-03-02T10:00:07Z,2026-03-02T10:00:09Z,5,2\n");
+  CliRun nofit = run("windows feats --from 2026-03-02 --to 2026-03-03 --train 1d --test 1h --step 1h --format csv");
+  ASSERT_EQ(nofit.exit_code, 0) << nofit.err;
+  EXPECT_EQ(nofit.out, "fold,train_from,train_to,test_from,test_to\n");
+  EXPECT_NE(nofit.err.find("no fold fits"), std::string::npos) << nofit.err;
+  EXPECT_NE(run("windows feats --from 2026-03-02 --to 2026-03-03 --train 0s --test 1h --step 1h").exit_code, 0);
+  EXPECT_NE(run("windows feats --from 2026-03-03 --to 2026-03-02 --train 1h --test 1h --step 1h").exit_code, 0);
+  EXPECT_NE(run("windows nosuch --from 2026-03-02 --to 2026-03-03 --train 1h --test 1h --step 1h").exit_code, 0);
+}

@@ -251,4 +251,28 @@ class LivePositions {
 // The last `n` rows of `symbol` with ts <= at_ts (Tail, at a past time).
 Result<RecordBatch> TailAt(Database* db, std::string_view table, std::string_view symbol, size_t n, int64_t at_ts);
 
+// Feature windows: a table of feature vectors (ts, symbol and any number of f64 columns; any
+// table works, every column is returned). The latest row of `symbol` (Database::Latest: O(1), no
+// scan). NotFound when it has none.
+Result<RecordBatch> LatestFeatures(Database* db, std::string_view table, std::string_view symbol);
+// The window of `symbol` ending at its latest row, oldest first, as one batch (each column one
+// contiguous vector): with last_n > 0 the last last_n rows (Tail), else with duration_ns > 0 the
+// rows with ts in (latest - duration_ns, latest]. Only the window is read, never the day.
+Result<RecordBatch> FeatureWindow(Database* db, std::string_view table, std::string_view symbol, size_t last_n,
+                                  int64_t duration_ns);
+
+// Walk-forward folds over [from, to): fold k trains on [from + k*step, + train) and tests on the
+// test_ns after it; folds whose test range would pass `to` are not made. Each range is one scan
+// (FoldScan). InvalidArgument for non-positive lengths, from >= to, or more than 1,000,000 folds.
+// No fold fits (train + test longer than the range): an empty list.
+struct Fold {
+  int index = 0;
+  int64_t train_from = 0, train_to = 0;  // [from, to)
+  int64_t test_from = 0, test_to = 0;    // [from, to); test_from == train_to
+};
+Result<std::vector<Fold>> WalkForwardFolds(int64_t from, int64_t to, int64_t train_ns, int64_t test_ns,
+                                           int64_t step_ns);
+// The scan of a fold's train (or test) range of `table`.
+ScanRequest FoldScan(std::string_view table, const Fold& fold, bool train);
+
 }  // namespace strata

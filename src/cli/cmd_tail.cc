@@ -25,7 +25,6 @@ void AddTailCommand(CLI::App& app, Context* ctx) {
   cmd->footer(
       "Reads back from each symbol's newest row in growing windows of time: the cost follows N, not the\n"
       "length of the day. The rows are those a full `strata query` of the symbol ends with.\n"
-      "Examples:\n"
       "With -f, rows appended later by another process (a running `strata serve`, `strata ingest`, any\n"
       "writer) are read from its write-ahead log as they are acknowledged, across segment rollovers and\n"
       "flushes; each batch is printed and flushed at once.\n"
