@@ -130,6 +130,61 @@ TEST_F(BookCli, BookNowAndAtPastTimesEqualsReplayingEveryEventWithAndWithoutSnap
   EXPECT_NE(wrong.exit_code, 0);
 }
 
+// --book-snapshots: every row of l2_book_1s holds the book after every event at or before its
+// second (the columns of the levels as the reference replay gives them; empty = NULL: no level),
+// one row per second with events; a second run appends nothing.
+TEST_F(BookCli, BookSnapshotsAsRowsEqualReplayingEveryEventUpToEachSecond) {
+  CliRun made = Run("book l2 --book-snapshots 1s --depth 2");
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  ASSERT_EQ(made.out.rfind("appended ", 0), 0u) << made.out;
+  std::string count = made.out.substr(9, made.out.find(" row") - 9);
+  std::erase(count, ',');  // 1,234
+  const size_t appended = std::stoul(count);
+  EXPECT_NE(made.out.find(" to l2_book_1s (2 symbols)"), std::string::npos) << made.out;
+  CliRun q = Run("query l2_book_1s --format csv");
+  ASSERT_EQ(q.exit_code, 0) << q.err;
+  std::vector<std::string> lines;
+  for (size_t at = 0, nl; (nl = q.out.find('\n', at)) != std::string::npos; at = nl + 1) {
+    lines.push_back(q.out.substr(at, nl - at));
+  }
+  ASSERT_FALSE(lines.empty());
+  EXPECT_EQ(lines[0],
+            "ts,symbol,bid_price_1,bid_size_1,bid_price_2,bid_size_2,ask_price_1,ask_size_1,ask_price_2,ask_size_2,"
+            "mid,spread");
+  ASSERT_EQ(lines.size() - 1, appended);
+  ASSERT_GT(appended, 100u);
+  for (size_t r = 1; r < lines.size(); ++r) {
+    std::vector<std::string> f;
+    for (size_t at = 0;;) {
+      const size_t comma = lines[r].find(',', at);
+      f.push_back(lines[r].substr(at, comma - at));
+      if (comma == std::string::npos) break;
+      at = comma + 1;
+    }
+    ASSERT_EQ(f.size(), 12u) << lines[r];
+    ASSERT_OK_AND_ASSIGN(int64_t at, ParseTimestamp(f[0]));
+    EXPECT_EQ(at % 1'000'000'000, 0) << lines[r];
+    // Expected() lists side,level,price,size per level: into the row's columns.
+    std::string want[8];
+    const std::string book = Expected(f[1], at, 2);
+    for (size_t p = book.find('\n') + 1, nl; (nl = book.find('\n', p)) != std::string::npos; p = nl + 1) {
+      const std::string line = book.substr(p, nl - p);
+      const size_t c1 = line.find(','), c2 = line.find(',', c1 + 1), c3 = line.find(',', c2 + 1);
+      const size_t slot =
+          (line.substr(0, c1) == "bid" ? 0 : 4) + 2 * (std::stoul(line.substr(c1 + 1, c2 - c1 - 1)) - 1);
+      want[slot] = line.substr(c2 + 1, c3 - c2 - 1);
+      want[slot + 1] = line.substr(c3 + 1);
+    }
+    for (size_t k = 0; k < 8; ++k) ASSERT_EQ(f[2 + k], want[k]) << "column " << k << " of " << lines[r];
+  }
+  CliRun again = Run("book l2 --book-snapshots 1s --depth 2");
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(again.out.rfind("appended 0 rows", 0), 0u) << again.out;
+  EXPECT_NE(Run("book l2 --book-snapshots 1s --depth 3").exit_code, 0);  // the table has depth 2
+  EXPECT_NE(Run("book l2 --book-snapshots 100ms").exit_code, 0);
+  EXPECT_NE(Run("book l2 B0 --book-snapshots 1s").exit_code, 0);
+}
+
 // strata tail and strata positions on small tables ingested from CSV.
 TEST(StateCli, TailAndPositions) {
   testing::TempDir tmp, scratch;

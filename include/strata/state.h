@@ -113,6 +113,27 @@ Result<BookView> BookAt(Database* db, std::string_view table, std::string_view s
 // LiveBooks attached), so that BookAt over that history is cheap. Returns how many were written.
 Result<uint64_t> WriteBookSnapshots(Database* db, std::string_view table, const BookOptions& options);
 
+// Book samples ("book snapshots every X as rows", `strata book TABLE --book-snapshots 1s`): the
+// derived table <table>_book_<interval> (BookSamplesTableName) with columns ts, symbol,
+// bid_price_1, bid_size_1, ... bid_price_<depth>, bid_size_<depth>, the same for ask, mid and
+// spread (NULL where a side has fewer levels). One row per symbol and boundary S (a multiple of
+// interval_ns since the epoch) that had events in (S - interval, S]: the book after every event
+// with ts <= S, exactly BookAt(S). A boundary without events gets no row: the book did not change,
+// so an as-of join at any t still finds the book then in the row of the latest boundary <= t.
+// A boundary is written once the symbol has an event at or after it, so a later run never has to
+// revise it (only late events, older than the newest, would). Incremental: a symbol continues
+// after its latest row (BookAt from the snapshots, then the events after it). Creates the table
+// (InvalidArgument when it exists with another depth); appends go through the WAL like any rows.
+struct BookSamplesResult {
+  std::string table;  // the derived table
+  uint64_t symbols = 0;
+  uint64_t rows = 0;  // appended by this call
+};
+std::string BookSamplesTableName(std::string_view table, int64_t interval_ns);  // "l2_book_1s"
+Schema BookSamplesSchema(size_t depth);
+Result<BookSamplesResult> WriteBookSamples(Database* db, std::string_view table, int64_t interval_ns, size_t depth,
+                                           FileSystem* fs = nullptr);
+
 // The last `n` rows of `symbol` in `table` (any table), oldest first: the same rows as the last n
 // of a full scan of the series, whichever tiers hold them. Reads back from the newest row in
 // windows of event time that grow 8x until they hold n rows (or the whole series), so the cost
