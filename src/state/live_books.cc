@@ -412,12 +412,12 @@ Schema BookSamplesSchema(size_t depth) {
   std::vector<Field> fields = {{"ts", ColumnType::kTimestamp}, {"symbol", ColumnType::kSymbol}};
   for (const char* side : {"bid", "ask"}) {
     for (size_t l = 1; l <= depth; ++l) {
-      fields.push_back({std::string(side) + "_price_" + std::to_string(l), ColumnType::kDouble, true});
-      fields.push_back({std::string(side) + "_size_" + std::to_string(l), ColumnType::kDouble, true});
+      fields.push_back({std::string(side) + "_price_" + std::to_string(l), ColumnType::kFloat64, true});
+      fields.push_back({std::string(side) + "_size_" + std::to_string(l), ColumnType::kFloat64, true});
     }
   }
-  fields.push_back({"mid", ColumnType::kDouble, true});
-  fields.push_back({"spread", ColumnType::kDouble, true});
+  fields.push_back({"mid", ColumnType::kFloat64, true});
+  fields.push_back({"spread", ColumnType::kFloat64, true});
   return *Schema::Make(std::move(fields));
 }
 
