@@ -430,9 +430,6 @@ TEST(StateCli, OrdersOverFillsCashAndEquity) {
   EXPECT_NE(wrong.err.find("has no column 'status'"), std::string::npos) << wrong.err;
 }
 
-}  // namespace
-}  // namespace strata
-
 // `strata features` and `strata windows` over a feature table split over cold, warm and hot,
 // against hand-worked rows and counts.
 TEST(StateCli, FeaturesAndWalkForwardWindows) {
@@ -509,3 +506,6 @@ TEST(StateCli, FeaturesAndWalkForwardWindows) {
   EXPECT_NE(run("windows feats --from 2026-03-03 --to 2026-03-02 --train 1h --test 1h --step 1h").exit_code, 0);
   EXPECT_NE(run("windows nosuch --from 2026-03-02 --to 2026-03-03 --train 1h --test 1h --step 1h").exit_code, 0);
 }
+
+}  // namespace
+}  // namespace strata
