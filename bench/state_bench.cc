@@ -192,6 +192,7 @@ void BM_RebuildBooks(benchmark::State& state) {
 BENCHMARK(BM_RebuildBooks)
     ->Args({0, 1'000'000})
     ->Args({10'000, 1'000'000})
+    ->Args({10'000, 10'000'000})  // the case: 10 M updates, with snapshots
     ->Iterations(3)
     ->Unit(benchmark::kMillisecond);
 

@@ -486,6 +486,9 @@ TEST(StateCli, FeaturesAndWalkForwardWindows) {
   EXPECT_NE(none.exit_code, 0);
   EXPECT_NE(none.err.find("C"), std::string::npos) << none.err;
   EXPECT_NE(run("features feats A --window 0").exit_code, 0);
+  CliRun huge = run("features feats A --window 99999999999999999999999");  // out of range: an error, not a crash
+  EXPECT_EQ(huge.exit_code, 1);
+  EXPECT_NE(huge.err.find("--window must be a row count"), std::string::npos) << huge.err;
   EXPECT_NE(run("features feats A --window -5s").exit_code, 0);
 
   // Fold 0: train [:00, :04) = A 0-3 + B@:01, test [:04, :06) = A 4, 5 + B@:05.

@@ -1,4 +1,5 @@
 // strata features (feature windows) and strata windows (walk-forward folds): src/state, features.cc.
+#include <charconv>
 #include <cstdio>
 
 #include "cli/cli.h"
@@ -57,8 +58,10 @@ void AddFeaturesCommand(CLI::App& app, Context* ctx) {
       int64_t duration = 0;
       if (!args->window.empty()) {
         if (args->window.find_first_not_of("0123456789") == std::string::npos) {
-          n = std::stoull(args->window);
-          if (n == 0) return Status::InvalidArgument("--window must be > 0");
+          const char* end = args->window.data() + args->window.size();
+          if (std::from_chars(args->window.data(), end, n).ptr != end || n == 0) {
+            return Status::InvalidArgument("--window must be a row count > 0 or a duration, not " + args->window);
+          }
         } else {
           ASSIGN_OR_RETURN(duration, FeatureDuration("--window", args->window));
         }
