@@ -482,7 +482,10 @@ Result<BookSamplesResult> WriteBookSamples(Database* db, std::string_view table,
   };
   RecordBatch latest;
   for (const std::string& sym : symbols) {
-    RETURN_IF_ERROR(db->Latest(table, sym, &latest));
+    if (Status st = db->Latest(table, sym, &latest); !st.ok()) {
+      if (st.IsNotFound()) continue;  // listed, but no rows left
+      return st;
+    }
     const int64_t newest = latest.column(static_cast<size_t>(cols.ts)).int64s()[0];
     // Continue after the symbol's latest sample: the book as of it, then the events after it.
     state::BookBuilder builder{sym, nullptr};
