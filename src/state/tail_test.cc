@@ -113,7 +113,7 @@ TEST(Follow, InProcessDeliversTheTailThenEveryAppendInOrder) {
   ASSERT_OK_AND_ASSIGN(RecordBatch tail, Tail(db.get(), "trades", "S1", 2));
   EXPECT_EQ(want, (std::vector<int64_t>{tail.column(4).int64s()[0], tail.column(4).int64s()[1]}));
   for (int k = 2; k < 8; ++k) {
-    RecordBatch b = testing::MakeTrades(30, 3, t0 + k * 1'000'000'000, k);
+    RecordBatch b = testing::MakeTrades(30, 3, t0 + int64_t{k} * 1'000'000'000, k);
     ASSERT_OK(db->Append("trades", b));
     ASSERT_OK(db->Append("other", b));  // another table: not delivered
     for (size_t i = 0; i < b.num_rows(); ++i) {
