@@ -1,6 +1,7 @@
 // Live state benchmarks (src/state/README.md, BENCHMARKS.md): one L2 update applied to an
 // OrderBook (median and p99 over blocks of updates), best bid/ask and top-10 reads, the same
-// stream through a std::map book (the peer), and rebuilding books from snapshots + replay.
+// stream through a std::map book (the peer), rebuilding books from snapshots + replay, the book at a
+// past T over a 5 M-update day, one fill applied to positions and fills appended + applied live.
 //   build-bench/state_bench --benchmark_min_time=1s
 #include <benchmark/benchmark.h>
 
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "state/order_book.h"
+#include "state/positions.h"
 #include "state/state_test_util.h"
 #include "strata/state.h"
 #include "testutil/testutil.h"
@@ -190,7 +192,170 @@ void BM_RebuildBooks(benchmark::State& state) {
 BENCHMARK(BM_RebuildBooks)
     ->Args({0, 1'000'000})
     ->Args({10'000, 1'000'000})
+    ->Args({10'000, 10'000'000})  // the case: 10 M updates, with snapshots
     ->Iterations(3)
+    ->Unit(benchmark::kMillisecond);
+
+// One fill applied to positions (state only: PositionBook::ApplyRow on a fills batch, 20 accounts x
+// 50 symbols, buys and sells crossing zero, fees), median and p99 over blocks like ApplyBench.
+void BM_PositionsApplyFill(benchmark::State& state) {
+  const size_t n = 1 << 18;
+  RecordBatch fills(*Schema::Template("fills"));
+  std::mt19937_64 rng(5);
+  for (size_t i = 0; i < n; ++i) {
+    fills.column(0).AppendInt64(static_cast<int64_t>(i));
+    fills.column(1).AppendString("SYM" + std::to_string(rng() % 50));
+    fills.column(2).AppendString("acct" + std::to_string(rng() % 20));
+    fills.column(3).AppendString(rng() % 2 ? "buy" : "sell");
+    fills.column(4).AppendDouble(static_cast<double>(1 + rng() % 100));
+    fills.column(5).AppendDouble(100 + static_cast<double>(rng() % 1000) * 0.01);
+    fills.column(6).AppendDouble(0.01);
+    fills.column(7).AppendString("o" + std::to_string(i / 3));
+    fills.column(8).AppendString("f" + std::to_string(i));
+  }
+  const FillColumns cols = FillColumns::Resolve("fills", *Schema::Template("fills")).value();
+  PositionBook book;
+  for (size_t i = 0; i < 10'000; ++i) book.ApplyRow(fills, i, cols);  // every position exists
+  std::vector<double> block_ns;
+  size_t i = 10'000;
+  for (auto _ : state) {
+    if (i + kBlock > n) i = 0;
+    const auto t0 = std::chrono::steady_clock::now();
+    for (size_t j = 0; j < kBlock; ++j) benchmark::DoNotOptimize(book.ApplyRow(fills, i + j, cols));
+    const auto t1 = std::chrono::steady_clock::now();
+    block_ns.push_back(std::chrono::duration<double, std::nano>(t1 - t0).count() / kBlock);
+    i += kBlock;
+  }
+  std::sort(block_ns.begin(), block_ns.end());
+  state.counters["median_ns"] = block_ns[block_ns.size() / 2];
+  state.counters["p99_ns"] = block_ns[block_ns.size() * 99 / 100];
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * kBlock));
+}
+BENCHMARK(BM_PositionsApplyFill);
+
+// End to end: fills appended in batches of `batch` rows to a database opened with
+// fsync=interval=10 (ms) with a LivePositions attached (applied before Append returns); the same
+// appends without it (attach = 0) are the baseline.
+void BM_AppendApplyFills(benchmark::State& state) {
+  const size_t batch = static_cast<size_t>(state.range(0));
+  const bool attach = state.range(1) != 0;
+  strata::testing::TempDir dir;
+  const std::string root = dir.Join("db");
+  InitOptions init;
+  init.fsync = "interval=10";
+  if (!Database::Init(root, init).ok()) return state.SkipWithError("init");
+  Options o;
+  o.background_flush = false;
+  auto db = Database::Open(root, o).value();
+  TableDef def{"fills", *Schema::Template("fills")};
+  def.dedup_key = "fill_id";
+  if (!db->CreateTable(def).ok()) return state.SkipWithError("create");
+  std::shared_ptr<LivePositions> live;
+  if (attach) live = LivePositions::Attach(db.get(), "fills", {}).value();
+  std::mt19937_64 rng(6);
+  int64_t ts = 1'780'000'000'000'000'000;
+  uint64_t id = 0;
+  auto make = [&] {
+    RecordBatch b(def.schema);
+    for (size_t i = 0; i < batch; ++i) {
+      b.column(0).AppendInt64(ts += 1000);
+      b.column(1).AppendString("SYM" + std::to_string(rng() % 50));
+      b.column(2).AppendString("acct" + std::to_string(rng() % 20));
+      b.column(3).AppendString(rng() % 2 ? "buy" : "sell");
+      b.column(4).AppendDouble(static_cast<double>(1 + rng() % 100));
+      b.column(5).AppendDouble(100 + static_cast<double>(rng() % 1000) * 0.01);
+      b.column(6).AppendDouble(0.01);
+      b.column(7).AppendString("o" + std::to_string(id / 3));
+      b.column(8).AppendString("f" + std::to_string(id++));
+    }
+    return b;
+  };
+  uint64_t rows = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    RecordBatch b = make();
+    state.ResumeTiming();
+    if (!db->Append("fills", b).ok()) return state.SkipWithError("append");
+    rows += batch;
+  }
+  if (live) {
+    if (live->Positions().fills != rows) return state.SkipWithError("a fill was not applied");
+    live->Detach().IgnoreError();
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(rows));
+}
+BENCHMARK(BM_AppendApplyFills)
+    ->Args({1, 1})
+    ->Args({1, 0})
+    ->Args({100, 1})
+    ->Args({100, 0})
+    ->Args({1000, 1})
+    ->Args({1000, 0})
+    ->UseRealTime();
+
+// The book at a past T: one symbol-day of `events` updates (5 M: one update every ~17 ms of event
+// time) appended with a LiveBooks attached writing a snapshot every `every_s` seconds of event
+// time, flushed to warm; then BookAt at random times of the day (a snapshot + the events after it).
+void BM_BookAtPastT(benchmark::State& state) {
+  const size_t events = static_cast<size_t>(state.range(0));
+  const int64_t every_s = state.range(1);
+  const int64_t day = 86'400'000'000'000;
+  const int64_t step = day / static_cast<int64_t>(events);
+  const int64_t t0 = 1'780'012'800'000'000'000;  // midnight UTC
+  strata::testing::TempDir dir;
+  const std::string root = dir.Join("db");
+  InitOptions init;
+  init.fsync = "none";
+  if (!Database::Init(root, init).ok()) return state.SkipWithError("init");
+  Options o;
+  o.background_flush = false;
+  auto db = Database::Open(root, o).value();
+  if (!db->CreateTable({"l2", *Schema::Template("book")}).ok()) return state.SkipWithError("create");
+  {
+    BookOptions bo;
+    bo.snapshot_every_events = 0;
+    bo.snapshot_every_ns = every_s * 1'000'000'000;
+    auto books = LiveBooks::Attach(db.get(), "l2", bo).value();
+    const std::vector<Op> ops = MakeStream(events, 7);
+    const Schema book = *Schema::Template("book");
+    for (size_t done = 0; done < events;) {
+      RecordBatch b(book);
+      for (size_t i = 0; i < 50'000 && done < events; ++i, ++done) {
+        const Op& op = ops[done];
+        b.column(0).AppendInt64(t0 + static_cast<int64_t>(done) * step);
+        b.column(1).AppendString("BTC-USD");
+        b.column(2).AppendString(op.side == BookSide::kBid ? "bid" : "ask");
+        b.column(3).AppendDouble(op.price);
+        b.column(4).AppendDouble(op.size);
+        b.column(5).AppendString(op.action == BookAction::kDelete ? "delete" : "update");
+      }
+      if (!db->Append("l2", b).ok()) return state.SkipWithError("append");
+    }
+    if (!books->Detach().ok()) return state.SkipWithError("snapshots");
+    state.counters["snapshots"] = static_cast<double>(books->stats().snapshots_written);
+  }
+  if (!db->Flush().ok()) return state.SkipWithError("flush");
+  std::mt19937_64 rng(8);
+  std::vector<double> ms;
+  for (auto _ : state) {
+    const int64_t at = t0 + static_cast<int64_t>(rng() % static_cast<uint64_t>(day));
+    const auto a = std::chrono::steady_clock::now();
+    auto v = BookAt(db.get(), "l2", "BTC-USD", at, 10);
+    ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - a).count());
+    if (!v.ok()) return state.SkipWithError(v.status().ToString().c_str());
+    benchmark::DoNotOptimize(v->bids.size());
+  }
+  std::sort(ms.begin(), ms.end());
+  state.counters["median_ms"] = ms[ms.size() / 2];
+  state.counters["p99_ms"] = ms[ms.size() * 99 / 100];
+}
+// Every second is the case (86,400 snapshot files: ~25 min to write on the loaded dev
+// machine); every 10 s replays up to 10x more events per read.
+BENCHMARK(BM_BookAtPastT)
+    ->Args({5'000'000, 10})
+    ->Args({5'000'000, 1})
+    ->Iterations(200)
+    ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 
 }  // namespace

@@ -201,5 +201,40 @@ TEST_F(BackupCliTest, ClearErrors) {
   EXPECT_NE(r.err.find("no backups"), std::string::npos) << r.err;
 }
 
+// Live-state snapshots (<root>/state/, src/state) are part of the backup: the restored root has
+// them and answers `strata book --at` the same.
+TEST_F(BackupCliTest, StateSnapshotsAreRestored) {
+  ASSERT_EQ(Strata("init --fsync none").exit_code, 0);
+  ASSERT_EQ(Strata("table create l2 --template book").exit_code, 0);
+  std::string csv = "ts,symbol,side,price,size,action\n";
+  for (int i = 0; i < 40; ++i) {
+    csv += "2026-03-02T10:00:" + std::string(i < 10 ? "0" : "") + std::to_string(i) + ",X," +
+           (i % 2 ? "bid," : "ask,") + std::to_string(i % 2 ? 100 - i % 7 : 101 + i % 5) + "," +
+           std::to_string(1 + i % 3) + ",add\n";
+  }
+  testing::WriteTextFile(dir_.Join("l2.csv"), csv);
+  ASSERT_EQ(Strata("ingest -q l2 " + dir_.Join("l2.csv")).exit_code, 0);
+  CliRun w = Strata("book l2 --write-snapshots --snapshot-events 10");
+  ASSERT_EQ(w.exit_code, 0) << w.err;
+  auto state_files = [](const std::string& root) {  // relative to the root
+    std::vector<std::string> files = testing::FilesUnder(root + "/state");
+    for (std::string& f : files) f = f.substr(root.size());
+    return files;
+  };
+  const std::vector<std::string> snaps = state_files(root_);
+  ASSERT_GE(snaps.size(), 3u);
+  ASSERT_EQ(Strata("backup create " + dest_).exit_code, 0);
+  const std::string restored = dir_.Join("restored");
+  CliRun r = Strata("restore " + dest_ + " --target " + restored);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(state_files(restored), snaps);
+  for (const char* at : {"2026-03-02T10:00:15", "2026-03-02T10:00:39"}) {
+    CliRun a = Strata(std::string("book l2 X --format csv --at ") + at);
+    CliRun b = At(restored, std::string("book l2 X --format csv --at ") + at);
+    ASSERT_EQ(b.exit_code, 0) << b.err;
+    EXPECT_EQ(a.out, b.out) << at;
+  }
+}
+
 }  // namespace
 }  // namespace strata

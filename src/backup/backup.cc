@@ -20,6 +20,7 @@
 #include "backup/wal_archive.h"
 #include "catalog/catalog.h"
 #include "catalog/layout.h"
+#include "catalog/statement.h"
 #include "io/sha256.h"
 #include "objstore/object_store.h"
 #include "strata/timestamp.h"
@@ -278,6 +279,32 @@ Status AddPacks(FileSystem* fs, const std::string& root, Catalog* catalog, Sourc
   return Status::OK();
 }
 
+// Live-state snapshots (src/state: <root>/state/<table>/..., the catalog's state_snapshots
+// table). A file the catalog lists that is gone is skipped: a snapshot only saves replay time,
+// and readers rebuild from the events without it.
+Status AddStateSnapshots(FileSystem* fs, const std::string& root, Catalog* catalog, Snapshot* snap) {
+  return catalog->InTransaction([&]() -> Status {
+    sqlite::Statement has(catalog->db(),
+                          "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'state_snapshots'",
+                          catalog->path(), "look for state_snapshots");
+    ASSIGN_OR_RETURN(bool exists, has.Step());
+    if (!exists) return Status::OK();
+    sqlite::Statement s(catalog->db(), "SELECT uri, bytes FROM state_snapshots ORDER BY id", catalog->path(),
+                        "list the state snapshots");
+    for (;;) {
+      ASSIGN_OR_RETURN(bool row, s.Step());
+      if (!row) return Status::OK();
+      SourceObject o;
+      o.object.kind = "state";
+      o.object.path = s.Text(0);
+      o.object.size = static_cast<uint64_t>(s.Int(1));
+      o.local_path = JoinPath(root, o.object.path);
+      ASSIGN_OR_RETURN(bool there, fs->Exists(o.local_path));
+      if (there) snap->objects.push_back(std::move(o));
+    }
+  });
+}
+
 // WAL first, catalog second: every record after the catalog's flushed LSN is in a segment that
 // existed when the WAL was copied (segments are deleted only after a later flushed LSN commits).
 Result<Snapshot> TakeSnapshot(FileSystem* fs, const std::string& root, const std::string& staging,
@@ -312,6 +339,7 @@ Result<Snapshot> TakeSnapshot(FileSystem* fs, const std::string& root, const std
   ASSIGN_OR_RETURN(auto catalog, Catalog::Open(catalog_copy, /*read_only=*/true));
   RETURN_IF_ERROR(AddTierFiles(fs, root, catalog.get(), stores, &snap));
   RETURN_IF_ERROR(AddPacks(fs, root, catalog.get(), stores, &snap));
+  RETURN_IF_ERROR(AddStateSnapshots(fs, root, catalog.get(), &snap));
   SourceObject c;
   c.object.kind = "catalog";
   c.object.path = layout::kCatalogFileName;

@@ -100,6 +100,7 @@ int RunCli(int argc, char** argv) {
   AddBookCommand(app, &ctx);
   AddTailCommand(app, &ctx);
   AddPositionsCommand(app, &ctx);
+  AddFeaturesCommands(app, &ctx);
   AddSqlCommand(app, &ctx);
   AddServeCommands(app, &ctx);
   AddIcebergCommands(app, &ctx);

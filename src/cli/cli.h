@@ -50,6 +50,7 @@ void AddQuarantineCommands(CLI::App& app, Context* ctx);
 void AddBookCommand(CLI::App& app, Context* ctx);
 void AddTailCommand(CLI::App& app, Context* ctx);
 void AddPositionsCommand(CLI::App& app, Context* ctx);
+void AddFeaturesCommands(CLI::App& app, Context* ctx);
 void AddServeCommands(CLI::App& app, Context* ctx);
 void AddIcebergCommands(CLI::App& app, Context* ctx);
 

@@ -2,6 +2,7 @@
 #include <cstdio>
 #include <limits>
 
+#include "bars/bar_kernel.h"
 #include "cli/cli.h"
 #include "strata/state.h"
 #include "strata/timestamp.h"
@@ -10,7 +11,7 @@ namespace strata::cli {
 namespace {
 
 struct BookArgs {
-  std::string table, symbol, at, format = "table", snapshot_every = "60s";
+  std::string table, symbol, at, format = "table", snapshot_every = "60s", book_snapshots;
   size_t depth = 10;
   bool write_snapshots = false;
   uint64_t snapshot_events = 100'000;
@@ -66,7 +67,8 @@ void PrintBook(const BookView& v, const std::string& format) {
                 a ? BookNumber(v.asks[i].size).c_str() : "");
   }
   std::printf("spread %s  mid %s  imbalance(top %zu) %s%s\n", opt(v.spread()).c_str(), opt(v.mid()).c_str(),
-              std::max(v.bids.size(), v.asks.size()), BookNumber(v.imbalance()).c_str(), v.crossed() ? "  CROSSED" : "");
+              std::max(v.bids.size(), v.asks.size()), BookNumber(v.imbalance()).c_str(),
+              v.crossed() ? "  CROSSED" : "");
   if (c.crossed + c.locked + c.missing_deletes + c.refused + c.late > 0) {
     std::printf("counted: %s crossed, %s locked, %s deletes of missing levels, %s refused, %s late\n",
                 WithThousands(c.crossed).c_str(), WithThousands(c.locked).c_str(),
@@ -93,17 +95,39 @@ void AddBookCommand(CLI::App& app, Context* ctx) {
                   "with --write-snapshots: one per symbol every N events (default 100000; 0 = not by count)");
   cmd->add_option("--snapshot-every", args->snapshot_every,
                   "with --write-snapshots: one per symbol every interval of event time (default 60s; 0 = not by time)");
+  cmd->add_option("--book-snapshots", args->book_snapshots,
+                  "INTERVAL (1s to 1d): append the book every INTERVAL as rows of the table TABLE_book_INTERVAL "
+                  "(--depth levels per side, default 10), continuing after the rows it has (needs the writer)");
   cmd->footer(
       "The book is rebuilt from the latest snapshot at or before the time plus the events after it, from\n"
       "whichever tiers hold them (src/state/README.md). Snapshots are written by a process with live books\n"
       "attached (LiveBooks in strata/state.h) or by --write-snapshots.\n"
+      "--book-snapshots 1s makes a table for research queries and as-of joins: l2_book_1s with columns\n"
+      "ts, symbol, bid_price_1, bid_size_1, ..., ask_price_1, ask_size_1, ..., mid, spread; one row per\n"
+      "symbol and second S (S a whole second) that had events, holding the book after every event at or\n"
+      "before S (what `strata book l2 SYM --at S` prints). Seconds without events have no row: the book\n"
+      "did not change, and an as-of join finds the row before. Run it again to extend it.\n"
       "Examples:\n"
       "  strata table create l2 --template book\n"
       "  strata book l2 BTC-USD --depth 5\n"
       "  strata book l2 BTC-USD --at 2026-03-02T14:30:00 --format csv\n"
-      "  strata book l2 --write-snapshots --snapshot-every 1s");
+      "  strata book l2 --write-snapshots --snapshot-every 1s\n"
+      "  strata book l2 --book-snapshots 1s --depth 5 && strata query l2_book_1s --symbol BTC-USD");
   cmd->callback([ctx, args] {
     Run(ctx, [&]() -> Status {
+      if (!args->book_snapshots.empty()) {
+        if (!args->symbol.empty() || !args->at.empty() || args->write_snapshots) {
+          return Status::InvalidArgument(
+              "--book-snapshots takes the table only (no symbol, --at or --write-snapshots)");
+        }
+        auto interval = bars::ParseBarInterval(args->book_snapshots);
+        if (!interval.ok()) return Status::InvalidArgument("--book-snapshots: " + interval.status().message());
+        ASSIGN_OR_RETURN(auto db, ctx->OpenDatabase(false, "strata book --book-snapshots"));
+        ASSIGN_OR_RETURN(BookSamplesResult r, WriteBookSamples(db.get(), args->table, *interval, args->depth));
+        std::printf("appended %s row%s to %s (%s symbol%s)\n", WithThousands(r.rows).c_str(), r.rows == 1 ? "" : "s",
+                    r.table.c_str(), WithThousands(r.symbols).c_str(), r.symbols == 1 ? "" : "s");
+        return db->Close();
+      }
       if (args->write_snapshots) {
         if (!args->symbol.empty() || !args->at.empty()) {
           return Status::InvalidArgument("--write-snapshots takes the table only (no symbol, no --at)");

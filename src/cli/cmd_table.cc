@@ -136,8 +136,9 @@ void AddInitAndTableCommands(CLI::App& app, Context* ctx) {
   auto create_args = std::make_shared<CreateArgs>();
   CLI::App* create = table->add_subcommand("create", "create a table from a template or a schema");
   create->add_option("name", create_args->name, "table name")->required();
-  auto* tmpl = create->add_option("--template", create_args->template_name,
-                                  "trades, quotes, bars or book (L2 updates, see `strata book`)");
+  auto* tmpl = create->add_option(
+      "--template", create_args->template_name,
+      "trades, quotes, bars, book (L2 updates, see `strata book`), fills, orders or cash (see `strata positions`)");
   auto* schema = create->add_option("--schema", create_args->schema,
                                     "columns as name:type,... with types timestamp, symbol, i32, i64, f64, "
                                     "string, bool; a trailing ? makes a column nullable");

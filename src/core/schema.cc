@@ -113,7 +113,9 @@ Result<Schema> Schema::Parse(std::string_view spec) {
   return Make(std::move(fields));
 }
 
-std::vector<std::string> Schema::TemplateNames() { return {"trades", "quotes", "bars", "book", "fills"}; }
+std::vector<std::string> Schema::TemplateNames() {
+  return {"trades", "quotes", "bars", "book", "fills", "orders", "cash"};
+}
 
 Result<Schema> Schema::Template(std::string_view name) {
   if (name == "trades") {
@@ -133,8 +135,16 @@ Result<Schema> Schema::Template(std::string_view name) {
         "ts:timestamp,symbol:symbol,account:string,side:string,qty:f64,price:f64,fee:f64,order_id:string,"
         "fill_id:string");
   }
+  if (name == "orders") {  // order events (src/state): status new|partially_filled|filled|cancelled|rejected
+    return Parse(
+        "ts:timestamp,symbol:symbol,account:string,order_id:string,side:string,qty:f64,limit_price:f64?,"
+        "status:string");
+  }
+  if (name == "cash") {  // deposits and withdrawals (src/state); symbol = the currency
+    return Parse("ts:timestamp,symbol:symbol,account:string,kind:string,amount:f64");
+  }
   return Status::NotFound("no table template '" + std::string(name) +
-                          "' (templates: trades, quotes, bars, book, fills)");
+                          "' (templates: trades, quotes, bars, book, fills, orders, cash)");
 }
 
 int Schema::FieldIndex(std::string_view name) const {

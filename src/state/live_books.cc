@@ -18,6 +18,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "bars/bar_kernel.h"
 #include "state/book_builder.h"
 #include "state/snapshot_store.h"
 #include "strata/state.h"
@@ -384,6 +385,143 @@ Result<uint64_t> WriteBookSnapshots(Database* db, std::string_view table, const 
     RETURN_IF_ERROR(failed);
   }
   return written;
+}
+
+}  // namespace strata
+
+namespace strata {
+
+namespace state {
+namespace {
+
+// The smallest multiple of `interval` at or after t (floor division for negative t).
+int64_t BoundaryAtOrAfter(int64_t t, int64_t interval) {
+  int64_t q = t / interval;
+  if (q * interval < t) ++q;
+  return q * interval;
+}
+
+}  // namespace
+}  // namespace state
+
+std::string BookSamplesTableName(std::string_view table, int64_t interval_ns) {
+  return std::string(table) + "_book_" + bars::BarIntervalName(interval_ns);
+}
+
+Schema BookSamplesSchema(size_t depth) {
+  std::vector<Field> fields = {{"ts", ColumnType::kTimestamp}, {"symbol", ColumnType::kSymbol}};
+  for (const char* side : {"bid", "ask"}) {
+    for (size_t l = 1; l <= depth; ++l) {
+      fields.push_back({std::string(side) + "_price_" + std::to_string(l), ColumnType::kFloat64, true});
+      fields.push_back({std::string(side) + "_size_" + std::to_string(l), ColumnType::kFloat64, true});
+    }
+  }
+  fields.push_back({"mid", ColumnType::kFloat64, true});
+  fields.push_back({"spread", ColumnType::kFloat64, true});
+  return *Schema::Make(std::move(fields));
+}
+
+Result<BookSamplesResult> WriteBookSamples(Database* db, std::string_view table, int64_t interval_ns, size_t depth,
+                                           FileSystem* fs) {
+  if (interval_ns <= 0) return Status::InvalidArgument("book samples need an interval > 0");
+  if (depth == 0 || depth > 100) return Status::InvalidArgument("book samples need a depth of 1 to 100 levels");
+  if (db->read_only()) {
+    return Status::InvalidArgument("writing book samples needs a writer; " + db->root() + " is open read-only");
+  }
+  ASSIGN_OR_RETURN(TableDef def, db->GetTable(table));
+  ASSIGN_OR_RETURN(state::BookColumns cols, state::BookColumns::Resolve(table, def.schema));
+  BookSamplesResult result;
+  result.table = BookSamplesTableName(table, interval_ns);
+  const Schema schema = BookSamplesSchema(depth);
+  Result<TableDef> existing = db->GetTable(result.table);
+  if (existing.ok()) {
+    if (!(existing->schema == schema)) {
+      return Status::InvalidArgument("table " + result.table + " exists with other columns (another --depth?)");
+    }
+  } else if (existing.status().IsNotFound()) {
+    RETURN_IF_ERROR(db->CreateTable({result.table, schema}));
+  } else {
+    return existing.status();
+  }
+  ASSIGN_OR_RETURN(auto store, state::SnapshotStore::Open(db, fs));
+  ASSIGN_OR_RETURN(int64_t table_id, store->TableId(table));
+  ASSIGN_OR_RETURN(std::vector<std::string> symbols, db->Symbols(table));
+  RecordBatch out(schema);
+  std::vector<BookLevel> levels;
+  auto emit = [&](const state::BookBuilder& b, const std::string& sym, int64_t at) {
+    out.column(0).AppendInt64(at);
+    out.column(1).AppendString(sym);
+    size_t c = 2;
+    for (state::BookSide side : {state::BookSide::kBid, state::BookSide::kAsk}) {
+      b.book().Top(side, depth, &levels);
+      for (size_t l = 0; l < depth; ++l, c += 2) {
+        if (l < levels.size()) {
+          out.column(c).AppendDouble(levels[l].price);
+          out.column(c + 1).AppendDouble(levels[l].size);
+        } else {
+          out.column(c).AppendNull();
+          out.column(c + 1).AppendNull();
+        }
+      }
+    }
+    const BookView v = b.View(1);
+    if (auto m = v.mid()) {
+      out.column(c).AppendDouble(*m);
+      out.column(c + 1).AppendDouble(*v.spread());
+    } else {
+      out.column(c).AppendNull();
+      out.column(c + 1).AppendNull();
+    }
+  };
+  auto flush_rows = [&]() -> Status {
+    if (out.num_rows() == 0) return Status::OK();
+    RETURN_IF_ERROR(db->Append(result.table, out));
+    result.rows += out.num_rows();
+    out = RecordBatch(schema);
+    return Status::OK();
+  };
+  RecordBatch latest;
+  for (const std::string& sym : symbols) {
+    if (Status st = db->Latest(table, sym, &latest); !st.ok()) {
+      if (st.IsNotFound()) continue;  // listed, but no rows left
+      return st;
+    }
+    const int64_t newest = latest.column(static_cast<size_t>(cols.ts)).int64s()[0];
+    // Continue after the symbol's latest sample: the book as of it, then the events after it.
+    state::BookBuilder builder{sym, nullptr};
+    int64_t after = std::numeric_limits<int64_t>::min();
+    Status st = db->Latest(result.table, sym, &latest);
+    if (st.ok()) {
+      after = latest.column(0).int64s()[0];
+      if (after >= newest) {  // nothing new
+        ++result.symbols;
+        continue;
+      }
+      state::RebuildStats rs;
+      RETURN_IF_ERROR(state::Rebuild(db, store.get(), table, table_id, cols, sym, after, &builder, {}, &rs));
+    } else if (!st.IsNotFound()) {
+      return st;
+    }
+    std::optional<int64_t> pending;  // the boundary the events applied since the last sample end at
+    Status failed;
+    RETURN_IF_ERROR(state::ForEachEvent(db, table, sym, after, newest, [&](const RecordBatch& b, size_t row) {
+      const int64_t t = b.column(static_cast<size_t>(cols.ts)).int64s()[row];
+      const int64_t boundary = state::BoundaryAtOrAfter(t, interval_ns);
+      if (pending && boundary > *pending) {
+        emit(builder, sym, *pending);  // every event <= *pending applied, none after it
+        if (out.num_rows() >= 10'000 && failed.ok()) failed = flush_rows();
+      }
+      pending = boundary;
+      state::BookCapture unused;
+      builder.ApplyRow(b, row, cols, &unused);
+    }));
+    RETURN_IF_ERROR(failed);
+    // The last boundary only once no event can come before it: when the newest event is on it.
+    if (pending && *pending <= newest) emit(builder, sym, *pending);
+    ++result.symbols;
+  }
+  RETURN_IF_ERROR(flush_rows());
+  return result;
 }
 
 }  // namespace strata

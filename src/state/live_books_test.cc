@@ -1,7 +1,10 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <limits>
+#include <map>
+#include <set>
 
 #include "io/fault_injection_fs.h"
 #include "state/state_test_util.h"
@@ -207,6 +210,101 @@ TEST_F(LiveBooksTest, PowerLossAtEveryStepLeavesSnapshotsConsistentWithTheLog) {
     ++checked;
   }
   EXPECT_GT(checked, 0);
+}
+
+}  // namespace
+}  // namespace strata
+
+namespace strata {
+namespace {
+
+// Book samples (WriteBookSamples): every row of <table>_book_1s is the book after every event at
+// or before its second S (a from-scratch replay), there is a row for exactly the seconds that had
+// events of the symbol (up to its newest event), and a second run after more events (across
+// cold, warm and hot, starting from snapshots) extends the table to what one run over everything
+// would write.
+TEST_F(LiveBooksTest, BookSamplesEqualTheBookAtEachSecondAndExtendIncrementally) {
+  constexpr int64_t kSec = 1'000'000'000;
+  constexpr size_t kDepth = 3;
+  auto db = Open();
+  ASSERT_OK(db->CreateTable({"l2", *Schema::Template("book")}));
+  ASSERT_OK_AND_ASSIGN(auto books, LiveBooks::Attach(db.get(), "l2", Schedule(50)));
+  std::mt19937_64 rng(12);
+  int64_t ts = kStart + 123'456;  // not on a second
+  const size_t rows = testing::Sanitized() ? 200 : 600;
+  std::vector<RecordBatch> events;
+  auto append = [&](size_t n) {
+    events.push_back(MakeBookEvents(rng, 3, n, &ts, 37'000'000));
+    ASSERT_OK(db->Append("l2", events.back()));
+  };
+  append(rows);
+  ASSERT_OK(db->Flush().status());
+  MigrateOptions mo;
+  mo.all = true;
+  ASSERT_OK(db->Migrate(mo).status());
+  ASSERT_OK_AND_ASSIGN(BookSamplesResult first, WriteBookSamples(db.get(), "l2", kSec, kDepth));
+  EXPECT_EQ(first.table, "l2_book_1s");
+  EXPECT_GT(first.rows, 0u);
+  append(rows);
+  ASSERT_OK(db->Flush().status());
+  append(rows / 2);
+  ASSERT_OK(books->WaitForSnapshots());
+  ASSERT_OK_AND_ASSIGN(BookSamplesResult second, WriteBookSamples(db.get(), "l2", kSec, kDepth));
+  EXPECT_GT(second.rows, 0u);
+  ASSERT_OK_AND_ASSIGN(BookSamplesResult third, WriteBookSamples(db.get(), "l2", kSec, kDepth));
+  EXPECT_EQ(third.rows, 0u);
+  EXPECT_EQ(WriteBookSamples(db.get(), "l2", kSec, kDepth + 1).status().code(), StatusCode::kInvalidArgument);
+
+  // The seconds each symbol had events in, up to its newest event.
+  std::map<std::string, std::set<int64_t>> want;
+  std::map<std::string, int64_t> newest;
+  for (const RecordBatch& b : events) {
+    for (size_t i = 0; i < b.num_rows(); ++i) {
+      const std::string sym(b.column(1).GetString(i));
+      const int64_t t = b.column(0).int64s()[i];
+      want[sym].insert((t + kSec - 1) / kSec * kSec);
+      newest[sym] = std::max(newest[sym], t);
+    }
+  }
+  for (auto& [sym, s] : want) {
+    while (!s.empty() && *s.rbegin() > newest[sym]) s.erase(std::prev(s.end()));
+  }
+  ScanRequest req;
+  req.table = "l2_book_1s";
+  ASSERT_OK_AND_ASSIGN(auto got, db->Scan(req));
+  std::map<std::string, std::set<int64_t>> seen;
+  size_t got_rows = 0;
+  for (const RecordBatch& b : got) {
+    ASSERT_EQ(b.num_columns(), 2 + 4 * kDepth + 2);
+    for (size_t i = 0; i < b.num_rows(); ++i, ++got_rows) {
+      const int64_t at = b.column(0).int64s()[i];
+      const std::string sym(b.column(1).GetString(i));
+      EXPECT_TRUE(seen[sym].insert(at).second) << "two rows for " << sym << " at " << at;
+      auto books_then = ReplayFromScratch(db.get(), "l2", at, kDepth);
+      const BookView& v = books_then[sym];
+      size_t c = 2;
+      for (const std::vector<BookLevel>* side : {&v.bids, &v.asks}) {
+        for (size_t l = 0; l < kDepth; ++l, c += 2) {
+          if (l < side->size()) {
+            ASSERT_FALSE(b.column(c).IsNull(i)) << sym << " " << at << " column " << c;
+            EXPECT_EQ(b.column(c).doubles()[i], (*side)[l].price) << sym << " " << at << " column " << c;
+            EXPECT_EQ(b.column(c + 1).doubles()[i], (*side)[l].size) << sym << " " << at << " column " << c;
+          } else {
+            EXPECT_TRUE(b.column(c).IsNull(i) && b.column(c + 1).IsNull(i)) << sym << " " << at << " column " << c;
+          }
+        }
+      }
+      if (v.mid()) {
+        EXPECT_EQ(b.column(c).doubles()[i], *v.mid());
+        EXPECT_EQ(b.column(c + 1).doubles()[i], *v.spread());
+      } else {
+        EXPECT_TRUE(b.column(c).IsNull(i) && b.column(c + 1).IsNull(i));
+      }
+    }
+  }
+  EXPECT_EQ(seen, want);
+  EXPECT_EQ(got_rows, first.rows + second.rows);
+  ASSERT_OK(books->Detach());
 }
 
 }  // namespace

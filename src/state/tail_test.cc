@@ -1,5 +1,11 @@
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
 #include "strata/state.h"
 #include "testutil/testutil.h"
 
@@ -60,6 +66,67 @@ TEST(Tail, SameRowsAsTheEndOfAFullScanInEveryTierLayout) {
   // An out-of-order arrival and a row tied with the newest ts, in the hot tier.
   ASSERT_OK(db->Append("trades", testing::MakeTrades(50, 3, t0 + 9 * day - 5'000'000, 4)));
   ExpectTailsMatch(db.get(), "cold + warm + hot");
+}
+
+// Follow in the writing process: the last rows first, then every append (of the symbol), in order,
+// through the append listener.
+TEST(Follow, InProcessDeliversTheTailThenEveryAppendInOrder) {
+  testing::TempDir dir;
+  const std::string root = dir.Join("db");
+  InitOptions init;
+  init.fsync = "none";
+  ASSERT_OK(Database::Init(root, init));
+  Options o;
+  o.background_flush = false;
+  ASSERT_OK_AND_ASSIGN(auto db, Database::Open(root, o));
+  ASSERT_OK(db->CreateTable({"trades", *Schema::Template("trades")}));
+  ASSERT_OK(db->CreateTable({"other", *Schema::Template("trades")}));
+  const int64_t t0 = 1'780'000'000'000'000'000;
+  ASSERT_OK(db->Append("trades", testing::MakeTrades(30, 3, t0, 1)));
+
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<int64_t> ids;  // trade_id of every row delivered
+  std::atomic<bool> stop{false};
+  FollowOptions fo;
+  fo.symbol = "S1";
+  fo.last = 2;
+  fo.stop = [&] { return stop.load(); };
+  Status followed;
+  std::thread follower([&] {
+    followed = Follow(db.get(), "trades", fo, [&](const RecordBatch& rows) {
+      std::lock_guard lock(mu);
+      for (size_t i = 0; i < rows.num_rows(); ++i) {
+        EXPECT_EQ(rows.column(1).GetString(i), "S1");
+        ids.push_back(rows.column(4).int64s()[i]);
+      }
+      cv.notify_all();
+      return Status::OK();
+    });
+  });
+  auto wait_for = [&](size_t n) {
+    std::unique_lock lock(mu);
+    return cv.wait_for(lock, std::chrono::seconds(20), [&] { return ids.size() >= n; });
+  };
+  ASSERT_TRUE(wait_for(2));
+  std::vector<int64_t> want = {ids[0], ids[1]};
+  ASSERT_OK_AND_ASSIGN(RecordBatch tail, Tail(db.get(), "trades", "S1", 2));
+  EXPECT_EQ(want, (std::vector<int64_t>{tail.column(4).int64s()[0], tail.column(4).int64s()[1]}));
+  for (int k = 2; k < 8; ++k) {
+    RecordBatch b = testing::MakeTrades(30, 3, t0 + int64_t{k} * 1'000'000'000, k);
+    ASSERT_OK(db->Append("trades", b));
+    ASSERT_OK(db->Append("other", b));  // another table: not delivered
+    for (size_t i = 0; i < b.num_rows(); ++i) {
+      if (b.column(1).GetString(i) == "S1") want.push_back(b.column(4).int64s()[i]);
+    }
+    if (k == 4) ASSERT_OK(db->Flush().status());
+  }
+  EXPECT_TRUE(wait_for(want.size()));
+  stop = true;
+  follower.join();
+  EXPECT_OK(followed);
+  std::lock_guard lock(mu);
+  EXPECT_EQ(ids, want);
 }
 
 }  // namespace
