@@ -28,6 +28,7 @@ struct ServeArgs {
   std::string fsync;
   uint64_t ready_min_free_mb = 1024;
   uint64_t ready_max_flush_lag_mb = 8192;
+  uint64_t ready_max_archive_lag_mb = 4096;
   int shutdown_grace_s = 10;
   int maintain_every_s = 60;
   uint64_t max_body_mb = 64;
@@ -70,6 +71,7 @@ Status Serve(Context* ctx, const ServeArgs& a) {
   o.fsync = a.fsync;
   o.health.min_free_bytes = a.ready_min_free_mb << 20;
   o.health.max_flush_lag_bytes = a.ready_max_flush_lag_mb << 20;
+  o.health.max_archive_lag_bytes = a.ready_max_archive_lag_mb << 20;
   o.shutdown_grace_ms = a.shutdown_grace_s * 1000;
   o.scheduler_interval_s = a.maintain_every_s;
   o.max_body_bytes = a.max_body_mb << 20;
@@ -158,6 +160,9 @@ void AddServeCommands(CLI::App& app, Context* ctx) {
                 "/ready fails when the root's disk has less free space than this, MiB (default 1024)");
   s->add_option("--ready-max-flush-lag-mb", a->ready_max_flush_lag_mb,
                 "/ready fails when more WAL than this waits for a flush, MiB (default 8192)");
+  s->add_option("--ready-max-archive-lag-mb", a->ready_max_archive_lag_mb,
+                "with a WAL archive set (`strata archive set`): /ready fails when more WAL than this waits to "
+                "be archived, MiB (default 4096)");
   s->add_option("--shutdown-grace", a->shutdown_grace_s,
                 "on SIGTERM/SIGINT, seconds requests in flight may take before they are cut (default 10)");
   s->add_option("--maintain-every", a->maintain_every_s,
@@ -209,7 +214,8 @@ void AddServeCommands(CLI::App& app, Context* ctx) {
   d->add_option("--ready-min-free-mb", *min_free, "fail when the root's disk has less free space than this, MiB");
   d->footer(
       "Checks: free disk space under the root, the WAL directory takes writes (skipped while a server holds\n"
-      "the database), the catalog passes SQLite's quick_check, flush lag. Exit status 1 when one fails.\n"
+      "the database), the catalog passes SQLite's quick_check, flush lag, and with a WAL archive set the\n"
+      "archive lag (WAL not archived yet). Exit status 1 when one fails.\n"
       "Example:\n"
       "  strata doctor --root /data/strata");
   d->callback([ctx, min_free] {

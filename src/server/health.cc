@@ -7,7 +7,9 @@
 
 #include <cerrno>
 #include <cstring>
+#include <optional>
 
+#include "backup/wal_archive.h"
 #include "catalog/layout.h"
 
 namespace strata::server {
@@ -99,6 +101,23 @@ HealthCheck FlushLag(Database* db, const HealthOptions& o) {
   return c;
 }
 
+// Only with a WAL archive set (src/backup): nothing to check otherwise.
+std::optional<HealthCheck> ArchiveLag(const std::string& root, const HealthOptions& o) {
+  auto lag = backup::GetArchiveLag(DefaultFileSystem(), root);
+  if (lag.ok() && lag->uri.empty()) return std::nullopt;
+  HealthCheck c{"archive_lag", false, ""};
+  if (!lag.ok()) {
+    c.detail = "WAL archive: " + lag.status().message();
+    return c;
+  }
+  c.ok = lag->bytes <= o.max_archive_lag_bytes;
+  c.detail = Bytes(lag->bytes) + " of WAL in " + std::to_string(lag->segments) + " segment(s) not archived to " +
+             lag->uri + " yet (archived up to LSN " + std::to_string(lag->archived_lsn) +
+             (c.ok ? "; limit " : ") is over the limit ") + Bytes(o.max_archive_lag_bytes) +
+             (c.ok ? ")" : "; is archiving failing? see `strata archive show` and `strata archive push`");
+  return c;
+}
+
 }  // namespace
 
 Result<uint64_t> StatvfsFreeBytes(const std::string& path) {
@@ -116,6 +135,7 @@ std::vector<HealthCheck> RunHealthChecks(const std::string& root, Database* db, 
   if (check_wal_write) checks.push_back(WalWritable(root));
   checks.push_back(CatalogIntegrity(root));
   if (db != nullptr) checks.push_back(FlushLag(db, options));
+  if (auto archive = ArchiveLag(root, options)) checks.push_back(std::move(*archive));
   return checks;
 }
 

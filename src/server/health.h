@@ -4,7 +4,8 @@
 // (statvfs; the probe is injectable so tests can pretend the disk is full), the WAL directory
 // writable (a probe file created, fsynced and removed), the catalog's SQLite integrity
 // (PRAGMA quick_check, on a read-only connection of its own), and the flush lag (WAL bytes not yet
-// covered by warm files) under a limit.
+// covered by warm files) under a limit, and with a WAL archive set (point-in-time recovery) the
+// archive lag: WAL bytes not archived yet, under a limit.
 #pragma once
 
 #include <cstdint>
@@ -20,12 +21,15 @@ namespace strata::server {
 struct HealthOptions {
   uint64_t min_free_bytes = 1ull << 30;       // ready needs at least this much free space under the root
   uint64_t max_flush_lag_bytes = 8ull << 30;  // WAL bytes not yet flushed to warm files
+  // WAL bytes not archived yet (the active segment included), when a WAL archive is set: past it,
+  // a restore to now would lose that much; also what wal/ holds that flushes may not delete.
+  uint64_t max_archive_lag_bytes = 4ull << 30;
   // Free bytes of the file system holding `path` (default: statvfs f_bavail * f_frsize).
   std::function<Result<uint64_t>(const std::string& path)> free_space_probe;
 };
 
 struct HealthCheck {
-  std::string name;  // "disk_free", "wal_writable", "catalog_integrity", "flush_lag"
+  std::string name;  // "disk_free", "wal_writable", "catalog_integrity", "flush_lag", "archive_lag"
   bool ok = false;
   std::string detail;
 };

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "backup/wal_archive.h"
 #include "testutil/testutil.h"
 
 namespace strata::server {
@@ -72,6 +73,25 @@ TEST_F(HealthTest, FlushLagOverTheLimitFails) {
   bool ok = true;
   auto checks = RunHealthChecks(root_, db_.get(), o);
   EXPECT_NE(Find(checks, "flush_lag", &ok).find("over the limit"), std::string::npos);
+  EXPECT_FALSE(ok);
+}
+
+// Without a WAL archive there is no archive_lag check; with one, the unarchived WAL (here: every
+// segment, nothing was pushed) is measured against the limit.
+TEST_F(HealthTest, ArchiveLagIsCheckedOnlyWithAnArchiveAndFailsOverTheLimit) {
+  HealthOptions o;
+  o.min_free_bytes = 0;
+  bool ok = false;
+  for (const auto& c : RunHealthChecks(root_, db_.get(), o)) EXPECT_NE(c.name, "archive_lag");
+  ASSERT_OK(db_->CreateTable({"trades", Schema::Template("trades").value(), std::nullopt, "{}"}));
+  ASSERT_OK(db_->Append("trades", testing::MakeTrades(1000, 2, 1'700'000'000'000'000'000, 1)));
+  ASSERT_OK(backup::SetWalArchive(DefaultFileSystem(), root_, tmp_.Join("archive")));
+  auto checks = RunHealthChecks(root_, db_.get(), o);
+  EXPECT_NE(Find(checks, "archive_lag", &ok).find("not archived"), std::string::npos);
+  EXPECT_TRUE(ok);
+  o.max_archive_lag_bytes = 10;  // the WAL holds more
+  checks = RunHealthChecks(root_, db_.get(), o);
+  EXPECT_NE(Find(checks, "archive_lag", &ok).find("over the limit"), std::string::npos);
   EXPECT_FALSE(ok);
 }
 
