@@ -268,6 +268,57 @@ TEST_F(SqlVsDuckDB, EachAggregateGroupedBySymbol) {
   });
 }
 
+// count / min / max over whole warm files come from their statistics (day 1: the hot rows of day 2
+// overlap day 2's files, so those and the hot rows are scanned); the answers stay DuckDB's.
+TEST_F(SqlVsDuckDB, AggregatesFromStatistics) {
+  const std::string all =
+      "SELECT count(*) AS n, count(price) AS np, min(price) AS lo, max(price) AS hi, min(size) AS s0, "
+      "max(size) AS s1, min(exchange) AS e0, max(exchange) AS e1, min(symbol) AS y0, max(symbol) AS y1, "
+      "epoch_ns(min(ts)) AS t0, epoch_ns(max(ts)) AS t1, max(id) - min(id) AS span FROM TRADES";
+  Check({
+      {"whole_table", all},
+      {"day_one", all + " WHERE ts >= '2026-03-02' AND ts < '2026-03-03'"},
+      {"one_symbol_cut", all + " WHERE symbol = 'S2' AND ts >= '2026-03-02' AND ts < '2026-03-03 10:00'"},
+      {"nothing", all + " WHERE symbol = 'NOPE'"},
+      // What keeps the statistics out: a filter on another column, grouping, DISTINCT, an
+      // expression; and what comes after the aggregate (HAVING, ORDER BY, LIMIT).
+      {"residual_filter", all + " WHERE price > 150 AND ts < '2026-03-03'"},
+      {"null_filter", all + " WHERE exchange IS NULL"},
+      {"grouped",
+       "SELECT symbol, count(*) AS n, min(price) AS lo, max(size) AS hi FROM TRADES GROUP BY symbol ORDER BY symbol"},
+      {"distinct_expr",
+       "SELECT count(DISTINCT exchange) AS d, min(price * 2) AS lo2, max(size + 1) AS hi1 FROM TRADES"},
+      {"having_kept", "SELECT count(*) AS n, max(id) AS top FROM TRADES HAVING count(*) > 10"},
+      {"having_dropped", "SELECT count(*) AS n FROM TRADES WHERE ts < '2026-03-03' HAVING min(size) > 1000000"},
+      {"order_limit", "SELECT min(price) AS lo, max(price) AS hi FROM TRADES ORDER BY lo LIMIT 1"},
+  });
+  // EXPLAIN ANALYZE counts the files answered from statistics: day 1's four (one per symbol).
+  auto count_from_stats = [](const std::string& sql) -> int {
+    auto stream = sql::RunSql(state_->db.get(), "EXPLAIN ANALYZE " + sql);
+    EXPECT_TRUE(stream.ok()) << stream.status().ToString();
+    if (!stream.ok()) return -1;
+    auto plan = query::Collect(stream->get());
+    EXPECT_TRUE(plan.ok());
+    if (!plan.ok()) return -1;
+    std::string text;
+    for (size_t r = 0; r < plan->num_rows(); ++r) text += std::string(plan->column(0).GetString(r)) + "\n";
+    // The scan's counters: "files: N listed, ... read (...), K answered from statistics".
+    const size_t at = text.find(" answered from statistics", text.find("  files: "));
+    EXPECT_NE(at, std::string::npos) << text;
+    if (at == std::string::npos) return -1;
+    return std::atoi(text.c_str() + text.rfind(' ', at - 1) + 1);
+  };
+  EXPECT_EQ(count_from_stats("SELECT count(*), min(price), max(size) FROM trades"), 4);
+  EXPECT_EQ(count_from_stats("SELECT count(*) FROM trades WHERE symbol = 'S1' AND ts < '2026-03-03'"), 1);
+  EXPECT_EQ(count_from_stats("SELECT count(*) FROM trades WHERE ts < '2026-03-02 11:00'"), 0);  // cuts every file
+  EXPECT_EQ(count_from_stats("SELECT sum(size) FROM trades"), 0);                               // not from statistics
+  EXPECT_EQ(count_from_stats("SELECT count(*) FROM trades WHERE price > 150"), 0);              // a residual filter
+  EXPECT_EQ(count_from_stats("SELECT symbol, count(*) FROM trades GROUP BY symbol"), 0);
+  EXPECT_EQ(count_from_stats("SELECT count(DISTINCT symbol) FROM trades"), 0);
+  EXPECT_EQ(count_from_stats("SELECT min(price + 0) FROM trades"), 0);
+  EXPECT_EQ(count_from_stats("SELECT count(*) FROM trades HAVING count(*) > 0"), 4);
+}
+
 TEST_F(SqlVsDuckDB, TimeBuckets) {
   Check({
       {"time_bucket",

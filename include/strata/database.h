@@ -41,6 +41,12 @@ class ScanCursor {
   // The symbol of the batch Next() returned last.
   virtual const std::string& symbol() const = 0;
   virtual const ScanStats& stats() const = 0;
+  // ScanRequest::summarize: the files taken out of the scan, with their statistics (fixed when
+  // the cursor is created).
+  virtual const std::vector<FileSummary>& summarized() const {
+    static const std::vector<FileSummary> kNone;
+    return kNone;
+  }
 };
 
 class Appender {

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "strata/batch.h"
 #include "strata/file_system.h"
 
 namespace strata {
@@ -75,6 +76,24 @@ struct Options {
   bool skip_bad_wal_records = false;
 };
 
+// A warm or cold file a scan answers from statistics instead of rows (ScanRequest::summarize).
+struct ColumnSummary {
+  std::string name;
+  int64_t null_count = 0;
+  // The smallest and the largest non-null value, in the column's type; empty when every value is
+  // null. Exact: floats only when the file has no NaN and neither bound is a zero (whose sign
+  // the statistics do not keep).
+  Column bounds;
+};
+struct FileSummary {
+  std::string tier;  // "warm" or "cold"
+  std::string uri;
+  std::string symbol;
+  int64_t rows = 0;
+  int64_t min_ts = 0, max_ts = 0;      // inclusive, from the catalog
+  std::vector<ColumnSummary> columns;  // ScanRequest::summary_columns, in that order
+};
+
 struct ScanRequest {
   std::string table;
   std::vector<std::string> symbols;                       // empty = all symbols
@@ -92,6 +111,16 @@ struct ScanRequest {
   // needs: the symbol's rows then start at or before that row (from a point the file bounds
   // give: that row, or a few rows earlier), not at the beginning of time.
   bool from_last_before = false;
+  // Aggregates over whole files (count, min, max): a warm or cold file whose rows all lie in
+  // [from_ts, to_ts) and that no other source of its symbol overlaps in time (so the scan would
+  // return every row of it, none dropped as a duplicate) is taken out of the scan: its rows are
+  // not returned, its summary (the catalog's count and bounds and the footer's statistics of
+  // `summary_columns`; the footer is read only when one of them is neither the ts nor the symbol
+  // column) is in ScanCursor::summarized() (ScanStats::files_summarized counts them). Files whose
+  // statistics are missing or inexact are scanned. Only through NewScan (Scan would drop the
+  // rows silently); ignored with from_last_before.
+  bool summarize = false;
+  std::vector<std::string> summary_columns;
 };
 
 struct MigrateOptions {

@@ -16,6 +16,7 @@ struct ScanStats {
   uint64_t files_pruned_by_catalog = 0;  // of those, outside the symbols, range or tiers
   uint64_t files_read = 0;               // opened (footer read)
   uint64_t files_from_cache = 0;         // of those, open already (footer cached in this process)
+  uint64_t files_summarized = 0;         // answered from statistics (ScanRequest::summarize), rows not read
   uint64_t row_groups_total = 0;         // in the files read
   uint64_t row_groups_read = 0;          // decoded
   uint64_t row_groups_pruned = 0;        // skipped by their ts statistics

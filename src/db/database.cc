@@ -142,7 +142,8 @@ Status DatabaseImpl::Recover() {
 }
 
 Status DatabaseImpl::ReplayRecord(uint64_t lsn, std::string_view payload,
-                                  const std::map<int64_t, uint64_t>& table_flushed) {
+                                  const std::map<int64_t, uint64_t>& table_flushed,
+                                  std::optional<uint32_t> only_table) {
   const std::string where = "WAL record LSN " + std::to_string(lsn);
   auto parts = ParseRecordParts(payload);
   if (!parts.ok()) return parts.status().WithContext(where);
@@ -150,6 +151,7 @@ Status DatabaseImpl::ReplayRecord(uint64_t lsn, std::string_view payload,
   // cannot be replayed leaves none of the transaction applied.
   std::vector<std::pair<uint32_t, RecordBatch>> decoded;
   for (const RowsRecordHeader& rec : *parts) {
+    if (only_table && rec.table_id != *only_table) continue;
     if (auto it = table_flushed.find(rec.table_id); it != table_flushed.end() && lsn <= it->second) continue;
     auto table = TableById(rec.table_id);
     if (!table.ok()) return table.status().WithContext(where);
@@ -200,6 +202,7 @@ Status DatabaseImpl::RecoverOnce() {
   uint64_t skipped = 0;
   if (wal_exists) {
     auto replay = [&](uint64_t lsn, std::string_view payload) -> Status {
+      if (options_.read_only) return Status::OK();  // read lazily, table by table (EnsureReplayed)
       Status st = ReplayRecord(lsn, payload, table_flushed);
       if (st.ok()) return st;
       if (!options_.skip_bad_wal_records) {
@@ -259,6 +262,62 @@ Status DatabaseImpl::RecoverOnce() {
     wal_ = std::move(wal);
   }
   lsn_at_open_ = last;
+  return Status::OK();
+}
+
+Status DatabaseImpl::EnsureReplayed(uint32_t table_id) {
+  if (!options_.read_only) return Status::OK();
+  MutexLock lazy(&lazy_mu_);
+  if (replayed_tables_.count(table_id)) return Status::OK();
+  for (int attempt = 1;; ++attempt) {
+    // The hot tier first reflects the flushes committed so far; the table's records after them
+    // are replayed. A flush committing meanwhile is caught up with by the read that follows
+    // (its rows leave the hot tier by LSN); one that deletes a segment under the reader makes it
+    // fail: then the table's rows are dropped and read again.
+    ASSIGN_OR_RETURN(FlushedState before, CatchUpWithFlushes());
+    WalReadOptions ro;
+    ro.fs = fs_;
+    ro.dir = layout::WalDir(root_);
+    ro.after_lsn = before.global;
+    ro.repair = false;
+    Status st;
+    ASSIGN_OR_RETURN(bool wal_exists, fs_->Exists(ro.dir));
+    if (wal_exists) {
+      uint64_t skipped = 0;
+      auto replay = [&](uint64_t lsn, std::string_view payload) -> Status {
+        Status r = ReplayRecord(lsn, payload, before.tables, table_id);
+        if (r.ok() || !options_.skip_bad_wal_records) {
+          return r.ok() ? r
+                        : Status(r.code(), r.message() +
+                                               "; to open anyway, skip such records (their rows are lost) with "
+                                               "--skip-bad-wal-records (Options::skip_bad_wal_records)");
+        }
+        ++skipped;
+        Warn("skipped " + r.message());
+        return Status::OK();
+      };
+      auto result = ReadWal(ro, replay);
+      st = result.ok() ? Status::OK() : result.status().WithContext("reading the write-ahead log of " + root_);
+    }
+    if (st.ok()) {
+      replayed_tables_.insert(table_id);
+      return st;
+    }
+    ASSIGN_OR_RETURN(FlushedState now, ReadFlushedState());
+    Status dropped = hot_->DropUpTo(std::numeric_limits<uint64_t>::max(), table_id);
+    if (!dropped.ok() && dropped.code() != StatusCode::kNotFound) return dropped;
+    if (now == before || attempt >= kMaxReadRetries) return st;
+  }
+}
+
+Status DatabaseImpl::EnsureAllReplayed() {
+  if (!options_.read_only) return Status::OK();
+  std::vector<uint32_t> ids;
+  {
+    ReaderMutexLock lock(&tables_mu_);
+    for (const auto& [id, t] : tables_by_id_) ids.push_back(id);
+  }
+  for (uint32_t id : ids) RETURN_IF_ERROR(EnsureReplayed(id));
   return Status::OK();
 }
 

@@ -34,6 +34,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <shared_mutex>
 #include <span>
 #include <string>
@@ -162,7 +163,13 @@ class DatabaseImpl final : public Database {
   Status RecoverOnce() EXCLUDES(flushed_mu_, append_gate_);
   // One WAL record into the hot tier, skipping records at or below their table's flushed LSN
   // (`table_flushed`). Errors name the LSN and the table.
-  Status ReplayRecord(uint64_t lsn, std::string_view payload, const std::map<int64_t, uint64_t>& table_flushed);
+  Status ReplayRecord(uint64_t lsn, std::string_view payload, const std::map<int64_t, uint64_t>& table_flushed,
+                      std::optional<uint32_t> only_table = std::nullopt);
+  // A read-only open replays no rows at open: each table's WAL records reach its hot tier the
+  // first time the table is read (scans, Latest, Symbols; Stats: every table), so a process that
+  // reads one table never holds the others' hot rows.
+  Status EnsureReplayed(uint32_t table_id) EXCLUDES(lazy_mu_, catch_up_mu_, flushed_mu_);
+  Status EnsureAllReplayed() EXCLUDES(lazy_mu_, catch_up_mu_, flushed_mu_, tables_mu_);
 
   // Tables (database.cc).
   Status RegisterTable(const TableInfo& info) EXCLUDES(tables_mu_);
@@ -241,6 +248,8 @@ class DatabaseImpl final : public Database {
   Mutex tier_op_mu_;
   std::shared_mutex view_mu_;
   Mutex catch_up_mu_;
+  Mutex lazy_mu_;
+  std::set<uint32_t> replayed_tables_ GUARDED_BY(lazy_mu_);  // read-only: tables whose WAL records are in hot_
   // Every WAL record at or below it is in warm files (written under view_mu_ exclusive).
   std::atomic<uint64_t> flushed_lsn_{0};
   Mutex flushed_mu_;

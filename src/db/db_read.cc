@@ -29,6 +29,7 @@ Result<std::unique_ptr<ScanCursor>> DatabaseImpl::NewScan(const ScanRequest& req
   ctx.pins = pins_;
   ctx.readers = readers_;
   if (!options_.read_only) return NewScanCursor(ctx, table->id, table->def, request);
+  RETURN_IF_ERROR(EnsureReplayed(table->id));
   // A read-only process learns of a writer's flushes from the catalog: it drops the flushed rows
   // from its hot tier, then the cursor lists the files. A flush committing in between would put
   // its rows in both; so the flushed LSNs are read again after planning, and the plan is redone
@@ -106,6 +107,7 @@ Status DatabaseImpl::Latest(std::string_view table, std::string_view symbol, Rec
       const uint32_t id = it->second->id;
       const int ts_col = it->second->def.schema.ts_index();
       lock.Unlock();
+      if (options_.read_only) RETURN_IF_ERROR(EnsureReplayed(id));
       int64_t flushed_max = 0;
       Status st = hot_->Latest(id, symbol, out, &tied, &flushed_max);
       // No other hot row at its ts and no warm/cold row at or after it: the answer.
@@ -181,6 +183,7 @@ Status DatabaseImpl::Latest(std::string_view table, std::string_view symbol, Rec
 
 Result<std::vector<std::string>> DatabaseImpl::Symbols(std::string_view table) {
   ASSIGN_OR_RETURN(auto t, TableByName(table));
+  RETURN_IF_ERROR(EnsureReplayed(t->id));
   std::set<std::string> all;
   for (std::string& s : hot_->Symbols(t->id)) all.insert(std::move(s));
   FileQuery q;
@@ -191,6 +194,7 @@ Result<std::vector<std::string>> DatabaseImpl::Symbols(std::string_view table) {
 }
 
 Result<DatabaseStats> DatabaseImpl::Stats() {
+  RETURN_IF_ERROR(EnsureAllReplayed());
   DatabaseStats stats;
   stats.fsync = sync_policy_.ToString();
   stats.flushed_lsn = flushed_lsn_;

@@ -183,6 +183,8 @@ class ScanCursorImpl final : public ScanCursor {
   // The catalog query that listed the files (ReplaceRetired lists again with it).
   void set_list_query(FileQuery q) { list_query_ = std::move(q); }
   std::vector<int64_t>& pinned() { return pinned_; }
+  const std::vector<FileSummary>& summarized() const override { return summarized_; }
+  std::vector<FileSummary>* mutable_summarized() { return &summarized_; }
   ScanStats& mutable_stats() { return stats_; }
 
   Result<bool> Next(RecordBatch* out) override {
@@ -719,6 +721,7 @@ class ScanCursorImpl final : public ScanCursor {
   std::map<std::string, SymbolPlan> plan_;
   std::map<std::string, SymbolPlan>::iterator next_symbol_;
   std::vector<int64_t> pinned_;
+  std::vector<FileSummary> summarized_;  // ScanRequest::summarize
   ScanStats stats_;
   Status status_;
 
@@ -783,6 +786,95 @@ int64_t StartOfLastBefore(const SymbolPlan& p, int64_t from, int ts_col,
     }
   }
   return any ? start : from;
+}
+
+// ScanRequest::summarize: takes out of `p` each file that lies wholly in the request's range,
+// that no other source of the symbol overlaps in time (the scan would return all its rows, none
+// dropped as a duplicate) and whose statistics are exact, and appends its summary to `out`.
+Status SummarizeFiles(const ScanContext& ctx, const ScanRequest& request, const std::string& symbol,
+                      const std::string& ts_name, const std::string& sym_name, int ts_col, SymbolPlan* p,
+                      ScanStats* stats, std::vector<FileSummary>* out) {
+  std::vector<std::pair<int64_t, int64_t>> ranges;  // every source's, clipped to the range
+  for (const FileRecord& f : p->files) {
+    ranges.emplace_back(std::max(f.min_ts, p->from_ts), std::min(f.max_ts, request.to_ts - 1));
+  }
+  if (p->hot.num_rows() > 0) {
+    const std::vector<int64_t>& ts = p->hot.column(static_cast<size_t>(ts_col)).int64s();
+    ranges.emplace_back(ts.front(), ts.back());
+  }
+  std::vector<bool> taken(p->files.size(), false);
+  for (size_t i = 0; i < p->files.size(); ++i) {
+    const FileRecord& f = p->files[i];
+    if (f.min_ts < request.from_ts || f.max_ts >= request.to_ts || f.min_ts > f.max_ts) continue;
+    bool alone = true;
+    for (size_t j = 0; j < ranges.size() && alone; ++j) {
+      if (j != i && ranges[j].first <= f.max_ts && f.min_ts <= ranges[j].second) alone = false;
+    }
+    if (!alone) continue;
+    FileSummary sum;
+    sum.tier = std::string(TierName(f.tier));
+    sum.uri = f.uri;
+    sum.symbol = symbol;
+    sum.rows = f.row_count;
+    sum.min_ts = f.min_ts;
+    sum.max_ts = f.max_ts;
+    std::unique_ptr<parquet::ParquetReader> reader;
+    uint64_t counted = 0;
+    bool exact = true;
+    for (const std::string& name : request.summary_columns) {
+      ColumnSummary c;
+      c.name = name;
+      if (name == ts_name || name == sym_name) {
+        // Every row has both (the key columns are not nullable); the catalog keeps their bounds.
+        c.bounds = Column(name == ts_name ? ColumnType::kTimestamp : ColumnType::kSymbol);
+        if (name == ts_name) {
+          c.bounds.AppendInt64(f.min_ts);
+          c.bounds.AppendInt64(f.max_ts);
+        } else {
+          c.bounds.AppendString(f.symbol);
+          c.bounds.AppendString(f.symbol);
+        }
+        sum.columns.push_back(std::move(c));
+        continue;
+      }
+      if (!reader) {
+        reader = ctx.readers ? ctx.readers->Take(f.id) : nullptr;
+        if (reader) {
+          ++stats->files_from_cache;
+          counted = reader->bytes_read();
+        } else {
+          auto opened = ctx.open_file(f);
+          if (!opened.ok()) {
+            exact = false;  // the scan reports it (or finds the files that replaced it)
+            break;
+          }
+          reader = std::move(*opened);
+        }
+        ++stats->files_read;
+      }
+      std::optional<parquet::ParquetReader::ColumnStatistics> st =
+          reader->ExactColumnStatistics(reader->FindColumn(name));
+      if (!st) {
+        exact = false;
+        break;
+      }
+      c.null_count = st->null_count;
+      c.bounds = std::move(st->bounds);
+      sum.columns.push_back(std::move(c));
+    }
+    if (reader) {
+      stats->bytes_read += reader->bytes_read() - counted;
+      if (ctx.readers) ctx.readers->Put(f.id, std::move(reader));
+    }
+    if (exact) {
+      out->push_back(std::move(sum));
+      taken[i] = true;
+      ++stats->files_summarized;
+    }
+  }
+  size_t i = 0;
+  std::erase_if(p->files, [&](const FileRecord&) { return taken[i++]; });
+  return Status::OK();
 }
 
 }  // namespace
@@ -926,6 +1018,10 @@ Result<std::unique_ptr<ScanCursor>> NewScanCursor(const ScanContext& ctx, uint32
           const size_t first = static_cast<size_t>(std::lower_bound(ts.begin(), ts.end(), p.from_ts) - ts.begin());
           if (first > 0) p.hot = p.hot.Slice(first, ts.size() - first);
         }
+      }
+      if (request.summarize && !look_back) {
+        RETURN_IF_ERROR(
+            SummarizeFiles(ctx, request, symbol, ts_name, sym_name, ts_pos, &p, &stats, cursor->mutable_summarized()));
       }
       for (const FileRecord& f : p.files) cursor->pinned().push_back(f.id);
     }

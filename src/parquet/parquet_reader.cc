@@ -739,6 +739,104 @@ std::optional<int64_t> ParquetReader::LastTimestampBefore(int column, int64_t be
   if (column < 0 || column >= static_cast<int>(impl_->columns_.size())) return std::nullopt;
   return impl_->LastTimestampBefore(column, before);
 }
+std::optional<ParquetReader::ColumnStatistics> ParquetReader::ExactColumnStatistics(int column) const {
+  const auto& cols = impl_->columns_;
+  if (column < 0 || column >= static_cast<int>(cols.size())) return std::nullopt;
+  const ColumnInfo& c = cols[static_cast<size_t>(column)];
+  const ColumnType type = c.field.type;
+  if (!c.unsupported.empty() || c.leaf_count != 1) return std::nullopt;
+  const bool scaled = type == ColumnType::kTimestamp &&
+                      (c.conversion == Conversion::kMillisToNanos || c.conversion == Conversion::kMicrosToNanos);
+  if (c.conversion != Conversion::kNone && !scaled) return std::nullopt;
+  const Type want = type == ColumnType::kInt32     ? Type::kInt32
+                    : type == ColumnType::kFloat64 ? Type::kDouble
+                    : type == ColumnType::kBool    ? Type::kBoolean
+                    : IsStringLike(type)           ? Type::kByteArray
+                                                   : Type::kInt64;
+  if (c.physical != want) return std::nullopt;
+  const int64_t scale = ScaleOf(c.conversion);
+  // One bound as the column's value; nullopt when it does not decode exactly.
+  struct Bound {
+    int64_t i = 0;
+    double d = 0;
+    std::string s;
+  };
+  auto decode = [&](const std::string& bytes, Bound* b) -> bool {
+    switch (type) {
+      case ColumnType::kInt32: {
+        if (bytes.size() != 4) return false;
+        int32_t v;
+        std::memcpy(&v, bytes.data(), 4);
+        b->i = v;
+        return true;
+      }
+      case ColumnType::kBool:
+        if (bytes.size() != 1) return false;
+        b->i = bytes[0] != 0;
+        return true;
+      case ColumnType::kFloat64:
+        if (bytes.size() != 8) return false;
+        std::memcpy(&b->d, bytes.data(), 8);
+        return b->d == b->d && b->d != 0;
+      case ColumnType::kSymbol:
+      case ColumnType::kString: b->s = bytes; return true;
+      case ColumnType::kInt64:
+      case ColumnType::kTimestamp: {
+        if (bytes.size() != 8) return false;
+        std::memcpy(&b->i, bytes.data(), 8);
+        if (scale != 1 && __builtin_mul_overflow(b->i, scale, &b->i)) return false;
+        return true;
+      }
+    }
+    return false;
+  };
+  auto less = [&](const Bound& a, const Bound& b) {
+    if (type == ColumnType::kFloat64) return a.d < b.d;
+    if (IsStringLike(type)) return a.s < b.s;  // unsigned byte order, as the writer's
+    return a.i < b.i;
+  };
+  ColumnStatistics out;
+  std::optional<Bound> lo, hi;
+  for (const RowGroup& rg : impl_->md_.row_groups) {
+    const ColumnChunk& cc = rg.columns[static_cast<size_t>(c.leaf_index)];
+    if (!cc.meta_data || !cc.meta_data->statistics) return std::nullopt;
+    const Statistics& st = *cc.meta_data->statistics;
+    if (!st.null_count || *st.null_count < 0 || *st.null_count > rg.num_rows) return std::nullopt;
+    out.null_count += *st.null_count;
+    if (type == ColumnType::kFloat64 && (!st.nan_count || *st.nan_count != 0)) return std::nullopt;
+    if (*st.null_count == rg.num_rows) continue;
+    const std::string* mn = st.min_value ? &*st.min_value : nullptr;
+    const std::string* mx = st.max_value ? &*st.max_value : nullptr;
+    if (!mn || !mx) {
+      if (IsStringLike(type)) return std::nullopt;  // the deprecated fields use signed order
+      mn = st.min ? &*st.min : nullptr;
+      mx = st.max ? &*st.max : nullptr;
+      if (!mn || !mx) return std::nullopt;
+    }
+    if (st.is_min_value_exact.value_or(!IsStringLike(type)) == false) return std::nullopt;
+    if (st.is_max_value_exact.value_or(!IsStringLike(type)) == false) return std::nullopt;
+    Bound a, b;
+    if (!decode(*mn, &a) || !decode(*mx, &b)) return std::nullopt;
+    if (!lo || less(a, *lo)) lo = std::move(a);
+    if (!hi || less(*hi, b)) hi = std::move(b);
+  }
+  out.bounds = Column(type);
+  if (lo) {
+    for (const Bound* b : {&*lo, &*hi}) {
+      switch (type) {
+        case ColumnType::kInt32: out.bounds.AppendInt32(static_cast<int32_t>(b->i)); break;
+        case ColumnType::kBool: out.bounds.AppendBool(b->i != 0); break;
+        case ColumnType::kFloat64: out.bounds.AppendDouble(b->d); break;
+        case ColumnType::kSymbol:
+        case ColumnType::kString: out.bounds.AppendString(b->s); break;
+        case ColumnType::kInt64:
+        case ColumnType::kTimestamp: out.bounds.AppendInt64(b->i); break;
+      }
+    }
+  }
+  return out;
+}
+
 Result<std::vector<int>> ParquetReader::SelectRowGroups(const ReadOptions& o) const {
   return impl_->SelectRowGroups(o);
 }

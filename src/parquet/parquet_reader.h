@@ -84,6 +84,17 @@ class ParquetReader {
   // the file has no such row or no statistics to tell.
   std::optional<int64_t> LastTimestampBefore(int column, int64_t before);
 
+  // The null count and the exact smallest and largest non-null value of column `column` over the
+  // whole file, from the row groups' statistics, in the column's strata type (`bounds`: two
+  // values, or none when every value is null). nullopt when the statistics of a row group are
+  // missing or not exact: no null count, truncated string bounds, a float column with NaNs or
+  // without a NaN count, a float bound of zero (its sign is not kept), a converted type.
+  struct ColumnStatistics {
+    int64_t null_count = 0;
+    Column bounds;
+  };
+  std::optional<ColumnStatistics> ExactColumnStatistics(int column) const;
+
   // Row groups that may hold selected rows (by row range and statistics).
   Result<std::vector<int>> SelectRowGroups(const ReadOptions& options) const;
   // The selected rows of one row group.

@@ -83,7 +83,7 @@ Result<Spec> MakeSpec(const LogicalPlan& p) {
 
 // Chooses the columns the left scan reads: what the operators and the output need (bars and the
 // as-of join key on ts and symbol); a final projection drops what was not asked for.
-Status ResolveColumns(const TableDef& def, Spec* s) {
+Status ResolveColumns(const TableDef& def, const TableDef* right_def, Spec* s) {
   const Schema& schema = def.schema;
   auto need = [&](const std::string& c) -> Status {
     if (schema.FieldIndex(c) < 0) {
@@ -115,6 +115,32 @@ Status ResolveColumns(const TableDef& def, Spec* s) {
     if (s->merge) RETURN_IF_ERROR(need(schema.field(schema.ts_index()).name));
     for (const std::string& c : s->output_columns) RETURN_IF_ERROR(need(c));
     for (const std::string& c : where_cols) RETURN_IF_ERROR(need(c));
+  } else if (s->right && right_def != nullptr && !s->output_columns.empty()) {
+    // As-of: each side reads its key columns and what the output names. A right column keeps the
+    // name the join gives it over the whole left table (`right_<c>` when the left table has a
+    // `c`), so a left column of that name is read too, for the join to rename the same way.
+    const Schema& rs = right_def->schema;
+    std::vector<std::string> right_cols = {rs.field(rs.ts_index()).name, rs.field(rs.symbol_index()).name};
+    std::vector<std::string> left_cols = {schema.field(schema.ts_index()).name,
+                                          schema.field(schema.symbol_index()).name};
+    for (const std::string& c : where_cols) AddUnique(&left_cols, c);
+    for (const std::string& c : s->output_columns) {
+      if (schema.FieldIndex(c) >= 0) {
+        AddUnique(&left_cols, c);
+        continue;
+      }
+      const std::string prefix = s->asof.right_prefix;
+      if (c.rfind(prefix, 0) == 0 && schema.FieldIndex(c.substr(prefix.size())) >= 0 &&
+          rs.FieldIndex(c.substr(prefix.size())) >= 0) {
+        AddUnique(&right_cols, c.substr(prefix.size()));
+        AddUnique(&left_cols, c.substr(prefix.size()));
+      } else if (rs.FieldIndex(c) >= 0) {
+        AddUnique(&right_cols, c);
+      }
+      // Anything else: the final projection names it as unknown.
+    }
+    for (const std::string& c : left_cols) RETURN_IF_ERROR(need(c));
+    s->right->columns = right_cols;
   }
   return Status::OK();
 }
@@ -281,8 +307,11 @@ Result<std::unique_ptr<BatchStream>> Execute(Database* db, const LogicalPlan& pl
   RETURN_IF_ERROR(Validate(plan));
   ASSIGN_OR_RETURN(Spec spec, MakeSpec(plan));
   ASSIGN_OR_RETURN(TableDef left_def, db->GetTable(spec.left.table));
-  if (spec.right) RETURN_IF_ERROR(db->GetTable(spec.right->table).status());
-  RETURN_IF_ERROR(ResolveColumns(left_def, &spec));
+  std::optional<TableDef> right_def;
+  if (spec.right) {
+    ASSIGN_OR_RETURN(right_def, db->GetTable(spec.right->table));
+  }
+  RETURN_IF_ERROR(ResolveColumns(left_def, right_def ? &*right_def : nullptr, &spec));
   if (explain != nullptr) return BuildPipeline(db, spec, left_def, explain);
   auto owned = std::make_unique<QueryPlan>();
   ASSIGN_OR_RETURN(std::unique_ptr<BatchStream> out, BuildPipeline(db, spec, left_def, owned.get()));

@@ -88,7 +88,8 @@ std::string QueryPlan::ToString() const {
          std::to_string(st.hot_rows) + " from hot); peak rows buffered " + std::to_string(st.peak_rows_buffered) + "\n";
     s += "  files: " + std::to_string(st.files_listed) + " listed by the catalog, " +
          std::to_string(st.files_pruned_by_catalog) + " pruned (symbol/tier), " + std::to_string(st.files_read) +
-         " read (" + std::to_string(st.files_from_cache) + " with a cached footer)\n";
+         " read (" + std::to_string(st.files_from_cache) + " with a cached footer), " +
+         std::to_string(st.files_summarized) + " answered from statistics\n";
     s += "  row groups: " + Pruned(st.row_groups_pruned, st.row_groups_total) + " by statistics; " +
          std::to_string(st.row_groups_read) + " decoded (" + std::to_string(st.row_groups_parallel) +
          " on several threads)\n";
@@ -109,6 +110,7 @@ void AccumulateScanStats(const ScanStats& now, ScanStats* seen, ScanStats* total
   add(now.files_pruned_by_catalog, seen->files_pruned_by_catalog, &total->files_pruned_by_catalog);
   add(now.files_read, seen->files_read, &total->files_read);
   add(now.files_from_cache, seen->files_from_cache, &total->files_from_cache);
+  add(now.files_summarized, seen->files_summarized, &total->files_summarized);
   add(now.row_groups_total, seen->row_groups_total, &total->row_groups_total);
   add(now.row_groups_read, seen->row_groups_read, &total->row_groups_read);
   add(now.row_groups_pruned, seen->row_groups_pruned, &total->row_groups_pruned);

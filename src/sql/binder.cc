@@ -6,6 +6,7 @@
 #include <map>
 
 #include "query/batch_stream.h"
+#include "query/stats_aggregate.h"
 #include "sql/binder_internal.h"
 #include "sql/parser.h"
 #include "sql/printer.h"
@@ -645,6 +646,8 @@ Result<BoundSelect> Bind(const Query& query, const TableLookup& lookup, const Ct
     if (!b.where && !has_agg && !b.latest && b.order.empty() && b.limit > 0) {
       b.scan.limit = b.offset + static_cast<uint64_t>(b.limit);
     }
+    b.from_stats = b.aggregate && !b.no_from && !b.join && b.system_table.empty() && b.keys.empty() && !b.where &&
+                   !b.latest && !b.bars && !b.fill && !b.empty_range && q::StatsAnswerable(b.aggs);
   }
   return b;
 }
@@ -695,6 +698,10 @@ Result<std::unique_ptr<q::BatchStream>> Execute(Database* db, const BoundSelect&
     in = ExplainStage(std::move(in), plan, b, Stage::kSource);
   } else if (b.bars) {
     ASSIGN_OR_RETURN(in, q::Execute(db, b.bars->plan, plan));
+  } else if (b.from_stats) {
+    // The aggregate itself, over statistics and the rows they do not cover.
+    ASSIGN_OR_RETURN(in, q::ExecuteStatsAggregate(db, b.scan, b.aggs, plan));
+    in = ExplainStage(std::move(in), plan, b, Stage::kAggregate);
   } else {
     ASSIGN_OR_RETURN(in, q::Execute(db, b.scan, plan));  // adds its own stages to the plan
   }
@@ -707,7 +714,7 @@ Result<std::unique_ptr<q::BatchStream>> Execute(Database* db, const BoundSelect&
   }
   if (b.bars && !b.empty_range) {
     ASSIGN_OR_RETURN(in, q::MakeComputeStream(std::move(in), b.bars->map));
-  } else if (b.aggregate) {
+  } else if (b.aggregate && !b.from_stats) {
     const std::vector<Field> fields = in->fields();
     Result<std::unique_ptr<q::BatchStream>> agg = q::MakeHashAggregateStream(std::move(in), b.keys, b.aggs);
     if (!agg.ok()) return AggregateError(agg.status(), fields, b);
@@ -733,7 +740,7 @@ Result<std::unique_ptr<q::BatchStream>> Execute(Database* db, const BoundSelect&
 }
 
 std::unique_ptr<q::BatchStream> StringTable(const std::vector<std::string>& names,
-                                                      const std::vector<std::vector<std::string>>& rows) {
+                                            const std::vector<std::vector<std::string>>& rows) {
   std::vector<Field> f;
   for (const std::string& n : names) f.push_back({n, ColumnType::kString, false});
   RecordBatch batch(f);

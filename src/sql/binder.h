@@ -52,6 +52,9 @@ struct BoundSelect {
   std::shared_ptr<internal::BoundFill> fill;      // SAMPLE BY ... FILL (binder_sample.cc): after the aggregate
   std::shared_ptr<internal::BoundBars> bars;      // the aggregate answered by the engine's bars
   std::string system_table;                       // a system table (system_tables.h) is the source: its name
+  // count(*) / count(c) / min(c) / max(c) of the table with no GROUP BY and a WHERE wholly pushed
+  // into the scan: answered by query::ExecuteStatsAggregate (whole files from their statistics).
+  bool from_stats = false;
 
   query::Expr where;  // what WHERE keeps after push-down; null: nothing
   bool aggregate = false;

@@ -129,9 +129,10 @@ Status TierLines(Database* db, Catalog* catalog, const q::LogicalPlan& p, std::v
 void ScanCounterLines(const q::ScanCounters& sc, bool analyze, std::vector<std::string>* lines) {
   const ScanStats& st = sc.stats;
   auto n = [](uint64_t v) { return std::to_string(v); };
-  lines->push_back(
-      "  files: " + n(st.files_listed) + " listed, " + n(st.files_pruned_by_catalog) + " pruned" +
-      (analyze ? ", " + n(st.files_read) + " read (" + n(st.files_from_cache) + " with a cached footer)" : ""));
+  lines->push_back("  files: " + n(st.files_listed) + " listed, " + n(st.files_pruned_by_catalog) + " pruned" +
+                   (analyze ? ", " + n(st.files_read) + " read (" + n(st.files_from_cache) +
+                                  " with a cached footer), " + n(st.files_summarized) + " answered from statistics"
+                            : ""));
   if (!analyze) {
     lines->push_back(
         "  row groups and pages: pruned by ts statistics and page indexes as files are read "

@@ -551,7 +551,6 @@ Result<std::unique_ptr<q::BatchStream>> ExecuteFrom(Database* db, const BoundFro
     plan.columns.clear();
     plan.limit.reset();
     plan.asof = q::AsofJoin{f.right->scan.table, f.direction, std::nullopt};
-    ASSIGN_OR_RETURN(std::unique_ptr<q::BatchStream> joined, q::Execute(db, plan));
     const std::vector<Field> lf = f.left->scan_fields;
     auto engine_name = [&](const std::string& internal) {  // the right table's column in the plan's output
       const std::string col = internal.substr(f.right->qual.size() + 1);
@@ -570,12 +569,23 @@ Result<std::unique_ptr<q::BatchStream>> ExecuteFrom(Database* db, const BoundFro
       if (ne.name == f.right_symbol || !wanted(ne.name)) continue;
       rename.push_back({ne.name, q::Col(engine_name(ne.name))});
     }
+    const std::string left_sym = f.left_symbol.substr(f.left->qual.size() + 1);
     if (f.want_right_symbol) {
-      const std::string left_sym = f.left_symbol.substr(f.left->qual.size() + 1);
       rename.push_back({f.right_symbol, f.join == JoinKind::kAsof
                                             ? q::Col(left_sym)
                                             : q::Case({{matched, q::Col(left_sym)}}, q::Lit(q::Value::Null()))});
     }
+    // The engine reads only these columns of either table (the keys, the right ts that tells a
+    // match, and what the renames take).
+    auto add_column = [&](const std::string& c) {
+      if (std::find(plan.columns.begin(), plan.columns.end(), c) == plan.columns.end()) plan.columns.push_back(c);
+    };
+    add_column(engine_name(f.right_ts));
+    add_column(left_sym);
+    for (const q::NamedExpr& ne : rename) {
+      if (ne.expr->kind == q::ExprKind::kColumn) add_column(ne.expr->name);
+    }
+    ASSIGN_OR_RETURN(std::unique_ptr<q::BatchStream> joined, q::Execute(db, plan));
     ASSIGN_OR_RETURN(out, q::MakeComputeStream(std::move(joined), rename));
     if (f.join == JoinKind::kAsof) {
       ASSIGN_OR_RETURN(out, q::MakeWhereStream(std::move(out), q::IsNull(q::Col(f.right_ts), true)));
