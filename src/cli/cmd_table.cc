@@ -81,8 +81,8 @@ void PrintTable(const TableDef& def) {
     if (f.type == ColumnType::kTimestamp) role = "  (time index)";
     if (f.type == ColumnType::kSymbol) role = "  (series key)";
     if (def.dedup_key && *def.dedup_key == f.name) role = "  (dedup key)";
-    std::printf("    %-12s %-9s%s%s\n", f.name.c_str(), std::string(ColumnTypeName(f.type)).c_str(),
-                f.nullable ? " nullable" : "", role.c_str());
+    std::printf("    %-12s %-9s%s%s\n", f.name.c_str(), FieldTypeName(f).c_str(), f.nullable ? " nullable" : "",
+                role.c_str());
   }
   std::printf("  schema: %s\n", def.schema.ToString().c_str());
   std::printf("  policy: %s\n", def.policy_json.c_str());
@@ -128,9 +128,11 @@ void AddInitAndTableCommands(CLI::App& app, Context* ctx) {
   auto create_args = std::make_shared<CreateArgs>();
   CLI::App* create = table->add_subcommand("create", "create a table from a template or a schema");
   create->add_option("name", create_args->name, "table name")->required();
-  auto* tmpl = create->add_option("--template", create_args->template_name, "trades, quotes, bars or book (L2 updates, see `strata book`)");
+  auto* tmpl = create->add_option("--template", create_args->template_name,
+                                  "trades, quotes, bars or book (L2 updates, see `strata book`)");
   auto* schema = create->add_option("--schema", create_args->schema,
-                                    "columns as name:type,... with types timestamp, symbol, i32, i64, f64, "
+                                    "columns as name:type,... with types timestamp (ns; timestamp[us] and "
+                                    "timestamp[ms] keep whole micro/milliseconds), symbol, i32, i64, f32, f64, "
                                     "string, bool; a trailing ? makes a column nullable");
   tmpl->excludes(schema);
   create->add_option("--dedup-key", create_args->dedup_key,

@@ -733,7 +733,7 @@ Result<std::unique_ptr<q::BatchStream>> Execute(Database* db, const BoundSelect&
 }
 
 std::unique_ptr<q::BatchStream> StringTable(const std::vector<std::string>& names,
-                                                      const std::vector<std::vector<std::string>>& rows) {
+                                            const std::vector<std::vector<std::string>>& rows) {
   std::vector<Field> f;
   for (const std::string& n : names) f.push_back({n, ColumnType::kString, false});
   RecordBatch batch(f);
@@ -790,7 +790,7 @@ Result<std::unique_ptr<query::BatchStream>> RunStatement(Database* db, const Sta
       }
       std::vector<std::vector<std::string>> rows;
       for (const Field& f : def->schema.fields()) {
-        rows.push_back({f.name, std::string(ColumnTypeName(f.type)), f.nullable ? "YES" : "NO"});
+        rows.push_back({f.name, FieldTypeName(f), f.nullable ? "YES" : "NO"});
       }
       return internal::StringTable({"column_name", "column_type", "null"}, rows);
     }
