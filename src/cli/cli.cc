@@ -82,6 +82,7 @@ int RunCli(int argc, char** argv) {
 
   AddInitAndTableCommands(app, &ctx);
   AddIngestCommand(app, &ctx);
+  AddExportCommand(app, &ctx);
   AddQueryCommands(app, &ctx);
   AddStatsCommand(app, &ctx);
   AddGenCommand(app, &ctx);
