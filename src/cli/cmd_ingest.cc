@@ -289,7 +289,9 @@ void AddIngestCommand(CLI::App& app, Context* ctx) {
                   "HDF5: the group holding one dataset per column (as strata export writes) or a compound dataset");
   cmd->add_flag("--truncate-timestamps", args->truncate_timestamps,
                 "round timestamps finer than a timestamp[us]/timestamp[ms] column down (default: refuse them)");
-  cmd->add_flag("--allow-lossy", args->allow_lossy, "Parquet: store DECIMAL columns in f64 columns (nearest double)");
+  cmd->add_flag(
+      "--allow-lossy", args->allow_lossy,
+      "Parquet: store DECIMAL columns in f64 columns (nearest double), DOUBLE/DECIMAL in f32 (nearest float)");
   cmd->add_flag("--ignore-extra-columns", args->ignore_extra_columns,
                 "Parquet, HDF5: skip file columns the table does not have (default: refuse the file)");
   cmd->add_flag("--single-pass", args->single_pass,
@@ -317,15 +319,15 @@ void AddIngestCommand(CLI::App& app, Context* ctx) {
       "Duplicates (same symbol and ts, and the same dedup key, or equal in every column for a table\n"
       "without one) are kept in the log but every read drops them, the first arrival winning; the\n"
       "summary counts them (\"N duplicates dropped\").\n"
+      "HDF5: columns matched by name (datasets of the group, or members of the compound dataset); only\n"
+      "lossless conversions; timestamps are integers in ns (a dataset's unit attribute or --ts-unit says\n"
+      "otherwise). The whole file is checked before any row is appended.\n"
+      "A timestamp finer than a timestamp[us]/[ms] column is refused unless --truncate-timestamps.\n"
       "Examples:\n"
       "  strata ingest trades trades.csv\n"
       "  strata ingest quotes quotes.csv --rejects bad-quotes.csv\n"
       "  zcat day.csv.gz | strata ingest trades -\n"
       "  strata ingest trades 'dumps/2026-03-*.parquet'\n"
-      "HDF5: columns matched by name (datasets of the group, or members of the compound dataset); only\n"
-      "lossless conversions; timestamps are integers in ns (a dataset's unit attribute or --ts-unit says\n"
-      "otherwise). The whole file is checked before any row is appended.\n"
-      "A timestamp finer than a timestamp[us]/[ms] column is refused unless --truncate-timestamps.\n"
       "  cat day.parquet | strata ingest trades - --format parquet\n"
       "  strata ingest trades day.h5 --dataset /trades");
   cmd->callback([ctx, args] { Run(ctx, [&] { return Ingest(ctx, *args); }); });
