@@ -11,6 +11,7 @@ PACKAGES=(
   libboost-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-format libedit-dev curl
+  libhdf5-dev
 )
 # Avro C: the Iceberg module's tests read the manifests back with it (src/iceberg/README.md).
 PACKAGES+=(libavro-dev)
@@ -23,6 +24,8 @@ TEST_PACKAGES=(clang libclang-rt-14-dev prometheus)
 # The PostgreSQL wire protocol tests run real clients: psql, psycopg2 with pandas (and node-postgres
 # from npm, tools/interop/setup.sh).
 TEST_PACKAGES+=(postgresql-client-15 python3-psycopg2 python3-pandas)
+# HDF5 export/ingest is checked against h5py (tests/hdf5_cli_test.cc).
+TEST_PACKAGES+=(python3-h5py)
 
 # The Python package (python/, ./strata.sh python): pybind11, NumPy, pandas and venv from Debian; its
 # pytest suite; Optuna (StrataStorage) and PyTables (pandas.read_hdf, a benchmark peer).

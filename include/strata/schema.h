@@ -24,21 +24,50 @@ enum class ColumnType : uint8_t {
   kFloat64 = 5,
   kString = 6,
   kBool = 7,
+  // 32-bit IEEE float. Held in memory as doubles (Column::doubles()) whose every value is exactly
+  // a float (RecordBatch::ValidateAgainst checks); stored as Parquet FLOAT, 4 bytes a value.
+  kFloat32 = 8,
 };
 
-// "timestamp", "symbol", "i32", "i64", "f64", "string", "bool".
+// "timestamp", "symbol", "i32", "i64", "f64", "string", "bool", "f32".
 std::string_view ColumnTypeName(ColumnType type);
 Result<ColumnType> ParseColumnType(std::string_view name);
-// Bytes of one value for fixed-width types; 0 for string-like types.
+// Bytes of one value in memory for fixed-width types (f32: 8, it is held as a double); 0 for
+// string-like types.
 int FixedWidth(ColumnType type);
 inline bool IsStringLike(ColumnType t) { return t == ColumnType::kSymbol || t == ColumnType::kString; }
+// f64 or f32: values in Column::doubles().
+inline bool IsFloating(ColumnType t) { return t == ColumnType::kFloat64 || t == ColumnType::kFloat32; }
+// True when `v` is exactly a float (NaN and infinities included): what an f32 column holds.
+bool IsExactFloat(double v);
+
+// The precision a timestamp column stores: values in memory are always int64 ns, but a
+// `timestamp[us]` / `timestamp[ms]` column holds only whole micro/milliseconds and its warm and
+// cold files store TIMESTAMP(MICROS/MILLIS) (smaller files; many feeds are microsecond).
+enum class TimeUnit : uint8_t { kNanos = 0, kMicros = 1, kMillis = 2 };
+// 1, 1000 or 1000000: nanoseconds per stored unit.
+inline int64_t NanosPerUnit(TimeUnit u) { return u == TimeUnit::kMillis ? 1000000 : u == TimeUnit::kMicros ? 1000 : 1; }
+// "ns", "us", "ms".
+std::string_view TimeUnitName(TimeUnit u);
+// `ns` rounded down (toward -inf) to a whole `unit`.
+inline int64_t TruncateToUnit(int64_t ns, TimeUnit u) {
+  const int64_t d = NanosPerUnit(u);
+  int64_t q = ns / d;
+  if (ns % d < 0) --q;
+  return q * d;
+}
 
 struct Field {
   std::string name;
   ColumnType type;
   bool nullable = false;
+  TimeUnit unit = TimeUnit::kNanos;  // timestamp columns only; always kNanos for other types
   bool operator==(const Field&) const = default;
 };
+// The type as a schema spec writes it: ColumnTypeName, or "timestamp[us]" / "timestamp[ms]".
+std::string FieldTypeName(const Field& f);
+// Parses a type name as FieldTypeName writes it into f->type and f->unit.
+Status ParseFieldType(std::string_view name, Field* f);
 
 class Schema {
  public:
@@ -47,7 +76,8 @@ class Schema {
   // Validates: names non-empty, unique, [A-Za-z_][A-Za-z0-9_]*; exactly one timestamp and one
   // symbol column, neither nullable.
   static Result<Schema> Make(std::vector<Field> fields);
-  // Parses "ts:timestamp,symbol:symbol,price:f64,note:string?" ("?" marks a nullable column).
+  // Parses "ts:timestamp,symbol:symbol,price:f64,note:string?" ("?" marks a nullable column;
+  // "timestamp[us]" / "timestamp[ms]" a coarser timestamp, see TimeUnit).
   static Result<Schema> Parse(std::string_view spec);
   // Built-in templates: "trades", "quotes", "bars".
   static Result<Schema> Template(std::string_view name);

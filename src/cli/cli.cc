@@ -83,6 +83,7 @@ int RunCli(int argc, char** argv) {
   AddInitAndTableCommands(app, &ctx);
   AddSchemaCommands(app, &ctx);  // after the `table` command it extends
   AddIngestCommand(app, &ctx);
+  AddExportCommand(app, &ctx);
   AddQueryCommands(app, &ctx);
   AddStatsCommand(app, &ctx);
   AddGenCommand(app, &ctx);

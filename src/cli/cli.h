@@ -32,6 +32,7 @@ void Run(Context* ctx, Fn&& fn) {
 void AddInitAndTableCommands(CLI::App& app, Context* ctx);
 void AddSchemaCommands(CLI::App& app, Context* ctx);  // `table add-column` (cmd_schema.cc)
 void AddIngestCommand(CLI::App& app, Context* ctx);
+void AddExportCommand(CLI::App& app, Context* ctx);
 void AddQueryCommands(CLI::App& app, Context* ctx);
 void AddStatsCommand(CLI::App& app, Context* ctx);
 void AddGenCommand(CLI::App& app, Context* ctx);

@@ -7,6 +7,7 @@
 #include "cli/ingest_parquet.h"
 #include "cli/rejects.h"
 #include "csv/csv_reader.h"
+#include "hdf5/hdf5_table.h"
 #include "io/byte_source.h"
 #include "strata/timestamp.h"
 
@@ -25,13 +26,15 @@ struct IngestArgs {
   bool allow_lossy = false;
   bool ignore_extra_columns = false;
   bool single_pass = false;
+  bool truncate_timestamps = false;
+  std::string dataset;  // HDF5: the group or compound dataset
 };
 
 // --format, else the extension (.parquet/.parq/.pq, a directory or a glob of them: parquet).
 Result<std::string> InputFormat(const IngestArgs& args) {
   if (!args.format.empty()) {
-    if (args.format != "csv" && args.format != "parquet") {
-      return Status::InvalidArgument("--format " + QuoteForMessage(args.format, 20) + ": use csv or parquet");
+    if (args.format != "csv" && args.format != "parquet" && args.format != "hdf5") {
+      return Status::InvalidArgument("--format " + QuoteForMessage(args.format, 20) + ": use csv, parquet or hdf5");
     }
     return args.format;
   }
@@ -41,6 +44,7 @@ Result<std::string> InputFormat(const IngestArgs& args) {
            args.file.compare(args.file.size() - suffix.size(), suffix.size(), suffix) == 0;
   };
   if (ends(".parquet") || ends(".parq") || ends(".pq") || ends("/*")) return std::string("parquet");
+  if (ends(".h5") || ends(".hdf5") || ends(".hdf") || ends(".he5")) return std::string("hdf5");
   std::error_code ec;
   if (std::filesystem::is_directory(args.file, ec)) return std::string("parquet");
   return std::string("csv");
@@ -87,9 +91,72 @@ class Progress {
   std::chrono::steady_clock::time_point last_ = start_;
 };
 
+// An HDF5 group (one dataset per column) or compound dataset, appended batch by batch through the
+// WAL after the whole file was read and checked once (a file that fails changes nothing).
+Status IngestHdf5(Context* ctx, const IngestArgs& args) {
+  const auto start = std::chrono::steady_clock::now();
+  if (args.dataset.empty()) {
+    return Status::InvalidArgument(
+        "HDF5 input needs --dataset /PATH: the group holding one dataset per column (as strata export writes), "
+        "or a compound dataset");
+  }
+  if (args.file == "-") return Status::InvalidArgument("HDF5 cannot be read from stdin: name the file");
+  if (!args.rejects.empty() || args.allow_lossy || args.single_pass) {
+    return Status::InvalidArgument("--rejects, --allow-lossy and --single-pass do not apply to HDF5 input");
+  }
+  hdf5::ReadOptions options;
+  options.ignore_extra_columns = args.ignore_extra_columns;
+  options.allow_nan = args.allow_nan;
+  options.truncate_timestamps = args.truncate_timestamps;
+  if (!args.ts_unit.empty()) {
+    ASSIGN_OR_RETURN(options.ts_unit_ns, ParseTsUnit(args.ts_unit));
+  }
+  ASSIGN_OR_RETURN(auto db, ctx->OpenDatabase(false, "strata ingest " + args.file));
+  ASSIGN_OR_RETURN(auto appender, db->NewAppender(args.table));
+  RecordBatch batch;
+  {
+    ASSIGN_OR_RETURN(auto check, hdf5::TableReader::Open(args.file, args.dataset, appender->schema(), options));
+    while (true) {
+      Result<bool> more = check->Next(&batch);
+      if (!more.ok()) return Status(more.status().code(), more.status().message() + " (nothing is stored)");
+      if (!*more) break;
+      if (Status st = batch.ValidateAgainst(appender->schema()); !st.ok()) {
+        return Status(st.code(), args.file + " " + args.dataset + ", rows " + std::to_string(check->rows_read() + 1) +
+                                     " on: " + st.message() + " (nothing is stored)");
+      }
+    }
+  }
+  ASSIGN_OR_RETURN(auto reader, hdf5::TableReader::Open(args.file, args.dataset, appender->schema(), options));
+  uint64_t stored = 0;
+  Status failure;
+  while (true) {
+    Result<bool> more = reader->Next(&batch);
+    if (!more.ok()) {
+      failure = more.status();
+      break;
+    }
+    if (!*more) break;
+    if (failure = appender->Append(batch); !failure.ok()) break;
+    stored += batch.num_rows();
+  }
+  Status close = db->Close();
+  if (!failure.ok()) {
+    return Status(failure.code(),
+                  failure.message() + " (ingest stopped; the " + WithThousands(stored) + " rows before it are stored)");
+  }
+  RETURN_IF_ERROR(close);
+  if (!args.quiet) {
+    std::printf("ingested %s rows into %s from %s %s in %.2f s\n", WithThousands(stored).c_str(), args.table.c_str(),
+                args.file.c_str(), args.dataset.c_str(), SecondsSince(start));
+  }
+  return Status::OK();
+}
+
 Status Ingest(Context* ctx, const IngestArgs& args) {
   auto start = std::chrono::steady_clock::now();
   ASSIGN_OR_RETURN(std::string format, InputFormat(args));
+  if (format == "hdf5") return IngestHdf5(ctx, args);
+  if (!args.dataset.empty()) return Status::InvalidArgument("--dataset applies to HDF5 input only");
   if (format == "parquet") {
     if (!args.rejects.empty() || !args.ts_unit.empty()) {
       return Status::InvalidArgument("--rejects and --ts-unit apply to CSV input only");
@@ -99,6 +166,7 @@ Status Ingest(Context* ctx, const IngestArgs& args) {
                                .allow_lossy = args.allow_lossy,
                                .ignore_extra_columns = args.ignore_extra_columns,
                                .allow_nan = args.allow_nan,
+                               .truncate_timestamps = args.truncate_timestamps,
                                .single_pass = args.single_pass,
                                .quiet = args.quiet});
   }
@@ -113,6 +181,7 @@ Status Ingest(Context* ctx, const IngestArgs& args) {
   CsvOptions options;
   options.batch_rows = static_cast<size_t>(args.batch_rows);
   options.allow_nan = args.allow_nan;
+  options.truncate_timestamps = args.truncate_timestamps;
   if (!args.ts_unit.empty()) {
     ASSIGN_OR_RETURN(options.integer_ts_unit_ns, ParseTsUnit(args.ts_unit));
   }
@@ -207,17 +276,24 @@ Status Ingest(Context* ctx, const IngestArgs& args) {
 
 void AddIngestCommand(CLI::App& app, Context* ctx) {
   auto args = std::make_shared<IngestArgs>();
-  CLI::App* cmd = app.add_subcommand("ingest", "append the rows of a CSV or Parquet file to a table");
+  CLI::App* cmd = app.add_subcommand("ingest", "append the rows of a CSV, Parquet or HDF5 file to a table");
   cmd->add_option("table", args->table, "table name")->required();
   cmd->add_option("file", args->file,
                   "CSV file with a header row naming the columns (any order); a Parquet file, a directory of them "
-                  "or a quoted glob ('day/*.parquet'); - for stdin")
+                  "or a quoted glob ('day/*.parquet'); an HDF5 file (with --dataset); - for stdin")
       ->required();
   cmd->add_option("--format", args->format,
-                  "csv or parquet (default: parquet for .parquet/.parq/.pq names and directories, else csv)");
-  cmd->add_flag("--allow-lossy", args->allow_lossy, "Parquet: store DECIMAL columns in f64 columns (nearest double)");
+                  "csv, parquet or hdf5 (default: parquet for .parquet/.parq/.pq names and directories, hdf5 for "
+                  ".h5/.hdf5/.hdf/.he5, else csv)");
+  cmd->add_option("--dataset", args->dataset,
+                  "HDF5: the group holding one dataset per column (as strata export writes) or a compound dataset");
+  cmd->add_flag("--truncate-timestamps", args->truncate_timestamps,
+                "round timestamps finer than a timestamp[us]/timestamp[ms] column down (default: refuse them)");
+  cmd->add_flag(
+      "--allow-lossy", args->allow_lossy,
+      "Parquet: store DECIMAL columns in f64 columns (nearest double), DOUBLE/DECIMAL in f32 (nearest float)");
   cmd->add_flag("--ignore-extra-columns", args->ignore_extra_columns,
-                "Parquet: skip file columns the table does not have (default: refuse the file)");
+                "Parquet, HDF5: skip file columns the table does not have (default: refuse the file)");
   cmd->add_flag("--single-pass", args->single_pass,
                 "Parquet: do not check a file wholly before appending it (faster; a file that fails midway keeps "
                 "the row groups before the failure)");
@@ -243,12 +319,17 @@ void AddIngestCommand(CLI::App& app, Context* ctx) {
       "Duplicates (same symbol and ts, and the same dedup key, or equal in every column for a table\n"
       "without one) are kept in the log but every read drops them, the first arrival winning; the\n"
       "summary counts them (\"N duplicates dropped\").\n"
+      "HDF5: columns matched by name (datasets of the group, or members of the compound dataset); only\n"
+      "lossless conversions; timestamps are integers in ns (a dataset's unit attribute or --ts-unit says\n"
+      "otherwise). The whole file is checked before any row is appended.\n"
+      "A timestamp finer than a timestamp[us]/[ms] column is refused unless --truncate-timestamps.\n"
       "Examples:\n"
       "  strata ingest trades trades.csv\n"
       "  strata ingest quotes quotes.csv --rejects bad-quotes.csv\n"
       "  zcat day.csv.gz | strata ingest trades -\n"
       "  strata ingest trades 'dumps/2026-03-*.parquet'\n"
-      "  cat day.parquet | strata ingest trades - --format parquet");
+      "  cat day.parquet | strata ingest trades - --format parquet\n"
+      "  strata ingest trades day.h5 --dataset /trades");
   cmd->callback([ctx, args] { Run(ctx, [&] { return Ingest(ctx, *args); }); });
 }
 

@@ -83,8 +83,8 @@ void PrintTable(const TableDef& def) {
     if (f.type == ColumnType::kTimestamp) role = "  (time index)";
     if (f.type == ColumnType::kSymbol) role = "  (series key)";
     if (def.dedup_key && *def.dedup_key == f.name) role = "  (dedup key)";
-    std::printf("    %-12s %-9s%s%s\n", f.name.c_str(), std::string(ColumnTypeName(f.type)).c_str(),
-                f.nullable ? " nullable" : "", role.c_str());
+    std::printf("    %-12s %-9s%s%s\n", f.name.c_str(), FieldTypeName(f).c_str(), f.nullable ? " nullable" : "",
+                role.c_str());
   }
   std::printf("  schema: %s\n", def.schema.ToString().c_str());
   std::printf("  policy: %s\n", def.policy_json.c_str());
@@ -140,7 +140,8 @@ void AddInitAndTableCommands(CLI::App& app, Context* ctx) {
       "--template", create_args->template_name,
       "trades, quotes, bars, book (L2 updates, see `strata book`), fills, orders or cash (see `strata positions`)");
   auto* schema = create->add_option("--schema", create_args->schema,
-                                    "columns as name:type,... with types timestamp, symbol, i32, i64, f64, "
+                                    "columns as name:type,... with types timestamp (ns; timestamp[us] and "
+                                    "timestamp[ms] keep whole micro/milliseconds), symbol, i32, i64, f32, f64, "
                                     "string, bool; a trailing ? makes a column nullable");
   tmpl->excludes(schema);
   create->add_option("--dedup-key", create_args->dedup_key,

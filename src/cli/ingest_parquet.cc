@@ -90,6 +90,7 @@ Status IngestParquet(Context* ctx, const ParquetIngestArgs& args) {
   options.allow_lossy = args.allow_lossy;
   options.ignore_extra_columns = args.ignore_extra_columns;
   options.allow_nan = args.allow_nan;
+  options.truncate_timestamps = args.truncate_timestamps;
   options.table = args.table;
   RecordBatch batch(appender->schema().fields());
   uint64_t rows = 0, bytes = 0, rows_of_done_files = 0;

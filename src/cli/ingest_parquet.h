@@ -15,7 +15,8 @@ struct ParquetIngestArgs {
   bool allow_lossy = false;
   bool ignore_extra_columns = false;
   bool allow_nan = false;
-  bool single_pass = false;  // skip the checking pass: a file failing midway keeps its earlier row groups
+  bool truncate_timestamps = false;  // values finer than a timestamp[us]/[ms] column are rounded down
+  bool single_pass = false;          // skip the checking pass: a file failing midway keeps its earlier row groups
   bool quiet = false;
 };
 

@@ -77,7 +77,7 @@ void BatchPrinter::PrintTable() {
   }
   auto right_aligned = [&](size_t c) {
     ColumnType t = fields_[c].type;
-    return t == ColumnType::kInt64 || t == ColumnType::kInt32 || t == ColumnType::kFloat64;
+    return t == ColumnType::kInt64 || t == ColumnType::kInt32 || IsFloating(t);
   };
   std::string line;
   auto emit = [&](const std::vector<std::string>& cells) {

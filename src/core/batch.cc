@@ -36,6 +36,7 @@ void Column::AppendNull() {
     case ColumnType::kTimestamp:
     case ColumnType::kInt64: i64_.push_back(0); break;
     case ColumnType::kInt32: i32_.push_back(0); break;
+    case ColumnType::kFloat32:
     case ColumnType::kFloat64: f64_.push_back(0); break;
     case ColumnType::kBool: u8_.push_back(0); break;
     case ColumnType::kSymbol:
@@ -54,6 +55,7 @@ void Column::AppendFrom(const Column& other, size_t row) {
     case ColumnType::kTimestamp:
     case ColumnType::kInt64: AppendInt64(other.i64_[row]); break;
     case ColumnType::kInt32: AppendInt32(other.i32_[row]); break;
+    case ColumnType::kFloat32:
     case ColumnType::kFloat64: AppendDouble(other.f64_[row]); break;
     case ColumnType::kBool: AppendBool(other.u8_[row] != 0); break;
     case ColumnType::kSymbol:
@@ -89,6 +91,7 @@ Status Column::SetSizeFromStorage() {
     case ColumnType::kTimestamp:
     case ColumnType::kInt64: n = i64_.size(); break;
     case ColumnType::kInt32: n = i32_.size(); break;
+    case ColumnType::kFloat32:
     case ColumnType::kFloat64: n = f64_.size(); break;
     case ColumnType::kBool: n = u8_.size(); break;
     case ColumnType::kSymbol:
@@ -112,6 +115,7 @@ void Column::Reserve(size_t rows, size_t chars_hint) {
     case ColumnType::kTimestamp:
     case ColumnType::kInt64: i64_.reserve(rows); break;
     case ColumnType::kInt32: i32_.reserve(rows); break;
+    case ColumnType::kFloat32:
     case ColumnType::kFloat64: f64_.reserve(rows); break;
     case ColumnType::kBool: u8_.reserve(rows); break;
     case ColumnType::kSymbol:
@@ -153,6 +157,7 @@ bool Column::Equals(const Column& other) const {
       case ColumnType::kInt32:
         if (i32_[i] != other.i32_[i]) return false;
         break;
+      case ColumnType::kFloat32:
       case ColumnType::kFloat64:
         // Bitwise, so NaN equals NaN and -0 differs from +0: storage must round-trip exactly.
         if (std::memcmp(&f64_[i], &other.f64_[i], sizeof(double)) != 0) return false;
@@ -225,7 +230,7 @@ Status RecordBatch::ValidateAgainst(const Schema& schema) const {
   if (fields_ != schema.fields()) {
     std::string have;
     for (const Field& f : fields_)
-      have += (have.empty() ? "" : ",") + f.name + ":" + std::string(ColumnTypeName(f.type)) + (f.nullable ? "?" : "");
+      have += (have.empty() ? "" : ",") + f.name + ":" + FieldTypeName(f) + (f.nullable ? "?" : "");
     return Status::InvalidArgument("batch columns (" + have + ") do not match the table schema (" + schema.ToString() +
                                    ")");
   }
@@ -239,6 +244,24 @@ Status RecordBatch::ValidateAgainst(const Schema& schema) const {
   const std::vector<int64_t>& ts = columns_[static_cast<size_t>(schema.ts_index())].int64s();
   for (size_t r = 0; r < n; ++r) {
     if (!InTimestampRange(ts[r])) return row_error(r, CheckTimestampRange(ts[r]));
+  }
+  if (const Field& tf = fields_[static_cast<size_t>(schema.ts_index())]; tf.unit != TimeUnit::kNanos) {
+    for (size_t r = 0; r < n; ++r) {
+      if (TruncateToUnit(ts[r], tf.unit) != ts[r]) {
+        return Status::InvalidArgument("row " + std::to_string(r + 1) + ": column '" + tf.name +
+                                       "': " + FormatTimestamp(ts[r]) + " is finer than its " + FieldTypeName(tf));
+      }
+    }
+  }
+  for (size_t c = 0; c < columns_.size(); ++c) {
+    if (fields_[c].type != ColumnType::kFloat32) continue;
+    const std::vector<double>& d = columns_[c].doubles();
+    for (size_t r = 0; r < n; ++r) {
+      if (!IsExactFloat(d[r])) {
+        return Status::InvalidArgument("row " + std::to_string(r + 1) + ": column '" + fields_[c].name +
+                                       "': " + std::to_string(d[r]) + " is not a 32-bit float (f32)");
+      }
+    }
   }
   const Column& sym = columns_[static_cast<size_t>(schema.symbol_index())];
   for (size_t r = 0; r < n; ++r) {
@@ -320,6 +343,7 @@ Status RecordBatch::Append(const RecordBatch& other) {
         case ColumnType::kInt32:
           dst.int32s().insert(dst.int32s().end(), src.int32s().begin(), src.int32s().end());
           break;
+        case ColumnType::kFloat32:
         case ColumnType::kFloat64:
           dst.doubles().insert(dst.doubles().end(), src.doubles().begin(), src.doubles().end());
           break;
@@ -350,6 +374,7 @@ std::string RecordBatch::RowToString(size_t row) const {
       case ColumnType::kTimestamp: AppendTimestamp(col.int64s()[row], &out); break;
       case ColumnType::kInt64: out += std::to_string(col.int64s()[row]); break;
       case ColumnType::kInt32: out += std::to_string(col.int32s()[row]); break;
+      case ColumnType::kFloat32:
       case ColumnType::kFloat64: {
         char buf[32];
         auto [p, ec] = std::to_chars(buf, buf + sizeof buf, col.doubles()[row]);

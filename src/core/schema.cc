@@ -1,5 +1,6 @@
 #include "strata/schema.h"
 
+#include <cmath>
 #include <cstring>
 #include <unordered_set>
 
@@ -35,25 +36,68 @@ std::string_view ColumnTypeName(ColumnType type) {
     case ColumnType::kFloat64: return "f64";
     case ColumnType::kString: return "string";
     case ColumnType::kBool: return "bool";
+    case ColumnType::kFloat32: return "f32";
   }
   return "unknown";
+}
+
+bool IsExactFloat(double v) { return std::isnan(v) || static_cast<double>(static_cast<float>(v)) == v; }
+
+std::string_view TimeUnitName(TimeUnit u) {
+  switch (u) {
+    case TimeUnit::kNanos: return "ns";
+    case TimeUnit::kMicros: return "us";
+    case TimeUnit::kMillis: return "ms";
+  }
+  return "ns";
+}
+
+std::string FieldTypeName(const Field& f) {
+  std::string out(ColumnTypeName(f.type));
+  if (f.type == ColumnType::kTimestamp && f.unit != TimeUnit::kNanos) {
+    out += '[';
+    out += TimeUnitName(f.unit);
+    out += ']';
+  }
+  return out;
+}
+
+Status ParseFieldType(std::string_view name, Field* f) {
+  f->unit = TimeUnit::kNanos;
+  if (name.starts_with("timestamp[") && name.ends_with("]")) {
+    std::string_view u = name.substr(10, name.size() - 11);
+    if (u == "us") {
+      f->unit = TimeUnit::kMicros;
+    } else if (u == "ms") {
+      f->unit = TimeUnit::kMillis;
+    } else if (u != "ns") {
+      return Status::InvalidArgument("unknown timestamp precision '" + std::string(name) +
+                                     "' (expected timestamp, timestamp[us] or timestamp[ms])");
+    }
+    f->type = ColumnType::kTimestamp;
+    return Status::OK();
+  }
+  ASSIGN_OR_RETURN(f->type, ParseColumnType(name));
+  return Status::OK();
 }
 
 Result<ColumnType> ParseColumnType(std::string_view name) {
   static constexpr ColumnType kAll[] = {ColumnType::kTimestamp, ColumnType::kSymbol,  ColumnType::kInt32,
                                         ColumnType::kInt64,     ColumnType::kFloat64, ColumnType::kString,
-                                        ColumnType::kBool};
+                                        ColumnType::kBool,      ColumnType::kFloat32};
   for (ColumnType t : kAll) {
     if (ColumnTypeName(t) == name) return t;
   }
-  return Status::InvalidArgument("unknown column type '" + std::string(name) +
-                                 "' (expected timestamp, symbol, i32, i64, f64, string or bool)");
+  return Status::InvalidArgument(
+      "unknown column type '" + std::string(name) +
+      "' (expected timestamp, timestamp[us], timestamp[ms], symbol, i32, i64, f32, f64, string or bool)");
 }
 
 int FixedWidth(ColumnType type) {
   switch (type) {
     case ColumnType::kTimestamp:
     case ColumnType::kInt64:
+    case ColumnType::kFloat32:
     case ColumnType::kFloat64: return 8;
     case ColumnType::kInt32: return 4;
     case ColumnType::kBool: return 1;
@@ -73,6 +117,9 @@ Result<Schema> Schema::Make(std::vector<Field> fields) {
                                      "': use letters, digits and '_', starting with a letter or '_'");
     }
     if (!names.insert(f.name).second) return Status::InvalidArgument("duplicate column name '" + f.name + "'");
+    if (f.type != ColumnType::kTimestamp && f.unit != TimeUnit::kNanos) {
+      return Status::InvalidArgument("column '" + f.name + "': only a timestamp column has a precision");
+    }
     if (f.type == ColumnType::kTimestamp || f.type == ColumnType::kSymbol) {
       int& slot = f.type == ColumnType::kTimestamp ? s.ts_index_ : s.symbol_index_;
       if (slot != -1) {
@@ -105,7 +152,7 @@ Result<Schema> Schema::Parse(std::string_view spec) {
       f.nullable = true;
       type.remove_suffix(1);
     }
-    ASSIGN_OR_RETURN(f.type, ParseColumnType(type));
+    RETURN_IF_ERROR(ParseFieldType(type, &f));
     fields.push_back(std::move(f));
     if (comma == std::string_view::npos) break;
     spec.remove_prefix(comma + 1);
@@ -160,7 +207,7 @@ std::string FieldsToString(const std::vector<Field>& fields) {
     if (!out.empty()) out += ',';
     out += f.name;
     out += ':';
-    out += ColumnTypeName(f.type);
+    out += FieldTypeName(f);
     if (f.nullable) out += '?';
   }
   return out;

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "strata/batch.h"
 #include "testutil/testutil.h"
 
@@ -138,6 +140,58 @@ TEST(Status, QuoteForMessageCutsAndEscapes) {
   EXPECT_EQ(QuoteForMessage("abc"), "'abc'");
   EXPECT_EQ(QuoteForMessage(std::string_view("a\0b\n\\", 5)), "'a\\x00b\\x0a\\x5c'");
   EXPECT_EQ(QuoteForMessage(std::string(1000, 'z'), 4), "'zzzz'... (1000 bytes)");
+}
+
+}  // namespace
+}  // namespace strata
+
+namespace strata {
+namespace {
+
+TEST(Schema, TimestampPrecisionAndF32) {
+  ASSERT_OK_AND_ASSIGN(Schema s, Schema::Parse("ts:timestamp[us],symbol:symbol,f:f32?,g:f64"));
+  EXPECT_EQ(s.fields()[0].type, ColumnType::kTimestamp);
+  EXPECT_EQ(s.fields()[0].unit, TimeUnit::kMicros);
+  EXPECT_EQ(s.fields()[2].type, ColumnType::kFloat32);
+  EXPECT_TRUE(s.fields()[2].nullable);
+  EXPECT_EQ(s.ToString(), "ts:timestamp[us],symbol:symbol,f:f32?,g:f64");
+  ASSERT_OK_AND_ASSIGN(Schema ms, Schema::Parse("ts:timestamp[ms],symbol:symbol"));
+  EXPECT_EQ(ms.fields()[0].unit, TimeUnit::kMillis);
+  ASSERT_OK_AND_ASSIGN(Schema ns, Schema::Parse("ts:timestamp[ns],symbol:symbol"));
+  EXPECT_EQ(ns.ToString(), "ts:timestamp,symbol:symbol");
+  auto bad = Schema::Parse("ts:timestamp[s],symbol:symbol");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("unknown timestamp precision 'timestamp[s]'"), std::string::npos);
+  Field f{"x", ColumnType::kInt64, false, TimeUnit::kMicros};
+  auto made = Schema::Make({{"ts", ColumnType::kTimestamp}, {"symbol", ColumnType::kSymbol}, f});
+  ASSERT_FALSE(made.ok());
+  EXPECT_NE(made.status().message().find("only a timestamp column has a precision"), std::string::npos);
+  EXPECT_EQ(TruncateToUnit(1999, TimeUnit::kMicros), 1000);
+  EXPECT_EQ(TruncateToUnit(-1, TimeUnit::kMicros), -1000);  // toward -inf
+  EXPECT_EQ(TruncateToUnit(-1000000, TimeUnit::kMillis), -1000000);
+  EXPECT_TRUE(IsExactFloat(0.1f));
+  EXPECT_FALSE(IsExactFloat(0.1));
+  EXPECT_TRUE(IsExactFloat(NAN));
+  EXPECT_TRUE(IsExactFloat(-INFINITY));
+  EXPECT_FALSE(IsExactFloat(1e300));
+}
+
+TEST(RecordBatch, ValidateRefusesFinerTimestampsAndNonFloatF32) {
+  Schema s = *Schema::Parse("ts:timestamp[ms],symbol:symbol,f:f32");
+  RecordBatch b(s);
+  b.column(0).AppendInt64(1772461800001000000);
+  b.column(1).AppendString("A");
+  b.column(2).AppendDouble(0.5);
+  EXPECT_OK(b.ValidateAgainst(s));
+  b.column(0).int64s()[0] += 1000;  // a microsecond finer than ms
+  Status st = b.ValidateAgainst(s);
+  EXPECT_NE(st.message().find("row 1: column 'ts': 2026-03-02T14:30:00.001001Z is finer than its timestamp[ms]"),
+            std::string::npos)
+      << st.ToString();
+  b.column(0).int64s()[0] -= 1000;
+  b.column(2).doubles()[0] = 0.1;
+  st = b.ValidateAgainst(s);
+  EXPECT_NE(st.message().find("is not a 32-bit float (f32)"), std::string::npos) << st.ToString();
 }
 
 }  // namespace

@@ -285,14 +285,26 @@ Status CsvReader::ParseValue(size_t c, std::string_view text) {
   const char* const e = b + text.size();
   switch (f.type) {
     case ColumnType::kTimestamp: {
-      if (ts_parser_.TryFast(text, &values_[c].i64)) return Status::OK();
-      const char* digits = b != e && *b == '-' ? b + 1 : b;
-      if (digits != e && std::all_of(digits, e, [](char ch) { return ch >= '0' && ch <= '9'; })) {
-        return ParseIntegerTimestamp(c, text);
+      auto parse = [&]() -> Status {
+        if (ts_parser_.TryFast(text, &values_[c].i64)) return Status::OK();
+        const char* digits = b != e && *b == '-' ? b + 1 : b;
+        if (digits != e && std::all_of(digits, e, [](char ch) { return ch >= '0' && ch <= '9'; })) {
+          return ParseIntegerTimestamp(c, text);
+        }
+        Result<int64_t> ts = ParseTimestamp(text);
+        if (!ts.ok()) return LineError(static_cast<int>(c), ts.status().message());
+        values_[c].i64 = *ts;
+        return Status::OK();
+      };
+      RETURN_IF_ERROR(parse());
+      if (f.unit == TimeUnit::kNanos) return Status::OK();
+      const int64_t whole = TruncateToUnit(values_[c].i64, f.unit);
+      if (whole == values_[c].i64) return Status::OK();
+      if (!options_.truncate_timestamps) {
+        return LineError(static_cast<int>(c), Quote(text) + " is finer than the column's " + FieldTypeName(f) +
+                                                  " (`strata ingest --truncate-timestamps` rounds it down)");
       }
-      Result<int64_t> ts = ParseTimestamp(text);
-      if (!ts.ok()) return LineError(static_cast<int>(c), ts.status().message());
-      values_[c].i64 = *ts;
+      values_[c].i64 = whole;
       return Status::OK();
     }
     case ColumnType::kInt32:
@@ -307,6 +319,23 @@ Status CsvReader::ParseValue(size_t c, std::string_view text) {
                          Quote(text) + " is out of range for " + std::string(ColumnTypeName(f.type)));
       }
       values_[c].i64 = v;
+      return Status::OK();
+    }
+    case ColumnType::kFloat32: {
+      float v = 0;
+      auto [p, ec] = std::from_chars(SkipPlus(b, e), e, v);
+      if (p != e || (ec != std::errc() && ec != std::errc::result_out_of_range)) {
+        return LineError(static_cast<int>(c), Quote(text) + " is not a number");
+      }
+      if (ec == std::errc::result_out_of_range) {
+        return LineError(static_cast<int>(c), Quote(text) + " is out of range for f32");
+      }
+      if (!options_.allow_nan && !std::isfinite(v)) {
+        return LineError(static_cast<int>(c), Quote(text) +
+                                                  " is not a finite number (NaN and infinities are refused; "
+                                                  "`strata ingest --allow-nan` stores them)");
+      }
+      values_[c].f64 = v;  // the nearest float, held as a double
       return Status::OK();
     }
     case ColumnType::kFloat64: {
@@ -404,6 +433,7 @@ Status CsvReader::ParseRow(RecordBatch* batch) {
       case ColumnType::kTimestamp:
       case ColumnType::kInt64: col.AppendInt64(values_[c].i64); break;
       case ColumnType::kInt32: col.AppendInt32(static_cast<int32_t>(values_[c].i64)); break;
+      case ColumnType::kFloat32:
       case ColumnType::kFloat64: col.AppendDouble(values_[c].f64); break;
       case ColumnType::kBool: col.AppendBool(values_[c].i64 != 0); break;
       case ColumnType::kSymbol:

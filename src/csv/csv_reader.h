@@ -13,6 +13,9 @@
 //   nanoseconds by default); "YYYY-MM-DDTHH:MM:SS[.f{1,9}]Z" takes a fast path with identical
 //   results. Only [kMinTimestampNs, kMaxTimestampNs] (1678-01-01 to 2261-12-31) is accepted.
 // - i32, i64: decimal integers with an optional sign, range-checked.
+// - timestamp[us], timestamp[ms]: as timestamp; a value with finer digits is a bad line unless
+//   CsvOptions::truncate_timestamps (then it is rounded down).
+// - f32: as f64, rounded to the nearest float; out of float range is an error.
 // - f64: decimal or scientific notation; "nan", "inf", "-inf" (any case) only with
 //   CsvOptions::allow_nan (otherwise the line is bad: NaN and infinities poison aggregates).
 // - bool: true/false/t/f/1/0, any case.
@@ -62,6 +65,9 @@ struct CsvOptions {
   // Timestamps written as plain integers count this many nanoseconds each: 1 (ns), 1000 (us),
   // 1000000 (ms) or 1000000000 (s). ISO-8601 text is unaffected.
   int64_t integer_ts_unit_ns = 1;
+  // A timestamp finer than its column's precision (timestamp[us]/[ms]) is rounded down instead
+  // of making the line bad.
+  bool truncate_timestamps = false;
 };
 
 // Reads one CSV stream. Not thread-safe: one thread at a time.

@@ -337,3 +337,44 @@ TEST(CsvReader, ABatchOfAnotherShapeIsRebuilt) {
 
 }  // namespace
 }  // namespace strata
+
+namespace strata {
+namespace {
+
+TEST(CsvReader, F32AndCoarserTimestamps) {
+  Schema schema = *Schema::Parse("ts:timestamp[us],symbol:symbol,f:f32,g:f32?");
+  ASSERT_OK_AND_ASSIGN(RecordBatch b, csvtest::ReadText("ts,symbol,f,g\n"
+                                                        "2026-03-02T14:30:00.123456Z,A,0.1,\n"
+                                                        "1772461800123457000,A,3.4028235e38,-1.5e-45\n",
+                                                        schema));
+  ASSERT_EQ(b.num_rows(), 2u);
+  EXPECT_OK(b.ValidateAgainst(schema));
+  EXPECT_EQ(b.column(0).int64s()[0], 1772461800123456000);
+  EXPECT_EQ(b.column(0).int64s()[1], 1772461800123457000);
+  EXPECT_EQ(b.column(2).doubles()[0], static_cast<double>(0.1f));  // the nearest float
+  EXPECT_EQ(b.column(2).doubles()[1], static_cast<double>(3.4028235e38f));
+  EXPECT_TRUE(b.column(3).IsNull(0));
+  EXPECT_EQ(b.column(3).doubles()[1], static_cast<double>(-1.5e-45f));
+
+  // Finer than the column: a bad line, unless truncating (rounded toward -inf).
+  const std::string fine = "ts,symbol,f\n2026-03-02T14:30:00.123456789Z,A,1\n1969-12-31T23:59:59.9999995Z,A,1\n";
+  Status st = csvtest::ReadText(fine, schema).status();
+  EXPECT_NE(st.message().find("'2026-03-02T14:30:00.123456789Z' is finer than the column's timestamp[us]"),
+            std::string::npos)
+      << st.ToString();
+  EXPECT_NE(st.message().find("--truncate-timestamps"), std::string::npos) << st.ToString();
+  CsvOptions trunc;
+  trunc.truncate_timestamps = true;
+  ASSERT_OK_AND_ASSIGN(RecordBatch t, csvtest::ReadText(fine, schema, trunc));
+  EXPECT_EQ(t.column(0).int64s()[0], 1772461800123456000);
+  EXPECT_EQ(t.column(0).int64s()[1], -1000);
+
+  // Out of float range, not a number.
+  st = csvtest::ReadText("ts,symbol,f\n2026-03-02T14:30:00Z,A,1e39\n", schema).status();
+  EXPECT_NE(st.message().find("'1e39' is out of range for f32"), std::string::npos) << st.ToString();
+  st = csvtest::ReadText("ts,symbol,f\n2026-03-02T14:30:00Z,A,x\n", schema).status();
+  EXPECT_NE(st.message().find("'x' is not a number"), std::string::npos) << st.ToString();
+}
+
+}  // namespace
+}  // namespace strata

@@ -37,9 +37,7 @@ struct SeriesKeyEq {
   }
 };
 
-std::string FieldToString(const Field& f) {
-  return f.name + ":" + std::string(ColumnTypeName(f.type)) + (f.nullable ? "?" : "");
-}
+std::string FieldToString(const Field& f) { return f.name + ":" + FieldTypeName(f) + (f.nullable ? "?" : ""); }
 
 // Rows stored in the typed vector a column of this type uses.
 size_t StoredRows(const Column& col) {
@@ -47,6 +45,7 @@ size_t StoredRows(const Column& col) {
     case ColumnType::kTimestamp:
     case ColumnType::kInt64: return col.int64s().size();
     case ColumnType::kInt32: return col.int32s().size();
+    case ColumnType::kFloat32:
     case ColumnType::kFloat64: return col.doubles().size();
     case ColumnType::kBool: return col.bools().size();
     case ColumnType::kSymbol:

@@ -191,6 +191,7 @@ void SeriesBuffer::AppendRows(Generation& g, const RecordBatch& batch, const uin
       switch (f.type) {
         case ColumnType::kTimestamp:
         case ColumnType::kInt64: CopyValues(dc.As<int64_t>() + at, src.int64s().data(), rs, base, k); break;
+        case ColumnType::kFloat32:
         case ColumnType::kFloat64: CopyValues(dc.As<double>() + at, src.doubles().data(), rs, base, k); break;
         case ColumnType::kInt32: CopyValues(dc.As<int32_t>() + at, src.int32s().data(), rs, base, k); break;
         case ColumnType::kBool: CopyValues(dc.values + at, src.bools().data(), rs, base, k); break;

@@ -70,6 +70,7 @@ void AppendRunValues(const Field& f, std::string_view symbol, const ChunkColumn&
   switch (f.type) {
     case ColumnType::kTimestamp:
     case ColumnType::kInt64: AppendFixed(dst->int64s(), src, begin, count); break;
+    case ColumnType::kFloat32:
     case ColumnType::kFloat64: AppendFixed(dst->doubles(), src, begin, count); break;
     case ColumnType::kInt32: AppendFixed(dst->int32s(), src, begin, count); break;
     case ColumnType::kBool: AppendFixed(dst->bools(), src, begin, count); break;
@@ -97,6 +98,7 @@ void AppendOneValue(const Field& f, std::string_view symbol, const ChunkColumn& 
   switch (f.type) {
     case ColumnType::kTimestamp:
     case ColumnType::kInt64: dst->int64s().push_back(src.As<int64_t>()[i]); break;
+    case ColumnType::kFloat32:
     case ColumnType::kFloat64: dst->doubles().push_back(src.As<double>()[i]); break;
     case ColumnType::kInt32: dst->int32s().push_back(src.As<int32_t>()[i]); break;
     case ColumnType::kBool: dst->bools().push_back(src.values[i]); break;
@@ -199,6 +201,7 @@ void CopyOneRow(const SeriesChunk& chunk, uint32_t row, const Schema& schema, st
     switch (f.type) {
       case ColumnType::kTimestamp:
       case ColumnType::kInt64: col.AppendInt64(src.As<int64_t>()[row]); break;
+      case ColumnType::kFloat32:
       case ColumnType::kFloat64: col.AppendDouble(src.As<double>()[row]); break;
       case ColumnType::kInt32: col.AppendInt32(src.As<int32_t>()[row]); break;
       case ColumnType::kBool: col.AppendBool(src.values[row] != 0); break;

@@ -1,6 +1,7 @@
 #include "ilp/batcher.h"
 
 #include <chrono>
+#include <cmath>
 
 #include "strata/timestamp.h"
 
@@ -50,6 +51,12 @@ std::string Incompatible(ColumnType type, const Tag* tag, const FieldValue* f) {
       }
       if (f->kind == ValueKind::kUInt) return f->u <= INT32_MAX ? "" : "is beyond the range of the i32 column";
       break;
+    case ColumnType::kFloat32:  // the nearest float, as CSV and SQL store it
+      if (f->kind == ValueKind::kFloat)
+        return std::isfinite(f->f) && !std::isfinite(static_cast<float>(f->f)) ? "is out of range for the f32 column"
+                                                                               : "";
+      if (f->kind == ValueKind::kInt || f->kind == ValueKind::kUInt) return "";
+      break;
     case ColumnType::kFloat64:
       if (f->kind == ValueKind::kFloat) return "";
       if (f->kind == ValueKind::kInt) {
@@ -91,6 +98,11 @@ void AppendValue(Column* c, const Tag* tag, const FieldValue* f) {
     case ColumnType::kInt64: c->AppendInt64(f->kind == ValueKind::kUInt ? static_cast<int64_t>(f->u) : f->i); break;
     case ColumnType::kInt32:
       c->AppendInt32(static_cast<int32_t>(f->kind == ValueKind::kUInt ? static_cast<int64_t>(f->u) : f->i));
+      break;
+    case ColumnType::kFloat32:
+      c->AppendDouble(static_cast<float>(f->kind == ValueKind::kFloat  ? f->f
+                                         : f->kind == ValueKind::kUInt ? static_cast<double>(f->u)
+                                                                       : static_cast<double>(f->i)));
       break;
     case ColumnType::kFloat64:
       c->AppendDouble(f->kind == ValueKind::kFloat  ? f->f

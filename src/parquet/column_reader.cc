@@ -51,6 +51,7 @@ size_t StorageRows(const Column& c) {
     case ColumnType::kTimestamp:
     case ColumnType::kInt64: return c.int64s().size();
     case ColumnType::kInt32: return c.int32s().size();
+    case ColumnType::kFloat32:
     case ColumnType::kFloat64: return c.doubles().size();
     case ColumnType::kBool: return c.bools().size();
     case ColumnType::kSymbol:

@@ -40,6 +40,7 @@ void ReserveRows(Column* col, size_t rows) {
     case ColumnType::kTimestamp:
     case ColumnType::kInt64: ReserveVector(&col->int64s(), rows); break;
     case ColumnType::kInt32: ReserveVector(&col->int32s(), rows); break;
+    case ColumnType::kFloat32:
     case ColumnType::kFloat64: ReserveVector(&col->doubles(), rows); break;
     case ColumnType::kBool: ReserveVector(&col->bools(), rows); break;
     case ColumnType::kSymbol:
@@ -59,6 +60,7 @@ void AppendRange(const Column& src, size_t begin, size_t count, Column* dst) {
     case ColumnType::kInt32:
       dst->int32s().insert(dst->int32s().end(), src.int32s().begin() + begin, src.int32s().begin() + begin + count);
       break;
+    case ColumnType::kFloat32:
     case ColumnType::kFloat64:
       dst->doubles().insert(dst->doubles().end(), src.doubles().begin() + begin, src.doubles().begin() + begin + count);
       break;

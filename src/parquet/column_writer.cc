@@ -1,6 +1,7 @@
 #include "parquet/column_writer.h"
 
 #include <algorithm>
+#include <bit>
 #include <cstring>
 
 #include "codec/crc32.h"
@@ -51,6 +52,12 @@ int CompareBounds(ColumnType type, std::string_view a, std::string_view b) {
       std::memcpy(&y, b.data(), 8);
       return x < y ? -1 : x > y;
     }
+    case ColumnType::kFloat32: {
+      float x, y;
+      std::memcpy(&x, a.data(), 4);
+      std::memcpy(&y, b.data(), 4);
+      return x < y ? -1 : x > y;
+    }
     case ColumnType::kBool: return a < b ? -1 : a > b;
     case ColumnType::kSymbol:
     case ColumnType::kString: return a.compare(b) < 0 ? -1 : a.compare(b) > 0;
@@ -62,20 +69,26 @@ int CompareBounds(ColumnType type, std::string_view a, std::string_view b) {
 
 ColumnChunkWriter::ColumnChunkWriter(Field field, ColumnEncoding requested, const WriterOptions& options, Codec* codec)
     : field_(std::move(field)),
+      enc_type_(field_.type == ColumnType::kFloat32 ? ColumnType::kInt32 : field_.type),
+      convert_(field_.type == ColumnType::kFloat32 ||
+               (field_.type == ColumnType::kTimestamp && field_.unit != strata::TimeUnit::kNanos)),
+      stored_(enc_type_),
+      stats_src_(nullptr),
       requested_(requested),
       encoding_(ResolveEncoding(requested, field_.type).ValueOr(ColumnEncoding::kPlain)),
       fallback_(ColumnEncoding::kPlain),
       options_(options),
       codec_(codec),
-      dense_(field_.type) {}
+      dense_(enc_type_) {}
 
 bool ColumnChunkWriter::MostlyDistinct(size_t rows) const {
   size_t values = rows - static_cast<size_t>(pages_.front().stats.null_count());
   size_t distinct = 0;
-  switch (field_.type) {
+  switch (enc_type_) {
     case ColumnType::kTimestamp:
     case ColumnType::kInt64: distinct = dict_i64_.size(); break;
     case ColumnType::kInt32: distinct = dict_i32_.size(); break;
+    case ColumnType::kFloat32:  // encoded as i32 (enc_type_); unreachable
     case ColumnType::kFloat64: distinct = dict_f64_.size(); break;
     case ColumnType::kSymbol:
     case ColumnType::kString: distinct = dict_str_.size(); break;
@@ -93,10 +106,11 @@ void ColumnChunkWriter::ResetDictionary() {
 }
 
 size_t ColumnChunkWriter::DictionaryBytes() const {
-  switch (field_.type) {
+  switch (enc_type_) {
     case ColumnType::kTimestamp:
     case ColumnType::kInt64: return dict_i64_.byte_size();
     case ColumnType::kInt32: return dict_i32_.byte_size();
+    case ColumnType::kFloat32:  // encoded as i32 (enc_type_); unreachable
     case ColumnType::kFloat64: return dict_f64_.byte_size();
     case ColumnType::kSymbol:
     case ColumnType::kString: return dict_str_.byte_size();
@@ -116,7 +130,7 @@ size_t ColumnChunkWriter::PageEnd(const Column& col, size_t begin, size_t end) c
     while (e < limit && (off[e] - off[begin]) + 4ull * (e - begin) < target) ++e;
     return std::max(e, begin + 1);
   }
-  int width = field_.type == ColumnType::kBool ? 1 : FixedWidth(field_.type);
+  int width = enc_type_ == ColumnType::kBool ? 1 : FixedWidth(enc_type_);
   size_t by_bytes = static_cast<size_t>(std::max<int64_t>(1, options_.page_bytes / width));
   return std::min(limit, begin + by_bytes);
 }
@@ -132,10 +146,11 @@ void ColumnChunkWriter::GatherNonNull(const Column& col, size_t begin, size_t en
       if (valid[i]) dst[j++] = src[i];
     }
   };
-  switch (field_.type) {
+  switch (enc_type_) {
     case ColumnType::kTimestamp:
     case ColumnType::kInt64: gather(col.int64s(), dense_.int64s()); break;
     case ColumnType::kInt32: gather(col.int32s(), dense_.int32s()); break;
+    case ColumnType::kFloat32:  // encoded as i32 (enc_type_); unreachable
     case ColumnType::kFloat64: gather(col.doubles(), dense_.doubles()); break;
     case ColumnType::kBool: gather(col.bools(), dense_.bools()); break;
     case ColumnType::kSymbol:
@@ -165,7 +180,7 @@ Status ColumnChunkWriter::EncodeValues(const Column& col, size_t begin, size_t e
   if (n == 0) return Status::OK();
   ColumnEncoding enc = encoding_;
   if (enc == ColumnEncoding::kDictionary && !dictionary_on_) enc = fallback_;
-  ColumnType t = field_.type;
+  ColumnType t = enc_type_;
   switch (enc) {
     case ColumnEncoding::kDictionary: {
       indices_.resize(n);
@@ -180,6 +195,7 @@ Status ColumnChunkWriter::EncodeValues(const Column& col, size_t begin, size_t e
           for (size_t i = 0; i < n; ++i) indices_[i] = dict_i32_.Insert(src->int32s()[b + i]);
           dict_size = dict_i32_.size();
           break;
+        case ColumnType::kFloat32:  // encoded as i32 (enc_type_); unreachable
         case ColumnType::kFloat64:
           for (size_t i = 0; i < n; ++i) indices_[i] = dict_f64_.Insert(src->doubles()[b + i]);
           dict_size = dict_f64_.size();
@@ -203,6 +219,7 @@ Status ColumnChunkWriter::EncodeValues(const Column& col, size_t begin, size_t e
         case ColumnType::kTimestamp:
         case ColumnType::kInt64: EncodePlainFixed(src->int64s().data() + b, n, &values_); break;
         case ColumnType::kInt32: EncodePlainFixed(src->int32s().data() + b, n, &values_); break;
+        case ColumnType::kFloat32:  // encoded as i32 (enc_type_); unreachable
         case ColumnType::kFloat64: EncodePlainFixed(src->doubles().data() + b, n, &values_); break;
         case ColumnType::kBool: EncodePlainBool(src->bools().data() + b, n, &values_); break;
         case ColumnType::kSymbol:
@@ -333,7 +350,11 @@ Status ColumnChunkWriter::WritePage(const Column& col, size_t begin, size_t end,
   Encoding used;
   RETURN_IF_ERROR(EncodeValues(col, begin, end, nulls, &used));
   PageRecord rec{data_pages_.size(), 0, static_cast<int64_t>(begin - chunk_begin), ValueStats(field_.type)};
-  rec.stats.Update(col, begin, end);
+  if (stats_src_ != nullptr) {
+    rec.stats.Update(*stats_src_, begin + stats_shift_, end + stats_shift_);
+  } else {
+    rec.stats.Update(col, begin, end);
+  }
   PageType type = options_.page_version == PageVersion::kV2 ? PageType::kDataPageV2 : PageType::kDataPage;
   RETURN_IF_ERROR(FinishPage(type, used, rows, nulls, &data_pages_));
   rec.size = static_cast<int32_t>(data_pages_.size() - rec.offset);
@@ -353,6 +374,7 @@ std::vector<ColumnEncoding> Candidates(ColumnType t) {
     case ColumnType::kInt64:
     case ColumnType::kInt32:
       return {ColumnEncoding::kDeltaBinaryPacked, ColumnEncoding::kDictionary, ColumnEncoding::kPlain};
+    case ColumnType::kFloat32:
     case ColumnType::kFloat64:
       return {ColumnEncoding::kByteStreamSplit, ColumnEncoding::kDictionary, ColumnEncoding::kPlain};
     case ColumnType::kSymbol:
@@ -402,10 +424,11 @@ void ColumnChunkWriter::ChooseEncoding(const Column& col, size_t begin, size_t e
 size_t ColumnChunkWriter::EncodeDictionaryValues() {
   values_.clear();
   size_t n = 0;
-  switch (field_.type) {
+  switch (enc_type_) {
     case ColumnType::kTimestamp:
     case ColumnType::kInt64: EncodePlainFixed(dict_i64_.values().data(), n = dict_i64_.size(), &values_); break;
     case ColumnType::kInt32: EncodePlainFixed(dict_i32_.values().data(), n = dict_i32_.size(), &values_); break;
+    case ColumnType::kFloat32:  // encoded as i32 (enc_type_); unreachable
     case ColumnType::kFloat64: EncodePlainFixed(dict_f64_.values().data(), n = dict_f64_.size(), &values_); break;
     case ColumnType::kSymbol:
     case ColumnType::kString:
@@ -424,8 +447,40 @@ void ColumnChunkWriter::EncodeDictionaryPage(std::string* dest, int32_t* size) {
   *size = static_cast<int32_t>(dest->size() - before);
 }
 
+void ColumnChunkWriter::ToStored(const Column& col, size_t begin, size_t n) {
+  stored_.Clear();
+  if (field_.type == ColumnType::kFloat32) {
+    std::vector<int32_t>& dst = stored_.int32s();
+    dst.resize(n);
+    const double* src = col.doubles().data() + begin;
+    for (size_t i = 0; i < n; ++i) dst[i] = std::bit_cast<int32_t>(static_cast<float>(src[i]));
+  } else {
+    std::vector<int64_t>& dst = stored_.int64s();
+    dst.resize(n);
+    const int64_t* src = col.int64s().data() + begin;
+    const int64_t d = NanosPerUnit(field_.unit);
+    for (size_t i = 0; i < n; ++i) dst[i] = TruncateToUnit(src[i], field_.unit) / d;
+  }
+  if (!col.validity().empty()) {
+    stored_.validity().assign(col.validity().begin() + static_cast<ptrdiff_t>(begin),
+                              col.validity().begin() + static_cast<ptrdiff_t>(begin + n));
+  }
+  stored_.SetSizeFromStorage().IgnoreError();  // consistent by construction
+}
+
 Status ColumnChunkWriter::WriteChunk(const Column& col, size_t begin, size_t n, uint64_t file_offset, std::string* out,
                                      ChunkResult* result) {
+  if (!convert_) return WriteStoredChunk(col, begin, n, file_offset, out, result);
+  ToStored(col, begin, n);
+  stats_src_ = field_.type == ColumnType::kFloat32 ? &col : nullptr;
+  stats_shift_ = begin;
+  Status st = WriteStoredChunk(stored_, 0, n, file_offset, out, result);
+  stats_src_ = nullptr;
+  return st;
+}
+
+Status ColumnChunkWriter::WriteStoredChunk(const Column& col, size_t begin, size_t n, uint64_t file_offset,
+                                           std::string* out, ChunkResult* result) {
   pages_.clear();
   data_pages_.clear();
   encodings_.clear();
@@ -505,7 +560,7 @@ Status ColumnChunkWriter::WriteChunk(const Column& col, size_t begin, size_t n, 
   bool index_allowed = true;
   ColumnIndex ci;
   ci.null_counts.emplace();
-  if (field_.type == ColumnType::kFloat64) ci.nan_counts.emplace();
+  if (IsFloating(field_.type)) ci.nan_counts.emplace();
   bool ascending = true, descending = true;
   std::string prev_min, prev_max;
   bool have_prev = false;

@@ -53,6 +53,11 @@ class ColumnChunkWriter {
     ValueStats stats;
   };
 
+  Status WriteStoredChunk(const Column& col, size_t begin, size_t n, uint64_t file_offset, std::string* out,
+                          ChunkResult* result);
+  // Rows [begin, begin + n) of `col` as the file stores them, into stored_: f32 as float bit
+  // patterns in an i32 column, timestamp[us]/[ms] as counts of the unit.
+  void ToStored(const Column& col, size_t begin, size_t n);
   size_t PageEnd(const Column& col, size_t begin, size_t end) const;
   Status WritePage(const Column& col, size_t begin, size_t end, size_t chunk_begin);
   void GatherNonNull(const Column& col, size_t begin, size_t end, size_t nulls);
@@ -66,6 +71,13 @@ class ColumnChunkWriter {
   void ResetDictionary();
 
   Field field_;
+  // The type whose storage the encoders read: field_.type, except f32, encoded from the float
+  // bit patterns in an i32 column (PLAIN, dictionary and BYTE_STREAM_SPLIT bytes are the same).
+  ColumnType enc_type_;
+  bool convert_;             // f32 or timestamp[us]/[ms]: values go through stored_
+  Column stored_;            // the chunk's values as stored, when convert_
+  const Column* stats_src_;  // f32: statistics come from the doubles, at rows shifted by
+  size_t stats_shift_ = 0;   // stats_shift_
   ColumnEncoding requested_;
   ColumnEncoding encoding_;  // for the current chunk
   ColumnEncoding fallback_;

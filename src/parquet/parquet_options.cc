@@ -43,7 +43,7 @@ Result<ColumnEncoding> ResolveEncoding(ColumnEncoding e, ColumnType type) {
     case ColumnEncoding::kAuto: return type == ColumnType::kBool ? ColumnEncoding::kPlain : ColumnEncoding::kDictionary;
     case ColumnEncoding::kStrongest:
       if (is_int) return ColumnEncoding::kDeltaBinaryPacked;
-      if (type == ColumnType::kFloat64) return ColumnEncoding::kByteStreamSplit;
+      if (IsFloating(type)) return ColumnEncoding::kByteStreamSplit;
       if (type == ColumnType::kBool) return ColumnEncoding::kRle;
       return ColumnEncoding::kDictionary;
     case ColumnEncoding::kPlain: return e;
@@ -55,7 +55,7 @@ Result<ColumnEncoding> ResolveEncoding(ColumnEncoding e, ColumnType type) {
       break;
     case ColumnEncoding::kByteStreamSplit:
       // The format allows it for integers too (since 2.11), but DuckDB rejects those files.
-      if (type == ColumnType::kFloat64) return e;
+      if (IsFloating(type)) return e;
       break;
     case ColumnEncoding::kDeltaLengthByteArray:
     case ColumnEncoding::kDeltaByteArray:

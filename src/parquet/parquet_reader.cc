@@ -218,9 +218,10 @@ class ParquetReader::Impl {
   // What one thread reading column chunks uses and counts. Reads of several columns of a row
   // group may run at once, each with its own ColumnWork; Fold() adds the counts to the reader's.
   struct ColumnWork {
-    std::string fetch;              // chunk bytes from sources that cannot lend them
-    std::string page_buf;           // decompressed pages (ColumnChunkReader::UseBuffer)
-    std::array<Column, 8> by_type;  // decoded pages of partly read chunks, by ColumnType
+    std::string fetch;     // chunk bytes from sources that cannot lend them
+    std::string page_buf;  // decompressed pages (ColumnChunkReader::UseBuffer)
+    std::array<Column, static_cast<size_t>(ColumnType::kFloat32) + 1>
+        by_type;  // decoded pages of partly read chunks, by ColumnType
     uint64_t bytes = 0, pages_total = 0, pages_read = 0;
   };
 

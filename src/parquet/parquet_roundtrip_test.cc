@@ -2,6 +2,8 @@
 // with and without nulls, edge values, one row and zero rows.
 #include <gtest/gtest.h>
 
+#include <cstring>
+
 #include "parquet/parquet_reader.h"
 #include "parquet/parquet_test_util.h"
 #include "parquet/parquet_writer.h"
@@ -79,6 +81,67 @@ TEST_P(RoundTrip, OneRowAndZeroRows) {
     ASSERT_OK(WriteParquetFile(DefaultFileSystem(), path, batch, OptionsFor(GetParam(), batch.fields())));
     ASSERT_OK_AND_ASSIGN(RecordBatch back, ReadParquetFile(DefaultFileSystem(), path));
     EXPECT_EQ(FirstDifference(batch, back), "") << rows;
+  }
+}
+
+// f32 and timestamp[us]/[ms] columns: FLOAT and TIMESTAMP(MICROS/MILLIS) in the file, statistics
+// in the stored unit, and read back as the same types and values.
+TEST_P(RoundTrip, F32AndCoarserTimestamps) {
+  ::strata::testing::TempDir dir;
+  for (strata::TimeUnit unit : {strata::TimeUnit::kMicros, strata::TimeUnit::kMillis}) {
+    RecordBatch batch(std::vector<Field>{Field{"ts", ColumnType::kTimestamp, false, unit},
+                                         Field{"sym", ColumnType::kSymbol, false, strata::TimeUnit::kNanos},
+                                         Field{"f", ColumnType::kFloat32, false, strata::TimeUnit::kNanos},
+                                         Field{"g", ColumnType::kFloat32, true, strata::TimeUnit::kNanos}});
+    const int64_t step = NanosPerUnit(unit) * 3;
+    for (size_t r = 0; r < 2500; ++r) {
+      batch.column(0).AppendInt64(1772461800000000000 + static_cast<int64_t>(r) * step);
+      batch.column(1).AppendString(r % 3 ? "AAPL" : "MSFT");
+      const float v = r % 7 == 0 ? -0.0f : static_cast<float>(r % 50) / 10.0f - 2.0f;
+      batch.column(2).AppendDouble(v);
+      r % 4 == 1 ? batch.column(3).AppendNull() : batch.column(3).AppendDouble(static_cast<float>(r) * 1e30f);
+    }
+    WriterOptions o = OptionsFor(GetParam(), batch.fields());
+    const std::string path = dir.Join(std::string(TimeUnitName(unit)) + ".parquet");
+    ASSERT_OK(WriteParquetFile(DefaultFileSystem(), path, batch, o));
+    ASSERT_OK_AND_ASSIGN(auto reader, ParquetReader::Open(DefaultFileSystem(), path));
+    const FileMetaData& md = reader->metadata();
+    for (const SchemaElement& e : md.schema) {
+      if (e.name == "ts") {
+        ASSERT_TRUE(e.logical_type.has_value());
+        EXPECT_EQ(e.logical_type->unit,
+                  unit == strata::TimeUnit::kMicros ? parquet::TimeUnit::kMicros : parquet::TimeUnit::kMillis);
+      }
+      if (e.name == "f" || e.name == "g") {
+        EXPECT_EQ(e.type, Type::kFloat);
+      }
+    }
+    // Row group 0's statistics: ts in the stored unit, f as 4-byte floats.
+    const ColumnMetaData& ts = *md.row_groups[0].columns[0].meta_data;
+    ASSERT_TRUE(ts.statistics && ts.statistics->min_value);
+    int64_t min_ts = 0;
+    std::memcpy(&min_ts, ts.statistics->min_value->data(), 8);
+    EXPECT_EQ(min_ts, 1772461800000000000 / NanosPerUnit(unit));
+    const ColumnMetaData& f = *md.row_groups[0].columns[2].meta_data;
+    ASSERT_TRUE(f.statistics && f.statistics->min_value && f.statistics->max_value);
+    ASSERT_EQ(f.statistics->min_value->size(), 4u);
+    float fmin, fmax;
+    std::memcpy(&fmin, f.statistics->min_value->data(), 4);
+    std::memcpy(&fmax, f.statistics->max_value->data(), 4);
+    EXPECT_EQ(fmin, -2.0f);
+    EXPECT_EQ(fmax, 2.9f);
+    ASSERT_OK_AND_ASSIGN(RecordBatch back, reader->Read());
+    ASSERT_EQ(back.fields(), batch.fields());
+    EXPECT_EQ(FirstDifference(batch, back), "") << TimeUnitName(unit);
+    // A time-range read prunes with the stored unit's page bounds and keeps the right rows.
+    const int64_t from = 1772461800000000000 + 1000 * step, to = from + 10 * step;
+    ReadOptions ro;
+    ro.time_range = TimeRange{"ts", from, to};
+    ASSERT_OK_AND_ASSIGN(RecordBatch part, reader->Read(ro));
+    size_t in_range = 0;
+    for (int64_t t : part.column(0).int64s()) in_range += t >= from && t < to;
+    EXPECT_EQ(in_range, 10u);
+    EXPECT_LT(part.num_rows(), batch.num_rows());  // the other row group was skipped
   }
 }
 

@@ -100,8 +100,17 @@ void ApplyStrataSchema(const FileMetaData& md, std::vector<ColumnInfo>* columns)
     for (size_t i = 0; i < columns->size(); ++i) {
       ColumnInfo& c = (*columns)[i];
       ColumnType t = (*fields)[i].type;
-      // Only refinements that keep the stored values' meaning: string <-> symbol.
+      // Only refinements that keep the stored values' meaning: string <-> symbol, FLOAT as f32,
+      // and a timestamp's precision where the file stores that unit.
       if (IsStringLike(t) && IsStringLike(c.field.type)) c.field.type = t;
+      if (t == ColumnType::kFloat32 && c.conversion == Conversion::kFloatToDouble) c.field.type = t;
+      if (t == ColumnType::kTimestamp && c.field.type == ColumnType::kTimestamp) {
+        const strata::TimeUnit u = (*fields)[i].unit;
+        if ((u == strata::TimeUnit::kMicros && c.conversion == Conversion::kMicrosToNanos) ||
+            (u == strata::TimeUnit::kMillis && c.conversion == Conversion::kMillisToNanos)) {
+          c.field.unit = u;
+        }
+      }
     }
     return;
   }
@@ -115,6 +124,7 @@ Type PhysicalType(ColumnType type) {
     case ColumnType::kInt64: return Type::kInt64;
     case ColumnType::kInt32: return Type::kInt32;
     case ColumnType::kFloat64: return Type::kDouble;
+    case ColumnType::kFloat32: return Type::kFloat;
     case ColumnType::kBool: return Type::kBoolean;
     case ColumnType::kSymbol:
     case ColumnType::kString: return Type::kByteArray;
@@ -199,8 +209,11 @@ std::vector<SchemaElement> ToParquetSchema(const std::vector<Field>& fields, boo
       LogicalType lt;
       lt.kind = LK::kTimestamp;
       lt.is_adjusted_to_utc = timestamp_adjusted_to_utc;
-      lt.unit = TimeUnit::kNanos;
-      e.logical_type = lt;  // no ConvertedType exists for nanoseconds
+      lt.unit = f.unit == strata::TimeUnit::kMillis   ? TimeUnit::kMillis
+                : f.unit == strata::TimeUnit::kMicros ? TimeUnit::kMicros
+                                                      : TimeUnit::kNanos;
+      // No ConvertedType: TIMESTAMP_MILLIS/MICROS mean UTC-adjusted, and none exists for nanoseconds.
+      e.logical_type = lt;
     } else if (IsStringLike(f.type)) {
       LogicalType lt;
       lt.kind = LK::kString;
@@ -229,7 +242,7 @@ Result<std::vector<Field>> ParseFields(std::string_view text) {
       f.nullable = true;
       type.remove_suffix(1);
     }
-    ASSIGN_OR_RETURN(f.type, ParseColumnType(type));
+    RETURN_IF_ERROR(ParseFieldType(type, &f));
     fields.push_back(std::move(f));
   }
   return fields;

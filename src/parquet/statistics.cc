@@ -9,6 +9,10 @@ namespace {
 std::string Le64(int64_t v) { return std::string(reinterpret_cast<const char*>(&v), 8); }
 std::string Le32(int32_t v) { return std::string(reinterpret_cast<const char*>(&v), 4); }
 std::string LeDouble(double v) { return std::string(reinterpret_cast<const char*>(&v), 8); }
+std::string LeFloat(double v) {
+  float f = static_cast<float>(v);
+  return std::string(reinterpret_cast<const char*>(&f), 4);
+}
 
 std::string TruncateMin(const std::string& s, bool* exact) {
   *exact = s.size() <= kMaxStatBytes;
@@ -70,6 +74,7 @@ void ValueStats::Update(const Column& col, size_t begin, size_t end) {
     case ColumnType::kInt64: MinMax(col.int64s().data() + begin, valid, n, &has_, &imin_, &imax_); break;
     case ColumnType::kInt32: MinMax(col.int32s().data() + begin, valid, n, &has_, &imin_, &imax_); break;
     case ColumnType::kBool: MinMax(col.bools().data() + begin, valid, n, &has_, &imin_, &imax_); break;
+    case ColumnType::kFloat32:
     case ColumnType::kFloat64: {
       const double* v = col.doubles().data() + begin;
       for (size_t i = 0; i < n; ++i) {
@@ -139,6 +144,7 @@ std::string ValueStats::EncodedMin(bool* exact) const {
     case ColumnType::kInt32: return Le32(static_cast<int32_t>(imin_));
     case ColumnType::kBool: return std::string(1, static_cast<char>(imin_ != 0));
     case ColumnType::kFloat64: return LeDouble(dmin_ == 0 ? -0.0 : dmin_);
+    case ColumnType::kFloat32: return LeFloat(dmin_ == 0 ? -0.0 : dmin_);
     case ColumnType::kSymbol:
     case ColumnType::kString: return TruncateMin(smin_, exact);
   }
@@ -153,6 +159,7 @@ std::string ValueStats::EncodedMax(bool* exact) const {
     case ColumnType::kInt32: return Le32(static_cast<int32_t>(imax_));
     case ColumnType::kBool: return std::string(1, static_cast<char>(imax_ != 0));
     case ColumnType::kFloat64: return LeDouble(dmax_ == 0 ? 0.0 : dmax_);
+    case ColumnType::kFloat32: return LeFloat(dmax_ == 0 ? 0.0 : dmax_);
     case ColumnType::kSymbol:
     case ColumnType::kString: return TruncateMax(smax_, exact);
   }
@@ -162,7 +169,7 @@ std::string ValueStats::EncodedMax(bool* exact) const {
 Statistics ValueStats::ToThrift() const {
   Statistics s;
   s.null_count = nulls_;
-  if (type_ == ColumnType::kFloat64) s.nan_count = nans_;
+  if (IsFloating(type_)) s.nan_count = nans_;
   if (has_) {
     bool min_exact, max_exact;
     s.min_value = EncodedMin(&min_exact);

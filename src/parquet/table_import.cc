@@ -19,6 +19,7 @@ enum class Step : uint8_t {
   kWidenInt32,    // i32 -> i64
   kDaysToNanos,   // i32 DATE -> timestamp
   kNulls,         // the file lacks this (nullable) column
+  kToFloat32,     // DOUBLE or DECIMAL -> f32, the nearest float (allow_lossy only)
 };
 
 // What a Parquet column holds, for deciding which table types it may fill.
@@ -169,6 +170,13 @@ Status TableImport::Prepare() {
         break;
       case ColumnType::kInt32: ok = s == Source::kInt32; break;
       case ColumnType::kFloat64: ok = s == Source::kFloat || (s == Source::kDecimal && options_.allow_lossy); break;
+      case ColumnType::kFloat32: {
+        const bool narrow =
+            s == Source::kFloat && (c.physical == Type::kFloat || c.physical == Type::kFixedLenByteArray);
+        ok = narrow || ((s == Source::kFloat || s == Source::kDecimal) && options_.allow_lossy);
+        p.step = narrow ? Step::kMove : Step::kToFloat32;
+        break;
+      }
       case ColumnType::kBool: ok = s == Source::kBool; break;
       case ColumnType::kSymbol:
       case ColumnType::kString:
@@ -181,6 +189,8 @@ Status TableImport::Prepare() {
                         "'s " + std::string(ColumnTypeName(f.type)) + " column " + f.name;
       if (s == Source::kDecimal && f.type == ColumnType::kFloat64) {
         why += " without losing digits (--allow-lossy stores the nearest double)";
+      } else if ((s == Source::kDecimal || s == Source::kFloat) && f.type == ColumnType::kFloat32) {
+        why += " without losing digits (--allow-lossy stores the nearest float)";
       } else if (!c.unsupported.empty()) {
         why += " (" + c.unsupported + ")";
       } else if (s == Source::kInt64 && f.type == ColumnType::kTimestamp) {
@@ -250,6 +260,10 @@ Status TableImport::ReadRowGroup(int row_group, RecordBatch* out) {
         continue;
       case Step::kMove:
       case Step::kRetypeString: SwapStorage(&dst, &raw_.column(static_cast<size_t>(p.raw))); break;
+      case Step::kToFloat32:
+        SwapStorage(&dst, &raw_.column(static_cast<size_t>(p.raw)));
+        for (double& d : dst.doubles()) d = static_cast<float>(d);
+        break;
       case Step::kWidenInt32: {
         const Column& src = raw_.column(static_cast<size_t>(p.raw));
         dst.int64s().assign(src.int32s().begin(), src.int32s().end());
@@ -288,7 +302,21 @@ Status TableImport::ReadRowGroup(int row_group, RecordBatch* out) {
       }
       valid.clear();
     }
-    if (f.type == ColumnType::kFloat64 && !options_.allow_nan) {
+    if (f.type == ColumnType::kTimestamp && f.unit != strata::TimeUnit::kNanos) {
+      std::vector<int64_t>& ts = dst.int64s();
+      for (size_t r = 0; r < ts.size(); ++r) {
+        const int64_t whole = TruncateToUnit(ts[r], f.unit);
+        if (whole == ts[r]) continue;
+        if (!options_.truncate_timestamps) {
+          return Status::InvalidArgument(where + ", column " + f.name + ", row " +
+                                         std::to_string(first + static_cast<int64_t>(r) + 1) + ": " +
+                                         FormatTimestamp(ts[r]) + " is finer than the column's " + FieldTypeName(f) +
+                                         " (--truncate-timestamps rounds it down)");
+        }
+        ts[r] = whole;
+      }
+    }
+    if (IsFloating(f.type) && !options_.allow_nan) {
       const std::vector<double>& d = dst.doubles();
       for (size_t r = 0; r < d.size(); ++r) {
         if (!std::isfinite(d[r]) && (valid.empty() || valid[r] != 0)) {

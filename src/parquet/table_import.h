@@ -38,9 +38,10 @@
 namespace strata::parquet {
 
 struct ImportOptions {
-  bool allow_lossy = false;           // DECIMAL -> f64
+  bool allow_lossy = false;           // DECIMAL -> f64; DOUBLE, DECIMAL -> f32
   bool ignore_extra_columns = false;  // file columns the table does not have are skipped
   bool allow_nan = false;             // NaN and infinite f64 values are stored
+  bool truncate_timestamps = false;   // values finer than a timestamp[us]/[ms] column are rounded down
   bool verify_checksums = true;
   std::string table;  // for messages
 };

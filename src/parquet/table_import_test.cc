@@ -158,5 +158,52 @@ TEST(TableImport, ValidatesRowsAsCsvIngestDoes) {
   check(empty_symbol, "row group 0");
 }
 
+// FLOAT into f32 (and f64), DOUBLE into f32 only with allow_lossy, TIMESTAMP(MICROS) into a
+// timestamp[us] column as is and into a timestamp[ms] column only with truncate_timestamps.
+TEST(TableImport, F32AndTimestampPrecision) {
+  ::strata::testing::TempDir dir;
+  const std::string path = dir.Join("n.parquet");
+  RecordBatch b(std::vector<Field>{Field{"ts", ColumnType::kTimestamp, false, strata::TimeUnit::kMicros},
+                                   Field{"sym", ColumnType::kString, false, strata::TimeUnit::kNanos},
+                                   Field{"f", ColumnType::kFloat32, false, strata::TimeUnit::kNanos},
+                                   Field{"d", ColumnType::kFloat64, false, strata::TimeUnit::kNanos}});
+  for (int r = 0; r < 20; ++r) {
+    b.column(0).AppendInt64(kT0 + r * 1001000);  // every 1.001 ms: not whole ms
+    b.column(1).AppendString("A");
+    b.column(2).AppendDouble(static_cast<float>(r) / 3.0f);
+    b.column(3).AppendDouble(static_cast<double>(r) / 3.0);
+  }
+  ASSERT_OK(WriteParquetFile(DefaultFileSystem(), path, b));
+  auto read = [&](const std::string& spec, ImportOptions o) -> Result<RecordBatch> {
+    o.table = "t";
+    ASSIGN_OR_RETURN(auto t, TableImport::Open(DefaultFileSystem(), path, TableSchema(spec), o));
+    RecordBatch out;
+    RETURN_IF_ERROR(t->ReadRowGroup(0, &out));
+    RETURN_IF_ERROR(out.ValidateAgainst(TableSchema(spec)));
+    return out;
+  };
+  ASSERT_OK_AND_ASSIGN(RecordBatch same, read("ts:timestamp[us],sym:symbol,f:f32,d:f64", {}));
+  EXPECT_EQ(same.column(0).int64s(), b.column(0).int64s());
+  EXPECT_EQ(same.column(2).doubles(), b.column(2).doubles());
+  ASSERT_OK_AND_ASSIGN(RecordBatch wide, read("ts:timestamp,sym:symbol,f:f64,d:f64", {}));
+  EXPECT_EQ(wide.column(0).int64s(), b.column(0).int64s());
+  EXPECT_EQ(wide.column(2).doubles(), b.column(2).doubles());
+  auto lossy = read("ts:timestamp,sym:symbol,f:f32,d:f32", {});
+  ASSERT_FALSE(lossy.ok());
+  EXPECT_NE(lossy.status().message().find("without losing digits (--allow-lossy stores the nearest float)"),
+            std::string::npos)
+      << lossy.status().ToString();
+  ASSERT_OK_AND_ASSIGN(RecordBatch narrowed, read("ts:timestamp,sym:symbol,f:f32,d:f32", {.allow_lossy = true}));
+  EXPECT_EQ(narrowed.column(3).doubles()[1], static_cast<double>(static_cast<float>(1.0 / 3.0)));
+  auto fine = read("ts:timestamp[ms],sym:symbol,f:f32,d:f64", {});
+  ASSERT_FALSE(fine.ok());
+  EXPECT_NE(fine.status().message().find("column ts, row 2: 2026-03-02T14:30:00.001001Z is finer than the column's "
+                                         "timestamp[ms] (--truncate-timestamps rounds it down)"),
+            std::string::npos)
+      << fine.status().ToString();
+  ASSERT_OK_AND_ASSIGN(RecordBatch ms, read("ts:timestamp[ms],sym:symbol,f:f32,d:f64", {.truncate_timestamps = true}));
+  EXPECT_EQ(ms.column(0).int64s()[1], kT0 + 1000000);
+}
+
 }  // namespace
 }  // namespace strata::parquet

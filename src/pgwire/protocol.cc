@@ -44,6 +44,7 @@ uint32_t TypeOid(ColumnType type) {
     case ColumnType::kInt32: return kInt4Oid;
     case ColumnType::kInt64: return kInt8Oid;
     case ColumnType::kFloat64: return kFloat8Oid;
+    case ColumnType::kFloat32: return kFloat4Oid;
     case ColumnType::kString: return kTextOid;
     case ColumnType::kBool: return kBoolOid;
   }
@@ -236,6 +237,7 @@ void AppendText(const Column& c, size_t row, std::string* out) {
       out->append(buf, r.ptr);
       return;
     }
+    case ColumnType::kFloat32:
     case ColumnType::kFloat64: {
       const double v = c.doubles()[row];
       if (std::isnan(v)) {
@@ -243,7 +245,9 @@ void AppendText(const Column& c, size_t row, std::string* out) {
       } else if (std::isinf(v)) {
         out->append(v > 0 ? "Infinity" : "-Infinity");
       } else {
-        auto r = std::to_chars(buf, buf + sizeof buf, v);  // shortest exact, as PostgreSQL 12+
+        // Shortest exact, as PostgreSQL 12+ (a float4 as a float).
+        auto r = c.type() == ColumnType::kFloat32 ? std::to_chars(buf, buf + sizeof buf, static_cast<float>(v))
+                                                  : std::to_chars(buf, buf + sizeof buf, v);
         out->append(buf, r.ptr);
       }
       return;
@@ -264,6 +268,13 @@ void AppendBinary(const Column& c, size_t row, std::string* out) {
       const double v = c.doubles()[row];
       std::memcpy(&bits, &v, 8);
       PutBe64(out, bits);
+      return;
+    }
+    case ColumnType::kFloat32: {
+      uint32_t bits;
+      const float v = static_cast<float>(c.doubles()[row]);
+      std::memcpy(&bits, &v, 4);
+      PutBe32(out, bits);
       return;
     }
     case ColumnType::kTimestamp:

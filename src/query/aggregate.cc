@@ -76,7 +76,7 @@ struct Slots {
   void Resize(size_t n) {
     has.resize(n, 0);
     null.resize(n, 0);
-    if (type == ColumnType::kFloat64) {
+    if (IsFloating(type)) {
       d.resize(n);
     } else if (IsStringLike(type)) {
       s.resize(n);
@@ -88,7 +88,7 @@ struct Slots {
     has[g] = 1;
     null[g] = c.IsNull(row);
     if (null[g]) return;
-    if (type == ColumnType::kFloat64) {
+    if (IsFloating(type)) {
       d[g] = c.doubles()[row];
     } else if (IsStringLike(type)) {
       s[g].assign(c.GetString(row));
@@ -98,7 +98,7 @@ struct Slots {
   }
   // c[row] vs the slot; both non-null.
   int Compare(const Column& c, size_t row, size_t g) const {
-    if (type == ColumnType::kFloat64) return expr_internal::CompareDoubles(c.doubles()[row], d[g]);
+    if (IsFloating(type)) return expr_internal::CompareDoubles(c.doubles()[row], d[g]);
     if (IsStringLike(type)) {
       const int r = c.GetString(row).compare(s[g]);
       return r < 0 ? -1 : r > 0;
@@ -113,6 +113,7 @@ struct Slots {
         continue;
       }
       switch (type) {
+        case ColumnType::kFloat32:  // min/max of floats: a float
         case ColumnType::kFloat64: out->AppendDouble(d[g]); break;
         case ColumnType::kSymbol:
         case ColumnType::kString: out->AppendString(s[g]); break;
@@ -140,7 +141,7 @@ struct Agg {
     switch (spec.kind) {
       case AggKind::kSum:
       case AggKind::kAvg:
-        if (arg_type == ColumnType::kFloat64) {
+        if (IsFloating(arg_type)) {
           dsum.resize(n, 0);
         } else {
           isum.resize(n, 0);
@@ -198,7 +199,7 @@ struct Agg {
   // Row `r` passes DISTINCT (first time this (group, value) is seen).
   bool FirstSeen(uint32_t g, const Column& x, size_t r) {
     std::string k(reinterpret_cast<const char*>(&g), sizeof(g));
-    if (x.type() == ColumnType::kFloat64) {
+    if (IsFloating(x.type())) {
       double v = x.doubles()[r];
       v = v != v ? std::numeric_limits<double>::quiet_NaN() : (v == 0 ? 0.0 : v);
       k.append(reinterpret_cast<const char*>(&v), sizeof(v));
@@ -247,7 +248,7 @@ struct Agg {
         break;
       case AggKind::kSum:
       case AggKind::kAvg:
-        if (arg_type == ColumnType::kFloat64 && !spec.distinct && !x_nulls) {
+        if (IsFloating(arg_type) && !spec.distinct && !x_nulls) {
           const double* v = x.doubles().data();
           ForRuns(gids, [&](uint32_t g, size_t r, size_t e) {
             double acc = dsum[g];  // the same additions in the same order, in a register
@@ -255,7 +256,7 @@ struct Agg {
             dsum[g] = acc;
             cnt[g] += static_cast<int64_t>(e - r);
           });
-        } else if (arg_type == ColumnType::kFloat64 && !spec.distinct) {
+        } else if (IsFloating(arg_type) && !spec.distinct) {
           const double* v = x.doubles().data();
           const uint8_t* valid = x_nulls ? x.validity().data() : nullptr;
           for (size_t r = 0; r < n; ++r) {
@@ -263,7 +264,7 @@ struct Agg {
             dsum[gids[r]] += v[r];
             ++cnt[gids[r]];
           }
-        } else if (arg_type == ColumnType::kFloat64) {
+        } else if (IsFloating(arg_type)) {
           const double* v = x.doubles().data();
           for (size_t r = 0; r < n; ++r) {
             if (skip(r)) continue;
@@ -289,7 +290,7 @@ struct Agg {
         for (size_t r = 0; r < n; ++r) {
           if (skip(r)) continue;
           const uint32_t g = gids[r];
-          const double in = x.type() == ColumnType::kFloat64 ? x.doubles()[r] : static_cast<double>(IntAt(x, r));
+          const double in = IsFloating(x.type()) ? x.doubles()[r] : static_cast<double>(IntAt(x, r));
           // DuckDB's STDDevBaseOperation::Update, step for step.
           ++cnt[g];
           const double mean_differential = (in - mean[g]) / static_cast<double>(cnt[g]);
@@ -302,7 +303,7 @@ struct Agg {
       case AggKind::kMin:
       case AggKind::kMax: {
         const int want = spec.kind == AggKind::kMin ? -1 : 1;
-        if (!spec.distinct && x.type() == ColumnType::kFloat64 && !x_nulls) {  // the common case, typed
+        if (!spec.distinct && IsFloating(x.type()) && !x_nulls) {  // the common case, typed
           const double* v = x.doubles().data();
           ForRuns(gids, [&](uint32_t g, size_t r, size_t e) {
             bool has = val.has[g];
@@ -318,7 +319,7 @@ struct Agg {
           });
           break;
         }
-        if (!spec.distinct && x.type() == ColumnType::kFloat64) {
+        if (!spec.distinct && IsFloating(x.type())) {
           const double* v = x.doubles().data();
           const uint8_t* valid = x_nulls ? x.validity().data() : nullptr;
           for (size_t r = 0; r < n; ++r) {
@@ -414,7 +415,7 @@ struct Agg {
         case AggKind::kSum:
           if (cnt[g] == 0) {
             out->AppendNull();
-          } else if (arg_type == ColumnType::kFloat64) {
+          } else if (IsFloating(arg_type)) {
             out->AppendDouble(dsum[g]);
           } else {
             if (isum[g] > INT64_MAX || isum[g] < INT64_MIN) {
@@ -427,7 +428,7 @@ struct Agg {
         case AggKind::kAvg:
           if (cnt[g] == 0) {
             out->AppendNull();
-          } else if (arg_type == ColumnType::kFloat64) {
+          } else if (IsFloating(arg_type)) {
             out->AppendDouble(dsum[g] / static_cast<double>(cnt[g]));
           } else if (arg_type == ColumnType::kInt64) {
             out->AppendDouble(
@@ -643,7 +644,7 @@ class HashAggregateStream final : public BatchStream {
   size_t emitted_ = 0;
 };
 
-bool Numeric(ColumnType t) { return t == ColumnType::kInt32 || t == ColumnType::kInt64 || t == ColumnType::kFloat64; }
+bool Numeric(ColumnType t) { return t == ColumnType::kInt32 || t == ColumnType::kInt64 || IsFloating(t); }
 
 }  // namespace
 
@@ -699,10 +700,9 @@ Result<std::unique_ptr<BatchStream>> MakeHashAggregateStream(std::unique_ptr<Bat
           return error(std::string(AggKindName(s.kind)) + " takes a number, not " +
                        std::string(ColumnTypeName(a.arg_type)));
         }
-        a.field = {
-            s.name,
-            s.kind == AggKind::kSum && a.arg_type != ColumnType::kFloat64 ? ColumnType::kInt64 : ColumnType::kFloat64,
-            true};
+        a.field = {s.name,
+                   s.kind == AggKind::kSum && !IsFloating(a.arg_type) ? ColumnType::kInt64 : ColumnType::kFloat64,
+                   true};
         break;
       default: a.field = {s.name, a.arg_type, true};
     }

@@ -121,6 +121,7 @@ class AsofJoinStream final : public BatchStream {
       case ColumnType::kTimestamp:
       case ColumnType::kInt64: c->int64s().resize(n); break;
       case ColumnType::kInt32: c->int32s().resize(n); break;
+      case ColumnType::kFloat32:
       case ColumnType::kFloat64: c->doubles().resize(n); break;
       case ColumnType::kBool: c->bools().resize(n); break;
       default: break;
@@ -266,6 +267,7 @@ class AsofJoinStream final : public BatchStream {
           GatherFixed<int32_t>(src.int32s(), carry_set ? carry.int32s()[0] : 0, idx, count,
                                dst.int32s().data() + piece_start_);
           break;
+        case ColumnType::kFloat32:
         case ColumnType::kFloat64:
           GatherFixed<double>(src.doubles(), carry_set ? carry.doubles()[0] : 0, idx, count,
                               dst.doubles().data() + piece_start_);

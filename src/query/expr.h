@@ -70,7 +70,10 @@ std::string_view ExprTypeName(ExprType t);
 // STRING/CHAR, TIMESTAMP/TIMESTAMP_NS/DATETIME/TIMESTAMPTZ, INTERVAL; strata's own names (i32,
 // i64, f64, string, symbol, bool, timestamp) too. InvalidArgument naming the type otherwise.
 Result<ExprType> ParseSqlType(std::string_view name);
-inline ExprType ToExprType(ColumnType t) { return static_cast<ExprType>(t); }
+// f32 columns are numbers of type f64 in expressions (their values are doubles in memory).
+inline ExprType ToExprType(ColumnType t) {
+  return t == ColumnType::kFloat32 ? ExprType::kFloat64 : static_cast<ExprType>(t);
+}
 
 // A calendar interval: months, then days, then nanoseconds (as DuckDB's, with ns precision).
 struct Interval {

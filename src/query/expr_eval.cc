@@ -21,7 +21,7 @@ int64_t Vec::i64(size_t i) const {
 
 double Vec::f64(size_t i) const {
   const Column& col = c();
-  return col.type() == ColumnType::kFloat64 ? col.doubles()[ix(i)] : static_cast<double>(i64(i));
+  return IsFloating(col.type()) ? col.doubles()[ix(i)] : static_cast<double>(i64(i));
 }
 
 Status Node::Error(const std::string& what) const {
@@ -317,7 +317,7 @@ class CompareNode final : public Node {
       ForEach2(a, b, n, [&](size_t i, size_t p, size_t q) {
         o[i] = CmpResult(a.c().GetString(p).compare(b.c().GetString(q)), op_);
       });
-    } else if (ta == ColumnType::kFloat64) {
+    } else if (IsFloating(ta)) {
       const double* x = a.c().doubles().data();
       const double* y = b.c().doubles().data();
       switch (op_) {
@@ -517,7 +517,7 @@ class InConstNode final : public Node {
           prev_found = strings_.count(std::string(s)) > 0;
         }
         found = prev_found;
-      } else if (t == ColumnType::kFloat64) {
+      } else if (IsFloating(t)) {
         const double d = x.f64(i);
         for (double v : doubles_) found |= CompareDoubles(d, v) == 0;
       } else {

@@ -47,6 +47,7 @@ void HashKeyRows(const std::vector<const Column*>& keys, std::vector<uint64_t>* 
   for (const Column* c : keys) {
     const bool nulls = !c->validity().empty();
     switch (c->type()) {
+      case ColumnType::kFloat32:
       case ColumnType::kFloat64:
         for (size_t i = 0; i < n; ++i) h[i] = Mix(h[i] ^ std::bit_cast<uint64_t>(NormDouble(c->doubles()[i])));
         break;
@@ -75,6 +76,7 @@ int CompareValues(const Column& a, size_t i, const Column& b, size_t j) {
   const bool na = a.IsNull(i), nb = b.IsNull(j);
   if (na || nb) return na == nb ? 0 : (na ? 1 : -1);
   switch (a.type()) {
+    case ColumnType::kFloat32:
     case ColumnType::kFloat64: return expr_internal::CompareDoubles(a.doubles()[i], b.doubles()[j]);
     case ColumnType::kSymbol:
     case ColumnType::kString: {

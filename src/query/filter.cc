@@ -378,6 +378,7 @@ Status BindLiteral(const std::string& text, const Field& f, const Literal& lit, 
     }
     case ColumnType::kInt32:
     case ColumnType::kInt64:
+    case ColumnType::kFloat32:
     case ColumnType::kFloat64: {
       if (lit.kind != Literal::kNumber) return TypeError(text, f, lit, "is not a number");
       double d = std::strtod(lit.text.c_str(), nullptr);
@@ -389,7 +390,7 @@ Status BindLiteral(const std::string& text, const Field& f, const Literal& lit, 
         n->ints.push_back(v);
       } else {
         n->ints.push_back(0);
-        if (f.type != ColumnType::kFloat64) n->as_double = true;
+        if (!IsFloating(f.type)) n->as_double = true;
       }
       return Status::OK();
     }
@@ -518,6 +519,7 @@ void EvalLeaf(const Filter::Node& node, const RecordBatch& batch, uint8_t* out) 
           }
           break;
         }
+        case ColumnType::kFloat32:
         case ColumnType::kFloat64: CompareValues<double>(c.doubles().data(), n, node.doubles[0], node.op, out); break;
         case ColumnType::kBool: {
           const uint8_t lit = static_cast<uint8_t>(node.ints[0]);
@@ -545,9 +547,9 @@ void EvalLeaf(const Filter::Node& node, const RecordBatch& batch, uint8_t* out) 
     }
   } else {  // kIn
     const uint8_t hit = node.negated ? 0 : 1;
-    const bool dbl = node.as_double || c.type() == ColumnType::kFloat64;
-    if (dbl && c.type() != ColumnType::kFloat64) ToDoubles(c, &tmp);
-    const double* dv = c.type() == ColumnType::kFloat64 ? c.doubles().data() : tmp.data();
+    const bool dbl = node.as_double || IsFloating(c.type());
+    if (dbl && !IsFloating(c.type())) ToDoubles(c, &tmp);
+    const double* dv = IsFloating(c.type()) ? c.doubles().data() : tmp.data();
     const bool runs = c.type() == ColumnType::kSymbol;  // one run per symbol in a grouped stream
     std::string_view prev;
     for (size_t i = 0; i < n; ++i) {

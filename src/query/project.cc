@@ -6,7 +6,15 @@ Field OutputField(const std::string& name, const Expr& e, const BoundExpr& bound
   bool nullable = true;
   if (e->kind == ExprKind::kColumn) {
     const int i = FindField(input, e->name);
-    if (i >= 0) nullable = input[i].nullable;
+    if (i >= 0) {
+      // A column as it is: its own type (an f32 stays f32, a timestamp keeps its precision).
+      Field f = input[i];
+      f.name = name;
+      if (f.type == bound.column_type() || (f.type == ColumnType::kFloat32 && IsFloating(bound.column_type()))) {
+        return f;
+      }
+      nullable = f.nullable;
+    }
   }
   return {name, bound.column_type(), nullable};
 }

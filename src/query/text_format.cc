@@ -71,6 +71,11 @@ void AppendValue(const Column& column, size_t row, std::string* out) {
       out->append(buf, p);
       break;
     }
+    case ColumnType::kFloat32: {  // the shortest text that reads back as the same float
+      auto [p, ec] = std::to_chars(buf, buf + sizeof buf, static_cast<float>(column.doubles()[row]));
+      out->append(buf, p);
+      break;
+    }
     case ColumnType::kBool: out->append(column.bools()[row] ? "true" : "false"); break;
     case ColumnType::kSymbol:
     case ColumnType::kString: out->append(column.GetString(row)); break;
@@ -86,6 +91,7 @@ void AppendJsonValue(const Column& col, size_t row, std::string* out) {
     case ColumnType::kInt64:
     case ColumnType::kInt32:
     case ColumnType::kBool: AppendValue(col, row, out); break;
+    case ColumnType::kFloat32:
     case ColumnType::kFloat64:
       if (std::isfinite(col.doubles()[row])) {
         AppendValue(col, row, out);

@@ -17,6 +17,7 @@ const char* QuestDbType(ColumnType t) {
     case ColumnType::kTimestamp: return "TIMESTAMP";
     case ColumnType::kSymbol: return "SYMBOL";
     case ColumnType::kFloat64: return "DOUBLE";
+    case ColumnType::kFloat32: return "FLOAT";
     case ColumnType::kInt64: return "LONG";
     case ColumnType::kInt32: return "INT";
     case ColumnType::kString: return "STRING";

@@ -50,7 +50,7 @@ Result<int64_t> ParseIntParam(const std::string& name, const std::string& v) {
 nlohmann::json SchemaJson(const TableDef& def) {
   nlohmann::json cols = nlohmann::json::array();
   for (const Field& f : def.schema.fields()) {
-    cols.push_back({{"name", f.name}, {"type", std::string(ColumnTypeName(f.type))}, {"nullable", f.nullable}});
+    cols.push_back({{"name", f.name}, {"type", FieldTypeName(f)}, {"nullable", f.nullable}});
   }
   nlohmann::json j = {{"name", def.name}, {"columns", cols}};
   j["dedup_key"] = def.dedup_key ? nlohmann::json(*def.dedup_key) : nlohmann::json(nullptr);

@@ -797,7 +797,7 @@ Result<std::unique_ptr<query::BatchStream>> RunStatement(Database* db, const Sta
       }
       std::vector<std::vector<std::string>> rows;
       for (const Field& f : def->schema.fields()) {
-        rows.push_back({f.name, std::string(ColumnTypeName(f.type)), f.nullable ? "YES" : "NO"});
+        rows.push_back({f.name, FieldTypeName(f), f.nullable ? "YES" : "NO"});
       }
       return internal::StringTable({"column_name", "column_type", "null"}, rows);
     }

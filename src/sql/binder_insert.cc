@@ -82,6 +82,7 @@ std::string TypeLabel(ColumnType t) {
     case ColumnType::kInt32: return "INTEGER";
     case ColumnType::kInt64: return "BIGINT";
     case ColumnType::kFloat64: return "DOUBLE";
+    case ColumnType::kFloat32: return "FLOAT";
     case ColumnType::kString: return "VARCHAR";
     case ColumnType::kBool: return "BOOLEAN";
   }
@@ -146,9 +147,10 @@ Status AppendConverted(const Column& src, size_t row, const Field& target, Colum
       }
       return Status::OK();
     }
+    case ColumnType::kFloat32:
     case ColumnType::kFloat64: {
       double v = 0;
-      if (from == ColumnType::kFloat64) {
+      if (IsFloating(from)) {
         v = src.doubles()[row];
       } else if (from == ColumnType::kInt64) {
         v = static_cast<double>(src.int64s()[row]);
@@ -158,6 +160,12 @@ Status AppendConverted(const Column& src, size_t row, const Field& target, Colum
         if (!ParseDouble(s, &v)) return cannot(Quoted(s) + " is not a number");
       } else {
         return wrong_type();
+      }
+      if (target.type == ColumnType::kFloat32) {  // the nearest float, as DuckDB and PostgreSQL store a REAL
+        if (std::isfinite(v) && !std::isfinite(static_cast<float>(v))) {
+          return cannot(std::to_string(v) + " is out of range for f32");
+        }
+        v = static_cast<float>(v);
       }
       dst->AppendDouble(v);
       return Status::OK();

@@ -40,6 +40,7 @@ std::string RowKey(const RecordBatch& b, size_t row, const std::vector<int>& col
       case ColumnType::kInt64:
       case ColumnType::kTimestamp: k.append(reinterpret_cast<const char*>(&col.int64s()[row]), 8); break;
       case ColumnType::kInt32: k.append(reinterpret_cast<const char*>(&col.int32s()[row]), 4); break;
+      case ColumnType::kFloat32:
       case ColumnType::kFloat64: k.append(reinterpret_cast<const char*>(&col.doubles()[row]), 8); break;
       case ColumnType::kBool: k += col.bools()[row] ? '1' : '0'; break;
       default: {
@@ -62,6 +63,9 @@ Status AppendFillValue(Column* col, const q::Value& v) {
   const bool number = is_float || v.type == q::ExprType::kInt64;
   switch (number ? col->type() : ColumnType::kString) {
     case ColumnType::kFloat64: col->AppendDouble(is_float ? v.d : static_cast<double>(v.i)); return Status::OK();
+    case ColumnType::kFloat32:  // the nearest float
+      col->AppendDouble(static_cast<float>(is_float ? v.d : static_cast<double>(v.i)));
+      return Status::OK();
     case ColumnType::kInt64:
       if (is_float) break;
       col->AppendInt64(v.i);
@@ -90,9 +94,11 @@ void AppendLinear(Column* out, const Column& col, size_t a, size_t b, int64_t k,
     return;
   }
   switch (col.type()) {
+    case ColumnType::kFloat32:
     case ColumnType::kFloat64: {
       const double y0 = col.doubles()[a], y1 = col.doubles()[b];
-      out->AppendDouble(y0 + (y1 - y0) * static_cast<double>(k) / static_cast<double>(n));
+      const double y = y0 + (y1 - y0) * static_cast<double>(k) / static_cast<double>(n);
+      out->AppendDouble(col.type() == ColumnType::kFloat32 ? static_cast<float>(y) : y);  // f32: the nearest float
       return;
     }
     case ColumnType::kInt64: {

@@ -16,6 +16,7 @@ bool CellsEqual(const Column& a, size_t i, const Column& b, size_t j) {
     case ColumnType::kTimestamp:
     case ColumnType::kInt64: return a.int64s()[i] == b.int64s()[j];
     case ColumnType::kInt32: return a.int32s()[i] == b.int32s()[j];
+    case ColumnType::kFloat32:
     case ColumnType::kFloat64:
       return std::bit_cast<uint64_t>(a.doubles()[i]) == std::bit_cast<uint64_t>(b.doubles()[j]);
     case ColumnType::kBool: return a.bools()[i] == b.bools()[j];
@@ -67,6 +68,7 @@ uint64_t TsRunSet::Hash(const RecordBatch& b, size_t i) const {
       case ColumnType::kTimestamp:
       case ColumnType::kInt64: h = Mix(h, static_cast<uint64_t>(c.int64s()[i])); break;
       case ColumnType::kInt32: h = Mix(h, static_cast<uint64_t>(c.int32s()[i])); break;
+      case ColumnType::kFloat32:
       case ColumnType::kFloat64: h = Mix(h, std::bit_cast<uint64_t>(c.doubles()[i])); break;
       case ColumnType::kBool: h = Mix(h, c.bools()[i]); break;
       case ColumnType::kSymbol:

@@ -26,6 +26,7 @@ size_t ValueBytes(const Column& c, size_t rows) {
   switch (c.type()) {
     case ColumnType::kTimestamp:
     case ColumnType::kInt64:
+    case ColumnType::kFloat32:
     case ColumnType::kFloat64: return rows * 8;
     case ColumnType::kInt32: return rows * 4;
     case ColumnType::kBool: return rows;
@@ -36,7 +37,7 @@ size_t ValueBytes(const Column& c, size_t rows) {
 }
 
 bool IsKnownType(uint8_t t) {
-  return t >= static_cast<uint8_t>(ColumnType::kTimestamp) && t <= static_cast<uint8_t>(ColumnType::kBool);
+  return t >= static_cast<uint8_t>(ColumnType::kTimestamp) && t <= static_cast<uint8_t>(ColumnType::kFloat32);
 }
 
 // Reads the encoding front to back; every read checks the bytes left first.
@@ -121,6 +122,7 @@ Status DecodeColumn(Decoder* d, uint32_t rows, size_t index, const Field& field,
       RETURN_IF_ERROR(need(uint64_t{rows} * 8));
       d->ReadVector(rows, &col->int64s());
       break;
+    case ColumnType::kFloat32:
     case ColumnType::kFloat64:
       RETURN_IF_ERROR(need(uint64_t{rows} * 8));
       d->ReadVector(rows, &col->doubles());
@@ -188,6 +190,7 @@ void EncodeBatch(const RecordBatch& batch, std::string* out) {
     switch (c.type()) {
       case ColumnType::kTimestamp:
       case ColumnType::kInt64: PutVector(out, c.int64s(), rows); break;
+      case ColumnType::kFloat32:
       case ColumnType::kFloat64: PutVector(out, c.doubles(), rows); break;
       case ColumnType::kInt32: PutVector(out, c.int32s(), rows); break;
       case ColumnType::kBool: PutVector(out, c.bools(), rows); break;

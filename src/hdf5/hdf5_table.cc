@@ -1,0 +1,769 @@
+#include "hdf5/hdf5_table.h"
+
+#include <hdf5.h>
+
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <optional>
+
+#include "core/schema_text.h"
+#include "strata/timestamp.h"
+
+namespace strata::hdf5 {
+namespace {
+
+// Owns one HDF5 identifier; closes it with the function of its kind.
+class Handle {
+ public:
+  Handle() = default;
+  explicit Handle(hid_t id) : id_(id) {}
+  Handle(const Handle&) = delete;
+  Handle& operator=(const Handle&) = delete;
+  Handle(Handle&& o) noexcept : id_(o.id_) { o.id_ = H5I_INVALID_HID; }
+  Handle& operator=(Handle&& o) noexcept {
+    if (this != &o) {
+      Reset();
+      id_ = o.id_;
+      o.id_ = H5I_INVALID_HID;
+    }
+    return *this;
+  }
+  ~Handle() { Reset(); }
+  hid_t get() const { return id_; }
+  bool ok() const { return id_ >= 0; }
+  herr_t Reset() {
+    herr_t rc = 0;
+    if (id_ >= 0) {
+      switch (H5Iget_type(id_)) {
+        case H5I_FILE: rc = H5Fclose(id_); break;
+        case H5I_GROUP: rc = H5Gclose(id_); break;
+        case H5I_DATASET: rc = H5Dclose(id_); break;
+        case H5I_DATASPACE: rc = H5Sclose(id_); break;
+        case H5I_DATATYPE: rc = H5Tclose(id_); break;
+        case H5I_ATTR: rc = H5Aclose(id_); break;
+        case H5I_GENPROP_LST: rc = H5Pclose(id_); break;
+        default: rc = H5Oclose(id_); break;
+      }
+    }
+    id_ = H5I_INVALID_HID;
+    return rc;
+  }
+
+ private:
+  hid_t id_ = H5I_INVALID_HID;
+};
+
+// libhdf5 prints its error stack to stderr by default; our errors are values with their own text.
+void QuietLibrary() {
+  static const bool once = [] {
+    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+    return true;
+  }();
+  (void)once;
+}
+
+// The innermost message of the library's current error stack ("" when none).
+std::string LibraryMessage() {
+  std::string msg;
+  H5Ewalk2(
+      H5E_DEFAULT, H5E_WALK_UPWARD,
+      [](unsigned n, const H5E_error2_t* e, void* out) -> herr_t {
+        if (n == 0 && e->desc != nullptr) *static_cast<std::string*>(out) = e->desc;
+        return 0;
+      },
+      &msg);
+  H5Eclear2(H5E_DEFAULT);
+  return msg;
+}
+
+Status Fail(const std::string& what) {
+  std::string lib = LibraryMessage();
+  return Status::IOError(what + (lib.empty() ? "" : " (libhdf5: " + lib + ")"));
+}
+
+Handle StringType(H5T_cset_t cset = H5T_CSET_UTF8) {
+  Handle t(H5Tcopy(H5T_C_S1));
+  H5Tset_size(t.get(), H5T_VARIABLE);
+  H5Tset_cset(t.get(), cset);
+  return t;
+}
+
+// h5py's bool: an enum over int8 with FALSE = 0, TRUE = 1.
+Handle BoolType() {
+  Handle t(H5Tenum_create(H5T_NATIVE_INT8));
+  int8_t v = 0;
+  H5Tenum_insert(t.get(), "FALSE", &v);
+  v = 1;
+  H5Tenum_insert(t.get(), "TRUE", &v);
+  return t;
+}
+
+Status WriteStringAttribute(hid_t obj, const char* name, const std::string& value) {
+  Handle type = StringType();
+  Handle space(H5Screate(H5S_SCALAR));
+  Handle attr(H5Acreate2(obj, name, type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT));
+  if (!attr.ok()) return Fail(std::string("cannot create attribute ") + name);
+  const char* p = value.c_str();
+  if (H5Awrite(attr.get(), type.get(), &p) < 0) return Fail(std::string("cannot write attribute ") + name);
+  return Status::OK();
+}
+
+// A string attribute's value; nullopt when absent or not a string.
+std::optional<std::string> ReadStringAttribute(hid_t obj, const char* name) {
+  if (H5Aexists(obj, name) <= 0) return std::nullopt;
+  Handle attr(H5Aopen(obj, name, H5P_DEFAULT));
+  Handle ftype(H5Aget_type(attr.get()));
+  if (!ftype.ok() || H5Tget_class(ftype.get()) != H5T_STRING) return std::nullopt;
+  Handle space(H5Aget_space(attr.get()));
+  if (H5Sget_simple_extent_npoints(space.get()) != 1) return std::nullopt;
+  if (H5Tis_variable_str(ftype.get()) > 0) {
+    Handle mtype = StringType(H5Tget_cset(ftype.get()));
+    char* p = nullptr;
+    if (H5Aread(attr.get(), mtype.get(), &p) < 0 || p == nullptr) return std::nullopt;
+    std::string out(p);
+    H5free_memory(p);
+    return out;
+  }
+  const size_t n = H5Tget_size(ftype.get());
+  std::string buf(n, '\0');
+  if (H5Aread(attr.get(), ftype.get(), buf.data()) < 0) return std::nullopt;
+  buf.resize(std::strlen(buf.c_str()));
+  return buf;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writer
+
+class WriterImpl final : public TableWriter {
+ public:
+  Status Init(const std::string& path, const std::string& group, const std::vector<Field>& fields,
+              const std::string& table) {
+    path_ = path;
+    fields_ = fields;
+    file_ = Handle(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT));
+    if (!file_.ok()) return Fail("cannot create HDF5 file " + path);
+    if (group == "/" || group.empty()) {
+      group_ = Handle(H5Gopen2(file_.get(), "/", H5P_DEFAULT));
+    } else {
+      Handle lcpl(H5Pcreate(H5P_LINK_CREATE));
+      H5Pset_create_intermediate_group(lcpl.get(), 1);
+      group_ = Handle(H5Gcreate2(file_.get(), group.c_str(), lcpl.get(), H5P_DEFAULT, H5P_DEFAULT));
+    }
+    if (!group_.ok()) return Fail("cannot create group " + group + " in " + path);
+    RETURN_IF_ERROR(WriteStringAttribute(group_.get(), "strata_schema", FieldsToString(fields)));
+    RETURN_IF_ERROR(WriteStringAttribute(group_.get(), "strata_table", table));
+    for (const Field& f : fields) {
+      Col c;
+      c.type = FileType(f.type);
+      ASSIGN_OR_RETURN(c.values, CreateDataset(f.name, c.type.get()));
+      if (f.type == ColumnType::kTimestamp) RETURN_IF_ERROR(WriteStringAttribute(c.values.get(), "unit", "ns"));
+      if (f.nullable) {
+        c.valid_type = BoolType();
+        ASSIGN_OR_RETURN(c.valid, CreateDataset(f.name + ".valid", c.valid_type.get()));
+      }
+      cols_.push_back(std::move(c));
+    }
+    return Status::OK();
+  }
+
+  ~WriterImpl() override { (void)Close(); }
+
+  Status Append(const RecordBatch& batch) override {
+    if (batch.fields() != fields_) return Status::InvalidArgument("HDF5 writer: batch fields differ from the file's");
+    const size_t n = batch.num_rows();
+    if (n == 0) return Status::OK();
+    for (size_t i = 0; i < fields_.size(); ++i) {
+      const Field& f = fields_[i];
+      const Column& col = batch.column(i);
+      Col& c = cols_[i];
+      const void* data = nullptr;
+      hid_t mtype = c.type.get();
+      switch (f.type) {
+        case ColumnType::kTimestamp:
+        case ColumnType::kInt64: data = col.int64s().data(); break;
+        case ColumnType::kInt32: data = col.int32s().data(); break;
+        case ColumnType::kFloat64: data = col.doubles().data(); break;
+        case ColumnType::kFloat32:
+          floats_.resize(n);
+          for (size_t r = 0; r < n; ++r) floats_[r] = static_cast<float>(col.doubles()[r]);
+          data = floats_.data();
+          break;
+        case ColumnType::kBool: data = col.bools().data(); break;
+        case ColumnType::kSymbol:
+        case ColumnType::kString: {
+          // NUL-terminated copies: HDF5's variable-length strings end at the first NUL.
+          chars_.clear();
+          chars_.reserve(col.chars().size() + n);
+          std::vector<size_t> starts(n);
+          for (size_t r = 0; r < n; ++r) {
+            std::string_view s = col.GetString(r);
+            if (s.find('\0') != std::string_view::npos) {
+              return Status::InvalidArgument("column " + f.name + ", row " + std::to_string(rows_ + r + 1) +
+                                             ": a string with a NUL byte cannot be stored in HDF5");
+            }
+            starts[r] = chars_.size();
+            chars_.append(s);
+            chars_.push_back('\0');
+          }
+          ptrs_.resize(n);
+          for (size_t r = 0; r < n; ++r) ptrs_[r] = chars_.data() + starts[r];
+          data = ptrs_.data();
+          break;
+        }
+      }
+      RETURN_IF_ERROR(Write(c.values.get(), mtype, data, n, f.name));
+      if (c.valid.ok()) {
+        valid_.assign(n, 1);
+        if (!col.validity().empty()) valid_.assign(col.validity().begin(), col.validity().begin() + n);
+        RETURN_IF_ERROR(Write(c.valid.get(), c.valid_type.get(), valid_.data(), n, f.name + ".valid"));
+      }
+    }
+    rows_ += n;
+    return Status::OK();
+  }
+
+  Status Close() override {
+    if (!file_.ok()) return Status::OK();
+    cols_.clear();
+    group_.Reset();
+    if (H5Fflush(file_.get(), H5F_SCOPE_GLOBAL) < 0) {
+      Status st = Fail("cannot flush " + path_);
+      file_.Reset();
+      return st;
+    }
+    if (file_.Reset() < 0) return Fail("cannot close " + path_);
+    return Status::OK();
+  }
+
+  uint64_t rows() const override { return rows_; }
+
+ private:
+  struct Col {
+    Handle type, values, valid_type, valid;
+  };
+
+  static Handle FileType(ColumnType t) {
+    switch (t) {
+      case ColumnType::kTimestamp:
+      case ColumnType::kInt64: return Handle(H5Tcopy(H5T_STD_I64LE));
+      case ColumnType::kInt32: return Handle(H5Tcopy(H5T_STD_I32LE));
+      case ColumnType::kFloat64: return Handle(H5Tcopy(H5T_IEEE_F64LE));
+      case ColumnType::kFloat32: return Handle(H5Tcopy(H5T_IEEE_F32LE));
+      case ColumnType::kBool: return BoolType();
+      case ColumnType::kSymbol:
+      case ColumnType::kString: return StringType();
+    }
+    return Handle();
+  }
+
+  Result<Handle> CreateDataset(const std::string& name, hid_t type) {
+    hsize_t dims[1] = {0}, maxdims[1] = {H5S_UNLIMITED}, chunk[1] = {kChunkRows};
+    Handle space(H5Screate_simple(1, dims, maxdims));
+    Handle dcpl(H5Pcreate(H5P_DATASET_CREATE));
+    H5Pset_chunk(dcpl.get(), 1, chunk);
+    H5Pset_shuffle(dcpl.get());
+    H5Pset_deflate(dcpl.get(), 4);
+    Handle ds(H5Dcreate2(group_.get(), name.c_str(), type, space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT));
+    if (!ds.ok()) return Fail("cannot create dataset " + name + " in " + path_);
+    return ds;
+  }
+
+  Status Write(hid_t ds, hid_t mtype, const void* data, size_t n, const std::string& name) {
+    hsize_t size[1] = {rows_ + n}, start[1] = {rows_}, count[1] = {n};
+    if (H5Dset_extent(ds, size) < 0) return Fail("cannot extend dataset " + name + " in " + path_);
+    Handle fspace(H5Dget_space(ds));
+    H5Sselect_hyperslab(fspace.get(), H5S_SELECT_SET, start, nullptr, count, nullptr);
+    Handle mspace(H5Screate_simple(1, count, nullptr));
+    if (H5Dwrite(ds, mtype, mspace.get(), fspace.get(), H5P_DEFAULT, data) < 0) {
+      return Fail("cannot write dataset " + name + " in " + path_);
+    }
+    return Status::OK();
+  }
+
+  std::string path_;
+  std::vector<Field> fields_;
+  Handle file_, group_;
+  std::vector<Col> cols_;
+  uint64_t rows_ = 0;
+  std::vector<float> floats_;
+  std::string chars_;
+  std::vector<const char*> ptrs_;
+  std::vector<uint8_t> valid_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Reader
+
+// How one table column is filled.
+struct Source {
+  Field field;
+  Handle ds;          // the dataset holding it (shared by every column of a compound dataset)
+  Handle ftype;       // its file type (the member's, for a compound dataset)
+  Handle mtype;       // the memory type read into (wrapped in a one-member compound if needed)
+  Handle valid_ds;    // group layout: <name>.valid, if present
+  Handle valid_type;  // its memory type
+  bool missing = false;
+  bool string = false;
+  bool vlen = false;
+  size_t elem = 0;           // bytes per element in memory
+  int64_t ts_scale = 1;      // timestamp: ns per stored integer
+  bool bool_enum = false;    // bool from an enum
+  std::string name_in_file;  // for messages
+};
+
+class ReaderImpl final : public TableReader {
+ public:
+  Status Init(const std::string& path, const std::string& object, const Schema& schema, const ReadOptions& options) {
+    path_ = path;
+    options_ = options;
+    schema_ = schema;
+    std::error_code ec;
+    if (!std::filesystem::exists(path, ec)) return Status::NotFound("no such file: " + path);
+    htri_t is = H5Fis_hdf5(path.c_str());
+    if (is <= 0) {
+      H5Eclear2(H5E_DEFAULT);
+      return Status::InvalidArgument(path + " is not an HDF5 file (no HDF5 signature)");
+    }
+    file_ = Handle(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT));
+    if (!file_.ok()) return Fail("cannot open HDF5 file " + path);
+    where_ = path + " " + object;
+    if (object != "/" && H5LTpath_valid(object) <= 0) {
+      return Status::NotFound("no group or dataset " + object + " in " + path);
+    }
+    Handle obj(H5Oopen(file_.get(), object.c_str(), H5P_DEFAULT));
+    if (!obj.ok()) return Fail("cannot open " + object + " in " + path);
+    H5I_type_t kind = H5Iget_type(obj.get());
+    if (kind == H5I_GROUP) {
+      RETURN_IF_ERROR(InitGroup(obj.get()));
+    } else if (kind == H5I_DATASET) {
+      RETURN_IF_ERROR(InitCompound(std::move(obj)));
+    } else {
+      return Status::InvalidArgument(where_ + " is neither a group nor a dataset");
+    }
+    return Status::OK();
+  }
+
+  Result<bool> Next(RecordBatch* batch) override {
+    if (done_ >= total_) return false;
+    const size_t n = static_cast<size_t>(std::min<uint64_t>(options_.batch_rows, total_ - done_));
+    *batch = RecordBatch(schema_);
+    for (size_t i = 0; i < sources_.size(); ++i) {
+      RETURN_IF_ERROR(ReadColumn(sources_[i], n, &batch->column(i)));
+    }
+    done_ += n;
+    return true;
+  }
+
+  uint64_t total_rows() const override { return total_; }
+  uint64_t rows_read() const override { return done_; }
+
+ private:
+  // A path that exists in the file (every intermediate link too).
+  htri_t H5LTpath_valid(const std::string& object) {
+    std::string prefix;
+    size_t at = object[0] == '/' ? 1 : 0;
+    if (at) prefix = "/";
+    while (at <= object.size()) {
+      size_t slash = object.find('/', at);
+      if (slash == std::string::npos) slash = object.size();
+      if (slash > at) {
+        prefix += (prefix.empty() || prefix == "/" ? "" : "/") + object.substr(at, slash - at);
+        htri_t e = H5Lexists(file_.get(), prefix.c_str(), H5P_DEFAULT);
+        if (e <= 0) {
+          H5Eclear2(H5E_DEFAULT);
+          return 0;
+        }
+      }
+      at = slash + 1;
+    }
+    return 1;
+  }
+
+  Status Column1D(hid_t ds, const std::string& name, hsize_t* rows) {
+    Handle space(H5Dget_space(ds));
+    if (H5Sget_simple_extent_ndims(space.get()) != 1) {
+      return Status::InvalidArgument(where_ + ": dataset " + name + " is not one-dimensional");
+    }
+    H5Sget_simple_extent_dims(space.get(), rows, nullptr);
+    return Status::OK();
+  }
+
+  Status InitGroup(hid_t group) {
+    // Every dataset of the group: a column, a column's .valid, or an extra.
+    std::vector<std::string> names;
+    H5G_info_t ginfo;
+    if (H5Gget_info(group, &ginfo) < 0) return Fail("cannot list " + where_);
+    for (hsize_t i = 0; i < ginfo.nlinks; ++i) {
+      ssize_t len = H5Lget_name_by_idx(group, ".", H5_INDEX_NAME, H5_ITER_INC, i, nullptr, 0, H5P_DEFAULT);
+      if (len < 0) return Fail("cannot list " + where_);
+      std::string name(static_cast<size_t>(len) + 1, '\0');
+      H5Lget_name_by_idx(group, ".", H5_INDEX_NAME, H5_ITER_INC, i, name.data(), name.size(), H5P_DEFAULT);
+      name.resize(static_cast<size_t>(len));
+      names.push_back(std::move(name));
+    }
+    std::optional<hsize_t> rows;
+    std::string rows_from;
+    for (const Field& f : schema_.fields()) {
+      Source s;
+      s.field = f;
+      s.name_in_file = f.name;
+      if (H5Lexists(group, f.name.c_str(), H5P_DEFAULT) <= 0) {
+        if (!f.nullable) {
+          return Status::InvalidArgument(where_ + " has no dataset " + f.name + " for the table's column " + f.name +
+                                         ", which is not nullable");
+        }
+        s.missing = true;
+        sources_.push_back(std::move(s));
+        continue;
+      }
+      s.ds = Handle(H5Dopen2(group, f.name.c_str(), H5P_DEFAULT));
+      if (!s.ds.ok()) return Fail(where_ + ": " + f.name + " is not a dataset");
+      hsize_t n = 0;
+      RETURN_IF_ERROR(Column1D(s.ds.get(), f.name, &n));
+      if (rows && *rows != n) {
+        return Status::InvalidArgument(where_ + ": dataset " + f.name + " has " + std::to_string(n) + " rows, " +
+                                       rows_from + " has " + std::to_string(*rows));
+      }
+      rows = n;
+      rows_from = f.name;
+      s.ftype = Handle(H5Dget_type(s.ds.get()));
+      RETURN_IF_ERROR(ChooseMemoryType(&s, false));
+      std::string vname = f.name + ".valid";
+      if (H5Lexists(group, vname.c_str(), H5P_DEFAULT) > 0) {
+        if (!f.nullable) {
+          return Status::InvalidArgument(where_ + ": dataset " + vname + " marks nulls, but the table's column " +
+                                         f.name + " is not nullable");
+        }
+        s.valid_ds = Handle(H5Dopen2(group, vname.c_str(), H5P_DEFAULT));
+        hsize_t vn = 0;
+        RETURN_IF_ERROR(Column1D(s.valid_ds.get(), vname, &vn));
+        if (vn != n) {
+          return Status::InvalidArgument(where_ + ": dataset " + vname + " has " + std::to_string(vn) + " rows, " +
+                                         f.name + " has " + std::to_string(n));
+        }
+        Handle vt(H5Dget_type(s.valid_ds.get()));
+        if (H5Tget_size(vt.get()) != 1 ||
+            (H5Tget_class(vt.get()) != H5T_ENUM && H5Tget_class(vt.get()) != H5T_INTEGER)) {
+          return Status::InvalidArgument(where_ + ": dataset " + vname + " is not bool");
+        }
+        s.valid_type = H5Tget_class(vt.get()) == H5T_ENUM ? Handle(H5Tget_native_type(vt.get(), H5T_DIR_ASCEND))
+                                                          : Handle(H5Tcopy(H5T_NATIVE_UINT8));
+      }
+      sources_.push_back(std::move(s));
+    }
+    if (!rows) return Status::InvalidArgument(where_ + " has none of the table's columns");
+    total_ = *rows;
+    for (const std::string& name : names) {
+      std::string base = name.size() > 6 && name.ends_with(".valid") ? name.substr(0, name.size() - 6) : name;
+      if (schema_.FieldIndex(base) >= 0) continue;
+      Handle obj(H5Oopen(group, name.c_str(), H5P_DEFAULT));
+      if (!obj.ok() || H5Iget_type(obj.get()) != H5I_DATASET) {
+        H5Eclear2(H5E_DEFAULT);
+        continue;  // subgroups and other objects are not columns
+      }
+      if (!options_.ignore_extra_columns) {
+        return Status::InvalidArgument(where_ + ": dataset " + name + " is not a column of the table (" +
+                                       schema_.ToString() + "); --ignore-extra-columns skips it");
+      }
+    }
+    return Status::OK();
+  }
+
+  Status InitCompound(Handle ds) {
+    Handle ftype(H5Dget_type(ds.get()));
+    if (H5Tget_class(ftype.get()) != H5T_COMPOUND) {
+      return Status::InvalidArgument(where_ +
+                                     " is a dataset but not of a compound type (one row per element); name the "
+                                     "group holding one dataset per column, or a compound dataset");
+    }
+    hsize_t n = 0;
+    RETURN_IF_ERROR(Column1D(ds.get(), "(the compound dataset)", &n));
+    total_ = n;
+    const int members = H5Tget_nmembers(ftype.get());
+    for (const Field& f : schema_.fields()) {
+      Source s;
+      s.field = f;
+      s.name_in_file = "member " + f.name;
+      const int idx = H5Tget_member_index(ftype.get(), f.name.c_str());
+      if (idx < 0) {
+        H5Eclear2(H5E_DEFAULT);
+        if (!f.nullable) {
+          return Status::InvalidArgument(where_ + " has no member " + f.name + " for the table's column " + f.name +
+                                         ", which is not nullable");
+        }
+        s.missing = true;
+        sources_.push_back(std::move(s));
+        continue;
+      }
+      s.ftype = Handle(H5Tget_member_type(ftype.get(), static_cast<unsigned>(idx)));
+      RETURN_IF_ERROR(ChooseMemoryType(&s, true));
+      sources_.push_back(std::move(s));
+    }
+    for (int i = 0; i < members; ++i) {
+      char* name = H5Tget_member_name(ftype.get(), static_cast<unsigned>(i));
+      std::string m = name ? name : "";
+      H5free_memory(name);
+      if (schema_.FieldIndex(m) < 0 && !options_.ignore_extra_columns) {
+        return Status::InvalidArgument(where_ + ": member " + m + " is not a column of the table (" +
+                                       schema_.ToString() + "); --ignore-extra-columns skips it");
+      }
+    }
+    compound_ = std::move(ds);
+    return Status::OK();
+  }
+
+  // Picks the memory type for s->ftype, refusing conversions that would lose information.
+  Status ChooseMemoryType(Source* s, bool member) {
+    const Field& f = s->field;
+    const hid_t ft = s->ftype.get();
+    const H5T_class_t cls = H5Tget_class(ft);
+    const size_t size = H5Tget_size(ft);
+    const bool is_signed = cls == H5T_INTEGER && H5Tget_sign(ft) == H5T_SGN_2;
+    // Bytes of an integer's value range that fit losslessly in a signed target of `bytes`.
+    auto int_fits = [&](size_t bytes) { return cls == H5T_INTEGER && (is_signed ? size <= bytes : size < bytes); };
+    auto refuse = [&](const std::string& why) {
+      return Status::InvalidArgument(where_ + ": " + s->name_in_file + " (" + TypeText(ft) +
+                                     ") cannot fill the table's " + FieldTypeName(f) + " column " + f.name +
+                                     (why.empty() ? "" : " " + why));
+    };
+    hid_t mt = -1;
+    switch (f.type) {
+      case ColumnType::kTimestamp: {
+        if (!int_fits(8)) return refuse("(timestamps are integers: ns since 1970-01-01 UTC, or the unit attribute's)");
+        s->ts_scale = options_.ts_unit_ns;
+        if (!member && s->ds.ok()) {
+          if (auto unit = ReadStringAttribute(s->ds.get(), "unit")) {
+            if (*unit == "ns")
+              s->ts_scale = 1;
+            else if (*unit == "us")
+              s->ts_scale = 1000;
+            else if (*unit == "ms")
+              s->ts_scale = 1000000;
+            else if (*unit == "s")
+              s->ts_scale = 1000000000;
+            else
+              return refuse("(its unit attribute \"" + *unit + "\" is not s, ms, us or ns)");
+          }
+        }
+        mt = H5T_NATIVE_INT64;
+        s->elem = 8;
+        break;
+      }
+      case ColumnType::kInt64:
+        if (!int_fits(8)) return refuse("");
+        mt = H5T_NATIVE_INT64;
+        s->elem = 8;
+        break;
+      case ColumnType::kInt32:
+        if (!int_fits(4)) return refuse("");
+        mt = H5T_NATIVE_INT32;
+        s->elem = 4;
+        break;
+      case ColumnType::kFloat64:
+        if (!(cls == H5T_FLOAT && size <= 8) && !int_fits(4)) return refuse("without losing digits");
+        mt = H5T_NATIVE_DOUBLE;
+        s->elem = 8;
+        break;
+      case ColumnType::kFloat32:
+        if (!(cls == H5T_FLOAT && size <= 4) && !int_fits(2)) return refuse("without losing digits");
+        mt = H5T_NATIVE_FLOAT;
+        s->elem = 4;
+        break;
+      case ColumnType::kBool:
+        if (size != 1 || (cls != H5T_INTEGER && cls != H5T_ENUM)) return refuse("(bool: h5py bool or 1-byte 0/1)");
+        s->bool_enum = cls == H5T_ENUM;
+        s->elem = 1;
+        break;
+      case ColumnType::kSymbol:
+      case ColumnType::kString:
+        if (cls != H5T_STRING) return refuse("(strings only)");
+        s->string = true;
+        s->vlen = H5Tis_variable_str(ft) > 0;
+        s->elem = s->vlen ? sizeof(char*) : size;
+        break;
+    }
+    Handle elem;
+    if (s->bool_enum) {
+      elem = Handle(H5Tget_native_type(ft, H5T_DIR_ASCEND));
+    } else if (f.type == ColumnType::kBool) {
+      elem = Handle(H5Tcopy(H5T_NATIVE_UINT8));
+    } else if (s->string) {
+      elem = s->vlen ? StringType(H5Tget_cset(ft)) : Handle(H5Tcopy(ft));
+    } else {
+      elem = Handle(H5Tcopy(mt));
+    }
+    if (!member) {
+      s->mtype = std::move(elem);
+    } else {
+      s->mtype = Handle(H5Tcreate(H5T_COMPOUND, s->elem));
+      if (H5Tinsert(s->mtype.get(), f.name.c_str(), 0, elem.get()) < 0) return Fail(where_ + ": member " + f.name);
+    }
+    return Status::OK();
+  }
+
+  static std::string TypeText(hid_t t) {
+    const size_t size = H5Tget_size(t);
+    switch (H5Tget_class(t)) {
+      case H5T_INTEGER: return std::string(H5Tget_sign(t) == H5T_SGN_2 ? "int" : "uint") + std::to_string(size * 8);
+      case H5T_FLOAT: return "float" + std::to_string(size * 8);
+      case H5T_STRING: return "string";
+      case H5T_ENUM: return "enum";
+      case H5T_COMPOUND: return "compound";
+      case H5T_ARRAY: return "array";
+      default: return "unsupported type";
+    }
+  }
+
+  Status ReadInto(const Source& s, hid_t ds, hid_t mtype, size_t n, void* buf, const std::string& what) {
+    hsize_t start[1] = {done_}, count[1] = {n};
+    Handle fspace(H5Dget_space(ds));
+    H5Sselect_hyperslab(fspace.get(), H5S_SELECT_SET, start, nullptr, count, nullptr);
+    Handle mspace(H5Screate_simple(1, count, nullptr));
+    if (H5Dread(ds, mtype, mspace.get(), fspace.get(), H5P_DEFAULT, buf) < 0) {
+      return Fail(where_ + ": cannot read " + what + " rows " + std::to_string(done_ + 1) + " to " +
+                  std::to_string(done_ + n));
+    }
+    (void)s;
+    return Status::OK();
+  }
+
+  Status ReadColumn(const Source& s, size_t n, Column* col) {
+    const Field& f = s.field;
+    if (s.missing) {
+      for (size_t r = 0; r < n; ++r) col->AppendNull();
+      return Status::OK();
+    }
+    const hid_t ds = compound_.ok() ? compound_.get() : s.ds.get();
+    auto row_error = [&](size_t r, const std::string& why) {
+      return Status::InvalidArgument(where_ + ", " + s.name_in_file + ", row " + std::to_string(done_ + r + 1) + ": " +
+                                     why);
+    };
+    buf_.resize(n * s.elem);
+    RETURN_IF_ERROR(ReadInto(s, ds, s.mtype.get(), n, buf_.data(), s.name_in_file));
+    switch (f.type) {
+      case ColumnType::kTimestamp:
+      case ColumnType::kInt64: {
+        std::vector<int64_t>& v = col->int64s();
+        v.resize(n);
+        std::memcpy(v.data(), buf_.data(), n * 8);
+        if (f.type == ColumnType::kTimestamp) {
+          for (size_t r = 0; r < n; ++r) {
+            int64_t ns;
+            if (__builtin_mul_overflow(v[r], s.ts_scale, &ns) || !InTimestampRange(ns)) {
+              return row_error(r, std::to_string(v[r]) + " is outside the timestamp range (1678-01-01 to 2261-12-31)");
+            }
+            if (f.unit != TimeUnit::kNanos && TruncateToUnit(ns, f.unit) != ns) {
+              if (!options_.truncate_timestamps) {
+                return row_error(r, FormatTimestamp(ns) + " is finer than the column's " + FieldTypeName(f) +
+                                        " (--truncate-timestamps rounds it down)");
+              }
+              ns = TruncateToUnit(ns, f.unit);
+            }
+            v[r] = ns;
+          }
+        }
+        break;
+      }
+      case ColumnType::kInt32: {
+        std::vector<int32_t>& v = col->int32s();
+        v.resize(n);
+        std::memcpy(v.data(), buf_.data(), n * 4);
+        break;
+      }
+      case ColumnType::kFloat64:
+      case ColumnType::kFloat32: {
+        std::vector<double>& v = col->doubles();
+        v.resize(n);
+        if (f.type == ColumnType::kFloat64) {
+          std::memcpy(v.data(), buf_.data(), n * 8);
+        } else {
+          const float* p = reinterpret_cast<const float*>(buf_.data());
+          for (size_t r = 0; r < n; ++r) v[r] = p[r];
+        }
+        break;
+      }
+      case ColumnType::kBool: {
+        std::vector<uint8_t>& v = col->bools();
+        v.assign(buf_.begin(), buf_.begin() + static_cast<ptrdiff_t>(n));
+        for (size_t r = 0; r < n; ++r) {
+          if (v[r] > 1) return row_error(r, std::to_string(v[r]) + " is not a bool (0 or 1)");
+        }
+        break;
+      }
+      case ColumnType::kSymbol:
+      case ColumnType::kString: {
+        col->offsets().assign(1, 0);
+        col->chars().clear();
+        if (s.vlen) {
+          char** p = reinterpret_cast<char**>(buf_.data());
+          for (size_t r = 0; r < n; ++r) {
+            col->chars().append(p[r] ? p[r] : "");
+            col->offsets().push_back(static_cast<uint32_t>(col->chars().size()));
+          }
+          hsize_t count[1] = {n};
+          Handle mspace(H5Screate_simple(1, count, nullptr));
+          H5Dvlen_reclaim(s.mtype.get(), mspace.get(), H5P_DEFAULT, buf_.data());
+        } else {
+          const bool space_pad = H5Tget_strpad(s.ftype.get()) == H5T_STR_SPACEPAD;
+          for (size_t r = 0; r < n; ++r) {
+            std::string_view v(buf_.data() + r * s.elem, s.elem);
+            v = v.substr(0, std::min(v.size(), v.find('\0')));
+            if (space_pad) {
+              while (!v.empty() && v.back() == ' ') v.remove_suffix(1);
+            }
+            col->chars().append(v);
+            col->offsets().push_back(static_cast<uint32_t>(col->chars().size()));
+          }
+        }
+        break;
+      }
+    }
+    if (s.valid_ds.ok()) {
+      std::vector<uint8_t>& valid = col->validity();
+      valid.resize(n);
+      RETURN_IF_ERROR(ReadInto(s, s.valid_ds.get(), s.valid_type.get(), n, valid.data(), f.name + ".valid"));
+      for (size_t r = 0; r < n; ++r) {
+        if (valid[r] > 1) return row_error(r, f.name + ".valid holds " + std::to_string(valid[r]) + ", not a bool");
+      }
+    }
+    if (IsFloating(f.type) && !options_.allow_nan) {
+      const std::vector<double>& d = col->doubles();
+      for (size_t r = 0; r < n; ++r) {
+        if (!std::isfinite(d[r]) && (col->validity().empty() || col->validity()[r] != 0)) {
+          return row_error(r, std::to_string(d[r]) + " is not a finite number (--allow-nan stores it)");
+        }
+      }
+    }
+    RETURN_IF_ERROR(col->SetSizeFromStorage());
+    return Status::OK();
+  }
+
+  std::string path_, where_;
+  ReadOptions options_;
+  Schema schema_;
+  Handle file_, compound_;
+  std::vector<Source> sources_;
+  uint64_t total_ = 0, done_ = 0;
+  std::string buf_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<TableWriter>> TableWriter::Create(const std::string& path, const std::string& group,
+                                                         const std::vector<Field>& fields, const std::string& table) {
+  QuietLibrary();
+  auto w = std::make_unique<WriterImpl>();
+  RETURN_IF_ERROR(w->Init(path, group, fields, table));
+  return std::unique_ptr<TableWriter>(std::move(w));
+}
+
+Result<std::unique_ptr<TableReader>> TableReader::Open(const std::string& path, const std::string& object,
+                                                       const Schema& schema, const ReadOptions& options) {
+  QuietLibrary();
+  auto r = std::make_unique<ReaderImpl>();
+  RETURN_IF_ERROR(r->Init(path, object, schema, options));
+  return std::unique_ptr<TableReader>(std::move(r));
+}
+
+}  // namespace strata::hdf5

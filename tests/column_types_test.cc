@@ -1,0 +1,145 @@
+// The f32 and timestamp[us]/[ms] column types through every tier: the hot tier, WAL recovery, a
+// warm flush and a cold migration give back exactly the rows appended, and the warm and cold
+// Parquet files store FLOAT and TIMESTAMP(MICROS/MILLIS), not DOUBLE and NANOS.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "lake_test_util.h"
+#include "parquet/parquet_reader.h"
+
+namespace strata {
+namespace {
+
+using testing::TempDir;
+using testing::TestOptions;
+
+struct Case {
+  const char* spec;
+  TimeUnit unit;
+  int64_t step_ns;  // between consecutive rows: whole units of the column
+};
+
+class ColumnTypesTest : public ::testing::TestWithParam<Case> {
+ protected:
+  void SetUp() override {
+    testing::PreferMemoryTmpDir();
+    dir_ = std::make_unique<TempDir>();
+    root_ = dir_->Join("db");
+    ASSERT_OK(Database::Init(root_, {.fsync = "none"}));
+    Reopen();
+    ASSERT_OK_AND_ASSIGN(schema_, Schema::Parse(GetParam().spec));
+    ASSERT_OK(db_->CreateTable({"t", schema_, std::nullopt, "{}"}));
+  }
+  void Reopen() {
+    db_.reset();
+    auto db = Database::Open(root_, TestOptions());
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    db_ = std::move(*db);
+  }
+  // Rows over two days and two symbols; f32 values that are not doubles' (0.1f), extremes, NaN
+  // is refused by default so none; NULLs in the nullable f32.
+  RecordBatch Rows(size_t n, int64_t start) {
+    RecordBatch b(schema_);
+    for (size_t r = 0; r < n; ++r) {
+      b.column(0).AppendInt64(start + static_cast<int64_t>(r) * GetParam().step_ns);
+      b.column(1).AppendString(r % 2 ? "AAPL" : "MSFT");
+      const float vals[] = {0.1f, -3.4028235e38f, 1.17549435e-38f, 1e-45f, 16777217.0f, -0.0f};
+      b.column(2).AppendDouble(vals[r % 6] / static_cast<float>(r + 1));
+      r % 3 == 0 ? b.column(3).AppendNull() : b.column(3).AppendDouble(static_cast<float>(r) / 7.0f);
+      b.column(4).AppendDouble(static_cast<double>(r) / 7.0);
+    }
+    return b;
+  }
+
+  // Every warm and cold file's footer: ts is TIMESTAMP of the column's unit, not UTC-adjusted;
+  // the f32 columns are FLOAT. Returns the number of files checked.
+  size_t CheckFiles(const std::string& tier) {
+    size_t n = 0;
+    for (const std::string& path : testing::FilesUnder(root_ + "/" + tier)) {
+      if (!path.ends_with(".parquet")) continue;
+      ++n;
+      auto r = parquet::ParquetReader::Open(DefaultFileSystem(), path);
+      EXPECT_TRUE(r.ok()) << r.status().ToString();
+      if (!r.ok()) continue;
+      for (const parquet::SchemaElement& e : (*r)->metadata().schema) {
+        if (e.name == "ts") {
+          EXPECT_TRUE(e.logical_type && e.logical_type->kind == parquet::LogicalType::Kind::kTimestamp) << path;
+          if (!e.logical_type) continue;
+          const parquet::TimeUnit want = GetParam().unit == TimeUnit::kMicros   ? parquet::TimeUnit::kMicros
+                                         : GetParam().unit == TimeUnit::kMillis ? parquet::TimeUnit::kMillis
+                                                                                : parquet::TimeUnit::kNanos;
+          EXPECT_EQ(e.logical_type->unit, want) << path;
+          EXPECT_FALSE(e.logical_type->is_adjusted_to_utc) << path;
+        }
+        if (e.name == "f" || e.name == "g") {
+          EXPECT_EQ(e.type, parquet::Type::kFloat) << path;
+        }
+        if (e.name == "d") {
+          EXPECT_EQ(e.type, parquet::Type::kDouble) << path;
+        }
+      }
+      // Read back as the table's types.
+      const auto& cols = (*r)->columns();
+      EXPECT_EQ(cols[0].field.unit, GetParam().unit) << path;
+      EXPECT_EQ(cols[2].field.type, ColumnType::kFloat32) << path;
+    }
+    return n;
+  }
+
+  std::unique_ptr<TempDir> dir_;
+  std::string root_;
+  std::unique_ptr<Database> db_;
+  Schema schema_;
+};
+
+TEST_P(ColumnTypesTest, RoundTripThroughEveryTier) {
+  const int64_t start = testing::kMar2 + 14 * 3'600'000'000'000;
+  std::vector<RecordBatch> appended = {Rows(3000, start), Rows(2000, start + testing::kDayNs)};
+  for (const RecordBatch& b : appended) ASSERT_OK(db_->Append("t", b));
+  const std::vector<RecordBatch> want = testing::Expected(appended);
+  EXPECT_TRUE(testing::SameRows(testing::ScanAll(db_.get(), "t"), want)) << "hot";
+  Reopen();  // WAL recovery
+  EXPECT_TRUE(testing::SameRows(testing::ScanAll(db_.get(), "t"), want)) << "after WAL replay";
+  ASSERT_OK(db_->Flush());
+  EXPECT_EQ(testing::TierRows(db_.get(), "warm", "t"), 5000u);
+  EXPECT_TRUE(testing::SameRows(testing::ScanAll(db_.get(), "t"), want)) << "warm";
+  EXPECT_GT(CheckFiles("warm"), 0u);
+  MigrateOptions all;
+  all.all = true;
+  all.apply_policy = false;
+  ASSERT_OK(db_->Migrate(all));
+  EXPECT_EQ(testing::TierRows(db_.get(), "cold", "t"), 5000u);
+  Reopen();
+  EXPECT_TRUE(testing::SameRows(testing::ScanAll(db_.get(), "t"), want)) << "cold";
+  EXPECT_GT(CheckFiles("cold"), 0u);
+}
+
+TEST_P(ColumnTypesTest, RefusesValuesTheColumnCannotHold) {
+  const int64_t start = testing::kMar2;
+  RecordBatch b = Rows(10, start);
+  b.column(2).doubles()[4] = 0.1;  // not a float
+  Status st = db_->Append("t", b);
+  EXPECT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("is not a 32-bit float (f32)"), std::string::npos) << st.ToString();
+  if (GetParam().unit != TimeUnit::kNanos) {
+    RecordBatch c = Rows(10, start);
+    c.column(0).int64s()[3] += 1;  // one ns finer than the column
+    st = db_->Append("t", c);
+    EXPECT_FALSE(st.ok());
+    EXPECT_NE(st.message().find("is finer than its timestamp[" + std::string(TimeUnitName(GetParam().unit)) + "]"),
+              std::string::npos)
+        << st.ToString();
+  }
+  EXPECT_TRUE(testing::ScanAll(db_.get(), "t").empty());
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Units, ColumnTypesTest,
+    ::testing::Values(Case{"ts:timestamp[us],symbol:symbol,f:f32,g:f32?,d:f64", TimeUnit::kMicros, 1'001'000},
+                      Case{"ts:timestamp[ms],symbol:symbol,f:f32,g:f32?,d:f64", TimeUnit::kMillis, 1'000'000},
+                      Case{"ts:timestamp,symbol:symbol,f:f32,g:f32?,d:f64", TimeUnit::kNanos, 1'000'001}),
+    [](const auto& info) { return std::string(TimeUnitName(info.param.unit)); });
+
+}  // namespace
+}  // namespace strata
