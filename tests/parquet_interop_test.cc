@@ -92,7 +92,8 @@ std::string CompareValue(const Column& c, size_t r, const json& v, bool ts_micro
       if (c.type() == ColumnType::kTimestamp && ts_micros) ours = ours / 1000 * 1000;
       return peer == ours ? "" : "ours " + std::to_string(ours) + show();
     }
-    case ColumnType::kFloat64: {
+    case ColumnType::kFloat64:
+    case ColumnType::kFloat32: {  // held as doubles; a peer prints the float as a double
       if (!v.is_string()) return "expected a double string" + show();
       std::string s = v.get<std::string>();
       double ours = c.doubles()[r];

@@ -44,6 +44,7 @@ RecordBatch Concatenate(std::vector<RecordBatch> batches, const std::vector<Fiel
         for (const RecordBatch& b : batches) AppendVector(&out.int32s(), b.column(c).int32s());
         break;
       case ColumnType::kFloat64:
+      case ColumnType::kFloat32:  // held as doubles in memory
         out.doubles().reserve(rows);
         for (const RecordBatch& b : batches) AppendVector(&out.doubles(), b.column(c).doubles());
         break;
@@ -209,6 +210,7 @@ RecordBatch BatchFromPython(const std::vector<Field>& fields, const py::list& co
         ZeroNulls(&col.int32s(), validity);
         break;
       case ColumnType::kFloat64:
+      case ColumnType::kFloat32:  // python/strata/_frame.py rounded the values to floats
         CopyInto(&col.doubles(), columns[c], field, begin, rows, total);
         ZeroNulls(&col.doubles(), validity);
         break;
@@ -291,7 +293,8 @@ void BindBatch(py::module_& m) {
               case ColumnType::kTimestamp: return View(col.int64s(), self, py::dtype("M8[ns]"));
               case ColumnType::kInt64: return View(col.int64s(), self, py::dtype::of<int64_t>());
               case ColumnType::kInt32: return View(col.int32s(), self, py::dtype::of<int32_t>());
-              case ColumnType::kFloat64: return View(col.doubles(), self, py::dtype::of<double>());
+              case ColumnType::kFloat64:
+              case ColumnType::kFloat32: return View(col.doubles(), self, py::dtype::of<double>());
               case ColumnType::kBool: return View(col.bools(), self, py::dtype::of<bool>());
               default: throw py::type_error("values(): column " + std::to_string(i) + " holds strings");
             }

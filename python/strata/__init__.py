@@ -59,8 +59,9 @@ __all__ = [
     "COLUMN_TYPES",
 ]
 
-#: The column types of a schema.
-COLUMN_TYPES = ("timestamp", "symbol", "i32", "i64", "f64", "string", "bool")
+#: The column types of a schema (an f32 column reads back as float64 arrays holding its floats;
+#: timestamp[us] and timestamp[ms] columns read as datetime64[ns]).
+COLUMN_TYPES = ("timestamp", "symbol", "i32", "i64", "f64", "f32", "string", "bool")
 
 TimeLike = Union[str, int, "pd.Timestamp", "np.datetime64", Any, None]
 

@@ -124,9 +124,11 @@ def _numeric(series: pd.Series, name: str, typ: str, nullable: bool) -> Tuple[np
                 bad = vmin if int(vmin) < lo else vmax
                 raise InvalidArgument(f"column '{name}': value {bad} does not fit {typ}")
         out = np.ascontiguousarray(values, dtype=np.int64 if typ == "i64" else np.int32)
-    elif typ == "f64":
+    elif typ in ("f64", "f32"):
         if kind not in "fiu":
-            raise InvalidArgument(f"column '{name}': {dtype} cannot go into f64")
+            raise InvalidArgument(f"column '{name}': {dtype} cannot go into {typ}")
+        if typ == "f32":  # stored as the nearest float, as NumPy's astype(float32) does
+            values = np.asarray(values, dtype=np.float64).astype(np.float32)
         out = np.ascontiguousarray(values, dtype=np.float64)
     elif typ == "bool":
         if kind != "b":
@@ -186,7 +188,7 @@ def columns_for_append(
         elif name not in df.columns:
             if not nullable:
                 raise InvalidArgument(f"missing column '{name}' ({typ}) of table '{table}'")
-            values = np.zeros(rows, dtype={"i64": np.int64, "i32": np.int32, "f64": np.float64, "bool": np.bool_}.get(typ, object))
+            values = np.zeros(rows, dtype={"i64": np.int64, "i32": np.int32, "f64": np.float64, "f32": np.float64, "bool": np.bool_}.get(typ, object))
             if typ == "string":
                 values = [None] * rows
             mask = np.zeros(rows, dtype=np.bool_)
@@ -239,7 +241,7 @@ def _column(batch: Any, i: int, typ: str, as_categorical: bool) -> Any:
     mask = ~valid
     if typ in ("i64", "i32"):
         return pd.arrays.IntegerArray(values, mask)
-    if typ == "f64":
+    if typ in ("f64", "f32"):
         return pd.arrays.FloatingArray(values, mask)
     return pd.arrays.BooleanArray(values, mask)
 

@@ -32,6 +32,27 @@ def test_round_trip_trades(db):
     assert out["symbol"].astype(str).tolist() == ["AAPL"] * 50
 
 
+def test_f32_and_coarse_timestamps(db):
+    # f32 stores the nearest float (read back as float64 holding it, nulls as pandas NA);
+    # a timestamp[us] column takes whole microseconds and refuses finer ones.
+    db.create_table("f", schema="ts:timestamp[us],symbol:symbol,x:f32,y:f32?")
+    n = 5
+    ts = pd.date_range("2026-03-02", periods=n, freq="1ms")
+    x = np.array([0.1, 1.5, -2.25, 1e30, 3.0], dtype=np.float64)
+    df = pd.DataFrame({"ts": ts, "symbol": ["S"] * n, "x": x,
+                       "y": pd.array([0.1, None, 2.0, None, 4.0], dtype="Float64")})
+    db.write("f", df)
+    out = db.read("f")
+    assert (out["x"].to_numpy() == x.astype(np.float32).astype(np.float64)).all()
+    assert out["x"].iloc[0] != 0.1  # the nearest float, not the double
+    assert out["y"].isna().tolist() == [False, True, False, True, False]
+    assert (out.index.asi8 == ts.asi8).all()
+    fine = df.iloc[:1].copy()
+    fine["ts"] = pd.Timestamp("2026-03-03 00:00:00.000000001")
+    with pytest.raises(strata.Error):
+        db.write("f", fine)
+
+
 def test_round_trip_every_type(db):
     db.create_table("t", schema=ALL_TYPES)
     n = 7

@@ -34,8 +34,6 @@ namespace {
 using artifacts::kColdPackPrefix;
 using artifacts::kModelsColdLocationSetting;
 using artifacts::PackFileName;
-using artifacts::PackRow;
-using artifacts::ReadPacks;
 using wal_internal::ListSegments;
 using wal_internal::SegmentFile;
 using wal_internal::SegmentFileName;
@@ -241,13 +239,13 @@ Status AddTierFiles(FileSystem* fs, const std::string& root, Catalog* catalog, S
 }
 
 Status AddPacks(FileSystem* fs, const std::string& root, Catalog* catalog, SourceStores* stores, Snapshot* snap) {
-  auto packs = ReadPacks(catalog);
+  auto packs = catalog->ListPacks();
   if (!packs.ok()) {
     // A catalog without the model store's tables has no packs.
     if (packs.status().message().find("no such table") != std::string::npos) return Status::OK();
     return packs.status();
   }
-  for (const PackRow& p : *packs) {
+  for (const PackRecord& p : *packs) {
     const std::string name = PackFileName(p.id);
     SourceObject o;
     o.object.size = p.bytes;

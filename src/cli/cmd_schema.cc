@@ -14,7 +14,7 @@ void AddSchemaCommands(CLI::App& app, Context* ctx) {
   CLI::App* cmd = table->add_subcommand("add-column", "add a nullable column to a table");
   cmd->add_option("table", args->table, "table name")->required();
   cmd->add_option("name", args->name, "the new column's name ([A-Za-z_][A-Za-z0-9_]*)")->required();
-  cmd->add_option("type", args->type, "i32, i64, f64, string or bool (a trailing ? is allowed: it is nullable)")
+  cmd->add_option("type", args->type, "i32, i64, f64, f32, string or bool (a trailing ? is allowed: it is nullable)")
       ->required();
   cmd->footer(
       "The column goes at the end of the table's columns and is nullable: rows stored before it read\n"

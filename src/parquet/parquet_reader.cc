@@ -751,6 +751,7 @@ std::optional<ParquetReader::ColumnStatistics> ParquetReader::ExactColumnStatist
   if (c.conversion != Conversion::kNone && !scaled) return std::nullopt;
   const Type want = type == ColumnType::kInt32     ? Type::kInt32
                     : type == ColumnType::kFloat64 ? Type::kDouble
+                    : type == ColumnType::kFloat32 ? Type::kFloat
                     : type == ColumnType::kBool    ? Type::kBoolean
                     : IsStringLike(type)           ? Type::kByteArray
                                                    : Type::kInt64;
@@ -779,6 +780,13 @@ std::optional<ParquetReader::ColumnStatistics> ParquetReader::ExactColumnStatist
         if (bytes.size() != 8) return false;
         std::memcpy(&b->d, bytes.data(), 8);
         return b->d == b->d && b->d != 0;
+      case ColumnType::kFloat32: {
+        if (bytes.size() != 4) return false;
+        float f;
+        std::memcpy(&f, bytes.data(), 4);
+        b->d = f;
+        return b->d == b->d && b->d != 0;  // as for doubles: a zero bound may be -0 or +0
+      }
       case ColumnType::kSymbol:
       case ColumnType::kString: b->s = bytes; return true;
       case ColumnType::kInt64:
@@ -792,7 +800,7 @@ std::optional<ParquetReader::ColumnStatistics> ParquetReader::ExactColumnStatist
     return false;
   };
   auto less = [&](const Bound& a, const Bound& b) {
-    if (type == ColumnType::kFloat64) return a.d < b.d;
+    if (IsFloating(type)) return a.d < b.d;
     if (IsStringLike(type)) return a.s < b.s;  // unsigned byte order, as the writer's
     return a.i < b.i;
   };
@@ -804,7 +812,7 @@ std::optional<ParquetReader::ColumnStatistics> ParquetReader::ExactColumnStatist
     const Statistics& st = *cc.meta_data->statistics;
     if (!st.null_count || *st.null_count < 0 || *st.null_count > rg.num_rows) return std::nullopt;
     out.null_count += *st.null_count;
-    if (type == ColumnType::kFloat64 && (!st.nan_count || *st.nan_count != 0)) return std::nullopt;
+    if (IsFloating(type) && (!st.nan_count || *st.nan_count != 0)) return std::nullopt;
     if (*st.null_count == rg.num_rows) continue;
     const std::string* mn = st.min_value ? &*st.min_value : nullptr;
     const std::string* mx = st.max_value ? &*st.max_value : nullptr;
@@ -827,7 +835,8 @@ std::optional<ParquetReader::ColumnStatistics> ParquetReader::ExactColumnStatist
       switch (type) {
         case ColumnType::kInt32: out.bounds.AppendInt32(static_cast<int32_t>(b->i)); break;
         case ColumnType::kBool: out.bounds.AppendBool(b->i != 0); break;
-        case ColumnType::kFloat64: out.bounds.AppendDouble(b->d); break;
+        case ColumnType::kFloat64:
+        case ColumnType::kFloat32: out.bounds.AppendDouble(b->d); break;
         case ColumnType::kSymbol:
         case ColumnType::kString: out.bounds.AppendString(b->s); break;
         case ColumnType::kInt64:

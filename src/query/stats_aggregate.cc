@@ -28,7 +28,8 @@ void AppendValue(const Column& from, size_t row, Column* to) {
   switch (from.type()) {
     case ColumnType::kInt32: to->AppendInt32(from.int32s()[row]); break;
     case ColumnType::kBool: to->AppendBool(from.bools()[row] != 0); break;
-    case ColumnType::kFloat64: to->AppendDouble(from.doubles()[row]); break;
+    case ColumnType::kFloat64:
+    case ColumnType::kFloat32: to->AppendDouble(from.doubles()[row]); break;
     case ColumnType::kSymbol:
     case ColumnType::kString: to->AppendString(from.GetString(row)); break;
     case ColumnType::kInt64:
