@@ -17,7 +17,8 @@ usage: ./strata.sh COMMAND
            gen -> ingest -> flush to warm -> migrate to cold -> one query over hot, warm and cold
            -> bars -> as-of join -> SQL (ASOF JOIN, SAMPLE BY, LATEST ON, EXPLAIN) -> order book now
            and as of a past time -> verify -> two model versions stored with dedup -> backup and
-           restore -> strata serve with curl (line protocol in, SQL out) and psql (PG wire)
+           restore -> add a column, point-in-time restore past a bad write -> strata serve with curl
+           (line protocol in, SQL out) and psql (PG wire)
   test     install what is missing, build (release and ASan+UBSan), run every test, the Python
            package's pytest suite, the threaded tests again under ThreadSanitizer, then fuzz the Parquet reader, the CSV parser, WAL
            recovery, the safetensors header, the SQL parser, the ILP parser and the PG wire decoders for 60 s in all

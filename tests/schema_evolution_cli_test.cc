@@ -106,7 +106,10 @@ TEST_F(SchemaEvolutionCliTest, LineProtocolOverHttpAddsColumnsUnlessTurnedOff) {
       << error;
   auto count = [&](const std::string& where) {
     HttpResult r = Curl(scratch_, "", server.url() + "/exec?query=SELECT%20count(*)%20FROM%20trades%20WHERE%20" + where);
-    if (r.code != 200) return int64_t{-1};
+    if (r.code != 200) {
+      ADD_FAILURE() << where << ": HTTP " << r.code << " " << r.body;
+      return int64_t{-1};
+    }
     return nlohmann::json::parse(r.body)["dataset"][0][0].get<int64_t>();
   };
   const std::string body = tmp_.Join("lines.ilp");
@@ -117,7 +120,7 @@ TEST_F(SchemaEvolutionCliTest, LineProtocolOverHttpAddsColumnsUnlessTurnedOff) {
   HttpResult r = Curl(scratch_, "-X POST --data-binary @" + body, server.url() + "/write");
   ASSERT_EQ(r.code, 204) << r.body;
   EXPECT_EQ(count("fee%20IS%20NOT%20NULL"), 1);
-  EXPECT_EQ(count("book%20%3D%20'B1'"), 1);
+  EXPECT_EQ(count("book%20%3D%20%27B1%27"), 1);
   EXPECT_EQ(count("fee%20IS%20NULL"), rows_ + 1);
   ASSERT_EQ(server.StopWith(SIGTERM), 0) << server.Stderr();
   CliRun show = Run("table show trades");

@@ -263,6 +263,32 @@ void AddBackupCommands(CLI::App& app, Context* ctx) {
       const auto start = std::chrono::steady_clock::now();
       std::optional<std::string> id;
       if (!a->id.empty()) id = a->id;
+      // The first open of the restored root (its WAL replay) is part of the restore: when it fails,
+      // what the restore placed is taken back, so the target is left as it was found (absent or
+      // empty; a restore never writes into an existing database).
+      FileSystem* fs = DefaultFileSystem();
+      ASSIGN_OR_RETURN(const bool existed, fs->Exists(a->target));
+      auto take_back = [&](const Status& failed) -> Status {
+        Status undo = Status::OK();
+        if (!existed) {
+          undo = fs->RemoveAll(a->target);
+        } else if (auto names = fs->ListDir(a->target); names.ok()) {
+          for (const std::string& n : *names) {
+            if (undo.ok()) undo = fs->RemoveAll(JoinPath(a->target, n));
+          }
+        } else {
+          undo = names.status();
+        }
+        const std::string what = undo.ok() ? "; the restore was taken back, " + a->target + " is as it was"
+                                           : "; removing the restore from " + a->target + " failed: " + undo.ToString();
+        return Status(failed.code(), "opening the restored root: " + failed.message() + what);
+      };
+      auto open_restored = [&](Options options) -> Status {
+        auto db = Database::Open(a->target, options);
+        if (!db.ok()) return take_back(db.status());
+        Status closed = (*db)->Close();
+        return closed.ok() ? closed : take_back(closed);
+      };
       if (!a->to_lsn.empty() || !a->to_time.empty()) {
         backup::PointInTimeOptions po;
         po.dest = a->dest;
@@ -282,11 +308,13 @@ void AddBackupCommands(CLI::App& app, Context* ctx) {
         ASSIGN_OR_RETURN(auto r, backup::RestoreToPoint(DefaultFileSystem(), po));
         const double placed = SecondsSince(start);
         // Replay now (the first open), so that the restore is done when the command returns.
-        Context restored = *ctx;
-        restored.root = a->target;
         const auto replay_start = std::chrono::steady_clock::now();
-        ASSIGN_OR_RETURN(auto db, restored.OpenDatabase(false, "strata restore"));
-        RETURN_IF_ERROR(db->Close());
+        Options options;
+        options.process_note = "strata restore";
+        options.background_flush = false;
+        options.accept_wal_loss = ctx->accept_wal_loss;
+        options.skip_bad_wal_records = ctx->skip_bad_wal_records;
+        RETURN_IF_ERROR(open_restored(options));
         const double replay = SecondsSince(replay_start);
         if (!r.note.empty()) std::printf("note: %s\n", r.note.c_str());
         std::printf(
@@ -307,8 +335,7 @@ void AddBackupCommands(CLI::App& app, Context* ctx) {
       Options options;
       options.process_note = "strata restore";
       options.background_flush = false;
-      ASSIGN_OR_RETURN(auto db, Database::Open(a->target, options));
-      RETURN_IF_ERROR(db->Close());
+      RETURN_IF_ERROR(open_restored(options));
       std::printf("restored backup %s into %s: %s objects (%s), consistent at WAL LSN %s, took %.2f s\n",
                   r.manifest.id.c_str(), a->target.c_str(), WithThousands(r.objects_written).c_str(),
                   HumanBytes(r.bytes_written).c_str(), WithThousands(r.manifest.wal_lsn).c_str(), SecondsSince(start));
