@@ -181,7 +181,8 @@ RecordBatch SampleBatch(size_t set, size_t rows) {
         case ColumnType::kTimestamp:
         case ColumnType::kInt64: col.AppendInt64(1'700'000'000'000'000'000 + static_cast<int64_t>(r) * 1000); break;
         case ColumnType::kInt32: col.AppendInt32(static_cast<int32_t>(r) - 5); break;
-        case ColumnType::kFloat64: col.AppendDouble(100.25 + static_cast<double>(r)); break;
+        case ColumnType::kFloat64:
+        case ColumnType::kFloat32: col.AppendDouble(100.25 + static_cast<double>(r)); break;  // exact floats
         case ColumnType::kBool: col.AppendBool(r % 2 == 0); break;
         case ColumnType::kSymbol: col.AppendString(r % 2 ? "AAPL" : "MSFT"); break;
         case ColumnType::kString: col.AppendString(std::string(r % 4, 'x')); break;
