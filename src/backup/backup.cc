@@ -712,6 +712,13 @@ Result<RestoreResult> RestoreInto(FileSystem* fs, ObjectStore* store, const Back
                                   const BeforeCatalogHook& before_catalog);
 }  // namespace
 
+Status TakeBackRestore(FileSystem* fs, const std::string& target, bool existed) {
+  if (!existed) return fs->RemoveAll(target);
+  ASSIGN_OR_RETURN(auto names, fs->ListDir(target));
+  for (const std::string& n : names) RETURN_IF_ERROR(fs->RemoveAll(JoinPath(target, n)));
+  return Status::OK();
+}
+
 Result<RestoreResult> RestoreBackup(FileSystem* fs, const std::string& dest, std::optional<std::string> id,
                                     const std::string& target, const std::function<void(std::string_view)>& progress,
                                     const BeforeCatalogHook& before_catalog) {
@@ -758,14 +765,7 @@ Result<RestoreResult> RestoreBackup(FileSystem* fs, const std::string& dest, std
   // .restore-tmp, which the rerun clears.
   Result<RestoreResult> placed = RestoreInto(fs, store.get(), m, target, progress, before_catalog);
   if (placed.ok()) return placed;
-  Status undo = exists ? Status::OK() : fs->RemoveAll(target);
-  if (exists) {
-    auto names = fs->ListDir(target);
-    undo = names.status();
-    for (size_t i = 0; names.ok() && undo.ok() && i < names->size(); ++i) {
-      undo = fs->RemoveAll(JoinPath(target, (*names)[i]));
-    }
-  }
+  Status undo = TakeBackRestore(fs, target, exists);
   if (!undo.ok()) {
     return Status(placed.status().code(), placed.status().message() + " (and removing the partial restore from " +
                                               target + " failed: " + undo.ToString() + ")");

@@ -126,6 +126,10 @@ struct RestoreResult {
 using BeforeCatalogHook =
     std::function<Status(const BackupManifest& m, const std::string& target, const std::string& staged_catalog)>;
 
+// Takes back a restore into `target`: removes the directory when it did not exist before the
+// restore (`existed` false), else empties it (a restore only writes into an empty directory).
+Status TakeBackRestore(FileSystem* fs, const std::string& target, bool existed);
+
 // Restores backup `id` (the newest when empty) from `dest` into `target`, which must not exist or
 // be an empty directory, or hold an interrupted restore (a .restore-tmp directory and no
 // catalog), which is cleared and done again. Every blob is re-hashed as it is written; a missing

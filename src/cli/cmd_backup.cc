@@ -269,16 +269,7 @@ void AddBackupCommands(CLI::App& app, Context* ctx) {
       FileSystem* fs = DefaultFileSystem();
       ASSIGN_OR_RETURN(const bool existed, fs->Exists(a->target));
       auto take_back = [&](const Status& failed) -> Status {
-        Status undo = Status::OK();
-        if (!existed) {
-          undo = fs->RemoveAll(a->target);
-        } else if (auto names = fs->ListDir(a->target); names.ok()) {
-          for (const std::string& n : *names) {
-            if (undo.ok()) undo = fs->RemoveAll(JoinPath(a->target, n));
-          }
-        } else {
-          undo = names.status();
-        }
+        const Status undo = backup::TakeBackRestore(fs, a->target, existed);
         const std::string what = undo.ok() ? "; the restore was taken back, " + a->target + " is as it was"
                                            : "; removing the restore from " + a->target + " failed: " + undo.ToString();
         return Status(failed.code(), "opening the restored root: " + failed.message() + what);
