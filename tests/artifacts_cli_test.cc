@@ -11,7 +11,7 @@
 #include "testutil/testutil.h"
 
 namespace strata {
-namespace {
+namespace STRATA_UNITY_ID {
 
 struct CliRun {
   int exit_code;
@@ -190,5 +190,5 @@ TEST_F(ArtifactsCliTest, ArchiveToTheColdTierLoadRestoreVerify) {
   EXPECT_NE(r.err.find(cold[0]), std::string::npos) << r.err;
 }
 
-}  // namespace
+}  // namespace STRATA_UNITY_ID
 }  // namespace strata

@@ -14,7 +14,7 @@
 #include "strata/database.h"
 
 namespace strata {
-namespace {
+namespace STRATA_UNITY_ID {
 
 using artifacts::ArchiveOptions;
 using artifacts::ModelStore;
@@ -197,5 +197,5 @@ TEST_F(ArtifactsColdS3Test, GcAbortsAnArchivesIncompletePackUploadsOnly) {
   EXPECT_TRUE(loaded->view() == data_);
 }
 
-}  // namespace
+}  // namespace STRATA_UNITY_ID
 }  // namespace strata

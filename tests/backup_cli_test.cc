@@ -12,7 +12,7 @@
 #include "testutil/testutil.h"
 
 namespace strata {
-namespace {
+namespace STRATA_UNITY_ID {
 
 using testing::CliRun;
 
@@ -262,5 +262,5 @@ TEST_F(BackupCliTest, StateSnapshotsAreRestored) {
   }
 }
 
-}  // namespace
+}  // namespace STRATA_UNITY_ID
 }  // namespace strata

@@ -13,7 +13,7 @@
 #include "testutil/testutil.h"
 
 namespace strata {
-namespace {
+namespace STRATA_UNITY_ID {
 
 constexpr int kRowsPerBatch = 50;
 
@@ -137,5 +137,5 @@ TEST(BackupConcurrentTest, BackupsWhileWritingAndFlushingRestoreAPrefixOfTheAckn
   }
 }
 
-}  // namespace
+}  // namespace STRATA_UNITY_ID
 }  // namespace strata

@@ -15,7 +15,7 @@
 #include "testutil/cli_runner.h"
 
 namespace strata {
-namespace {
+namespace STRATA_UNITY_ID {
 
 using testing::CliRun;
 using testing::TempDir;
@@ -240,5 +240,5 @@ TEST(BarsDerivedCrashTest, CrashAtEveryOpOfAFlushThatUpdatesBars) {
   testing::CrashAtEveryOp(c);
 }
 
-}  // namespace
+}  // namespace STRATA_UNITY_ID
 }  // namespace strata

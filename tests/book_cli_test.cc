@@ -19,7 +19,7 @@
 #include "testutil/testutil.h"
 
 namespace strata {
-namespace {
+namespace STRATA_UNITY_ID {
 
 using testing::CliRun;
 using testing::RunStrata;
@@ -510,5 +510,5 @@ TEST(StateCli, FeaturesAndWalkForwardWindows) {
   EXPECT_NE(run("windows nosuch --from 2026-03-02 --to 2026-03-03 --train 1h --test 1h --step 1h").exit_code, 0);
 }
 
-}  // namespace
+}  // namespace STRATA_UNITY_ID
 }  // namespace strata

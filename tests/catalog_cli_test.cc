@@ -14,7 +14,7 @@
 #include "testutil/testutil.h"
 
 namespace strata {
-namespace {
+namespace STRATA_UNITY_ID {
 
 using testing::CliRun;
 namespace fs = std::filesystem;
@@ -255,5 +255,5 @@ TEST_F(CatalogCliTest, ReadOnlyMediaServesReads) {
   ASSERT_TRUE(mnt.Remount("rw"));
 }
 
-}  // namespace
+}  // namespace STRATA_UNITY_ID
 }  // namespace strata

@@ -11,7 +11,7 @@
 #include "testutil/testutil.h"
 
 namespace strata {
-namespace {
+namespace STRATA_UNITY_ID {
 
 using testing::CliRun;
 
@@ -165,5 +165,5 @@ TEST_F(CliTest, GenIsDeterministicAndIngestible) {
   EXPECT_EQ(bad.exit_code, 1);
 }
 
-}  // namespace
+}  // namespace STRATA_UNITY_ID
 }  // namespace strata

@@ -9,7 +9,7 @@
 #include "parquet/parquet_reader.h"
 
 namespace strata {
-namespace {
+namespace STRATA_UNITY_ID {
 
 using testing::TempDir;
 using testing::TestOptions;
@@ -141,5 +141,5 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{"ts:timestamp,symbol:symbol,f:f32,g:f32?,d:f64", TimeUnit::kNanos, 1'000'001}),
     [](const auto& info) { return std::string(TimeUnitName(info.param.unit)); });
 
-}  // namespace
+}  // namespace STRATA_UNITY_ID
 }  // namespace strata

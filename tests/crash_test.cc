@@ -21,7 +21,7 @@
 #include "testutil/testutil.h"
 
 namespace strata {
-namespace {
+namespace STRATA_UNITY_ID {
 
 constexpr int kRowsPerBatch = 50;
 
@@ -222,5 +222,5 @@ TEST(CrashTest, PowerLossAtEveryFileOperation) {
   }
 }
 
-}  // namespace
+}  // namespace STRATA_UNITY_ID
 }  // namespace strata

@@ -13,7 +13,7 @@
 #include "testutil/testutil.h"
 
 namespace strata {
-namespace {
+namespace STRATA_UNITY_ID {
 
 using testing::CliRun;
 
@@ -214,5 +214,5 @@ TEST_F(Hdf5CliTest, ClearErrorsOnBadFiles) {
   EXPECT_NE(r.err.find("export writes hdf5"), std::string::npos) << r.err;
 }
 
-}  // namespace
+}  // namespace STRATA_UNITY_ID
 }  // namespace strata

@@ -23,7 +23,7 @@
 #include "testutil/testutil.h"
 
 namespace strata {
-namespace {
+namespace STRATA_UNITY_ID {
 
 namespace fs = std::filesystem;
 using testing::CliRun;
@@ -275,5 +275,5 @@ TEST_F(IcebergS3Test, MetadataInTheBucketReadsTheSameAsQuery) {
   EXPECT_NE(r.out.find("s3://" + bucket_ + "/strata/iceberg/trades"), std::string::npos) << r.out;
 }
 
-}  // namespace
+}  // namespace STRATA_UNITY_ID
 }  // namespace strata

@@ -13,7 +13,7 @@
 #include "testutil/testutil.h"
 
 namespace strata {
-namespace {
+namespace STRATA_UNITY_ID {
 
 constexpr int64_t kRowGroupRows = 400;
 constexpr int64_t kRowGroups = 6;
@@ -99,5 +99,5 @@ TEST(IngestParquetCrash, PowerLossAtEveryFileOperationKeepsWholeAcknowledgedRowG
   EXPECT_GT(crashed_mid_file, 0);  // some crashes did land between row groups
 }
 
-}  // namespace
+}  // namespace STRATA_UNITY_ID
 }  // namespace strata

@@ -22,7 +22,7 @@
 #include "testutil/testutil.h"
 
 namespace strata {
-namespace {
+namespace STRATA_UNITY_ID {
 
 namespace fs = std::filesystem;
 using json = nlohmann::json;
@@ -214,12 +214,14 @@ TEST_F(IngestParquetDuckDb, RefusesWhatWouldLoseInformationNamingFileColumnAndTy
     std::vector<std::string> says;
   };
   std::vector<Refusal> refusals = {
-      {file("ubig", "CAST(i AS UBIGINT) AS x, 1.5::DOUBLE AS price"), {"ubig.parquet", "column x", "INT64 UINT", "i64"}},
+      {file("ubig", "CAST(i AS UBIGINT) AS x, 1.5::DOUBLE AS price"),
+       {"ubig.parquet", "column x", "INT64 UINT", "i64"}},
       {file("dec", "i AS x, CAST(i AS DECIMAL(12,3)) AS price"),
        {"dec.parquet", "column price", "DECIMAL(12,3)", "f64", "--allow-lossy"}},
       {file("str", "CAST(i AS VARCHAR) AS x, 1.5::DOUBLE AS price"), {"str.parquet", "column x", "BYTE_ARRAY", "i64"}},
       {file("missing", "1.5::DOUBLE AS price"), {"missing.parquet", "no column x", "not nullable"}},
-      {file("extra", "i AS x, 1.5::DOUBLE AS price, 7 AS more"), {"extra.parquet", "column more", "--ignore-extra-columns"}},
+      {file("extra", "i AS x, 1.5::DOUBLE AS price, 7 AS more"),
+       {"extra.parquet", "column more", "--ignore-extra-columns"}},
       {file("nulls", "CASE WHEN i = 2500 THEN NULL ELSE i END AS x, 1.5::DOUBLE AS price"),
        {"nulls.parquet", "row group 0", "column x", "not nullable"}},
       {file("nan", "i AS x, CASE WHEN i = 2999 THEN 'NaN'::DOUBLE ELSE 2.5::DOUBLE END AS price"),
@@ -227,7 +229,8 @@ TEST_F(IngestParquetDuckDb, RefusesWhatWouldLoseInformationNamingFileColumnAndTy
   };
   {
     const std::string f = dir_.Join("tsint.parquet");
-    DuckDbWrite("SELECT 1772461800000000000 + i AS ts, 'A' AS symbol, i AS x, 1.5::DOUBLE AS price FROM range(10) r(i)", f);
+    DuckDbWrite("SELECT 1772461800000000000 + i AS ts, 'A' AS symbol, i AS x, 1.5::DOUBLE AS price FROM range(10) r(i)",
+                f);
     refusals.push_back({f, {"tsint.parquet", "column ts is INT64", "timestamp", "no unit"}});
   }
   for (const Refusal& r : refusals) {
@@ -294,7 +297,8 @@ TEST_F(IngestParquetDuckDb, CorruptAndTruncatedFilesAreRefusedNamingTheFile) {
   MustStrata("table create t --schema ts:timestamp,symbol:symbol,price:f64");
   const std::string good = dir_.Join("good.parquet");
   DuckDbWrite(
-      "SELECT make_timestamp_ns(1772461800000000000 + i) AS ts, 'A' AS symbol, i * 0.5::DOUBLE AS price FROM range(20000) r(i)",
+      "SELECT make_timestamp_ns(1772461800000000000 + i) AS ts, 'A' AS symbol, i * 0.5::DOUBLE AS price FROM "
+      "range(20000) r(i)",
       good);
   const std::string bytes = testing::ReadTextFile(good);
   // Cut in the footer, in the middle (data pages, the footer intact) and a byte flipped in data.
@@ -346,5 +350,5 @@ TEST_F(IngestParquetDuckDb, CorruptAndTruncatedFilesAreRefusedNamingTheFile) {
   EXPECT_GT(refused, 0);
 }
 
-}  // namespace
+}  // namespace STRATA_UNITY_ID
 }  // namespace strata

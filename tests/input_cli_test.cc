@@ -16,7 +16,7 @@
 #include "testutil/testutil.h"
 
 namespace strata {
-namespace {
+namespace STRATA_UNITY_ID {
 
 using testing::CliRun;
 
@@ -304,5 +304,5 @@ TEST(InputApiTest, RowsTheHotTierWouldRefuseNeverReachTheWal) {
   EXPECT_EQ(std::count(q.out.begin(), q.out.end(), '\n'), 11) << q.err;
 }
 
-}  // namespace
+}  // namespace STRATA_UNITY_ID
 }  // namespace strata

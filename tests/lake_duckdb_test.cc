@@ -16,7 +16,7 @@
 #include "testutil/node_runner.h"
 
 namespace strata {
-namespace {
+namespace STRATA_UNITY_ID {
 
 namespace fs = std::filesystem;
 using json = nlohmann::json;
@@ -94,5 +94,5 @@ TEST(LakeDuckDbTest, WarmAndColdReadByDuckDbEqualOurScan) {
   ExpectDuckDbReads(npm, root + "/cold/trades/**/*.parquet", OurRows(db.get(), true));
 }
 
-}  // namespace
+}  // namespace STRATA_UNITY_ID
 }  // namespace strata

@@ -17,7 +17,7 @@
 #include "testutil/testutil.h"
 
 namespace strata {
-namespace {
+namespace STRATA_UNITY_ID {
 
 using artifacts::ModelStore;
 using artifacts::ModelStoreOptions;
@@ -213,5 +213,5 @@ TEST_F(ModelArchiveDurabilityTest, PowerLossAtEveryStepOfAnArchiveUnderFsyncNone
   }
 }
 
-}  // namespace
+}  // namespace STRATA_UNITY_ID
 }  // namespace strata

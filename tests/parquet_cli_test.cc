@@ -8,7 +8,7 @@
 #include "testutil/testutil.h"
 
 namespace strata {
-namespace {
+namespace STRATA_UNITY_ID {
 
 using testing::CliRun;
 
@@ -157,5 +157,5 @@ TEST_F(ParquetCliTest, HelpTeachesWithExamples) {
   }
 }
 
-}  // namespace
+}  // namespace STRATA_UNITY_ID
 }  // namespace strata

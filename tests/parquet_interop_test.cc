@@ -29,7 +29,7 @@
 #include "testutil/testutil.h"
 
 namespace strata::parquet {
-namespace {
+namespace STRATA_UNITY_ID {
 
 using json = nlohmann::json;
 namespace fs = std::filesystem;
@@ -248,5 +248,5 @@ TEST_F(Interop, WeReadEveryValueHyparquetWrites) {
   }
 }
 
-}  // namespace
+}  // namespace STRATA_UNITY_ID
 }  // namespace strata::parquet

@@ -19,7 +19,7 @@
 #include "testutil/testutil.h"
 
 namespace strata::pgwire {
-namespace {
+namespace STRATA_UNITY_ID {
 
 namespace fs = std::filesystem;
 using ::strata::testing::TempDir;
@@ -700,5 +700,5 @@ TEST_F(PgWireTest, CatalogQueries) {
   EXPECT_NE(out.find("this PostgreSQL catalog query is not supported"), std::string::npos) << out;
 }
 
-}  // namespace
+}  // namespace STRATA_UNITY_ID
 }  // namespace strata::pgwire

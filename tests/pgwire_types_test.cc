@@ -11,7 +11,7 @@
 #include "testutil/testutil.h"
 
 namespace strata::pgwire {
-namespace {
+namespace STRATA_UNITY_ID {
 
 using ::strata::testing::TempDir;
 
@@ -128,5 +128,5 @@ for ts, r, d in cur.fetchall():
             "2026-03-02T14:30:01 ('float', '3.4028235e+38', 3.4028234663852886e+38) 1e+300\n");
 }
 
-}  // namespace
+}  // namespace STRATA_UNITY_ID
 }  // namespace strata::pgwire

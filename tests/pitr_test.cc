@@ -26,7 +26,7 @@
 #include "wal/wal_format.h"
 
 namespace strata {
-namespace {
+namespace STRATA_UNITY_ID {
 
 using testing::CliRun;
 
@@ -523,5 +523,5 @@ TEST_F(PitrS3Test, RestoreToLsnFromS3) {
   EXPECT_NE(p.out.find("deleted 0 archived segment(s)"), std::string::npos) << p.out;
 }
 
-}  // namespace
+}  // namespace STRATA_UNITY_ID
 }  // namespace strata

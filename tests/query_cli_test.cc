@@ -14,7 +14,7 @@
 #include "testutil/testutil.h"
 
 namespace strata {
-namespace {
+namespace STRATA_UNITY_ID {
 
 using testing::CliRun;
 using testing::RunStrata;
@@ -217,5 +217,5 @@ TEST_F(QueryCli, TieredScanExplainAndLimit) {
       << lim.err;
 }
 
-}  // namespace
+}  // namespace STRATA_UNITY_ID
 }  // namespace strata

@@ -29,7 +29,7 @@
 #include "testutil/testutil.h"
 
 namespace strata::query {
-namespace {
+namespace STRATA_UNITY_ID {
 
 using json = nlohmann::json;
 namespace fs = std::filesystem;
@@ -299,5 +299,5 @@ TEST_F(QueryVsDuckDB, FiltersMatchWhereClauses) {
   }
 }
 
-}  // namespace
+}  // namespace STRATA_UNITY_ID
 }  // namespace strata::query

@@ -26,7 +26,7 @@
 #include "testutil/testutil.h"
 
 namespace strata::query {
-namespace {
+namespace STRATA_UNITY_ID {
 
 using json = nlohmann::json;
 namespace fs = std::filesystem;
@@ -328,5 +328,5 @@ TEST_F(OpsVsDuckDB, HashJoinsWithACteAndAReferenceTableMatch) {
   }
 }
 
-}  // namespace
+}  // namespace STRATA_UNITY_ID
 }  // namespace strata::query

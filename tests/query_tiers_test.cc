@@ -18,7 +18,7 @@
 #include "query/filter.h"
 
 namespace strata {
-namespace {
+namespace STRATA_UNITY_ID {
 
 using testing::kDayNs;
 using testing::TempDir;
@@ -667,5 +667,5 @@ TEST_F(ScanLakeTest, CursorAndMigrationOnTwoThreads) {
   EXPECT_TRUE(testing::SameRows(testing::ScanAll(db_.get()), want));
 }
 
-}  // namespace
+}  // namespace STRATA_UNITY_ID
 }  // namespace strata

@@ -14,7 +14,7 @@
 #include "testutil/testutil.h"
 
 namespace strata {
-namespace {
+namespace STRATA_UNITY_ID {
 
 using testing::CliRun;
 
@@ -101,5 +101,5 @@ TEST_F(ReadConsistencyCliTest, ADamagedFooterFailsTheQueryNamingTheFile) {
   EXPECT_GT(failed, 0);
 }
 
-}  // namespace
+}  // namespace STRATA_UNITY_ID
 }  // namespace strata

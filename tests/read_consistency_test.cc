@@ -19,7 +19,7 @@
 #include "lake_test_util.h"
 
 namespace strata {
-namespace {
+namespace STRATA_UNITY_ID {
 
 using testing::Expected;
 using testing::kDayNs;
@@ -315,5 +315,5 @@ TEST_F(ReadConsistencyTest, ADamagedFooterIsAnErrorNeverAWrongAnswer) {
   std::printf("footer flips: %d failed, %d answered right, %d wrong\n", failed, right, wrong);
 }
 
-}  // namespace
+}  // namespace STRATA_UNITY_ID
 }  // namespace strata

@@ -18,7 +18,7 @@
 #include "testutil/testutil.h"
 
 namespace strata {
-namespace {
+namespace STRATA_UNITY_ID {
 
 using testing::FakeHttpServer;
 using testing::ForwardHttp;
@@ -802,5 +802,5 @@ TEST(S3SigV4, EveryRequestIsSignedCorrectlyAndCarriesTheRealPayloadHash) {
       ExpectedSignature("GET", "/", h, {"host", "x-amz-content-sha256", "x-amz-date"}, "b", "20260101T000000Z", "r"));
 }
 
-}  // namespace
+}  // namespace STRATA_UNITY_ID
 }  // namespace strata

@@ -15,7 +15,7 @@
 #include "testutil/server_process.h"
 
 namespace strata {
-namespace {
+namespace STRATA_UNITY_ID {
 
 using testing::CliRun;
 using testing::Curl;
@@ -500,5 +500,5 @@ TEST_F(ServeTest, LineProtocolOverHttpAndTcpThenPsqlOverPgWire) {
   EXPECT_EQ(server_.StopWith(SIGTERM), 0) << server_.Stderr();
 }
 
-}  // namespace
+}  // namespace STRATA_UNITY_ID
 }  // namespace strata

@@ -21,7 +21,7 @@
 #include "testutil/server_process.h"
 
 namespace strata {
-namespace {
+namespace STRATA_UNITY_ID {
 
 namespace fs = std::filesystem;
 using testing::CliRun;
@@ -475,5 +475,5 @@ TEST_F(ServeIlpTest, SigtermUnderHttpIngestExitsZeroAndLosesNothingAcknowledged)
   ExpectWholeRequests(q.out, acked, 3);
 }
 
-}  // namespace
+}  // namespace STRATA_UNITY_ID
 }  // namespace strata

@@ -9,7 +9,7 @@
 #include "testutil/testutil.h"
 
 namespace strata {
-namespace {
+namespace STRATA_UNITY_ID {
 
 using testing::CliRun;
 using testing::RunStrata;
@@ -102,5 +102,5 @@ TEST_F(SqlCli, ErrorsAreOneLineWithThePosition) {
   EXPECT_NE(r.err.find("line 1, column 14: expected FROM"), std::string::npos) << r.err;
 }
 
-}  // namespace
+}  // namespace STRATA_UNITY_ID
 }  // namespace strata

@@ -23,7 +23,7 @@
 #include "testutil/node_runner.h"
 
 namespace strata {
-namespace {
+namespace STRATA_UNITY_ID {
 
 using json = nlohmann::json;
 namespace fs = std::filesystem;
@@ -358,5 +358,5 @@ TEST_F(SqlVsDuckDB, OrderLimitNullsSubqueriesAndCtes) {
   });
 }
 
-}  // namespace
+}  // namespace STRATA_UNITY_ID
 }  // namespace strata

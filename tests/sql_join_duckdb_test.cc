@@ -30,7 +30,7 @@
 #include "testutil/node_runner.h"
 
 namespace strata {
-namespace {
+namespace STRATA_UNITY_ID {
 
 using json = nlohmann::json;
 using testing::kDayNs;
@@ -603,5 +603,5 @@ TEST_F(SqlJoinVsDuckDB, LatestOnIsTheLastRowOfEachPartition) {
   EXPECT_EQ(Rows(Run("SELECT id FROM sparse WHERE symbol = 'B' LATEST ON ts PARTITION BY symbol")), "4\n");
 }
 
-}  // namespace
+}  // namespace STRATA_UNITY_ID
 }  // namespace strata

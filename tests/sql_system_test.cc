@@ -14,7 +14,7 @@
 #include "testutil/testutil.h"
 
 namespace strata {
-namespace {
+namespace STRATA_UNITY_ID {
 
 using testing::CliRun;
 using testing::RunStrata;
@@ -380,5 +380,5 @@ print(open(os.path.join(home, ".strata_sql_history")).read())
   EXPECT_TRUE(Has(text, "\\134dt")) << text;
 }
 
-}  // namespace
+}  // namespace STRATA_UNITY_ID
 }  // namespace strata

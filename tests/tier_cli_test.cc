@@ -14,7 +14,7 @@
 #include "testutil/testutil.h"
 
 namespace strata {
-namespace {
+namespace STRATA_UNITY_ID {
 
 using testing::CliRun;
 
@@ -169,5 +169,5 @@ TEST_F(TierCliTest, FlushMigrateVerifyRetention) {
   EXPECT_NE(r.err.find("flush_series_rows"), std::string::npos) << r.err;
 }
 
-}  // namespace
+}  // namespace STRATA_UNITY_ID
 }  // namespace strata

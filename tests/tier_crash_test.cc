@@ -11,7 +11,7 @@
 #include "lake_test_util.h"
 
 namespace strata {
-namespace {
+namespace STRATA_UNITY_ID {
 
 using testing::Expected;
 using testing::SameRows;
@@ -221,5 +221,5 @@ TEST(TierCrashTest, Retention) {
   CrashOnTrades(s, /*keeps_working=*/false);
 }
 
-}  // namespace
+}  // namespace STRATA_UNITY_ID
 }  // namespace strata

@@ -14,7 +14,7 @@
 #include "lake_test_util.h"
 
 namespace strata {
-namespace {
+namespace STRATA_UNITY_ID {
 
 using testing::Expected;
 using testing::kDayNs;
@@ -480,5 +480,5 @@ TEST_F(TierLakeTest, RunsAreRecorded) {
   EXPECT_NE(runs[0].outputs_json.find("\"rows_out\":100"), std::string::npos) << runs[0].outputs_json;
 }
 
-}  // namespace
+}  // namespace STRATA_UNITY_ID
 }  // namespace strata

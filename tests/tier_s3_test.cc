@@ -14,7 +14,7 @@
 #include "s3_suite_server.h"
 
 namespace strata {
-namespace {
+namespace STRATA_UNITY_ID {
 
 using testing::Expected;
 using testing::kDayNs;
@@ -256,5 +256,5 @@ TEST_F(TierS3Test, AWritableOpenAbortsIncompleteUploadsOfTheTierOnly) {
   EXPECT_TRUE(report.ok());
 }
 
-}  // namespace
+}  // namespace STRATA_UNITY_ID
 }  // namespace strata

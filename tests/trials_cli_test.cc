@@ -11,7 +11,7 @@
 #include "testutil/testutil.h"
 
 namespace strata {
-namespace {
+namespace STRATA_UNITY_ID {
 
 using json = nlohmann::json;
 using testing::RunStrata;
@@ -262,5 +262,5 @@ TEST_F(TrialsCliTest, ExportIsReadByDuckDB) {
   EXPECT_EQ(j["rows"], want) << j.dump();
 }
 
-}  // namespace
+}  // namespace STRATA_UNITY_ID
 }  // namespace strata

@@ -9,7 +9,7 @@
 #include "testutil/testutil.h"
 
 namespace strata {
-namespace {
+namespace STRATA_UNITY_ID {
 
 using testing::CliRun;
 
@@ -54,5 +54,5 @@ TEST_F(WalRecoveryCliTest, HelpNamesTheRecoveryFlags) {
   EXPECT_NE(r.out.find("--skip-bad-wal-records"), std::string::npos) << r.out;
 }
 
-}  // namespace
+}  // namespace STRATA_UNITY_ID
 }  // namespace strata

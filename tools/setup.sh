@@ -17,10 +17,10 @@ PACKAGES=(
 PACKAGES+=(libavro-dev)
 # Peers used only by benchmarks.
 BENCH_PACKAGES=(postgresql hyperfine python3-optuna python3-tables)
-# The test command also fuzzes the Parquet reader, the CSV parser, WAL recovery and the
-# safetensors header for a bounded time (clang's libFuzzer, tools/fuzz.sh). ThreadSanitizer
-# (libtsan2) comes with build-essential's GCC.
-TEST_PACKAGES=(clang libclang-rt-14-dev prometheus)
+# The test command builds its sanitizer trees (ASan + UBSan, TSan) with clang and links them with
+# lld (./strata.sh: about half GCC's compile time), and fuzzes the parsers for a bounded time
+# (clang's libFuzzer, tools/fuzz.sh); libclang-rt-14-dev holds clang's sanitizer runtimes.
+TEST_PACKAGES=(clang lld libclang-rt-14-dev prometheus)
 # The PostgreSQL wire protocol tests run real clients: psql, psycopg2 with pandas (and node-postgres
 # from npm, tools/interop/setup.sh).
 TEST_PACKAGES+=(postgresql-client-15 python3-psycopg2 python3-pandas)

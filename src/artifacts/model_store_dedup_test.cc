@@ -8,6 +8,7 @@
 #include <unordered_set>
 
 #include "artifacts/artifacts_test_util.h"
+#include "core/sanitizers.h"
 #include "io/sha256.h"
 
 namespace strata::artifacts {
@@ -17,7 +18,7 @@ using strata::testing::TempDir;
 
 size_t ModelBytes() {
   if (const char* env = std::getenv("STRATA_ARTIFACTS_DEDUP_MB"); env && *env) return std::atoll(env) << 20;
-#if defined(__SANITIZE_ADDRESS__)
+#if STRATA_ASAN
   return size_t{32} << 20;
 #else
   return size_t{256} << 20;

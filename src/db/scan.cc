@@ -989,7 +989,11 @@ Result<std::unique_ptr<ScanCursor>> NewScanCursor(const ScanContext& ctx, uint32
       }
       plan[f.symbol].files.push_back(std::move(f));
     }
-    for (auto& [symbol, p] : plan) {
+    for (auto& entry : plan) {
+      // Named references, not a structured binding: the lambda below uses p, which clang 14 (the
+      // sanitizer trees' compiler) does not allow for bindings.
+      const std::string& symbol = entry.first;
+      auto& p = entry.second;
       // A file straddling from_ts: its statistics place the last row before from_ts (the footer
       // read here stays in the reader cache for the scan). On any error, the file's first row.
       auto straddling = [&](const FileRecord& f) -> std::optional<int64_t> {

@@ -5,23 +5,15 @@
 #include <algorithm>
 #include <new>
 
+#include "core/sanitizers.h"
+
 namespace strata {
 namespace {
 
 constexpr size_t kHugePage = 2 << 20;
 constexpr size_t kSlabBytes = 64 << 20;
 
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool kSlabsEnabled = false;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-constexpr bool kSlabsEnabled = false;
-#else
-constexpr bool kSlabsEnabled = true;
-#endif
-#else
-constexpr bool kSlabsEnabled = true;
-#endif
+constexpr bool kSlabsEnabled = !STRATA_ASAN;
 
 size_t RoundUp(size_t n, size_t to) { return (n + to - 1) / to * to; }
 

@@ -7,6 +7,8 @@
 #include <thread>
 #include <vector>
 
+#include "core/sanitizers.h"
+
 namespace strata {
 namespace {
 
@@ -37,7 +39,7 @@ TEST(ChunkPoolTest, BuffersDoNotOverlapAndSlabsGrowInHugePageMultiples) {
     EXPECT_EQ(bufs[i][0], static_cast<uint8_t>(i));
     EXPECT_EQ(bufs[i][kBig - 1], static_cast<uint8_t>(i)) << "buffer " << i << " was overwritten by another";
   }
-#if !defined(__SANITIZE_ADDRESS__)
+#if !STRATA_ASAN
   EXPECT_GE(pool.slab_bytes(), 200 * kBig);
   EXPECT_EQ(pool.slab_bytes() % (2 << 20), 0u);
 #endif

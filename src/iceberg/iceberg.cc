@@ -767,7 +767,8 @@ Status IcebergCommitter::Check(VerifyReport* report, bool repair) {
       std::vector<std::string> want;
       if (!state->manifest_list.empty()) want.push_back(state->manifest_list);
       for (const auto& [tier, spec] : {std::pair{Tier::kWarm, kDaySpec}, std::pair{Tier::kCold, kMonthSpec}}) {
-        if (std::any_of(files.begin(), files.end(), [&](const FileRecord& f) { return f.tier == tier; })) {
+        const Tier want_tier = tier;  // a lambda cannot name a binding under clang 14
+        if (std::any_of(files.begin(), files.end(), [&](const FileRecord& f) { return f.tier == want_tier; })) {
           want.push_back(std::to_string(*state->snapshot_id) + "-m" + std::to_string(spec) + ".avro");
         }
       }

@@ -586,8 +586,9 @@ Result<NodePtr> MakeFunction(const std::string& name, std::vector<NodePtr> args,
     }
     if (iv.months) {
       // Months since 2000-01 (DuckDB's origin for month widths).
-      const int64_t width = iv.months, origin = 2000 * 12;
-      return TsToTs(std::move(args[1]), [width, origin](int64_t t) {
+      const int64_t width = iv.months;
+      constexpr int64_t origin = 2000 * 12;
+      return TsToTs(std::move(args[1]), [width](int64_t t) {
         return MonthStart(origin + FloorDiv(MonthIndex(t) - origin, width) * width);
       });
     }

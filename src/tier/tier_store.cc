@@ -651,7 +651,11 @@ Result<TierRunResult> TierStore::CompactWarm(int64_t table_id, bool force_all) {
   std::map<std::pair<std::string, int64_t>, std::vector<FileRecord>> groups;  // (symbol, day)
   for (FileRecord& f : files) groups[{f.symbol, DayOf(f.min_ts)}].push_back(std::move(f));
   TierRunResult total;
-  for (auto& [key, parts] : groups) {
+  for (auto& group : groups) {
+    // Named references, not a structured binding: a lambda below uses them, which clang 14 (the
+    // sanitizer trees' compiler) does not allow for bindings (a C++20 change it lacks).
+    const std::pair<std::string, int64_t>& key = group.first;
+    std::vector<FileRecord>& parts = group.second;
     if (parts.size() <= static_cast<size_t>(max_parts) && !(force_all && parts.size() > 1)) continue;
     std::sort(parts.begin(), parts.end(), [](const FileRecord& a, const FileRecord& b) { return a.id < b.id; });
     nlohmann::json inputs = nlohmann::json::array();

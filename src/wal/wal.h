@@ -102,6 +102,10 @@ class WalWriter {
   // fsync) before the next, so a crash leaves a contiguous log.
   Status RemoveSegmentsUpTo(uint64_t flushed_lsn);
 
+  // Thread-safe. OK, or the error that poisoned the writer (a failed write, fsync or roll, by a
+  // caller or by the background syncer): what a health check reports.
+  Status error() const;
+
   // Writes nothing more: waits for in-flight appends, fsyncs, closes the segment and stops the
   // background thread. Returns the poisoning error if there was one. Later Appends fail; a second
   // Close returns OK.
@@ -126,7 +130,7 @@ class WalWriter {
 
   const WalOptions options_;
 
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::condition_variable cv_;         // signalled whenever a leader, Sync or Close finishes
   std::condition_variable syncer_cv_;  // wakes the interval syncer for Close
   std::string pending_;                // framed records waiting for a leader; guarded by mu_

@@ -330,6 +330,11 @@ Status WalWriter::RemoveSegmentsUpTo(uint64_t flushed_lsn) {
   }
 }
 
+Status WalWriter::error() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return error_;
+}
+
 Status WalWriter::Close() {
   {
     std::lock_guard<std::mutex> lock(mu_);

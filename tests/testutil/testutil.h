@@ -9,6 +9,13 @@
 #include "strata/batch.h"
 #include "strata/status.h"
 
+// The namespace of an end-to-end test file's helpers (tests/CMakeLists.txt): in a unity build of
+// strata_e2e_test, CMake names it per file so two files' helpers cannot collide in one batch;
+// otherwise it is empty, an anonymous namespace.
+#ifndef STRATA_UNITY_ID
+#define STRATA_UNITY_ID
+#endif
+
 #define ASSERT_OK(expr)                                       \
   do {                                                        \
     ::strata::Status _st = ::strata::testing::ToStatus(expr); \
