@@ -19,10 +19,13 @@ usage: ./strata.sh COMMAND
            and as of a past time -> verify -> two model versions stored with dedup -> backup and
            restore -> add a column, point-in-time restore past a bad write -> strata serve with curl
            (line protocol in, SQL out) and psql (PG wire)
-  test     install what is missing, build (release and ASan+UBSan), run every test, the Python
-           package's pytest suite, the threaded tests again under ThreadSanitizer, then fuzz the Parquet reader, the CSV parser, WAL
-           recovery, the safetensors header, the SQL parser, the ILP parser and the PG wire decoders for 60 s in all
-           (STRATA_FUZZ_SECONDS)
+  test     install what is missing; build the product (release: strata, the Python extension); run
+           every test under AddressSanitizer + UndefinedBehaviorSanitizer (clang), the Python
+           package's pytest suite and the demo (small data) on the release build, the threaded
+           tests again under ThreadSanitizer; then fuzz the Parquet reader, the CSV parser, WAL
+           recovery, the safetensors header, the SQL parser, the ILP parser and the PG wire
+           decoders for 60 s in all (STRATA_FUZZ_SECONDS). The release tree's tests: `build`, then
+           `ctest --test-dir build`
   build    install what is missing and build the release tree (./build/strata and every test; the
            benchmarks build with `bench`);
            `./strata.sh build TARGET...` builds only those CMake targets (strata, strata_wal_test)
@@ -121,22 +124,35 @@ python_tests() {
 # "[3m05s]": time since this script started, for the phases of a long run.
 elapsed() { printf '[%dm%02ds]' $((SECONDS / 60)) $((SECONDS % 60)); }
 
+# The test command runs the suite once, under AddressSanitizer + UndefinedBehaviorSanitizer (the
+# run that checks the most), and builds the product as users get it (GCC -O3: the strata binary
+# and the Python extension, warnings as errors) for the demo and the Python package's tests. The
+# release tree's own test binaries build with `./strata.sh build` (then `ctest --test-dir build`).
+# Why not every test twice: on the 2-core CI machine the second full build and run of the suite
+# cost 10 of the test command's minutes (BENCHMARKS.md, "CI time").
 run_tests() {
   setup --test  # before the build: the release tree builds the Python extension too
   BUILD_EXTRA_ARGS=("${PYTHON_CMAKE_ARGS[@]}")
-  build
-  echo "== $(elapsed) installing the Parquet interop peers (DuckDB, parquet-wasm, hyparquet) from npm"
+  echo "== $(elapsed) the product, as users build it (GCC, release): strata and the Python extension"
+  build strata strata_python
+  echo "== $(elapsed) installing the interop peers and clients (DuckDB, parquet-wasm, hyparquet, s3rver, ...) from npm"
   bash tools/interop/setup.sh >/dev/null
   echo "== $(elapsed) clang's thread-safety analysis of the annotated sources (tools/thread_safety.sh)"
   bash tools/thread_safety.sh
-  echo "== $(elapsed) tests (release build)"
-  ctest --test-dir "$BUILD_DIR" --output-on-failure -j "$JOBS" --timeout 900
-  echo "== $(elapsed) the Python package and its pytest suite (python/)"
-  python_tests
-  echo "== $(elapsed) unit tests under AddressSanitizer + UndefinedBehaviorSanitizer"
+  echo "== $(elapsed) every test, under AddressSanitizer + UndefinedBehaviorSanitizer (clang)"
   configure_and_build "$ASAN_DIR" "${SANITIZER_CMAKE_ARGS[@]}" -DCMAKE_BUILD_TYPE=Debug -DSTRATA_SANITIZE=ON -DSTRATA_BENCH=OFF -DSTRATA_UNITY_BUILD=ON
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     STRATA_SANITIZED=1 ctest --test-dir "$ASAN_DIR" --output-on-failure -j "$JOBS" --timeout 900
+  echo "== $(elapsed) the Python package and its pytest suite (python/), on the release extension"
+  python_tests
+  echo "== $(elapsed) the demo on small data, on the release binary (tools/demo.sh)"
+  DEMO_DIR="$BUILD_DIR/demo_test" DEMO_ROWS=3000 DEMO_SYMBOLS=3 DEMO_MODEL_MB=8 \
+    bash tools/demo.sh "$BUILD_DIR/strata" >"$BUILD_DIR/demo_test.log" 2>&1 ||
+    {
+      tail -n 40 "$BUILD_DIR/demo_test.log" >&2
+      echo "strata.sh: the demo failed on the release binary (log: $BUILD_DIR/demo_test.log)" >&2
+      exit 1
+    }
   echo "== $(elapsed) threaded tests under ThreadSanitizer (only those; cmake/strata_tsan.cmake)"
   configure "$TSAN_DIR" "${SANITIZER_CMAKE_ARGS[@]}" -DCMAKE_BUILD_TYPE=Debug -DSTRATA_TSAN=ON -DSTRATA_BENCH=OFF -DSTRATA_UNITY_BUILD=ON
   cmake --build "$TSAN_DIR" -j "$JOBS" --target strata_tsan_tests

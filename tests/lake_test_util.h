@@ -194,7 +194,7 @@ inline void CrashAtEveryOp(const CrashScenario& s) {
   }
   ASSERT_GT(n, s.min_ops) << "the operation does too little file I/O to crash in";
   int completed = 0;
-  for (int k = 1; k <= n; ++k) {
+  for (int k : ::strata::testing::CrashPoints(n)) {
     SCOPED_TRACE("crash at mutating op " + std::to_string(k) + " of " + std::to_string(n));
     TempDir dir;
     const std::string root = dir.Join("db");

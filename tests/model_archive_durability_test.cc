@@ -174,7 +174,7 @@ TEST_F(ModelArchiveDurabilityTest, PowerLossAtEveryStepOfAnArchiveUnderFsyncNone
       n = fs.mutating_ops();
     }
     ASSERT_GT(n, 5);
-    for (int k = 1; k <= n; ++k) {
+    for (int k : ::strata::testing::CrashPoints(n)) {
       SCOPED_TRACE("crash at mutating op " + std::to_string(k) + " of " + std::to_string(n));
       FaultInjectionFileSystem fs(DefaultFileSystem());
       std::string root;

@@ -120,7 +120,7 @@ TEST(TierCrashTest, FlushOneTable) {
     check(db.get(), a, b);
   }
   ASSERT_GT(n, 3);
-  for (int k = 1; k <= n; ++k) {
+  for (int k : ::strata::testing::CrashPoints(n)) {
     SCOPED_TRACE("crash at mutating op " + std::to_string(k) + " of " + std::to_string(n));
     TempDir dir;
     const std::string root = dir.Join("db");

@@ -282,7 +282,7 @@ void CrashAtEveryOp(const std::function<Status(ColdFixture&)>& setup, const std:
     ops = fi.mutating_ops();
   }
   ASSERT_GT(ops, min_ops);
-  for (int k = 1; k <= ops; ++k) {
+  for (int k : ::strata::testing::CrashPoints(ops)) {
     SCOPED_TRACE("crash at op " + std::to_string(k) + " of " + std::to_string(ops));
     ColdFixture f;
     ASSERT_OK(setup(f));

@@ -53,7 +53,7 @@ TEST(ModelStoreCrashTest, CrashAtEveryOpOfAPut) {
     ops = fi.mutating_ops();
   }
   ASSERT_GT(ops, 5);  // several packs: creates, writes, syncs, directory syncs
-  for (int k = 1; k <= ops; ++k) {
+  for (int k : ::strata::testing::CrashPoints(ops)) {
     SCOPED_TRACE("crash at op " + std::to_string(k) + " of " + std::to_string(ops));
     Fixture f;
     ASSERT_OK(f.PutV1());
@@ -103,7 +103,7 @@ TEST(ModelStoreCrashTest, CrashAtEveryOpOfAGc) {
     ops = fi.mutating_ops();
   }
   ASSERT_GT(ops, 3);
-  for (int k = 1; k <= ops; ++k) {
+  for (int k : ::strata::testing::CrashPoints(ops)) {
     SCOPED_TRACE("crash at op " + std::to_string(k) + " of " + std::to_string(ops));
     Fixture f;
     ASSERT_OK(setup(f));

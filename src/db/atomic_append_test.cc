@@ -188,7 +188,7 @@ TEST_F(AtomicAppendTest, PowerLossAtEveryStepKeepsTransactionsWhole) {
     n = fs.mutating_ops();
   }
   ASSERT_GT(n, 3);
-  for (int k = 1; k <= n; ++k) {
+  for (int k : ::strata::testing::CrashPoints(n)) {
     SCOPED_TRACE("power loss at mutating op " + std::to_string(k) + " of " + std::to_string(n));
     const std::string root = NewRoot();
     FaultInjectionFileSystem fs(DefaultFileSystem());

@@ -110,7 +110,7 @@ TEST(ParquetWriter, AtomicWriteSurvivesACrashAtEveryStep) {
     ASSERT_OK(fs.SyncDir(dir.path()));
   }
   ASSERT_GE(ops, 6);  // create, appends, sync, rename, sync dir
-  for (int k = 1; k <= ops; ++k) {
+  for (int k : ::strata::testing::CrashPoints(ops)) {
     FaultInjectionFileSystem fs(DefaultFileSystem());
     fs.CrashAtOp(k);
     EXPECT_FALSE(WriteParquetFile(&fs, path, batch, o).ok()) << k;

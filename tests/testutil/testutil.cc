@@ -66,4 +66,12 @@ bool Sanitized() {
   return s != nullptr && std::string_view(s) == "1";
 }
 
+std::vector<int> CrashPoints(int n) {
+  const int stride = Sanitized() ? 3 : 1;
+  std::vector<int> ops;
+  for (int k = 1; k <= n; k += stride) ops.push_back(k);
+  if (n >= 1 && ops.back() != n) ops.push_back(n);
+  return ops;
+}
+
 }  // namespace strata::testing

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "strata/batch.h"
 #include "strata/status.h"
@@ -71,5 +72,11 @@ std::string SharedDir();
 // ./strata.sh test): the code runs several times slower there, so data-heavy tests use less data
 // (the same paths, fewer rows).
 bool Sanitized();
+
+// The ops a crash-at-every-op loop crashes at, of the `n` mutating file operations an operation
+// does: every one of 1..n in a release build; under the sanitizers every third and the last
+// (1, 4, 7, ..., n). The release run proves every crash point recovers; the sanitized run looks for
+// memory errors on the recovery paths, which the same code takes at most crash points.
+std::vector<int> CrashPoints(int n);
 
 }  // namespace strata::testing

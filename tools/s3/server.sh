@@ -7,7 +7,8 @@
 #                                         endpoint URL (http://127.0.0.1:PORT). Restarting on the
 #                                         same DIR keeps the objects.
 #   tools/s3/server.sh stop DIR           stop the server started on DIR (by its PID, nothing else)
-#   tools/s3/server.sh kill DIR           SIGKILL it (a crash, for the tests of interrupted uploads)
+#   tools/s3/server.sh kill DIR           SIGKILL it (a crash, for the tests of interrupted uploads),
+#                                         then drop the objects it had not finished writing (below)
 #
 # s3rver is installed by tools/interop/setup.sh into ${STRATA_CACHE:-$HOME/.cache/strata}/npm.
 # Its credentials are S3RVER / S3RVER (it does not check signatures). Exit 3: s3rver is missing.
@@ -85,9 +86,35 @@ stop() {  # dir, signal
   rm -f "$dir/s3rver.pid"
 }
 
+# S3 makes an object visible whole or not at all. s3rver writes an object's bytes, then its
+# metadata file, non-atomically: killed in between, it keeps a half-written object whose metadata
+# is missing or cut, and answers every later listing of that prefix with 500 InternalError (a
+# flaky TierS3Test when the kill landed on an Iceberg metadata upload). After a kill, remove such
+# objects, as S3 would never have shown them.
+drop_unfinished() {  # dir
+  node -e '
+const fs = require("fs"), path = require("path");
+const walk = (d) => {
+  for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+    const p = path.join(d, e.name);
+    if (e.isDirectory()) { walk(p); continue; }
+    if (!p.endsWith("._S3rver_object")) continue;
+    const meta = p.slice(0, -"object".length) + "metadata.json";
+    try { JSON.parse(fs.readFileSync(meta, "utf8")); } catch (err) {
+      for (const f of [p, p + ".md5", meta]) fs.rmSync(f, { force: true });
+    }
+  }
+};
+walk(process.argv[1]);' "$1/data"
+}
+
 case "${1:-}" in
   start) [[ $# -ge 2 ]] || usage; start "$2" "${3:-0}" ;;
   stop) [[ $# -eq 2 ]] || usage; stop "$2" TERM ;;
-  kill) [[ $# -eq 2 ]] || usage; stop "$2" KILL ;;
+  kill)
+    [[ $# -eq 2 ]] || usage
+    stop "$2" KILL
+    drop_unfinished "$2"
+    ;;
   *) usage ;;
 esac
