@@ -68,7 +68,7 @@ TEST(WalSchemaRecordTest, DamagedSchemaRecordsAreCorruption) {
       good.substr(0, 5) + std::string("\xff\xfe", 2),           // not a schema at all
   };
   for (const std::string& d : damaged) {
-    SCOPED_TRACE(testing::PrintToString(d));
+    SCOPED_TRACE(::testing::PrintToString(d));
     auto rec = ParseSchemaRecord(d);
     EXPECT_TRUE(rec.status().IsCorruption()) << rec.status().ToString();
     EXPECT_TRUE(ParseRecordParts(d).status().IsCorruption());
