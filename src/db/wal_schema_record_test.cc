@@ -8,6 +8,7 @@
 #include "catalog/catalog.h"
 #include "catalog/layout.h"
 #include "db/wal_record.h"
+#include "io/fault_injection_fs.h"
 #include "strata/database.h"
 #include "testutil/testutil.h"
 #include "wal/wal.h"
@@ -258,6 +259,33 @@ TEST_F(WalSchemaReplayTest, ADamagedSchemaRecordFailsTheOpen) {
   ASSERT_FALSE(db.ok());
   EXPECT_TRUE(db.status().IsCorruption()) << db.status().ToString();
   EXPECT_NE(db.status().message().find("WAL record LSN 2"), std::string::npos) << db.status().ToString();
+}
+
+// The schema record is the commit point: when the WAL cannot take it, nothing changes, in the open
+// database, in the catalog, or after reopening.
+TEST_F(WalSchemaReplayTest, AFailedSchemaRecordAppendChangesNothing) {
+  MakeTradesWithOneBatch();
+  {
+    FaultInjectionFileSystem fs(DefaultFileSystem());
+    Options o;
+    o.fs = &fs;
+    o.background_flush = false;
+    o.on_warning = [](std::string_view) {};
+    ASSERT_OK_AND_ASSIGN(auto db, Database::Open(root_, o));
+    fs.FailPathsContaining(FsOp::kWrite, "/wal/");
+    Status st = db->AddColumn("trades", "venue_id", ColumnType::kInt64);
+    EXPECT_FALSE(st.ok());
+    EXPECT_NE(st.message().find("nothing was changed"), std::string::npos) << st.ToString();
+    ASSERT_OK_AND_ASSIGN(TableDef def, db->GetTable("trades"));
+    EXPECT_EQ(def.schema.fields(), Trades().fields());
+    EXPECT_EQ(CatalogSchema("trades"), Trades().ToString());
+    db->Close().IgnoreError();  // the WAL writer failed: its close reports it
+  }
+  ASSERT_OK_AND_ASSIGN(auto db, Open());
+  ASSERT_OK_AND_ASSIGN(TableDef def, db->GetTable("trades"));
+  EXPECT_EQ(def.schema.fields(), Trades().fields());
+  ASSERT_OK(db->AddColumn("trades", "venue_id", ColumnType::kInt64));  // and it can be done again
+  EXPECT_EQ(Venues(db.get()), (std::map<int64_t, std::optional<int64_t>>{{10, {}}, {11, {}}, {12, {}}}));
 }
 
 // The schema record takes its turn among the appends the listeners see: an append after AddColumn
