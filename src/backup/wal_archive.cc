@@ -28,7 +28,7 @@ using wal_internal::kSegmentHeaderSize;
 constexpr char kArchivePrefix[] = "wal/";
 constexpr char kArchiveSuffix[] = ".seg";
 // The database's timed WAL record (src/db/wal_record.h, doc/wal_format.md): u8 3, i64 commit
-// time ns, then the rows record. Read here without depending on the db module.
+// time ns, then the rows or schema record. Read here without depending on the db module.
 constexpr uint8_t kTimedRecordKind = 3;
 
 void SayStep(const std::function<void(std::string_view)>& progress, const std::string& line) {

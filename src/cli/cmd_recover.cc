@@ -76,6 +76,10 @@ void AddRecoverCommand(CLI::App& app, Context* ctx) {
         if (auto parts = ParseRecordParts(payload); parts.ok()) {
           for (const RowsRecordHeader& rec : *parts) options.wal_table_ids.insert(rec.table_id);
         }
+        // A column added (schema record) names its table too: the open applies it to the catalog.
+        if (auto schema = ParseSchemaRecord(payload); schema.ok() && *schema) {
+          options.wal_table_ids.insert((*schema)->table_id);
+        }
         return Status::OK();
       });
       if (!wal.ok()) return wal.status().WithContext("reading the write-ahead log of " + ctx->root);

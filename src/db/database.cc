@@ -2,9 +2,10 @@
 //
 // Write path: Appender::Append validates the batch, encodes it into a WAL record, waits for the
 // WAL to say durable (group commit, fsync policy), then inserts the rows into the hot tier.
-// Open: take the write lock, open the catalog, replay WAL records after the flushed LSN into the
-// hot tier (truncating a torn tail), then start a new WAL segment. Read-only opens skip the lock
-// and never modify anything: they replay the WAL up to whatever a writer has written so far.
+// Open: take the write lock, open the catalog, apply the WAL's schema records (columns added) after
+// the flushed LSN, replay its rows records into the hot tier (truncating a torn tail), then start
+// a new WAL segment. Read-only opens skip the lock and never modify anything: they replay the WAL
+// up to whatever a writer has written so far.
 // This file: open, recovery, tables, appends, close; db_flush.cc: flushes and tier operations;
 // db_read.cc: scans, Latest, stats.
 #include <unistd.h>
@@ -201,6 +202,10 @@ Status DatabaseImpl::RecoverOnce() {
   uint64_t wal_segments = 0;
   uint64_t skipped = 0;
   if (wal_exists) {
+    // Columns added (schema records) first: the rows before and after them decode in the widened
+    // schema (the earlier ones padded with NULLs). A second pass over the same records.
+    Status schemas = ApplyWalSchemas(ro);
+    if (!schemas.ok()) return schemas.WithContext("recovering the write-ahead log of " + root_);
     auto replay = [&](uint64_t lsn, std::string_view payload) -> Status {
       if (options_.read_only) return Status::OK();  // read lazily, table by table (EnsureReplayed)
       Status st = ReplayRecord(lsn, payload, table_flushed);
@@ -482,9 +487,19 @@ Status DatabaseImpl::AppendRecordLocked(std::string_view payload, std::span<cons
   // Every part shares the record's LSN; the LSN's turn is taken even when an insert failed, so
   // that later appends are not left waiting for it.
   if (has_listeners_.load(std::memory_order_acquire)) {
+    if (parts.empty()) PassListenerTurn(lsn);  // a record without rows (AddColumn's) takes its turn too
     for (const auto& [t, b] : parts) NotifyListeners(*t, *b, lsn, inserted.ok());
   }
   return inserted;
+}
+
+void DatabaseImpl::PassListenerTurn(uint64_t lsn) {
+  {
+    std::unique_lock lock(dispatch_mu_);
+    dispatch_cv_.wait(lock, [&] { return dispatched_lsn_ + 1 >= lsn; });
+    dispatched_lsn_ = lsn;
+  }
+  dispatch_cv_.notify_all();
 }
 
 // Appends take turns by LSN (a turnstile on dispatched_lsn_) to call the listeners, so they see

@@ -45,6 +45,7 @@
 #include "catalog/catalog.h"
 #include "core/thread_annotations.h"
 #include "db/scan.h"
+#include "db/wal_record.h"
 #include "hot/hot_tier.h"
 #include "iceberg/iceberg.h"
 #include "objstore/object_store.h"
@@ -153,6 +154,8 @@ class DatabaseImpl final : public Database {
       EXCLUDES(append_gate_);
   // Calls the append listeners for the append at `lsn` in LSN order (see database.cc).
   void NotifyListeners(const OpenTable& table, const RecordBatch& batch, uint64_t lsn, bool deliver);
+  // The turn of a record without rows: no listener is called.
+  void PassListenerTurn(uint64_t lsn);
   void Warn(std::string_view msg);
   Status ClosedError() const { return Status::InvalidArgument("database " + root_ + " is closed"); }
 
@@ -165,6 +168,14 @@ class DatabaseImpl final : public Database {
   // (`table_flushed`). Errors name the LSN and the table.
   Status ReplayRecord(uint64_t lsn, std::string_view payload, const std::map<int64_t, uint64_t>& table_flushed,
                       std::optional<uint32_t> only_table = std::nullopt);
+  // Recovery's first pass (db_schema.cc): the schema records (AddColumn) after the flushed LSN,
+  // applied before any row is replayed, since the hot tier holds a table's rows in one schema.
+  // A record whose schema extends the table's updates the catalog (a read-only open: the schema
+  // in memory only); one the table has already, or more, is skipped; anything else is Corruption
+  // naming the record's LSN and the table. Reads the WAL after `wal.after_lsn` once, decoding
+  // nothing but schema records.
+  Status ApplyWalSchemas(const WalReadOptions& wal) EXCLUDES(tables_mu_);
+  Status ApplyWalSchema(const SchemaRecord& rec, const std::string& where) EXCLUDES(tables_mu_);
   // A read-only open replays no rows at open: each table's WAL records reach its hot tier the
   // first time the table is read (scans, Latest, Symbols; Stats: every table), so a process that
   // reads one table never holds the others' hot rows.

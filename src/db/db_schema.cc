@@ -4,6 +4,7 @@
 
 #include "db/db_impl.h"
 #include "db/wal_record.h"
+#include "strata/timestamp.h"
 
 namespace strata::db {
 
@@ -39,7 +40,23 @@ Status DatabaseImpl::AddColumn(std::string_view table, std::string_view name, Co
                           " hot rows could not be flushed first; nothing was changed, try again");
     }
   }
-  RETURN_IF_ERROR(catalog_->SetTableSchema(table, info.def.schema, *schema).WithContext(where));
+  // The commit point: the schema record, durable, through the rows' append path (an LSN of its
+  // own, after every row of the old schema, before every row of the new). Every replay (crash
+  // recovery, point-in-time restore) applies it to the catalog before it replays a row.
+  std::string record;
+  EncodeSchemaRecord(id, *schema, &record, WallClockNs());
+  Status logged = AppendRecordLocked(record, {});
+  if (!logged.ok()) return logged.WithContext(where + ": the WAL refused the schema record; nothing was changed");
+  Status synced = Sync();
+  if (!synced.ok()) {
+    return synced.WithContext(where + ": the schema record could not be made durable; the column is there after " +
+                              "the database is reopened if the record reached the disk");
+  }
+  Status cataloged = catalog_->SetTableSchema(table, info.def.schema, *schema);
+  if (!cataloged.ok()) {
+    return Status(cataloged.code(), where + ": the column is in the write-ahead log but the catalog refused it (" +
+                                        cataloged.message() + "); reopen the database, its recovery adds the column");
+  }
   info.def.schema = *schema;
   auto updated = std::make_shared<OpenTable>(OpenTable{id, info.def});
   {
@@ -55,6 +72,61 @@ Status DatabaseImpl::AddColumn(std::string_view table, std::string_view name, Co
     tables_by_id_[id] = updated;
   }
   columns_added_.fetch_add(1, std::memory_order_relaxed);
+  return Status::OK();
+}
+
+Status DatabaseImpl::ApplyWalSchemas(const WalReadOptions& wal) {
+  WalReadOptions ro = wal;
+  ro.repair = false;  // the replay that follows repairs a torn tail; this pass stops at one
+  std::vector<std::pair<uint64_t, SchemaRecord>> records;
+  auto collect = [&](uint64_t lsn, std::string_view payload) -> Status {
+    auto rec = ParseSchemaRecord(payload);
+    // A damaged record is left to the replay, which reports it (or skips it, as asked).
+    if (rec.ok() && *rec) records.emplace_back(lsn, std::move(**rec));
+    return Status::OK();
+  };
+  RETURN_IF_ERROR(ReadWal(ro, collect).status());
+  for (auto& [lsn, rec] : records) {
+    std::string where =
+        "WAL record LSN " + std::to_string(lsn) + " (a column added to table id " + std::to_string(rec.table_id) + ")";
+    Status st = ApplyWalSchema(rec, where);
+    if (st.ok()) continue;
+    if (!options_.skip_bad_wal_records) {
+      return Status(st.code(), st.message() +
+                                   "; to open anyway, skip such records (their rows are lost) with "
+                                   "--skip-bad-wal-records (Options::skip_bad_wal_records)");
+    }
+    Warn("skipped " + st.message());
+  }
+  return Status::OK();
+}
+
+Status DatabaseImpl::ApplyWalSchema(const SchemaRecord& rec, const std::string& where) {
+  auto table = TableById(rec.table_id);
+  if (!table.ok()) return table.status().WithContext(where);
+  const TableDef& def = (*table)->def;
+  const std::vector<Field>& have = def.schema.fields();
+  const std::vector<Field>& want = rec.schema.fields();
+  if (IsEarlierSchema(want, have)) return Status::OK();  // the catalog has it (or more) already
+  if (!IsEarlierSchema(have, want)) {
+    return Status::Corruption(where + ": table " + def.name + " has the schema " + def.schema.ToString() +
+                              ", which the record's " + rec.schema.ToString() +
+                              " does not extend with nullable columns");
+  }
+  // The crash came after the record and before the catalog (or this is a point-in-time restore
+  // onto an older catalog). A read-only open changes nothing on disk: the schema in memory only.
+  if (!options_.read_only) {
+    RETURN_IF_ERROR(catalog_->SetTableSchema(def.name, def.schema, rec.schema)
+                        .WithContext(where + ": adding the column to the catalog"));
+  }
+  TableDef updated = def;
+  updated.schema = rec.schema;
+  auto open = std::make_shared<OpenTable>(OpenTable{(*table)->id, std::move(updated)});
+  // Before any row is replayed: the hot tier holds none of the table's rows yet.
+  RETURN_IF_ERROR(hot_->ReplaceSchema(open->id, rec.schema).WithContext(where));
+  WriterMutexLock lock(&tables_mu_);
+  tables_by_name_[open->def.name] = open;
+  tables_by_id_[open->id] = open;
   return Status::OK();
 }
 

@@ -140,17 +140,20 @@ TEST_F(SchemaEvolutionTest, RecordsWidenedAfterAddColumnKeepTheirCommitTime) {
   WalReadOptions ro;
   ro.fs = DefaultFileSystem();
   ro.dir = layout::WalDir(root_);
-  int records = 0;
+  int records = 0, schema_records = 0;
   ASSERT_OK(ReadWal(ro, [&](uint64_t lsn, std::string_view payload) {
-              if (payload.empty() || static_cast<uint8_t>(payload[0]) != kWalTimedRecord) {
-                // Not a rows record (AddColumn's own record, for one): nothing to check.
+              EXPECT_GT(RecordCommitTime(payload).value_or(0), 0) << "LSN " << lsn;
+              auto schema = ParseSchemaRecord(payload);
+              EXPECT_TRUE(schema.ok()) << schema.status().ToString();
+              if (schema.ok() && *schema) {
+                ++schema_records;  // AddColumn's own record
                 return Status::OK();
               }
               ++records;
-              EXPECT_GT(RecordCommitTime(payload).value_or(0), 0) << "LSN " << lsn;
               return Status::OK();
             }).status());
   EXPECT_EQ(records, 3);  // every append, the widened one too, is a timed rows record
+  EXPECT_EQ(schema_records, 1);
 }
 
 // Rows in warm files, in the hot tier and in the WAL when the column is added; then flushes,

@@ -48,6 +48,30 @@ void EncodeRowsRecord(uint32_t table_id, const RecordBatch& batch, std::string* 
   EncodeBatch(batch, out);
 }
 
+void EncodeSchemaRecord(uint32_t table_id, const Schema& schema, std::string* out, int64_t commit_time_ns) {
+  out->clear();
+  PutTimePrefix(commit_time_ns, out);
+  out->push_back(static_cast<char>(kWalSchemaRecord));
+  PutU32(table_id, out);
+  out->append(schema.ToString());
+}
+
+Result<std::optional<SchemaRecord>> ParseSchemaRecord(std::string_view timed) {
+  ASSIGN_OR_RETURN(std::string_view payload, StripTime(timed));
+  if (payload.empty() || static_cast<uint8_t>(payload[0]) != kWalSchemaRecord) return std::optional<SchemaRecord>();
+  if (payload.size() < 6) {
+    return Status::Corruption("schema WAL record of " + std::to_string(payload.size()) + " bytes is too short");
+  }
+  uint32_t table_id;
+  std::memcpy(&table_id, payload.data() + 1, 4);
+  auto schema = Schema::Parse(payload.substr(5));
+  if (!schema.ok()) {
+    return Status::Corruption("schema WAL record of table id " + std::to_string(table_id) +
+                              ": unreadable schema: " + schema.status().message());
+  }
+  return std::optional<SchemaRecord>(SchemaRecord{table_id, std::move(schema).value()});
+}
+
 void EncodeMultiRowsRecord(const std::vector<std::pair<uint32_t, const RecordBatch*>>& parts, std::string* out,
                            int64_t commit_time_ns) {
   out->clear();
@@ -87,6 +111,10 @@ Result<std::vector<RowsRecordHeader>> ParseRecordParts(std::string_view timed) {
   if (static_cast<uint8_t>(payload[0]) == kWalRowsRecord) {
     ASSIGN_OR_RETURN(RowsRecordHeader h, ParseRowsRecord(payload));
     return std::vector<RowsRecordHeader>{h};
+  }
+  if (static_cast<uint8_t>(payload[0]) == kWalSchemaRecord) {
+    RETURN_IF_ERROR(ParseSchemaRecord(payload).status());
+    return std::vector<RowsRecordHeader>{};
   }
   if (static_cast<uint8_t>(payload[0]) != kWalMultiRowsRecord) {
     return Status::Corruption("unknown WAL record kind " + std::to_string(static_cast<uint8_t>(payload[0])));

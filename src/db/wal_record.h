@@ -11,12 +11,18 @@
 //   u32 part count (>= 1)
 //   per part: u32 table id, u64 byte length n, n bytes of EncodeBatch
 //
-// Timed record (kind 3): a kind 1 or 2 record prefixed by its commit time, the wall clock
+// Timed record (kind 3): a kind 1, 2 or 4 record prefixed by its commit time, the wall clock
 // (ns since the epoch) read by the appender just before the record entered the WAL. Point-in-time
 // recovery cuts the log at the first record stamped after the target time (doc/wal_format.md).
 //   u8  kind (3 = timed)
 //   i64 commit time ns (little-endian)
-//   ... a kind 1 or kind 2 record
+//   ... a kind 1, 2 or 4 record
+//
+// Schema record (kind 4): Database::AddColumn's commit point (doc/schema_evolution.md). The
+// table's whole new schema, so replay needs no earlier record to know it. No rows.
+//   u8  kind (4 = schema)
+//   u32 table id (little-endian)
+//   ... the schema text, as Schema::ToString writes it (the catalog's tables.schema), not empty
 #pragma once
 
 #include <cstdint>
@@ -33,12 +39,15 @@ namespace strata {
 inline constexpr uint8_t kWalRowsRecord = 1;
 inline constexpr uint8_t kWalMultiRowsRecord = 2;
 inline constexpr uint8_t kWalTimedRecord = 3;
+inline constexpr uint8_t kWalSchemaRecord = 4;
 
 // With commit_time_ns > 0 the record is a timed record (kind 3) around the rows record.
 void EncodeRowsRecord(uint32_t table_id, const RecordBatch& batch, std::string* out, int64_t commit_time_ns = 0);
 // REQUIRES: parts is not empty.
 void EncodeMultiRowsRecord(const std::vector<std::pair<uint32_t, const RecordBatch*>>& parts, std::string* out,
                            int64_t commit_time_ns = 0);
+
+void EncodeSchemaRecord(uint32_t table_id, const Schema& schema, std::string* out, int64_t commit_time_ns = 0);
 
 // The commit time of a timed record; nullopt for a record without one (kinds 1 and 2, written by
 // builds before timed records) or too short to hold one.
@@ -50,8 +59,18 @@ struct RowsRecordHeader {
 };
 // Splits a payload into its header and batch bytes; Corruption if it is not a rows record.
 Result<RowsRecordHeader> ParseRowsRecord(std::string_view payload);
-// Every table's part of a rows record of either kind (one part for kind 1), in stored order.
-// Corruption for an unknown kind, a truncated part, a part count of 0 or bytes after the last part.
+// Every table's part of a rows record of either kind (one part for kind 1), in stored order; no
+// part for a (valid) schema record, which holds no rows. Corruption for an unknown kind, a
+// truncated part, a part count of 0, bytes after the last part or a damaged schema record.
 Result<std::vector<RowsRecordHeader>> ParseRecordParts(std::string_view payload);
+
+struct SchemaRecord {
+  uint32_t table_id;
+  Schema schema;
+};
+// The schema record in a payload (timed or not); nullopt for any other kind (rows records, which
+// ParseRecordParts checks). Corruption for a schema record too short to name a table or whose
+// schema text does not parse.
+Result<std::optional<SchemaRecord>> ParseSchemaRecord(std::string_view payload);
 
 }  // namespace strata

@@ -143,16 +143,31 @@ Status FollowWal(Database* db, std::string_view table, const FollowOptions& opti
   WalFollower follower(options.fs != nullptr ? options.fs : DefaultFileSystem(), layout::WalDir(db->root()),
                        stats.last_lsn);
   std::string lost;
+  // The table's columns as of the record read last: a schema record (AddColumn) widens them, so
+  // the rows after it decode with the new column (and those before it were padded with NULLs).
+  std::vector<Field> current = fields;
   while (!(options.stop && options.stop())) {
     ASSIGN_OR_RETURN(uint64_t got, follower.Poll(
                                        [&](uint64_t lsn, std::string_view payload) -> Status {
+                                         auto schema = ParseSchemaRecord(payload);
+                                         if (!schema.ok()) {
+                                           return schema.status().WithContext("WAL record " + std::to_string(lsn));
+                                         }
+                                         if (*schema) {
+                                           const std::vector<Field>& now = (*schema)->schema.fields();
+                                           if ((*schema)->table_id == static_cast<uint32_t>(table_id) &&
+                                               now.size() > current.size() && IsEarlierSchema(current, now)) {
+                                             current = now;
+                                           }
+                                           return Status::OK();
+                                         }
                                          auto parts = ParseRecordParts(payload);
                                          if (!parts.ok()) {
                                            return parts.status().WithContext("WAL record " + std::to_string(lsn));
                                          }
                                          for (const RowsRecordHeader& part : *parts) {
                                            if (part.table_id != static_cast<uint32_t>(table_id)) continue;
-                                           auto batch = DecodeBatch(part.encoded_batch, fields);
+                                           auto batch = DecodeBatch(part.encoded_batch, current);
                                            if (!batch.ok()) {
                                              return batch.status().WithContext("WAL record " + std::to_string(lsn) +
                                                                                " of table " + std::string(table));

@@ -129,5 +129,71 @@ TEST(Follow, InProcessDeliversTheTailThenEveryAppendInOrder) {
   EXPECT_EQ(ids, want);
 }
 
+// Follow in a read-only process (the WAL follower) across a column the writer adds meanwhile: the
+// schema record widens the follower's columns, so the rows after it arrive with the new column.
+TEST(Follow, TheWalFollowerWidensItsColumnsAtAnAddedColumn) {
+  testing::TempDir dir;
+  const std::string root = dir.Join("db");
+  InitOptions init;
+  init.fsync = "none";
+  ASSERT_OK(Database::Init(root, init));
+  Options o;
+  o.background_flush = false;
+  ASSERT_OK_AND_ASSIGN(auto db, Database::Open(root, o));
+  ASSERT_OK(db->CreateTable({"trades", *Schema::Template("trades")}));
+  const int64_t t0 = 1'780'000'000'000'000'000;
+  ASSERT_OK(db->Append("trades", testing::MakeTrades(6, 1, t0, 1)));
+  Options ro = o;
+  ro.read_only = true;
+  ASSERT_OK_AND_ASSIGN(auto reader, Database::Open(root, ro));
+
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<std::pair<size_t, std::optional<int64_t>>> got;  // per row: columns, venue_id
+  std::atomic<bool> stop{false};
+  FollowOptions fo;
+  fo.last = 0;
+  fo.poll_ms = 5;
+  fo.stop = [&] { return stop.load(); };
+  Status followed;
+  std::thread follower([&] {
+    followed = Follow(reader.get(), "trades", fo, [&](const RecordBatch& rows) {
+      std::lock_guard lock(mu);
+      for (size_t i = 0; i < rows.num_rows(); ++i) {
+        std::optional<int64_t> venue;
+        if (rows.num_columns() > 6 && !rows.column(6).IsNull(i)) venue = rows.column(6).int64s()[i];
+        got.emplace_back(rows.num_columns(), venue);
+      }
+      cv.notify_all();
+      return Status::OK();
+    });
+  });
+  ASSERT_OK(db->Append("trades", testing::MakeTrades(2, 1, t0 + 1'000'000'000, 2)));
+  ASSERT_OK(db->AddColumn("trades", "venue_id", ColumnType::kInt64));
+  std::vector<Field> fields = Schema::Template("trades")->fields();
+  fields.push_back({"venue_id", ColumnType::kInt64, true});
+  RecordBatch wide(fields);
+  for (int i = 0; i < 2; ++i) {
+    wide.column(0).AppendInt64(t0 + 2'000'000'000 + i);
+    wide.column(1).AppendString("S0");
+    wide.column(2).AppendDouble(1.5);
+    wide.column(3).AppendInt64(1);
+    wide.column(4).AppendInt64(1000 + i);
+    wide.column(5).AppendString("X");
+    wide.column(6).AppendInt64(70 + i);
+  }
+  ASSERT_OK(db->Append("trades", wide));
+  {
+    std::unique_lock lock(mu);
+    EXPECT_TRUE(cv.wait_for(lock, std::chrono::seconds(20), [&] { return got.size() >= 4; }));
+  }
+  stop = true;
+  follower.join();
+  EXPECT_OK(followed);
+  std::lock_guard lock(mu);
+  using Row = std::pair<size_t, std::optional<int64_t>>;
+  EXPECT_EQ(got, (std::vector<Row>{{6, std::nullopt}, {6, std::nullopt}, {7, 70}, {7, 71}}));
+}
+
 }  // namespace
 }  // namespace strata

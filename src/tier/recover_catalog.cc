@@ -183,7 +183,7 @@ Result<RecoverCatalogResult> RecoverCatalog(const RecoverCatalogOptions& options
     }
     for (int64_t id : options.wal_table_ids) {
       if (!catalog->GetTableById(id).ok()) {
-        warn("the write-ahead log holds rows of table id " + std::to_string(id) +
+        warn("the write-ahead log holds rows (or an added column) of table id " + std::to_string(id) +
              ", which no file describes; the database will not open until those WAL segments are moved away");
       }
     }

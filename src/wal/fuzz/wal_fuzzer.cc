@@ -6,16 +6,18 @@
 //
 // The first input byte picks a mode:
 //   0: the rest is one segment file, as it is;
-//   1: the rest is one record payload, given to ParseRecordParts + DecodeBatch directly;
+//   1: the rest is one record payload, given to ParseSchemaRecord, ParseRecordParts and
+//      DecodeBatch directly;
 //   2: the rest is a list of records [u8 flags][u16 length][payload] that the harness frames
 //      with correct CRCs and consecutive LSNs (flags damage a CRC, skip or repeat an LSN, or cut
 //      the file), so mutations get past the checksums and reach the reader's sequencing rules
 //      and the decoders.
 // Oracle beyond the sanitizers: a batch DecodeBatch accepts is valid for its fields and
-// encodes back to bytes that decode to an equal batch.
+// encodes back to bytes that decode to an equal batch; a schema record that parses encodes back
+// to one with the same table and fields.
 //
 // Seeds: STRATA_FUZZ_WRITE_SEEDS=DIR ./wal_fuzzer writes real segments (WalWriter) and payloads
-// (EncodeRowsRecord) to DIR and exits; tools/fuzz.sh does this before each run.
+// (EncodeRowsRecord, EncodeSchemaRecord) to DIR and exits; tools/fuzz.sh does this before each run.
 #include <unistd.h>
 
 #include <cstddef>
@@ -56,6 +58,15 @@ void Check(bool ok, const char* what) {
 }
 
 void DecodePayload(std::string_view payload) {
+  // A schema record (AddColumn) that parses holds a schema that encodes back to the same record.
+  if (auto schema = ParseSchemaRecord(payload); schema.ok() && *schema) {
+    std::string again;
+    EncodeSchemaRecord((*schema)->table_id, (*schema)->schema, &again);
+    auto round = ParseSchemaRecord(again);
+    Check(round.ok() && *round && (*round)->table_id == (*schema)->table_id &&
+              (*round)->schema.fields() == (*schema)->schema.fields(),
+          "a schema record round-trips");
+  }
   auto parts = ParseRecordParts(payload);
   if (!parts.ok()) return;
   for (const RowsRecordHeader& rec : *parts) {
@@ -224,6 +235,12 @@ void WriteSeeds(const std::string& out) {
     std::string payload;
     EncodeMultiRowsRecord({{0, &a}, {3, &b}}, &payload);
     WriteFile(fs, out + "/payload-multi", std::string(1, '\1') + payload);
+    if (!(*writer)->Append(payload).ok()) std::abort();
+  }
+  {
+    std::string payload;
+    EncodeSchemaRecord(3, Schema::Make(Fields()[3]).value(), &payload, /*commit_time_ns=*/1);
+    WriteFile(fs, out + "/payload-schema", std::string(1, '\1') + payload);
     if (!(*writer)->Append(payload).ok()) std::abort();
   }
   if (!(*writer)->Close().ok()) std::abort();
