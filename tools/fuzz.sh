@@ -52,15 +52,25 @@ fuzzer[pgwire]=src/pgwire/fuzz/pgwire_message_fuzzer.cc
 deps[pgwire]="src/pgwire/protocol.cc src/io src/core"
 
 obj_dir="$work/obj"
+rm -rf "$obj_dir" && mkdir -p "$obj_dir"
 obj_of() { echo "$obj_dir/$(basename "$(dirname "$1")")_$(basename "$1" .cc).o"; }
+# A whole module directory compiles as one translation unit (its headers parsed once, as the CMake
+# unity build does): the fuzz build took about 210 s of CPU one file at a time.
+unity_of() {  # module directory (relative) -> its generated unity source
+  local u="$obj_dir/unity_${1//\//_}.cc" f
+  if [[ ! -f "$u" ]]; then
+    for f in "$root/$1"/*.cc; do [[ "$f" == *_test.cc ]] || echo "#include \"$f\""; done >"$u"
+  fi
+  echo "$u"
+}
 sources_of() {  # target -> every source it links, fuzzer first
   echo "$root/${fuzzer[$1]}"
-  local d f
+  local d
   for d in ${deps[$1]}; do
     if [[ "$d" == *.cc ]]; then
       echo "$root/$d"
     else
-      for f in "$root/$d"/*.cc; do [[ "$f" == *_test.cc ]] || echo "$f"; done
+      unity_of "$d"
     fi
   done
 }
@@ -76,7 +86,6 @@ export FUZZ_CXX="clang++"
 command -v ccache >/dev/null && FUZZ_CXX="ccache clang++"
 export FUZZ_CXXFLAGS="-std=c++20 -O1 -gline-tables-only -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all -I$root/src -I$root/include"
 export FUZZ_OBJ_DIR="$obj_dir"
-rm -rf "$obj_dir" && mkdir -p "$obj_dir"
 # One object per source, compiled in parallel (one clang call would use one core for minutes).
 printf '%s\0' "${all_sources[@]}" |
   xargs -0 -P "$(nproc)" -n 1 sh -c \
