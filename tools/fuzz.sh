@@ -99,24 +99,37 @@ for t in "${targets[@]}"; do
     { echo "fuzz.sh: linking the $t fuzzer failed" >&2; exit 3; }
 done
 
-for t in "${targets[@]}"; do
-  corpus="$work/corpus-$t"
-  run_dir="$work/$t"
+# One fuzzer per core at a time: each is one process on one core, and the CI waits for the slowest.
+fuzz_one() {  # target: writes its seeds, then fuzzes; its output goes to $work/<target>.log
+  local t=$1 corpus="$work/corpus-$1" run_dir="$work/$1" regressions
   mkdir -p "$corpus" "$run_dir"
-  seeds=("$corpus")
+  local seeds=("$corpus")
   if [[ "$t" == parquet ]]; then
     [[ -d "$shared/data/parquet-testing/data" ]] && seeds+=("$shared/data/parquet-testing/data")
     [[ -d "$shared/data/parquet-testing/bad_data" ]] && seeds+=("$shared/data/parquet-testing/bad_data")
   else
     rm -rf "$work/seeds-$t"
     STRATA_FUZZ_WRITE_SEEDS="$work/seeds-$t" "$work/${t}_fuzzer" >/dev/null 2>&1 ||
-      { echo "fuzz.sh: the $t fuzzer could not write its seeds" >&2; exit 1; }
+      { echo "fuzz.sh: the $t fuzzer could not write its seeds"; return 1; }
     seeds+=("$work/seeds-$t")
   fi
   regressions="$root/$(dirname "$(dirname "${fuzzer[$t]}")")/fuzz/regressions"
   [[ -d "$regressions" ]] && seeds+=("$regressions")
-  echo "fuzz.sh: $t for $seconds s" >&2
+  echo "fuzz.sh: $t for $seconds s"
   (cd "$run_dir" && "$work/${t}_fuzzer" -max_total_time="$seconds" -rss_limit_mb=2048 -max_len=262144 -timeout=10 \
-    -print_final_stats=1 "${seeds[@]}") ||
-    { echo "fuzz.sh: the $t fuzzer failed; its input is in $run_dir" >&2; exit 1; }
+    -print_final_stats=1 "${seeds[@]}" 2>&1) ||
+    { echo "fuzz.sh: the $t fuzzer failed; its input is in $run_dir"; return 1; }
+}
+
+declare -A pid_of
+failed=0
+for t in "${targets[@]}"; do
+  while (($(jobs -rp | wc -l) >= $(nproc))); do wait -n || true; done
+  fuzz_one "$t" >"$work/$t.log" 2>&1 &
+  pid_of[$t]=$!
 done
+for t in "${targets[@]}"; do
+  wait "${pid_of[$t]}" || failed=1
+  cat "$work/$t.log" >&2  # in target order, whole: the logs of parallel runs do not interleave
+done
+exit "$failed"
