@@ -9,6 +9,7 @@
 #include <set>
 
 #include "catalog/layout.h"
+#include "db/db_test_util.h"
 #include "db/wal_record.h"
 #include "io/fault_injection_fs.h"
 #include "strata/database.h"
@@ -41,25 +42,7 @@ RecordBatch TradesBatch(int64_t id, bool with_venue) {
   return b;
 }
 
-// trade_id -> venue_id (nullopt: NULL), over every tier; counts rows seen more than once in *dups.
-std::map<int64_t, std::optional<int64_t>> Venues(Database* db, int* dups = nullptr) {
-  ScanRequest req;
-  req.table = "trades";
-  req.columns = {"trade_id", "venue_id"};
-  auto batches = db->Scan(req);
-  EXPECT_TRUE(batches.ok()) << batches.status().ToString();
-  std::map<int64_t, std::optional<int64_t>> out;
-  if (!batches.ok()) return out;
-  for (const RecordBatch& b : *batches) {
-    EXPECT_EQ(b.fields()[1].name, "venue_id");
-    for (size_t r = 0; r < b.num_rows(); ++r) {
-      const int64_t id = b.column(0).int64s()[r];
-      if (out.count(id) && dups != nullptr) ++*dups;
-      out[id] = b.column(1).IsNull(r) ? std::nullopt : std::optional<int64_t>(b.column(1).int64s()[r]);
-    }
-  }
-  return out;
-}
+using db::testing::Venues;
 
 // What Venues must return: batches in `old_ids` NULL, those in `new_ids` their venue ids.
 std::map<int64_t, std::optional<int64_t>> Want(const std::set<int64_t>& old_ids, const std::set<int64_t>& new_ids) {

@@ -9,16 +9,18 @@
 #include "catalog/catalog.h"
 #include "catalog/layout.h"
 #include "catalog/statement.h"
+#include "db/db_test_util.h"
 #include "db/wal_record.h"
 #include "io/fault_injection_fs.h"
 #include "strata/database.h"
 #include "testutil/testutil.h"
 #include "wal/wal.h"
+#include "wal/wal_test_util.h"
 
 namespace strata {
 namespace wal_schema_record_test {
 
-using testing::TempDir;
+using db::testing::Venues;
 
 Schema Trades() { return *Schema::Template("trades"); }
 Schema TradesWithVenue() {
@@ -137,21 +139,13 @@ TEST(WalCreateRecordTest, DamagedCreateRecordsAreCorruption) {
   }
 }
 
-class WalSchemaReplayTest : public ::testing::Test {
+class WalSchemaReplayTest : public db::testing::DbTest {
  protected:
-  void SetUp() override {
-    root_ = dir_.Join("db");
-    InitOptions init;
-    init.fsync = "none";
-    ASSERT_OK(Database::Init(root_, init));
-  }
   Result<std::unique_ptr<Database>> Open(bool read_only = false, bool skip_bad = false) {
-    Options o;
-    o.background_flush = false;
+    Options o = DbOptions();
     o.read_only = read_only;
     o.skip_bad_wal_records = skip_bad;
-    o.on_warning = [this](std::string_view w) { warnings_.emplace_back(w); };
-    return Database::Open(root_, o);
+    return OpenDb(o);
   }
   // Appends payloads to the closed database's WAL, as a writer that crashed right after them would
   // have left it.
@@ -223,23 +217,6 @@ class WalSchemaReplayTest : public ::testing::Test {
     auto info = (*catalog)->GetTable(table);
     return info.ok() ? info->def.schema.ToString() : info.status().ToString();
   }
-  // trade_id -> venue_id (nullopt: NULL).
-  static std::map<int64_t, std::optional<int64_t>> Venues(Database* db) {
-    ScanRequest req;
-    req.table = "trades";
-    req.columns = {"trade_id", "venue_id"};
-    auto batches = db->Scan(req);
-    EXPECT_TRUE(batches.ok()) << batches.status().ToString();
-    std::map<int64_t, std::optional<int64_t>> out;
-    if (!batches.ok()) return out;
-    for (const RecordBatch& b : *batches) {
-      for (size_t r = 0; r < b.num_rows(); ++r) {
-        out[b.column(0).int64s()[r]] =
-            b.column(1).IsNull(r) ? std::nullopt : std::optional<int64_t>(b.column(1).int64s()[r]);
-      }
-    }
-    return out;
-  }
   // A database with table trades (id returned) and batch 1 of the old schema in its WAL only.
   uint32_t MakeTradesWithOneBatch() {
     auto db = Open();
@@ -252,10 +229,6 @@ class WalSchemaReplayTest : public ::testing::Test {
     EXPECT_TRUE(catalog.ok());
     return catalog.ok() ? static_cast<uint32_t>((*catalog)->GetTable("trades")->id) : 0;
   }
-
-  TempDir dir_;
-  std::string root_;
-  std::vector<std::string> warnings_;
 };
 
 const std::map<int64_t, std::optional<int64_t>> kOldAndNew = {
@@ -529,6 +502,48 @@ TEST_F(WalSchemaReplayTest, AFailedCreateRecordAppendChangesNothing) {
   ASSERT_OK(db->CreateTable({"later", Trades(), std::nullopt}));  // and it can be done again
   ASSERT_OK(db->Append("later", Batch(Trades(), 4)));
   EXPECT_EQ(Rows(db.get(), "later"), 3u);
+}
+
+// The catalog refuses the tables after their create record is durable (here: the id was taken
+// meanwhile, behind the database's back): the call says to reopen, the database creates no other
+// table until then (the record holds ids the catalog could hand out again), and the reopen
+// creates the table from the record.
+TEST_F(WalSchemaReplayTest, ACatalogRefusalAfterTheCreateRecordIsRepairedByReopening) {
+  const uint32_t trades = MakeTradesWithOneBatch();
+  wal_test::FaultyFileSystem fs;
+  bool armed = false;
+  fs.before_sync = [&] {
+    if (!armed) return;
+    armed = false;
+    auto catalog = Catalog::Open(layout::CatalogPath(root_), /*read_only=*/false);
+    ASSERT_TRUE(catalog.ok()) << catalog.status().ToString();
+    ASSERT_OK((*catalog)->CreateTable({"intruder", Trades(), std::nullopt}, int64_t{trades} + 1).status());
+  };
+  {
+    Options o = DbOptions();
+    o.fs = &fs;
+    ASSERT_OK_AND_ASSIGN(auto db, OpenDb(o));
+    armed = true;
+    Status st = db->CreateTable({"later", Trades(), std::nullopt});
+    EXPECT_FALSE(armed) << "the WAL was not synced";
+    ASSERT_FALSE(st.ok());
+    EXPECT_NE(st.message().find("reopen the database"), std::string::npos) << st.ToString();
+    Status again = db->CreateTable({"other", Trades(), std::nullopt});
+    EXPECT_EQ(again.message(), st.message());
+    EXPECT_TRUE(db->GetTable("later").status().IsNotFound());
+    ASSERT_OK(db->Append("trades", Batch(Trades(), 2)));  // appends go on
+    ASSERT_OK(db->Close());
+  }
+  {
+    ASSERT_OK_AND_ASSIGN(auto catalog, Catalog::Open(layout::CatalogPath(root_), /*read_only=*/false));
+    ASSERT_OK(sqlite::Exec(catalog->db(), "DELETE FROM tables WHERE name = 'intruder'", root_));
+  }
+  ASSERT_OK_AND_ASSIGN(auto db, Open());
+  ASSERT_OK_AND_ASSIGN(TableDef def, db->GetTable("later"));
+  EXPECT_EQ(def.schema, Trades());
+  EXPECT_EQ(CatalogTableId("later"), int64_t{trades} + 1);
+  EXPECT_EQ(Rows(db.get(), "trades"), 6u);
+  ASSERT_OK(db->CreateTable({"other", Trades(), std::nullopt}));
 }
 
 // The catalog says whether it has every create and schema record's change
