@@ -2,10 +2,11 @@
 //
 // Write path: Appender::Append validates the batch, encodes it into a WAL record, waits for the
 // WAL to say durable (group commit, fsync policy), then inserts the rows into the hot tier.
-// Open: take the write lock, open the catalog, apply the WAL's schema records (columns added) after
-// the flushed LSN, replay its rows records into the hot tier (truncating a torn tail), then start
-// a new WAL segment. Read-only opens skip the lock and never modify anything: they replay the WAL
-// up to whatever a writer has written so far.
+// Open: take the write lock, open the catalog, apply the WAL's create and schema records (tables
+// created, columns added) after the flushed LSN unless the catalog has them all, replay its rows
+// records into the hot tier (truncating a torn tail), then start a new WAL segment. Read-only opens
+// skip the lock and never modify anything: they replay the WAL up to whatever a writer has written
+// so far.
 // This file: open, recovery, tables, appends, close; db_flush.cc: flushes and tier operations;
 // db_read.cc: scans, Latest, stats.
 #include <unistd.h>
