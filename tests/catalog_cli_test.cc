@@ -131,6 +131,12 @@ TEST_F(CatalogCliTest, InitRefusesDataAndRecoverCatalogRebuildsIt) {
   const std::string csv4 = dir_.Join("t4.csv");
   ASSERT_EQ(Strata("gen trades --symbols 1 --rows 300 --date 2026-05-02 --out " + csv4).exit_code, 0);
   ASSERT_EQ(Strata("ingest aaa " + csv4).exit_code, 0);  // WAL only
+  // A third table with rows in the WAL only and no file: the WAL's create record (CreateTable's
+  // commit point) recreates it when the rebuilt catalog is first opened.
+  ASSERT_EQ(Strata("table create bbb --template trades").exit_code, 0);
+  ASSERT_EQ(Strata("ingest bbb " + csv4).exit_code, 0);
+  CliRun before_bbb = Strata("query bbb --format csv");
+  ASSERT_EQ(before_bbb.exit_code, 0) << before_bbb.err;
   CliRun before = Strata("query trades --format csv");
   ASSERT_EQ(before.exit_code, 0) << before.err;
   CliRun before_aaa = Strata("query aaa --format csv");
@@ -150,6 +156,7 @@ TEST_F(CatalogCliTest, InitRefusesDataAndRecoverCatalogRebuildsIt) {
   r = Strata("recover-catalog");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("recovered catalog"), std::string::npos) << r.out;
+  EXPECT_EQ(r.err.find("no file describes"), std::string::npos) << r.err;
   r = Strata("recover-catalog");  // never over an existing catalog
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.err.find("aside"), std::string::npos) << r.err;
@@ -161,6 +168,9 @@ TEST_F(CatalogCliTest, InitRefusesDataAndRecoverCatalogRebuildsIt) {
   EXPECT_EQ(after.out, before.out);
   CliRun after_aaa = Strata("query aaa --format csv");
   EXPECT_EQ(after_aaa.out, before_aaa.out);
+  CliRun after_bbb = Strata("query bbb --format csv");
+  EXPECT_EQ(after_bbb.exit_code, 0) << after_bbb.err;
+  EXPECT_EQ(after_bbb.out, before_bbb.out);
   r = Strata("table show trades");
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(Files("warm"), warm);  // a writer's open kept every file

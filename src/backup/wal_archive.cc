@@ -371,6 +371,9 @@ Status ForgetArchive(const std::string& catalog_path) {
   RETURN_IF_ERROR(catalog->InTransaction([&]() -> Status {
     RETURN_IF_ERROR(catalog->PutSetting(layout::kWalArchiveSetting, ""));
     RETURN_IF_ERROR(catalog->PutSetting(layout::kWalArchivedLsnSetting, "0"));
+    // The log replayed onto this catalog goes past the backup: it may create tables or add columns
+    // the catalog does not record, so the first open reads it for them (layout.h).
+    RETURN_IF_ERROR(catalog->PutSetting(layout::kWalDdlLsnSetting, "pending"));
     return sqlite::Exec(catalog->db(), "DELETE FROM wal_archive_segments; DELETE FROM backup_schedules;", catalog_path);
   }));
   return catalog->Checkpoint();

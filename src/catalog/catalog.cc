@@ -525,6 +525,18 @@ Result<TableInfo> Catalog::GetTable(std::string_view name) {
                           " (tables: " + (names.empty() ? "none" : names) + ")");
 }
 
+Result<int64_t> Catalog::NextTableId() {
+  std::lock_guard lock(mu_);
+  // AUTOINCREMENT: above every id the table ever held (sqlite_sequence), and above the ones it holds.
+  sqlite::Statement s(db_,
+                      "SELECT max(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'tables'), 0), "
+                      "COALESCE((SELECT max(id) FROM tables), 0))",
+                      path_, "read the next table id");
+  ASSIGN_OR_RETURN(bool row, s.Step());
+  if (!row) return Status::Internal("reading the next table id of " + path_ + " returned no row");
+  return s.Int(0) + 1;
+}
+
 Result<TableInfo> Catalog::GetTableById(int64_t id) {
   std::lock_guard lock(mu_);
   sqlite::Statement s(db_, std::string(kTableColumns) + " WHERE id = ?", path_, "read table " + std::to_string(id));

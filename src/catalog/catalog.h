@@ -153,6 +153,8 @@ class Catalog {
   // AlreadyExists if it is taken.
   Result<TableInfo> CreateTable(const TableDef& def, std::optional<int64_t> id = std::nullopt);
   Result<TableInfo> GetTable(std::string_view name);  // NotFound naming it and listing the tables
+  // The id CreateTable gives the next table created without one (ids are never reused).
+  Result<int64_t> NextTableId();
   Result<TableInfo> GetTableById(int64_t id);
   Result<std::vector<TableInfo>> ListTables();                                 // by name
   Status SetTablePolicy(std::string_view name, std::string_view policy_json);  // a JSON object

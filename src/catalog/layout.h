@@ -31,5 +31,12 @@ inline constexpr char kColdLocationSetting[] = "cold_location";
 // LSN of the newest segment copied there and verified. A flush deletes no segment above it.
 inline constexpr char kWalArchiveSetting[] = "wal_archive";
 inline constexpr char kWalArchivedLsnSetting[] = "wal_archived_lsn";
+// Whether the catalog has the change of every WAL record that creates a table or adds a column
+// (src/db/wal_record.h kinds 5 and 4): "pending" from just before such a record is written until
+// the catalog has its change, then a number (the WAL's last LSN then, at or after the record's);
+// absent when unknown (a catalog from an older build, a point-in-time restore, recover-catalog).
+// An open reads the unflushed WAL for such records only when it is not a number
+// (doc/schema_evolution.md).
+inline constexpr char kWalDdlLsnSetting[] = "wal_ddl_lsn";
 
 }  // namespace strata::layout

@@ -80,6 +80,10 @@ void AddRecoverCommand(CLI::App& app, Context* ctx) {
         if (auto schema = ParseSchemaRecord(payload); schema.ok() && *schema) {
           options.wal_table_ids.insert((*schema)->table_id);
         }
+        // A table created (create record): the open creates it from the record.
+        if (auto created = ParseCreateRecord(payload); created.ok() && *created) {
+          for (const CreatedTable& t : **created) options.wal_created_table_ids.insert(t.table_id);
+        }
         return Status::OK();
       });
       if (!wal.ok()) return wal.status().WithContext("reading the write-ahead log of " + ctx->root);

@@ -2,10 +2,11 @@
 //
 // Write path: Appender::Append validates the batch, encodes it into a WAL record, waits for the
 // WAL to say durable (group commit, fsync policy), then inserts the rows into the hot tier.
-// Open: take the write lock, open the catalog, apply the WAL's schema records (columns added) after
-// the flushed LSN, replay its rows records into the hot tier (truncating a torn tail), then start
-// a new WAL segment. Read-only opens skip the lock and never modify anything: they replay the WAL
-// up to whatever a writer has written so far.
+// Open: take the write lock, open the catalog, apply the WAL's create and schema records (tables
+// created, columns added) after the flushed LSN unless the catalog has them all, replay its rows
+// records into the hot tier (truncating a torn tail), then start a new WAL segment. Read-only opens
+// skip the lock and never modify anything: they replay the WAL up to whatever a writer has written
+// so far.
 // This file: open, recovery, tables, appends, close; db_flush.cc: flushes and tier operations;
 // db_read.cc: scans, Latest, stats.
 #include <unistd.h>
@@ -202,10 +203,22 @@ Status DatabaseImpl::RecoverOnce() {
   uint64_t wal_segments = 0;
   uint64_t skipped = 0;
   if (wal_exists) {
-    // Columns added (schema records) first: the rows before and after them decode in the widened
-    // schema (the earlier ones padded with NULLs). A second pass over the same records.
-    Status schemas = ApplyWalSchemas(ro);
-    if (!schemas.ok()) return schemas.WithContext("recovering the write-ahead log of " + root_);
+    // Tables created and columns added (create and schema records) first: the rows before and
+    // after them decode in the widened schema (the earlier ones padded with NULLs). A second pass
+    // over the same records, skipped when the catalog says it has every such record's change
+    // (layout::kWalDdlLsnSetting is a number: none is pending).
+    ASSIGN_OR_RETURN(std::optional<std::string> ddl, catalog_->GetSetting(layout::kWalDdlLsnSetting));
+    const bool applied = ddl && !ddl->empty() && ddl->find_first_not_of("0123456789") == std::string::npos;
+    if (!applied) {
+      uint64_t last_ddl = 0;
+      Status schemas = ApplyWalSchemas(ro, &last_ddl);
+      if (!schemas.ok()) return schemas.WithContext("recovering the write-ahead log of " + root_);
+      if (!options_.read_only) {
+        RETURN_IF_ERROR(catalog_->PutSetting(layout::kWalDdlLsnSetting, std::to_string(last_ddl))
+                            .WithContext("recording that the catalog has the write-ahead log's create and schema "
+                                         "records"));
+      }
+    }
     auto replay = [&](uint64_t lsn, std::string_view payload) -> Status {
       if (options_.read_only) return Status::OK();  // read lazily, table by table (EnsureReplayed)
       Status st = ReplayRecord(lsn, payload, table_flushed);
@@ -378,23 +391,59 @@ Status DatabaseImpl::CreateTable(const TableDef& def) {
   RETURN_IF_ERROR(CheckWritable());
   RETURN_IF_ERROR(def.Validate());
   RETURN_IF_ERROR(tier::DerivedBarTableDefs(def).status());
-  // The table and its derived bar tables in one transaction: a clash creates nothing.
-  TableInfo info;
+  const std::string where = "create table " + def.name;
+  // No flush moves the flushed LSN past the create record before the catalog has the table, and
+  // table ids are handed out one call at a time (SetTablePolicy creates bar tables under it too).
+  MutexLock op(&tier_op_mu_);
+  if (closed_.load(std::memory_order_acquire)) return ClosedError();
+  RETURN_IF_ERROR(ddl_broken_);
+  // The table and the derived bar tables its policy declares, with the ids the catalog gives next.
+  auto clash = catalog_->GetTable(def.name);
+  if (clash.ok()) return Status::AlreadyExists("table " + def.name + " already exists; nothing was changed");
+  if (clash.status().code() != StatusCode::kNotFound) return clash.status();
+  ASSIGN_OR_RETURN(std::vector<TableDef> bars, MissingDerivedBarTables(def));
+  ASSIGN_OR_RETURN(int64_t next, catalog_->NextTableId());
+  std::vector<CreatedTable> tables;
+  tables.push_back({static_cast<uint32_t>(next), def});
+  for (TableDef& d : bars) tables.push_back({static_cast<uint32_t>(++next), std::move(d)});
+  // The commit point: the create record, durable, with an LSN of its own before every row of the
+  // table. Every replay (crash recovery, point-in-time restore) creates the tables it names that
+  // the catalog lacks before it replays a row (ApplyWalSchemas).
+  RETURN_IF_ERROR(NoteWalDdl().WithContext(where));
+  std::string record;
+  EncodeCreateRecord(tables, &record, WallClockNs());
+  Status logged = AppendRecordLocked(record, {});
+  if (!logged.ok()) return logged.WithContext(where + ": the WAL refused the create record; nothing was changed");
+  Status synced = Sync();
+  if (!synced.ok()) {
+    return synced.WithContext(where + ": the create record could not be made durable; the table is there after " +
+                              "the database is reopened if the record reached the disk");
+  }
+  // The table and its derived bar tables in one transaction, with the record's ids.
   std::vector<TableInfo> created;
-  RETURN_IF_ERROR(catalog_->InTransaction([&]() -> Status {
-    ASSIGN_OR_RETURN(info, catalog_->CreateTable(def));
-    ASSIGN_OR_RETURN(created, CreateDerivedBarTables(def));
-    return Status::OK();
-  }));
-  RETURN_IF_ERROR(RegisterTable(info));
+  Status cataloged = catalog_->InTransaction([&]() -> Status {
+    created.clear();
+    for (const CreatedTable& t : tables) {
+      ASSIGN_OR_RETURN(TableInfo info, catalog_->CreateTable(t.def, t.table_id));
+      created.push_back(std::move(info));
+    }
+    return NoteWalDdlDone();
+  });
+  if (!cataloged.ok()) {
+    // The record holds ids the catalog did not take: a second create would reuse them.
+    ddl_broken_ =
+        Status(cataloged.code(), where + ": the table is in the write-ahead log but the catalog refused it (" +
+                                     cataloged.message() + "); reopen the database, its recovery creates the table");
+    return ddl_broken_;
+  }
   for (const TableInfo& t : created) RETURN_IF_ERROR(RegisterTable(t));
   return Status::OK();  // a new table has no rows to build bars from
 }
 
-Result<std::vector<TableInfo>> DatabaseImpl::CreateDerivedBarTables(const TableDef& source) {
+Result<std::vector<TableDef>> DatabaseImpl::MissingDerivedBarTables(const TableDef& source) {
   ASSIGN_OR_RETURN(std::vector<TableDef> defs, tier::DerivedBarTableDefs(source));
-  std::vector<TableInfo> created;
-  for (const TableDef& d : defs) {
+  std::vector<TableDef> missing;
+  for (TableDef& d : defs) {
     auto existing = catalog_->GetTable(d.name);
     if (existing.ok()) {
       if (existing->def.policy_json != d.policy_json) {
@@ -405,6 +454,15 @@ Result<std::vector<TableInfo>> DatabaseImpl::CreateDerivedBarTables(const TableD
       continue;
     }
     if (existing.status().code() != StatusCode::kNotFound) return existing.status();
+    missing.push_back(std::move(d));
+  }
+  return missing;
+}
+
+Result<std::vector<TableInfo>> DatabaseImpl::CreateDerivedBarTables(const TableDef& source) {
+  ASSIGN_OR_RETURN(std::vector<TableDef> defs, MissingDerivedBarTables(source));
+  std::vector<TableInfo> created;
+  for (const TableDef& d : defs) {
     ASSIGN_OR_RETURN(TableInfo info, catalog_->CreateTable(d));
     created.push_back(std::move(info));
   }
@@ -633,6 +691,9 @@ Result<uint64_t> DatabaseImpl::CountDuplicates(const OpenTable& table, const Rec
 Status DatabaseImpl::SetTablePolicy(std::string_view table, std::string_view policy_json) {
   RETURN_IF_ERROR(CheckWritable());
   ASSIGN_OR_RETURN(tier::TablePolicy update, tier::TablePolicy::Parse(policy_json));
+  // Bar tables it creates take table ids: not while CreateTable has logged ids of its own.
+  MutexLock op(&tier_op_mu_);
+  if (closed_.load(std::memory_order_acquire)) return ClosedError();
   ASSIGN_OR_RETURN(TableInfo info, catalog_->GetTable(table));
   ASSIGN_OR_RETURN(tier::TablePolicy policy, tier::TablePolicy::Parse(info.def.policy_json));
   policy.MergeFrom(update);
@@ -655,7 +716,6 @@ Status DatabaseImpl::SetTablePolicy(std::string_view table, std::string_view pol
   }
   for (const TableInfo& t : created) RETURN_IF_ERROR(RegisterTable(t));
   if (!update.bars) return Status::OK();
-  MutexLock op(&tier_op_mu_);
   return tier_->RebuildBars(info);
 }
 
@@ -740,6 +800,7 @@ Status Database::Init(const std::string& root, const InitOptions& options, FileS
   Status st = Catalog::CreateAtomically(fs, catalog_path, [&](Catalog* catalog) -> Status {
     RETURN_IF_ERROR(catalog->PutSetting(layout::kFsyncSetting, policy.ToString()));
     RETURN_IF_ERROR(catalog->PutSetting(layout::kSegmentBytesSetting, std::to_string(options.wal_segment_bytes)));
+    RETURN_IF_ERROR(catalog->PutSetting(layout::kWalDdlLsnSetting, "0"));  // an empty log holds none
     if (!options.cold_location.empty()) {
       RETURN_IF_ERROR(catalog->PutSetting(layout::kColdLocationSetting, options.cold_location));
     }

@@ -88,7 +88,7 @@ class DatabaseImpl final : public Database {
   Status OpenAll();
 
   // The Database API (strata/database.h).
-  Status CreateTable(const TableDef& def) override;
+  Status CreateTable(const TableDef& def) override EXCLUDES(tier_op_mu_, tables_mu_);
   Status AddColumn(std::string_view table, std::string_view name, ColumnType type) override
       EXCLUDES(tier_op_mu_, ddl_gate_, tables_mu_);
   Result<TableDef> GetTable(std::string_view name) override;
@@ -168,14 +168,23 @@ class DatabaseImpl final : public Database {
   // (`table_flushed`). Errors name the LSN and the table.
   Status ReplayRecord(uint64_t lsn, std::string_view payload, const std::map<int64_t, uint64_t>& table_flushed,
                       std::optional<uint32_t> only_table = std::nullopt);
-  // Recovery's first pass (db_schema.cc): the schema records (AddColumn) after the flushed LSN,
-  // applied before any row is replayed, since the hot tier holds a table's rows in one schema.
-  // A record whose schema extends the table's updates the catalog (a read-only open: the schema
-  // in memory only); one the table has already, or more, is skipped; anything else is Corruption
-  // naming the record's LSN and the table. Reads the WAL after `wal.after_lsn` once, decoding
-  // nothing but schema records.
-  Status ApplyWalSchemas(const WalReadOptions& wal) EXCLUDES(tables_mu_);
+  // Recovery's first pass (db_schema.cc): the create records (CreateTable) and schema records
+  // (AddColumn) after the flushed LSN, applied in LSN order before any row is replayed, since the
+  // hot tier holds a table's rows in one schema and a row's table must be known.
+  // A create record's tables that the catalog lacks are created with the record's ids (those it
+  // has, same id and name, are skipped); a schema record whose schema extends the table's updates
+  // the catalog; one the table has already, or more, is skipped (a read-only open changes the
+  // tables in memory only). Anything else is Corruption naming the record's LSN and the table.
+  // Reads the WAL after `wal.after_lsn` once, decoding nothing but those records; *last_lsn is
+  // raised to the LSN of the last one.
+  Status ApplyWalSchemas(const WalReadOptions& wal, uint64_t* last_lsn) EXCLUDES(tables_mu_);
   Status ApplyWalSchema(const SchemaRecord& rec, const std::string& where) EXCLUDES(tables_mu_);
+  Status ApplyWalCreate(const std::vector<CreatedTable>& tables, const std::string& where) EXCLUDES(tables_mu_);
+  // Before a create or schema record is written: the catalog's kWalDdlLsnSetting (layout.h) says
+  // "pending", so that an open after a crash reads the log for it. After the catalog has the
+  // change: the WAL's last LSN, at or after the record's.
+  Status NoteWalDdl();
+  Status NoteWalDdlDone() REQUIRES(tier_op_mu_);
   // A read-only open replays no rows at open: each table's WAL records reach its hot tier the
   // first time the table is read (scans, Latest, Symbols; Stats: every table), so a process that
   // reads one table never holds the others' hot rows.
@@ -190,6 +199,8 @@ class DatabaseImpl final : public Database {
   // returns them; AlreadyExists naming the table when a bar table's name is taken by a table that
   // is not derived from `source`. Meant to run inside the caller's catalog transaction.
   Result<std::vector<TableInfo>> CreateDerivedBarTables(const TableDef& source);
+  // The derived bar tables of `source` that the catalog lacks (the same checks, nothing created).
+  Result<std::vector<TableDef>> MissingDerivedBarTables(const TableDef& source);
   // The derived bar tables the policy of `source` declares (src/tier/derived_bars.h): creates
   // the missing ones (in one transaction) and recomputes their bars from the rows already in warm
   // and cold.
@@ -257,6 +268,9 @@ class DatabaseImpl final : public Database {
   std::unique_ptr<WalWriter> wal_ GUARDED_BY(append_gate_);
 
   Mutex tier_op_mu_;
+  // Set when a create record is in the WAL but its catalog commit failed: the record holds table
+  // ids the catalog may hand out again, so no table is created until the database is reopened.
+  Status ddl_broken_ GUARDED_BY(tier_op_mu_);
   std::shared_mutex view_mu_;
   Mutex catch_up_mu_;
   Mutex lazy_mu_;

@@ -2,6 +2,7 @@
 // before a column was added. The design is in doc/schema_evolution.md.
 #include <mutex>
 
+#include "catalog/layout.h"
 #include "db/db_impl.h"
 #include "db/wal_record.h"
 #include "strata/timestamp.h"
@@ -43,6 +44,7 @@ Status DatabaseImpl::AddColumn(std::string_view table, std::string_view name, Co
   // The commit point: the schema record, durable, through the rows' append path (an LSN of its
   // own, after every row of the old schema, before every row of the new). Every replay (crash
   // recovery, point-in-time restore) applies it to the catalog before it replays a row.
+  RETURN_IF_ERROR(NoteWalDdl().WithContext(where));
   std::string record;
   EncodeSchemaRecord(id, *schema, &record, WallClockNs());
   Status logged = AppendRecordLocked(record, {});
@@ -53,6 +55,7 @@ Status DatabaseImpl::AddColumn(std::string_view table, std::string_view name, Co
                               "the database is reopened if the record reached the disk");
   }
   Status cataloged = catalog_->SetTableSchema(table, info.def.schema, *schema);
+  if (cataloged.ok()) cataloged = NoteWalDdlDone();
   if (!cataloged.ok()) {
     return Status(cataloged.code(), where + ": the column is in the write-ahead log but the catalog refused it (" +
                                         cataloged.message() + "); reopen the database, its recovery adds the column");
@@ -75,21 +78,51 @@ Status DatabaseImpl::AddColumn(std::string_view table, std::string_view name, Co
   return Status::OK();
 }
 
-Status DatabaseImpl::ApplyWalSchemas(const WalReadOptions& wal) {
+Status DatabaseImpl::NoteWalDdl() {
+  return catalog_->PutSetting(layout::kWalDdlLsnSetting, "pending")
+      .WithContext("noting a create or schema record in the catalog before it is written");
+}
+
+Status DatabaseImpl::NoteWalDdlDone() {
+  // The WAL's last LSN now: at or past the record just written (an append may have followed it).
+  return catalog_->PutSetting(layout::kWalDdlLsnSetting, std::to_string(WalForTierOp()->last_lsn()));
+}
+
+Status DatabaseImpl::ApplyWalSchemas(const WalReadOptions& wal, uint64_t* last_lsn) {
   WalReadOptions ro = wal;
   ro.repair = false;  // the replay that follows repairs a torn tail; this pass stops at one
-  std::vector<std::pair<uint64_t, SchemaRecord>> records;
+  struct Ddl {
+    uint64_t lsn;
+    std::optional<SchemaRecord> schema;
+    std::vector<CreatedTable> create;
+  };
+  std::vector<Ddl> records;
   auto collect = [&](uint64_t lsn, std::string_view payload) -> Status {
-    auto rec = ParseSchemaRecord(payload);
+    // Only the kind bytes are looked at for rows records: nothing is decoded.
+    const size_t at = RecordCommitTime(payload).has_value() ? 9 : 0;
+    if (payload.size() <= at) return Status::OK();
+    const uint8_t kind = static_cast<uint8_t>(payload[at]);
     // A damaged record is left to the replay, which reports it (or skips it, as asked).
-    if (rec.ok() && *rec) records.emplace_back(lsn, std::move(**rec));
+    if (kind == kWalSchemaRecord) {
+      auto rec = ParseSchemaRecord(payload);
+      if (rec.ok() && *rec) records.push_back({lsn, std::move(**rec), {}});
+    } else if (kind == kWalCreateRecord) {
+      auto rec = ParseCreateRecord(payload);
+      if (rec.ok() && *rec) records.push_back({lsn, std::nullopt, std::move(**rec)});
+    }
     return Status::OK();
   };
   RETURN_IF_ERROR(ReadWal(ro, collect).status());
-  for (auto& [lsn, rec] : records) {
-    std::string where =
-        "WAL record LSN " + std::to_string(lsn) + " (a column added to table id " + std::to_string(rec.table_id) + ")";
-    Status st = ApplyWalSchema(rec, where);
+  for (Ddl& rec : records) {
+    *last_lsn = std::max(*last_lsn, rec.lsn);
+    Status st;
+    if (rec.schema) {
+      st = ApplyWalSchema(*rec.schema, "WAL record LSN " + std::to_string(rec.lsn) + " (a column added to table id " +
+                                           std::to_string(rec.schema->table_id) + ")");
+    } else {
+      st = ApplyWalCreate(rec.create, "WAL record LSN " + std::to_string(rec.lsn) + " (table " +
+                                          rec.create.front().def.name + " created)");
+    }
     if (st.ok()) continue;
     if (!options_.skip_bad_wal_records) {
       return Status(st.code(), st.message() +
@@ -98,6 +131,56 @@ Status DatabaseImpl::ApplyWalSchemas(const WalReadOptions& wal) {
     }
     Warn("skipped " + st.message());
   }
+  return Status::OK();
+}
+
+Status DatabaseImpl::ApplyWalCreate(const std::vector<CreatedTable>& tables, const std::string& where) {
+  // The catalog's table of an id or a name, or nullopt; a read-only open's tables created by an
+  // earlier record of this pass are in memory only.
+  auto known = [&](std::optional<uint32_t> id, const std::string& name) -> Result<std::optional<TableDef>> {
+    {
+      ReaderMutexLock lock(&tables_mu_);
+      if (id) {
+        if (auto it = tables_by_id_.find(*id); it != tables_by_id_.end()) return std::optional(it->second->def);
+      } else if (auto it = tables_by_name_.find(name); it != tables_by_name_.end()) {
+        return std::optional(it->second->def);
+      }
+    }
+    auto info = id ? catalog_->GetTableById(*id) : catalog_->GetTable(name);
+    if (info.ok()) return std::optional(info->def);
+    if (info.status().code() != StatusCode::kNotFound) return info.status();
+    return std::optional<TableDef>();
+  };
+  std::vector<TableInfo> missing;
+  for (const CreatedTable& t : tables) {
+    ASSIGN_OR_RETURN(std::optional<TableDef> by_id, known(t.table_id, ""));
+    if (by_id) {
+      if (by_id->name == t.def.name) continue;  // the catalog has it: the crash came after its commit
+      return Status::Corruption(where + ": it creates table " + t.def.name + " with id " + std::to_string(t.table_id) +
+                                ", which is table " + by_id->name + " in the catalog");
+    }
+    ASSIGN_OR_RETURN(std::optional<TableDef> by_name, known(std::nullopt, t.def.name));
+    if (by_name) {
+      return Status::Corruption(where + ": it creates table " + t.def.name + " with id " + std::to_string(t.table_id) +
+                                ", but the catalog has a table of that name with another id");
+    }
+    missing.push_back(TableInfo{t.table_id, t.def, 0});
+  }
+  if (missing.empty()) return Status::OK();
+  // The crash came after the record and before the catalog (or this is a point-in-time restore
+  // onto an older catalog). A read-only open changes nothing on disk: the tables in memory only.
+  if (!options_.read_only) {
+    RETURN_IF_ERROR(catalog_
+                        ->InTransaction([&]() -> Status {
+                          for (TableInfo& t : missing) {
+                            ASSIGN_OR_RETURN(TableInfo info, catalog_->CreateTable(t.def, t.id));
+                            t = std::move(info);
+                          }
+                          return Status::OK();
+                        })
+                        .WithContext(where + ": creating the table in the catalog"));
+  }
+  for (const TableInfo& t : missing) RETURN_IF_ERROR(RegisterTable(t).WithContext(where));
   return Status::OK();
 }
 

@@ -132,8 +132,8 @@ TEST_F(DurabilityTest, NextLsnIsAboveEveryTableCut) {
     auto db = MustOpen(Opts());
     ASSERT_OK(db->CreateTable({"trades", *Schema::Template("trades"), std::nullopt}));
     ASSERT_OK(db->CreateTable({"other", *Schema::Template("trades"), std::nullopt}));
-    ASSERT_OK(db->Append("other", Batch(1)));   // LSN 1
-    ASSERT_OK(db->Append("trades", Batch(2)));  // LSN 2
+    ASSERT_OK(db->Append("other", Batch(1)));   // LSN 3 (1 and 2: the create records)
+    ASSERT_OK(db->Append("trades", Batch(2)));  // LSN 4
     ASSERT_OK(db->Close());
   }
   {
@@ -141,13 +141,13 @@ TEST_F(DurabilityTest, NextLsnIsAboveEveryTableCut) {
     ASSERT_OK_AND_ASSIGN(TableInfo t, catalog->GetTable("trades"));
     trades_id = t.id;
     CatalogChange c;
-    c.table_flushed_lsns = {{trades_id, 10}};  // LSNs 3..10 were lost with the power
+    c.table_flushed_lsns = {{trades_id, 10}};  // LSNs 5..10 were lost with the power
     ASSERT_OK(catalog->Commit(c).status());
   }
   {
     auto db = MustOpen(Opts());
     ASSERT_NE(db, nullptr);
-    EXPECT_TRUE(Contains(Warnings(), "ends at LSN 2, below LSN 10 that a flush recorded"))
+    EXPECT_TRUE(Contains(Warnings(), "ends at LSN 4, below LSN 10 that a flush recorded"))
         << ::testing::PrintToString(Warnings());
     ASSERT_OK(db->Append("trades", Batch(3)));
     ASSERT_OK(db->Append("other", Batch(4)));
@@ -157,7 +157,7 @@ TEST_F(DurabilityTest, NextLsnIsAboveEveryTableCut) {
   for (int i = 0; i < 2; ++i) {  // the gap before the new segment is accepted at every later open
     auto db = MustOpen(Opts());
     ASSERT_NE(db, nullptr);
-    ExpectBatches(db.get(), {3});  // batch 2 (LSN 2 <= 10) counts as flushed
+    ExpectBatches(db.get(), {3});  // batch 2 (LSN 4 <= 10) counts as flushed
     ExpectBatches(db.get(), {1, 4}, "other");
     ASSERT_OK(db->Close());
   }
@@ -532,9 +532,9 @@ TEST_F(DurabilityTest, ReplayOfARefusedRecordNamesItAndCanBeSkipped) {
   }
   std::string payload;
   EncodeRowsRecord(static_cast<uint32_t>(id), Batch(2, /*empty_symbol=*/true), &payload);
-  AppendRawRecord(root_, payload);  // LSN 2
+  AppendRawRecord(root_, payload);  // LSN 3 (1: the create record)
   EncodeRowsRecord(static_cast<uint32_t>(id), Batch(3), &payload);
-  AppendRawRecord(root_, payload);  // LSN 3
+  AppendRawRecord(root_, payload);  // LSN 4
 
   for (bool read_only : {false, true}) {
     Options o = Opts();
@@ -550,7 +550,7 @@ TEST_F(DurabilityTest, ReplayOfARefusedRecordNamesItAndCanBeSkipped) {
     }
     ASSERT_FALSE(failed.ok());
     const std::string msg = failed.message();
-    EXPECT_NE(msg.find("WAL record LSN 2 (table trades) refused by the hot tier"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("WAL record LSN 3 (table trades) refused by the hot tier"), std::string::npos) << msg;
     EXPECT_NE(msg.find("symbol"), std::string::npos) << msg;
     EXPECT_NE(msg.find("--skip-bad-wal-records"), std::string::npos) << msg;
   }
@@ -559,7 +559,7 @@ TEST_F(DurabilityTest, ReplayOfARefusedRecordNamesItAndCanBeSkipped) {
   {
     auto db = MustOpen(skip);
     ASSERT_NE(db, nullptr);
-    EXPECT_TRUE(Contains(Warnings(), "skipped WAL record LSN 2 (table trades)"))
+    EXPECT_TRUE(Contains(Warnings(), "skipped WAL record LSN 3 (table trades)"))
         << ::testing::PrintToString(Warnings());
     EXPECT_TRUE(Contains(Warnings(), "skipped 1 WAL record(s)"));
     ExpectBatches(db.get(), {1, 3});
@@ -592,7 +592,7 @@ TEST_F(DurabilityTest, ReadOnlyOpenReplaysATableWhenItIsFirstRead) {
   }
   std::string payload;
   EncodeRowsRecord(static_cast<uint32_t>(quotes_id), Batch(3, /*empty_symbol=*/true), &payload);
-  AppendRawRecord(root_, payload);  // LSN 3, refused by the hot tier
+  AppendRawRecord(root_, payload);  // LSN 5 (after two create records and two appends), refused
   Options ro = Opts();
   ro.read_only = true;
   auto reader = MustOpen(ro);
@@ -601,7 +601,7 @@ TEST_F(DurabilityTest, ReadOnlyOpenReplaysATableWhenItIsFirstRead) {
   ScanRequest req;
   req.table = "quotes";
   Status st = reader->Scan(req).status();
-  EXPECT_NE(st.message().find("WAL record LSN 3 (table quotes) refused by the hot tier"), std::string::npos)
+  EXPECT_NE(st.message().find("WAL record LSN 5 (table quotes) refused by the hot tier"), std::string::npos)
       << st.ToString();
   // A writer flushes `trades` and appends more: the reader, which replayed `trades` already, sees
   // its rows once (from the warm file now), and not the rows appended after it read the table.
@@ -623,8 +623,8 @@ TEST_F(DurabilityTest, MissingOrShortWalIsAnErrorUnlessAccepted) {
     ASSERT_OK(db->CreateTable({"trades", *Schema::Template("trades"), std::nullopt}));
     ASSERT_OK(db->Append("trades", Batch(1)));
     ASSERT_OK(db->Append("trades", Batch(2)));
-    ASSERT_OK(db->Flush());                     // flushed LSN 2
-    ASSERT_OK(db->Append("trades", Batch(3)));  // LSN 3, durable at close
+    ASSERT_OK(db->Flush());                     // flushed LSN 3 (1: the create record)
+    ASSERT_OK(db->Append("trades", Batch(3)));  // LSN 4, durable at close
     ASSERT_OK(db->Close());
   }
   const std::string wal = layout::WalDir(root_);
@@ -636,7 +636,7 @@ TEST_F(DurabilityTest, MissingOrShortWalIsAnErrorUnlessAccepted) {
     ASSERT_FALSE(failed.ok());
     EXPECT_EQ(failed.status().message(),
               "the write-ahead log directory " + wal +
-                  " is missing: rows appended after LSN 2 (the last flush) are lost; restore it, or open with "
+                  " is missing: rows appended after LSN 3 (the last flush) are lost; restore it, or open with "
                   "--accept-wal-loss (Options::accept_wal_loss) to go on without those rows");
   }
   Options accept = Opts();
@@ -651,9 +651,9 @@ TEST_F(DurabilityTest, MissingOrShortWalIsAnErrorUnlessAccepted) {
   {
     auto db = MustOpen(Opts());  // the loss was recorded: no flag needed any more
     ASSERT_NE(db, nullptr);
-    ASSERT_OK(db->Append("trades", Batch(4)));  // LSN 3
-    ASSERT_OK(db->Append("trades", Batch(5)));  // LSN 4
-    ASSERT_OK(db->Close());                     // durable LSN 4
+    ASSERT_OK(db->Append("trades", Batch(4)));  // LSN 4
+    ASSERT_OK(db->Append("trades", Batch(5)));  // LSN 5
+    ASSERT_OK(db->Close());                     // durable LSN 5
   }
   // The directory is there but its segments are gone (or an older copy was restored).
   for (const std::string& s : Segments()) std::filesystem::remove(JoinPath(wal, s));
@@ -663,8 +663,8 @@ TEST_F(DurabilityTest, MissingOrShortWalIsAnErrorUnlessAccepted) {
     auto failed = Open(o);
     ASSERT_FALSE(failed.ok());
     EXPECT_TRUE(failed.status().IsCorruption()) << failed.status().ToString();
-    EXPECT_NE(failed.status().message().find("ends at LSN 2 but LSN 4 was durable at the last clean close: records "
-                                             "3..4 are missing"),
+    EXPECT_NE(failed.status().message().find("ends at LSN 3 but LSN 5 was durable at the last clean close: records "
+                                             "4..5 are missing"),
               std::string::npos)
         << failed.status().ToString();
     EXPECT_NE(failed.status().message().find("--accept-wal-loss"), std::string::npos);

@@ -5,6 +5,7 @@
 
 #include "catalog/catalog.h"
 #include "catalog/layout.h"
+#include "db/db_test_util.h"
 #include "db/wal_record.h"
 #include "io/fault_injection_fs.h"
 #include "strata/database.h"
@@ -15,25 +16,13 @@ namespace strata {
 namespace {
 
 using testing::MakeTrades;
-using testing::TempDir;
 
-class FlushQuarantineTest : public ::testing::Test {
+class FlushQuarantineTest : public db::testing::DbTest {
  protected:
-  void SetUp() override {
-    root_ = dir_.Join("db");
-    InitOptions init;
-    init.fsync = "none";
-    ASSERT_OK(Database::Init(root_, init));
-  }
-
   std::unique_ptr<Database> Open() {
-    Options options;
+    Options options = DbOptions();
     options.fs = &fs_;
-    options.background_flush = false;
-    options.on_warning = [this](std::string_view w) { warnings_.emplace_back(w); };
-    auto db = Database::Open(root_, options);
-    EXPECT_TRUE(db.ok()) << db.status().ToString();
-    return db.ok() ? std::move(*db) : nullptr;
+    return MustOpenDb(options);
   }
 
   // Rows per symbol over every tier.
@@ -50,10 +39,7 @@ class FlushQuarantineTest : public ::testing::Test {
     return n;
   }
 
-  TempDir dir_;
-  std::string root_;
   FaultInjectionFileSystem fs_{DefaultFileSystem()};
-  std::vector<std::string> warnings_;
 };
 
 RecordBatch RowsOf(const RecordBatch& b, std::string_view symbol) {

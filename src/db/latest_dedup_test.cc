@@ -3,13 +3,12 @@
 // (tier/dedup.h), and of the distinct rows at that ts the last in arrival order is the latest.
 #include <gtest/gtest.h>
 
+#include "db/db_test_util.h"
 #include "strata/database.h"
 #include "testutil/testutil.h"
 
 namespace strata {
 namespace {
-
-using testing::TempDir;
 
 // One trades row of symbol S.
 RecordBatch Trade(const Schema& schema, int64_t ts, double price, int64_t trade_id) {
@@ -23,16 +22,11 @@ RecordBatch Trade(const Schema& schema, int64_t ts, double price, int64_t trade_
   return b;
 }
 
-class LatestDedupTest : public ::testing::Test {
+class LatestDedupTest : public db::testing::DbTest {
  protected:
   void SetUp() override {
-    root_ = dir_.Join("db");
-    InitOptions init;
-    init.fsync = "none";
-    ASSERT_OK(Database::Init(root_, init));
-    Options options;
-    options.background_flush = false;
-    ASSERT_OK_AND_ASSIGN(db_, Database::Open(root_, options));
+    DbTest::SetUp();
+    ASSERT_OK_AND_ASSIGN(db_, OpenDb(DbOptions()));
     schema_ = *Schema::Template("trades");
     ASSERT_OK(db_->CreateTable({"trades", schema_, "trade_id"}));
   }
@@ -59,8 +53,6 @@ class LatestDedupTest : public ::testing::Test {
     return st.ok() ? out.column(2).doubles()[0] : -1;
   }
 
-  TempDir dir_;
-  std::string root_;
   std::unique_ptr<Database> db_;
   Schema schema_;
 };
@@ -112,13 +104,12 @@ TEST_F(LatestDedupTest, ASingleHotRowDuplicatingAFlushedRowIsNotTheLatest) {
   EXPECT_EQ(LatestPrice(), 1.0);  // the second call takes the hot path
 
   ASSERT_OK(db_->Close());
-  Options options;
-  options.background_flush = false;
-  ASSERT_OK_AND_ASSIGN(db_, Database::Open(root_, options));
+  const Options options = DbOptions();
+  ASSERT_OK_AND_ASSIGN(db_, OpenDb(options));
   EXPECT_EQ(LatestPrice(), 1.0);
   ASSERT_OK(db_->Flush().status());
   ASSERT_OK(db_->Close());
-  ASSERT_OK_AND_ASSIGN(db_, Database::Open(root_, options));
+  ASSERT_OK_AND_ASSIGN(db_, OpenDb(options));
   ASSERT_OK(db_->Append("trades", Trade(schema_, t, 3.0, 7)));  // a replay again, after a reopen
   EXPECT_EQ(LatestPrice(), 1.0);
   EXPECT_EQ(LatestPrice(), 1.0);

@@ -72,6 +72,77 @@ Result<std::optional<SchemaRecord>> ParseSchemaRecord(std::string_view timed) {
   return std::optional<SchemaRecord>(SchemaRecord{table_id, std::move(schema).value()});
 }
 
+void EncodeCreateRecord(const std::vector<CreatedTable>& tables, std::string* out, int64_t commit_time_ns) {
+  out->clear();
+  PutTimePrefix(commit_time_ns, out);
+  out->push_back(static_cast<char>(kWalCreateRecord));
+  PutU32(static_cast<uint32_t>(tables.size()), out);
+  auto put_string = [out](std::string_view s) {
+    PutU32(static_cast<uint32_t>(s.size()), out);
+    out->append(s);
+  };
+  for (const CreatedTable& t : tables) {
+    PutU32(t.table_id, out);
+    put_string(t.def.name);
+    put_string(t.def.schema.ToString());
+    put_string(t.def.dedup_key.value_or(""));
+    put_string(t.def.policy_json);
+  }
+}
+
+Result<std::optional<std::vector<CreatedTable>>> ParseCreateRecord(std::string_view timed) {
+  using Tables = std::optional<std::vector<CreatedTable>>;
+  ASSIGN_OR_RETURN(std::string_view payload, StripTime(timed));
+  if (payload.empty() || static_cast<uint8_t>(payload[0]) != kWalCreateRecord) return Tables();
+  if (payload.size() < 5) {
+    return Status::Corruption("create WAL record of " + std::to_string(payload.size()) + " bytes is too short");
+  }
+  uint32_t count;
+  std::memcpy(&count, payload.data() + 1, 4);
+  std::string_view rest = payload.substr(5);
+  if (count == 0) return Status::Corruption("create WAL record with no table");
+  // Each table takes at least 20 bytes (an id and four lengths): refused before allocating.
+  if (count > rest.size() / 20) {
+    return Status::Corruption("create WAL record claims " + std::to_string(count) + " tables in " +
+                              std::to_string(rest.size()) + " bytes");
+  }
+  auto take_u32 = [&rest](uint32_t* v) {
+    if (rest.size() < 4) return false;
+    std::memcpy(v, rest.data(), 4);
+    rest.remove_prefix(4);
+    return true;
+  };
+  auto take_string = [&](std::string_view* s) {
+    uint32_t n;
+    if (!take_u32(&n) || n > rest.size()) return false;
+    *s = rest.substr(0, n);
+    rest.remove_prefix(n);
+    return true;
+  };
+  std::vector<CreatedTable> tables;
+  tables.reserve(count);
+  for (uint32_t i = 0; i < count; ++i) {
+    const std::string which = "create WAL record: table " + std::to_string(i + 1) + " of " + std::to_string(count);
+    uint32_t id;
+    std::string_view name, schema_text, dedup, policy;
+    if (!take_u32(&id) || !take_string(&name) || !take_string(&schema_text) || !take_string(&dedup) ||
+        !take_string(&policy)) {
+      return Status::Corruption(which + " is cut");
+    }
+    auto schema = Schema::Parse(schema_text);
+    if (!schema.ok()) return Status::Corruption(which + ": unreadable schema: " + schema.status().message());
+    CreatedTable t{id, TableDef{std::string(name), std::move(schema).value(), std::nullopt, std::string(policy)}};
+    if (!dedup.empty()) t.def.dedup_key = std::string(dedup);
+    Status valid = t.def.Validate();
+    if (!valid.ok()) return Status::Corruption(which + ": " + valid.message());
+    tables.push_back(std::move(t));
+  }
+  if (!rest.empty()) {
+    return Status::Corruption("create WAL record: " + std::to_string(rest.size()) + " bytes after the last table");
+  }
+  return Tables(std::move(tables));
+}
+
 void EncodeMultiRowsRecord(const std::vector<std::pair<uint32_t, const RecordBatch*>>& parts, std::string* out,
                            int64_t commit_time_ns) {
   out->clear();
@@ -114,6 +185,10 @@ Result<std::vector<RowsRecordHeader>> ParseRecordParts(std::string_view timed) {
   }
   if (static_cast<uint8_t>(payload[0]) == kWalSchemaRecord) {
     RETURN_IF_ERROR(ParseSchemaRecord(payload).status());
+    return std::vector<RowsRecordHeader>{};
+  }
+  if (static_cast<uint8_t>(payload[0]) == kWalCreateRecord) {
+    RETURN_IF_ERROR(ParseCreateRecord(payload).status());
     return std::vector<RowsRecordHeader>{};
   }
   if (static_cast<uint8_t>(payload[0]) != kWalMultiRowsRecord) {

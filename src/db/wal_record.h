@@ -11,18 +11,26 @@
 //   u32 part count (>= 1)
 //   per part: u32 table id, u64 byte length n, n bytes of EncodeBatch
 //
-// Timed record (kind 3): a kind 1, 2 or 4 record prefixed by its commit time, the wall clock
+// Timed record (kind 3): a kind 1, 2, 4 or 5 record prefixed by its commit time, the wall clock
 // (ns since the epoch) read by the appender just before the record entered the WAL. Point-in-time
 // recovery cuts the log at the first record stamped after the target time (doc/wal_format.md).
 //   u8  kind (3 = timed)
 //   i64 commit time ns (little-endian)
-//   ... a kind 1, 2 or 4 record
+//   ... a kind 1, 2, 4 or 5 record
 //
 // Schema record (kind 4): Database::AddColumn's commit point (doc/schema_evolution.md). The
 // table's whole new schema, so replay needs no earlier record to know it. No rows.
 //   u8  kind (4 = schema)
 //   u32 table id (little-endian)
 //   ... the schema text, as Schema::ToString writes it (the catalog's tables.schema), not empty
+//
+// Create record (kind 5): Database::CreateTable's commit point (doc/schema_evolution.md). Every
+// table the call creates (the table, then the derived bar tables its policy declares), each as the
+// catalog's tables row holds it, with the id it has there. No rows.
+//   u8  kind (5 = create)
+//   u32 table count (>= 1)
+//   per table: u32 table id, then four strings, each u32 byte length n and n bytes: the name,
+//   the schema text (Schema::ToString), the dedup key (empty: none) and the policy JSON
 #pragma once
 
 #include <cstdint>
@@ -40,6 +48,7 @@ inline constexpr uint8_t kWalRowsRecord = 1;
 inline constexpr uint8_t kWalMultiRowsRecord = 2;
 inline constexpr uint8_t kWalTimedRecord = 3;
 inline constexpr uint8_t kWalSchemaRecord = 4;
+inline constexpr uint8_t kWalCreateRecord = 5;
 
 // With commit_time_ns > 0 the record is a timed record (kind 3) around the rows record.
 void EncodeRowsRecord(uint32_t table_id, const RecordBatch& batch, std::string* out, int64_t commit_time_ns = 0);
@@ -60,8 +69,9 @@ struct RowsRecordHeader {
 // Splits a payload into its header and batch bytes; Corruption if it is not a rows record.
 Result<RowsRecordHeader> ParseRowsRecord(std::string_view payload);
 // Every table's part of a rows record of either kind (one part for kind 1), in stored order; no
-// part for a (valid) schema record, which holds no rows. Corruption for an unknown kind, a
-// truncated part, a part count of 0, bytes after the last part or a damaged schema record.
+// part for a (valid) schema or create record, which hold no rows. Corruption for an unknown kind,
+// a truncated part, a part count of 0, bytes after the last part or a damaged schema or create
+// record.
 Result<std::vector<RowsRecordHeader>> ParseRecordParts(std::string_view payload);
 
 struct SchemaRecord {
@@ -72,5 +82,16 @@ struct SchemaRecord {
 // ParseRecordParts checks). Corruption for a schema record too short to name a table or whose
 // schema text does not parse.
 Result<std::optional<SchemaRecord>> ParseSchemaRecord(std::string_view payload);
+
+struct CreatedTable {
+  uint32_t table_id;
+  TableDef def;  // name, schema, dedup key, policy JSON
+};
+// REQUIRES: tables is not empty.
+void EncodeCreateRecord(const std::vector<CreatedTable>& tables, std::string* out, int64_t commit_time_ns = 0);
+// The tables of a create record in a payload (timed or not); nullopt for any other kind.
+// Corruption for a create record that is cut, has bytes after its last table, a table count of 0,
+// or a table whose name, schema or dedup key is not valid (TableDef::Validate).
+Result<std::optional<std::vector<CreatedTable>>> ParseCreateRecord(std::string_view payload);
 
 }  // namespace strata

@@ -1,5 +1,6 @@
-// The WAL's schema record (kind 4, src/db/wal_record.h): AddColumn's commit point, applied by
-// every replay before the rows (doc/schema_evolution.md, doc/wal_format.md).
+// The WAL's schema record (kind 4, src/db/wal_record.h): AddColumn's commit point, and its create
+// record (kind 5): CreateTable's; both applied by every replay before the rows
+// (doc/schema_evolution.md, doc/wal_format.md).
 #include <gtest/gtest.h>
 
 #include <map>
@@ -7,16 +8,19 @@
 
 #include "catalog/catalog.h"
 #include "catalog/layout.h"
+#include "catalog/statement.h"
+#include "db/db_test_util.h"
 #include "db/wal_record.h"
 #include "io/fault_injection_fs.h"
 #include "strata/database.h"
 #include "testutil/testutil.h"
 #include "wal/wal.h"
+#include "wal/wal_test_util.h"
 
 namespace strata {
 namespace wal_schema_record_test {
 
-using testing::TempDir;
+using db::testing::Venues;
 
 Schema Trades() { return *Schema::Template("trades"); }
 Schema TradesWithVenue() {
@@ -76,21 +80,72 @@ TEST(WalSchemaRecordTest, DamagedSchemaRecordsAreCorruption) {
   }
 }
 
-class WalSchemaReplayTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    root_ = dir_.Join("db");
-    InitOptions init;
-    init.fsync = "none";
-    ASSERT_OK(Database::Init(root_, init));
+TEST(WalCreateRecordTest, EncodesAndParsesTimedAndUntimed) {
+  std::vector<CreatedTable> tables = {
+      {7, TableDef{"trades", Trades(), std::string("trade_id"), R"({"warm_days":3})"}},
+      {8, TableDef{"quotes", *Schema::Template("quotes"), std::nullopt, "{}"}},
+  };
+  for (int64_t time : {int64_t{0}, int64_t{1'700'000'000'000'000'000}}) {
+    std::string payload;
+    EncodeCreateRecord(tables, &payload, time);
+    EXPECT_EQ(RecordCommitTime(payload), time > 0 ? std::optional<int64_t>(time) : std::nullopt);
+    ASSERT_OK_AND_ASSIGN(auto rec, ParseCreateRecord(payload));
+    ASSERT_TRUE(rec.has_value());
+    ASSERT_EQ(rec->size(), 2u);
+    for (size_t i = 0; i < 2; ++i) {
+      EXPECT_EQ((*rec)[i].table_id, tables[i].table_id);
+      EXPECT_EQ((*rec)[i].def.name, tables[i].def.name);
+      EXPECT_EQ((*rec)[i].def.schema, tables[i].def.schema);
+      EXPECT_EQ((*rec)[i].def.dedup_key, tables[i].def.dedup_key);
+      EXPECT_EQ((*rec)[i].def.policy_json, tables[i].def.policy_json);
+    }
+    ASSERT_OK_AND_ASSIGN(std::vector<RowsRecordHeader> parts, ParseRecordParts(payload));
+    EXPECT_TRUE(parts.empty());  // no rows
+    ASSERT_OK_AND_ASSIGN(std::optional<SchemaRecord> schema, ParseSchemaRecord(payload));
+    EXPECT_FALSE(schema.has_value());
   }
+  std::string rows;
+  EncodeRowsRecord(7, Batch(Trades(), 1), &rows, 5);
+  ASSERT_OK_AND_ASSIGN(auto none, ParseCreateRecord(rows));
+  EXPECT_FALSE(none.has_value());
+}
+
+TEST(WalCreateRecordTest, DamagedCreateRecordsAreCorruption) {
+  std::string good;
+  EncodeCreateRecord({{7, TableDef{"trades", Trades(), std::nullopt, "{}"}}}, &good);
+  std::string no_table = good.substr(0, 1) + std::string(4, '\0');
+  std::string two_claimed = good;
+  two_claimed[1] = 2;  // a second table that is not there
+  std::string bad_name;
+  EncodeCreateRecord({{7, TableDef{"x", Trades(), std::nullopt, "{}"}}}, &bad_name);
+  bad_name[bad_name.find('x')] = '-';  // "-" is not a table name
+  std::string bad_dedup;
+  EncodeCreateRecord({{7, TableDef{"trades", Trades(), std::string("nope"), "{}"}}}, &bad_dedup);
+  const std::vector<std::string> damaged = {
+      good.substr(0, 3),                // no whole table count
+      no_table,                         // a count of 0
+      good.substr(0, good.size() - 1),  // cut in the policy
+      good.substr(0, 9 + 4 + 6 + 2),    // cut in the schema text
+      good + "x",                       // a byte after the last table
+      two_claimed,                      //
+      bad_name,                         //
+      bad_dedup,                        // a dedup key that names no column
+  };
+  for (const std::string& d : damaged) {
+    SCOPED_TRACE(::testing::PrintToString(d));
+    auto rec = ParseCreateRecord(d);
+    EXPECT_TRUE(rec.status().IsCorruption()) << rec.status().ToString();
+    EXPECT_TRUE(ParseRecordParts(d).status().IsCorruption());
+  }
+}
+
+class WalSchemaReplayTest : public db::testing::DbTest {
+ protected:
   Result<std::unique_ptr<Database>> Open(bool read_only = false, bool skip_bad = false) {
-    Options o;
-    o.background_flush = false;
+    Options o = DbOptions();
     o.read_only = read_only;
     o.skip_bad_wal_records = skip_bad;
-    o.on_warning = [this](std::string_view w) { warnings_.emplace_back(w); };
-    return Database::Open(root_, o);
+    return OpenDb(o);
   }
   // Appends payloads to the closed database's WAL, as a writer that crashed right after them would
   // have left it.
@@ -105,6 +160,54 @@ class WalSchemaReplayTest : public ::testing::Test {
     ASSERT_OK_AND_ASSIGN(auto writer, WalWriter::Open(wo, read.last_lsn + 1));
     for (const std::string& p : payloads) ASSERT_OK(writer->Append(p).status());
     ASSERT_OK(writer->Close());
+    // As CreateTable and AddColumn do before they write their record (layout::kWalDdlLsnSetting).
+    ASSERT_OK_AND_ASSIGN(auto catalog, Catalog::Open(layout::CatalogPath(root_), /*read_only=*/false));
+    ASSERT_OK(catalog->PutSetting(layout::kWalDdlLsnSetting, "pending"));
+  }
+  // Appends payloads without marking the catalog: a log the catalog says holds no create or
+  // schema record after the flushed LSN.
+  void AppendToWalUnmarked(const std::vector<std::string>& payloads) {
+    WalReadOptions ro;
+    ro.fs = DefaultFileSystem();
+    ro.dir = layout::WalDir(root_);
+    ASSERT_OK_AND_ASSIGN(WalReadResult read, ReadWal(ro, [](uint64_t, std::string_view) { return Status::OK(); }));
+    WalOptions wo;
+    wo.fs = DefaultFileSystem();
+    wo.dir = ro.dir;
+    ASSERT_OK_AND_ASSIGN(auto writer, WalWriter::Open(wo, read.last_lsn + 1));
+    for (const std::string& p : payloads) ASSERT_OK(writer->Append(p).status());
+    ASSERT_OK(writer->Close());
+  }
+  WalReadOptions WalAt() {
+    WalReadOptions ro;
+    ro.fs = DefaultFileSystem();
+    ro.dir = layout::WalDir(root_);
+    return ro;
+  }
+  std::optional<std::string> Setting(std::string_view key) {
+    auto catalog = Catalog::Open(layout::CatalogPath(root_), /*read_only=*/true);
+    EXPECT_TRUE(catalog.ok()) << catalog.status().ToString();
+    if (!catalog.ok()) return std::nullopt;
+    auto v = (*catalog)->GetSetting(key);
+    return v.ok() ? *v : std::nullopt;
+  }
+  int64_t CatalogTableId(const std::string& table) {
+    auto catalog = Catalog::Open(layout::CatalogPath(root_), /*read_only=*/true);
+    EXPECT_TRUE(catalog.ok()) << catalog.status().ToString();
+    if (!catalog.ok()) return -1;
+    auto info = (*catalog)->GetTable(table);
+    return info.ok() ? info->id : -1;
+  }
+  static size_t Rows(Database* db, const std::string& table) {
+    ScanRequest req;
+    req.table = table;
+    auto batches = db->Scan(req);
+    EXPECT_TRUE(batches.ok()) << batches.status().ToString();
+    size_t n = 0;
+    if (batches.ok()) {
+      for (const RecordBatch& b : *batches) n += b.num_rows();
+    }
+    return n;
   }
   // The catalog's own schema text of `table`, read beside the database.
   std::string CatalogSchema(const std::string& table) {
@@ -113,23 +216,6 @@ class WalSchemaReplayTest : public ::testing::Test {
     if (!catalog.ok()) return "";
     auto info = (*catalog)->GetTable(table);
     return info.ok() ? info->def.schema.ToString() : info.status().ToString();
-  }
-  // trade_id -> venue_id (nullopt: NULL).
-  static std::map<int64_t, std::optional<int64_t>> Venues(Database* db) {
-    ScanRequest req;
-    req.table = "trades";
-    req.columns = {"trade_id", "venue_id"};
-    auto batches = db->Scan(req);
-    EXPECT_TRUE(batches.ok()) << batches.status().ToString();
-    std::map<int64_t, std::optional<int64_t>> out;
-    if (!batches.ok()) return out;
-    for (const RecordBatch& b : *batches) {
-      for (size_t r = 0; r < b.num_rows(); ++r) {
-        out[b.column(0).int64s()[r]] =
-            b.column(1).IsNull(r) ? std::nullopt : std::optional<int64_t>(b.column(1).int64s()[r]);
-      }
-    }
-    return out;
   }
   // A database with table trades (id returned) and batch 1 of the old schema in its WAL only.
   uint32_t MakeTradesWithOneBatch() {
@@ -143,10 +229,6 @@ class WalSchemaReplayTest : public ::testing::Test {
     EXPECT_TRUE(catalog.ok());
     return catalog.ok() ? static_cast<uint32_t>((*catalog)->GetTable("trades")->id) : 0;
   }
-
-  TempDir dir_;
-  std::string root_;
-  std::vector<std::string> warnings_;
 };
 
 const std::map<int64_t, std::optional<int64_t>> kOldAndNew = {
@@ -233,7 +315,7 @@ TEST_F(WalSchemaReplayTest, ASchemaRecordThatDoesNotExtendTheTableIsCorruption) 
   auto db = Open();
   ASSERT_FALSE(db.ok());
   EXPECT_TRUE(db.status().IsCorruption()) << db.status().ToString();
-  EXPECT_NE(db.status().message().find("WAL record LSN 2"), std::string::npos) << db.status().ToString();
+  EXPECT_NE(db.status().message().find("WAL record LSN 3"), std::string::npos) << db.status().ToString();
   EXPECT_NE(db.status().message().find("table trades"), std::string::npos) << db.status().ToString();
   ASSERT_OK_AND_ASSIGN(auto skipped, Open(/*read_only=*/false, /*skip_bad=*/true));
   ASSERT_OK_AND_ASSIGN(TableDef def, skipped->GetTable("trades"));
@@ -258,7 +340,7 @@ TEST_F(WalSchemaReplayTest, ADamagedSchemaRecordFailsTheOpen) {
   auto db = Open();
   ASSERT_FALSE(db.ok());
   EXPECT_TRUE(db.status().IsCorruption()) << db.status().ToString();
-  EXPECT_NE(db.status().message().find("WAL record LSN 2"), std::string::npos) << db.status().ToString();
+  EXPECT_NE(db.status().message().find("WAL record LSN 3"), std::string::npos) << db.status().ToString();
 }
 
 // The schema record is the commit point: when the WAL cannot take it, nothing changes, in the open
@@ -306,6 +388,198 @@ TEST_F(WalSchemaReplayTest, AppendListenersSeeTheAppendsAroundAnAddedColumn) {
   ASSERT_OK(db->Append("trades", Batch(TradesWithVenue(), 2)));
   EXPECT_EQ(listener->columns, (std::vector<size_t>{6, 7}));
   ASSERT_OK(db->RemoveAppendListener(listener.get()));
+}
+
+// CreateTable's WAL record is durable, its catalog commit was not made (a crash in between; a
+// point-in-time restore onto a catalog from before the table looks the same): every open has the
+// table and the rows written to it after the record; the writer's recovery writes it to the
+// catalog with the record's id, a read-only open keeps it in memory only.
+TEST_F(WalSchemaReplayTest, ACrashAfterTheCreateRecordEndsWithTheTableCreated) {
+  const uint32_t trades = MakeTradesWithOneBatch();
+  const uint32_t id = trades + 1;
+  const TableDef later{"later", TradesWithVenue(), std::string("trade_id"), R"({"warm_days":30})"};
+  std::string create, rows;
+  EncodeCreateRecord({{id, later}}, &create, 1);
+  EncodeRowsRecord(id, Batch(TradesWithVenue(), 2), &rows, 2);
+  AppendToWal({create, rows});
+  {
+    ASSERT_OK_AND_ASSIGN(auto ro, Open(/*read_only=*/true));
+    ASSERT_OK_AND_ASSIGN(TableDef def, ro->GetTable("later"));
+    EXPECT_EQ(def.schema, later.schema);
+    EXPECT_EQ(Rows(ro.get(), "later"), 3u);
+    EXPECT_EQ(Rows(ro.get(), "trades"), 3u);
+    EXPECT_EQ(CatalogTableId("later"), -1);  // nothing written
+  }
+  {
+    ASSERT_OK_AND_ASSIGN(auto db, Open());
+    ASSERT_OK_AND_ASSIGN(TableDef def, db->GetTable("later"));
+    EXPECT_EQ(def.schema, later.schema);
+    EXPECT_EQ(def.dedup_key, later.dedup_key);
+    EXPECT_EQ(def.policy_json, later.policy_json);
+    EXPECT_EQ(CatalogTableId("later"), int64_t{id});
+    EXPECT_EQ(Rows(db.get(), "later"), 3u);
+    ASSERT_OK(db->Append("later", Batch(TradesWithVenue(), 3)));
+    ASSERT_OK(db->CreateTable({"third", Trades(), std::nullopt}));  // takes the next id
+    EXPECT_EQ(CatalogTableId("third"), int64_t{id} + 1);
+    ASSERT_OK(db->Close());
+  }
+  ASSERT_OK_AND_ASSIGN(auto db, Open());  // the record again, now with the catalog at it: skipped
+  EXPECT_EQ(Rows(db.get(), "later"), 6u);
+  ASSERT_OK(db->Flush().status());
+  EXPECT_EQ(Rows(db.get(), "later"), 6u);
+  ASSERT_OK_AND_ASSIGN(VerifyReport report, db->Verify({}));
+  for (const VerifyProblem& p : report.problems) ADD_FAILURE() << p.kind << " " << p.uri << ": " << p.detail;
+}
+
+// CreateTable's own record, the rows after it and a column added to the new table, none flushed:
+// the reopen meets records the catalog is already past and replays every row.
+TEST_F(WalSchemaReplayTest, CreateRecordsTheCatalogHasAreSkipped) {
+  {
+    ASSERT_OK_AND_ASSIGN(auto db, Open());
+    ASSERT_OK(db->CreateTable({"trades", Trades(), std::nullopt}));
+    ASSERT_OK(db->Append("trades", Batch(Trades(), 1)));
+    ASSERT_OK(db->AddColumn("trades", "venue_id", ColumnType::kInt64));
+    ASSERT_OK(db->Append("trades", Batch(TradesWithVenue(), 2)));
+    ASSERT_OK(db->Close());
+  }
+  std::vector<std::string> created;
+  WalReadOptions ro;
+  ro.fs = DefaultFileSystem();
+  ro.dir = layout::WalDir(root_);
+  ASSERT_OK(ReadWal(ro, [&](uint64_t, std::string_view payload) {
+              auto rec = ParseCreateRecord(payload);
+              EXPECT_TRUE(rec.ok());
+              if (rec.ok() && *rec) {
+                for (const CreatedTable& t : **rec) created.push_back(t.def.name);
+                EXPECT_GT(RecordCommitTime(payload).value_or(0), 0);  // timed: a restore cuts by it
+              }
+              return Status::OK();
+            }).status());
+  EXPECT_EQ(created, std::vector<std::string>{"trades"});
+  ASSERT_OK_AND_ASSIGN(auto db, Open());
+  EXPECT_EQ(Venues(db.get()), kOldAndNew);
+}
+
+// A create record whose id is another table's in the catalog cannot be applied: the open fails
+// naming the record; skipping bad records opens without it.
+TEST_F(WalSchemaReplayTest, ACreateRecordClashingWithTheCatalogIsCorruption) {
+  const uint32_t id = MakeTradesWithOneBatch();
+  std::string record;
+  EncodeCreateRecord({{id, TableDef{"other", Trades(), std::nullopt, "{}"}}}, &record, 1);
+  AppendToWal({record});
+  auto db = Open();
+  ASSERT_FALSE(db.ok());
+  EXPECT_TRUE(db.status().IsCorruption()) << db.status().ToString();
+  EXPECT_NE(db.status().message().find("WAL record LSN 3"), std::string::npos) << db.status().ToString();
+  EXPECT_NE(db.status().message().find("table trades"), std::string::npos) << db.status().ToString();
+  ASSERT_OK_AND_ASSIGN(auto skipped, Open(/*read_only=*/false, /*skip_bad=*/true));
+  EXPECT_TRUE(skipped->GetTable("other").status().IsNotFound());
+  EXPECT_EQ(Rows(skipped.get(), "trades"), 3u);
+  EXPECT_FALSE(warnings_.empty());
+}
+
+// The create record is the commit point: when the WAL cannot take it, nothing changes, in the open
+// database, in the catalog, or after reopening.
+TEST_F(WalSchemaReplayTest, AFailedCreateRecordAppendChangesNothing) {
+  MakeTradesWithOneBatch();
+  {
+    FaultInjectionFileSystem fs(DefaultFileSystem());
+    Options o;
+    o.fs = &fs;
+    o.background_flush = false;
+    o.on_warning = [](std::string_view) {};
+    ASSERT_OK_AND_ASSIGN(auto db, Database::Open(root_, o));
+    fs.FailPathsContaining(FsOp::kWrite, "/wal/");
+    Status st = db->CreateTable({"later", Trades(), std::nullopt});
+    EXPECT_FALSE(st.ok());
+    EXPECT_NE(st.message().find("nothing was changed"), std::string::npos) << st.ToString();
+    EXPECT_TRUE(db->GetTable("later").status().IsNotFound());
+    EXPECT_EQ(CatalogTableId("later"), -1);
+    db->Close().IgnoreError();  // the WAL writer failed: its close reports it
+  }
+  ASSERT_OK_AND_ASSIGN(auto db, Open());
+  EXPECT_TRUE(db->GetTable("later").status().IsNotFound());
+  ASSERT_OK(db->CreateTable({"later", Trades(), std::nullopt}));  // and it can be done again
+  ASSERT_OK(db->Append("later", Batch(Trades(), 4)));
+  EXPECT_EQ(Rows(db.get(), "later"), 3u);
+}
+
+// The catalog refuses the tables after their create record is durable (here: the id was taken
+// meanwhile, behind the database's back): the call says to reopen, the database creates no other
+// table until then (the record holds ids the catalog could hand out again), and the reopen
+// creates the table from the record.
+TEST_F(WalSchemaReplayTest, ACatalogRefusalAfterTheCreateRecordIsRepairedByReopening) {
+  const uint32_t trades = MakeTradesWithOneBatch();
+  wal_test::FaultyFileSystem fs;
+  bool armed = false;
+  fs.before_sync = [&] {
+    if (!armed) return;
+    armed = false;
+    auto catalog = Catalog::Open(layout::CatalogPath(root_), /*read_only=*/false);
+    ASSERT_TRUE(catalog.ok()) << catalog.status().ToString();
+    ASSERT_OK((*catalog)->CreateTable({"intruder", Trades(), std::nullopt}, int64_t{trades} + 1).status());
+  };
+  {
+    Options o = DbOptions();
+    o.fs = &fs;
+    ASSERT_OK_AND_ASSIGN(auto db, OpenDb(o));
+    armed = true;
+    Status st = db->CreateTable({"later", Trades(), std::nullopt});
+    EXPECT_FALSE(armed) << "the WAL was not synced";
+    ASSERT_FALSE(st.ok());
+    EXPECT_NE(st.message().find("reopen the database"), std::string::npos) << st.ToString();
+    Status again = db->CreateTable({"other", Trades(), std::nullopt});
+    EXPECT_EQ(again.message(), st.message());
+    EXPECT_TRUE(db->GetTable("later").status().IsNotFound());
+    ASSERT_OK(db->Append("trades", Batch(Trades(), 2)));  // appends go on
+    ASSERT_OK(db->Close());
+  }
+  {
+    ASSERT_OK_AND_ASSIGN(auto catalog, Catalog::Open(layout::CatalogPath(root_), /*read_only=*/false));
+    ASSERT_OK(sqlite::Exec(catalog->db(), "DELETE FROM tables WHERE name = 'intruder'", root_));
+  }
+  ASSERT_OK_AND_ASSIGN(auto db, Open());
+  ASSERT_OK_AND_ASSIGN(TableDef def, db->GetTable("later"));
+  EXPECT_EQ(def.schema, Trades());
+  EXPECT_EQ(CatalogTableId("later"), int64_t{trades} + 1);
+  EXPECT_EQ(Rows(db.get(), "trades"), 6u);
+  ASSERT_OK(db->CreateTable({"other", Trades(), std::nullopt}));
+}
+
+// The catalog says whether it has every create and schema record's change
+// (layout::kWalDdlLsnSetting): an open reads the log for them only when one may be pending. A
+// record the catalog was not told about is not looked for, which the rows after it show.
+TEST_F(WalSchemaReplayTest, TheCatalogSaysWhenTheLogHoldsNoPendingCreateOrSchemaRecord) {
+  EXPECT_EQ(Setting(layout::kWalDdlLsnSetting), "0");  // a new database
+  {
+    ASSERT_OK_AND_ASSIGN(auto db, Open());
+    ASSERT_OK(db->CreateTable({"trades", Trades(), std::nullopt}));
+    ASSERT_OK(db->Append("trades", Batch(Trades(), 1)));
+    ASSERT_OK(db->Close());
+  }
+  EXPECT_EQ(Setting(layout::kWalDdlLsnSetting), "1");  // the create record's LSN
+  const uint32_t id = static_cast<uint32_t>(CatalogTableId("trades"));
+  std::string create, rows;
+  EncodeCreateRecord({{id + 1, TableDef{"later", Trades(), std::nullopt, "{}"}}}, &create, 1);
+  EncodeRowsRecord(id + 1, Batch(Trades(), 2), &rows, 2);
+  AppendToWalUnmarked({create, rows});
+  auto db = Open();
+  ASSERT_FALSE(db.ok());  // not looked for: the rows name a table the catalog does not know
+  EXPECT_NE(db.status().message().find("does not know"), std::string::npos) << db.status().ToString();
+  {
+    // An unknown value (a catalog from before the setting): the log is read for them.
+    ASSERT_OK_AND_ASSIGN(auto catalog, Catalog::Open(layout::CatalogPath(root_), /*read_only=*/false));
+    ASSERT_OK(sqlite::Exec(catalog->db(), "DELETE FROM settings WHERE key = 'wal_ddl_lsn'", root_));
+  }
+  ASSERT_OK_AND_ASSIGN(auto reopened, Open());
+  EXPECT_EQ(Rows(reopened.get(), "later"), 3u);
+  ASSERT_OK(reopened->Close());
+  EXPECT_EQ(Setting(layout::kWalDdlLsnSetting), "3");  // the last one the read found
+  // A column added: pending while it is written, then a number again.
+  ASSERT_OK_AND_ASSIGN(auto again, Open());
+  ASSERT_OK(again->AddColumn("trades", "venue_id", ColumnType::kInt64));
+  ASSERT_OK_AND_ASSIGN(WalReadResult read, ReadWal(WalAt(), [](uint64_t, std::string_view) { return Status::OK(); }));
+  EXPECT_EQ(Setting(layout::kWalDdlLsnSetting), std::to_string(read.last_lsn));  // the schema record's LSN
 }
 
 }  // namespace wal_schema_record_test

@@ -131,7 +131,7 @@ TEST(Follow, InProcessDeliversTheTailThenEveryAppendInOrder) {
 
 // Follow in a read-only process (the WAL follower) across a column the writer adds meanwhile: the
 // schema record widens the follower's columns, so the rows after it arrive with the new column.
-TEST(Follow, TheWalFollowerWidensItsColumnsAtAnAddedColumn) {
+TEST(Follow, TheWalFollowerWidensAtAnAddedColumnAndPassesOverACreatedTable) {
   testing::TempDir dir;
   const std::string root = dir.Join("db");
   InitOptions init;
@@ -182,6 +182,9 @@ TEST(Follow, TheWalFollowerWidensItsColumnsAtAnAddedColumn) {
     wide.column(5).AppendString("X");
     wide.column(6).AppendInt64(70 + i);
   }
+  // A table created meanwhile (a create record in the log, then its rows): passed over.
+  ASSERT_OK(db->CreateTable({"later", *Schema::Template("trades")}));
+  ASSERT_OK(db->Append("later", testing::MakeTrades(3, 1, t0 + 3'000'000'000, 3)));
   ASSERT_OK(db->Append("trades", wide));
   {
     std::unique_lock lock(mu);

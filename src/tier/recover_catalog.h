@@ -31,9 +31,10 @@ struct RecoverCatalogOptions {
   FileSystem* fs = nullptr;
   std::string root;
   ObjectStore* cold = nullptr;
-  std::optional<uint64_t> wal_first_lsn;  // the first record in the WAL, if it has any
-  uint64_t wal_last_lsn = 0;              // the last LSN the WAL knows (0: none)
-  std::set<int64_t> wal_table_ids;        // the table ids the WAL's records name
+  std::optional<uint64_t> wal_first_lsn;    // the first record in the WAL, if it has any
+  uint64_t wal_last_lsn = 0;                // the last LSN the WAL knows (0: none)
+  std::set<int64_t> wal_table_ids;          // the table ids the WAL's records name
+  std::set<int64_t> wal_created_table_ids;  // the table ids the WAL's create records create
   std::function<void(std::string_view)> on_warning;
   std::function<void(std::string_view)> on_progress;
 };

@@ -6,7 +6,7 @@
 //
 // The first input byte picks a mode:
 //   0: the rest is one segment file, as it is;
-//   1: the rest is one record payload, given to ParseSchemaRecord, ParseRecordParts and
+//   1: the rest is one record payload, given to ParseSchemaRecord, ParseCreateRecord, ParseRecordParts and
 //      DecodeBatch directly;
 //   2: the rest is a list of records [u8 flags][u16 length][payload] that the harness frames
 //      with correct CRCs and consecutive LSNs (flags damage a CRC, skip or repeat an LSN, or cut
@@ -14,10 +14,10 @@
 //      and the decoders.
 // Oracle beyond the sanitizers: a batch DecodeBatch accepts is valid for its fields and
 // encodes back to bytes that decode to an equal batch; a schema record that parses encodes back
-// to one with the same table and fields.
+// to one with the same table and fields; a create record that parses encodes back to the same bytes.
 //
 // Seeds: STRATA_FUZZ_WRITE_SEEDS=DIR ./wal_fuzzer writes real segments (WalWriter) and payloads
-// (EncodeRowsRecord, EncodeSchemaRecord) to DIR and exits; tools/fuzz.sh does this before each run.
+// (EncodeRowsRecord, EncodeSchemaRecord, EncodeCreateRecord) to DIR and exits; tools/fuzz.sh does this before each run.
 #include <unistd.h>
 
 #include <cstddef>
@@ -66,6 +66,22 @@ void DecodePayload(std::string_view payload) {
     Check(round.ok() && *round && (*round)->table_id == (*schema)->table_id &&
               (*round)->schema.fields() == (*schema)->schema.fields(),
           "a schema record round-trips");
+  }
+  // A create record (CreateTable) that parses holds valid table definitions and encodes back to
+  // one with the same tables.
+  if (auto created = ParseCreateRecord(payload); created.ok() && *created) {
+    Check(!(*created)->empty(), "a create record names a table");
+    for (const CreatedTable& t : **created) Check(t.def.Validate().ok(), "a created table is valid");
+    std::string again;
+    EncodeCreateRecord(**created, &again);
+    auto round = ParseCreateRecord(again);
+    bool same = round.ok() && *round && (*round)->size() == (*created)->size();
+    for (size_t i = 0; same && i < (*created)->size(); ++i) {
+      const CreatedTable &a = (**created)[i], &b = (**round)[i];
+      same = a.table_id == b.table_id && a.def.name == b.def.name && a.def.schema.fields() == b.def.schema.fields() &&
+             a.def.dedup_key == b.def.dedup_key && a.def.policy_json == b.def.policy_json;
+    }
+    Check(same, "a create record round-trips");
   }
   auto parts = ParseRecordParts(payload);
   if (!parts.ok()) return;
@@ -241,6 +257,14 @@ void WriteSeeds(const std::string& out) {
     std::string payload;
     EncodeSchemaRecord(3, Schema::Make(Fields()[3]).value(), &payload, /*commit_time_ns=*/1);
     WriteFile(fs, out + "/payload-schema", std::string(1, '\1') + payload);
+    if (!(*writer)->Append(payload).ok()) std::abort();
+  }
+  {
+    std::string payload;
+    EncodeCreateRecord({{4, TableDef{"t4", Schema::Make(Fields()[3]).value(), std::string("a"), "{}"}},
+                        {5, TableDef{"t4_bars_1m", Schema::Template("bars").value(), std::nullopt, R"({"x":1})"}}},
+                       &payload, /*commit_time_ns=*/1);
+    WriteFile(fs, out + "/payload-create", std::string(1, '\1') + payload);
     if (!(*writer)->Append(payload).ok()) std::abort();
   }
   if (!(*writer)->Close().ok()) std::abort();
