@@ -61,6 +61,82 @@ TEST_F(TrialStoreTest, CreateListShowDelete) {
   EXPECT_EQ(store_->GetStudy("s").status().code(), StatusCode::kNotFound);
 }
 
+// What Optuna's storage needs: waiting -> running (once), params with opaque distributions,
+// trial and study attributes, and no change to a finished trial.
+TEST_F(TrialStoreTest, OptunaStateTransitionsParamsAndAttributes) {
+  ASSERT_OK_AND_ASSIGN(StudyInfo created, store_->CreateStudy(Spec()));
+  ASSERT_OK_AND_ASSIGN(StudyInfo by_id, store_->GetStudyById(created.id));
+  EXPECT_EQ(by_id.spec.name, "s");
+  EXPECT_EQ(store_->GetStudyById(created.id + 100).status().code(), StatusCode::kNotFound);
+  ASSERT_OK(store_->SetStudyAttr("s", TrialStore::AttrKind::kUser, "k", R"([1,"a"])"));
+  ASSERT_OK(store_->SetStudyAttr("s", TrialStore::AttrKind::kSystem, "sys", "true"));
+  ASSERT_OK(store_->SetStudyAttr("s", TrialStore::AttrKind::kUser, "k2", "2.5"));
+  ASSERT_OK_AND_ASSIGN(StudyInfo info, store_->GetStudy("s"));
+  EXPECT_EQ(info.user_attrs_json, R"({"k":[1,"a"],"k2":2.5})");
+  EXPECT_EQ(info.system_attrs_json, R"({"sys":true})");
+  EXPECT_EQ(store_->SetStudyAttr("s", TrialStore::AttrKind::kUser, "bad", "{x").code(), StatusCode::kInvalidArgument);
+
+  TrialInput w;
+  w.state = TrialState::kWaiting;
+  w.params_json = R"({"x":0.5})";
+  w.system_attrs_json = R"({"fixed_params":{"x":0.5}})";
+  ASSERT_OK_AND_ASSIGN(int64_t n, store_->AddTrial("s", w));
+  ASSERT_OK_AND_ASSIGN(Trial got, store_->GetTrial("s", n));
+  EXPECT_EQ(got.state, TrialState::kWaiting);
+  EXPECT_EQ(got.system_attrs_json, w.system_attrs_json);
+  EXPECT_FALSE(got.finished_at_ns.has_value());
+  EXPECT_EQ(store_->ReportIntermediate("s", n, 0, 1.0).code(), StatusCode::kInvalidArgument);  // not started
+  ASSERT_OK_AND_ASSIGN(bool took, store_->SetTrialState("s", n, TrialState::kRunning, {}));
+  EXPECT_TRUE(took);
+  ASSERT_OK_AND_ASSIGN(bool again, store_->SetTrialState("s", n, TrialState::kRunning, {}));
+  EXPECT_FALSE(again);  // another worker's second take changes nothing
+
+  ASSERT_OK(store_->SetTrialParam("s", n, "layers", "3", R"({"name":"IntDistribution","low":1})"));
+  ASSERT_OK(store_->SetTrialParam("s", n, "opt", R"("adam")", R"({"choices":["adam","sgd"]})"));
+  EXPECT_EQ(store_->SetTrialParam("s", n, "layers", R"("three")", "{}").code(), StatusCode::kInvalidArgument);
+  ASSERT_OK(store_->SetTrialAttr("s", n, TrialStore::AttrKind::kUser, "turnover", "2"));
+  ASSERT_OK(store_->SetTrialAttr("s", n, TrialStore::AttrKind::kSystem, "s1", R"({"a":null})"));
+  ASSERT_OK(store_->ReportIntermediate("s", n, 3, 0.5));
+  ASSERT_OK_AND_ASSIGN(bool done, store_->SetTrialState("s", n, TrialState::kComplete, std::vector<double>{1, 2}));
+  EXPECT_TRUE(done);
+  ASSERT_OK_AND_ASSIGN(got, store_->GetTrial("s", n));
+  EXPECT_EQ(got.state, TrialState::kComplete);
+  EXPECT_EQ(got.params_json, R"({"layers":3,"opt":"adam","x":0.5})");
+  EXPECT_EQ(got.distributions_json,
+            R"({"layers":{"low":1,"name":"IntDistribution"},"opt":{"choices":["adam","sgd"]}})");
+  EXPECT_EQ(got.user_attrs_json, R"({"turnover":2})");
+  EXPECT_EQ(got.system_attrs_json, R"({"fixed_params":{"x":0.5},"s1":{"a":null}})");
+  EXPECT_EQ(got.values, (std::vector<double>{1, 2}));
+  ASSERT_TRUE(got.finished_at_ns.has_value());
+  ASSERT_OK_AND_ASSIGN(auto front, store_->Front("s"));
+  ASSERT_EQ(front.size(), 1u);  // kept front updated by the transition
+  EXPECT_EQ(front[0].number, n);
+
+  // Finished: nothing changes it, and the error says so.
+  for (Status st :
+       {store_->SetTrialParam("s", n, "x", "1.5", "{}"),
+        store_->SetTrialAttr("s", n, TrialStore::AttrKind::kUser, "a", "1"),
+        store_->SetTrialState("s", n, TrialState::kFailed, {}).status(),
+        store_->SetTrialState("s", n, TrialState::kRunning, {}).status(), store_->ReportIntermediate("s", n, 4, 1.0)}) {
+    EXPECT_EQ(st.code(), StatusCode::kInvalidArgument);
+    EXPECT_NE(st.message().find("is already complete"), std::string::npos) << st.message();
+  }
+  EXPECT_EQ(store_->SetTrialState("s", n + 5, TrialState::kFailed, {}).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(store_->SetTrialState("s", n, TrialState::kWaiting, {}).status().code(), StatusCode::kInvalidArgument);
+
+  // Running -> pruned without values; waiting -> failed directly.
+  TrialInput r;
+  r.state = TrialState::kRunning;
+  ASSERT_OK_AND_ASSIGN(int64_t p, store_->AddTrial("s", r));
+  ASSERT_OK(store_->SetTrialState("s", p, TrialState::kPruned, {}));
+  ASSERT_OK_AND_ASSIGN(int64_t q, store_->AddTrial("s", w));
+  ASSERT_OK(store_->SetTrialState("s", q, TrialState::kFailed, {}));
+  ASSERT_OK_AND_ASSIGN(auto counts, store_->CountByState("s"));
+  EXPECT_EQ(counts[TrialState::kPruned], 1);
+  EXPECT_EQ(counts[TrialState::kFailed], 1);
+  EXPECT_EQ(counts[TrialState::kComplete], 1);
+}
+
 TEST_F(TrialStoreTest, TrialsRoundTripWithTypedParams) {
   ASSERT_OK(store_->CreateStudy(Spec()));
   TrialInput t = Done({1.9, 0.12}, R"({"lr":0.01,"layers":3,"opt":"adam"})");
