@@ -33,7 +33,9 @@ from __future__ import annotations
 import copy
 import datetime
 import json
+import math
 import os
+import sys
 import uuid
 from typing import Any, Callable, Container, Dict, List, Optional, Sequence, Tuple, TypeVar, Union
 
@@ -47,6 +49,7 @@ from optuna.distributions import (
     json_to_distribution,
 )
 from optuna.storages import BaseStorage
+from optuna.storages._base import DEFAULT_STUDY_NAME_PREFIX
 from optuna.study import StudyDirection
 from optuna.study._frozen import FrozenStudy
 from optuna.trial import FrozenTrial, TrialState
@@ -67,10 +70,21 @@ _TO_STRATA = {
 }
 _FROM_STRATA = {v: k for k, v in _TO_STRATA.items()}
 _FINISHED = ("complete", "pruned", "failed")
+# strata keeps finite values only; Optuna allows an objective value of +-inf. Such a value is
+# stored as +-DBL_MAX (same order on the front) and, exactly, in this trial system attribute,
+# which get_trial reads back and hides.
+_EXACT_VALUES = "strata:exact_values"
 
 # Handles inherited through fork: never used or closed in the child (closing an SQLite connection
 # the parent still uses is undefined), only kept alive.
 _inherited: List[Any] = []
+
+
+def _storable(values: Optional[Sequence[float]]) -> Tuple[List[float], Optional[List[str]]]:
+    vals = [float(v) for v in (values or [])]
+    if all(math.isfinite(v) or math.isnan(v) for v in vals):
+        return vals, None  # NaN goes on to the engine, which refuses it by name
+    return [math.copysign(sys.float_info.max, v) if math.isinf(v) else v for v in vals], [repr(v) for v in vals]
 
 
 class StudyNotFound(NotFound, KeyError):
@@ -120,9 +134,9 @@ class StrataStorage(BaseStorage):
     """
 
     def __init__(self, db_or_root: Any):
-        root = getattr(db_or_root, "root", None)
-        if root is None:
-            root = os.fspath(db_or_root)
+        from . import Database
+
+        root = db_or_root.root if isinstance(db_or_root, Database) else os.fspath(db_or_root)
         self._root = os.path.abspath(root)
         self._pid = -1
         self._handle: Optional[Any] = None
@@ -216,6 +230,10 @@ class StrataStorage(BaseStorage):
             distributions[name] = dist
             params[name] = dist.to_external_repr(entry["internal"])
         values = list(d["values"]) or None
+        system_attrs = json.loads(d["system_attrs_json"] or "{}")
+        exact = system_attrs.pop(_EXACT_VALUES, None)
+        if exact is not None and values is not None:
+            values = [float(v) for v in exact]
         state = _FROM_STRATA[d["state"]]
         return FrozenTrial(
             number=d["number"],
@@ -227,7 +245,7 @@ class StrataStorage(BaseStorage):
             params=params,
             distributions=distributions,
             user_attrs=json.loads(d["user_attrs_json"] or "{}"),
-            system_attrs=json.loads(d["system_attrs_json"] or "{}"),
+            system_attrs=system_attrs,
             intermediate_values={int(k): v for k, v in d["intermediate"].items()},
             trial_id=(study_id << 32) | d["number"],
         )
@@ -235,7 +253,7 @@ class StrataStorage(BaseStorage):
     # ---- studies ----
 
     def create_new_study(self, directions: Sequence[StudyDirection], study_name: Optional[str] = None) -> int:
-        name = study_name or optuna.study.study.DEFAULT_STUDY_NAME_PREFIX + str(uuid.uuid4())
+        name = study_name or DEFAULT_STUDY_NAME_PREFIX + str(uuid.uuid4())
         dirs = [("maximize" if d == StudyDirection.MAXIMIZE else "minimize") for d in directions]
         if any(d == StudyDirection.NOT_SET for d in directions):
             raise ValueError("every direction must be minimize or maximize")
@@ -316,14 +334,18 @@ class StrataStorage(BaseStorage):
                     "distribution": distribution_to_json(dist),
                     "internal": float(dist.to_internal_repr(tt.params[pname])),
                 }
+            values, exact = _storable(tt.values)
+            system_attrs = dict(tt.system_attrs)
+            if exact is not None:
+                system_attrs[_EXACT_VALUES] = exact
             t = {
                 "state": _TO_STRATA[tt.state],
-                "values": [float(v) for v in (tt.values or [])],
+                "values": values,
                 "params_json": json.dumps(params),
                 "distributions_json": json.dumps(dists),
                 "intermediate": {int(k): float(v) for k, v in tt.intermediate_values.items()},
                 "user_attrs_json": json.dumps(tt.user_attrs),
-                "system_attrs_json": json.dumps(tt.system_attrs),
+                "system_attrs_json": json.dumps(system_attrs),
                 "started_at_ns": _ns(tt.datetime_start),
                 "finished_at_ns": _ns(tt.datetime_complete),
             }
@@ -352,7 +374,9 @@ class StrataStorage(BaseStorage):
         self, trial_id: int, state: TrialState, values: Optional[Sequence[float]] = None
     ) -> bool:
         name, number, _ = self._trial_ref(trial_id)
-        vals = [float(v) for v in (values or [])]
+        vals, exact = _storable(values)
+        if exact is not None:
+            self._call(lambda s: s.set_trial_attr(name, number, "system", _EXACT_VALUES, json.dumps(exact)))
         return bool(self._call(lambda s: s.set_trial_state(name, number, _TO_STRATA[state], vals)))
 
     def set_trial_intermediate_value(self, trial_id: int, step: int, intermediate_value: float) -> None:
