@@ -126,3 +126,17 @@ def test_read_only_database_reads_studies(tmp_path):
         assert list(ro.studies.get("s").front().index) == [0]
         with pytest.raises(strata.Error):
             ro.studies.get("s").add_trial(values=[2.0])
+
+
+def test_stubs_list_the_trial_store_methods():
+    """_core.pyi's TrialStore names exactly the methods the extension has."""
+    import ast
+    import pathlib
+
+    from strata import _core
+
+    tree = ast.parse((pathlib.Path(strata.__file__).parent / "_core.pyi").read_text())
+    [cls] = [n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "TrialStore"]
+    stubbed = {n.name for n in cls.body if isinstance(n, ast.FunctionDef) and not n.name.startswith("_")}
+    actual = {n for n in dir(_core.TrialStore) if not n.startswith("_")}
+    assert stubbed == actual
