@@ -421,11 +421,15 @@ class StrataStorage(BaseStorage):
 
     def get_best_trial(self, study_id: int) -> FrozenTrial:
         """The best complete trial of a single-objective study: the first (by number) of strata's
-        kept front over its objective, an index read instead of a scan of every trial."""
+        kept front over its objective, an index read instead of a scan of every trial (a study
+        made in strata with constraints: Optuna's scan, which ignores them)."""
         name = self._name(study_id)
         info = self._info(study_id)
         if len(info["objectives"]) > 1:
             raise RuntimeError("Best trial can be obtained only for single-objective optimization.")
+        if info["constraints"]:
+            # strata's front leaves infeasible trials out; Optuna's best trial does not.
+            return super().get_best_trial(study_id)
         front = self._call(lambda s: s.front(name, [], 1))
         if not front:
             raise ValueError("No trials are completed yet.")

@@ -263,3 +263,14 @@ def test_bad_input_errors(tmp_path):
     (tmp_path / "file").write_text("x")
     with pytest.raises(strata.Error):
         StrataStorage(tmp_path / "file")
+
+
+def test_study_made_in_strata_loads_in_optuna(tmp_path):
+    with strata.open(tmp_path / "db") as db:
+        s = db.studies.create("made", [("sharpe", "maximize")], constraints=["turnover<=3"])
+        s.add_trials([{"values": [5.0], "user_attrs": {"turnover": 9}}, {"values": [4.0], "user_attrs": {"turnover": 1}}])
+        study = optuna.load_study(study_name="made", storage=StrataStorage(db))
+        assert study.direction == optuna.study.StudyDirection.MAXIMIZE
+        assert [t.user_attrs["turnover"] for t in study.trials] == [9, 1]
+        assert study.best_trial.number == 0  # Optuna knows no constraints
+        assert list(s.front().index) == [1]  # strata's front honours them
