@@ -122,8 +122,9 @@ struct Trial {
 
 struct TrialQuery {
   std::optional<TrialState> state;
-  std::string order_by;  // an objective name (best first by its direction); empty: by number
-  int64_t limit = 0;     // <= 0: all
+  std::string order_by;     // an objective name (best first by its direction); empty: by number
+  int64_t limit = 0;        // <= 0: all
+  int64_t from_number = 0;  // only trials numbered >= this (a reader that has the earlier ones)
 };
 
 // ---- Pareto fronts (pure functions) ----

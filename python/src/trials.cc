@@ -196,12 +196,13 @@ void BindTrials(py::module_& m) {
            })
       .def(
           "list_trials",
-          [](PyTrialStore& s, const std::string& study, std::optional<std::string> state) {
+          [](PyTrialStore& s, const std::string& study, std::optional<std::string> state, int64_t from_number) {
             trials::TrialQuery q;
             if (state) q.state = StateOf(*state);
+            q.from_number = from_number;
             return TrialsToList(s.Call([&](TrialStore& t) { return Unwrap(t.ListTrials(study, q)); }));
           },
-          py::arg("study"), py::arg("state") = py::none())
+          py::arg("study"), py::arg("state") = py::none(), py::arg("from_number") = 0)
       .def(
           "front",
           [](PyTrialStore& s, const std::string& study, const std::vector<std::string>& objectives, int rank) {

@@ -142,6 +142,12 @@ class StrataStorage(BaseStorage):
         self._handle: Optional[Any] = None
         self._names: Dict[int, str] = {}
         self._distributions: Dict[str, BaseDistribution] = {}
+        # Finished trials never change (the store refuses it), so this process keeps them: per
+        # study, number -> FrozenTrial, and the watermark below which every trial is finished
+        # and kept. get_all_trials then reads only the rows from the watermark on (samplers call
+        # it for every trial), as Optuna's own _CachedStorage does for RDBStorage.
+        self._finished: Dict[int, Dict[int, FrozenTrial]] = {}
+        self._watermark: Dict[int, int] = {}
         self._store()  # fail early: a bad root is an error here, not at the first trial
 
     # ---- plumbing ----
@@ -154,6 +160,7 @@ class StrataStorage(BaseStorage):
         state = self.__dict__.copy()
         state["_handle"] = None
         state["_pid"] = -1
+        state["_finished"], state["_watermark"] = {}, {}
         return state
 
     def __setstate__(self, state: Dict[str, Any]) -> None:
@@ -271,6 +278,8 @@ class StrataStorage(BaseStorage):
         name = self._name(study_id)
         self._call(lambda s: s.delete_study(name))
         self._names.pop(study_id, None)
+        self._finished.pop(study_id, None)
+        self._watermark.pop(study_id, None)
 
     def set_study_user_attr(self, study_id: int, key: str, value: Any) -> None:
         name = self._name(study_id)
@@ -393,6 +402,9 @@ class StrataStorage(BaseStorage):
 
     def get_trial(self, trial_id: int) -> FrozenTrial:
         name, number, study_id = self._trial_ref(trial_id)
+        kept = self._finished.get(study_id, {}).get(number)
+        if kept is not None:
+            return kept
         return self._frozen(study_id, self._call(lambda s: s.get_trial(name, number)))
 
     def get_all_trials(
@@ -402,12 +414,27 @@ class StrataStorage(BaseStorage):
         states: Optional[Container[TrialState]] = None,
     ) -> List[FrozenTrial]:
         name = self._name(study_id)
-        only: Optional[str] = None
         if states is not None and isinstance(states, (tuple, list, set, frozenset)) and len(states) == 1:
-            only = _TO_STRATA[next(iter(states))]
-        rows = self._call(lambda s: s.list_trials(name, only))
-        trials = [self._frozen(study_id, d) for d in rows]
-        if states is not None and only is None:
+            only = next(iter(states))
+            if not only.is_finished():  # waiting or running: few rows, filtered by the store
+                rows = self._call(lambda s: s.list_trials(name, _TO_STRATA[only], 0))
+                trials = [self._frozen(study_id, d) for d in rows]
+                return copy.deepcopy(trials) if deepcopy else trials
+        kept = self._finished.setdefault(study_id, {})
+        mark = self._watermark.get(study_id, 0)
+        rows = self._call(lambda s: s.list_trials(name, None, mark))
+        trials = [kept[n] for n in range(mark)]
+        for d in rows:
+            t = kept.get(d["number"])
+            if t is None:
+                t = self._frozen(study_id, d)
+                if d["state"] in _FINISHED:
+                    kept[d["number"]] = t
+            trials.append(t)
+        while mark in kept:
+            mark += 1
+        self._watermark[study_id] = mark
+        if states is not None:
             trials = [t for t in trials if t.state in states]
         return copy.deepcopy(trials) if deepcopy else trials
 

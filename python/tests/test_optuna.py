@@ -274,3 +274,23 @@ def test_study_made_in_strata_loads_in_optuna(tmp_path):
         assert [t.user_attrs["turnover"] for t in study.trials] == [9, 1]
         assert study.best_trial.number == 0  # Optuna knows no constraints
         assert list(s.front().index) == [1]  # strata's front honours them
+
+
+def test_cached_finished_trials_see_other_writers(tmp_path):
+    """Finished trials are kept per storage; trials other handles add or finish still show."""
+    a, b = StrataStorage(tmp_path / "db"), StrataStorage(tmp_path / "db")
+    sid = a.create_new_study([optuna.study.StudyDirection.MINIMIZE], "c")
+    t0 = a.create_new_trial(sid)
+    a.set_trial_state_values(t0, optuna.trial.TrialState.COMPLETE, [1.0])
+    t1 = a.create_new_trial(sid)  # running: the watermark stops here
+    t2 = a.create_new_trial(sid)
+    a.set_trial_state_values(t2, optuna.trial.TrialState.COMPLETE, [2.0])
+    TS = optuna.trial.TrialState
+    assert [t.state for t in a.get_all_trials(sid, deepcopy=False)] == [TS.COMPLETE, TS.RUNNING, TS.COMPLETE]
+    b.set_trial_state_values(t1, TS.PRUNED)  # another handle (process) finishes it
+    b.create_new_trial(sid)
+    got = a.get_all_trials(sid, deepcopy=False)
+    assert [t.state for t in got] == [TS.COMPLETE, TS.PRUNED, TS.COMPLETE, TS.RUNNING]
+    assert [t.number for t in a.get_all_trials(sid, states=(TS.COMPLETE,))] == [0, 2]
+    assert [t.number for t in a.get_all_trials(sid, states=(TS.RUNNING,))] == [3]
+    assert a.get_trial(t1).state == TS.PRUNED

@@ -1042,6 +1042,7 @@ Result<std::vector<Trial>> TrialStore::ListTrials(std::string_view study, const 
     }
     std::string text = std::string("SELECT ") + kTrialColumns + " FROM trials WHERE study_id = ?";
     if (query.state) text += " AND state = ?";
+    if (query.from_number > 0) text += " AND number >= " + std::to_string(query.from_number);
     text += " ORDER BY number";
     if (query.limit > 0 && order_index < 0) text += " LIMIT " + std::to_string(query.limit);
     sqlite::Statement s(catalog_->db(), text, catalog_->path(), "list trials");

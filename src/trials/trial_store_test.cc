@@ -131,6 +131,12 @@ TEST_F(TrialStoreTest, OptunaStateTransitionsParamsAndAttributes) {
   ASSERT_OK(store_->SetTrialState("s", p, TrialState::kPruned, {}));
   ASSERT_OK_AND_ASSIGN(int64_t q, store_->AddTrial("s", w));
   ASSERT_OK(store_->SetTrialState("s", q, TrialState::kFailed, {}));
+  TrialQuery from;
+  from.from_number = p;  // a reader that has the trials before p
+  ASSERT_OK_AND_ASSIGN(auto rest, store_->ListTrials("s", from));
+  ASSERT_EQ(rest.size(), 2u);
+  EXPECT_EQ(rest[0].number, p);
+  EXPECT_EQ(rest[1].number, q);
   ASSERT_OK_AND_ASSIGN(auto counts, store_->CountByState("s"));
   EXPECT_EQ(counts[TrialState::kPruned], 1);
   EXPECT_EQ(counts[TrialState::kFailed], 1);
