@@ -98,4 +98,4 @@ for _ in range(3):
     times.append(time.perf_counter() - t0)
 times.sort()
 print(f"optuna storage={storage.split(':')[0]} n={len(rows)} load_seconds={load:.3f} "
-      f"best_trials_seconds={times[1]:.4f} front={len(front)} numbers={sorted(t.number for t in front)}")
+      f"best_trials_seconds={times[1]:.4f} (calls: {', '.join(f'{t:.3f}' for t in times)}) front={len(front)} numbers={sorted(t.number for t in front)}")
