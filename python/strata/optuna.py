@@ -104,6 +104,10 @@ def _datetime(ns: Optional[int]) -> Optional[datetime.datetime]:
     return None if ns is None else datetime.datetime.fromtimestamp(ns / 1e9)
 
 
+def _object(text: str) -> Dict[str, Any]:
+    return {} if not text or text == "{}" else json.loads(text)
+
+
 def _readable(value: Any, distribution: BaseDistribution) -> Any:
     """The param as strata's params column keeps it: a float, an int or a string (one type per
     distribution, so a param keeps its type across trials)."""
@@ -232,12 +236,12 @@ class StrataStorage(BaseStorage):
     def _frozen(self, study_id: int, d: Dict[str, Any]) -> FrozenTrial:
         params: Dict[str, Any] = {}
         distributions: Dict[str, BaseDistribution] = {}
-        for name, entry in json.loads(d["distributions_json"] or "{}").items():
+        for name, entry in _object(d["distributions_json"]).items():
             dist = self._distribution(entry["distribution"])
             distributions[name] = dist
             params[name] = dist.to_external_repr(entry["internal"])
         values = list(d["values"]) or None
-        system_attrs = json.loads(d["system_attrs_json"] or "{}")
+        system_attrs = _object(d["system_attrs_json"])
         exact = system_attrs.pop(_EXACT_VALUES, None)
         if exact is not None and values is not None:
             values = [float(v) for v in exact]
@@ -251,7 +255,7 @@ class StrataStorage(BaseStorage):
             datetime_complete=_datetime(d["finished_at_ns"]),
             params=params,
             distributions=distributions,
-            user_attrs=json.loads(d["user_attrs_json"] or "{}"),
+            user_attrs=_object(d["user_attrs_json"]),
             system_attrs=system_attrs,
             intermediate_values={int(k): v for k, v in d["intermediate"].items()},
             trial_id=(study_id << 32) | d["number"],
