@@ -10,6 +10,8 @@
 
 #include "catalog/catalog.h"
 #include "catalog/layout.h"
+#include "catalog/migrations.h"
+#include "catalog/statement.h"
 #include "strata/trials.h"
 #include "testutil/testutil.h"
 
@@ -141,6 +143,45 @@ TEST_F(TrialStoreTest, OptunaStateTransitionsParamsAndAttributes) {
   EXPECT_EQ(counts[TrialState::kPruned], 1);
   EXPECT_EQ(counts[TrialState::kFailed], 1);
   EXPECT_EQ(counts[TrialState::kComplete], 1);
+}
+
+// Migration 9 rebuilds `trials` (the waiting state): trials written by a version-8 catalog keep
+// their rows, numbers, states and kept front.
+TEST(TrialStoreMigrationTest, TrialsOfAnOlderCatalogSurviveMigration9) {
+  TempDir dir;
+  const std::string path = layout::CatalogPath(dir.path());
+  auto all = CatalogMigrations();
+  ASSERT_GE(all.size(), 9u);
+  {
+    ASSERT_OK_AND_ASSIGN(auto old, Catalog::Open(path, false, all.subspan(0, 8)));
+    ASSERT_OK(sqlite::Exec(old->db(),
+                           "INSERT INTO studies (id, name, objectives_json, created_at) VALUES "
+                           "(1, 's', '[{\"name\":\"a\",\"direction\":\"min\"}]', 1);"
+                           "INSERT INTO trials (study_id, number, state, values_json, started_at, on_front) VALUES "
+                           "(1, 0, 'complete', '[2]', 1, 0), (1, 1, 'complete', '[1]', 1, 1), "
+                           "(1, 2, 'running', '[]', 1, 0);"
+                           "UPDATE studies SET next_number = 3 WHERE id = 1;",
+                           path));
+  }
+  ASSERT_OK_AND_ASSIGN(auto catalog, Catalog::Open(path, false));
+  EXPECT_EQ(catalog->schema_version(), Catalog::LatestSchemaVersion());
+  TrialStore store(catalog.get());
+  ASSERT_OK_AND_ASSIGN(auto trials, store.ListTrials("s"));
+  ASSERT_EQ(trials.size(), 3u);
+  EXPECT_EQ(trials[1].values, std::vector<double>{1});
+  EXPECT_EQ(trials[2].state, TrialState::kRunning);
+  EXPECT_EQ(trials[2].system_attrs_json, "{}");
+  ASSERT_OK_AND_ASSIGN(auto front, store.Front("s"));
+  ASSERT_EQ(front.size(), 1u);
+  EXPECT_EQ(front[0].number, 1);
+  ASSERT_OK(store.SetTrialState("s", 2, TrialState::kComplete, std::vector<double>{0.5}));
+  ASSERT_OK_AND_ASSIGN(front, store.Front("s"));
+  ASSERT_EQ(front.size(), 1u);
+  EXPECT_EQ(front[0].number, 2);
+  TrialInput w;
+  w.state = TrialState::kWaiting;
+  ASSERT_OK_AND_ASSIGN(int64_t n, store.AddTrial("s", w));
+  EXPECT_EQ(n, 3);
 }
 
 TEST_F(TrialStoreTest, TrialsRoundTripWithTypedParams) {
