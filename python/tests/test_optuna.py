@@ -294,3 +294,14 @@ def test_cached_finished_trials_see_other_writers(tmp_path):
     assert [t.number for t in a.get_all_trials(sid, states=(TS.COMPLETE,))] == [0, 2]
     assert [t.number for t in a.get_all_trials(sid, states=(TS.RUNNING,))] == [3]
     assert a.get_trial(t1).state == TS.PRUNED
+
+
+def test_threads_share_one_storage(tmp_path):
+    """study.optimize(n_jobs=3): Optuna's threads share one StrataStorage (one catalog handle)."""
+    study = optuna.create_study(storage=StrataStorage(tmp_path / "db"), study_name="t",
+                                sampler=optuna.samplers.RandomSampler(seed=5))
+    study.optimize(lambda t: t.suggest_float("x", -1, 1) ** 2, n_trials=30, n_jobs=3)
+    trials = study.trials
+    assert sorted(t.number for t in trials) == list(range(30))
+    assert all(t.state == optuna.trial.TrialState.COMPLETE for t in trials)
+    assert study.best_value == min(t.value for t in trials)
