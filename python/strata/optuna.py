@@ -43,6 +43,7 @@ import optuna
 from optuna.distributions import (
     BaseDistribution,
     CategoricalDistribution,
+    check_distribution_compatibility,
     FloatDistribution,
     IntDistribution,
     distribution_to_json,
@@ -74,6 +75,9 @@ _FINISHED = ("complete", "pruned", "failed")
 # stored as +-DBL_MAX (same order on the front) and, exactly, in this trial system attribute,
 # which get_trial reads back and hides.
 _EXACT_VALUES = "strata:exact_values"
+# The first distribution of each param of a study, as a study system attribute (hidden): later
+# trials must use a compatible one, as with Optuna's own storages.
+_DISTRIBUTION = "strata:distribution:"
 
 # Handles inherited through fork: never used or closed in the child (closing an SQLite connection
 # the parent still uses is undefined), only kept alive.
@@ -152,6 +156,7 @@ class StrataStorage(BaseStorage):
         # it for every trial), as Optuna's own _CachedStorage does for RDBStorage.
         self._finished: Dict[int, Dict[int, FrozenTrial]] = {}
         self._watermark: Dict[int, int] = {}
+        self._study_distributions: Dict[int, Dict[str, BaseDistribution]] = {}
         self._store()  # fail early: a bad root is an error here, not at the first trial
 
     # ---- plumbing ----
@@ -164,7 +169,7 @@ class StrataStorage(BaseStorage):
         state = self.__dict__.copy()
         state["_handle"] = None
         state["_pid"] = -1
-        state["_finished"], state["_watermark"] = {}, {}
+        state["_finished"], state["_watermark"], state["_study_distributions"] = {}, {}, {}
         return state
 
     def __setstate__(self, state: Dict[str, Any]) -> None:
@@ -314,8 +319,12 @@ class StrataStorage(BaseStorage):
     def get_study_user_attrs(self, study_id: int) -> Dict[str, Any]:
         return json.loads(self._info(study_id)["user_attrs_json"] or "{}")
 
+    @staticmethod
+    def _visible(attrs_json: str) -> Dict[str, Any]:
+        return {k: v for k, v in _object(attrs_json).items() if not k.startswith("strata:")}
+
     def get_study_system_attrs(self, study_id: int) -> Dict[str, Any]:
-        return json.loads(self._info(study_id)["system_attrs_json"] or "{}")
+        return self._visible(self._info(study_id)["system_attrs_json"])
 
     def get_all_studies(self) -> List[FrozenStudy]:
         out = []
@@ -326,7 +335,7 @@ class StrataStorage(BaseStorage):
                     study_name=info["name"],
                     direction=None,
                     user_attrs=json.loads(info["user_attrs_json"] or "{}"),
-                    system_attrs=json.loads(info["system_attrs_json"] or "{}"),
+                    system_attrs=self._visible(info["system_attrs_json"]),
                     study_id=info["id"],
                     directions=dirs,
                 )
@@ -368,10 +377,24 @@ class StrataStorage(BaseStorage):
     def set_trial_param(
         self, trial_id: int, param_name: str, param_value_internal: float, distribution: BaseDistribution
     ) -> None:
-        name, number, _ = self._trial_ref(trial_id)
+        name, number, study_id = self._trial_ref(trial_id)
+        self._check_distribution(study_id, name, param_name, distribution)
         value = _readable(distribution.to_external_repr(param_value_internal), distribution)
         entry = {"distribution": distribution_to_json(distribution), "internal": float(param_value_internal)}
         self._call(lambda s: s.set_trial_param(name, number, param_name, json.dumps(value), json.dumps(entry)))
+
+    def _check_distribution(self, study_id: int, name: str, param: str, distribution: BaseDistribution) -> None:
+        known = self._study_distributions.setdefault(study_id, {})
+        first = known.get(param)
+        if first is None:
+            text = _object(self._info(study_id)["system_attrs_json"]).get(_DISTRIBUTION + param)
+            if text is None:
+                key, value = _DISTRIBUTION + param, json.dumps(distribution_to_json(distribution))
+                self._call(lambda s: s.set_study_attr(name, "system", key, value))
+                known[param] = distribution
+                return
+            first = known[param] = self._distribution(text)
+        check_distribution_compatibility(first, distribution)
 
     def get_trial_id_from_study_id_trial_number(self, study_id: int, trial_number: int) -> int:
         name = self._name(study_id)

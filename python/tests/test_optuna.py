@@ -305,3 +305,18 @@ def test_threads_share_one_storage(tmp_path):
     assert sorted(t.number for t in trials) == list(range(30))
     assert all(t.state == optuna.trial.TrialState.COMPLETE for t in trials)
     assert study.best_value == min(t.value for t in trials)
+
+
+def test_a_param_keeps_a_compatible_distribution(tmp_path):
+    storage = StrataStorage(tmp_path / "db")
+    study = optuna.create_study(storage=storage, study_name="d")
+    study.optimize(lambda t: t.suggest_float("x", 0, 1) + len(t.suggest_categorical("c", ["a", "b"])), n_trials=2)
+    other = StrataStorage(tmp_path / "db")  # another process's view: the check is in the store
+    again = optuna.load_study(study_name="d", storage=other)
+    for objective in (lambda t: t.suggest_int("x", 0, 3), lambda t: len(t.suggest_categorical("c", ["a", "z"]))):
+        trial = again.ask()
+        with pytest.raises(ValueError):
+            objective(trial)
+    assert other.get_study_system_attrs(again._study_id) == {}  # the kept distributions are hidden
+    trial = again.ask()
+    assert 0 <= trial.suggest_float("x", 0, 5) <= 5  # same kind, other bounds: compatible
