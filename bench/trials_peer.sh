@@ -24,3 +24,15 @@ done
 echo "strata front (2 objectives) numbers: $(python3 -c 'import json,sys; print(sorted(json.loads(l)["number"] for l in open(sys.argv[1])))' "$WORK/front2.json")"
 /usr/bin/python3 "$HERE/trials_optuna.py" "$WORK/trials.csv" memory
 /usr/bin/python3 "$HERE/trials_optuna.py" "$WORK/trials.csv" "sqlite:///$WORK/optuna.db"
+# Optuna through strata.optuna.StrataStorage (needs the package: ./strata.sh python): best_trials on
+# the same trials, and 3 worker processes x 300 trials, StrataStorage against Optuna's SQLite RDB.
+VENV_PY="$HERE/../.venv/bin/python"
+if [[ -x "$VENV_PY" ]]; then
+  "$VENV_PY" "$HERE/trials_optuna.py" "$WORK/trials.csv" "strata:$WORK/optuna-strata"
+  for i in 1 2 3; do
+    "$VENV_PY" "$HERE/trials_optuna.py" optimize "strata:$WORK/optimize-strata-$i" 3 300
+    "$VENV_PY" "$HERE/trials_optuna.py" optimize "sqlite:///$WORK/optimize-$i.db" 3 300
+  done
+else
+  echo "no ./.venv (run ./strata.sh python): StrataStorage not measured"
+fi

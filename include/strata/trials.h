@@ -76,12 +76,18 @@ struct StudyInfo {
   std::map<std::string, ParamType, std::less<>> param_types;
   int64_t trial_count = 0;  // the next trial number
   int64_t created_at_ns = 0;
+  // Free attributes (JSON objects) set one key at a time with SetStudyAttr: user attributes, and
+  // system attributes for the tools that drive the study (Optuna's study system attrs).
+  std::string user_attrs_json = "{}";
+  std::string system_attrs_json = "{}";
   // Index of objective `name` in spec.objectives, or -1.
   int ObjectiveIndex(std::string_view name) const;
 };
 
-enum class TrialState { kRunning, kComplete, kPruned, kFailed };
-std::string_view TrialStateName(TrialState s);  // "running", "complete", "pruned", "failed"
+// kWaiting: queued with fixed params, not started (Optuna's enqueue_trial); a worker takes it with
+// SetTrialState(kRunning). Complete, pruned and failed are finished: nothing changes them.
+enum class TrialState { kRunning, kComplete, kPruned, kFailed, kWaiting };
+std::string_view TrialStateName(TrialState s);  // "running", "complete", "pruned", "failed", "waiting"
 Result<TrialState> ParseTrialState(std::string_view name);
 
 // What a worker reports. Times default to now.
@@ -91,6 +97,8 @@ struct TrialInput {
   std::vector<double> values;              // one per objective, in the study's order (complete: required)
   std::map<int64_t, double> intermediate;  // step -> value
   std::string user_attrs_json = "{}";      // a JSON object
+  std::string system_attrs_json = "{}";    // a JSON object (attributes of the tool driving the study)
+  std::string distributions_json = "{}";   // a JSON object: param name -> how it was sampled (opaque)
   std::string worker;
   std::optional<int64_t> run_id;  // must name an existing run
   std::optional<int64_t> started_at_ns, finished_at_ns;
@@ -104,6 +112,8 @@ struct Trial {
   std::vector<double> values;
   std::map<int64_t, double> intermediate;
   std::string user_attrs_json = "{}";
+  std::string system_attrs_json = "{}";
+  std::string distributions_json = "{}";
   std::string worker;
   std::optional<int64_t> run_id;
   int64_t started_at_ns = 0;
@@ -112,8 +122,9 @@ struct Trial {
 
 struct TrialQuery {
   std::optional<TrialState> state;
-  std::string order_by;  // an objective name (best first by its direction); empty: by number
-  int64_t limit = 0;     // <= 0: all
+  std::string order_by;     // an objective name (best first by its direction); empty: by number
+  int64_t limit = 0;        // <= 0: all
+  int64_t from_number = 0;  // only trials numbered >= this (a reader that has the earlier ones)
 };
 
 // ---- Pareto fronts (pure functions) ----
@@ -164,6 +175,7 @@ class TrialStore {
   // duplicate objective names, metadata that is not a JSON object.
   Result<StudyInfo> CreateStudy(const StudySpec& spec);
   Result<StudyInfo> GetStudy(std::string_view name);  // NotFound naming it
+  Result<StudyInfo> GetStudyById(int64_t id);         // NotFound naming the id
   Result<std::vector<StudyInfo>> ListStudies();       // by name
   Status DeleteStudy(std::string_view name);          // and its trials
 
@@ -176,6 +188,28 @@ class TrialStore {
   // Finishes a running trial: state complete (values required), pruned or failed.
   Status FinishTrial(std::string_view study, int64_t number, TrialState state, std::span<const double> values);
   Status ReportIntermediate(std::string_view study, int64_t number, int64_t step, double value);
+
+  // ---- What Optuna's storage interface needs (python/strata/optuna.py) ----
+  //
+  // A trial that is finished (complete, pruned, failed) cannot change: the calls below refuse it
+  // with InvalidArgument "study 'S', trial N is already STATE (finished)"; NotFound for no such
+  // study or trial. Each call is one transaction (retried while other writers hold the catalog).
+
+  // Moves a trial to `state`. To kRunning: only from kWaiting (and the start time becomes now);
+  // returns false, changing nothing, when the trial is already running (another worker took it).
+  // To complete (values required, one per objective, finite), pruned or failed (values
+  // optional): from waiting or running, with the end time now and the kept front updated.
+  Result<bool> SetTrialState(std::string_view study, int64_t number, TrialState state, std::span<const double> values);
+  // Sets param `name` of a waiting or running trial: `value_json` a number or string (its type
+  // checked against the study's as in AddTrials), `distribution_json` any JSON value, kept
+  // opaque in the trial's distributions under the same name.
+  Status SetTrialParam(std::string_view study, int64_t number, std::string_view name, std::string_view value_json,
+                       std::string_view distribution_json);
+  enum class AttrKind { kUser, kSystem };
+  // Sets attribute `key` (any JSON value) of a waiting or running trial / of a study.
+  Status SetTrialAttr(std::string_view study, int64_t number, AttrKind kind, std::string_view key,
+                      std::string_view value_json);
+  Status SetStudyAttr(std::string_view study, AttrKind kind, std::string_view key, std::string_view value_json);
 
   // How many trials are in each state.
   Result<std::map<TrialState, int64_t>> CountByState(std::string_view study);

@@ -56,5 +56,6 @@ RecordBatch BatchFromPython(const std::vector<Field>& fields, const py::list& co
 
 void BindBatch(py::module_& m);
 void BindModels(py::module_& m);
+void BindTrials(py::module_& m);
 
 }  // namespace strata::python

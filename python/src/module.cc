@@ -518,4 +518,5 @@ PYBIND11_MODULE(_core, m) {
       });
 
   BindModels(m);
+  BindTrials(m);
 }

@@ -34,6 +34,7 @@ from ._errors import (
     NotFound,
     Unsupported,
 )
+from ._trials import Studies, Study
 from ._frame import batch_to_frame, batch_to_numpy, columns_for_append, duration_ns, to_ns
 
 __version__ = "0.1.0"
@@ -45,6 +46,8 @@ __all__ = [
     "Schema",
     "Field",
     "Models",
+    "Studies",
+    "Study",
     "Error",
     "InvalidArgument",
     "NotFound",
@@ -233,11 +236,15 @@ class Database:
     def __init__(self, core: Any):
         self._db = core
         self._models: Optional[Models] = None
+        self._studies: Optional[Studies] = None
 
     # -- lifecycle -----------------------------------------------------------------------------
     def close(self) -> None:
         """Closes the database (idempotent): acknowledged rows are durable, the write lock released."""
         self._models = None
+        if self._studies is not None:
+            self._studies.close()
+            self._studies = None
         self._db.close()
 
     @property
@@ -444,6 +451,16 @@ class Database:
         if self._models is None:
             self._models = Models(self.root)
         return self._models
+
+    @property
+    def studies(self) -> Studies:
+        """The studies and trials of this database (opened on first use; read-only with the
+        database). Optuna on the same store: :class:`strata.optuna.StrataStorage`."""
+        if self.closed:
+            raise InvalidArgument(f"the database at {self.root} is closed")
+        if self._studies is None:
+            self._studies = Studies(self.root, self.read_only)
+        return self._studies
 
 
 def open(root: Union[str, os.PathLike], read_only: bool = False, create: bool = True,

@@ -195,6 +195,38 @@ constexpr CatalogMigration kCatalogMigrations[] = {
       last_status TEXT NOT NULL DEFAULT '',
       created_at INTEGER NOT NULL);
     )sql"},
+    // SQLite cannot change a CHECK constraint in place: the trials table is rebuilt to admit the
+    // 'waiting' state (a trial queued with fixed params, e.g. Optuna's enqueue_trial).
+    {9,
+     "trials for Optuna (src/trials, python/strata/optuna.py): study user/system attributes; trial state "
+     "'waiting', system attributes, param distributions",
+     R"sql(
+    ALTER TABLE studies ADD COLUMN user_attrs_json TEXT NOT NULL DEFAULT '{}';
+    ALTER TABLE studies ADD COLUMN system_attrs_json TEXT NOT NULL DEFAULT '{}';
+    CREATE TABLE trials_v9 (
+      study_id INTEGER NOT NULL REFERENCES studies(id) ON DELETE CASCADE,
+      number INTEGER NOT NULL,
+      state TEXT NOT NULL CHECK (state IN ('waiting', 'running', 'complete', 'pruned', 'failed')),
+      params_json TEXT NOT NULL DEFAULT '{}',
+      values_json TEXT NOT NULL DEFAULT '[]',
+      intermediate_json TEXT NOT NULL DEFAULT '{}',
+      user_attrs_json TEXT NOT NULL DEFAULT '{}',
+      worker TEXT NOT NULL DEFAULT '',
+      run_id INTEGER REFERENCES runs(id),
+      started_at INTEGER NOT NULL,
+      finished_at INTEGER,
+      on_front INTEGER NOT NULL DEFAULT 0,
+      system_attrs_json TEXT NOT NULL DEFAULT '{}',
+      distributions_json TEXT NOT NULL DEFAULT '{}',
+      UNIQUE (study_id, number));
+    INSERT INTO trials_v9 (study_id, number, state, params_json, values_json, intermediate_json, user_attrs_json,
+                           worker, run_id, started_at, finished_at, on_front)
+      SELECT study_id, number, state, params_json, values_json, intermediate_json, user_attrs_json,
+             worker, run_id, started_at, finished_at, on_front FROM trials;
+    DROP TABLE trials;
+    ALTER TABLE trials_v9 RENAME TO trials;
+    CREATE INDEX trials_on_front ON trials(study_id, number) WHERE on_front = 1;
+    )sql"},
 };
 
 }  // namespace

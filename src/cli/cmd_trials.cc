@@ -582,7 +582,7 @@ void AddTrialsCommands(CLI::App& app, Context* ctx) {
   add->add_option("--values", add_args->values,
                   "objective values, comma-separated, in the study's objective order (required when complete); "
                   "NaN is refused: mark a trial that produced none --state failed");
-  add->add_option("--state", add_args->state, "complete (default), running, pruned or failed");
+  add->add_option("--state", add_args->state, "complete (default), running, pruned, failed or waiting");
   add->add_option("--attrs", add_args->attrs, "user attributes, a JSON object (constraints read them)");
   add->add_option("--worker", add_args->worker, "id of the worker that ran it");
   add->add_option("--run", add_args->run, "id of the run that produced it (lineage); must exist");
@@ -649,7 +649,8 @@ void AddTrialsCommands(CLI::App& app, Context* ctx) {
   auto list_args = std::make_shared<TrialArgs>();
   CLI::App* tlist = trials->add_subcommand("list", "list a study's trials with params and values");
   tlist->add_option("study", list_args->study, "study name")->required();
-  tlist->add_option("--state", list_args->state, "only trials in this state (running, complete, pruned, failed)");
+  tlist->add_option("--state", list_args->state,
+                    "only trials in this state (running, complete, pruned, failed, waiting)");
   tlist->add_option("--order-by", list_args->order_by,
                     "an objective: best first by its direction (default: by number)");
   tlist->add_option("--limit", list_args->limit, "at most N trials");

@@ -130,7 +130,8 @@ std::string ParamTypesJson(const std::map<std::string, ParamType, std::less<>>& 
 }
 
 constexpr char kStudyColumns[] =
-    "id, name, objectives_json, constraints_json, params_json, metadata_json, next_number, created_at";
+    "id, name, objectives_json, constraints_json, params_json, metadata_json, next_number, created_at, "
+    "user_attrs_json, system_attrs_json";
 
 Result<StudyInfo> StudyFromRow(const sqlite::Statement& s, const std::string& where) {
   StudyInfo info;
@@ -139,6 +140,8 @@ Result<StudyInfo> StudyFromRow(const sqlite::Statement& s, const std::string& wh
   info.spec.metadata_json = s.Text(5);
   info.trial_count = s.Int(6);
   info.created_at_ns = s.Int(7);
+  info.user_attrs_json = s.Text(8);
+  info.system_attrs_json = s.Text(9);
   json objs = json::parse(s.Text(2), nullptr, false);
   json cons = json::parse(s.Text(3), nullptr, false);
   json params = json::parse(s.Text(4), nullptr, false);
@@ -161,6 +164,15 @@ Result<StudyInfo> StudyFromRow(const sqlite::Statement& s, const std::string& wh
                                                : ParamType::kFloat;
   }
   return info;
+}
+
+Result<StudyInfo> LoadStudyById(Catalog* c, int64_t id) {
+  sqlite::Statement s(c->db(), std::string("SELECT ") + kStudyColumns + " FROM studies WHERE id = ?", c->path(),
+                      "read study");
+  s.Bind(1, id);
+  ASSIGN_OR_RETURN(bool row, s.Step());
+  if (!row) return Status::NotFound("no study with id " + std::to_string(id));
+  return StudyFromRow(s, c->path());
 }
 
 Result<StudyInfo> LoadStudy(Catalog* c, std::string_view name) {
@@ -318,8 +330,7 @@ Status CheckParams(const json& params, std::map<std::string, ParamType, std::les
 
 constexpr char kTrialColumns[] =
     "study_id, number, state, params_json, values_json, intermediate_json, user_attrs_json, worker, run_id, "
-    "started_at, "
-    "finished_at";
+    "started_at, finished_at, system_attrs_json, distributions_json";
 
 Result<Trial> TrialFromRow(const sqlite::Statement& s, const std::string& where) {
   Trial t;
@@ -335,6 +346,8 @@ Result<Trial> TrialFromRow(const sqlite::Statement& s, const std::string& where)
   t.run_id = s.OptionalInt(8);
   t.started_at_ns = s.Int(9);
   t.finished_at_ns = s.OptionalInt(10);
+  t.system_attrs_json = s.Text(11);
+  t.distributions_json = s.Text(12);
   return t;
 }
 
@@ -550,6 +563,7 @@ std::string_view TrialStateName(TrialState s) {
     case TrialState::kComplete: return "complete";
     case TrialState::kPruned: return "pruned";
     case TrialState::kFailed: return "failed";
+    case TrialState::kWaiting: return "waiting";
   }
   return "?";
 }
@@ -559,7 +573,9 @@ Result<TrialState> ParseTrialState(std::string_view name) {
   if (name == "complete") return TrialState::kComplete;
   if (name == "pruned") return TrialState::kPruned;
   if (name == "failed") return TrialState::kFailed;
-  return Status::InvalidArgument("trial state " + Quote(name) + " must be running, complete, pruned or failed");
+  if (name == "waiting") return TrialState::kWaiting;
+  return Status::InvalidArgument("trial state " + Quote(name) +
+                                 " must be running, complete, pruned, failed or waiting");
 }
 
 int StudyInfo::ObjectiveIndex(std::string_view name) const {
@@ -637,6 +653,15 @@ Result<StudyInfo> TrialStore::GetStudy(std::string_view name) {
   return out;
 }
 
+Result<StudyInfo> TrialStore::GetStudyById(int64_t id) {
+  Result<StudyInfo> out = Status::Internal("unset");
+  RETURN_IF_ERROR(catalog_->InTransaction([&]() -> Status {
+    out = LoadStudyById(catalog_, id);
+    return out.status();
+  }));
+  return out;
+}
+
 Result<std::vector<StudyInfo>> TrialStore::ListStudies() {
   std::vector<StudyInfo> out;
   RETURN_IF_ERROR(catalog_->InTransaction([&]() -> Status {
@@ -681,10 +706,12 @@ Result<std::vector<int64_t>> TrialStore::AddTrials(std::string_view study, std::
     std::vector<std::pair<std::string_view, ParamType>> scanned;
     FrontKeeper front(info);
     RETURN_IF_ERROR(front.Load(catalog_));
-    sqlite::Statement ins(catalog_->db(),
-                          "INSERT INTO trials (study_id, number, state, params_json, values_json, intermediate_json, "
-                          "user_attrs_json, worker, run_id, started_at, finished_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                          catalog_->path(), "add trials to study " + std::string(study));
+    sqlite::Statement ins(
+        catalog_->db(),
+        "INSERT INTO trials (study_id, number, state, params_json, values_json, intermediate_json, "
+        "user_attrs_json, worker, run_id, started_at, finished_at, system_attrs_json, distributions_json) "
+        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        catalog_->path(), "add trials to study " + std::string(study));
     const int64_t now = WallClockNs();
     int64_t number = info.trial_count;
     for (size_t i = 0; i < batch.size(); ++i) {
@@ -721,6 +748,14 @@ Result<std::vector<int64_t>> TrialStore::AddTrials(std::string_view study, std::
       if (attrs_text != "{}" && !IsJsonObject(attrs_text)) {
         return ParseObjectJson(attrs_text, Where() + ": user attributes").status();
       }
+      const std::string_view sys_text = t.system_attrs_json.empty() ? std::string_view("{}") : t.system_attrs_json;
+      const std::string_view dist_text = t.distributions_json.empty() ? std::string_view("{}") : t.distributions_json;
+      if (sys_text != "{}" && !IsJsonObject(sys_text)) {
+        return ParseObjectJson(sys_text, Where() + ": system attributes").status();
+      }
+      if (dist_text != "{}" && !IsJsonObject(dist_text)) {
+        return ParseObjectJson(dist_text, Where() + ": param distributions").status();
+      }
       if (t.run_id && std::find(known_runs.begin(), known_runs.end(), *t.run_id) == known_runs.end()) {
         sqlite::Statement r(catalog_->db(), "SELECT 1 FROM runs WHERE id = ?", catalog_->path(), "check run");
         r.Bind(1, *t.run_id);
@@ -743,8 +778,10 @@ Result<std::vector<int64_t>> TrialStore::AddTrials(std::string_view study, std::
       ins.Bind(9, t.run_id);
       ins.Bind(10, t.started_at_ns.value_or(now));
       std::optional<int64_t> finished = t.finished_at_ns;
-      if (!finished && t.state != TrialState::kRunning) finished = now;
+      if (!finished && t.state != TrialState::kRunning && t.state != TrialState::kWaiting) finished = now;
       ins.Bind(11, finished);
+      ins.Bind(12, sys_text);
+      ins.Bind(13, dist_text);
       RETURN_IF_ERROR(ins.Run());
       if (t.state == TrialState::kComplete && FeasibleText(info, attrs_text, params_text))
         front.Offer(number, t.values);
@@ -763,27 +800,74 @@ Result<std::vector<int64_t>> TrialStore::AddTrials(std::string_view study, std::
 
 Status TrialStore::FinishTrial(std::string_view study, int64_t number, TrialState state,
                                std::span<const double> values) {
-  return RetryBusy(catalog_, [&]() -> Status {
+  if (state == TrialState::kRunning || state == TrialState::kWaiting) {
+    return Status::InvalidArgument("study " + Quote(study) + ", trial " + std::to_string(number) +
+                                   ": finish it as complete, pruned or failed");
+  }
+  return SetTrialState(study, number, state, values).status();
+}
+
+namespace {
+
+bool Finished(std::string_view state) { return state == "complete" || state == "pruned" || state == "failed"; }
+
+// The trial's state and the given columns, inside a transaction: NotFound for no such trial,
+// InvalidArgument "... is already finished (STATE)" when `must_be_open` and it is finished.
+Status ReadOpenTrial(Catalog* c, const StudyInfo& info, int64_t number, const std::string& columns,
+                     const std::string& where, std::optional<sqlite::Statement>& get) {
+  get.emplace(c->db(), "SELECT state" + columns + " FROM trials WHERE study_id = ? AND number = ?", c->path(),
+              "read trial");
+  get->Bind(1, info.id);
+  get->Bind(2, number);
+  ASSIGN_OR_RETURN(bool row, get->Step());
+  if (!row)
+    return Status::NotFound(where + " does not exist (the study has " + std::to_string(info.trial_count) + " trials)");
+  if (Finished(get->Text(0))) return Status::InvalidArgument(where + " is already " + get->Text(0) + " (finished)");
+  return Status::OK();
+}
+
+// `value_json` parsed as any JSON value, for attributes and distributions.
+Result<json> ParseValueJson(std::string_view text, const std::string& what) {
+  json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) return Status::InvalidArgument(what + " is not valid JSON: " + std::string(text.substr(0, 80)));
+  return j;
+}
+
+}  // namespace
+
+Result<bool> TrialStore::SetTrialState(std::string_view study, int64_t number, TrialState state,
+                                       std::span<const double> values) {
+  bool changed = false;
+  RETURN_IF_ERROR(RetryBusy(catalog_, [&]() -> Status {
+    changed = false;
     ASSIGN_OR_RETURN(StudyInfo info, LoadStudy(catalog_, study));
     const std::string where = "study " + Quote(study) + ", trial " + std::to_string(number);
-    if (state == TrialState::kRunning)
-      return Status::InvalidArgument(where + ": finish it as complete, pruned or failed");
-    if ((state == TrialState::kComplete || !values.empty()) && values.size() != info.spec.objectives.size()) {
+    if (state == TrialState::kWaiting) return Status::InvalidArgument(where + ": a trial cannot go back to waiting");
+    if (state != TrialState::kComplete && state != TrialState::kRunning && values.empty()) {
+      // pruned or failed without values
+    } else if ((state == TrialState::kComplete || !values.empty()) && values.size() != info.spec.objectives.size()) {
       return Status::InvalidArgument(where + ": " + std::to_string(values.size()) + " values for " +
                                      std::to_string(info.spec.objectives.size()) + " objectives (" +
                                      ObjectiveNames(info.spec.objectives) + ")");
     }
+    if (state == TrialState::kRunning && !values.empty())
+      return Status::InvalidArgument(where + ": a running trial has no values yet");
     RETURN_IF_ERROR(CheckFinite(values, info, where));
-    sqlite::Statement get(catalog_->db(),
-                          "SELECT state, user_attrs_json, params_json FROM trials WHERE study_id = ? AND number = ?",
-                          catalog_->path(), "read trial");
-    get.Bind(1, info.id);
-    get.Bind(2, number);
-    ASSIGN_OR_RETURN(bool row, get.Step());
-    if (!row)
-      return Status::NotFound(where + " does not exist (the study has " + std::to_string(info.trial_count) +
-                              " trials)");
-    if (get.Text(0) != "running") return Status::InvalidArgument(where + " is already " + get.Text(0));
+    std::optional<sqlite::Statement> get;
+    RETURN_IF_ERROR(ReadOpenTrial(catalog_, info, number, ", user_attrs_json, params_json", where, get));
+    const std::string current = get->Text(0);
+    if (state == TrialState::kRunning) {
+      if (current == "running") return Status::OK();  // taken by another worker: unchanged
+      sqlite::Statement s(catalog_->db(),
+                          "UPDATE trials SET state = 'running', started_at = ? WHERE study_id = ? AND number = ?",
+                          catalog_->path(), "start trial");
+      s.Bind(1, WallClockNs());
+      s.Bind(2, info.id);
+      s.Bind(3, number);
+      RETURN_IF_ERROR(s.Run());
+      changed = true;
+      return Status::OK();
+    }
     sqlite::Statement s(
         catalog_->db(),
         "UPDATE trials SET state = ?, values_json = ?, finished_at = ? WHERE study_id = ? AND number = ?",
@@ -794,11 +878,89 @@ Status TrialStore::FinishTrial(std::string_view study, int64_t number, TrialStat
     s.Bind(4, info.id);
     s.Bind(5, number);
     RETURN_IF_ERROR(s.Run());
-    if (state != TrialState::kComplete || !FeasibleText(info, get.Text(1), get.Text(2))) return Status::OK();
+    changed = true;
+    if (state != TrialState::kComplete || !FeasibleText(info, get->Text(1), get->Text(2))) return Status::OK();
     FrontKeeper front(info);
     RETURN_IF_ERROR(front.Load(catalog_));
     front.Offer(number, values);
     return front.Save(catalog_);
+  }));
+  return changed;
+}
+
+Status TrialStore::SetTrialParam(std::string_view study, int64_t number, std::string_view name,
+                                 std::string_view value_json, std::string_view distribution_json) {
+  return RetryBusy(catalog_, [&]() -> Status {
+    ASSIGN_OR_RETURN(StudyInfo info, LoadStudy(catalog_, study));
+    const std::string where = "study " + Quote(study) + ", trial " + std::to_string(number);
+    ASSIGN_OR_RETURN(json value, ParseValueJson(value_json, where + ": param '" + std::string(name) + "'"));
+    ASSIGN_OR_RETURN(json dist,
+                     ParseValueJson(distribution_json, where + ": distribution of param '" + std::string(name) + "'"));
+    std::optional<sqlite::Statement> get;
+    RETURN_IF_ERROR(ReadOpenTrial(catalog_, info, number, ", params_json, distributions_json", where, get));
+    ASSIGN_OR_RETURN(json params, ParseObjectJson(get->Text(1), where + ": params"));
+    ASSIGN_OR_RETURN(json dists, ParseObjectJson(get->Text(2), where + ": param distributions"));
+    json one = json::object();
+    one[std::string(name)] = value;
+    std::map<std::string, ParamType, std::less<>> types = info.param_types;
+    RETURN_IF_ERROR(CheckParams(one, &types, where));
+    params[std::string(name)] = value;
+    dists[std::string(name)] = dist;
+    sqlite::Statement s(catalog_->db(),
+                        "UPDATE trials SET params_json = ?, distributions_json = ? WHERE study_id = ? AND number = ?",
+                        catalog_->path(), "set trial param");
+    s.Bind(1, Dump(params));
+    s.Bind(2, Dump(dists));
+    s.Bind(3, info.id);
+    s.Bind(4, number);
+    RETURN_IF_ERROR(s.Run());
+    if (types == info.param_types) return Status::OK();
+    sqlite::Statement up(catalog_->db(), "UPDATE studies SET params_json = ? WHERE id = ?", catalog_->path(),
+                         "record param type");
+    up.Bind(1, ParamTypesJson(types));
+    up.Bind(2, info.id);
+    return up.Run();
+  });
+}
+
+Status TrialStore::SetTrialAttr(std::string_view study, int64_t number, AttrKind kind, std::string_view key,
+                                std::string_view value_json) {
+  const char* column = kind == AttrKind::kUser ? "user_attrs_json" : "system_attrs_json";
+  return RetryBusy(catalog_, [&]() -> Status {
+    ASSIGN_OR_RETURN(StudyInfo info, LoadStudy(catalog_, study));
+    const std::string where = "study " + Quote(study) + ", trial " + std::to_string(number);
+    ASSIGN_OR_RETURN(json value, ParseValueJson(value_json, where + ": attribute '" + std::string(key) + "'"));
+    std::optional<sqlite::Statement> get;
+    RETURN_IF_ERROR(ReadOpenTrial(catalog_, info, number, std::string(", ") + column, where, get));
+    ASSIGN_OR_RETURN(json attrs, ParseObjectJson(get->Text(1), where + ": attributes"));
+    attrs[std::string(key)] = value;
+    sqlite::Statement s(catalog_->db(),
+                        std::string("UPDATE trials SET ") + column + " = ? WHERE study_id = ? AND number = ?",
+                        catalog_->path(), "set trial attribute");
+    s.Bind(1, Dump(attrs));
+    s.Bind(2, info.id);
+    s.Bind(3, number);
+    return s.Run();
+  });
+}
+
+Status TrialStore::SetStudyAttr(std::string_view study, AttrKind kind, std::string_view key,
+                                std::string_view value_json) {
+  return RetryBusy(catalog_, [&]() -> Status {
+    ASSIGN_OR_RETURN(StudyInfo info, LoadStudy(catalog_, study));
+    const std::string where = "study " + Quote(study);
+    ASSIGN_OR_RETURN(json value, ParseValueJson(value_json, where + ": attribute '" + std::string(key) + "'"));
+    ASSIGN_OR_RETURN(json attrs,
+                     ParseObjectJson(kind == AttrKind::kUser ? info.user_attrs_json : info.system_attrs_json,
+                                     where + ": attributes"));
+    attrs[std::string(key)] = value;
+    sqlite::Statement s(catalog_->db(),
+                        std::string("UPDATE studies SET ") +
+                            (kind == AttrKind::kUser ? "user_attrs_json" : "system_attrs_json") + " = ? WHERE id = ?",
+                        catalog_->path(), "set study attribute");
+    s.Bind(1, Dump(attrs));
+    s.Bind(2, info.id);
+    return s.Run();
   });
 }
 
@@ -816,7 +978,8 @@ Status TrialStore::ReportIntermediate(std::string_view study, int64_t number, in
     get.Bind(2, number);
     ASSIGN_OR_RETURN(bool row, get.Step());
     if (!row) return Status::NotFound(where + " does not exist");
-    if (get.Text(0) != "running") return Status::InvalidArgument(where + " is already " + get.Text(0));
+    if (get.Text(0) == "waiting") return Status::InvalidArgument(where + " is waiting (not started)");
+    if (get.Text(0) != "running") return Status::InvalidArgument(where + " is already " + get.Text(0) + " (finished)");
     auto m = ParseIntermediate(get.Text(1));
     m[step] = value;
     sqlite::Statement s(catalog_->db(), "UPDATE trials SET intermediate_json = ? WHERE study_id = ? AND number = ?",
@@ -879,6 +1042,7 @@ Result<std::vector<Trial>> TrialStore::ListTrials(std::string_view study, const 
     }
     std::string text = std::string("SELECT ") + kTrialColumns + " FROM trials WHERE study_id = ?";
     if (query.state) text += " AND state = ?";
+    if (query.from_number > 0) text += " AND number >= " + std::to_string(query.from_number);
     text += " ORDER BY number";
     if (query.limit > 0 && order_index < 0) text += " LIMIT " + std::to_string(query.limit);
     sqlite::Statement s(catalog_->db(), text, catalog_->path(), "list trials");

@@ -10,6 +10,8 @@
 
 #include "catalog/catalog.h"
 #include "catalog/layout.h"
+#include "catalog/migrations.h"
+#include "catalog/statement.h"
 #include "strata/trials.h"
 #include "testutil/testutil.h"
 
@@ -59,6 +61,127 @@ TEST_F(TrialStoreTest, CreateListShowDelete) {
   ASSERT_OK(store_->AddTrial("s", Done({1, 2})));
   ASSERT_OK(store_->DeleteStudy("s"));
   EXPECT_EQ(store_->GetStudy("s").status().code(), StatusCode::kNotFound);
+}
+
+// What Optuna's storage needs: waiting -> running (once), params with opaque distributions,
+// trial and study attributes, and no change to a finished trial.
+TEST_F(TrialStoreTest, OptunaStateTransitionsParamsAndAttributes) {
+  ASSERT_OK_AND_ASSIGN(StudyInfo created, store_->CreateStudy(Spec()));
+  ASSERT_OK_AND_ASSIGN(StudyInfo by_id, store_->GetStudyById(created.id));
+  EXPECT_EQ(by_id.spec.name, "s");
+  EXPECT_EQ(store_->GetStudyById(created.id + 100).status().code(), StatusCode::kNotFound);
+  ASSERT_OK(store_->SetStudyAttr("s", TrialStore::AttrKind::kUser, "k", R"([1,"a"])"));
+  ASSERT_OK(store_->SetStudyAttr("s", TrialStore::AttrKind::kSystem, "sys", "true"));
+  ASSERT_OK(store_->SetStudyAttr("s", TrialStore::AttrKind::kUser, "k2", "2.5"));
+  ASSERT_OK_AND_ASSIGN(StudyInfo info, store_->GetStudy("s"));
+  EXPECT_EQ(info.user_attrs_json, R"({"k":[1,"a"],"k2":2.5})");
+  EXPECT_EQ(info.system_attrs_json, R"({"sys":true})");
+  EXPECT_EQ(store_->SetStudyAttr("s", TrialStore::AttrKind::kUser, "bad", "{x").code(), StatusCode::kInvalidArgument);
+
+  TrialInput w;
+  w.state = TrialState::kWaiting;
+  w.params_json = R"({"x":0.5})";
+  w.system_attrs_json = R"({"fixed_params":{"x":0.5}})";
+  ASSERT_OK_AND_ASSIGN(int64_t n, store_->AddTrial("s", w));
+  ASSERT_OK_AND_ASSIGN(Trial got, store_->GetTrial("s", n));
+  EXPECT_EQ(got.state, TrialState::kWaiting);
+  EXPECT_EQ(got.system_attrs_json, w.system_attrs_json);
+  EXPECT_FALSE(got.finished_at_ns.has_value());
+  EXPECT_EQ(store_->ReportIntermediate("s", n, 0, 1.0).code(), StatusCode::kInvalidArgument);  // not started
+  ASSERT_OK_AND_ASSIGN(bool took, store_->SetTrialState("s", n, TrialState::kRunning, {}));
+  EXPECT_TRUE(took);
+  ASSERT_OK_AND_ASSIGN(bool again, store_->SetTrialState("s", n, TrialState::kRunning, {}));
+  EXPECT_FALSE(again);  // another worker's second take changes nothing
+
+  ASSERT_OK(store_->SetTrialParam("s", n, "layers", "3", R"({"name":"IntDistribution","low":1})"));
+  ASSERT_OK(store_->SetTrialParam("s", n, "opt", R"("adam")", R"({"choices":["adam","sgd"]})"));
+  EXPECT_EQ(store_->SetTrialParam("s", n, "layers", R"("three")", "{}").code(), StatusCode::kInvalidArgument);
+  ASSERT_OK(store_->SetTrialAttr("s", n, TrialStore::AttrKind::kUser, "turnover", "2"));
+  ASSERT_OK(store_->SetTrialAttr("s", n, TrialStore::AttrKind::kSystem, "s1", R"({"a":null})"));
+  ASSERT_OK(store_->ReportIntermediate("s", n, 3, 0.5));
+  ASSERT_OK_AND_ASSIGN(bool done, store_->SetTrialState("s", n, TrialState::kComplete, std::vector<double>{1, 2}));
+  EXPECT_TRUE(done);
+  ASSERT_OK_AND_ASSIGN(got, store_->GetTrial("s", n));
+  EXPECT_EQ(got.state, TrialState::kComplete);
+  EXPECT_EQ(got.params_json, R"({"layers":3,"opt":"adam","x":0.5})");
+  EXPECT_EQ(got.distributions_json,
+            R"({"layers":{"low":1,"name":"IntDistribution"},"opt":{"choices":["adam","sgd"]}})");
+  EXPECT_EQ(got.user_attrs_json, R"({"turnover":2})");
+  EXPECT_EQ(got.system_attrs_json, R"({"fixed_params":{"x":0.5},"s1":{"a":null}})");
+  EXPECT_EQ(got.values, (std::vector<double>{1, 2}));
+  ASSERT_TRUE(got.finished_at_ns.has_value());
+  ASSERT_OK_AND_ASSIGN(auto front, store_->Front("s"));
+  ASSERT_EQ(front.size(), 1u);  // kept front updated by the transition
+  EXPECT_EQ(front[0].number, n);
+
+  // Finished: nothing changes it, and the error says so.
+  for (Status st :
+       {store_->SetTrialParam("s", n, "x", "1.5", "{}"),
+        store_->SetTrialAttr("s", n, TrialStore::AttrKind::kUser, "a", "1"),
+        store_->SetTrialState("s", n, TrialState::kFailed, {}).status(),
+        store_->SetTrialState("s", n, TrialState::kRunning, {}).status(), store_->ReportIntermediate("s", n, 4, 1.0)}) {
+    EXPECT_EQ(st.code(), StatusCode::kInvalidArgument);
+    EXPECT_NE(st.message().find("is already complete"), std::string::npos) << st.message();
+  }
+  EXPECT_EQ(store_->SetTrialState("s", n + 5, TrialState::kFailed, {}).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(store_->SetTrialState("s", n, TrialState::kWaiting, {}).status().code(), StatusCode::kInvalidArgument);
+
+  // Running -> pruned without values; waiting -> failed directly.
+  TrialInput r;
+  r.state = TrialState::kRunning;
+  ASSERT_OK_AND_ASSIGN(int64_t p, store_->AddTrial("s", r));
+  ASSERT_OK(store_->SetTrialState("s", p, TrialState::kPruned, {}));
+  ASSERT_OK_AND_ASSIGN(int64_t q, store_->AddTrial("s", w));
+  ASSERT_OK(store_->SetTrialState("s", q, TrialState::kFailed, {}));
+  TrialQuery from;
+  from.from_number = p;  // a reader that has the trials before p
+  ASSERT_OK_AND_ASSIGN(auto rest, store_->ListTrials("s", from));
+  ASSERT_EQ(rest.size(), 2u);
+  EXPECT_EQ(rest[0].number, p);
+  EXPECT_EQ(rest[1].number, q);
+  ASSERT_OK_AND_ASSIGN(auto counts, store_->CountByState("s"));
+  EXPECT_EQ(counts[TrialState::kPruned], 1);
+  EXPECT_EQ(counts[TrialState::kFailed], 1);
+  EXPECT_EQ(counts[TrialState::kComplete], 1);
+}
+
+// Migration 9 rebuilds `trials` (the waiting state): trials written by a version-8 catalog keep
+// their rows, numbers, states and kept front.
+TEST(TrialStoreMigrationTest, TrialsOfAnOlderCatalogSurviveMigration9) {
+  TempDir dir;
+  const std::string path = layout::CatalogPath(dir.path());
+  auto all = CatalogMigrations();
+  ASSERT_GE(all.size(), 9u);
+  {
+    ASSERT_OK_AND_ASSIGN(auto old, Catalog::Open(path, false, all.subspan(0, 8)));
+    ASSERT_OK(sqlite::Exec(old->db(),
+                           "INSERT INTO studies (id, name, objectives_json, created_at) VALUES "
+                           "(1, 's', '[{\"name\":\"a\",\"direction\":\"min\"}]', 1);"
+                           "INSERT INTO trials (study_id, number, state, values_json, started_at, on_front) VALUES "
+                           "(1, 0, 'complete', '[2]', 1, 0), (1, 1, 'complete', '[1]', 1, 1), "
+                           "(1, 2, 'running', '[]', 1, 0);"
+                           "UPDATE studies SET next_number = 3 WHERE id = 1;",
+                           path));
+  }
+  ASSERT_OK_AND_ASSIGN(auto catalog, Catalog::Open(path, false));
+  EXPECT_EQ(catalog->schema_version(), Catalog::LatestSchemaVersion());
+  TrialStore store(catalog.get());
+  ASSERT_OK_AND_ASSIGN(auto trials, store.ListTrials("s"));
+  ASSERT_EQ(trials.size(), 3u);
+  EXPECT_EQ(trials[1].values, std::vector<double>{1});
+  EXPECT_EQ(trials[2].state, TrialState::kRunning);
+  EXPECT_EQ(trials[2].system_attrs_json, "{}");
+  ASSERT_OK_AND_ASSIGN(auto front, store.Front("s"));
+  ASSERT_EQ(front.size(), 1u);
+  EXPECT_EQ(front[0].number, 1);
+  ASSERT_OK(store.SetTrialState("s", 2, TrialState::kComplete, std::vector<double>{0.5}));
+  ASSERT_OK_AND_ASSIGN(front, store.Front("s"));
+  ASSERT_EQ(front.size(), 1u);
+  EXPECT_EQ(front[0].number, 2);
+  TrialInput w;
+  w.state = TrialState::kWaiting;
+  ASSERT_OK_AND_ASSIGN(int64_t n, store.AddTrial("s", w));
+  EXPECT_EQ(n, 3);
 }
 
 TEST_F(TrialStoreTest, TrialsRoundTripWithTypedParams) {
