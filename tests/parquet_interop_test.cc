@@ -163,6 +163,7 @@ TEST_F(Interop, PeersReadEveryValueWeWrite) {
   configs.push_back({ColumnEncoding::kStrongest, CompressionType::kZstd, PageVersion::kV2, true});
   RecordBatch batch = testing::MakeAllTypes(900, 77, 5, /*valid_utf8=*/true);
   std::string files;
+  std::vector<std::string> paths;
   for (const WriteConfig& c : configs) {
     WriterOptions o;
     o.default_encoding = c.encoding;
@@ -174,19 +175,33 @@ TEST_F(Interop, PeersReadEveryValueWeWrite) {
     std::string path = tmp_.Join(c.Name() + ".parquet");
     ASSERT_OK(WriteParquetFile(DefaultFileSystem(), path, batch, o));
     files += " '" + path + "'";
+    paths.push_back(path);
   }
   for (const char* peer : {"duckdb", "parquet-wasm", "hyparquet"}) {
     ASSERT_OK_AND_ASSIGN(std::string out, RunNode(*dir_, std::string("read.mjs ") + peer + files));
     std::istringstream lines(out);
     std::string line;
     size_t i = 0;
+    // Every file holds the same values, so a peer prints the same line for each but for the file
+    // name. A line equal to one already compared value for value passes as it stands: parsing 91
+    // lines of 900 rows per peer took most of this test's 26 s under ASan.
+    std::map<bool, std::string> verified;  // by `micros`: a line, its file name blanked, that compared equal
     while (std::getline(lines, line)) {
       ASSERT_LT(i, configs.size());
-      json got = json::parse(line);
       // DuckDB reads UTC-adjusted nanosecond timestamps as microsecond TIMESTAMPTZ (its
       // documented behaviour); with timestamp_adjusted_to_utc=false it reads them exactly.
       bool micros = std::string(peer) == "duckdb" && configs[i].utc;
-      EXPECT_EQ(CompareBatch(batch, got, micros), "") << peer << " reading " << configs[i].Name();
+      const std::string file_field = json(paths[i]).dump();
+      const size_t at = line.find(file_field);
+      ASSERT_NE(at, std::string::npos) << peer << " did not name " << paths[i] << ": " << line.substr(0, 200);
+      std::string blanked = line;
+      blanked.replace(at, file_field.size(), "\"\"");
+      auto known = verified.find(micros);
+      if (known == verified.end() || known->second != blanked) {
+        const std::string diff = CompareBatch(batch, json::parse(line), micros);
+        EXPECT_EQ(diff, "") << peer << " reading " << configs[i].Name();
+        if (diff.empty() && known == verified.end()) verified.emplace(micros, std::move(blanked));
+      }
       ++i;
     }
     EXPECT_EQ(i, configs.size()) << peer;
