@@ -140,7 +140,7 @@ run_tests() {
   echo "== $(elapsed) clang's thread-safety analysis of the annotated sources (tools/thread_safety.sh)"
   bash tools/thread_safety.sh
   echo "== $(elapsed) every test, under AddressSanitizer + UndefinedBehaviorSanitizer (clang)"
-  configure_and_build "$ASAN_DIR" "${SANITIZER_CMAKE_ARGS[@]}" -DCMAKE_BUILD_TYPE=Debug -DSTRATA_SANITIZE=ON -DSTRATA_BENCH=OFF -DSTRATA_UNITY_BUILD=ON
+  configure_and_build "$ASAN_DIR" "${SANITIZER_CMAKE_ARGS[@]}" -DCMAKE_BUILD_TYPE=Debug -DSTRATA_SANITIZE=ON -DSTRATA_FUZZ=ON -DSTRATA_BENCH=OFF -DSTRATA_UNITY_BUILD=ON
   # Two tests per core: the end-to-end tests wait on fsync, on the binaries they start and on the
   # Node peers about half of their time (six of the longest: 203 s at -j2, 164 s at -j4, 2 cores).
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \

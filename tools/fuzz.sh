@@ -2,6 +2,10 @@
 # Builds strata's libFuzzer targets (clang, ASan + UBSan) and runs each for a bounded time.
 #   tools/fuzz.sh SECONDS_EACH [TARGET...]      TARGET: parquet csv wal safetensors sql ilp pgwire (default all)
 #
+# The fuzzers are CMake targets of the sanitizer tree (${STRATA_ASAN_DIR:-build-asan}, the one
+# ./strata.sh test builds), configured here with STRATA_FUZZ=ON: cmake/strata_fuzz.cmake says what
+# each links.
+#
 #   parquet      the Parquet reader on any bytes      src/parquet/fuzz/parquet_reader_fuzzer.cc
 #   csv          the CSV parser (CsvReader)           src/csv/fuzz/csv_reader_fuzzer.cc
 #   wal          WAL recovery (ReadWal) and record    src/wal/fuzz/wal_fuzzer.cc
@@ -31,73 +35,33 @@ targets=("$@")
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 work="${STRATA_CACHE:-$HOME/.cache/strata}/fuzz"
 shared="${STRATA_SHARED_DIR:-$root/../shared}"
+tree="${STRATA_ASAN_DIR:-$root/build-asan}"
 command -v clang++ >/dev/null || { echo "fuzz.sh: clang++ is required" >&2; exit 1; }
 
-# Per target: the fuzzer source, then the sources it links (whole module directories or files).
-declare -A fuzzer deps
+# Per target: the fuzzer source (its module's regressions/ are beside it).
+declare -A fuzzer
 fuzzer[parquet]=src/parquet/fuzz/parquet_reader_fuzzer.cc
-deps[parquet]="src/parquet src/codec src/io src/core"
 fuzzer[csv]=src/csv/fuzz/csv_reader_fuzzer.cc
-deps[csv]="src/csv src/io src/core"
 fuzzer[wal]=src/wal/fuzz/wal_fuzzer.cc
-deps[wal]="src/wal src/db/wal_record.cc src/codec src/io src/core"
 fuzzer[safetensors]=src/artifacts/fuzz/safetensors_fuzzer.cc
-deps[safetensors]="src/artifacts/safetensors.cc src/io src/core"
 fuzzer[sql]=src/sql/fuzz/sql_parser_fuzzer.cc
-# Not src/sql/binder.cc: the binder needs the engine (src/query and below); the fuzzer is the parser.
-deps[sql]="src/sql/ast.cc src/sql/lexer.cc src/sql/literal.cc src/sql/parser.cc src/sql/parser_expr.cc src/sql/printer.cc src/io src/core"
 fuzzer[ilp]=src/ilp/fuzz/ilp_fuzzer.cc
-deps[ilp]="src/ilp/parser.cc"
 fuzzer[pgwire]=src/pgwire/fuzz/pgwire_message_fuzzer.cc
-deps[pgwire]="src/pgwire/protocol.cc src/io src/core"
 
-obj_dir="$work/obj"
-rm -rf "$obj_dir" && mkdir -p "$obj_dir"
-obj_of() { echo "$obj_dir/$(basename "$(dirname "$1")")_$(basename "$1" .cc).o"; }
-# A whole module directory compiles as one translation unit (its headers parsed once, as the CMake
-# unity build does): the fuzz build took about 210 s of CPU one file at a time.
-unity_of() {  # module directory (relative) -> its generated unity source
-  local u="$obj_dir/unity_${1//\//_}.cc" f
-  if [[ ! -f "$u" ]]; then
-    for f in "$root/$1"/*.cc; do [[ "$f" == *_test.cc ]] || echo "#include \"$f\""; done >"$u"
-  fi
-  echo "$u"
-}
-sources_of() {  # target -> every source it links, fuzzer first
-  echo "$root/${fuzzer[$1]}"
-  local d
-  for d in ${deps[$1]}; do
-    if [[ "$d" == *.cc ]]; then
-      echo "$root/$d"
-    else
-      unity_of "$d"
-    fi
-  done
-}
-
-all_sources=()
+build_targets=()
 for t in "${targets[@]}"; do
   [[ -n "${fuzzer[$t]:-}" ]] || { echo "fuzz.sh: unknown target '$t' (parquet, csv, wal, safetensors, sql, ilp, pgwire)" >&2; exit 2; }
-  mapfile -t -O "${#all_sources[@]}" all_sources < <(sources_of "$t")
+  build_targets+=(--target "strata_${t}_fuzzer")
 done
-mapfile -t all_sources < <(printf '%s\n' "${all_sources[@]}" | sort -u)
-
-export FUZZ_CXX="clang++"
-command -v ccache >/dev/null && FUZZ_CXX="ccache clang++"
-export FUZZ_CXXFLAGS="-std=c++20 -O1 -gline-tables-only -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all -I$root/src -I$root/include"
-export FUZZ_OBJ_DIR="$obj_dir"
-# One object per source, compiled in parallel (one clang call would use one core for minutes).
-printf '%s\0' "${all_sources[@]}" |
-  xargs -0 -P "$(nproc)" -n 1 sh -c \
-    '$FUZZ_CXX $FUZZ_CXXFLAGS -c "$0" -o "$FUZZ_OBJ_DIR/$(basename "$(dirname "$0")")_$(basename "$0" .cc).o"' ||
-  { echo "fuzz.sh: compiling the fuzzers failed" >&2; exit 3; }
-for t in "${targets[@]}"; do
-  objs=()
-  while read -r src; do objs+=("$(obj_of "$src")"); done < <(sources_of "$t")
-  # src/io hashes files with OpenSSL (libcrypto).
-  clang++ -fsanitize=fuzzer,address,undefined "${objs[@]}" -lzstd -lsnappy -llz4 -lz -lcrypto -o "$work/${t}_fuzzer" ||
-    { echo "fuzz.sh: linking the $t fuzzer failed" >&2; exit 3; }
-done
+mkdir -p "$work"
+# A tree configured with another compiler cannot switch (CMake fixes it at configure time).
+if [[ -f "$tree/CMakeCache.txt" ]] && ! grep -q '^CMAKE_CXX_COMPILER:[A-Z]*=.*clang++' "$tree/CMakeCache.txt"; then
+  rm -rf "$tree"
+fi
+{ cmake -S "$root" -B "$tree" -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Debug -DSTRATA_SANITIZE=ON \
+    -DSTRATA_FUZZ=ON -DSTRATA_BENCH=OFF -DSTRATA_UNITY_BUILD=ON >/dev/null &&
+  cmake --build "$tree" -j "$(nproc)" "${build_targets[@]}" >&2; } ||
+  { echo "fuzz.sh: building the fuzzers in $tree failed" >&2; exit 3; }
 
 # One fuzzer per core at a time: each is one process on one core, and the CI waits for the slowest.
 fuzz_one() {  # target: writes its seeds, then fuzzes; its output goes to $work/<target>.log
@@ -109,14 +73,14 @@ fuzz_one() {  # target: writes its seeds, then fuzzes; its output goes to $work/
     [[ -d "$shared/data/parquet-testing/bad_data" ]] && seeds+=("$shared/data/parquet-testing/bad_data")
   else
     rm -rf "$work/seeds-$t"
-    STRATA_FUZZ_WRITE_SEEDS="$work/seeds-$t" "$work/${t}_fuzzer" >/dev/null 2>&1 ||
+    STRATA_FUZZ_WRITE_SEEDS="$work/seeds-$t" "$tree/strata_${t}_fuzzer" >/dev/null 2>&1 ||
       { echo "fuzz.sh: the $t fuzzer could not write its seeds"; return 1; }
     seeds+=("$work/seeds-$t")
   fi
   regressions="$root/$(dirname "$(dirname "${fuzzer[$t]}")")/fuzz/regressions"
   [[ -d "$regressions" ]] && seeds+=("$regressions")
   echo "fuzz.sh: $t for $seconds s"
-  (cd "$run_dir" && "$work/${t}_fuzzer" -max_total_time="$seconds" -rss_limit_mb=2048 -max_len=262144 -timeout=10 \
+  (cd "$run_dir" && "$tree/strata_${t}_fuzzer" -max_total_time="$seconds" -rss_limit_mb=2048 -max_len=262144 -timeout=10 \
     -print_final_stats=1 "${seeds[@]}" 2>&1) ||
     { echo "fuzz.sh: the $t fuzzer failed; its input is in $run_dir"; return 1; }
 }
