@@ -421,7 +421,8 @@ Status DatabaseImpl::CreateTable(const TableDef& def) {
   }
   // The table and its derived bar tables in one transaction, with the record's ids.
   std::vector<TableInfo> created;
-  Status cataloged = catalog_->InTransaction([&]() -> Status {
+  // The lambda runs here, inside this call, where tier_op_mu_ is held.
+  Status cataloged = catalog_->InTransaction([&]() REQUIRES(tier_op_mu_) -> Status {
     created.clear();
     for (const CreatedTable& t : tables) {
       ASSIGN_OR_RETURN(TableInfo info, catalog_->CreateTable(t.def, t.table_id));
