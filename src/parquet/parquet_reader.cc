@@ -395,25 +395,27 @@ class ParquetReader::Impl {
       RETURN_IF_ERROR(reader.DecodeChunk(bytes, start, rows, out));
       return out->SetSizeFromStorage();
     }
-    // Pages are decoded into a reused scratch column, so selective reads do not fault in fresh
-    // memory for every column of every row group.
-    Column& part = w.by_type[static_cast<size_t>(info.field.type)];
-    if (part.type() != info.field.type) part = Column(info.field.type);
-    part.Clear();
-    std::vector<std::pair<size_t, size_t>> sel;
+    // Without a page index the chunk is decoded into a reused scratch column (selective reads do
+    // not fault in fresh memory for every column of every row group) and the rows copied out.
     std::optional<OffsetIndex> oi;
     if (use_page_index) oi = LoadOffsetIndex(w, rg, info, start, size, where);
-    if (oi) {
-      RETURN_IF_ERROR(ReadPages(w, rg, start, *oi, ranges, where, &reader, &part, &sel));
-    } else {
-      part.Reserve(static_cast<size_t>(std::min(rows, kMaxReserveRows)));
-      ASSIGN_OR_RETURN(std::string_view bytes, FetchView(w, start, size));
-      RETURN_IF_ERROR(reader.DecodeChunk(bytes, start, rows, &part));
-      RETURN_IF_ERROR(part.SetSizeFromStorage());
-      sel.assign(ranges.begin(), ranges.end());
-    }
+    if (oi) return ReadPages(w, rg, start, *oi, ranges, where, &reader, info.field.type, out);
+    Column& part = Scratch(w, info.field.type);
+    part.Reserve(static_cast<size_t>(std::min(rows, kMaxReserveRows)));
+    ASSIGN_OR_RETURN(std::string_view bytes, FetchView(w, start, size));
+    RETURN_IF_ERROR(reader.DecodeChunk(bytes, start, rows, &part));
+    RETURN_IF_ERROR(part.SetSizeFromStorage());
+    std::vector<std::pair<size_t, size_t>> sel(ranges.begin(), ranges.end());
     AppendSelected(part, sel, out);
     return Status::OK();
+  }
+
+  // w's scratch column of `type`, empty.
+  static Column& Scratch(ColumnWork& w, ColumnType type) {
+    Column& part = w.by_type[static_cast<size_t>(type)];
+    if (part.type() != type) part = Column(type);
+    part.Clear();
+    return part;
   }
 
   // Appends the rows `sel` of `part` to *out with one reservation and bulk copies.
@@ -428,11 +430,11 @@ class ParquetReader::Impl {
     for (const auto& r : sel) AppendRange(part, r.first, r.second - r.first, out);
   }
 
-  // Decodes the pages of a chunk that overlap `ranges` into *out and sets *sel to the positions
-  // in *out of the wanted rows.
+  // Decodes the pages of a chunk that overlap `ranges` and appends the rows `ranges` to *out. A
+  // page wholly inside the ranges is decoded straight into *out (no copy); a page the ranges cut
+  // is decoded into w's scratch column and its wanted rows copied.
   Status ReadPages(ColumnWork& w, int rg, uint64_t start, const OffsetIndex& oi, const Ranges& ranges,
-                   const std::string& where, ColumnChunkReader* reader, Column* out,
-                   std::vector<std::pair<size_t, size_t>>* sel) {
+                   const std::string& where, ColumnChunkReader* reader, ColumnType type, Column* out) {
     int64_t rows = md_.row_groups[rg].num_rows;
     const auto& locs = oi.page_locations;
     size_t pages = locs.size();
@@ -444,11 +446,12 @@ class ParquetReader::Impl {
       while (r < ranges.size() && ranges[r].second <= lo) ++r;
       selected[i] = r < ranges.size() && ranges[r].first < hi;
     }
-    int64_t selected_rows = 0;
-    for (size_t i = 0; i < pages; ++i) selected_rows += selected[i] ? page_end_row(i) - locs[i].first_row_index : 0;
     w.pages_total += pages;
     for (size_t i = 0; i < pages; ++i) w.pages_read += selected[i] ? 1 : 0;
-    ReserveRows(out, static_cast<size_t>(selected_rows));
+    int64_t wanted = 0;
+    for (const auto& g : ranges) wanted += g.second - g.first;
+    ReserveRows(out, static_cast<size_t>(wanted));
+    Column& part = Scratch(w, type);
     RETURN_IF_ERROR(reader->Reset());
     // A dictionary page sits between the chunk start and the first data page.
     if (static_cast<uint64_t>(locs[0].offset) > start) {
@@ -457,11 +460,11 @@ class ParquetReader::Impl {
       while (pos < dict.size()) {
         int64_t got;
         size_t consumed;
-        RETURN_IF_ERROR(reader->DecodePage(dict.substr(pos), start + pos, 0, out, &got, &consumed));
+        RETURN_IF_ERROR(reader->DecodePage(dict.substr(pos), start + pos, 0, &part, &got, &consumed));
         pos += consumed;
       }
     }
-    Ranges decoded;  // row spans decoded, in order
+    size_t rr = 0;  // first range that may overlap the page
     for (size_t i = 0; i < pages;) {
       if (!selected[i]) {
         ++i;
@@ -474,29 +477,33 @@ class ParquetReader::Impl {
       uint64_t run_end = static_cast<uint64_t>(locs[j].offset) + locs[j].compressed_page_size;
       ASSIGN_OR_RETURN(std::string_view bytes, FetchView(w, run_start, run_end - run_start));
       for (size_t k = i; k <= j; ++k) {
+        const int64_t lo = locs[k].first_row_index, hi = page_end_row(k);
+        while (rr < ranges.size() && ranges[rr].second <= lo) ++rr;
+        // The page is wanted whole when one range covers it.
+        const bool whole = rr < ranges.size() && ranges[rr].first <= lo && ranges[rr].second >= hi;
         uint64_t at = static_cast<uint64_t>(locs[k].offset);
         std::string_view page = bytes.substr(at - run_start, locs[k].compressed_page_size);
-        int64_t expect = page_end_row(k) - locs[k].first_row_index, got = 0;
+        int64_t expect = hi - lo, got = 0;
         size_t consumed;
-        RETURN_IF_ERROR(reader->DecodePage(page, at, expect, out, &got, &consumed));
+        if (whole) {
+          RETURN_IF_ERROR(reader->DecodePage(page, at, expect, out, &got, &consumed));
+          RETURN_IF_ERROR(out->SetSizeFromStorage());
+        } else {
+          part.Clear();
+          RETURN_IF_ERROR(reader->DecodePage(page, at, expect, &part, &got, &consumed));
+          RETURN_IF_ERROR(part.SetSizeFromStorage());
+        }
         if (got != expect) {
           return Status::Corruption(where + ": page at offset " + std::to_string(at) + " holds " + std::to_string(got) +
                                     " rows, the offset index says " + std::to_string(expect));
         }
-        AddRange(&decoded, locs[k].first_row_index, page_end_row(k));
+        if (whole) continue;
+        for (size_t g = rr; g < ranges.size() && ranges[g].first < hi; ++g) {
+          const int64_t a = std::max(ranges[g].first, lo), b = std::min(ranges[g].second, hi);
+          if (a < b) AppendRange(part, static_cast<size_t>(a - lo), static_cast<size_t>(b - a), out);
+        }
       }
       i = j + 1;
-    }
-    RETURN_IF_ERROR(out->SetSizeFromStorage());
-    // Map the wanted row ranges to positions in what was decoded.
-    sel->clear();
-    int64_t base = 0;
-    for (const auto& d : decoded) {
-      for (const auto& w : ranges) {
-        int64_t lo = std::max(w.first, d.first), hi = std::min(w.second, d.second);
-        if (lo < hi) sel->emplace_back(base + (lo - d.first), base + (hi - d.first));
-      }
-      base += d.second - d.first;
     }
     return Status::OK();
   }
@@ -586,35 +593,46 @@ class ParquetReader::Impl {
       for (Column& c : *out) outs.push_back(&c);
       return ReadColumns(rg, cols, ranges, o, outs);
     }
-    // Read the candidate rows (and the timestamps, projected or not), then keep the matches.
-    std::vector<Column>& part = filter_scratch_;
-    part.resize(cols.size() + 1);
-    for (size_t i = 0; i <= cols.size(); ++i) {
-      ColumnType t = i < cols.size() ? columns_[cols[i]].field.type : ColumnType::kTimestamp;
-      if (part[i].type() != t) part[i] = Column(t);
-      part[i].Clear();
-    }
-    auto it = std::find(cols.begin(), cols.end(), ts);
-    size_t ts_pos = static_cast<size_t>(it - cols.begin());
-    if (it != cols.end()) part.resize(cols.size());
-    std::vector<int> read_cols = cols;
-    if (part.size() > cols.size()) read_cols.push_back(ts);
-    std::vector<Column*> outs;
-    for (Column& c : part) outs.push_back(&c);
-    RETURN_IF_ERROR(ReadColumns(rg, read_cols, ranges, o, outs));
-    const Column& t = part[ts_pos];
+    // The timestamps of the candidate rows first; the rows that match become the ranges every
+    // column is read at, so the other columns decode only the pages holding matches, wholly
+    // matching pages straight into *out.
+    Column& t = filter_ts_;
+    if (t.type() != columns_[ts].field.type) t = Column(columns_[ts].field.type);
+    t.Clear();
+    RETURN_IF_ERROR(ReadColumn(work_[0], rg, ts, ranges, o.use_page_index, &t));
+    Fold();
     const int64_t* v = t.int64s().data();
-    int64_t from = o.time_range->from, to = o.time_range->to;
+    const int64_t from = o.time_range->from, to = o.time_range->to;
     auto match = [&](size_t i) { return !t.IsNull(i) && v[i] >= from && v[i] < to; };
-    std::vector<std::pair<size_t, size_t>> keep;
-    for (size_t i = 0, n = t.size(); i < n;) {
-      while (i < n && !match(i)) ++i;
-      size_t b = i;
-      while (i < n && match(i)) ++i;
-      if (b < i) keep.emplace_back(b, i);
+    std::vector<std::pair<size_t, size_t>> keep;  // positions in t
+    Ranges keep_rows;                             // the same rows, in row group coordinates
+    size_t base = 0;                              // position in t of ranges[k].first
+    for (const auto& r : ranges) {
+      const size_t n = base + static_cast<size_t>(r.second - r.first);
+      for (size_t i = base; i < n;) {
+        while (i < n && !match(i)) ++i;
+        const size_t b = i;
+        while (i < n && match(i)) ++i;
+        if (b < i) {
+          keep.emplace_back(b, i);
+          AddRange(&keep_rows, r.first + static_cast<int64_t>(b - base), r.first + static_cast<int64_t>(i - base));
+        }
+      }
+      base = n;
     }
-    for (size_t c = 0; c < cols.size(); ++c) AppendSelected(part[c], keep, &(*out)[c]);
-    return Status::OK();
+    if (keep_rows.empty()) return Status::OK();
+    std::vector<int> read_cols;
+    std::vector<Column*> outs;
+    for (size_t c = 0; c < cols.size(); ++c) {
+      if (cols[c] == ts) {
+        AppendSelected(t, keep, &(*out)[c]);
+      } else {
+        read_cols.push_back(cols[c]);
+        outs.push_back(&(*out)[c]);
+      }
+    }
+    if (read_cols.empty()) return Status::OK();
+    return ReadColumns(rg, read_cols, keep_rows, o, outs);
   }
 
   void ReleaseBuffers() {
@@ -623,7 +641,7 @@ class ParquetReader::Impl {
       w.page_buf = std::string();
       for (Column& c : w.by_type) c = Column();
     }
-    filter_scratch_ = std::vector<Column>();
+    filter_ts_ = Column(ColumnType::kTimestamp);
   }
 
   Result<RecordBatch> ReadRowGroup(int rg, const ReadOptions& o) {
@@ -703,7 +721,7 @@ class ParquetReader::Impl {
   std::vector<int64_t> rg_start_;
   int64_t num_rows_ = 0;
   std::vector<ColumnWork> work_ = std::vector<ColumnWork>(1);  // one per thread reading columns
-  std::vector<Column> filter_scratch_;                         // candidate rows of a time-range read
+  Column filter_ts_{ColumnType::kTimestamp};                   // candidate timestamps of a time-range read
 };
 
 ParquetReader::ParquetReader(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
