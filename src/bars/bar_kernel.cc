@@ -105,7 +105,8 @@ Result<BarInput> DetectBarInput(const std::vector<Field>& f) {
   return c;
 }
 
-BarBuilder::BarBuilder(BarInput input, int64_t interval_ns) : c_(input), interval_(interval_ns) {}
+BarBuilder::BarBuilder(BarInput input, int64_t interval_ns, bool nan_prices)
+    : c_(input), interval_(interval_ns), nan_prices_(nan_prices) {}
 
 Status BarBuilder::Consume(const RecordBatch& b, RecordBatch* out) {
   const size_t n = b.num_rows();
@@ -159,20 +160,25 @@ void BarBuilder::ConsumeTrades(const RecordBatch& b, size_t a, size_t end, Recor
   for (size_t r = a; r < end; ++r) {
     if (nulls && (pc.IsNull(r) || sc.IsNull(r))) continue;
     const double p = price[r];
-    if (std::isnan(p)) continue;  // a stored NaN (ingest --allow-nan) is no price: skipped like a null
+    const bool nan = std::isnan(p);
+    if (nan && !nan_prices_) continue;  // a stored NaN (ingest --allow-nan) is no price: skipped like a null
     const int64_t q = size32 ? sc.int32s()[r] : sc.int64s()[r];
     const int64_t t = ts[r];
     if (!open_ || PastBucket(t, bar_.start, interval_)) {
       Emit(out);
       StartBar(FloorTo(t, interval_), p);
     }
-    if (p > bar_.high) bar_.high = p;
-    if (p < bar_.low) bar_.low = p;
     bar_.close = p;
     bar_.volume += q;
+    ++bar_.count;
+    if (nan) {  // nan_prices_: NaN is the largest double; the low stays a number if there is one
+      bar_.high = p;
+      continue;
+    }
+    if (p > bar_.high) bar_.high = p;                        // false once the high is NaN
+    if (p < bar_.low || std::isnan(bar_.low)) bar_.low = p;  // a NaN low (from a NaN open) gives way
     bar_.pv += p * static_cast<double>(q);
     bar_.pv_volume += q;
-    ++bar_.count;
   }
 }
 

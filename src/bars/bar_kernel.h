@@ -11,7 +11,11 @@
 // From trades (input has f64 `price` and integer `size`): open/close = price of the first/last
 // trade in ts order, high/low = max/min price, volume = sum of size, vwap = sum(price*size) /
 // volume (null when volume is 0), count = number of trades. Rows whose price or size is null, or
-// whose price is NaN (stored with `ingest --allow-nan`), are skipped.
+// whose price is NaN (stored with `ingest --allow-nan`), are skipped — unless the builder is
+// made with `nan_prices = true` (SQL's aggregates, DuckDB's order where NaN is the largest
+// double): then a NaN price is a value like any other: it counts, adds its size to the volume,
+// can be the open or close, makes the high NaN and is the low only when every price is NaN (the
+// vwap leaves it out).
 // From bars (input has open, high, low, close, volume; vwap and count optional): open = first
 // open, high = max, low = min, close = last close, volume = sum, vwap = volume-weighted mean of
 // the input vwaps (over input bars whose vwap is not null), count = sum (null when the input
@@ -58,7 +62,7 @@ Result<BarInput> DetectBarInput(const std::vector<Field>& fields);
 // a symbol (InvalidArgument otherwise). Memory: one open bar.
 class BarBuilder {
  public:
-  BarBuilder(BarInput input, int64_t interval_ns);
+  BarBuilder(BarInput input, int64_t interval_ns, bool nan_prices = false);
 
   // Consumes one batch; bars completed by it are appended to *out (fields BarFields()).
   Status Consume(const RecordBatch& batch, RecordBatch* out);
@@ -83,6 +87,7 @@ class BarBuilder {
 
   BarInput c_;
   int64_t interval_;
+  bool nan_prices_;  // NaN prices are values (SQL), not skipped
   bool have_symbol_ = false;
   std::string symbol_;
   int64_t last_ts_ = INT64_MIN;

@@ -67,7 +67,7 @@ class ColumnChunkReader {
   CompressionCodec codec_type_;
   std::string where_;
   const ReaderOptions& options_;
-  std::unique_ptr<Codec> codec_;
+  Codec* codec_ = nullptr;  // the thread's decompressor for the codec (Reset)
   Dictionary dict_;
   std::string page_buf_;
   std::string* page_buf_in_use_ = &page_buf_;

@@ -245,6 +245,93 @@ TEST(Reader, NullTimestampsNeverMatchATimeRange) {
             StatusCode::kInvalidArgument);
 }
 
+// A time-range read decodes the timestamps first and reads the other columns at the matching
+// rows only: pages wholly inside them straight into the result, pages they cut through scratch.
+// Timestamps that jitter (so the matches are runs with gaps, also inside one page), null
+// timestamps, nullable columns with nulls, dictionary and plain strings, tiny pages: every range,
+// projection, thread count and row window answers exactly as filtering the whole file does.
+TEST(Reader, TimeRangeReadsMatchFilteringTheWholeFile) {
+  std::mt19937_64 rng(7);
+  RecordBatch b({Field{"ts", ColumnType::kTimestamp, true}, Field{"price", ColumnType::kFloat64, true},
+                 Field{"size", ColumnType::kInt64, false}, Field{"tag", ColumnType::kString, true},
+                 Field{"note", ColumnType::kString, false}, Field{"n", ColumnType::kInt32, true}});
+  constexpr int kRows = 6000;
+  for (int i = 0; i < kRows; ++i) {
+    if (rng() % 23 == 0) {
+      b.column(0).AppendNull();
+    } else {
+      b.column(0).AppendInt64(i * 10 + static_cast<int64_t>(rng() % 61) - 30);
+    }
+    if (rng() % 7 == 0) {
+      b.column(1).AppendNull();
+    } else {
+      b.column(1).AppendDouble(static_cast<double>(rng() % 100000) / 100);
+    }
+    b.column(2).AppendInt64(static_cast<int64_t>(rng() % 1000));
+    if (rng() % 5 == 0) {
+      b.column(3).AppendNull();
+    } else {
+      b.column(3).AppendString(std::string(1, static_cast<char>('a' + rng() % 4)));
+    }
+    b.column(4).AppendString("n" + std::to_string(rng()));
+    if (i % 500 < 40) {
+      b.column(5).AppendNull();
+    } else {
+      b.column(5).AppendInt32(i);
+    }
+  }
+  TempDir dir;
+  WriterOptions wo;
+  wo.row_group_rows = 2500;
+  wo.page_rows = 37;
+  ASSERT_OK(WriteParquetFile(DefaultFileSystem(), dir.Join("j.parquet"), b, wo));
+  ASSERT_OK_AND_ASSIGN(auto reader, ParquetReader::Open(DefaultFileSystem(), dir.Join("j.parquet")));
+  const std::vector<std::vector<std::string>> projections = {
+      {}, {"price", "size"}, {"tag", "ts", "n"}, {"note"}, {"n", "price", "ts", "tag", "note", "size"}};
+  std::vector<std::pair<int64_t, int64_t>> ranges = {{-100, 0},      {0, 1},          {995, 1005},    {24000, 26000},
+                                                     {24990, 25010}, {-1000, 100000}, {59990, 70000}, {3000, 3000}};
+  const int random_ranges = ::strata::testing::Sanitized() ? 8 : 40;  // ~0.7 s release
+  for (int k = 0; k < random_ranges; ++k) {
+    const int64_t from = static_cast<int64_t>(rng() % 62000) - 1000;
+    ranges.emplace_back(from, from + static_cast<int64_t>(rng() % (k % 2 ? 400 : 20000)));
+  }
+  for (const auto& [from, to] : ranges) {
+    for (size_t p = 0; p < projections.size(); ++p) {
+      for (int threads : {1, 3}) {
+        for (bool page_index : {true, false}) {
+          for (int64_t offset : {0, 1234}) {
+            ReadOptions o;
+            o.columns = projections[p];
+            o.time_range = TimeRange{"ts", from, to};
+            o.decode_threads = threads;
+            o.use_page_index = page_index;
+            o.row_offset = offset;
+            // The expected rows: the window, then the range over the whole file's timestamps.
+            std::vector<uint32_t> rows;
+            for (uint32_t r = static_cast<uint32_t>(offset); r < kRows; ++r) {
+              const Column& t = b.column(0);
+              if (!t.IsNull(r) && t.int64s()[r] >= from && t.int64s()[r] < to) rows.push_back(r);
+            }
+            std::vector<Field> fields;
+            std::vector<Column> cols;
+            for (const std::string& name :
+                 o.columns.empty() ? std::vector<std::string>{"ts", "price", "size", "tag", "note", "n"} : o.columns) {
+              const int c = b.FieldIndex(name);
+              fields.push_back(b.fields()[c]);
+              cols.push_back(b.column(c).Take(rows));
+            }
+            const RecordBatch want(fields, std::move(cols));
+            ASSERT_OK_AND_ASSIGN(RecordBatch got, reader->Read(o));
+            ASSERT_EQ(FirstDifference(got, want), "")
+                << "[" << from << ", " << to << ") projection " << p << " threads " << threads << " page index "
+                << page_index << " offset " << offset;
+          }
+        }
+      }
+    }
+  }
+}
+
 TEST(Reader, MalformedFilesAreClearErrors) {
   TempDir dir;
   auto read = [&](const std::string& bytes) {

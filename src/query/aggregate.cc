@@ -612,12 +612,21 @@ class HashAggregateStream final : public BatchStream {
           ASSIGN_OR_RETURN(const Column* c, keys_[k]->EvaluateView(in, &key_cols[k]));
           key_ptrs.push_back(c);
         }
-        HashKeyRows(key_ptrs, &hashes);
         AdjacentKeysEqual(key_ptrs, n, &same);
+        size_t runs = 0;
+        for (size_t r = 0; r < n; ++r) runs += same[r] == 0;
+        // Long runs of one group (a grouped stream, time buckets): hash the first row of each run
+        // only; otherwise every row at once.
+        const bool per_run = runs * 4 <= n;
+        if (!per_run) HashKeyRows(key_ptrs, &hashes);
         gids.resize(n);
         for (size_t r = 0; r < n; ++r) {
-          // Consecutive rows of one group (a grouped stream) skip the table.
-          gids[r] = same[r] ? gids[r - 1] : table_.FindOrInsert(key_ptrs, r, hashes[r]);
+          // Consecutive rows of one group skip the table.
+          if (same[r]) {
+            gids[r] = gids[r - 1];
+          } else {
+            gids[r] = table_.FindOrInsert(key_ptrs, r, per_run ? HashKeyRow(key_ptrs, r) : hashes[r]);
+          }
         }
         if (options_.max_groups && table_.size() > options_.max_groups) {
           return Status::InvalidArgument("GROUP BY: more than " + std::to_string(options_.max_groups) +

@@ -8,6 +8,7 @@
 #include <random>
 #include <set>
 
+#include "query/expr_keys.h"
 #include "query/query_test_util.h"
 #include "strata/timestamp.h"
 #include "testutil/testutil.h"
@@ -315,6 +316,41 @@ TEST(Aggregate, SumOverflowAndBindErrorsAreClear) {
   two.column(1).AppendString("y");
   ASSERT_OK_AND_ASSIGN(auto capped, MakeHashAggregateStream(MakeVectorStream(f, {two}), {{"v", Col("v")}}, {}, small));
   EXPECT_FALSE(Collect(capped.get()).ok());
+}
+
+// The aggregate hashes the first row of each run of one group alone (HashKeyRow) when runs are
+// long, and every row at once (HashKeyRows) otherwise; a group met both ways must hash alike.
+TEST(Aggregate, OneRowHashesAsTheWholeBatch) {
+  std::mt19937_64 rng(3);
+  std::vector<Column> cols = {Column(ColumnType::kInt64), Column(ColumnType::kFloat64),   Column(ColumnType::kString),
+                              Column(ColumnType::kInt32), Column(ColumnType::kTimestamp), Column(ColumnType::kBool)};
+  for (int i = 0; i < 500; ++i) {
+    for (Column& c : cols) {
+      if (rng() % 5 == 0) {
+        c.AppendNull();
+        continue;
+      }
+      switch (c.type()) {
+        case ColumnType::kFloat64: {
+          const double v[] = {0.0, -0.0, std::nan(""), 1.5, -2.25};
+          c.AppendDouble(v[rng() % 5]);
+          break;
+        }
+        case ColumnType::kString: c.AppendString(std::string(rng() % 12, static_cast<char>('a' + rng() % 3))); break;
+        case ColumnType::kInt32: c.AppendInt32(static_cast<int32_t>(rng() % 7) - 3); break;
+        case ColumnType::kBool: c.AppendBool(rng() % 2); break;
+        default: c.AppendInt64(static_cast<int64_t>(rng() % 9) - 4);
+      }
+    }
+  }
+  for (size_t k = 0; k < cols.size(); ++k) {
+    std::vector<const Column*> keys;
+    for (size_t j = 0; j <= k; ++j) keys.push_back(&cols[(k + j) % cols.size()]);
+    std::vector<uint64_t> hashes;
+    HashKeyRows(keys, &hashes);
+    ASSERT_EQ(hashes.size(), 500u);
+    for (size_t i = 0; i < 500; ++i) ASSERT_EQ(HashKeyRow(keys, i), hashes[i]) << k << " " << i;
+  }
 }
 
 TEST(Aggregate, ParseAggKind) {

@@ -14,9 +14,10 @@ namespace {
 // A stream over the kernel: pulls input batches until an output batch is full.
 class BarsStream final : public BatchStream {
  public:
-  BarsStream(std::unique_ptr<BatchStream> input, bars::BarInput cols, int64_t interval, size_t batch_rows)
+  BarsStream(std::unique_ptr<BatchStream> input, bars::BarInput cols, int64_t interval, size_t batch_rows,
+             bool nan_prices)
       : input_(std::move(input)),
-        builder_(cols, interval),
+        builder_(cols, interval, nan_prices),
         batch_rows_(std::max<size_t>(batch_rows, 1)),
         fields_(bars::BarFields()) {}
 
@@ -48,12 +49,13 @@ class BarsStream final : public BatchStream {
 }  // namespace
 
 Result<std::unique_ptr<BatchStream>> MakeBarsStream(std::unique_ptr<BatchStream> input, int64_t interval_ns,
-                                                    size_t batch_rows) {
+                                                    size_t batch_rows, bool nan_prices) {
   if (interval_ns < kMinBarInterval || interval_ns > kMaxBarInterval) {
     return Status::InvalidArgument("bar interval of " + std::to_string(interval_ns) + " ns is outside 1s..1d");
   }
   ASSIGN_OR_RETURN(bars::BarInput cols, bars::DetectBarInput(input->fields()));
-  return std::unique_ptr<BatchStream>(std::make_unique<BarsStream>(std::move(input), cols, interval_ns, batch_rows));
+  return std::unique_ptr<BatchStream>(
+      std::make_unique<BarsStream>(std::move(input), cols, interval_ns, batch_rows, nan_prices));
 }
 
 }  // namespace strata::query

@@ -72,6 +72,21 @@ void HashKeyRows(const std::vector<const Column*>& keys, std::vector<uint64_t>* 
   }
 }
 
+uint64_t HashKeyRow(const std::vector<const Column*>& keys, size_t i) {
+  uint64_t h = 0;
+  for (const Column* c : keys) {
+    switch (c->type()) {
+      case ColumnType::kFloat32:
+      case ColumnType::kFloat64: h = Mix(h ^ std::bit_cast<uint64_t>(NormDouble(c->doubles()[i]))); break;
+      case ColumnType::kSymbol:
+      case ColumnType::kString: h = Mix(h ^ HashBytes(c->GetString(i))); break;
+      default: h = Mix(h ^ static_cast<uint64_t>(IntAt(*c, i)));
+    }
+    if (c->IsNull(i)) h ^= kNullHash;
+  }
+  return h;
+}
+
 int CompareValues(const Column& a, size_t i, const Column& b, size_t j) {
   const bool na = a.IsNull(i), nb = b.IsNull(j);
   if (na || nb) return na == nb ? 0 : (na ? 1 : -1);

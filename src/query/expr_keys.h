@@ -13,6 +13,9 @@ namespace strata::query {
 
 // hashes[i] = hash of row i of `keys` (all of equal length); a null hashes to a fixed value.
 void HashKeyRows(const std::vector<const Column*>& keys, std::vector<uint64_t>* hashes);
+// The hash of row i alone: HashKeyRows' hashes[i] (for grouped input, where only the first row of
+// each run of equal keys needs one).
+uint64_t HashKeyRow(const std::vector<const Column*>& keys, size_t i);
 // Row `i` of `a` equals row `j` of `b` column by column (columns of comparable types). Two nulls
 // are equal (grouping); callers that want SQL equality (joins) skip rows with a null key first.
 bool KeyRowsEqual(const std::vector<const Column*>& a, size_t i, const std::vector<const Column*>& b, size_t j);
