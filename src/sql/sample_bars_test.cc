@@ -19,17 +19,10 @@ namespace {
 constexpr int64_t kSec = 1'000'000'000;
 constexpr int64_t kM0 = 1'772'445'600'000'000'000;  // 2026-03-02 10:00:00Z
 
-class SampleBarsTest : public ::testing::Test {
+// A fresh database with the table "trades" (dedup key trade_id).
+class SampleBarsTest : public strata::testing::TradesDbTest {
  protected:
-  void SetUp() override {
-    strata::testing::PreferMemoryTmpDir();
-    const std::string root = dir_.Join("db");
-    ASSERT_OK(Database::Init(root, {.fsync = "none"}));
-    ASSERT_OK_AND_ASSIGN(db_, Database::Open(root, strata::testing::TestOptions()));
-    ASSERT_OK(db_->CreateTable({"trades", *Schema::Template("trades"), std::string("trade_id"), "{}"}));
-  }
-
-  // One trade; price NaN when `nan`.
+  // One trade.
   void Add(RecordBatch* b, int64_t ts, const char* sym, double price, int64_t size, int64_t id) {
     for (size_t c = 0; c < b->num_columns(); ++c) {
       const std::string& n = b->fields()[c].name;
@@ -84,9 +77,6 @@ class SampleBarsTest : public ::testing::Test {
     EXPECT_TRUE(b.ok()) << b.status().ToString();
     return b.ok() && b->bars != nullptr;
   }
-
-  strata::testing::TempDir dir_;
-  std::unique_ptr<Database> db_;
 };
 
 TEST_F(SampleBarsTest, BarsAnswerAsTheHashAggregate) {
