@@ -460,8 +460,8 @@ TEST_F(ServeTest, TableDdlAndSqlWritesByRole) {
   };
   // qty is the dedup key: each INSERT a row of its own.
   const auto insert = [](int qty) {
-    return "INSERT INTO fills VALUES (TIMESTAMP '2026-03-02 10:00:00', 'AAPL', 187.5, " + std::to_string(qty) +
-           ", 'XNAS')";
+    return "INSERT INTO fills (ts, symbol, px, qty, venue) VALUES (TIMESTAMP '2026-03-02 10:00:00', 'AAPL', 187.5, " +
+           std::to_string(qty) + ", 'XNAS')";
   };
   const int insert_codes[] = {403, 200, 200}, alter_codes[] = {403, 403, 200};
   for (int role = 0; role < 3; ++role) {
@@ -469,7 +469,9 @@ TEST_F(ServeTest, TableDdlAndSqlWritesByRole) {
     EXPECT_EQ(r.code, insert_codes[role]) << who[role] << ": " << r.body;
     r = sql("ALTER TABLE fills ADD COLUMN note" + std::to_string(role) + " VARCHAR", who[role]);
     EXPECT_EQ(r.code, alter_codes[role]) << who[role] << ": " << r.body;
-    if (r.code == 403) EXPECT_NE(r.body.find("ALTER TABLE needs admin"), std::string::npos) << r.body;
+    if (r.code == 403) {
+      EXPECT_NE(r.body.find("ALTER TABLE needs admin"), std::string::npos) << r.body;
+    }
   }
   HttpResult r = Get("/v1/tables/fills", who[0]);
   ASSERT_EQ(r.code, 200) << r.body;
@@ -555,7 +557,8 @@ TEST_F(ServeTest, LineProtocolTableCreationFlags) {
   ASSERT_EQ(r.code, 204) << r.body;
   const auto symbol_column = [&](const std::string& table) {
     HttpResult t = Get("/v1/tables/" + table);
-    for (const auto& c : nlohmann::json::parse(t.body)["columns"]) {
+    const auto def = nlohmann::json::parse(t.body);
+    for (const auto& c : def["columns"]) {
       if (c["type"] == "symbol") return c["name"].get<std::string>();
     }
     return std::string("none: ") + t.body;

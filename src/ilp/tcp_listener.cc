@@ -196,7 +196,10 @@ class TcpListenerImpl final : public TcpListener {
       }
       identity = std::move(h.identity);
       check_identity = static_cast<bool>(options_.still_allowed);
+      // Lines that came with the handshake's last bytes: committed now, as any read that empties
+      // the socket is (the client may send nothing more for a while).
       if (!h.leftover.empty()) st = writer.Feed(h.leftover, &result);
+      if (!h.leftover.empty() && st.ok()) st = writer.Commit(&result);
     }
     uint64_t committed = 0;
     auto count_rows = [&] {
