@@ -280,6 +280,11 @@ TEST_F(ServeTest, RolesAreEnforcedOnEveryEndpointAndTokensNeverLogged) {
       {"-X POST", "/v1/migrate", 3, 200},
       {"-X POST", "/v1/retention", 3, 200},
       {"-X POST", "/v1/maintain", 3, 200},
+      {"-X POST --data-binary 'rt,symbol=A v=1i 1772461800000000000'", "/write", 2, 204},
+      {"-X POST --data-binary 'rt,symbol=A v=2i 1772461800000000001'", "/api/v2/write", 2, 204},
+      {"", "/settings", 1, 200},
+      // Past admission a plain GET (no WebSocket, no event stream) is the handler's 400.
+      {"", "/v1/subscribe?table=trades&symbol=*", 1, 400},
   };
   const std::pair<std::string, int> who[] = {{"-H 'Authorization: Bearer tok-read-111'", 1},
                                              {"-H 'Authorization: Bearer tok-write-222'", 2},
@@ -545,7 +550,8 @@ TEST_F(ServeTest, TableDdlAndSqlWritesByRole) {
 }
 
 // --ilp-series-key picks the series-key tag of tables the line protocol creates (per table, or
-// for all); --ilp-no-new-tables refuses a line naming a table that does not exist.
+// for all); --ilp-no-new-tables refuses a line naming a table that does not exist;
+// --ilp-max-line-kb limits a line.
 TEST_F(ServeTest, LineProtocolTableCreationFlags) {
   StartServer("--ilp-series-key fx=pair --ilp-series-key venue");
   const std::string body = tmp_.Join("lines.ilp");
@@ -574,9 +580,15 @@ TEST_F(ServeTest, LineProtocolTableCreationFlags) {
   EXPECT_NE(error.find("--ilp-series-key: expected TAG or TABLE=TAG"), std::string::npos) << error;
 
   ServerProcess strict;
-  ASSERT_TRUE(
-      strict.Start(root_, "--http 127.0.0.1:0 --ready-min-free-mb 0 --ilp-no-new-tables", tmp_.Join("e2"), &error))
+  ASSERT_TRUE(strict.Start(root_, "--http 127.0.0.1:0 --ready-min-free-mb 0 --ilp-no-new-tables --ilp-max-line-kb 1",
+                           tmp_.Join("e2"), &error))
       << error;
+  // --ilp-max-line-kb: a line over 1 KiB fails its request, naming the line and the limit.
+  testing::WriteTextFile(body, "fx,pair=USDJPY bid=149.12 1772461801000000000\nfx,pair=X note=\"" +
+                                   std::string(1100, 'n') + "\" 1772461801000000001\n");
+  r = Curl(scratch_, "-X POST --data-binary @" + body, strict.url() + "/write");
+  EXPECT_EQ(r.code, 400) << r.body;
+  EXPECT_NE(r.body.find("longer than the limit of 1024 bytes"), std::string::npos) << r.body;
   testing::WriteTextFile(body,
                          "fx,pair=USDJPY bid=149.12 1772461801000000000\n"
                          "fresh,symbol=A v=1 1772461801000000000\n");

@@ -28,6 +28,8 @@ struct ServeArgs {
   bool ilp_no_new_columns = false;
   bool ilp_no_new_tables = false;
   std::vector<std::string> ilp_series_key;  // TAG or TABLE=TAG
+  uint64_t ilp_max_line_kb = 1024;
+  uint64_t ilp_max_connections = 64;
   std::string fsync;
   uint64_t ready_min_free_mb = 1024;
   uint64_t ready_max_flush_lag_mb = 8192;
@@ -72,6 +74,9 @@ Status Serve(Context* ctx, const ServeArgs& a) {
   o.insecure_no_auth = a.insecure_no_auth;
   o.ilp_new_columns = !a.ilp_no_new_columns;
   o.ilp_new_tables = !a.ilp_no_new_tables;
+  if (a.ilp_max_line_kb == 0) return Status::InvalidArgument("--ilp-max-line-kb must be at least 1");
+  o.ilp_max_line_bytes = a.ilp_max_line_kb << 10;
+  o.ilp_max_connections = a.ilp_max_connections;
   for (const std::string& k : a.ilp_series_key) {
     const size_t eq = k.find('=');
     const std::string table = eq == std::string::npos ? "" : k.substr(0, eq);
@@ -176,6 +181,11 @@ void AddServeCommands(CLI::App& app, Context* ctx) {
                 "the tag that becomes the series key (symbol column) of a table the line protocol creates: TAG "
                 "for every table, or TABLE=TAG for one; repeatable (default: the tag named symbol, else the "
                 "line's first tag)");
+  s->add_option("--ilp-max-line-kb", a->ilp_max_line_kb,
+                "longest line protocol line, KiB (default 1024): over HTTP a longer one fails its request (400 "
+                "naming the line), over TCP it closes the connection");
+  s->add_option("--ilp-max-connections", a->ilp_max_connections,
+                "line protocol TCP connections at once (default 64; more are refused and logged)");
   s->add_option("--pg", a->pg,
                 "PostgreSQL wire protocol (psql, psycopg2, node-postgres, Grafana) on ADDR:PORT, or off (default "
                 "127.0.0.1:8812; passwords from --auth-file, SCRAM-SHA-256)");

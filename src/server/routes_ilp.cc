@@ -71,6 +71,7 @@ void Server::SetIlpOptions(ilp::Options* o) const {
   o->auto_create_tables = options_.ilp_new_tables;
   o->series_key_tag = options_.ilp_series_key_tag;
   o->series_key_tags = options_.ilp_series_key_tags;
+  o->max_line_bytes = options_.ilp_max_line_bytes;
 }
 
 void Server::AddIlpRoutes() {
@@ -134,6 +135,7 @@ Status Server::StartIlpAndPg() {
     t.port = static_cast<uint16_t>(options_.ilp_port);
     t.log = options_.log;
     SetIlpOptions(&t.ilp);
+    t.max_connections = options_.ilp_max_connections;
     if (auth_on()) {
       // QuestDB's key id + ECDSA P-256 challenge (src/ilp/tcp_auth.h) against the file's keys, as
       // they are when the client connects; the connection's identity is the key id and the key.

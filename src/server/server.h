@@ -73,6 +73,8 @@ struct ServerOptions {
   // "symbol", else the line's first tag), and per table (--ilp-series-key TABLE=TAG).
   std::string ilp_series_key_tag = "symbol";
   std::map<std::string, std::string, std::less<>> ilp_series_key_tags;
+  size_t ilp_max_line_bytes = 1 << 20;  // a longer line is refused (HTTP 400; TCP: connection closed)
+  size_t ilp_max_connections = 64;      // ILP/TCP connections at once (more are refused, logged)
   std::string pg_address = "127.0.0.1";
   int pg_port = -1;
   // Live subscriptions (/v1/subscribe): per-subscriber buffer, how many at once.
