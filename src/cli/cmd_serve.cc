@@ -261,6 +261,8 @@ void AddServeCommands(CLI::App& app, Context* ctx) {
       "  curl -N -H 'Accept: text/event-stream' 'localhost:9000/v1/subscribe?table=trades&symbol=AAPL,MSFT'\n"
       "  curl -s --data-binary 'trades,symbol=AAPL price=187.5,size=100i 1772461800000000000' localhost:9000/write\n"
       "  psql -h 127.0.0.1 -p 8812 -c 'SELECT count(*) FROM trades'\n"
+      "  curl -s -u ops:$TOKEN --data '{\"name\":\"fills\",\"template\":\"fills\"}' localhost:9000/v1/tables\n"
+      "  kill -HUP $(pidof strata)   # re-read --auth-file\n"
       "See src/server/README.md; tools/strata.service is a systemd unit.");
   s->callback([ctx, a] { Run(ctx, [&] { return Serve(ctx, *a); }); });
 
