@@ -11,6 +11,7 @@
 #include <sstream>
 #include <thread>
 
+#include "pgwire_client.h"
 #include "testutil/cli_runner.h"
 #include "testutil/server_process.h"
 
@@ -24,6 +25,58 @@ using testing::RunStrata;
 using testing::ServerProcess;
 
 size_t CountLines(const std::string& s) { return static_cast<size_t>(std::count(s.begin(), s.end(), '\n')); }
+
+size_t Occurrences(const std::string& s, const std::string& what) {
+  size_t n = 0;
+  for (size_t at = s.find(what); at != std::string::npos; at = s.find(what, at + 1)) ++n;
+  return n;
+}
+
+// Waits (bounded) until the server's log holds `text` at least `times` times.
+bool WaitForLog(const ServerProcess& server, const std::string& text, size_t times = 1) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (Occurrences(server.Stderr(), text) < times) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return true;
+}
+
+// Two P-256 key pairs for ILP over TCP (made by Node's crypto.generateKeyPairSync), JWK x, y, d.
+constexpr const char* kKeyX1 = "4-5XqQMZeC6_d0DLct1pv0mXzkYLl6wY6yi1-JOqerM";
+constexpr const char* kKeyY1 = "O07J5r4BIWyPPRKvVtDtKCLgYuN9Ui7ZZxiMGOW0CMI";
+constexpr const char* kKeyD1 = "IYthElNxhISQdwEvOiD-36jA2mEkqKosH4b6YzgMT0o";
+constexpr const char* kKeyX2 = "G1-v-bJDAQdyiVQaviSdlLI7F0s17MeOXbKZ3mLcY40";
+constexpr const char* kKeyY2 = "t_L6hh4FsoGWKTpBTU8YpJKKSipwgHJk8gUuo0APAcU";
+
+// An ILP/TCP client in Node (net + crypto only): QuestDB's key handshake as key id `feed`, two
+// lines, then, once the file argv[6] exists, a third line; prints "closed" when the server closes
+// the connection ("timeout" if it does not within 20 s).
+constexpr const char* kIlpTcpClient = R"(
+const net = require('net'), crypto = require('crypto'), fs = require('fs');
+const [port, x, y, d, go] = process.argv.slice(2);
+const key = crypto.createPrivateKey({key: {kty: 'EC', crv: 'P-256', x, y, d}, format: 'jwk'});
+const s = net.connect(+port, '127.0.0.1');
+let buf = '', authed = false;
+s.on('data', (b) => {
+  if (authed) return;
+  buf += b;
+  const nl = buf.indexOf('\n');
+  if (nl < 0) return;
+  authed = true;
+  s.write(crypto.sign('sha256', Buffer.from(buf.slice(0, nl)), key).toString('base64') + '\n');
+  s.write('rv,symbol=A v=1i 1772461800000000000\nrv,symbol=A v=2i 1772461800000000001\n');
+  const t = setInterval(() => {
+    if (!fs.existsSync(go)) return;
+    clearInterval(t);
+    s.write('rv,symbol=A v=3i 1772461800000000002\n');
+    setTimeout(() => { console.log('timeout'); process.exit(0); }, 20000);
+  }, 20);
+});
+s.on('error', () => {});
+s.on('close', () => { console.log('closed'); process.exit(0); });
+s.write('feed\n');
+)";
 
 class ServeTest : public ::testing::Test {
  protected:
@@ -227,6 +280,11 @@ TEST_F(ServeTest, RolesAreEnforcedOnEveryEndpointAndTokensNeverLogged) {
       {"-X POST", "/v1/migrate", 3, 200},
       {"-X POST", "/v1/retention", 3, 200},
       {"-X POST", "/v1/maintain", 3, 200},
+      {"-X POST --data-binary 'rt,symbol=A v=1i 1772461800000000000'", "/write", 2, 204},
+      {"-X POST --data-binary 'rt,symbol=A v=2i 1772461800000000001'", "/api/v2/write", 2, 204},
+      {"", "/settings", 1, 200},
+      // Past admission a plain GET (no WebSocket, no event stream) is the handler's 400.
+      {"", "/v1/subscribe?table=trades&symbol=*", 1, 400},
   };
   const std::pair<std::string, int> who[] = {{"-H 'Authorization: Bearer tok-read-111'", 1},
                                              {"-H 'Authorization: Bearer tok-write-222'", 2},
@@ -251,6 +309,298 @@ TEST_F(ServeTest, RolesAreEnforcedOnEveryEndpointAndTokensNeverLogged) {
   for (const char* secret : {"tok-read-111", "tok-write-222", "tok-admin-333", "tok-wrong-999"}) {
     EXPECT_EQ(log.find(secret), std::string::npos) << secret << " in the log:\n" << log;  // ...tokens never
   }
+}
+
+// SIGHUP re-reads --auth-file: a new token works, a removed one is refused on its next HTTP
+// request, its open subscription is closed with the reason, its PostgreSQL session ends at its
+// next statement and an ILP/TCP connection of a removed key is closed before its next lines are
+// stored; a malformed file is refused (logged with file and line) and the old tokens stay; no
+// token is ever logged.
+TEST_F(ServeTest, AuthFileReloadsOnSighup) {
+  const std::string auth = tmp_.Join("auth");
+  const auto write_auth = [&](const std::string& text) {
+    testing::WriteTextFile(auth + ".new", text);
+    ::chmod((auth + ".new").c_str(), 0600);
+    ASSERT_EQ(std::rename((auth + ".new").c_str(), auth.c_str()), 0);
+  };
+  const std::string keys = std::string("feed write ec-p-256-sha256 ") + kKeyX1 + " " + kKeyY1 +
+                           "\nfeed2 write ec-p-256-sha256 " + kKeyX2 + " " + kKeyY2 + "\n";
+  write_auth("reader read tok-read-111\nboss admin tok-admin-333\n" + keys);
+  StartServer("--auth-file " + auth + " --ilp 127.0.0.1:0 --pg 127.0.0.1:0");
+  const int ilp_port = server_.ListenerPort("ilp://");
+  const int pg_port = server_.ListenerPort("postgresql://");
+  ASSERT_GT(ilp_port, 0);
+  ASSERT_GT(pg_port, 0);
+  const std::string reader = "-H 'Authorization: Bearer tok-read-111'", boss = "-u boss:tok-admin-333",
+                    newbie = "-H 'Authorization: Bearer tok-new-444'";
+  EXPECT_EQ(Get("/v1/tables", reader).code, 200);
+  EXPECT_EQ(Get("/v1/tables", newbie).code, 401);
+  const auto count_rv = [&]() -> int64_t {
+    HttpResult r = Get("/exec?query=SELECT%20count(*)%20AS%20n%20FROM%20rv", boss);
+    if (r.code != 200) return -1;
+    return nlohmann::json::parse(r.body)["dataset"][0][0].get<int64_t>();
+  };
+
+  // Sessions of reader (SSE subscription, PostgreSQL) and of boss (PostgreSQL), opened before.
+  const std::string sse = tmp_.Join("sse.txt");
+  std::thread subscriber([&] {
+    const std::string cmd = "curl -s -N --max-time 120 -H 'Accept: text/event-stream' " + reader + " '" +
+                            server_.url() + "/v1/subscribe?table=trades&symbol=*' > '" + sse + "'";
+    EXPECT_EQ(std::system(cmd.c_str()), 0);
+  });
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (Get("/metrics", boss).body.find("\nstrata_subscribers 1\n") == std::string::npos &&
+         std::chrono::steady_clock::now() < deadline) {
+  }
+  pgwire::testing::RawClient pg_reader, pg_boss;
+  ASSERT_OK(pg_reader.Connect(static_cast<uint16_t>(pg_port)));
+  ASSERT_OK(pg_reader.Login("reader", "tok-read-111"));
+  ASSERT_OK(pg_boss.Connect(static_cast<uint16_t>(pg_port)));
+  ASSERT_OK(pg_boss.Login("boss", "tok-admin-333"));
+  ASSERT_OK(pg_reader.Query("SELECT 1"));
+  ASSERT_OK(pg_reader.ReadUntil().status());
+  // An ILP/TCP connection with key feed: its first two lines are stored before the reload.
+  const std::string client = tmp_.Join("ilp_client.js"), go = tmp_.Join("go");
+  testing::WriteTextFile(client, kIlpTcpClient);
+  Result<std::string> node_out = std::string();
+  std::thread feeder([&] {
+    node_out = testing::RunNode(
+        tmp_.path(), client + " " + std::to_string(ilp_port) + " " + kKeyX1 + " " + kKeyY1 + " " + kKeyD1 + " " + go);
+  });
+  int64_t n = -1;
+  for (const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+       (n = count_rv()) != 2 && std::chrono::steady_clock::now() < until;) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_EQ(n, 2) << server_.Stderr();
+
+  // Reload: reader and key feed removed, newbie added, boss and feed2 kept.
+  write_auth("boss admin tok-admin-333\nnewbie read tok-new-444\nfeed2 write ec-p-256-sha256 " + std::string(kKeyX2) +
+             " " + kKeyY2 + "\n");
+  server_.Signal(SIGHUP);
+  ASSERT_TRUE(WaitForLog(server_, "auth: reloaded")) << server_.Stderr();
+  EXPECT_EQ(Get("/v1/tables", newbie).code, 200);
+  EXPECT_EQ(Get("/v1/tables", reader).code, 401);
+  EXPECT_EQ(Get("/v1/tables", boss).code, 200);
+  subscriber.join();  // the server closed the subscription
+  const std::string events = testing::ReadTextFile(sse);
+  EXPECT_NE(events.find("event: close"), std::string::npos) << events;
+  EXPECT_NE(events.find("revoked"), std::string::npos) << events;
+  ASSERT_OK(pg_reader.Query("SELECT 1"));
+  auto fatal = pg_reader.Read();
+  ASSERT_OK(fatal.status());
+  EXPECT_EQ(fatal->type, 'E');
+  EXPECT_EQ(fatal->Field('C'), "28000") << fatal->Field('M');
+  EXPECT_NE(fatal->Field('M').find("revoked"), std::string::npos) << fatal->Field('M');
+  ASSERT_OK(pg_boss.Query("SELECT 1"));  // boss's session goes on
+  auto rows = pg_boss.ReadUntil();
+  ASSERT_OK(rows.status());
+  EXPECT_EQ(rows->front().type, 'T');
+  testing::WriteTextFile(go, "");  // the feeder sends its third line: refused, connection closed
+  feeder.join();
+  ASSERT_OK(node_out.status());
+  EXPECT_EQ(*node_out, "closed\n");
+  EXPECT_TRUE(WaitForLog(server_, "key feed was revoked")) << server_.Stderr();
+  EXPECT_EQ(count_rv(), 2);
+
+  // A malformed file is refused, naming the file and line; the credentials in force stay.
+  write_auth("boss admin tok-admin-333\nmallory read tok-mallory-777 oops\n");
+  server_.Signal(SIGHUP);
+  ASSERT_TRUE(WaitForLog(server_, "auth: reload refused")) << server_.Stderr();
+  EXPECT_NE(server_.Stderr().find(auth + " line 2: expected NAME ROLE SECRET"), std::string::npos) << server_.Stderr();
+  EXPECT_EQ(Get("/v1/tables", "-H 'Authorization: Bearer tok-mallory-777'").code, 401);
+  EXPECT_EQ(Get("/v1/tables", newbie).code, 200);
+  EXPECT_EQ(Get("/v1/tables", reader).code, 401);
+
+  EXPECT_EQ(server_.StopWith(SIGTERM), 0);
+  const std::string log = server_.Stderr();
+  EXPECT_NE(log.find("revoked: reader (1 subscription(s) closed)"), std::string::npos) << log;
+  EXPECT_NE(log.find("ILP/TCP keys revoked: feed"), std::string::npos) << log;
+  for (const char* secret : {"tok-read-111", "tok-admin-333", "tok-new-444", "tok-mallory-777"}) {
+    EXPECT_EQ(log.find(secret), std::string::npos) << secret << " in the log:\n" << log;
+  }
+}
+
+// Table DDL over HTTP (POST /v1/tables, POST /v1/tables/NAME/columns, PUT /v1/tables/NAME/policy)
+// and SQL that writes through /exec and PostgreSQL: each role refused or allowed as documented,
+// and clear 4xx answers to bad requests.
+TEST_F(ServeTest, TableDdlAndSqlWritesByRole) {
+  const std::string auth = tmp_.Join("auth");
+  testing::WriteTextFile(auth, "reader read tok-read-111\nwriter write tok-write-222\nboss admin tok-admin-333\n");
+  ::chmod(auth.c_str(), 0600);
+  StartServer("--auth-file " + auth + " --pg 127.0.0.1:0");
+  const int pg_port = server_.ListenerPort("postgresql://");
+  ASSERT_GT(pg_port, 0);
+  const std::string who[] = {"-H 'Authorization: Bearer tok-read-111'", "-H 'Authorization: Bearer tok-write-222'",
+                             "-u boss:tok-admin-333"};
+  const std::string body = tmp_.Join("body.json");
+  const auto call = [&](const std::string& method, const std::string& path, const std::string& json,
+                        const std::string& as) {
+    testing::WriteTextFile(body, json);
+    return Get(path, "-X " + method + " -H 'Content-Type: application/json' --data-binary @" + body + " " + as);
+  };
+  struct Case {
+    std::string method, path, json;
+    int need;  // 2 write, 3 admin
+    int ok_code;
+  } cases[] = {
+      {"POST", "/v1/tables",
+       R"({"name":"fills","schema":"ts:timestamp,symbol:symbol,px:f64,qty:i64",)"
+       R"("dedup_key":"qty","policy":{"cold_days":3650}})",
+       3, 201},
+      {"POST", "/v1/tables", R"({"name":"quotes","template":"quotes"})", 3, 201},
+      {"POST", "/v1/tables/fills/columns", R"({"name":"venue","type":"string"})", 3, 201},
+      {"PUT", "/v1/tables/fills/policy", R"({"warm_days":7})", 3, 200},
+  };
+  for (const Case& c : cases) {
+    for (int role = 0; role < 3; ++role) {  // read, write, then admin: only the last one changes anything
+      HttpResult r = call(c.method, c.path, c.json, who[role]);
+      EXPECT_EQ(r.code, role + 1 >= c.need ? c.ok_code : 403)
+          << c.method << " " << c.path << " as " << who[role] << ": " << r.body;
+    }
+    EXPECT_EQ(call(c.method, c.path, c.json, "").code, 401) << c.path;
+  }
+  const auto sql = [&](const std::string& q, const std::string& as) {
+    return Curl(scratch_, "-G --data-urlencode \"query=" + q + "\" " + as, server_.url() + "/exec");
+  };
+  // qty is the dedup key: each INSERT a row of its own.
+  const auto insert = [](int qty) {
+    return "INSERT INTO fills (ts, symbol, px, qty, venue) VALUES (TIMESTAMP '2026-03-02 10:00:00', 'AAPL', 187.5, " +
+           std::to_string(qty) + ", 'XNAS')";
+  };
+  const int insert_codes[] = {403, 200, 200}, alter_codes[] = {403, 403, 200};
+  for (int role = 0; role < 3; ++role) {
+    HttpResult r = sql(insert(100 + role), who[role]);
+    EXPECT_EQ(r.code, insert_codes[role]) << who[role] << ": " << r.body;
+    r = sql("ALTER TABLE fills ADD COLUMN note" + std::to_string(role) + " VARCHAR", who[role]);
+    EXPECT_EQ(r.code, alter_codes[role]) << who[role] << ": " << r.body;
+    if (r.code == 403) {
+      EXPECT_NE(r.body.find("ALTER TABLE needs admin"), std::string::npos) << r.body;
+    }
+  }
+  HttpResult r = Get("/v1/tables/fills", who[0]);
+  ASSERT_EQ(r.code, 200) << r.body;
+  auto def = nlohmann::json::parse(r.body);
+  std::vector<std::string> columns;
+  for (const auto& c : def["columns"]) columns.push_back(c["name"]);
+  EXPECT_EQ(columns, (std::vector<std::string>{"ts", "symbol", "px", "qty", "venue", "note2"}));
+  EXPECT_EQ(def["dedup_key"], "qty");
+  EXPECT_EQ(def["policy"]["warm_days"], 7);
+  EXPECT_EQ(def["policy"]["cold_days"], 3650);
+  r = sql("SELECT count(*) FROM fills", who[0]);
+  EXPECT_EQ(nlohmann::json::parse(r.body)["dataset"][0][0], 2) << r.body;
+  EXPECT_EQ(Get("/v1/tables/quotes", who[0]).code, 200);
+
+  // Bad requests, as admin.
+  struct Bad {
+    std::string method, path, json;
+    int code;
+    std::string text;
+  } bad[] = {
+      {"POST", "/v1/tables", "not json", 400, "must be a JSON object"},
+      {"POST", "/v1/tables", R"({"name":"x","schema":"ts:timestamp,symbol:symbol","colour":1})", 400,
+       "unknown field 'colour'"},
+      {"POST", "/v1/tables", R"({"name":"x"})", 400, "give one of template"},
+      {"POST", "/v1/tables", R"({"name":"x","template":"trades","schema":"ts:timestamp"})", 400, "give one of"},
+      {"POST", "/v1/tables", R"({"template":"trades"})", 400, "name: missing"},
+      {"POST", "/v1/tables", R"({"name":"x","template":"nope"})", 400, "template: "},
+      {"POST", "/v1/tables", R"({"name":"x","schema":"ts:timestamp,symbol:symbol,px:money"})", 400, "money"},
+      {"POST", "/v1/tables", R"({"name":"x","template":"trades","policy":{"warm_days":"soon"}})", 400,
+       "warm_days must be an integer"},
+      {"POST", "/v1/tables", R"({"name":"fills","template":"trades"})", 409, "fills"},
+      {"POST", "/v1/tables/nope/columns", R"({"name":"c","type":"i64"})", 404, "nope"},
+      {"POST", "/v1/tables/fills/columns", R"({"name":"c","type":"money"})", 400, "money"},
+      {"POST", "/v1/tables/fills/columns", R"({"name":"c"})", 400, "name and type"},
+      {"POST", "/v1/tables/fills/columns", R"({"name":"venue","type":"string"})", 409, "venue"},
+      {"POST", "/v1/tables/fills/other", R"({})", 404, "/v1/tables/NAME/columns"},
+      {"PUT", "/v1/tables/fills/policy", R"({"warm_weeks":1})", 400, "unknown key 'warm_weeks'"},
+      {"PUT", "/v1/tables/fills/policy", R"({})", 400, "at least one"},
+      {"PUT", "/v1/tables/nope/policy", R"({"warm_days":1})", 404, "nope"},
+      {"DELETE", "/v1/tables/fills", "", 405, "allowed: GET, POST, PUT"},
+  };
+  for (const Bad& b : bad) {
+    r = call(b.method, b.path, b.json, who[2]);
+    EXPECT_EQ(r.code, b.code) << b.method << " " << b.path << " " << b.json << ": " << r.body;
+    EXPECT_NE(r.body.find(b.text), std::string::npos) << b.method << " " << b.path << " " << b.json << ": " << r.body;
+  }
+
+  // The same rule over PostgreSQL wire: INSERT needs write, ALTER TABLE admin (SQLSTATE 42501).
+  const std::pair<std::string, std::string> users[] = {
+      {"reader", "tok-read-111"}, {"writer", "tok-write-222"}, {"boss", "tok-admin-333"}};
+  const char* pg_insert[] = {"42501", "", ""};
+  const char* pg_alter[] = {"42501", "42501", ""};
+  for (int role = 0; role < 3; ++role) {
+    pgwire::testing::RawClient pg;
+    ASSERT_OK(pg.Connect(static_cast<uint16_t>(pg_port)));
+    ASSERT_OK(pg.Login(users[role].first, users[role].second));
+    for (const auto& [q, code] :
+         {std::pair<std::string, const char*>{insert(200 + role), pg_insert[role]},
+          {"ALTER TABLE fills ADD COLUMN pg" + std::to_string(role) + " BIGINT", pg_alter[role]}}) {
+      ASSERT_OK(pg.Query(q));
+      auto msgs = pg.ReadUntil();
+      ASSERT_OK(msgs.status());
+      std::string got;
+      for (const auto& m : *msgs) {
+        if (m.type == 'E') got = m.Field('C');
+      }
+      EXPECT_EQ(got, code) << users[role].first << ": " << q;
+    }
+  }
+  EXPECT_EQ(server_.StopWith(SIGTERM), 0);
+}
+
+// --ilp-series-key picks the series-key tag of tables the line protocol creates (per table, or
+// for all); --ilp-no-new-tables refuses a line naming a table that does not exist;
+// --ilp-max-line-kb limits a line.
+TEST_F(ServeTest, LineProtocolTableCreationFlags) {
+  StartServer("--ilp-series-key fx=pair --ilp-series-key venue");
+  const std::string body = tmp_.Join("lines.ilp");
+  testing::WriteTextFile(body,
+                         "fx,venue=EBS,pair=EURUSD bid=1.0841 1772461800000000000\n"
+                         "ticks,region=eu,venue=XNAS price=187.5 1772461800000000001\n"
+                         "misc,region=eu price=1.5 1772461800000000002\n");
+  HttpResult r = Get("/write", "-X POST --data-binary @" + body);
+  ASSERT_EQ(r.code, 204) << r.body;
+  const auto symbol_column = [&](const std::string& table) {
+    HttpResult t = Get("/v1/tables/" + table);
+    const auto def = nlohmann::json::parse(t.body);
+    for (const auto& c : def["columns"]) {
+      if (c["type"] == "symbol") return c["name"].get<std::string>();
+    }
+    return std::string("none: ") + t.body;
+  };
+  EXPECT_EQ(symbol_column("fx"), "pair");
+  EXPECT_EQ(symbol_column("ticks"), "venue");
+  EXPECT_EQ(symbol_column("misc"), "region");  // no such tag: the line's first
+  EXPECT_EQ(server_.StopWith(SIGTERM), 0);
+
+  ServerProcess bad;
+  std::string error;
+  ASSERT_FALSE(bad.Start(root_, "--http 127.0.0.1:0 --ilp-series-key =x", tmp_.Join("e"), &error));
+  EXPECT_NE(error.find("--ilp-series-key: expected TAG or TABLE=TAG"), std::string::npos) << error;
+
+  ServerProcess strict;
+  ASSERT_TRUE(strict.Start(root_, "--http 127.0.0.1:0 --ready-min-free-mb 0 --ilp-no-new-tables --ilp-max-line-kb 1",
+                           tmp_.Join("e2"), &error))
+      << error;
+  // --ilp-max-line-kb: a line over 1 KiB fails its request, naming the line and the limit.
+  testing::WriteTextFile(body, "fx,pair=USDJPY bid=149.12 1772461801000000000\nfx,pair=X note=\"" +
+                                   std::string(1100, 'n') + "\" 1772461801000000001\n");
+  r = Curl(scratch_, "-X POST --data-binary @" + body, strict.url() + "/write");
+  EXPECT_EQ(r.code, 400) << r.body;
+  EXPECT_NE(r.body.find("longer than the limit of 1024 bytes"), std::string::npos) << r.body;
+  testing::WriteTextFile(body,
+                         "fx,pair=USDJPY bid=149.12 1772461801000000000\n"
+                         "fresh,symbol=A v=1 1772461801000000000\n");
+  r = Curl(scratch_, "-X POST --data-binary @" + body, strict.url() + "/write");
+  EXPECT_EQ(r.code, 400) << r.body;
+  EXPECT_EQ(nlohmann::json::parse(r.body)["line"], 2) << r.body;
+  EXPECT_NE(r.body.find("fresh"), std::string::npos) << r.body;
+  testing::WriteTextFile(body, "fx,pair=USDJPY bid=149.12 1772461801000000000\n");
+  r = Curl(scratch_, "-X POST --data-binary @" + body, strict.url() + "/write");
+  EXPECT_EQ(r.code, 204) << r.body;
+  EXPECT_EQ(Curl(scratch_, "", strict.url() + "/v1/tables/fresh").code, 404);
+  EXPECT_EQ(strict.StopWith(SIGTERM), 0);
 }
 
 TEST_F(ServeTest, ServesHttpsWithTheGivenCertificate) {

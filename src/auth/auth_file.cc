@@ -98,7 +98,7 @@ Result<AuthFile> AuthFile::Parse(std::string_view text, const std::string& sourc
       if (!key.ok()) {
         return Status::InvalidArgument(where + "key " + std::string(w[0]) + ": " + key.status().message());
       }
-      file.keys_.push_back({std::string(w[0]), *role, std::move(*key)});
+      file.keys_.push_back({std::string(w[0]), *role, std::move(*key), std::string(w[3]), std::string(w[4])});
       continue;
     }
     if (w[2].size() < 8)
@@ -154,6 +154,30 @@ std::optional<Credential> AuthFile::FindBySecret(std::string_view secret) const 
   }
   if (found == nullptr) return std::nullopt;
   return found->cred;
+}
+
+std::vector<std::string> AuthFile::CredentialsRevokedBy(const AuthFile& next) const {
+  std::vector<std::string> out;
+  for (const Entry& e : entries_) {
+    const Entry* now = nullptr;
+    for (const Entry& n : next.entries_) {
+      if (n.cred.name == e.cred.name) now = &n;
+    }
+    if (now == nullptr || CRYPTO_memcmp(now->digest, e.digest, sizeof e.digest) != 0 ||
+        !Allows(now->cred.role, e.cred.role)) {
+      out.push_back(e.cred.name);
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> AuthFile::KeysRevokedBy(const AuthFile& next) const {
+  std::vector<std::string> out;
+  for (const TcpKey& k : keys_) {
+    std::optional<TcpKey> now = next.LookupKey(k.name);
+    if (!now || now->x != k.x || now->y != k.y || !Allows(now->role, k.role)) out.push_back(k.name);
+  }
+  return out;
 }
 
 std::optional<Credential> AuthFile::Check(std::string_view name, std::string_view secret) const {

@@ -60,6 +60,7 @@ struct TcpKey {
   std::string name;  // the key id
   Role role = Role::kWrite;
   EcPublicKey key;
+  std::string x, y;  // the public key as written in the file (not secret), to tell a changed key
 };
 
 class AuthFile {
@@ -81,6 +82,13 @@ class AuthFile {
   // The ILP-over-TCP key whose id is `key_id`.
   std::optional<TcpKey> LookupKey(std::string_view key_id) const;
   size_t key_count() const { return keys_.size(); }
+
+  // For a reload (strata serve on SIGHUP): the names of this file's credentials that `next`
+  // takes away: gone, another secret, or a lower role. A session that authenticated with one of
+  // them must not go on with what it had.
+  std::vector<std::string> CredentialsRevokedBy(const AuthFile& next) const;
+  // Likewise the ILP/TCP key ids: gone, another public key, or a lower role.
+  std::vector<std::string> KeysRevokedBy(const AuthFile& next) const;
 
  private:
   struct Entry {

@@ -52,6 +52,30 @@ TEST(AuthFileTest, ErrorsNameTheLineAndNeverTheSecret) {
   }
 }
 
+// A reload (strata serve on SIGHUP) closes the sessions of what the new file takes away.
+TEST(AuthFileTest, RevokedByNamesWhatTheNewFileTakesAway) {
+  const std::string k1 =
+      "ec-p-256-sha256 4-5XqQMZeC6_d0DLct1pv0mXzkYLl6wY6yi1-JOqerM O07J5r4BIWyPPRKvVtDtKCLgYuN9Ui7ZZxiMGOW0CMI";
+  const std::string k2 =
+      "ec-p-256-sha256 G1-v-bJDAQdyiVQaviSdlLI7F0s17MeOXbKZ3mLcY40 t_L6hh4FsoGWKTpBTU8YpJKKSipwgHJk8gUuo0APAcU";
+  auto before = AuthFile::Parse(
+      "kept read secret-kept\ngone read secret-gone\nrekeyed write secret-old1\nlowered admin secret-low1\n"
+      "raised read secret-up11\nfeed write " +
+          k1 + "\nfeed2 write " + k1 + "\nfeed3 admin " + k1 + "\nfeed4 write " + k1 + "\n",
+      "a");
+  ASSERT_TRUE(before.ok()) << before.status().ToString();
+  auto after = AuthFile::Parse(
+      "kept read secret-kept\nrekeyed write secret-new1\nlowered write secret-low1\nraised admin secret-up11\n"
+      "new read secret-new2\nfeed write " +
+          k1 + "\nfeed2 write " + k2 + "\nfeed3 write " + k1 + "\n",
+      "b");
+  ASSERT_TRUE(after.ok()) << after.status().ToString();
+  EXPECT_EQ(before->CredentialsRevokedBy(*after), (std::vector<std::string>{"gone", "rekeyed", "lowered"}));
+  EXPECT_EQ(before->KeysRevokedBy(*after), (std::vector<std::string>{"feed2", "feed3", "feed4"}));
+  EXPECT_TRUE(before->CredentialsRevokedBy(*before).empty());
+  EXPECT_TRUE(before->KeysRevokedBy(*before).empty());
+}
+
 TEST(AuthFileTest, SecretsEqualIsExact) {
   EXPECT_TRUE(SecretsEqual("abc", "abc"));
   EXPECT_FALSE(SecretsEqual("abc", "abd"));

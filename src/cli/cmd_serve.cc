@@ -5,6 +5,7 @@
 
 #include <cstdio>
 #include <thread>
+#include <vector>
 
 #include "artifacts/model_store.h"
 #include "catalog/layout.h"
@@ -25,6 +26,10 @@ struct ServeArgs {
   int max_connections = 512;
   bool insecure_no_auth = false;
   bool ilp_no_new_columns = false;
+  bool ilp_no_new_tables = false;
+  std::vector<std::string> ilp_series_key;  // TAG or TABLE=TAG
+  uint64_t ilp_max_line_kb = 1024;
+  uint64_t ilp_max_connections = 64;
   std::string fsync;
   uint64_t ready_min_free_mb = 1024;
   uint64_t ready_max_flush_lag_mb = 8192;
@@ -68,6 +73,23 @@ Status Serve(Context* ctx, const ServeArgs& a) {
   o.auth_file = a.auth_file;
   o.insecure_no_auth = a.insecure_no_auth;
   o.ilp_new_columns = !a.ilp_no_new_columns;
+  o.ilp_new_tables = !a.ilp_no_new_tables;
+  if (a.ilp_max_line_kb == 0) return Status::InvalidArgument("--ilp-max-line-kb must be at least 1");
+  o.ilp_max_line_bytes = a.ilp_max_line_kb << 10;
+  o.ilp_max_connections = a.ilp_max_connections;
+  for (const std::string& k : a.ilp_series_key) {
+    const size_t eq = k.find('=');
+    const std::string table = eq == std::string::npos ? "" : k.substr(0, eq);
+    const std::string tag = eq == std::string::npos ? k : k.substr(eq + 1);
+    if (tag.empty() || (eq != std::string::npos && table.empty())) {
+      return Status::InvalidArgument("--ilp-series-key: expected TAG or TABLE=TAG, got '" + k + "'");
+    }
+    if (table.empty()) {
+      o.ilp_series_key_tag = tag;
+    } else {
+      o.ilp_series_key_tags[table] = tag;
+    }
+  }
   o.fsync = a.fsync;
   o.health.min_free_bytes = a.ready_min_free_mb << 20;
   o.health.max_flush_lag_bytes = a.ready_max_flush_lag_mb << 20;
@@ -99,6 +121,8 @@ Status Serve(Context* ctx, const ServeArgs& a) {
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
+  sigset_t stop_signals = signals;
+  sigaddset(&signals, SIGHUP);  // reloads --auth-file
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
@@ -108,14 +132,22 @@ Status Serve(Context* ctx, const ServeArgs& a) {
   std::fflush(stdout);
 
   int sig = 0;
-  sigwait(&signals, &sig);
+  for (;;) {
+    sigwait(&signals, &sig);
+    if (sig != SIGHUP) break;
+    if (a.auth_file.empty()) {
+      std::fprintf(stderr, "strata serve: SIGHUP: there is no --auth-file to reload\n");
+      continue;
+    }
+    (void)server->ReloadAuth();  // logs what changed, or why the file was refused
+  }
   std::fprintf(stderr,
                "strata serve: %s: stopping (finishing requests in flight for up to %d s; a second signal "
                "exits at once)\n",
                sig == SIGINT ? "SIGINT" : "SIGTERM", a.shutdown_grace_s);
-  std::thread([signals] {
+  std::thread([stop_signals] {
     int second = 0;
-    sigwait(&signals, &second);
+    sigwait(&stop_signals, &second);
     // The WAL keeps every acknowledged row safe; the next open replays it.
     static const char kMsg[] = "strata serve: second signal: exiting now\n";
     (void)!::write(STDERR_FILENO, kMsg, sizeof kMsg - 1);
@@ -141,12 +173,26 @@ void AddServeCommands(CLI::App& app, Context* ctx) {
   s->add_flag("--ilp-no-new-columns", a->ilp_no_new_columns,
               "refuse a line protocol line (HTTP or TCP) with a tag or field its existing table has no column for "
               "(default: add it as a nullable column)");
+  s->add_flag("--ilp-no-new-tables", a->ilp_no_new_tables,
+              "refuse a line protocol line (HTTP or TCP) naming a table that does not exist (default: create it "
+              "from the line: tags are string columns, the series-key tag the symbol column, fields typed by the "
+              "protocol, the timestamp ts)");
+  s->add_option("--ilp-series-key", a->ilp_series_key,
+                "the tag that becomes the series key (symbol column) of a table the line protocol creates: TAG "
+                "for every table, or TABLE=TAG for one; repeatable (default: the tag named symbol, else the "
+                "line's first tag)");
+  s->add_option("--ilp-max-line-kb", a->ilp_max_line_kb,
+                "longest line protocol line, KiB (default 1024): over HTTP a longer one fails its request (400 "
+                "naming the line), over TCP it closes the connection");
+  s->add_option("--ilp-max-connections", a->ilp_max_connections,
+                "line protocol TCP connections at once (default 64; more are refused and logged)");
   s->add_option("--pg", a->pg,
                 "PostgreSQL wire protocol (psql, psycopg2, node-postgres, Grafana) on ADDR:PORT, or off (default "
                 "127.0.0.1:8812; passwords from --auth-file, SCRAM-SHA-256)");
   s->add_option("--auth-file", a->auth_file,
                 "credentials, one per line: NAME ROLE SECRET (role read, write or admin; # comments), or for ILP "
-                "over TCP NAME ROLE ec-p-256-sha256 X Y (the client's public key, JWK x and y)");
+                "over TCP NAME ROLE ec-p-256-sha256 X Y (the client's public key, JWK x and y); SIGHUP reloads "
+                "it (a malformed file is refused and the old credentials stay)");
   s->add_flag("--insecure-no-auth", a->insecure_no_auth,
               "serve a non-loopback address without --auth-file (anyone who can connect is admin)");
   s->add_option("--tls-cert", a->tls_cert, "PEM certificate chain: serve HTTPS (with --tls-key)");
@@ -191,9 +237,18 @@ void AddServeCommands(CLI::App& app, Context* ctx) {
       "                                                                events (Accept: text/event-stream); from=\n"
       "                                                                replays stored rows first, then live\n"
       "  POST /v1/flush[?table=T]  /v1/migrate  /v1/retention  /v1/maintain   admin\n"
+      "  POST /v1/tables {\"name\",\"template\"|\"schema\",\"dedup_key\",\"policy\"}   admin   create a table\n"
+      "  POST /v1/tables/NAME/columns {\"name\",\"type\"}            admin   add a nullable column\n"
+      "  PUT  /v1/tables/NAME/policy {\"warm_days\":7,...}         admin   set (merge) its tier policy\n"
       "  POST /write  /api/v2/write[?precision=n|u|ms|s]       write   line protocol; one request is one\n"
       "                                                        transaction (204 once durable; 400 names the line)\n"
+      "/exec (and PostgreSQL clients) run SELECT with read, INSERT with write, ALTER TABLE ... ADD COLUMN\n"
+      "with admin.\n"
       "Line protocol over TCP (--ilp) and PostgreSQL clients (--pg) have listeners of their own.\n"
+      "SIGHUP re-reads --auth-file: new credentials work at once; removed or changed ones are refused\n"
+      "from their next request, their subscriptions closed, their PostgreSQL sessions ended at their next\n"
+      "statement and their ILP/TCP connections closed before more lines are stored. A malformed file\n"
+      "is refused (logged with its line) and the old credentials stay in force.\n"
       "Credentials over HTTP: Authorization: Bearer SECRET (or Token SECRET, as InfluxDB clients send), or\n"
       "Basic NAME:SECRET. Over ILP/TCP: QuestDB's key id + ECDSA P-256 challenge (the client's username= is\n"
       "NAME, its token= the private key d; the server holds only x and y).\n"
@@ -206,6 +261,8 @@ void AddServeCommands(CLI::App& app, Context* ctx) {
       "  curl -N -H 'Accept: text/event-stream' 'localhost:9000/v1/subscribe?table=trades&symbol=AAPL,MSFT'\n"
       "  curl -s --data-binary 'trades,symbol=AAPL price=187.5,size=100i 1772461800000000000' localhost:9000/write\n"
       "  psql -h 127.0.0.1 -p 8812 -c 'SELECT count(*) FROM trades'\n"
+      "  curl -s -u ops:$TOKEN --data '{\"name\":\"fills\",\"template\":\"fills\"}' localhost:9000/v1/tables\n"
+      "  kill -HUP $(pidof strata)   # re-read --auth-file\n"
       "See src/server/README.md; tools/strata.service is a systemd unit.");
   s->callback([ctx, a] { Run(ctx, [&] { return Serve(ctx, *a); }); });
 

@@ -160,6 +160,8 @@ class TcpListenerImpl final : public TcpListener {
     std::vector<char> buf(std::max<size_t>(options_.read_buffer_bytes, 4096));
     tcp::socket& socket = *c.socket;
     Status st;
+    std::string identity;
+    bool check_identity = false;
     if (options_.handshake) {
       TcpHandshake h;
       h.peer = peer;
@@ -192,7 +194,12 @@ class TcpListenerImpl final : public TcpListener {
         socket.shutdown(tcp::socket::shutdown_both, ec);
         return;
       }
+      identity = std::move(h.identity);
+      check_identity = static_cast<bool>(options_.still_allowed);
+      // Lines that came with the handshake's last bytes: committed now, as any read that empties
+      // the socket is (the client may send nothing more for a while).
       if (!h.leftover.empty()) st = writer.Feed(h.leftover, &result);
+      if (!h.leftover.empty() && st.ok()) st = writer.Commit(&result);
     }
     uint64_t committed = 0;
     auto count_rows = [&] {
@@ -214,6 +221,15 @@ class TcpListenerImpl final : public TcpListener {
       }
       boost::system::error_code ec;
       const size_t n = socket.read_some(asio::buffer(buf), ec);
+      if (n > 0 && check_identity) {
+        if (Status allowed = options_.still_allowed(identity); !allowed.ok()) {
+          Log(who + ": " + allowed.message() + "; connection closed, " + std::to_string(result.rows) +
+              " rows before kept, the rest not stored");
+          boost::system::error_code ignored;
+          socket.shutdown(tcp::socket::shutdown_both, ignored);
+          return;
+        }
+      }
       if (n > 0) {
         bytes_ += n;
         st = writer.Feed(std::string_view(buf.data(), n), &result);

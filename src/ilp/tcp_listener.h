@@ -43,6 +43,8 @@ struct TcpHandshake {
   std::function<Status(std::string_view bytes)> write;
   // Bytes the handshake read past its end: the line parser gets them first.
   std::string leftover;
+  // Who the handshake let in (e.g. the key id); TcpListenerOptions::still_allowed gets it.
+  std::string identity;
 };
 
 struct TcpListenerOptions {
@@ -59,6 +61,10 @@ struct TcpListenerOptions {
   // Then, on the connection's own thread, before any line: e.g. authentication. An error closes
   // the connection, logged with the reason. Default: none.
   std::function<Status(TcpHandshake& handshake)> handshake;
+  // After a handshake, before the lines of each read are parsed: an error (the identity's
+  // credentials were revoked since, e.g. by an auth file reload) closes the connection, logged;
+  // the rows of that read and any not committed yet are not stored. Default: none.
+  std::function<Status(std::string_view identity)> still_allowed;
   // The whole handshake must be over within this time, or the connection is closed (a client
   // that connects and says nothing does not hold a connection slot).
   int handshake_timeout_ms = 10000;

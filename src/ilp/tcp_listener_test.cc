@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <boost/asio.hpp>
 #include <chrono>
 #include <condition_variable>
@@ -205,6 +206,46 @@ TEST_F(TcpListenerTest, HandshakeRunsBeforeTheLines) {
   std::vector<std::string> logs = Logs();
   ASSERT_EQ(logs.size(), 1u);
   EXPECT_NE(logs[0].find("refused by the handshake: bad signature for key k2"), std::string::npos) << logs[0];
+}
+
+// still_allowed runs before the lines of each read: once it refuses the handshake's identity (an
+// auth reload revoked the key), the connection is closed and nothing more of it is stored.
+TEST_F(TcpListenerTest, AnIdentityRevokedAfterTheHandshakeStoresNothingMore) {
+  std::atomic<bool> revoked{false};
+  TcpListenerOptions o;
+  o.handshake = [](TcpHandshake& h) -> Status {
+    std::string got;
+    char buf[64];
+    while (got.find('\n') == std::string::npos) {
+      ASSIGN_OR_RETURN(size_t n, h.read(buf, sizeof buf));
+      if (n == 0) return Status::InvalidArgument("the client left");
+      got.append(buf, n);
+    }
+    h.identity = got.substr(0, got.find('\n'));
+    h.leftover = got.substr(got.find('\n') + 1);
+    return Status::OK();
+  };
+  o.still_allowed = [&revoked](std::string_view identity) -> Status {
+    if (revoked.load()) return Status::InvalidArgument("key " + std::string(identity) + " was revoked");
+    return Status::OK();
+  };
+  Start(o);
+  tcp::socket s = Connect();
+  asio::write(s, asio::buffer(std::string("k1\n")));
+  asio::write(s, asio::buffer(std::string("t,symbol=A v=1 1\nt,symbol=A v=2 2\n")));
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (listener_->stats().rows < 2 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  ASSERT_EQ(listener_->stats().rows, 2u);
+  revoked = true;
+  asio::write(s, asio::buffer(std::string("t,symbol=A v=3 3\n")));
+  EXPECT_EQ(ReadUntilClosed(s), "");  // closed by the server, not by us
+  WaitIdle(1);
+  EXPECT_EQ(CountRows("t"), 2u);
+  std::vector<std::string> logs = Logs();
+  ASSERT_EQ(logs.size(), 1u);
+  EXPECT_NE(logs[0].find("key k1 was revoked; connection closed, 2 rows before kept"), std::string::npos) << logs[0];
 }
 
 // QuestDB's exchange (key id, challenge, base64 signature), with a stand-in verifier: the

@@ -277,6 +277,7 @@ class Session {
     const std::string secret = cred ? cred->secret : "";
     const std::string failed = "password authentication failed for user \"" + user + "\"";
     if (cred) role_ = cred->role;
+    password_ = secret;  // for StillAuthorized (a failed login ends the connection)
     switch (o.auth_method) {
       case AuthMethod::kCleartext: {
         AuthRequest(3);
@@ -431,6 +432,7 @@ class Session {
     }
     if (Status s = sql::SubstituteParameters(&*st, values); !s.ok()) return fail(s, false);
     RewriteServerFunctions(&*st, info_);
+    if (Status allowed = CheckRole(*st); !allowed.ok()) return fail(allowed, false);
     Result<std::unique_ptr<query::BatchStream>> stream = sql::RunStatement(server_->db, *st);
     if (!stream.ok()) return fail(stream.status(), false);
     portal.stream = std::move(*stream);
@@ -862,8 +864,37 @@ class Session {
     return true;
   }
 
+  // The credential this session logged in with, looked up again before each statement (the
+  // server's auth file may have been reloaded): gone or another password ends the session with
+  // FATAL 28000; a changed role applies from this statement on.
+  bool StillAuthorized() {
+    const ServerOptions& o = server_->options;
+    if (!o.credentials) return true;
+    const std::optional<Credential> cred = o.credentials(info_.user);
+    if (!cred || !ConstantTimeEquals(cred->secret, password_)) {
+      return Fatal("28000",
+                   "the credentials of user \"" + info_.user + "\" were revoked (the server's auth file changed)");
+    }
+    role_ = cred->role;
+    return true;
+  }
+
+  // INSERT needs role write, ALTER TABLE admin (SQLSTATE 42501 otherwise).
+  Status CheckRole(const sql::Statement& st) const {
+    const sql::StatementEffect effect = sql::EffectOf(st);
+    if (effect == sql::StatementEffect::kRead) return Status::OK();
+    const Role need = effect == sql::StatementEffect::kWrite ? Role::kWrite : Role::kAdmin;
+    if (static_cast<int>(role_) >= static_cast<int>(need)) return Status::OK();
+    const auto name = [](Role r) { return r == Role::kRead ? "read" : r == Role::kWrite ? "write" : "admin"; };
+    return Status::InvalidArgument(std::string("42501: permission denied: ") +
+                                   (effect == sql::StatementEffect::kWrite ? "INSERT" : "ALTER TABLE") +
+                                   " needs role " + name(need) + "; user \"" + info_.user + "\" has role " +
+                                   name(role_));
+  }
+
   bool Handle(char type, std::string_view body) {
     if (skip_to_sync_ && type != 'S' && type != 'X') return true;
+    if ((type == 'Q' || type == 'P' || type == 'B' || type == 'E') && !StillAuthorized()) return false;
     switch (type) {
       case 'Q': return SimpleQuery(body);
       case 'P': return Parse(body) && (out_.size() < server_->options.send_buffer_bytes || Flush());
@@ -894,6 +925,7 @@ class Session {
   int32_t pid_, secret_;
   ServerInfo info_;
   Role role_ = Role::kAdmin;
+  std::string password_;  // the credential's secret this session logged in with (never logged)
   MessageWriter out_;
   bool broken_ = false;
   bool error_ = false;

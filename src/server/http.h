@@ -42,9 +42,11 @@ struct HttpRequest {
   std::string body;                                         // the body when read into memory
   std::string body_file;                                    // the body's file when streamed to disk
   uint64_t body_bytes = 0;
-  // Set by the admission step: who is asking (the auth file's name, "" without auth) and which
-  // route matched (the server's index).
+  // Set by the admission step: who is asking (the auth file's name, "" without auth), with which
+  // role (auth::Role as int; 0 without auth, when every client is admin) and which route matched
+  // (the server's index).
   std::string user;
+  int role = 0;
   int route = -1;
 
   // The last value of parameter `name` ("" when absent).

@@ -66,11 +66,19 @@ pgwire::Role PgRole(auth::Role role) {
 
 }  // namespace
 
+void Server::SetIlpOptions(ilp::Options* o) const {
+  o->auto_create_columns = options_.ilp_new_columns;
+  o->auto_create_tables = options_.ilp_new_tables;
+  o->series_key_tag = options_.ilp_series_key_tag;
+  o->series_key_tags = options_.ilp_series_key_tags;
+  o->max_line_bytes = options_.ilp_max_line_bytes;
+}
+
 void Server::AddIlpRoutes() {
   ilp_writer_ = std::make_unique<ilp::Writer>(db_.get());
   auto write = [this](HttpRequest& req, HttpResponder& resp) {
     ilp::Options o;
-    o.auto_create_columns = options_.ilp_new_columns;
+    SetIlpOptions(&o);
     std::string precision = req.Param("precision");
     if (!precision.empty()) {
       auto p = ilp::ParsePrecision(precision);
@@ -112,11 +120,11 @@ void Server::AddIlpRoutes() {
 
 Status Server::StartIlpAndPg() {
   const auto check_bind = [this](const std::string& flag, const std::string& address) -> Status {
-    return auth_ ? Status::OK() : CheckOpenBind(flag, address, options_.insecure_no_auth);
+    return auth_on() ? Status::OK() : CheckOpenBind(flag, address, options_.insecure_no_auth);
   };
   if (options_.ilp_port >= 0) {
     RETURN_IF_ERROR(check_bind("--ilp", options_.ilp_address));
-    if (auth_ && auth_->key_count() == 0) {
+    if (auth_on() && auth()->key_count() == 0) {
       return Status::InvalidArgument(
           "--ilp (line protocol over TCP) with --auth-file " + options_.auth_file +
           " which has no keys for it: add a line NAME write ec-p-256-sha256 X Y (the client's public key, see "
@@ -126,24 +134,40 @@ Status Server::StartIlpAndPg() {
     t.address = options_.ilp_address;
     t.port = static_cast<uint16_t>(options_.ilp_port);
     t.log = options_.log;
-    t.ilp.auto_create_columns = options_.ilp_new_columns;
-    if (auth_) {
-      // QuestDB's key id + ECDSA P-256 challenge (src/ilp/tcp_auth.h) against the file's keys.
-      const auth::AuthFile* file = &*auth_;
-      const ilp::TcpKeyVerifier verify = [file](std::string_view key_id, std::string_view challenge,
-                                                std::string_view signature) -> Status {
-        std::optional<auth::TcpKey> key = file->LookupKey(key_id);
-        if (!key) return Status::InvalidArgument("unknown key id " + QuoteForMessage(key_id, 64));
-        if (!key->key.Verify(challenge, signature)) {
-          return Status::InvalidArgument("key " + key->name + ": the signature does not verify");
-        }
-        if (!auth::Allows(key->role, auth::Role::kWrite)) {
-          return Status::InvalidArgument("key " + key->name + " has role " + std::string(auth::RoleName(key->role)) +
-                                         "; sending lines needs write");
+    SetIlpOptions(&t.ilp);
+    t.max_connections = options_.ilp_max_connections;
+    if (auth_on()) {
+      // QuestDB's key id + ECDSA P-256 challenge (src/ilp/tcp_auth.h) against the file's keys, as
+      // they are when the client connects; the connection's identity is the key id and the key.
+      t.handshake = [this](ilp::TcpHandshake& h) {
+        const ilp::TcpKeyVerifier verify = [this, &h](std::string_view key_id, std::string_view challenge,
+                                                      std::string_view signature) -> Status {
+          std::optional<auth::TcpKey> key = auth()->LookupKey(key_id);
+          if (!key) return Status::InvalidArgument("unknown key id " + QuoteForMessage(key_id, 64));
+          if (!key->key.Verify(challenge, signature)) {
+            return Status::InvalidArgument("key " + key->name + ": the signature does not verify");
+          }
+          if (!auth::Allows(key->role, auth::Role::kWrite)) {
+            return Status::InvalidArgument("key " + key->name + " has role " + std::string(auth::RoleName(key->role)) +
+                                           "; sending lines needs write");
+          }
+          h.identity = key->name + "\n" + key->x + "\n" + key->y;
+          return Status::OK();
+        };
+        return ilp::QuestDbAuthHandshake(h, verify);
+      };
+      // After a reload (SIGHUP): a connection whose key was removed, changed or lowered below
+      // write stores nothing more.
+      t.still_allowed = [this](std::string_view identity) -> Status {
+        const size_t a = identity.find('\n'), b = identity.rfind('\n');
+        const std::string_view name = identity.substr(0, a);
+        std::optional<auth::TcpKey> key = auth()->LookupKey(name);
+        if (!key || key->x != identity.substr(a + 1, b - a - 1) || key->y != identity.substr(b + 1) ||
+            !auth::Allows(key->role, auth::Role::kWrite)) {
+          return Status::InvalidArgument("key " + std::string(name) + " was revoked (the auth file changed)");
         }
         return Status::OK();
       };
-      t.handshake = [verify](ilp::TcpHandshake& h) { return ilp::QuestDbAuthHandshake(h, verify); };
     }
     ASSIGN_OR_RETURN(ilp_tcp_, ilp::TcpListener::Start(db_.get(), std::move(t)));
   }
@@ -152,10 +176,11 @@ Status Server::StartIlpAndPg() {
     pgwire::ServerOptions p;
     p.address = options_.pg_address;
     p.port = static_cast<uint16_t>(options_.pg_port);
-    if (auth_) {
-      const auth::AuthFile* file = &*auth_;
-      p.credentials = [file](std::string_view user) -> std::optional<pgwire::Credential> {
-        std::optional<auth::Credential> c = file->Lookup(user);
+    if (auth_on()) {
+      // Looked up at each login and again before each statement (pgwire re-checks a session's
+      // credential, so a reload that revokes it ends the session).
+      p.credentials = [this](std::string_view user) -> std::optional<pgwire::Credential> {
+        std::optional<auth::Credential> c = auth()->Lookup(user);
         if (!c) return std::nullopt;
         return pgwire::Credential{c->secret, PgRole(c->role)};
       };

@@ -47,6 +47,8 @@ Result<int64_t> ParseIntParam(const std::string& name, const std::string& v) {
   return Status::InvalidArgument(name + ": expected an integer, got '" + v + "'");
 }
 
+}  // namespace
+
 nlohmann::json SchemaJson(const TableDef& def) {
   nlohmann::json cols = nlohmann::json::array();
   for (const Field& f : def.schema.fields()) {
@@ -57,6 +59,8 @@ nlohmann::json SchemaJson(const TableDef& def) {
   j["policy"] = nlohmann::json::parse(def.policy_json, nullptr, false);
   return j;
 }
+
+namespace {
 
 nlohmann::json TableStatsJson(const TableStats& t) {
   nlohmann::json tiers = nlohmann::json::array();
@@ -240,6 +244,23 @@ void Server::AddQueryRoutes() {
         }
       }
       auto statement = sql::ParseStatement(text);
+      if (statement.ok() && auth_on()) {
+        // The route needs read; INSERT needs write and ALTER TABLE admin, as over PG wire.
+        const sql::StatementEffect effect = sql::EffectOf(*statement);
+        const auth::Role need = effect == sql::StatementEffect::kRead    ? auth::Role::kRead
+                                : effect == sql::StatementEffect::kWrite ? auth::Role::kWrite
+                                                                         : auth::Role::kAdmin;
+        if (!auth::Allows(static_cast<auth::Role>(req.role), need)) {
+          CountQuery("sql", SecondsSince(start), 0, false);
+          const std::string message = req.user + " has role " +
+                                      std::string(auth::RoleName(static_cast<auth::Role>(req.role))) + "; " +
+                                      (effect == sql::StatementEffect::kWrite ? "INSERT" : "ALTER TABLE") + " needs " +
+                                      std::string(auth::RoleName(need));
+          if (!exec) return SendError(resp, 403, "forbidden", message);
+          nlohmann::json j = {{"query", text}, {"error", message}, {"code", "forbidden"}, {"message", message}};
+          return resp.Send(403, "application/json", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+        }
+      }
       Result<std::unique_ptr<query::BatchStream>> stream =
           statement.ok() ? sql::RunStatement(db_.get(), *statement) : statement.status();
       so.compile_ns =

@@ -126,7 +126,7 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
   }
   if (!options.auth_file.empty()) {
     ASSIGN_OR_RETURN(auth::AuthFile f, auth::AuthFile::Load(options.auth_file, s->options_.log));
-    s->auth_ = std::move(f);
+    s->auth_ = std::make_shared<const auth::AuthFile>(std::move(f));
   } else {
     RETURN_IF_ERROR(CheckOpenBind("--http", options.http.address, options.insecure_no_auth));
   }
@@ -161,9 +161,57 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
     s->Log("no --auth-file: every client is admin; listening on loopback only");
   } else {
     s->Log("auth: " + std::to_string(s->auth_->size()) + " credential(s) and " + std::to_string(s->auth_->key_count()) +
-           " ILP/TCP key(s) from " + options.auth_file);
+           " ILP/TCP key(s) from " + options.auth_file + " (SIGHUP reloads it)");
   }
   return s;
+}
+
+std::shared_ptr<const auth::AuthFile> Server::auth() const {
+  std::lock_guard lock(auth_mu_);
+  return auth_;
+}
+
+Status Server::ReloadAuth() {
+  if (!auth_on()) return Status::InvalidArgument("no --auth-file to reload (every client is admin)");
+  std::lock_guard reload(reload_mu_);
+  const auto refuse = [this](const Status& st) {
+    Log("auth: reload refused, the previous credentials stay in force: " + st.message());
+    return st;
+  };
+  auto loaded = auth::AuthFile::Load(options_.auth_file, options_.log);
+  if (!loaded.ok()) return refuse(loaded.status());
+  if (ilp_tcp_ && loaded->key_count() == 0) {
+    return refuse(Status::InvalidArgument(options_.auth_file +
+                                          ": no keys for ILP over TCP, which --ilp serves (lines NAME write "
+                                          "ec-p-256-sha256 X Y)"));
+  }
+  auto next = std::make_shared<const auth::AuthFile>(std::move(*loaded));
+  std::shared_ptr<const auth::AuthFile> prev;
+  {
+    std::lock_guard lock(auth_mu_);
+    prev = std::move(auth_);
+    auth_ = next;
+  }
+  const std::vector<std::string> users = prev->CredentialsRevokedBy(*next);
+  const std::vector<std::string> keys = prev->KeysRevokedBy(*next);
+  int closed = 0;
+  if (subs_ && !users.empty()) {
+    closed = subs_->CloseUsers(std::set<std::string>(users.begin(), users.end()),
+                               "credentials revoked (the auth file changed)");
+  }
+  std::string line = "auth: reloaded " + options_.auth_file + ": " + std::to_string(next->size()) +
+                     " credential(s) and " + std::to_string(next->key_count()) + " ILP/TCP key(s)";
+  const auto list = [](const std::vector<std::string>& names) {
+    std::string out;
+    for (const std::string& n : names) out += (out.empty() ? "" : ", ") + n;
+    return out;
+  };
+  if (!users.empty()) {
+    line += "; revoked: " + list(users) + " (" + std::to_string(closed) + " subscription(s) closed)";
+  }
+  if (!keys.empty()) line += "; ILP/TCP keys revoked: " + list(keys);
+  Log(line);
+  return Status::OK();
 }
 
 Server::~Server() { (void)Stop(); }
@@ -224,18 +272,19 @@ Admission Server::Admit(HttpRequest& req) {
     return adm;
   }
   const Route& route = routes_[req.route];
-  if (auth_ && route.access != Access::kNone) {
+  const std::shared_ptr<const auth::AuthFile> auth = this->auth();
+  if (auth && route.access != Access::kNone) {
     const std::string header = req.Header("authorization");
     std::optional<auth::Credential> cred;
     if (header.size() > 7 && (header.starts_with("Bearer ") || header.starts_with("bearer "))) {
-      cred = auth_->FindBySecret(std::string_view(header).substr(7));
+      cred = auth->FindBySecret(std::string_view(header).substr(7));
     } else if (header.size() > 6 && (header.starts_with("Token ") || header.starts_with("token "))) {
-      cred = auth_->FindBySecret(std::string_view(header).substr(6));  // InfluxDB v2 clients
+      cred = auth->FindBySecret(std::string_view(header).substr(6));  // InfluxDB v2 clients
     } else if (header.size() > 6 && (header.starts_with("Basic ") || header.starts_with("basic "))) {
       std::string decoded;
       if (Base64Decode(std::string_view(header).substr(6), &decoded)) {
         const size_t colon = decoded.find(':');
-        if (colon != std::string::npos) cred = auth_->Check(decoded.substr(0, colon), decoded.substr(colon + 1));
+        if (colon != std::string::npos) cred = auth->Check(decoded.substr(0, colon), decoded.substr(colon + 1));
       }
     }
     if (!cred) {
@@ -248,6 +297,7 @@ Admission Server::Admit(HttpRequest& req) {
       return adm;
     }
     req.user = cred->name;
+    req.role = static_cast<int>(cred->role);
     const auth::Role need = route.access == Access::kRead    ? auth::Role::kRead
                             : route.access == Access::kWrite ? auth::Role::kWrite
                                                              : auth::Role::kAdmin;
@@ -288,7 +338,14 @@ void Server::CountQuery(const std::string& kind, double seconds, uint64_t rows, 
 }
 
 void Server::AddSubscribeRoutes() {
-  subs_ = std::make_unique<Subscriptions>(db_.get(), &metrics_, options_.subscriptions);
+  SubscriptionOptions so = options_.subscriptions;
+  if (auth_on()) {
+    so.authorized = [this](std::string_view user) {
+      const auto file = auth();
+      return file && file->Lookup(user).has_value();
+    };
+  }
+  subs_ = std::make_unique<Subscriptions>(db_.get(), &metrics_, std::move(so));
   AddRoute("GET", "/v1/subscribe", Access::kRead,
            [this](HttpRequest& req, HttpResponder& resp) { subs_->Handle(req, resp); });
   routes_.back().long_lived = true;

@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -30,6 +31,7 @@ class ModelStore;
 namespace strata::ilp {
 class TcpListener;
 class Writer;
+struct Options;
 }  // namespace strata::ilp
 namespace strata::pgwire {
 class Server;
@@ -64,6 +66,15 @@ struct ServerOptions {
   // A line (HTTP or TCP) with a tag or field an existing table has no column for adds a nullable
   // column to it (ilp::Options::auto_create_columns); false (--ilp-no-new-columns): refused.
   bool ilp_new_columns = true;
+  // A line (HTTP or TCP) naming a table that does not exist creates it; false
+  // (--ilp-no-new-tables): refused.
+  bool ilp_new_tables = true;
+  // The tag that becomes a new table's series key (ilp::Options::series_key_tag, default
+  // "symbol", else the line's first tag), and per table (--ilp-series-key TABLE=TAG).
+  std::string ilp_series_key_tag = "symbol";
+  std::map<std::string, std::string, std::less<>> ilp_series_key_tags;
+  size_t ilp_max_line_bytes = 1 << 20;  // a longer line is refused (HTTP 400; TCP: connection closed)
+  size_t ilp_max_connections = 64;      // ILP/TCP connections at once (more are refused, logged)
   std::string pg_address = "127.0.0.1";
   int pg_port = -1;
   // Live subscriptions (/v1/subscribe): per-subscriber buffer, how many at once.
@@ -90,7 +101,18 @@ class Server {
   Database* db() { return db_.get(); }
   Metrics* metrics() { return &metrics_; }
   Subscriptions* subscriptions() { return subs_.get(); }
-  const auth::AuthFile* auth() const { return auth_ ? &*auth_ : nullptr; }
+  // The credentials in force (null without --auth-file). A reload swaps them: callers keep the
+  // snapshot for one check (a request's admission, a handshake) and take it again for the next.
+  std::shared_ptr<const auth::AuthFile> auth() const;
+  bool auth_on() const { return !options_.auth_file.empty(); }
+  // Re-reads --auth-file (strata serve does it on SIGHUP). New credentials work from the next
+  // request; a credential the new file removes, gives another secret or a lower role is refused
+  // from the next request, its live subscriptions are closed now (WebSocket 1008 / SSE event
+  // `close` with code `revoked`), its PostgreSQL sessions end at their next statement and its
+  // ILP/TCP connections are closed before their next bytes are stored. A file that cannot be
+  // read or parsed (the error names the file and line, never a secret), or one without ILP keys
+  // while --ilp listens, is refused and logged, and the previous credentials stay in force.
+  Status ReloadAuth();
   const ServerOptions& options() const { return options_; }
   // The model store, opened on first use.
   Result<artifacts::ModelStore*> models();
@@ -119,11 +141,14 @@ class Server {
   void AddIlpRoutes();
   void AddSubscribeRoutes();
   Status StartIlpAndPg();
+  void SetIlpOptions(ilp::Options* o) const;  // the --ilp-* flags, for HTTP and TCP alike
   void RegisterMetrics();
 
   ServerOptions options_;
   std::unique_ptr<Database> db_;
-  std::optional<auth::AuthFile> auth_;
+  mutable std::mutex auth_mu_;                  // guards auth_ (the pointer, not the file)
+  std::shared_ptr<const auth::AuthFile> auth_;  // null: no auth
+  std::mutex reload_mu_;                        // one ReloadAuth at a time
   Metrics metrics_;
   std::vector<Route> routes_;
   std::unique_ptr<HttpServer> http_;

@@ -125,6 +125,8 @@ class Subscriber final : public AppendListener {
   }
 
   void set_close_grace(std::chrono::milliseconds g) { close_grace_ = g; }
+  void set_user(std::string user) { user_ = std::move(user); }
+  const std::string& user() const { return user_; }
   void set_cancel(std::function<void()> c) { cancel_ = std::move(c); }
   void Cancel() {
     if (cancel_) cancel_();
@@ -244,6 +246,7 @@ class Subscriber final : public AppendListener {
   bool closing_ = false;
   int close_code_ = 1000;
   std::string close_reason_, close_error_;
+  std::string user_;  // the credential's name ("" without auth)
   Clock::time_point close_deadline_;
 };
 
@@ -296,9 +299,23 @@ void Subscriptions::Shutdown() {
   for (const auto& s : subs_) s->Close(1001, "server shutting down", "shutdown");
 }
 
+int Subscriptions::CloseUsers(const std::set<std::string>& users, const std::string& reason) {
+  std::lock_guard lock(mu_);
+  int closed = 0;
+  for (const auto& s : subs_) {
+    if (users.count(s->user()) == 0) continue;
+    s->Close(1008, reason, "revoked");
+    ++closed;
+  }
+  return closed;
+}
+
 Status Subscriptions::Add(const std::shared_ptr<Subscriber>& s) {
   std::lock_guard lock(mu_);
   if (stopping_) return Status::Busy("the server is shutting down");
+  if (options_.authorized && !options_.authorized(s->user())) {
+    return Status::Aborted("the credentials were revoked (the auth file changed)");
+  }
   if (static_cast<int>(subs_.size()) >= options_.max_subscribers) {
     return Status::Busy("too many subscribers (" + std::to_string(options_.max_subscribers) + "); try again later");
   }
@@ -382,7 +399,11 @@ void Subscriptions::Handle(HttpRequest& req, HttpResponder& resp) {
                                           std::move(replay), options_.buffer_bytes);
   sub->set_close_grace(options_.close_grace);
   sub->set_cancel(resp.Canceller());
-  if (Status st = Add(sub); !st.ok()) return SendError(resp, st);
+  sub->set_user(req.user);
+  if (Status st = Add(sub); !st.ok()) {
+    if (st.code() == StatusCode::kAborted) return SendError(resp, 401, "unauthorized", st.message());
+    return SendError(resp, st);
+  }
   struct Unregister {
     Subscriptions* hub;
     std::shared_ptr<Subscriber> sub;

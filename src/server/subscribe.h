@@ -34,6 +34,10 @@ struct SubscriptionOptions {
   // A subscriber being closed (dropped or shutting down) whose client takes no bytes: its socket
   // is cut after this long.
   std::chrono::milliseconds close_grace{2000};
+  // With auth: whether the credential named `user` may still subscribe (checked when a
+  // subscriber starts, so one admitted just before a reload that revoked it does not slip past
+  // CloseUsers). Default: yes.
+  std::function<bool(std::string_view user)> authorized;
   // Tests only: called on the subscriber's thread with "before_attach" and "after_attach" around
   // its registration as an append listener (a test appends there to hit the replay/live edge).
   std::function<void(std::string_view)> test_hook;
@@ -52,6 +56,10 @@ class Subscriptions {
   // event) and refuses new ones; returns at once (the connection threads finish on their own,
   // cut after close_grace if their client does not read).
   void Shutdown();
+
+  // Closes the subscribers of these credential names (an auth reload revoked them): WebSocket
+  // close 1008 with `reason`, SSE a final `event: close` with code "revoked". Returns how many.
+  int CloseUsers(const std::set<std::string>& users, const std::string& reason);
 
   int active() const;
   uint64_t dropped() const { return dropped_total_.load(std::memory_order_relaxed); }

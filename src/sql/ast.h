@@ -209,6 +209,18 @@ struct Statement {
   bool analyze = false;                      // EXPLAIN ANALYZE
 };
 
+// What a statement does to the database, for servers that check a role before running it
+// (strata serve's /exec and PostgreSQL wire): SELECT, SHOW TABLES, DESCRIBE and EXPLAIN read;
+// INSERT writes rows; ALTER TABLE changes a schema (table DDL, the admin role's).
+enum class StatementEffect { kRead, kWrite, kSchema };
+inline StatementEffect EffectOf(const Statement& st) {
+  switch (st.kind) {
+    case StatementKind::kInsert: return StatementEffect::kWrite;
+    case StatementKind::kAlterAddColumn: return StatementEffect::kSchema;
+    default: return StatementEffect::kRead;
+  }
+}
+
 // Structural equality that ignores source positions (and the literal text of numbers,
 // timestamps and intervals, whose decoded values are compared instead).
 bool SameExpr(const Expr& a, const Expr& b);
