@@ -80,6 +80,9 @@ struct StudyInfo {
   // system attributes for the tools that drive the study (Optuna's study system attrs).
   std::string user_attrs_json = "{}";
   std::string system_attrs_json = "{}";
+  // Which fronts the store keeps up to date (bits of trials.on_front; src/trials/README.md): bit 0
+  // the front over all objectives, bit m the front over the objectives in bit mask m.
+  uint64_t fronts_kept = 1;
   // Index of objective `name` in spec.objectives, or -1.
   int ObjectiveIndex(std::string_view name) const;
 };
