@@ -400,9 +400,13 @@ bool FeasibleText(const StudyInfo& info, std::string_view attrs, std::string_vie
 constexpr size_t kMaxObjectivesForSubsetFronts = 6;
 constexpr int kMaxKeptSubsetSize = 3;
 uint64_t AllObjectivesMask(size_t d) { return d >= 64 ? ~uint64_t{0} : (uint64_t{1} << d) - 1; }
+// The on_front bit of the front over the objectives in `objective_mask`; -1 for a subset that no
+// study keeps (a mask of 64 or more: only studies of 7+ objectives have those).
 int FrontBit(uint64_t objective_mask, size_t d) {
-  return objective_mask == AllObjectivesMask(d) ? 0 : static_cast<int>(objective_mask);
+  if (objective_mask == AllObjectivesMask(d)) return 0;
+  return objective_mask < 64 ? static_cast<int>(objective_mask) : -1;
 }
+bool FrontKept(uint64_t fronts_kept, int bit) { return bit >= 0 && bit < 64 && ((fronts_kept >> bit) & 1); }
 uint64_t WantedFronts(size_t d) {
   uint64_t bits = 1;
   if (d > kMaxObjectivesForSubsetFronts) return bits;
@@ -1230,9 +1234,17 @@ Result<std::vector<Trial>> TrialStore::Front(std::string_view study, const std::
     }
     for (int c : cols) sign.push_back(info.spec.objectives[c].direction == Direction::kMaximize ? -1.0 : 1.0);
     uint64_t mask = 0;
-    for (int c : cols) mask |= uint64_t{1} << c;
-    const int bit = FrontBit(mask, info.spec.objectives.size());
-    if (rank == 1 && (info.fronts_kept >> bit) & 1) {
+    bool wide = false;  // an objective past the 64th: no kept front covers it but the whole one
+    for (int c : cols) {
+      if (c < 64) {
+        mask |= uint64_t{1} << c;
+      } else {
+        wide = true;
+      }
+    }
+    const size_t d = info.spec.objectives.size();
+    const int bit = cols.size() == d ? 0 : wide ? -1 : FrontBit(mask, d);
+    if (rank == 1 && FrontKept(info.fronts_kept, bit)) {
       // A kept front: read only the rows on some kept front (a partial index), keep this one's.
       sqlite::Statement f(catalog_->db(),
                           std::string("SELECT ") + kTrialColumns +
