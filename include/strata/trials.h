@@ -80,6 +80,9 @@ struct StudyInfo {
   // system attributes for the tools that drive the study (Optuna's study system attrs).
   std::string user_attrs_json = "{}";
   std::string system_attrs_json = "{}";
+  // Which fronts the store keeps up to date (bits of trials.on_front; src/trials/README.md): bit 0
+  // the front over all objectives, bit m the front over the objectives in bit mask m.
+  uint64_t fronts_kept = 1;
   // Index of objective `name` in spec.objectives, or -1.
   int ObjectiveIndex(std::string_view name) const;
 };
@@ -218,9 +221,10 @@ class TrialStore {
 
   // The Pareto front over `objectives` (names; empty = all of the study's), respecting their
   // directions, over complete feasible trials. Returns the trials, by number. The front over all
-  // the study's objectives is kept up to date as trials complete (trials.on_front, maintained in
-  // the transaction that adds or finishes them, O(front size) per trial), so asking for it reads
-  // only the front's rows; a subset of the objectives is computed from every complete trial.
+  // the study's objectives and, for studies of up to 6 objectives, the front over every subset of
+  // 1-3 of them are kept up to date as trials complete (bits of trials.on_front, maintained in the
+  // transaction that adds or finishes them, O(front size) per front and trial), so asking for one
+  // reads only the kept fronts' rows; other subsets are computed from every complete trial.
   // rank > 1: the trials of that non-domination rank instead (the front of what is left once
   // ranks 1..rank-1 are removed), always computed.
   Result<std::vector<Trial>> Front(std::string_view study, const std::vector<std::string>& objectives = {},

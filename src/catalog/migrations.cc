@@ -227,6 +227,47 @@ constexpr CatalogMigration kCatalogMigrations[] = {
     ALTER TABLE trials_v9 RENAME TO trials;
     CREATE INDEX trials_on_front ON trials(study_id, number) WHERE on_front = 1;
     )sql"},
+    // Trials keyed by their rowid, id = study_id << 32 | number: one B-tree per insert instead of
+    // two (the UNIQUE (study_id, number) index is gone; the key is unique by construction). The
+    // state CHECK is a chain of = (an IN list made SQLite build an ephemeral table for every
+    // row); study_id no longer REFERENCES studies (TrialStore checks the study in the same
+    // transaction and deletes its trials itself; the reference cost a lookup per row and, with
+    // no index left on study_id, a scan of all trials per deleted study). Values written from
+    // now on are packed little-endian float64 (a BLOB, in objective_values, formerly values_json);
+    // older rows keep their JSON array text there, read as before.
+    // on_front becomes a bit set: bit 0 the front over all the study's objectives (as before),
+    // bit m the front over the subset of objectives whose bit mask is m; studies.fronts_kept says
+    // which bits are maintained (1 for older studies: the rest are built on the next write).
+    {10, "trials keyed by study_id << 32 | number, fronts over subsets of the objectives kept (src/trials)",
+     R"sql(
+    ALTER TABLE studies ADD COLUMN fronts_kept INTEGER NOT NULL DEFAULT 1;
+    CREATE TABLE trials_v10 (
+      id INTEGER PRIMARY KEY,
+      study_id INTEGER NOT NULL,
+      number INTEGER NOT NULL CHECK (number >= 0 AND number < 4294967296),
+      state TEXT NOT NULL CHECK (state = 'complete' OR state = 'running' OR state = 'waiting' OR
+                                 state = 'pruned' OR state = 'failed'),
+      params_json TEXT NOT NULL DEFAULT '{}',
+      objective_values NOT NULL DEFAULT X'',
+      intermediate_json TEXT NOT NULL DEFAULT '{}',
+      user_attrs_json TEXT NOT NULL DEFAULT '{}',
+      worker TEXT NOT NULL DEFAULT '',
+      run_id INTEGER REFERENCES runs(id),
+      started_at INTEGER NOT NULL,
+      finished_at INTEGER,
+      on_front INTEGER NOT NULL DEFAULT 0,
+      system_attrs_json TEXT NOT NULL DEFAULT '{}',
+      distributions_json TEXT NOT NULL DEFAULT '{}',
+      CHECK (id = (study_id << 32) + number));
+    INSERT INTO trials_v10 (id, study_id, number, state, params_json, objective_values, intermediate_json, user_attrs_json,
+                            worker, run_id, started_at, finished_at, on_front, system_attrs_json, distributions_json)
+      SELECT (study_id << 32) + number, study_id, number, state, params_json, values_json, intermediate_json,
+             user_attrs_json, worker, run_id, started_at, finished_at, on_front, system_attrs_json,
+             distributions_json FROM trials;
+    DROP TABLE trials;
+    ALTER TABLE trials_v10 RENAME TO trials;
+    CREATE INDEX trials_on_front ON trials(id) WHERE on_front != 0;
+    )sql"},
 };
 
 }  // namespace

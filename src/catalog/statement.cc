@@ -86,6 +86,18 @@ void Statement::Bind(int index, std::string_view value) {
   NoteBind(sqlite3_bind_text64(stmt_, index, data, value.size(), SQLITE_TRANSIENT, SQLITE_UTF8), index);
 }
 
+void Statement::BindNoCopy(int index, std::string_view value) {
+  if (stmt_ == nullptr) return;
+  const char* data = value.data() != nullptr ? value.data() : "";
+  NoteBind(sqlite3_bind_text64(stmt_, index, data, value.size(), SQLITE_STATIC, SQLITE_UTF8), index);
+}
+
+void Statement::BindBlobNoCopy(int index, const void* data, size_t size) {
+  if (stmt_ == nullptr) return;
+  // A null pointer would bind NULL; an empty blob is X''.
+  NoteBind(sqlite3_bind_blob64(stmt_, index, data != nullptr ? data : "", size, SQLITE_STATIC), index);
+}
+
 void Statement::Bind(int index, const std::optional<int64_t>& value) {
   if (value) {
     Bind(index, *value);
@@ -138,6 +150,14 @@ std::string Statement::Text(int col) const {
 std::optional<int64_t> Statement::OptionalInt(int col) const {
   if (IsNull(col)) return std::nullopt;
   return Int(col);
+}
+
+std::string_view Statement::View(int col, bool* is_blob) const {
+  const bool blob = sqlite3_column_type(stmt_, col) == SQLITE_BLOB;
+  if (is_blob != nullptr) *is_blob = blob;
+  const void* p = blob ? sqlite3_column_blob(stmt_, col) : static_cast<const void*>(sqlite3_column_text(stmt_, col));
+  if (p == nullptr) return {};
+  return std::string_view(static_cast<const char*>(p), static_cast<size_t>(sqlite3_column_bytes(stmt_, col)));
 }
 
 bool Statement::IsNull(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }

@@ -50,6 +50,10 @@ class Statement {
   void Bind(int index, const char* value) { Bind(index, std::string_view(value)); }
   void Bind(int index, const std::optional<int64_t>& value);  // nullopt binds NULL
   void BindNull(int index);
+  // Without a copy: `value` must stay valid and unchanged until the statement is stepped to its
+  // end, reset or destroyed (a hot insert loop binding the caller's strings).
+  void BindNoCopy(int index, std::string_view value);
+  void BindBlobNoCopy(int index, const void* data, size_t size);
 
   // Advances: true when a row is ready, false when the statement is done.
   Result<bool> Step();
@@ -63,6 +67,9 @@ class Statement {
   int64_t Int(int col) const;
   std::string Text(int col) const;
   std::optional<int64_t> OptionalInt(int col) const;
+  // The column's bytes without a copy, valid until the next Step/Reset; `is_blob` (if given)
+  // says whether SQLite holds the value as a BLOB rather than TEXT.
+  std::string_view View(int col, bool* is_blob = nullptr) const;
   bool IsNull(int col) const;
 
   // Rows changed by the last Run() (sqlite3_changes of the connection).

@@ -1,5 +1,6 @@
 // Studies and trials in the catalog's `studies` and `trials` tables (migration 6).
 #include <algorithm>
+#include <bit>
 #include <charconv>
 #include <chrono>
 #include <cmath>
@@ -43,20 +44,23 @@ Result<json> ParseObjectJson(std::string_view text, std::string_view what) {
   return j;
 }
 
-// Values are stored as a JSON array of shortest round-trip decimals: "[1.9,0.12]".
-std::string FormatValues(std::span<const double> values) {
-  std::string out = "[";
-  char buf[32];
-  for (size_t i = 0; i < values.size(); ++i) {
-    if (i) out += ',';
-    auto r = std::to_chars(buf, buf + sizeof buf, values[i]);
-    out.append(buf, r.ptr);
-  }
-  out += ']';
-  return out;
+// A trial's row id in `trials`: study_id << 32 | number (migration 10), unique by construction,
+// so one B-tree holds the rows in (study, number) order and a study's trials are one id range.
+constexpr int64_t kMaxTrialNumber = (int64_t{1} << 32) - 1;
+int64_t TrialKey(int64_t study_id, int64_t number) { return (study_id << 32) + number; }
+int64_t StudyFirstKey(int64_t study_id) { return study_id << 32; }
+int64_t StudyEndKey(int64_t study_id) { return (study_id + 1) << 32; }
+// " id >= ? AND id < ?" bound to a study's range at `first` and `first + 1`.
+void BindStudyRange(sqlite::Statement& s, int first, int64_t study_id) {
+  s.Bind(first, StudyFirstKey(study_id));
+  s.Bind(first + 1, StudyEndKey(study_id));
 }
 
-// Parses FormatValues' output without a JSON library (the front reads a million of these).
+// Objective values are stored as packed float64 in the machine's (little-endian) byte order: a
+// BLOB of 8 bytes per objective, bound straight from the caller's vector.
+static_assert(std::endian::native == std::endian::little, "objective_values is little-endian float64");
+
+// Parses the JSON array text of rows written before migration 10 ("[1.9,0.12]").
 bool ParseValues(std::string_view text, std::vector<double>* out) {
   out->clear();
   if (text.size() < 2 || text.front() != '[' || text.back() != ']') return false;
@@ -71,6 +75,17 @@ bool ParseValues(std::string_view text, std::vector<double>* out) {
     out->push_back(v);
     p = r.ptr;
   }
+  return true;
+}
+
+// Column `col` of a row: packed float64 (BLOB) or, in older rows, a JSON array (TEXT).
+bool ReadValues(const sqlite::Statement& s, int col, std::vector<double>* out) {
+  bool blob = false;
+  std::string_view bytes = s.View(col, &blob);
+  if (!blob) return ParseValues(bytes, out);
+  if (bytes.size() % sizeof(double) != 0) return false;
+  out->resize(bytes.size() / sizeof(double));
+  if (!bytes.empty()) std::memcpy(out->data(), bytes.data(), bytes.size());
   return true;
 }
 
@@ -131,7 +146,7 @@ std::string ParamTypesJson(const std::map<std::string, ParamType, std::less<>>& 
 
 constexpr char kStudyColumns[] =
     "id, name, objectives_json, constraints_json, params_json, metadata_json, next_number, created_at, "
-    "user_attrs_json, system_attrs_json";
+    "user_attrs_json, system_attrs_json, fronts_kept";
 
 Result<StudyInfo> StudyFromRow(const sqlite::Statement& s, const std::string& where) {
   StudyInfo info;
@@ -142,6 +157,7 @@ Result<StudyInfo> StudyFromRow(const sqlite::Statement& s, const std::string& wh
   info.created_at_ns = s.Int(7);
   info.user_attrs_json = s.Text(8);
   info.system_attrs_json = s.Text(9);
+  info.fronts_kept = static_cast<uint64_t>(s.Int(10));
   json objs = json::parse(s.Text(2), nullptr, false);
   json cons = json::parse(s.Text(3), nullptr, false);
   json params = json::parse(s.Text(4), nullptr, false);
@@ -329,7 +345,7 @@ Status CheckParams(const json& params, std::map<std::string, ParamType, std::les
 }
 
 constexpr char kTrialColumns[] =
-    "study_id, number, state, params_json, values_json, intermediate_json, user_attrs_json, worker, run_id, "
+    "study_id, number, state, params_json, objective_values, intermediate_json, user_attrs_json, worker, run_id, "
     "started_at, finished_at, system_attrs_json, distributions_json";
 
 Result<Trial> TrialFromRow(const sqlite::Statement& s, const std::string& where) {
@@ -337,7 +353,7 @@ Result<Trial> TrialFromRow(const sqlite::Statement& s, const std::string& where)
   t.number = s.Int(1);
   ASSIGN_OR_RETURN(t.state, ParseTrialState(s.Text(2)));
   t.params_json = s.Text(3);
-  if (!ParseValues(s.Text(4), &t.values)) {
+  if (!ReadValues(s, 4, &t.values)) {
     return Status::Corruption("catalog " + where + ": trial " + std::to_string(t.number) + " has unreadable values");
   }
   t.intermediate = ParseIntermediate(s.Text(5));
@@ -377,102 +393,217 @@ bool FeasibleText(const StudyInfo& info, std::string_view attrs, std::string_vie
   return Feasible(info, json::parse(attrs, nullptr, false), json::parse(params, nullptr, false));
 }
 
-// The study's front over all its objectives, as marked by trials.on_front, updated in memory
-// as trials complete and written back by Save (inside the same transaction).
+// Which fronts a study with `d` objectives keeps in trials.on_front: the front over all of them
+// (bit 0) and, for up to 6 objectives, the front over every subset of 1 to 3 of them (bit m for
+// the subset whose objective bit mask is m; m < 2^d - 1 <= 63). Studies with more objectives keep
+// only the whole front: their subset fronts are computed when asked for.
+constexpr size_t kMaxObjectivesForSubsetFronts = 6;
+constexpr int kMaxKeptSubsetSize = 3;
+uint64_t AllObjectivesMask(size_t d) { return d >= 64 ? ~uint64_t{0} : (uint64_t{1} << d) - 1; }
+// The on_front bit of the front over the objectives in `objective_mask`; -1 for a subset that no
+// study keeps (a mask of 64 or more: only studies of 7+ objectives have those).
+int FrontBit(uint64_t objective_mask, size_t d) {
+  if (objective_mask == AllObjectivesMask(d)) return 0;
+  return objective_mask < 64 ? static_cast<int>(objective_mask) : -1;
+}
+bool FrontKept(uint64_t fronts_kept, int bit) { return bit >= 0 && bit < 64 && ((fronts_kept >> bit) & 1); }
+uint64_t WantedFronts(size_t d) {
+  uint64_t bits = 1;
+  if (d > kMaxObjectivesForSubsetFronts) return bits;
+  for (uint64_t m = 1; m < AllObjectivesMask(d); ++m) {
+    if (std::popcount(m) <= kMaxKeptSubsetSize) bits |= uint64_t{1} << m;
+  }
+  return bits;
+}
+
+// The study's kept fronts (WantedFronts), as marked by trials.on_front, updated in memory as
+// trials complete and written back by Save (inside the same transaction). A front that the study
+// does not keep yet (studies.fronts_kept: a study from before migration 10) is computed from all
+// its complete trials in Load, once, and kept from then on.
 class FrontKeeper {
  public:
   explicit FrontKeeper(const StudyInfo& info) : info_(info), d_(info.spec.objectives.size()) {
-    for (const auto& o : info.spec.objectives) sign_.push_back(o.direction == Direction::kMaximize ? -1.0 : 1.0);
+    const uint64_t all = AllObjectivesMask(d_);
+    const uint64_t wanted = WantedFronts(d_);
+    for (int bit = 0; bit < 64; ++bit) {
+      if (!((wanted >> bit) & 1)) continue;
+      Kept k;
+      k.bit = bit;
+      const uint64_t m = bit == 0 ? all : static_cast<uint64_t>(bit);
+      for (size_t c = 0; c < d_; ++c) {
+        if ((m >> c) & 1) {
+          k.cols.push_back(static_cast<int>(c));
+          k.sign.push_back(info.spec.objectives[c].direction == Direction::kMaximize ? -1.0 : 1.0);
+        }
+      }
+      kept_.push_back(std::move(k));
+    }
+    kept_bits_ = wanted;
   }
 
   Status Load(Catalog* c) {
-    sqlite::Statement s(c->db(), "SELECT number, values_json FROM trials WHERE study_id = ? AND on_front = 1",
-                        c->path(), "read the front");
-    s.Bind(1, info_.id);
+    sqlite::Statement s(c->db(),
+                        "SELECT number, objective_values, on_front FROM trials INDEXED BY trials_on_front "
+                        "WHERE id >= ? AND id < ? AND on_front != 0",
+                        c->path(), "read the kept fronts");
+    BindStudyRange(s, 1, info_.id);
     std::vector<double> v;
     while (true) {
       ASSIGN_OR_RETURN(bool row, s.Step());
       if (!row) break;
-      if (!ParseValues(s.Text(1), &v) || v.size() != d_) {
-        return Status::Corruption("catalog " + c->path() + ": trial " + std::to_string(s.Int(0)) +
-                                  " has unreadable values");
+      const int64_t number = s.Int(0);
+      if (!ReadValues(s, 1, &v) || v.size() != d_) return Unreadable(c, number);
+      const uint64_t on = static_cast<uint64_t>(s.Int(2));
+      initial_[number] = on;
+      for (Kept& k : kept_) {
+        if ((info_.fronts_kept >> k.bit) & 1 && (on >> k.bit) & 1) Add(k, number, v);
       }
-      for (size_t k = 0; k < d_; ++k) pts_.push_back(sign_[k] * v[k]);
-      numbers_.push_back(s.Int(0));
-      initial_.push_back(s.Int(0));
     }
+    const uint64_t missing = kept_bits_ & ~info_.fronts_kept;
+    if (missing != 0) RETURN_IF_ERROR(Build(c, missing));
     return Status::OK();
   }
 
   // A trial that just became complete and feasible.
   void Offer(int64_t number, std::span<const double> values) {
-    double p[64];
-    std::vector<double> big;
-    double* a = p;
-    if (d_ > 64) {
-      big.resize(d_);
-      a = big.data();
-    }
-    for (size_t k = 0; k < d_; ++k) a[k] = sign_[k] * values[k];
-    // Dominated by a front point? Otherwise drop the front points it dominates.
-    for (size_t f = 0; f < numbers_.size(); ++f) {
-      const double* q = &pts_[f * d_];
-      bool le = true, lt = false;
-      for (size_t k = 0; k < d_ && le; ++k) {
-        le = q[k] <= a[k];
-        lt = lt || q[k] < a[k];
-      }
-      if (le && lt) return;
-    }
-    size_t w = 0;
-    for (size_t f = 0; f < numbers_.size(); ++f) {
-      const double* q = &pts_[f * d_];
-      bool le = true, lt = false;
-      for (size_t k = 0; k < d_ && le; ++k) {
-        le = a[k] <= q[k];
-        lt = lt || a[k] < q[k];
-      }
-      if (le && lt) continue;  // dominated by the new point
-      if (w != f) {
-        std::copy(q, q + d_, &pts_[w * d_]);
-        numbers_[w] = numbers_[f];
-      }
-      ++w;
-    }
-    numbers_.resize(w);
-    pts_.resize(w * d_);
-    pts_.insert(pts_.end(), a, a + d_);
-    numbers_.push_back(number);
+    for (Kept& k : kept_) Offer(k, number, values);
   }
 
   Status Save(Catalog* c) {
-    std::vector<int64_t> now = numbers_, before = initial_;
-    std::sort(now.begin(), now.end());
-    std::sort(before.begin(), before.end());
-    sqlite::Statement s(c->db(), "UPDATE trials SET on_front = ? WHERE study_id = ? AND number = ?", c->path(),
-                        "update the front");
-    auto set = [&](int64_t number, int64_t on) {
+    std::map<int64_t, uint64_t> now;
+    for (const Kept& k : kept_) {
+      for (int64_t n : k.numbers) now[n] |= uint64_t{1} << k.bit;
+    }
+    sqlite::Statement s(c->db(), "UPDATE trials SET on_front = ? WHERE id = ?", c->path(), "update the fronts");
+    auto set = [&](int64_t number, uint64_t on) {
       s.Reset();
-      s.Bind(1, on);
-      s.Bind(2, info_.id);
-      s.Bind(3, number);
+      s.Bind(1, static_cast<int64_t>(on));
+      s.Bind(2, TrialKey(info_.id, number));
       return s.Run();
     };
-    for (int64_t n : now) {
-      if (!std::binary_search(before.begin(), before.end(), n)) RETURN_IF_ERROR(set(n, 1));
+    for (const auto& [n, on] : now) {
+      auto it = initial_.find(n);
+      if (it == initial_.end() || it->second != on) RETURN_IF_ERROR(set(n, on));
     }
-    for (int64_t n : before) {
-      if (!std::binary_search(now.begin(), now.end(), n)) RETURN_IF_ERROR(set(n, 0));
+    for (const auto& [n, on] : initial_) {
+      if (on != 0 && !now.contains(n)) RETURN_IF_ERROR(set(n, 0));
+    }
+    if ((info_.fronts_kept | kept_bits_) != info_.fronts_kept) {
+      sqlite::Statement up(c->db(), "UPDATE studies SET fronts_kept = ? WHERE id = ?", c->path(),
+                           "record the kept fronts");
+      up.Bind(1, static_cast<int64_t>(info_.fronts_kept | kept_bits_));
+      up.Bind(2, info_.id);
+      RETURN_IF_ERROR(up.Run());
     }
     return Status::OK();
   }
 
  private:
+  struct Kept {
+    int bit = 0;
+    std::vector<int> cols;
+    std::vector<double> sign;
+    std::vector<double> pts;  // normalised (minimise), row-major, cols.size() per point
+    std::vector<int64_t> numbers;
+  };
+
+  Status Unreadable(Catalog* c, int64_t number) {
+    return Status::Corruption("catalog " + c->path() + ": trial " + std::to_string(number) + " of study '" +
+                              info_.spec.name + "' has unreadable values");
+  }
+
+  static void Add(Kept& k, int64_t number, std::span<const double> values) {
+    for (size_t j = 0; j < k.cols.size(); ++j) k.pts.push_back(k.sign[j] * values[k.cols[j]]);
+    k.numbers.push_back(number);
+  }
+
+  // Computes the fronts in `bits` from every complete feasible trial of the study.
+  Status Build(Catalog* c, uint64_t bits) {
+    const bool constrained = !info_.spec.constraints.empty();
+    sqlite::Statement s(c->db(),
+                        constrained ? "SELECT number, objective_values, on_front, user_attrs_json, params_json "
+                                      "FROM trials WHERE id >= ? AND id < ? AND state = 'complete'"
+                                    : "SELECT number, objective_values, on_front FROM trials "
+                                      "WHERE id >= ? AND id < ? AND state = 'complete'",
+                        c->path(), "build the kept fronts");
+    BindStudyRange(s, 1, info_.id);
+    std::vector<double> v, all;
+    std::vector<int64_t> numbers;
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, s.Step());
+      if (!row) break;
+      const int64_t number = s.Int(0);
+      if (!ReadValues(s, 1, &v) || v.size() != d_) return Unreadable(c, number);
+      if (constrained && !FeasibleText(info_, s.Text(3), s.Text(4))) continue;
+      const uint64_t on = static_cast<uint64_t>(s.Int(2));
+      if (on != 0) initial_[number] = on;
+      all.insert(all.end(), v.begin(), v.end());
+      numbers.push_back(number);
+    }
+    for (Kept& k : kept_) {
+      if (!((bits >> k.bit) & 1)) continue;
+      k.pts.clear();
+      k.numbers.clear();
+      std::vector<double> pts;
+      pts.reserve(numbers.size() * k.cols.size());
+      for (size_t i = 0; i < numbers.size(); ++i) {
+        for (size_t j = 0; j < k.cols.size(); ++j) pts.push_back(k.sign[j] * all[i * d_ + k.cols[j]]);
+      }
+      for (uint32_t i : ParetoFront(pts, k.cols.size())) {
+        k.pts.insert(k.pts.end(), pts.begin() + i * k.cols.size(), pts.begin() + (i + 1) * k.cols.size());
+        k.numbers.push_back(numbers[i]);
+      }
+    }
+    return Status::OK();
+  }
+
+  static void Offer(Kept& k, int64_t number, std::span<const double> values) {
+    const size_t d = k.cols.size();
+    double p[64];
+    std::vector<double> big;
+    double* a = p;
+    if (d > 64) {
+      big.resize(d);
+      a = big.data();
+    }
+    for (size_t j = 0; j < d; ++j) a[j] = k.sign[j] * values[k.cols[j]];
+    // Dominated by a front point? Otherwise drop the front points it dominates.
+    const size_t n = k.numbers.size();
+    for (size_t f = 0; f < n; ++f) {
+      const double* q = &k.pts[f * d];
+      bool le = true, lt = false;
+      for (size_t j = 0; j < d && le; ++j) {
+        le = q[j] <= a[j];
+        lt = lt || q[j] < a[j];
+      }
+      if (le && lt) return;
+    }
+    size_t w = 0;
+    for (size_t f = 0; f < n; ++f) {
+      const double* q = &k.pts[f * d];
+      bool le = true, lt = false;
+      for (size_t j = 0; j < d && le; ++j) {
+        le = a[j] <= q[j];
+        lt = lt || a[j] < q[j];
+      }
+      if (le && lt) continue;  // dominated by the new point
+      if (w != f) {
+        std::copy(q, q + d, &k.pts[w * d]);
+        k.numbers[w] = k.numbers[f];
+      }
+      ++w;
+    }
+    k.numbers.resize(w);
+    k.pts.resize(w * d);
+    k.pts.insert(k.pts.end(), a, a + d);
+    k.numbers.push_back(number);
+  }
+
   const StudyInfo& info_;
   const size_t d_;
-  std::vector<double> sign_;
-  std::vector<double> pts_;  // normalised (minimise), row-major
-  std::vector<int64_t> numbers_, initial_;
+  std::vector<Kept> kept_;
+  uint64_t kept_bits_ = 0;
+  std::map<int64_t, uint64_t> initial_;  // on_front of the trials read, by number
 };
 
 // Runs a write transaction again while it fails with kBusy: another writer held the catalog for
@@ -626,14 +757,15 @@ Result<StudyInfo> TrialStore::CreateStudy(const StudySpec& spec) {
   Result<StudyInfo> out = Status::Internal("unset");
   RETURN_IF_ERROR(catalog_->InTransaction([&]() -> Status {
     sqlite::Statement s(catalog_->db(),
-                        "INSERT INTO studies (name, objectives_json, constraints_json, metadata_json, created_at) "
-                        "VALUES (?, ?, ?, ?, ?)",
+                        "INSERT INTO studies (name, objectives_json, constraints_json, metadata_json, created_at, "
+                        "fronts_kept) VALUES (?, ?, ?, ?, ?, ?)",
                         catalog_->path(), "create study " + spec.name);
     s.Bind(1, spec.name);
     s.Bind(2, ObjectivesJson(spec.objectives));
     s.Bind(3, ConstraintsJson(spec.constraints));
     s.Bind(4, Dump(meta));
     s.Bind(5, WallClockNs());
+    s.Bind(6, static_cast<int64_t>(WantedFronts(spec.objectives.size())));  // no trials: every front is empty
     Status st = s.Run();
     if (st.code() == StatusCode::kAlreadyExists)
       return Status::AlreadyExists("study " + Quote(spec.name) + " already exists");
@@ -681,8 +813,9 @@ Result<std::vector<StudyInfo>> TrialStore::ListStudies() {
 Status TrialStore::DeleteStudy(std::string_view name) {
   return catalog_->InTransaction([&]() -> Status {
     ASSIGN_OR_RETURN(StudyInfo info, LoadStudy(catalog_, name));
-    sqlite::Statement t(catalog_->db(), "DELETE FROM trials WHERE study_id = ?", catalog_->path(), "delete trials");
-    t.Bind(1, info.id);
+    sqlite::Statement t(catalog_->db(), "DELETE FROM trials WHERE id >= ? AND id < ?", catalog_->path(),
+                        "delete trials");
+    BindStudyRange(t, 1, info.id);
     RETURN_IF_ERROR(t.Run());
     sqlite::Statement s(catalog_->db(), "DELETE FROM studies WHERE id = ?", catalog_->path(), "delete study");
     s.Bind(1, info.id);
@@ -706,14 +839,20 @@ Result<std::vector<int64_t>> TrialStore::AddTrials(std::string_view study, std::
     std::vector<std::pair<std::string_view, ParamType>> scanned;
     FrontKeeper front(info);
     RETURN_IF_ERROR(front.Load(catalog_));
-    sqlite::Statement ins(
-        catalog_->db(),
-        "INSERT INTO trials (study_id, number, state, params_json, values_json, intermediate_json, "
-        "user_attrs_json, worker, run_id, started_at, finished_at, system_attrs_json, distributions_json) "
-        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-        catalog_->path(), "add trials to study " + std::string(study));
+    // Two statements: most trials (a worker reporting params and values) leave the other columns
+    // at their defaults, and binding fewer columns is measurably cheaper at a million trials.
+    const std::string op = "add trials to study " + std::string(study);
+    sqlite::Statement lean(catalog_->db(),
+                           "INSERT INTO trials (id, study_id, number, state, params_json, objective_values, worker, "
+                           "started_at, finished_at) VALUES (?,?,?,?,?,?,?,?,?)",
+                           catalog_->path(), op);
+    std::optional<sqlite::Statement> full;
     const int64_t now = WallClockNs();
     int64_t number = info.trial_count;
+    if (number + static_cast<int64_t>(batch.size()) > kMaxTrialNumber + 1) {
+      return Status::InvalidArgument("study " + Quote(study) + " has " + std::to_string(number) +
+                                     " trials; a study holds at most 2^32");
+    }
     for (size_t i = 0; i < batch.size(); ++i) {
       const TrialInput& t = batch[i];
       auto Where = [&] {
@@ -766,23 +905,40 @@ Result<std::vector<int64_t>> TrialStore::AddTrials(std::string_view study, std::
         }
         known_runs.push_back(*t.run_id);
       }
-      ins.Reset();
-      ins.Bind(1, info.id);
-      ins.Bind(2, number);
-      ins.Bind(3, TrialStateName(t.state));
-      ins.Bind(4, params_text);
-      ins.Bind(5, FormatValues(t.values));
-      ins.Bind(6, FormatIntermediate(t.intermediate));
-      ins.Bind(7, attrs_text);
-      ins.Bind(8, t.worker);
-      ins.Bind(9, t.run_id);
-      ins.Bind(10, t.started_at_ns.value_or(now));
       std::optional<int64_t> finished = t.finished_at_ns;
       if (!finished && t.state != TrialState::kRunning && t.state != TrialState::kWaiting) finished = now;
-      ins.Bind(11, finished);
-      ins.Bind(12, sys_text);
-      ins.Bind(13, dist_text);
-      RETURN_IF_ERROR(ins.Run());
+      const bool plain =
+          t.intermediate.empty() && attrs_text == "{}" && sys_text == "{}" && dist_text == "{}" && !t.run_id;
+      sqlite::Statement* ins = &lean;
+      if (!plain) {
+        if (!full) {
+          full.emplace(catalog_->db(),
+                       "INSERT INTO trials (id, study_id, number, state, params_json, objective_values, worker, "
+                       "started_at, finished_at, intermediate_json, user_attrs_json, run_id, system_attrs_json, "
+                       "distributions_json) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                       catalog_->path(), op);
+        }
+        ins = &*full;
+      }
+      // The texts are bound without a copy: they outlive the statement's step.
+      ins->Reset();
+      ins->Bind(1, TrialKey(info.id, number));
+      ins->Bind(2, info.id);
+      ins->Bind(3, number);
+      ins->BindNoCopy(4, TrialStateName(t.state));
+      ins->BindNoCopy(5, params_text);
+      ins->BindBlobNoCopy(6, t.values.data(), t.values.size() * sizeof(double));
+      ins->BindNoCopy(7, t.worker);
+      ins->Bind(8, t.started_at_ns.value_or(now));
+      ins->Bind(9, finished);
+      if (!plain) {
+        ins->Bind(10, FormatIntermediate(t.intermediate));
+        ins->BindNoCopy(11, attrs_text);
+        ins->Bind(12, t.run_id);
+        ins->BindNoCopy(13, sys_text);
+        ins->BindNoCopy(14, dist_text);
+      }
+      RETURN_IF_ERROR(ins->Run());
       if (t.state == TrialState::kComplete && FeasibleText(info, attrs_text, params_text))
         front.Offer(number, t.values);
       numbers.push_back(number++);
@@ -815,10 +971,8 @@ bool Finished(std::string_view state) { return state == "complete" || state == "
 // InvalidArgument "... is already finished (STATE)" when `must_be_open` and it is finished.
 Status ReadOpenTrial(Catalog* c, const StudyInfo& info, int64_t number, const std::string& columns,
                      const std::string& where, std::optional<sqlite::Statement>& get) {
-  get.emplace(c->db(), "SELECT state" + columns + " FROM trials WHERE study_id = ? AND number = ?", c->path(),
-              "read trial");
-  get->Bind(1, info.id);
-  get->Bind(2, number);
+  get.emplace(c->db(), "SELECT state" + columns + " FROM trials WHERE id = ?", c->path(), "read trial");
+  get->Bind(1, TrialKey(info.id, number));
   ASSIGN_OR_RETURN(bool row, get->Step());
   if (!row)
     return Status::NotFound(where + " does not exist (the study has " + std::to_string(info.trial_count) + " trials)");
@@ -858,25 +1012,21 @@ Result<bool> TrialStore::SetTrialState(std::string_view study, int64_t number, T
     const std::string current = get->Text(0);
     if (state == TrialState::kRunning) {
       if (current == "running") return Status::OK();  // taken by another worker: unchanged
-      sqlite::Statement s(catalog_->db(),
-                          "UPDATE trials SET state = 'running', started_at = ? WHERE study_id = ? AND number = ?",
+      sqlite::Statement s(catalog_->db(), "UPDATE trials SET state = 'running', started_at = ? WHERE id = ?",
                           catalog_->path(), "start trial");
       s.Bind(1, WallClockNs());
-      s.Bind(2, info.id);
-      s.Bind(3, number);
+      s.Bind(2, TrialKey(info.id, number));
       RETURN_IF_ERROR(s.Run());
       changed = true;
       return Status::OK();
     }
-    sqlite::Statement s(
-        catalog_->db(),
-        "UPDATE trials SET state = ?, values_json = ?, finished_at = ? WHERE study_id = ? AND number = ?",
-        catalog_->path(), "finish trial");
+    sqlite::Statement s(catalog_->db(),
+                        "UPDATE trials SET state = ?, objective_values = ?, finished_at = ? WHERE id = ?",
+                        catalog_->path(), "finish trial");
     s.Bind(1, TrialStateName(state));
-    s.Bind(2, FormatValues(values));
+    s.BindBlobNoCopy(2, values.data(), values.size() * sizeof(double));
     s.Bind(3, WallClockNs());
-    s.Bind(4, info.id);
-    s.Bind(5, number);
+    s.Bind(4, TrialKey(info.id, number));
     RETURN_IF_ERROR(s.Run());
     changed = true;
     if (state != TrialState::kComplete || !FeasibleText(info, get->Text(1), get->Text(2))) return Status::OK();
@@ -906,13 +1056,11 @@ Status TrialStore::SetTrialParam(std::string_view study, int64_t number, std::st
     RETURN_IF_ERROR(CheckParams(one, &types, where));
     params[std::string(name)] = value;
     dists[std::string(name)] = dist;
-    sqlite::Statement s(catalog_->db(),
-                        "UPDATE trials SET params_json = ?, distributions_json = ? WHERE study_id = ? AND number = ?",
+    sqlite::Statement s(catalog_->db(), "UPDATE trials SET params_json = ?, distributions_json = ? WHERE id = ?",
                         catalog_->path(), "set trial param");
     s.Bind(1, Dump(params));
     s.Bind(2, Dump(dists));
-    s.Bind(3, info.id);
-    s.Bind(4, number);
+    s.Bind(3, TrialKey(info.id, number));
     RETURN_IF_ERROR(s.Run());
     if (types == info.param_types) return Status::OK();
     sqlite::Statement up(catalog_->db(), "UPDATE studies SET params_json = ? WHERE id = ?", catalog_->path(),
@@ -934,12 +1082,10 @@ Status TrialStore::SetTrialAttr(std::string_view study, int64_t number, AttrKind
     RETURN_IF_ERROR(ReadOpenTrial(catalog_, info, number, std::string(", ") + column, where, get));
     ASSIGN_OR_RETURN(json attrs, ParseObjectJson(get->Text(1), where + ": attributes"));
     attrs[std::string(key)] = value;
-    sqlite::Statement s(catalog_->db(),
-                        std::string("UPDATE trials SET ") + column + " = ? WHERE study_id = ? AND number = ?",
+    sqlite::Statement s(catalog_->db(), std::string("UPDATE trials SET ") + column + " = ? WHERE id = ?",
                         catalog_->path(), "set trial attribute");
     s.Bind(1, Dump(attrs));
-    s.Bind(2, info.id);
-    s.Bind(3, number);
+    s.Bind(2, TrialKey(info.id, number));
     return s.Run();
   });
 }
@@ -971,22 +1117,19 @@ Status TrialStore::ReportIntermediate(std::string_view study, int64_t number, in
   }
   return RetryBusy(catalog_, [&]() -> Status {
     ASSIGN_OR_RETURN(StudyInfo info, LoadStudy(catalog_, study));
-    sqlite::Statement get(catalog_->db(),
-                          "SELECT state, intermediate_json FROM trials WHERE study_id = ? AND number = ?",
-                          catalog_->path(), "read trial");
-    get.Bind(1, info.id);
-    get.Bind(2, number);
+    sqlite::Statement get(catalog_->db(), "SELECT state, intermediate_json FROM trials WHERE id = ?", catalog_->path(),
+                          "read trial");
+    get.Bind(1, TrialKey(info.id, number));
     ASSIGN_OR_RETURN(bool row, get.Step());
     if (!row) return Status::NotFound(where + " does not exist");
     if (get.Text(0) == "waiting") return Status::InvalidArgument(where + " is waiting (not started)");
     if (get.Text(0) != "running") return Status::InvalidArgument(where + " is already " + get.Text(0) + " (finished)");
     auto m = ParseIntermediate(get.Text(1));
     m[step] = value;
-    sqlite::Statement s(catalog_->db(), "UPDATE trials SET intermediate_json = ? WHERE study_id = ? AND number = ?",
-                        catalog_->path(), "report intermediate value");
+    sqlite::Statement s(catalog_->db(), "UPDATE trials SET intermediate_json = ? WHERE id = ?", catalog_->path(),
+                        "report intermediate value");
     s.Bind(1, FormatIntermediate(m));
-    s.Bind(2, info.id);
-    s.Bind(3, number);
+    s.Bind(2, TrialKey(info.id, number));
     return s.Run();
   });
 }
@@ -995,9 +1138,9 @@ Result<std::map<TrialState, int64_t>> TrialStore::CountByState(std::string_view 
   std::map<TrialState, int64_t> out;
   RETURN_IF_ERROR(catalog_->InTransaction([&]() -> Status {
     ASSIGN_OR_RETURN(StudyInfo info, LoadStudy(catalog_, study));
-    sqlite::Statement s(catalog_->db(), "SELECT state, count(*) FROM trials WHERE study_id = ? GROUP BY state",
+    sqlite::Statement s(catalog_->db(), "SELECT state, count(*) FROM trials WHERE id >= ? AND id < ? GROUP BY state",
                         catalog_->path(), "count trials");
-    s.Bind(1, info.id);
+    BindStudyRange(s, 1, info.id);
     while (true) {
       ASSIGN_OR_RETURN(bool row, s.Step());
       if (!row) break;
@@ -1013,11 +1156,9 @@ Result<Trial> TrialStore::GetTrial(std::string_view study, int64_t number) {
   Result<Trial> out = Status::Internal("unset");
   RETURN_IF_ERROR(catalog_->InTransaction([&]() -> Status {
     ASSIGN_OR_RETURN(StudyInfo info, LoadStudy(catalog_, study));
-    sqlite::Statement s(catalog_->db(),
-                        std::string("SELECT ") + kTrialColumns + " FROM trials WHERE study_id = ? AND number = ?",
+    sqlite::Statement s(catalog_->db(), std::string("SELECT ") + kTrialColumns + " FROM trials WHERE id = ?",
                         catalog_->path(), "read trial");
-    s.Bind(1, info.id);
-    s.Bind(2, number);
+    s.Bind(1, TrialKey(info.id, number));
     ASSIGN_OR_RETURN(bool row, s.Step());
     if (!row) return Status::NotFound("study " + Quote(study) + " has no trial " + std::to_string(number));
     out = TrialFromRow(s, catalog_->path());
@@ -1040,14 +1181,14 @@ Result<std::vector<Trial>> TrialStore::ListTrials(std::string_view study, const 
       }
       order_dir = info.spec.objectives[order_index].direction;
     }
-    std::string text = std::string("SELECT ") + kTrialColumns + " FROM trials WHERE study_id = ?";
+    std::string text = std::string("SELECT ") + kTrialColumns + " FROM trials WHERE id >= ? AND id < ?";
     if (query.state) text += " AND state = ?";
-    if (query.from_number > 0) text += " AND number >= " + std::to_string(query.from_number);
-    text += " ORDER BY number";
+    text += " ORDER BY id";
     if (query.limit > 0 && order_index < 0) text += " LIMIT " + std::to_string(query.limit);
     sqlite::Statement s(catalog_->db(), text, catalog_->path(), "list trials");
-    s.Bind(1, info.id);
-    if (query.state) s.Bind(2, TrialStateName(*query.state));
+    s.Bind(1, TrialKey(info.id, std::clamp<int64_t>(query.from_number, 0, kMaxTrialNumber + 1)));
+    s.Bind(2, StudyEndKey(info.id));
+    if (query.state) s.Bind(3, TrialStateName(*query.state));
     while (true) {
       ASSIGN_OR_RETURN(bool row, s.Step());
       if (!row) break;
@@ -1092,18 +1233,29 @@ Result<std::vector<Trial>> TrialStore::Front(std::string_view study, const std::
       cols.push_back(i);
     }
     for (int c : cols) sign.push_back(info.spec.objectives[c].direction == Direction::kMaximize ? -1.0 : 1.0);
-    std::vector<int> all = cols;
-    std::sort(all.begin(), all.end());
-    const bool whole = all.size() == info.spec.objectives.size() && rank == 1;  // every objective: kept up to date
-    if (whole) {
-      sqlite::Statement f(
-          catalog_->db(),
-          std::string("SELECT ") + kTrialColumns + " FROM trials WHERE study_id = ? AND on_front = 1 ORDER BY number",
-          catalog_->path(), "read the front");
-      f.Bind(1, info.id);
+    uint64_t mask = 0;
+    bool wide = false;  // an objective past the 64th: no kept front covers it but the whole one
+    for (int c : cols) {
+      if (c < 64) {
+        mask |= uint64_t{1} << c;
+      } else {
+        wide = true;
+      }
+    }
+    const size_t d = info.spec.objectives.size();
+    const int bit = cols.size() == d ? 0 : wide ? -1 : FrontBit(mask, d);
+    if (rank == 1 && FrontKept(info.fronts_kept, bit)) {
+      // A kept front: read only the rows on some kept front (a partial index), keep this one's.
+      sqlite::Statement f(catalog_->db(),
+                          std::string("SELECT ") + kTrialColumns +
+                              ", on_front FROM trials INDEXED BY trials_on_front "
+                              "WHERE id >= ? AND id < ? AND on_front != 0 ORDER BY id",
+                          catalog_->path(), "read the front");
+      BindStudyRange(f, 1, info.id);
       while (true) {
         ASSIGN_OR_RETURN(bool row, f.Step());
         if (!row) break;
+        if (!((static_cast<uint64_t>(f.Int(13)) >> bit) & 1)) continue;
         ASSIGN_OR_RETURN(Trial t, TrialFromRow(f, catalog_->path()));
         out.push_back(std::move(t));
       }
@@ -1112,11 +1264,12 @@ Result<std::vector<Trial>> TrialStore::Front(std::string_view study, const std::
     const bool constrained = !info.spec.constraints.empty();
     sqlite::Statement s(catalog_->db(),
                         constrained
-                            ? "SELECT number, values_json, user_attrs_json, params_json FROM trials "
-                              "WHERE study_id = ? AND state = 'complete'"
-                            : "SELECT number, values_json FROM trials WHERE study_id = ? AND state = 'complete'",
+                            ? "SELECT number, objective_values, user_attrs_json, params_json FROM trials "
+                              "WHERE id >= ? AND id < ? AND state = 'complete'"
+                            : "SELECT number, objective_values FROM trials WHERE id >= ? AND id < ? AND state = "
+                              "'complete'",
                         catalog_->path(), "read trial values");
-    s.Bind(1, info.id);
+    BindStudyRange(s, 1, info.id);
     std::vector<double> points;
     std::vector<int64_t> numbers;
     std::vector<double> values;
@@ -1125,7 +1278,7 @@ Result<std::vector<Trial>> TrialStore::Front(std::string_view study, const std::
       ASSIGN_OR_RETURN(bool row, s.Step());
       if (!row) break;
       const int64_t number = s.Int(0);
-      if (!ParseValues(s.Text(1), &values) || values.size() != nobj) {
+      if (!ReadValues(s, 1, &values) || values.size() != nobj) {
         return Status::Corruption("catalog " + catalog_->path() + ": study " + Quote(study) + " trial " +
                                   std::to_string(number) + " has unreadable values");
       }
@@ -1145,13 +1298,11 @@ Result<std::vector<Trial>> TrialStore::Front(std::string_view study, const std::
         if (ranks[i] == static_cast<uint32_t>(rank)) front.push_back(i);
       }
     }
-    sqlite::Statement get(catalog_->db(),
-                          std::string("SELECT ") + kTrialColumns + " FROM trials WHERE study_id = ? AND number = ?",
+    sqlite::Statement get(catalog_->db(), std::string("SELECT ") + kTrialColumns + " FROM trials WHERE id = ?",
                           catalog_->path(), "read front trial");
     for (uint32_t i : front) {
       get.Reset();
-      get.Bind(1, info.id);
-      get.Bind(2, numbers[i]);
+      get.Bind(1, TrialKey(info.id, numbers[i]));
       ASSIGN_OR_RETURN(bool row, get.Step());
       if (!row) return Status::Internal("front trial vanished");
       ASSIGN_OR_RETURN(Trial t, TrialFromRow(get, catalog_->path()));

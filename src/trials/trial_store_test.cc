@@ -184,6 +184,75 @@ TEST(TrialStoreMigrationTest, TrialsOfAnOlderCatalogSurviveMigration9) {
   EXPECT_EQ(n, 3);
 }
 
+// Migration 10 re-keys `trials` by study_id << 32 | number and keeps fronts over subsets of the
+// objectives: a version-9 study keeps its rows (values as JSON text, read as before), answers
+// subset fronts by computing them, and builds its kept subset fronts on its next write.
+TEST(TrialStoreMigrationTest, TrialsOfAVersion9CatalogGetTheirSubsetFrontsKept) {
+  TempDir dir;
+  const std::string path = layout::CatalogPath(dir.path());
+  auto all = CatalogMigrations();
+  ASSERT_GE(all.size(), 10u);
+  // Values (a max, b min): 0:(3,3) 1:(1,1) 2:(3,1) 3:(2,0) 4:(3,1), trial 5 running.
+  // Front (a,b): 2 and 4 (equal), 3. Front (a): 0, 2, 4. Front (b): 3.
+  {
+    ASSERT_OK_AND_ASSIGN(auto old, Catalog::Open(path, false, all.subspan(0, 9)));
+    ASSERT_OK(sqlite::Exec(old->db(),
+                           "INSERT INTO studies (id, name, objectives_json, created_at) VALUES (1, 's', "
+                           "'[{\"name\":\"a\",\"direction\":\"max\"},{\"name\":\"b\",\"direction\":\"min\"}]', 1);"
+                           "INSERT INTO studies (id, name, objectives_json, created_at) VALUES (2, 't', "
+                           "'[{\"name\":\"a\",\"direction\":\"min\"}]', 1);"
+                           "INSERT INTO trials (study_id, number, state, values_json, started_at, on_front) VALUES "
+                           "(1, 0, 'complete', '[3,3]', 1, 0), (1, 1, 'complete', '[1,1]', 1, 0), "
+                           "(1, 2, 'complete', '[3,1]', 1, 1), (1, 3, 'complete', '[2,0]', 1, 1), "
+                           "(1, 4, 'complete', '[3,1]', 1, 1), (1, 5, 'running', '[]', 1, 0), "
+                           "(2, 0, 'complete', '[7]', 1, 1);"
+                           "UPDATE studies SET next_number = 6 WHERE id = 1;"
+                           "UPDATE studies SET next_number = 1 WHERE id = 2;",
+                           path));
+  }
+  ASSERT_OK_AND_ASSIGN(auto catalog, Catalog::Open(path, false));
+  TrialStore store(catalog.get());
+  auto numbers = [&](std::vector<std::string> objs) {
+    std::vector<int64_t> out;
+    auto front = store.Front("s", objs);
+    EXPECT_OK(front.status());
+    if (front.ok()) {
+      for (const Trial& t : *front) out.push_back(t.number);
+    }
+    return out;
+  };
+  auto check = [&] {
+    EXPECT_EQ(numbers({}), (std::vector<int64_t>{2, 3, 4}));
+    EXPECT_EQ(numbers({"b", "a"}), (std::vector<int64_t>{2, 3, 4}));
+    EXPECT_EQ(numbers({"a"}), (std::vector<int64_t>{0, 2, 4}));
+    EXPECT_EQ(numbers({"b"}), (std::vector<int64_t>{3}));
+  };
+  ASSERT_OK_AND_ASSIGN(StudyInfo info, store.GetStudy("s"));
+  EXPECT_EQ(info.fronts_kept, 1u);  // only the whole front: subsets computed
+  check();
+  ASSERT_OK_AND_ASSIGN(Trial t0, store.GetTrial("s", 0));
+  EXPECT_EQ(t0.values, (std::vector<double>{3, 3}));
+  // The next write builds the subset fronts; they stay right as trials complete.
+  TrialInput t6;
+  t6.values = {0, 5};
+  ASSERT_OK_AND_ASSIGN(int64_t n6, store.AddTrial("s", t6));
+  EXPECT_EQ(n6, 6);
+  ASSERT_OK_AND_ASSIGN(info, store.GetStudy("s"));
+  EXPECT_EQ(info.fronts_kept, 0b111u);
+  check();
+  ASSERT_OK(store.FinishTrial("s", 5, TrialState::kComplete, std::vector<double>{4, 0}));
+  EXPECT_EQ(numbers({}), (std::vector<int64_t>{5}));
+  EXPECT_EQ(numbers({"a"}), (std::vector<int64_t>{5}));
+  EXPECT_EQ(numbers({"b"}), (std::vector<int64_t>{3, 5}));
+  ASSERT_OK_AND_ASSIGN(auto list, store.ListTrials("s"));
+  ASSERT_EQ(list.size(), 7u);
+  EXPECT_EQ(list[5].values, (std::vector<double>{4, 0}));
+  // The other study's rows are its own (one id range per study).
+  ASSERT_OK_AND_ASSIGN(auto other, store.ListTrials("t"));
+  ASSERT_EQ(other.size(), 1u);
+  EXPECT_EQ(other[0].values, std::vector<double>{7});
+}
+
 TEST_F(TrialStoreTest, TrialsRoundTripWithTypedParams) {
   ASSERT_OK(store_->CreateStudy(Spec()));
   TrialInput t = Done({1.9, 0.12}, R"({"lr":0.01,"layers":3,"opt":"adam"})");
@@ -369,19 +438,67 @@ TEST_F(TrialStoreTest, IncrementalFrontMatchesBruteForce) {
       if (batch[i].state == TrialState::kRunning) running.push_back(numbers[i]);
     }
     if (step % 25 != 0) continue;
+    // Every subset of the objectives: all of them are kept fronts (trials.on_front bits).
+    const char* names[] = {"a", "b", "c"};
+    for (int mask = 1; mask < 8; ++mask) {
+      std::vector<double> pts;
+      std::vector<int64_t> idx;
+      std::vector<std::string> objs;
+      for (int c = 0; c < 3; ++c) {
+        if (mask >> c & 1) objs.push_back(names[c]);
+      }
+      for (size_t n = 0; n < values.size(); ++n) {
+        if (values[n].empty()) continue;
+        for (int c = 0; c < 3; ++c) {
+          if (mask >> c & 1) pts.push_back(c == 0 ? -values[n][c] : values[n][c]);
+        }
+        idx.push_back(n);
+      }
+      std::vector<int64_t> want;
+      for (uint32_t i : ParetoFrontBruteForce(pts, objs.size())) want.push_back(idx[i]);
+      ASSERT_OK_AND_ASSIGN(auto front, store_->Front("s", mask == 7 ? std::vector<std::string>{} : objs));
+      std::vector<int64_t> got;
+      for (const Trial& t : front) got.push_back(t.number);
+      ASSERT_EQ(got, want) << "step " << step << ", objectives mask " << mask;
+    }
+  }
+  // The study keeps all 7 fronts (bit 0: all objectives; bit m: the subset with mask m).
+  ASSERT_OK_AND_ASSIGN(StudyInfo info, store_->GetStudy("s"));
+  EXPECT_EQ(info.fronts_kept, 0x7fu);
+}
+
+// A study of 7 objectives keeps only its whole front; fronts over subsets (of any size) are
+// computed from all its trials and must equal the brute-force ones too.
+TEST_F(TrialStoreTest, SubsetFrontsOfAManyObjectiveStudyAreComputed) {
+  StudySpec spec;
+  spec.name = "s";
+  for (int c = 0; c < 7; ++c) {
+    spec.objectives.push_back({"o" + std::to_string(c), c % 2 ? Direction::kMaximize : Direction::kMinimize});
+  }
+  ASSERT_OK(store_->CreateStudy(spec));
+  std::mt19937_64 rng(5);
+  std::vector<TrialInput> batch;
+  for (int i = 0; i < 300; ++i) {
+    std::vector<double> v;
+    for (int c = 0; c < 7; ++c) v.push_back(double(rng() % 4));
+    batch.push_back(Done(v));
+  }
+  ASSERT_OK(store_->AddTrials("s", batch));
+  ASSERT_OK_AND_ASSIGN(StudyInfo info, store_->GetStudy("s"));
+  EXPECT_EQ(info.fronts_kept, 1u);
+  for (const std::vector<int>& cols : {std::vector<int>{1, 4}, {0, 2, 3}, {6, 5, 4, 3}, {0, 1, 2, 3, 4, 5, 6}}) {
+    std::vector<std::string> objs;
+    for (int c : cols) objs.push_back("o" + std::to_string(c));
     std::vector<double> pts;
-    std::vector<int64_t> idx;
-    for (size_t n = 0; n < values.size(); ++n) {
-      if (values[n].empty()) continue;
-      pts.insert(pts.end(), {-values[n][0], values[n][1], values[n][2]});
-      idx.push_back(n);
+    for (const TrialInput& t : batch) {
+      for (int c : cols) pts.push_back(c % 2 ? -t.values[c] : t.values[c]);
     }
     std::vector<int64_t> want;
-    for (uint32_t i : ParetoFrontBruteForce(pts, 3)) want.push_back(idx[i]);
-    ASSERT_OK_AND_ASSIGN(auto front, store_->Front("s"));
+    for (uint32_t i : ParetoFrontBruteForce(pts, cols.size())) want.push_back(i);
+    ASSERT_OK_AND_ASSIGN(auto front, store_->Front("s", objs));
     std::vector<int64_t> got;
     for (const Trial& t : front) got.push_back(t.number);
-    ASSERT_EQ(got, want) << "step " << step;
+    EXPECT_EQ(got, want) << cols.size() << " objectives";
   }
 }
 
