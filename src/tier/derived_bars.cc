@@ -486,7 +486,11 @@ Result<std::vector<FileRecord>> DerivedBars::Rebuild(const TableInfo& source) {
     return Status::OK();
   };
   // One transaction per series-day keeps each commit small; each is exact on its own.
-  for (const auto& [symbol, day] : days) {
+  // (Named copies, not structured bindings, in the lambdas: clang 14, the sanitizer trees' compiler,
+  // cannot capture bindings.)
+  for (const auto& series_day : days) {
+    const std::string& symbol = series_day.first;
+    const int64_t day = series_day.second;
     RETURN_IF_ERROR(
         commit_one("rebuilding the bars of " + source.def.name + " " + symbol + " " + FormatDate(DayStartNs(day)),
                    [&](CatalogChange* change, Pending* pending) {
@@ -503,7 +507,9 @@ Result<std::vector<FileRecord>> DerivedBars::Rebuild(const TableInfo& source) {
     bq.table_id = t.table.id;
     ASSIGN_OR_RETURN(auto sample_files, options_.catalog->ListFiles(bq));
     for (const FileRecord& f : sample_files) sample_days[f.symbol].insert(SampleDayOf(f.min_ts));
-    for (const auto& [symbol, sdays] : sample_days) {
+    for (const auto& series : sample_days) {
+      const std::string& symbol = series.first;
+      const std::set<int64_t>& sdays = series.second;
       RETURN_IF_ERROR(commit_one("rebuilding the book samples " + t.table.def.name + " of " + symbol,
                                  [&](CatalogChange* change, Pending* pending) {
                                    return PrepareBookSamples(*src, t, symbol, sdays, change, {}, 0, pending);
