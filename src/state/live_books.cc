@@ -263,16 +263,46 @@ Result<std::shared_ptr<LiveBooks>> LiveBooks::Attach(Database* db, std::string_v
   return std::shared_ptr<LiveBooks>(books);
 }
 
-Result<BookView> BookAt(Database* db, std::string_view table, std::string_view symbol, int64_t at_ts, size_t depth,
-                        FileSystem* fs) {
+namespace state {
+namespace {
+
+class BookReaderImpl final : public BookReader {
+ public:
+  BookReaderImpl(Database* db, std::string table, BookColumns cols, std::unique_ptr<SnapshotStore> store,
+                 int64_t table_id)
+      : db_(db), table_(std::move(table)), cols_(cols), store_(std::move(store)), table_id_(table_id) {}
+
+  Result<BookView> At(std::string_view symbol, int64_t at_ts, size_t depth) override {
+    BookBuilder builder{std::string(symbol), nullptr};
+    RebuildStats rs;
+    RETURN_IF_ERROR(Rebuild(db_, store_.get(), table_, table_id_, cols_, symbol, at_ts, &builder, nullptr, &rs));
+    return builder.View(depth);
+  }
+
+ private:
+  Database* db_;
+  const std::string table_;
+  const BookColumns cols_;
+  std::unique_ptr<SnapshotStore> store_;
+  const int64_t table_id_;
+};
+
+}  // namespace
+}  // namespace state
+
+Result<std::unique_ptr<BookReader>> BookReader::Open(Database* db, std::string_view table, FileSystem* fs) {
   ASSIGN_OR_RETURN(TableDef def, db->GetTable(table));
   ASSIGN_OR_RETURN(state::BookColumns cols, state::BookColumns::Resolve(table, def.schema));
   ASSIGN_OR_RETURN(auto store, state::SnapshotStore::Open(db, fs));
   ASSIGN_OR_RETURN(int64_t table_id, store->TableId(table));
-  state::BookBuilder builder{std::string(symbol), nullptr};
-  state::RebuildStats rs;
-  RETURN_IF_ERROR(state::Rebuild(db, store.get(), table, table_id, cols, symbol, at_ts, &builder, nullptr, &rs));
-  return builder.View(depth);
+  return std::unique_ptr<BookReader>(
+      new state::BookReaderImpl(db, std::string(table), cols, std::move(store), table_id));
+}
+
+Result<BookView> BookAt(Database* db, std::string_view table, std::string_view symbol, int64_t at_ts, size_t depth,
+                        FileSystem* fs) {
+  ASSIGN_OR_RETURN(std::unique_ptr<BookReader> reader, BookReader::Open(db, table, fs));
+  return reader->At(symbol, at_ts, depth);
 }
 
 Result<uint64_t> WriteBookSnapshots(Database* db, std::string_view table, const BookOptions& options) {
