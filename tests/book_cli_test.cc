@@ -12,7 +12,7 @@
 #include <chrono>
 #include <random>
 
-#include "state/order_book.h"
+#include "bars/order_book.h"
 #include "state/state_test_util.h"
 #include "strata/timestamp.h"
 #include "testutil/cli_runner.h"

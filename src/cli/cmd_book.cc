@@ -107,6 +107,8 @@ void AddBookCommand(CLI::App& app, Context* ctx) {
       "symbol and second S (S a whole second) that had events, holding the book after every event at or\n"
       "before S (what `strata book l2 SYM --at S` prints). Seconds without events have no row: the book\n"
       "did not change, and an as-of join finds the row before. Run it again to extend it.\n"
+      "To have every flush and migration keep such a table instead, declare it on the book table:\n"
+      "`strata table create l2 --template book --book-samples 1s --book-depth 5` (or `table set-policy`).\n"
       "Examples:\n"
       "  strata table create l2 --template book\n"
       "  strata book l2 BTC-USD --depth 5\n"

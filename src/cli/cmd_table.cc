@@ -4,6 +4,7 @@
 
 #include "backup/wal_archive.h"
 #include "cli/cli.h"
+#include "strata/state.h"
 #include "tier/derived_bars.h"
 #include "tier/policy.h"
 
@@ -20,9 +21,10 @@ struct InitArgs {
 // Tier policy options (see src/tier/policy.h); unset ones are left as they are.
 struct PolicyArgs {
   std::optional<int64_t> warm_days, cold_days, warm_max_bytes, flush_rows, flush_series_rows, flush_series_bytes,
-      cold_zstd_level, max_warm_parts;
+      cold_zstd_level, max_warm_parts, book_depth;
   std::optional<std::string> warm_codec;
-  std::optional<std::string> bars;  // "1m,1d"
+  std::optional<std::string> bars;          // "1m,1d"
+  std::optional<std::string> book_samples;  // "1s"
 
   void AddTo(CLI::App* cmd) {
     cmd->add_option("--warm-days", warm_days, "move warm files whose newest row is older than N days to cold");
@@ -37,10 +39,15 @@ struct PolicyArgs {
     cmd->add_option("--bars", bars,
                     "derived bar tables to keep, comma-separated intervals dividing a day (1m,1d): each is a "
                     "table <name>_bars_<interval> rebuilt on every flush and migration ('' for none)");
+    cmd->add_option("--book-samples", book_samples,
+                    "on a book table: derived book-sample tables to keep, comma-separated intervals dividing a day "
+                    "(1s,1m): each is a table <name>_book_<interval> (the book every interval as rows, what `strata "
+                    "book --book-snapshots` computes) kept by every flush and migration ('' for none)");
+    cmd->add_option("--book-depth", book_depth, "levels per side in the book-sample tables (1-100, default 10)");
   }
   bool any() const {
     return warm_days || cold_days || warm_max_bytes || flush_rows || flush_series_rows || flush_series_bytes ||
-           cold_zstd_level || max_warm_parts || warm_codec || bars;
+           cold_zstd_level || max_warm_parts || warm_codec || bars || book_samples || book_depth;
   }
   std::string ToJson() const {
     std::string j = "{";
@@ -62,6 +69,12 @@ struct PolicyArgs {
       for (const std::string& b : SplitCommaList(*bars)) list += (list.empty() ? "\"" : ",\"") + b + "\"";
       add("bars", "[" + list + "]");
     }
+    if (book_samples) {
+      std::string list;
+      for (const std::string& b : SplitCommaList(*book_samples)) list += (list.empty() ? "\"" : ",\"") + b + "\"";
+      add("book_samples", "[" + list + "]");
+    }
+    if (book_depth) add("book_depth", std::to_string(*book_depth));
     return j + "}";
   }
 };
@@ -154,7 +167,8 @@ void AddInitAndTableCommands(CLI::App& app, Context* ctx) {
       "  strata table create trades --template trades --dedup-key trade_id\n"
       "  strata table create fills --schema 'ts:timestamp,symbol:symbol,px:f64,qty:i64,venue:string?'\n"
       "  strata table create quotes --template quotes --warm-days 7 --cold-days 3650\n"
-      "  strata table create trades --template trades --bars 1m,1d   # + trades_bars_1m, trades_bars_1d");
+      "  strata table create trades --template trades --bars 1m,1d   # + trades_bars_1m, trades_bars_1d\n"
+      "  strata table create l2 --template book --book-samples 1s   # + l2_book_1s (the book every second)");
   create->callback([ctx, create_args] {
     Run(ctx, [&]() -> Status {
       TableDef def;
@@ -179,6 +193,9 @@ void AddInitAndTableCommands(CLI::App& app, Context* ctx) {
       if (auto p = tier::TablePolicy::Parse(def.policy_json); p.ok()) {
         for (int64_t iv : p->BarIntervals()) {
           std::printf("  derived: %s\n", tier::DerivedBarTableName(def.name, iv).c_str());
+        }
+        for (int64_t iv : p->BookSampleIntervals()) {
+          std::printf("  derived: %s\n", BookSamplesTableName(def.name, iv).c_str());
         }
       }
       return db->Close();
@@ -208,6 +225,7 @@ void AddInitAndTableCommands(CLI::App& app, Context* ctx) {
       "  strata table set-policy trades --warm-days 7 --cold-days 3650\n"
       "  strata table set-policy quotes --warm-max-bytes 50000000000 --warm-codec lz4_raw --flush-rows 2000000\n"
       "  strata table set-policy trades --bars 1m,1d   # builds trades_bars_1m/_1d from the rows already flushed\n"
+      "  strata table set-policy l2 --book-samples 1s --book-depth 5   # l2_book_1s: the book every second\n"
       "  strata table set-policy trades --flush-series-rows 500000   # a busy symbol flushes on its own");
   set_policy->callback([ctx, policy_name, policy_args] {
     Run(ctx, [&]() -> Status {

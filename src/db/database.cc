@@ -447,9 +447,9 @@ Result<std::vector<TableDef>> DatabaseImpl::MissingDerivedBarTables(const TableD
   for (TableDef& d : defs) {
     auto existing = catalog_->GetTable(d.name);
     if (existing.ok()) {
-      if (existing->def.policy_json != d.policy_json) {
-        return Status::AlreadyExists("table " + d.name + " exists and is not a bar table derived from " + source.name +
-                                     "; nothing was changed (choose other intervals, or rename " +
+      if (existing->def.policy_json != d.policy_json || !(existing->def.schema == d.schema)) {
+        return Status::AlreadyExists("table " + d.name + " exists and is not a table derived from " + source.name +
+                                     " with these columns; nothing was changed (choose other intervals, or rename " +
                                      "that table's data into a new table)");
       }
       continue;
@@ -699,12 +699,13 @@ Status DatabaseImpl::SetTablePolicy(std::string_view table, std::string_view pol
   ASSIGN_OR_RETURN(tier::TablePolicy policy, tier::TablePolicy::Parse(info.def.policy_json));
   policy.MergeFrom(update);
   info.def.policy_json = policy.ToJson();
-  if (update.bars) RETURN_IF_ERROR(tier::DerivedBarTableDefs(info.def).status());
+  const bool derives = update.bars || update.book_samples || update.book_depth;
+  if (derives) RETURN_IF_ERROR(tier::DerivedBarTableDefs(info.def).status());
   // The policy and the bar tables it declares in one transaction: a failure changes nothing.
   std::vector<TableInfo> created;
   RETURN_IF_ERROR(catalog_->InTransaction([&]() -> Status {
     RETURN_IF_ERROR(catalog_->SetTablePolicy(table, info.def.policy_json));
-    if (update.bars) {
+    if (derives) {
       ASSIGN_OR_RETURN(created, CreateDerivedBarTables(info.def));
     }
     return Status::OK();
@@ -716,7 +717,7 @@ Status DatabaseImpl::SetTablePolicy(std::string_view table, std::string_view pol
     tables_by_id_[updated->id] = updated;
   }
   for (const TableInfo& t : created) RETURN_IF_ERROR(RegisterTable(t));
-  if (!update.bars) return Status::OK();
+  if (!derives) return Status::OK();
   return tier_->RebuildBars(info);
 }
 

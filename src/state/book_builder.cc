@@ -5,33 +5,6 @@
 
 namespace strata::state {
 
-Result<BookColumns> BookColumns::Resolve(std::string_view table, const Schema& schema) {
-  BookColumns c;
-  c.ts = schema.ts_index();
-  c.symbol = schema.symbol_index();
-  auto need = [&](const char* name, std::initializer_list<ColumnType> types, int* index) -> Status {
-    *index = schema.FieldIndex(name);
-    if (*index < 0) {
-      return Status::InvalidArgument("table " + std::string(table) + " has no column '" + name +
-                                     "': a book table needs ts, symbol, side, price, size, action (create one with "
-                                     "`strata table create NAME --template book`)");
-    }
-    const ColumnType t = schema.field(static_cast<size_t>(*index)).type;
-    if (std::find(types.begin(), types.end(), t) == types.end()) {
-      return Status::InvalidArgument("table " + std::string(table) + ": column '" + name + "' is " +
-                                     std::string(ColumnTypeName(t)) + ", a book table needs " +
-                                     std::string(ColumnTypeName(*types.begin())));
-    }
-    return Status::OK();
-  };
-  RETURN_IF_ERROR(need("side", {ColumnType::kString}, &c.side));
-  RETURN_IF_ERROR(need("price", {ColumnType::kFloat64}, &c.price));
-  RETURN_IF_ERROR(need("size", {ColumnType::kFloat64, ColumnType::kInt64}, &c.size));
-  RETURN_IF_ERROR(need("action", {ColumnType::kString}, &c.action));
-  c.size_is_int = schema.field(static_cast<size_t>(c.size)).type == ColumnType::kInt64;
-  return c;
-}
-
 bool BookBuilder::ApplyRow(const RecordBatch& batch, size_t row, const BookColumns& cols, BookCapture* capture) {
   const int64_t ts = batch.column(static_cast<size_t>(cols.ts)).int64s()[row];
   bool captured = false;
@@ -49,18 +22,7 @@ bool BookBuilder::ApplyRow(const RecordBatch& batch, size_t row, const BookColum
     last_ts_ = ts;
     any_ = true;
   }
-  const Column& side_col = batch.column(static_cast<size_t>(cols.side));
-  const Column& action_col = batch.column(static_cast<size_t>(cols.action));
-  const Column& price_col = batch.column(static_cast<size_t>(cols.price));
-  const Column& size_col = batch.column(static_cast<size_t>(cols.size));
-  auto side = side_col.IsNull(row) ? std::nullopt : ParseBookSide(side_col.GetString(row));
-  auto action = action_col.IsNull(row) ? std::nullopt : ParseBookAction(action_col.GetString(row));
-  if (!side || !action || price_col.IsNull(row) || size_col.IsNull(row)) {
-    book_.CountRefused();
-  } else {
-    const double size = cols.size_is_int ? static_cast<double>(size_col.int64s()[row]) : size_col.doubles()[row];
-    book_.Apply(*side, *action, price_col.doubles()[row], size);
-  }
+  ApplyBookRow(&book_, batch, row, cols);
   last_ts_ = std::max(last_ts_, ts);
   ++since_snap_;
   if (schedule_ != nullptr) {
@@ -94,6 +56,13 @@ Schema BookSnapshotSchema() {
   static const Schema schema =
       Schema::Parse("ts:timestamp,symbol:symbol,side:string,level:i32,price:f64,size:f64").value();
   return schema;
+}
+
+RecordBatch SnapshotOf(const BookCapture& c, SnapshotRecord* rec) {
+  rec->ts = c.ts;
+  rec->events = c.counters.events;
+  rec->meta_json = CountersJson(c.counters);
+  return CaptureRows(c);
 }
 
 RecordBatch CaptureRows(const BookCapture& c) {

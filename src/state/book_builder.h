@@ -8,21 +8,14 @@
 #include <string>
 #include <vector>
 
-#include "state/order_book.h"
+#include "bars/book_rows.h"
+#include "bars/order_book.h"
 #include "state/snapshot_store.h"
 #include "strata/batch.h"
 #include "strata/schema.h"
 #include "strata/state.h"
 
 namespace strata::state {
-
-// Where the book columns are in a table's rows.
-struct BookColumns {
-  int ts = -1, symbol = -1, side = -1, price = -1, size = -1, action = -1;
-  bool size_is_int = false;
-  // InvalidArgument naming the table and the missing or mistyped column.
-  static Result<BookColumns> Resolve(std::string_view table, const Schema& schema);
-};
 
 // A snapshot taken between timestamps: the book after every event with ts <= `ts`.
 struct BookCapture {
@@ -63,5 +56,7 @@ class BookBuilder {
 Schema BookSnapshotSchema();
 RecordBatch CaptureRows(const BookCapture& c);
 std::string CountersJson(const BookCounters& c);
+// The snapshot of a capture: fills rec's ts, events and meta_json and returns its rows.
+RecordBatch SnapshotOf(const BookCapture& c, SnapshotRecord* rec);
 
 }  // namespace strata::state

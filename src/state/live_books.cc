@@ -3,25 +3,21 @@
 // Live: an AppendListener applies each appended row to its symbol's BookBuilder under that book's
 // mutex (readers take the same mutex: never half an event). The symbol map is changed only by
 // the listener (calls never overlap), under an exclusive lock readers share. Snapshots due are
-// captured (a copy of the levels) on the appending thread and written by a background thread:
-// it first makes every acknowledged row durable (Database::Sync), so a snapshot never survives
-// a power loss that its events do not, then writes the Parquet file and records it.
+// captured (a copy of the levels) on the appending thread and written by the SnapshotWriter's
+// thread (snapshot_writer.h: every acknowledged row durable first, then the file, then its record).
 #include <algorithm>
 #include <atomic>
-#include <condition_variable>
-#include <cstdio>
-#include <deque>
 #include <limits>
 #include <map>
 #include <mutex>
 #include <shared_mutex>
-#include <thread>
 #include <unordered_map>
 
-#include "bars/bar_kernel.h"
 #include "state/book_builder.h"
 #include "state/snapshot_store.h"
+#include "state/snapshot_writer.h"
 #include "strata/state.h"
+#include "tier/policy.h"
 
 namespace strata {
 
@@ -119,13 +115,10 @@ class LiveBooksImpl final : public LiveBooks, public AppendListener {
         options_(std::move(options)),
         store_(std::move(store)),
         table_id_(table_id),
-        cols_(cols) {}
+        cols_(cols),
+        writer_({db, store_.get(), table_, table_id, kBookKind, options_.on_warning}) {}
 
-  ~LiveBooksImpl() override { StopWriter(); }
-
-  void StartWriter() {
-    writer_ = std::thread([this] { WriterLoop(); });
-  }
+  void StartWriter() { writer_.Start(); }
 
   // --- AppendListener ---
   Status OnAttach(uint64_t) override {
@@ -192,26 +185,19 @@ class LiveBooksImpl final : public LiveBooks, public AppendListener {
     s.events_applied = events_applied_.load(std::memory_order_relaxed);
     s.events_replayed = events_replayed_;
     s.snapshots_loaded = snapshots_loaded_;
-    std::lock_guard lock(queue_mu_);
-    s.snapshots_written = written_;
-    s.snapshot_failures = failures_;
+    s.snapshots_written = writer_.written();
+    s.snapshot_failures = writer_.failures();
     return s;
   }
 
-  Status WaitForSnapshots() override {
-    std::unique_lock lock(queue_mu_);
-    idle_cv_.wait(lock, [&] { return queue_.empty() && !writing_; });
-    Status st = first_error_;
-    first_error_ = Status::OK();
-    return st;
-  }
+  Status WaitForSnapshots() override { return writer_.WaitIdle(); }
 
   Status Detach() override {
     if (detached_.exchange(true)) return Status::OK();
     Status st = db_->RemoveAppendListener(this);
     if (st.IsNotFound()) st = Status::OK();  // the database dropped it (closed)
     Status wait = WaitForSnapshots();
-    StopWriter();
+    writer_.Stop();
     return st.ok() ? wait : st;
   }
 
@@ -239,71 +225,14 @@ class LiveBooksImpl final : public LiveBooks, public AppendListener {
   }
 
   void Enqueue(BookCapture&& c) {
-    {
-      std::lock_guard lock(queue_mu_);
-      queue_.push_back(std::move(c));
-    }
-    queue_cv_.notify_one();
-  }
-
-  void WriterLoop() {
-    std::unique_lock lock(queue_mu_);
-    for (;;) {
-      queue_cv_.wait(lock, [&] { return stop_ || !queue_.empty(); });
-      if (queue_.empty()) break;  // stop_ and drained
-      BookCapture c = std::move(queue_.front());
-      queue_.pop_front();
-      writing_ = true;
-      lock.unlock();
-      Status st = WriteOne(c);
-      lock.lock();
-      writing_ = false;
-      if (st.ok()) {
-        ++written_;
-      } else {
-        ++failures_;
-        if (first_error_.ok()) first_error_ = st;
-        Warn("snapshot of book " + table_ + "/" + c.symbol + " not written: " + st.ToString());
-      }
-      if (queue_.empty()) idle_cv_.notify_all();
-    }
-    idle_cv_.notify_all();
-  }
-
-  Status WriteOne(const BookCapture& c) {
-    // Every event the snapshot holds is acknowledged; make them durable before the snapshot is.
-    RETURN_IF_ERROR(db_->Sync());
-    SnapshotRecord rec;
-    rec.table_id = table_id_;
-    rec.kind = kBookKind;
-    rec.symbol = c.symbol;
-    rec.ts = c.ts;
-    rec.events = c.counters.events;
-    rec.meta_json = CountersJson(c.counters);
-    return store_->Write(table_, &rec, CaptureRows(c));
-  }
-
-  void StopWriter() {
-    {
-      std::lock_guard lock(queue_mu_);
-      stop_ = true;
-    }
-    queue_cv_.notify_all();
-    if (writer_.joinable()) writer_.join();
-  }
-
-  void Warn(const std::string& msg) {
-    if (options_.on_warning) {
-      options_.on_warning(msg);
-    } else {
-      std::fprintf(stderr, "strata: warning: %s\n", msg.c_str());
-    }
+    std::string sym = c.symbol;
+    writer_.Enqueue(std::move(sym), [c = std::move(c)](SnapshotRecord* rec) { return SnapshotOf(c, rec); });
   }
 
   Database* db_;
   const std::string table_;
   const BookOptions options_;
-  std::unique_ptr<SnapshotStore> store_;  // used by OnAttach, then by the writer thread only
+  std::unique_ptr<SnapshotStore> store_;  // used by OnAttach and the writer (the catalog has a mutex)
   const int64_t table_id_;
   const BookColumns cols_;
 
@@ -312,14 +241,7 @@ class LiveBooksImpl final : public LiveBooks, public AppendListener {
   std::atomic<uint64_t> events_applied_{0};
   uint64_t events_replayed_ = 0, snapshots_loaded_ = 0;  // set by OnAttach before any reader
   std::atomic<bool> detached_{false};
-
-  mutable std::mutex queue_mu_;
-  std::condition_variable queue_cv_, idle_cv_;
-  std::deque<BookCapture> queue_;  // guarded by queue_mu_
-  bool writing_ = false, stop_ = false;
-  uint64_t written_ = 0, failures_ = 0;
-  Status first_error_;
-  std::thread writer_;
+  SnapshotWriter writer_;  // last: stopped (joined) first on destruction
 };
 
 }  // namespace
@@ -341,16 +263,46 @@ Result<std::shared_ptr<LiveBooks>> LiveBooks::Attach(Database* db, std::string_v
   return std::shared_ptr<LiveBooks>(books);
 }
 
-Result<BookView> BookAt(Database* db, std::string_view table, std::string_view symbol, int64_t at_ts, size_t depth,
-                        FileSystem* fs) {
+namespace state {
+namespace {
+
+class BookReaderImpl final : public BookReader {
+ public:
+  BookReaderImpl(Database* db, std::string table, BookColumns cols, std::unique_ptr<SnapshotStore> store,
+                 int64_t table_id)
+      : db_(db), table_(std::move(table)), cols_(cols), store_(std::move(store)), table_id_(table_id) {}
+
+  Result<BookView> At(std::string_view symbol, int64_t at_ts, size_t depth) override {
+    BookBuilder builder{std::string(symbol), nullptr};
+    RebuildStats rs;
+    RETURN_IF_ERROR(Rebuild(db_, store_.get(), table_, table_id_, cols_, symbol, at_ts, &builder, nullptr, &rs));
+    return builder.View(depth);
+  }
+
+ private:
+  Database* db_;
+  const std::string table_;
+  const BookColumns cols_;
+  std::unique_ptr<SnapshotStore> store_;
+  const int64_t table_id_;
+};
+
+}  // namespace
+}  // namespace state
+
+Result<std::unique_ptr<BookReader>> BookReader::Open(Database* db, std::string_view table, FileSystem* fs) {
   ASSIGN_OR_RETURN(TableDef def, db->GetTable(table));
   ASSIGN_OR_RETURN(state::BookColumns cols, state::BookColumns::Resolve(table, def.schema));
   ASSIGN_OR_RETURN(auto store, state::SnapshotStore::Open(db, fs));
   ASSIGN_OR_RETURN(int64_t table_id, store->TableId(table));
-  state::BookBuilder builder{std::string(symbol), nullptr};
-  state::RebuildStats rs;
-  RETURN_IF_ERROR(state::Rebuild(db, store.get(), table, table_id, cols, symbol, at_ts, &builder, nullptr, &rs));
-  return builder.View(depth);
+  return std::unique_ptr<BookReader>(
+      new state::BookReaderImpl(db, std::string(table), cols, std::move(store), table_id));
+}
+
+Result<BookView> BookAt(Database* db, std::string_view table, std::string_view symbol, int64_t at_ts, size_t depth,
+                        FileSystem* fs) {
+  ASSIGN_OR_RETURN(std::unique_ptr<BookReader> reader, BookReader::Open(db, table, fs));
+  return reader->At(symbol, at_ts, depth);
 }
 
 Result<uint64_t> WriteBookSnapshots(Database* db, std::string_view table, const BookOptions& options) {
@@ -375,10 +327,8 @@ Result<uint64_t> WriteBookSnapshots(Database* db, std::string_view table, const 
           rec.table_id = table_id;
           rec.kind = state::kBookKind;
           rec.symbol = c.symbol;
-          rec.ts = c.ts;
-          rec.events = c.counters.events;
-          rec.meta_json = state::CountersJson(c.counters);
-          failed = store->Write(table, &rec, state::CaptureRows(c));
+          const RecordBatch rows = state::SnapshotOf(c, &rec);
+          failed = store->Write(table, &rec, rows);
           if (failed.ok()) ++written;
         },
         &rs));
@@ -390,36 +340,6 @@ Result<uint64_t> WriteBookSnapshots(Database* db, std::string_view table, const 
 }  // namespace strata
 
 namespace strata {
-
-namespace state {
-namespace {
-
-// The smallest multiple of `interval` at or after t (floor division for negative t).
-int64_t BoundaryAtOrAfter(int64_t t, int64_t interval) {
-  int64_t q = t / interval;
-  if (q * interval < t) ++q;
-  return q * interval;
-}
-
-}  // namespace
-}  // namespace state
-
-std::string BookSamplesTableName(std::string_view table, int64_t interval_ns) {
-  return std::string(table) + "_book_" + bars::BarIntervalName(interval_ns);
-}
-
-Schema BookSamplesSchema(size_t depth) {
-  std::vector<Field> fields = {{"ts", ColumnType::kTimestamp}, {"symbol", ColumnType::kSymbol}};
-  for (const char* side : {"bid", "ask"}) {
-    for (size_t l = 1; l <= depth; ++l) {
-      fields.push_back({std::string(side) + "_price_" + std::to_string(l), ColumnType::kFloat64, true});
-      fields.push_back({std::string(side) + "_size_" + std::to_string(l), ColumnType::kFloat64, true});
-    }
-  }
-  fields.push_back({"mid", ColumnType::kFloat64, true});
-  fields.push_back({"spread", ColumnType::kFloat64, true});
-  return *Schema::Make(std::move(fields));
-}
 
 Result<BookSamplesResult> WriteBookSamples(Database* db, std::string_view table, int64_t interval_ns, size_t depth,
                                            FileSystem* fs) {
@@ -435,6 +355,11 @@ Result<BookSamplesResult> WriteBookSamples(Database* db, std::string_view table,
   const Schema schema = BookSamplesSchema(depth);
   Result<TableDef> existing = db->GetTable(result.table);
   if (existing.ok()) {
+    auto policy = tier::TablePolicy::Parse(existing->policy_json);
+    if (policy.ok() && policy->book_interval) {
+      return Status::InvalidArgument("table " + result.table + " is kept up to date by every flush (the policy of " +
+                                     std::string(table) + " declares book_samples): query it");
+    }
     if (!(existing->schema == schema)) {
       return Status::InvalidArgument("table " + result.table + " exists with other columns (another --depth?)");
     }
@@ -447,32 +372,6 @@ Result<BookSamplesResult> WriteBookSamples(Database* db, std::string_view table,
   ASSIGN_OR_RETURN(int64_t table_id, store->TableId(table));
   ASSIGN_OR_RETURN(std::vector<std::string> symbols, db->Symbols(table));
   RecordBatch out(schema);
-  std::vector<BookLevel> levels;
-  auto emit = [&](const state::BookBuilder& b, const std::string& sym, int64_t at) {
-    out.column(0).AppendInt64(at);
-    out.column(1).AppendString(sym);
-    size_t c = 2;
-    for (state::BookSide side : {state::BookSide::kBid, state::BookSide::kAsk}) {
-      b.book().Top(side, depth, &levels);
-      for (size_t l = 0; l < depth; ++l, c += 2) {
-        if (l < levels.size()) {
-          out.column(c).AppendDouble(levels[l].price);
-          out.column(c + 1).AppendDouble(levels[l].size);
-        } else {
-          out.column(c).AppendNull();
-          out.column(c + 1).AppendNull();
-        }
-      }
-    }
-    const BookView v = b.View(1);
-    if (auto m = v.mid()) {
-      out.column(c).AppendDouble(*m);
-      out.column(c + 1).AppendDouble(*v.spread());
-    } else {
-      out.column(c).AppendNull();
-      out.column(c + 1).AppendNull();
-    }
-  };
   auto flush_rows = [&]() -> Status {
     if (out.num_rows() == 0) return Status::OK();
     RETURN_IF_ERROR(db->Append(result.table, out));
@@ -502,22 +401,22 @@ Result<BookSamplesResult> WriteBookSamples(Database* db, std::string_view table,
     } else if (!st.IsNotFound()) {
       return st;
     }
-    std::optional<int64_t> pending;  // the boundary the events applied since the last sample end at
+    state::BookSampler sampler(sym, interval_ns, depth);
     Status failed;
     RETURN_IF_ERROR(state::ForEachEvent(db, table, sym, after, newest, [&](const RecordBatch& b, size_t row) {
-      const int64_t t = b.column(static_cast<size_t>(cols.ts)).int64s()[row];
-      const int64_t boundary = state::BoundaryAtOrAfter(t, interval_ns);
-      if (pending && boundary > *pending) {
-        emit(builder, sym, *pending);  // every event <= *pending applied, none after it
-        if (out.num_rows() >= 10'000 && failed.ok()) failed = flush_rows();
+      sampler.BeforeEvent(b.column(static_cast<size_t>(cols.ts)).int64s()[row], builder.book());
+      if (sampler.rows()->num_rows() >= 10'000 && failed.ok()) {
+        failed = out.Append(sampler.TakeRows());
+        if (failed.ok()) failed = flush_rows();
       }
-      pending = boundary;
       state::BookCapture unused;
       builder.ApplyRow(b, row, cols, &unused);
     }));
     RETURN_IF_ERROR(failed);
     // The last boundary only once no event can come before it: when the newest event is on it.
-    if (pending && *pending <= newest) emit(builder, sym, *pending);
+    sampler.Finish(builder.book(), newest);
+    RETURN_IF_ERROR(out.Append(sampler.TakeRows()));
+    if (out.num_rows() >= 10'000) RETURN_IF_ERROR(flush_rows());
     ++result.symbols;
   }
   RETURN_IF_ERROR(flush_rows());

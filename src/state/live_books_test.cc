@@ -118,11 +118,15 @@ TEST_F(LiveBooksTest, RestartAndBookAtTComeFromSnapshotsAcrossEveryTier) {
     // sanitizers' smaller data.
     EXPECT_GE(books->stats().snapshots_written, static_cast<uint64_t>(kBatches / 3));
     ExpectLiveEqualsReplay(db.get(), books.get());
+    // BookAt, and one BookReader asked for every (symbol, t) in turn.
+    ASSERT_OK_AND_ASSIGN(auto reader, BookReader::Open(db.get(), "l2"));
     for (int64_t t : grid) {
       auto want = ReplayFromScratch(db.get(), "l2", t, 50);
       for (const auto& [sym, v] : want) {
         ASSERT_OK_AND_ASSIGN(BookView at, BookAt(db.get(), "l2", sym, t, 50));
         ASSERT_TRUE(SameBook(at, v)) << "at " << t << "\ngot  " << ViewText(at) << "\nwant " << ViewText(v);
+        ASSERT_OK_AND_ASSIGN(BookView read, reader->At(sym, t, 50));
+        ASSERT_TRUE(SameBook(read, v)) << "reader at " << t << "\ngot  " << ViewText(read) << "\nwant " << ViewText(v);
       }
     }
     ASSERT_OK(books->Detach());

@@ -9,20 +9,17 @@
 // same SymbolState code. Cash events are few: replayed whole at Attach, not snapshotted.
 #include <algorithm>
 #include <atomic>
-#include <condition_variable>
-#include <cstdio>
-#include <deque>
 #include <limits>
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
-#include <thread>
 #include <tuple>
 #include <unordered_map>
 
 #include "state/positions.h"
 #include "state/snapshot_store.h"
+#include "state/snapshot_writer.h"
 #include "strata/state.h"
 
 namespace strata::state {
@@ -239,12 +236,10 @@ class LivePositionsImpl final : public LivePositions, public AppendListener {
         table_id_(table_id),
         fcols_(fcols),
         ocols_(ocols),
-        ccols_(ccols) {}
-  ~LivePositionsImpl() override { StopWriter(); }
+        ccols_(ccols),
+        writer_({db, store_.get(), fills_, table_id, kPositionsKind, options_.on_warning}) {}
 
-  void StartWriter() {
-    writer_ = std::thread([this] { WriterLoop(); });
-  }
+  void StartWriter() { writer_.Start(); }
 
   Status OnAttach(uint64_t) override {
     ASSIGN_OR_RETURN(std::vector<std::string> symbols, db_->Symbols(fills_));
@@ -337,26 +332,19 @@ class LivePositionsImpl final : public LivePositions, public AppendListener {
       s.events_replayed = replayed_;
       s.snapshots_loaded = loaded_;
     }
-    std::lock_guard lock(queue_mu_);
-    s.snapshots_written = written_;
-    s.snapshot_failures = failures_;
+    s.snapshots_written = writer_.written();
+    s.snapshot_failures = writer_.failures();
     return s;
   }
 
-  Status WaitForSnapshots() override {
-    std::unique_lock lock(queue_mu_);
-    idle_cv_.wait(lock, [&] { return queue_.empty() && !writing_; });
-    Status st = first_error_;
-    first_error_ = Status::OK();
-    return st;
-  }
+  Status WaitForSnapshots() override { return writer_.WaitIdle(); }
 
   Status Detach() override {
     if (detached_.exchange(true)) return Status::OK();
     Status st = db_->RemoveAppendListener(this);
     if (st.IsNotFound()) st = Status::OK();
     Status wait = WaitForSnapshots();
-    StopWriter();
+    writer_.Stop();
     return st.ok() ? wait : st;
   }
 
@@ -413,62 +401,13 @@ class LivePositionsImpl final : public LivePositions, public AppendListener {
   }
 
   void Enqueue(PositionsCapture&& c) {
-    {
-      std::lock_guard lock(queue_mu_);
-      queue_.push_back(std::move(c));
-    }
-    queue_cv_.notify_one();
-  }
-
-  void WriterLoop() {
-    std::unique_lock lock(queue_mu_);
-    for (;;) {
-      queue_cv_.wait(lock, [&] { return stop_ || !queue_.empty(); });
-      if (queue_.empty()) break;
-      PositionsCapture c = std::move(queue_.front());
-      queue_.pop_front();
-      writing_ = true;
-      lock.unlock();
-      Status st = WriteOne(c);
-      lock.lock();
-      writing_ = false;
-      if (st.ok()) {
-        ++written_;
-      } else {
-        ++failures_;
-        if (first_error_.ok()) first_error_ = st;
-        const std::string msg = "positions snapshot of " + fills_ + "/" + c.symbol + " not written: " + st.ToString();
-        if (options_.on_warning) {
-          options_.on_warning(msg);
-        } else {
-          std::fprintf(stderr, "strata: warning: %s\n", msg.c_str());
-        }
-      }
-      if (queue_.empty()) idle_cv_.notify_all();
-    }
-    idle_cv_.notify_all();
-  }
-
-  Status WriteOne(const PositionsCapture& c) {
-    // Every event the snapshot holds is acknowledged; make them durable before the snapshot is.
-    RETURN_IF_ERROR(db_->Sync());
-    SnapshotRecord rec;
-    rec.table_id = table_id_;
-    rec.kind = kPositionsKind;
-    rec.symbol = c.symbol;
-    rec.ts = c.ts;
-    rec.events = c.events;
-    rec.meta_json = c.meta_json;
-    return store_->Write(fills_, &rec, c.rows);
-  }
-
-  void StopWriter() {
-    {
-      std::lock_guard lock(queue_mu_);
-      stop_ = true;
-    }
-    queue_cv_.notify_all();
-    if (writer_.joinable()) writer_.join();
+    std::string sym = c.symbol;
+    writer_.Enqueue(std::move(sym), [c = std::move(c)](SnapshotRecord* rec) mutable {
+      rec->ts = c.ts;
+      rec->events = c.events;
+      rec->meta_json = c.meta_json;
+      return std::move(c.rows);
+    });
   }
 
   struct Hash {
@@ -490,14 +429,7 @@ class LivePositionsImpl final : public LivePositions, public AppendListener {
   CashBook cash_;
   uint64_t applied_ = 0, replayed_ = 0, loaded_ = 0;
   std::atomic<bool> detached_{false};
-
-  mutable std::mutex queue_mu_;
-  std::condition_variable queue_cv_, idle_cv_;
-  std::deque<PositionsCapture> queue_;
-  bool writing_ = false, stop_ = false;
-  uint64_t written_ = 0, failures_ = 0;
-  Status first_error_;
-  std::thread writer_;
+  SnapshotWriter writer_;  // last: stopped (joined) first on destruction
 };
 
 }  // namespace

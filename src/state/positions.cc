@@ -8,7 +8,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "state/order_book.h"
+#include "bars/order_book.h"
 
 namespace strata::state {
 

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "state/order_book.h"
+#include "bars/order_book.h"
 #include "strata/batch.h"
 #include "strata/database.h"
 #include "strata/schema.h"

@@ -17,6 +17,19 @@
 //
 // Derived tables are never flushed, compacted, migrated or retained by themselves; their files
 // are replaced by Prepare (and removed when their source rows are gone).
+//
+// Book samples: a book table whose policy says {"book_samples": ["1s"], "book_depth": 10} gets
+// <table>_book_<interval> (BookSamplesSchema, strata/state.h): the rows `strata book
+// --book-snapshots` computes (bars/book_rows.h), kept the same way. A sample row at S is the book
+// after every event with ts <= S, so it depends on the whole history before it: the file of
+// "sample-day" D holds the rows with ts in (D, D+1] (from the events in (D, D+1]; the
+// boundaries of those events are in (D, D+1] since an interval divides a day), and carries in its
+// key-value metadata (`strata.book_carry`) the whole book after them and the pending boundary, from
+// which the next sample-day starts. Prepare recomputes the sample-days a change touches in ts
+// order, each from the carry of the one before, and goes on to the next sample-day with a file
+// while the carry it computed differs from the one that file started from (a late row in an old
+// day changes the days after it; the usual flush touches the newest day only). A sample-day whose
+// last boundary was pending (no event at or after it yet) is recomputed when a later day gets rows.
 #pragma once
 
 #include <cstdint>
@@ -39,9 +52,11 @@ namespace strata::tier {
 // "<source>_bars_<interval>" ("trades_bars_1m").
 std::string DerivedBarTableName(std::string_view source, int64_t interval_ns);
 
-// The definitions of the derived bar tables `source`'s policy declares (empty when none).
-// InvalidArgument when it declares bars but has no price:f64 and integer size column, or when it
-// is itself derived.
+// "<source>_book_<interval>" is BookSamplesTableName (strata/state.h).
+
+// The definitions of the derived tables (bars and book samples) `source`'s policy declares (empty
+// when none). InvalidArgument when it declares bars but has no price:f64 and integer size column,
+// book samples but is not a book table, or when it is itself derived.
 Result<std::vector<TableDef>> DerivedBarTableDefs(const TableDef& source);
 
 struct DerivedBarsOptions {
@@ -50,10 +65,13 @@ struct DerivedBarsOptions {
   Catalog* catalog = nullptr;
   // Reads one catalog file (warm or cold) with a projection and time range (TierStore::Read).
   std::function<Result<RecordBatch>(const FileRecord&, const parquet::ReadOptions&)> read;
-  // Writes sorted rows of one series-day of `table` as its next warm part, atomically, and
-  // returns its (uncommitted) catalog record (TierStore::WriteWarmPart).
+  // The key-value metadata of one catalog file's footer.
+  std::function<Result<std::vector<parquet::KeyValue>>(const FileRecord&)> read_key_values;
+  // Writes sorted rows of one series-day of `table` as its next warm part, atomically, with extra
+  // key-value metadata, and returns its (uncommitted) catalog record (TierStore::WriteWarmPart).
   std::function<Result<FileRecord>(const TableInfo& table, const std::string& symbol, int64_t day,
-                                   const RecordBatch& rows)>
+                                   const RecordBatch& rows,
+                                   const std::vector<std::pair<std::string, std::string>>& key_values)>
       write_warm;
   // Commits a change (TierStore::CommitChange, which stops the store when a commit fails in a way
   // that may still be durable). Empty: Catalog::Commit.
@@ -68,7 +86,7 @@ class DerivedBars {
   struct Pending {
     std::vector<FileRecord> written;   // new bar files (uncommitted until the change commits)
     std::vector<FileRecord> replaced;  // old bar files `change` now retires
-    uint64_t days_rebuilt = 0;         // series-days whose bars were recomputed
+    uint64_t days_rebuilt = 0;         // series-days whose bars (or book samples) were recomputed
     uint64_t days_read = 0;            // of those, from source rows read back from storage
   };
 
@@ -100,14 +118,32 @@ class DerivedBars {
     TableInfo table;  // the derived table
     int64_t interval = 0;
   };
+  struct BookTarget {
+    TableInfo table;  // the derived book-sample table
+    int64_t interval = 0;
+    size_t depth = 0;
+  };
   struct Source {
     TableInfo table;
-    std::vector<Target> targets;  // empty: no bars declared
+    std::vector<Target> targets;           // empty: no bars declared
+    std::vector<BookTarget> book_targets;  // empty: no book samples declared
+    bool derives() const { return !targets.empty() || !book_targets.empty(); }
   };
+  // The source rows of a symbol with ts in [from, to) after `change` (its first `source_adds`
+  // added files are source files; `gone_ids` are the source files it removes), in scan order,
+  // deduplicated; only `columns` (all when empty) plus what dedup needs. *files: how many files.
+  Status ReadSource(const Source& src, const std::string& symbol, int64_t from, int64_t to, const CatalogChange& change,
+                    const std::set<int64_t>& gone_ids, size_t source_adds, std::vector<std::string> columns,
+                    RecordBatch* rows, size_t* files);
   Result<const Source*> SourceOf(int64_t table_id);
   Status PrepareSeriesDay(const Source& src, const std::string& symbol, int64_t day, CatalogChange* change,
                           const std::set<int64_t>& gone_ids, size_t source_adds, const Precomputed* precomputed,
                           Pending* pending);
+  // Recomputes the sample-days `days` of one symbol's book samples and the later ones whose carry
+  // changed (see the top of this file), adding their files to `change`.
+  Status PrepareBookSamples(const Source& src, const BookTarget& t, const std::string& symbol, std::set<int64_t> days,
+                            CatalogChange* change, const std::set<int64_t>& gone_ids, size_t source_adds,
+                            Pending* pending);
 
   DerivedBarsOptions options_;
   std::map<int64_t, Source> sources_;  // cache for one Prepare

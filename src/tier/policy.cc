@@ -37,8 +37,9 @@ Result<TablePolicy> TablePolicy::Parse(std::string_view json) {
   if (j.is_discarded() || !j.is_object())
     return Status::InvalidArgument("policy is not a JSON object: " + std::string(json));
   static const char* kKnown[] = {
-      "warm_days",  "cold_days",       "warm_max_bytes", "flush_rows", "flush_series_rows", "flush_series_bytes",
-      "warm_codec", "cold_zstd_level", "max_warm_parts", "bars",       "derived_from",      "bar_interval"};
+      "warm_days",          "cold_days",    "warm_max_bytes",  "flush_rows",     "flush_series_rows",
+      "flush_series_bytes", "warm_codec",   "cold_zstd_level", "max_warm_parts", "bars",
+      "derived_from",       "bar_interval", "book_samples",    "book_depth",     "book_interval"};
   for (auto it = j.begin(); it != j.end(); ++it) {
     bool known = false;
     for (const char* k : kKnown) known = known || it.key() == k;
@@ -65,48 +66,70 @@ Result<TablePolicy> TablePolicy::Parse(std::string_view json) {
     p.warm_codec = it->get<std::string>();
     RETURN_IF_ERROR(p.WarmCompression().status());
   }
-  if (auto it = j.find("bars"); it != j.end() && !it->is_null()) {
-    if (!it->is_array()) return Status::InvalidArgument("policy: bars must be an array of intervals such as [\"1m\"]");
+  // An array of intervals (1s..1d) that divide a day, canonical and ascending.
+  auto intervals = [&](const char* key, std::optional<std::vector<std::string>>* out) -> Status {
+    auto it = j.find(key);
+    if (it == j.end() || it->is_null()) return Status::OK();
+    const std::string k = key;
+    if (!it->is_array())
+      return Status::InvalidArgument("policy: " + k + " must be an array of intervals such as [\"1m\"]");
     std::vector<int64_t> ns;
     for (const auto& e : *it) {
-      if (!e.is_string()) return Status::InvalidArgument("policy: bars must be an array of interval strings");
+      if (!e.is_string()) return Status::InvalidArgument("policy: " + k + " must be an array of interval strings");
       ASSIGN_OR_RETURN(int64_t iv, bars::ParseBarInterval(e.get<std::string>()));
       if (kNanosPerDay % iv != 0) {
-        return Status::InvalidArgument("policy: bars interval '" + e.get<std::string>() +
-                                       "' does not divide a day (derived bars are kept per series-day)");
+        return Status::InvalidArgument("policy: " + k + " interval '" + e.get<std::string>() +
+                                       "' does not divide a day (derived tables are kept per series-day)");
       }
       if (std::find(ns.begin(), ns.end(), iv) == ns.end()) ns.push_back(iv);
     }
     std::sort(ns.begin(), ns.end());
-    p.bars.emplace();
-    for (int64_t iv : ns) p.bars->push_back(bars::BarIntervalName(iv));
-  }
-  for (const char* key : {"derived_from", "bar_interval"}) {
+    out->emplace();
+    for (int64_t iv : ns) (*out)->push_back(bars::BarIntervalName(iv));
+    return Status::OK();
+  };
+  RETURN_IF_ERROR(intervals("bars", &p.bars));
+  RETURN_IF_ERROR(intervals("book_samples", &p.book_samples));
+  v.reset();
+  RETURN_IF_ERROR(GetInt(j, "book_depth", 1, &v, 100));
+  if (v) p.book_depth = static_cast<int>(*v);
+  for (auto [key, out] : {std::pair{"derived_from", &p.derived_from}, std::pair{"bar_interval", &p.bar_interval},
+                          std::pair{"book_interval", &p.book_interval}}) {
     auto it = j.find(key);
     if (it == j.end() || it->is_null()) continue;
     if (!it->is_string()) return Status::InvalidArgument(std::string("policy: ") + key + " must be a string");
-    (std::string_view(key) == "derived_from" ? p.derived_from : p.bar_interval) = it->get<std::string>();
+    *out = it->get<std::string>();
   }
-  if (p.derived_from.has_value() != p.bar_interval.has_value()) {
-    return Status::InvalidArgument("policy: derived_from and bar_interval go together");
+  if (p.derived_from.has_value() != (p.bar_interval.has_value() || p.book_interval.has_value()) ||
+      (p.bar_interval && p.book_interval)) {
+    return Status::InvalidArgument("policy: derived_from goes with one of bar_interval and book_interval");
   }
   if (p.bar_interval) RETURN_IF_ERROR(bars::ParseBarInterval(*p.bar_interval).status());
-  if (p.derived_from && p.bars && !p.bars->empty()) {
-    return Status::InvalidArgument("policy: a derived bar table cannot declare bars of its own");
+  if (p.book_interval) RETURN_IF_ERROR(bars::ParseBarInterval(*p.book_interval).status());
+  if (p.derived_from && ((p.bars && !p.bars->empty()) || (p.book_samples && !p.book_samples->empty()))) {
+    return Status::InvalidArgument("policy: a derived table cannot declare derived tables of its own");
   }
   return p;
 }
 
-std::vector<int64_t> TablePolicy::BarIntervals() const {
+namespace {
+
+std::vector<int64_t> IntervalsNs(const std::optional<std::vector<std::string>>& names) {
   std::vector<int64_t> out;
-  if (!bars) return out;
-  for (const std::string& b : *bars) {
+  if (!names) return out;
+  for (const std::string& b : *names) {
     auto iv = bars::ParseBarInterval(b);
     if (iv.ok()) out.push_back(*iv);
   }
   std::sort(out.begin(), out.end());
   return out;
 }
+
+}  // namespace
+
+std::vector<int64_t> TablePolicy::BarIntervals() const { return IntervalsNs(bars); }
+
+std::vector<int64_t> TablePolicy::BookSampleIntervals() const { return IntervalsNs(book_samples); }
 
 std::string TablePolicy::ToJson() const {
   nlohmann::json j = nlohmann::json::object();
@@ -120,8 +143,11 @@ std::string TablePolicy::ToJson() const {
   if (cold_zstd_level) j["cold_zstd_level"] = *cold_zstd_level;
   if (max_warm_parts) j["max_warm_parts"] = *max_warm_parts;
   if (bars) j["bars"] = *bars;
+  if (book_samples) j["book_samples"] = *book_samples;
+  if (book_depth) j["book_depth"] = *book_depth;
   if (derived_from) j["derived_from"] = *derived_from;
   if (bar_interval) j["bar_interval"] = *bar_interval;
+  if (book_interval) j["book_interval"] = *book_interval;
   return j.dump();
 }
 
@@ -136,8 +162,11 @@ void TablePolicy::MergeFrom(const TablePolicy& o) {
   if (o.cold_zstd_level) cold_zstd_level = o.cold_zstd_level;
   if (o.max_warm_parts) max_warm_parts = o.max_warm_parts;
   if (o.bars) bars = o.bars;
+  if (o.book_samples) book_samples = o.book_samples;
+  if (o.book_depth) book_depth = o.book_depth;
   if (o.derived_from) derived_from = o.derived_from;
   if (o.bar_interval) bar_interval = o.bar_interval;
+  if (o.book_interval) book_interval = o.book_interval;
 }
 
 Result<CompressionType> TablePolicy::WarmCompression() const {

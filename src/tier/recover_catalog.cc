@@ -136,15 +136,20 @@ Result<RecoverCatalogResult> RecoverCatalog(const RecoverCatalogOptions& options
     auto p = TablePolicy::Parse(f.meta.table.policy_json);
     return p.ok() && p->IsDerived();
   };
+  // The series-day of a derived file: a book-sample file of day D holds rows in (D, D+1].
+  auto day_of = [](const Found& f) {
+    auto p = TablePolicy::Parse(f.meta.table.policy_json);
+    return DayOf(f.record.min_ts - (p.ok() && p->book_interval ? 1 : 0));
+  };
   for (const Found& f : found) {
     if (!derived(f)) continue;
-    auto& slot = newest_bars[{f.meta.table.name, f.record.symbol, DayOf(f.record.min_ts)}];
+    auto& slot = newest_bars[{f.meta.table.name, f.record.symbol, day_of(f)}];
     if (slot == nullptr || f.seq > slot->seq) slot = &f;
   }
   std::vector<const Found*> keep;
   for (const Found& f : found) {
     bool drop = superseded.count(f.record.uri) > 0;
-    if (!drop && derived(f)) drop = newest_bars[{f.meta.table.name, f.record.symbol, DayOf(f.record.min_ts)}] != &f;
+    if (!drop && derived(f)) drop = newest_bars[{f.meta.table.name, f.record.symbol, day_of(f)}] != &f;
     if (drop) {
       warn("left out " + f.record.uri + ": a newer file replaces it");
       ++result.left_out;

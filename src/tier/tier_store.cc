@@ -79,10 +79,15 @@ TierStore::TierStore(TierStoreOptions options)
     : options_(std::move(options)), fs_(options_.fs), catalog_(options_.catalog) {
   DerivedBarsOptions bars{fs_, options_.root, catalog_,
                           [this](const FileRecord& f, const parquet::ReadOptions& ro) { return Read(f, ro); }};
-  bars.write_warm = [this](const TableInfo& table, const std::string& symbol, int64_t day, const RecordBatch& rows) {
-    TablePolicy snappy;  // bar files are small: always the fast codec, whatever the database's default
+  bars.read_key_values = [this](const FileRecord& f) -> Result<std::vector<parquet::KeyValue>> {
+    ASSIGN_OR_RETURN(std::unique_ptr<parquet::ParquetReader> reader, OpenReader(f));
+    return reader->metadata().key_value_metadata;
+  };
+  bars.write_warm = [this](const TableInfo& table, const std::string& symbol, int64_t day, const RecordBatch& rows,
+                           const std::vector<std::pair<std::string, std::string>>& key_values) {
+    TablePolicy snappy;  // derived files are small: always the fast codec, whatever the database's default
     snappy.warm_codec = "snappy";
-    return WriteWarmPart(table, snappy, symbol, day, rows, 0);
+    return WriteWarmPart(table, snappy, symbol, day, rows, 0, {}, key_values);
   };
   bars.commit = [this](const CatalogChange& change) { return CommitChange(change); };
   bars_ = std::make_unique<DerivedBars>(std::move(bars));
@@ -138,7 +143,8 @@ Result<int64_t> TierStore::NextSeq(int64_t table_id, Tier tier, const std::strin
 
 Result<FileRecord> TierStore::WriteWarmPart(const TableInfo& table, const TablePolicy& policy,
                                             const std::string& symbol, int64_t day, const RecordBatch& sorted,
-                                            uint64_t max_lsn, const std::vector<std::string>& replaces) {
+                                            uint64_t max_lsn, const std::vector<std::string>& replaces,
+                                            const std::vector<std::pair<std::string, std::string>>& extra_key_values) {
   ASSIGN_OR_RETURN(int64_t seq,
                    NextSeq(table.id, Tier::kWarm, symbol, WarmSeriesDayDir(table.def.name, day, symbol) + "/"));
   const std::string rel = WarmRelPath(table.def.name, day, symbol, seq);
@@ -155,6 +161,7 @@ Result<FileRecord> TierStore::WriteWarmPart(const TableInfo& table, const TableP
   wo.atomic = true;
   wo.timestamp_adjusted_to_utc = false;  // DuckDB then reads TIMESTAMP_NS exactly
   wo.key_value_metadata = TierFileKeyValues({table.def, table.id, Tier::kWarm, symbol, max_lsn, replaces});
+  wo.key_value_metadata.insert(wo.key_value_metadata.end(), extra_key_values.begin(), extra_key_values.end());
   // Cheap encodings that halve the warm size: timestamps and the dedup key (ids) grow steadily,
   // so their deltas are small; dictionaries of them would be abandoned after a page anyway.
   for (const Field& f : table.def.schema.fields()) {
@@ -643,6 +650,9 @@ Result<TierRunResult> TierStore::CompactWarm(int64_t table_id, bool force_all) {
   RETURN_IF_ERROR(CheckUsable());
   ASSIGN_OR_RETURN(TableInfo table, Table(table_id));
   ASSIGN_OR_RETURN(TablePolicy policy, PolicyOf(table));
+  // A derived table's files are replaced by DerivedBars::Prepare only (one per series-day; a book
+  // sample file carries the book its next day starts from, which a merge would drop).
+  if (policy.IsDerived()) return TierRunResult{};
   const int max_parts = policy.max_warm_parts.value_or(options_.default_max_warm_parts);
   FileQuery q;
   q.table_id = table_id;

@@ -161,7 +161,8 @@ class TierStore {
   Result<TablePolicy> PolicyOf(const TableInfo& info);
   Result<FileRecord> WriteWarmPart(const TableInfo& table, const TablePolicy& policy, const std::string& symbol,
                                    int64_t day, const RecordBatch& sorted, uint64_t max_lsn,
-                                   const std::vector<std::string>& replaces = {});
+                                   const std::vector<std::string>& replaces = {},
+                                   const std::vector<std::pair<std::string, std::string>>& extra_key_values = {});
   Result<int64_t> NextSeq(int64_t table_id, Tier tier, const std::string& symbol, const std::string& dir_prefix);
   Result<RecordBatch> ReadAll(const FileRecord& file, const Schema& schema);
   // Deletes the storage of retired `files` (after waiting for readers), then their catalog rows.

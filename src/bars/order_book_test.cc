@@ -1,4 +1,4 @@
-#include "state/order_book.h"
+#include "bars/order_book.h"
 
 #include <gtest/gtest.h>
 
