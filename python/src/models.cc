@@ -93,6 +93,13 @@ class PyModels {
     return std::make_shared<ModelBytes>(ModelBytes{Unwrap(store_->Load(ref.name, ref.ref))});
   }
 
+  // The named tensors only (the engine reads just their chunks unless the version is cached).
+  std::shared_ptr<ModelBytes> LoadTensors(const std::string& ref_text, const std::vector<std::string>& names) {
+    auto ref = Unwrap(artifacts::ParseModelRef(ref_text));
+    py::gil_scoped_release nogil;
+    return std::make_shared<ModelBytes>(ModelBytes{Unwrap(store_->LoadTensors(ref.name, ref.ref, names))});
+  }
+
   py::dict Show(const std::string& ref_text) {
     auto ref = Unwrap(artifacts::ParseModelRef(ref_text));
     artifacts::VersionInfo v;
@@ -198,6 +205,12 @@ void BindModels(py::module_& m) {
   py::class_<ModelBytes, std::shared_ptr<ModelBytes>>(m, "ModelBytes", py::buffer_protocol(),
                                                       "A loaded model version's bytes (read-only buffer).")
       .def_buffer([](ModelBytes& b) {
+        // A partial load has no whole bytes: an empty buffer (an exception cannot leave getbuffer).
+        if (b.model->partial) {
+          return py::buffer_info(const_cast<char*>(b.model->view().data()), 1, py::format_descriptor<uint8_t>::format(),
+                                 1, {py::ssize_t{0}}, {py::ssize_t{1}},
+                                 /*readonly=*/true);
+        }
         const auto bytes = b.model->view();
         return py::buffer_info(const_cast<char*>(bytes.data()), 1, py::format_descriptor<uint8_t>::format(), 1,
                                {static_cast<py::ssize_t>(bytes.size())}, {py::ssize_t{1}}, /*readonly=*/true);
@@ -207,6 +220,17 @@ void BindModels(py::module_& m) {
       .def_property_readonly("sha256", [](const ModelBytes& b) { return b.model->sha256; })
       .def_property_readonly("tier", [](const ModelBytes& b) { return b.model->tier; })
       .def_property_readonly("size", [](const ModelBytes& b) { return b.model->view().size(); })
+      .def(
+          "header",
+          [](const ModelBytes& b) {
+            const std::string_view v = b.model->view();
+            uint64_t n = 0;
+            for (size_t i = std::min<size_t>(v.size(), 8); i-- > 0;) n = (n << 8) | static_cast<uint8_t>(v[i]);
+            return py::bytes(v.substr(0, 8 + std::min<uint64_t>(n, v.size() < 8 ? 0 : v.size() - 8)));
+          },
+          "The safetensors prefix: the 8-byte length and the JSON header (defined in partial loads too).")
+      .def_property_readonly("partial", [](const ModelBytes& b) { return b.model->partial; })
+      .def_property_readonly("bytes_read", [](const ModelBytes& b) { return b.model->bytes_read; })
       .def("tensors", &Tensors, py::arg("names") = py::none(),
            "The safetensors tensors as read-only NumPy arrays viewing these bytes (BF16 as uint16 bits).");
 
@@ -215,6 +239,9 @@ void BindModels(py::module_& m) {
       .def("put", &PyModels::Put, py::arg("name"), py::arg("data"), py::arg("meta") = "{}", py::arg("metrics") = "{}",
            py::arg("version") = py::none())
       .def("load", &PyModels::Load, py::arg("ref"))
+      .def("load_tensors", &PyModels::LoadTensors, py::arg("ref"), py::arg("names"),
+           "A load of only the named tensors: the chunks holding them (and the header) are read, unless cached; the "
+           "result is `partial` (an empty buffer; its tensors(names) views them).")
       .def("show", &PyModels::Show, py::arg("ref"))
       .def("list", &PyModels::List, py::arg("name") = "")
       .def("promote", &PyModels::Promote, py::arg("ref"), py::arg("stage"))

@@ -19,6 +19,7 @@
 #include "sql/parser.h"
 #include "strata/database.h"
 #include "strata/query.h"
+#include "strata/state.h"
 #include "strata/timestamp.h"
 
 namespace strata::python {
@@ -311,6 +312,18 @@ PYBIND11_MODULE(_core, m) {
   m.def(
       "parse_duration", [](const std::string& text) { return Unwrap(ParseDuration(text)); }, py::arg("text"),
       "'500ms', '1s', '5m', '1h', '1d' to ns.");
+  m.def(
+      "walk_forward_folds",
+      [](int64_t from, int64_t to, int64_t train_ns, int64_t test_ns, int64_t step_ns) {
+        std::vector<std::tuple<int64_t, int64_t, int64_t, int64_t>> out;
+        for (const Fold& f : Unwrap(WalkForwardFolds(from, to, train_ns, test_ns, step_ns))) {
+          out.emplace_back(f.train_from, f.train_to, f.test_from, f.test_to);
+        }
+        return out;
+      },
+      py::arg("start"), py::arg("end"), py::arg("train_ns"), py::arg("test_ns"), py::arg("step_ns"),
+      "The engine's walk-forward folds (WalkForwardFolds, as `strata windows`): a list of (train_from, "
+      "train_to, test_from, test_to) ns, each range [from, to).");
   m.def(
       "parse_schema", [](const std::string& spec) { return Unwrap(Schema::Parse(spec)).ToString(); }, py::arg("spec"),
       "Checks a schema spec ('ts:timestamp,symbol:symbol,price:f64,note:string?') and returns it canonical.");

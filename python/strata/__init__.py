@@ -191,13 +191,20 @@ class Models:
         """The tensors of a safetensors model as read-only NumPy arrays viewing the cached bytes
         (no copy). ``names`` picks tensors (NotFound for a missing one). NumPy has no bfloat16:
         BF16 tensors come as their uint16 bits (``bf16="uint16"``) or, on request, converted to
-        float32 (``bf16="float32"``, a copy). Note: the whole model is loaded even with ``names``."""
+        float32 (``bf16="float32"``, a copy). With ``names`` and a version not in the RAM cache,
+        only the chunks holding the safetensors header and the named tensors are read (a partial
+        load, not cached); without ``names`` the whole model is loaded and cached."""
         if bf16 not in ("uint16", "float32"):
             raise InvalidArgument("bf16 must be 'uint16' or 'float32'")
-        loaded = self._store.load(ref)
-        out = loaded.tensors(None if names is None else list(names))
+        if names is None:
+            loaded = self._store.load(ref)
+            out = loaded.tensors(None)
+        else:
+            picked = _str_list(names, "names")
+            loaded = self._store.load_tensors(ref, picked)
+            out = loaded.tensors(picked)
         if bf16 == "float32":
-            header_dtypes = _safetensors_dtypes(memoryview(loaded))
+            header_dtypes = _safetensors_dtypes(memoryview(loaded.header()))
             for k, v in out.items():
                 if header_dtypes.get(k) == "BF16":
                     out[k] = (v.astype(np.uint32) << 16).view(np.float32)
@@ -393,6 +400,35 @@ class Database:
             if batch is None:
                 return
             yield batch_to_frame(batch, index="ts")
+
+    def windows(
+        self,
+        table: str,
+        start: TimeLike,
+        end: TimeLike,
+        train: Union[str, int, Any],
+        test: Union[str, int, Any],
+        step: Union[str, int, Any],
+        symbols: Union[None, str, Sequence[str]] = None,
+        columns: Optional[Sequence[str]] = None,
+        where: Optional[str] = None,
+    ) -> Iterator[Tuple[pd.DataFrame, pd.DataFrame]]:
+        """Walk-forward folds of ``table``: yields ``(train_df, test_df)`` pairs, each a :meth:`read`
+        of one range. Fold k (from 0) trains on ``[start + k*step, start + k*step + train)`` and tests
+        on the ``test`` length right after it; folds whose test range would end after ``end`` are
+        not made (none when ``train + test`` is longer than the range). The folds are the engine's
+        (``WalkForwardFolds``, the same as ``strata windows``); lengths are durations ("20d", "6h",
+        int ns, timedelta). ``symbols``, ``columns`` and ``where`` apply to every read. Each fold is
+        read when the iteration reaches it, so only one fold is in memory at a time."""
+        lo, hi = to_ns(start, "start"), to_ns(end, "end")
+        if lo is None or hi is None:
+            raise InvalidArgument("windows: start and end are required")
+        folds = _core.walk_forward_folds(lo, hi, duration_ns(train, "train"), duration_ns(test, "test"),
+                                         duration_ns(step, "step"))
+        cols = _str_list(columns, "columns")
+        for train_from, train_to, test_from, test_to in folds:
+            yield (batch_to_frame(self._query(table, symbols, train_from, train_to, cols, where, None), index="ts"),
+                   batch_to_frame(self._query(table, symbols, test_from, test_to, cols, where, None), index="ts"))
 
     def bars(self, table: str, symbol: Union[str, Sequence[str]], interval: Union[str, int], start: TimeLike = None,
              end: TimeLike = None, where: Optional[str] = None) -> pd.DataFrame:

@@ -36,6 +36,7 @@ import json
 import math
 import os
 import sys
+import time
 import uuid
 from typing import Any, Callable, Container, Dict, List, Optional, Sequence, Tuple, TypeVar, Union
 
@@ -51,6 +52,7 @@ from optuna.distributions import (
 )
 from optuna.storages import BaseStorage
 from optuna.storages._base import DEFAULT_STUDY_NAME_PREFIX
+from optuna.storages._heartbeat import BaseHeartbeat
 from optuna.study import StudyDirection
 from optuna.study._frozen import FrozenStudy
 from optuna.trial import FrozenTrial, TrialState
@@ -78,6 +80,8 @@ _EXACT_VALUES = "strata:exact_values"
 # The first distribution of each param of a study, as a study system attribute (hidden): later
 # trials must use a compatible one, as with Optuna's own storages.
 _DISTRIBUTION = "strata:distribution:"
+# The time (s since the epoch) of a running trial's last heartbeat, a trial system attribute.
+_HEARTBEAT = "strata:heartbeat"
 
 # Handles inherited through fork: never used or closed in the child (closing an SQLite connection
 # the parent still uses is undefined), only kept alive.
@@ -129,7 +133,7 @@ def _readable(value: Any, distribution: BaseDistribution) -> Any:
     return json.dumps(value, default=str)
 
 
-class StrataStorage(BaseStorage):
+class StrataStorage(BaseStorage, BaseHeartbeat):
     """Optuna's storage interface on strata's trial store (the catalog of the database at a root).
 
     ``db_or_root``: a :class:`strata.Database` (its root is used) or a path. A path without a
@@ -139,9 +143,28 @@ class StrataStorage(BaseStorage):
     Errors: an unknown study or trial is :class:`StudyNotFound` (a ``KeyError`` and a
     ``strata.NotFound``); changing a finished trial is ``RuntimeError`` as Optuna specifies;
     refused input (an infinite value, a param changing type) is ``strata.InvalidArgument``.
+
+    Heartbeats (as Optuna's ``RDBStorage``): with ``heartbeat_interval`` (seconds) each running
+    trial records the time every interval (a trial system attribute), and a worker starting a trial
+    first fails the running trials whose last heartbeat is older than ``grace_period`` (default
+    twice the interval; wall clock of the machines, which must agree), then calls
+    ``failed_trial_callback(study, trial)`` for each (e.g. ``optuna.storages.RetryFailedTrialCallback``).
     """
 
-    def __init__(self, db_or_root: Any):
+    def __init__(
+        self,
+        db_or_root: Any,
+        heartbeat_interval: Optional[float] = None,
+        grace_period: Optional[float] = None,
+        failed_trial_callback: Optional[Callable[["optuna.Study", FrozenTrial], None]] = None,
+    ):
+        if heartbeat_interval is not None and heartbeat_interval <= 0:
+            raise ValueError("heartbeat_interval must be > 0")
+        if grace_period is not None and grace_period <= 0:
+            raise ValueError("grace_period must be > 0")
+        self.heartbeat_interval = heartbeat_interval
+        self.grace_period = grace_period
+        self.failed_trial_callback = failed_trial_callback
         from . import Database
 
         root = db_or_root.root if isinstance(db_or_root, Database) else os.fspath(db_or_root)
@@ -426,6 +449,28 @@ class StrataStorage(BaseStorage):
     def set_trial_system_attr(self, trial_id: int, key: str, value: Any) -> None:
         name, number, _ = self._trial_ref(trial_id)
         self._call(lambda s: s.set_trial_attr(name, number, "system", key, json.dumps(value)))
+
+    # ---- heartbeats (optuna.storages._heartbeat.BaseHeartbeat) ----
+
+    def record_heartbeat(self, trial_id: int) -> None:
+        self.set_trial_system_attr(trial_id, _HEARTBEAT, time.time())
+
+    def _get_stale_trial_ids(self, study_id: int) -> List[int]:
+        if self.heartbeat_interval is None:
+            return []
+        grace = self.grace_period if self.grace_period is not None else 2 * self.heartbeat_interval
+        now = time.time()
+        return [
+            t._trial_id
+            for t in self.get_all_trials(study_id, deepcopy=False, states=(TrialState.RUNNING,))
+            if _HEARTBEAT in t.system_attrs and now - float(t.system_attrs[_HEARTBEAT]) > grace
+        ]
+
+    def get_heartbeat_interval(self) -> Optional[float]:
+        return self.heartbeat_interval
+
+    def get_failed_trial_callback(self) -> Optional[Callable[["optuna.Study", FrozenTrial], None]]:
+        return self.failed_trial_callback
 
     def get_trial(self, trial_id: int) -> FrozenTrial:
         name, number, study_id = self._trial_ref(trial_id)

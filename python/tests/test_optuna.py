@@ -3,6 +3,7 @@ several processes, multi-objective fronts, pruning, enqueued trials, errors."""
 
 import multiprocessing
 import os
+import threading
 
 import pytest
 
@@ -320,3 +321,42 @@ def test_a_param_keeps_a_compatible_distribution(tmp_path):
     assert other.get_study_system_attrs(again._study_id) == {}  # the kept distributions are hidden
     trial = again.ask()
     assert 0 <= trial.suggest_float("x", 0, 5) <= 5  # same kind, other bounds: compatible
+
+
+def _die_in_trial(root, name):
+    study = optuna.load_study(study_name=name, storage=StrataStorage(root, heartbeat_interval=1))
+
+    def objective(trial):
+        trial.suggest_float("x", 0, 1)
+        # Optuna's heartbeat thread records the first beat concurrently: wait for it to land.
+        while "strata:heartbeat" not in study._storage.get_trial(trial._trial_id).system_attrs:
+            threading.Event().wait(0.01)
+        os._exit(3)  # the worker dies mid-trial: its trial stays RUNNING, its heartbeats stop
+
+    study.optimize(objective, n_trials=1)
+
+
+def test_heartbeat_stale_trial_is_failed_by_the_next_worker(tmp_path):
+    root = str(tmp_path / "db")
+    failed = []
+    storage = StrataStorage(root, heartbeat_interval=1, grace_period=0.001,
+                            failed_trial_callback=lambda study, trial: failed.append(trial.number))
+    study = optuna.create_study(study_name="hb", storage=storage)
+    assert storage.get_heartbeat_interval() == 1
+    p = multiprocessing.get_context("fork").Process(target=_die_in_trial, args=(root, "hb"))
+    p.start()
+    p.join()
+    assert p.exitcode == 3
+    running = study.get_trials(states=(optuna.trial.TrialState.RUNNING,))
+    assert [t.number for t in running] == [0]
+    assert "strata:heartbeat" in running[0].system_attrs
+    # Within the grace period, or without heartbeats, the trial is not stale.
+    assert StrataStorage(root, heartbeat_interval=1, grace_period=3600)._get_stale_trial_ids(study._study_id) == []
+    assert StrataStorage(root)._get_stale_trial_ids(study._study_id) == []
+    # The next worker fails it before its own trial, and the callback sees it.
+    study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=1)
+    states = [t.state for t in study.trials]
+    assert states == [optuna.trial.TrialState.FAIL, optuna.trial.TrialState.COMPLETE]
+    assert failed == [0]
+    with pytest.raises(ValueError):
+        StrataStorage(root, heartbeat_interval=0)

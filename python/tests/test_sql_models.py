@@ -78,3 +78,32 @@ def test_models_put_get_tensors(db, tmp_path):
     assert d["new_bytes"] == 0 and d["shared_bytes"] == len(blob)
     with pytest.raises(strata.NotFound):
         db.models.get("missing")
+
+
+def test_models_tensors_by_name_reads_only_their_chunks(tmp_path):
+    # Three 1 MiB tensors of random bytes (no dedup): many 64 KiB chunks each.
+    rng = np.random.default_rng(7)
+    parts = {n: rng.standard_normal(1 << 18).astype(np.float32) for n in ("a", "b", "c")}
+    bf = (rng.standard_normal(8).astype(np.float32).view(np.uint32) >> 16).astype(np.uint16)
+    blob = safetensors_bytes({**{n: ("F32", v) for n, v in parts.items()}, "bf": ("BF16", bf)})
+    with strata.open(tmp_path / "db", fsync="none") as d:
+        d.models.put("big", blob)
+    with strata.open(tmp_path / "db", fsync="none") as d:  # a fresh store: nothing in its RAM cache
+        loaded = d.models._store.load_tensors("big", ["b"])
+        assert loaded.partial and loaded.size == len(blob)
+        # The header's chunk and b's chunks (plus at most one neighbour each side), not a and c.
+        assert len(parts["b"]) * 4 <= loaded.bytes_read < len(parts["b"]) * 4 + 4 * (256 << 10)
+        assert len(memoryview(loaded)) == 0  # no whole bytes to expose (the rest is undefined)
+        t = d.models.tensors("big", names=["b", "bf"], bf16="float32")
+        assert list(t) == ["b", "bf"]
+        np.testing.assert_array_equal(t["b"], parts["b"])
+        np.testing.assert_array_equal(t["bf"], (bf.astype(np.uint32) << 16).view(np.float32))
+        assert not t["b"].flags.writeable
+        with pytest.raises(strata.NotFound, match="zz"):
+            d.models.tensors("big", names=["zz"])
+        # A partial load is not cached; a whole load is, and names then view the cached bytes.
+        whole = d.models.tensors("big")
+        np.testing.assert_array_equal(whole["c"], parts["c"])
+        cached = d.models._store.load_tensors("big", ["c"])
+        assert not cached.partial and cached.bytes_read == 0 and cached.tier == "ram"
+        assert np.shares_memory(d.models.tensors("big", names="c")["c"], whole["c"])

@@ -10,6 +10,7 @@
 #include <unordered_map>
 
 #include "artifacts/model_store_internal.h"
+#include "artifacts/safetensors.h"
 #include "io/sha256.h"
 
 namespace strata::artifacts {
@@ -329,6 +330,75 @@ Result<std::shared_ptr<const LoadedModel>> ModelStore::Load(std::string_view nam
   loaded->tier = cold ? "cold" : "local";
   loaded->seconds = record(loaded->tier) / 1e9;
   impl.cache->Put(v.version_id, loaded, v.size);
+  return std::shared_ptr<const LoadedModel>(std::move(loaded));
+}
+
+Result<std::shared_ptr<const LoadedModel>> ModelStore::LoadTensors(std::string_view name, std::string_view ref,
+                                                                   const std::vector<std::string>& tensors) {
+  const auto t0 = std::chrono::steady_clock::now();
+  Impl& impl = *impl_;
+  ASSIGN_OR_RETURN(VersionInfo v, Resolve(name, ref));
+  if (auto hit = impl.cache->Get(v.version_id)) {
+    auto out = std::make_shared<LoadedModel>(*hit);
+    out->tier = "ram";
+    out->bytes_read = 0;
+    return std::shared_ptr<const LoadedModel>(std::move(out));
+  }
+  const std::string label = v.model + " version " + std::to_string(v.version);
+  auto read = ReadManifest(catalog_.get(), v.version_id);
+  if (!read.ok()) return read.status().WithContext("model " + label);
+  std::vector<ManifestEntry> manifest = std::move(*read);
+  std::vector<uint64_t> dest(manifest.size() + 1, 0);
+  for (size_t i = 0; i < manifest.size(); ++i) dest[i + 1] = dest[i] + manifest[i].loc.raw_len;
+  if (dest.back() != v.size) {
+    return Status::Corruption("model " + label + ": manifest has " + std::to_string(dest.back()) +
+                              " bytes, the version says " + std::to_string(v.size));
+  }
+  auto buffer = std::make_shared<ModelBuffer>(v.size, impl.pool);
+  char* base = buffer->mutable_data();
+  ChunkReader reader;
+  reader.impl = &impl;
+  reader.catalog = catalog_.get();
+  reader.version = &v;
+  std::vector<bool> have(manifest.size(), false);
+  uint64_t bytes_read = 0;
+  // Reads every chunk overlapping [begin, end) of the file not read yet.
+  auto need = [&](uint64_t begin, uint64_t end) -> Status {
+    if (end > v.size) return Status::Corruption("model " + label + ": tensor bytes past the end of the file");
+    size_t i = static_cast<size_t>(std::upper_bound(dest.begin(), dest.end(), begin) - dest.begin());
+    for (i = i == 0 ? 0 : i - 1; i < manifest.size() && dest[i] < end; ++i) {
+      if (have[i]) continue;
+      RETURN_IF_ERROR(reader.Read(i, manifest[i], base + dest[i]));
+      have[i] = true;
+      bytes_read += manifest[i].loc.raw_len;
+    }
+    return Status::OK();
+  };
+  if (v.size < 8)
+    return Status::Corruption("model " + label + ": " + std::to_string(v.size) + " bytes is no safetensors file");
+  RETURN_IF_ERROR(need(0, 8));
+  uint64_t header_len = 0;
+  for (int b = 7; b >= 0; --b) header_len = (header_len << 8) | static_cast<uint8_t>(base[b]);
+  if (header_len > v.size - 8)
+    return Status::Corruption("model " + label + ": safetensors header longer than the file");
+  RETURN_IF_ERROR(need(8, 8 + header_len));
+  ASSIGN_OR_RETURN(SafetensorsHeader header, ParseSafetensors(buffer->view(), label));
+  for (const std::string& t : tensors) {
+    auto it =
+        std::find_if(header.tensors.begin(), header.tensors.end(), [&](const TensorView& x) { return x.name == t; });
+    if (it == header.tensors.end()) return Status::NotFound("no tensor '" + t + "' in model " + label);
+    const uint64_t begin = static_cast<uint64_t>(it->data.data() - base);
+    RETURN_IF_ERROR(need(begin, begin + it->data.size()));
+  }
+  auto loaded = std::make_shared<LoadedModel>();
+  loaded->model = v.model;
+  loaded->version = v.version;
+  loaded->sha256 = v.sha256;
+  loaded->buffer = std::move(buffer);
+  loaded->tier = reader.used_cold ? "cold" : "local";
+  loaded->partial = true;
+  loaded->bytes_read = bytes_read;
+  loaded->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return std::shared_ptr<const LoadedModel>(std::move(loaded));
 }
 

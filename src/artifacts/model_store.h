@@ -254,6 +254,8 @@ struct LoadedModel {
   std::string sha256;
   std::string tier;  // where it came from: "ram", "local" or "cold"
   double seconds = 0;
+  bool partial = false;     // LoadTensors: only the header and the named tensors' bytes are defined
+  uint64_t bytes_read = 0;  // raw bytes read from packs by this load (0 from the RAM cache)
   std::shared_ptr<const ModelBuffer> buffer;
   std::span<const std::byte> bytes() const { return buffer->bytes(); }
   std::string_view view() const { return buffer->view(); }
@@ -286,6 +288,12 @@ class ModelStore {
   // Loads a version into memory through the cache; every chunk read from disk is verified.
   // Corruption names the model, version, chunk and pack.
   Result<std::shared_ptr<const LoadedModel>> Load(std::string_view name, std::string_view ref);
+  // Only the bytes of the named safetensors tensors (and the header): a RAM-cached version is
+  // returned whole; otherwise only the chunks that hold the header or a named tensor are read
+  // (verified) into a buffer of the version's size, `partial` is set, the other bytes are
+  // undefined, and nothing is cached. NotFound names a tensor the model lacks.
+  Result<std::shared_ptr<const LoadedModel>> LoadTensors(std::string_view name, std::string_view ref,
+                                                         const std::vector<std::string>& tensors);
   // Starts loading in the background; the future says how it went.
   std::shared_future<Status> Prefetch(std::string_view name, std::string_view ref);
   // Writes a version to `out_path` (atomically: temp file, fsync, rename) and checks its SHA-256.

@@ -264,6 +264,35 @@ TEST(ModelStoreTest, CacheEvictsByBytesAndLoadsAreRecorded) {
   EXPECT_GE(ram, 2);
 }
 
+TEST(ModelStoreTest, LoadTensorsReadsOnlyTheChunksOfTheNamedTensors) {
+  TempDir dir;
+  const testing::ModelSpec m = testing::MakeModel(400 << 10, 4, 3);
+  ASSERT_OK(testing::WriteModel(m, dir.Join("m.safetensors")));
+  {
+    auto store = OpenStore(dir.path());
+    ASSERT_OK(store->Put("m", dir.Join("m.safetensors"), PutOptions{}).status());
+  }
+  auto store = OpenStore(dir.path());  // nothing cached
+  ASSERT_OK_AND_ASSIGN(auto part, store->LoadTensors("m", "", {"layers.2.weight"}));
+  EXPECT_TRUE(part->partial);
+  ASSERT_OK_AND_ASSIGN(SafetensorsHeader h, ParseSafetensors(part->view(), "m"));
+  ASSERT_EQ(h.tensors.size(), 4u);
+  EXPECT_EQ(h.tensors[2].data, m.data[2]);
+  // The tensor's bytes, the header, and at most one 16 KiB chunk around each of them.
+  EXPECT_GE(part->bytes_read, m.data[2].size());
+  EXPECT_LT(part->bytes_read, m.data[2].size() + h.header_size + 8 + 4 * (16 << 10));
+  Result<std::shared_ptr<const LoadedModel>> missing = store->LoadTensors("m", "", {"nope"});
+  ASSERT_FALSE(missing.ok());
+  EXPECT_TRUE(missing.status().IsNotFound()) << missing.status().ToString();
+  // A partial load is not cached; after a whole load the cached version is returned.
+  ASSERT_OK_AND_ASSIGN(auto whole, store->Load("m", ""));
+  EXPECT_EQ(whole->tier, "local");
+  ASSERT_OK_AND_ASSIGN(auto cached, store->LoadTensors("m", "", {"layers.0.weight"}));
+  EXPECT_FALSE(cached->partial);
+  EXPECT_EQ(cached->bytes_read, 0u);
+  EXPECT_EQ(cached->view().data(), whole->view().data());
+}
+
 TEST(ModelStoreTest, ParseModelRef) {
   ASSERT_OK_AND_ASSIGN(ModelRef r, ParseModelRef("alpha@3"));
   EXPECT_EQ(r.name, "alpha");
