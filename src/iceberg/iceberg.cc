@@ -76,7 +76,9 @@ Json SpecJson(int spec, int ts_id, int sym_id) {
 
 }  // namespace
 
-std::string ManifestEntrySchema(int spec) {
+namespace {
+
+std::string BuildManifestEntrySchema(int spec) {
   auto map_of = [](const char* name, int id, int kid, int vid, const char* vtype) {
     return Json{
         {"name", name},
@@ -151,7 +153,7 @@ std::string ManifestEntrySchema(int spec) {
   return entry.dump();
 }
 
-std::string ManifestFileSchema() {
+std::string BuildManifestFileSchema() {
   auto opt = [](const char* name, const char* type, int id) {
     return Json{{"name", name}, {"type", Json::array({"null", type})}, {"default", nullptr}, {"field-id", id}};
   };
@@ -188,6 +190,24 @@ std::string ManifestFileSchema() {
        })}};
   return file.dump();
 }
+
+}  // namespace
+
+// The schemas are constant per spec: built once (commits are on the flush path).
+std::string ManifestEntrySchema(int spec) {
+  static const std::string day = BuildManifestEntrySchema(kDaySpec), month = BuildManifestEntrySchema(kMonthSpec);
+  return spec == kDaySpec ? day : month;
+}
+
+std::string ManifestFileSchema() {
+  static const std::string schema = BuildManifestFileSchema();
+  return schema;
+}
+
+struct IcebergCommitter::LastMetadata {
+  int64_t version = 0;
+  Json md;
+};
 
 namespace {
 
@@ -517,14 +537,27 @@ Status IcebergCommitter::CommitTable(const TableInfo& table, bool expire, bool f
   Json prev;
   int64_t version = 0;
   if (!fresh) {
-    ASSIGN_OR_RETURN(IcebergState state, ReadState(name));
-    if (state.exists) {
-      version = state.version;
-      ASSIGN_OR_RETURN(std::string text,
-                       options_.store->Get(Key(name, "v" + std::to_string(version) + ".metadata.json")));
-      prev = Json::parse(text, nullptr, false);
+    // The version the hint names; its metadata from memory when our last commit wrote it.
+    auto hint = options_.store->Get(Key(name, "version-hint.text"));
+    if (!hint.ok() && hint.status().code() != StatusCode::kNotFound) return hint.status();
+    if (hint.ok()) {
+      auto it = last_metadata_.find(name);
+      if (it != last_metadata_.end() && std::to_string(it->second->version) == *hint) {
+        version = it->second->version;
+        prev = std::move(it->second->md);
+        last_metadata_.erase(it);  // replaced below by what this commit writes
+      } else {
+        ASSIGN_OR_RETURN(IcebergState state, ReadState(name));  // validates the hint and the JSON
+        if (state.exists) {
+          version = state.version;
+          ASSIGN_OR_RETURN(std::string text,
+                           options_.store->Get(Key(name, "v" + std::to_string(version) + ".metadata.json")));
+          prev = Json::parse(text, nullptr, false);
+        }
+      }
     }
   } else {
+    last_metadata_.erase(name);
     // Start over: drop whatever metadata is there.
     ASSIGN_OR_RETURN(auto old, options_.store->List(Key(name, "")));
     for (const ObjectInfo& o : old) RETURN_IF_ERROR(options_.store->Delete(o.key));
@@ -719,6 +752,7 @@ Status IcebergCommitter::CommitTable(const TableInfo& table, bool expire, bool f
   const int64_t next = version + 1;
   RETURN_IF_ERROR(options_.store->Put(Key(name, "v" + std::to_string(next) + ".metadata.json"), md.dump(2)));
   RETURN_IF_ERROR(options_.store->Put(Key(name, "version-hint.text"), std::to_string(next)));
+  last_metadata_[name] = std::make_shared<LastMetadata>(LastMetadata{next, std::move(md)});
 
   // Cleanup of what no kept snapshot or metadata file names (best effort: leftovers are only garbage).
   for (int64_t id : expired) {

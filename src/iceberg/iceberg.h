@@ -100,6 +100,11 @@ class IcebergCommitter {
   // Column statistics of files already read, by table id and uri (files never change once
   // written); only live files are kept.
   std::map<int64_t, std::map<std::string, std::shared_ptr<const FileStats>>> stats_;
+  // The metadata JSON each table's last commit wrote, by table name, with its version: the next
+  // commit reuses it instead of re-reading and re-parsing vN.metadata.json while version-hint.text
+  // still names that version (metadata files are never rewritten under the same version).
+  struct LastMetadata;
+  std::map<std::string, std::shared_ptr<LastMetadata>> last_metadata_;
 };
 
 class AvroEncoder;

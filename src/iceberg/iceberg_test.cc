@@ -375,5 +375,29 @@ TEST_F(IcebergTest, MetadataWriteFailureDoesNotFailTheFlush) {
   EXPECT_EQ(Metadata()["snapshots"][0]["summary"]["total-records"], "20");
 }
 
+// The committer keeps its last metadata in memory; a commit by another committer (another process
+// over the same database) moves the version on, and the next commit must build on that one.
+TEST_F(IcebergTest, ACommitByAnotherCommitterIsNotLost) {
+  ASSERT_OK(FlushRows("AAPL", day_, 10, 10));  // v1, by committer_
+  auto other = NewDatabaseCommitter(
+      fs_.get(), root_, catalog_.get(), cold_.get(), [this](const FileRecord& f) { return store_->OpenReader(f); },
+      [this](std::string_view m) { warnings_ += std::string(m) + "\n"; });
+  hook_on_ = false;
+  ASSERT_OK(FlushRows("MSFT", day_, 10, 20));
+  ASSERT_OK(other->CommitTable(table_, /*expire=*/false));  // v2, by the other one
+  const int64_t theirs = Metadata()["current-snapshot-id"];
+  hook_on_ = true;
+  ASSERT_OK(FlushRows("IBM", day_, 10, 30));  // v3, by committer_ again
+  nlohmann::json md = Metadata();
+  ASSERT_EQ(md["snapshots"].size(), 3u);
+  EXPECT_EQ(md["snapshots"][2]["parent-snapshot-id"], theirs);
+  EXPECT_EQ(md["last-sequence-number"], 3);
+  ASSERT_EQ(md["metadata-log"].size(), 2u);
+  EXPECT_NE(md["metadata-log"][1]["metadata-file"].get<std::string>().find("v2.metadata.json"), std::string::npos);
+  EXPECT_TRUE(fs_->Exists(JoinPath(root_, "iceberg/trades/metadata/v3.metadata.json")).value());
+  EXPECT_TRUE(Check().ok());
+  EXPECT_EQ(warnings_, "");
+}
+
 }  // namespace
 }  // namespace strata::iceberg
