@@ -2,6 +2,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -54,6 +55,18 @@ void AddPositionsCommand(CLI::App& app, Context* ctx);
 void AddFeaturesCommands(CLI::App& app, Context* ctx);
 void AddServeCommands(CLI::App& app, Context* ctx);
 void AddIcebergCommands(CLI::App& app, Context* ctx);
+
+// The top-level commands in the groups that register them together (`commands` as the user types
+// them, aliases included). RunCli registers only the group of the command given.
+struct CommandGroup {
+  std::vector<std::string> commands;
+  std::function<void(CLI::App&, Context*)> add;
+};
+const std::vector<CommandGroup>& CommandGroups();
+
+// The command word of argv: the first word that is neither a global option nor --root's value;
+// "" when there is none (`strata --help`).
+std::string CommandWord(int argc, char** argv);
 
 // Parses argv, runs the subcommand, prints errors as one line; returns the exit code.
 int RunCli(int argc, char** argv);
