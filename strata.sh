@@ -19,12 +19,13 @@ usage: ./strata.sh COMMAND
            and as of a past time -> verify -> two model versions stored with dedup -> backup and
            restore -> add a column, point-in-time restore past a bad write -> strata serve with curl
            (line protocol in, SQL out) and psql (PG wire)
-  test     install what is missing; build the product (release: strata, the Python extension); run
-           every test under AddressSanitizer + UndefinedBehaviorSanitizer (clang), the Python
-           package's pytest suite and the demo (small data) on the release build, the threaded
-           tests again under ThreadSanitizer; then fuzz the Parquet reader, the CSV parser, WAL
-           recovery, the safetensors header, the SQL parser, the ILP parser and the PG wire
-           decoders for 60 s in all (STRATA_FUZZ_SECONDS). The release tree's tests: `build`, then
+  test     install what is missing; check that GCC (the compiler of `build` and `demo`) accepts
+           every product source, warnings as errors (tools/gcc_check.sh); build and run every test
+           under AddressSanitizer + UndefinedBehaviorSanitizer (clang), then the Python package's
+           pytest suite and the demo (small data) on that sanitized tree, the threaded tests again
+           under ThreadSanitizer; then fuzz the Parquet reader, the CSV parser, WAL recovery, the
+           safetensors header, the SQL parser, the ILP parser and the PG wire decoders for 60 s in
+           all (STRATA_FUZZ_SECONDS). The release tree's tests: `build`, then
            `ctest --test-dir build`
   build    install what is missing and build the release tree (./build/strata and every test; the
            benchmarks build with `bench`);
@@ -60,9 +61,9 @@ configure() {  # dir, extra cmake args...
     echo "strata.sh: $dir was configured with $cached; configuring it afresh with $want"
     rm -rf "$dir"
   fi
-  if [[ ! -f "$dir/build.ninja" ]]; then
-    cmake -S . -B "$dir" -G Ninja "$@" >/dev/null
-  fi
+  # Every time, not only for a new tree: an option the command needs (STRATA_PYTHON in the
+  # sanitizer tree) reaches a tree an older checkout configured. Unchanged, it takes a second.
+  cmake -S . -B "$dir" -G Ninja "$@" >/dev/null
 }
 
 configure_and_build() {  # dir, extra cmake args...
@@ -102,16 +103,24 @@ python_package() {
       "${PYTHON_CMAKE_ARGS[@]}" >/dev/null
   fi
   cmake --build "$BUILD_DIR" -j "$JOBS" --target strata_python
-  if [[ ! -x .venv/bin/python ]]; then
-    /usr/bin/python3 -m venv --system-site-packages .venv
+  install_python_package "$BUILD_DIR" .venv
+}
+
+# install_python_package TREE VENV [ENV...]: the package and TREE's extension into VENV (created
+# from Debian's interpreter if missing); python runs under `env ENV...` (the sanitized extension
+# needs its runtime preloaded).
+install_python_package() {
+  local tree=$1 venv=$2 site
+  shift 2
+  if [[ ! -x "$venv/bin/python" ]]; then
+    /usr/bin/python3 -m venv --system-site-packages "$venv"
   fi
-  local site
-  site=$(.venv/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+  site=$("$venv/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
   rm -rf "$site/strata"
   mkdir -p "$site/strata"
   cp python/strata/*.py python/strata/*.pyi python/strata/py.typed "$site/strata/"
-  cp "$BUILD_DIR"/python/strata/_core*.so "$site/strata/"
-  .venv/bin/python -c 'import strata; print("strata", strata.__version__, "installed in", strata.__path__[0])'
+  cp "$tree"/python/strata/_core*.so "$site/strata/"
+  env "$@" "$venv/bin/python" -c 'import strata; print("strata", strata.__version__, "installed in", strata.__path__[0])'
 }
 
 # The pytest suite of the package (python/tests), against the installed package.
@@ -125,37 +134,46 @@ python_tests() {
 elapsed() { printf '[%dm%02ds]' $((SECONDS / 60)) $((SECONDS % 60)); }
 
 # The test command runs the suite once, under AddressSanitizer + UndefinedBehaviorSanitizer (the
-# run that checks the most), and builds the product as users get it (GCC -O3: the strata binary
-# and the Python extension, warnings as errors) for the demo and the Python package's tests. The
-# release tree's own test binaries build with `./strata.sh build` (then `ctest --test-dir build`).
-# Why not every test twice: on the 2-core CI machine the second full build and run of the suite
-# cost 10 of the test command's minutes (BENCHMARKS.md, "CI time").
+# run that checks the most), the Python package's tests and the demo on that same sanitized tree
+# (its extension and binary), and checks that GCC, the compiler users build the product with,
+# accepts every product source with warnings as errors (tools/gcc_check.sh: GCC's front end, no
+# code generated). The release tree builds with `./strata.sh build` (then `ctest --test-dir build`).
+# Why not a release build too: on the 2-core CI machine a GCC -O3 build of the engine cost 5 of the
+# test command's minutes only to run the pytest suite and the demo (19 s), and a second run of the
+# suite 10 more (BENCHMARKS.md, "CI time").
 run_tests() {
-  setup --test  # before the build: the release tree builds the Python extension too
-  BUILD_EXTRA_ARGS=("${PYTHON_CMAKE_ARGS[@]}")
-  echo "== $(elapsed) the product, as users build it (GCC, release): strata and the Python extension"
-  build strata strata_python
+  setup --test
+  setup --python
+  echo "== $(elapsed) GCC (the compiler of ./strata.sh build and demo) accepts every product source, warnings as errors (tools/gcc_check.sh)"
+  bash tools/gcc_check.sh "$BUILD_DIR-gcc-check"
   echo "== $(elapsed) installing the interop peers and clients (DuckDB, parquet-wasm, hyparquet, s3rver, ...) from npm"
   bash tools/interop/setup.sh >/dev/null
   echo "== $(elapsed) clang's thread-safety analysis of the annotated sources (tools/thread_safety.sh)"
   bash tools/thread_safety.sh
   echo "== $(elapsed) every test, under AddressSanitizer + UndefinedBehaviorSanitizer (clang)"
-  configure_and_build "$ASAN_DIR" "${SANITIZER_CMAKE_ARGS[@]}" -DCMAKE_BUILD_TYPE=Debug -DSTRATA_SANITIZE=ON -DSTRATA_FUZZ=ON -DSTRATA_BENCH=OFF -DSTRATA_UNITY_BUILD=ON
+  configure_and_build "$ASAN_DIR" "${SANITIZER_CMAKE_ARGS[@]}" -DCMAKE_BUILD_TYPE=Debug -DSTRATA_SANITIZE=ON -DSTRATA_FUZZ=ON -DSTRATA_BENCH=OFF -DSTRATA_UNITY_BUILD=ON \
+    "${PYTHON_CMAKE_ARGS[@]}"
   # Two tests per core: the end-to-end tests wait on fsync, on the binaries they start and on the
   # Node peers part of their time (six of the longest alone: 203 s at -j2, 164 s at -j4 on 2 cores).
   # The whole suite keeps both cores busy either way (520 s at -j4 in the CI run of 20:54Z, 515 s at
   # -j2 before, with fewer tests): the gain is in the tail, where few tests are left.
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     STRATA_SANITIZED=1 ctest --test-dir "$ASAN_DIR" --output-on-failure -j "$((2 * JOBS))" --timeout 900 \
-    --exclude-regex '^e2e_demo$'  # the demo runs below, on the binary users run (28 s under ASan)
-  echo "== $(elapsed) the Python package and its pytest suite (python/), on the release extension"
-  python_tests
-  echo "== $(elapsed) the demo on small data, on the release binary (tools/demo.sh)"
-  DEMO_DIR="$BUILD_DIR/demo_test" DEMO_ROWS=3000 DEMO_SYMBOLS=3 DEMO_MODEL_MB=8 \
-    bash tools/demo.sh "$BUILD_DIR/strata" >"$BUILD_DIR/demo_test.log" 2>&1 ||
+    --exclude-regex '^e2e_demo$'  # the demo runs below, as users run it (tools/demo.sh)
+  echo "== $(elapsed) the Python package and its pytest suite (python/), on the sanitized extension"
+  # Python itself is not instrumented: the sanitizers' runtime is preloaded for the extension, and
+  # leak checking is off (the interpreter keeps its objects at exit by design).
+  local python_env=("LD_PRELOAD=$(clang++ -print-file-name=libclang_rt.asan-x86_64.so)"
+    ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 STRATA_SANITIZED=1)
+  install_python_package "$ASAN_DIR" "$ASAN_DIR/venv" "${python_env[@]}"
+  # From the repository root: python/ on sys.path would shadow the installed package.
+  env "${python_env[@]}" "$ASAN_DIR/venv/bin/python" -m pytest -q -p no:cacheprovider python/tests
+  echo "== $(elapsed) the demo on small data, on the sanitized binary (tools/demo.sh)"
+  DEMO_DIR="$ASAN_DIR/demo_test" DEMO_ROWS=3000 DEMO_SYMBOLS=3 DEMO_MODEL_MB=8 \
+    bash tools/demo.sh "$ASAN_DIR/strata" >"$ASAN_DIR/demo_test.log" 2>&1 ||
     {
-      tail -n 40 "$BUILD_DIR/demo_test.log" >&2
-      echo "strata.sh: the demo failed on the release binary (log: $BUILD_DIR/demo_test.log)" >&2
+      tail -n 40 "$ASAN_DIR/demo_test.log" >&2
+      echo "strata.sh: the demo failed on the sanitized binary (log: $ASAN_DIR/demo_test.log)" >&2
       exit 1
     }
   echo "== $(elapsed) threaded tests under ThreadSanitizer (only those; cmake/strata_tsan.cmake)"
@@ -167,9 +185,9 @@ run_tests() {
   echo "== $(elapsed) fuzzing the Parquet reader, the CSV parser, WAL recovery, the safetensors header, the SQL parser, the ILP parser and the PG wire decoders," \
     "$fuzz_each s each (libFuzzer + ASan + UBSan)"
   local fuzz_rc=0
-  bash tools/fuzz.sh "$fuzz_each" 2>"$BUILD_DIR/fuzz.log" || fuzz_rc=$?
+  bash tools/fuzz.sh "$fuzz_each" 2>"$ASAN_DIR/fuzz.log" || fuzz_rc=$?
   if ((fuzz_rc != 0)); then
-    tail -n 60 "$BUILD_DIR/fuzz.log" >&2
+    tail -n 60 "$ASAN_DIR/fuzz.log" >&2
     if ((fuzz_rc == 3)); then
       echo "strata.sh: a fuzzer did not build (see above)" >&2
     else
@@ -177,7 +195,7 @@ run_tests() {
     fi
     exit 1
   fi
-  grep -E '^fuzz.sh: |stat::number_of_executed_units' "$BUILD_DIR/fuzz.log" || true
+  grep -E '^fuzz.sh: |stat::number_of_executed_units' "$ASAN_DIR/fuzz.log" || true
   echo "== $(elapsed) every test passed"
 }
 
