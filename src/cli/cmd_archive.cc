@@ -3,8 +3,6 @@
 
 #include "backup/wal_archive.h"
 #include "cli/cli.h"
-#include "server/scheduler.h"
-#include "strata/timestamp.h"
 
 namespace strata::cli {
 
@@ -15,12 +13,6 @@ void PrintArchiveStep(std::string_view line) {
 }  // namespace
 
 void AddArchiveCommands(CLI::App& app, Context* ctx) {
-  // `strata maintain` and `strata serve` run the due backup schedules at the end of every pass.
-  server::SetExtraMaintenance([ctx](server::MaintenanceReport* report) {
-    backup::ScheduleRunReport r = backup::RunDueSchedules(DefaultFileSystem(), ctx->root, WallClockNs());
-    for (std::string& line : r.lines) report->lines.push_back(std::move(line));
-    if (!r.status.ok() && report->status.ok()) report->status = r.status;
-  });
   auto uri = std::make_shared<std::string>();
   CLI::App* archive =
       app.add_subcommand("archive", "WAL archiving for point-in-time recovery: set, off, show, push, verify, prune");

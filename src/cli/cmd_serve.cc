@@ -8,11 +8,13 @@
 #include <vector>
 
 #include "artifacts/model_store.h"
+#include "backup/wal_archive.h"
 #include "catalog/layout.h"
 #include "cli/cli.h"
 #include "server/health.h"
 #include "server/scheduler.h"
 #include "server/server.h"
+#include "strata/timestamp.h"
 
 namespace strata::cli {
 namespace {
@@ -295,6 +297,14 @@ void AddServeCommands(CLI::App& app, Context* ctx) {
     });
   });
 
+  // `strata maintain` and `strata serve` run the due backup schedules at the end of every pass
+  // (the server module does not depend on backup). Set here, with the commands that run it: the
+  // CLI registers only the group of the command given (CommandGroups, cli.cc).
+  server::SetExtraMaintenance([ctx](server::MaintenanceReport* report) {
+    backup::ScheduleRunReport r = backup::RunDueSchedules(DefaultFileSystem(), ctx->root, WallClockNs());
+    for (std::string& line : r.lines) report->lines.push_back(std::move(line));
+    if (!r.status.ok() && report->status.ok()) report->status = r.status;
+  });
   CLI::App* m = app.add_subcommand("maintain", "run one pass of every due maintenance job (for cron)");
   m->footer(
       "What `strata serve` runs every --maintain-every seconds: a flush when a trigger fires, migration by\n"
