@@ -76,7 +76,7 @@ class IngestParquetDuckDb : public ::testing::Test {
     for (size_t i = 0; i < sqls.size(); ++i) spec.push_back({{"name", std::to_string(i)}, {"sql", sqls[i]}});
     const std::string path = dir_.Join("spec.json");
     testing::WriteTextFile(path, spec.dump());
-    auto out = testing::RunNode(*npm_, "query_duckdb.mjs '" + path + "'");
+    auto out = testing::AskDuckDbSpec(*npm_, path);
     EXPECT_TRUE(out.ok()) << out.status().ToString();
     std::vector<json> rows;
     if (!out.ok()) return rows;

@@ -182,7 +182,7 @@ class SqlVsDuckDB : public ::testing::Test {
     }
     const std::string spec_path = state_->tmp.Join("spec.json");
     ::strata::testing::WriteTextFile(spec_path, spec.dump());
-    auto out = ::strata::testing::RunNode(state_->npm, "query_duckdb.mjs '" + spec_path + "'");
+    auto out = ::strata::testing::AskDuckDbSpec(state_->npm, spec_path);
     ASSERT_TRUE(out.ok()) << out.status().ToString();
     std::map<std::string, json> answers;
     std::istringstream lines(*out);

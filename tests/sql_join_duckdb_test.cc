@@ -494,7 +494,7 @@ class SqlJoinVsDuckDB : public ::testing::Test {
     }
     const std::string spec_path = state_->tmp.Join("spec.json");
     ::strata::testing::WriteTextFile(spec_path, spec.dump());
-    auto out = ::strata::testing::RunNode(state_->npm, "query_duckdb.mjs '" + spec_path + "'");
+    auto out = ::strata::testing::AskDuckDbSpec(state_->npm, spec_path);
     if (!out.ok()) return out.status().ToString();
     std::istringstream lines(*out);
     for (std::string line; std::getline(lines, line);) {

@@ -251,7 +251,7 @@ TEST_F(TrialsCliTest, ExportIsReadByDuckDB) {
                        out + "') ORDER BY number"}});
   const std::string spec_path = dir_.Join("spec.json");
   testing::WriteTextFile(spec_path, spec.dump());
-  auto answer = testing::RunNode(npm, "query_duckdb.mjs '" + spec_path + "'");
+  auto answer = testing::AskDuckDbSpec(npm, spec_path);
   ASSERT_TRUE(answer.ok()) << answer.status().ToString();
   json j = json::parse(*answer);
   ASSERT_FALSE(j.contains("error")) << j.dump();

@@ -57,7 +57,7 @@ inline std::map<std::string, nlohmann::json> AskDuckDb(const std::string& npm_di
   }
   const std::string spec_path = work_dir + "/spec.json";
   WriteTextFile(spec_path, spec.dump());
-  auto out = RunNode(npm_dir, "query_duckdb.mjs '" + spec_path + "'");
+  auto out = AskDuckDbSpec(npm_dir, spec_path);
   EXPECT_TRUE(out.ok()) << out.status().ToString();
   std::map<std::string, nlohmann::json> answers;
   if (!out.ok()) return answers;
