@@ -19,14 +19,15 @@ usage: ./strata.sh COMMAND
            and as of a past time -> verify -> two model versions stored with dedup -> backup and
            restore -> add a column, point-in-time restore past a bad write -> strata serve with curl
            (line protocol in, SQL out) and psql (PG wire)
-  test     install what is missing; check that GCC (the compiler of `build` and `demo`) accepts
-           every product source, warnings as errors (tools/gcc_check.sh); build and run every test
-           under AddressSanitizer + UndefinedBehaviorSanitizer (clang), then the Python package's
-           pytest suite and the demo (small data) on that sanitized tree, the threaded tests again
-           under ThreadSanitizer; then fuzz the Parquet reader, the CSV parser, WAL recovery, the
-           safetensors header, the SQL parser, the ILP parser and the PG wire decoders for 60 s in
-           all (STRATA_FUZZ_SECONDS). The release tree's tests: `build`, then
-           `ctest --test-dir build`
+  test     install what is missing; build and run every test under AddressSanitizer +
+           UndefinedBehaviorSanitizer (clang), then the Python package's pytest suite and the demo
+           (small data) on that sanitized tree; check that GCC (the compiler of `build` and `demo`)
+           accepts every product source, warnings as errors (tools/gcc_check.sh); run the threaded
+           tests again under ThreadSanitizer; then fuzz the Parquet reader, the CSV parser, WAL
+           recovery, the safetensors header, the SQL parser, the ILP parser and the PG wire
+           decoders for 60 s in all (STRATA_FUZZ_SECONDS). GCC's check and the ThreadSanitizer
+           build run beside the sanitized tests, at the lowest priority. The release tree's tests:
+           `build`, then `ctest --test-dir build`
   build    install what is missing and build the release tree (./build/strata and every test; the
            benchmarks build with `bench`);
            `./strata.sh build TARGET...` builds only those CMake targets (strata, strata_wal_test)
@@ -141,11 +142,35 @@ elapsed() { printf '[%dm%02ds]' $((SECONDS / 60)) $((SECONDS % 60)); }
 # Why not a release build too: on the 2-core CI machine a GCC -O3 build of the engine cost 5 of the
 # test command's minutes only to run the pytest suite and the demo (19 s), and a second run of the
 # suite 10 more (BENCHMARKS.md, "CI time").
+# start_beside NAME LOG COMMAND...: COMMAND in the background, output to LOG, in its own process
+# group so that the command's exit (a failing test) stops it and everything it started.
+declare -A BESIDE_PID BESIDE_LOG
+start_beside() {
+  local name=$1 log=$2
+  shift 2
+  mkdir -p "$(dirname "$log")"
+  set -m
+  "$@" >"$log" 2>&1 &
+  BESIDE_PID[$name]=$!
+  set +m
+  BESIDE_LOG[$name]=$log
+  trap 'for p in "${BESIDE_PID[@]}"; do kill -- "-$p" 2>/dev/null || true; done' EXIT
+}
+
+# wait_beside NAME WHAT: waits for start_beside's NAME; on failure shows its log and exits.
+wait_beside() {
+  local name=$1 what=$2
+  if ! wait "${BESIDE_PID[$name]}"; then
+    tail -n 60 "${BESIDE_LOG[$name]}" >&2
+    echo "strata.sh: $what failed (log: ${BESIDE_LOG[$name]})" >&2
+    exit 1
+  fi
+  unset "BESIDE_PID[$name]"
+}
+
 run_tests() {
   setup --test
   setup --python
-  echo "== $(elapsed) GCC (the compiler of ./strata.sh build and demo) accepts every product source, warnings as errors (tools/gcc_check.sh)"
-  bash tools/gcc_check.sh "$BUILD_DIR-gcc-check"
   echo "== $(elapsed) installing the interop peers and clients (DuckDB, parquet-wasm, hyparquet, s3rver, ...) from npm"
   bash tools/interop/setup.sh >/dev/null
   echo "== $(elapsed) clang's thread-safety analysis of the annotated sources (tools/thread_safety.sh)"
@@ -153,6 +178,18 @@ run_tests() {
   echo "== $(elapsed) every test, under AddressSanitizer + UndefinedBehaviorSanitizer (clang)"
   configure_and_build "$ASAN_DIR" "${SANITIZER_CMAKE_ARGS[@]}" -DCMAKE_BUILD_TYPE=Debug -DSTRATA_SANITIZE=ON -DSTRATA_FUZZ=ON -DSTRATA_BENCH=OFF -DSTRATA_UNITY_BUILD=ON \
     "${PYTHON_CMAKE_ARGS[@]}"
+  # Builds of fixed work run beside the tests at the lowest priority, on the CPU the tests leave
+  # idle while they wait on fsync, on the processes they start and on the Node peers: in this tree
+  # the Python extension and the fuzzers (neither is in its default target), and beside it GCC's
+  # check of every product source (tools/gcc_check.sh) and the ThreadSanitizer tree. The tests keep
+  # the cores first (nice 19 weighs 15 against their 1,024); what is left of a build when the tests
+  # end runs alone, and the command waits for each where it needs it (BENCHMARKS.md, "CI time").
+  start_beside asan_extras "$ASAN_DIR/beside_tests_asan.log" \
+    nice -n 19 cmake --build "$ASAN_DIR" -j "$JOBS" --target strata_python strata_fuzzers
+  configure "$TSAN_DIR" "${SANITIZER_CMAKE_ARGS[@]}" -DCMAKE_BUILD_TYPE=Debug -DSTRATA_TSAN=ON -DSTRATA_BENCH=OFF -DSTRATA_UNITY_BUILD=ON
+  start_beside gcc_and_tsan "$ASAN_DIR/beside_tests_gcc_tsan.log" bash -c "
+    nice -n 19 bash tools/gcc_check.sh '$BUILD_DIR-gcc-check' &&
+      nice -n 19 cmake --build '$TSAN_DIR' -j $JOBS --target strata_tsan_tests"
   # Two tests per core: the end-to-end tests wait on fsync, on the binaries they start and on the
   # Node peers part of their time (six of the longest alone: 203 s at -j2, 164 s at -j4 on 2 cores).
   # The whole suite keeps both cores busy either way (520 s at -j4 in the CI run of 20:54Z, 515 s at
@@ -161,6 +198,7 @@ run_tests() {
     STRATA_SANITIZED=1 ctest --test-dir "$ASAN_DIR" --output-on-failure -j "$((2 * JOBS))" --timeout 900 \
     --exclude-regex '^e2e_demo$'  # the demo runs below, as users run it (tools/demo.sh)
   echo "== $(elapsed) the Python package and its pytest suite (python/), on the sanitized extension"
+  wait_beside asan_extras "the sanitized Python extension or the fuzzers"
   # Python itself is not instrumented: the sanitizers' runtime is preloaded for the extension, and
   # leak checking is off (the interpreter keeps its objects at exit by design).
   local python_env=("LD_PRELOAD=$(clang++ -print-file-name=libclang_rt.asan-x86_64.so)"
@@ -176,9 +214,11 @@ run_tests() {
       echo "strata.sh: the demo failed on the sanitized binary (log: $ASAN_DIR/demo_test.log)" >&2
       exit 1
     }
+  echo "== $(elapsed) GCC (the compiler of ./strata.sh build and demo) accepts every product source, warnings as errors" \
+    "(tools/gcc_check.sh), and the ThreadSanitizer tree is built: both started beside the tests above"
+  wait_beside gcc_and_tsan "GCC's check or the ThreadSanitizer build"
+  grep '^gcc_check.sh: ' "$ASAN_DIR/beside_tests_gcc_tsan.log" || true
   echo "== $(elapsed) threaded tests under ThreadSanitizer (only those; cmake/strata_tsan.cmake)"
-  configure "$TSAN_DIR" "${SANITIZER_CMAKE_ARGS[@]}" -DCMAKE_BUILD_TYPE=Debug -DSTRATA_TSAN=ON -DSTRATA_BENCH=OFF -DSTRATA_UNITY_BUILD=ON
-  cmake --build "$TSAN_DIR" -j "$JOBS" --target strata_tsan_tests
   ctest --test-dir "$TSAN_DIR" -L tsan --output-on-failure -j "$JOBS" --timeout 900
   local fuzz_each=$((${STRATA_FUZZ_SECONDS:-60} / 7))
   ((fuzz_each >= 1)) || fuzz_each=1  # libFuzzer reads -max_total_time=0 as "no limit"
