@@ -77,7 +77,8 @@ def _strings(series: pd.Series, name: str) -> Any:
         cats = [c for c in dtype.categories]
         if any(not isinstance(c, str) for c in cats):
             raise InvalidArgument(f"column '{name}': categories must be str")
-        return (cats, np.asarray(series.cat.codes, dtype=np.int64))
+        # pandas' codes as they are (int8 for up to 127 categories): the engine reads any width.
+        return (cats, np.ascontiguousarray(series.cat.codes.to_numpy()))
     if dtype == object or isinstance(dtype, pd.StringDtype):
         values = series.to_numpy(dtype=object, na_value=None)
         return values
