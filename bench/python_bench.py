@@ -8,7 +8,12 @@ symbols. Measures:
   - db.read of the whole day into a DataFrame, from the warm tier (Parquet, after a flush),
     in MB/s of column data (8 bytes per numeric value, the symbol and exchange bytes);
   - the peers on the same rows: pandas.read_hdf of a PyTables file (format="table", the
-    queryable layout, and format="fixed"), and pandas.read_csv of the CSV.
+    queryable layout, and format="fixed"), and pandas.read_csv of the CSV; and the floor:
+    numpy.fromfile of the same column bytes (ts, price, size, trade_id as raw int64/float64
+    files, the symbol and exchange as int8 codes), i.e. the cost of only reading the bytes into
+    fresh arrays (pyarrow and DuckDB are not installable here);
+  - db.models.tensors() of a cached --model-mb model (256 float32 tensors in a safetensors
+    file), the median of --tensor-runs calls after a first load that fills the RAM cache.
 Medians of --runs; the machine is shared, so compare the ratios of one run.
 """
 
@@ -66,6 +71,61 @@ def timed(fn, runs, label=None):
     return statistics.median(times), out
 
 
+def write_safetensors(path: str, mb: int, tensors: int = 256) -> int:
+    """A safetensors file of `tensors` float32 tensors, `mb` MiB of data in all; returns its size."""
+    import json
+    import struct
+
+    per = (mb << 20) // tensors // 4  # floats per tensor
+    rows = 1024
+    cols = per // rows
+    header, offset = {}, 0
+    for i in range(tensors):
+        n = rows * cols * 4
+        header[f"layer.{i}.weight"] = {"dtype": "F32", "shape": [rows, cols], "data_offsets": [offset, offset + n]}
+        offset += n
+    text = json.dumps(header).encode()
+    text += b" " * (-len(text) % 8)
+    rng = np.random.default_rng(11)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(text)))
+        f.write(text)
+        for i in range(tensors):
+            rng.random(rows * cols, dtype=np.float32).tofile(f)
+    return os.path.getsize(path)
+
+
+def bench_tensors(work: str, mb: int, runs: int) -> None:
+    path = os.path.join(work, "model.safetensors")
+    size = write_safetensors(path, mb)
+    root = os.path.join(work, "models-db")
+    shutil.rmtree(root, ignore_errors=True)
+    with strata.open(root) as db:
+        t0 = time.perf_counter()
+        db.models.put("net", path)
+        print(f"== model of {size / 2**30:.2f} GiB: models.put {time.perf_counter() - t0:.2f} s")
+        os.remove(path)
+        t0 = time.perf_counter()
+        first = db.models.tensors("net")
+        print(f"models.tensors, first call (load into the RAM cache): {time.perf_counter() - t0:.3f} s, "
+              f"{len(first)} tensors")
+        del first
+        times = []
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            out = db.models.tensors("net")
+            times.append(time.perf_counter() - t0)
+            del out
+        times.sort()
+        print(f"models.tensors, cached: median {statistics.median(times) * 1e3:.3f} ms "
+              f"(min {times[0] * 1e3:.3f}, p90 {times[int(len(times) * 0.9)] * 1e3:.3f}) of {runs} calls")
+        t0 = time.perf_counter()
+        mv = db.models.get("net")
+        print(f"models.get, cached (memoryview): {(time.perf_counter() - t0) * 1e3:.3f} ms, {mv.nbytes / 2**30:.2f} GiB")
+        del mv
+    shutil.rmtree(root, ignore_errors=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rows", type=int, default=int(os.environ.get("BENCH_PY_ROWS", 10_000_000)))
@@ -73,6 +133,8 @@ def main() -> None:
     ap.add_argument("--dir", default=None)
     ap.add_argument("--no-csv", action="store_true", help="skip the CSV peer (slow to write)")
     ap.add_argument("--no-hdf", action="store_true", help="skip the PyTables peers")
+    ap.add_argument("--model-mb", type=int, default=1024, help="size of the model of the tensors bench (0: skip)")
+    ap.add_argument("--tensor-runs", type=int, default=101)
     args = ap.parse_args()
     work = args.dir or tempfile.mkdtemp(prefix="strata-pybench-")
     os.makedirs(work, exist_ok=True)
@@ -101,6 +163,25 @@ def main() -> None:
         sec_np, _ = timed(lambda: db.read_numpy("trades", columns=["ts", "price", "size", "trade_id"]), args.runs)
         print(f"strata db.read_numpy, 4 numeric columns: median {sec_np:.3f} s, {args.rows * 32 / sec_np / 1e6:.0f} MB/s")
         del out
+
+    # The floor: the same column bytes read back by numpy.fromfile into fresh arrays.
+    raw = {}
+    for name in ("ts", "price", "size", "trade_id"):
+        raw[name] = os.path.join(work, f"{name}.bin")
+        values = pd.DatetimeIndex(df[name]).asi8 if name == "ts" else np.asarray(df[name])
+        values.tofile(raw[name])
+    for name in ("symbol", "exchange"):
+        raw[name] = os.path.join(work, f"{name}.bin")
+        np.asarray(df[name].cat.codes, dtype=np.int8).tofile(raw[name])
+    sec_f, _ = timed(lambda: {k: np.fromfile(v, dtype=np.int8 if k in ("symbol", "exchange") else np.int64)
+                             for k, v in raw.items()}, args.runs, "fromfile")
+    print(f"numpy.fromfile of the same column bytes (floor): median {sec_f:.3f} s, "
+          f"{args.rows * 34 / sec_f / 1e6:.0f} MB/s of file bytes; strata db.read takes {sec / sec_f:.1f}x as long")
+    for p in raw.values():
+        os.remove(p)
+
+    if args.model_mb:
+        bench_tensors(work, args.model_mb, args.tensor_runs)
 
     plain = df.assign(symbol=df["symbol"].astype(str), exchange=df["exchange"].astype(str))
     for fmt in () if args.no_hdf else ("table", "fixed"):

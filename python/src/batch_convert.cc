@@ -1,9 +1,14 @@
 // Columns between the engine and NumPy: a scan's batches as arrays (views where the layout
 // allows), and Python columns (NumPy arrays, object arrays of str, categoricals) as a RecordBatch.
+#include <sys/mman.h>
+
 #include <algorithm>
+#include <atomic>
+#include <cstdint>
 #include <cstring>
 #include <numeric>
 #include <string_view>
+#include <thread>
 #include <unordered_map>
 
 #include "common.h"
@@ -18,6 +23,98 @@ void AppendVector(std::vector<T>* dst, const std::vector<T>& src) {
 
 }  // namespace
 
+void PrepareFreshBuffer(const void* data, size_t bytes) {
+  constexpr uintptr_t kPage = 4096;
+  constexpr uintptr_t kHuge = uintptr_t{2} << 20;
+  if (data == nullptr || bytes < 2 * kHuge) return;
+  const uintptr_t begin = reinterpret_cast<uintptr_t>(data);
+  const uintptr_t end = begin + bytes;
+  const uintptr_t huge_begin = (begin + kHuge - 1) & ~(kHuge - 1);
+  const uintptr_t huge_end = end & ~(kHuge - 1);
+  // Advice only: a kernel without THP or MADV_POPULATE_WRITE refuses it and the buffer faults
+  // its pages in as it is written, as before.
+  if (huge_begin < huge_end) madvise(reinterpret_cast<void*>(huge_begin), huge_end - huge_begin, MADV_HUGEPAGE);
+#ifdef MADV_POPULATE_WRITE
+  const uintptr_t page_begin = begin & ~(kPage - 1);
+  const uintptr_t page_end = (end + kPage - 1) & ~(kPage - 1);
+  madvise(reinterpret_cast<void*>(page_begin), page_end - page_begin, MADV_POPULATE_WRITE);
+#endif
+}
+
+namespace {
+
+template <typename T>
+void ReserveFresh(std::vector<T>* v, size_t n) {
+  v->reserve(n);
+  PrepareFreshBuffer(v->data(), n * sizeof(T));
+}
+
+}  // namespace
+
+namespace {
+
+// Column c of `batches` as one column of `rows` values in fresh (advised) buffers.
+Status ConcatenateColumn(const std::vector<RecordBatch>& batches, size_t c, ColumnType type, size_t rows, Column* out) {
+  bool any_nulls = false;
+  size_t chars = 0;
+  for (const RecordBatch& b : batches) {
+    any_nulls = any_nulls || !b.column(c).validity().empty();
+    chars += b.column(c).chars().size();
+  }
+  switch (type) {
+    case ColumnType::kTimestamp:
+    case ColumnType::kInt64:
+      ReserveFresh(&out->int64s(), rows);
+      for (const RecordBatch& b : batches) AppendVector(&out->int64s(), b.column(c).int64s());
+      break;
+    case ColumnType::kInt32:
+      ReserveFresh(&out->int32s(), rows);
+      for (const RecordBatch& b : batches) AppendVector(&out->int32s(), b.column(c).int32s());
+      break;
+    case ColumnType::kFloat64:
+    case ColumnType::kFloat32:  // held as doubles in memory
+      ReserveFresh(&out->doubles(), rows);
+      for (const RecordBatch& b : batches) AppendVector(&out->doubles(), b.column(c).doubles());
+      break;
+    case ColumnType::kBool:
+      ReserveFresh(&out->bools(), rows);
+      for (const RecordBatch& b : batches) AppendVector(&out->bools(), b.column(c).bools());
+      break;
+    case ColumnType::kSymbol:
+    case ColumnType::kString: {
+      if (chars > UINT32_MAX) return Status::Unsupported("a string column of more than 4 GiB in one result");
+      ReserveFresh(&out->offsets(), rows + 1);
+      out->chars().reserve(chars);
+      PrepareFreshBuffer(out->chars().data(), chars);
+      for (const RecordBatch& b : batches) {
+        const Column& src = b.column(c);
+        const uint32_t base = static_cast<uint32_t>(out->chars().size());
+        out->chars().append(src.chars());
+        for (size_t i = 1; i < src.offsets().size(); ++i) out->offsets().push_back(base + src.offsets()[i]);
+      }
+      break;
+    }
+  }
+  if (any_nulls) {
+    ReserveFresh(&out->validity(), rows);
+    for (const RecordBatch& b : batches) {
+      const Column& src = b.column(c);
+      if (src.validity().empty()) {
+        out->validity().insert(out->validity().end(), src.size(), 1);
+      } else {
+        AppendVector(&out->validity(), src.validity());
+      }
+    }
+  }
+  return out->SetSizeFromStorage();
+}
+
+// Results at least this large are concatenated on several threads, a column each (the copy into
+// fresh memory is bound by the kernel's page clearing, which runs in parallel).
+constexpr size_t kParallelConcatBytes = size_t{32} << 20;
+
+}  // namespace
+
 RecordBatch Concatenate(std::vector<RecordBatch> batches, const std::vector<Field>& fields) {
   if (batches.empty()) return RecordBatch(fields);
   if (batches.size() == 1) return std::move(batches[0]);
@@ -25,61 +122,25 @@ RecordBatch Concatenate(std::vector<RecordBatch> batches, const std::vector<Fiel
   for (const RecordBatch& b : batches) rows += b.num_rows();
   std::vector<Column> columns;
   columns.reserve(fields.size());
-  for (size_t c = 0; c < fields.size(); ++c) {
-    Column out(fields[c].type);
-    bool any_nulls = false;
-    size_t chars = 0;
-    for (const RecordBatch& b : batches) {
-      any_nulls = any_nulls || !b.column(c).validity().empty();
-      chars += b.column(c).chars().size();
-    }
-    switch (fields[c].type) {
-      case ColumnType::kTimestamp:
-      case ColumnType::kInt64:
-        out.int64s().reserve(rows);
-        for (const RecordBatch& b : batches) AppendVector(&out.int64s(), b.column(c).int64s());
-        break;
-      case ColumnType::kInt32:
-        out.int32s().reserve(rows);
-        for (const RecordBatch& b : batches) AppendVector(&out.int32s(), b.column(c).int32s());
-        break;
-      case ColumnType::kFloat64:
-      case ColumnType::kFloat32:  // held as doubles in memory
-        out.doubles().reserve(rows);
-        for (const RecordBatch& b : batches) AppendVector(&out.doubles(), b.column(c).doubles());
-        break;
-      case ColumnType::kBool:
-        out.bools().reserve(rows);
-        for (const RecordBatch& b : batches) AppendVector(&out.bools(), b.column(c).bools());
-        break;
-      case ColumnType::kSymbol:
-      case ColumnType::kString: {
-        if (chars > UINT32_MAX) Check(Status::Unsupported("a string column of more than 4 GiB in one result"));
-        out.offsets().reserve(rows + 1);
-        out.chars().reserve(chars);
-        for (const RecordBatch& b : batches) {
-          const Column& src = b.column(c);
-          const uint32_t base = static_cast<uint32_t>(out.chars().size());
-          out.chars().append(src.chars());
-          for (size_t i = 1; i < src.offsets().size(); ++i) out.offsets().push_back(base + src.offsets()[i]);
-        }
-        break;
+  for (const Field& f : fields) columns.emplace_back(f.type);
+  std::vector<Status> status(fields.size());
+  const size_t threads = std::min<size_t>({fields.size(), std::max(1u, std::thread::hardware_concurrency()), 4});
+  if (threads <= 1 || rows * 8 * fields.size() < kParallelConcatBytes) {
+    for (size_t c = 0; c < fields.size(); ++c)
+      status[c] = ConcatenateColumn(batches, c, fields[c].type, rows, &columns[c]);
+  } else {
+    std::atomic<size_t> next{0};
+    auto work = [&] {
+      for (size_t c; (c = next.fetch_add(1)) < fields.size();) {
+        status[c] = ConcatenateColumn(batches, c, fields[c].type, rows, &columns[c]);
       }
-    }
-    if (any_nulls) {
-      out.validity().reserve(rows);
-      for (const RecordBatch& b : batches) {
-        const Column& src = b.column(c);
-        if (src.validity().empty()) {
-          out.validity().insert(out.validity().end(), src.size(), 1);
-        } else {
-          AppendVector(&out.validity(), src.validity());
-        }
-      }
-    }
-    Check(out.SetSizeFromStorage());
-    columns.push_back(std::move(out));
+    };
+    std::vector<std::thread> pool;
+    for (size_t t = 1; t < threads; ++t) pool.emplace_back(work);
+    work();
+    for (std::thread& t : pool) t.join();
   }
+  for (const Status& st : status) Check(st);
   return RecordBatch(fields, std::move(columns));
 }
 
@@ -118,6 +179,22 @@ std::string_view Utf8Of(PyObject* item, const Field& field, size_t row) {
   return std::string_view(data, static_cast<size_t>(size));
 }
 
+// Rows of a categorical column: names[code], code -1 (any negative) a null.
+template <typename Code>
+void FillFromCodes(Column* col, std::vector<uint8_t>* validity, const std::vector<std::string_view>& names,
+                   const Code* c, size_t rows) {
+  for (size_t i = 0; i < rows; ++i) {
+    if (c[i] < 0) {
+      if (validity->empty()) validity->assign(i, 1);
+      validity->push_back(0);
+      col->AppendString("");
+      continue;
+    }
+    if (!validity->empty()) validity->push_back(1);
+    col->AppendString(names.at(static_cast<size_t>(c[i])));
+  }
+}
+
 // A string-like column: a str (every row), a (categories, codes) pair (a pandas Categorical; code
 // -1 is null), or a sequence of str / None.
 void FillStrings(Column* col, std::vector<uint8_t>* validity, const py::handle& obj, const Field& field, size_t begin,
@@ -132,7 +209,7 @@ void FillStrings(Column* col, std::vector<uint8_t>* validity, const py::handle& 
   if (py::isinstance<py::tuple>(obj)) {
     auto pair = obj.cast<py::tuple>();
     auto categories = pair[0].cast<py::sequence>();
-    auto codes = py::array_t<int64_t, py::array::c_style | py::array::forcecast>::ensure(pair[1]);
+    py::array codes = py::array::ensure(pair[1]);
     if (!codes || codes.ndim() != 1 || static_cast<size_t>(codes.shape(0)) != total) {
       Check(Status::InvalidArgument("column '" + field.name + "': bad categorical codes"));
     }
@@ -142,16 +219,19 @@ void FillStrings(Column* col, std::vector<uint8_t>* validity, const py::handle& 
       // The categories outlive this call (the tuple holds them), so their UTF-8 views do too.
       names.push_back(Utf8Of(categories[i].ptr(), field, i));
     }
-    const int64_t* c = codes.data() + begin;
-    for (size_t i = 0; i < rows; ++i) {
-      if (c[i] < 0) {
-        if (validity->empty()) validity->assign(i, 1);
-        validity->push_back(0);
-        col->AppendString("");
-        continue;
+    // pandas' own code width (int8 for up to 127 categories), read in place: converting the
+    // whole column to int64 for every chunk would cost a pass over all its rows per chunk.
+    const bool contiguous = (codes.flags() & py::array::c_style) != 0 && codes.dtype().kind() == 'i';
+    switch (contiguous ? codes.itemsize() : 0) {
+      case 1: FillFromCodes(col, validity, names, static_cast<const int8_t*>(codes.data()) + begin, rows); break;
+      case 2: FillFromCodes(col, validity, names, static_cast<const int16_t*>(codes.data()) + begin, rows); break;
+      case 4: FillFromCodes(col, validity, names, static_cast<const int32_t*>(codes.data()) + begin, rows); break;
+      case 8: FillFromCodes(col, validity, names, static_cast<const int64_t*>(codes.data()) + begin, rows); break;
+      default: {
+        auto wide = py::array_t<int64_t, py::array::c_style | py::array::forcecast>::ensure(codes);
+        if (!wide) Check(Status::InvalidArgument("column '" + field.name + "': bad categorical codes"));
+        FillFromCodes(col, validity, names, wide.data() + begin, rows);
       }
-      if (!validity->empty()) validity->push_back(1);
-      col->AppendString(names.at(static_cast<size_t>(c[i])));
     }
     return;
   }

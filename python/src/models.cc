@@ -3,6 +3,8 @@
 // NumPy arrays viewing the same bytes.
 #include <pybind11/stl.h>
 
+#include <unordered_map>
+
 #include "artifacts/model_store.h"
 #include "artifacts/safetensors.h"
 #include "common.h"
@@ -165,32 +167,82 @@ class PyModels {
   std::unique_ptr<ModelStore> store_;
 };
 
+// A parsed safetensors header by the model's SHA-256 (the same bytes, the same header): a cached
+// load of a 256-tensor model spent ~80% of its time parsing the JSON header again (nlohmann's
+// DOM). Offsets, not pointers: the cached bytes of another load may sit elsewhere. Used with the
+// GIL held (Tensors builds arrays), which serialises it.
+struct ParsedTensors {
+  size_t size = 0;                             // of the model's bytes
+  std::vector<artifacts::TensorView> tensors;  // name, dtype, shape (data unused)
+  std::vector<size_t> offsets;                 // of each tensor's data in the bytes
+};
+
+std::unordered_map<std::string, std::shared_ptr<const ParsedTensors>>& ParsedTensorCache() {
+  static auto* cache = new std::unordered_map<std::string, std::shared_ptr<const ParsedTensors>>();
+  return *cache;
+}
+
+std::shared_ptr<const ParsedTensors> CachedTensors(const std::string& sha256, size_t size) {
+  if (sha256.empty()) return nullptr;
+  auto& cache = ParsedTensorCache();
+  auto it = cache.find(sha256);
+  if (it == cache.end() || it->second->size != size) return nullptr;
+  return it->second;
+}
+
+void CacheTensors(const std::string& sha256, std::shared_ptr<const ParsedTensors> parsed) {
+  if (sha256.empty()) return;
+  auto& cache = ParsedTensorCache();
+  if (cache.size() >= 64) cache.clear();  // headers of the last few dozen models
+  cache[sha256] = std::move(parsed);
+}
+
 // Tensors of a loaded safetensors model as read-only arrays viewing its bytes (base: `owner`).
 py::dict Tensors(const py::object& owner, const std::optional<std::vector<std::string>>& names) {
   const ModelBytes& mb = owner.cast<const ModelBytes&>();
   const std::string label = mb.model->model + "@" + std::to_string(mb.model->version);
-  auto header = Unwrap(artifacts::ParseSafetensors(mb.model->view(), label));
+  const std::string_view bytes = mb.model->view();
+  std::shared_ptr<const ParsedTensors> parsed = CachedTensors(mb.model->sha256, bytes.size());
+  if (parsed == nullptr) {
+    auto header = Unwrap(artifacts::ParseSafetensors(bytes, label));
+    auto fresh = std::make_shared<ParsedTensors>();
+    fresh->size = bytes.size();
+    for (const artifacts::TensorView& t : header.tensors) {
+      fresh->offsets.push_back(static_cast<size_t>(t.data.data() - bytes.data()));
+    }
+    fresh->tensors = std::move(header.tensors);  // their data views are not used: rebased per call
+    CacheTensors(mb.model->sha256, fresh);
+    parsed = std::move(fresh);
+  }
   py::dict out;
+  // One dtype object per element type of the call: py::dtype("<f4") parses its text through
+  // NumPy, ~1 us a tensor.
+  std::unordered_map<int, py::dtype> dtypes;
   auto add = [&](const artifacts::TensorView& t) {
     std::vector<py::ssize_t> shape(t.shape.begin(), t.shape.end());
-    py::dtype dtype = TensorDtype(t.dtype);
+    auto [it, inserted] = dtypes.try_emplace(static_cast<int>(t.dtype));
+    if (inserted) it->second = TensorDtype(t.dtype);
+    const py::dtype& dtype = it->second;
     std::vector<py::ssize_t> strides(shape.size());
     py::ssize_t stride = dtype.itemsize();
     for (size_t i = shape.size(); i-- > 0;) {
       strides[i] = stride;
       stride *= shape[i];
     }
-    py::array arr(dtype, shape, strides, t.data.data(), owner);
-    arr.attr("setflags")(py::arg("write") = false);
-    out[py::str(t.name)] = arr;
+    py::array arr(dtype, shape, strides,
+                  bytes.data() + parsed->offsets[static_cast<size_t>(&t - parsed->tensors.data())], owner);
+    // Read-only, set on the array itself (a setflags() call through Python cost ~1 us a tensor:
+    // a quarter of a cached 256-tensor load).
+    py::detail::array_proxy(arr.ptr())->flags &= ~py::detail::npy_api::NPY_ARRAY_WRITEABLE_;
+    out[py::str(t.name)] = std::move(arr);
   };
   if (!names) {
-    for (const auto& t : header.tensors) add(t);
+    for (const auto& t : parsed->tensors) add(t);
     return out;
   }
   for (const std::string& name : *names) {
     const artifacts::TensorView* found = nullptr;
-    for (const auto& t : header.tensors) {
+    for (const auto& t : parsed->tensors) {
       if (t.name == name) found = &t;
     }
     if (found == nullptr) Check(Status::NotFound("no tensor '" + name + "' in model " + label));

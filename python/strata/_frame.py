@@ -77,7 +77,8 @@ def _strings(series: pd.Series, name: str) -> Any:
         cats = [c for c in dtype.categories]
         if any(not isinstance(c, str) for c in cats):
             raise InvalidArgument(f"column '{name}': categories must be str")
-        return (cats, np.asarray(series.cat.codes, dtype=np.int64))
+        # pandas' codes as they are (int8 for up to 127 categories): the engine reads any width.
+        return (cats, np.ascontiguousarray(series.cat.codes.to_numpy()))
     if dtype == object or isinstance(dtype, pd.StringDtype):
         values = series.to_numpy(dtype=object, na_value=None)
         return values
@@ -118,7 +119,12 @@ def _numeric(series: pd.Series, name: str, typ: str, nullable: bool) -> Tuple[np
         elif kind not in "iu":
             raise InvalidArgument(f"column '{name}': {dtype} cannot go into {typ}")
         lo, hi = _INT_RANGE[typ]
-        if len(values) and kind in "iuf":
+        width = 8 if typ == "i64" else 4
+        itemsize = np.dtype(dtype).itemsize
+        # Signed integers no wider than the column, and narrower unsigned ones, always fit: no
+        # min/max passes over the column (cProfile of a 2 M-row write: 0.08 s in reductions).
+        fits = (kind == "i" and itemsize <= width) or (kind == "u" and itemsize < width)
+        if len(values) and kind in "iuf" and not fits:
             vmin, vmax = values.min(), values.max()
             if int(vmin) < lo or int(vmax) > hi:
                 bad = vmin if int(vmin) < lo else vmax

@@ -107,3 +107,30 @@ def test_models_tensors_by_name_reads_only_their_chunks(tmp_path):
         cached = d.models._store.load_tensors("big", ["c"])
         assert not cached.partial and cached.bytes_read == 0 and cached.tier == "ram"
         assert np.shares_memory(d.models.tensors("big", names="c")["c"], whole["c"])
+
+
+def test_cached_tensor_headers_follow_the_bytes_of_each_load(tmp_path):
+    """Repeated tensors() calls reuse the parsed header (by the model's SHA-256): every call still
+    views its own load's bytes, models with different contents get their own layout, and the
+    same content under another name gets the same values."""
+    a = np.arange(12, dtype=np.float32).reshape(3, 4)
+    b = np.arange(6, dtype=np.int64) * -3
+    blob1 = safetensors_bytes({"a": ("F32", a), "b": ("I64", b)})
+    blob2 = safetensors_bytes({"b": ("I64", b[::-1].copy()), "a": ("F32", a.T.copy())})
+    with strata.open(tmp_path / "db") as d:
+        d.models.put("one", blob1)
+        d.models.put("two", blob2)
+        d.models.put("same", blob1)
+        for _ in range(3):
+            t1 = d.models.tensors("one")
+            t2 = d.models.tensors("two")
+            t3 = d.models.tensors("same", names=["b"])
+            np.testing.assert_array_equal(t1["a"], a)
+            np.testing.assert_array_equal(t1["b"], b)
+            np.testing.assert_array_equal(t2["a"], a.T)
+            np.testing.assert_array_equal(t2["b"], b[::-1])
+            np.testing.assert_array_equal(t3["b"], b)
+            assert list(t3) == ["b"]
+            mv = d.models.get("one")
+            assert np.shares_memory(t1["a"], np.frombuffer(mv, dtype=np.uint8))
+            assert not t1["a"].flags.writeable

@@ -317,3 +317,23 @@ def test_large_write_is_chunked_and_a_bad_value_in_a_later_chunk_appends_nothing
     with pytest.raises(strata.InvalidArgument, match="rows 131073..150000"):
         db.write("trades", bad2)
     assert db.symbols("trades") == ["AAPL"]  # nothing of either bad frame was appended
+
+
+def test_integer_widths_checked_only_where_they_can_overflow(db):
+    """uint64 past 2**63-1 cannot go into i64 (checked); uint32 and int64 always fit i64 and
+    int32 fits i32 (no range pass), and their values arrive exact."""
+    db.create_table("t", schema="ts:timestamp,symbol:symbol,n:i64,j:i32")
+    idx = pd.DatetimeIndex(pd.to_datetime([1, 2, 3], unit="s"))
+    big = pd.DataFrame({"n": np.array([1, 2, 2**63], dtype=np.uint64), "j": np.int32([1, 2, 3])}, index=idx)
+    with pytest.raises(strata.InvalidArgument, match="does not fit i64"):
+        db.write("t", big, symbol="A")
+    ok = pd.DataFrame(
+        {"n": np.array([0, 2**32 - 1, 7], dtype=np.uint32), "j": np.array([-(2**31), 0, 2**31 - 1], dtype=np.int32)},
+        index=idx,
+    )
+    db.write("t", ok, symbol="A")
+    wide = pd.DataFrame({"n": np.array([-(2**63), 0, 2**63 - 1], dtype=np.int64), "j": np.int8([1, 2, 3])}, index=idx)
+    db.write("t", wide, symbol="B")
+    back = db.read("t")
+    assert back["n"].tolist() == [0, 2**32 - 1, 7, -(2**63), 0, 2**63 - 1]
+    assert back["j"].tolist() == [-(2**31), 0, 2**31 - 1, 1, 2, 3]

@@ -59,3 +59,57 @@ def test_read_numpy_views(db):
     arrays = db.read_numpy("trades")
     assert owner_batch(arrays["price"]) is not None
     assert owner_batch(arrays["ts"]) is not None
+
+
+def test_large_multi_file_read_views_one_buffer_that_outlives_the_database(tmp_path):
+    """Rows of several warm files are concatenated once, into fresh buffers large enough for the
+    huge-page path (PrepareFreshBuffer: >= 4 MiB a column); the arrays view them, hold exact
+    values, and stay valid after the frame is deleted and the database closed."""
+    import os
+
+    import pandas as pd
+
+    import strata
+
+    per_symbol = 30_000 if os.environ.get("STRATA_SANITIZED") else 240_000
+    symbols = ["AAA", "BBB", "CCC"]
+    frames = [trades_frame(per_symbol, symbol=s) for s in symbols]
+    for k, f in enumerate(frames):
+        f["price"] = f["price"] + k * 1000.0
+        f["trade_id"] = f["trade_id"] + k * per_symbol
+    with strata.open(tmp_path / "db", fsync="none") as db:
+        db.create_table("trades", template="trades")
+        for f in frames:
+            db.write("trades", f)
+        db.flush()  # one warm file per symbol: the read drains several batches
+        df = db.read("trades")
+        arrays = db.read_numpy("trades", columns=["ts", "price", "size", "trade_id"])
+    expected = pd.concat(frames, ignore_index=True)
+    price = df["price"].to_numpy()
+    size = df["size"].to_numpy()
+    ts = df.index.asi8
+    for arr in (price, size, ts, arrays["price"], arrays["trade_id"]):
+        assert owner_batch(arr) is not None
+    assert np.shares_memory(ts, owner_batch(price).values(0))
+    del df
+    gc.collect()
+    junk = [np.full(100_000, -1.0) for _ in range(20)]  # freed memory reused would show here
+    np.testing.assert_array_equal(price, expected["price"].to_numpy())
+    np.testing.assert_array_equal(size, expected["size"].to_numpy())
+    np.testing.assert_array_equal(ts, pd.DatetimeIndex(expected["ts"]).asi8)
+    np.testing.assert_array_equal(arrays["trade_id"], expected["trade_id"].to_numpy())
+    np.testing.assert_array_equal(arrays["ts"].view(np.int64), pd.DatetimeIndex(expected["ts"]).asi8)
+    del junk
+
+
+def test_symbol_is_a_categorical_of_codes_with_exact_values(db):
+    import pandas as pd
+
+    db.create_table("trades", template="trades")
+    for s in ("MSFT", "AAPL", "IBM"):
+        db.write("trades", trades_frame(50, symbol=s))
+    df = db.read("trades")
+    sym = df["symbol"]
+    assert isinstance(sym.dtype, pd.CategoricalDtype)
+    assert list(sym.cat.categories) == ["AAPL", "IBM", "MSFT"]
+    assert list(sym.astype(str)) == ["AAPL"] * 50 + ["IBM"] * 50 + ["MSFT"] * 50
