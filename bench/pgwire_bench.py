@@ -3,7 +3,7 @@ from PostgreSQL 15, and the first row of a point query, on loopback, in one run.
 
 usage: pgwire_bench.py STRATA_PORT PG_PORT PG_SOCKET_DIR RUNS
 """
-import io, json, statistics, sys, time, warnings
+import io, json, os, statistics, sys, time, warnings
 
 warnings.simplefilter("ignore")  # pandas warns about DBAPI2 connections other than sqlite3
 import pandas as pd
@@ -29,6 +29,9 @@ if not cur.fetchone()[0]:
     cur.copy_from(buf, "trades")
     cur.execute("CREATE INDEX ON trades (symbol, ts)")
     cur.execute("VACUUM ANALYZE trades")
+
+if os.environ.get("PGW_SKIP_FRAME") == "1":
+    sys.exit(0)  # PostgreSQL loaded: only the point queries of pgwire_point.mjs are wanted
 
 QUERY = "SELECT * FROM trades"
 

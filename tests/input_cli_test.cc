@@ -113,7 +113,7 @@ TEST_F(InputCliTest, BadSymbolsNaNAndInvalidUtf8AreRefusedAtIngest) {
   // Nothing of it reached the database, and a flush is not blocked.
   EXPECT_EQ(Strata("query trades --format csv").out, std::string(kHeader));
   EXPECT_EQ(Strata("flush").exit_code, 0);
-  // --allow-nan stores NaN; bars skip the NaN price instead of depending on row order.
+  // --allow-nan stores NaN; bars count the NaN price as SQL does (the largest double), wherever it stands.
   CliRun r = Strata("ingest trades --allow-nan " +
                     Write("nan.csv", std::string(kHeader) + "2026-03-02T14:30:00Z,A,2,1,1,X\n"
                                                             "2026-03-02T14:30:01Z,A,nan,1,2,X\n"
@@ -121,7 +121,7 @@ TEST_F(InputCliTest, BadSymbolsNaNAndInvalidUtf8AreRefusedAtIngest) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   CliRun bars = Strata("query trades --bars 1m --format csv --columns open,high,low,close,count");
   ASSERT_EQ(bars.exit_code, 0) << bars.err;
-  EXPECT_EQ(bars.out, "open,high,low,close,count\n2,2,1,1,2\n");
+  EXPECT_EQ(bars.out, "open,high,low,close,count\n2,nan,1,1,3\n");
 }
 
 TEST_F(InputCliTest, RejectsFileThatIsTheInputIsRefusedBeforeTouchingIt) {

@@ -4,6 +4,7 @@
 // cancel at a known point, vanish mid-result, break the framing, run portals by hand.
 #include <gtest/gtest.h>
 
+#include <array>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -337,16 +338,21 @@ print(json.dumps(out))
 
 // ---- node-postgres ----
 
-TEST_F(PgWireTest, NodePostgresExtendedProtocol) {
+// Copies the node script `name` beside tests/ into the npm folder (where `pg` resolves); that folder.
+std::string NodeScript(const std::string& name) {
   const std::string npm = ::strata::testing::NpmDir();
-  ASSERT_TRUE(fs::exists(fs::path(npm) / "node_modules" / "pg"))
+  EXPECT_TRUE(fs::exists(fs::path(npm) / "node_modules" / "pg"))
       << "node-postgres missing -- run tools/interop/setup.sh";
   // Ninja compiles with paths relative to the build directory, while ctest runs this binary in
   // <build>/tests.
   fs::path source = __FILE__;
   if (source.is_relative()) source = fs::read_symlink("/proc/self/exe").parent_path().parent_path() / source;
-  fs::copy_file(source.parent_path() / "pgwire_node.mjs", fs::path(npm) / "pgwire_node.mjs",
-                fs::copy_options::overwrite_existing);
+  fs::copy_file(source.parent_path() / name, fs::path(npm) / name, fs::copy_options::overwrite_existing);
+  return npm;
+}
+
+TEST_F(PgWireTest, NodePostgresExtendedProtocol) {
+  const std::string npm = NodeScript("pgwire_node.mjs");
   auto out = ::strata::testing::RunNode(npm, "pgwire_node.mjs " + std::to_string(port()));
   ASSERT_TRUE(out.ok()) << out.status().ToString();
   const std::string& o = *out;
@@ -376,6 +382,37 @@ TEST_F(PgWireTest, NodePostgresExtendedProtocol) {
   EXPECT_NE(o.find("\"typed\":[{\"x\":42,\"y\":\"abc\",\"z\":true}]"), std::string::npos) << o;
   EXPECT_NE(o.find("\"error\":[\"42P01\",\"22\"]"), std::string::npos) << o;
   EXPECT_NE(o.find("\"after\":3"), std::string::npos) << o;
+}
+
+// A named prepared point query (Parse once, Bind/Execute per window): the plan bound at Parse is
+// reused by every Bind, with the values pushed into the scan, and the rows are strata's own.
+TEST_F(PgWireTest, NodePostgresPreparedPointQueryReusesItsPlan) {
+  const std::string npm = NodeScript("pgwire_node_point.mjs");
+  const Server::Stats before = env->server->stats();
+  auto out = ::strata::testing::RunNode(npm, "pgwire_node_point.mjs " + std::to_string(port()));
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  const Server::Stats after = env->server->stats();
+  const std::vector<std::array<const char*, 3>> windows = {
+      {"S1", "2026-03-02 14:01:00", "2026-03-02 14:01:01"}, {"S2", "2026-03-02 14:02:00", "2026-03-02 14:02:00.5"},
+      {"S0", "2026-03-02 13:00:00", "2026-03-02 13:01:00"}, {"S3", "2026-03-07 05:06:40", "2026-03-07 05:06:41"},
+      {"S1", "2026-03-02 14:01:01", "2026-03-02 14:01:00"}, {"ZZ", "2026-03-02 14:00:00", "2026-03-02 15:00:00"}};
+  std::string want = "[";
+  std::vector<std::string> answers;
+  for (const auto& [sym, from, to] : windows) {
+    std::string d = Direct(std::string("SELECT count(*), sum(size) FROM trades WHERE symbol = '") + sym +
+                           "' AND ts >= '" + from + "' AND ts < '" + to + "'");
+    if (!d.empty() && d.back() == '\n') d.pop_back();
+    want += (answers.empty() ? "\"" : ",\"") + d + "\"";
+    answers.push_back(d);
+  }
+  want += "]";
+  // Rows in the warm windows and in the hot one; none in the others.
+  for (size_t i : {0, 1, 3}) EXPECT_NE(answers[i].substr(0, 2), "0|") << want;
+  for (size_t i : {2, 4, 5}) EXPECT_EQ(answers[i], "0|") << want;
+  EXPECT_NE(out->find(want), std::string::npos) << *out << "\nexpected " << want;
+  // Each of the six executions reused the plan the one Parse bound; none was parsed again.
+  EXPECT_EQ(after.prepared_reuses - before.prepared_reuses, windows.size());
+  EXPECT_EQ(after.statements_bound - before.statements_bound, 0u);
 }
 
 // ---- the raw protocol: cancel, disconnect, portals, framing ----

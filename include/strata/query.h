@@ -69,10 +69,6 @@ struct LogicalPlan {
   // A bars query without `where` over every tier may be answered from a derived bar table
   // (TABLE_bars_<d>, d dividing the interval): same OHLC, volume and count.
   bool allow_derived_bars = true;
-  // Bars computed from trades rows count a NaN price as a value, as SQL's aggregates do
-  // (src/bars/bar_kernel.h), instead of skipping the row. SQL sets it. Derived bar tables and
-  // the rows a derived-bars plan adds to them keep --bars' rule (NaN prices skipped).
-  bool bar_nan_prices = false;
   std::optional<AsofJoin> asof;  // not combined with bars
   bool merge = false;            // one ts order across symbols instead of symbol by symbol
   std::optional<uint64_t> limit;

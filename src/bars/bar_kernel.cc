@@ -105,8 +105,7 @@ Result<BarInput> DetectBarInput(const std::vector<Field>& f) {
   return c;
 }
 
-BarBuilder::BarBuilder(BarInput input, int64_t interval_ns, bool nan_prices)
-    : c_(input), interval_(interval_ns), nan_prices_(nan_prices) {}
+BarBuilder::BarBuilder(BarInput input, int64_t interval_ns) : c_(input), interval_(interval_ns) {}
 
 Status BarBuilder::Consume(const RecordBatch& b, RecordBatch* out) {
   const size_t n = b.num_rows();
@@ -160,8 +159,6 @@ void BarBuilder::ConsumeTrades(const RecordBatch& b, size_t a, size_t end, Recor
   for (size_t r = a; r < end; ++r) {
     if (nulls && (pc.IsNull(r) || sc.IsNull(r))) continue;
     const double p = price[r];
-    const bool nan = std::isnan(p);
-    if (nan && !nan_prices_) continue;  // a stored NaN (ingest --allow-nan) is no price: skipped like a null
     const int64_t q = size32 ? sc.int32s()[r] : sc.int64s()[r];
     const int64_t t = ts[r];
     if (!open_ || PastBucket(t, bar_.start, interval_)) {
@@ -171,15 +168,17 @@ void BarBuilder::ConsumeTrades(const RecordBatch& b, size_t a, size_t end, Recor
     bar_.close = p;
     bar_.volume += q;
     ++bar_.count;
-    if (nan) {  // nan_prices_: NaN is the largest double; the low stays a number if there is one
-      bar_.high = p;
-      continue;
-    }
-    if (p > bar_.high) bar_.high = p;                        // false once the high is NaN
-    if (p < bar_.low || std::isnan(bar_.low)) bar_.low = p;  // a NaN low (from a NaN open) gives way
-    bar_.pv += p * static_cast<double>(q);
+    bar_.pv += p * static_cast<double>(q);  // NaN from a NaN price on, as SQL's sum(price*size)
     bar_.pv_volume += q;
+    MergeHighLow(p, p);
   }
+}
+
+// NaN is the largest double (SQL's and DuckDB's order): a NaN high stays, a NaN low gives way to
+// any number. Not order-dependent, unlike plain < and > with NaN.
+void BarBuilder::MergeHighLow(double high, double low) {
+  if (std::isnan(high) || high > bar_.high) bar_.high = high;
+  if (low < bar_.low || std::isnan(bar_.low)) bar_.low = low;
 }
 
 void BarBuilder::ConsumeBars(const RecordBatch& b, size_t a, size_t end, RecordBatch* out) {
@@ -193,10 +192,6 @@ void BarBuilder::ConsumeBars(const RecordBatch& b, size_t a, size_t end, RecordB
   const Column* cnt = c_.count >= 0 ? &b.column(c_.count) : nullptr;
   for (size_t r = a; r < end; ++r) {
     if (o.IsNull(r) || h.IsNull(r) || l.IsNull(r) || cl.IsNull(r) || v.IsNull(r)) continue;
-    if (std::isnan(o.doubles()[r]) || std::isnan(h.doubles()[r]) || std::isnan(l.doubles()[r]) ||
-        std::isnan(cl.doubles()[r])) {
-      continue;  // stored NaNs (ingest --allow-nan) are skipped like nulls
-    }
     const int64_t t = ts[r];
     if (!open_ || PastBucket(t, bar_.start, interval_)) {
       Emit(out);
@@ -205,8 +200,7 @@ void BarBuilder::ConsumeBars(const RecordBatch& b, size_t a, size_t end, RecordB
       bar_.low = l.doubles()[r];
       bar_.count_valid = cnt != nullptr;
     }
-    bar_.high = std::max(bar_.high, h.doubles()[r]);
-    bar_.low = std::min(bar_.low, l.doubles()[r]);
+    MergeHighLow(h.doubles()[r], l.doubles()[r]);
     bar_.close = cl.doubles()[r];
     const int64_t vol = IntAt(v, r);
     bar_.volume += vol;

@@ -10,17 +10,20 @@
 //
 // From trades (input has f64 `price` and integer `size`): open/close = price of the first/last
 // trade in ts order, high/low = max/min price, volume = sum of size, vwap = sum(price*size) /
-// volume (null when volume is 0), count = number of trades. Rows whose price or size is null, or
-// whose price is NaN (stored with `ingest --allow-nan`), are skipped — unless the builder is
-// made with `nan_prices = true` (SQL's aggregates, DuckDB's order where NaN is the largest
-// double): then a NaN price is a value like any other: it counts, adds its size to the volume,
-// can be the open or close, makes the high NaN and is the low only when every price is NaN (the
-// vwap leaves it out).
+// volume (null when volume is 0), count = number of trades. Rows whose price or size is null are
+// skipped. A NaN price (stored with `ingest --allow-nan`) is a value, as in SQL's aggregates and
+// DuckDB's order, where NaN is the largest double: the row counts, adds its size to the volume,
+// can be the open or the close, makes the high NaN, is the low only when every price of the bar
+// is NaN, and makes the vwap NaN (sum(price*size) is NaN). So the bars are those SQL computes
+// from the rows (first/last/max/min(price), sum(size), count(*), sum(price*size)/sum(size)),
+// they do not depend on the order of rows with equal ts beyond open and close, and bars of bars
+// are exact (a derived bar table, src/tier/derived_bars.h, rolls up to the same answer).
 // From bars (input has open, high, low, close, volume; vwap and count optional): open = first
 // open, high = max, low = min, close = last close, volume = sum, vwap = volume-weighted mean of
 // the input vwaps (over input bars whose vwap is not null), count = sum (null when the input
-// has no count column). Input bars with a null open/high/low/close/volume, or a NaN
-// open/high/low/close, are skipped.
+// has no count column); NaNs order as above (a NaN high makes the high NaN, a NaN low is the low
+// only when every low is NaN, a NaN vwap makes the vwap NaN). Input bars with a null
+// open/high/low/close/volume are skipped.
 #pragma once
 
 #include <cstdint>
@@ -62,7 +65,7 @@ Result<BarInput> DetectBarInput(const std::vector<Field>& fields);
 // a symbol (InvalidArgument otherwise). Memory: one open bar.
 class BarBuilder {
  public:
-  BarBuilder(BarInput input, int64_t interval_ns, bool nan_prices = false);
+  BarBuilder(BarInput input, int64_t interval_ns);
 
   // Consumes one batch; bars completed by it are appended to *out (fields BarFields()).
   Status Consume(const RecordBatch& batch, RecordBatch* out);
@@ -83,11 +86,11 @@ class BarBuilder {
   void ConsumeTrades(const RecordBatch& b, size_t a, size_t end, RecordBatch* out);
   void ConsumeBars(const RecordBatch& b, size_t a, size_t end, RecordBatch* out);
   void StartBar(int64_t start, double open);
+  void MergeHighLow(double high, double low);
   void Emit(RecordBatch* out);
 
   BarInput c_;
   int64_t interval_;
-  bool nan_prices_;  // NaN prices are values (SQL), not skipped
   bool have_symbol_ = false;
   std::string symbol_;
   int64_t last_ts_ = INT64_MIN;

@@ -95,21 +95,53 @@ TEST(BarKernel, IntervalNames) {
   EXPECT_EQ(BarIntervalName(2 * kNanosPerHour), "2h");
 }
 
-TEST(BarKernel, NaNPricesAreSkippedSoBarsDoNotDependOnRowOrder) {
-  // With NaN compared like a number, high/low depended on where the NaN stood.
-  for (const auto& rows : {std::vector<std::tuple<int64_t, std::string, double, int64_t>>{
-                               {0, "A", NAN, 1}, {1, "A", 2, 1}, {2, "A", 1, 1}},
-                           std::vector<std::tuple<int64_t, std::string, double, int64_t>>{
-                               {0, "A", 2, 1}, {1, "A", NAN, 1}, {2, "A", 1, 1}}}) {
+TEST(BarKernel, NaNPricesAreValuesWhereverTheyStand) {
+  // NaN is the largest double, as in SQL's max/min: the high is NaN and the low the least number
+  // wherever the NaN stands (plain < and > with NaN made high/low depend on its place).
+  using Rows = std::vector<std::tuple<int64_t, std::string, double, int64_t>>;
+  auto same = [](double a, double b) { return (std::isnan(a) && std::isnan(b)) || a == b; };
+  for (const Rows& rows :
+       {Rows{{0, "A", NAN, 1}, {1, "A", 2, 1}, {2, "A", 1, 1}}, Rows{{0, "A", 2, 1}, {1, "A", NAN, 1}, {2, "A", 1, 1}},
+        Rows{{0, "A", 2, 1}, {1, "A", 1, 1}, {2, "A", NAN, 1}}}) {
     ASSERT_OK_AND_ASSIGN(RecordBatch bars, ComputeBars(Trades(rows), kMin));
     ASSERT_EQ(bars.num_rows(), 1u);
-    EXPECT_EQ(bars.column(2).doubles()[0], 2);    // open
-    EXPECT_EQ(bars.column(3).doubles()[0], 2);    // high
-    EXPECT_EQ(bars.column(4).doubles()[0], 1);    // low
-    EXPECT_EQ(bars.column(5).doubles()[0], 1);    // close
-    EXPECT_EQ(bars.column(7).doubles()[0], 1.5);  // vwap, not NaN
-    EXPECT_EQ(bars.column(8).int64s()[0], 2);     // count
+    EXPECT_TRUE(same(bars.column(2).doubles()[0], std::get<2>(rows[0])));  // open: the first price, NaN or not
+    EXPECT_TRUE(std::isnan(bars.column(3).doubles()[0]));                  // high
+    EXPECT_EQ(bars.column(4).doubles()[0], 1);                             // low
+    EXPECT_TRUE(same(bars.column(5).doubles()[0], std::get<2>(rows[2])));  // close
+    EXPECT_EQ(bars.column(6).int64s()[0], 3);                              // volume: the NaN row's size too
+    EXPECT_TRUE(std::isnan(bars.column(7).doubles()[0]));                  // vwap: sum(price*size) is NaN
+    EXPECT_EQ(bars.column(8).int64s()[0], 3);                              // count
   }
+  ASSERT_OK_AND_ASSIGN(RecordBatch all_nan, ComputeBars(Trades({{0, "A", NAN, 1}, {1, "A", NAN, 2}}), kMin));
+  ASSERT_EQ(all_nan.num_rows(), 1u);
+  EXPECT_TRUE(std::isnan(all_nan.column(4).doubles()[0]));  // every price NaN: so is the low
+}
+
+TEST(BarKernel, BarsOfBarsWithNaNPricesEqualBarsOfTheTrades) {
+  // What a derived bar table rolls up must equal the bars of the rows: minute 0 has a NaN among
+  // numbers, minute 1 only NaNs (its low is NaN), minute 2 only numbers, minute 7 opens on a NaN.
+  RecordBatch t = Trades({{0, "A", 5, 1},
+                          {1, "A", NAN, 2},
+                          {2, "A", 3, 1},
+                          {kMin, "A", NAN, 4},
+                          {2 * kMin, "A", 1, 1},
+                          {2 * kMin + 1, "A", 9, 1},
+                          {7 * kMin, "A", NAN, 1},
+                          {7 * kMin + 1, "A", 4, 2}});
+  ASSERT_OK_AND_ASSIGN(RecordBatch m1, ComputeBars(t, kMin));
+  ASSERT_EQ(m1.num_rows(), 4u);
+  for (int64_t interval : {5 * kMin, 10 * kMin}) {
+    ASSERT_OK_AND_ASSIGN(RecordBatch rolled, ComputeBars(m1, interval));
+    ASSERT_OK_AND_ASSIGN(RecordBatch direct, ComputeBars(t, interval));
+    ASSERT_EQ(rolled.num_rows(), direct.num_rows());
+    for (size_t c = 0; c < 9; ++c) EXPECT_TRUE(rolled.column(c).Equals(direct.column(c))) << c << " " << interval;
+  }
+  ASSERT_OK_AND_ASSIGN(RecordBatch m5, ComputeBars(t, 5 * kMin));
+  EXPECT_TRUE(std::isnan(m5.column(3).doubles()[0]));  // high
+  EXPECT_EQ(m5.column(4).doubles()[0], 1);             // low: the least number of the three minutes
+  EXPECT_EQ(m5.column(6).int64s()[0], 10);
+  EXPECT_EQ(m5.column(8).int64s()[0], 6);
 }
 
 TEST(BarKernel, BucketsAtTheEndsOfInt64DoNotOverflow) {

@@ -4,10 +4,15 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
 #include <limits>
+#include <random>
+#include <string>
+#include <vector>
 
 #include "pgwire/auth.h"
 #include "pgwire/catalog.h"
+#include "strata/timestamp.h"
 #include "testutil/testutil.h"
 
 namespace strata::pgwire {
@@ -87,6 +92,57 @@ TEST(PgWireProtocol, StartupPackets) {
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.status().message(), c.message);
     EXPECT_EQ(ErrorFromStatus(r.status(), "", 0, false).code, c.message.substr(0, 5));
+  }
+}
+
+// The text of a timestamp as PostgreSQL prints it, formatted the plain way (the reference).
+std::string PgTimestampReference(int64_t ns) {
+  auto floor_div = [](int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0)) ? 1 : 0); };
+  const int64_t us = floor_div(ns, 1000);
+  const int64_t day = floor_div(us, 86400LL * 1000000);
+  const int64_t in_day = us - day * 86400LL * 1000000;
+  int64_t y;
+  unsigned m, d;
+  CivilFromDays(day, &y, &m, &d);
+  char buf[64];
+  const int secs = static_cast<int>(in_day / 1000000), frac = static_cast<int>(in_day % 1000000);
+  int n = std::snprintf(buf, sizeof buf, "%04lld-%02u-%02u %02d:%02d:%02d", static_cast<long long>(y), m, d,
+                        secs / 3600, (secs / 60) % 60, secs % 60);
+  std::string s(buf, n);
+  if (frac != 0) {
+    n = std::snprintf(buf, sizeof buf, ".%06d", frac);
+    while (buf[n - 1] == '0') --n;
+    s.append(buf, n);
+  }
+  return s;
+}
+
+TEST(PgWireProtocol, TimestampTextEqualsTheReferenceAcrossDaysAndEnds) {
+  // Days repeating and changing (the per-thread date cache), both ends of int64, around 1970,
+  // leap days, every fraction length.
+  std::vector<int64_t> v = {0,
+                            -1,
+                            1,
+                            999,
+                            1000,
+                            std::numeric_limits<int64_t>::min(),
+                            std::numeric_limits<int64_t>::max(),
+                            951782400000000000,  // 2000-02-29
+                            1772461800123456789,
+                            1772461800123456789 + 86400LL * 1000000000,
+                            1772461800123456789};
+  std::mt19937_64 rng(7);
+  int64_t t = -3'000'000'000'000'000'000LL;
+  for (int i = 0; i < 20000; ++i) {
+    t += static_cast<int64_t>(rng() % 20'000'000'000'000ULL);  // up to ~5.5 h on
+    v.push_back(t);
+    v.push_back(t - static_cast<int64_t>(rng() % 1000) * 1000000);  // back again, same or the day before
+    v.push_back((t / 1000000000) * 1000000000 + static_cast<int64_t>(rng() % 10) * 100000);  // short fractions
+  }
+  for (int64_t ns : v) {
+    std::string out = "x";
+    AppendPgTimestamp(ns, &out);
+    ASSERT_EQ(out, "x" + PgTimestampReference(ns)) << ns;
   }
 }
 

@@ -35,6 +35,8 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   uint16_t bound_port = 0;
   std::atomic<bool> stopping{false};
   bool started = false;
+  std::atomic<uint64_t> statements_bound{0};
+  std::atomic<uint64_t> prepared_reuses{0};
 
   struct Conn {
     int32_t secret = 0;
@@ -130,6 +132,12 @@ struct Prepared {
   std::string sql;
   std::vector<uint32_t> param_oids;  // declared (0) or inferred, one per parameter
   std::vector<query::ExprType> param_types;
+  // A SELECT whose parameters only bound the scan, bound once at Parse (sql::BindPrepared): each
+  // Bind copies it and puts the values into its scan (sql::ApplyParameters) instead of parsing and
+  // binding again. Null: bound per Bind. `schema`: the table's fields when it was bound (a Bind
+  // after ALTER TABLE binds again).
+  std::shared_ptr<const sql::BoundSelect> bound;
+  std::vector<Field> schema;
 };
 
 struct Portal {
@@ -433,10 +441,33 @@ class Session {
     if (Status s = sql::SubstituteParameters(&*st, values); !s.ok()) return fail(s, false);
     RewriteServerFunctions(&*st, info_);
     if (Status allowed = CheckRole(*st); !allowed.ok()) return fail(allowed, false);
+    if (params != nullptr) server_->statements_bound.fetch_add(1, std::memory_order_relaxed);
     Result<std::unique_ptr<query::BatchStream>> stream = sql::RunStatement(server_->db, *st);
     if (!stream.ok()) return fail(stream.status(), false);
     portal.stream = std::move(*stream);
     return portal;
+  }
+
+  // The portal of a prepared SELECT bound at Parse, with `params` in its scan; nullopt when it
+  // must be planned from its text (no plan, a value the push-down does not take, a changed
+  // schema, an aborted transaction, which Plan reports).
+  std::optional<Result<Portal>> PlanPrepared(const Prepared& prepared, const std::vector<Literal>& params,
+                                             ErrorFields* error) {
+    if (!prepared.bound || txn_ == 'E') return std::nullopt;
+    Result<TableDef> def = server_->db->GetTable(prepared.bound->scan.table);
+    if (!def.ok() || def->schema.fields() != prepared.schema) return std::nullopt;
+    sql::BoundSelect b = *prepared.bound;
+    Result<bool> applied = sql::ApplyParameters(&b, params);
+    if (!applied.ok() || !*applied) return std::nullopt;
+    server_->prepared_reuses.fetch_add(1, std::memory_order_relaxed);
+    Result<std::unique_ptr<query::BatchStream>> stream = sql::ExecuteSelect(server_->db, b);
+    if (!stream.ok()) {
+      *error = ErrorFromStatus(stream.status(), prepared.sql, 0, false);
+      return Result<Portal>(stream.status());
+    }
+    Portal portal;
+    portal.stream = std::move(*stream);
+    return Result<Portal>(std::move(portal));
   }
 
   static Literal Placeholder(query::ExprType t) {
@@ -658,6 +689,17 @@ class Session {
       }
       sql::TableLookup lookup = [this](std::string_view t) { return server_->db->GetTable(t); };
       prepared->param_types = sql::InferParameterTypes(*st, lookup);
+      if (st->kind == sql::StatementKind::kSelect && st->query && sql::MaxParameter(*st) > 0) {
+        RewriteServerFunctions(&*st, info_);
+        Result<sql::BoundSelect> bound = sql::BindPrepared(*st->query, lookup);
+        if (bound.ok() && bound->from_table && !bound->parameter_pushes.empty() && CheckRole(*st).ok()) {
+          Result<TableDef> def = server_->db->GetTable(bound->scan.table);
+          if (def.ok()) {
+            prepared->schema = def->schema.fields();
+            prepared->bound = std::make_shared<const sql::BoundSelect>(std::move(*bound));
+          }
+        }
+      }
     }
     prepared->param_oids.resize(std::max(prepared->param_oids.size(), prepared->param_types.size()), 0);
     prepared->param_types.resize(prepared->param_oids.size(), query::ExprType::kString);
@@ -752,7 +794,8 @@ class Session {
     }
     ErrorFields err;
     cancel_->store(false);
-    Result<Portal> p = Plan(prepared->sql, prepared->sql, 0, &literals, &err);
+    std::optional<Result<Portal>> reused = PlanPrepared(*prepared, literals, &err);
+    Result<Portal> p = reused ? std::move(*reused) : Plan(prepared->sql, prepared->sql, 0, &literals, &err);
     if (!p.ok()) {
       ExtError(err);
       return true;
@@ -1072,6 +1115,8 @@ void Server::Stop() {
 }
 
 uint16_t Server::port() const { return impl_->bound_port; }
+
+Server::Stats Server::stats() const { return {impl_->statements_bound.load(), impl_->prepared_reuses.load()}; }
 
 int Server::connections() const {
   std::lock_guard<std::mutex> lock(impl_->mu);

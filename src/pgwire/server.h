@@ -80,6 +80,12 @@ class Server {
   // Connections open now.
   int connections() const;
 
+  struct Stats {
+    uint64_t statements_bound = 0;  // SELECTs parsed and bound for a Query or a Bind
+    uint64_t prepared_reuses = 0;   // Binds that reused the plan their statement's Parse bound
+  };
+  Stats stats() const;
+
   struct Impl;
 
  private:

@@ -14,10 +14,9 @@ namespace {
 // A stream over the kernel: pulls input batches until an output batch is full.
 class BarsStream final : public BatchStream {
  public:
-  BarsStream(std::unique_ptr<BatchStream> input, bars::BarInput cols, int64_t interval, size_t batch_rows,
-             bool nan_prices)
+  BarsStream(std::unique_ptr<BatchStream> input, bars::BarInput cols, int64_t interval, size_t batch_rows)
       : input_(std::move(input)),
-        builder_(cols, interval, nan_prices),
+        builder_(cols, interval),
         batch_rows_(std::max<size_t>(batch_rows, 1)),
         fields_(bars::BarFields()) {}
 
@@ -49,13 +48,12 @@ class BarsStream final : public BatchStream {
 }  // namespace
 
 Result<std::unique_ptr<BatchStream>> MakeBarsStream(std::unique_ptr<BatchStream> input, int64_t interval_ns,
-                                                    size_t batch_rows, bool nan_prices) {
+                                                    size_t batch_rows) {
   if (interval_ns < kMinBarInterval || interval_ns > kMaxBarInterval) {
     return Status::InvalidArgument("bar interval of " + std::to_string(interval_ns) + " ns is outside 1s..1d");
   }
   ASSIGN_OR_RETURN(bars::BarInput cols, bars::DetectBarInput(input->fields()));
-  return std::unique_ptr<BatchStream>(
-      std::make_unique<BarsStream>(std::move(input), cols, interval_ns, batch_rows, nan_prices));
+  return std::unique_ptr<BatchStream>(std::make_unique<BarsStream>(std::move(input), cols, interval_ns, batch_rows));
 }
 
 }  // namespace strata::query

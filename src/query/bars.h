@@ -7,8 +7,8 @@
 //
 // From trades (input has f64 `price` and integer `size`): open/close = price of the first/last
 // trade in ts order, high/low = max/min price, volume = sum of size, vwap = sum(price*size) /
-// volume (null when volume is 0), count = number of trades. Rows whose price or size is null, or
-// whose price is NaN, are skipped (with `nan_prices`, NaN prices are values: bar_kernel.h).
+// volume (null when volume is 0), count = number of trades. Rows whose price or size is null are
+// skipped; a NaN price is a value, as in SQL (the largest double; bar_kernel.h).
 // From bars (input has open, high, low, close, volume; vwap and count optional): open = first
 // open, high = max, low = min, close = last close, volume = sum, vwap = volume-weighted mean of
 // the input vwaps (over input bars whose vwap is not null), count = sum (null when the input
@@ -39,8 +39,8 @@ std::vector<Field> BarFields();
 
 // Resamples `input` (trades or bars, detected from its columns) to bars of `interval_ns`.
 // InvalidArgument when the input has neither price+size nor open/high/low/close/volume, or a
-// bad interval. `nan_prices`: NaN prices of trades are values, not skipped (bar_kernel.h).
+// bad interval.
 Result<std::unique_ptr<BatchStream>> MakeBarsStream(std::unique_ptr<BatchStream> input, int64_t interval_ns,
-                                                    size_t batch_rows = 8192, bool nan_prices = false);
+                                                    size_t batch_rows = 8192);
 
 }  // namespace strata::query

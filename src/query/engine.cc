@@ -31,7 +31,6 @@ struct Spec {
   std::optional<FilterExpr> where;
   int64_t bar_interval = 0;
   bool allow_derived_bars = true;
-  bool bar_nan_prices = false;
   AsofOptions asof;
   uint64_t limit = UINT64_MAX;
   bool merge = false;
@@ -57,7 +56,6 @@ Result<Spec> MakeSpec(const LogicalPlan& p) {
   }
   s.bar_interval = p.bar_interval_ns;
   s.allow_derived_bars = p.allow_derived_bars;
-  s.bar_nan_prices = p.bar_nan_prices;
   if (p.asof) {
     s.asof.direction = p.asof->direction;
     s.asof.tolerance_ns = p.asof->tolerance_ns;
@@ -208,7 +206,7 @@ Result<std::unique_ptr<BatchStream>> RawPipeline(Database* db, const Spec& s, co
     st = MakeTimedStream(std::move(st), scan_stage);
     if (filter) st = MakeTimedStream(MakeFilterStream(std::move(st), filter), filter_stage);
     if (bars_stage) {
-      ASSIGN_OR_RETURN(auto bars, MakeBarsStream(std::move(st), s.bar_interval, 8192, s.bar_nan_prices));
+      ASSIGN_OR_RETURN(auto bars, MakeBarsStream(std::move(st), s.bar_interval));
       st = MakeTimedStream(std::move(bars), bars_stage);
     }
     if (s.right) {

@@ -4,6 +4,7 @@
 #include <iterator>
 #include <limits>
 #include <map>
+#include <optional>
 
 #include "query/batch_stream.h"
 #include "query/stats_aggregate.h"
@@ -348,6 +349,48 @@ bool Push(const Expr& c, const std::string& ts, const std::string& sym, const Sc
   return false;
 }
 
+// True when `c` bounds the scan by a parameter (BindPrepared); its column is checked.
+bool PushParameter(const Expr& c, const std::string& ts, const std::string& sym, const Scope& s,
+                   std::vector<ParameterPush>* out) {
+  using K = ParameterPush::Kind;
+  auto is_param = [](const Expr& e) { return e.kind == ExprKind::kParameter; };
+  if (c.kind == ExprKind::kBetween && !c.negated && IsColumn(*c.args[0], ts, s) && is_param(*c.args[1]) &&
+      is_param(*c.args[2])) {
+    out->push_back({K::kTsGreaterEq, c.args[1]->param_index});
+    out->push_back({K::kTsLessEq, c.args[2]->param_index});
+    return true;
+  }
+  if (c.kind != ExprKind::kBinary || c.args.size() != 2) return false;
+  BinaryOp op = c.binary_op;
+  const Expr* col = c.args[0].get();
+  const Expr* param = c.args[1].get();
+  if (is_param(*col)) {
+    std::swap(col, param);
+    switch (op) {  // $1 < ts  ==  ts > $1
+      case BinaryOp::kLess: op = BinaryOp::kGreater; break;
+      case BinaryOp::kLessEq: op = BinaryOp::kGreaterEq; break;
+      case BinaryOp::kGreater: op = BinaryOp::kLess; break;
+      case BinaryOp::kGreaterEq: op = BinaryOp::kLessEq; break;
+      default: break;
+    }
+  }
+  if (!is_param(*param)) return false;
+  const int i = param->param_index;
+  if (IsColumn(*col, sym, s) && op == BinaryOp::kEq) {
+    out->push_back({K::kSymbolEq, i});
+    return true;
+  }
+  if (!IsColumn(*col, ts, s)) return false;
+  switch (op) {
+    case BinaryOp::kEq: out->push_back({K::kTsEq, i}); return true;
+    case BinaryOp::kGreaterEq: out->push_back({K::kTsGreaterEq, i}); return true;
+    case BinaryOp::kGreater: out->push_back({K::kTsGreater, i}); return true;
+    case BinaryOp::kLess: out->push_back({K::kTsLess, i}); return true;
+    case BinaryOp::kLessEq: out->push_back({K::kTsLessEq, i}); return true;
+    default: return false;
+  }
+}
+
 // An integer LIMIT / OFFSET.
 Result<int64_t> Count(const Expr& e, const char* what) {
   if (e.kind != ExprKind::kLiteral || e.literal.kind != LiteralKind::kInteger || e.literal.int_value < 0) {
@@ -365,7 +408,7 @@ std::string ItemName(const SelectItem& item) {
 
 using CteMap = std::map<std::string, const Cte*>;
 
-Result<BoundSelect> Bind(const Query& query, const TableLookup& lookup, const CteMap& outer_ctes);
+Result<BoundSelect> Bind(const Query& query, const TableLookup& lookup, const CteMap& outer_ctes, bool prepared);
 
 Status BindSource(const Query& query, const TableLookup& lookup, const CteMap& ctes, BoundSelect* b, Scope* s,
                   TableDef* def) {
@@ -418,7 +461,7 @@ Status BindSource(const Query& query, const TableLookup& lookup, const CteMap& c
   return Status::OK();
 }
 
-Result<BoundSelect> Bind(const Query& query, const TableLookup& lookup, const CteMap& outer_ctes) {
+Result<BoundSelect> Bind(const Query& query, const TableLookup& lookup, const CteMap& outer_ctes, bool prepared) {
   BoundSelect b;
   CteMap ctes = outer_ctes;
   for (const Cte& c : query.ctes) ctes[c.name] = &c;
@@ -449,6 +492,10 @@ Result<BoundSelect> Bind(const Query& query, const TableLookup& lookup, const Ct
     Pushed pushed;
     if (b.join) RETURN_IF_ERROR(PushIntoJoin(conj, s, &rels, &residual));
     for (const Expr* c : b.join ? std::vector<const Expr*>{} : conj) {
+      if (prepared && b.from_table &&
+          PushParameter(*c, s.ts_column, def.schema.field(def.schema.symbol_index()).name, s, &b.parameter_pushes)) {
+        continue;
+      }
       if (b.from_table && Push(*c, s.ts_column, def.schema.field(def.schema.symbol_index()).name, s, &pushed)) {
         // Validate the column reference like any other (qualifier included).
         Scope check = s;
@@ -766,6 +813,73 @@ Result<q::Expr> TranslateConstant(const Expr& e) {
 using namespace internal;  // NOLINT: the helpers above were this file's anonymous namespace
 
 Result<BoundSelect> BindSelect(const Query& query, const TableLookup& lookup) { return Bind(query, lookup, {}); }
+
+Result<BoundSelect> BindPrepared(const Query& query, const TableLookup& lookup) {
+  // A parameter left anywhere but in a ParameterPush fails to translate ("a parameter ($n) is not
+  // supported yet"), so binding succeeds only when every one of them bounds the scan.
+  ASSIGN_OR_RETURN(BoundSelect b, Bind(query, lookup, {}, /*prepared=*/true));
+  if (b.latest || b.bars) {
+    return Status::Unsupported("a prepared statement with LATEST ON or bars is bound per execution");
+  }
+  return b;
+}
+
+Result<bool> ApplyParameters(BoundSelect* b, const std::vector<Literal>& values) {
+  using K = ParameterPush::Kind;
+  int64_t from = b->scan.from_ts, to = b->scan.to_ts;
+  bool nothing = b->empty_range;
+  // The symbols of literals in WHERE (empty: every symbol), narrowed by each symbol parameter.
+  std::optional<std::vector<std::string>> symbols;
+  if (!b->scan.symbols.empty()) symbols = b->scan.symbols;
+  for (const ParameterPush& p : b->parameter_pushes) {
+    if (p.index < 1 || static_cast<size_t>(p.index) > values.size()) {
+      return Status::InvalidArgument("no value for parameter $" + std::to_string(p.index));
+    }
+    const Literal& v = values[p.index - 1];
+    if (v.kind == LiteralKind::kNull) {  // compared with NULL: never true
+      nothing = true;
+      continue;
+    }
+    if (p.kind == K::kSymbolEq) {
+      if (v.kind != LiteralKind::kString) return false;
+      if (!symbols) {
+        symbols = std::vector<std::string>{v.text};
+      } else {
+        const bool in = std::find(symbols->begin(), symbols->end(), v.text) != symbols->end();
+        symbols = in ? std::vector<std::string>{v.text} : std::vector<std::string>{};
+      }
+      continue;
+    }
+    Expr e;
+    e.kind = ExprKind::kLiteral;
+    e.literal = v;
+    std::optional<int64_t> t = TimeConstant(e);
+    if (!t || *t == std::numeric_limits<int64_t>::max()) return false;  // NextNs saturates there: bind as text
+    switch (p.kind) {
+      case K::kTsEq:
+        from = std::max(from, *t);
+        to = std::min(to, *t + 1);
+        break;
+      case K::kTsGreaterEq: from = std::max(from, *t); break;
+      case K::kTsGreater: from = std::max(from, *t + 1); break;
+      case K::kTsLess: to = std::min(to, *t); break;
+      case K::kTsLessEq: to = std::min(to, *t + 1); break;
+      case K::kSymbolEq: break;
+    }
+  }
+  if (symbols) {
+    if (symbols->empty()) nothing = true;
+    b->scan.symbols = std::move(*symbols);
+  }
+  b->scan.from_ts = from;
+  b->scan.to_ts = to;
+  if (from >= to) nothing = true;
+  if (nothing) {
+    b->empty_range = true;
+    b->from_stats = false;  // as Bind decides for an empty range: the aggregate runs over no rows
+  }
+  return true;
+}
 
 Result<std::unique_ptr<query::BatchStream>> ExecuteSelect(Database* db, const BoundSelect& bound,
                                                           query::QueryPlan* explain) {

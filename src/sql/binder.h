@@ -13,7 +13,8 @@
 // binder_join.cc, binder_sample.cc, binder_latest.cc; EXPLAIN, system tables and INSERT: see
 // binder_explain.cc, system_tables.h, binder_insert.cc; and src/sql/README.md.
 // Not supported yet (refused by name at their position): SELECT DISTINCT with GROUP BY or
-// aggregates, parameters ($1). SELECT DISTINCT alone is a GROUP BY of the SELECT list.
+// aggregates, parameters ($1) outside BindPrepared's scan bounds (substitute them: params.h).
+// SELECT DISTINCT alone is a GROUP BY of the SELECT list.
 #pragma once
 
 #include <functional>
@@ -37,6 +38,14 @@ struct BoundLatest;
 struct BoundFill;
 struct BoundBars;
 }  // namespace internal
+
+// A parameter ($index) of a prepared SELECT that bounds the scan (BindPrepared): `symbol = $n`,
+// `ts = $n`, `ts >= $n`, `ts > $n`, `ts < $n`, `ts <= $n` (either side), `ts BETWEEN $n AND $m`.
+struct ParameterPush {
+  enum class Kind { kSymbolEq, kTsEq, kTsGreaterEq, kTsGreater, kTsLess, kTsLessEq };
+  Kind kind = Kind::kSymbolEq;
+  int index = 0;
+};
 
 // A SELECT bound to its source, ready to run.
 struct BoundSelect {
@@ -66,6 +75,9 @@ struct BoundSelect {
   std::vector<query::NamedExpr> output;  // the SELECT list
   uint64_t offset = 0;
   int64_t limit = -1;  // < 0: none
+  // BindPrepared: the parameters that bound the scan; ApplyParameters puts their values into
+  // scan.from_ts / to_ts / symbols as WHERE's literals would have been pushed.
+  std::vector<ParameterPush> parameter_pushes;
 };
 
 // Looks a table up by name (Database::GetTable in production; a fixed schema in tests).
@@ -73,6 +85,21 @@ using TableLookup = std::function<Result<TableDef>(std::string_view name)>;
 
 // Binds a SELECT. Errors name the position of the offending node.
 Result<BoundSelect> BindSelect(const Query& query, const TableLookup& lookup);
+
+// Binds a SELECT with parameters once, for every execution of a prepared statement (the
+// PostgreSQL extended protocol's Parse, then a Bind per execution). The parameters may stand only
+// in conjuncts of the top-level WHERE of a SELECT over one table that bound the scan (see
+// ParameterPush); they go into the scan at each execution, as literals there would (catalog, row
+// group and page pruning). Unsupported when a parameter stands anywhere else, or when the plan
+// depends on the scan's bounds at bind time (LATEST ON, bars answering an aggregate): then
+// substitute the values and bind per execution (params.h).
+Result<BoundSelect> BindPrepared(const Query& query, const TableLookup& lookup);
+
+// Puts the values of $1..$n into a BindPrepared select's scan (`b` is a copy of it, bound once).
+// false: a value the push-down does not take as it is (a symbol that is not a string, a ts that
+// is not a timestamp or ISO string, the end of int64); then bind the substituted statement.
+// A NULL value selects nothing, as `ts >= NULL` does.
+Result<bool> ApplyParameters(BoundSelect* b, const std::vector<Literal>& values);
 
 // Runs a bound SELECT on `db` (which must outlive the stream). With `explain`, every stage is
 // recorded in it (rows, batches, time; the scans' counters) as the stream runs; it must outlive

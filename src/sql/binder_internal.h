@@ -1,6 +1,7 @@
 // The binder's pieces shared between binder.cc (single-source SELECT), binder_join.cc (joins and
 // ASOF JOIN), binder_sample.cc (SAMPLE BY, its fills and derived bars), binder_latest.cc
-// (LATEST ON), binder_explain.cc (EXPLAIN) and binder_insert.cc (INSERT). Not a public interface: only the binder's files and its tests include it.
+// (LATEST ON), binder_explain.cc (EXPLAIN) and binder_insert.cc (INSERT). Not a public interface: only the binder's
+// files and its tests include it.
 #pragma once
 
 #include <cstdint>
@@ -71,7 +72,9 @@ struct Pushed {
 bool Push(const Expr& c, const std::string& ts, const std::string& sym, const Scope& s, Pushed* p);
 
 using CteMap = std::map<std::string, const Cte*>;
-Result<BoundSelect> Bind(const Query& query, const TableLookup& lookup, const CteMap& outer_ctes);
+// `prepared`: parameters in the top-level WHERE may bound the scan (BindPrepared).
+Result<BoundSelect> Bind(const Query& query, const TableLookup& lookup, const CteMap& outer_ctes,
+                         bool prepared = false);
 // Runs `b`; with `plan`, each stage is timed and described in it (EXPLAIN ANALYZE).
 Result<std::unique_ptr<q::BatchStream>> Execute(Database* db, const BoundSelect& b, q::QueryPlan* plan = nullptr);
 

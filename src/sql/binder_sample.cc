@@ -244,7 +244,6 @@ void TryBars(const Query& query, const Scope& s, const TableDef& def, const std:
   bars->plan.columns.clear();
   bars->plan.bar_interval_ns = step;
   bars->plan.allow_derived_bars = true;
-  bars->plan.bar_nan_prices = true;  // bars from rows: a NaN price is a value, as in the SQL aggregates
   bars->map = std::move(map);
   b->bars = std::move(bars);
 }

@@ -59,5 +59,95 @@ TEST(SqlParams, SubstitutedAsLiteralsNotText) {
   EXPECT_EQ(s.message(), "line 1, column 12: no value for parameter $3 (1 given)");
 }
 
+Literal Str(const std::string& v) {
+  Literal l;
+  l.kind = LiteralKind::kString;
+  l.text = v;
+  return l;
+}
+Literal Ts(int64_t ns) {
+  Literal l;
+  l.kind = LiteralKind::kTimestamp;
+  l.int_value = ns;
+  return l;
+}
+Literal Int(int64_t v) {
+  Literal l;
+  l.kind = LiteralKind::kInteger;
+  l.int_value = v;
+  return l;
+}
+
+// What a prepared SELECT bound once (BindPrepared) and given values (ApplyParameters) scans, as
+// "from..to symbols empty": the same as binding the statement with the values substituted.
+std::string ScanOf(const BoundSelect& b) {
+  std::string out = std::to_string(b.scan.from_ts) + ".." + std::to_string(b.scan.to_ts) + " [";
+  for (const std::string& s : b.scan.symbols) out += s + ",";
+  return out + "]" + (b.empty_range ? " empty" : "") + (b.from_stats ? " stats" : "");
+}
+
+TEST(SqlParams, PreparedSelectBoundOnceScansAsTheSubstitutedOne) {
+  const int64_t t = 1'772'460'000'000'000'000;
+  struct Case {
+    std::string sql;
+    std::vector<Literal> values;
+  };
+  const std::vector<Case> cases = {
+      {"SELECT * FROM trades WHERE symbol = $1 AND ts >= $2 AND ts < $3", {Str("A"), Ts(t), Ts(t + 60)}},
+      {"SELECT price FROM trades WHERE $2 <= ts AND $3 > ts AND symbol = $1", {Str("B"), Ts(t), Ts(t + 5)}},
+      {"SELECT count(*), max(price) FROM trades WHERE symbol = $1 AND ts BETWEEN $2 AND $3",
+       {Str("A"), Ts(t), Ts(t + 9)}},
+      {"SELECT * FROM trades t WHERE t.symbol = $1 AND t.ts > $2 AND t.ts <= $3 AND price > 2",
+       {Str("A"), Str("2026-03-02 14:00:00"), Str("2026-03-02T15:00:00Z")}},
+      {"SELECT * FROM trades WHERE ts = $1", {Ts(t)}},
+      // Literals bound the scan too: the values narrow it further, or empty it.
+      {"SELECT * FROM trades WHERE symbol IN ('A', 'B') AND symbol = $1 AND ts >= '2026-03-02' AND ts < $2",
+       {Str("B"), Ts(t)}},
+      {"SELECT * FROM trades WHERE symbol IN ('A', 'B') AND symbol = $1", {Str("C")}},
+      {"SELECT count(*) FROM trades WHERE ts >= $1 AND ts < $2", {Ts(t + 10), Ts(t)}},
+      {"SELECT symbol, sum(size) FROM trades WHERE ts >= $1 GROUP BY symbol ORDER BY 2 DESC LIMIT 3", {Ts(t)}},
+  };
+  for (const Case& c : cases) {
+    ASSERT_OK_AND_ASSIGN(Statement st, ParseStatement(c.sql));
+    ASSERT_OK_AND_ASSIGN(BoundSelect prepared, BindPrepared(*st.query, Trades()));
+    EXPECT_FALSE(prepared.parameter_pushes.empty()) << c.sql;
+    BoundSelect run = prepared;
+    ASSERT_OK_AND_ASSIGN(bool applied, ApplyParameters(&run, c.values));
+    EXPECT_TRUE(applied) << c.sql;
+    ASSERT_OK(SubstituteParameters(&st, c.values));
+    ASSERT_OK_AND_ASSIGN(BoundSelect direct, BindSelect(*st.query, Trades()));
+    EXPECT_EQ(ScanOf(run), ScanOf(direct)) << c.sql;
+    EXPECT_EQ(run.scan.columns, direct.scan.columns) << c.sql;
+    EXPECT_EQ(run.output.size(), direct.output.size()) << c.sql;
+  }
+  // A parameter the scan cannot take: bound per execution instead.
+  for (const std::string sql : {"SELECT * FROM trades WHERE price > $1", "SELECT $1 FROM trades",
+                                "SELECT * FROM trades WHERE symbol = $1 OR ts > $2",
+                                "SELECT * FROM trades WHERE symbol = $1 LATEST ON ts PARTITION BY symbol",
+                                "SELECT * FROM (SELECT * FROM trades) s WHERE symbol = $1"}) {
+    ASSERT_OK_AND_ASSIGN(Statement st, ParseStatement(sql));
+    EXPECT_FALSE(BindPrepared(*st.query, Trades()).ok()) << sql;
+  }
+  // NULL selects nothing (the substituted statement filters every row out).
+  {
+    ASSERT_OK_AND_ASSIGN(Statement st, ParseStatement("SELECT count(*) FROM trades WHERE symbol = $1 AND ts >= $2"));
+    ASSERT_OK_AND_ASSIGN(BoundSelect run, BindPrepared(*st.query, Trades()));
+    ASSERT_OK_AND_ASSIGN(bool applied, ApplyParameters(&run, {Str("A"), Literal{}}));
+    EXPECT_TRUE(applied);
+    EXPECT_TRUE(run.empty_range);
+    EXPECT_FALSE(run.from_stats);
+  }
+  // A value the push-down does not take as it is: false (bind the substituted statement).
+  ASSERT_OK_AND_ASSIGN(Statement st, ParseStatement("SELECT * FROM trades WHERE symbol = $1 AND ts >= $2"));
+  ASSERT_OK_AND_ASSIGN(BoundSelect prepared, BindPrepared(*st.query, Trades()));
+  for (const std::vector<Literal>& values :
+       {std::vector<Literal>{Int(1), Ts(t)}, std::vector<Literal>{Str("A"), Int(5)},
+        std::vector<Literal>{Str("A"), Str("not a time")}}) {
+    BoundSelect run = prepared;
+    ASSERT_OK_AND_ASSIGN(bool applied, ApplyParameters(&run, values));
+    EXPECT_FALSE(applied);
+  }
+}
+
 }  // namespace
 }  // namespace strata::sql

@@ -135,5 +135,47 @@ TEST_F(SampleBarsTest, BarsAnswerAsTheHashAggregate) {
                 "|NaN|NaN|NaN|NaN|13|2|2\n" + at(180) + "|12.000000|NaN|12.000000|NaN|17|2|2\n");
 }
 
+// A derived bar table (policy {"bars": ["1m"]}) is written by flush with the kernel; on a table
+// holding NaN prices its bars must be those SQL computes from the rows, both read directly and
+// when SAMPLE BY rolls them up (it answers 1m and 5m from trades_bars_1m).
+TEST_F(SampleBarsTest, DerivedBarTableWithNaNPricesAnswersAsTheRows) {
+  ASSERT_OK(db_->CreateTable({"nt", *Schema::Template("trades"), "trade_id", R"({"bars":["1m"]})"}));
+  const double nan = std::nan("");
+  RecordBatch rows(*Schema::Template("trades"));
+  int64_t id = 0;
+  // A: a NaN among numbers (minute 0), only NaNs (minute 1), a NaN open (minute 3), a NaN close
+  // (minute 6). B: numbers only.
+  Add(&rows, kM0, "A", 10, 1, ++id);
+  Add(&rows, kM0 + 20 * kSec, "A", nan, 2, ++id);
+  Add(&rows, kM0 + 40 * kSec, "A", 8, 3, ++id);
+  Add(&rows, kM0 + 60 * kSec, "A", nan, 4, ++id);
+  Add(&rows, kM0 + 61 * kSec, "A", nan, 5, ++id);
+  Add(&rows, kM0 + 180 * kSec, "A", nan, 6, ++id);
+  Add(&rows, kM0 + 200 * kSec, "A", 12, 7, ++id);
+  Add(&rows, kM0 + 360 * kSec, "A", 7, 8, ++id);
+  Add(&rows, kM0 + 419 * kSec, "A", nan, 9, ++id);
+  for (int i = 0; i < 6; ++i) Add(&rows, kM0 + i * 70 * kSec, "B", 100 + i, 10 + i, ++id);
+  ASSERT_OK(db_->Append("nt", rows));
+  ASSERT_OK(db_->Flush());  // every row warm: the derived table covers them all
+
+  const std::string ohlcv =
+      "first(price) AS o, max(price) AS h, min(price) AS l, last(price) AS c, sum(size) AS v, count(*) AS n";
+  const std::string from_rows =
+      Rows("SELECT ts, symbol, " + ohlcv + ", avg(size) AS a FROM nt SAMPLE BY 1m ORDER BY symbol, ts", 8);
+  ASSERT_NE(from_rows, "");
+  EXPECT_NE(from_rows.find("NaN"), std::string::npos);
+  // The derived table itself.
+  EXPECT_EQ(Rows("SELECT ts, symbol, open, high, low, close, volume, count FROM nt_bars_1m ORDER BY symbol, ts", 8),
+            from_rows);
+  // SAMPLE BY answered from it (1m as stored, 5m rolled up) against the hash aggregate.
+  for (const std::string step : {"1m", "5m"}) {
+    const std::string bars = "SELECT ts, symbol, " + ohlcv + " FROM nt SAMPLE BY " + step + " ORDER BY symbol, ts";
+    const std::string hash =
+        "SELECT ts, symbol, " + ohlcv + ", avg(size) AS a FROM nt SAMPLE BY " + step + " ORDER BY symbol, ts";
+    EXPECT_TRUE(UsesBars(bars)) << bars;
+    EXPECT_EQ(Rows(bars, 8), Rows(hash, 8)) << step;
+  }
+}
+
 }  // namespace
 }  // namespace strata::sql
