@@ -391,12 +391,15 @@ std::vector<std::string> UnpickleStrings(std::string_view p) {
   return out;
 }
 
-// A fixed-length (null-terminated) string attribute, as PyTables writes them; an empty value is
-// written with a null dataspace, as PyTables does for TITLE "".
-Status WriteFixedStringAttribute(hid_t obj, const char* name, const std::string& value) {
+// A fixed-length (null-terminated) string attribute, as PyTables writes them: UTF-8 for a Python
+// str, ASCII for bytes (a pickle: PyTables unpickles only those); an empty value is written with a
+// null dataspace, as PyTables does for TITLE "".
+enum class Text { kStr, kPickle };
+Status WriteFixedStringAttribute(hid_t obj, const char* name, const std::string& value, Text text = Text::kStr) {
   Handle type(H5Tcopy(H5T_C_S1));
   H5Tset_size(type.get(), std::max<size_t>(value.size(), 1));
   H5Tset_strpad(type.get(), H5T_STR_NULLTERM);
+  H5Tset_cset(type.get(), text == Text::kStr ? H5T_CSET_UTF8 : H5T_CSET_ASCII);
   Handle space(H5Screate(value.empty() ? H5S_NULL : H5S_SCALAR));
   Handle attr(H5Acreate2(obj, name, type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT));
   if (!attr.ok()) return Fail(std::string("cannot create attribute ") + name);
@@ -692,19 +695,19 @@ class PandasWriterImpl final : public TableWriter {
     for (const std::string& n : names) info += PickleString(n) + "(ds";
     info += ".";
     const std::string list = PickleList(names) + ".";
-    RETURN_IF_ERROR(WriteFixedStringAttribute(group, "data_columns", list));
+    RETURN_IF_ERROR(WriteFixedStringAttribute(group, "data_columns", list, Text::kPickle));
     RETURN_IF_ERROR(WriteFixedStringAttribute(group, "encoding", "UTF-8"));
     RETURN_IF_ERROR(WriteFixedStringAttribute(group, "errors", "strict"));
-    RETURN_IF_ERROR(WriteFixedStringAttribute(group, "index_cols", "(l(I0\nVindex\nta."));
-    RETURN_IF_ERROR(WriteFixedStringAttribute(group, "info", info));
+    RETURN_IF_ERROR(WriteFixedStringAttribute(group, "index_cols", "(l(I0\nVindex\nta.", Text::kPickle));
+    RETURN_IF_ERROR(WriteFixedStringAttribute(group, "info", info, Text::kPickle));
     const int64_t levels = 1;
     RETURN_IF_ERROR(WriteScalarAttribute(group, "levels", H5T_STD_I64LE, &levels));
     RETURN_IF_ERROR(WriteFixedStringAttribute(group, "nan_rep", kNanRep));
-    RETURN_IF_ERROR(WriteFixedStringAttribute(group, "non_index_axes", axes));
+    RETURN_IF_ERROR(WriteFixedStringAttribute(group, "non_index_axes", axes, Text::kPickle));
     RETURN_IF_ERROR(WriteFixedStringAttribute(group, "pandas_type", "frame_table"));
     RETURN_IF_ERROR(WriteFixedStringAttribute(group, "pandas_version", "0.15.2"));
     RETURN_IF_ERROR(WriteFixedStringAttribute(group, "table_type", "appendable_frame"));
-    RETURN_IF_ERROR(WriteFixedStringAttribute(group, "values_cols", list));
+    RETURN_IF_ERROR(WriteFixedStringAttribute(group, "values_cols", list, Text::kPickle));
     return Status::OK();
   }
 
@@ -721,8 +724,9 @@ class PandasWriterImpl final : public TableWriter {
       const ColumnType t = m.valid ? ColumnType::kBool : fields_[static_cast<size_t>(m.field)].type;
       std::string dtype = IsString(t) ? "bytes" + std::to_string(8 * m.size) : PandasDtype(t);
       RETURN_IF_ERROR(WriteFixedStringAttribute(ds, (m.name + "_dtype").c_str(), dtype));
-      RETURN_IF_ERROR(WriteFixedStringAttribute(ds, (m.name + "_kind").c_str(), PickleList({m.name}) + "."));
-      RETURN_IF_ERROR(WriteFixedStringAttribute(ds, (m.name + "_meta").c_str(), "N."));
+      RETURN_IF_ERROR(
+          WriteFixedStringAttribute(ds, (m.name + "_kind").c_str(), PickleList({m.name}) + ".", Text::kPickle));
+      RETURN_IF_ERROR(WriteFixedStringAttribute(ds, (m.name + "_meta").c_str(), "N.", Text::kPickle));
     }
     return Status::OK();
   }
@@ -791,7 +795,13 @@ class ReaderImpl final : public TableReader {
     } else if (kind == H5I_GROUP) {
       RETURN_IF_ERROR(InitGroup(obj.get()));
     } else if (kind == H5I_DATASET) {
-      RETURN_IF_ERROR(InitCompound(std::move(obj)));
+      // Reopened with a chunk cache that holds a batch: each column reads its member from the same
+      // chunks, which are then decompressed once per batch, not once per column.
+      Handle dapl = CompoundCache();
+      Handle ds(H5Dopen2(file_.get(), object.c_str(), dapl.get()));
+      if (!ds.ok()) return Fail("cannot open " + object + " in " + path);
+      obj.Reset();
+      RETURN_IF_ERROR(InitCompound(std::move(ds)));
     } else {
       return Status::InvalidArgument(where_ + " is neither a group nor a dataset");
     }
@@ -934,6 +944,13 @@ class ReaderImpl final : public TableReader {
     bool used = false;
   };
 
+  // Dataset access properties with a chunk cache of 64 MiB (the default 1 MiB holds a few chunks).
+  Handle CompoundCache() {
+    Handle dapl(H5Pcreate(H5P_DATASET_ACCESS));
+    H5Pset_chunk_cache(dapl.get(), 12421, 64 << 20, 1.0);
+    return dapl;
+  }
+
   // A pandas table: its `table` dataset, read as a compound dataset with pandas' naming.
   Status InitPandas(hid_t group) {
     if (H5Lexists(group, "table", H5P_DEFAULT) <= 0) {
@@ -943,7 +960,8 @@ class ReaderImpl final : public TableReader {
                                      ") without a table dataset: only format=\"table\" is read (pandas' default "
                                      "\"fixed\" format pickles strings; write with df.to_hdf(..., format=\"table\"))");
     }
-    Handle ds(H5Dopen2(group, "table", H5P_DEFAULT));
+    Handle dapl = CompoundCache();
+    Handle ds(H5Dopen2(group, "table", dapl.get()));
     if (!ds.ok()) return Fail(where_ + ": cannot open its table dataset");
     where_ += "/table";
     if (auto nan_rep = ReadStringAttribute(group, "nan_rep")) nan_rep_ = *nan_rep;

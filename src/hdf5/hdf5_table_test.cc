@@ -113,7 +113,7 @@ TEST(Hdf5TableTest, PandasLayoutAttributes) {
   EXPECT_EQ(attr("/a/b/table", "CLASS"), "TABLE");
   EXPECT_EQ(attr("/a/b/table", "TITLE"), "");
   EXPECT_EQ(attr("/a/b/table", "ts_dtype"), "datetime64");
-  EXPECT_EQ(attr("/a/b/table", "s_dtype"), "bytes40");  // the longest value, "héllo", is 5 bytes
+  EXPECT_EQ(attr("/a/b/table", "s_dtype"), "bytes48");  // the longest value, "héllo", is 6 bytes
   EXPECT_EQ(attr("/a/b/table", "symbol_kind"), "(lVsymbol\na.");
   EXPECT_EQ(attr("/a/b/table", "FIELD_0_NAME"), "index");
   hid_t ds = H5Dopen2(f, "/a/b/table", H5P_DEFAULT);
