@@ -1144,7 +1144,10 @@ class ReaderImpl final : public TableReader {
         s->elem = 4;
         break;
       case ColumnType::kBool:
-        if (size != 1 || (cls != H5T_INTEGER && cls != H5T_ENUM)) return refuse("(bool: h5py bool or 1-byte 0/1)");
+        // h5py's bool is an enum, PyTables' (pandas') an 8-bit bitfield.
+        if (size != 1 || (cls != H5T_INTEGER && cls != H5T_ENUM && cls != H5T_BITFIELD)) {
+          return refuse("(bool: h5py or PyTables bool, or 1-byte 0/1)");
+        }
         s->bool_enum = cls == H5T_ENUM;
         s->elem = 1;
         break;
@@ -1160,7 +1163,7 @@ class ReaderImpl final : public TableReader {
     if (s->bool_enum) {
       elem = Handle(H5Tget_native_type(ft, H5T_DIR_ASCEND));
     } else if (f.type == ColumnType::kBool) {
-      elem = Handle(H5Tcopy(H5T_NATIVE_UINT8));
+      elem = Handle(H5Tcopy(cls == H5T_BITFIELD ? H5T_NATIVE_B8 : H5T_NATIVE_UINT8));
     } else if (s->string) {
       elem = s->vlen ? StringType(H5Tget_cset(ft)) : Handle(H5Tcopy(ft));
     } else {
@@ -1191,6 +1194,7 @@ class ReaderImpl final : public TableReader {
       case H5T_FLOAT: return "float" + std::to_string(size * 8);
       case H5T_STRING: return "string";
       case H5T_ENUM: return "enum";
+      case H5T_BITFIELD: return "bitfield" + std::to_string(size * 8);
       case H5T_COMPOUND: return "compound";
       case H5T_ARRAY: return "array";
       default: return "unsupported type";
