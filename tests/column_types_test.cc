@@ -231,6 +231,15 @@ TEST_P(ColumnTypesTest, DuckDbAndHyparquetReadTheFilesExactly) {
     }
     for (const std::string& t : hyp_types) EXPECT_EQ(t, R"(["INT64","BYTE_ARRAY","FLOAT","FLOAT","DOUBLE"])");
   }
+  // The Iceberg metadata describes them too: f32 is Iceberg's float (it used to fail the commit).
+  auto hint = DefaultFileSystem()->ReadFile(root_ + "/iceberg/t/metadata/version-hint.text");
+  ASSERT_TRUE(hint.ok()) << hint.status().ToString();
+  auto md = DefaultFileSystem()->ReadFile(root_ + "/iceberg/t/metadata/v" + *hint + ".metadata.json");
+  ASSERT_TRUE(md.ok()) << md.status().ToString();
+  const nlohmann::json fields = nlohmann::json::parse(*md)["schemas"][0]["fields"];
+  EXPECT_EQ(fields[0]["type"], "timestamp");
+  EXPECT_EQ(fields[2]["type"], "float");
+  EXPECT_EQ(fields[4]["type"], "double");
 }
 
 INSTANTIATE_TEST_SUITE_P(

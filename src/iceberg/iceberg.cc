@@ -46,6 +46,7 @@ Result<std::string> IcebergType(ColumnType type) {
     case ColumnType::kInt32: return std::string("int");
     case ColumnType::kInt64: return std::string("long");
     case ColumnType::kFloat64: return std::string("double");
+    case ColumnType::kFloat32: return std::string("float");  // Parquet FLOAT; bounds 4-byte LE, as Iceberg's
     case ColumnType::kBool: return std::string("boolean");
     default: break;
   }
@@ -236,6 +237,11 @@ std::optional<bool> Less(ColumnType type, const std::string& a, const std::strin
     }
     case ColumnType::kFloat64: {
       double x, y;
+      if (!DecodeLe(a, &x) || !DecodeLe(b, &y) || x != x || y != y) return std::nullopt;
+      return x < y;
+    }
+    case ColumnType::kFloat32: {
+      float x, y;
       if (!DecodeLe(a, &x) || !DecodeLe(b, &y) || x != x || y != y) return std::nullopt;
       return x < y;
     }
