@@ -135,6 +135,17 @@ std::optional<std::string> ReadStringAttribute(hid_t obj, const char* name) {
   return buf;
 }
 
+// Extends the 1-D dataset `ds` of `start` rows by the `n` elements at `data` (of memory type `mtype`).
+Status AppendRows(hid_t ds, hid_t mtype, const void* data, hsize_t start, hsize_t n, const std::string& what) {
+  hsize_t size[1] = {start + n}, first[1] = {start}, count[1] = {n};
+  if (H5Dset_extent(ds, size) < 0) return Fail("cannot extend " + what);
+  Handle fspace(H5Dget_space(ds));
+  H5Sselect_hyperslab(fspace.get(), H5S_SELECT_SET, first, nullptr, count, nullptr);
+  Handle mspace(H5Screate_simple(1, count, nullptr));
+  if (H5Dwrite(ds, mtype, mspace.get(), fspace.get(), H5P_DEFAULT, data) < 0) return Fail("cannot write " + what);
+  return Status::OK();
+}
+
 // ---------------------------------------------------------------------------------------------
 // Writer
 
@@ -273,15 +284,7 @@ class WriterImpl final : public TableWriter {
   }
 
   Status Write(hid_t ds, hid_t mtype, const void* data, size_t n, const std::string& name) {
-    hsize_t size[1] = {rows_ + n}, start[1] = {rows_}, count[1] = {n};
-    if (H5Dset_extent(ds, size) < 0) return Fail("cannot extend dataset " + name + " in " + path_);
-    Handle fspace(H5Dget_space(ds));
-    H5Sselect_hyperslab(fspace.get(), H5S_SELECT_SET, start, nullptr, count, nullptr);
-    Handle mspace(H5Screate_simple(1, count, nullptr));
-    if (H5Dwrite(ds, mtype, mspace.get(), fspace.get(), H5P_DEFAULT, data) < 0) {
-      return Fail("cannot write dataset " + name + " in " + path_);
-    }
-    return Status::OK();
+    return AppendRows(ds, mtype, data, rows_, n, "dataset " + name + " in " + path_);
   }
 
   std::string path_;
@@ -617,14 +620,7 @@ class PandasWriterImpl final : public TableWriter {
       const size_t n = batch.num_rows();
       rows.assign(n * row_size, '\0');
       for (const Member& m : members) FillMember(m, batch, written, row_size, rows.data());
-      hsize_t size[1] = {written + n}, start[1] = {written}, count[1] = {n};
-      if (H5Dset_extent(ds.get(), size) < 0) return Fail("cannot extend " + group_name_ + "/table in " + path_);
-      Handle fspace(H5Dget_space(ds.get()));
-      H5Sselect_hyperslab(fspace.get(), H5S_SELECT_SET, start, nullptr, count, nullptr);
-      Handle mspace(H5Screate_simple(1, count, nullptr));
-      if (H5Dwrite(ds.get(), rtype.get(), mspace.get(), fspace.get(), H5P_DEFAULT, rows.data()) < 0) {
-        return Fail("cannot write " + group_name_ + "/table in " + path_);
-      }
+      RETURN_IF_ERROR(AppendRows(ds.get(), rtype.get(), rows.data(), written, n, group_name_ + "/table in " + path_));
       written += n;
     }
     const int64_t nrows = static_cast<int64_t>(written);
