@@ -61,8 +61,8 @@ d, runs, mb = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
 warnings.simplefilter("ignore")
 with h5py.File(f"{d}/s_columns.h5") as f:
     g = f["trades"]
-    cols = {k: g[k][:] for k in ["ts", "symbol", "price", "size", "trade_id", "exchange"]}
-cols["symbol"] = cols["symbol"].astype(object); cols["exchange"] = cols["exchange"].astype(object)
+    cols = {k: (g[k].asstr()[:] if g[k].dtype == object else g[k][:])
+            for k in ["ts", "symbol", "price", "size", "trade_id", "exchange"]}
 def timed(fn):
     t = []
     for _ in range(runs):
@@ -79,7 +79,7 @@ def h5py_write():
 def h5py_read():
     with h5py.File(f"{d}/p_h5py.h5") as f:
         g = f["trades"]
-        return {k: g[k][:] for k in g}
+        return {k: (g[k].asstr()[:] if g[k].dtype == object else g[k][:]) for k in g}
 df = pd.DataFrame({"ts": cols["ts"].astype("datetime64[ns]"), **{k: v for k, v in cols.items() if k != "ts"}})
 def pandas_write():
     df.to_hdf(f"{d}/p_pandas.h5", key="trades", format="table", data_columns=True, index=False, mode="w",
