@@ -18,6 +18,7 @@ namespace STRATA_UNITY_ID {
 using testing::CliRun;
 
 bool HaveH5py() { return std::system("/usr/bin/python3 -c 'import h5py' >/dev/null 2>&1") == 0; }
+bool HavePandasTables() { return std::system("/usr/bin/python3 -c 'import pandas, tables' >/dev/null 2>&1") == 0; }
 
 class Hdf5CliTest : public ::testing::Test {
  protected:
@@ -64,9 +65,9 @@ TEST_F(Hdf5CliTest, ExportIsReadByH5pyValueForValue) {
   testing::WriteTextFile(csv, "ts,symbol,price,size,qty,note,flag,n\n2026-03-03T10:00:00.000000007Z,AAPL,2,2,2,x,,3\n");
   ASSERT_EQ(Strata("ingest t " + csv).exit_code, 0);
   const std::string h5 = dir_.Join("out.h5");
-  CliRun ex = Strata("export t " + h5);
+  CliRun ex = Strata("export t " + h5 + " --layout columns");
   ASSERT_EQ(ex.exit_code, 0) << ex.err;
-  EXPECT_NE(ex.err.find("exported 5 rows of t to " + h5 + " (group /t)"), std::string::npos) << ex.err;
+  EXPECT_NE(ex.err.find("exported 5 rows of t to " + h5 + " (group /t, columns layout)"), std::string::npos) << ex.err;
   const std::string out = Python(R"PY(
 import sys, h5py, numpy as np
 f = h5py.File(sys.argv[1], "r")
@@ -129,6 +130,123 @@ print("n", *[int(x) for x in g["n"][:]])
   ASSERT_EQ(a.exit_code, 0);
   EXPECT_EQ(a.out, b.out);
   EXPECT_NE(a.out.find("2026-03-02T14:30:00.123456789Z,AAPL,187.25,100,0.1,héllo,true,-7"), std::string::npos) << a.out;
+}
+
+// The default layout is the PyTables table pandas writes: pandas.read_hdf(path, key) gives the
+// rows (ts as datetime64[ns], NULLs as NaN), h5py the same rows as a structured array.
+TEST_F(Hdf5CliTest, ExportIsReadByPandasReadHdf) {
+  if (!HavePandasTables()) GTEST_SKIP() << "python3-tables is not installed (tools/setup.sh --test)";
+  const std::string csv = dir_.Join("in.csv");
+  testing::WriteTextFile(csv, kCsv);
+  ASSERT_EQ(Strata("ingest t " + csv).exit_code, 0);
+  ASSERT_EQ(Strata("flush").exit_code, 0);
+  const std::string h5 = dir_.Join("pd.h5");
+  CliRun ex = Strata("export t " + h5);
+  ASSERT_EQ(ex.exit_code, 0) << ex.err;
+  EXPECT_NE(ex.err.find("(group /t, pandas layout)"), std::string::npos) << ex.err;
+  const std::string out = Python(R"PY(
+import sys, warnings, h5py, pandas as pd, numpy as np
+warnings.simplefilter("error")  # a PyTables warning about the file would be a defect
+df = pd.read_hdf(sys.argv[1], "t")
+print("columns", *df.columns)
+print("dtypes", *[f"{c}:{df[c].dtype}" for c in ["ts", "symbol", "price", "size", "qty", "note", "flag", "n"]])
+print("ts", *[str(x) for x in df["ts"].values])
+print("tsns", *[int(x) for x in df["ts"].values.astype("int64")])
+print("symbol", *df["symbol"])
+print("price", *[repr(float(x)) for x in df["price"]])
+print("size", *[int(x) for x in df["size"]])
+print("qty", *[repr(float(x)) for x in df["qty"]])
+print("note", *[repr(x) for x in df["note"]])
+print("flag", *[repr(x) for x in df["flag"]], "|", *[int(x) for x in df["flag.valid"]])
+print("n", *[int(x) for x in df["n"]])
+# pandas' where= works on the data columns.
+sel = pd.read_hdf(sys.argv[1], "t", where="symbol == 'MSFT' & price < 0")
+print("where", len(sel), *[str(x) for x in sel["ts"].values])
+with h5py.File(sys.argv[1], "r") as f:
+    t = f["t/table"][:]
+    print("h5py", t.dtype.names[:3], len(t), int(t["ts"][0]), t["symbol"][3].decode())
+)PY",
+                                 h5);
+  EXPECT_NE(out.find("columns ts symbol price size qty qty.valid note note.valid flag flag.valid n\n"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("dtypes ts:datetime64[ns] symbol:object price:float64 size:int64 qty:float32 note:object "
+                     "flag:bool n:int32\n"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("ts 2026-03-02T14:30:00.123456789 2026-03-02T14:30:00.123456790 2026-03-02T14:30:01.000000001 "
+                     "2026-03-03T09:00:00.000000000\n"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("tsns 1772461800123456789 1772461800123456790 1772461801000000001 1772528400000000000\n"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("symbol AAPL AAPL MSFT MSFT\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("price 187.25 0.1 -1e-300 1.5\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("size 100 9007199254740993 -9223372036854775807 1\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("qty 0.10000000149011612 nan 3.4028234663852886e+38 -0.0\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("note 'héllo' nan 'a, \"b\"' nan\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("flag True False False True | 1 0 1 1\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("n -7 2147483647 0 1\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("where 1 2026-03-02T14:30:01.000000001\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("h5py ('index', 'ts', 'symbol') 4 1772461800123456789 MSFT\n"), std::string::npos) << out;
+}
+
+// Files pandas writes with to_hdf(format="table"): the default (columns in values_block members of
+// several columns each), data_columns=True, a DatetimeIndex as the timestamps, NaN and None as NULL.
+TEST_F(Hdf5CliTest, IngestsWhatPandasWrites) {
+  if (!HavePandasTables()) GTEST_SKIP() << "python3-tables is not installed (tools/setup.sh --test)";
+  const std::string h5 = dir_.Join("frames.h5");
+  Python(R"PY(
+import sys, pandas as pd, numpy as np
+ts = pd.to_datetime([1772461800123456789, 1772461800123456790, 1772461801000000001], unit="ns")
+df = pd.DataFrame({"ts": ts, "symbol": ["AAPL", "MSFT", "AAPL"], "price": [1.25, 2.5, 0.1],
+                   "size": np.array([1, 2, 3], dtype="i8"), "qty": np.array([0.5, np.nan, 2], dtype="f4"),
+                   "note": ["x", None, "héllo"], "flag": [True, False, True],
+                   "n": np.array([-1, 0, 1], dtype="i4")})
+df.to_hdf(sys.argv[1], key="blocks", format="table", mode="w")
+df.to_hdf(sys.argv[1], key="named", format="table", data_columns=True)
+df.set_index("ts").to_hdf(sys.argv[1], key="indexed", format="table")
+df.to_hdf(sys.argv[1], key="fixed", format="fixed")
+)PY",
+         h5);
+  const std::string want =
+      "ts,symbol,price,size,qty,note,flag,n\n"
+      "2026-03-02T14:30:00.123456789Z,AAPL,1.25,1,0.5,x,true,-1\n"
+      "2026-03-02T14:30:01.000000001Z,AAPL,0.1,3,2,héllo,true,1\n"
+      "2026-03-02T14:30:00.123456790Z,MSFT,2.5,2,,,false,0\n";
+  for (const char* key : {"blocks", "named", "indexed"}) {
+    SCOPED_TRACE(key);
+    CliRun c =
+        Strata(std::string("table create ") + key +
+               " --schema 'ts:timestamp,symbol:symbol,price:f64,size:i64,qty:f32?,note:string?,flag:bool?,n:i32'");
+    ASSERT_EQ(c.exit_code, 0) << c.err;
+    CliRun g = Strata(std::string("ingest ") + key + " " + h5 + " --dataset /" + key);
+    ASSERT_EQ(g.exit_code, 0) << g.err;
+    EXPECT_NE(g.out.find("ingested 3 rows"), std::string::npos) << g.out;
+    CliRun q = Strata(std::string("query ") + key + " --format csv");
+    ASSERT_EQ(q.exit_code, 0) << q.err;
+    EXPECT_EQ(q.out, want);
+  }
+  // NaN and None into columns that are not nullable are refused, not stored as values.
+  ASSERT_EQ(Strata("table create strict --schema 'ts:timestamp,symbol:symbol,price:f64,size:i64,qty:f32,"
+                   "note:string?,flag:bool?,n:i32'")
+                .exit_code,
+            0);
+  CliRun bad = Strata("ingest strict " + h5 + " --dataset /named");
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.err.find("member qty, row 2: nan is not a finite number"), std::string::npos) << bad.err;
+  // pandas' fixed format pickles its strings: refused with the way out.
+  bad = Strata("ingest t " + h5 + " --dataset /fixed");
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.err.find("only format=\"table\" is read"), std::string::npos) << bad.err;
+  // A strata export in the pandas layout, ingested back: the same rows (the .valid members decide),
+  // so every one is an exact duplicate of a row the table has (a table without a dedup key drops them
+  // on read).
+  ASSERT_EQ(Strata("export named " + dir_.Join("back.h5")).exit_code, 0);
+  CliRun back = Strata("ingest blocks " + dir_.Join("back.h5") + " --dataset /named");
+  ASSERT_EQ(back.exit_code, 0) << back.err;
+  EXPECT_EQ(Strata("query blocks --format csv").out, want);
 }
 
 TEST_F(Hdf5CliTest, IngestsWhatH5pyWrites) {

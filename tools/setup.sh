@@ -24,8 +24,9 @@ TEST_PACKAGES=(clang lld libclang-rt-14-dev prometheus)
 # The PostgreSQL wire protocol tests run real clients: psql, psycopg2 with pandas (and node-postgres
 # from npm, tools/interop/setup.sh).
 TEST_PACKAGES+=(postgresql-client-15 python3-psycopg2 python3-pandas)
-# HDF5 export/ingest is checked against h5py (tests/hdf5_cli_test.cc).
-TEST_PACKAGES+=(python3-h5py)
+# HDF5 export/ingest is checked against h5py and pandas.read_hdf / to_hdf, which need PyTables
+# (python3-tables, in PYTHON_PACKAGES below) (tests/hdf5_cli_test.cc).
+TEST_PACKAGES+=(python3-h5py python3-tables)
 
 # The Python package (python/, ./strata.sh python): pybind11, NumPy, pandas and venv from Debian; its
 # pytest suite; Optuna (StrataStorage) and PyTables (pandas.read_hdf, a benchmark peer).

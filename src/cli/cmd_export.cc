@@ -15,6 +15,7 @@ struct ExportArgs : query::QueryOptions {
   std::string out;
   std::string format;
   std::string group;  // default "/" + table
+  std::string layout = "pandas";
   bool quiet = false;
 };
 
@@ -38,6 +39,10 @@ Status Export(Context* ctx, const ExportArgs& args) {
                                    ": export writes hdf5 (for Parquet use strata query TABLE --out FILE.parquet; "
                                    "for CSV strata query TABLE --format csv)");
   }
+  if (args.layout != "pandas" && args.layout != "columns") {
+    return Status::InvalidArgument("--layout " + QuoteForMessage(args.layout, 20) + ": use pandas or columns");
+  }
+  const hdf5::Layout layout = args.layout == "pandas" ? hdf5::Layout::kPandasTable : hdf5::Layout::kColumns;
   ASSIGN_OR_RETURN(query::LogicalPlan logical, query::PlanFromOptions(args, "--"));
   ASSIGN_OR_RETURN(auto db, ctx->OpenDatabase(true, ""));
   query::QueryPlan plan;
@@ -45,7 +50,7 @@ Status Export(Context* ctx, const ExportArgs& args) {
   const std::string group = args.group.empty() ? "/" + args.table : args.group;
   // Written beside the target and renamed at the end: a failed export leaves no partial file.
   const std::string tmp = args.out + ".tmp-strata";
-  ASSIGN_OR_RETURN(auto writer, hdf5::TableWriter::Create(tmp, group, stream->fields(), args.table));
+  ASSIGN_OR_RETURN(auto writer, hdf5::TableWriter::Create(tmp, group, stream->fields(), args.table, layout));
   auto fail = [&](Status st) {
     writer.reset();
     std::error_code ec;
@@ -65,8 +70,8 @@ Status Export(Context* ctx, const ExportArgs& args) {
   std::filesystem::rename(tmp, args.out, ec);
   if (ec) return fail(Status::IOError("cannot rename " + tmp + " to " + args.out + ": " + ec.message()));
   if (!args.quiet) {
-    std::fprintf(stderr, "exported %s rows of %s to %s (group %s)\n", WithThousands(writer->rows()).c_str(),
-                 args.table.c_str(), args.out.c_str(), group.c_str());
+    std::fprintf(stderr, "exported %s rows of %s to %s (group %s, %s layout)\n", WithThousands(writer->rows()).c_str(),
+                 args.table.c_str(), args.out.c_str(), group.c_str(), args.layout.c_str());
   }
   return Status::OK();
 }
@@ -84,18 +89,26 @@ void AddExportCommand(CLI::App& app, Context* ctx) {
   e->add_option("--to", args->to, "end time, exclusive");
   e->add_option("--columns", args->columns, "comma-separated columns to export (default all)");
   e->add_option("--where", args->where, "keep rows where EXPR holds (as strata query --where)");
-  e->add_option("--group", args->group, "HDF5 group to write the columns into (default /TABLE)");
+  e->add_option("--group", args->group, "HDF5 group to write into (default /TABLE; pandas' key)");
+  e->add_option("--layout", args->layout, "pandas (default: a PyTables table, pd.read_hdf reads it) or columns")
+      ->capture_default_str();
   e->add_flag("-q,--quiet", args->quiet, "print nothing on success");
   e->footer(
-      "Layout: one group (default /TABLE) with one 1-D dataset per column, chunked (65,536 rows) and\n"
-      "compressed (shuffle + deflate): timestamps int64 ns since 1970-01-01 UTC (attribute unit=\"ns\"),\n"
-      "symbols and strings variable-length UTF-8, i32/i64/f32/f64 native, bool as h5py's bool; a nullable\n"
-      "column has a bool dataset COLUMN.valid (false = NULL). Rows sorted by time within each symbol.\n"
-      "Read it back with `strata ingest TABLE FILE.h5 --dataset /TABLE`, or from Python:\n"
+      "Layout pandas (default): the PyTables table pandas writes with to_hdf(format='table',\n"
+      "data_columns=True): the group (default /TABLE) holds pandas' metadata and a compound dataset\n"
+      "`table` (chunked, shuffle + deflate) with a member per column: ts int64 ns (datetime64[ns] in\n"
+      "pandas, UTC), i32/i64/f32/f64 native, bool uint8, symbols/strings fixed-width UTF-8; a nullable\n"
+      "column adds a uint8 member COLUMN.valid (0 = NULL; the value is NaN, \"nan\" or 0).\n"
+      "  df = pandas.read_hdf('day.h5', 'trades')       # or h5py.File('day.h5')['trades/table'][:]\n"
+      "Layout columns: one 1-D dataset per column in the group, timestamps int64 ns (attribute\n"
+      "unit=\"ns\"), strings variable-length UTF-8, bool as h5py's bool, COLUMN.valid for NULLs:\n"
       "  f = h5py.File('day.h5'); ts = f['trades/ts'][:].astype('datetime64[ns]')\n"
+      "Rows sorted by time within each symbol. Read either back with\n"
+      "`strata ingest TABLE FILE.h5 --dataset /TABLE`.\n"
       "Examples:\n"
       "  strata export trades day.h5 --from 2026-03-02 --to 2026-03-03\n"
-      "  strata export quotes aapl.h5 -s AAPL --columns ts,symbol,bid,ask --group /quotes/aapl");
+      "  strata export quotes aapl.h5 -s AAPL --columns ts,symbol,bid,ask --group /quotes/aapl\n"
+      "  strata export trades day.h5 --layout columns");
   e->callback([ctx, args] { Run(ctx, [&] { return Export(ctx, *args); }); });
 }
 

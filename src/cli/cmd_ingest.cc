@@ -97,8 +97,8 @@ Status IngestHdf5(Context* ctx, const IngestArgs& args) {
   const auto start = std::chrono::steady_clock::now();
   if (args.dataset.empty()) {
     return Status::InvalidArgument(
-        "HDF5 input needs --dataset /PATH: the group holding one dataset per column (as strata export writes), "
-        "or a compound dataset");
+        "HDF5 input needs --dataset /PATH: the group strata export wrote (pandas or columns layout), a pandas "
+        "to_hdf(format=\"table\") key, or a compound dataset");
   }
   if (args.file == "-") return Status::InvalidArgument("HDF5 cannot be read from stdin: name the file");
   if (!args.rejects.empty() || args.allow_lossy || args.single_pass) {
@@ -286,7 +286,7 @@ void AddIngestCommand(CLI::App& app, Context* ctx) {
                   "csv, parquet or hdf5 (default: parquet for .parquet/.parq/.pq names and directories, hdf5 for "
                   ".h5/.hdf5/.hdf/.he5, else csv)");
   cmd->add_option("--dataset", args->dataset,
-                  "HDF5: the group holding one dataset per column (as strata export writes) or a compound dataset");
+                  "HDF5: a group strata export wrote, a pandas to_hdf(format='table') key, or a compound dataset");
   cmd->add_flag("--truncate-timestamps", args->truncate_timestamps,
                 "round timestamps finer than a timestamp[us]/timestamp[ms] column down (default: refuse them)");
   cmd->add_flag(
@@ -319,9 +319,11 @@ void AddIngestCommand(CLI::App& app, Context* ctx) {
       "Duplicates (same symbol and ts, and the same dedup key, or equal in every column for a table\n"
       "without one) are kept in the log but every read drops them, the first arrival winning; the\n"
       "summary counts them (\"N duplicates dropped\").\n"
-      "HDF5: columns matched by name (datasets of the group, or members of the compound dataset); only\n"
-      "lossless conversions; timestamps are integers in ns (a dataset's unit attribute or --ts-unit says\n"
-      "otherwise). The whole file is checked before any row is appended.\n"
+      "HDF5: columns matched by name (datasets of the group, or members of the compound dataset; pandas\n"
+      "tables by their column names, values_block members too, a DatetimeIndex as the timestamps, NaN and\n"
+      "nan_rep as NULL in nullable columns); only lossless conversions; timestamps are integers in ns (a\n"
+      "dataset's unit attribute, pandas' datetime64 or --ts-unit says otherwise). The whole file is\n"
+      "checked before any row is appended.\n"
       "A timestamp finer than a timestamp[us]/[ms] column is refused unless --truncate-timestamps.\n"
       "Examples:\n"
       "  strata ingest trades trades.csv\n"

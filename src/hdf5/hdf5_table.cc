@@ -2,13 +2,16 @@
 
 #include <hdf5.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <optional>
 
 #include "core/schema_text.h"
+#include "strata/file_system.h"
 #include "strata/timestamp.h"
+#include "wal/batch_codec.h"
 
 namespace strata::hdf5 {
 namespace {
@@ -130,6 +133,17 @@ std::optional<std::string> ReadStringAttribute(hid_t obj, const char* name) {
   if (H5Aread(attr.get(), ftype.get(), buf.data()) < 0) return std::nullopt;
   buf.resize(std::strlen(buf.c_str()));
   return buf;
+}
+
+// Extends the 1-D dataset `ds` of `start` rows by the `n` elements at `data` (of memory type `mtype`).
+Status AppendRows(hid_t ds, hid_t mtype, const void* data, hsize_t start, hsize_t n, const std::string& what) {
+  hsize_t size[1] = {start + n}, first[1] = {start}, count[1] = {n};
+  if (H5Dset_extent(ds, size) < 0) return Fail("cannot extend " + what);
+  Handle fspace(H5Dget_space(ds));
+  H5Sselect_hyperslab(fspace.get(), H5S_SELECT_SET, first, nullptr, count, nullptr);
+  Handle mspace(H5Screate_simple(1, count, nullptr));
+  if (H5Dwrite(ds, mtype, mspace.get(), fspace.get(), H5P_DEFAULT, data) < 0) return Fail("cannot write " + what);
+  return Status::OK();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -270,15 +284,7 @@ class WriterImpl final : public TableWriter {
   }
 
   Status Write(hid_t ds, hid_t mtype, const void* data, size_t n, const std::string& name) {
-    hsize_t size[1] = {rows_ + n}, start[1] = {rows_}, count[1] = {n};
-    if (H5Dset_extent(ds, size) < 0) return Fail("cannot extend dataset " + name + " in " + path_);
-    Handle fspace(H5Dget_space(ds));
-    H5Sselect_hyperslab(fspace.get(), H5S_SELECT_SET, start, nullptr, count, nullptr);
-    Handle mspace(H5Screate_simple(1, count, nullptr));
-    if (H5Dwrite(ds, mtype, mspace.get(), fspace.get(), H5P_DEFAULT, data) < 0) {
-      return Fail("cannot write dataset " + name + " in " + path_);
-    }
-    return Status::OK();
+    return AppendRows(ds, mtype, data, rows_, n, "dataset " + name + " in " + path_);
   }
 
   std::string path_;
@@ -290,6 +296,446 @@ class WriterImpl final : public TableWriter {
   std::string chars_;
   std::vector<const char*> ptrs_;
   std::vector<uint8_t> valid_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// pandas / PyTables "table" layout
+
+// Python's pickle protocol 0, the few shapes pandas' table metadata uses (PyTables pickles
+// attribute values that are not NumPy scalars or arrays this way).
+std::string PickleString(std::string_view utf8) {
+  // 'V' takes raw-unicode-escape text: ASCII as is, everything else (and '\', newline) as \uXXXX.
+  std::string out = "V";
+  for (size_t i = 0; i < utf8.size();) {
+    const auto c = static_cast<unsigned char>(utf8[i]);
+    uint32_t cp = c;
+    size_t len = 1;
+    if (c >= 0xF0 && i + 3 < utf8.size()) {
+      cp = ((c & 0x07u) << 18) | ((utf8[i + 1] & 0x3Fu) << 12) | ((utf8[i + 2] & 0x3Fu) << 6) | (utf8[i + 3] & 0x3Fu);
+      len = 4;
+    } else if (c >= 0xE0 && i + 2 < utf8.size()) {
+      cp = ((c & 0x0Fu) << 12) | ((utf8[i + 1] & 0x3Fu) << 6) | (utf8[i + 2] & 0x3Fu);
+      len = 3;
+    } else if (c >= 0xC0 && i + 1 < utf8.size()) {
+      cp = ((c & 0x1Fu) << 6) | (utf8[i + 1] & 0x3Fu);
+      len = 2;
+    }
+    if (cp < 0x80 && cp != '\\' && cp != '\n' && cp != '\r') {
+      out.push_back(static_cast<char>(cp));
+    } else {
+      char buf[16];
+      if (cp > 0xFFFF) {
+        std::snprintf(buf, sizeof(buf), "\\U%08x", cp);
+      } else {
+        std::snprintf(buf, sizeof(buf), "\\u%04x", cp);
+      }
+      out += buf;
+    }
+    i += len;
+  }
+  return out + "\n";
+}
+
+std::string PickleList(const std::vector<std::string>& items) {
+  std::string out = "(l";
+  for (const std::string& s : items) out += PickleString(s) + "a";
+  return out;
+}
+
+// The strings of a protocol-0 pickle, in order (V raw-unicode-escape and S quoted ones): enough to
+// read the column names of pandas' `*_kind` and `non_index_axes` attributes.
+std::vector<std::string> UnpickleStrings(std::string_view p) {
+  std::vector<std::string> out;
+  size_t i = 0;
+  while (i < p.size()) {
+    const char op = p[i];
+    size_t eol = p.find('\n', i);
+    if (eol == std::string_view::npos) break;
+    std::string_view arg = p.substr(i + 1, eol - i - 1);
+    if (op == 'V') {
+      std::string s;
+      for (size_t k = 0; k < arg.size(); ++k) {
+        if (arg[k] == '\\' && k + 1 < arg.size() && (arg[k + 1] == 'u' || arg[k + 1] == 'U')) {
+          const size_t digits = arg[k + 1] == 'u' ? 4 : 8;
+          if (k + 2 + digits > arg.size()) break;
+          const uint32_t cp =
+              static_cast<uint32_t>(std::strtoul(std::string(arg.substr(k + 2, digits)).c_str(), nullptr, 16));
+          if (cp < 0x80) {
+            s.push_back(static_cast<char>(cp));
+          } else if (cp < 0x800) {
+            s.push_back(static_cast<char>(0xC0 | (cp >> 6)));
+            s.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+          } else if (cp < 0x10000) {
+            s.push_back(static_cast<char>(0xE0 | (cp >> 12)));
+            s.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+            s.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+          } else {
+            s.push_back(static_cast<char>(0xF0 | (cp >> 18)));
+            s.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
+            s.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+            s.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+          }
+          k += 1 + digits;
+        } else {
+          s.push_back(arg[k]);
+        }
+      }
+      out.push_back(std::move(s));
+      i = eol + 1;
+    } else if (op == 'S' && arg.size() >= 2 && (arg[0] == '\'' || arg[0] == '"')) {
+      out.emplace_back(arg.substr(1, arg.size() - 2));
+      i = eol + 1;
+    } else if (op == 'I' || op == 'L' || op == 'F' || op == 'p' || op == 'g') {
+      i = eol + 1;  // ops with a newline-terminated argument
+    } else {
+      ++i;  // one-byte ops: ( l d t a s N .
+    }
+  }
+  return out;
+}
+
+// A fixed-length (null-terminated) string attribute, as PyTables writes them: UTF-8 for a Python
+// str, ASCII for bytes (a pickle: PyTables unpickles only those); an empty value is written with a
+// null dataspace, as PyTables does for TITLE "".
+enum class Text { kStr, kPickle };
+Status WriteFixedStringAttribute(hid_t obj, const char* name, const std::string& value, Text text = Text::kStr) {
+  Handle type(H5Tcopy(H5T_C_S1));
+  H5Tset_size(type.get(), std::max<size_t>(value.size(), 1));
+  H5Tset_strpad(type.get(), H5T_STR_NULLTERM);
+  H5Tset_cset(type.get(), text == Text::kStr ? H5T_CSET_UTF8 : H5T_CSET_ASCII);
+  Handle space(H5Screate(value.empty() ? H5S_NULL : H5S_SCALAR));
+  Handle attr(H5Acreate2(obj, name, type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT));
+  if (!attr.ok()) return Fail(std::string("cannot create attribute ") + name);
+  if (!value.empty() && H5Awrite(attr.get(), type.get(), value.data()) < 0) {
+    return Fail(std::string("cannot write attribute ") + name);
+  }
+  return Status::OK();
+}
+
+Status WriteScalarAttribute(hid_t obj, const char* name, hid_t type, const void* value) {
+  Handle space(H5Screate(H5S_SCALAR));
+  Handle attr(H5Acreate2(obj, name, type, space.get(), H5P_DEFAULT, H5P_DEFAULT));
+  if (!attr.ok() || H5Awrite(attr.get(), type, value) < 0) return Fail(std::string("cannot write attribute ") + name);
+  return Status::OK();
+}
+
+// Writes the rows into a spool file first (the wal's batch encoding, each batch prefixed by its
+// u64 length) while measuring the longest string of each string column, then builds the compound
+// dataset with those widths in Close().
+class PandasWriterImpl final : public TableWriter {
+ public:
+  Status Init(const std::string& path, const std::string& group, const std::vector<Field>& fields,
+              const std::string& table) {
+    path_ = path;
+    group_name_ = group.empty() ? "/" : group;
+    fields_ = fields;
+    table_ = table;
+    if (group_name_ == "/") {
+      return Status::InvalidArgument("the pandas table layout needs a group below / (pandas' key), e.g. /" + table);
+    }
+    for (const Field& f : fields) {
+      if (f.name == "index") {
+        return Status::InvalidArgument(
+            "a column named index clashes with pandas' index member: export with --layout columns");
+      }
+    }
+    widths_.assign(fields.size(), 1);
+    spool_path_ = path + ".spool";
+    ASSIGN_OR_RETURN(spool_, DefaultFileSystem()->NewWritableFile(spool_path_, OpenMode::kTruncate));
+    return Status::OK();
+  }
+
+  ~PandasWriterImpl() override {
+    if (spool_ || !closed_) {
+      spool_.reset();
+      (void)DefaultFileSystem()->RemoveFile(spool_path_);
+    }
+  }
+
+  Status Append(const RecordBatch& batch) override {
+    if (closed_) return Status::InvalidArgument("HDF5 writer: closed");
+    if (batch.fields() != fields_) return Status::InvalidArgument("HDF5 writer: batch fields differ from the file's");
+    const size_t n = batch.num_rows();
+    if (n == 0) return Status::OK();
+    for (size_t i = 0; i < fields_.size(); ++i) {
+      if (!IsString(fields_[i].type)) continue;
+      const Column& col = batch.column(i);
+      for (size_t r = 0; r < n; ++r) {
+        std::string_view s = col.GetString(r);
+        if (s.find('\0') != std::string_view::npos) {
+          return Status::InvalidArgument("column " + fields_[i].name + ", row " + std::to_string(rows_ + r + 1) +
+                                         ": a string with a NUL byte cannot be stored in HDF5");
+        }
+        widths_[i] = std::max(widths_[i], s.size());
+      }
+    }
+    encoded_.clear();
+    const uint64_t len = EncodedBatchSize(batch);
+    encoded_.append(reinterpret_cast<const char*>(&len), sizeof(len));
+    EncodeBatch(batch, &encoded_);
+    RETURN_IF_ERROR(spool_->Append(encoded_));
+    rows_ += n;
+    return Status::OK();
+  }
+
+  Status Close() override {
+    if (closed_) return Status::OK();
+    closed_ = true;
+    RETURN_IF_ERROR(spool_->Close());
+    spool_.reset();
+    Status st = WriteFile();
+    (void)DefaultFileSystem()->RemoveFile(spool_path_);
+    return st;
+  }
+
+  uint64_t rows() const override { return rows_; }
+
+ private:
+  static bool IsString(ColumnType t) { return t == ColumnType::kSymbol || t == ColumnType::kString; }
+
+  // One member of the row record.
+  struct Member {
+    std::string name;
+    size_t offset = 0, size = 0;
+    int field = -1;      // the column it holds (-1: the index)
+    bool valid = false;  // the column's validity, not its values
+    Handle type;
+  };
+
+  static const char* PandasDtype(ColumnType t) {
+    switch (t) {
+      case ColumnType::kTimestamp: return "datetime64";
+      case ColumnType::kInt64: return "int64";
+      case ColumnType::kInt32: return "int32";
+      case ColumnType::kFloat64: return "float64";
+      case ColumnType::kFloat32: return "float32";
+      case ColumnType::kBool: return "bool";
+      default: return "";
+    }
+  }
+
+  Status WriteFile() {
+    // The row record: index, then every column (and the validity of nullable ones).
+    std::vector<Member> members;
+    auto add = [&](const std::string& name, int field, bool valid, Handle type) {
+      Member m;
+      m.name = name;
+      m.field = field;
+      m.valid = valid;
+      m.size = H5Tget_size(type.get());
+      m.type = std::move(type);
+      members.push_back(std::move(m));
+    };
+    add("index", -1, false, Handle(H5Tcopy(H5T_STD_I64LE)));
+    for (size_t i = 0; i < fields_.size(); ++i) {
+      const Field& f = fields_[i];
+      Handle t;
+      switch (f.type) {
+        case ColumnType::kTimestamp:
+        case ColumnType::kInt64: t = Handle(H5Tcopy(H5T_STD_I64LE)); break;
+        case ColumnType::kInt32: t = Handle(H5Tcopy(H5T_STD_I32LE)); break;
+        case ColumnType::kFloat64: t = Handle(H5Tcopy(H5T_IEEE_F64LE)); break;
+        case ColumnType::kFloat32: t = Handle(H5Tcopy(H5T_IEEE_F32LE)); break;
+        case ColumnType::kBool: t = Handle(H5Tcopy(H5T_STD_U8LE)); break;
+        case ColumnType::kSymbol:
+        case ColumnType::kString:
+          t = Handle(H5Tcopy(H5T_C_S1));
+          H5Tset_size(t.get(), widths_[i]);
+          H5Tset_strpad(t.get(), H5T_STR_NULLPAD);
+          break;
+      }
+      add(f.name, static_cast<int>(i), false, std::move(t));
+      if (f.nullable) add(f.name + ".valid", static_cast<int>(i), true, Handle(H5Tcopy(H5T_STD_U8LE)));
+    }
+    size_t row_size = 0;
+    for (Member& m : members) {
+      m.offset = row_size;
+      row_size += m.size;
+    }
+    Handle rtype(H5Tcreate(H5T_COMPOUND, row_size));
+    for (const Member& m : members) {
+      if (H5Tinsert(rtype.get(), m.name.c_str(), m.offset, m.type.get()) < 0) return Fail("cannot build the row type");
+    }
+
+    Handle file(H5Fcreate(path_.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT));
+    if (!file.ok()) return Fail("cannot create HDF5 file " + path_);
+    {
+      Handle root(H5Gopen2(file.get(), "/", H5P_DEFAULT));
+      RETURN_IF_ERROR(WriteFixedStringAttribute(root.get(), "CLASS", "GROUP"));
+      RETURN_IF_ERROR(WriteFixedStringAttribute(root.get(), "PYTABLES_FORMAT_VERSION", "2.1"));
+      RETURN_IF_ERROR(WriteFixedStringAttribute(root.get(), "TITLE", ""));
+      RETURN_IF_ERROR(WriteFixedStringAttribute(root.get(), "VERSION", "1.0"));
+    }
+    // Intermediate groups one by one: PyTables wants its attributes on every group of the path.
+    Handle group;
+    {
+      std::string at;
+      size_t pos = 1;
+      while (pos <= group_name_.size()) {
+        size_t slash = group_name_.find('/', pos);
+        if (slash == std::string::npos) slash = group_name_.size();
+        if (slash > pos) {
+          at += "/" + group_name_.substr(pos, slash - pos);
+          group = Handle(H5Gcreate2(file.get(), at.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
+          if (!group.ok()) return Fail("cannot create group " + at + " in " + path_);
+          RETURN_IF_ERROR(WriteFixedStringAttribute(group.get(), "CLASS", "GROUP"));
+          RETURN_IF_ERROR(WriteFixedStringAttribute(group.get(), "TITLE", ""));
+          RETURN_IF_ERROR(WriteFixedStringAttribute(group.get(), "VERSION", "1.0"));
+        }
+        pos = slash + 1;
+      }
+    }
+    if (!group.ok()) return Status::InvalidArgument("bad group name " + group_name_);
+    RETURN_IF_ERROR(WritePandasAttributes(group.get(), members));
+    RETURN_IF_ERROR(WriteStringAttribute(group.get(), "strata_schema", FieldsToString(fields_)));
+    RETURN_IF_ERROR(WriteStringAttribute(group.get(), "strata_table", table_));
+
+    // The dataset: chunks of about 256 KiB of rows.
+    const hsize_t chunk_rows = std::clamp<hsize_t>((256 << 10) / row_size, 64, kChunkRows);
+    hsize_t dims[1] = {0}, maxdims[1] = {H5S_UNLIMITED}, chunk[1] = {chunk_rows};
+    Handle space(H5Screate_simple(1, dims, maxdims));
+    Handle dcpl(H5Pcreate(H5P_DATASET_CREATE));
+    H5Pset_chunk(dcpl.get(), 1, chunk);
+    H5Pset_shuffle(dcpl.get());
+    H5Pset_deflate(dcpl.get(), 4);
+    Handle ds(H5Dcreate2(group.get(), "table", rtype.get(), space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT));
+    if (!ds.ok()) return Fail("cannot create dataset " + group_name_ + "/table in " + path_);
+    RETURN_IF_ERROR(WriteTableAttributes(ds.get(), members));
+
+    // The spooled batches, as rows.
+    ASSIGN_OR_RETURN(auto in, DefaultFileSystem()->NewRandomAccessFile(spool_path_));
+    ASSIGN_OR_RETURN(uint64_t spool_size, in->Size());
+    uint64_t at = 0, written = 0;
+    std::string bytes, rows;
+    while (at < spool_size) {
+      uint64_t len = 0;
+      ASSIGN_OR_RETURN(size_t got, in->Read(at, sizeof(len), reinterpret_cast<char*>(&len)));
+      if (got != sizeof(len) || len > spool_size - at - sizeof(len))
+        return Status::Corruption("bad spool " + spool_path_);
+      bytes.resize(len);
+      ASSIGN_OR_RETURN(got, in->Read(at + sizeof(len), len, bytes.data()));
+      if (got != len) return Status::Corruption("short spool " + spool_path_);
+      at += sizeof(len) + len;
+      ASSIGN_OR_RETURN(RecordBatch batch, DecodeBatch(bytes, fields_));
+      const size_t n = batch.num_rows();
+      rows.assign(n * row_size, '\0');
+      for (const Member& m : members) FillMember(m, batch, written, row_size, rows.data());
+      RETURN_IF_ERROR(AppendRows(ds.get(), rtype.get(), rows.data(), written, n, group_name_ + "/table in " + path_));
+      written += n;
+    }
+    const int64_t nrows = static_cast<int64_t>(written);
+    RETURN_IF_ERROR(WriteScalarAttribute(ds.get(), "NROWS", H5T_STD_I64LE, &nrows));
+    ds.Reset();
+    group.Reset();
+    if (H5Fflush(file.get(), H5F_SCOPE_GLOBAL) < 0) return Fail("cannot flush " + path_);
+    if (file.Reset() < 0) return Fail("cannot close " + path_);
+    return Status::OK();
+  }
+
+  void FillMember(const Member& m, const RecordBatch& batch, uint64_t first_row, size_t row_size, char* rows) const {
+    const size_t n = batch.num_rows();
+    char* p = rows + m.offset;
+    if (m.field < 0) {
+      for (size_t r = 0; r < n; ++r, p += row_size) {
+        const int64_t v = static_cast<int64_t>(first_row + r);
+        std::memcpy(p, &v, 8);
+      }
+      return;
+    }
+    const Field& f = fields_[static_cast<size_t>(m.field)];
+    const Column& col = batch.column(static_cast<size_t>(m.field));
+    const std::vector<uint8_t>& validity = col.validity();
+    auto is_null = [&](size_t r) { return !validity.empty() && validity[r] == 0; };
+    if (m.valid) {
+      for (size_t r = 0; r < n; ++r, p += row_size) *p = is_null(r) ? 0 : 1;
+      return;
+    }
+    switch (f.type) {
+      case ColumnType::kTimestamp:
+      case ColumnType::kInt64:
+        for (size_t r = 0; r < n; ++r, p += row_size) std::memcpy(p, &col.int64s()[r], 8);
+        break;
+      case ColumnType::kInt32:
+        for (size_t r = 0; r < n; ++r, p += row_size) std::memcpy(p, &col.int32s()[r], 4);
+        break;
+      case ColumnType::kFloat64:
+        for (size_t r = 0; r < n; ++r, p += row_size) {
+          const double v = is_null(r) ? std::nan("") : col.doubles()[r];
+          std::memcpy(p, &v, 8);
+        }
+        break;
+      case ColumnType::kFloat32:
+        for (size_t r = 0; r < n; ++r, p += row_size) {
+          const float v = is_null(r) ? std::nanf("") : static_cast<float>(col.doubles()[r]);
+          std::memcpy(p, &v, 4);
+        }
+        break;
+      case ColumnType::kBool:
+        for (size_t r = 0; r < n; ++r, p += row_size) *p = col.bools()[r] != 0 ? 1 : 0;
+        break;
+      case ColumnType::kSymbol:
+      case ColumnType::kString:
+        for (size_t r = 0; r < n; ++r, p += row_size) {
+          const std::string_view s = is_null(r) ? std::string_view(kNanRep) : col.GetString(r);
+          std::memcpy(p, s.data(), std::min(s.size(), m.size));
+        }
+        break;
+    }
+  }
+
+  Status WritePandasAttributes(hid_t group, const std::vector<Member>& members) {
+    std::vector<std::string> names;
+    for (size_t i = 1; i < members.size(); ++i) names.push_back(members[i].name);
+    std::string axes = "(l(I1\n" + PickleList(names) + "ta.";
+    std::string info = "(dI1\n(dVnames\n(lNasVtype\nVIndex\nssVindex\n(ds";
+    for (const std::string& n : names) info += PickleString(n) + "(ds";
+    info += ".";
+    const std::string list = PickleList(names) + ".";
+    RETURN_IF_ERROR(WriteFixedStringAttribute(group, "data_columns", list, Text::kPickle));
+    RETURN_IF_ERROR(WriteFixedStringAttribute(group, "encoding", "UTF-8"));
+    RETURN_IF_ERROR(WriteFixedStringAttribute(group, "errors", "strict"));
+    RETURN_IF_ERROR(WriteFixedStringAttribute(group, "index_cols", "(l(I0\nVindex\nta.", Text::kPickle));
+    RETURN_IF_ERROR(WriteFixedStringAttribute(group, "info", info, Text::kPickle));
+    const int64_t levels = 1;
+    RETURN_IF_ERROR(WriteScalarAttribute(group, "levels", H5T_STD_I64LE, &levels));
+    RETURN_IF_ERROR(WriteFixedStringAttribute(group, "nan_rep", kNanRep));
+    RETURN_IF_ERROR(WriteFixedStringAttribute(group, "non_index_axes", axes, Text::kPickle));
+    RETURN_IF_ERROR(WriteFixedStringAttribute(group, "pandas_type", "frame_table"));
+    RETURN_IF_ERROR(WriteFixedStringAttribute(group, "pandas_version", "0.15.2"));
+    RETURN_IF_ERROR(WriteFixedStringAttribute(group, "table_type", "appendable_frame"));
+    RETURN_IF_ERROR(WriteFixedStringAttribute(group, "values_cols", list, Text::kPickle));
+    return Status::OK();
+  }
+
+  Status WriteTableAttributes(hid_t ds, const std::vector<Member>& members) {
+    RETURN_IF_ERROR(WriteFixedStringAttribute(ds, "CLASS", "TABLE"));
+    RETURN_IF_ERROR(WriteFixedStringAttribute(ds, "TITLE", ""));
+    RETURN_IF_ERROR(WriteFixedStringAttribute(ds, "VERSION", "2.7"));
+    RETURN_IF_ERROR(WriteFixedStringAttribute(ds, "index_kind", "integer"));
+    for (size_t i = 0; i < members.size(); ++i) {
+      const Member& m = members[i];
+      const std::string field = "FIELD_" + std::to_string(i) + "_";
+      RETURN_IF_ERROR(WriteFixedStringAttribute(ds, (field + "NAME").c_str(), m.name));
+      if (i == 0) continue;
+      const ColumnType t = m.valid ? ColumnType::kBool : fields_[static_cast<size_t>(m.field)].type;
+      std::string dtype = IsString(t) ? "bytes" + std::to_string(8 * m.size) : PandasDtype(t);
+      RETURN_IF_ERROR(WriteFixedStringAttribute(ds, (m.name + "_dtype").c_str(), dtype));
+      RETURN_IF_ERROR(
+          WriteFixedStringAttribute(ds, (m.name + "_kind").c_str(), PickleList({m.name}) + ".", Text::kPickle));
+      RETURN_IF_ERROR(WriteFixedStringAttribute(ds, (m.name + "_meta").c_str(), "N.", Text::kPickle));
+    }
+    return Status::OK();
+  }
+
+  static constexpr const char* kNanRep = "nan";
+
+  std::string path_, group_name_, table_, spool_path_;
+  std::vector<Field> fields_;
+  std::vector<size_t> widths_;
+  std::unique_ptr<WritableFile> spool_;
+  std::string encoded_;
+  uint64_t rows_ = 0;
+  bool closed_ = false;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -310,6 +756,12 @@ struct Source {
   int64_t ts_scale = 1;      // timestamp: ns per stored integer
   bool bool_enum = false;    // bool from an enum
   std::string name_in_file;  // for messages
+  // Compound datasets: the member read, and which element of an array member is the column.
+  std::string member_name;
+  hsize_t array_len = 0, array_index = 0;
+  size_t row_bytes = 0;        // bytes per row read (elem, or elem x array_len)
+  int64_t ts_scale_fixed = 0;  // timestamp: the member's unit is known (pandas datetime64: ns)
+  bool valid_member = false;   // valid_type reads the member <name>.valid of the compound
 };
 
 class ReaderImpl final : public TableReader {
@@ -334,10 +786,18 @@ class ReaderImpl final : public TableReader {
     Handle obj(H5Oopen(file_.get(), object.c_str(), H5P_DEFAULT));
     if (!obj.ok()) return Fail("cannot open " + object + " in " + path);
     H5I_type_t kind = H5Iget_type(obj.get());
-    if (kind == H5I_GROUP) {
+    if (kind == H5I_GROUP && ReadStringAttribute(obj.get(), "pandas_type")) {
+      RETURN_IF_ERROR(InitPandas(obj.get()));
+    } else if (kind == H5I_GROUP) {
       RETURN_IF_ERROR(InitGroup(obj.get()));
     } else if (kind == H5I_DATASET) {
-      RETURN_IF_ERROR(InitCompound(std::move(obj)));
+      // Reopened with a chunk cache that holds a batch: each column reads its member from the same
+      // chunks, which are then decompressed once per batch, not once per column.
+      Handle dapl = CompoundCache();
+      Handle ds(H5Dopen2(file_.get(), object.c_str(), dapl.get()));
+      if (!ds.ok()) return Fail("cannot open " + object + " in " + path);
+      obj.Reset();
+      RETURN_IF_ERROR(InitCompound(std::move(ds)));
     } else {
       return Status::InvalidArgument(where_ + " is neither a group nor a dataset");
     }
@@ -470,7 +930,41 @@ class ReaderImpl final : public TableReader {
     return Status::OK();
   }
 
-  Status InitCompound(Handle ds) {
+  // A column as a compound dataset holds it: a member, or element `index` of an array member.
+  struct FileColumn {
+    std::string name;
+    std::string member;
+    unsigned member_index = 0;
+    hsize_t array_len = 0;  // 0: a scalar member
+    hsize_t index = 0;
+    bool used = false;
+  };
+
+  // Dataset access properties with a chunk cache of 64 MiB (the default 1 MiB holds a few chunks).
+  Handle CompoundCache() {
+    Handle dapl(H5Pcreate(H5P_DATASET_ACCESS));
+    H5Pset_chunk_cache(dapl.get(), 12421, 64 << 20, 1.0);
+    return dapl;
+  }
+
+  // A pandas table: its `table` dataset, read as a compound dataset with pandas' naming.
+  Status InitPandas(hid_t group) {
+    if (H5Lexists(group, "table", H5P_DEFAULT) <= 0) {
+      H5Eclear2(H5E_DEFAULT);
+      return Status::InvalidArgument(where_ + " is a pandas group (pandas_type " +
+                                     ReadStringAttribute(group, "pandas_type").value_or("") +
+                                     ") without a table dataset: only format=\"table\" is read (pandas' default "
+                                     "\"fixed\" format pickles strings; write with df.to_hdf(..., format=\"table\"))");
+    }
+    Handle dapl = CompoundCache();
+    Handle ds(H5Dopen2(group, "table", dapl.get()));
+    if (!ds.ok()) return Fail(where_ + ": cannot open its table dataset");
+    where_ += "/table";
+    if (auto nan_rep = ReadStringAttribute(group, "nan_rep")) nan_rep_ = *nan_rep;
+    return InitCompound(std::move(ds), true);
+  }
+
+  Status InitCompound(Handle ds, bool pandas = false) {
     Handle ftype(H5Dget_type(ds.get()));
     if (H5Tget_class(ftype.get()) != H5T_COMPOUND) {
       return Status::InvalidArgument(where_ +
@@ -480,14 +974,62 @@ class ReaderImpl final : public TableReader {
     hsize_t n = 0;
     RETURN_IF_ERROR(Column1D(ds.get(), "(the compound dataset)", &n));
     total_ = n;
+    pandas_ = pandas;
+    // The columns the members hold.
+    std::vector<FileColumn> cols;
+    std::optional<FileColumn> datetime_index;
     const int members = H5Tget_nmembers(ftype.get());
+    for (int i = 0; i < members; ++i) {
+      char* cname = H5Tget_member_name(ftype.get(), static_cast<unsigned>(i));
+      std::string m = cname ? cname : "";
+      H5free_memory(cname);
+      FileColumn c;
+      c.name = c.member = m;
+      c.member_index = static_cast<unsigned>(i);
+      Handle mt(H5Tget_member_type(ftype.get(), static_cast<unsigned>(i)));
+      if (H5Tget_class(mt.get()) == H5T_ARRAY) {
+        hsize_t dims[H5S_MAX_RANK];
+        if (H5Tget_array_ndims(mt.get()) != 1 || H5Tget_array_dims2(mt.get(), dims) != 1) {
+          return Status::InvalidArgument(where_ + ": member " + m + " is a multi-dimensional array");
+        }
+        c.array_len = dims[0];
+      }
+      if (pandas && m == "index") {
+        // pandas' index: the row number (skipped) or a DatetimeIndex (a timestamp column).
+        if (ReadStringAttribute(ds.get(), "index_kind").value_or("") == "datetime64") datetime_index = c;
+        continue;
+      }
+      std::vector<std::string> names;
+      if (pandas) {
+        if (auto kind = ReadStringAttribute(ds.get(), (m + "_kind").c_str())) names = UnpickleStrings(*kind);
+      }
+      const size_t want = c.array_len == 0 ? 1 : c.array_len;
+      if (names.size() == want) {
+        for (size_t j = 0; j < want; ++j) {
+          FileColumn e = c;
+          e.name = names[j];
+          e.index = j;
+          cols.push_back(std::move(e));
+        }
+      } else if (c.array_len <= 1) {
+        cols.push_back(std::move(c));
+      } else {
+        return Status::InvalidArgument(where_ + ": member " + m + " is an array of " + std::to_string(c.array_len) +
+                                       " values without a name for each (a pandas " + m + "_kind attribute)");
+      }
+    }
+    auto find = [&](const std::string& name) -> FileColumn* {
+      for (FileColumn& c : cols) {
+        if (c.name == name) return &c;
+      }
+      return nullptr;
+    };
     for (const Field& f : schema_.fields()) {
       Source s;
       s.field = f;
-      s.name_in_file = "member " + f.name;
-      const int idx = H5Tget_member_index(ftype.get(), f.name.c_str());
-      if (idx < 0) {
-        H5Eclear2(H5E_DEFAULT);
+      FileColumn* c = find(f.name);
+      if (c == nullptr && f.type == ColumnType::kTimestamp && datetime_index) c = &*datetime_index;
+      if (c == nullptr) {
         if (!f.nullable) {
           return Status::InvalidArgument(where_ + " has no member " + f.name + " for the table's column " + f.name +
                                          ", which is not nullable");
@@ -496,17 +1038,44 @@ class ReaderImpl final : public TableReader {
         sources_.push_back(std::move(s));
         continue;
       }
-      s.ftype = Handle(H5Tget_member_type(ftype.get(), static_cast<unsigned>(idx)));
+      c->used = true;
+      s.name_in_file = "member " + c->member + (c->name != c->member ? " (" + c->name + ")" : "");
+      s.member_name = c->member;
+      s.array_len = c->array_len;
+      s.array_index = c->index;
+      Handle mt(H5Tget_member_type(ftype.get(), c->member_index));
+      s.ftype = c->array_len > 0 ? Handle(H5Tget_super(mt.get())) : std::move(mt);
+      if (pandas && f.type == ColumnType::kTimestamp) s.ts_scale_fixed = 1;  // datetime64[ns]
       RETURN_IF_ERROR(ChooseMemoryType(&s, true));
+      if (s.vlen && s.array_len > 1) {
+        return Status::InvalidArgument(where_ + ": " + s.name_in_file + " is an array of variable-length strings");
+      }
+      if (FileColumn* v = find(f.name + ".valid")) {
+        v->used = true;
+        if (!f.nullable) {
+          return Status::InvalidArgument(where_ + ": member " + v->member + " marks nulls, but the table's column " +
+                                         f.name + " is not nullable");
+        }
+        Handle vt(H5Tget_member_type(ftype.get(), v->member_index));
+        if (v->array_len > 0 || H5Tget_size(vt.get()) != 1 ||
+            (H5Tget_class(vt.get()) != H5T_ENUM && H5Tget_class(vt.get()) != H5T_INTEGER)) {
+          return Status::InvalidArgument(where_ + ": member " + v->member + " is not bool");
+        }
+        Handle elem = H5Tget_class(vt.get()) == H5T_ENUM ? Handle(H5Tget_native_type(vt.get(), H5T_DIR_ASCEND))
+                                                         : Handle(H5Tcopy(H5T_NATIVE_UINT8));
+        s.valid_type = Handle(H5Tcreate(H5T_COMPOUND, 1));
+        if (H5Tinsert(s.valid_type.get(), v->member.c_str(), 0, elem.get()) < 0) {
+          return Fail(where_ + ": member " + v->member);
+        }
+        s.valid_member = true;
+      }
       sources_.push_back(std::move(s));
     }
-    for (int i = 0; i < members; ++i) {
-      char* name = H5Tget_member_name(ftype.get(), static_cast<unsigned>(i));
-      std::string m = name ? name : "";
-      H5free_memory(name);
-      if (schema_.FieldIndex(m) < 0 && !options_.ignore_extra_columns) {
-        return Status::InvalidArgument(where_ + ": member " + m + " is not a column of the table (" +
-                                       schema_.ToString() + "); --ignore-extra-columns skips it");
+    for (const FileColumn& c : cols) {
+      if (!c.used && !options_.ignore_extra_columns) {
+        return Status::InvalidArgument(
+            where_ + ": member " + c.member + (c.name != c.member ? " (column " + c.name + ")" : "") +
+            " is not a column of the table (" + schema_.ToString() + "); --ignore-extra-columns skips it");
       }
     }
     compound_ = std::move(ds);
@@ -531,7 +1100,7 @@ class ReaderImpl final : public TableReader {
     switch (f.type) {
       case ColumnType::kTimestamp: {
         if (!int_fits(8)) return refuse("(timestamps are integers: ns since 1970-01-01 UTC, or the unit attribute's)");
-        s->ts_scale = options_.ts_unit_ns;
+        s->ts_scale = s->ts_scale_fixed != 0 ? s->ts_scale_fixed : options_.ts_unit_ns;
         if (!member && s->ds.ok()) {
           if (auto unit = ReadStringAttribute(s->ds.get(), "unit")) {
             if (*unit == "ns")
@@ -571,7 +1140,10 @@ class ReaderImpl final : public TableReader {
         s->elem = 4;
         break;
       case ColumnType::kBool:
-        if (size != 1 || (cls != H5T_INTEGER && cls != H5T_ENUM)) return refuse("(bool: h5py bool or 1-byte 0/1)");
+        // h5py's bool is an enum, PyTables' (pandas') an 8-bit bitfield.
+        if (size != 1 || (cls != H5T_INTEGER && cls != H5T_ENUM && cls != H5T_BITFIELD)) {
+          return refuse("(bool: h5py or PyTables bool, or 1-byte 0/1)");
+        }
         s->bool_enum = cls == H5T_ENUM;
         s->elem = 1;
         break;
@@ -587,17 +1159,26 @@ class ReaderImpl final : public TableReader {
     if (s->bool_enum) {
       elem = Handle(H5Tget_native_type(ft, H5T_DIR_ASCEND));
     } else if (f.type == ColumnType::kBool) {
-      elem = Handle(H5Tcopy(H5T_NATIVE_UINT8));
+      elem = Handle(H5Tcopy(cls == H5T_BITFIELD ? H5T_NATIVE_B8 : H5T_NATIVE_UINT8));
     } else if (s->string) {
       elem = s->vlen ? StringType(H5Tget_cset(ft)) : Handle(H5Tcopy(ft));
     } else {
       elem = Handle(H5Tcopy(mt));
     }
+    s->row_bytes = s->elem;
     if (!member) {
       s->mtype = std::move(elem);
     } else {
-      s->mtype = Handle(H5Tcreate(H5T_COMPOUND, s->elem));
-      if (H5Tinsert(s->mtype.get(), f.name.c_str(), 0, elem.get()) < 0) return Fail(where_ + ": member " + f.name);
+      if (s->array_len > 0) {
+        // The whole array is read; ReadColumn keeps element array_index of each row.
+        hsize_t dims[1] = {s->array_len};
+        elem = Handle(H5Tarray_create2(elem.get(), 1, dims));
+        s->row_bytes = s->elem * s->array_len;
+      }
+      s->mtype = Handle(H5Tcreate(H5T_COMPOUND, s->row_bytes));
+      if (H5Tinsert(s->mtype.get(), s->member_name.c_str(), 0, elem.get()) < 0) {
+        return Fail(where_ + ": member " + s->member_name);
+      }
     }
     return Status::OK();
   }
@@ -609,6 +1190,7 @@ class ReaderImpl final : public TableReader {
       case H5T_FLOAT: return "float" + std::to_string(size * 8);
       case H5T_STRING: return "string";
       case H5T_ENUM: return "enum";
+      case H5T_BITFIELD: return "bitfield" + std::to_string(size * 8);
       case H5T_COMPOUND: return "compound";
       case H5T_ARRAY: return "array";
       default: return "unsupported type";
@@ -639,8 +1221,20 @@ class ReaderImpl final : public TableReader {
       return Status::InvalidArgument(where_ + ", " + s.name_in_file + ", row " + std::to_string(done_ + r + 1) + ": " +
                                      why);
     };
-    buf_.resize(n * s.elem);
+    buf_.resize(n * s.row_bytes);
     RETURN_IF_ERROR(ReadInto(s, ds, s.mtype.get(), n, buf_.data(), s.name_in_file));
+    if (s.array_len > 1) {  // keep element array_index of each row's array
+      for (size_t r = 0; r < n; ++r) {
+        std::memmove(buf_.data() + r * s.elem, buf_.data() + r * s.row_bytes + s.array_index * s.elem, s.elem);
+      }
+    }
+    // pandas marks missing values with NaN (floats) and nan_rep (strings); strata's own export also
+    // writes <col>.valid, which then decides.
+    const bool pandas_nulls = pandas_ && f.nullable && !s.valid_member && !s.valid_ds.ok();
+    auto set_null = [&](size_t r) {
+      if (col->validity().empty()) col->validity().assign(n, 1);
+      col->validity()[r] = 0;
+    };
     switch (f.type) {
       case ColumnType::kTimestamp:
       case ColumnType::kInt64: {
@@ -681,6 +1275,14 @@ class ReaderImpl final : public TableReader {
           const float* p = reinterpret_cast<const float*>(buf_.data());
           for (size_t r = 0; r < n; ++r) v[r] = p[r];
         }
+        if (pandas_nulls) {
+          for (size_t r = 0; r < n; ++r) {
+            if (std::isnan(v[r])) {
+              set_null(r);
+              v[r] = 0;
+            }
+          }
+        }
         break;
       }
       case ColumnType::kBool: {
@@ -712,6 +1314,10 @@ class ReaderImpl final : public TableReader {
             if (space_pad) {
               while (!v.empty() && v.back() == ' ') v.remove_suffix(1);
             }
+            if (pandas_nulls && v == nan_rep_) {
+              set_null(r);
+              v = {};
+            }
             col->chars().append(v);
             col->offsets().push_back(static_cast<uint32_t>(col->chars().size()));
           }
@@ -719,13 +1325,15 @@ class ReaderImpl final : public TableReader {
         break;
       }
     }
-    if (s.valid_ds.ok()) {
+    if (s.valid_ds.ok() || s.valid_member) {
       std::vector<uint8_t>& valid = col->validity();
       valid.resize(n);
-      RETURN_IF_ERROR(ReadInto(s, s.valid_ds.get(), s.valid_type.get(), n, valid.data(), f.name + ".valid"));
+      RETURN_IF_ERROR(ReadInto(s, s.valid_member ? compound_.get() : s.valid_ds.get(), s.valid_type.get(), n,
+                               valid.data(), f.name + ".valid"));
       for (size_t r = 0; r < n; ++r) {
         if (valid[r] > 1) return row_error(r, f.name + ".valid holds " + std::to_string(valid[r]) + ", not a bool");
       }
+      if (s.valid_member) ClearNullValues(col, n);  // the pandas layout's NaN and "nan" placeholders
     }
     if (IsFloating(f.type) && !options_.allow_nan) {
       const std::vector<double>& d = col->doubles();
@@ -739,10 +1347,31 @@ class ReaderImpl final : public TableReader {
     return Status::OK();
   }
 
+  // Null rows hold 0 / "" (as every other source of rows leaves them).
+  static void ClearNullValues(Column* col, size_t n) {
+    const std::vector<uint8_t>& valid = col->validity();
+    if (col->type() == ColumnType::kFloat64 || col->type() == ColumnType::kFloat32) {
+      for (size_t r = 0; r < n; ++r) {
+        if (valid[r] == 0) col->doubles()[r] = 0;
+      }
+    } else if (col->type() == ColumnType::kSymbol || col->type() == ColumnType::kString) {
+      std::string chars;
+      std::vector<uint32_t> offsets(1, 0);
+      for (size_t r = 0; r < n; ++r) {
+        if (valid[r] != 0) chars.append(col->GetString(r));
+        offsets.push_back(static_cast<uint32_t>(chars.size()));
+      }
+      col->chars() = std::move(chars);
+      col->offsets() = std::move(offsets);
+    }
+  }
+
   std::string path_, where_;
   ReadOptions options_;
   Schema schema_;
   Handle file_, compound_;
+  bool pandas_ = false;  // a pandas table: NaN and nan_rep are NULL in nullable columns
+  std::string nan_rep_ = "nan";
   std::vector<Source> sources_;
   uint64_t total_ = 0, done_ = 0;
   std::string buf_;
@@ -751,8 +1380,14 @@ class ReaderImpl final : public TableReader {
 }  // namespace
 
 Result<std::unique_ptr<TableWriter>> TableWriter::Create(const std::string& path, const std::string& group,
-                                                         const std::vector<Field>& fields, const std::string& table) {
+                                                         const std::vector<Field>& fields, const std::string& table,
+                                                         Layout layout) {
   QuietLibrary();
+  if (layout == Layout::kPandasTable) {
+    auto w = std::make_unique<PandasWriterImpl>();
+    RETURN_IF_ERROR(w->Init(path, group, fields, table));
+    return std::unique_ptr<TableWriter>(std::move(w));
+  }
   auto w = std::make_unique<WriterImpl>();
   RETURN_IF_ERROR(w->Init(path, group, fields, table));
   return std::unique_ptr<TableWriter>(std::move(w));

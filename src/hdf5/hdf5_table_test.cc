@@ -4,6 +4,7 @@
 #include <hdf5.h>
 
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 
 #include "testutil/testutil.h"
@@ -34,14 +35,16 @@ RecordBatch Rows(const Schema& schema, size_t rows, size_t first) {
   return b;
 }
 
-TEST(Hdf5TableTest, RoundTripsEveryTypeAndNull) {
+class Hdf5LayoutTest : public ::testing::TestWithParam<Layout> {};
+
+TEST_P(Hdf5LayoutTest, RoundTripsEveryTypeAndNull) {
   TempDir dir;
   const std::string path = dir.Join("t.h5");
   const Schema schema = AllTypes();
   const size_t rows = kChunkRows + 1234;  // more than one chunk
   RecordBatch all = Rows(schema, rows, 0);
   {
-    ASSERT_OK_AND_ASSIGN(auto w, TableWriter::Create(path, "/data/trades", schema.fields(), "trades"));
+    ASSERT_OK_AND_ASSIGN(auto w, TableWriter::Create(path, "/data/trades", schema.fields(), "trades", GetParam()));
     ASSERT_OK(w->Append(all.Slice(0, 1000)));
     ASSERT_OK(w->Append(all.Slice(1000, rows - 1000)));
     EXPECT_EQ(w->rows(), rows);
@@ -62,6 +65,68 @@ TEST(Hdf5TableTest, RoundTripsEveryTypeAndNull) {
   for (size_t c = 0; c < schema.fields().size(); ++c) {
     EXPECT_TRUE(got.column(c).Equals(all.column(c))) << schema.fields()[c].name;
   }
+  // The pandas layout spools the rows beside the file and removes the spool.
+  EXPECT_FALSE(std::filesystem::exists(path + ".spool"));
+}
+
+INSTANTIATE_TEST_SUITE_P(Layouts, Hdf5LayoutTest, ::testing::Values(Layout::kPandasTable, Layout::kColumns),
+                         [](const auto& info) { return info.param == Layout::kColumns ? "Columns" : "Pandas"; });
+
+// The pandas layout: the PyTables/pandas attributes and member names pandas.read_hdf needs
+// (checked with pandas itself in tests/hdf5_cli_test.cc), and a column named index refused.
+TEST(Hdf5TableTest, PandasLayoutAttributes) {
+  TempDir dir;
+  const std::string path = dir.Join("p.h5");
+  const Schema schema = AllTypes();
+  {
+    ASSERT_OK_AND_ASSIGN(auto w, TableWriter::Create(path, "/a/b", schema.fields(), "t"));
+    ASSERT_OK(w->Append(Rows(schema, 5, 0)));
+    ASSERT_OK(w->Close());
+  }
+  hid_t f = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  ASSERT_GE(f, 0);
+  auto attr = [&](const char* obj, const char* name) {
+    hid_t a = H5Aopen_by_name(f, obj, name, H5P_DEFAULT, H5P_DEFAULT);
+    if (a < 0) return std::string("<absent>");
+    hid_t t = H5Aget_type(a);
+    std::string v(H5Tget_size(t), '\0');
+    hid_t sp = H5Aget_space(a);
+    if (H5Sget_simple_extent_type(sp) == H5S_NULL)
+      v.clear();
+    else if (H5Tget_class(t) == H5T_STRING)
+      H5Aread(a, t, v.data());
+    else
+      v = "<not a string>";
+    H5Sclose(sp);
+    H5Tclose(t);
+    H5Aclose(a);
+    return v;
+  };
+  EXPECT_EQ(attr("/", "PYTABLES_FORMAT_VERSION"), "2.1");
+  EXPECT_EQ(attr("/a", "CLASS"), "GROUP");
+  EXPECT_EQ(attr("/a/b", "CLASS"), "GROUP");
+  EXPECT_EQ(attr("/a/b", "pandas_type"), "frame_table");
+  EXPECT_EQ(attr("/a/b", "table_type"), "appendable_frame");
+  EXPECT_EQ(attr("/a/b", "index_cols"), "(l(I0\nVindex\nta.");
+  EXPECT_EQ(attr("/a/b", "non_index_axes"),
+            "(l(I1\n(lVts\naVsymbol\naVi\naVl\naVl.valid\naVf\naVd\naVd.valid\naVb\naVb.valid\naVs\naVs.valid\nata.");
+  EXPECT_EQ(attr("/a/b/table", "CLASS"), "TABLE");
+  EXPECT_EQ(attr("/a/b/table", "TITLE"), "");
+  EXPECT_EQ(attr("/a/b/table", "ts_dtype"), "datetime64");
+  EXPECT_EQ(attr("/a/b/table", "s_dtype"), "bytes48");  // the longest value, "héllo", is 6 bytes
+  EXPECT_EQ(attr("/a/b/table", "symbol_kind"), "(lVsymbol\na.");
+  EXPECT_EQ(attr("/a/b/table", "FIELD_0_NAME"), "index");
+  hid_t ds = H5Dopen2(f, "/a/b/table", H5P_DEFAULT);
+  hid_t t = H5Dget_type(ds);
+  EXPECT_EQ(H5Tget_nmembers(t), 13);
+  H5Tclose(t);
+  H5Dclose(ds);
+  H5Fclose(f);
+
+  Schema clash = *Schema::Parse("ts:timestamp,symbol:symbol,index:i64");
+  auto w = TableWriter::Create(dir.Join("x.h5"), "/x", clash.fields(), "x");
+  ASSERT_FALSE(w.ok());
+  EXPECT_NE(w.status().message().find("clashes with pandas' index"), std::string::npos) << w.status().ToString();
 }
 
 TEST(Hdf5TableTest, ClearErrors) {
@@ -78,7 +143,7 @@ TEST(Hdf5TableTest, ClearErrors) {
 
   const std::string path = dir.Join("t.h5");
   {
-    ASSERT_OK_AND_ASSIGN(auto w, TableWriter::Create(path, "/t", schema.fields(), "t"));
+    ASSERT_OK_AND_ASSIGN(auto w, TableWriter::Create(path, "/t", schema.fields(), "t", Layout::kColumns));
     ASSERT_OK(w->Append(Rows(schema, 10, 0)));
     ASSERT_OK(w->Close());
   }

@@ -46,6 +46,7 @@ Result<std::string> IcebergType(ColumnType type) {
     case ColumnType::kInt32: return std::string("int");
     case ColumnType::kInt64: return std::string("long");
     case ColumnType::kFloat64: return std::string("double");
+    case ColumnType::kFloat32: return std::string("float");  // Parquet FLOAT; bounds 4-byte LE, as Iceberg's
     case ColumnType::kBool: return std::string("boolean");
     default: break;
   }
@@ -236,6 +237,11 @@ std::optional<bool> Less(ColumnType type, const std::string& a, const std::strin
     }
     case ColumnType::kFloat64: {
       double x, y;
+      if (!DecodeLe(a, &x) || !DecodeLe(b, &y) || x != x || y != y) return std::nullopt;
+      return x < y;
+    }
+    case ColumnType::kFloat32: {
+      float x, y;
       if (!DecodeLe(a, &x) || !DecodeLe(b, &y) || x != x || y != y) return std::nullopt;
       return x < y;
     }
@@ -587,6 +593,7 @@ Status IcebergCommitter::CommitTable(const TableInfo& table, bool expire, bool f
   const std::string schema_text = schema_json.dump();
   auto& cache = stats_[table.id];
   AvroEncoder list_body;
+  std::vector<std::pair<std::string, std::string>> puts;  // key, bytes: written together below
   int64_t total_rows = 0, total_bytes = 0;
   for (int spec : {kDaySpec, kMonthSpec}) {
     const Tier tier = spec == kDaySpec ? Tier::kWarm : Tier::kCold;
@@ -628,10 +635,11 @@ Status IcebergCommitter::CommitTable(const TableInfo& table, bool expire, bool f
         {"content", "data"},
     };
     const std::string manifest = AvroContainer(ManifestEntrySchema(spec), meta, body, sync);
-    RETURN_IF_ERROR(options_.store->Put(Key(name, manifest_name), manifest));
+    const int64_t manifest_size = static_cast<int64_t>(manifest.size());
+    puts.emplace_back(Key(name, manifest_name), std::move(manifest));
     // manifest_file
     list_body.String(TableLocation(name) + "/metadata/" + manifest_name);
-    list_body.Long(static_cast<int64_t>(manifest.size()));
+    list_body.Long(manifest_size);
     list_body.Int(spec);
     list_body.Int(0);  // content: data
     list_body.Long(seq);
@@ -667,8 +675,7 @@ Status IcebergCommitter::CommitTable(const TableInfo& table, bool expire, bool f
       {"format-version", "2"},
   };
   list_meta["parent-snapshot-id"] = parent >= 0 ? std::to_string(parent) : "null";
-  RETURN_IF_ERROR(
-      options_.store->Put(Key(name, list_name), AvroContainer(ManifestFileSchema(), list_meta, list_body, sync)));
+  puts.emplace_back(Key(name, list_name), AvroContainer(ManifestFileSchema(), list_meta, list_body, sync));
 
   // The new metadata: the previous one's history plus this snapshot.
   Json md;
@@ -750,24 +757,32 @@ Status IcebergCommitter::CommitTable(const TableInfo& table, bool expire, bool f
   md["metadata-log"] = metadata_log;
 
   const int64_t next = version + 1;
+  // The manifests and the manifest list: each fsynced and renamed into place, then their directory
+  // fsynced once. Then the metadata file (its own fsyncs: a version-guessing reader must never find
+  // a metadata file whose manifests a crash lost), then the hint, which makes it current.
+  // BENCHMARKS.md, "Iceberg metadata": 10 -> 8 fsyncs per commit, and no fsync per expired file.
+  RETURN_IF_ERROR(options_.store->PutAll(puts));
   RETURN_IF_ERROR(options_.store->Put(Key(name, "v" + std::to_string(next) + ".metadata.json"), md.dump(2)));
   RETURN_IF_ERROR(options_.store->Put(Key(name, "version-hint.text"), std::to_string(next)));
   last_metadata_[name] = std::make_shared<LastMetadata>(LastMetadata{next, std::move(md)});
 
-  // Cleanup of what no kept snapshot or metadata file names (best effort: leftovers are only garbage).
+  // Cleanup of what no kept snapshot or metadata file names (best effort: leftovers are only garbage,
+  // so no directory fsync for the deletions).
+  std::vector<std::string> garbage;
   for (int64_t id : expired) {
     if (id < 0) continue;
     for (const std::string& p : {std::to_string(id) + "-m", "snap-" + std::to_string(id) + "-"}) {
       auto objs = options_.store->List(Key(name, p));
       if (!objs.ok()) continue;
-      for (const ObjectInfo& o : *objs) options_.store->Delete(o.key).IgnoreError();
+      for (const ObjectInfo& o : *objs) garbage.push_back(o.key);
     }
   }
   for (const std::string& uri : drop_metadata) {
     const size_t slash = uri.rfind('/');
     if (slash == std::string::npos) continue;
-    options_.store->Delete(Key(name, uri.substr(slash + 1))).IgnoreError();
+    garbage.push_back(Key(name, uri.substr(slash + 1)));
   }
+  options_.store->DeleteGarbage(garbage).IgnoreError();
   // Forget statistics of files no longer live (bounded memory).
   std::set<std::string> live;
   for (const FileRecord& f : files) live.insert(f.uri);

@@ -167,6 +167,36 @@ class IcebergTest : public ::testing::Test {
   const int64_t day_ = DaysFromCivil(2026, 3, 2);
 };
 
+// A commit fsyncs each file it writes, the manifests and manifest list's directory once, the
+// metadata file and the hint each with their directory (BENCHMARKS.md: 10 fsyncs before, 8 now);
+// expiring older snapshots deletes their files without an fsync each. Counted by the fault
+// injection file system.
+TEST_F(IcebergTest, ACommitFsyncsEachFileOnceAndTheManifestsDirectoryOnce) {
+  ASSERT_OK(FlushRows("AAPL", day_, 30, 10));
+  MigrateOptions mo;
+  mo.all = true;
+  ASSERT_OK(store_->Migrate(mo).status());     // a cold file (spec 1)
+  ASSERT_OK(FlushRows("MSFT", day_, 30, 20));  // and a warm one (spec 0)
+  for (int i = 0; i < 3; ++i) ASSERT_OK(FlushRows("MSFT", day_ + 1 + i, 5, 30 + i));
+  const size_t before = Metadata()["snapshots"].size();
+  ASSERT_GE(before, 4u);
+  fs_->ResetCounters();
+  ASSERT_OK(committer_->CommitTable(table_, false));
+  EXPECT_EQ(fs_->ops(FsOp::kSync), 5);     // manifest (warm), manifest (cold), manifest list, metadata, hint
+  EXPECT_EQ(fs_->ops(FsOp::kSyncDir), 3);  // after the manifests and list, after the metadata, after the hint
+  EXPECT_EQ(Metadata()["snapshots"].size(), before + 1);
+  fs_->ResetCounters();
+  ASSERT_OK(committer_->CommitTable(table_, true));  // expires every older snapshot and metadata file
+  EXPECT_EQ(fs_->ops(FsOp::kSync), 5);
+  EXPECT_EQ(fs_->ops(FsOp::kSyncDir), 3);
+  EXPECT_GE(fs_->ops(FsOp::kRemove), 2 * static_cast<int>(before));  // the expired files, no fsync each
+  nlohmann::json md = Metadata();
+  EXPECT_EQ(md["snapshots"].size(), 1u);
+  ASSERT_OK_AND_ASSIGN(auto left, fs_->ListDir(JoinPath(root_, "iceberg/trades/metadata")));
+  EXPECT_EQ(left.size(), 5u) << ::testing::PrintToString(left);  // vN, hint, list, two manifests
+  EXPECT_TRUE(Check().ok());
+}
+
 TEST_F(IcebergTest, EachFlushCommitsASnapshotWithPartitionsAndStats) {
   EXPECT_TRUE(Check().ok());  // no files, no metadata: nothing to report
   ASSERT_OK(FlushRows("AAPL", day_, 50, 10));

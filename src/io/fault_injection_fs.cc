@@ -135,9 +135,15 @@ int FaultInjectionFileSystem::mutating_ops() const {
   return ops_;
 }
 
+int FaultInjectionFileSystem::ops(FsOp op) const {
+  std::lock_guard lock(mu_);
+  return ops_by_kind_[static_cast<size_t>(op)];
+}
+
 void FaultInjectionFileSystem::ResetCounters() {
   std::lock_guard lock(mu_);
   ops_ = 0;
+  ops_by_kind_.fill(0);
 }
 
 Status FaultInjectionFileSystem::Refused(std::string_view what) const {
@@ -146,6 +152,7 @@ Status FaultInjectionFileSystem::Refused(std::string_view what) const {
 
 Status FaultInjectionFileSystem::Inject(FsOp op, const std::string& what, std::optional<Fault>* short_write) {
   ++ops_;
+  ++ops_by_kind_[static_cast<size_t>(op)];
   if (crashed_) return Refused(what);
   if (crash_countdown_ > 0 && --crash_countdown_ == 0) {
     crashed_ = true;

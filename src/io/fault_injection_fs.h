@@ -40,6 +40,7 @@
 // fail with Aborted (the process that owned them is gone).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -102,7 +103,9 @@ class FaultInjectionFileSystem final : public FileSystem {
   bool crashed() const;
   // Mutating ops attempted (including failed and refused ones) since construction or ResetCounters().
   int mutating_ops() const;
-  // Zeroes mutating_ops(); pending faults and the crash point keep counting from where they were.
+  // Ops of one kind attempted since construction or ResetCounters() (e.g. how many fsyncs).
+  int ops(FsOp op) const;
+  // Zeroes mutating_ops() and ops(); pending faults and the crash point keep counting from where they were.
   void ResetCounters();
 
   // Power loss: puts every file and directory changed through this object back to its durable state
@@ -191,6 +194,7 @@ class FaultInjectionFileSystem final : public FileSystem {
   bool crashed_ = false;
   std::string crash_message_;
   int ops_ = 0;
+  std::array<int, 8> ops_by_kind_{};  // indexed by FsOp
   uint64_t space_limit_ = UINT64_MAX;
   uint64_t bytes_written_ = 0;
   // Durability state. dir_at_ maps the normalised path of every directory we track to its node.

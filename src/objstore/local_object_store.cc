@@ -1,6 +1,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <set>
 
 #include "objstore/object_store.h"
 
@@ -21,6 +22,41 @@ class LocalObjectStore final : public ObjectStore {
     const std::string path = Uri(key);
     RETURN_IF_ERROR(MakeParentDirs(path));
     return fs_->WriteFileAtomic(path, data);
+  }
+
+  Status PutAll(const std::vector<std::pair<std::string, std::string>>& objects) override {
+    std::set<std::string> dirs;
+    for (const auto& [key, data] : objects) {
+      RETURN_IF_ERROR(CheckObjectKey(key));
+      const std::string path = Uri(key);
+      RETURN_IF_ERROR(MakeParentDirs(path));
+      // WriteFileAtomic without its directory fsync: temp file, fsync, rename.
+      RETURN_IF_ERROR(CheckReplaceableByRename(path));
+      const std::string tmp = path + std::string(kTempMarker) + std::to_string(::getpid());
+      Status st = [&]() -> Status {
+        ASSIGN_OR_RETURN(auto file, fs_->NewWritableFile(tmp, OpenMode::kTruncate));
+        RETURN_IF_ERROR(file->Append(data));
+        RETURN_IF_ERROR(file->Sync());
+        return file->Close();
+      }();
+      if (st.ok()) st = fs_->Rename(tmp, path);
+      if (!st.ok()) {
+        fs_->RemoveFile(tmp).IgnoreError();
+        return st;
+      }
+      dirs.insert(DirName(path));
+    }
+    for (const std::string& dir : dirs) RETURN_IF_ERROR(fs_->SyncDir(dir));
+    return Status::OK();
+  }
+
+  Status DeleteGarbage(const std::vector<std::string>& keys) override {
+    for (const std::string& key : keys) {
+      RETURN_IF_ERROR(CheckObjectKey(key));
+      Status st = fs_->RemoveFile(Uri(key));
+      if (!st.ok() && !st.IsNotFound()) return st;
+    }
+    return Status::OK();
   }
 
   Status PutFile(std::string_view key, FileSystem* src_fs, const std::string& src_path) override {

@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "objstore/s3_options.h"
@@ -43,6 +44,19 @@ class ObjectStore {
 
   // Stores `data` under `key`, replacing any object there, atomically.
   virtual Status Put(std::string_view key, std::string_view data) = 0;
+  // Stores several objects, each atomically as Put does, all of them durable when it returns; on
+  // failure some may be stored. A local store fsyncs each file and then each directory once (Put
+  // fsyncs the directory per object), so a commit of several new files pays one directory fsync.
+  virtual Status PutAll(const std::vector<std::pair<std::string, std::string>>& objects) {
+    for (const auto& [key, data] : objects) RETURN_IF_ERROR(Put(key, data));
+    return Status::OK();
+  }
+  // Removes several objects (OK for those already gone). Not durable by itself: for garbage whose
+  // reappearance after a crash is harmless (a local store fsyncs no directory).
+  virtual Status DeleteGarbage(const std::vector<std::string>& keys) {
+    for (const std::string& key : keys) RETURN_IF_ERROR(Delete(key));
+    return Status::OK();
+  }
   // Stores the local file `path` (read through `fs`) under `key`, atomically, streaming it
   // (large files go up in parts on S3) instead of holding it in memory.
   virtual Status PutFile(std::string_view key, FileSystem* fs, const std::string& path) = 0;

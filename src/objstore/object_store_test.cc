@@ -108,5 +108,44 @@ TEST_F(LocalObjectStoreTest, PutIsAllOrNothingUnderACrashAtEveryStep) {
   }
 }
 
+// PutAll: every object whole or absent under a crash at any step, all of them there once it
+// returned OK, with one directory fsync for objects in one directory. DeleteGarbage removes
+// without fsyncs and ignores objects already gone.
+TEST_F(LocalObjectStoreTest, PutAllIsDurableWithOneDirectorySyncAndAllOrNothingPerObject) {
+  const std::vector<std::pair<std::string, std::string>> objects = {
+      {"m/a", std::string(5000, 'a')}, {"m/b", std::string(7000, 'b')}, {"m/c", "c"}};
+  for (int crash_at = 1; crash_at < 30; ++crash_at) {
+    testing::TempDir dir;
+    Status st;
+    {
+      ASSERT_OK(DefaultFileSystem()->CreateDirs(dir.path() + "/m"));  // durable before the scenario
+      FaultInjectionFileSystem fs(DefaultFileSystem());
+      auto store = NewLocalObjectStore(&fs, dir.path());
+      fs.CrashAtOp(crash_at);
+      st = store->PutAll(objects);
+      if (st.ok()) {
+        EXPECT_EQ(fs.ops(FsOp::kSyncDir), 1);
+        EXPECT_EQ(fs.ops(FsOp::kSync), 3);
+      }
+      ASSERT_OK(fs.DropUnsyncedData());
+    }
+    auto after = NewLocalObjectStore(DefaultFileSystem(), dir.path());
+    for (const auto& [key, data] : objects) {
+      auto got = after->Get(key);
+      if (got.ok()) {
+        EXPECT_EQ(*got, data) << key << ", crash at " << crash_at;
+      } else {
+        EXPECT_TRUE(got.status().IsNotFound()) << got.status().message();
+        EXPECT_FALSE(st.ok()) << "PutAll said OK but " << key << " is gone (crash at " << crash_at << ")";
+      }
+    }
+  }
+  ASSERT_OK(store_->PutAll(objects));
+  ASSERT_OK(store_->DeleteGarbage({"m/a", "m/c", "m/never"}));
+  EXPECT_TRUE(store_->Get("m/a").status().IsNotFound());
+  EXPECT_EQ(*store_->Get("m/b"), objects[1].second);
+  EXPECT_TRUE(store_->Get("m/c").status().IsNotFound());
+}
+
 }  // namespace
 }  // namespace strata
