@@ -74,8 +74,13 @@ void AddMigrateCommands(CLI::App& app, Context* ctx) {
     Run(ctx, [&]() -> Status {
       ASSIGN_OR_RETURN(auto db, ctx->OpenDatabase(false, "strata retention"));
       ASSIGN_OR_RETURN(TierRunResult r, db->ApplyRetention());
-      std::printf("retention: deleted %s cold files (%s rows, %s)\n", WithThousands(r.files_in).c_str(),
+      std::printf("retention: deleted %s cold files (%s rows, %s)", WithThousands(r.files_in).c_str(),
                   WithThousands(r.rows_in).c_str(), HumanBytes(r.bytes_in).c_str());
+      if (r.files_locked > 0) {
+        std::printf("; kept %s expired cold files that are locked (policy cold_lock_days)",
+                    WithThousands(r.files_locked).c_str());
+      }
+      std::printf("\n");
       return db->Close();
     });
   });
