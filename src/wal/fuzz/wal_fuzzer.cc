@@ -18,7 +18,8 @@
 // to one with the same table and fields; a create record that parses encodes back to the same bytes.
 //
 // Seeds: STRATA_FUZZ_WRITE_SEEDS=DIR ./wal_fuzzer writes real segments (WalWriter) and payloads
-// (EncodeRowsRecord, EncodeSchemaRecord, EncodeCreateRecord) to DIR and exits; tools/fuzz.sh does this before each run.
+// (EncodeRowsRecord, EncodeSchemaRecord, EncodeCreateRecord, EncodePolicyRecord) to DIR and exits; tools/fuzz.sh does
+// this before each run.
 #include <unistd.h>
 
 #include <cstddef>
@@ -282,6 +283,14 @@ void WriteSeeds(const std::string& out) {
                         {5, TableDef{"t4_bars_1m", Schema::Template("bars").value(), std::nullopt, R"({"x":1})"}}},
                        &payload, /*commit_time_ns=*/1);
     WriteFile(fs, out + "/payload-create", std::string(1, '\1') + payload);
+    if (!(*writer)->Append(payload).ok()) std::abort();
+  }
+  {
+    std::string payload;
+    EncodePolicyRecord(
+        {4, R"({"bars":["1m"]})", {{5, TableDef{"t4_bars_1m", Schema::Template("bars").value(), std::nullopt, "{}"}}}},
+        &payload, /*commit_time_ns=*/1);
+    WriteFile(fs, out + "/payload-policy", std::string(1, '\1') + payload);
     if (!(*writer)->Append(payload).ok()) std::abort();
   }
   if (!(*writer)->Close().ok()) std::abort();
