@@ -231,17 +231,7 @@ class WalSchemaReplayTest : public db::testing::DbTest {
     auto info = (*catalog)->GetTable(table);
     return info.ok() ? info->id : -1;
   }
-  static size_t Rows(Database* db, const std::string& table) {
-    ScanRequest req;
-    req.table = table;
-    auto batches = db->Scan(req);
-    EXPECT_TRUE(batches.ok()) << batches.status().ToString();
-    size_t n = 0;
-    if (batches.ok()) {
-      for (const RecordBatch& b : *batches) n += b.num_rows();
-    }
-    return n;
-  }
+  static size_t Rows(Database* db, const std::string& table) { return db::testing::ScanRowCount(db, table); }
   // The catalog's own schema text of `table`, read beside the database.
   std::string CatalogSchema(const std::string& table) {
     auto catalog = Catalog::Open(layout::CatalogPath(root_), /*read_only=*/true);
