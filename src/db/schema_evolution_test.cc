@@ -95,7 +95,9 @@ class SchemaEvolutionTest : public ::testing::Test {
     const size_t trades = CountRows(db, "trades");
     EXPECT_GE(trades, size_t{2 * kRows});
     EXPECT_EQ(trades % kRows, 0u);
-    if (acknowledged) EXPECT_EQ(trades, size_t{kCrashBatches * kRows});
+    if (acknowledged) {
+      EXPECT_EQ(trades, size_t{kCrashBatches * kRows});
+    }
   }
   // A power loss at every file operation of `op`, under both fsync policies, each on a fresh
   // database holding trades with `batches` batches (those up to `flush_after` flushed); `check` gets the file system
@@ -375,7 +377,9 @@ TEST_F(SchemaEvolutionTest, PowerLossAtEveryStepOfSetTablePolicy) {
                       ASSERT_OK_AND_ASSIGN(TableDef def, db->GetTable("trades"));
                       auto bars = db->GetTable("trades_bars_1m");
                       const bool has_policy = def.policy_json.find("\"warm_days\":7") != std::string::npos;
-                      if (changed) EXPECT_TRUE(has_policy) << def.policy_json;  // acknowledged: durable
+                      if (changed) {
+                        EXPECT_TRUE(has_policy) << def.policy_json;  // acknowledged: durable
+                      }
                       EXPECT_EQ(has_policy, bars.ok())
                           << "the policy and its bar table, or neither: " << def.policy_json;
                       if (!has_policy) {
