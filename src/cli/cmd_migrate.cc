@@ -67,6 +67,7 @@ void AddMigrateCommands(CLI::App& app, Context* ctx) {
   CLI::App* ret = app.add_subcommand("retention", "delete cold files older than the tables' cold_days");
   ret->footer(
       "Only tables with a cold_days policy lose data; the catalog forgets a file first, then it is deleted.\n"
+      "A cold file locked by a cold_lock_days policy is kept until its lock ends (a warning names it).\n"
       "Examples:\n"
       "  strata table set-policy trades --cold-days 3650\n"
       "  strata retention");
