@@ -276,6 +276,59 @@ class FaultProxy {
   FakeHttpServer server_;
 };
 
+// Object Lock: s3rver ignores the retention headers (it has no object lock), so the proxy records
+// what the store sent: the mode and retain-until date on the single PUT and on the initiation of a
+// multipart upload (where S3 takes them for the completed object), and none on a plain PutFile.
+TEST_F(S3StoreTest, PutFileLockedSendsObjectLockRetentionHeaders) {
+  FaultProxy proxy(server_->port());
+  std::mutex mu;
+  std::vector<HttpMessage> seen;
+  proxy.hook_ = [&](const HttpMessage& req, int) -> std::optional<std::optional<std::string>> {
+    std::lock_guard lock(mu);
+    seen.push_back(req);
+    return std::nullopt;  // forward
+  };
+  S3Options o = Options(proxy.endpoint());
+  o.multipart_threshold = 6 << 20;
+  o.part_size = 5 << 20;
+  auto store = Store(o);
+  const std::string small = dir_->path() + "/" + bucket_ + "-small.bin";
+  const std::string big = dir_->path() + "/" + bucket_ + "-big.bin";
+  testing::WriteTextFile(small, Pattern(1000, 1));
+  testing::WriteTextFile(big, Pattern((7 << 20) + 5, 2));  // two parts
+
+  const ObjectLock lock{"compliance", 1893456000};  // 2030-01-01T00:00:00Z
+  EXPECT_EQ(lock.RetainUntilIso8601(), "2030-01-01T00:00:00.000Z");
+  ASSERT_OK(store->PutFileLocked("a/small", DefaultFileSystem(), small, lock));
+  ASSERT_OK(store->PutFileLocked("a/big", DefaultFileSystem(), big, ObjectLock{"governance", 1893456001}));
+  ASSERT_OK(store->PutFile("a/plain", DefaultFileSystem(), small));
+  EXPECT_EQ(store->PutFileLocked("a/x", DefaultFileSystem(), small, ObjectLock{"legal", 1}).code(),
+            StatusCode::kInvalidArgument);
+
+  int small_puts = 0, big_inits = 0, plain_puts = 0;
+  for (const HttpMessage& req : seen) {
+    const std::string target = req.start_line.substr(0, req.start_line.rfind(' '));
+    if (target == "PUT /" + bucket_ + "/a/small") {
+      ++small_puts;
+      EXPECT_EQ(req.Header("x-amz-object-lock-mode"), "COMPLIANCE");
+      EXPECT_EQ(req.Header("x-amz-object-lock-retain-until-date"), "2030-01-01T00:00:00.000Z");
+      EXPECT_NE(req.Header("Content-MD5"), "");  // S3 requires it (or a checksum) with a lock
+    } else if (target == "POST /" + bucket_ + "/a/big?uploads=") {
+      ++big_inits;
+      EXPECT_EQ(req.Header("x-amz-object-lock-mode"), "GOVERNANCE");
+      EXPECT_EQ(req.Header("x-amz-object-lock-retain-until-date"), "2030-01-01T00:00:01.000Z");
+    } else if (target == "PUT /" + bucket_ + "/a/plain") {
+      ++plain_puts;
+      EXPECT_EQ(req.Header("x-amz-object-lock-mode"), "");
+    }
+  }
+  EXPECT_EQ(small_puts, 1);
+  EXPECT_EQ(big_inits, 1);
+  EXPECT_EQ(plain_puts, 1);
+  ASSERT_OK_AND_ASSIGN(std::string back, store->Get("a/big"));
+  EXPECT_EQ(back.size(), (7u << 20) + 5);
+}
+
 TEST_F(S3StoreTest, RetriesServerErrorsThrottlingAndDroppedConnections) {
   FaultProxy proxy(server_->port());
   proxy.hook_ = [](const HttpMessage&, int n) -> std::optional<std::optional<std::string>> {

@@ -6,8 +6,11 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <mutex>
 #include <thread>
 
+#include "catalog/catalog.h"
+#include "catalog/layout.h"
 #include "lake_test_util.h"
 #include "objstore/object_store.h"
 #include "objstore/s3_object_store.h"
@@ -133,6 +136,73 @@ TEST_F(TierS3Test, MigrateQueryVerifyRetentionCycle) {
   EXPECT_TRUE(SameRows(ScanAll(db_.get()), Expected({appended_[1]})));
   ASSERT_OK_AND_ASSIGN(VerifyReport after, db_->Verify({}));
   EXPECT_TRUE(after.ok());
+}
+
+// Immutable archives on S3: a cold_lock_days policy sends Object Lock retention with every cold
+// upload (recorded by a proxy in front of s3rver, which ignores the headers), records the same
+// retain-until date in the catalog, and retention leaves the files until then.
+TEST_F(TierS3Test, ColdLockSendsObjectLockHeadersAndRetentionKeepsLockedFiles) {
+  std::mutex mu;
+  std::vector<testing::HttpMessage> puts;
+  const int upstream = s3_.server()->port();
+  testing::FakeHttpServer proxy([&](const testing::HttpMessage& req) -> std::optional<std::string> {
+    if (req.method() == "PUT" || req.method() == "POST") {
+      std::lock_guard lock(mu);
+      puts.push_back(req);
+    }
+    auto resp = testing::ForwardHttp(upstream, req, req.method() == "HEAD");
+    if (!resp) return std::nullopt;
+    return resp->Serialize();
+  });
+  ::setenv("AWS_ENDPOINT_URL_S3", proxy.endpoint().c_str(), 1);
+  Reopen();
+  ASSERT_OK(db_->SetTablePolicy("trades", R"({"cold_days": 5, "cold_lock_days": 30})"));
+  AppendFeb20AndMar2();
+  ASSERT_OK(db_->Flush().status());
+  const int64_t before = WallClockNs();
+  ASSERT_OK_AND_ASSIGN(TierRunResult m, db_->Migrate(All()));
+  const int64_t after = WallClockNs();
+  EXPECT_EQ(m.files_out, 6u);
+
+  std::vector<FileRecord> cold;
+  {
+    ASSERT_OK_AND_ASSIGN(auto catalog, Catalog::Open(JoinPath(root_, layout::kCatalogFileName), true));
+    FileQuery q;
+    q.tier = Tier::kCold;
+    ASSERT_OK_AND_ASSIGN(cold, catalog->ListFiles(q));
+  }
+  ASSERT_EQ(cold.size(), 6u);
+  int locked_puts = 0;
+  for (const FileRecord& f : cold) {
+    ASSERT_TRUE(f.retain_until_ns.has_value()) << f.uri;
+    EXPECT_GE(*f.retain_until_ns, before + 30 * kDayNs);
+    EXPECT_LE(*f.retain_until_ns, after + 30 * kDayNs + 1'000'000'000);
+    // bucket/strata/trades/year=.../...: the path of the request, '=' percent-encoded as SigV4 signs it.
+    std::string key;
+    for (char c : f.uri.substr(std::string("s3://").size())) key += c == '=' ? std::string("%3D") : std::string(1, c);
+    const ObjectLock want{"compliance", *f.retain_until_ns / 1'000'000'000};
+    std::lock_guard lock(mu);
+    for (const testing::HttpMessage& req : puts) {
+      if (req.start_line.find("PUT /" + key + " ") == std::string::npos) continue;
+      ++locked_puts;
+      EXPECT_EQ(req.Header("x-amz-object-lock-mode"), "COMPLIANCE") << key;
+      EXPECT_EQ(req.Header("x-amz-object-lock-retain-until-date"), want.RetainUntilIso8601()) << key;
+    }
+  }
+  EXPECT_EQ(locked_puts, 6);
+
+  // February is past cold_days on 2026-03-03 but locked for 30 days from now: kept.
+  ASSERT_OK_AND_ASSIGN(TierRunResult early, db_->ApplyRetention(kMar2 + kDayNs));
+  EXPECT_EQ(early.files_in, 0u);
+  EXPECT_EQ(early.files_locked, 3u);
+  EXPECT_EQ(BucketKeys().size(), 6u);
+  // After the lock, retention deletes them.
+  ASSERT_OK_AND_ASSIGN(TierRunResult late, db_->ApplyRetention(after + 31 * kDayNs));
+  EXPECT_EQ(late.files_locked, 0u);
+  EXPECT_EQ(late.files_in, 6u);  // March too: 31 days on, it is past cold_days as well
+  EXPECT_TRUE(BucketKeys().empty());
+  db_.reset();
+  ::setenv("AWS_ENDPOINT_URL_S3", s3_.server()->endpoint().c_str(), 1);
 }
 
 TEST_F(TierS3Test, AnObjectDeletedBehindOurBackIsReportedByVerifyAndByAQuery) {

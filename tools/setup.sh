@@ -17,6 +17,8 @@ PACKAGES=(
 PACKAGES+=(libavro-dev)
 # Peers used only by benchmarks.
 BENCH_PACKAGES=(postgresql hyperfine python3-optuna python3-tables)
+# restic: the peer of the backup benchmark (bench/backup_bench.sh), backup and restore time and bytes.
+BENCH_PACKAGES+=(restic)
 # The test command builds its sanitizer trees (ASan + UBSan, TSan) with clang and links them with
 # lld (./strata.sh: about half GCC's compile time), and fuzzes the parsers for a bounded time
 # (clang's libFuzzer, tools/fuzz.sh); libclang-rt-14-dev holds clang's sanitizer runtimes.

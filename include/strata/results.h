@@ -74,6 +74,9 @@ struct TierRunResult {
   // Flush: series whose rows could not be written as warm files and were set aside under
   // <root>/quarantine/ (reported by `strata verify` and `stats`), and their rows.
   uint64_t series_quarantined = 0, rows_quarantined = 0;
+  // Retention and migration: cold files left alone because they are locked (policy cold_lock_days)
+  // until a later date; each is also named in a warning.
+  uint64_t files_locked = 0;
   double seconds = 0;
 };
 

@@ -60,6 +60,10 @@ struct FileRecord {
   std::string state = "live";  // live | retired (kept so a crash between commit and delete is recoverable)
   int64_t created_at_ns = 0;   // 0 in a record to add: Commit stamps the current time
   std::optional<int64_t> verified_at_ns;
+  // A locked cold file (policy cold_lock_days): strata neither deletes nor replaces it before this
+  // time (ns since the epoch). Unset: not locked.
+  std::optional<int64_t> retain_until_ns;
+  bool LockedAt(int64_t now_ns) const { return retain_until_ns && *retain_until_ns > now_ns; }
 };
 
 // Every set field must match. With from_ts and/or to_ts set, selects the files overlapping

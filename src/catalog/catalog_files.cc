@@ -29,7 +29,7 @@ Result<std::vector<FileRecord>> Catalog::ListFiles(const FileQuery& q) {
   // Numbered parameters let each filter bind independently of which others are present.
   std::string text =
       "SELECT id, table_id, tier, uri, symbol, min_ts, max_ts, row_count, bytes, max_lsn, sha256, state, "
-      "created_at, verified_at FROM files WHERE 1";
+      "created_at, verified_at, retain_until FROM files WHERE 1";
   if (q.table_id) text += " AND table_id = ?1";
   if (q.tier) text += " AND tier = ?2";
   if (q.symbol) text += " AND symbol = ?3";
@@ -67,6 +67,7 @@ Result<std::vector<FileRecord>> Catalog::ListFiles(const FileQuery& q) {
     f.state = s.Text(11);
     f.created_at_ns = s.Int(12);
     f.verified_at_ns = s.OptionalInt(13);
+    f.retain_until_ns = s.OptionalInt(14);
     out.push_back(std::move(f));
   }
   return out;
@@ -98,10 +99,11 @@ Status Catalog::CommitLocked(const CatalogChange& change, std::vector<int64_t>* 
         }
       }
     }
-    sqlite::Statement s(db_,
-                        "INSERT INTO files(table_id, tier, uri, symbol, min_ts, max_ts, row_count, bytes, max_lsn, "
-                        "sha256, state, created_at, verified_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        path_, "add files");
+    sqlite::Statement s(
+        db_,
+        "INSERT INTO files(table_id, tier, uri, symbol, min_ts, max_ts, row_count, bytes, max_lsn, "
+        "sha256, state, created_at, verified_at, retain_until) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        path_, "add files");
     const int64_t now = WallClockNs();
     for (const FileRecord& f : change.add) {
       s.Reset();
@@ -118,6 +120,7 @@ Status Catalog::CommitLocked(const CatalogChange& change, std::vector<int64_t>* 
       s.Bind(11, f.state);
       s.Bind(12, f.created_at_ns != 0 ? f.created_at_ns : now);
       s.Bind(13, f.verified_at_ns);
+      s.Bind(14, f.retain_until_ns);
       Status st = s.Run();
       if (st.code() == StatusCode::kAlreadyExists) {
         return Status::AlreadyExists("file " + f.uri + " is already in catalog " + path_);

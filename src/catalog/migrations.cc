@@ -268,6 +268,12 @@ constexpr CatalogMigration kCatalogMigrations[] = {
     ALTER TABLE trials_v10 RENAME TO trials;
     CREATE INDEX trials_on_front ON trials(id) WHERE on_front != 0;
     )sql"},
+    // A cold file written under a cold_lock_days policy is an immutable archive until then (ns since
+    // the epoch; NULL: not locked). The catalog is what enforces it on a local cold directory.
+    {11, "files.retain_until: the object lock of a cold file (src/tier, cold_lock_days)",
+     R"sql(
+    ALTER TABLE files ADD COLUMN retain_until INTEGER;
+    )sql"},
 };
 
 }  // namespace

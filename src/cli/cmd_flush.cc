@@ -14,6 +14,9 @@ void PrintRunResult(const char* what, const TierRunResult& r) {
     std::printf(", %s rows of %s series quarantined (see the warnings and `strata verify`)",
                 WithThousands(r.rows_quarantined).c_str(), WithThousands(r.series_quarantined).c_str());
   }
+  if (r.files_locked > 0) {
+    std::printf(", %s locked cold files left in place (policy cold_lock_days)", WithThousands(r.files_locked).c_str());
+  }
   std::printf(", took %.2f s\n", r.seconds);
 }
 

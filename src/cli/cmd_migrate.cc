@@ -67,6 +67,7 @@ void AddMigrateCommands(CLI::App& app, Context* ctx) {
   CLI::App* ret = app.add_subcommand("retention", "delete cold files older than the tables' cold_days");
   ret->footer(
       "Only tables with a cold_days policy lose data; the catalog forgets a file first, then it is deleted.\n"
+      "A cold file locked by a cold_lock_days policy is kept until its lock ends (a warning names it).\n"
       "Examples:\n"
       "  strata table set-policy trades --cold-days 3650\n"
       "  strata retention");
@@ -74,8 +75,13 @@ void AddMigrateCommands(CLI::App& app, Context* ctx) {
     Run(ctx, [&]() -> Status {
       ASSIGN_OR_RETURN(auto db, ctx->OpenDatabase(false, "strata retention"));
       ASSIGN_OR_RETURN(TierRunResult r, db->ApplyRetention());
-      std::printf("retention: deleted %s cold files (%s rows, %s)\n", WithThousands(r.files_in).c_str(),
+      std::printf("retention: deleted %s cold files (%s rows, %s)", WithThousands(r.files_in).c_str(),
                   WithThousands(r.rows_in).c_str(), HumanBytes(r.bytes_in).c_str());
+      if (r.files_locked > 0) {
+        std::printf("; kept %s expired cold files that are locked (policy cold_lock_days)",
+                    WithThousands(r.files_locked).c_str());
+      }
+      std::printf("\n");
       return db->Close();
     });
   });

@@ -84,6 +84,11 @@ void AddRecoverCommand(CLI::App& app, Context* ctx) {
         if (auto created = ParseCreateRecord(payload); created.ok() && *created) {
           for (const CreatedTable& t : **created) options.wal_created_table_ids.insert(t.table_id);
         }
+        // A policy changed (policy record): the open applies it, and creates the derived tables it names.
+        if (auto policy = ParsePolicyRecord(payload); policy.ok() && *policy) {
+          options.wal_table_ids.insert((*policy)->table_id);
+          for (const CreatedTable& t : (*policy)->created) options.wal_created_table_ids.insert(t.table_id);
+        }
         return Status::OK();
       });
       if (!wal.ok()) return wal.status().WithContext("reading the write-ahead log of " + ctx->root);

@@ -21,8 +21,8 @@ struct InitArgs {
 // Tier policy options (see src/tier/policy.h); unset ones are left as they are.
 struct PolicyArgs {
   std::optional<int64_t> warm_days, cold_days, warm_max_bytes, flush_rows, flush_series_rows, flush_series_bytes,
-      cold_zstd_level, max_warm_parts, book_depth;
-  std::optional<std::string> warm_codec;
+      cold_zstd_level, max_warm_parts, book_depth, cold_lock_days;
+  std::optional<std::string> warm_codec, cold_lock_mode;
   std::optional<std::string> bars;          // "1m,1d"
   std::optional<std::string> book_samples;  // "1s"
 
@@ -44,10 +44,17 @@ struct PolicyArgs {
                     "(1s,1m): each is a table <name>_book_<interval> (the book every interval as rows, what `strata "
                     "book --book-snapshots` computes) kept by every flush and migration ('' for none)");
     cmd->add_option("--book-depth", book_depth, "levels per side in the book-sample tables (1-100, default 10)");
+    cmd->add_option("--cold-lock-days", cold_lock_days,
+                    "immutable archives: lock each cold file for N days after its upload (S3 Object Lock retention "
+                    "on a bucket with Object Lock enabled; on a local cold directory, strata's catalog); strata "
+                    "deletes or replaces no locked file before then");
+    cmd->add_option("--cold-lock-mode", cold_lock_mode, "S3 Object Lock mode: compliance (default) or governance")
+        ->check(CLI::IsMember({"compliance", "governance"}));
   }
   bool any() const {
     return warm_days || cold_days || warm_max_bytes || flush_rows || flush_series_rows || flush_series_bytes ||
-           cold_zstd_level || max_warm_parts || warm_codec || bars || book_samples || book_depth;
+           cold_zstd_level || max_warm_parts || warm_codec || bars || book_samples || book_depth || cold_lock_days ||
+           cold_lock_mode;
   }
   std::string ToJson() const {
     std::string j = "{";
@@ -75,6 +82,8 @@ struct PolicyArgs {
       add("book_samples", "[" + list + "]");
     }
     if (book_depth) add("book_depth", std::to_string(*book_depth));
+    if (cold_lock_days) add("cold_lock_days", std::to_string(*cold_lock_days));
+    if (cold_lock_mode) add("cold_lock_mode", "\"" + *cold_lock_mode + "\"");
     return j + "}";
   }
 };
@@ -226,7 +235,8 @@ void AddInitAndTableCommands(CLI::App& app, Context* ctx) {
       "  strata table set-policy quotes --warm-max-bytes 50000000000 --warm-codec lz4_raw --flush-rows 2000000\n"
       "  strata table set-policy trades --bars 1m,1d   # builds trades_bars_1m/_1d from the rows already flushed\n"
       "  strata table set-policy l2 --book-samples 1s --book-depth 5   # l2_book_1s: the book every second\n"
-      "  strata table set-policy trades --flush-series-rows 500000   # a busy symbol flushes on its own");
+      "  strata table set-policy trades --flush-series-rows 500000   # a busy symbol flushes on its own\n"
+      "  strata table set-policy trades --cold-lock-days 2555   # cold files immutable for 7 years");
   set_policy->callback([ctx, policy_name, policy_args] {
     Run(ctx, [&]() -> Status {
       if (!policy_args->any()) return Status::InvalidArgument("table set-policy: give at least one policy option");

@@ -409,16 +409,9 @@ Status DatabaseImpl::CreateTable(const TableDef& def) {
   // The commit point: the create record, durable, with an LSN of its own before every row of the
   // table. Every replay (crash recovery, point-in-time restore) creates the tables it names that
   // the catalog lacks before it replays a row (ApplyWalSchemas).
-  RETURN_IF_ERROR(NoteWalDdl().WithContext(where));
   std::string record;
   EncodeCreateRecord(tables, &record, WallClockNs());
-  Status logged = AppendRecordLocked(record, {});
-  if (!logged.ok()) return logged.WithContext(where + ": the WAL refused the create record; nothing was changed");
-  Status synced = Sync();
-  if (!synced.ok()) {
-    return synced.WithContext(where + ": the create record could not be made durable; the table is there after " +
-                              "the database is reopened if the record reached the disk");
-  }
+  RETURN_IF_ERROR(LogDdlRecord(record, where, "create record", "the table"));
   // The table and its derived bar tables in one transaction, with the record's ids.
   std::vector<TableInfo> created;
   // The lambda runs here, inside this call, where tier_op_mu_ is held.
@@ -692,24 +685,48 @@ Result<uint64_t> DatabaseImpl::CountDuplicates(const OpenTable& table, const Rec
 Status DatabaseImpl::SetTablePolicy(std::string_view table, std::string_view policy_json) {
   RETURN_IF_ERROR(CheckWritable());
   ASSIGN_OR_RETURN(tier::TablePolicy update, tier::TablePolicy::Parse(policy_json));
+  const std::string where = "set the policy of table " + std::string(table);
   // Bar tables it creates take table ids: not while CreateTable has logged ids of its own.
   MutexLock op(&tier_op_mu_);
   if (closed_.load(std::memory_order_acquire)) return ClosedError();
+  RETURN_IF_ERROR(ddl_broken_);
   ASSIGN_OR_RETURN(TableInfo info, catalog_->GetTable(table));
   ASSIGN_OR_RETURN(tier::TablePolicy policy, tier::TablePolicy::Parse(info.def.policy_json));
   policy.MergeFrom(update);
   info.def.policy_json = policy.ToJson();
   const bool derives = update.bars || update.book_samples || update.book_depth;
   if (derives) RETURN_IF_ERROR(tier::DerivedBarTableDefs(info.def).status());
-  // The policy and the bar tables it declares in one transaction: a failure changes nothing.
+  // The derived tables it declares, with the ids the catalog gives next.
+  PolicyRecord rec{static_cast<uint32_t>(info.id), info.def.policy_json, {}};
+  if (derives) {
+    ASSIGN_OR_RETURN(std::vector<TableDef> missing, MissingDerivedBarTables(info.def));
+    ASSIGN_OR_RETURN(int64_t next, catalog_->NextTableId());
+    for (TableDef& d : missing) rec.created.push_back({static_cast<uint32_t>(next++), std::move(d)});
+  }
+  // The commit point: the policy record, durable. Every replay (crash recovery, point-in-time
+  // restore) applies the policy and creates the derived tables the catalog lacks (ApplyWalSchemas).
+  std::string record;
+  EncodePolicyRecord(rec, &record, WallClockNs());
+  RETURN_IF_ERROR(LogDdlRecord(record, where, "policy record", "the policy"));
+  // The policy and the derived tables in one transaction, with the record's ids.
   std::vector<TableInfo> created;
-  RETURN_IF_ERROR(catalog_->InTransaction([&]() -> Status {
+  // The lambda runs here, inside this call, where tier_op_mu_ is held.
+  Status cataloged = catalog_->InTransaction([&]() REQUIRES(tier_op_mu_) -> Status {
+    created.clear();
     RETURN_IF_ERROR(catalog_->SetTablePolicy(table, info.def.policy_json));
-    if (derives) {
-      ASSIGN_OR_RETURN(created, CreateDerivedBarTables(info.def));
+    for (const CreatedTable& t : rec.created) {
+      ASSIGN_OR_RETURN(TableInfo made, catalog_->CreateTable(t.def, t.table_id));
+      created.push_back(std::move(made));
     }
-    return Status::OK();
-  }));
+    return NoteWalDdlDone();
+  });
+  if (!cataloged.ok()) {
+    Status failed(cataloged.code(), where + ": the policy is in the write-ahead log but the catalog refused it (" +
+                                        cataloged.message() + "); reopen the database, its recovery applies it");
+    // The record holds table ids the catalog did not take: a second change would reuse them.
+    if (!rec.created.empty()) ddl_broken_ = failed;
+    return failed;
+  }
   auto updated = std::make_shared<OpenTable>(OpenTable{static_cast<uint32_t>(info.id), info.def});
   {
     WriterMutexLock lock(&tables_mu_);

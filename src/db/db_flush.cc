@@ -190,7 +190,7 @@ Result<TierRunResult> DatabaseImpl::ApplyRetention(std::optional<int64_t> now_ns
   RETURN_IF_ERROR(CheckWritable());
   MutexLock op(&tier_op_mu_);
   if (closed_.load(std::memory_order_acquire)) return ClosedError();
-  return tier_->ApplyRetention(now_ns.value_or(NowNs()));
+  return tier_->ApplyRetention(now_ns.value_or(Now()));
 }
 
 Result<VerifyReport> DatabaseImpl::Verify(const VerifyOptions& options) {

@@ -168,23 +168,31 @@ class DatabaseImpl final : public Database {
   // (`table_flushed`). Errors name the LSN and the table.
   Status ReplayRecord(uint64_t lsn, std::string_view payload, const std::map<int64_t, uint64_t>& table_flushed,
                       std::optional<uint32_t> only_table = std::nullopt);
-  // Recovery's first pass (db_schema.cc): the create records (CreateTable) and schema records
-  // (AddColumn) after the flushed LSN, applied in LSN order before any row is replayed, since the
-  // hot tier holds a table's rows in one schema and a row's table must be known.
-  // A create record's tables that the catalog lacks are created with the record's ids (those it
-  // has, same id and name, are skipped); a schema record whose schema extends the table's updates
-  // the catalog; one the table has already, or more, is skipped (a read-only open changes the
-  // tables in memory only). Anything else is Corruption naming the record's LSN and the table.
-  // Reads the WAL after `wal.after_lsn` once, decoding nothing but those records; *last_lsn is
-  // raised to the LSN of the last one.
+  // Recovery's first pass (db_schema.cc): the create records (CreateTable), schema records
+  // (AddColumn) and policy records (SetTablePolicy) after the flushed LSN, applied in LSN order before any row is
+  // replayed, since the hot tier holds a table's rows in one schema and a row's table must be known. A create record's
+  // tables that the catalog lacks are created with the record's ids (those it has, same id and name, are skipped); a
+  // schema record whose schema extends the table's updates the catalog; one the table has already, or more, is skipped
+  // (a read-only open changes the tables in memory only). Anything else is Corruption naming the record's LSN and the
+  // table. Reads the WAL after `wal.after_lsn` once, decoding nothing but those records; *last_lsn is raised to the LSN
+  // of the last one.
   Status ApplyWalSchemas(const WalReadOptions& wal, uint64_t* last_lsn) EXCLUDES(tables_mu_);
   Status ApplyWalSchema(const SchemaRecord& rec, const std::string& where) EXCLUDES(tables_mu_);
   Status ApplyWalCreate(const std::vector<CreatedTable>& tables, const std::string& where) EXCLUDES(tables_mu_);
+  // A policy record (SetTablePolicy): its derived tables as ApplyWalCreate, then the table's
+  // policy when the catalog's differs.
+  Status ApplyWalPolicy(const PolicyRecord& rec, const std::string& where) EXCLUDES(tables_mu_);
   // Before a create or schema record is written: the catalog's kWalDdlLsnSetting (layout.h) says
   // "pending", so that an open after a crash reads the log for it. After the catalog has the
   // change: the WAL's last LSN, at or after the record's.
   Status NoteWalDdl();
   Status NoteWalDdlDone() REQUIRES(tier_op_mu_);
+  // The commit point of a DDL change (CreateTable, AddColumn, SetTablePolicy): NoteWalDdl, then
+  // `record` appended and synced. Errors say what `where` left: nothing changed, or `thing` there
+  // after a reopen if the record reached the disk. The caller then commits the catalog and calls
+  // NoteWalDdlDone in the same transaction.
+  Status LogDdlRecord(std::string_view record, const std::string& where, std::string_view kind, std::string_view thing)
+      REQUIRES(tier_op_mu_);
   // A read-only open replays no rows at open: each table's WAL records reach its hot tier the
   // first time the table is read (scans, Latest, Symbols; Stats: every table), so a process that
   // reads one table never holds the others' hot rows.

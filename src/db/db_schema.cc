@@ -6,6 +6,7 @@
 #include "db/db_impl.h"
 #include "db/wal_record.h"
 #include "strata/timestamp.h"
+#include "tier/policy.h"
 
 namespace strata::db {
 
@@ -44,16 +45,9 @@ Status DatabaseImpl::AddColumn(std::string_view table, std::string_view name, Co
   // The commit point: the schema record, durable, through the rows' append path (an LSN of its
   // own, after every row of the old schema, before every row of the new). Every replay (crash
   // recovery, point-in-time restore) applies it to the catalog before it replays a row.
-  RETURN_IF_ERROR(NoteWalDdl().WithContext(where));
   std::string record;
   EncodeSchemaRecord(id, *schema, &record, WallClockNs());
-  Status logged = AppendRecordLocked(record, {});
-  if (!logged.ok()) return logged.WithContext(where + ": the WAL refused the schema record; nothing was changed");
-  Status synced = Sync();
-  if (!synced.ok()) {
-    return synced.WithContext(where + ": the schema record could not be made durable; the column is there after " +
-                              "the database is reopened if the record reached the disk");
-  }
+  RETURN_IF_ERROR(LogDdlRecord(record, where, "schema record", "the column"));
   Status cataloged = catalog_->SetTableSchema(table, info.def.schema, *schema);
   if (cataloged.ok()) cataloged = NoteWalDdlDone();
   if (!cataloged.ok()) {
@@ -83,6 +77,22 @@ Status DatabaseImpl::NoteWalDdl() {
       .WithContext("noting a create or schema record in the catalog before it is written");
 }
 
+Status DatabaseImpl::LogDdlRecord(std::string_view record, const std::string& where, std::string_view kind,
+                                  std::string_view thing) {
+  RETURN_IF_ERROR(NoteWalDdl().WithContext(where));
+  Status logged = AppendRecordLocked(record, {});
+  if (!logged.ok()) {
+    return logged.WithContext(where + ": the WAL refused the " + std::string(kind) + "; nothing was changed");
+  }
+  Status synced = Sync();
+  if (!synced.ok()) {
+    return synced.WithContext(where + ": the " + std::string(kind) + " could not be made durable; " +
+                              std::string(thing) + " is there after the database is reopened if the record reached " +
+                              "the disk");
+  }
+  return Status::OK();
+}
+
 Status DatabaseImpl::NoteWalDdlDone() {
   // The WAL's last LSN now: at or past the record just written (an append may have followed it).
   return catalog_->PutSetting(layout::kWalDdlLsnSetting, std::to_string(WalForTierOp()->last_lsn()));
@@ -95,6 +105,7 @@ Status DatabaseImpl::ApplyWalSchemas(const WalReadOptions& wal, uint64_t* last_l
     uint64_t lsn;
     std::optional<SchemaRecord> schema;
     std::vector<CreatedTable> create;
+    std::optional<PolicyRecord> policy;
   };
   std::vector<Ddl> records;
   auto collect = [&](uint64_t lsn, std::string_view payload) -> Status {
@@ -105,10 +116,13 @@ Status DatabaseImpl::ApplyWalSchemas(const WalReadOptions& wal, uint64_t* last_l
     // A damaged record is left to the replay, which reports it (or skips it, as asked).
     if (kind == kWalSchemaRecord) {
       auto rec = ParseSchemaRecord(payload);
-      if (rec.ok() && *rec) records.push_back({lsn, std::move(**rec), {}});
+      if (rec.ok() && *rec) records.push_back({lsn, std::move(**rec), {}, std::nullopt});
     } else if (kind == kWalCreateRecord) {
       auto rec = ParseCreateRecord(payload);
-      if (rec.ok() && *rec) records.push_back({lsn, std::nullopt, std::move(**rec)});
+      if (rec.ok() && *rec) records.push_back({lsn, std::nullopt, std::move(**rec), std::nullopt});
+    } else if (kind == kWalPolicyRecord) {
+      auto rec = ParsePolicyRecord(payload);
+      if (rec.ok() && *rec) records.push_back({lsn, std::nullopt, {}, std::move(**rec)});
     }
     return Status::OK();
   };
@@ -119,6 +133,9 @@ Status DatabaseImpl::ApplyWalSchemas(const WalReadOptions& wal, uint64_t* last_l
     if (rec.schema) {
       st = ApplyWalSchema(*rec.schema, "WAL record LSN " + std::to_string(rec.lsn) + " (a column added to table id " +
                                            std::to_string(rec.schema->table_id) + ")");
+    } else if (rec.policy) {
+      st = ApplyWalPolicy(*rec.policy, "WAL record LSN " + std::to_string(rec.lsn) + " (the policy of table id " +
+                                           std::to_string(rec.policy->table_id) + " set)");
     } else {
       st = ApplyWalCreate(rec.create, "WAL record LSN " + std::to_string(rec.lsn) + " (table " +
                                           rec.create.front().def.name + " created)");
@@ -207,6 +224,31 @@ Status DatabaseImpl::ApplyWalSchema(const SchemaRecord& rec, const std::string& 
   auto open = std::make_shared<OpenTable>(OpenTable{(*table)->id, std::move(updated)});
   // Before any row is replayed: the hot tier holds none of the table's rows yet.
   RETURN_IF_ERROR(hot_->ReplaceSchema(open->id, rec.schema).WithContext(where));
+  WriterMutexLock lock(&tables_mu_);
+  tables_by_name_[open->def.name] = open;
+  tables_by_id_[open->id] = open;
+  return Status::OK();
+}
+
+Status DatabaseImpl::ApplyWalPolicy(const PolicyRecord& rec, const std::string& where) {
+  // The derived tables first, as a create record's (those the catalog has are skipped).
+  if (!rec.created.empty()) RETURN_IF_ERROR(ApplyWalCreate(rec.created, where));
+  auto table = TableById(rec.table_id);
+  if (!table.ok()) return table.status().WithContext(where);
+  const TableDef& def = (*table)->def;
+  if (def.policy_json == rec.policy_json) return Status::OK();  // the catalog has it
+  // A crash after the record and before the catalog, or a point-in-time restore onto an older
+  // catalog: records are applied in LSN order and each holds the whole policy, so the last one
+  // wins. A read-only open changes nothing on disk: the policy in memory only.
+  auto parsed = tier::TablePolicy::Parse(rec.policy_json);
+  if (!parsed.ok()) return Status::Corruption(where + ": unreadable policy: " + parsed.status().message());
+  if (!options_.read_only) {
+    RETURN_IF_ERROR(
+        catalog_->SetTablePolicy(def.name, rec.policy_json).WithContext(where + ": setting the policy in the catalog"));
+  }
+  TableDef updated = def;
+  updated.policy_json = rec.policy_json;
+  auto open = std::make_shared<OpenTable>(OpenTable{(*table)->id, std::move(updated)});
   WriterMutexLock lock(&tables_mu_);
   tables_by_name_[open->def.name] = open;
   tables_by_id_[open->id] = open;

@@ -74,4 +74,17 @@ inline std::map<int64_t, std::optional<int64_t>> Venues(Database* db, int* dups 
   return out;
 }
 
+// The rows a scan of `table` returns, over every tier.
+inline size_t ScanRowCount(Database* db, const std::string& table) {
+  ScanRequest req;
+  req.table = table;
+  auto batches = db->Scan(req);
+  EXPECT_TRUE(batches.ok()) << batches.status().ToString();
+  size_t n = 0;
+  if (batches.ok()) {
+    for (const RecordBatch& b : *batches) n += b.num_rows();
+  }
+  return n;
+}
+
 }  // namespace strata::db::testing

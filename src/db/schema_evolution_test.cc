@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <functional>
 #include <map>
 #include <set>
 
@@ -78,6 +79,81 @@ class SchemaEvolutionTest : public ::testing::Test {
   }
   static void CreateTrades(Database* db) {
     EXPECT_OK(db->CreateTable({"trades", *Schema::Template("trades"), std::nullopt}));
+  }
+  static size_t CountRows(Database* db, const std::string& table) { return db::testing::ScanRowCount(db, table); }
+  static void ExpectVerifyClean(Database* db) {
+    auto report = db->Verify({});
+    ASSERT_TRUE(report.ok()) << report.status().ToString();
+    for (const VerifyProblem& p : report->problems) ADD_FAILURE() << p.kind << " " << p.uri << ": " << p.detail;
+  }
+
+  static constexpr int64_t kCrashBatches = 4;
+  // The trades rows after AtEveryCrashPoint's setup and a crash: the flushed batches, whole batches
+  // after them; all when the operation was acknowledged (its record's fsync made the rows before
+  // it durable).
+  static void ExpectTradesRows(Database* db, bool acknowledged) {
+    const size_t trades = CountRows(db, "trades");
+    EXPECT_GE(trades, size_t{2 * kRows});
+    EXPECT_EQ(trades % kRows, 0u);
+    if (acknowledged) {
+      EXPECT_EQ(trades, size_t{kCrashBatches * kRows});
+    }
+  }
+  // A power loss at every file operation of `op`, under both fsync policies, each on a fresh
+  // database holding trades with `batches` batches (those up to `flush_after` flushed); `check` gets the file system
+  // after the loss (unsynced data dropped) and whether `op` was acknowledged, and reopens it.
+  // `sanitized_stride` > 0: under the sanitizers every that many steps, alternating the policies
+  // (as DurabilityTest), instead of testing::CrashPoints.
+  void AtEveryCrashPoint(const std::function<Status(Database*)>& op,
+                         const std::function<void(FaultInjectionFileSystem*, bool)>& check,
+                         int64_t batches = kCrashBatches, int64_t flush_after = 1, int sanitized_stride = 0) {
+    if (getenv("TMPDIR") == nullptr && access("/dev/shm", W_OK) == 0) setenv("TMPDIR", "/dev/shm", 0);
+    TempDir memory;
+    auto setup = [&](Database* db) {
+      CreateTrades(db);
+      for (int64_t id = 0; id < batches; ++id) {
+        EXPECT_OK(db->Append("trades", TradesBatch(id, false)));
+        if (id == flush_after) EXPECT_OK(db->Flush().status());
+      }
+    };
+    for (const std::string policy : {"none", "interval=3600000"}) {
+      SCOPED_TRACE("fsync=" + policy);
+      int n = 0;
+      {
+        Init(policy, &memory);
+        FaultInjectionFileSystem fs(DefaultFileSystem());
+        auto db = MustOpen(&fs);
+        ASSERT_NE(db, nullptr);
+        setup(db.get());
+        fs.ResetCounters();
+        ASSERT_OK(op(db.get()));
+        n = fs.mutating_ops();
+      }
+      ASSERT_GT(n, 3);
+      std::vector<int> points = testing::CrashPoints(n);
+      if (sanitized_stride > 0 && testing::Sanitized()) {
+        points.clear();
+        for (int k = policy != "none" ? 4 : 1; k <= n; k += sanitized_stride) points.push_back(k);
+      }
+      for (int k : points) {
+        SCOPED_TRACE("crash at mutating op " + std::to_string(k) + " of " + std::to_string(n));
+        Init(policy, &memory);
+        FaultInjectionFileSystem fs(DefaultFileSystem());
+        bool acknowledged = false;
+        {
+          auto db = MustOpen(&fs);
+          ASSERT_NE(db, nullptr);
+          setup(db.get());
+          fs.ResetCounters();
+          fs.CrashAtOp(k);
+          acknowledged = op(db.get()).ok();
+          db.reset();
+        }
+        ASSERT_OK(fs.DropUnsyncedData());
+        check(&fs, acknowledged);
+        if (HasFatalFailure()) return;
+      }
+    }
   }
 
   TempDir dir_;
@@ -215,78 +291,40 @@ TEST_F(SchemaEvolutionTest, ProjectionOfOnlyTheNewColumnReadsOldFiles) {
 // under fsync=none and interval: the database opens with the old or the new schema, every row at
 // most once and in whole batches, every flushed or synced batch there, and it keeps working.
 TEST_F(SchemaEvolutionTest, PowerLossAtEveryStepOfAddColumn) {
-  if (getenv("TMPDIR") == nullptr && access("/dev/shm", W_OK) == 0) setenv("TMPDIR", "/dev/shm", 0);
-  TempDir memory;
   constexpr int64_t kBatches = 6;
-  auto setup = [&](Database* db) {
-    CreateTrades(db);
-    for (int64_t id = 0; id < kBatches; ++id) {
-      EXPECT_OK(db->Append("trades", TradesBatch(id, false)));
-      if (id == 2) EXPECT_OK(db->Flush().status());
-    }
-  };
-  for (const std::string policy : {"none", "interval=3600000"}) {
-    SCOPED_TRACE("fsync=" + policy);
-    int n = 0;
-    {
-      Init(policy, &memory);
-      FaultInjectionFileSystem fs(DefaultFileSystem());
-      auto db = MustOpen(&fs);
-      ASSERT_NE(db, nullptr);
-      setup(db.get());
-      fs.ResetCounters();
-      ASSERT_OK(db->AddColumn("trades", "venue_id", ColumnType::kInt64));
-      n = fs.mutating_ops();
-    }
-    ASSERT_GT(n, 3);
-    // Under the sanitizers every third step, alternating the policies (as DurabilityTest).
-    const int stride = testing::Sanitized() ? 6 : 1;
-    for (int k = stride > 1 && policy != "none" ? 4 : 1; k <= n; k += stride) {
-      SCOPED_TRACE("crash at mutating op " + std::to_string(k) + " of " + std::to_string(n));
-      Init(policy, &memory);
-      FaultInjectionFileSystem fs(DefaultFileSystem());
-      bool added = false;
-      {
-        auto db = MustOpen(&fs);
-        ASSERT_NE(db, nullptr);
-        setup(db.get());
-        fs.ResetCounters();
-        fs.CrashAtOp(k);
-        added = db->AddColumn("trades", "venue_id", ColumnType::kInt64).ok();
-        db.reset();
-      }
-      ASSERT_OK(fs.DropUnsyncedData());
-      auto db = MustOpen(&fs);
-      ASSERT_NE(db, nullptr);
-      ASSERT_OK_AND_ASSIGN(TableDef def, db->GetTable("trades"));
-      const bool has_column = def.schema.FieldIndex("venue_id") >= 0;
-      if (added) {
-        EXPECT_TRUE(has_column);  // acknowledged: durable
-      }
-      if (!has_column) ASSERT_OK(db->AddColumn("trades", "venue_id", ColumnType::kInt64));
-      int dups = 0;
-      auto got = Venues(db.get(), &dups);
-      EXPECT_EQ(dups, 0);
-      std::set<int64_t> present;
-      for (const auto& [row, venue] : got) {
-        EXPECT_FALSE(venue.has_value()) << "row " << row;
-        present.insert(row / kRows);
-      }
-      EXPECT_EQ(got, Want(present, {}));  // whole batches only
-      for (int64_t id = 0; id <= 2; ++id) EXPECT_TRUE(present.count(id)) << "batch " << id << " was flushed";
-      if (added) {
-        EXPECT_EQ(present.size(), size_t{kBatches});  // AddColumn flushed them all
-      }
-      ASSERT_OK(db->Append("trades", TradesBatch(100, true)));
-      ASSERT_OK(db->Close());
-      db = MustOpen(&fs);
-      ASSERT_NE(db, nullptr);
-      EXPECT_EQ(Venues(db.get()), Want(present, {100}));
-      ASSERT_OK(db->Flush().status());
-      ASSERT_OK_AND_ASSIGN(VerifyReport report, db->Verify({}));
-      for (const VerifyProblem& p : report.problems) ADD_FAILURE() << p.kind << " " << p.uri << ": " << p.detail;
-    }
-  }
+  AtEveryCrashPoint([](Database* db) { return db->AddColumn("trades", "venue_id", ColumnType::kInt64); },
+                    [&](FaultInjectionFileSystem* fs, bool added) {
+                      auto db = MustOpen(fs);
+                      ASSERT_NE(db, nullptr);
+                      ASSERT_OK_AND_ASSIGN(TableDef def, db->GetTable("trades"));
+                      const bool has_column = def.schema.FieldIndex("venue_id") >= 0;
+                      if (added) {
+                        EXPECT_TRUE(has_column);  // acknowledged: durable
+                      }
+                      if (!has_column) ASSERT_OK(db->AddColumn("trades", "venue_id", ColumnType::kInt64));
+                      int dups = 0;
+                      auto got = Venues(db.get(), &dups);
+                      EXPECT_EQ(dups, 0);
+                      std::set<int64_t> present;
+                      for (const auto& [row, venue] : got) {
+                        EXPECT_FALSE(venue.has_value()) << "row " << row;
+                        present.insert(row / kRows);
+                      }
+                      EXPECT_EQ(got, Want(present, {}));  // whole batches only
+                      for (int64_t id = 0; id <= 2; ++id)
+                        EXPECT_TRUE(present.count(id)) << "batch " << id << " was flushed";
+                      if (added) {
+                        EXPECT_EQ(present.size(), size_t{kBatches});  // AddColumn flushed them all
+                      }
+                      ASSERT_OK(db->Append("trades", TradesBatch(100, true)));
+                      ASSERT_OK(db->Close());
+                      db = MustOpen(fs);
+                      ASSERT_NE(db, nullptr);
+                      EXPECT_EQ(Venues(db.get()), Want(present, {100}));
+                      ASSERT_OK(db->Flush().status());
+                      ExpectVerifyClean(db.get());
+                    },
+                    kBatches, /*flush_after=*/2, /*sanitized_stride=*/6);
 }
 
 // CreateTable's create record is its commit point (src/db/wal_record.h): a power loss at every file
@@ -294,91 +332,70 @@ TEST_F(SchemaEvolutionTest, PowerLossAtEveryStepOfAddColumn) {
 // its policy declares, and the id the catalog would give it), never rows lost elsewhere; an
 // acknowledged create survives; rows written after it replay from the WAL.
 TEST_F(SchemaEvolutionTest, PowerLossAtEveryStepOfCreateTable) {
-  if (getenv("TMPDIR") == nullptr && access("/dev/shm", W_OK) == 0) setenv("TMPDIR", "/dev/shm", 0);
-  TempDir memory;
-  constexpr int64_t kBatches = 4;
   const TableDef later{"later", *Schema::Template("trades"), std::string("trade_id"), R"({"bars":["1m"]})"};
-  auto setup = [&](Database* db) {
-    CreateTrades(db);
-    for (int64_t id = 0; id < kBatches; ++id) {
-      EXPECT_OK(db->Append("trades", TradesBatch(id, false)));
-      if (id == 1) EXPECT_OK(db->Flush().status());
-    }
-  };
-  auto count = [](Database* db, const std::string& table) {
-    ScanRequest req;
-    req.table = table;
-    auto batches = db->Scan(req);
-    EXPECT_TRUE(batches.ok()) << batches.status().ToString();
-    size_t n = 0;
-    for (const RecordBatch& b : batches.ok() ? *batches : std::vector<RecordBatch>{}) n += b.num_rows();
-    return n;
-  };
-  for (const std::string policy : {"none", "interval=3600000"}) {
-    SCOPED_TRACE("fsync=" + policy);
-    int n = 0;
-    {
-      Init(policy, &memory);
-      FaultInjectionFileSystem fs(DefaultFileSystem());
-      auto db = MustOpen(&fs);
-      ASSERT_NE(db, nullptr);
-      setup(db.get());
-      fs.ResetCounters();
-      ASSERT_OK(db->CreateTable(later));
-      n = fs.mutating_ops();
-    }
-    ASSERT_GT(n, 3);
-    for (int k : testing::CrashPoints(n)) {
-      SCOPED_TRACE("crash at mutating op " + std::to_string(k) + " of " + std::to_string(n));
-      Init(policy, &memory);
-      FaultInjectionFileSystem fs(DefaultFileSystem());
-      bool created = false;
-      {
-        auto db = MustOpen(&fs);
-        ASSERT_NE(db, nullptr);
-        setup(db.get());
-        fs.ResetCounters();
-        fs.CrashAtOp(k);
-        created = db->CreateTable(later).ok();
-        db.reset();
-      }
-      ASSERT_OK(fs.DropUnsyncedData());
-      auto db = MustOpen(&fs);
-      ASSERT_NE(db, nullptr);
-      auto def = db->GetTable("later");
-      auto bars = db->GetTable("later_bars_1m");
-      if (created) {
-        EXPECT_TRUE(def.ok()) << def.status().ToString();  // acknowledged: durable
-      }
-      EXPECT_EQ(def.ok(), bars.ok()) << "the table and its bar table, or neither";
-      if (def.ok()) {
-        EXPECT_EQ(def->schema, later.schema);
-        EXPECT_EQ(def->dedup_key, later.dedup_key);
-        EXPECT_EQ(def->policy_json, later.policy_json);
-      } else {
-        EXPECT_TRUE(def.status().IsNotFound()) << def.status().ToString();
-        ASSERT_OK(db->CreateTable(later));
-      }
-      EXPECT_EQ(count(db.get(), "later"), 0u);
-      // The trades rows: the flushed batches, whole batches after them; all when the create was
-      // acknowledged (its record's fsync made the rows before it durable).
-      const size_t trades = count(db.get(), "trades");
-      EXPECT_GE(trades, size_t{2 * kRows});
-      EXPECT_EQ(trades % kRows, 0u);
-      if (created) {
-        EXPECT_EQ(trades, size_t{kBatches * kRows});
-      }
-      ASSERT_OK(db->Append("later", TradesBatch(100, false)));
-      ASSERT_OK(db->Close());
-      db = MustOpen(&fs);  // the rows of the new table replay from the WAL
-      ASSERT_NE(db, nullptr);
-      EXPECT_EQ(count(db.get(), "later"), size_t{kRows});
-      ASSERT_OK(db->Flush().status());
-      EXPECT_EQ(count(db.get(), "later"), size_t{kRows});
-      ASSERT_OK_AND_ASSIGN(VerifyReport report, db->Verify({}));
-      for (const VerifyProblem& p : report.problems) ADD_FAILURE() << p.kind << " " << p.uri << ": " << p.detail;
-    }
-  }
+  AtEveryCrashPoint([&](Database* db) { return db->CreateTable(later); },
+                    [&](FaultInjectionFileSystem* fs, bool created) {
+                      auto db = MustOpen(fs);
+                      ASSERT_NE(db, nullptr);
+                      auto def = db->GetTable("later");
+                      auto bars = db->GetTable("later_bars_1m");
+                      if (created) {
+                        EXPECT_TRUE(def.ok()) << def.status().ToString();  // acknowledged: durable
+                      }
+                      EXPECT_EQ(def.ok(), bars.ok()) << "the table and its bar table, or neither";
+                      if (def.ok()) {
+                        EXPECT_EQ(def->schema, later.schema);
+                        EXPECT_EQ(def->dedup_key, later.dedup_key);
+                        EXPECT_EQ(def->policy_json, later.policy_json);
+                      } else {
+                        EXPECT_TRUE(def.status().IsNotFound()) << def.status().ToString();
+                        ASSERT_OK(db->CreateTable(later));
+                      }
+                      EXPECT_EQ(CountRows(db.get(), "later"), 0u);
+                      ExpectTradesRows(db.get(), created);
+                      ASSERT_OK(db->Append("later", TradesBatch(100, false)));
+                      ASSERT_OK(db->Close());
+                      db = MustOpen(fs);  // the rows of the new table replay from the WAL
+                      ASSERT_NE(db, nullptr);
+                      EXPECT_EQ(CountRows(db.get(), "later"), size_t{kRows});
+                      ASSERT_OK(db->Flush().status());
+                      EXPECT_EQ(CountRows(db.get(), "later"), size_t{kRows});
+                      ExpectVerifyClean(db.get());
+                    });
+}
+
+// SetTablePolicy's policy record is its commit point (src/db/wal_record.h kind 6): a power loss
+// at every file operation of a policy change that also declares a bar table leaves either the old
+// policy and no bar table or the new policy and the bar table, never one without the other; an
+// acknowledged change survives; the rows are whole batches (all of them when it was acknowledged).
+TEST_F(SchemaEvolutionTest, PowerLossAtEveryStepOfSetTablePolicy) {
+  const std::string change = R"({"warm_days": 7, "bars": ["1m"]})";
+  AtEveryCrashPoint([&](Database* db) { return db->SetTablePolicy("trades", change); },
+                    [&](FaultInjectionFileSystem* fs, bool changed) {
+                      auto db = MustOpen(fs);
+                      ASSERT_NE(db, nullptr);
+                      ASSERT_OK_AND_ASSIGN(TableDef def, db->GetTable("trades"));
+                      auto bars = db->GetTable("trades_bars_1m");
+                      const bool has_policy = def.policy_json.find("\"warm_days\":7") != std::string::npos;
+                      if (changed) {
+                        EXPECT_TRUE(has_policy) << def.policy_json;  // acknowledged: durable
+                      }
+                      EXPECT_EQ(has_policy, bars.ok())
+                          << "the policy and its bar table, or neither: " << def.policy_json;
+                      if (!has_policy) {
+                        EXPECT_EQ(def.policy_json.find("bars"), std::string::npos) << def.policy_json;
+                        ASSERT_OK(db->SetTablePolicy("trades", change));
+                      }
+                      ExpectTradesRows(db.get(), changed);
+                      // The policy stays through a clean reopen (the catalog has it, the record is not needed).
+                      ASSERT_OK(db->Close());
+                      db = MustOpen(fs);
+                      ASSERT_NE(db, nullptr);
+                      ASSERT_OK_AND_ASSIGN(def, db->GetTable("trades"));
+                      EXPECT_NE(def.policy_json.find("\"warm_days\":7"), std::string::npos) << def.policy_json;
+                      ASSERT_OK(db->Flush().status());
+                      ExpectVerifyClean(db.get());
+                    });
 }
 
 }  // namespace schema_evolution_test

@@ -72,10 +72,10 @@ Result<std::optional<SchemaRecord>> ParseSchemaRecord(std::string_view timed) {
   return std::optional<SchemaRecord>(SchemaRecord{table_id, std::move(schema).value()});
 }
 
-void EncodeCreateRecord(const std::vector<CreatedTable>& tables, std::string* out, int64_t commit_time_ns) {
-  out->clear();
-  PutTimePrefix(commit_time_ns, out);
-  out->push_back(static_cast<char>(kWalCreateRecord));
+namespace {
+
+// The tables of a create record, and of a policy record (the derived tables it creates).
+void PutTables(const std::vector<CreatedTable>& tables, std::string* out) {
   PutU32(static_cast<uint32_t>(tables.size()), out);
   auto put_string = [out](std::string_view s) {
     PutU32(static_cast<uint32_t>(s.size()), out);
@@ -90,43 +90,38 @@ void EncodeCreateRecord(const std::vector<CreatedTable>& tables, std::string* ou
   }
 }
 
-Result<std::optional<std::vector<CreatedTable>>> ParseCreateRecord(std::string_view timed) {
-  using Tables = std::optional<std::vector<CreatedTable>>;
-  ASSIGN_OR_RETURN(std::string_view payload, StripTime(timed));
-  if (payload.empty() || static_cast<uint8_t>(payload[0]) != kWalCreateRecord) return Tables();
-  if (payload.size() < 5) {
-    return Status::Corruption("create WAL record of " + std::to_string(payload.size()) + " bytes is too short");
-  }
+bool TakeU32(std::string_view* rest, uint32_t* v) {
+  if (rest->size() < 4) return false;
+  std::memcpy(v, rest->data(), 4);
+  rest->remove_prefix(4);
+  return true;
+}
+
+bool TakeString(std::string_view* rest, std::string_view* s) {
+  uint32_t n;
+  if (!TakeU32(rest, &n) || n > rest->size()) return false;
+  *s = rest->substr(0, n);
+  rest->remove_prefix(n);
+  return true;
+}
+
+// A table count and that many tables, which must be all of `rest`; `what` names the record.
+Result<std::vector<CreatedTable>> TakeTables(std::string_view rest, const std::string& what) {
   uint32_t count;
-  std::memcpy(&count, payload.data() + 1, 4);
-  std::string_view rest = payload.substr(5);
-  if (count == 0) return Status::Corruption("create WAL record with no table");
+  if (!TakeU32(&rest, &count)) return Status::Corruption(what + " is cut before its table count");
   // Each table takes at least 20 bytes (an id and four lengths): refused before allocating.
   if (count > rest.size() / 20) {
-    return Status::Corruption("create WAL record claims " + std::to_string(count) + " tables in " +
-                              std::to_string(rest.size()) + " bytes");
+    return Status::Corruption(what + " claims " + std::to_string(count) + " tables in " + std::to_string(rest.size()) +
+                              " bytes");
   }
-  auto take_u32 = [&rest](uint32_t* v) {
-    if (rest.size() < 4) return false;
-    std::memcpy(v, rest.data(), 4);
-    rest.remove_prefix(4);
-    return true;
-  };
-  auto take_string = [&](std::string_view* s) {
-    uint32_t n;
-    if (!take_u32(&n) || n > rest.size()) return false;
-    *s = rest.substr(0, n);
-    rest.remove_prefix(n);
-    return true;
-  };
   std::vector<CreatedTable> tables;
   tables.reserve(count);
   for (uint32_t i = 0; i < count; ++i) {
-    const std::string which = "create WAL record: table " + std::to_string(i + 1) + " of " + std::to_string(count);
+    const std::string which = what + ": table " + std::to_string(i + 1) + " of " + std::to_string(count);
     uint32_t id;
     std::string_view name, schema_text, dedup, policy;
-    if (!take_u32(&id) || !take_string(&name) || !take_string(&schema_text) || !take_string(&dedup) ||
-        !take_string(&policy)) {
+    if (!TakeU32(&rest, &id) || !TakeString(&rest, &name) || !TakeString(&rest, &schema_text) ||
+        !TakeString(&rest, &dedup) || !TakeString(&rest, &policy)) {
       return Status::Corruption(which + " is cut");
     }
     auto schema = Schema::Parse(schema_text);
@@ -138,9 +133,58 @@ Result<std::optional<std::vector<CreatedTable>>> ParseCreateRecord(std::string_v
     tables.push_back(std::move(t));
   }
   if (!rest.empty()) {
-    return Status::Corruption("create WAL record: " + std::to_string(rest.size()) + " bytes after the last table");
+    return Status::Corruption(what + ": " + std::to_string(rest.size()) + " bytes after the last table");
   }
+  return tables;
+}
+
+}  // namespace
+
+void EncodeCreateRecord(const std::vector<CreatedTable>& tables, std::string* out, int64_t commit_time_ns) {
+  out->clear();
+  PutTimePrefix(commit_time_ns, out);
+  out->push_back(static_cast<char>(kWalCreateRecord));
+  PutTables(tables, out);
+}
+
+Result<std::optional<std::vector<CreatedTable>>> ParseCreateRecord(std::string_view timed) {
+  using Tables = std::optional<std::vector<CreatedTable>>;
+  ASSIGN_OR_RETURN(std::string_view payload, StripTime(timed));
+  if (payload.empty() || static_cast<uint8_t>(payload[0]) != kWalCreateRecord) return Tables();
+  if (payload.size() < 5) {
+    return Status::Corruption("create WAL record of " + std::to_string(payload.size()) + " bytes is too short");
+  }
+  ASSIGN_OR_RETURN(std::vector<CreatedTable> tables, TakeTables(payload.substr(1), "create WAL record"));
+  if (tables.empty()) return Status::Corruption("create WAL record with no table");
   return Tables(std::move(tables));
+}
+
+void EncodePolicyRecord(const PolicyRecord& rec, std::string* out, int64_t commit_time_ns) {
+  out->clear();
+  PutTimePrefix(commit_time_ns, out);
+  out->push_back(static_cast<char>(kWalPolicyRecord));
+  PutU32(rec.table_id, out);
+  PutU32(static_cast<uint32_t>(rec.policy_json.size()), out);
+  out->append(rec.policy_json);
+  PutTables(rec.created, out);
+}
+
+Result<std::optional<PolicyRecord>> ParsePolicyRecord(std::string_view timed) {
+  ASSIGN_OR_RETURN(std::string_view payload, StripTime(timed));
+  if (payload.empty() || static_cast<uint8_t>(payload[0]) != kWalPolicyRecord) return std::optional<PolicyRecord>();
+  std::string_view rest = payload.substr(1);
+  PolicyRecord rec;
+  std::string_view policy;
+  if (!TakeU32(&rest, &rec.table_id) || !TakeString(&rest, &policy)) {
+    return Status::Corruption("policy WAL record of " + std::to_string(payload.size()) + " bytes is cut");
+  }
+  const std::string what = "policy WAL record of table id " + std::to_string(rec.table_id);
+  if (policy.empty() || policy.front() != '{') {
+    return Status::Corruption(what + ": the policy is not a JSON object: '" + std::string(policy.substr(0, 40)) + "'");
+  }
+  rec.policy_json = std::string(policy);
+  ASSIGN_OR_RETURN(rec.created, TakeTables(rest, what));
+  return std::optional<PolicyRecord>(std::move(rec));
 }
 
 void EncodeMultiRowsRecord(const std::vector<std::pair<uint32_t, const RecordBatch*>>& parts, std::string* out,
@@ -189,6 +233,10 @@ Result<std::vector<RowsRecordHeader>> ParseRecordParts(std::string_view timed) {
   }
   if (static_cast<uint8_t>(payload[0]) == kWalCreateRecord) {
     RETURN_IF_ERROR(ParseCreateRecord(payload).status());
+    return std::vector<RowsRecordHeader>{};
+  }
+  if (static_cast<uint8_t>(payload[0]) == kWalPolicyRecord) {
+    RETURN_IF_ERROR(ParsePolicyRecord(payload).status());
     return std::vector<RowsRecordHeader>{};
   }
   if (static_cast<uint8_t>(payload[0]) != kWalMultiRowsRecord) {

@@ -11,12 +11,12 @@
 //   u32 part count (>= 1)
 //   per part: u32 table id, u64 byte length n, n bytes of EncodeBatch
 //
-// Timed record (kind 3): a kind 1, 2, 4 or 5 record prefixed by its commit time, the wall clock
+// Timed record (kind 3): a kind 1, 2, 4, 5 or 6 record prefixed by its commit time, the wall clock
 // (ns since the epoch) read by the appender just before the record entered the WAL. Point-in-time
 // recovery cuts the log at the first record stamped after the target time (doc/wal_format.md).
 //   u8  kind (3 = timed)
 //   i64 commit time ns (little-endian)
-//   ... a kind 1, 2, 4 or 5 record
+//   ... a kind 1, 2, 4, 5 or 6 record
 //
 // Schema record (kind 4): Database::AddColumn's commit point (doc/schema_evolution.md). The
 // table's whole new schema, so replay needs no earlier record to know it. No rows.
@@ -31,6 +31,14 @@
 //   u32 table count (>= 1)
 //   per table: u32 table id, then four strings, each u32 byte length n and n bytes: the name,
 //   the schema text (Schema::ToString), the dedup key (empty: none) and the policy JSON
+//
+// Policy record (kind 6): Database::SetTablePolicy's commit point. The table's whole policy after
+// the change (so replay needs no earlier record to know it), and the derived tables the change
+// creates (bar or book-sample tables it declares), as a create record holds them. No rows.
+//   u8  kind (6 = policy)
+//   u32 table id
+//   u32 byte length n, n bytes: the policy JSON (an object)
+//   u32 table count (may be 0), then per table as in a create record
 #pragma once
 
 #include <cstdint>
@@ -49,6 +57,7 @@ inline constexpr uint8_t kWalMultiRowsRecord = 2;
 inline constexpr uint8_t kWalTimedRecord = 3;
 inline constexpr uint8_t kWalSchemaRecord = 4;
 inline constexpr uint8_t kWalCreateRecord = 5;
+inline constexpr uint8_t kWalPolicyRecord = 6;
 
 // With commit_time_ns > 0 the record is a timed record (kind 3) around the rows record.
 void EncodeRowsRecord(uint32_t table_id, const RecordBatch& batch, std::string* out, int64_t commit_time_ns = 0);
@@ -93,5 +102,15 @@ void EncodeCreateRecord(const std::vector<CreatedTable>& tables, std::string* ou
 // Corruption for a create record that is cut, has bytes after its last table, a table count of 0,
 // or a table whose name, schema or dedup key is not valid (TableDef::Validate).
 Result<std::optional<std::vector<CreatedTable>>> ParseCreateRecord(std::string_view payload);
+
+struct PolicyRecord {
+  uint32_t table_id = 0;
+  std::string policy_json;            // the table's whole policy after the change
+  std::vector<CreatedTable> created;  // derived tables the change creates, with their ids
+};
+void EncodePolicyRecord(const PolicyRecord& rec, std::string* out, int64_t commit_time_ns = 0);
+// The policy record in a payload (timed or not); nullopt for any other kind. Corruption for one
+// that is cut, whose policy is not a JSON object, or whose tables a create record would refuse.
+Result<std::optional<PolicyRecord>> ParsePolicyRecord(std::string_view payload);
 
 }  // namespace strata

@@ -14,6 +14,7 @@
 #include "io/fault_injection_fs.h"
 #include "strata/database.h"
 #include "testutil/testutil.h"
+#include "tier/derived_bars.h"
 #include "wal/wal.h"
 #include "wal/wal_test_util.h"
 
@@ -110,6 +111,48 @@ TEST(WalCreateRecordTest, EncodesAndParsesTimedAndUntimed) {
   EXPECT_FALSE(none.has_value());
 }
 
+TEST(WalPolicyRecordTest, EncodesParsesAndRefusesDamage) {
+  const PolicyRecord with_bars{
+      7,
+      R"({"bars":["1m"],"cold_lock_days":30})",
+      {{9, TableDef{"trades_bars_1m", Trades(), std::nullopt, R"({"derived_from":"trades","bar_interval":"1m"})"}}}};
+  const PolicyRecord plain{8, R"({"warm_days":3})", {}};
+  for (const PolicyRecord& want : {with_bars, plain}) {
+    for (int64_t time : {int64_t{0}, int64_t{1'700'000'000'000'000'000}}) {
+      std::string payload;
+      EncodePolicyRecord(want, &payload, time);
+      EXPECT_EQ(RecordCommitTime(payload), time > 0 ? std::optional<int64_t>(time) : std::nullopt);
+      ASSERT_OK_AND_ASSIGN(std::optional<PolicyRecord> rec, ParsePolicyRecord(payload));
+      ASSERT_TRUE(rec.has_value());
+      EXPECT_EQ(rec->table_id, want.table_id);
+      EXPECT_EQ(rec->policy_json, want.policy_json);
+      ASSERT_EQ(rec->created.size(), want.created.size());
+      for (size_t i = 0; i < want.created.size(); ++i) {
+        EXPECT_EQ(rec->created[i].table_id, want.created[i].table_id);
+        EXPECT_EQ(rec->created[i].def.name, want.created[i].def.name);
+        EXPECT_EQ(rec->created[i].def.schema, want.created[i].def.schema);
+        EXPECT_EQ(rec->created[i].def.policy_json, want.created[i].def.policy_json);
+      }
+      ASSERT_OK_AND_ASSIGN(std::vector<RowsRecordHeader> parts, ParseRecordParts(payload));
+      EXPECT_TRUE(parts.empty());  // no rows: the follower and the row replay pass over it
+      EXPECT_FALSE(ParseCreateRecord(payload)->has_value());
+      EXPECT_FALSE(ParseSchemaRecord(payload)->has_value());
+      // Every cut of the record (past the kind byte) is Corruption, never a shorter record.
+      const size_t from = time > 0 ? 10 : 1;
+      for (size_t n = from; n < payload.size(); ++n) {
+        auto cut = ParsePolicyRecord(std::string_view(payload).substr(0, n));
+        EXPECT_EQ(cut.status().code(), StatusCode::kCorruption) << "cut to " << n << " bytes";
+        EXPECT_FALSE(ParseRecordParts(std::string_view(payload).substr(0, n)).ok());
+      }
+      EXPECT_EQ(ParsePolicyRecord(payload + "x").status().code(), StatusCode::kCorruption);
+    }
+  }
+  std::string rows;
+  EncodeRowsRecord(7, Batch(Trades(), 1), &rows, 5);
+  ASSERT_OK_AND_ASSIGN(auto none, ParsePolicyRecord(rows));
+  EXPECT_FALSE(none.has_value());
+}
+
 TEST(WalCreateRecordTest, DamagedCreateRecordsAreCorruption) {
   std::string good;
   EncodeCreateRecord({{7, TableDef{"trades", Trades(), std::nullopt, "{}"}}}, &good);
@@ -188,17 +231,7 @@ class WalSchemaReplayTest : public db::testing::DbTest {
     auto info = (*catalog)->GetTable(table);
     return info.ok() ? info->id : -1;
   }
-  static size_t Rows(Database* db, const std::string& table) {
-    ScanRequest req;
-    req.table = table;
-    auto batches = db->Scan(req);
-    EXPECT_TRUE(batches.ok()) << batches.status().ToString();
-    size_t n = 0;
-    if (batches.ok()) {
-      for (const RecordBatch& b : *batches) n += b.num_rows();
-    }
-    return n;
-  }
+  static size_t Rows(Database* db, const std::string& table) { return db::testing::ScanRowCount(db, table); }
   // The catalog's own schema text of `table`, read beside the database.
   std::string CatalogSchema(const std::string& table) {
     auto catalog = Catalog::Open(layout::CatalogPath(root_), /*read_only=*/true);
@@ -423,6 +456,42 @@ TEST_F(WalSchemaReplayTest, ACrashAfterTheCreateRecordEndsWithTheTableCreated) {
 
 // CreateTable's own record, the rows after it and a column added to the new table, none flushed:
 // the reopen meets records the catalog is already past and replays every row.
+// SetTablePolicy's WAL record is durable, its catalog commit was not made (a crash in between; a
+// point-in-time restore onto an older catalog looks the same): a read-only open has the policy and
+// the derived table in memory only, the writer's recovery writes both to the catalog; the last of
+// two records wins.
+TEST_F(WalSchemaReplayTest, ACrashAfterThePolicyRecordEndsWithThePolicySet) {
+  const uint32_t id = MakeTradesWithOneBatch();
+  ASSERT_NE(id, 0u);
+  const int64_t next = CatalogTableId("trades") + 1;
+  std::string first, second;
+  ASSERT_OK_AND_ASSIGN(std::vector<TableDef> derived,
+                       tier::DerivedBarTableDefs(TableDef{"trades", Trades(), std::nullopt, R"({"bars":["1m"]})"}));
+  ASSERT_EQ(derived.size(), 1u);
+  ASSERT_EQ(derived[0].name, "trades_bars_1m");
+  EncodePolicyRecord({id, R"({"bars":["1m"],"cold_days":30})", {{static_cast<uint32_t>(next), derived[0]}}}, &first, 5);
+  EncodePolicyRecord({id, R"({"bars":["1m"],"cold_days":40})", {}}, &second, 6);
+  AppendToWal({first, second});
+  {
+    ASSERT_OK_AND_ASSIGN(auto reader, Open(/*read_only=*/true));
+    ASSERT_OK_AND_ASSIGN(TableDef def, reader->GetTable("trades"));
+    EXPECT_EQ(def.policy_json, R"({"bars":["1m"],"cold_days":40})");
+    EXPECT_TRUE(reader->GetTable("trades_bars_1m").ok());
+  }
+  EXPECT_EQ(CatalogTableId("trades_bars_1m"), -1);  // the read-only open wrote nothing
+  {
+    ASSERT_OK_AND_ASSIGN(auto db, Open());
+    ASSERT_OK_AND_ASSIGN(TableDef def, db->GetTable("trades"));
+    EXPECT_EQ(def.policy_json, R"({"bars":["1m"],"cold_days":40})");
+    EXPECT_EQ(Rows(db.get(), "trades"), Batch(Trades(), 1).num_rows());  // the row replay passes over both
+    ASSERT_OK(db->Close());
+  }
+  EXPECT_EQ(CatalogTableId("trades_bars_1m"), next);
+  auto catalog = Catalog::Open(layout::CatalogPath(root_), /*read_only=*/true);
+  ASSERT_TRUE(catalog.ok());
+  EXPECT_EQ((*catalog)->GetTable("trades")->def.policy_json, R"({"bars":["1m"],"cold_days":40})");
+}
+
 TEST_F(WalSchemaReplayTest, CreateRecordsTheCatalogHasAreSkipped) {
   {
     ASSERT_OK_AND_ASSIGN(auto db, Open());

@@ -34,6 +34,17 @@ struct IncompleteUpload {
   int64_t initiated_unix_s = 0;  // when it began, by the server's clock
 };
 
+// S3 Object Lock retention for an object being stored: the server refuses to delete or overwrite
+// that version before `retain_until_unix_s` (compliance: nobody can; governance: only with the
+// s3:BypassGovernanceRetention permission). The bucket must have Object Lock enabled.
+struct ObjectLock {
+  std::string mode = "compliance";  // "compliance" or "governance"
+  int64_t retain_until_unix_s = 0;
+
+  // x-amz-object-lock-retain-until-date: ISO 8601 UTC, "2027-03-02T00:00:00.000Z".
+  std::string RetainUntilIso8601() const;
+};
+
 class ObjectStore {
  public:
   virtual ~ObjectStore() = default;
@@ -60,6 +71,13 @@ class ObjectStore {
   // Stores the local file `path` (read through `fs`) under `key`, atomically, streaming it
   // (large files go up in parts on S3) instead of holding it in memory.
   virtual Status PutFile(std::string_view key, FileSystem* fs, const std::string& path) = 0;
+  // PutFile with Object Lock retention on the stored object (S3: the x-amz-object-lock-mode and
+  // x-amz-object-lock-retain-until-date headers). Stores without object lock (the local one) store
+  // it as PutFile does: there the lock is the catalog's (src/tier records retain-until per file).
+  virtual Status PutFileLocked(std::string_view key, FileSystem* fs, const std::string& path, const ObjectLock& lock) {
+    (void)lock;
+    return PutFile(key, fs, path);
+  }
 
   // Random access to an object for ranged reads (the Parquet reader asks for the footer first,
   // then only the column chunks it needs). NotFound when there is no such object.

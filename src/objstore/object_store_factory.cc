@@ -1,7 +1,18 @@
+#include <ctime>
+
 #include "objstore/object_store.h"
 #include "objstore/s3_object_store.h"
 
 namespace strata {
+
+std::string ObjectLock::RetainUntilIso8601() const {
+  const std::time_t t = static_cast<std::time_t>(retain_until_unix_s);
+  std::tm tm{};
+  ::gmtime_r(&t, &tm);
+  char buf[40];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S.000Z", &tm);
+  return buf;
+}
 
 Status CheckObjectKey(std::string_view key) {
   if (key.empty() || key.front() == '/' || key.back() == '/') {

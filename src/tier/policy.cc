@@ -37,9 +37,9 @@ Result<TablePolicy> TablePolicy::Parse(std::string_view json) {
   if (j.is_discarded() || !j.is_object())
     return Status::InvalidArgument("policy is not a JSON object: " + std::string(json));
   static const char* kKnown[] = {
-      "warm_days",          "cold_days",    "warm_max_bytes",  "flush_rows",     "flush_series_rows",
-      "flush_series_bytes", "warm_codec",   "cold_zstd_level", "max_warm_parts", "bars",
-      "derived_from",       "bar_interval", "book_samples",    "book_depth",     "book_interval"};
+      "warm_days",    "cold_days",       "warm_max_bytes", "flush_rows",     "flush_series_rows", "flush_series_bytes",
+      "warm_codec",   "cold_zstd_level", "max_warm_parts", "bars",           "derived_from",      "bar_interval",
+      "book_samples", "book_depth",      "book_interval",  "cold_lock_days", "cold_lock_mode"};
   for (auto it = j.begin(); it != j.end(); ++it) {
     bool known = false;
     for (const char* k : kKnown) known = known || it.key() == k;
@@ -48,6 +48,12 @@ Result<TablePolicy> TablePolicy::Parse(std::string_view json) {
   TablePolicy p;
   RETURN_IF_ERROR(GetInt(j, "warm_days", 0, &p.warm_days, kMaxPolicyDays));
   RETURN_IF_ERROR(GetInt(j, "cold_days", 0, &p.cold_days, kMaxPolicyDays));
+  RETURN_IF_ERROR(GetInt(j, "cold_lock_days", 1, &p.cold_lock_days, kMaxPolicyDays));
+  if (auto it = j.find("cold_lock_mode"); it != j.end() && !it->is_null()) {
+    if (!it->is_string() || (*it != "compliance" && *it != "governance"))
+      return Status::InvalidArgument("policy: cold_lock_mode must be \"compliance\" or \"governance\"");
+    p.cold_lock_mode = it->get<std::string>();
+  }
   RETURN_IF_ERROR(GetInt(j, "warm_max_bytes", 0, &p.warm_max_bytes));
   RETURN_IF_ERROR(GetInt(j, "flush_rows", 1, &p.flush_rows));
   RETURN_IF_ERROR(GetInt(j, "flush_series_rows", 1, &p.flush_series_rows));
@@ -148,6 +154,8 @@ std::string TablePolicy::ToJson() const {
   if (derived_from) j["derived_from"] = *derived_from;
   if (bar_interval) j["bar_interval"] = *bar_interval;
   if (book_interval) j["book_interval"] = *book_interval;
+  if (cold_lock_days) j["cold_lock_days"] = *cold_lock_days;
+  if (cold_lock_mode) j["cold_lock_mode"] = *cold_lock_mode;
   return j.dump();
 }
 
@@ -167,6 +175,8 @@ void TablePolicy::MergeFrom(const TablePolicy& o) {
   if (o.derived_from) derived_from = o.derived_from;
   if (o.bar_interval) bar_interval = o.bar_interval;
   if (o.book_interval) book_interval = o.book_interval;
+  if (o.cold_lock_days) cold_lock_days = o.cold_lock_days;
+  if (o.cold_lock_mode) cold_lock_mode = o.cold_lock_mode;
 }
 
 Result<CompressionType> TablePolicy::WarmCompression() const {

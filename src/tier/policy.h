@@ -4,7 +4,12 @@
 //
 //   {"warm_days": 7, "cold_days": 3650, "warm_max_bytes": 10000000000, "flush_rows": 1000000,
 //    "flush_series_rows": 200000, "flush_series_bytes": 67108864, "warm_codec": "lz4_raw", "cold_zstd_level": 9,
-//    "max_warm_parts": 4, "bars": ["1m", "1d"]}
+//    "max_warm_parts": 4, "bars": ["1m", "1d"], "cold_lock_days": 2555, "cold_lock_mode": "compliance"}
+//
+// "cold_lock_days" makes cold files immutable archives: each cold file a migration writes is
+// locked until its upload time plus N days (S3: Object Lock retention headers on the upload, in
+// "cold_lock_mode" compliance (default) or governance; every store: the retain-until date in the
+// catalog), and strata refuses to delete or replace it before then (tier_store.h).
 //
 // "bars" declares derived bar tables (see derived_bars.h): each interval (1s..1d, dividing a day)
 // gets a table <name>_bars_<interval>. "book_samples" (with "book_depth", default 10) declares
@@ -40,6 +45,8 @@ struct TablePolicy {
   std::optional<std::string> derived_from;               // set on a derived table: its source table
   std::optional<std::string> bar_interval;               // ... and, for a bar table, its interval
   std::optional<std::string> book_interval;              // ... or, for a book-sample table, its interval
+  std::optional<int64_t> cold_lock_days;                 // cold files are locked this long after upload
+  std::optional<std::string> cold_lock_mode;             // "compliance" (default) or "governance"
 
   // The derived intervals in ns (empty when none), ascending.
   std::vector<int64_t> BarIntervals() const;
@@ -56,6 +63,7 @@ struct TablePolicy {
   Result<CompressionType> WarmCompression() const;
   int ColdZstdLevel() const { return cold_zstd_level.value_or(9); }
   int MaxWarmParts() const { return max_warm_parts.value_or(4); }
+  std::string ColdLockMode() const { return cold_lock_mode.value_or("compliance"); }
 };
 
 }  // namespace strata::tier

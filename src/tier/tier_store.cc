@@ -46,6 +46,7 @@ std::string ResultJson(const TierRunResult& r) {
                       {"duplicates", r.duplicates_removed},
                       {"seconds", r.seconds}};
   if (r.flushed_lsn != 0) j["flushed_lsn"] = r.flushed_lsn;
+  if (r.files_locked != 0) j["files_locked"] = r.files_locked;
   return j.dump();
 }
 
@@ -57,6 +58,7 @@ void Accumulate(const TierRunResult& a, TierRunResult* r) {
   r->bytes_in += a.bytes_in;
   r->bytes_out += a.bytes_out;
   r->duplicates_removed += a.duplicates_removed;
+  r->files_locked += a.files_locked;
 }
 
 // Records one operation in the runs table around `fn`.
@@ -94,6 +96,8 @@ TierStore::TierStore(TierStoreOptions options)
 }
 
 TierStore::~TierStore() = default;
+
+int64_t TierStore::NowNs() const { return options_.clock ? options_.clock() : WallClockNs(); }
 
 Status TierStore::RebuildBars(const TableInfo& source) {
   RETURN_IF_ERROR(CheckUsable());
@@ -608,6 +612,13 @@ Status TierStore::DeleteStorage(const FileRecord& file) {
          ") names a path that is not a " + std::string(TierName(file.tier)) + " file of its table");
     return Status::OK();
   }
+  if (file.LockedAt(std::max(NowNs(), lock_now_ns_))) {
+    // The last line of defence: the operations that retire files leave locked ones alone, so only
+    // a retired row from elsewhere (a catalog edited by hand) gets here. It stays retired.
+    Warn("not deleting " + file.uri + ": it is locked until " + FormatTimestamp(*file.retain_until_ns) +
+         " (policy cold_lock_days)");
+    return Status::OK();
+  }
   if (file.tier == Tier::kWarm) {
     const std::string path = JoinPath(options_.root, file.uri);
     ASSIGN_OR_RETURN(bool exists, fs_->Exists(path));
@@ -641,8 +652,9 @@ Status TierStore::DeleteRetired(const std::vector<FileRecord>& files) {
   CatalogChange change;
   for (const FileRecord& f : todo) {
     RETURN_IF_ERROR(DeleteStorage(f).WithContext("deleting retired file " + f.uri));
-    change.remove.push_back(f.id);
+    if (!f.LockedAt(std::max(NowNs(), lock_now_ns_))) change.remove.push_back(f.id);  // else: kept, see DeleteStorage
   }
+  if (change.remove.empty()) return Status::OK();
   return CommitChange(change);
 }
 
@@ -714,6 +726,15 @@ Status TierStore::MigrateGroup(const TableInfo& table, const TablePolicy& policy
   q.from_ts = MonthStartNs(month);
   q.to_ts = MonthStartNs(month + 1);
   ASSIGN_OR_RETURN(auto cold, catalog_->ListFiles(q));
+  const int64_t now = NowNs();
+  // A locked cold file is never replaced: the month's new rows go into a part beside it.
+  const size_t locked = std::erase_if(cold, [&](const FileRecord& f) {
+    if (!f.LockedAt(now)) return false;
+    Warn("not merging into locked cold file " + f.uri + " (locked until " + FormatTimestamp(*f.retain_until_ns) +
+         ", policy cold_lock_days): the new rows go into a part of their own");
+    return true;
+  });
+  r->files_locked += locked;
   std::sort(cold.begin(), cold.end(), [](const FileRecord& a, const FileRecord& b) { return a.id < b.id; });
   // Cold rows first, then warm parts in creation (= arrival) order: on equal timestamps rows keep
   // their arrival order and on equal dedup keys the first arrival wins.
@@ -762,7 +783,18 @@ Status TierStore::MigrateGroup(const TableInfo& table, const TablePolicy& policy
   ASSIGN_OR_RETURN(int64_t seq, NextSeq(table.id, Tier::kCold, symbol,
                                         ColdUri(ColdSeriesMonthPrefix(table.def.name, month, symbol) + "/")));
   const std::string key = ColdKey(table.def.name, month, symbol, seq);
-  if (st.ok()) st = options_.cold->PutFile(key, fs_, staged).WithContext("uploading cold file " + key);
+  std::optional<ObjectLock> lock;
+  if (policy.cold_lock_days) {
+    // Whole seconds (S3's retain-until resolution), rounded up so the store's lock never ends
+    // before the catalog's.
+    const int64_t until_ns = now + *policy.cold_lock_days * kNanosPerDay;
+    lock = ObjectLock{policy.ColdLockMode(), (until_ns + 999'999'999) / 1'000'000'000};
+    rec.retain_until_ns = lock->retain_until_unix_s * 1'000'000'000;
+  }
+  if (st.ok()) {
+    st = (lock ? options_.cold->PutFileLocked(key, fs_, staged, *lock) : options_.cold->PutFile(key, fs_, staged))
+             .WithContext("uploading cold file " + key);
+  }
   cleanup_staged();
   if (!st.ok()) return st;
   // Read it back: the bytes the store holds must be the bytes we wrote, and decode to our rows.
@@ -900,10 +932,21 @@ Result<TierRunResult> TierStore::ApplyRetention(int64_t now_ns) {
     q.tier = Tier::kCold;
     ASSIGN_OR_RETURN(auto files, catalog_->ListFiles(q));
     std::vector<FileRecord> expired;
+    uint64_t locked = 0;
     for (FileRecord& f : files) {
-      if (f.max_ts < cutoff) expired.push_back(std::move(f));
+      if (f.max_ts >= cutoff) continue;
+      if (f.LockedAt(now_ns)) {
+        Warn("retention: keeping " + f.uri + ", older than cold_days but locked until " +
+             FormatTimestamp(*f.retain_until_ns) + " (policy cold_lock_days)");
+        ++locked;
+        continue;
+      }
+      expired.push_back(std::move(f));
     }
-    if (expired.empty()) continue;
+    if (expired.empty()) {
+      total.files_locked += locked;
+      continue;
+    }
     nlohmann::json inputs = {{"table", table.def.name}, {"cold_days", *policy.cold_days}, {"files", expired.size()}};
     ASSIGN_OR_RETURN(TierRunResult r, RecordRun(catalog_, "retention", inputs, [&](TierRunResult* r) -> Status {
                        // Retired first, deleted after (like every replaced file): a crash in
@@ -916,12 +959,16 @@ Result<TierRunResult> TierStore::ApplyRetention(int64_t now_ns) {
                          r->bytes_in += static_cast<uint64_t>(f.bytes);
                          ++r->files_in;
                        }
+                       r->files_locked = locked;
                        DerivedBars::Pending bars;  // bars of the removed days go with them
                        RETURN_IF_ERROR(bars_->Prepare(&change, expired, &bars));
                        RETURN_IF_ERROR(CommitChange(change));  // on failure nothing is deleted
                        std::vector<FileRecord> gone = expired;
                        gone.insert(gone.end(), bars.replaced.begin(), bars.replaced.end());
-                       return DeleteRetired(gone);
+                       lock_now_ns_ = now_ns;  // the retention's clock decides what is locked
+                       Status st = DeleteRetired(gone);
+                       lock_now_ns_ = 0;
+                       return st;
                      }));
     Accumulate(r, &total);
   }

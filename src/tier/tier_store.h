@@ -12,6 +12,14 @@
 // Files written but never committed and files retired but not deleted are what CleanupOnOpen
 // removes (a writer's open).
 //
+// Immutable archives: a table with a cold_lock_days policy gets cold files locked until upload time
+// + N days (FileRecord::retain_until_ns; on S3 also Object Lock retention on the object). Before
+// that date nothing here deletes or replaces one: retention keeps it, a migration of late rows
+// writes a part beside it instead of merging it, and the deletion of retired files skips it; each
+// says so in a warning and counts it in TierRunResult::files_locked. On a local cold directory the
+// catalog is the lock (the file system cannot enforce one): anyone with write access to the
+// directory can still remove the file, and `strata verify` then reports it missing.
+//
 // Thread-safety: one mutating operation at a time (the database serialises Flush, Migrate,
 // ApplyRetention); Read and Verify may run beside them.
 #pragma once
@@ -65,7 +73,8 @@ struct TierStoreOptions {
   // True while a scan may still read the file (catalog id): its deletion is deferred (it stays
   // retired) to a later DeleteRetired or the next CleanupOnOpen. May be empty.
   std::function<bool(int64_t)> file_in_use;
-  // The wall clock (ns since the epoch) for the age of incomplete uploads; empty: the system's.
+  // The wall clock (ns since the epoch) for the age of incomplete uploads and for object locks
+  // (a cold file's retain-until date, and whether it has passed); empty: the system's.
   std::function<int64_t()> clock;
   // CleanupOnOpen aborts the cold store's incomplete multipart uploads under a table's prefix
   // begun at least this long ago (by the server's clock; the margin covers clock skew).
@@ -197,11 +206,13 @@ class TierStore {
   Status Quarantine(const std::string& uri, Tier tier);
   void Warn(std::string_view msg);
   void WaitForReaders();
+  int64_t NowNs() const;  // options_.clock, or the wall clock
 
   TierStoreOptions options_;
   FileSystem* fs_;
   Catalog* catalog_;
   uint64_t staged_ = 0;
+  int64_t lock_now_ns_ = 0;            // set by ApplyRetention while it deletes: its now_ns (the later clock wins)
   Status commit_failed_;               // set by CommitChange; see there
   std::unique_ptr<DerivedBars> bars_;  // keeps derived bar tables in step with every commit
   std::mutex schemas_mu_;

@@ -42,6 +42,7 @@ class TierStoreTest : public ::testing::Test {
     o.catalog = catalog_.get();
     o.cold = cold_.get();
     o.on_warning = [this](std::string_view m) { warnings_ += std::string(m) + "\n"; };
+    o.clock = [this] { return now_; };
     store_ = std::make_unique<TierStore>(std::move(o));
   }
   RecordBatch Rows(const std::string& symbol, int64_t day, int n, int64_t first_id) {
@@ -86,6 +87,7 @@ class TierStoreTest : public ::testing::Test {
   TableInfo table_;
   std::string warnings_;
   const int64_t day_ = DaysFromCivil(2026, 3, 2);
+  int64_t now_ = (DaysFromCivil(2026, 3, 2) + 1) * kNanosPerDay;  // the store's clock
 };
 
 TEST(TierFilesTest, Shapes) {
@@ -272,6 +274,120 @@ TEST_F(TierStoreTest, RecoverCatalogFromFooters) {
     EXPECT_EQ(f.sha256, b.sha256);
     EXPECT_EQ(f.max_lsn, b.max_lsn);
   }
+}
+
+}  // namespace
+}  // namespace strata::tier
+
+namespace strata::tier {
+namespace {
+
+// Immutable archives on a local cold directory: the catalog holds each cold file's retain-until
+// date, and retention, migration and the deletion of retired files leave a locked file alone until
+// the store's clock passes it.
+class ColdLockTest : public TierStoreTest {
+ protected:
+  void MigrateAll() {
+    MigrateOptions m;
+    m.all = true;
+    ASSERT_OK_AND_ASSIGN(last_, store_->Migrate(m));
+  }
+  TierRunResult last_;
+};
+
+TEST_F(ColdLockTest, RetentionKeepsALockedColdFileUntilItsRetainUntilDate) {
+  ASSERT_OK(catalog_->SetTablePolicy("trades", R"({"cold_days": 1, "cold_lock_days": 30})"));
+  ASSERT_OK(FlushRows("AAPL", day_, 50, 1));
+  MigrateAll();
+  std::vector<FileRecord> cold = Live(Tier::kCold);
+  ASSERT_EQ(cold.size(), 1u);
+  ASSERT_TRUE(cold[0].retain_until_ns.has_value());
+  EXPECT_EQ(*cold[0].retain_until_ns, now_ + 30 * kNanosPerDay);  // upload time (whole seconds) + 30 days
+  const std::string path = JoinPath(root_, cold[0].uri);
+  ASSERT_TRUE(fs::exists(path)) << path;
+
+  // Ten days on the rows are past cold_days but the file is locked: kept, counted, named.
+  ASSERT_OK_AND_ASSIGN(TierRunResult early, store_->ApplyRetention(now_ + 10 * kNanosPerDay));
+  EXPECT_EQ(early.files_in, 0u);
+  EXPECT_EQ(early.files_locked, 1u);
+  EXPECT_NE(warnings_.find("locked until"), std::string::npos) << warnings_;
+  EXPECT_NE(warnings_.find(cold[0].uri), std::string::npos) << warnings_;
+  EXPECT_TRUE(fs::exists(path));
+  EXPECT_EQ(Live(Tier::kCold).size(), 1u);
+
+  // One second before the date still locked; after it, retention deletes it.
+  ASSERT_OK_AND_ASSIGN(TierRunResult edge, store_->ApplyRetention(*cold[0].retain_until_ns - 1'000'000'000));
+  EXPECT_EQ(edge.files_locked, 1u);
+  EXPECT_TRUE(fs::exists(path));
+  ASSERT_OK_AND_ASSIGN(TierRunResult late, store_->ApplyRetention(*cold[0].retain_until_ns + 1));
+  EXPECT_EQ(late.files_in, 1u);
+  EXPECT_EQ(late.files_locked, 0u);
+  EXPECT_FALSE(fs::exists(path));
+  EXPECT_TRUE(Live(Tier::kCold).empty());
+}
+
+TEST_F(ColdLockTest, LateRowsGoBesideALockedColdFileInsteadOfReplacingIt) {
+  ASSERT_OK(catalog_->SetTablePolicy("trades", R"({"cold_lock_days": 30, "cold_lock_mode": "governance"})"));
+  ASSERT_OK(FlushRows("AAPL", day_, 50, 1));
+  MigrateAll();
+  const std::vector<FileRecord> first = Live(Tier::kCold);
+  ASSERT_EQ(first.size(), 1u);
+  const std::string first_bytes = *DefaultFileSystem()->ReadFile(JoinPath(root_, first[0].uri));
+
+  // Late rows of the same month: without a lock they would be merged with the cold file into one
+  // new file replacing it; locked, the old file stays as it was and the rows get a part of their own.
+  ASSERT_OK(FlushRows("AAPL", day_ + 1, 20, 2));
+  MigrateAll();
+  EXPECT_EQ(last_.files_locked, 1u);
+  EXPECT_EQ(last_.rows_out, 20u);
+  std::vector<FileRecord> cold = Live(Tier::kCold);
+  ASSERT_EQ(cold.size(), 2u);
+  EXPECT_EQ(cold[0].uri, first[0].uri);
+  EXPECT_EQ(cold[0].sha256, first[0].sha256);
+  EXPECT_EQ(*DefaultFileSystem()->ReadFile(JoinPath(root_, first[0].uri)), first_bytes);
+  EXPECT_NE(warnings_.find("not merging into locked cold file " + first[0].uri), std::string::npos) << warnings_;
+
+  // Once the lock has passed, the next migration of the month merges them as usual.
+  now_ = *cold[0].retain_until_ns + 1;
+  ASSERT_OK(FlushRows("AAPL", day_ + 2, 10, 3));
+  MigrateAll();
+  EXPECT_EQ(last_.files_locked, 0u);
+  EXPECT_EQ(last_.rows_out, 80u);
+  EXPECT_EQ(Live(Tier::kCold).size(), 1u);
+}
+
+TEST_F(ColdLockTest, ARetiredLockedFileIsNotDeleted) {
+  ASSERT_OK(catalog_->SetTablePolicy("trades", R"({"cold_lock_days": 7})"));
+  ASSERT_OK(FlushRows("AAPL", day_, 50, 1));
+  MigrateAll();
+  const std::vector<FileRecord> cold = Live(Tier::kCold);
+  ASSERT_EQ(cold.size(), 1u);
+  // A catalog retiring it behind strata's back (an edited catalog): the cleanup of retired files
+  // keeps the file and its row while the lock holds.
+  CatalogChange change;
+  change.retire.push_back(cold[0].id);
+  ASSERT_OK(catalog_->Commit(change).status());
+  ASSERT_OK(store_->CleanupOnOpen());
+  EXPECT_TRUE(fs::exists(JoinPath(root_, cold[0].uri)));
+  EXPECT_NE(warnings_.find("not deleting " + cold[0].uri + ": it is locked until"), std::string::npos) << warnings_;
+  FileQuery retired;
+  retired.state = "retired";
+  EXPECT_EQ(catalog_->ListFiles(retired)->size(), 1u);
+  now_ = *cold[0].retain_until_ns + 1;
+  ASSERT_OK(store_->CleanupOnOpen());
+  EXPECT_FALSE(fs::exists(JoinPath(root_, cold[0].uri)));
+  EXPECT_TRUE(catalog_->ListFiles(retired)->empty());
+}
+
+TEST(ColdLockPolicyTest, ParsesAndRejects) {
+  ASSERT_OK_AND_ASSIGN(TablePolicy p,
+                       TablePolicy::Parse(R"({"cold_lock_days": 2555, "cold_lock_mode": "governance"})"));
+  EXPECT_EQ(*p.cold_lock_days, 2555);
+  EXPECT_EQ(p.ColdLockMode(), "governance");
+  EXPECT_EQ(TablePolicy::Parse(p.ToJson())->ColdLockMode(), "governance");
+  EXPECT_EQ(TablePolicy::Parse(R"({"cold_lock_days": 1})")->ColdLockMode(), "compliance");
+  EXPECT_FALSE(TablePolicy::Parse(R"({"cold_lock_days": 0})").ok());
+  EXPECT_FALSE(TablePolicy::Parse(R"({"cold_lock_mode": "legal-hold"})").ok());
 }
 
 }  // namespace

@@ -6,7 +6,8 @@
 //
 // The first input byte picks a mode:
 //   0: the rest is one segment file, as it is;
-//   1: the rest is one record payload, given to ParseSchemaRecord, ParseCreateRecord, ParseRecordParts and
+//   1: the rest is one record payload, given to ParseSchemaRecord, ParseCreateRecord, ParsePolicyRecord,
+//   ParseRecordParts and
 //      DecodeBatch directly;
 //   2: the rest is a list of records [u8 flags][u16 length][payload] that the harness frames
 //      with correct CRCs and consecutive LSNs (flags damage a CRC, skip or repeat an LSN, or cut
@@ -17,7 +18,8 @@
 // to one with the same table and fields; a create record that parses encodes back to the same bytes.
 //
 // Seeds: STRATA_FUZZ_WRITE_SEEDS=DIR ./wal_fuzzer writes real segments (WalWriter) and payloads
-// (EncodeRowsRecord, EncodeSchemaRecord, EncodeCreateRecord) to DIR and exits; tools/fuzz.sh does this before each run.
+// (EncodeRowsRecord, EncodeSchemaRecord, EncodeCreateRecord, EncodePolicyRecord) to DIR and exits; tools/fuzz.sh does
+// this before each run.
 #include <unistd.h>
 
 #include <cstddef>
@@ -82,6 +84,22 @@ void DecodePayload(std::string_view payload) {
              a.def.dedup_key == b.def.dedup_key && a.def.policy_json == b.def.policy_json;
     }
     Check(same, "a create record round-trips");
+  }
+  // A policy record (SetTablePolicy) that parses encodes back to the same policy and tables.
+  if (auto policy = ParsePolicyRecord(payload); policy.ok() && *policy) {
+    for (const CreatedTable& t : (*policy)->created) Check(t.def.Validate().ok(), "a derived table is valid");
+    std::string again;
+    EncodePolicyRecord(**policy, &again);
+    auto round = ParsePolicyRecord(again);
+    bool same = round.ok() && *round && (*round)->table_id == (*policy)->table_id &&
+                (*round)->policy_json == (*policy)->policy_json &&
+                (*round)->created.size() == (*policy)->created.size();
+    for (size_t i = 0; same && i < (*policy)->created.size(); ++i) {
+      const CreatedTable &a = (*policy)->created[i], &b = (*round)->created[i];
+      same = a.table_id == b.table_id && a.def.name == b.def.name && a.def.schema.fields() == b.def.schema.fields() &&
+             a.def.dedup_key == b.def.dedup_key && a.def.policy_json == b.def.policy_json;
+    }
+    Check(same, "a policy record round-trips");
   }
   auto parts = ParseRecordParts(payload);
   if (!parts.ok()) return;
@@ -265,6 +283,14 @@ void WriteSeeds(const std::string& out) {
                         {5, TableDef{"t4_bars_1m", Schema::Template("bars").value(), std::nullopt, R"({"x":1})"}}},
                        &payload, /*commit_time_ns=*/1);
     WriteFile(fs, out + "/payload-create", std::string(1, '\1') + payload);
+    if (!(*writer)->Append(payload).ok()) std::abort();
+  }
+  {
+    std::string payload;
+    EncodePolicyRecord(
+        {4, R"({"bars":["1m"]})", {{5, TableDef{"t4_bars_1m", Schema::Template("bars").value(), std::nullopt, "{}"}}}},
+        &payload, /*commit_time_ns=*/1);
+    WriteFile(fs, out + "/payload-policy", std::string(1, '\1') + payload);
     if (!(*writer)->Append(payload).ok()) std::abort();
   }
   if (!(*writer)->Close().ok()) std::abort();
