@@ -166,8 +166,8 @@ TEST_F(ReplicaCliTest, ConvergesRowForRowAndServesReadsWhileFollowing) {
 
   for (int k = 1; k < 4; ++k) {
     Ok(primary_, "ingest trades " + chunks[k]);
-    if (k == 2) Ok(primary_, "flush");  // flushed rows reach the replica through the log too
-    Ok(primary_, "archive push");       // no writer holds the primary: the newest segment is sealed
+    if (k == 2) Ok(primary_, "flush");    // flushed rows reach the replica through the log too
+    Ok(primary_, "archive push --seal");  // no writer holds the primary: the newest is sealed
     const uint64_t lsn = LastLsn(primary_);
     ASSERT_TRUE(follower.WaitForLine("at LSN " + std::to_string(lsn) + ","))
         << "waiting for LSN " << lsn << "; the replica printed:\n"
@@ -231,6 +231,11 @@ TEST_F(ReplicaCliTest, PromotedAfterThePrimaryIsKilledHoldsEveryArchivedRow) {
   ASSERT_EQ(::read(fds[0], &c, 1), 1) << "the writer failed";
   ::close(fds[0]);
 
+  // While the writer holds the primary, its segment may still grow: --seal leaves it alone.
+  Ok(primary_, "archive push --seal");
+  Ok(replica_, "replica --from " + dest_ + " --once");
+  EXPECT_EQ(Rows(replica_).size(), static_cast<size_t>(2 * rows_ + 1));
+
   CliRun refused = At(replica_, "replica promote");
   EXPECT_NE(refused.exit_code, 0);
   EXPECT_NE(refused.err.find("the primary " + primary_ + " is still open for writing"), std::string::npos)
@@ -240,7 +245,7 @@ TEST_F(ReplicaCliTest, PromotedAfterThePrimaryIsKilledHoldsEveryArchivedRow) {
 
   ::kill(writer, SIGKILL);
   ::waitpid(writer, nullptr, 0);
-  Ok(primary_, "archive push");  // what the killed writer acknowledged is archived
+  Ok(primary_, "archive push --seal");  // what the killed writer acknowledged is archived
   const std::vector<std::string> archived = Rows(primary_);
   ASSERT_EQ(archived.size(), static_cast<size_t>(2 * rows_ + 25 + 1));
 
@@ -266,11 +271,11 @@ TEST_F(ReplicaCliTest, ACorruptArchivedSegmentStopsTheReplicaWhichKeepsWhatItHas
   Ok(replica_, "replica --from " + dest_ + " --once");
   const size_t before = ArchivedSegments().size();
   Ok(primary_, "ingest trades " + chunks[1]);
-  Ok(primary_, "archive push");
+  Ok(primary_, "archive push --seal");
   const std::vector<std::string> good = Rows(primary_);
   const uint64_t good_lsn = LastLsn(primary_);
   Ok(primary_, "ingest trades " + chunks[2]);
-  Ok(primary_, "archive push");
+  Ok(primary_, "archive push --seal");
   const std::vector<std::string> segments = ArchivedSegments();
   ASSERT_EQ(segments.size(), before + 2);
   {  // flip one byte in the middle of the newest archived segment

@@ -24,9 +24,9 @@ using wal_internal::kSegmentHeaderSize;
 
 // The database's WAL record kinds that change the catalog (src/db/wal_record.h): a replica that
 // ships one marks the catalog so that opens read the log for them (layout::kWalDdlLsnSetting).
-constexpr uint8_t kTimedRecordKind = 3, kSchemaRecordKind = 4, kCreateRecordKind = 5;
+constexpr uint8_t kReplicaTimedKind = 3, kReplicaSchemaKind = 4, kReplicaCreateKind = 5;
 
-void Say(const std::function<void(std::string_view)>& progress, const std::string& line) {
+void ReplicaSay(const std::function<void(std::string_view)>& progress, const std::string& line) {
   if (progress) progress(line);
 }
 
@@ -35,18 +35,18 @@ int64_t NowNs() {
       .count();
 }
 
-uint64_t ParseU64(const std::optional<std::string>& s) {
+uint64_t ReplicaU64(const std::optional<std::string>& s) {
   return s && !s->empty() ? std::strtoull(s->c_str(), nullptr, 10) : 0;
 }
-int64_t ParseI64(const std::optional<std::string>& s) {
+int64_t ReplicaI64(const std::optional<std::string>& s) {
   return s && !s->empty() ? std::strtoll(s->c_str(), nullptr, 10) : 0;
 }
 
 bool IsDdlRecord(std::string_view payload) {
   if (payload.empty()) return false;
   uint8_t kind = static_cast<uint8_t>(payload[0]);
-  if (kind == kTimedRecordKind && payload.size() > 9) kind = static_cast<uint8_t>(payload[9]);
-  return kind == kSchemaRecordKind || kind == kCreateRecordKind;
+  if (kind == kReplicaTimedKind && payload.size() > 9) kind = static_cast<uint8_t>(payload[9]);
+  return kind == kReplicaSchemaKind || kind == kReplicaCreateKind;
 }
 
 // The byte offset where record i of `w` starts.
@@ -193,13 +193,13 @@ Result<std::optional<ReplicaInfo>> GetReplicaInfo(const std::string& root) {
   ASSIGN_OR_RETURN(auto primary, catalog->GetSetting(layout::kReplicaPrimaryRootSetting));
   info.primary_root = primary.value_or("");
   ASSIGN_OR_RETURN(auto applied, catalog->GetSetting(layout::kReplicaAppliedLsnSetting));
-  info.applied_lsn = ParseU64(applied);
+  info.applied_lsn = ReplicaU64(applied);
   ASSIGN_OR_RETURN(auto applied_time, catalog->GetSetting(layout::kReplicaAppliedTimeSetting));
-  info.applied_time_ns = ParseI64(applied_time);
+  info.applied_time_ns = ReplicaI64(applied_time);
   ASSIGN_OR_RETURN(auto source_lsn, catalog->GetSetting(layout::kReplicaSourceLsnSetting));
-  info.source_lsn = ParseU64(source_lsn);
+  info.source_lsn = ReplicaU64(source_lsn);
   ASSIGN_OR_RETURN(auto polled, catalog->GetSetting(layout::kReplicaPolledAtSetting));
-  info.polled_at_ns = ParseI64(polled);
+  info.polled_at_ns = ReplicaI64(polled);
   return std::optional<ReplicaInfo>(std::move(info));
 }
 
@@ -226,8 +226,8 @@ Result<ReplicaPassResult> ReplicaPass(FileSystem* fs, const ReplicaOptions& o) {
     };
     ASSIGN_OR_RETURN(RestoreResult restored, RestoreBackup(fs, o.source, std::nullopt, o.root, o.progress, hook));
     r.restored_backup = restored.manifest.id;
-    Say(o.progress, "restored backup " + r.restored_backup + " of " + restored.manifest.source_root + " into " +
-                        o.root + " (a replica of " + o.source + ")");
+    ReplicaSay(o.progress, "restored backup " + r.restored_backup + " of " + restored.manifest.source_root + " into " +
+                               o.root + " (a replica of " + o.source + ")");
   }
   ASSIGN_OR_RETURN(auto info, GetReplicaInfo(o.root));
   if (!info) {
@@ -305,8 +305,8 @@ Result<ReplicaPassResult> ReplicaPass(FileSystem* fs, const ReplicaOptions& o) {
     r.records += w->records.size() - from;
     ++r.segments;
     applied = last.lsn;
-    Say(o.progress,
-        "applied " + uri + " (LSN " + std::to_string(w->records[from].lsn) + ".." + std::to_string(last.lsn) + ")");
+    ReplicaSay(o.progress, "applied " + uri + " (LSN " + std::to_string(w->records[from].lsn) + ".." +
+                               std::to_string(last.lsn) + ")");
   }
   r.applied_lsn = applied;
   catalog.reset();
@@ -315,8 +315,8 @@ Result<ReplicaPassResult> ReplicaPass(FileSystem* fs, const ReplicaOptions& o) {
     if (segments >= o.flush_segments) {
       RETURN_IF_ERROR(FlushReplica(fs, o.root, applied).WithContext("replica " + o.root + ": flushing"));
       r.flushed = true;
-      Say(o.progress,
-          "flushed the shipped WAL of " + o.root + " to warm files (" + std::to_string(segments) + " segment(s))");
+      ReplicaSay(o.progress, "flushed the shipped WAL of " + o.root + " to warm files (" + std::to_string(segments) +
+                                 " segment(s))");
     }
   }
   return r;

@@ -201,7 +201,7 @@ Result<ArchiveLag> GetArchiveLag(FileSystem* fs, const std::string& root) {
 }
 
 Result<ArchiveRunResult> ArchiveWal(FileSystem* fs, const std::string& root,
-                                    const std::function<void(std::string_view)>& progress) {
+                                    const std::function<void(std::string_view)>& progress, bool seal_newest) {
   const auto start = std::chrono::steady_clock::now();
   ArchiveRunResult r;
   ASSIGN_OR_RETURN(auto catalog, OpenCatalog(root, /*read_only=*/false));
@@ -214,15 +214,16 @@ Result<ArchiveRunResult> ArchiveWal(FileSystem* fs, const std::string& root,
   r.archived_lsn = ParseU64(archived);
   auto store = OpenObjectStore(*uri, fs);
   if (!store.ok()) return store.status().WithContext("WAL archive " + *uri);
-  // The newest segment is sealed too when no writer holds the database: a writer never appends to
-  // a segment it did not create, so what it holds now is final. It is read (and a torn tail left
-  // by a crashed writer cut off, as the next writer's recovery will) while the lock is held, so
-  // that no writer starts meanwhile; the lock is held for that read only. A replica (strata
-  // replica) then gets the last rows of a primary that stopped or died.
+  // seal_newest: the newest segment is sealed too when no writer holds the database: a writer
+  // never appends to a segment it did not create, so what it holds now is final. It is read (and
+  // a torn tail left by a crashed writer cut off, as the next writer's recovery will) while the
+  // lock is held, so that no writer starts meanwhile; the lock is held for that read only. A
+  // replica (strata replica) then gets the last rows of a primary that stopped or died.
   std::vector<LocalSegment> segments;
   std::optional<Result<WalkedSegment>> newest;  // set when the newest segment was read under the lock
   {
-    auto lock = fs->TryLock(layout::LockPath(root), "strata archive push");
+    Result<std::unique_ptr<FileLock>> lock = Status::Busy("not sealing the newest segment");
+    if (seal_newest) lock = fs->TryLock(layout::LockPath(root), "strata archive push --seal");
     if (!lock.ok() && lock.status().code() != StatusCode::kBusy) return lock.status();
     ASSIGN_OR_RETURN(segments, LocalSegments(fs, root));
     if (lock.ok() && !segments.empty() && segments.back().upper_lsn == UINT64_MAX) {
