@@ -13,7 +13,7 @@
 // end of the replica pass that placed its record (a read-only open after that sees the rows):
 // p50/p99/max. The archive takes only sealed segments, so the floor is the time to fill a segment
 // (printed) plus the push and replica periods; appends still in the primary's active segment at
-// the end are not counted (printed as "not shipped").
+// the end are not counted (printed, with those the replica had not reached).
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -189,8 +189,8 @@ int Main(const Args& a) {
       static_cast<unsigned long long>(a.segment_kb), fill_ms, a.push_ms, static_cast<unsigned long long>(pushes),
       a.interval_ms, static_cast<unsigned long long>(passes), static_cast<unsigned long long>(flushes));
   std::printf(
-      "ack on primary -> on replica: p50 %.0f ms, p99 %.0f ms, max %.0f ms over %zu appends (%llu not shipped: "
-      "in the primary's active segment at the end)\n",
+      "ack on primary -> on replica: p50 %.0f ms, p99 %.0f ms, max %.0f ms over %zu appends (%llu not on the "
+      "replica when the run stopped: in the primary's active segment, or the replica behind)\n",
       Percentile(lag_ms, 0.5), Percentile(lag_ms, 0.99), Percentile(lag_ms, 1.0), lag_ms.size(),
       static_cast<unsigned long long>(not_shipped));
   (*db)->RemoveAppendListener(clock.get()).IgnoreError();
@@ -202,8 +202,12 @@ int Main(const Args& a) {
 
 int main(int argc, char** argv) {
   strata::Args a;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    const std::string k = argv[i], v = argv[i + 1];
+  for (int i = 1; i < argc; i += 2) {
+    const std::string k = argv[i], v = i + 1 < argc ? argv[i + 1] : "";
+    if (v.empty()) {
+      std::fprintf(stderr, "replica_lag_bench: %s needs a value\n", k.c_str());
+      return 2;
+    }
     if (k == "--rate") {
       a.rate = std::stod(v);
     } else if (k == "--batch") {
