@@ -194,6 +194,12 @@ TEST_F(ReplicaCliTest, ConvergesRowForRowAndServesReadsWhileFollowing) {
   EXPECT_NE(st.out.find("lag:           0 LSN(s)"), std::string::npos) << st.out;
 
   // Promotion is refused while the replica process follows into the root.
+  for (const char* help : {"replica --help", "replica promote --help", "archive push --help"}) {
+    CliRun h = At(replica_, help);
+    EXPECT_EQ(h.exit_code, 0) << help;
+    EXPECT_NE(h.out.find("Example"), std::string::npos) << help << ":\n" << h.out;
+  }
+
   CliRun busy = At(replica_, "replica promote");
   EXPECT_NE(busy.exit_code, 0);
   EXPECT_NE(busy.err.find("still follows into"), std::string::npos) << busy.err;
@@ -277,7 +283,7 @@ TEST_F(ReplicaCliTest, ACorruptArchivedSegmentStopsTheReplicaWhichKeepsWhatItHas
   Ok(primary_, "archive push --seal");
   const std::vector<std::string> segments = ArchivedSegments();
   ASSERT_GE(segments.size(), 2u);  // the newest holds chunk 2's rows alone
-  {  // flip one byte in the middle of the newest archived segment
+  {                                // flip one byte in the middle of the newest archived segment
     std::fstream f(segments.back(), std::ios::in | std::ios::out | std::ios::binary);
     f.seekg(0, std::ios::end);
     const std::streamoff mid = f.tellg() / 2;

@@ -132,7 +132,7 @@ void AddArchiveCommands(CLI::App& app, Context* ctx) {
       "A segment is sealed once a newer one exists (a writer rolled it, or a later writer started its\n"
       "own); the newest may still grow while a writer holds the database. With --seal the newest is\n"
       "archived too if no writer holds the lock (taken for the moment it is read: a writer starting\n"
-      "then waits or fails as with any writer). A primary written by short-lived processes\n"
+      "in that moment fails, as beside any writer). A primary written by short-lived processes\n"
       "(`strata ingest`) followed by a replica: `strata archive push --seal` after each.\n"
       "Example:\n"
       "  strata ingest trades day.csv && strata archive push --seal");
