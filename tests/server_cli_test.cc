@@ -13,6 +13,7 @@
 
 #include "pgwire_client.h"
 #include "testutil/cli_runner.h"
+#include "testutil/node_runner.h"
 #include "testutil/server_process.h"
 
 namespace strata {

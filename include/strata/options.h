@@ -69,6 +69,9 @@ struct Options {
   // missing. true goes on without those records (their rows are lost, with a warning); a writer
   // then records the log's end as durable, so later opens need no flag (CLI --accept-wal-loss).
   bool accept_wal_loss = false;
+  // A replica root (`strata replica`) refuses writer opens: only the replica process itself,
+  // placing the WAL it ships and flushing it, opens one for writing with this set.
+  bool replica_apply = false;
   // Replaying a WAL record the database cannot apply (the hot tier refuses its rows, its table
   // is unknown, its rows do not decode) is an error naming the record's LSN, table and reason.
   // true skips such records with a warning each (their rows are lost). The records stay in the

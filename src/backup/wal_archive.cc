@@ -7,6 +7,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "backup/wal_walk.h"
 #include "catalog/catalog.h"
 #include "catalog/layout.h"
 #include "catalog/statement.h"
@@ -42,21 +43,49 @@ std::optional<int64_t> CommitTime(std::string_view payload) {
   return t;
 }
 
-struct WalkedRecord {
-  uint64_t lsn;
-  size_t end;  // byte offset just past the record
-  std::optional<int64_t> time;
+std::string Digits20(uint64_t v) {
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "%020llu", static_cast<unsigned long long>(v));
+  return buf;
+}
+
+uint64_t ParseU64(const std::optional<std::string>& s) {
+  return s && !s->empty() ? std::strtoull(s->c_str(), nullptr, 10) : 0;
+}
+
+// The segments in wal/ with their first LSN and the highest LSN they can hold (the next one's
+// first LSN - 1; UINT64_MAX for the newest, still open to appends).
+struct LocalSegment {
+  std::string path;
+  uint64_t first_lsn = 0, upper_lsn = 0, bytes = 0;
 };
 
-// One segment's bytes, checked record by record (CRC, LSN continuity).
-struct WalkedSegment {
-  std::string name;  // for messages: an archive URI or a restored path
-  std::string bytes;
-  uint64_t first_lsn = 0;
-  uint32_t flags = 0;
-  std::vector<WalkedRecord> records;
-  uint64_t last_lsn() const { return records.empty() ? first_lsn - 1 : records.back().lsn; }
-};
+Result<std::vector<LocalSegment>> LocalSegments(FileSystem* fs, const std::string& root) {
+  ASSIGN_OR_RETURN(auto files, wal_internal::ListSegments(fs, layout::WalDir(root)));
+  std::vector<LocalSegment> out;
+  for (const auto& f : files) {
+    auto file = fs->NewRandomAccessFile(f.path);
+    if (!file.ok() && file.status().IsNotFound()) continue;  // removed by a flush meanwhile
+    if (!file.ok()) return file.status();
+    ASSIGN_OR_RETURN(uint64_t size, (*file)->Size());
+    char buf[kSegmentHeaderSize];
+    ASSIGN_OR_RETURN(size_t got, (*file)->Read(0, sizeof buf, buf));
+    auto h = wal_internal::DecodeSegmentHeader(std::string_view(buf, got));
+    if (!h.ok()) {
+      if (&f == &files.back()) continue;  // being created by a writer
+      return Status::Corruption(f.path + " offset 0: " + h.status().message());
+    }
+    out.push_back({f.path, h->first_lsn, UINT64_MAX, size});
+  }
+  for (size_t i = 0; i + 1 < out.size(); ++i) out[i].upper_lsn = out[i + 1].first_lsn - 1;
+  return out;
+}
+
+Result<std::unique_ptr<Catalog>> OpenCatalog(const std::string& root, bool read_only) {
+  return Catalog::Open(layout::CatalogPath(root), read_only);
+}
+
+}  // namespace
 
 // tolerate_tail: a bad frame ends the segment quietly (a backup's copy of a segment that was
 // being appended to); otherwise it is Corruption naming the segment and offset.
@@ -103,50 +132,6 @@ Result<WalkedSegment> Walk(std::string name, std::string bytes, bool tolerate_ta
   w.bytes = std::move(bytes);
   return w;
 }
-
-std::string Digits20(uint64_t v) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "%020llu", static_cast<unsigned long long>(v));
-  return buf;
-}
-
-uint64_t ParseU64(const std::optional<std::string>& s) {
-  return s && !s->empty() ? std::strtoull(s->c_str(), nullptr, 10) : 0;
-}
-
-// The segments in wal/ with their first LSN and the highest LSN they can hold (the next one's
-// first LSN - 1; UINT64_MAX for the newest, still open to appends).
-struct LocalSegment {
-  std::string path;
-  uint64_t first_lsn = 0, upper_lsn = 0, bytes = 0;
-};
-
-Result<std::vector<LocalSegment>> LocalSegments(FileSystem* fs, const std::string& root) {
-  ASSIGN_OR_RETURN(auto files, wal_internal::ListSegments(fs, layout::WalDir(root)));
-  std::vector<LocalSegment> out;
-  for (const auto& f : files) {
-    auto file = fs->NewRandomAccessFile(f.path);
-    if (!file.ok() && file.status().IsNotFound()) continue;  // removed by a flush meanwhile
-    if (!file.ok()) return file.status();
-    ASSIGN_OR_RETURN(uint64_t size, (*file)->Size());
-    char buf[kSegmentHeaderSize];
-    ASSIGN_OR_RETURN(size_t got, (*file)->Read(0, sizeof buf, buf));
-    auto h = wal_internal::DecodeSegmentHeader(std::string_view(buf, got));
-    if (!h.ok()) {
-      if (&f == &files.back()) continue;  // being created by a writer
-      return Status::Corruption(f.path + " offset 0: " + h.status().message());
-    }
-    out.push_back({f.path, h->first_lsn, UINT64_MAX, size});
-  }
-  for (size_t i = 0; i + 1 < out.size(); ++i) out[i].upper_lsn = out[i + 1].first_lsn - 1;
-  return out;
-}
-
-Result<std::unique_ptr<Catalog>> OpenCatalog(const std::string& root, bool read_only) {
-  return Catalog::Open(layout::CatalogPath(root), read_only);
-}
-
-}  // namespace
 
 std::string ArchiveSegmentKey(uint64_t first_lsn, uint64_t last_lsn, std::string_view sha256) {
   return std::string(kArchivePrefix) + Digits20(first_lsn) + "-" + Digits20(last_lsn) + "-" + std::string(sha256) +
@@ -216,7 +201,7 @@ Result<ArchiveLag> GetArchiveLag(FileSystem* fs, const std::string& root) {
 }
 
 Result<ArchiveRunResult> ArchiveWal(FileSystem* fs, const std::string& root,
-                                    const std::function<void(std::string_view)>& progress) {
+                                    const std::function<void(std::string_view)>& progress, bool seal_newest) {
   const auto start = std::chrono::steady_clock::now();
   ArchiveRunResult r;
   ASSIGN_OR_RETURN(auto catalog, OpenCatalog(root, /*read_only=*/false));
@@ -229,20 +214,49 @@ Result<ArchiveRunResult> ArchiveWal(FileSystem* fs, const std::string& root,
   r.archived_lsn = ParseU64(archived);
   auto store = OpenObjectStore(*uri, fs);
   if (!store.ok()) return store.status().WithContext("WAL archive " + *uri);
-  ASSIGN_OR_RETURN(auto segments, LocalSegments(fs, root));
+  // seal_newest: the newest segment is sealed too when no writer holds the database: a writer
+  // never appends to a segment it did not create, so what it holds now is final. It is read (and
+  // a torn tail left by a crashed writer cut off, as the next writer's recovery will) while the
+  // lock is held, so that no writer starts meanwhile; the lock is held for that read only. A
+  // replica (strata replica) then gets the last rows of a primary that stopped or died.
+  std::vector<LocalSegment> segments;
+  std::optional<Result<WalkedSegment>> newest;  // set when the newest segment was read under the lock
+  {
+    Result<std::unique_ptr<FileLock>> lock = Status::Busy("not sealing the newest segment");
+    if (seal_newest) lock = fs->TryLock(layout::LockPath(root), "strata archive push --seal");
+    if (!lock.ok() && lock.status().code() != StatusCode::kBusy) return lock.status();
+    ASSIGN_OR_RETURN(segments, LocalSegments(fs, root));
+    if (lock.ok() && !segments.empty() && segments.back().upper_lsn == UINT64_MAX) {
+      auto bytes = fs->ReadFile(segments.back().path);
+      if (bytes.ok()) {
+        newest = Walk(segments.back().path, std::move(*bytes), /*tolerate_tail=*/true);
+      } else {
+        newest = Result<WalkedSegment>(bytes.status());
+      }
+    }
+  }
   uint64_t waiting = 0;
   for (const LocalSegment& s : segments) waiting += s.upper_lsn > r.archived_lsn ? 1 : 0;
   for (const LocalSegment& s : segments) {
-    if (s.upper_lsn == UINT64_MAX) break;  // the newest segment may still grow
+    const bool is_newest = s.upper_lsn == UINT64_MAX;
+    if (is_newest && !newest) break;  // a writer may still append to the newest segment
     if (s.upper_lsn <= r.archived_lsn) continue;
     auto fail = [&](const Status& st) {
       return st.WithContext("archiving WAL segment " + s.path + " to " + *uri + " (it stays in wal/ until archived; " +
                             std::to_string(waiting) + " segment(s) wait)");
     };
-    auto bytes = fs->ReadFile(s.path);
-    if (!bytes.ok()) return fail(bytes.status());
-    auto walked = Walk(s.path, std::move(*bytes), /*tolerate_tail=*/false);
+    Result<WalkedSegment> walked = WalkedSegment{};
+    if (is_newest) {
+      walked = std::move(*newest);
+    } else {
+      auto bytes = fs->ReadFile(s.path);
+      if (!bytes.ok()) return fail(bytes.status());
+      walked = Walk(s.path, std::move(*bytes), /*tolerate_tail=*/false);
+    }
     if (!walked.ok()) return fail(walked.status());
+    if (is_newest && walked->last_lsn() <= r.archived_lsn) break;  // nothing new in it
+    // The newest segment's last record bounds it (the next writer starts a new segment after it).
+    const uint64_t sealed_upper = is_newest ? walked->last_lsn() : s.upper_lsn;
     const std::string sha = Sha256Hex(walked->bytes);
     const std::string key = ArchiveSegmentKey(walked->first_lsn, walked->last_lsn(), sha);
     if (Status st = (*store)->Put(key, walked->bytes); !st.ok()) return fail(st);
@@ -265,10 +279,10 @@ Result<ArchiveRunResult> ArchiveWal(FileSystem* fs, const std::string& root,
       st.Bind(6, sha);
       st.Bind(7, WallClockNs());
       RETURN_IF_ERROR(st.Run());
-      return catalog->PutSetting(layout::kWalArchivedLsnSetting, std::to_string(s.upper_lsn));
+      return catalog->PutSetting(layout::kWalArchivedLsnSetting, std::to_string(sealed_upper));
     });
     if (!recorded.ok()) return fail(recorded);
-    r.archived_lsn = s.upper_lsn;
+    r.archived_lsn = sealed_upper;
     ++r.segments;
     --waiting;
     r.bytes += walked->bytes.size();

@@ -59,9 +59,11 @@ struct ArchiveRunResult {
 };
 // Archives every sealed segment not archived yet, oldest first; stops at the first failure
 // (the error names the segment and says that it stays in wal/). InvalidArgument when no
-// archive is set.
+// archive is set. With `seal_newest`, the newest segment counts as sealed when no writer holds
+// the database (`strata archive push --seal`): it is read under the database's lock, a torn tail
+// cut off as recovery would, since the next writer starts a segment of its own.
 Result<ArchiveRunResult> ArchiveWal(FileSystem* fs, const std::string& root,
-                                    const std::function<void(std::string_view)>& progress);
+                                    const std::function<void(std::string_view)>& progress, bool seal_newest = false);
 
 struct ArchiveVerifyResult {
   std::string uri;

@@ -38,5 +38,16 @@ inline constexpr char kWalArchivedLsnSetting[] = "wal_archived_lsn";
 // An open reads the unflushed WAL for such records only when it is not a number
 // (doc/schema_evolution.md).
 inline constexpr char kWalDdlLsnSetting[] = "wal_ddl_lsn";
+// A replica (src/backup/replica.h, `strata replica`): the backup destination it follows (present
+// and non-empty: the root is a replica, and a writer open without Options::replica_apply is
+// refused), the WAL archive it ships segments from, the last LSN it placed in wal/ and that
+// record's commit time, the primary's root (the backups' source_root), and what its last poll saw (the archive's newest LSN, when).
+inline constexpr char kReplicaSourceSetting[] = "replica_source";
+inline constexpr char kReplicaArchiveSetting[] = "replica_archive";
+inline constexpr char kReplicaPrimaryRootSetting[] = "replica_primary_root";
+inline constexpr char kReplicaAppliedLsnSetting[] = "replica_applied_lsn";
+inline constexpr char kReplicaAppliedTimeSetting[] = "replica_applied_time_ns";
+inline constexpr char kReplicaSourceLsnSetting[] = "replica_source_lsn";
+inline constexpr char kReplicaPolledAtSetting[] = "replica_polled_at_ns";
 
 }  // namespace strata::layout

@@ -7,7 +7,9 @@
 #include <cstdio>
 #include <string_view>
 
+#include "backup/replica.h"
 #include "query/query_options.h"
+#include "strata/timestamp.h"
 
 namespace strata::cli {
 
@@ -17,7 +19,21 @@ Result<std::unique_ptr<Database>> Context::OpenDatabase(bool read_only, const st
   options.process_note = note;
   options.accept_wal_loss = accept_wal_loss;
   options.skip_bad_wal_records = skip_bad_wal_records;
-  return Database::Open(root, options);
+  auto db = Database::Open(root, options);
+  if (db.ok() && read_only) {
+    // A replica says how far behind its source it was at its last pass (strata replica status).
+    auto replica = backup::GetReplicaInfo(root);
+    if (replica.ok() && *replica) {
+      const backup::ReplicaInfo& r = **replica;
+      std::fprintf(stderr,
+                   "note: %s is a read-only replica of %s at LSN %llu; the archive's newest was LSN %llu at %s "
+                   "(strata replica status)\n",
+                   root.c_str(), r.source.c_str(), static_cast<unsigned long long>(r.applied_lsn),
+                   static_cast<unsigned long long>(r.source_lsn),
+                   r.polled_at_ns > 0 ? FormatTimestamp(r.polled_at_ns).c_str() : "no pass yet");
+    }
+  }
+  return db;
 }
 
 bool StdoutIsTerminal() { return ::isatty(STDOUT_FILENO) == 1; }
@@ -73,6 +89,7 @@ const std::vector<CommandGroup>& CommandGroups() {
       {{"recover-catalog"}, AddRecoverCommand},
       {{"backup", "restore"}, AddBackupCommands},
       {{"archive"}, AddArchiveCommands},
+      {{"replica"}, AddReplicaCommand},
       {{"run", "lineage", "study", "trials", "trial"}, AddTrialsCommands},
       {{"quarantine"}, AddQuarantineCommands},
       {{"book"}, AddBookCommand},

@@ -46,6 +46,7 @@ void AddVerifyCommand(CLI::App& app, Context* ctx);
 void AddRecoverCommand(CLI::App& app, Context* ctx);
 void AddBackupCommands(CLI::App& app, Context* ctx);
 void AddArchiveCommands(CLI::App& app, Context* ctx);
+void AddReplicaCommand(CLI::App& app, Context* ctx);
 void AddTrialsCommands(CLI::App& app, Context* ctx);
 void AddSqlCommand(CLI::App& app, Context* ctx);
 void AddQuarantineCommands(CLI::App& app, Context* ctx);

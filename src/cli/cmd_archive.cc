@@ -123,10 +123,22 @@ void AddArchiveCommands(CLI::App& app, Context* ctx) {
     });
   });
 
+  auto seal = std::make_shared<bool>(false);
   CLI::App* push = archive->add_subcommand("push", "archive every sealed segment not archived yet, now");
-  push->callback([ctx] {
+  push->add_flag("--seal", *seal,
+                 "archive the newest segment too when no writer holds the database (it is then final: the next "
+                 "writer starts a segment of its own), so a replica gets the last rows of a stopped primary");
+  push->footer(
+      "A segment is sealed once a newer one exists (a writer rolled it, or a later writer started its\n"
+      "own); the newest may still grow while a writer holds the database. With --seal the newest is\n"
+      "archived too if no writer holds the lock (taken for the moment it is read: a writer starting\n"
+      "in that moment fails, as beside any writer). A primary written by short-lived processes\n"
+      "(`strata ingest`) followed by a replica: `strata archive push --seal` after each.\n"
+      "Example:\n"
+      "  strata ingest trades day.csv && strata archive push --seal");
+  push->callback([ctx, seal] {
     Run(ctx, [&]() -> Status {
-      ASSIGN_OR_RETURN(auto r, backup::ArchiveWal(DefaultFileSystem(), ctx->root, PrintArchiveStep));
+      ASSIGN_OR_RETURN(auto r, backup::ArchiveWal(DefaultFileSystem(), ctx->root, PrintArchiveStep, *seal));
       std::printf("archived %s segment(s) (%s) to %s in %.3f s (%.0f MB/s); archived up to LSN %s\n",
                   WithThousands(r.segments).c_str(), HumanBytes(r.bytes).c_str(), r.uri.c_str(), r.seconds,
                   r.seconds > 0 ? r.bytes / r.seconds / 1e6 : 0.0, WithThousands(r.archived_lsn).c_str());

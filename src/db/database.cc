@@ -56,6 +56,15 @@ Status DatabaseImpl::OpenAll() {
     lock_ = std::move(*lock);
   }
   ASSIGN_OR_RETURN(catalog_, Catalog::Open(layout::CatalogPath(root_), options_.read_only));
+  if (!options_.read_only && !options_.replica_apply) {
+    ASSIGN_OR_RETURN(auto replica_of, catalog_->GetSetting(layout::kReplicaSourceSetting));
+    if (replica_of && !replica_of->empty()) {
+      return Status::InvalidArgument("database " + root_ + " is a read-only replica of " + *replica_of +
+                                     " (strata replica): it takes no writes; read it, or make it a writable "
+                                     "primary with `strata replica promote --root " +
+                                     root_ + "`");
+    }
+  }
 
   std::string fsync = options_.fsync;
   if (fsync.empty()) {
