@@ -225,14 +225,17 @@ void ExpectWeReadPeerFile(const std::string& dir, const std::string& args, const
   EXPECT_GT(ours.num_rows(), 0u);
 }
 
+// The columns tools/interop/write.mjs has DuckDB write, as we type them.
+const std::vector<std::pair<std::string, ColumnType>> kDuckDBTypes = {
+    {"id", ColumnType::kInt64},         {"ts_us", ColumnType::kTimestamp},    {"ts_ns", ColumnType::kTimestamp},
+    {"ts_tz", ColumnType::kTimestamp},  {"sym", ColumnType::kString},         {"note", ColumnType::kString},
+    {"price", ColumnType::kFloat64},    {"size", ColumnType::kInt64},         {"qty", ColumnType::kInt32},
+    {"flag", ColumnType::kBool},        {"small", ColumnType::kInt32},        {"day", ColumnType::kInt32},
+    {"dec_wide", ColumnType::kFloat64}, {"dec_narrow", ColumnType::kFloat64}, {"f32", ColumnType::kFloat64},
+    {"u32", ColumnType::kInt64}};
+
 TEST_F(Interop, WeReadEveryValueDuckDBWrites) {
-  std::vector<std::pair<std::string, ColumnType>> types = {
-      {"id", ColumnType::kInt64},         {"ts_us", ColumnType::kTimestamp},    {"ts_ns", ColumnType::kTimestamp},
-      {"ts_tz", ColumnType::kTimestamp},  {"sym", ColumnType::kString},         {"note", ColumnType::kString},
-      {"price", ColumnType::kFloat64},    {"size", ColumnType::kInt64},         {"qty", ColumnType::kInt32},
-      {"flag", ColumnType::kBool},        {"small", ColumnType::kInt32},        {"day", ColumnType::kInt32},
-      {"dec_wide", ColumnType::kFloat64}, {"dec_narrow", ColumnType::kFloat64}, {"f32", ColumnType::kFloat64},
-      {"u32", ColumnType::kInt64}};
+  const auto& types = kDuckDBTypes;
   for (const char* config : {"snappy V1 2048", "zstd V2 1000", "gzip V1 3000", "uncompressed V2 100000",
                              "snappy V2 700", "lz4_raw V1 4096"}) {
     std::string path =
@@ -341,13 +344,7 @@ TEST_F(EncryptedInterop, DuckDBReadsOurEncryptedFiles) {
 }
 
 TEST_F(EncryptedInterop, WeReadDuckDBsEncryptedFiles) {
-  std::vector<std::pair<std::string, ColumnType>> types = {
-      {"id", ColumnType::kInt64},         {"ts_us", ColumnType::kTimestamp},    {"ts_ns", ColumnType::kTimestamp},
-      {"ts_tz", ColumnType::kTimestamp},  {"sym", ColumnType::kString},         {"note", ColumnType::kString},
-      {"price", ColumnType::kFloat64},    {"size", ColumnType::kInt64},         {"qty", ColumnType::kInt32},
-      {"flag", ColumnType::kBool},        {"small", ColumnType::kInt32},        {"day", ColumnType::kInt32},
-      {"dec_wide", ColumnType::kFloat64}, {"dec_narrow", ColumnType::kFloat64}, {"f32", ColumnType::kFloat64},
-      {"u32", ColumnType::kInt64}};
+  const auto& types = kDuckDBTypes;
   ReaderOptions ro;
   ro.keys = &keys_;  // DuckDB stores no key id: the provider's current key is tried
   std::string last;

@@ -9,20 +9,23 @@
 #include <fstream>
 #include <sstream>
 
+#include "io/sha256.h"
+
 namespace strata::crypto {
 namespace {
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
   return s;
+}
+
+// Adds key `id` given as `hex` to *p; `where` names the line or entry in messages.
+Status AddParsedKey(StaticKeyProvider* p, std::string_view id, std::string_view hex, const std::string& where) {
+  RETURN_IF_ERROR(ValidateKeyId(id).WithContext(where));
+  auto key = ParseKeyHex(hex);
+  if (!key.ok()) return key.status().WithContext(where + " (key " + std::string(id) + ")");
+  return p->Add(std::string(id), std::move(key).value()).WithContext(where);
 }
 
 }  // namespace
@@ -67,17 +70,12 @@ Result<SecretKey> ParseKeyHex(std::string_view hex) {
     return Status::InvalidArgument("a key must be 64 hex digits (256 bits), not " + std::to_string(hex.size()) +
                                    " characters");
   }
-  std::string bytes(kKeyBytes, '\0');
-  for (size_t i = 0; i < kKeyBytes; ++i) {
-    int hi = HexValue(hex[2 * i]), lo = HexValue(hex[2 * i + 1]);
-    if (hi < 0 || lo < 0) {
-      OPENSSL_cleanse(bytes.data(), bytes.size());
-      return Status::InvalidArgument("a key must be 64 hex digits (256 bits); a character is not a hex digit");
-    }
-    bytes[i] = static_cast<char>(hi * 16 + lo);
+  auto digest = ParseDigestHex(hex);  // its message would quote the text: not for a key
+  if (!digest.ok()) {
+    return Status::InvalidArgument("a key must be 64 hex digits (256 bits); a character is not a hex digit");
   }
-  SecretKey key(bytes);
-  OPENSSL_cleanse(bytes.data(), bytes.size());
+  SecretKey key(std::string(reinterpret_cast<const char*>(digest->data()), digest->size()));
+  OPENSSL_cleanse(digest->data(), digest->size());
   return key;
 }
 
@@ -113,13 +111,7 @@ Result<std::unique_ptr<KeyProvider>> ParseKeyFile(std::string_view text, const s
     const std::string where = source + " line " + std::to_string(line_no);
     size_t sp = line.find_first_of(" \t");
     if (sp == std::string_view::npos) return Status::InvalidArgument(where + ": expected \"KEY_ID HEX\"");
-    std::string_view id = line.substr(0, sp), hex = Trim(line.substr(sp + 1));
-    RETURN_IF_ERROR(ValidateKeyId(id).WithContext(where));
-    auto key = ParseKeyHex(hex);
-    if (!key.ok()) return key.status().WithContext(where + " (key " + std::string(id) + ")");
-    if (provider->GetKey(id).ok())
-      return Status::InvalidArgument(where + ": key id " + std::string(id) + " given twice");
-    RETURN_IF_ERROR(provider->Add(std::string(id), std::move(key).value()));
+    RETURN_IF_ERROR(AddParsedKey(provider.get(), line.substr(0, sp), Trim(line.substr(sp + 1)), where));
   }
   if (provider->size() == 0) return Status::InvalidArgument(source + " holds no key (lines \"KEY_ID HEX\")");
   return std::unique_ptr<KeyProvider>(std::move(provider));
@@ -164,13 +156,7 @@ Result<std::unique_ptr<KeyProvider>> ParseKeyList(std::string_view value, const 
     const std::string where = source + " entry " + std::to_string(n);
     size_t colon = item.find(':');
     if (colon == std::string_view::npos) return Status::InvalidArgument(where + ": expected KEY_ID:HEX");
-    std::string_view id = item.substr(0, colon);
-    RETURN_IF_ERROR(ValidateKeyId(id).WithContext(where));
-    auto key = ParseKeyHex(Trim(item.substr(colon + 1)));
-    if (!key.ok()) return key.status().WithContext(where + " (key " + std::string(id) + ")");
-    if (provider->GetKey(id).ok())
-      return Status::InvalidArgument(where + ": key id " + std::string(id) + " given twice");
-    RETURN_IF_ERROR(provider->Add(std::string(id), std::move(key).value()));
+    RETURN_IF_ERROR(AddParsedKey(provider.get(), item.substr(0, colon), Trim(item.substr(colon + 1)), where));
   }
   if (provider->size() == 0) return Status::InvalidArgument(source + " holds no key");
   return std::unique_ptr<KeyProvider>(std::move(provider));
