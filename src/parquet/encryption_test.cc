@@ -176,7 +176,10 @@ TEST_F(ParquetEncryption, TamperedBytesNeverGiveGarbage) {
         return reader->Read(ro);
       }();
       if (!back.ok()) {
-        EXPECT_EQ(back.status().code(), StatusCode::kCorruption) << "byte " << i << ": " << back.status().ToString();
+        // Corruption, or NotFound when the flip lands in the key id the file names.
+        const StatusCode code = back.status().code();
+        EXPECT_TRUE(code == StatusCode::kCorruption || code == StatusCode::kNotFound)
+            << "byte " << i << ": " << back.status().ToString();
         EXPECT_NE(back.status().message().find(bad_path), std::string::npos) << back.status().ToString();
         if (!ranged) ++failed;
         continue;
