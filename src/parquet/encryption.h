@@ -7,10 +7,10 @@
 // before the sealed footer), every column with the footer key, the key id as the footer's
 // key_metadata.
 //
-// DuckDB (1.5 and earlier) seals modules without any AAD and stores no aad_file_unique. A file
-// written with FileEncryption::module_aad = false is sealed the same way so that DuckDB can read it;
-// the reader accepts such files only when they carry no aad_file_unique (files strata writes by
-// default always do, so stripping it from one cannot downgrade it: its modules then fail the tag).
+// FileEncryption::module_aad = false seals modules without AADs and stores no aad_file_unique, as
+// DuckDB's footer is sealed; the reader accepts that only for files without aad_file_unique (files
+// strata writes by default always have one, so stripping it cannot downgrade them). DuckDB interop
+// status: src/parquet/README.md, "DuckDB".
 #pragma once
 
 #include <cstdint>

@@ -191,7 +191,10 @@ class ParquetReader::Impl {
       chunk_keys_[g].assign(rg.columns.size(), nullptr);
       for (size_t c = 0; c < rg.columns.size(); ++c) {
         ColumnChunk& cc = rg.columns[c];
-        if (!cc.encrypted()) continue;
+        // DuckDB seals every chunk with the footer key without marking it (no crypto_metadata);
+        // its files are the ones without module AADs.
+        const bool duckdb_style = footer_key_ && !footer_key_->use_aad;
+        if (!cc.encrypted() && !duckdb_style) continue;
         const std::string where = name + " row group " + std::to_string(g) + " column chunk " + std::to_string(c);
         if (!footer_key_)
           return Status::Unsupported(where + ": encrypted column in a file without an encrypted footer");
