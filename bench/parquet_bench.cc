@@ -10,29 +10,14 @@
 #include <cstdlib>
 #include <string>
 
-#include "gen/market_gen.h"
+#include "generated_trades.h"
 #include "parquet/parquet_reader.h"
 #include "parquet/parquet_writer.h"
 
 namespace strata::parquet {
 namespace {
 
-const RecordBatch& Trades() {
-  static RecordBatch* batch = [] {
-    const char* env = std::getenv("STRATA_BENCH_ROWS");
-    GenOptions o;
-    o.rows = env ? std::atoll(env) : 10'000'000;
-    o.symbols = 8;
-    o.day_start_ns = 1772409600000000000LL;  // 2026-03-02
-    o.batch_rows = 1 << 20;
-    MarketGenerator gen(o);
-    auto* all = new RecordBatch(gen.schema());
-    RecordBatch b;
-    while (gen.Next(&b)) all->Append(b).IgnoreError();
-    return all;
-  }();
-  return *batch;
-}
+const RecordBatch& Trades() { return bench::GeneratedTrades(10'000'000); }
 
 std::string PathFor(const std::string& name) {
   const char* dir = std::getenv("STRATA_BENCH_DIR");

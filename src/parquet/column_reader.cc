@@ -115,6 +115,7 @@ ColumnChunkReader::ColumnChunkReader(const ColumnInfo& column, CompressionCodec 
 
 Status ColumnChunkReader::Reset() {
   dict_.Clear();
+  page_ordinal_ = 0;
   if (codec_ == nullptr) {
     auto type = ToCompressionType(codec_type_);
     if (!type.ok()) return type.status().WithContext(where_);
@@ -351,8 +352,31 @@ Status ColumnChunkReader::DecodePage(std::string_view bytes, uint64_t file_offse
   *rows = 0;
   PageHeader h;
   size_t hsize = 0;
-  RETURN_IF_ERROR(
-      DecodePageHeader(bytes, where_ + " page header at offset " + std::to_string(file_offset), &h, &hsize));
+  if (gcm_ != nullptr) {
+    // The header is a sealed module; which one (data or dictionary page header) only the tag can
+    // tell: a dictionary page comes first, before any data page.
+    bool dictionary_header = false;
+    Status st = DecryptModule(gcm_, *module_key_, bytes, ModuleType::kDataPageHeader, row_group_, column_ordinal_,
+                              page_ordinal_, &plain_header_, &hsize);
+    if (!st.ok() && !dict_.present && page_ordinal_ == 0) {
+      Status dict_st = DecryptModule(gcm_, *module_key_, bytes, ModuleType::kDictionaryPageHeader, row_group_,
+                                     column_ordinal_, 0, &plain_header_, &hsize);
+      if (dict_st.ok()) {
+        st = dict_st;
+        dictionary_header = true;
+      }
+    }
+    if (!st.ok()) return Fail(file_offset, st);
+    size_t used = 0;
+    RETURN_IF_ERROR(
+        DecodePageHeader(plain_header_, where_ + " page header at offset " + std::to_string(file_offset), &h, &used));
+    if (module_key_->use_aad && dictionary_header != (h.type == PageType::kDictionaryPage)) {
+      return Fail(file_offset, Status::Corruption("page header sealed as another page type"));
+    }
+  } else {
+    RETURN_IF_ERROR(
+        DecodePageHeader(bytes, where_ + " page header at offset " + std::to_string(file_offset), &h, &hsize));
+  }
   if (h.compressed_page_size < 0 || h.uncompressed_page_size < 0) {
     return Fail(file_offset, Status::Corruption("negative page size"));
   }
@@ -367,6 +391,20 @@ Status ColumnChunkReader::DecodePage(std::string_view bytes, uint64_t file_offse
   }
   std::string_view body = bytes.substr(hsize, static_cast<size_t>(h.compressed_page_size));
   *consumed = hsize + body.size();
+  const bool data_page = h.type == PageType::kDataPage || h.type == PageType::kDataPageV2;
+  if (gcm_ != nullptr && (data_page || h.type == PageType::kDictionaryPage)) {
+    size_t sealed = 0;
+    RETURN_IF_ERROR(
+        Fail(file_offset,
+             DecryptModule(gcm_, *module_key_, body, data_page ? ModuleType::kDataPage : ModuleType::kDictionaryPage,
+                           row_group_, column_ordinal_, data_page ? page_ordinal_ : 0, &plain_page_, &sealed)));
+    if (sealed != body.size()) {
+      return Fail(file_offset, Status::Corruption("encrypted page of " + std::to_string(sealed) +
+                                                  " bytes in a page of " + std::to_string(body.size())));
+    }
+    body = plain_page_;
+  }
+  if (data_page) ++page_ordinal_;
   if (h.crc && options_.verify_checksums) {
     const uint32_t crc = Crc32(body);
     if (crc != static_cast<uint32_t>(*h.crc)) {

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "codec/compression.h"
+#include "parquet/encryption.h"
 #include "parquet/format.h"
 #include "parquet/parquet_options.h"
 #include "parquet/schema_mapping.h"
@@ -44,6 +45,19 @@ class ColumnChunkReader {
   // scan does not fault in and zero a fresh buffer for every column chunk) instead of a buffer
   // of its own. *buf must outlive the reader's use.
   void UseBuffer(std::string* buf) { page_buf_in_use_ = buf; }
+
+  // The chunk is encrypted (Parquet Modular Encryption): page headers and pages are opened with
+  // `gcm` (set up with key->key) and AADs for row group `row_group`, column `column`. All borrowed.
+  void SetDecryption(crypto::AesGcm* gcm, const ModuleKey* key, int row_group, int column) {
+    gcm_ = gcm;
+    module_key_ = key;
+    row_group_ = row_group;
+    column_ordinal_ = column;
+  }
+  // The ordinal of the next data page (its place in the chunk, for its AAD). Reset() and
+  // DecodeChunk() start at 0 and each data page advances it; a reader that skips pages (offset
+  // index) sets it before each page.
+  void set_page_ordinal(int ordinal) { page_ordinal_ = ordinal; }
 
   // Decodes all pages in `bytes` (the whole chunk, starting at `file_offset`); the chunk must
   // hold exactly `num_rows` rows.
@@ -78,6 +92,11 @@ class ColumnChunkReader {
   std::vector<float> scratch_f32_;
   std::vector<uint32_t> scratch_offsets_;
   std::string scratch_chars_;
+
+  crypto::AesGcm* gcm_ = nullptr;  // set: the chunk is encrypted
+  const ModuleKey* module_key_ = nullptr;
+  int row_group_ = 0, column_ordinal_ = 0, page_ordinal_ = 0;
+  std::string plain_header_, plain_page_;  // opened modules
 };
 
 // Maps a Parquet codec to ours; Unsupported for LZO and BROTLI.

@@ -321,10 +321,39 @@ Status ColumnChunkWriter::FinishPage(PageType type, Encoding encoding, size_t ro
     return Status::InvalidArgument("column " + field_.name + ": a page exceeds 2 GiB; lower page_bytes");
   }
   h.uncompressed_page_size = static_cast<int32_t>(uncompressed);
+  const bool dictionary = type == PageType::kDictionaryPage;
+  // Data page ordinals in AADs count the chunk's data pages from 0; WritePage records a page
+  // after finishing it, so pages_.size() is this page's ordinal.
+  const int ordinal = dictionary ? 0 : static_cast<int>(pages_.size());
+  if (gcm_ != nullptr) {
+    sealed_.clear();
+    RETURN_IF_ERROR(EncryptModule(gcm_, *module_key_, payload,
+                                  dictionary ? ModuleType::kDictionaryPage : ModuleType::kDataPage, row_group_,
+                                  column_ordinal_, ordinal, &sealed_)
+                        .WithContext("column " + field_.name));
+    if (sealed_.size() > INT32_MAX) {
+      return Status::InvalidArgument("column " + field_.name + ": a page exceeds 2 GiB; lower page_bytes");
+    }
+    payload = sealed_;  // the page as stored: its size in the header is the sealed module's
+  } else if (options_.write_page_crc) {
+    h.crc = static_cast<int32_t>(Crc32(payload));
+  }
   h.compressed_page_size = static_cast<int32_t>(payload.size());
-  if (options_.write_page_crc) h.crc = static_cast<int32_t>(Crc32(payload));
   header_.clear();
   EncodePageHeader(h, &header_);
+  if (gcm_ != nullptr) {
+    const size_t plain_header = header_.size();
+    std::string sealed_header;
+    RETURN_IF_ERROR(EncryptModule(gcm_, *module_key_, header_,
+                                  dictionary ? ModuleType::kDictionaryPageHeader : ModuleType::kDataPageHeader,
+                                  row_group_, column_ordinal_, ordinal, &sealed_header)
+                        .WithContext("column " + field_.name));
+    dest->append(sealed_header);
+    dest->append(payload);
+    uncompressed_total_ += static_cast<int64_t>(plain_header + uncompressed);
+    CountPage(&encoding_stats_, type, encoding);
+    return Status::OK();
+  }
   dest->append(header_);
   dest->append(payload);
   uncompressed_total_ += static_cast<int64_t>(header_.size() + uncompressed);
@@ -439,12 +468,12 @@ size_t ColumnChunkWriter::EncodeDictionaryValues() {
   return n;
 }
 
-void ColumnChunkWriter::EncodeDictionaryPage(std::string* dest, int32_t* size) {
+Status ColumnChunkWriter::EncodeDictionaryPage(std::string* dest, int32_t* size) {
   size_t n = EncodeDictionaryValues();
   size_t before = dest->size();
-  // Cannot fail for a dictionary page: its size is bounded by dictionary_page_bytes plus one page.
-  FinishPage(PageType::kDictionaryPage, Encoding::kPlain, n, 0, dest).IgnoreError();
+  RETURN_IF_ERROR(FinishPage(PageType::kDictionaryPage, Encoding::kPlain, n, 0, dest));
   *size = static_cast<int32_t>(dest->size() - before);
+  return Status::OK();
 }
 
 void ColumnChunkWriter::ToStored(const Column& col, size_t begin, size_t n) {
@@ -522,7 +551,7 @@ Status ColumnChunkWriter::WriteStoredChunk(const Column& col, size_t begin, size
   size_t out_start = out->size();
   int32_t dict_size = 0;
   if (has_dictionary) {
-    EncodeDictionaryPage(out, &dict_size);
+    RETURN_IF_ERROR(EncodeDictionaryPage(out, &dict_size));
     AddUnique(&encodings_, Encoding::kPlain);
   }
   uint64_t data_start = chunk_start + static_cast<uint64_t>(dict_size);

@@ -17,6 +17,7 @@
 
 #include "codec/compression.h"
 #include "parquet/dictionary_builder.h"
+#include "parquet/encryption.h"
 #include "parquet/format.h"
 #include "parquet/parquet_options.h"
 #include "parquet/statistics.h"
@@ -45,6 +46,16 @@ class ColumnChunkWriter {
   Status WriteChunk(const Column& col, size_t begin, size_t n, uint64_t file_offset, std::string* out,
                     ChunkResult* result);
 
+  // Seals every page and page header (Parquet Modular Encryption) with `gcm` and `key` (both
+  // borrowed), as column ordinal `column`; no page CRCs then (the GCM tag covers the page).
+  void SetEncryption(crypto::AesGcm* gcm, const ModuleKey* key, int column) {
+    gcm_ = gcm;
+    module_key_ = key;
+    column_ordinal_ = column;
+  }
+  // The row group ordinal of the next WriteChunk (in module AADs).
+  void set_row_group(int ordinal) { row_group_ = ordinal; }
+
  private:
   struct PageRecord {
     size_t offset;  // within the data pages buffer
@@ -63,7 +74,7 @@ class ColumnChunkWriter {
   void GatherNonNull(const Column& col, size_t begin, size_t end, size_t nulls);
   Status EncodeValues(const Column& col, size_t begin, size_t end, size_t nulls, Encoding* used);
   Status FinishPage(PageType type, Encoding encoding, size_t rows, size_t nulls, std::string* dest);
-  void EncodeDictionaryPage(std::string* dest, int32_t* size);
+  Status EncodeDictionaryPage(std::string* dest, int32_t* size);
   size_t EncodeDictionaryValues();  // into values_; returns the entry count
   void ChooseEncoding(const Column& col, size_t begin, size_t end);
   size_t DictionaryBytes() const;
@@ -91,7 +102,12 @@ class ColumnChunkWriter {
   StringDictionaryBuilder dict_str_;
 
   // Per-page scratch, reused.
-  std::string levels_, values_, body_, compressed_, header_, trial_;
+  std::string levels_, values_, body_, compressed_, header_, trial_, sealed_;
+
+  crypto::AesGcm* gcm_ = nullptr;  // set: pages and headers are sealed
+  const ModuleKey* module_key_ = nullptr;
+  int column_ordinal_ = 0;
+  int row_group_ = 0;
   std::vector<uint32_t> indices_;
   Column dense_;  // non-null values of the page when it has nulls
   std::vector<PageRecord> pages_;

@@ -173,6 +173,14 @@ struct ColumnMetaData {
   std::optional<int32_t> bloom_filter_length;
 };
 
+// ColumnCryptoMetaData: a union of ENCRYPTION_WITH_FOOTER_KEY (an empty struct) and
+// ENCRYPTION_WITH_COLUMN_KEY (path and key metadata).
+struct ColumnCryptoMetaData {
+  bool with_footer_key = true;
+  std::vector<std::string> path_in_schema;  // column key only
+  std::optional<std::string> key_metadata;  // column key only
+};
+
 struct ColumnChunk {
   std::optional<std::string> file_path;  // data in another file: unsupported
   int64_t file_offset = 0;
@@ -181,7 +189,11 @@ struct ColumnChunk {
   std::optional<int32_t> offset_index_length;
   std::optional<int64_t> column_index_offset;
   std::optional<int32_t> column_index_length;
-  bool encrypted = false;  // crypto_metadata or encrypted_column_metadata present
+  // Parquet Modular Encryption (Encryption.md 5.2-5.4): how the chunk is encrypted and, for a
+  // column key, its ColumnMetaData sealed separately.
+  std::optional<ColumnCryptoMetaData> crypto_metadata;
+  std::optional<std::string> encrypted_column_metadata;
+  bool encrypted() const { return crypto_metadata.has_value() || encrypted_column_metadata.has_value(); }
 };
 
 struct SortingColumn {
@@ -214,6 +226,21 @@ struct FileMetaData {
   std::optional<std::string> created_by;
   std::vector<ColumnOrder> column_orders;
   bool encrypted = false;  // encryption_algorithm present (plaintext footer, encrypted columns)
+};
+
+// EncryptionAlgorithm (a union of AesGcmV1 and AesGcmCtrV1, same fields) in FileCryptoMetaData,
+// the plaintext structure before an encrypted footer.
+struct EncryptionAlgorithm {
+  enum class Kind : int32_t { kAesGcmV1 = 1, kAesGcmCtrV1 = 2, kOther = 1000 };
+  Kind kind = Kind::kOther;
+  std::optional<std::string> aad_prefix;
+  std::optional<std::string> aad_file_unique;
+  std::optional<bool> supply_aad_prefix;
+};
+
+struct FileCryptoMetaData {
+  EncryptionAlgorithm encryption_algorithm;
+  std::optional<std::string> key_metadata;
 };
 
 struct DataPageHeader {
@@ -277,11 +304,15 @@ Status DecodeFileMetaData(std::string_view data, const std::string& what, FileMe
 Status DecodePageHeader(std::string_view data, const std::string& what, PageHeader* out, size_t* header_size);
 Status DecodeColumnIndex(std::string_view data, const std::string& what, ColumnIndex* out);
 Status DecodeOffsetIndex(std::string_view data, const std::string& what, OffsetIndex* out);
+Status DecodeColumnMetaData(std::string_view data, const std::string& what, ColumnMetaData* out);
+// Reports the structure's encoded length in *size (the encrypted footer follows it).
+Status DecodeFileCryptoMetaData(std::string_view data, const std::string& what, FileCryptoMetaData* out, size_t* size);
 
 // Encoders; append to *out.
 void EncodeFileMetaData(const FileMetaData& v, std::string* out);
 void EncodePageHeader(const PageHeader& v, std::string* out);
 void EncodeColumnIndex(const ColumnIndex& v, std::string* out);
 void EncodeOffsetIndex(const OffsetIndex& v, std::string* out);
+void EncodeFileCryptoMetaData(const FileCryptoMetaData& v, std::string* out);
 
 }  // namespace strata::parquet

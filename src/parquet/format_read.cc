@@ -254,6 +254,53 @@ void ReadColumnMetaData(CompactReader& r, ColumnMetaData* m) {
              });
 }
 
+void ReadColumnCryptoMetaData(CompactReader& r, ColumnCryptoMetaData* m) {
+  ReadStruct(r, "ColumnCryptoMetaData", {}, [&](int16_t id, ThriftType t) {
+    if (id == 1) {
+      m->with_footer_key = true;
+      return false;  // an empty struct: skipped
+    }
+    if (id != 2 || !ExpectStruct(r, t)) return id == 2;
+    m->with_footer_key = false;
+    ReadStruct(r, "EncryptionWithColumnKey", {{1, "path_in_schema"}}, [&](int16_t fid, ThriftType ft) {
+      switch (fid) {
+        case 1: ReadStringList(r, ft, &m->path_in_schema); return true;
+        case 2: m->key_metadata = r.ReadString(ft); return true;
+      }
+      return false;
+    });
+    return true;
+  });
+}
+
+void ReadEncryptionAlgorithm(CompactReader& r, EncryptionAlgorithm* a) {
+  ReadStruct(r, "EncryptionAlgorithm", {}, [&](int16_t id, ThriftType t) {
+    if ((id != 1 && id != 2) || !ExpectStruct(r, t)) return id == 1 || id == 2;
+    a->kind = static_cast<EncryptionAlgorithm::Kind>(id);
+    ReadStruct(r, "AesGcmV1", {}, [&](int16_t fid, ThriftType ft) {
+      switch (fid) {
+        case 1: a->aad_prefix = r.ReadString(ft); return true;
+        case 2: a->aad_file_unique = r.ReadString(ft); return true;
+        case 3: a->supply_aad_prefix = r.ReadBool(ft); return true;
+      }
+      return false;
+    });
+    return true;
+  });
+}
+
+void ReadFileCryptoMetaData(CompactReader& r, FileCryptoMetaData* f) {
+  ReadStruct(r, "FileCryptoMetaData", {{1, "encryption_algorithm"}}, [&](int16_t id, ThriftType t) {
+    switch (id) {
+      case 1:
+        if (ExpectStruct(r, t)) ReadEncryptionAlgorithm(r, &f->encryption_algorithm);
+        return true;
+      case 2: f->key_metadata = r.ReadString(t); return true;
+    }
+    return false;
+  });
+}
+
 void ReadColumnChunk(CompactReader& r, ColumnChunk* c) {
   ReadStruct(r, "ColumnChunk", {}, [&](int16_t id, ThriftType t) {
     switch (id) {
@@ -264,8 +311,8 @@ void ReadColumnChunk(CompactReader& r, ColumnChunk* c) {
       case 5: c->offset_index_length = r.ReadI32(t); return true;
       case 6: c->column_index_offset = r.ReadI64(t); return true;
       case 7: c->column_index_length = r.ReadI32(t); return true;
-      case 8:
-      case 9: c->encrypted = true; return false;
+      case 8: return ReadOptional(r, t, &c->crypto_metadata, ReadColumnCryptoMetaData);
+      case 9: c->encrypted_column_metadata = r.ReadString(t); return true;
     }
     return false;
   });
@@ -456,6 +503,14 @@ Status DecodeColumnIndex(std::string_view data, const std::string& what, ColumnI
 
 Status DecodeOffsetIndex(std::string_view data, const std::string& what, OffsetIndex* out) {
   return Decode(data, what, out, ReadOffsetIndex, nullptr);
+}
+
+Status DecodeColumnMetaData(std::string_view data, const std::string& what, ColumnMetaData* out) {
+  return Decode(data, what, out, ReadColumnMetaData, nullptr);
+}
+
+Status DecodeFileCryptoMetaData(std::string_view data, const std::string& what, FileCryptoMetaData* out, size_t* size) {
+  return Decode(data, what, out, ReadFileCryptoMetaData, size);
 }
 
 }  // namespace strata::parquet

@@ -321,7 +321,7 @@ TEST(Format, HostileCountsAndDepthAreRefused) {
 }
 
 TEST(Format, DecodesAFooterWrittenByParquetMr) {
-  std::string shared = testing::SharedDir();
+  std::string shared = ::strata::testing::SharedDir();
   ASSERT_FALSE(shared.empty()) << "STRATA_SHARED_DIR is not set";
   std::ifstream in(shared + "/data/parquet-testing/data/alltypes_plain.parquet", std::ios::binary);
   ASSERT_TRUE(in.good());

@@ -136,6 +136,23 @@ void WriteColumnChunk(CompactWriter& w, const ColumnChunk& c) {
   if (c.offset_index_length) w.FieldI32(5, *c.offset_index_length);
   if (c.column_index_offset) w.FieldI64(6, *c.column_index_offset);
   if (c.column_index_length) w.FieldI32(7, *c.column_index_length);
+  if (c.crypto_metadata) {
+    const ColumnCryptoMetaData& m = *c.crypto_metadata;
+    w.FieldStruct(8);
+    w.BeginStruct();
+    if (m.with_footer_key) {
+      WriteEmptyStructField(w, 1);
+    } else {
+      w.FieldStruct(2);
+      w.BeginStruct();
+      w.FieldList(1, ThriftType::kBinary, static_cast<uint32_t>(m.path_in_schema.size()));
+      for (const std::string& p : m.path_in_schema) w.ElemBinary(p);
+      if (m.key_metadata) w.FieldBinary(2, *m.key_metadata);
+      w.EndStruct();
+    }
+    w.EndStruct();
+  }
+  if (c.encrypted_column_metadata) w.FieldBinary(9, *c.encrypted_column_metadata);
   w.EndStruct();
 }
 
@@ -182,6 +199,25 @@ void EncodeFileMetaData(const FileMetaData& f, std::string* out) {
       w.EndStruct();
     }
   }
+  w.EndStruct();
+}
+
+void EncodeFileCryptoMetaData(const FileCryptoMetaData& v, std::string* out) {
+  CompactWriter w(out);
+  w.BeginStruct();
+  w.FieldStruct(1);
+  w.BeginStruct();  // the EncryptionAlgorithm union
+  const EncryptionAlgorithm& a = v.encryption_algorithm;
+  if (a.kind != EncryptionAlgorithm::Kind::kOther) {
+    w.FieldStruct(static_cast<int16_t>(a.kind));
+    w.BeginStruct();
+    if (a.aad_prefix) w.FieldBinary(1, *a.aad_prefix);
+    if (a.aad_file_unique) w.FieldBinary(2, *a.aad_file_unique);
+    if (a.supply_aad_prefix) w.FieldBool(3, *a.supply_aad_prefix);
+    w.EndStruct();
+  }
+  w.EndStruct();
+  if (v.key_metadata) w.FieldBinary(2, *v.key_metadata);
   w.EndStruct();
 }
 

@@ -3,12 +3,15 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 #include "codec/compression.h"
+#include "crypto/key_provider.h"
+#include "parquet/encryption.h"
 #include "strata/schema.h"
 #include "strata/status.h"
 
@@ -71,6 +74,9 @@ struct WriterOptions {
   bool atomic = false;
   bool sync = false;
   std::string created_by = "strata version 0.1.0";
+  // Parquet Modular Encryption (AES_GCM_V1, encrypted footer, every column with this key); see
+  // encryption.h. Page CRCs are not written then: the GCM tag of each page is the stronger check.
+  std::optional<FileEncryption> encryption;
   // Extra footer key-value metadata (after the strata field list), e.g. what the tier store
   // records about a file so that a lost catalog can be rebuilt from the files.
   std::vector<std::pair<std::string, std::string>> key_value_metadata;
@@ -78,6 +84,10 @@ struct WriterOptions {
 
 struct ReaderOptions {
   bool verify_checksums = true;  // check page CRCs where the writer stored them
+  // Keys for encrypted files (borrowed; must outlive the reader). The file's key_metadata names
+  // the key id; a file without one (DuckDB writes none) is tried with current_key_id(). An
+  // encrypted file opened without keys fails naming the file.
+  const crypto::KeyProvider* keys = nullptr;
   // Limits that keep a hostile file from making us allocate without bound.
   uint64_t max_footer_bytes = 256ull << 20;
   uint64_t max_page_bytes = 512ull << 20;  // uncompressed size of one page

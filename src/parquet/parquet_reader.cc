@@ -4,6 +4,7 @@
 #include <array>
 #include <cstring>
 #include <functional>
+#include <map>
 #include <system_error>
 #include <thread>
 #include <utility>
@@ -72,8 +73,10 @@ class ParquetReader::Impl {
     uint64_t tail_len = std::min(size_, kTailRead);
     ASSIGN_OR_RETURN(std::string tail, Fetch(size_ - tail_len, tail_len));
     std::string_view magic = std::string_view(tail).substr(tail.size() - 4);
-    if (magic == "PARE") return Status::Unsupported(name + ": encrypted Parquet footers are not supported");
-    if (magic != "PAR1") return Status::Corruption(name + ": not a Parquet file (no PAR1 magic at its end)");
+    const bool encrypted_footer = magic == "PARE";
+    if (magic != "PAR1" && !encrypted_footer) {
+      return Status::Corruption(name + ": not a Parquet file (no PAR1 magic at its end)");
+    }
     uint32_t footer_len;
     std::memcpy(&footer_len, tail.data() + tail.size() - 8, 4);
     if (footer_len > size_ - 12) {
@@ -89,8 +92,15 @@ class ParquetReader::Impl {
     } else {
       ASSIGN_OR_RETURN(footer, Fetch(size_ - 8 - footer_len, footer_len));
     }
-    RETURN_IF_ERROR(DecodeFileMetaData(footer, name + " footer", &md_));
-    if (md_.encrypted) return Status::Unsupported(name + ": encrypted Parquet files are not supported");
+    if (encrypted_footer) {
+      RETURN_IF_ERROR(OpenEncryptedFooter(footer));
+    } else {
+      RETURN_IF_ERROR(DecodeFileMetaData(footer, name + " footer", &md_));
+    }
+    if (md_.encrypted) {
+      return Status::Unsupported(name + ": encrypted Parquet files with a plaintext footer are not supported");
+    }
+    RETURN_IF_ERROR(SetUpColumnKeys());
     auto columns = MapFileSchema(md_);
     if (!columns.ok()) return columns.status().WithContext(name);
     columns_ = std::move(*columns);
@@ -114,6 +124,114 @@ class ParquetReader::Impl {
     }
     num_rows_ = start;
     return Status::OK();
+  }
+
+  // Encrypted footer mode (Encryption.md 5.4): FileCryptoMetaData, then the sealed FileMetaData.
+  Status OpenEncryptedFooter(std::string_view bytes) {
+    const std::string& name = source_->name();
+    FileCryptoMetaData fcm;
+    size_t used = 0;
+    RETURN_IF_ERROR(DecodeFileCryptoMetaData(bytes, name + " file crypto metadata", &fcm, &used));
+    const EncryptionAlgorithm& alg = fcm.encryption_algorithm;
+    if (alg.kind == EncryptionAlgorithm::Kind::kAesGcmCtrV1) {
+      return Status::Unsupported(name + ": encrypted with AES_GCM_CTR_V1; only AES_GCM_V1 is supported");
+    }
+    if (alg.kind != EncryptionAlgorithm::Kind::kAesGcmV1) {
+      return Status::Unsupported(name + ": encrypted with an unknown Parquet encryption algorithm");
+    }
+    const std::string key_id = fcm.key_metadata.value_or("");
+    if (options_.keys == nullptr) {
+      return Status::InvalidArgument(
+          name + ": the file is encrypted (Parquet Modular Encryption, " +
+          (key_id.empty() ? std::string("no key id") : "key id " + QuoteForMessage(key_id, 70)) +
+          ") and no encryption key was given");
+    }
+    if (alg.supply_aad_prefix.value_or(false) && !alg.aad_prefix) {
+      return Status::Unsupported(name +
+                                 ": the file's AAD prefix is not stored in it and must be supplied; strata cannot");
+    }
+    const std::string lookup = key_id.empty() ? options_.keys->current_key_id() : key_id;
+    auto key = options_.keys->GetKey(lookup);
+    if (!key.ok()) return key.status().WithContext(name);
+    footer_key_ = std::make_unique<ModuleKey>();
+    footer_key_->key = std::move(key).value();
+    footer_key_->file_aad = alg.aad_prefix.value_or("") + alg.aad_file_unique.value_or("");
+    auto gcm = crypto::AesGcm::Create(footer_key_->key);
+    if (!gcm.ok()) return gcm.status().WithContext(name + " key " + QuoteForMessage(lookup, 70));
+    std::string plain;
+    size_t sealed = 0;
+    const std::string_view module = std::string_view(bytes).substr(used);
+    Status st = DecryptModule(gcm->get(), *footer_key_, module, ModuleType::kFooter, 0, 0, 0, &plain, &sealed);
+    if (!st.ok() && !alg.aad_file_unique && !alg.aad_prefix) {
+      // No file identity stored: perhaps sealed without AADs, as DuckDB does (encryption.h).
+      footer_key_->use_aad = false;
+      if (DecryptModule(gcm->get(), *footer_key_, module, ModuleType::kFooter, 0, 0, 0, &plain, &sealed).ok()) {
+        st = Status::OK();
+      } else {
+        footer_key_->use_aad = true;
+      }
+    }
+    if (st.code() == StatusCode::kCorruption) {
+      return Status::Corruption(name + ": cannot decrypt the footer with key " + QuoteForMessage(lookup, 70) +
+                                " from " + options_.keys->Describe() + ": wrong key, or the file was altered (" +
+                                st.message() + ")");
+    }
+    RETURN_IF_ERROR(st.WithContext(name));
+    return DecodeFileMetaData(plain, name + " footer", &md_);
+  }
+
+  // The key of every encrypted column chunk (chunk_keys_), and the metadata of chunks whose
+  // ColumnMetaData is sealed separately (a column key, Encryption.md 5.3).
+  Status SetUpColumnKeys() {
+    const std::string& name = source_->name();
+    chunk_keys_.assign(md_.row_groups.size(), {});
+    for (size_t g = 0; g < md_.row_groups.size(); ++g) {
+      RowGroup& rg = md_.row_groups[g];
+      const int ordinal = rg.ordinal.value_or(static_cast<int16_t>(g));
+      chunk_keys_[g].assign(rg.columns.size(), nullptr);
+      for (size_t c = 0; c < rg.columns.size(); ++c) {
+        ColumnChunk& cc = rg.columns[c];
+        // DuckDB seals every chunk with the footer key without marking it (no crypto_metadata);
+        // its files are the ones without module AADs.
+        const bool duckdb_style = footer_key_ && !footer_key_->use_aad;
+        if (!cc.encrypted() && !duckdb_style) continue;
+        const std::string where = name + " row group " + std::to_string(g) + " column chunk " + std::to_string(c);
+        if (!footer_key_)
+          return Status::Unsupported(where + ": encrypted column in a file without an encrypted footer");
+        const ModuleKey* key = footer_key_.get();
+        if (cc.crypto_metadata && !cc.crypto_metadata->with_footer_key) {
+          const std::string id = cc.crypto_metadata->key_metadata.value_or("");
+          auto it = column_keys_.find(id);
+          if (it == column_keys_.end()) {
+            auto k = options_.keys->GetKey(id);
+            if (!k.ok()) return k.status().WithContext(where);
+            auto mk = std::make_unique<ModuleKey>(*footer_key_);
+            mk->key = std::move(k).value();
+            it = column_keys_.emplace(id, std::move(mk)).first;
+          }
+          key = it->second.get();
+        }
+        chunk_keys_[g][c] = key;
+        if (!cc.meta_data && cc.encrypted_column_metadata) {
+          ASSIGN_OR_RETURN(auto gcm, crypto::AesGcm::Create(key->key));
+          std::string plain;
+          size_t sealed = 0;
+          Status st = DecryptModule(gcm.get(), *key, *cc.encrypted_column_metadata, ModuleType::kColumnMetaData,
+                                    ordinal, static_cast<int>(c), 0, &plain, &sealed);
+          if (!st.ok()) return st.WithContext(where + ": cannot decrypt its column metadata (wrong column key?)");
+          RETURN_IF_ERROR(DecodeColumnMetaData(plain, where + " column metadata", &cc.meta_data.emplace()));
+        }
+      }
+    }
+    return Status::OK();
+  }
+
+  // The key of chunk (rg, leaf), or null for a plaintext chunk.
+  const ModuleKey* ChunkKey(int rg, int leaf) const {
+    return chunk_keys_.empty() ? nullptr : chunk_keys_[static_cast<size_t>(rg)][static_cast<size_t>(leaf)];
+  }
+  int RowGroupOrdinal(int rg) const {
+    return md_.row_groups[static_cast<size_t>(rg)].ordinal.value_or(static_cast<int16_t>(rg));
   }
 
   Result<std::vector<int>> ResolveColumns(const std::vector<std::string>& names) const {
@@ -223,6 +341,8 @@ class ParquetReader::Impl {
     std::array<Column, static_cast<size_t>(ColumnType::kFloat32) + 1>
         by_type;  // decoded pages of partly read chunks, by ColumnType
     uint64_t bytes = 0, pages_total = 0, pages_read = 0;
+    std::unique_ptr<crypto::AesGcm> gcm;  // for gcm_key, when the file is encrypted
+    const ModuleKey* gcm_key = nullptr;
   };
 
   Result<std::string> Fetch(ColumnWork& w, uint64_t offset, uint64_t n) {
@@ -244,12 +364,33 @@ class ParquetReader::Impl {
     }
   }
 
+  // A cipher context of w's for `key` (made once per key and thread).
+  Result<crypto::AesGcm*> GcmFor(ColumnWork& w, const ModuleKey* key) {
+    if (w.gcm_key != key) {
+      ASSIGN_OR_RETURN(w.gcm, crypto::AesGcm::Create(key->key));
+      w.gcm_key = key;
+    }
+    return w.gcm.get();
+  }
+
+  // Opens a sealed page index module of chunk (rg, leaf) in place; false on failure.
+  bool OpenIndexModule(ColumnWork& w, int rg, int leaf, ModuleType type, std::string* bytes) {
+    const ModuleKey* key = ChunkKey(rg, leaf);
+    if (key == nullptr) return true;
+    auto gcm = GcmFor(w, key);
+    if (!gcm.ok()) return false;
+    std::string plain;
+    size_t sealed = 0;
+    if (!DecryptModule(*gcm, *key, *bytes, type, RowGroupOrdinal(rg), leaf, 0, &plain, &sealed).ok()) return false;
+    *bytes = std::move(plain);
+    return true;
+  }
+
   // Checks a column chunk and returns its byte range.
   Status ChunkRange(int rg, const ColumnInfo& info, const std::string& where, uint64_t* start, uint64_t* size) const {
     const ColumnChunk& cc = md_.row_groups[rg].columns[info.leaf_index];
     if (!cc.meta_data) return Status::Corruption(where + ": column chunk has no metadata");
     if (cc.file_path) return Status::Unsupported(where + ": column data lives in another file (" + *cc.file_path + ")");
-    if (cc.encrypted) return Status::Unsupported(where + ": encrypted columns are not supported");
     const ColumnMetaData& m = *cc.meta_data;
     if (m.type != info.physical) {
       return Status::Corruption(where + ": chunk type " + TypeName(m.type) + " differs from the schema's " +
@@ -281,7 +422,7 @@ class ParquetReader::Impl {
       return std::nullopt;
     }
     auto bytes = Fetch(w, static_cast<uint64_t>(off), static_cast<uint64_t>(len));
-    if (!bytes.ok()) return std::nullopt;
+    if (!bytes.ok() || !OpenIndexModule(w, rg, info.leaf_index, ModuleType::kOffsetIndex, &*bytes)) return std::nullopt;
     OffsetIndex oi;
     if (!DecodeOffsetIndex(*bytes, where + " offset index", &oi).ok() || oi.page_locations.empty()) return std::nullopt;
     int64_t rows = md_.row_groups[rg].num_rows;
@@ -322,7 +463,10 @@ class ParquetReader::Impl {
     }
     auto bytes = Fetch(static_cast<uint64_t>(off), static_cast<uint64_t>(len));
     ColumnIndex ci;
-    if (!bytes.ok() || !DecodeColumnIndex(*bytes, where + " column index", &ci).ok()) return std::nullopt;
+    if (!bytes.ok() || !OpenIndexModule(work_[0], rg, info.leaf_index, ModuleType::kColumnIndex, &*bytes) ||
+        !DecodeColumnIndex(*bytes, where + " column index", &ci).ok()) {
+      return std::nullopt;
+    }
     size_t pages = oi->page_locations.size();
     if (ci.null_pages.size() != pages || ci.min_values.size() != pages || ci.max_values.size() != pages) {
       return std::nullopt;
@@ -387,6 +531,10 @@ class ParquetReader::Impl {
     int64_t rows = md_.row_groups[rg].num_rows;
     ColumnChunkReader reader(info, md_.row_groups[rg].columns[info.leaf_index].meta_data->codec, where, options_);
     reader.UseBuffer(&w.page_buf);
+    if (const ModuleKey* key = ChunkKey(rg, info.leaf_index)) {
+      ASSIGN_OR_RETURN(crypto::AesGcm * gcm, GcmFor(w, key));
+      reader.SetDecryption(gcm, key, RowGroupOrdinal(rg), info.leaf_index);
+    }
     bool whole = ranges.size() == 1 && ranges[0].first == 0 && ranges[0].second == rows;
     if (whole) {
       // The common case: decode straight into the caller's column.
@@ -483,6 +631,7 @@ class ParquetReader::Impl {
         const bool whole = rr < ranges.size() && ranges[rr].first <= lo && ranges[rr].second >= hi;
         uint64_t at = static_cast<uint64_t>(locs[k].offset);
         std::string_view page = bytes.substr(at - run_start, locs[k].compressed_page_size);
+        reader->set_page_ordinal(static_cast<int>(k));
         int64_t expect = hi - lo, got = 0;
         size_t consumed;
         if (whole) {
@@ -717,6 +866,9 @@ class ParquetReader::Impl {
   uint64_t pages_total_ = 0, pages_read_ = 0;
   uint64_t parallel_reads_ = 0;
   FileMetaData md_;
+  std::unique_ptr<ModuleKey> footer_key_;                          // set for an encrypted footer
+  std::map<std::string, std::unique_ptr<ModuleKey>> column_keys_;  // by key id
+  std::vector<std::vector<const ModuleKey*>> chunk_keys_;          // [row group][leaf]; null: plaintext
   std::vector<ColumnInfo> columns_;
   std::vector<int64_t> rg_start_;
   int64_t num_rows_ = 0;

@@ -339,7 +339,8 @@ TEST(Reader, MalformedFilesAreClearErrors) {
   };
   EXPECT_NE(read("").message().find("mem://bad: 0 bytes is too small"), std::string::npos);
   EXPECT_NE(read("PAR1xxxxxxxxxxxxxxxxxxxx").message().find("no PAR1 magic"), std::string::npos);
-  EXPECT_EQ(read("PAR1xxxxxxxxxxxxxxxxPARE").code(), StatusCode::kUnsupported);
+  // An encrypted footer (PARE) is now read; garbage where its FileCryptoMetaData should be is corrupt.
+  EXPECT_EQ(read("PAR1xxxxxxxxxxxxxxxxPARE").code(), StatusCode::kCorruption);
   std::string huge_footer = "PAR1xxxx";
   huge_footer += std::string("\xff\xff\xff\x0f", 4) + "PAR1";
   EXPECT_NE(read(huge_footer).message().find("exceeds the file"), std::string::npos);

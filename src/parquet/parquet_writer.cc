@@ -49,10 +49,25 @@ class ParquetWriter::Impl {
       if (!resolved.ok()) return resolved.status().WithContext("parquet writer for " + path_ + " column " + f.name);
       writers_.push_back(std::make_unique<ColumnChunkWriter>(f, requested, options_, codec_.get()));
     }
+    if (options_.encryption) {
+      const FileEncryption& e = *options_.encryption;
+      RETURN_IF_ERROR(crypto::ValidateKeyId(e.key_id).WithContext("parquet writer for " + path_));
+      module_key_.key = e.key;
+      module_key_.use_aad = e.module_aad;
+      if (e.module_aad) {
+        // The file's identity in every module AAD: a module moved from another file fails its tag.
+        ASSIGN_OR_RETURN(module_key_.file_aad, crypto::RandomBytes(8));
+      }
+      auto gcm = crypto::AesGcm::Create(e.key);
+      if (!gcm.ok()) return gcm.status().WithContext("parquet writer for " + path_ + " key " + e.key_id);
+      gcm_ = std::move(*gcm);
+      for (size_t c = 0; c < writers_.size(); ++c)
+        writers_[c]->SetEncryption(gcm_.get(), &module_key_, static_cast<int>(c));
+    }
     if (options_.atomic) RETURN_IF_ERROR(CheckReplaceableByRename(path_));
     write_path_ = options_.atomic ? path_ + ".tmp-" + std::to_string(::getpid()) : path_;
     ASSIGN_OR_RETURN(file_, fs_->NewWritableFile(write_path_, OpenMode::kTruncate));
-    buf_ = "PAR1";
+    buf_ = gcm_ ? "PARE" : "PAR1";
     return Flush();
   }
 
@@ -109,10 +124,23 @@ class ParquetWriter::Impl {
     md.created_by = options_.created_by;
     md.column_orders.assign(fields_.size(), ColumnOrder{});
     size_t footer_start = buf_.size();
-    EncodeFileMetaData(md, &buf_);
+    if (gcm_) {
+      // Encrypted footer mode: FileCryptoMetaData, then the sealed FileMetaData.
+      FileCryptoMetaData fcm;
+      fcm.encryption_algorithm.kind = EncryptionAlgorithm::Kind::kAesGcmV1;
+      if (module_key_.use_aad) fcm.encryption_algorithm.aad_file_unique = module_key_.file_aad;
+      fcm.key_metadata = options_.encryption->key_id;
+      EncodeFileCryptoMetaData(fcm, &buf_);
+      std::string plain;
+      EncodeFileMetaData(md, &plain);
+      RETURN_IF_ERROR(EncryptModule(gcm_.get(), module_key_, plain, ModuleType::kFooter, 0, 0, 0, &buf_)
+                          .WithContext("parquet writer for " + path_));
+    } else {
+      EncodeFileMetaData(md, &buf_);
+    }
     uint32_t len = static_cast<uint32_t>(buf_.size() - footer_start);
     buf_.append(reinterpret_cast<const char*>(&len), 4);
-    buf_ += "PAR1";
+    buf_ += gcm_ ? "PARE" : "PAR1";
     RETURN_IF_ERROR(Flush());
     if (options_.atomic || options_.sync) RETURN_IF_ERROR(file_->Sync());
     RETURN_IF_ERROR(file_->Close());
@@ -148,12 +176,14 @@ class ParquetWriter::Impl {
     std::vector<ChunkResult> results(fields_.size());
     for (size_t c = 0; c < fields_.size(); ++c) {
       uint64_t at = offset_;
+      writers_[c]->set_row_group(static_cast<int>(row_groups_.size()));
       RETURN_IF_ERROR(writers_[c]
                           ->WriteChunk(batch.column(c), begin, n, at, &buf_, &results[c])
                           .WithContext("parquet writer for " + path_ + " column " + fields_[c].name));
       RETURN_IF_ERROR(Flush());
       uncompressed += results[c].chunk.meta_data->total_uncompressed_size;
       compressed += results[c].chunk.meta_data->total_compressed_size;
+      if (gcm_) results[c].chunk.crypto_metadata.emplace();  // with the footer key
       rg.columns.push_back(results[c].chunk);
     }
     rg.total_byte_size = uncompressed;
@@ -172,7 +202,7 @@ class ParquetWriter::Impl {
         const auto& ci = indexes_[g][c].column_index;
         if (!ci) continue;
         size_t start = buf_.size();
-        EncodeColumnIndex(*ci, &buf_);
+        RETURN_IF_ERROR(Sealed(g, c, ModuleType::kColumnIndex, [&](std::string* out) { EncodeColumnIndex(*ci, out); }));
         row_groups_[g].columns[c].column_index_offset = static_cast<int64_t>(offset_ + start);
         row_groups_[g].columns[c].column_index_length = static_cast<int32_t>(buf_.size() - start);
       }
@@ -180,7 +210,8 @@ class ParquetWriter::Impl {
     for (size_t g = 0; g < row_groups_.size(); ++g) {
       for (size_t c = 0; c < fields_.size(); ++c) {
         size_t start = buf_.size();
-        EncodeOffsetIndex(indexes_[g][c].offset_index, &buf_);
+        RETURN_IF_ERROR(Sealed(g, c, ModuleType::kOffsetIndex,
+                               [&](std::string* out) { EncodeOffsetIndex(indexes_[g][c].offset_index, out); }));
         row_groups_[g].columns[c].offset_index_offset = static_cast<int64_t>(offset_ + start);
         row_groups_[g].columns[c].offset_index_length = static_cast<int32_t>(buf_.size() - start);
       }
@@ -189,8 +220,24 @@ class ParquetWriter::Impl {
     return Flush();
   }
 
+  // Appends what `encode` writes to buf_, sealed as module `type` of row group g, column c when the
+  // file is encrypted.
+  template <typename Encode>
+  Status Sealed(size_t g, size_t c, ModuleType type, Encode&& encode) {
+    if (!gcm_) {
+      encode(&buf_);
+      return Status::OK();
+    }
+    std::string plain;
+    encode(&plain);
+    return EncryptModule(gcm_.get(), module_key_, plain, type, static_cast<int>(g), static_cast<int>(c), 0, &buf_)
+        .WithContext("parquet writer for " + path_);
+  }
+
   FileSystem* fs_;
   std::string path_, write_path_;
+  ModuleKey module_key_;
+  std::unique_ptr<crypto::AesGcm> gcm_;  // set when the file is encrypted
   std::vector<Field> fields_;
   WriterOptions options_;
   std::unique_ptr<Codec> codec_;

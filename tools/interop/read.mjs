@@ -1,6 +1,7 @@
 // Reads Parquet files with one peer and prints, per file, one JSON line:
 //   {"file": F, "columns": [names], "rows": [[canonical values], ...]}  or  {"file": F, "error": text}
 // Usage: node read.mjs duckdb|parquet-wasm|hyparquet FILE...
+// With STRATA_PARQUET_KEY_B64 set (a base64 AES key), DuckDB reads the files as encrypted with it.
 import { readFileSync } from 'node:fs';
 import { canonDouble, canonInt, print } from './canon.mjs';
 
@@ -10,8 +11,12 @@ async function readDuckDB() {
   const { DuckDBInstance } = await import('@duckdb/node-api');
   const db = await DuckDBInstance.create(':memory:');
   const con = await db.connect();
+  // STRATA_PARQUET_KEY_B64: the files use Parquet Modular Encryption with this footer key.
+  const key = process.env.STRATA_PARQUET_KEY_B64;
+  if (key) await con.run(`PRAGMA add_parquet_key('strata', '${key}')`);
+  const config = key ? `, encryption_config = {footer_key: 'strata'}` : '';
   return async (file) => {
-    const src = `read_parquet('${file.replaceAll("'", "''")}')`;
+    const src = `read_parquet('${file.replaceAll("'", "''")}'${config})`;
     const desc = (await con.runAndReadAll(`DESCRIBE SELECT * FROM ${src}`)).getRows();
     const names = desc.map((r) => r[0]);
     const select = desc.map(([name, type]) => {

@@ -6,6 +6,8 @@
 //   node write.mjs parquet-wasm OUT ROWS CODEC V1|V2 ROW_GROUP_SIZE dict|plain|delta
 //   node write.mjs hyparquet OUT ROWS CODEC default|plain|delta
 // CODEC: uncompressed, snappy, gzip, zstd, lz4_raw (not every peer writes every codec).
+// With STRATA_PARQUET_KEY_B64 set (a base64 AES key), DuckDB encrypts the file with it (Parquet
+// Modular Encryption, encrypted footer).
 import { writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { canonDouble, canonInt, print } from './canon.mjs';
@@ -72,6 +74,14 @@ async function writeDuckDB() {
     FROM range(${n}) r(i)`);
   const options = [`FORMAT parquet`, `COMPRESSION ${codec}`, `ROW_GROUP_SIZE ${Number(rowGroup)}`];
   if (version === 'V2') options.push('PARQUET_VERSION V2');
+  const key = process.env.STRATA_PARQUET_KEY_B64;
+  if (key) {
+    // DuckDB writes encrypted files only with OpenSSL from its httpfs extension (downloaded) or,
+    // for tests like this one, with its bundled mbedtls once told to.
+    await con.run(`SET force_mbedtls_unsafe = 'true'`);
+    await con.run(`PRAGMA add_parquet_key('strata', '${key}')`);
+    options.push(`ENCRYPTION_CONFIG {footer_key: 'strata'}`);
+  }
   await con.run(`COPY t TO '${out.replaceAll("'", "''")}' (${options.join(', ')})`);
   const desc = (await con.runAndReadAll('DESCRIBE t')).getRows();
   const select = desc.map(([name, type]) => {
