@@ -26,7 +26,10 @@ class LocalObjectStore final : public ObjectStore {
 
   Status PutAll(const std::vector<std::pair<std::string, std::string>>& objects) override {
     std::set<std::string> dirs;
-    for (const auto& [key, data] : objects) {
+    for (const auto& object : objects) {
+      // Not a structured binding: clang 14 (the sanitizer trees) cannot capture one in the lambda.
+      const std::string& key = object.first;
+      const std::string& data = object.second;
       RETURN_IF_ERROR(CheckObjectKey(key));
       const std::string path = Uri(key);
       RETURN_IF_ERROR(MakeParentDirs(path));
