@@ -233,57 +233,6 @@ TEST(StateCli, TailAndPositions) {
 // `strata tail -f` in one process while other processes append (`strata ingest`) and flush (which
 // deletes the WAL segments the follower reads): every appended row is printed once, in order.
 // No sleeps: the test reads the follower's output until the expected lines came, with a deadline.
-class Follower {
- public:
-  explicit Follower(const std::string& args) {
-    int fds[2];
-    if (::pipe(fds) != 0) return;
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      ::dup2(fds[1], STDOUT_FILENO);
-      ::close(fds[0]);
-      ::close(fds[1]);
-      const std::string cmd = "exec " + testing::StrataBinary() + " " + args + " </dev/null";
-      ::execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
-      ::_exit(127);
-    }
-    ::close(fds[1]);
-    fd_ = fds[0];
-  }
-  ~Follower() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, nullptr, 0);
-    }
-    if (fd_ >= 0) ::close(fd_);
-  }
-  // Reads until `lines` complete lines were printed in all, or the deadline; returns them all.
-  std::vector<std::string> WaitForLines(size_t lines, std::chrono::seconds deadline) {
-    const auto end = std::chrono::steady_clock::now() + deadline;
-    while (lines_.size() < lines) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - std::chrono::steady_clock::now());
-      if (left.count() <= 0) break;
-      pollfd p{fd_, POLLIN, 0};
-      if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) break;
-      char buf[4096];
-      const ssize_t n = ::read(fd_, buf, sizeof buf);
-      if (n <= 0) break;  // the follower exited
-      partial_.append(buf, static_cast<size_t>(n));
-      for (size_t at; (at = partial_.find('\n')) != std::string::npos;) {
-        lines_.push_back(partial_.substr(0, at));
-        partial_.erase(0, at + 1);
-      }
-    }
-    return lines_;
-  }
-
- private:
-  pid_t pid_ = -1;
-  int fd_ = -1;
-  std::string partial_;
-  std::vector<std::string> lines_;
-};
-
 TEST(StateCli, TailFollowPrintsRowsOfAnotherWriterProcessAcrossRolloversAndFlushes) {
   testing::TempDir tmp, scratch;
   const std::string root = "--root " + tmp.Join("db") + " ";
@@ -306,8 +255,8 @@ TEST(StateCli, TailFollowPrintsRowsOfAnotherWriterProcessAcrossRolloversAndFlush
   ASSERT_EQ(run("ingest -q trades " + csv(0, 3)).exit_code, 0);
   const std::string header = "ts,symbol,price,size,trade_id,exchange";
 
-  Follower all(root + "tail trades -f -n 1");
-  Follower only_a(root + "tail trades A -f -n 0 --format csv");
+  testing::StrataProcess all(root + "tail trades -f -n 1");
+  testing::StrataProcess only_a(root + "tail trades A -f -n 0 --format csv");
   std::vector<std::string> seen = all.WaitForLines(3, std::chrono::seconds(20));
   // The header and the last row of each symbol; then it follows.
   ASSERT_EQ(seen.size(), 3u);

@@ -21,6 +21,7 @@
 #include "objstore/object_store.h"
 #include "s3_suite_server.h"
 #include "strata/timestamp.h"
+#include "testutil/cli_roots.h"
 #include "testutil/cli_runner.h"
 #include "testutil/testutil.h"
 #include "wal/wal_format.h"
@@ -29,14 +30,6 @@ namespace strata {
 namespace STRATA_UNITY_ID {
 
 using testing::CliRun;
-
-std::vector<std::string> SortedLines(const std::string& s) {
-  std::vector<std::string> lines;
-  std::istringstream in(s);
-  for (std::string l; std::getline(in, l);) lines.push_back(l);
-  std::sort(lines.begin(), lines.end());
-  return lines;
-}
 
 // Every file under `dir` with its SHA-256: what a failed restore must leave as it was.
 std::map<std::string, std::string> TreeDigest(const std::string& dir) {
@@ -50,56 +43,18 @@ std::map<std::string, std::string> TreeDigest(const std::string& dir) {
   return out;
 }
 
-class PitrTest : public ::testing::Test {
+class PitrTest : public testing::CliRootsTest {
  protected:
   void SetUp() override {
     root_ = dir_.Join("db");
     dest_ = dir_.Join("backups");
     archive_ = dir_.Join("archive");
   }
-  CliRun At(const std::string& root, const std::string& args) {
-    return testing::RunStrata(dir_, "--root " + root + " " + args);
-  }
   CliRun Strata(const std::string& args) { return At(root_, args); }
-  void Ok(const std::string& root, const std::string& args) {
-    CliRun r = At(root, args);
-    ASSERT_EQ(r.exit_code, 0) << args << "\n" << r.out << r.err;
-  }
-  std::vector<std::string> Rows(const std::string& root) {
-    CliRun r = At(root, "query trades --format csv");
-    EXPECT_EQ(r.exit_code, 0) << r.err;
-    return SortedLines(r.out);
-  }
-  uint64_t LastLsn(const std::string& root) {
-    CliRun r = At(root, "stats");
-    EXPECT_EQ(r.exit_code, 0) << r.err;
-    const size_t at = r.out.find("last LSN ");
-    EXPECT_NE(at, std::string::npos) << r.out;
-    std::string digits;
-    for (size_t i = at + 9; i < r.out.size() && (isdigit(r.out[i]) || r.out[i] == ','); ++i) {
-      if (r.out[i] != ',') digits += r.out[i];
-    }
-    return std::stoull(digits);
-  }
   // `n` CSV files of `rows` trades each (one generated file split; a header on each).
-  std::vector<std::string> Chunks(int n, int rows) {
-    const std::string all = dir_.Join("all.csv");
-    Ok(root_, "gen trades --symbols 2 --rows " + std::to_string(n * rows) + " --date 2026-03-02 --out " + all);
-    std::ifstream in(all);
-    std::string header, line;
-    std::getline(in, header);
-    std::vector<std::string> files;
-    for (int k = 0; k < n; ++k) {
-      files.push_back(dir_.Join("chunk" + std::to_string(k) + ".csv"));
-      std::ofstream out(files.back());
-      out << header << "\n";
-      for (int i = 0; i < rows && std::getline(in, line); ++i) out << line << "\n";
-    }
-    return files;
-  }
+  std::vector<std::string> Chunks(int n, int rows) { return GeneratedChunks(n, rows, root_); }
   size_t WalSegments(const std::string& root) { return testing::FilesUnder(layout::WalDir(root)).size(); }
 
-  testing::TempDir dir_;
   std::string root_, dest_, archive_;
 };
 

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "strata/database.h"
+#include "testutil/cli_roots.h"
 #include "testutil/cli_runner.h"
 #include "testutil/testutil.h"
 
@@ -24,68 +25,7 @@ namespace STRATA_UNITY_ID {
 
 using testing::CliRun;
 
-std::vector<std::string> SortedLinesOf(const std::string& s) {
-  std::vector<std::string> lines;
-  std::istringstream in(s);
-  for (std::string l; std::getline(in, l);) lines.push_back(l);
-  std::sort(lines.begin(), lines.end());
-  return lines;
-}
-
-// `strata replica ...` running in the background, its stdout read line by line.
-class ReplicaProcess {
- public:
-  explicit ReplicaProcess(const std::string& args) {
-    int fds[2];
-    if (::pipe(fds) != 0) return;
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      ::dup2(fds[1], STDOUT_FILENO);
-      ::close(fds[0]);
-      ::close(fds[1]);
-      const std::string cmd = "exec " + testing::StrataBinary() + " " + args + " </dev/null";
-      ::execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
-      ::_exit(127);
-    }
-    ::close(fds[1]);
-    fd_ = fds[0];
-  }
-  ~ReplicaProcess() { Stop(); }
-  void Stop() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGTERM);
-      ::waitpid(pid_, nullptr, 0);
-      pid_ = -1;
-    }
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
-  // Reads lines until one contains `text` (true) or the process ends its output (false).
-  bool WaitForLine(const std::string& text) {
-    for (;;) {
-      for (const std::string& l : lines_) {
-        if (l.find(text) != std::string::npos) return true;
-      }
-      char buf[512];
-      const ssize_t n = ::read(fd_, buf, sizeof buf);
-      if (n <= 0) return false;
-      partial_.append(buf, static_cast<size_t>(n));
-      for (size_t nl; (nl = partial_.find('\n')) != std::string::npos;) {
-        lines_.push_back(partial_.substr(0, nl));
-        partial_.erase(0, nl + 1);
-      }
-    }
-  }
-  const std::vector<std::string>& lines() const { return lines_; }
-
- private:
-  pid_t pid_ = -1;
-  int fd_ = -1;
-  std::string partial_;
-  std::vector<std::string> lines_;
-};
-
-class ReplicaCliTest : public ::testing::Test {
+class ReplicaCliTest : public testing::CliRootsTest {
  protected:
   void SetUp() override {
     primary_ = dir_.Join("primary");
@@ -94,46 +34,8 @@ class ReplicaCliTest : public ::testing::Test {
     archive_ = dir_.Join("archive");
     rows_ = testing::Sanitized() ? 30 : 60;
   }
-  CliRun At(const std::string& root, const std::string& args) {
-    return testing::RunStrata(dir_, "--root " + root + " " + args);
-  }
-  void Ok(const std::string& root, const std::string& args) {
-    CliRun r = At(root, args);
-    ASSERT_EQ(r.exit_code, 0) << args << "\n" << r.out << r.err;
-  }
-  std::vector<std::string> Rows(const std::string& root) {
-    CliRun r = At(root, "query trades --format csv");
-    EXPECT_EQ(r.exit_code, 0) << r.err;
-    return SortedLinesOf(r.out);
-  }
-  uint64_t LastLsn(const std::string& root) {
-    CliRun r = At(root, "stats");
-    EXPECT_EQ(r.exit_code, 0) << r.err;
-    const size_t at = r.out.find("last LSN ");
-    EXPECT_NE(at, std::string::npos) << r.out;
-    std::string digits;
-    for (size_t i = at + 9; i < r.out.size() && (isdigit(r.out[i]) || r.out[i] == ','); ++i) {
-      if (r.out[i] != ',') digits += r.out[i];
-    }
-    return digits.empty() ? 0 : std::stoull(digits);
-  }
   // `n` CSV files of rows_ trades each, distinct rows (one generated file split).
-  std::vector<std::string> Chunks(int n) {
-    const std::string all = dir_.Join("all.csv");
-    Ok(dir_.Join("gen"),
-       "gen trades --symbols 2 --rows " + std::to_string(n * rows_) + " --date 2026-03-02 --out " + all);
-    std::ifstream in(all);
-    std::string header, line;
-    std::getline(in, header);
-    std::vector<std::string> files;
-    for (int k = 0; k < n; ++k) {
-      files.push_back(dir_.Join("chunk" + std::to_string(k) + ".csv"));
-      std::ofstream out(files.back());
-      out << header << "\n";
-      for (int i = 0; i < rows_ && std::getline(in, line); ++i) out << line << "\n";
-    }
-    return files;
-  }
+  std::vector<std::string> Chunks(int n) { return GeneratedChunks(n, rows_, dir_.Join("gen")); }
   void InitPrimary() {
     Ok(primary_, "init --fsync none --wal-archive " + archive_);
     Ok(primary_, "table create trades --template trades");
@@ -148,7 +50,6 @@ class ReplicaCliTest : public ::testing::Test {
     return out;
   }
 
-  testing::TempDir dir_;
   std::string primary_, replica_, dest_, archive_;
   int rows_ = 60;
 };
@@ -160,7 +61,7 @@ TEST_F(ReplicaCliTest, ConvergesRowForRowAndServesReadsWhileFollowing) {
   const std::vector<std::string> chunks = Chunks(4);
   Ok(primary_, "ingest trades " + chunks[0]);
   Ok(primary_, "backup create " + dest_);
-  ReplicaProcess follower("--root " + replica_ + " replica --from " + dest_ + " --interval-ms 20");
+  testing::StrataProcess follower("--root " + replica_ + " replica --from " + dest_ + " --interval-ms 20");
   ASSERT_TRUE(follower.WaitForLine("at LSN")) << "the replica did not start";
   EXPECT_EQ(Rows(replica_), Rows(primary_));  // the backup, restored
 
@@ -175,7 +76,7 @@ TEST_F(ReplicaCliTest, ConvergesRowForRowAndServesReadsWhileFollowing) {
     // A read while the replica keeps following: every shipped row, and a note with the lag.
     CliRun q = At(replica_, "query trades --format csv");
     ASSERT_EQ(q.exit_code, 0) << q.err;
-    EXPECT_EQ(SortedLinesOf(q.out), Rows(primary_)) << "after chunk " << k;
+    EXPECT_EQ(SortedLines(q.out), Rows(primary_)) << "after chunk " << k;
     EXPECT_NE(q.err.find("read-only replica of " + dest_), std::string::npos) << q.err;
   }
   EXPECT_EQ(Rows(replica_).size(), static_cast<size_t>(4 * rows_ + 1));  // the header line too

@@ -2,13 +2,18 @@
 #pragma once
 
 #include <gtest/gtest.h>
+#include <poll.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
+#include <chrono>
+#include <csignal>
 #include <cstdlib>
 #include <mutex>
 #include <set>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "testutil/testutil.h"
 
@@ -65,5 +70,83 @@ inline CliRun RunStrata(const TempDir& scratch, const std::string& args, const s
   const int status = std::system(cmd.c_str());
   return {WEXITSTATUS(status), ReadTextFile(out_path), ReadTextFile(err_path)};
 }
+
+// `strata ARGS` running in the background (a follower: `tail -f`, `replica`), its stdout read line
+// by line. Waits are bounded by a deadline, never by a sleep. The destructor kills it (SIGKILL).
+class StrataProcess {
+ public:
+  explicit StrataProcess(const std::string& args) {
+    int fds[2];
+    if (::pipe(fds) != 0) return;
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      ::dup2(fds[1], STDOUT_FILENO);
+      ::close(fds[0]);
+      ::close(fds[1]);
+      const std::string cmd = "exec " + StrataBinary() + " " + args + " </dev/null";
+      ::execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    ::close(fds[1]);
+    fd_ = fds[0];
+  }
+  StrataProcess(const StrataProcess&) = delete;
+  StrataProcess& operator=(const StrataProcess&) = delete;
+  ~StrataProcess() { Stop(SIGKILL); }
+
+  // Sends `signal` and reaps the process.
+  void Stop(int signal = SIGTERM) {
+    if (pid_ > 0) {
+      ::kill(pid_, signal);
+      ::waitpid(pid_, nullptr, 0);
+      pid_ = -1;
+    }
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
+  // Reads until `lines` complete lines were printed in all, the process ends its output, or the
+  // deadline; returns every line so far.
+  std::vector<std::string> WaitForLines(size_t lines, std::chrono::seconds deadline) {
+    const auto end = std::chrono::steady_clock::now() + deadline;
+    while (lines_.size() < lines && ReadSome(end)) {
+    }
+    return lines_;
+  }
+  // Reads until a line contains `text` (true), or the process ends its output or the deadline
+  // passes (false).
+  bool WaitForLine(const std::string& text, std::chrono::seconds deadline = std::chrono::seconds(120)) {
+    const auto end = std::chrono::steady_clock::now() + deadline;
+    for (size_t seen = 0;;) {
+      for (; seen < lines_.size(); ++seen) {
+        if (lines_[seen].find(text) != std::string::npos) return true;
+      }
+      if (!ReadSome(end)) return false;
+    }
+  }
+  const std::vector<std::string>& lines() const { return lines_; }
+
+ private:
+  // One read of its output, waiting until `end` at most; false at its end or the deadline.
+  bool ReadSome(std::chrono::steady_clock::time_point end) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - std::chrono::steady_clock::now());
+    if (fd_ < 0 || left.count() <= 0) return false;
+    pollfd p{fd_, POLLIN, 0};
+    if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) return false;
+    char buf[4096];
+    const ssize_t n = ::read(fd_, buf, sizeof buf);
+    if (n <= 0) return false;
+    partial_.append(buf, static_cast<size_t>(n));
+    for (size_t at; (at = partial_.find('\n')) != std::string::npos;) {
+      lines_.push_back(partial_.substr(0, at));
+      partial_.erase(0, at + 1);
+    }
+    return true;
+  }
+
+  pid_t pid_ = -1;
+  int fd_ = -1;
+  std::string partial_;
+  std::vector<std::string> lines_;
+};
 
 }  // namespace strata::testing
